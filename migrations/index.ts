@@ -1,0 +1,7 @@
+// The committed migrations, in order. `npm run migration:create` writes a new file and adds it here.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126193107 } from './Migration20261126193107';
+
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261126193107', class: Migration20261126193107 },
+];

@@ -1,0 +1,49 @@
+/**
+ * `npm run migration:create [-- --initial]`: diffs the entities against a database migrated to the latest committed
+ * migration and writes the difference as a new migration in migrations/, then regenerates migrations/index.ts.
+ * Uses a throwaway in-memory PGlite, so it needs no server and touches no data.
+ */
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openDatabase } from '../src/db/database';
+
+async function main() {
+  const db = await openDatabase({ migrate: true });
+  try {
+    const result = await db.orm.getMigrator().createMigration(undefined, false, false);
+    if (!result.fileName) {
+      console.log('No changes: the migrations already match the entities.');
+      return;
+    }
+    console.log(`Wrote migrations/${result.fileName}`);
+  } finally {
+    await db.close();
+  }
+  writeIndex();
+}
+
+function writeIndex() {
+  const dir = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..', 'migrations');
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^Migration\d+.*\.ts$/.test(f))
+    .sort();
+  const names = files.map((f) => f.replace(/\.ts$/, ''));
+  const body = [
+    '// The committed migrations, in order. `npm run migration:create` writes a new file and adds it here.',
+    "import type { MigrationObject } from '@mikro-orm/core';",
+    ...names.map((n) => `import { ${n} } from './${n}';`),
+    '',
+    'export const MIGRATIONS: MigrationObject[] = [',
+    ...names.map((n) => `  { name: '${n}', class: ${n} },`),
+    '];',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'index.ts'), body);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

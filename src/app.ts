@@ -1,0 +1,145 @@
+import 'reflect-metadata';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { Config } from './config';
+import { openDatabase, type Database } from './db/database';
+import { AppError } from './errors';
+import { buildAppSchema } from './graphql/schema';
+import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
+import { scopeCheckPlugin } from './graphql/scope-guard';
+import { ContextBuilder, type RequestContext } from './modules/auth/context';
+import { KeyVerifier } from './modules/auth/key-verifier';
+import { LastUsedTracker } from './modules/auth/last-used';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { OrganizationService } from './modules/organization/organization.service';
+import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
+import { registerRestRoutes, sendRestError } from './rest/plugin';
+import type { Services } from './services';
+
+export interface AppOptions {
+  /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
+  now?: () => Date;
+  /** Called with every SQL statement (tests count them). */
+  onQuery?: (sql: string) => void;
+  /** An already open database (tests share one per file); otherwise opened from the config. */
+  database?: Database;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  database: Database;
+  verifier: KeyVerifier;
+  services: Services;
+  lastUsed: LastUsedTracker;
+  /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
+  bootstrapKey?: string;
+  close(): Promise<void>;
+}
+
+/** Builds the whole API: database, schema, Apollo, Fastify, REST mirror. `server.ts` only listens. */
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const now = opts.now ?? (() => new Date());
+  const fastify = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
+    },
+    bodyLimit: 1_048_576,
+    trustProxy: false,
+  });
+  const log = fastify.log;
+  const database =
+    opts.database ??
+    (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: config.MIGRATE_ON_START, onQuery: opts.onQuery }));
+  const { orm } = database;
+
+  const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
+  const verifier = new KeyVerifier(orm, lastUsed, log, now);
+  const services: Services = {
+    apiKeys: new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, forget: (id) => verifier.forget(id) }),
+    organizations: new OrganizationService(now),
+    now,
+  };
+  const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
+  const contexts = new ContextBuilder(verifier, orm, services);
+
+  const { schema, index } = await buildAppSchema();
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError: makeFormatError(log),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // still behind a valid key: the context builder runs first
+    allowBatchedHttpRequests: false,
+    logger: log,
+    plugins: [
+      scopeCheckPlugin(index),
+      errorStatusPlugin,
+      fastifyApolloDrainPlugin(fastify),
+      ApolloServerPluginLandingPageLocalDefault({
+        embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
+        document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
+        includeCookies: false,
+        footer: false,
+      }),
+    ],
+  });
+  await apollo.start();
+
+  fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) log.error({ err: `${err.name}: ${err.message}` }, 'unhandled error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    const message = status === 500 ? 'Internal server error' : err.message;
+    if (req.url.startsWith('/v1')) return sendRestError(reply, code, message, {}, status);
+    return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+  });
+  fastify.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/v1')) return sendRestError(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(404).send({ error: 'Not Found' });
+  });
+
+  fastify.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    handler: fastifyApolloHandler(apollo, {
+      context: async (req) => {
+        try {
+          return await contexts.build(req);
+        } catch (e) {
+          throw e instanceof AppError ? toGraphQLError(e) : e;
+        }
+      },
+    }),
+  });
+  registerRestRoutes(fastify, apollo, contexts);
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_req, reply) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      return { status: 'ok', database: database.kind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: database.kind });
+    }
+  });
+
+  let closed = false;
+  return {
+    fastify,
+    database,
+    verifier,
+    services,
+    lastUsed,
+    bootstrapKey,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fastify.close(); // stops accepting, lets in-flight requests finish, drains Apollo
+      await apollo.stop();
+      await lastUsed.close();
+      if (!opts.database) await database.close();
+    },
+  };
+}

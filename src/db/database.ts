@@ -1,0 +1,43 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ormConfig } from './mikro-orm.config';
+import { startEmbedded, type EmbeddedDatabase } from './embedded';
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; undefined → embedded PGlite. */
+  url?: string;
+  /** Where the embedded database keeps its files; undefined with no url → in memory. */
+  dataDir?: string;
+  migrate?: boolean;
+  onQuery?: (sql: string) => void;
+  /** A saved PGlite data directory to start the in-memory database from (tests). */
+  loadDataDir?: Blob;
+}
+
+export interface Database {
+  orm: MikroORM;
+  kind: 'postgresql' | 'embedded';
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite, and applies pending migrations unless told not to. */
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
+  try {
+    const orm = await MikroORM.init(
+      ormConfig({ clientUrl: opts.url ?? embedded!.url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery }),
+    );
+    if (opts.migrate !== false) await orm.getMigrator().up();
+    return {
+      orm,
+      kind: embedded ? 'embedded' : 'postgresql',
+      async close() {
+        await orm.close(true);
+        await embedded?.close();
+      },
+    };
+  } catch (e) {
+    await embedded?.close();
+    throw e;
+  }
+}

@@ -1,0 +1,71 @@
+import {
+  defineConfig,
+  DefaultLogger,
+  type LogContext,
+  type LoggerNamespace,
+  type LoggerOptions,
+  type Options,
+  ReflectMetadataProvider,
+} from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import * as path from 'node:path';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from '../../migrations';
+
+// src/db (ts, under vitest) or dist/src/db (compiled): either way the committed migrations are at the root.
+const MIGRATIONS_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..', 'migrations');
+
+export interface OrmOptions {
+  clientUrl: string;
+  /** PGlite serves one connection at a time (ARCHITECTURE.md §5): the embedded database uses max 1. */
+  poolMax?: number;
+  debug?: boolean;
+  /** Counts SQL statements; tests use it to prove "no database access" and "constant queries per list". */
+  onQuery?: (sql: string) => void;
+}
+
+/** The one MikroORM configuration, shared by the server, the CLI, the scripts and the tests. */
+export function ormConfig(opts: OrmOptions): Options {
+  return defineConfig({
+    clientUrl: opts.clientUrl,
+    entities: ENTITIES,
+    metadataProvider: ReflectMetadataProvider,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    extensions: [Migrator],
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: opts.debug ?? false,
+    migrations: {
+      migrationsList: MIGRATIONS,
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+      silent: true,
+    },
+    loggerFactory: (options) => new CountingLogger(options, opts.onQuery),
+  });
+}
+
+class CountingLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly onQuery?: (sql: string) => void,
+  ) {
+    super({ ...options, debugMode: ['query'] });
+  }
+  override isEnabled(namespace: LoggerNamespace, context?: LogContext): boolean {
+    return namespace === 'query' && !!this.onQuery ? true : super.isEnabled(namespace, context);
+  }
+  override log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
+    if (namespace === 'query' && this.onQuery) {
+      this.onQuery(message);
+      return;
+    }
+    super.log(namespace, message, context);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * tracer's one error vocabulary (ARCHITECTURE.md §4). Services throw AppError; GraphQL carries the code in
+ * `extensions.code` and the status in the HTTP response; REST wraps the same code and message in the envelope.
+ */
+export const ERROR_STATUS = {
+  BAD_USER_INPUT: 400,
+  UNAUTHORIZED: 401,
+  PLAN_LIMIT_EXCEEDED: 402,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const MESSAGES = {
+  UNAUTHORIZED: 'Invalid or missing API key',
+  FORBIDDEN: 'Insufficient permissions for this action',
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+  SERVICE_UNAVAILABLE: 'Service temporarily unavailable',
+} as const;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra, client-safe detail merged into `extensions` (GraphQL) and `error` (REST). */
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  /** graphql-js copies `originalError.extensions` onto the located error; Apollo reads `http` for the response. */
+  get extensions(): Record<string, unknown> {
+    return {
+      code: this.code,
+      ...this.details,
+      http: { status: this.status, headers: new Map(Object.entries(this.headers)) },
+    };
+  }
+}
+
+export const unauthorized = () =>
+  new AppError('UNAUTHORIZED', MESSAGES.UNAUTHORIZED, {}, { 'www-authenticate': 'Bearer' });
+
+export const forbidden = (details: Record<string, unknown> = {}, message: string = MESSAGES.FORBIDDEN) =>
+  new AppError('FORBIDDEN', message, details);
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+
+export const badInput = (fields: FieldError[]) =>
+  new AppError('BAD_USER_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
+
+export const serviceUnavailable = () => new AppError('SERVICE_UNAVAILABLE', MESSAGES.SERVICE_UNAVAILABLE);
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

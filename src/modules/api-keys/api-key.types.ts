@@ -1,0 +1,101 @@
+import { ArrayMaxSize, ArrayNotEmpty, IsIn, Length, Matches } from 'class-validator';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { PERMISSIONS } from '../auth/scopes';
+import type { ApiKey } from './api-key.entity';
+import { displayPrefixOf } from '../auth/key-format';
+
+export enum ExpiresIn {
+  THIRTY_DAYS = 'THIRTY_DAYS',
+  NINETY_DAYS = 'NINETY_DAYS',
+  ONE_YEAR = 'ONE_YEAR',
+  NEVER = 'NEVER',
+}
+registerEnumType(ExpiresIn, { name: 'ExpiresIn', description: 'How long a new key lives (the reference: 30 days, 90 days, 1 year, never).' });
+
+export enum ApiKeyStatus {
+  ACTIVE = 'ACTIVE',
+  EXPIRED = 'EXPIRED',
+  REVOKED = 'REVOKED',
+}
+registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
+
+@ObjectType('ApiKey', { description: 'An API key as lists show it: never its secret or hash.' })
+export class ApiKeyView {
+  @Field(() => ID, { description: '`key_<keyId>`; the keyId is the public part of the key.' })
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'What the key starts with, for recognising it: `izli_sk_live_<keyId>…`.' })
+  prefix!: string;
+
+  @Field(() => [String])
+  permissions!: string[];
+
+  @Field(() => Date, { nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field({ description: 'The id of the key that created this one, or `cli` / `bootstrap`.' })
+  createdBy!: string;
+
+  @Field(() => ApiKeyStatus)
+  status!: ApiKeyStatus;
+
+  static from(key: ApiKey, now: Date): ApiKeyView {
+    return Object.assign(new ApiKeyView(), {
+      id: key.id,
+      name: key.name,
+      prefix: displayPrefixOf(key.id.slice('key_'.length)),
+      permissions: key.permissions,
+      expiresAt: key.expiresAt,
+      revokedAt: key.revokedAt,
+      lastUsedAt: key.lastUsedAt,
+      createdAt: key.createdAt,
+      createdBy: key.createdBy,
+      status: key.revokedAt
+        ? ApiKeyStatus.REVOKED
+        : key.expiresAt && key.expiresAt.getTime() <= now.getTime()
+          ? ApiKeyStatus.EXPIRED
+          : ApiKeyStatus.ACTIVE,
+    });
+  }
+}
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: '1 to 100 characters.' })
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @Matches(/\S/, { message: 'must not be blank' })
+  name!: string;
+
+  @Field(() => [String], { description: 'Scopes such as `monitors:read`, or `all`.' })
+  @ArrayNotEmpty({ message: 'must list at least one permission' })
+  @ArrayMaxSize(PERMISSIONS.length, { message: `must list at most ${PERMISSIONS.length} permissions` })
+  @IsIn(PERMISSIONS, { each: true, message: `each must be one of: ${PERMISSIONS.join(', ')}` })
+  permissions!: string[];
+
+  @Field(() => ExpiresIn, { nullable: true, description: 'Default NEVER. Not together with expiresAt.' })
+  expiresIn?: ExpiresIn | null;
+
+  @Field(() => Date, { nullable: true, description: 'An exact expiry in the future. Not together with expiresIn.' })
+  expiresAt?: Date | null;
+}
+
+@ObjectType()
+export class CreateApiKeyPayload {
+  @Field(() => ApiKeyView)
+  apiKey!: ApiKeyView;
+
+  @Field({ description: 'The whole key. Shown once: store it now, it cannot be read again.' })
+  key!: string;
+}

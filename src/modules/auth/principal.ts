@@ -1,0 +1,13 @@
+import type { Permission } from './scopes';
+
+/** Who is calling: the verified API key, its organization and its permissions. */
+export interface Principal {
+  /** `key_<keyId>` */
+  keyId: string;
+  organizationId: string;
+  name: string;
+  permissions: readonly Permission[];
+  /** The same permissions as a Set, for the per-request scope check. */
+  held: ReadonlySet<string>;
+  expiresAt: Date | null;
+}

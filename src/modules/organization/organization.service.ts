@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound } from '../../errors';
+import { Organization } from './organization.entity';
+
+export class OrganizationService {
+  constructor(private readonly now: () => Date) {}
+
+  async get(em: EntityManager, id: string): Promise<Organization> {
+    const org = await em.findOne(Organization, { id });
+    if (!org) throw notFound('Organization');
+    return org;
+  }
+
+  /** `--org` in the CLI is an id (`org_…`) or a name; a name that does not exist yet is created. */
+  async findOrCreate(em: EntityManager, idOrName: string): Promise<{ org: Organization; created: boolean }> {
+    if (idOrName.startsWith('org_')) return { org: await this.get(em, idOrName), created: false };
+    const matches = await em.find(Organization, { name: idOrName }, { orderBy: { createdAt: 'asc' } });
+    if (matches.length > 1)
+      throw new Error(`Several organizations are named "${idOrName}": pass one of their ids (${matches.map((o) => o.id).join(', ')})`);
+    if (matches[0]) return { org: matches[0], created: false };
+    const org = em.create(Organization, { name: idOrName, createdAt: this.now() });
+    await em.flush();
+    return { org, created: true };
+  }
+
+  async count(em: EntityManager): Promise<number> {
+    return em.count(Organization, {});
+  }
+}

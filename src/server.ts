@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { DatabaseLockedError } from './db/embedded';
+
+/** Entry point: configuration → app → listen; SIGINT/SIGTERM close it gracefully. */
+async function main() {
+  const config = loadConfig();
+  const app = await createApp(config);
+  if (app.bootstrapKey) {
+    // Printed to the terminal once, deliberately not through the logger: logs never carry secrets.
+    process.stdout.write(
+      [
+        '',
+        '  WARNING: first start on an empty database. A full-access API key was created for "Default Organization".',
+        '  It is shown only this once; store it now (set BOOTSTRAP_KEY=false to skip this):',
+        '',
+        `    ${app.bootstrapKey}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
+  await app.fastify.listen({ port: config.PORT, host: config.HOST });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.fastify.log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (e) {
+      app.fastify.log.error({ err: (e as Error).message }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  const known = e instanceof ConfigError || e instanceof DatabaseLockedError;
+  console.error(known ? e.message : `tracer failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeDocument, RestMeDocument } from '../src/client/generated/graphql';
+import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
+import { startTestApp, type TestApp } from './helpers/app';
+import type { Organization } from '../src/modules/organization/organization.entity';
+
+const GRAPHQL_401 = { errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHORIZED' } }] };
+const REST_401 = { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } };
+
+let t: TestApp;
+let org: Organization;
+let good: Awaited<ReturnType<TestApp['key']>>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  org = await t.org('Acme Inc');
+  good = await t.key(org, ['monitors:read', 'monitors:run'], { name: 'CI/CD Key' });
+});
+afterAll(() => t?.close());
+
+/** A key with a valid checksum whose keyId does not exist. */
+function forgedKey(keyId = 'ZZZZZZZZZZZZ', secret = 'a'.repeat(32)) {
+  const body = KEY_PREFIX + keyId + secret;
+  return body + checksum(body);
+}
+
+describe('authentication failures all look the same', () => {
+  const cases: Array<[string, () => string | undefined]> = [
+    ['missing header', () => undefined],
+    ['empty header', () => ''],
+    ['Basic scheme', () => `Basic ${good.key}`],
+    ['key without scheme', () => good.key],
+    ['extra part', () => `Bearer ${good.key} extra`],
+    ['malformed key', () => 'Bearer izli_sk_live_abc123xyz789'],
+    ['bad checksum', () => `Bearer ${good.key.slice(0, -1)}${good.key.endsWith('0') ? '1' : '0'}`],
+    ['truncated key', () => `Bearer ${good.key.slice(0, -3)}`],
+    ['unknown keyId', () => `Bearer ${forgedKey()}`],
+    ['wrong secret for a real keyId', () => `Bearer ${forgedKey(good.id.slice(4))}`],
+  ];
+
+  it.each(cases)('GraphQL: %s → 401', async (_name, header) => {
+    const res = await t.client().withAuthorization(header()).gql(MeDocument);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.body).toEqual(GRAPHQL_401);
+  });
+
+  it.each(cases)('REST: %s → 401', async (_name, header) => {
+    const res = await t.client().withAuthorization(header()).rest('GET', '/v1/me');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.body).toEqual(REST_401);
+  });
+
+  it('introspection and __typename need a valid key too', async () => {
+    for (const q of ['{ __typename }', '{ __schema { types { name } } }', 'query { nope }', 'not graphql']) {
+      const res = await t.client().gql(q);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(GRAPHQL_401);
+    }
+    const ok = await good.client.gql('{ __typename __schema { queryType { name } } }');
+    expect(ok.status).toBe(200);
+    expect(ok.data).toEqual({ __typename: 'Query', __schema: { queryType: { name: 'Query' } } });
+  });
+});
+
+describe('a valid key', () => {
+  it('is accepted with the scheme in any case', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const res = await good.client.withAuthorization(`${scheme} ${good.key}`).gql(MeDocument);
+      expect(res.status).toBe(200);
+      expect(res.data?.me.key.id).toBe(good.id);
+    }
+  });
+
+  it('answers /v1/me exactly as the API reference shows', async () => {
+    const res = await good.client.rest('GET', '/v1/me');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      success: true,
+      data: {
+        organization: { id: org.id, name: 'Acme Inc' },
+        key: { name: 'CI/CD Key', permissions: ['monitors:read', 'monitors:run'], expires_at: null },
+      },
+    });
+    const gql = await good.client.gql(RestMeDocument);
+    expect(gql.data?.me).toEqual({
+      organization: { id: org.id, name: 'Acme Inc' },
+      key: { name: 'CI/CD Key', permissions: ['monitors:read', 'monitors:run'], expiresAt: null },
+    });
+  });
+});
+
+describe('the hot path', () => {
+  it('refuses a bad checksum without touching the database', async () => {
+    const before = { ...t.app.verifier.stats };
+    t.queries.length = 0;
+    const res = await t.client(`${good.key.slice(0, -1)}${good.key.endsWith('0') ? '1' : '0'}`).rest('GET', '/v1/me');
+    expect(res.status).toBe(401);
+    expect(t.queries).toEqual([]);
+    expect(t.app.verifier.stats).toEqual(before);
+  });
+
+  it('runs bcrypt at most once per key per process, even for concurrent first requests', async () => {
+    const fresh = await t.key(org, ['monitors:read']);
+    const before = t.app.verifier.stats.bcryptCompares;
+    const results = await Promise.all(Array.from({ length: 8 }, () => fresh.client.gql(MeDocument)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    for (let i = 0; i < 5; i++) expect((await fresh.client.rest('GET', '/v1/me')).status).toBe(200);
+    expect(t.app.verifier.stats.bcryptCompares - before).toBe(1);
+  });
+
+  it('never caches a failure: every wrong secret is checked again', async () => {
+    const wrong = t.client(forgedKey(good.id.slice(4), 'b'.repeat(32)));
+    const before = t.app.verifier.stats.bcryptCompares;
+    for (let i = 0; i < 3; i++) expect((await wrong.rest('GET', '/v1/me')).status).toBe(401);
+    expect(t.app.verifier.stats.bcryptCompares - before).toBe(3);
+  });
+});
+
+describe('revocation and expiry', () => {
+  it('refuses a revoked key on the very next request', async () => {
+    const admin = await t.key(org, ['organization:write']);
+    const victim = await t.key(org, ['monitors:read']);
+    expect((await victim.client.rest('GET', '/v1/me')).status).toBe(200);
+    const revoked = await admin.client.rest('DELETE', `/v1/api-keys/${victim.id}`);
+    expect(revoked.status).toBe(200);
+    const after = await victim.client.rest('GET', '/v1/me');
+    expect(after.status).toBe(401);
+    expect(after.body).toEqual(REST_401);
+  });
+
+  it('accepts a key until the instant it expires, and refuses it from then on', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    const k = await t.key(org, ['monitors:read'], { expiresAt });
+    t.clock.now = new Date(expiresAt.getTime() - 1);
+    expect((await k.client.rest('GET', '/v1/me')).status).toBe(200);
+    t.clock.now = new Date(expiresAt.getTime());
+    expect((await k.client.rest('GET', '/v1/me')).status).toBe(401);
+    expect((await k.client.gql(MeDocument)).body).toEqual(GRAPHQL_401);
+    t.clock.now = new Date();
+  });
+});
+
+describe('last used', () => {
+  it('is recorded in a batch, not per request', async () => {
+    const k = await t.key(org, ['monitors:read']);
+    t.queries.length = 0;
+    for (let i = 0; i < 5; i++) await k.client.rest('GET', '/v1/me');
+    expect(t.queries.filter((q) => /update/i.test(q))).toEqual([]);
+    await t.app.lastUsed.flush();
+    expect(t.queries.filter((q) => /update/i.test(q))).toHaveLength(1);
+    const row = await t.db.orm.em.fork().getConnection().execute('select last_used_at, last_used_ip from api_keys where id = ?', [k.id]);
+    // the driver hands timestamps back as text; what matters is that one was written
+    expect(new Date(row[0].last_used_at).getTime()).toBe(t.clock.now.getTime());
+    expect(row[0].last_used_ip).toBe('127.0.0.1');
+  });
+});

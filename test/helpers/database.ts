@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { openDatabase, type Database } from '../../src/db/database';
+import { TEMPLATE_FILE } from './global-setup';
+
+export interface TestDatabase extends Database {
+  /** PostgreSQL URL of this database; undefined on in-memory PGlite. */
+  url?: string;
+}
+
+export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite by default; with TEST_DATABASE_URL a database
+ * of its own on that server, created now and dropped on close, so leftovers of earlier runs never decide a result.
+ */
+export async function openTestDatabase(onQuery?: (sql: string) => void): Promise<TestDatabase> {
+  const admin = process.env.TEST_DATABASE_URL;
+  if (!admin) {
+    const loadDataDir = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined;
+    return openDatabase({ loadDataDir, onQuery });
+  }
+  const name = `tracer_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin(admin, (c) => c.query(`create database "${name}"`));
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString(), onQuery });
+  return {
+    ...db,
+    url: url.toString(),
+    async close() {
+      await db.close();
+      await withAdmin(admin, (c) => c.query(`drop database if exists "${name}" with (force)`));
+    },
+  };
+}
+
+async function withAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
