@@ -12,8 +12,8 @@ export interface TestApp {
   baseUrl: string;
   /** Every SQL statement the app ran since the last `queries.length = 0`. */
   queries: string[];
-  /** The clock the app reads; tests move it. */
-  clock: { now: Date };
+  /** The clock the app reads: real time while `now` is null; tests set it to check expiry to the millisecond. */
+  clock: { now: Date | null };
   close(): Promise<void>;
   org(name?: string): Promise<Organization>;
   /** A key made directly through the service (test setup), and a client that sends it. */
@@ -24,10 +24,10 @@ export interface TestApp {
 /** Boots the real app (Fastify + Apollo + MikroORM) on a fresh database and a real port on 127.0.0.1. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const queries: string[] = [];
-  const clock = { now: new Date() };
+  const clock: { now: Date | null } = { now: null };
   const db = await openTestDatabase((sql) => queries.push(sql));
   const config = loadConfig({ BCRYPT_COST: '4', BOOTSTRAP_KEY: 'false', LOG_LEVEL: 'silent', ...env });
-  const app = await createApp(config, { database: db, now: () => clock.now });
+  const app = await createApp(config, { database: db, now: () => clock.now ?? new Date() });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.fastify.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -27,9 +27,9 @@ export class Client {
     return new Client(this.baseUrl, this.key, header);
   }
 
-  async gql<TData, TVars>(
+  async gql<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVars> | string,
-    ...[variables]: TVars extends Record<string, never> ? [] : [TVars]
+    variables?: TVars,
   ): Promise<GraphQLResult<TData>> {
     const query = typeof document === 'string' ? document : print(document);
     const res = await fetch(`${this.baseUrl}/graphql`, {

@@ -45,7 +45,7 @@ export class ApiKeyService {
    * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive it.
    */
   async create(em: EntityManager, caller: Principal, input: NewKeyInput): Promise<CreatedKey> {
-    const { permissions, expiresAt } = this.check(input);
+    const { permissions, expiresAt, now } = this.check(input);
     if (!caller.held.has(ALL)) {
       if (permissions.includes(ALL)) throw forbidden({ field: 'permissions' }, 'Only a key with `all` can grant `all`');
       const beyond = permissions.filter((p) => isScope(p) && !grants(caller.held, p));
@@ -57,13 +57,13 @@ export class ApiKeyService {
         { field: input.expiresAt ? 'expiresAt' : 'expiresIn' },
         `A new key cannot expire later than the key creating it (${caller.expiresAt.toISOString()})`,
       );
-    return this.insert(em, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt });
+    return this.insert(em, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
   }
 
   /** Creates a key with no caller to compare against: the CLI and first-start bootstrap (local administrators). */
   async createTrusted(em: EntityManager, organizationId: string, createdBy: 'cli' | 'bootstrap', input: NewKeyInput): Promise<CreatedKey> {
-    const { permissions, expiresAt } = this.check(input);
-    return this.insert(em, organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt });
+    const { permissions, expiresAt, now } = this.check(input);
+    return this.insert(em, organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
   }
 
   /** Revokes a key of the caller's organization; revoking again answers the first revocation unchanged. */
@@ -79,7 +79,7 @@ export class ApiKeyService {
   }
 
   /** Input rules a GraphQL type cannot state; also guards callers that skip GraphQL (the CLI). */
-  private check(input: NewKeyInput): { permissions: Permission[]; expiresAt: Date | null } {
+  private check(input: NewKeyInput): { permissions: Permission[]; expiresAt: Date | null; now: Date } {
     const now = this.deps.now();
     const errors = [];
     const name = input.name?.trim() ?? '';
@@ -95,14 +95,14 @@ export class ApiKeyService {
 
     const days = EXPIRY_DAYS[input.expiresIn ?? 'NEVER'];
     const expiresAt = input.expiresAt ?? (days === null ? null : new Date(now.getTime() + days * DAY_MS));
-    return { permissions: normalizePermissions(input.permissions as Permission[]), expiresAt };
+    return { permissions: normalizePermissions(input.permissions as Permission[]), expiresAt, now };
   }
 
   private async insert(
     em: EntityManager,
     organizationId: string,
     createdBy: string,
-    fields: { name: string; permissions: Permission[]; expiresAt: Date | null },
+    fields: { name: string; permissions: Permission[]; expiresAt: Date | null; createdAt: Date },
   ): Promise<CreatedKey> {
     const { key, keyId } = generateKey();
     const apiKey = em.create(ApiKey, {
@@ -111,7 +111,6 @@ export class ApiKeyService {
       ...fields,
       hash: await bcrypt.hash(key, this.deps.bcryptCost),
       createdBy,
-      createdAt: this.deps.now(),
     });
     await em.flush();
     return { apiKey, key };

@@ -11,13 +11,14 @@ export class OrganizationService {
     return org;
   }
 
-  /** `--org` in the CLI is an id (`org_…`) or a name; a name that does not exist yet is created. */
-  async findOrCreate(em: EntityManager, idOrName: string): Promise<{ org: Organization; created: boolean }> {
+  /** `--org` in the CLI is an id (`org_…`) or a name; a name that does not exist yet is created unless told not to. */
+  async findOrCreate(em: EntityManager, idOrName: string, opts = { create: true }): Promise<{ org: Organization; created: boolean }> {
     if (idOrName.startsWith('org_')) return { org: await this.get(em, idOrName), created: false };
     const matches = await em.find(Organization, { name: idOrName }, { orderBy: { createdAt: 'asc' } });
     if (matches.length > 1)
       throw new Error(`Several organizations are named "${idOrName}": pass one of their ids (${matches.map((o) => o.id).join(', ')})`);
     if (matches[0]) return { org: matches[0], created: false };
+    if (!opts.create) throw notFound(`Organization "${idOrName}"`);
     const org = em.create(Organization, { name: idOrName, createdAt: this.now() });
     await em.flush();
     return { org, created: true };

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 import swc from 'unplugin-swc';
 
-const require = createRequire(__filename);
+const require = createRequire(import.meta.url);
 
 export default defineConfig({
   // Vitest's esbuild does not emit decorator metadata; type-graphql and MikroORM need it.
