@@ -1,5 +1,5 @@
 /**
- * `npm run migration:create [-- --initial]`: diffs the entities against a database migrated to the latest committed
+ * `npm run migration:create`: diffs the entities against a database migrated to the latest committed
  * migration and writes the difference as a new migration in migrations/, then regenerates migrations/index.ts.
  * Uses a throwaway in-memory PGlite, so it needs no server and touches no data.
  */
@@ -10,6 +10,17 @@ import { openDatabase } from '../src/db/database';
 
 async function main() {
   const db = await openDatabase({ migrate: true });
+  if (process.argv.includes('--check')) {
+    // CI: the committed migrations must produce exactly what the entities describe.
+    const diff = (await db.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false })).trim();
+    await db.close();
+    if (diff) {
+      console.error(`The migrations are out of date (run \`npm run migration:create\`). Missing:\n${diff}`);
+      process.exit(1);
+    }
+    console.log('The migrations match the entities.');
+    return;
+  }
   try {
     const result = await db.orm.getMigrator().createMigration(undefined, false, false);
     if (!result.fileName) {

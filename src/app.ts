@@ -15,7 +15,7 @@ import { LastUsedTracker } from './modules/auth/last-used';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { OrganizationService } from './modules/organization/organization.service';
 import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
-import { registerRestRoutes, sendRestError } from './rest/plugin';
+import { registerRestRoutes, sendAppError, sendRestError } from './rest/plugin';
 import type { Services } from './services';
 
 export interface AppOptions {
@@ -95,9 +95,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     if (req.url.startsWith('/v1')) return sendRestError(reply, code, message, {}, status);
     return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
   });
-  fastify.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/v1')) return sendRestError(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
-    return reply.code(404).send({ error: 'Not Found' });
+  fastify.setNotFoundHandler(async (req, reply) => {
+    if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found' });
+    // Default deny: without a valid key even a route that does not exist answers 401, so routes cannot be probed.
+    try {
+      await contexts.build(req);
+    } catch (e) {
+      if (e instanceof AppError) return sendAppError(reply, e);
+      throw e;
+    }
+    return sendRestError(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
   });
 
   fastify.route({

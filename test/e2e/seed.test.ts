@@ -1,0 +1,151 @@
+/**
+ * The API reference's examples, replayed with fetch against the real server process (`dist/src/server.js`, what
+ * `npm start` runs), plus the first-key story: bootstrap key, CLI, restart.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+
+const UNAUTHORIZED = { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } };
+const FORBIDDEN = { success: false, error: { code: 'FORBIDDEN', message: 'Insufficient permissions for this action' } };
+
+let dataDir: string;
+let pg: TestDatabase | undefined;
+let env: Record<string, string>;
+let server: ServerProcess;
+let bootstrapKey: string;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-e2e-'));
+  if (onPostgres()) {
+    pg = await openTestDatabase(); // an empty database of its own; the server migrates it
+    await pg.orm.getMigrator().down({ to: 0 });
+    env = { DATABASE_URL: pg.url! };
+  } else {
+    env = { DATA_DIR: dataDir };
+  }
+  server = await spawnServer(env);
+  bootstrapKey = /izli_sk_live_[0-9A-Za-z]{50}/.exec(server.output())?.[0] ?? '';
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await pg?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = (p: string, key?: string, init: RequestInit = {}) =>
+  fetch(`${server.baseUrl}${p}`, { ...init, headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(init.headers ?? {}) } });
+
+describe('first start', () => {
+  it('prints a full-access key once, with a warning, and never logs it', async () => {
+    expect(bootstrapKey).toMatch(/^izli_sk_live_/);
+    expect(server.output()).toContain('WARNING: first start on an empty database');
+    expect(server.output().split(bootstrapKey)).toHaveLength(2); // exactly once
+    const res = await call('/v1/me', bootstrapKey);
+    expect(await res.json()).toMatchObject({ success: true, data: { key: { permissions: ['all'] } } });
+  });
+
+  it('serves health, readiness and Apollo Sandbox without a key', async () => {
+    expect((await call('/healthz')).status).toBe(200);
+    expect(await (await call('/readyz')).json()).toMatchObject({ status: 'ok' });
+    const sandbox = await call('/graphql', undefined, { headers: { accept: 'text/html' } });
+    expect(sandbox.status).toBe(200);
+    expect(sandbox.headers.get('content-type')).toContain('text/html');
+    expect(await sandbox.text()).toMatch(/sandbox/i);
+  });
+});
+
+describe('the API reference, example by example', () => {
+  it('401 Unauthorized: the example key, no header, wrong scheme', async () => {
+    for (const headers of [
+      { Authorization: 'Bearer izli_sk_live_abc123xyz789' },
+      {} as Record<string, string>,
+      { Authorization: `Token ${bootstrapKey}` },
+    ]) {
+      for (const route of ['/v1/monitors', '/v1/me']) {
+        const res = await call(route, undefined, { headers });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        expect(await res.json()).toEqual(UNAUTHORIZED);
+      }
+    }
+  });
+
+  it('Testing Authentication: GET /v1/me with a CLI-made key answers the documented shape', async () => {
+    // The CLI refuses to open the embedded database while the server holds it (never a damaged database).
+    if (!onPostgres()) {
+      const locked = await runCli(['create', '--org', 'Acme Inc', '--name', 'CI/CD Key', '--permissions', 'monitors:read'], env);
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toMatch(/in use by another tracer process \(pid \d+\)/);
+    }
+    const created = await fetch(`${server.baseUrl}/v1/api-keys`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${bootstrapKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'CI/CD Key', permissions: ['monitors:read', 'monitors:run'], expires_at: '2099-01-15T00:00:00Z' }),
+    });
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { key: string } };
+    const res = await call('/v1/me', data.key);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      success: true,
+      data: {
+        organization: { id: expect.stringMatching(/^org_/), name: 'Default Organization' },
+        key: { name: 'CI/CD Key', permissions: ['monitors:read', 'monitors:run'], expires_at: '2099-01-15T00:00:00.000Z' },
+      },
+    });
+    // 403 Forbidden: the key lacks organization:read
+    const denied = await call('/v1/api-keys', data.key);
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toEqual({ ...FORBIDDEN, error: { ...FORBIDDEN.error, missing_scopes: ['organization:read'], paths: ['apiKeys'] } });
+    // an unknown route with a valid key is 404 in the envelope
+    expect((await call('/v1/nothing-here', data.key)).status).toBe(404);
+  });
+});
+
+describe('restart and the CLI', () => {
+  it('keeps data across restarts, does not bootstrap again, and the CLI works once the server is stopped', async () => {
+    expect(await server.stop()).toBe(0);
+    const cli = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--expires-in', '90d', '--json'], env);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const made = JSON.parse(cli.stdout) as { key: string; id: string; organizationId: string };
+    expect(made).toMatchObject({ key: expect.stringMatching(/^izli_sk_live_/), id: expect.stringMatching(/^key_/), organizationId: expect.stringMatching(/^org_/) });
+
+    const list = await runCli(['list', '--org', 'Acme Inc', '--json'], env);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'] })]);
+    expect(list.stdout).not.toContain(made.key);
+
+    server = await spawnServer(env);
+    expect(server.output()).not.toContain('WARNING: first start');
+    expect((await call('/v1/me', bootstrapKey)).status).toBe(200);
+    const me = (await (await call('/v1/me', made.key)).json()) as { data: { organization: { name: string } } };
+    expect(me.data.organization.name).toBe('Acme Inc');
+
+    const revoke = await runCli(['revoke', made.id], env);
+    if (onPostgres()) {
+      expect(revoke.code).toBe(0);
+      expect((await call('/v1/me', made.key)).status).toBe(401);
+    } else {
+      expect(revoke.code).toBe(1); // the server holds the embedded database; revoke through the API instead
+      const foreign = await fetch(`${server.baseUrl}/v1/api-keys/${made.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${bootstrapKey}` } });
+      expect(foreign.status).toBe(404); // another organization's key
+      const res = await fetch(`${server.baseUrl}/v1/api-keys/${made.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${made.key}` } });
+      expect(res.status).toBe(200);
+      expect((await call('/v1/me', made.key)).status).toBe(401);
+    }
+  });
+
+  it('refuses bad configuration with a message naming the variable', async () => {
+    await expect(spawnServer({ ...env, PORT: 'eighty' })).rejects.toThrow(/PORT/);
+    await expect(spawnServer({ ...env, BCRYPT_COST: '99' })).rejects.toThrow(/BCRYPT_COST/);
+  });
+
+  it('the logs never contain a key', () => {
+    expect(server.output()).not.toMatch(/izli_sk_live_[0-9A-Za-z]{50}/);
+  });
+});
