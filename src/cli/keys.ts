@@ -42,7 +42,11 @@ async function main(argv: string[]): Promise<void> {
     },
   }).valueOf() as { positionals: string[]; values: Record<string, string | boolean | undefined> };
   const [command, ...rest] = positionals;
-  if (values.help || !command) throw new UsageError(USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!command) throw new UsageError(USAGE);
 
   const config = loadConfig();
   const now = () => new Date();
