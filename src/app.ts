@@ -17,6 +17,13 @@ import { OrganizationService } from './modules/organization/organization.service
 import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
 import { registerRestRoutes, sendAppError, sendRestError } from './rest/plugin';
 import type { Services } from './services';
+import { BillingService } from './modules/billing/billing.service';
+import { AlertService } from './modules/alerts/alert.service';
+import { MonitorService } from './modules/monitors/monitor.service';
+import { JourneyService } from './modules/journeys/journey.service';
+import { RunService } from './modules/runs/run.service';
+import { MemberService } from './modules/members/member.service';
+import { Scheduler } from './modules/runs/scheduler';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -33,6 +40,7 @@ export interface App {
   verifier: KeyVerifier;
   services: Services;
   lastUsed: LastUsedTracker;
+  scheduler: Scheduler;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   close(): Promise<void>;
@@ -57,11 +65,20 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
   const verifier = new KeyVerifier(orm, lastUsed, log, now);
+  const billing = new BillingService(now);
+  const alerts = new AlertService(now);
   const services: Services = {
     apiKeys: new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, forget: (id) => verifier.forget(id) }),
     organizations: new OrganizationService(now),
+    monitors: new MonitorService(billing, now),
+    journeys: new JourneyService(billing, now),
+    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, now, log }),
+    alerts,
+    members: new MemberService(now),
+    billing,
     now,
   };
+  const scheduler = new Scheduler(orm, services.runs, log, { tickMs: config.SCHEDULER_TICK_MS, concurrency: config.SCHEDULER_CONCURRENCY });
   const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
   const contexts = new ContextBuilder(verifier, orm, services);
 
@@ -132,6 +149,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     }
   });
 
+  if (config.SCHEDULER) scheduler.start();
+
   let closed = false;
   return {
     fastify,
@@ -139,12 +158,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     verifier,
     services,
     lastUsed,
+    scheduler,
     bootstrapKey,
     async close() {
       if (closed) return;
       closed = true;
       await fastify.close(); // stops accepting, lets in-flight requests finish, drains Apollo
       await apollo.stop();
+      await scheduler.stop();
       await lastUsed.close();
       if (!opts.database) await database.close();
     },

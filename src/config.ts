@@ -22,6 +22,13 @@ const schema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
+  ALLOW_PRIVATE_TARGETS: bool(false),
+  /** Run due monitors and journeys in this process. */
+  SCHEDULER: bool(true),
+  SCHEDULER_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Checks one scheduler instance runs at the same time. */
+  SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -8,9 +8,26 @@ import { guardResolvers } from './scope-guard';
 import { validateInput } from './validation';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
+import { MonitorResolver } from '../modules/monitors/monitor.resolver';
+import { JourneyResolver } from '../modules/journeys/journey.resolver';
+import { RunResolver } from '../modules/runs/run.resolver';
+import { AlertResolver } from '../modules/alerts/alert.resolver';
+import { OrganizationResolver } from '../modules/organization/organization.resolver';
+import { MemberResolver } from '../modules/members/member.resolver';
+import { BillingResolver } from '../modules/billing/billing.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [MeResolver, ApiKeyResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [
+  MeResolver,
+  ApiKeyResolver,
+  OrganizationResolver,
+  MemberResolver,
+  MonitorResolver,
+  JourneyResolver,
+  RunResolver,
+  AlertResolver,
+  BillingResolver,
+];
 
 export interface AppSchema {
   schema: GraphQLSchema;

@@ -8,7 +8,7 @@ function convertKeys(value: unknown, convert: (s: string) => string): unknown {
   const proto = value && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as object)) out[convert(k)] = convertKeys(v, convert);
+    for (const [k, v] of Object.entries(value as object)) if (!k.startsWith('__')) out[convert(k)] = convertKeys(v, convert); // __typename is GraphQL's
     return out;
   }
   return value;

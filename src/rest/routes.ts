@@ -1,17 +1,13 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
-import {
-  ApiKeysDocument,
-  CreateApiKeyDocument,
-  RestMeDocument,
-  RevokeApiKeyDocument,
-} from '../client/generated/graphql';
+import * as ops from '../client/generated/graphql';
 import { camelKeys } from './case';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
- * and which part of the result to answer with. It runs through the same schema, context and scope check.
+ * and which part of the result to answer with. It runs through the same schema, context and scope check, so a
+ * route cannot do anything its operation could not.
  */
 export interface RestRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -19,37 +15,110 @@ export interface RestRoute {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   document: TypedDocumentNode<any, any>;
   variables?: (req: FastifyRequest) => Record<string, unknown>;
-  pick: (data: Record<string, unknown>) => unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pick: (data: any) => unknown;
   /** Success status; 200 unless set. */
   status?: number;
 }
 
 /** A JSON object body, with snake_case keys turned into the GraphQL input's camelCase. */
-function bodyObject(req: FastifyRequest): Record<string, unknown> {
-  const body = req.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw badInput([{ field: 'body', message: 'must be a JSON object' }]);
-  return camelKeys(body) as Record<string, unknown>;
+function body(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) throw badInput([{ field: 'body', message: 'must be a JSON object' }]);
+  return camelKeys(b) as Record<string, unknown>;
 }
 
-const param = (req: FastifyRequest, name: string) => (req.params as Record<string, string>)[name];
+const id = (req: FastifyRequest) => (req.params as { id: string }).id;
+
+/** `?first=&after=&status=` of list routes; `first` must be a whole number. */
+function page(req: FastifyRequest, extra: string[] = []): Record<string, unknown> {
+  const q = req.query as Record<string, string | undefined>;
+  const out: Record<string, unknown> = {};
+  if (q.first !== undefined) {
+    if (!/^\d+$/.test(q.first)) throw badInput([{ field: 'first', message: 'must be a whole number from 1 to 100' }]);
+    out.first = Number(q.first);
+  }
+  if (q.after !== undefined) out.after = q.after;
+  for (const k of extra) if (q[k] !== undefined) out[k] = q[k];
+  return out;
+}
+
+/** The monitor and journey routes are the same shape; only the operations differ. */
+function checkRoutes(
+  base: string,
+  o: Record<'list' | 'get' | 'create' | 'update' | 'remove' | 'pause' | 'resume' | 'run' | 'runs', RestRoute['document']>,
+  names: { plural: string; one: string; idVar: string },
+): RestRoute[] {
+  const N = names.one[0].toUpperCase() + names.one.slice(1);
+  return [
+    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status']), pick: (d) => d[names.plural] },
+    { method: 'POST', url: base, document: o.create, variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
+    { method: 'GET', url: `${base}/:id`, document: o.get, variables: (r) => ({ id: id(r) }), pick: (d) => d[names.one] },
+    { method: 'PATCH', url: `${base}/:id`, document: o.update, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
+    { method: 'DELETE', url: `${base}/:id`, document: o.remove, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d[`delete${N}`] }) },
+    { method: 'POST', url: `${base}/:id/pause`, document: o.pause, variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
+    { method: 'POST', url: `${base}/:id/resume`, document: o.resume, variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
+    { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r) }), pick: (d) => d[`run${N}`], status: 201 },
+    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
+  ];
+}
 
 export const ROUTES: RestRoute[] = [
-  { method: 'GET', url: '/v1/me', document: RestMeDocument, pick: (d) => d.me },
-  { method: 'GET', url: '/v1/api-keys', document: ApiKeysDocument, pick: (d) => d.apiKeys },
+  { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
+
+  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, pick: (d) => d.apiKeys },
+  { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
+  { method: 'DELETE', url: '/v1/api-keys/:id', document: ops.RevokeApiKeyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.revokeApiKey },
+
+  ...checkRoutes(
+    '/v1/monitors',
+    {
+      list: ops.MonitorsDocument,
+      get: ops.MonitorDocument,
+      create: ops.CreateMonitorDocument,
+      update: ops.UpdateMonitorDocument,
+      remove: ops.DeleteMonitorDocument,
+      pause: ops.PauseMonitorDocument,
+      resume: ops.ResumeMonitorDocument,
+      run: ops.RunMonitorDocument,
+      runs: ops.MonitorRunsDocument,
+    },
+    { plural: 'monitors', one: 'monitor', idVar: 'monitorId' },
+  ),
+  ...checkRoutes(
+    '/v1/journeys',
+    {
+      list: ops.JourneysDocument,
+      get: ops.JourneyDocument,
+      create: ops.CreateJourneyDocument,
+      update: ops.UpdateJourneyDocument,
+      remove: ops.DeleteJourneyDocument,
+      pause: ops.PauseJourneyDocument,
+      resume: ops.ResumeJourneyDocument,
+      run: ops.RunJourneyDocument,
+      runs: ops.JourneyRunsDocument,
+    },
+    { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
+  ),
+  { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
+
+  { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },
+  { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },
+  { method: 'POST', url: '/v1/alerts/:id/acknowledge', document: ops.AcknowledgeAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.acknowledgeAlert },
+  { method: 'POST', url: '/v1/alerts/:id/resolve', document: ops.ResolveAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.resolveAlert },
+
+  { method: 'GET', url: '/v1/organization', document: ops.OrganizationDocument, pick: (d) => d.organization },
+  { method: 'PATCH', url: '/v1/organization', document: ops.UpdateOrganizationDocument, variables: (r) => ({ name: body(r).name }), pick: (d) => d.updateOrganization },
+  { method: 'GET', url: '/v1/organization/members', document: ops.MembersDocument, pick: (d) => d.organization.members },
+  { method: 'POST', url: '/v1/organization/members', document: ops.InviteMemberDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.inviteMember, status: 201 },
   {
-    method: 'POST',
-    url: '/v1/api-keys',
-    document: CreateApiKeyDocument,
-    variables: (req) => ({ input: bodyObject(req) }),
-    pick: (d) => d.createApiKey,
-    status: 201,
+    method: 'PATCH',
+    url: '/v1/organization/members/:id',
+    document: ops.UpdateMemberRoleDocument,
+    variables: (r) => ({ id: id(r), role: body(r).role }),
+    pick: (d) => d.updateMemberRole,
   },
-  {
-    method: 'DELETE',
-    url: '/v1/api-keys/:id',
-    document: RevokeApiKeyDocument,
-    variables: (req) => ({ id: param(req, 'id') }),
-    pick: (d) => d.revokeApiKey,
-  },
+  { method: 'DELETE', url: '/v1/organization/members/:id', document: ops.RemoveMemberDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.removeMember }) },
+
+  { method: 'GET', url: '/v1/billing', document: ops.BillingDocument, pick: (d) => d.billing },
 ];

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Services } from '../../services';
 import type { Principal } from './principal';
 import type { KeyVerifier } from './key-verifier';
+import { RecentRunsLoaders } from '../runs/recent-runs.loader';
 
 /** What every resolver receives: the verified caller, its own EntityManager fork, and the services. */
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   em: EntityManager;
   ip: string;
   services: Services;
+  /** Per-request batching (DataLoader), so nested lists cost one query per level. */
+  loaders: { recentRuns: RecentRunsLoaders };
 }
 
 export interface IncomingRequest {
@@ -29,6 +32,7 @@ export class ContextBuilder {
 
   async build(req: IncomingRequest): Promise<RequestContext> {
     const principal = await this.verifier.verify(req.headers.authorization, req.ip);
-    return { principal, em: this.orm.em.fork(), ip: req.ip, services: this.services };
+    const em = this.orm.em.fork();
+    return { principal, em, ip: req.ip, services: this.services, loaders: { recentRuns: new RecentRunsLoaders(em) } };
   }
 }

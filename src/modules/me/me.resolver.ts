@@ -5,6 +5,7 @@ import { ApiKey } from '../api-keys/api-key.entity';
 import { ApiKeyView } from '../api-keys/api-key.types';
 import { notFound } from '../../errors';
 import { MeView } from './me.types';
+import { OrganizationView } from '../organization/organization.types';
 
 @Resolver()
 export class MeResolver {
@@ -13,6 +14,6 @@ export class MeResolver {
   async me(@Ctx() { em, principal, services }: RequestContext): Promise<MeView> {
     const key = await em.findOne(ApiKey, { id: principal.keyId }, { populate: ['organization'] });
     if (!key) throw notFound('API key');
-    return { organization: key.organization.getEntity(), key: ApiKeyView.from(key, services.now()) };
+    return { organization: OrganizationView.from(key.organization.getEntity()), key: ApiKeyView.from(key, services.now()) };
   }
 }

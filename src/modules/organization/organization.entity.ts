@@ -1,13 +1,19 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import { randomBase62 } from '../auth/key-format';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { newId } from '../common/ids';
 
 @Entity({ tableName: 'organizations' })
 export class Organization {
+  [OptionalProps]?: 'plan' | 'createdAt';
+
   @PrimaryKey({ type: 'string', length: 24 })
-  id: string = `org_${randomBase62(16)}`;
+  id: string = newId('org');
 
   @Property({ type: 'string', length: 100 })
   name!: string;
+
+  /** FREE | TEAM | BUSINESS: see billing/plans.ts. Changed by `npm run orgs -- set-plan`, not through the API. */
+  @Property({ type: 'string', length: 16, default: 'FREE' })
+  plan: string = 'FREE';
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt: Date = new Date();

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../../errors';
+import { badInput, notFound } from '../../errors';
 import { Organization } from './organization.entity';
 
 export class OrganizationService {
@@ -24,7 +24,24 @@ export class OrganizationService {
     return { org, created: true };
   }
 
+  async rename(em: EntityManager, id: string, name: string): Promise<Organization> {
+    const trimmed = name.trim();
+    if (trimmed.length < 1 || trimmed.length > 100) throw badInput([{ field: 'name', message: 'must be 1 to 100 characters' }]);
+    const org = await this.get(em, id);
+    org.name = trimmed;
+    await em.flush();
+    return org;
+  }
+
   async count(em: EntityManager): Promise<number> {
     return em.count(Organization, {});
   }
+}
+
+/**
+ * Serialises writes that check an organization-wide rule (plan limits, the last owner) inside a transaction:
+ * the organization's row stays locked until the transaction ends.
+ */
+export async function lockOrganization(em: EntityManager, organizationId: string): Promise<void> {
+  await em.getConnection().execute('select id from organizations where id = ? for update', [organizationId], 'all', em.getTransactionContext());
 }

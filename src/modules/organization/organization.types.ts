@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { Organization } from './organization.entity';
 
 @ObjectType('Organization')
 export class OrganizationView {
@@ -10,4 +11,8 @@ export class OrganizationView {
 
   @Field()
   createdAt!: Date;
+
+  static from(o: Organization): OrganizationView {
+    return Object.assign(new OrganizationView(), { id: o.id, name: o.name, createdAt: o.createdAt });
+  }
 }

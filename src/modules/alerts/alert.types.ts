@@ -1,0 +1,66 @@
+import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import { connectionOf, PageArgs } from '../common/pagination';
+import type { Alert } from './alert.entity';
+
+export enum AlertStatusEnum {
+  OPEN = 'OPEN',
+  ACKNOWLEDGED = 'ACKNOWLEDGED',
+  RESOLVED = 'RESOLVED',
+}
+registerEnumType(AlertStatusEnum, { name: 'AlertStatus' });
+
+export enum AlertSourceKind {
+  MONITOR = 'MONITOR',
+  JOURNEY = 'JOURNEY',
+}
+registerEnumType(AlertSourceKind, { name: 'AlertSourceKind' });
+
+@ObjectType('AlertSource')
+export class AlertSourceType {
+  @Field(() => AlertSourceKind) kind!: AlertSourceKind;
+  @Field(() => ID) id!: string;
+  @Field({ description: 'The name when the alert opened.' }) name!: string;
+}
+
+@ObjectType('Alert', { description: 'Opened when a monitor or journey fails failureThreshold runs in a row; resolved by its first passing run or by hand.' })
+@RequiresScope('alerts:read')
+export class AlertView {
+  @Field(() => ID) id!: string;
+  @Field(() => AlertSourceType) source!: AlertSourceType;
+  @Field() cause!: string;
+  @Field(() => AlertStatusEnum) status!: AlertStatusEnum;
+  @Field() openedAt!: Date;
+  @Field(() => Date, { nullable: true }) acknowledgedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Key id.' }) acknowledgedBy!: string | null;
+  @Field(() => String, { nullable: true, description: 'Key name.' }) acknowledgedByName!: string | null;
+  @Field(() => Date, { nullable: true }) resolvedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Key id, or `system` when a passing run resolved it.' }) resolvedBy!: string | null;
+  @Field(() => String, { nullable: true }) resolvedByName!: string | null;
+
+  static from(a: Alert): AlertView {
+    return Object.assign(new AlertView(), {
+      id: a.id,
+      source: a.monitor
+        ? { kind: AlertSourceKind.MONITOR, id: a.monitor.id, name: a.sourceName }
+        : { kind: AlertSourceKind.JOURNEY, id: a.journey!.id, name: a.sourceName },
+      cause: a.cause,
+      status: a.status as AlertStatusEnum,
+      openedAt: a.openedAt,
+      acknowledgedAt: a.acknowledgedAt,
+      acknowledgedBy: a.acknowledgedBy,
+      acknowledgedByName: a.acknowledgedByName,
+      resolvedAt: a.resolvedAt,
+      resolvedBy: a.resolvedBy,
+      resolvedByName: a.resolvedByName,
+    });
+  }
+}
+
+export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
+
+@ArgsType()
+export class AlertsArgs extends PageArgs {
+  @Field(() => AlertStatusEnum, { nullable: true })
+  status?: AlertStatusEnum | null;
+}

@@ -1,0 +1,17 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import type { RequestContext } from '../auth/context';
+import { BillingView, type PlanEnum } from './billing.types';
+
+@Resolver()
+export class BillingResolver {
+  @Query(() => BillingView, { description: 'Plan, its limits, and this month’s usage.' })
+  @RequiresScope('billing:read')
+  async billing(@Ctx() { em, principal, services }: RequestContext): Promise<BillingView> {
+    const [plan, usage] = await Promise.all([
+      services.billing.plan(em, principal.organizationId),
+      services.billing.usage(em, principal.organizationId),
+    ]);
+    return { plan: plan.name as PlanEnum, limits: plan.limits, usage };
+  }
+}

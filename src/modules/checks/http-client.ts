@@ -1,0 +1,188 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as dns from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Header } from './check.types';
+import { isBlockedAddress } from './target-guard';
+
+export interface HttpRequestSpec {
+  method: string;
+  url: string;
+  headers: Header[];
+  body: string | null;
+  timeoutMs: number;
+}
+
+export interface Timings {
+  dns: number | null;
+  connect: number | null;
+  tls: number | null;
+  firstByte: number | null;
+  total: number;
+}
+
+export type HttpResult =
+  | { ok: true; status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean; timings: Timings; redirects: number }
+  | { ok: false; error: string; timings: Timings };
+
+export interface HttpClientOptions {
+  allowPrivateTargets: boolean;
+  /** How much of a response body is read for assertions; the rest is discarded. */
+  maxBodyBytes?: number;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const round = (n: number) => Math.round(n * 100) / 100;
+
+class CheckError extends Error {}
+
+/**
+ * Performs one HTTP check for real: its own connection (so the timings are real), the whole exchange bounded by
+ * timeoutMs including redirects (at most 5, each target checked again), the body read up to a cap.
+ * Never throws: a failure is `{ ok: false, error }` with a message a person can act on.
+ */
+export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOptions): Promise<HttpResult> {
+  const started = performance.now();
+  const deadline = started + spec.timeoutMs;
+  let timings: Timings = { dns: null, connect: null, tls: null, firstByte: null, total: 0 };
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return { ok: false, error: `Invalid URL: ${spec.url}`, timings };
+  }
+  let method = spec.method;
+  let body = spec.body;
+  for (let redirects = 0; ; redirects++) {
+    try {
+      const res = await once(url, method, spec.headers, body, deadline, opts);
+      timings = { ...res.timings, total: round(performance.now() - started) };
+      const location = res.headers.location;
+      if (REDIRECTS.has(res.status) && location) {
+        if (redirects >= MAX_REDIRECTS) return { ok: false, error: `Too many redirects (more than ${MAX_REDIRECTS})`, timings };
+        url = new URL(location, url);
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = null;
+        }
+        continue;
+      }
+      return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
+    } catch (e) {
+      timings.total = round(performance.now() - started);
+      return { ok: false, error: e instanceof CheckError ? e.message : describeNetworkError(e, url), timings };
+    }
+  }
+}
+
+function once(
+  url: URL,
+  method: string,
+  headers: Header[],
+  body: string | null,
+  deadline: number,
+  opts: HttpClientOptions,
+): Promise<{ status: number; headers: Record<string, string>; body: string; truncated: boolean; timings: Timings }> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CheckError(`Only http and https URLs can be checked, not ${url.protocol}`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && !opts.allowPrivateTargets && isBlockedAddress(host))
+    throw new CheckError(`Target ${host} is a private, loopback or link-local address; tracer does not check those`);
+  const remaining = deadline - performance.now();
+  if (remaining <= 0) throw new CheckError('Timed out');
+
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as dns.LookupAddress[];
+      const bad = opts.allowPrivateTargets ? undefined : list.find((a) => isBlockedAddress(a.address));
+      if (bad) return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, a private, loopback or link-local address; tracer does not check those`), '', 0);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+      callback(null, list[0].address, list[0].family);
+    });
+  };
+
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const timings: Timings = { dns: null, connect: null, tls: null, firstByte: null, total: 0 };
+    const lib = url.protocol === 'https:' ? https : http;
+    const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0' };
+    for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
+    const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
+    const timer = setTimeout(() => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)), remaining);
+    const finish = (fn: () => void) => {
+      clearTimeout(timer);
+      fn();
+    };
+    req.on('socket', (socket) => {
+      socket.once('lookup', () => (timings.dns = round(performance.now() - t0)));
+      socket.once('connect', () => (timings.connect = round(performance.now() - t0 - (timings.dns ?? 0))));
+      socket.once('secureConnect', () => (timings.tls = round(performance.now() - t0 - (timings.dns ?? 0) - (timings.connect ?? 0))));
+    });
+    req.on('timeout', () => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)));
+    req.on('error', (e) => finish(() => reject(e)));
+    req.on('response', (res) => {
+      timings.firstByte = round(performance.now() - t0);
+      const max = opts.maxBodyBytes ?? 1_048_576;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      res.on('data', (chunk: Buffer) => {
+        if (truncated) return;
+        if (size + chunk.length > max) {
+          chunks.push(chunk.subarray(0, max - size));
+          size = max;
+          truncated = true;
+          res.destroy(); // stop downloading: a 10 MB body costs 1 MB at most
+          done();
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      let settled = false;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        const flat: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+        finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks).toString('utf8'), truncated, timings }));
+      };
+      res.on('end', done);
+      res.on('error', (e) => (truncated ? done() : finish(() => reject(e))));
+      res.on('close', () => {
+        if (!settled && !res.complete && !truncated) finish(() => reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      });
+    });
+    if (body !== null && method !== 'GET' && method !== 'HEAD') req.end(body);
+    else req.end();
+  });
+}
+
+function describeNetworkError(e: unknown, url: URL): string {
+  const err = e as NodeJS.ErrnoException & { reason?: string };
+  switch (err.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `DNS lookup failed for ${url.hostname}`;
+    case 'ECONNREFUSED':
+      return `Connection refused by ${url.host}`;
+    case 'ECONNRESET':
+      return `Connection reset by ${url.host}`;
+    case 'ETIMEDOUT':
+      return `Connection to ${url.host} timed out`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${url.host} is unreachable`;
+    case 'CERT_HAS_EXPIRED':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `TLS error: ${err.code}`;
+    default:
+      if (err.code?.startsWith('ERR_TLS') || err.code?.startsWith('ERR_SSL')) return `TLS error: ${err.code}`;
+      return `Request failed: ${err.code ?? err.message}`;
+  }
+}

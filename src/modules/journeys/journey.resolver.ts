@@ -1,0 +1,63 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import type { RequestContext } from '../auth/context';
+import { clampLimit } from '../monitors/monitor.resolver';
+import { JourneyRunView, journeyRunView } from '../runs/run.types';
+import { CreateJourneyInput, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
+
+@Resolver(() => JourneyView)
+export class JourneyResolver {
+  @Query(() => JourneyConnection, { description: 'Newest first.' })
+  @RequiresScope('journeys:read')
+  async journeys(@Args() args: JourneysArgs, @Ctx() { em, principal, services }: RequestContext) {
+    const page = await services.journeys.list(em, principal.organizationId, args);
+    return { nodes: page.nodes.map(JourneyView.from), pageInfo: page.pageInfo };
+  }
+
+  @Query(() => JourneyView)
+  @RequiresScope('journeys:read')
+  async journey(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.get(em, principal.organizationId, id));
+  }
+
+  @Mutation(() => JourneyView)
+  @RequiresScope('journeys:write')
+  async createJourney(@Arg('input') input: CreateJourneyInput, @Ctx() { em, principal, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.create(em, principal.organizationId, input));
+  }
+
+  @Mutation(() => JourneyView, { description: 'Only the fields given change; `steps` replaces every step.' })
+  @RequiresScope('journeys:write')
+  async updateJourney(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateJourneyInput, @Ctx() { em, principal, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.update(em, principal.organizationId, id, input));
+  }
+
+  @Mutation(() => ID, { description: 'Deletes the journey with its runs and alerts; answers its id.' })
+  @RequiresScope('journeys:write')
+  async deleteJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return services.journeys.delete(em, principal.organizationId, id);
+  }
+
+  @Mutation(() => JourneyView)
+  @RequiresScope('journeys:write')
+  async pauseJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.setPaused(em, principal.organizationId, id, true));
+  }
+
+  @Mutation(() => JourneyView)
+  @RequiresScope('journeys:write')
+  async resumeJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.setPaused(em, principal.organizationId, id, false));
+  }
+
+  @Mutation(() => JourneyRunView, { description: 'Runs every step now and answers the finished run.' })
+  @RequiresScope('journeys:run')
+  async runJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return journeyRunView(await services.runs.runJourney(em, principal.organizationId, id, 'MANUAL'));
+  }
+
+  @FieldResolver(() => [JourneyRunView], { description: 'The newest runs, newest first (batched across a list).' })
+  async recentRuns(@Root() journey: JourneyView, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number, @Ctx() { loaders }: RequestContext) {
+    return (await loaders.recentRuns.load('journey_id', journey.id, clampLimit(limit))).map(journeyRunView);
+  }
+}

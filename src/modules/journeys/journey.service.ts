@@ -1,0 +1,127 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound, type FieldError } from '../../errors';
+import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
+import { unmaskHeaders } from '../checks/secrets';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import type { BillingService } from '../billing/billing.service';
+import { Organization } from '../organization/organization.entity';
+import { activeStatus, defined } from '../monitors/monitor.service';
+import type { CheckStatus } from '../monitors/monitor.entity';
+import { Journey, type JourneyStep } from './journey.entity';
+
+export interface JourneyInput {
+  name?: string | null;
+  steps?: Array<Omit<JourneyStep, 'request'> & { request: { method: string; url: string; headers: JourneyStep['request']['headers']; body?: string | null } }> | null;
+  intervalSeconds?: number | null;
+  timeoutMs?: number | null;
+  failureThreshold?: number | null;
+  paused?: boolean | null;
+}
+
+const VARIABLE = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
+
+/** Journeys of one organization, with the same rules as monitors plus step rules. */
+export class JourneyService {
+  constructor(
+    private readonly billing: BillingService,
+    private readonly now: () => Date,
+  ) {}
+
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
+    const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
+    return paginate(em, Journey, where, { createdAt: 'desc', id: 'desc' }, args);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<Journey> {
+    const journey = await em.findOne(Journey, { id, organization: organizationId });
+    if (!journey) throw notFound('Journey');
+    return journey;
+  }
+
+  async create(em: EntityManager, organizationId: string, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
+    return em.transactional(async (tx) => {
+      await this.billing.lockOrganization(tx, organizationId);
+      const { steps, ...rest } = defined(input);
+      const journey = tx.create(Journey, {
+        organization: tx.getReference(Organization, organizationId),
+        ...rest,
+        steps: normalizeSteps(steps ?? [], []),
+        createdAt: this.now(),
+        updatedAt: this.now(),
+        nextRunAt: this.now(),
+      } as never) as Journey;
+      journey.status = journey.paused ? 'PAUSED' : 'PENDING';
+      validate(journey);
+      await this.billing.assertCanCreate(tx, organizationId, 'journeys');
+      await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
+      return journey;
+    });
+  }
+
+  async update(em: EntityManager, organizationId: string, id: string, input: JourneyInput): Promise<Journey> {
+    const journey = await this.get(em, organizationId, id);
+    const { steps, ...rest } = defined(input);
+    em.assign(journey, rest);
+    if (steps) journey.steps = normalizeSteps(steps, journey.steps);
+    if (rest.paused !== undefined) this.applyPaused(journey, journey.paused);
+    validate(journey);
+    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, journey.intervalSeconds);
+    journey.updatedAt = this.now();
+    await em.flush();
+    return journey;
+  }
+
+  async delete(em: EntityManager, organizationId: string, id: string): Promise<string> {
+    await em.remove(await this.get(em, organizationId, id)).flush();
+    return id;
+  }
+
+  async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Journey> {
+    const journey = await this.get(em, organizationId, id);
+    this.applyPaused(journey, paused);
+    journey.updatedAt = this.now();
+    await em.flush();
+    return journey;
+  }
+
+  private applyPaused(journey: Journey, paused: boolean) {
+    journey.paused = paused;
+    journey.status = paused ? 'PAUSED' : activeStatus(journey);
+    if (!paused) journey.nextRunAt = this.now();
+  }
+}
+
+/** Plain JSON steps; `[masked]` header values keep the stored value of the same step position and header name. */
+function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): JourneyStep[] {
+  return steps.map((s, i) => ({
+    name: s.name,
+    request: {
+      method: s.request.method ?? 'GET',
+      url: s.request.url,
+      headers: unmaskHeaders((s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value })), stored[i]?.request.headers ?? []),
+      body: s.request.body ?? null,
+    },
+    assertions: (s.assertions ?? []).map((a) => ({ source: a.source, property: a.property ?? null, comparison: a.comparison, target: a.target ?? null })),
+    extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
+  }));
+}
+
+function validate(j: Journey): void {
+  const errors: FieldError[] = [];
+  if (!j.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
+  if (j.steps.length < 1 || j.steps.length > 20) errors.push({ field: 'steps', message: 'must have 1 to 20 steps' });
+  const known = new Set<string>();
+  j.steps.forEach((step, i) => {
+    const at = `steps[${i}]`;
+    errors.push(...checkUrl(step.request.url, `${at}.request.url`, true));
+    errors.push(...checkAssertions(step.assertions, `${at}.assertions`));
+    errors.push(...checkExtractions(step.extractions, `${at}.extractions`));
+    const used = [step.request.url, step.request.body ?? '', ...step.request.headers.map((h) => h.value)].flatMap((t) =>
+      [...t.matchAll(VARIABLE)].map((m) => m[1]),
+    );
+    for (const name of new Set(used))
+      if (!known.has(name)) errors.push({ field: `${at}.request`, message: `uses {{${name}}}, which no earlier step extracts` });
+    for (const x of step.extractions) known.add(x.name);
+  });
+  if (errors.length) throw badInput(errors);
+}

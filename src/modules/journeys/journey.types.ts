@@ -1,0 +1,134 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
+import { maskHeaders } from '../checks/secrets';
+import { connectionOf, PageArgs } from '../common/pagination';
+import { CheckStatusEnum } from '../monitors/monitor.types';
+import type { Journey } from './journey.entity';
+
+@ObjectType('JourneyStep')
+export class JourneyStepType {
+  @Field() name!: string;
+  @Field(() => RequestType) request!: RequestType;
+  @Field(() => [AssertionType]) assertions!: AssertionType[];
+  @Field(() => [ExtractionType]) extractions!: ExtractionType[];
+}
+
+@ObjectType('Journey', { description: 'An ordered list of 1-20 HTTP steps; values extracted by a step feed later ones as {{name}}.' })
+@RequiresScope('journeys:read')
+export class JourneyView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => [JourneyStepType]) steps!: JourneyStepType[];
+  @Field(() => Int) intervalSeconds!: number;
+  @Field(() => Int, { description: 'Per step.' }) timeoutMs!: number;
+  @Field(() => Int) failureThreshold!: number;
+  @Field() paused!: boolean;
+  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
+  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+
+  static from(j: Journey): JourneyView {
+    return Object.assign(new JourneyView(), {
+      id: j.id,
+      name: j.name,
+      steps: j.steps.map((s) => ({
+        name: s.name,
+        request: { method: s.request.method as HttpMethod, url: s.request.url, headers: maskHeaders(s.request.headers), body: s.request.body },
+        assertions: s.assertions,
+        extractions: s.extractions,
+      })),
+      intervalSeconds: j.intervalSeconds,
+      timeoutMs: j.timeoutMs,
+      failureThreshold: j.failureThreshold,
+      paused: j.paused,
+      status: j.status as CheckStatusEnum,
+      lastRunAt: j.lastRunAt,
+      createdAt: j.createdAt,
+      updatedAt: j.updatedAt,
+    });
+  }
+}
+
+export const JourneyConnection = connectionOf(JourneyView, 'JourneyConnection');
+
+@ArgsType()
+export class JourneysArgs extends PageArgs {
+  @Field(() => CheckStatusEnum, { nullable: true })
+  status?: CheckStatusEnum | null;
+}
+
+@InputType()
+export class JourneyStepInput {
+  @Field()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name!: string;
+
+  @Field(() => RequestInput)
+  @ValidateNested()
+  request!: RequestInput;
+
+  @Field(() => [AssertionType], { defaultValue: [] })
+  @ArrayMaxSize(20, { message: 'at most 20 assertions' })
+  @ValidateNested({ each: true })
+  assertions!: AssertionType[];
+
+  @Field(() => [ExtractionType], { defaultValue: [] })
+  @ArrayMaxSize(20, { message: 'at most 20 extractions' })
+  @ValidateNested({ each: true })
+  extractions!: ExtractionType[];
+}
+
+@InputType()
+abstract class JourneyFields {
+  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
+  @IsOptional()
+  @Min(30, { message: 'must be at least 30 seconds' })
+  @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
+  intervalSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Per step; at most 30000; default 10000.' })
+  @IsOptional()
+  @Min(100, { message: 'must be at least 100 ms' })
+  @Max(30_000, { message: 'must be at most 30000 ms' })
+  timeoutMs?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10, { message: 'must be at most 10' })
+  failureThreshold?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  paused?: boolean | null;
+}
+
+@InputType()
+export class CreateJourneyInput extends JourneyFields {
+  @Field()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name!: string;
+
+  @Field(() => [JourneyStepInput])
+  @ArrayMinSize(1, { message: 'must have 1 to 20 steps' })
+  @ArrayMaxSize(20, { message: 'must have 1 to 20 steps' })
+  @ValidateNested({ each: true })
+  steps!: JourneyStepInput[];
+}
+
+@InputType()
+export class UpdateJourneyInput extends JourneyFields {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name?: string | null;
+
+  @Field(() => [JourneyStepInput], { nullable: true, description: 'Replaces every step.' })
+  @IsOptional()
+  @ArrayMinSize(1, { message: 'must have 1 to 20 steps' })
+  @ArrayMaxSize(20, { message: 'must have 1 to 20 steps' })
+  @ValidateNested({ each: true })
+  steps?: JourneyStepInput[] | null;
+}

@@ -1,0 +1,29 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { newId } from '../common/ids';
+
+export type MemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
+
+@Entity({ tableName: 'members' })
+@Unique({ properties: ['organization', 'email'] })
+@Index({ properties: ['organization', 'joinedAt'] })
+export class Member {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = newId('mem');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  /** Stored lower-cased, so uniqueness is case-insensitive. */
+  @Property({ type: 'string', length: 254 })
+  email!: string;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  name: string | null = null;
+
+  @Property({ type: 'string', length: 8 })
+  role!: MemberRole;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  joinedAt: Date = new Date();
+}

@@ -1,0 +1,29 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import type { RequestContext } from '../auth/context';
+import { InviteMemberInput, MemberRoleEnum, MemberView } from './member.types';
+
+@Resolver()
+export class MemberResolver {
+  @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization.' })
+  @RequiresScope('organization:write')
+  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, principal, services }: RequestContext) {
+    return MemberView.from(await services.members.invite(em, principal.organizationId, input));
+  }
+
+  @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT.' })
+  @RequiresScope('organization:write')
+  async updateMemberRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('role', () => MemberRoleEnum) role: MemberRoleEnum,
+    @Ctx() { em, principal, services }: RequestContext,
+  ) {
+    return MemberView.from(await services.members.updateRole(em, principal.organizationId, id, role));
+  }
+
+  @Mutation(() => ID, { description: 'Answers the removed member id. The last OWNER cannot be removed: CONFLICT.' })
+  @RequiresScope('organization:write')
+  async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return services.members.remove(em, principal.organizationId, id);
+  }
+}

@@ -1,0 +1,42 @@
+import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import type { Member } from './member.entity';
+
+export enum MemberRoleEnum {
+  OWNER = 'OWNER',
+  ADMIN = 'ADMIN',
+  MEMBER = 'MEMBER',
+  VIEWER = 'VIEWER',
+}
+registerEnumType(MemberRoleEnum, { name: 'MemberRole' });
+
+@ObjectType('Member')
+@RequiresScope('organization:read')
+export class MemberView {
+  @Field(() => ID) id!: string;
+  @Field() email!: string;
+  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => MemberRoleEnum) role!: MemberRoleEnum;
+  @Field() joinedAt!: Date;
+
+  static from(m: Member): MemberView {
+    return Object.assign(new MemberView(), { id: m.id, email: m.email, name: m.name, role: m.role as MemberRoleEnum, joinedAt: m.joinedAt });
+  }
+}
+
+@InputType()
+export class InviteMemberInput {
+  @Field()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  email!: string;
+
+  @Field(() => MemberRoleEnum)
+  role!: MemberRoleEnum;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name?: string | null;
+}

@@ -1,0 +1,73 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { badInput } from '../../errors';
+import { RequiresScope } from '../../graphql/directives';
+import type { RequestContext } from '../auth/context';
+import { MonitorRunView, monitorRunView } from '../runs/run.types';
+import { CreateMonitorInput, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
+
+@Resolver(() => MonitorView)
+export class MonitorResolver {
+  @Query(() => MonitorConnection, { description: 'Newest first.' })
+  @RequiresScope('monitors:read')
+  async monitors(@Args() args: MonitorsArgs, @Ctx() { em, principal, services }: RequestContext) {
+    const page = await services.monitors.list(em, principal.organizationId, args);
+    return { nodes: page.nodes.map(MonitorView.from), pageInfo: page.pageInfo };
+  }
+
+  @Query(() => MonitorView)
+  @RequiresScope('monitors:read')
+  async monitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.get(em, principal.organizationId, id));
+  }
+
+  @Mutation(() => MonitorView)
+  @RequiresScope('monitors:write')
+  async createMonitor(@Arg('input') input: CreateMonitorInput, @Ctx() { em, principal, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.create(em, principal.organizationId, input));
+  }
+
+  @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored.' })
+  @RequiresScope('monitors:write')
+  async updateMonitor(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateMonitorInput, @Ctx() { em, principal, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.update(em, principal.organizationId, id, input));
+  }
+
+  @Mutation(() => ID, { description: 'Deletes the monitor with its runs and alerts; answers its id.' })
+  @RequiresScope('monitors:write')
+  async deleteMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return services.monitors.delete(em, principal.organizationId, id);
+  }
+
+  @Mutation(() => MonitorView)
+  @RequiresScope('monitors:write')
+  async pauseMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.setPaused(em, principal.organizationId, id, true));
+  }
+
+  @Mutation(() => MonitorView)
+  @RequiresScope('monitors:write')
+  async resumeMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.setPaused(em, principal.organizationId, id, false));
+  }
+
+  @Mutation(() => MonitorRunView, { description: 'Runs the check now and answers the finished run (bounded by timeoutMs).' })
+  @RequiresScope('monitors:run')
+  async runMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
+    return monitorRunView(await services.runs.runMonitor(em, principal.organizationId, id, 'MANUAL'));
+  }
+
+  @FieldResolver(() => [MonitorRunView], { description: 'The newest runs, newest first (batched across a list).' })
+  async recentRuns(
+    @Root() monitor: MonitorView,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+    @Ctx() { loaders }: RequestContext,
+  ) {
+    return (await loaders.recentRuns.load('monitor_id', monitor.id, clampLimit(limit))).map(monitorRunView);
+  }
+}
+
+/** recentRuns(limit): 1 to 50. */
+export function clampLimit(limit: number): number {
+  if (limit < 1 || limit > 50) throw badInput([{ field: 'limit', message: 'must be 1 to 50' }]);
+  return limit;
+}

@@ -1,0 +1,112 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound, type FieldError } from '../../errors';
+import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
+import { unmaskHeaders } from '../checks/secrets';
+import type { Assertion, Header } from '../checks/check.types';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import type { BillingService } from '../billing/billing.service';
+import { Organization } from '../organization/organization.entity';
+import { Monitor, type CheckStatus } from './monitor.entity';
+
+export interface MonitorInput {
+  name?: string | null;
+  url?: string | null;
+  method?: string | null;
+  headers?: Header[] | null;
+  body?: string | null;
+  expectedStatusCodes?: string[] | null;
+  assertions?: Assertion[] | null;
+  intervalSeconds?: number | null;
+  timeoutMs?: number | null;
+  failureThreshold?: number | null;
+  paused?: boolean | null;
+}
+
+/** Status while not paused, from what the runs said so far. */
+export const activeStatus = (c: { lastRunAt: Date | null; consecutiveFailures: number }): CheckStatus =>
+  c.lastRunAt === null ? 'PENDING' : c.consecutiveFailures > 0 ? 'DOWN' : 'UP';
+
+/** Monitors of one organization: every query is scoped by it, so another organization's id is NOT_FOUND. */
+export class MonitorService {
+  constructor(
+    private readonly billing: BillingService,
+    private readonly now: () => Date,
+  ) {}
+
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
+    const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
+    return paginate(em, Monitor, where, { createdAt: 'desc', id: 'desc' }, args);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<Monitor> {
+    const monitor = await em.findOne(Monitor, { id, organization: organizationId });
+    if (!monitor) throw notFound('Monitor');
+    return monitor;
+  }
+
+  async create(em: EntityManager, organizationId: string, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
+    return em.transactional(async (tx) => {
+      await this.billing.lockOrganization(tx, organizationId);
+      const monitor = tx.create(Monitor, {
+        organization: tx.getReference(Organization, organizationId),
+        ...defined(input),
+        createdAt: this.now(),
+        updatedAt: this.now(),
+        nextRunAt: this.now(),
+      } as never) as Monitor;
+      monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
+      validate(monitor);
+      await this.billing.assertCanCreate(tx, organizationId, 'monitors');
+      await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
+      return monitor;
+    });
+  }
+
+  async update(em: EntityManager, organizationId: string, id: string, input: MonitorInput): Promise<Monitor> {
+    const monitor = await this.get(em, organizationId, id);
+    const patch = defined(input);
+    if (patch.headers) patch.headers = unmaskHeaders(patch.headers, monitor.headers);
+    em.assign(monitor, patch);
+    if (patch.paused !== undefined) this.applyPaused(monitor, monitor.paused);
+    validate(monitor);
+    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, monitor.intervalSeconds);
+    monitor.updatedAt = this.now();
+    await em.flush();
+    return monitor;
+  }
+
+  async delete(em: EntityManager, organizationId: string, id: string): Promise<string> {
+    const monitor = await this.get(em, organizationId, id);
+    await em.remove(monitor).flush();
+    return id;
+  }
+
+  async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Monitor> {
+    const monitor = await this.get(em, organizationId, id);
+    this.applyPaused(monitor, paused);
+    monitor.updatedAt = this.now();
+    await em.flush();
+    return monitor;
+  }
+
+  private applyPaused(monitor: Monitor, paused: boolean) {
+    monitor.paused = paused;
+    monitor.status = paused ? 'PAUSED' : activeStatus(monitor);
+    if (!paused) monitor.nextRunAt = this.now(); // resuming checks at once
+  }
+}
+
+/** Drops undefined and null (null = "leave as is / use the default") from an input. */
+export function defined<T extends object>(input: T): { [K in keyof T]?: NonNullable<T[K]> } {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as never;
+}
+
+function validate(m: Monitor): void {
+  const errors: FieldError[] = [
+    ...(m.name.trim() ? [] : [{ field: 'name', message: 'must not be blank' }]),
+    ...checkUrl(m.url, 'url'),
+    ...checkExpectedStatus(m.expectedStatusCodes, 'expectedStatusCodes'),
+    ...checkAssertions(m.assertions, 'assertions'),
+  ];
+  if (errors.length) throw badInput(errors);
+}

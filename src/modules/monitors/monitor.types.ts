@@ -1,0 +1,140 @@
+import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
+import { maskHeaders } from '../checks/secrets';
+import { connectionOf, PageArgs } from '../common/pagination';
+import type { Monitor } from './monitor.entity';
+
+export enum CheckStatusEnum {
+  UP = 'UP',
+  DOWN = 'DOWN',
+  PAUSED = 'PAUSED',
+  PENDING = 'PENDING',
+}
+registerEnumType(CheckStatusEnum, { name: 'CheckStatus', description: 'Derived from runs: PENDING until the first run.' });
+
+@ObjectType('Monitor', { description: 'An HTTP check of one URL, run every intervalSeconds.' })
+@RequiresScope('monitors:read')
+export class MonitorView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() url!: string;
+  @Field(() => HttpMethod) method!: HttpMethod;
+  @Field(() => [HeaderType], { description: 'Credential headers (Authorization, cookies, tokens) read back as `[masked]`.' })
+  headers!: HeaderType[];
+  @Field(() => String, { nullable: true }) body!: string | null;
+  @Field(() => [String], { description: 'Codes or ranges, e.g. `200-299`, `301`.' }) expectedStatusCodes!: string[];
+  @Field(() => [AssertionType]) assertions!: AssertionType[];
+  @Field(() => Int) intervalSeconds!: number;
+  @Field(() => Int) timeoutMs!: number;
+  @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
+  @Field() paused!: boolean;
+  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
+  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+
+  static from(m: Monitor): MonitorView {
+    return Object.assign(new MonitorView(), {
+      id: m.id,
+      name: m.name,
+      url: m.url,
+      method: m.method as HttpMethod,
+      headers: maskHeaders(m.headers),
+      body: m.body,
+      expectedStatusCodes: m.expectedStatusCodes,
+      assertions: m.assertions,
+      intervalSeconds: m.intervalSeconds,
+      timeoutMs: m.timeoutMs,
+      failureThreshold: m.failureThreshold,
+      paused: m.paused,
+      status: m.status as CheckStatusEnum,
+      lastRunAt: m.lastRunAt,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    });
+  }
+}
+
+export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');
+
+@ArgsType()
+export class MonitorsArgs extends PageArgs {
+  @Field(() => CheckStatusEnum, { nullable: true })
+  status?: CheckStatusEnum | null;
+}
+
+/** Fields shared by create and update; every one optional here, create requires name and url below. */
+@InputType()
+abstract class MonitorFields {
+  @Field(() => HttpMethod, { nullable: true })
+  method?: HttpMethod | null;
+
+  @Field(() => [HeaderType], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(50, { message: 'at most 50 headers' })
+  @ValidateNested({ each: true })
+  headers?: HeaderType[] | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(65536, { message: 'must be at most 64 KiB' })
+  body?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Default `["200-299"]`.' })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  expectedStatusCodes?: string[] | null;
+
+  @Field(() => [AssertionType], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(20, { message: 'at most 20 assertions' })
+  @ValidateNested({ each: true })
+  assertions?: AssertionType[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
+  @IsOptional()
+  @Min(30, { message: 'must be at least 30 seconds' })
+  @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
+  intervalSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'At most 30000; default 10000.' })
+  @IsOptional()
+  @Min(100, { message: 'must be at least 100 ms' })
+  @Max(30_000, { message: 'must be at most 30000 ms' })
+  timeoutMs?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Default 2.' })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10, { message: 'must be at most 10' })
+  failureThreshold?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  paused?: boolean | null;
+}
+
+@InputType()
+export class CreateMonitorInput extends MonitorFields {
+  @Field()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name!: string;
+
+  @Field()
+  @Length(1, 2048, { message: 'must be 1 to 2048 characters' })
+  url!: string;
+}
+
+@InputType()
+export class UpdateMonitorInput extends MonitorFields {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 2048, { message: 'must be 1 to 2048 characters' })
+  url?: string | null;
+}

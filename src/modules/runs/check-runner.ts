@@ -1,0 +1,102 @@
+import { performRequest, type HttpClientOptions, type Timings } from '../checks/http-client';
+import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
+import { AssertionSource, type Header } from '../checks/check.types';
+import { isSensitiveName, MASK } from '../checks/secrets';
+import type { Monitor } from '../monitors/monitor.entity';
+import type { Journey } from '../journeys/journey.entity';
+import type { RunStatus, StepResult } from './run.entity';
+
+export interface CheckOutcome {
+  status: RunStatus;
+  responseStatus: number | null;
+  timings: Timings | null;
+  assertions: AssertionResult[];
+  steps: StepResult[] | null;
+  error: string | null;
+}
+
+/** Runs a monitor's request and judges it: expected status codes, then every assertion. */
+export async function checkMonitor(m: Monitor, http: HttpClientOptions): Promise<CheckOutcome> {
+  const res = await performRequest({ method: m.method, url: m.url, headers: m.headers, body: m.body, timeoutMs: m.timeoutMs }, http);
+  if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
+  const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
+  const assertions = evaluateAssertions(m.assertions, view);
+  const statusOk = statusMatches(res.status, m.expectedStatusCodes);
+  const failed = assertions.filter((a) => !a.passed);
+  const error = !statusOk
+    ? `Status ${res.status} is not one of ${m.expectedStatusCodes.join(', ')}`
+    : failed.length
+      ? `${failed.length} of ${assertions.length} assertions failed`
+      : null;
+  return { status: error ? 'FAILED' : 'PASSED', responseStatus: res.status, timings: res.timings, assertions, steps: null, error };
+}
+
+const VARIABLE = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
+const substitute = (text: string, vars: Map<string, string>) => text.replace(VARIABLE, (_, name: string) => vars.get(name) ?? '');
+
+/**
+ * Runs a journey's steps in order. Values extracted by a step are available to later steps as `{{name}}`; the
+ * first failing step stops the journey and the rest are SKIPPED. Without a STATUS_CODE assertion a step expects a
+ * status below 400. What is recorded masks credential headers and values extracted from them.
+ */
+export async function checkJourney(j: Journey, http: HttpClientOptions): Promise<CheckOutcome> {
+  const vars = new Map<string, string>();
+  const secretVars = new Set<string>();
+  const steps: StepResult[] = [];
+  let failure: string | null = null;
+  let total = 0;
+  for (const [i, step] of j.steps.entries()) {
+    const headers: Header[] = step.request.headers.map((h) => ({ name: h.name, value: substitute(h.value, vars) }));
+    const url = substitute(step.request.url, vars);
+    const recorded = {
+      method: step.request.method,
+      url: maskVariables(step.request.url, vars, secretVars),
+      headers: step.request.headers.map((h) => ({ name: h.name, value: isSensitiveName(h.name) ? MASK : maskVariables(h.value, vars, secretVars) })),
+    };
+    if (failure) {
+      steps.push({ name: step.name, request: recorded, status: 'SKIPPED', responseStatus: null, timings: null, assertions: [], extracted: [], error: null });
+      continue;
+    }
+    const res = await performRequest(
+      { method: step.request.method, url, headers, body: step.request.body === null ? null : substitute(step.request.body, vars), timeoutMs: j.timeoutMs },
+      http,
+    );
+    total += res.timings.total;
+    if (!res.ok) {
+      failure = `Step ${i + 1} (${step.name}): ${res.error}`;
+      steps.push({ name: step.name, request: recorded, status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], extracted: [], error: res.error });
+      continue;
+    }
+    const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
+    const assertions = evaluateAssertions(step.assertions, view);
+    const hasStatusAssertion = step.assertions.some((a) => a.source === AssertionSource.STATUS_CODE);
+    let error: string | null = null;
+    if (!hasStatusAssertion && res.status >= 400) error = `Status ${res.status}`;
+    else if (assertions.some((a) => !a.passed)) error = `${assertions.filter((a) => !a.passed).length} of ${assertions.length} assertions failed`;
+    const extracted: StepResult['extracted'] = [];
+    for (const x of step.extractions) {
+      const value = view.read(x.source as unknown as AssertionSource, x.property);
+      const secret = isSensitiveName(x.name) || (x.source === 'HEADER' && isSensitiveName(x.property ?? ''));
+      if (secret) secretVars.add(x.name);
+      extracted.push({ name: x.name, value: value === null ? null : secret ? MASK : value.slice(0, 500) });
+      if (value === null) error ??= `Could not extract ${x.name}`;
+      else vars.set(x.name, value);
+    }
+    if (error) failure = `Step ${i + 1} (${step.name}): ${error}`;
+    steps.push({ name: step.name, request: recorded, status: error ? 'FAILED' : 'PASSED', responseStatus: res.status, timings: res.timings, assertions, extracted, error });
+  }
+  const last = [...steps].reverse().find((s) => s.status !== 'SKIPPED');
+  return {
+    status: failure ? 'FAILED' : 'PASSED',
+    responseStatus: last?.responseStatus ?? null,
+    timings: { dns: null, connect: null, tls: null, firstByte: null, total: Math.round(total * 100) / 100 },
+    assertions: [],
+    steps,
+    error: failure,
+  };
+}
+
+/** The template with variables filled in, except secret ones, which stay masked in what is recorded. */
+function maskVariables(template: string, vars: Map<string, string>, secret: Set<string>): string {
+  return template.replace(VARIABLE, (_, name: string) => (secret.has(name) ? MASK : (vars.get(name) ?? '')));
+}

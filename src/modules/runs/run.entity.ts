@@ -1,0 +1,70 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { Monitor } from '../monitors/monitor.entity';
+import { Journey } from '../journeys/journey.entity';
+import { newId } from '../common/ids';
+import type { AssertionResult } from '../checks/assertions';
+import type { Timings } from '../checks/http-client';
+
+export type RunTrigger = 'SCHEDULED' | 'MANUAL';
+/** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
+export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
+
+export interface StepResult {
+  name: string;
+  request: { method: string; url: string; headers: { name: string; value: string }[] };
+  status: 'PASSED' | 'FAILED' | 'SKIPPED';
+  responseStatus: number | null;
+  timings: Timings | null;
+  assertions: AssertionResult[];
+  extracted: { name: string; value: string | null }[];
+  error: string | null;
+}
+
+@Entity({ tableName: 'runs' })
+@Index({ properties: ['monitor', 'startedAt', 'id'] })
+@Index({ properties: ['journey', 'startedAt', 'id'] })
+@Index({ properties: ['organization', 'startedAt'] })
+export class Run {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = newId('run');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @ManyToOne(() => Monitor, { ref: true, nullable: true, deleteRule: 'cascade' })
+  monitor: Ref<Monitor> | null = null;
+
+  @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade' })
+  journey: Ref<Journey> | null = null;
+
+  @Property({ type: 'string', length: 10 })
+  trigger!: RunTrigger;
+
+  @Property({ type: 'string', length: 8 })
+  status!: RunStatus;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  startedAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  finishedAt!: Date;
+
+  @Property({ type: 'integer' })
+  durationMs!: number;
+
+  @Property({ type: 'integer', nullable: true })
+  responseStatus: number | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  timings: Timings | null = null;
+
+  @Property({ type: 'json' })
+  assertions: AssertionResult[] = [];
+
+  @Property({ type: 'json', nullable: true })
+  steps: StepResult[] | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  error: string | null = null;
+}

@@ -1,0 +1,127 @@
+import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { AssertionResultType, HeaderType, HttpMethod, TimingsType } from '../checks/check.types';
+import { connectionOf, PageArgs } from '../common/pagination';
+import type { Run } from './run.entity';
+
+export enum RunTriggerEnum {
+  SCHEDULED = 'SCHEDULED',
+  MANUAL = 'MANUAL',
+}
+registerEnumType(RunTriggerEnum, { name: 'RunTrigger' });
+
+export enum RunStatusEnum {
+  PASSED = 'PASSED',
+  FAILED = 'FAILED',
+  ERROR = 'ERROR',
+}
+registerEnumType(RunStatusEnum, {
+  name: 'RunStatus',
+  valuesConfig: {
+    FAILED: { description: 'The target failed: wrong status, failed assertion, timeout, refused or blocked connection.' },
+    ERROR: { description: 'tracer could not run the check; does not count toward alerts.' },
+  },
+});
+
+export enum StepStatusEnum {
+  PASSED = 'PASSED',
+  FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
+}
+registerEnumType(StepStatusEnum, { name: 'StepStatus' });
+
+/** Fields every run has. An interface carries no scope (ARCHITECTURE.md §3): its object types do. */
+@InterfaceType('Run', { resolveType: (run: { kind?: string }) => (run.kind === 'journey' ? 'JourneyRun' : 'MonitorRun') })
+export abstract class RunView {
+  @Field(() => ID) id!: string;
+  @Field(() => RunTriggerEnum) trigger!: RunTriggerEnum;
+  @Field(() => RunStatusEnum) status!: RunStatusEnum;
+  @Field() startedAt!: Date;
+  @Field() finishedAt!: Date;
+  @Field(() => Int) durationMs!: number;
+  @Field(() => Int, { nullable: true, description: 'HTTP status of the (last) response.' }) responseStatus!: number | null;
+  @Field(() => TimingsType, { nullable: true }) timings!: TimingsType | null;
+  @Field(() => String, { nullable: true, description: 'Why it failed, in words.' }) error!: string | null;
+  kind!: 'monitor' | 'journey';
+}
+
+/**
+ * Run types carry no scope of their own: the way to them does. Listing and reading runs needs the owner's read
+ * scope (monitorRuns, Monitor.recentRuns, run); runMonitor answers the run it just made to any key that may make
+ * it, so a CI key with only monitors:run still learns whether its check passed.
+ */
+@ObjectType('MonitorRun', { implements: RunView })
+export class MonitorRunView extends RunView {
+  @Field(() => ID) monitorId!: string;
+  @Field(() => [AssertionResultType]) assertions!: AssertionResultType[];
+}
+
+@ObjectType('StepRequest')
+export class StepRequestType {
+  @Field(() => HttpMethod) method!: HttpMethod;
+  @Field() url!: string;
+  @Field(() => [HeaderType]) headers!: HeaderType[];
+}
+
+@ObjectType('ExtractedValue')
+export class ExtractedValueType {
+  @Field() name!: string;
+  @Field(() => String, { nullable: true, description: 'Values from credential headers or secret-named variables read `[masked]`.' })
+  value!: string | null;
+}
+
+@ObjectType('StepResult')
+export class StepResultType {
+  @Field() name!: string;
+  @Field(() => StepRequestType) request!: StepRequestType;
+  @Field(() => StepStatusEnum) status!: StepStatusEnum;
+  @Field(() => Int, { nullable: true }) responseStatus!: number | null;
+  @Field(() => TimingsType, { nullable: true }) timings!: TimingsType | null;
+  @Field(() => [AssertionResultType]) assertions!: AssertionResultType[];
+  @Field(() => [ExtractedValueType]) extracted!: ExtractedValueType[];
+  @Field(() => String, { nullable: true }) error!: string | null;
+}
+
+@ObjectType('JourneyRun', { implements: RunView })
+export class JourneyRunView extends RunView {
+  @Field(() => ID) journeyId!: string;
+  @Field(() => [StepResultType]) steps!: StepResultType[];
+}
+
+export const RunConnection = connectionOf(RunView as unknown as new () => RunView, 'RunConnection');
+export const MonitorRunConnection = connectionOf(MonitorRunView, 'MonitorRunConnection');
+export const JourneyRunConnection = connectionOf(JourneyRunView, 'JourneyRunConnection');
+
+@ArgsType()
+export class RunsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true }) monitorId?: string | null;
+  @Field(() => ID, { nullable: true }) journeyId?: string | null;
+}
+
+@ArgsType()
+export class MonitorRunsArgs extends PageArgs {
+  @Field(() => ID) monitorId!: string;
+}
+
+@ArgsType()
+export class JourneyRunsArgs extends PageArgs {
+  @Field(() => ID) journeyId!: string;
+}
+
+/** Entity → view; the kind picks the GraphQL type. */
+export function runView(run: Run): MonitorRunView | JourneyRunView {
+  const base = {
+    id: run.id,
+    trigger: run.trigger as RunTriggerEnum,
+    status: run.status as RunStatusEnum,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+    responseStatus: run.responseStatus,
+    timings: run.timings,
+    error: run.error,
+  };
+  if (run.journey) return Object.assign(new JourneyRunView(), base, { kind: 'journey' as const, journeyId: run.journey.id, steps: (run.steps ?? []) as never });
+  return Object.assign(new MonitorRunView(), base, { kind: 'monitor' as const, monitorId: run.monitor!.id, assertions: run.assertions as never });
+}
+export const monitorRunView = (run: Run) => runView(run) as MonitorRunView;
+export const journeyRunView = (run: Run) => runView(run) as JourneyRunView;
