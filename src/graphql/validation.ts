@@ -16,10 +16,11 @@ export async function validateInput(value: unknown): Promise<void> {
   if (fields.length) throw badInput(fields);
 }
 
-function collect(errors: ValidationError[], prefix: string, out: FieldError[]): void {
+/** Field paths like `steps[0].request.url`: list items by index, nested fields by name. */
+function collect(errors: ValidationError[], parent: string, out: FieldError[]): void {
   for (const e of errors) {
-    const field = prefix + e.property;
+    const field = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
     for (const message of Object.values(e.constraints ?? {})) out.push({ field, message });
-    if (e.children?.length) collect(e.children, `${field}.`, out);
+    if (e.children?.length) collect(e.children, field, out);
   }
 }

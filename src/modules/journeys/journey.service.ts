@@ -49,11 +49,12 @@ export class JourneyService {
         createdAt: this.now(),
         updatedAt: this.now(),
         nextRunAt: this.now(),
-      } as never) as Journey;
+      } as never, { persist: false }) as Journey;
       journey.status = journey.paused ? 'PAUSED' : 'PENDING';
       validate(journey);
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
+      tx.persist(journey); // only now: nothing is written unless every rule holds
       return journey;
     });
   }

@@ -53,11 +53,12 @@ export class MonitorService {
         createdAt: this.now(),
         updatedAt: this.now(),
         nextRunAt: this.now(),
-      } as never) as Monitor;
+      } as never, { persist: false }) as Monitor;
       monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
       validate(monitor);
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
+      tx.persist(monitor); // only now: nothing is written unless every rule holds
       return monitor;
     });
   }

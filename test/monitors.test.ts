@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateMonitorDocument,
+  DeleteMonitorDocument,
+  MonitorDocument,
+  MonitorRunsDocument,
+  MonitorsDocument,
+  MonitorsOverviewDocument,
+  PauseMonitorDocument,
+  ResumeMonitorDocument,
+  RunMonitorDocument,
+  UpdateMonitorDocument,
+} from '../src/client/generated/graphql';
+import { startTestApp, type TestApp } from './helpers/app';
+import { json, startTarget, type Target } from './helpers/target';
+import type { Organization } from '../src/modules/organization/organization.entity';
+
+let t: TestApp;
+let target: Target;
+let org: Organization;
+let admin: Awaited<ReturnType<TestApp['key']>>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  target = await startTarget();
+  org = await t.org('Acme Inc');
+  await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'BUSINESS' });
+  admin = await t.key(org, ['all']);
+  target.route('/health', json(200, { data: { status: 'ok', items: [{ id: 7 }] } }, { 'x-version': '1.2.3' }));
+  target.route('/down', json(503, { data: { status: 'down' } }));
+  target.route('/slow', (_req, res) => setTimeout(() => res.writeHead(200).end('late'), 2000));
+  for (let i = 0; i < 6; i++) target.route(`/hop${i}`, (_req, res) => res.writeHead(302, { location: `/hop${i + 1}` }).end());
+  target.route('/hop6', json(200, { ok: true }));
+  target.route('/big', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const write = () => {
+      while (sent < 10 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', write);
+      }
+      res.end();
+    };
+    write();
+  });
+});
+afterAll(async () => {
+  await target?.close();
+  await t?.close();
+});
+
+const create = (input: Record<string, unknown>) =>
+  admin.client.gql(CreateMonitorDocument, { input: { name: 'API health', url: `${target.url}/health`, ...input } as never });
+
+describe('monitor CRUD', () => {
+  it('creates with defaults, reads, updates, pauses, resumes and deletes', async () => {
+    const created = await create({ headers: [{ name: 'Accept', value: 'application/json' }] });
+    expect(created.errors).toBeUndefined();
+    const m = created.data!.createMonitor;
+    expect(m).toMatchObject({
+      id: expect.stringMatching(/^mon_/),
+      method: 'GET',
+      expectedStatusCodes: ['200-299'],
+      intervalSeconds: 300,
+      timeoutMs: 10000,
+      failureThreshold: 2,
+      paused: false,
+      status: 'PENDING',
+      lastRunAt: null,
+    });
+    expect((await admin.client.gql(MonitorDocument, { id: m.id })).data?.monitor.name).toBe('API health');
+
+    const updated = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { name: 'Renamed', intervalSeconds: 60 } });
+    expect(updated.data?.updateMonitor).toMatchObject({ name: 'Renamed', intervalSeconds: 60, url: `${target.url}/health` });
+
+    expect((await admin.client.gql(PauseMonitorDocument, { id: m.id })).data?.pauseMonitor).toMatchObject({ paused: true, status: 'PAUSED' });
+    expect((await admin.client.gql(ResumeMonitorDocument, { id: m.id })).data?.resumeMonitor).toMatchObject({ paused: false, status: 'PENDING' });
+
+    expect((await admin.client.gql(DeleteMonitorDocument, { id: m.id })).data?.deleteMonitor).toBe(m.id);
+    const gone = await admin.client.gql(MonitorDocument, { id: m.id });
+    expect(gone.status).toBe(404);
+    expect(gone.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('masks credential headers on the way out and keeps them when sent back masked', async () => {
+    const m = (await create({ headers: [{ name: 'Authorization', value: 'Bearer target-secret' }, { name: 'X-Env', value: 'prod' }] })).data!.createMonitor;
+    expect(m.headers).toEqual([{ name: 'Authorization', value: '[masked]' }, { name: 'X-Env', value: 'prod' }]);
+    const round = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { headers: m.headers } });
+    expect(round.errors).toBeUndefined();
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    expect(target.hits.at(-1)?.headers.authorization).toBe('Bearer target-secret');
+  });
+
+  it.each([
+    [{ url: 'not a url' }, 'url'],
+    [{ url: 'ftp://example.com/' }, 'url'],
+    [{ name: '' }, 'name'],
+    [{ intervalSeconds: 10 }, 'intervalSeconds'],
+    [{ timeoutMs: 60000 }, 'timeoutMs'],
+    [{ failureThreshold: 0 }, 'failureThreshold'],
+    [{ expectedStatusCodes: ['2xx'] }, 'expectedStatusCodes'],
+    [{ assertions: [{ source: 'JSON_BODY', property: 'data.status', comparison: 'EQUALS', target: 'ok' }] }, 'assertions[0].property'],
+    [{ assertions: [{ source: 'JSON_BODY', property: '$.data[?(@.x)]', comparison: 'EQUALS', target: 'ok' }] }, 'assertions[0].property'],
+    [{ assertions: [{ source: 'RESPONSE_TIME', comparison: 'LESS_THAN', target: 'fast' }] }, 'assertions[0].target'],
+    [{ headers: [{ name: 'Bad Header', value: 'x' }] }, 'headers[0].name'],
+  ])('refuses %j naming %s, storing nothing', async (input, field) => {
+    const before = (await admin.client.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes.length;
+    const res = await create(input);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(res.errors?.[0].extensions?.fields)).toContain(`"field":"${field}`);
+    expect((await admin.client.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes.length).toBe(before);
+  });
+
+  it('refuses an unknown enum value before anything runs', async () => {
+    const res = await create({ method: 'TRACE' });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('pages with cursors, newest first, and filters by status', async () => {
+    const other = await t.org('Pager Ltd');
+    await t.db.orm.em.fork().nativeUpdate('Organization', { id: other.id }, { plan: 'TEAM' });
+    const k = await t.key(other, ['monitors:read', 'monitors:write']);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.unshift((await k.client.gql(CreateMonitorDocument, { input: { name: `m${i}`, url: `${target.url}/health` } })).data!.createMonitor.id);
+    await k.client.gql(PauseMonitorDocument, { id: ids[0] });
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    do {
+      const page = (await k.client.gql(MonitorsDocument, { first: 2, after })).data!.monitors;
+      seen.push(...page.nodes.map((n) => n.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(ids);
+    const paused = (await k.client.gql(MonitorsDocument, { status: 'PAUSED' })).data!.monitors.nodes.map((n) => n.id);
+    expect(paused).toEqual([ids[0]]);
+    expect((await k.client.gql(MonitorsDocument, { first: 101 })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await k.client.gql(MonitorsDocument, { after: 'garbage' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'after' }] });
+  });
+});
+
+describe('runMonitor performs the check for real', () => {
+  it('passes with status and assertions on JSON, header, text and response time, and records timings', async () => {
+    const m = (
+      await create({
+        assertions: [
+          { source: 'STATUS_CODE', comparison: 'EQUALS', target: '200' },
+          { source: 'JSON_BODY', property: '$.data.status', comparison: 'EQUALS', target: 'ok' },
+          { source: 'JSON_BODY', property: '$.data.items[0].id', comparison: 'GREATER_THAN', target: '6' },
+          { source: 'HEADER', property: 'X-Version', comparison: 'CONTAINS', target: '1.2' },
+          { source: 'TEXT_BODY', comparison: 'NOT_CONTAINS', target: 'error' },
+          { source: 'RESPONSE_TIME', comparison: 'LESS_THAN', target: '5000' },
+          { source: 'JSON_BODY', property: "$['data']['missing']", comparison: 'IS_EMPTY' },
+        ],
+      })
+    ).data!.createMonitor;
+    const res = await admin.client.gql(RunMonitorDocument, { id: m.id });
+    const run = res.data!.runMonitor;
+    expect(run).toMatchObject({ monitorId: m.id, trigger: 'MANUAL', status: 'PASSED', responseStatus: 200, error: null });
+    expect(run.id).toMatch(/^run_/);
+    expect(run.assertions.map((a) => [a.actual, a.passed])).toEqual([
+      ['200', true],
+      ['ok', true],
+      ['7', true],
+      ['1.2.3', true],
+      [expect.any(String), true],
+      [expect.stringMatching(/^\d+$/), true],
+      [null, true],
+    ]);
+    expect(run.timings?.total).toBeGreaterThan(0);
+    expect(run.timings?.connect).not.toBeNull();
+    expect(run.timings?.firstByte).not.toBeNull();
+    const after = (await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor;
+    expect(after.status).toBe('UP');
+    expect(after.lastRunAt).not.toBeNull();
+  });
+
+  it('fails on an unexpected status, with the reason in words', async () => {
+    const m = (await create({ url: `${target.url}/down` })).data!.createMonitor;
+    const run = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+    expect(run).toMatchObject({ status: 'FAILED', responseStatus: 503, error: 'Status 503 is not one of 200-299' });
+    expect((await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor.status).toBe('DOWN');
+  });
+
+  it('honours timeoutMs', async () => {
+    const m = (await create({ url: `${target.url}/slow`, timeoutMs: 300 })).data!.createMonitor;
+    const started = Date.now();
+    const run = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+    expect(Date.now() - started).toBeLessThan(1900);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/Timed out after \d+ ms/);
+  });
+
+  it('follows at most 5 redirects', async () => {
+    const five = (await create({ url: `${target.url}/hop1` })).data!.createMonitor;
+    expect((await admin.client.gql(RunMonitorDocument, { id: five.id })).data!.runMonitor.status).toBe('PASSED');
+    const six = (await create({ url: `${target.url}/hop0` })).data!.createMonitor;
+    const run = (await admin.client.gql(RunMonitorDocument, { id: six.id })).data!.runMonitor;
+    expect(run).toMatchObject({ status: 'FAILED', error: 'Too many redirects (more than 5)' });
+  });
+
+  it('reads at most 1 MiB of a 10 MB body and still judges it', async () => {
+    const m = (await create({ url: `${target.url}/big`, assertions: [{ source: 'TEXT_BODY', comparison: 'CONTAINS', target: 'xxx' }] })).data!.createMonitor;
+    const run = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+    expect(run.status).toBe('PASSED');
+    expect(run.assertions[0].actual!.length).toBeLessThanOrEqual(501); // what a run keeps is capped too
+  });
+
+  it('reports a refused connection as a FAILED run', async () => {
+    const m = (await create({ url: 'http://127.0.0.1:9/' })).data!.createMonitor;
+    const run = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+    expect(run).toMatchObject({ status: 'FAILED', error: 'Connection refused by 127.0.0.1:9' });
+  });
+
+  it('lists runs newest first through monitorRuns and the REST mirror', async () => {
+    const m = (await create({})).data!.createMonitor;
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.unshift((await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor.id);
+    const page = (await admin.client.gql(MonitorRunsDocument, { monitorId: m.id, first: 2 })).data!.monitorRuns;
+    expect(page.nodes.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const rest = await admin.client.rest('GET', `/v1/monitors/${m.id}/runs?first=5`);
+    expect((rest.body.data as { nodes: Array<{ id: string; monitor_id: string }> }).nodes.map((r) => r.id)).toEqual(ids);
+    const one = await admin.client.rest('GET', `/v1/runs/${ids[0]}`);
+    expect(one.body).toMatchObject({ success: true, data: { id: ids[0], monitor_id: m.id, status: 'PASSED' } });
+  });
+});
+
+describe('outbound requests never reach private addresses unless allowed', () => {
+  it('blocks loopback, private and link-local targets after DNS, as a FAILED run', async () => {
+    const strict = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      const o = await strict.org('Strict');
+      const k = await strict.key(o, ['monitors:read', 'monitors:write', 'monitors:run']);
+      for (const [url, shown] of [
+        ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+        [`${target.url}/health`, '127.0.0.1'],
+        ['http://10.0.0.1/', '10.0.0.1'],
+        ['http://[::1]/', '::1'],
+        ['http://localhost:1/', '127.0.0.1'],
+      ]) {
+        const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url } })).data!.createMonitor;
+        const run = (await k.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+        expect(run.status, url).toBe('FAILED');
+        expect(run.error, url).toContain(shown);
+        expect(run.error, url).toMatch(/private, loopback or link-local/);
+      }
+      expect(target.hits.some((h) => h.headers['user-agent']?.includes('tracer') && h.path === '/health' && false)).toBe(false);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('plan limits', () => {
+  it('refuses monitors beyond the plan and intervals below its minimum with PLAN_LIMIT_EXCEEDED (402)', async () => {
+    const free = await t.org('Free Co');
+    const k = await t.key(free, ['monitors:read', 'monitors:write']);
+    const low = await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: `${target.url}/health`, intervalSeconds: 60 } });
+    expect(low.status).toBe(402);
+    expect(low.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', limit: 300 });
+    for (let i = 0; i < 10; i++) {
+      const res = await k.client.gql(CreateMonitorDocument, { input: { name: `m${i}`, url: `${target.url}/health` } });
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    }
+    const over = await k.client.rest('POST', '/v1/monitors', { name: 'eleventh', url: `${target.url}/health` });
+    expect(over.status).toBe(402);
+    expect(over.body.error).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', limit: 10, used: 10 });
+    expect((await k.client.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes).toHaveLength(10);
+  });
+});
+
+describe('lists are N+1 free', () => {
+  it('runs the same number of SQL queries for 3 and for 30 monitors with their recent runs', async () => {
+    const counts: number[] = [];
+    for (const n of [3, 30]) {
+      const o = await t.org(`Many ${n}`);
+      await t.db.orm.em.fork().nativeUpdate('Organization', { id: o.id }, { plan: 'BUSINESS' });
+      const k = await t.key(o, ['monitors:read', 'monitors:write', 'monitors:run']);
+      for (let i = 0; i < n; i++) {
+        const m = (await k.client.gql(CreateMonitorDocument, { input: { name: `m${i}`, url: `${target.url}/health` } })).data!.createMonitor;
+        if (i % 3 === 0) await k.client.gql(RunMonitorDocument, { id: m.id });
+      }
+      await k.client.gql(MonitorsOverviewDocument, { first: 50 }); // warm: key verified, document cached
+      t.queries.length = 0;
+      const res = await k.client.gql(MonitorsOverviewDocument, { first: 50 });
+      expect(res.data!.monitors.nodes).toHaveLength(n);
+      expect(res.data!.monitors.nodes.filter((m) => m.recentRuns.length === 1)).toHaveLength(Math.ceil(n / 3));
+      counts.push(t.queries.length);
+    }
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[1]).toBeLessThanOrEqual(3); // key row, monitors page, recent runs
+  });
+});
