@@ -49,7 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async key(org, permissions, opts = {}) {
       const { key, apiKey } = await app.services.apiKeys.createTrusted(db.orm.em.fork(), org.id, 'cli', {
-        name: opts.name ?? `key ${permissions.join(' ')}`,
+        name: opts.name ?? `key ${permissions.join(' ')}`.slice(0, 100),
         permissions,
         expiresAt: opts.expiresAt,
       });
