@@ -116,6 +116,9 @@ describe('restart and the CLI', () => {
     const made = JSON.parse(cli.stdout) as { key: string; id: string; organizationId: string };
     expect(made).toMatchObject({ key: expect.stringMatching(/^izli_sk_live_/), id: expect.stringMatching(/^key_/), organizationId: expect.stringMatching(/^org_/) });
 
+    const plan = await runCli(['set-plan', '--org', 'Acme Inc', '--plan', 'team', '--json'], env, 'orgs');
+    expect(JSON.parse(plan.stdout)).toEqual({ id: made.organizationId, name: 'Acme Inc', plan: 'TEAM' });
+
     const list = await runCli(['list', '--org', 'Acme Inc', '--json'], env);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'] })]);
     expect(list.stdout).not.toContain(made.key);
@@ -125,6 +128,7 @@ describe('restart and the CLI', () => {
     expect((await call('/v1/me', bootstrapKey)).status).toBe(200);
     const me = (await (await call('/v1/me', made.key)).json()) as { data: { organization: { name: string } } };
     expect(me.data.organization.name).toBe('Acme Inc');
+    expect(await (await call('/v1/billing', made.key)).json()).toMatchObject({ data: { plan: 'TEAM' } });
 
     const revoke = await runCli(['revoke', made.id], env);
     if (onPostgres()) {

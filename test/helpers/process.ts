@@ -54,10 +54,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built keys CLI (`npm run keys` runs the same file after building). */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs a built CLI (`npm run keys` / `npm run orgs` run the same files after building). */
+export function runCli(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' = 'keys'): Promise<CliResult> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['dist/src/cli/keys.js', ...args], {
+    const proc = spawn(process.execPath, [`dist/src/cli/${cli}.js`, ...args], {
       cwd: ROOT,
       env: { ...cleanEnv(), BCRYPT_COST: '4', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
