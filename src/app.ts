@@ -11,6 +11,7 @@ import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/er
 import { scopeCheckPlugin } from './graphql/scope-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
+import { FailureLimiter } from './modules/auth/failure-limiter';
 import { LastUsedTracker } from './modules/auth/last-used';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { OrganizationService } from './modules/organization/organization.service';
@@ -24,6 +25,7 @@ import { JourneyService } from './modules/journeys/journey.service';
 import { RunService } from './modules/runs/run.service';
 import { MemberService } from './modules/members/member.service';
 import { Scheduler } from './modules/runs/scheduler';
+import { KeyChangeListener, publishKeyChange } from './modules/auth/key-events';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -41,6 +43,7 @@ export interface App {
   services: Services;
   lastUsed: LastUsedTracker;
   scheduler: Scheduler;
+  keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   close(): Promise<void>;
@@ -64,11 +67,18 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const { orm } = database;
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
-  const verifier = new KeyVerifier(orm, lastUsed, log, now);
+  const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()));
   const billing = new BillingService(now);
   const alerts = new AlertService(now);
   const services: Services = {
-    apiKeys: new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, forget: (id) => verifier.forget(id) }),
+    apiKeys: new ApiKeyService({
+      bcryptCost: config.BCRYPT_COST,
+      now,
+      keyChanged: async (id) => {
+        verifier.forget(id); // this instance refuses the key before the change is answered
+        if (database.kind === 'postgresql') await publishKeyChange(orm, id); // …and every other one on NOTIFY
+      },
+    }),
     organizations: new OrganizationService(now),
     monitors: new MonitorService(billing, now),
     journeys: new JourneyService(billing, now),
@@ -77,10 +87,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     members: new MemberService(now),
     billing,
     now,
+    lastUsedOf: (id) => lastUsed.peek(id),
   };
   const scheduler = new Scheduler(orm, services.runs, log, { tickMs: config.SCHEDULER_TICK_MS, concurrency: config.SCHEDULER_CONCURRENCY });
   const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
   const contexts = new ContextBuilder(verifier, orm, services);
+  // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
+  // has exactly one process (it is locked), so its local invalidation is enough.
+  const keyListener = database.kind === 'postgresql' ? new KeyChangeListener(database.url, verifier, log) : undefined;
+  await keyListener?.start();
 
   const { schema, index } = await buildAppSchema();
   const apollo = new ApolloServer<RequestContext>({
@@ -159,6 +174,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     services,
     lastUsed,
     scheduler,
+    keyListener,
     bootstrapKey,
     async close() {
       if (closed) return;
@@ -166,6 +182,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await fastify.close(); // stops accepting, lets in-flight requests finish, drains Apollo
       await apollo.stop();
       await scheduler.stop();
+      await keyListener?.stop();
       await lastUsed.close();
       if (!opts.database) await database.close();
     },

@@ -22,6 +22,8 @@ const schema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Failed authentications per minute from one address, or with wrong secrets for one keyId, before 429. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
   /** Run due monitors and journeys in this process. */

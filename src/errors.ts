@@ -67,6 +67,9 @@ export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const badInput = (fields: FieldError[]) =>
   new AppError('BAD_USER_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
 
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many failed authentication attempts; retry later') =>
+  new AppError('RATE_LIMITED', message, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+
 export const serviceUnavailable = () => new AppError('SERVICE_UNAVAILABLE', MESSAGES.SERVICE_UNAVAILABLE);
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -15,6 +15,7 @@ import { OrganizationService } from '../modules/organization/organization.servic
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runCli, UsageError, withDatabase } from './common';
+import { publishKeyChange } from '../modules/auth/key-events';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
 
@@ -48,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
     const em = db.orm.em.fork();
     const now = () => new Date();
     const orgs = new OrganizationService(now);
-    const keys = new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, forget: () => {} });
+    // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY.
+    const keys = new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, keyChanged: (id) => publishKeyChange(db.orm, id) });
     if (command === 'create') {
       const org = need(values.org, '--org', USAGE);
       const name = need(values.name, '--name', USAGE);

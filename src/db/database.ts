@@ -16,6 +16,8 @@ export interface DatabaseOptions {
 export interface Database {
   orm: MikroORM;
   kind: 'postgresql' | 'embedded';
+  /** The connection URL (for the embedded database: its socket on 127.0.0.1). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
   try {
-    const orm = await MikroORM.init(
-      ormConfig({ clientUrl: opts.url ?? embedded!.url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery }),
-    );
+    const url = opts.url ?? embedded!.url;
+    const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery }));
     if (opts.migrate !== false) await orm.getMigrator().up();
     return {
       orm,
       kind: embedded ? 'embedded' : 'postgresql',
+      url,
       async close() {
         await orm.close(true);
         await embedded?.close();

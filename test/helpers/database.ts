@@ -4,10 +4,7 @@ import { Client } from 'pg';
 import { openDatabase, type Database } from '../../src/db/database';
 import { TEMPLATE_FILE } from './global-setup';
 
-export interface TestDatabase extends Database {
-  /** PostgreSQL URL of this database; undefined on in-memory PGlite. */
-  url?: string;
-}
+export type TestDatabase = Database;
 
 export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
 

@@ -28,8 +28,8 @@ export interface CreatedKey {
 export interface ApiKeyServiceDeps {
   bcryptCost: number;
   now: () => Date;
-  /** Drops what this process remembers of a revoked key. */
-  forget: (id: string) => void;
+  /** A key row changed (revoked): drop it from this process's cache and tell the other instances. */
+  keyChanged: (id: string) => Promise<void>;
 }
 
 /** The rules of API keys: who may create what, how long it lives, how it is revoked. */
@@ -74,7 +74,7 @@ export class ApiKeyService {
       key.revokedAt = this.deps.now();
       await em.flush();
     }
-    this.deps.forget(key.id);
+    await this.deps.keyChanged(key.id); // before answering: the next request with this key must fail
     return key;
   }
 

@@ -51,7 +51,7 @@ export class ApiKeyView {
   @Field(() => ApiKeyStatus)
   status!: ApiKeyStatus;
 
-  static from(key: ApiKey, now: Date): ApiKeyView {
+  static from(key: Pick<ApiKey, 'id' | 'name' | 'permissions' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'createdAt' | 'createdBy'>, now: Date): ApiKeyView {
     return Object.assign(new ApiKeyView(), {
       id: key.id,
       name: key.name,

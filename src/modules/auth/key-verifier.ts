@@ -2,13 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import { unauthorized } from '../../errors';
+import { rateLimited, unauthorized } from '../../errors';
+import type { FailureLimiter } from './failure-limiter';
 import { apiKeyIdOf, parseKey } from './key-format';
 import type { Principal } from './principal';
-import { ApiKey } from '../api-keys/api-key.entity';
+import type { Permission } from './scopes';
 import type { LastUsedTracker } from './last-used';
+import { KeyCache, type KeyRecord } from './key-cache';
 
-/** Counters the tests read to prove what the hot path did (and did not) do. */
+/** Counters the tests and the benchmark read to prove what the hot path did (and did not) do. */
 export interface VerifierStats {
   /** bcrypt.compare calls started. */
   bcryptCompares: number;
@@ -16,16 +18,34 @@ export interface VerifierStats {
   keyLookups: number;
 }
 
+interface KeyRow {
+  id: string;
+  organization_id: string;
+  organization_name: string;
+  organization_created_at: string | Date;
+  name: string;
+  hash: string;
+  permissions: Permission[];
+  expires_at: string | Date | null;
+  revoked_at: string | Date | null;
+  created_at: string | Date;
+  created_by: string;
+  last_used_at: string | Date | null;
+}
 
 const MAX_VERIFIED = 10_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
+const toDate = (v: string | Date | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
 
 /**
  * Turns an Authorization header into a Principal, or throws the one UNAUTHORIZED error (ARCHITECTURE.md §2).
- * Every failure looks the same to the client; the log records the cause.
+ * After a key's first request this does no SQL and no bcrypt: the row comes from the key cache (kept right across
+ * instances by LISTEN/NOTIFY) and the secret from the memory of verified secrets. Every failure looks the same to
+ * the client; the log records the cause.
  */
 export class KeyVerifier {
   readonly stats: VerifierStats = { bcryptCompares: 0, keyLookups: 0 };
+  readonly cache = new KeyCache();
   /** keyId → sha256 of the key that bcrypt accepted. Only successes are remembered. */
   private verified = new Map<string, Buffer>();
   /** One bcrypt per key at a time: concurrent first requests share the same compare. */
@@ -36,49 +56,72 @@ export class KeyVerifier {
     private readonly lastUsed: LastUsedTracker,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => Date,
+    private readonly limiter: FailureLimiter,
   ) {}
 
   async verify(header: string | undefined, ip: string): Promise<Principal> {
     const key = bearerToken(header);
-    if (key === null) return this.fail('no bearer credentials');
+    if (key === null) return this.fail('no bearer credentials', ip);
     const keyId = parseKey(key);
-    if (keyId === null) return this.fail('malformed key or bad checksum');
+    if (keyId === null) return this.fail('malformed key or bad checksum', ip);
 
     const id = apiKeyIdOf(keyId);
-    const row = await this.loadRow(id);
-    if (!row) return this.fail('unknown key id', id);
-    if (row.revokedAt) return this.fail('revoked key', id);
+    const digest = sha256(key);
+    // A key this process already verified keeps working while its keyId or its address is under attack:
+    // knowing a public keyId must not let anyone lock its owner out.
+    const known = this.verified.get(id);
+    const trusted = known !== undefined && timingSafeEqual(known, digest);
+    if (!trusted) this.throttle(ip, id);
+
+    const row = this.cache.get(id) ?? (await this.load(id));
+    if (!row) return this.fail('unknown key id', ip, id);
+    if (row.revokedAt) return this.fail('revoked key', ip, id);
     const now = this.now();
-    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', id);
-    if (!(await this.secretMatches(id, key, row.hash))) return this.fail('wrong secret', id);
+    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id);
+    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id, true);
 
     this.lastUsed.record(id, now, ip);
-    return {
-      keyId: id,
-      organizationId: row.organization.id,
-      name: row.name,
-      permissions: row.permissions,
-      held: new Set(row.permissions),
-      expiresAt: row.expiresAt,
-    };
+    return row.principal;
   }
 
-  /** Forget what this process knows of a key (called on revocation, before the revoke call answers). */
+  /** 429 before any database or bcrypt work when this address or this keyId failed too often this minute. */
+  private throttle(ip: string, id: string): void {
+    const wait = Math.max(this.limiter.retryAfter(`ip:${ip}`), this.limiter.retryAfter(`key:${id}`));
+    if (wait > 0) {
+      this.log.info({ keyId: id, ip }, 'authentication rate limited');
+      throw rateLimited(wait);
+    }
+  }
+
+  /** Forget what this process knows of a key (revocation, roll): called before the change is answered. */
   forget(id: string): void {
+    this.cache.invalidate(id);
     this.verified.delete(id);
   }
 
-  private async loadRow(id: string): Promise<ApiKey | null> {
-    this.stats.keyLookups++;
-    // A throwaway fork: the row must be read fresh (revocation), and nothing of it outlives this request.
-    return this.orm.em.fork().findOne(ApiKey, { id });
+  /** The NOTIFY listener's view: untrusted while it is down; trusted again only after the cache is emptied. */
+  setTrusted(trusted: boolean): void {
+    this.cache.clear();
+    this.cache.trusted = trusted;
   }
 
-  private async secretMatches(id: string, key: string, hash: string): Promise<boolean> {
-    const digest = sha256(key);
-    const known = this.verified.get(id);
-    if (known && timingSafeEqual(known, digest)) return true;
+  private async load(id: string): Promise<KeyRecord | undefined> {
+    this.stats.keyLookups++;
+    const epoch = this.cache.epoch;
+    const rows = await this.orm.em.getConnection().execute<KeyRow[]>(
+      `select k.id, k.organization_id, o.name as organization_name, o.created_at as organization_created_at, k.name, k.hash, k.permissions, k.expires_at,
+              k.revoked_at, k.created_at, k.created_by, k.last_used_at
+         from api_keys k join organizations o on o.id = k.organization_id
+        where k.id = ?`,
+      [id],
+    );
+    if (!rows[0]) return undefined;
+    const record = toRecord(rows[0]);
+    this.cache.set(record, epoch);
+    return record;
+  }
 
+  private async secretMatches(id: string, key: string, digest: Buffer, hash: string): Promise<boolean> {
     const flightKey = `${id}:${digest.toString('hex')}`;
     let pending = this.inFlight.get(flightKey);
     if (!pending) {
@@ -97,10 +140,41 @@ export class KeyVerifier {
     if (this.verified.size > MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
   }
 
-  private fail(reason: string, keyId?: string): never {
-    this.log.info({ keyId, reason }, 'authentication failed');
+  private fail(reason: string, ip: string, keyId?: string, wrongSecret = false): never {
+    this.limiter.fail(`ip:${ip}`);
+    if (wrongSecret && keyId) this.limiter.fail(`key:${keyId}`);
+    this.log.info({ keyId, ip, reason }, 'authentication failed');
     throw unauthorized();
   }
+}
+
+function toRecord(r: KeyRow): KeyRecord {
+  // The driver hands text[] back as an array, but be strict: a malformed value must never widen permissions.
+  const permissions = Array.isArray(r.permissions) ? r.permissions : [];
+  const record = {
+    id: r.id,
+    organizationId: r.organization_id,
+    organizationName: r.organization_name,
+    organizationCreatedAt: toDate(r.organization_created_at)!,
+    name: r.name,
+    hash: r.hash,
+    permissions,
+    expiresAt: toDate(r.expires_at),
+    revokedAt: toDate(r.revoked_at),
+    createdAt: toDate(r.created_at)!,
+    createdBy: r.created_by,
+    lastUsedAt: toDate(r.last_used_at),
+  } as KeyRecord;
+  record.principal = {
+    keyId: r.id,
+    organizationId: r.organization_id,
+    name: r.name,
+    permissions,
+    held: new Set(permissions),
+    expiresAt: record.expiresAt,
+    record,
+  };
+  return record;
 }
 
 /** `Bearer <key>`: the scheme is case-insensitive (RFC 7235), exactly one credential, nothing else. */

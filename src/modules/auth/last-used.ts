@@ -23,6 +23,11 @@ export class LastUsedTracker {
     this.pending.set(keyId, { at, ip });
   }
 
+  /** The newest use not yet written, if any. */
+  peek(keyId: string): Date | undefined {
+    return this.pending.get(keyId)?.at;
+  }
+
   /** Writes what is pending; concurrent calls are serialised so the newest value always lands last. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write());

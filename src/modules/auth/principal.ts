@@ -1,4 +1,5 @@
 import type { Permission } from './scopes';
+import type { KeyRecord } from './key-cache';
 
 /** Who is calling: the verified API key, its organization and its permissions. */
 export interface Principal {
@@ -10,4 +11,6 @@ export interface Principal {
   /** The same permissions as a Set, for the per-request scope check. */
   held: ReadonlySet<string>;
   expiresAt: Date | null;
+  /** The key's row as verified (absent for principals built by hand in mechanism tests). */
+  record?: KeyRecord;
 }

@@ -1,0 +1,50 @@
+/**
+ * Counts failed authentications per client IP and per keyId in fixed one-minute windows. Once either is over the
+ * limit, further attempts are answered 429 before any bcrypt work, so wrong secrets cannot burn CPU and an
+ * attacker cannot guess at speed. Kept in process: it protects this instance's CPU, which is what it is for.
+ */
+export class FailureLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windowMs = 60_000;
+
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  /** Seconds until `subject` may try again, or 0 if it may try now. */
+  retryAfter(subject: string): number {
+    const w = this.windows.get(subject);
+    if (!w) return 0;
+    const now = this.now();
+    if (now - w.start >= this.windowMs) {
+      this.windows.delete(subject);
+      return 0;
+    }
+    return w.count >= this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
+  }
+
+  fail(subject: string): void {
+    const now = this.now();
+    const w = this.windows.get(subject);
+    if (!w || now - w.start >= this.windowMs) {
+      if (this.windows.size >= this.maxEntries) this.prune(now);
+      this.windows.set(subject, { start: now, count: 1 });
+    } else {
+      w.count++;
+    }
+  }
+
+  private prune(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+    // Still full (a flood of distinct subjects): drop the oldest half rather than grow without bound.
+    if (this.windows.size >= this.maxEntries) {
+      let n = this.windows.size / 2;
+      for (const k of this.windows.keys()) {
+        if (n-- <= 0) break;
+        this.windows.delete(k);
+      }
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client as PgClient } from 'pg';
+import { MeDocument, RevokeApiKeyDocument } from '../src/client/generated/graphql';
+import { startTestApp, type TestApp } from './helpers/app';
+import { onPostgres } from './helpers/database';
+import { Client } from './helpers/client';
+import { createApp, type App } from '../src/app';
+import { loadConfig } from '../src/config';
+import { openDatabase, type Database } from '../src/db/database';
+import type { AddressInfo } from 'node:net';
+import type { Organization } from '../src/modules/organization/organization.entity';
+
+let a: TestApp;
+let org: Organization;
+let admin: Awaited<ReturnType<TestApp['key']>>;
+
+beforeAll(async () => {
+  a = await startTestApp();
+  org = await a.org('Acme Inc');
+  admin = await a.key(org, ['all']);
+});
+afterAll(() => a?.close());
+
+const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 3000) => {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('key cache', () => {
+  it('after its first request a key costs no SQL and no bcrypt', async () => {
+    const k = await a.key(org, ['monitors:read']);
+    expect((await k.client.gql(MeDocument)).status).toBe(200);
+    const before = { ...a.app.verifier.stats };
+    a.queries.length = 0;
+    for (let i = 0; i < 20; i++) expect((await k.client.gql(MeDocument)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await k.client.rest('GET', '/v1/me')).status).toBe(200);
+    expect(a.queries).toEqual([]);
+    expect(a.app.verifier.stats).toEqual(before);
+  });
+
+  it('never accepts a key after its revocation on the same instance, cache or not', async () => {
+    for (let i = 0; i < 20; i++) {
+      const k = await a.key(org, ['monitors:read']);
+      expect((await k.client.rest('GET', '/v1/me')).status).toBe(200); // cached now
+      const revoking = admin.client.gql(RevokeApiKeyDocument, { id: k.id });
+      const racing = k.client.rest('GET', '/v1/me'); // may pass or fail: it started before the answer
+      expect((await revoking).status).toBe(200);
+      await racing;
+      expect((await k.client.rest('GET', '/v1/me')).status).toBe(401);
+    }
+  });
+});
+
+describe.runIf(onPostgres())('revocation across instances (PostgreSQL LISTEN/NOTIFY)', () => {
+  let second: Database;
+  let b: App;
+  let bClient: (key: string) => Client;
+
+  beforeAll(async () => {
+    second = await openDatabase({ url: a.db.url, migrate: false });
+    b = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: second });
+    await b.fastify.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(b.fastify.server.address() as AddressInfo).port}`;
+    bClient = (key) => new Client(url, key);
+    await waitFor('listener', () => b.verifier.cache.trusted);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await second?.close();
+  });
+
+  it('a key revoked on instance A is refused by instance B, whose cache held it', async () => {
+    const k = await a.key(org, ['monitors:read']);
+    expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(200);
+    expect(b.verifier.cache.get(k.id)).toBeDefined();
+    const revoked = await admin.client.gql(RevokeApiKeyDocument, { id: k.id });
+    expect(revoked.status).toBe(200);
+    await waitFor('the notification', () => !b.verifier.cache.get(k.id), 1000);
+    expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(401);
+  });
+
+  it('while its listener is down, B reads key rows on every request, so no revoked key passes', async () => {
+    const k = await a.key(org, ['monitors:read']);
+    expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(200);
+    const pid = b.keyListener!.backendPid!;
+    const pg = new PgClient({ connectionString: process.env.TEST_DATABASE_URL }); // another database: ALTER DATABASE needs that
+    await pg.connect();
+    // Keep the listener down: refuse its reconnection while we look.
+    await pg.query(`alter database "${new URL(a.db.url).pathname.slice(1)}" with allow_connections false`);
+    try {
+      await pg.query('select pg_terminate_backend($1)', [pid]);
+      await waitFor('B to stop trusting its cache', () => !b.verifier.cache.trusted);
+      const lookups = b.verifier.stats.keyLookups;
+      expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(200);
+      expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(200);
+      expect(b.verifier.stats.keyLookups - lookups).toBe(2); // the database, not the cache, answered
+      // Revoked while B cannot hear about it: refused all the same.
+      expect((await admin.client.gql(RevokeApiKeyDocument, { id: k.id })).status).toBe(200);
+      expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(401);
+    } finally {
+      await pg.query(`alter database "${new URL(a.db.url).pathname.slice(1)}" with allow_connections true`);
+      await pg.end();
+    }
+    await waitFor('the listener to come back', () => b.verifier.cache.trusted, 5000);
+    expect((await bClient(k.key).rest('GET', '/v1/me')).status).toBe(401);
+    const fresh = await a.key(org, ['monitors:read']);
+    expect((await bClient(fresh.key).rest('GET', '/v1/me')).status).toBe(200);
+    expect(b.verifier.cache.get(fresh.id)).toBeDefined();
+  });
+});
