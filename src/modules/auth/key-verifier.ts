@@ -122,6 +122,9 @@ export class KeyVerifier {
   }
 
   private async secretMatches(id: string, key: string, digest: Buffer, hash: string): Promise<boolean> {
+    // Again: a concurrent first request may have verified it while this one read the row.
+    const known = this.verified.get(id);
+    if (known && timingSafeEqual(known, digest)) return true;
     const flightKey = `${id}:${digest.toString('hex')}`;
     let pending = this.inFlight.get(flightKey);
     if (!pending) {
