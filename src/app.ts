@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { AppError } from './errors';
@@ -105,10 +107,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     introspection: true, // still behind a valid key: the context builder runs first
     allowBatchedHttpRequests: false,
     logger: log,
+    // server.ts owns SIGINT/SIGTERM: close() stops Fastify (in-flight requests finish), then Apollo, then the rest.
+    // Apollo's own handler would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [
       scopeCheckPlugin(index),
       errorStatusPlugin,
-      fastifyApolloDrainPlugin(fastify),
+      // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginLandingPageLocalDefault({
         embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
         document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
@@ -179,11 +187,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      await fastify.close(); // stops accepting, lets in-flight requests finish, drains Apollo
+      log.debug('closing: http');
+      await fastify.close(); // stops accepting, lets in-flight requests finish
+      log.debug('closing: apollo');
       await apollo.stop();
+      log.debug('closing: scheduler');
       await scheduler.stop();
       await keyListener?.stop();
+      log.debug('closing: lastUsed');
       await lastUsed.close();
+      log.debug('closing: database');
       if (!opts.database) await database.close();
     },
   };

@@ -56,16 +56,13 @@ const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}`
  * Sets the HTTP status from the error codes when no error set one itself (database down → 503, a bug → 500),
  * so clients and load balancers see a failure as a failure.
  */
-export const errorStatusPlugin: ApolloServerPlugin = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        if (response.body.kind !== 'single' || response.http.status) return;
-        const errors = response.body.singleResult.errors;
-        if (!errors?.length) return;
-        const code = errors[0].extensions?.code as ErrorCode | undefined;
-        if (code === 'SERVICE_UNAVAILABLE' || code === 'INTERNAL_SERVER_ERROR') response.http.status = ERROR_STATUS[code];
-      },
-    };
+const statusListener = {
+  async didEncounterErrors({ response, errors }: { response: { http: { status?: number } }; errors: readonly GraphQLError[] }) {
+    if (response.http.status) return;
+    const original = unwrap(errors[0]);
+    if (original instanceof AppError) return;
+    const code = isDatabaseDown(original) ? 'SERVICE_UNAVAILABLE' : CLIENT_CODES.has(String(errors[0].extensions?.code)) ? undefined : 'INTERNAL_SERVER_ERROR';
+    if (code) response.http.status = ERROR_STATUS[code as ErrorCode];
   },
 };
+export const errorStatusPlugin: ApolloServerPlugin = { requestDidStart: async () => statusListener };

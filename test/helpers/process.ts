@@ -73,7 +73,8 @@ export function runCli(args: string[], env: Record<string, string>, cli: 'keys' 
 /** The parent's environment without settings that would point a child at the wrong database. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'BOOTSTRAP_KEY', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID'])
+  // NODE_ENV too: vitest sets it to "test", which changes library defaults (Apollo's signal handling, for one).
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'BOOTSTRAP_KEY', 'NODE_OPTIONS', 'NODE_ENV', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID'])
     delete env[k];
   return env;
 }

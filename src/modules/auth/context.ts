@@ -32,7 +32,29 @@ export class ContextBuilder {
 
   async build(req: IncomingRequest): Promise<RequestContext> {
     const principal = await this.verifier.verify(req.headers.authorization, req.ip);
-    const em = this.orm.em.fork();
-    return { principal, em, ip: req.ip, services: this.services, loaders: { recentRuns: new RecentRunsLoaders(em) } };
+    return new LazyContext(principal, req.ip, this.services, this.orm);
+  }
+}
+
+/**
+ * The EntityManager fork and the loaders are made on first use: `me`, the most frequent request, needs neither.
+ */
+class LazyContext implements RequestContext {
+  private forked: EntityManager | undefined;
+  private batch: RequestContext['loaders'] | undefined;
+
+  constructor(
+    readonly principal: Principal,
+    readonly ip: string,
+    readonly services: Services,
+    private readonly orm: MikroORM,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.orm.em.fork());
+  }
+
+  get loaders(): RequestContext['loaders'] {
+    return (this.batch ??= { recentRuns: new RecentRunsLoaders(this.em) });
   }
 }

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -34,7 +35,9 @@ interface KeyRow {
 }
 
 const MAX_VERIFIED = 10_000;
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
+// crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per request.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
+const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'buffer') : (s: string) => createHash('sha256').update(s).digest();
 const toDate = (v: string | Date | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
 
 /**

@@ -54,6 +54,8 @@ export async function paginate<T extends object>(
     after: after ?? undefined,
     orderBy,
     includeCount: false,
+    // A page is read and answered, never changed: skip the unit of work's bookkeeping (a third of the cost).
+    disableIdentityMap: true,
   } as never);
   return { nodes: cursor.items as T[], pageInfo: { endCursor: cursor.endCursor, hasNextPage: cursor.hasNextPage } };
 }
@@ -70,3 +72,4 @@ export function connectionOf<T extends object>(node: new () => T, name: string) 
   }
   return Connection;
 }
+

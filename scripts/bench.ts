@@ -1,0 +1,284 @@
+/**
+ * `npm run bench`: tracer's performance against a bare Apollo Server, measured in ONE run on this machine.
+ * Every server is its own process on 127.0.0.1; each row is warmed up, then loaded by autocannon with the same
+ * connections and duration, and reported as req/s, p50/p99 latency and RSS with its ratio to the baseline of this
+ * same run. Writes bench/results/latest.json. Embedded database by default; DATABASE_URL runs tracer on
+ * PostgreSQL (in a database of its own, dropped afterwards) and adds the revocation-across-instances row.
+ *
+ * Knobs: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 10), BENCH_SOAK (s, default 60).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const SOAK = Number(process.env.BENCH_SOAK ?? 60);
+const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });
+const MONITORS_QUERY = JSON.stringify({ query: '{ monitors(first: 50) { nodes { id name url status intervalSeconds lastRunAt } pageInfo { endCursor hasNextPage } } }' });
+
+interface Row {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  rssMb: number | null;
+  statuses: Record<string, number>;
+  ratio?: number;
+  p99Ratio?: number;
+  note?: string;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+const rssMb = (pid: number): number | null => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+};
+
+interface Proc {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+async function startProcess(script: string, env: Record<string, string>, ready: (url: string) => Promise<boolean>): Promise<Proc & { startedMs: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited:\n${out}`);
+    if (await ready(url).catch(() => false)) break;
+    if (i > 3000) throw new Error(`${script} did not become ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const startedMs = performance.now() - t0;
+  return {
+    child,
+    url,
+    startedMs,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status === 200;
+
+async function load(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; pid?: number; duration?: number }): Promise<Row> {
+  const base = { url, connections: CONNECTIONS, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body };
+  await autocannon({ ...base, duration: 2 }); // warm-up: JIT, caches, connection pools
+  const r = await autocannon({ ...base, duration: opts.duration ?? DURATION });
+  const statuses: Record<string, number> = {};
+  for (const [code, v] of Object.entries((r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats ?? {})) statuses[code] = v.count;
+  return { name, reqPerSec: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, rssMb: opts.pid ? rssMb(opts.pid) : null, statuses };
+}
+
+const gql = (key: string | null, body: string) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+  body,
+});
+
+function forged(keyId: string, secret = randomBytes(16).toString('hex')) {
+  const body = KEY_PREFIX + keyId + secret.slice(0, 32).replace(/[^0-9A-Za-z]/g, 'a');
+  return body + checksum(body);
+}
+
+async function cli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')}: ${err}`))));
+  });
+}
+
+async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `tracer_bench_${Date.now()}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  }
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+async function main() {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+
+  log(`baseline: bare Apollo Server 5, ${CONNECTIONS} connections, ${DURATION}s per row`);
+  const baseline = await startProcess('dist/scripts/bench/baseline-server.js', {}, async (u) => (await fetch(u, gql(null, ME_QUERY))).ok);
+  rows.push(await load('baseline: bare Apollo `me` (no auth, no DB)', baseline.url, { ...gql(null, ME_QUERY), pid: baseline.child.pid }));
+  await baseline.stop();
+
+  const run = async (databaseUrl: string | undefined) => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-'));
+    const env: Record<string, string> = {
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir }),
+      LOG_LEVEL: 'warn', // the baseline logs nothing per request either
+      SCHEDULER: 'false',
+      BOOTSTRAP_KEY: 'false',
+      LAST_USED_FLUSH_MS: '5000',
+    };
+    try {
+      const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string; id: string };
+      await cli(['dist/src/cli/orgs.js', 'set-plan', '--org', 'Bench Inc', '--plan', 'BUSINESS'], env);
+      const server = await startProcess('dist/src/server.js', env, readyz);
+      const pid = server.child.pid!;
+      const auth = { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' };
+      log('seeding 1,000 monitors');
+      for (let i = 0; i < 1000; i += 20)
+        await Promise.all(
+          Array.from({ length: 20 }, (_, j) =>
+            fetch(`${server.url}/v1/monitors`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `m${i + j}`, url: `https://example.com/${i + j}` }) }),
+          ),
+        );
+
+      log('me (GraphQL), /v1/me, monitors(first: 50)');
+      rows.push(await load('`me` over GraphQL with a valid key', `${server.url}/graphql`, { ...gql(made.key, ME_QUERY), pid }));
+      rows.push(await load('`GET /v1/me` (REST)', `${server.url}/v1/me`, { headers: { authorization: `Bearer ${made.key}` }, pid }));
+      rows.push(await load('`monitors(first: 50)` of 1,000', `${server.url}/graphql`, { ...gql(made.key, MONITORS_QUERY), pid }));
+
+      log('floods of bad keys');
+      rows.push(await load('flood: bad checksum', `${server.url}/v1/me`, { headers: { authorization: `Bearer ${made.key.slice(0, -1)}${made.key.endsWith('0') ? '1' : '0'}` }, pid }));
+      rows.push(await load('flood: valid checksum, unknown keyId', `${server.url}/v1/me`, { headers: { authorization: `Bearer ${forged('ZZZZZZZZZZZZ')}` }, pid }));
+      // Wrong secrets for a real keyId while the real key keeps working: the limiter answers 429 before bcrypt.
+      const attacked = made.id.slice(4);
+      const [flood, valid] = await Promise.all([
+        load('flood: wrong secret for one real keyId', `${server.url}/v1/me`, { headers: { authorization: `Bearer ${forged(attacked)}` }, pid }),
+        load('  valid key of that keyId during the flood', `${server.url}/graphql`, { ...gql(made.key, ME_QUERY), pid }),
+      ]);
+      const bcryptRuns = (flood.statuses['401'] ?? 0);
+      flood.note = `${bcryptRuns} bcrypt compares (401s) in ${DURATION + 2}s, the rest 429 before bcrypt`;
+      rows.push(flood, valid);
+
+      log(`soak: ${SOAK}s of \`me\` for RSS`);
+      const rssStart = rssMb(pid);
+      const soak = await load(`soak: \`me\` for ${SOAK}s`, `${server.url}/graphql`, { ...gql(made.key, ME_QUERY), pid, duration: SOAK });
+      soak.note = `RSS ${rssStart} → ${soak.rssMb} MB (${rssStart && soak.rssMb ? (((soak.rssMb - rssStart) / rssStart) * 100).toFixed(1) : '?'}%)`;
+      rows.push(soak);
+      await server.stop();
+
+      if (!databaseUrl) {
+        log('cold start on the existing embedded database');
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const s = await startProcess('dist/src/server.js', env, readyz);
+          times.push(Math.round(s.startedMs));
+          await s.stop();
+        }
+        times.sort((x, y) => x - y);
+        notes.push(`cold start (process start → /readyz 200, existing embedded database): ${times.join(', ')} ms (median ${times[1]} ms)`);
+      } else {
+        log('revocation across two instances');
+        const a = await startProcess('dist/src/server.js', env, readyz);
+        const b = await startProcess('dist/src/server.js', env, readyz);
+        const latencies: number[] = [];
+        for (let i = 0; i < 200; i++) {
+          const created = (await (await fetch(`${a.url}/v1/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `r${i}`, permissions: ['monitors:read'] }) })).json()) as {
+            data: { key: string; api_key: { id: string } };
+          };
+          const k = created.data.key;
+          if ((await fetch(`${b.url}/v1/me`, { headers: { authorization: `Bearer ${k}` } })).status !== 200) throw new Error('B did not accept the key');
+          await fetch(`${a.url}/v1/api-keys/${created.data.api_key.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${made.key}` } });
+          const t0 = performance.now();
+          while ((await fetch(`${b.url}/v1/me`, { headers: { authorization: `Bearer ${k}` } })).status === 200) {
+            if (performance.now() - t0 > 5000) throw new Error('B kept accepting a revoked key');
+          }
+          latencies.push(performance.now() - t0);
+        }
+        latencies.sort((x, y) => x - y);
+        notes.push(`revocation across instances (revoke answered on A → first 401 on B, 200 revocations): p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms, max ${latencies.at(-1)!.toFixed(2)} ms`);
+        await a.stop();
+        await b.stop();
+        const cold: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const s = await startProcess('dist/src/server.js', env, readyz);
+          cold.push(Math.round(s.startedMs));
+          await s.stop();
+        }
+        cold.sort((x, y) => x - y);
+        notes.push(`cold start (process start → /readyz 200, PostgreSQL): ${cold.join(', ')} ms (median ${cold[1]} ms)`);
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+
+  if (process.env.DATABASE_URL) await withPostgresDatabase(process.env.DATABASE_URL, run);
+  else await run(undefined);
+
+  const base = rows[0];
+  for (const r of rows) {
+    r.ratio = Math.round((r.reqPerSec / base.reqPerSec) * 100) / 100;
+    r.p99Ratio = Math.round((r.p99 / Math.max(base.p99, 1)) * 100) / 100;
+  }
+  const result = {
+    date: new Date().toISOString(),
+    database: process.env.DATABASE_URL ? 'postgresql' : 'embedded',
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    rows,
+    notes,
+  };
+  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  const lines = [
+    `| row | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | RSS MB | statuses |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.reqPerSec} | ${r.ratio} | ${r.p50} | ${r.p99} | ${r.p99Ratio} | ${r.rssMb ?? ''} | ${Object.entries(r.statuses)
+          .map(([c, n]) => `${c}: ${n}`)
+          .join(', ')}${r.note ? `; ${r.note}` : ''} |`,
+    ),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
