@@ -5,6 +5,8 @@ import { Journey } from '../modules/journeys/journey.entity';
 import { Run } from '../modules/runs/run.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { Member } from '../modules/members/member.entity';
+import { ScheduledCheck } from '../modules/checks/scheduled-check';
 
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
-export const ENTITIES = [Organization, ApiKey, Monitor, Journey, Run, Alert, Member];
+// ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member];

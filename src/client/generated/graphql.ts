@@ -63,13 +63,14 @@ export type CreateApiKeyInput = {
 };
 
 export type CreateJourneyInput = {
+  /** Consecutive failed runs that open an alert; default 2. */
   failureThreshold?: number | null | undefined;
   /** At least 30 (and the plan minimum); default 300. */
   intervalSeconds?: number | null | undefined;
   name: string;
   paused?: boolean | null | undefined;
   steps: Array<JourneyStepInput>;
-  /** Per step; at most 30000; default 10000. */
+  /** Per request (per step for a journey); at most 30000; default 10000. */
   timeoutMs?: number | null | undefined;
 };
 
@@ -78,7 +79,7 @@ export type CreateMonitorInput = {
   body?: string | null | undefined;
   /** Default `["200-299"]`. */
   expectedStatusCodes?: Array<string> | null | undefined;
-  /** Default 2. */
+  /** Consecutive failed runs that open an alert; default 2. */
   failureThreshold?: number | null | undefined;
   headers?: Array<HeaderInput> | null | undefined;
   /** At least 30 (and the plan minimum); default 300. */
@@ -86,7 +87,7 @@ export type CreateMonitorInput = {
   method?: HttpMethod | null | undefined;
   name: string;
   paused?: boolean | null | undefined;
-  /** At most 30000; default 10000. */
+  /** Per request (per step for a journey); at most 30000; default 10000. */
   timeoutMs?: number | null | undefined;
   url: string;
 };
@@ -171,6 +172,7 @@ export type StepStatus =
   | 'SKIPPED';
 
 export type UpdateJourneyInput = {
+  /** Consecutive failed runs that open an alert; default 2. */
   failureThreshold?: number | null | undefined;
   /** At least 30 (and the plan minimum); default 300. */
   intervalSeconds?: number | null | undefined;
@@ -178,7 +180,7 @@ export type UpdateJourneyInput = {
   paused?: boolean | null | undefined;
   /** Replaces every step. */
   steps?: Array<JourneyStepInput> | null | undefined;
-  /** Per step; at most 30000; default 10000. */
+  /** Per request (per step for a journey); at most 30000; default 10000. */
   timeoutMs?: number | null | undefined;
 };
 
@@ -187,7 +189,7 @@ export type UpdateMonitorInput = {
   body?: string | null | undefined;
   /** Default `["200-299"]`. */
   expectedStatusCodes?: Array<string> | null | undefined;
-  /** Default 2. */
+  /** Consecutive failed runs that open an alert; default 2. */
   failureThreshold?: number | null | undefined;
   headers?: Array<HeaderInput> | null | undefined;
   /** At least 30 (and the plan minimum); default 300. */
@@ -195,7 +197,7 @@ export type UpdateMonitorInput = {
   method?: HttpMethod | null | undefined;
   name?: string | null | undefined;
   paused?: boolean | null | undefined;
-  /** At most 30000; default 10000. */
+  /** Per request (per step for a journey); at most 30000; default 10000. */
   timeoutMs?: number | null | undefined;
   url?: string | null | undefined;
 };

@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro
 import { Organization } from '../organization/organization.entity';
 import { newId } from '../common/ids';
 import type { Assertion, Extraction, Header } from '../checks/check.types';
-import type { CheckStatus } from '../monitors/monitor.entity';
+import { ScheduledCheck } from '../checks/scheduled-check';
 
 export interface JourneyStep {
   name: string;
@@ -14,7 +14,7 @@ export interface JourneyStep {
 @Entity({ tableName: 'journeys' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ name: 'journeys_due_index', expression: 'create index "journeys_due_index" on "journeys" ("next_run_at") where "paused" = false' })
-export class Journey {
+export class Journey extends ScheduledCheck {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('jrn');
 
@@ -26,35 +26,4 @@ export class Journey {
 
   @Property({ type: 'json' })
   steps: JourneyStep[] = [];
-
-  @Property({ type: 'integer' })
-  intervalSeconds: number = 300;
-
-  /** Per step. */
-  @Property({ type: 'integer' })
-  timeoutMs: number = 10_000;
-
-  @Property({ type: 'integer' })
-  failureThreshold: number = 2;
-
-  @Property({ type: 'boolean' })
-  paused: boolean = false;
-
-  @Property({ type: 'string', length: 8 })
-  status: CheckStatus = 'PENDING';
-
-  @Property({ type: 'integer' })
-  consecutiveFailures: number = 0;
-
-  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
-  lastRunAt: Date | null = null;
-
-  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
-  nextRunAt: Date = new Date();
-
-  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'Date', columnType: 'timestamptz(3)', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

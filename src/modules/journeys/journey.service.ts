@@ -5,8 +5,8 @@ import { unmaskHeaders } from '../checks/secrets';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
-import { activeStatus, defined } from '../monitors/monitor.service';
-import type { CheckStatus } from '../monitors/monitor.entity';
+import { defined } from '../monitors/monitor.service';
+import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 import { Journey, type JourneyStep } from './journey.entity';
 
 export interface JourneyInput {
@@ -64,7 +64,7 @@ export class JourneyService {
     const { steps, ...rest } = defined(input);
     em.assign(journey, rest);
     if (steps) journey.steps = normalizeSteps(steps, journey.steps);
-    if (rest.paused !== undefined) this.applyPaused(journey, journey.paused);
+    if (rest.paused !== undefined) applyPaused(journey, journey.paused, this.now());
     validate(journey);
     if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, journey.intervalSeconds);
     journey.updatedAt = this.now();
@@ -79,17 +79,12 @@ export class JourneyService {
 
   async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Journey> {
     const journey = await this.get(em, organizationId, id);
-    this.applyPaused(journey, paused);
+    applyPaused(journey, paused, this.now());
     journey.updatedAt = this.now();
     await em.flush();
     return journey;
   }
 
-  private applyPaused(journey: Journey, paused: boolean) {
-    journey.paused = paused;
-    journey.status = paused ? 'PAUSED' : activeStatus(journey);
-    if (!paused) journey.nextRunAt = this.now();
-  }
 }
 
 /** Plain JSON steps; `[masked]` header values keep the stored value of the same step position and header name. */

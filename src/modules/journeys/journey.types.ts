@@ -1,8 +1,9 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
+import { ScheduleFields } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import { CheckStatusEnum } from '../monitors/monitor.types';
 import type { Journey } from './journey.entity';
@@ -82,31 +83,7 @@ export class JourneyStepInput {
 }
 
 @InputType()
-abstract class JourneyFields {
-  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
-  @IsOptional()
-  @Min(30, { message: 'must be at least 30 seconds' })
-  @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
-  intervalSeconds?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Per step; at most 30000; default 10000.' })
-  @IsOptional()
-  @Min(100, { message: 'must be at least 100 ms' })
-  @Max(30_000, { message: 'must be at most 30000 ms' })
-  timeoutMs?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Min(1, { message: 'must be at least 1' })
-  @Max(10, { message: 'must be at most 10' })
-  failureThreshold?: number | null;
-
-  @Field(() => Boolean, { nullable: true })
-  paused?: boolean | null;
-}
-
-@InputType()
-export class CreateJourneyInput extends JourneyFields {
+export class CreateJourneyInput extends ScheduleFields {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   name!: string;
@@ -119,7 +96,7 @@ export class CreateJourneyInput extends JourneyFields {
 }
 
 @InputType()
-export class UpdateJourneyInput extends JourneyFields {
+export class UpdateJourneyInput extends ScheduleFields {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })

@@ -6,7 +6,8 @@ import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
-import { Monitor, type CheckStatus } from './monitor.entity';
+import { Monitor } from './monitor.entity';
+import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 
 export interface MonitorInput {
   name?: string | null;
@@ -21,10 +22,6 @@ export interface MonitorInput {
   failureThreshold?: number | null;
   paused?: boolean | null;
 }
-
-/** Status while not paused, from what the runs said so far. */
-export const activeStatus = (c: { lastRunAt: Date | null; consecutiveFailures: number }): CheckStatus =>
-  c.lastRunAt === null ? 'PENDING' : c.consecutiveFailures > 0 ? 'DOWN' : 'UP';
 
 /** Monitors of one organization: every query is scoped by it, so another organization's id is NOT_FOUND. */
 export class MonitorService {
@@ -68,7 +65,7 @@ export class MonitorService {
     const patch = defined(input);
     if (patch.headers) patch.headers = unmaskHeaders(patch.headers, monitor.headers);
     em.assign(monitor, patch);
-    if (patch.paused !== undefined) this.applyPaused(monitor, monitor.paused);
+    if (patch.paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     validate(monitor);
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, monitor.intervalSeconds);
     monitor.updatedAt = this.now();
@@ -84,17 +81,12 @@ export class MonitorService {
 
   async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Monitor> {
     const monitor = await this.get(em, organizationId, id);
-    this.applyPaused(monitor, paused);
+    applyPaused(monitor, paused, this.now());
     monitor.updatedAt = this.now();
     await em.flush();
     return monitor;
   }
 
-  private applyPaused(monitor: Monitor, paused: boolean) {
-    monitor.paused = paused;
-    monitor.status = paused ? 'PAUSED' : activeStatus(monitor);
-    if (!paused) monitor.nextRunAt = this.now(); // resuming checks at once
-  }
 }
 
 /** Drops undefined and null (null = "leave as is / use the default") from an input. */

@@ -1,8 +1,9 @@
-import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
+import { ScheduleFields } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import type { Monitor } from './monitor.entity';
 
@@ -67,7 +68,7 @@ export class MonitorsArgs extends PageArgs {
 
 /** Fields shared by create and update; every one optional here, create requires name and url below. */
 @InputType()
-abstract class MonitorFields {
+abstract class MonitorFields extends ScheduleFields {
   @Field(() => HttpMethod, { nullable: true })
   method?: HttpMethod | null;
 
@@ -93,26 +94,6 @@ abstract class MonitorFields {
   @ValidateNested({ each: true })
   assertions?: AssertionType[] | null;
 
-  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
-  @IsOptional()
-  @Min(30, { message: 'must be at least 30 seconds' })
-  @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
-  intervalSeconds?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'At most 30000; default 10000.' })
-  @IsOptional()
-  @Min(100, { message: 'must be at least 100 ms' })
-  @Max(30_000, { message: 'must be at most 30000 ms' })
-  timeoutMs?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Default 2.' })
-  @IsOptional()
-  @Min(1, { message: 'must be at least 1' })
-  @Max(10, { message: 'must be at most 10' })
-  failureThreshold?: number | null;
-
-  @Field(() => Boolean, { nullable: true })
-  paused?: boolean | null;
 }
 
 @InputType()

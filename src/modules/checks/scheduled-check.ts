@@ -1,0 +1,80 @@
+import { Property } from '@mikro-orm/core';
+import { IsOptional, Max, Min } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+
+export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
+
+/**
+ * What monitors and journeys share: their schedule, their failure count and the status derived from their runs.
+ * A mapped superclass: each entity has these columns in its own table.
+ */
+export abstract class ScheduledCheck {
+  @Property({ type: 'integer' })
+  intervalSeconds: number = 300;
+
+  /** Per request (per step, for a journey). */
+  @Property({ type: 'integer' })
+  timeoutMs: number = 10_000;
+
+  @Property({ type: 'integer' })
+  failureThreshold: number = 2;
+
+  @Property({ type: 'boolean' })
+  paused: boolean = false;
+
+  @Property({ type: 'string', length: 8 })
+  status: CheckStatus = 'PENDING';
+
+  /** Failed runs in a row; the alert opens when it reaches failureThreshold. */
+  @Property({ type: 'integer' })
+  consecutiveFailures: number = 0;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  lastRunAt: Date | null = null;
+
+  /** When the scheduler runs it next; advanced in the same statement that claims it. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  nextRunAt: Date = new Date();
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
+
+/** Status while not paused, from what the runs said so far. */
+export const activeStatus = (c: { lastRunAt: Date | null; consecutiveFailures: number }): CheckStatus =>
+  c.lastRunAt === null ? 'PENDING' : c.consecutiveFailures > 0 ? 'DOWN' : 'UP';
+
+/** Pausing shows PAUSED; resuming shows what the runs said and checks again at once. */
+export function applyPaused(check: ScheduledCheck, paused: boolean, now: Date): void {
+  check.paused = paused;
+  check.status = paused ? 'PAUSED' : activeStatus(check);
+  if (!paused) check.nextRunAt = now;
+}
+
+/** The schedule fields of create and update inputs, all optional (null = keep / default). */
+@InputType()
+export abstract class ScheduleFields {
+  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
+  @IsOptional()
+  @Min(30, { message: 'must be at least 30 seconds' })
+  @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
+  intervalSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Per request (per step for a journey); at most 30000; default 10000.' })
+  @IsOptional()
+  @Min(100, { message: 'must be at least 100 ms' })
+  @Max(30_000, { message: 'must be at most 30000 ms' })
+  timeoutMs?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Consecutive failed runs that open an alert; default 2.' })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10, { message: 'must be at most 10' })
+  failureThreshold?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  paused?: boolean | null;
+}
