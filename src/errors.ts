@@ -70,6 +70,3 @@ export const badInput = (fields: FieldError[]) =>
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many failed authentication attempts; retry later') =>
   new AppError('RATE_LIMITED', message, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
 
-export const serviceUnavailable = () => new AppError('SERVICE_UNAVAILABLE', MESSAGES.SERVICE_UNAVAILABLE);
-
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -22,22 +22,13 @@ export type Permission = Scope | typeof ALL;
 export const PERMISSIONS: readonly Permission[] = [...SCOPES, ALL];
 
 const scopeSet = new Set<string>(SCOPES);
-const permissionSet = new Set<string>(PERMISSIONS);
 
 export const isScope = (s: string): s is Scope => scopeSet.has(s);
-export const isPermission = (s: string): s is Permission => permissionSet.has(s);
 
 /** Does a key holding `held` have `needed`? `all` satisfies every scope. */
 export function grants(held: ReadonlySet<string>, needed: Scope): boolean {
   return held.has(ALL) || held.has(needed);
 }
-
-/** The seed's example permission sets, offered by the README and the dashboard. */
-export const PRESETS: Readonly<Record<string, readonly Permission[]>> = {
-  'CI/CD Pipeline': ['monitors:read', 'monitors:run', 'journeys:read', 'journeys:run'],
-  'Monitoring Dashboard': ['monitors:read', 'journeys:read', 'alerts:read'],
-  'Full Access': ['all'],
-};
 
 /** Sorted, de-duplicated permission list; `all` absorbs everything else. */
 export function normalizePermissions(perms: readonly Permission[]): Permission[] {
