@@ -10,7 +10,7 @@ import { openDatabase, type Database } from './db/database';
 import { AppError } from './errors';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
-import { scopeCheckPlugin } from './graphql/scope-guard';
+import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
 import { FailureLimiter } from './modules/auth/failure-limiter';
@@ -100,6 +100,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await keyListener?.start();
 
   const { schema, index } = await buildAppSchema();
+  const documents = new DocumentGuard(config.GRAPHQL_MAX_COST * 10);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: makeFormatError(log),
@@ -111,7 +112,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     // Apollo's own handler would race it and re-raise the signal.
     stopOnTerminationSignals: false,
     plugins: [
-      scopeCheckPlugin(index),
+      scopeCheckPlugin(index, {
+        depth: config.GRAPHQL_MAX_DEPTH,
+        aliases: config.GRAPHQL_MAX_ALIASES,
+        rootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+        cost: config.GRAPHQL_MAX_COST,
+      }),
       errorStatusPlugin,
       // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
       ApolloServerPluginCacheControlDisabled(),
@@ -153,7 +159,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     handler: fastifyApolloHandler(apollo, {
       context: async (req) => {
         try {
-          return await contexts.build(req);
+          const context = await contexts.build(req);
+          // After authentication (an anonymous caller learns nothing), before Apollo parses and validates.
+          documents.check(req.method === 'GET' ? (req.query as { query?: unknown }).query : (req.body as { query?: unknown } | undefined)?.query);
+          return context;
         } catch (e) {
           throw e instanceof AppError ? toGraphQLError(e) : e;
         }

@@ -24,6 +24,11 @@ const schema = z.object({
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Failed authentications per minute from one address, or with wrong secrets for one keyId, before 429. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** GraphQL document limits, checked before execution (400 with their own codes). */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
   /** Run due monitors and journeys in this process. */

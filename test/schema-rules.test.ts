@@ -93,7 +93,7 @@ describe('one enforcement point refuses the whole operation before any resolver 
   });
   const index = new ScopeIndex(raw);
   const schema = guardResolvers(raw, index);
-  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index)] });
+  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
   const principal = (permissions: Permission[]): Principal => ({
     keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
   });

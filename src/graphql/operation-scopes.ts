@@ -16,11 +16,40 @@ import type { Scope } from '../modules/auth/scopes';
 import { SCOPES } from '../modules/auth/scopes';
 import type { ScopeIndex } from './scope-index';
 
-/** What one operation needs: every scope, and which response path (with aliases) needs which. */
+/** What one operation needs: every scope, and which response path (with aliases) needs which; and its size. */
 export interface OperationRequirements {
   scopes: readonly Scope[];
   paths: ReadonlyArray<{ path: string; scopes: readonly Scope[] }>;
+  /** Deepest field nesting (introspection fields not counted: their size is the schema's). */
+  depth: number;
+  aliases: number;
+  rootFields: number;
+  /**
+   * Fields to resolve, each multiplied by the page sizes (`first`, `limit`) above it, as terms: `weight` fields
+   * under pages given by `vars` (variable names; literal sizes are already in the weight). See `costOf`.
+   */
+  costTerms: ReadonlyArray<{ weight: number; vars: readonly string[] }>;
+  variableDefaults: ReadonlyMap<string, number>;
 }
+
+/** The cost of an operation for these variables; a page variable that is absent counts as the largest page. */
+export function costOf(needs: OperationRequirements, variables: Record<string, unknown> | undefined): number {
+  let total = 0;
+  for (const { weight, vars } of needs.costTerms) {
+    let n = weight;
+    for (const v of vars) {
+      const value = variables?.[v] ?? needs.variableDefaults.get(v);
+      n *= typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, VARIABLE_PAGE) : VARIABLE_PAGE;
+    }
+    total += n;
+  }
+  return total;
+}
+
+/** Past this, the walk stops counting: the document is refused as too complex whatever the configured limit. */
+export const COST_CEILING = 10_000_000;
+/** The largest page any field allows (`first` ≤ 100, `limit` ≤ 50): what an unknown page variable counts as. */
+const VARIABLE_PAGE = 100;
 
 const cache = new WeakMap<OperationDefinitionNode, OperationRequirements>();
 
@@ -54,14 +83,19 @@ function collect(
 
   const byPath = new Map<string, Set<Scope>>();
   const all = new Set<Scope>();
+  const size = { depth: 0, aliases: 0, rootFields: 0 };
+  const terms = new Map<string, { weight: number; vars: string[] }>();
+  let bound = 0; // the cost with every page variable at its largest: bounds the walk's own work
   const root = schema.getRootType(operation.operation);
-  if (!root) return { scopes: [], paths: [] }; // validation refuses such a document before this runs
+  if (!root) return { scopes: [], paths: [], ...size, costTerms: [], variableDefaults: new Map() }; // validation refuses it first
 
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>) => {
+  type Multiplier = { lit: number; vars: string[] };
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, depth: number, multiplier: Multiplier) => {
     for (const sel of set.selections) {
+      if (bound > COST_CEILING) return; // fragments reused many times: stop, it is refused anyway
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const narrowed = sel.typeCondition ? typeFromAST(schema, sel.typeCondition) : parent;
-        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments);
+        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, depth, multiplier);
         continue;
       }
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
@@ -69,11 +103,27 @@ function collect(
         if (!frag || inFragments.has(frag.name.value)) continue; // validation already rejected cycles
         const narrowed = typeFromAST(schema, frag.typeCondition);
         if (narrowed && isCompositeType(narrowed))
-          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]));
+          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), depth, multiplier);
         continue;
       }
       const name = sel.name.value;
       if (name.startsWith('__')) continue; // __typename and introspection: a valid key, no scope
+      size.depth = Math.max(size.depth, depth + 1);
+      if (sel.alias) size.aliases++;
+      if (depth === 0) size.rootFields++;
+      const key = multiplier.vars.join(',');
+      const term = terms.get(key) ?? { weight: 0, vars: multiplier.vars };
+      term.weight += multiplier.lit;
+      terms.set(key, term);
+      bound += multiplier.lit * VARIABLE_PAGE ** multiplier.vars.length;
+      const pageArg = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
+      const child: Multiplier = !pageArg
+        ? multiplier
+        : pageArg.value.kind === Kind.INT
+          ? { lit: multiplier.lit * Math.max(1, Number(pageArg.value.value)), vars: multiplier.vars }
+          : pageArg.value.kind === Kind.VARIABLE
+            ? { lit: multiplier.lit, vars: [...multiplier.vars, pageArg.value.name.value] }
+            : { lit: multiplier.lit * VARIABLE_PAGE, vars: multiplier.vars };
       const path = prefix + (sel.alias?.value ?? name);
       // On an abstract parent the field resolves on one of its object types: require what any of them needs.
       const objects = isAbstractType(parent) ? schema.getPossibleTypes(parent) : isObjectType(parent) ? [parent] : [];
@@ -85,13 +135,55 @@ function collect(
       }
       const fieldDef = 'getFields' in parent ? parent.getFields()[name] : undefined;
       const returned = fieldDef && getNamedType(fieldDef.type);
-      if (sel.selectionSet && returned && isCompositeType(returned)) walk(sel.selectionSet, returned, `${path}.`, inFragments);
+      if (sel.selectionSet && returned && isCompositeType(returned))
+        walk(sel.selectionSet, returned, `${path}.`, inFragments, depth + 1, child);
     }
   };
-  walk(operation.selectionSet, root, '', new Set());
+  walk(operation.selectionSet, root, '', new Set(), 0, { lit: 1, vars: [] });
+  // Variables' declared defaults apply when a request leaves them out.
+  const defaults = new Map<string, number>();
+  for (const v of operation.variableDefinitions ?? [])
+    if (v.defaultValue?.kind === Kind.INT) defaults.set(v.variable.name.value, Number(v.defaultValue.value));
 
   return {
     scopes: SCOPES.filter((s) => all.has(s)),
     paths: [...byPath].map(([path, scopes]) => ({ path, scopes: SCOPES.filter((s) => scopes.has(s)) })),
+    ...size,
+    costTerms: bound > COST_CEILING ? [{ weight: COST_CEILING + 1, vars: [] }] : [...terms.values()],
+    variableDefaults: defaults,
   };
+}
+
+/**
+ * How many field selections a document expands to once its fragments are inlined, computed in linear time (each
+ * fragment's size is memoised). graphql-js's own validation is exponential on documents that spread fragments
+ * twice per level, so this runs right after parsing, before validation.
+ */
+export function expandedSize(document: DocumentNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const memo = new Map<string, number>();
+  const onStack = new Set<string>();
+  const sizeOf = (set: SelectionSetNode | undefined): number => {
+    let n = 0;
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) n += 1 + sizeOf(sel.selectionSet);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) n += sizeOf(sel.selectionSet);
+      else {
+        const name = sel.name.value;
+        if (onStack.has(name)) continue; // a cycle: validation refuses it
+        if (!memo.has(name)) {
+          onStack.add(name);
+          memo.set(name, sizeOf(fragments.get(name)?.selectionSet));
+          onStack.delete(name);
+        }
+        n += memo.get(name)!;
+      }
+      if (n > COST_CEILING) return n;
+    }
+    return n;
+  };
+  let total = 0;
+  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) total += sizeOf(def.selectionSet);
+  return total;
 }
