@@ -112,6 +112,7 @@ export class DocumentGuard {
         limit: this.limit,
         actual: Math.min(size, COST_CEILING),
       });
+    if (query.length > 16_384) return; // remember only ordinary documents: memory stays bounded (1000 × 16 kB)
     if (this.accepted.size >= this.remember) this.accepted.delete(this.accepted.values().next().value!);
     this.accepted.add(query);
   }
