@@ -32,8 +32,6 @@ import { KeyChangeListener, publishKeyChange } from './modules/auth/key-events';
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
   now?: () => Date;
-  /** Called with every SQL statement (tests count them). */
-  onQuery?: (sql: string) => void;
   /** An already open database (tests share one per file); otherwise opened from the config. */
   database?: Database;
 }
@@ -65,7 +63,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const log = fastify.log;
   const database =
     opts.database ??
-    (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: config.MIGRATE_ON_START, onQuery: opts.onQuery }));
+    (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: config.MIGRATE_ON_START}));
   const { orm } = database;
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);

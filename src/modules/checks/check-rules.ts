@@ -1,6 +1,7 @@
 import type { FieldError } from '../../errors';
 import { type Assertion, AssertionSource, Comparison, type Extraction, ExtractionSource, type Header } from './check.types';
 import { parseJsonPath } from './jsonpath';
+import { TEMPLATE_VARIABLE } from './template';
 
 /** Rules for checks that a GraphQL type cannot state, shared by monitors and journey steps. Return field errors. */
 
@@ -10,7 +11,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/;
 
 /** A URL tracer can check: absolute http(s). `{{name}}` placeholders (journeys) are allowed where `templated`. */
 export function checkUrl(url: string, field: string, templated = false): FieldError[] {
-  const probe = templated ? url.replace(/\{\{\s*[A-Za-z_]\w*\s*\}\}/g, 'x') : url;
+  const probe = templated ? url.replace(TEMPLATE_VARIABLE, 'x') : url;
   try {
     const u = new URL(probe);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ field, message: 'must be an http or https URL' }];

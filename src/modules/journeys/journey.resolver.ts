@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../auth/context';
-import { clampLimit } from '../monitors/monitor.resolver';
+import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { JourneyRunView, journeyRunView } from '../runs/run.types';
 import { CreateJourneyInput, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 
@@ -58,6 +58,6 @@ export class JourneyResolver {
 
   @FieldResolver(() => [JourneyRunView], { description: 'The newest runs, newest first (batched across a list).' })
   async recentRuns(@Root() journey: JourneyView, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number, @Ctx() { loaders }: RequestContext) {
-    return (await loaders.recentRuns.load('journey_id', journey.id, clampLimit(limit))).map(journeyRunView);
+    return (await loaders.recentRuns.load('journey_id', journey.id, recentRunsLimit(limit))).map(journeyRunView);
   }
 }

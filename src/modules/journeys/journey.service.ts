@@ -2,10 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import { TEMPLATE_VARIABLE } from '../checks/template';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
-import { defined } from '../monitors/monitor.service';
+import { defined } from '../common/defined';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 import { Journey, type JourneyStep } from './journey.entity';
 
@@ -18,7 +19,6 @@ export interface JourneyInput {
   paused?: boolean | null;
 }
 
-const VARIABLE = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
 
 /** Journeys of one organization, with the same rules as monitors plus step rules. */
 export class JourneyService {
@@ -113,7 +113,7 @@ function validate(j: Journey): void {
     errors.push(...checkAssertions(step.assertions, `${at}.assertions`));
     errors.push(...checkExtractions(step.extractions, `${at}.extractions`));
     const used = [step.request.url, step.request.body ?? '', ...step.request.headers.map((h) => h.value)].flatMap((t) =>
-      [...t.matchAll(VARIABLE)].map((m) => m[1]),
+      [...t.matchAll(TEMPLATE_VARIABLE)].map((m) => m[1]),
     );
     for (const name of new Set(used))
       if (!known.has(name)) errors.push({ field: `${at}.request`, message: `uses {{${name}}}, which no earlier step extracts` });

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput } from '../../errors';
+import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../auth/context';
 import { MonitorRunView, monitorRunView } from '../runs/run.types';
@@ -62,12 +62,6 @@ export class MonitorResolver {
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Ctx() { loaders }: RequestContext,
   ) {
-    return (await loaders.recentRuns.load('monitor_id', monitor.id, clampLimit(limit))).map(monitorRunView);
+    return (await loaders.recentRuns.load('monitor_id', monitor.id, recentRunsLimit(limit))).map(monitorRunView);
   }
-}
-
-/** recentRuns(limit): 1 to 50. */
-export function clampLimit(limit: number): number {
-  if (limit < 1 || limit > 50) throw badInput([{ field: 'limit', message: 'must be 1 to 50' }]);
-  return limit;
 }

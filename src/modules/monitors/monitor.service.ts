@@ -4,6 +4,7 @@ import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-
 import { unmaskHeaders } from '../checks/secrets';
 import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { defined } from '../common/defined';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
@@ -87,11 +88,6 @@ export class MonitorService {
     return monitor;
   }
 
-}
-
-/** Drops undefined and null (null = "leave as is / use the default") from an input. */
-export function defined<T extends object>(input: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as never;
 }
 
 function validate(m: Monitor): void {

@@ -2,6 +2,7 @@ import { performRequest, type HttpClientOptions, type Timings } from '../checks/
 import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
 import { AssertionSource, type Header } from '../checks/check.types';
 import { isSensitiveName, MASK } from '../checks/secrets';
+import { TEMPLATE_VARIABLE } from '../checks/template';
 import type { Monitor } from '../monitors/monitor.entity';
 import type { Journey } from '../journeys/journey.entity';
 import type { RunStatus, StepResult } from './run.entity';
@@ -31,8 +32,8 @@ export async function checkMonitor(m: Monitor, http: HttpClientOptions): Promise
   return { status: error ? 'FAILED' : 'PASSED', responseStatus: res.status, timings: res.timings, assertions, steps: null, error };
 }
 
-const VARIABLE = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
-const substitute = (text: string, vars: Map<string, string>) => text.replace(VARIABLE, (_, name: string) => vars.get(name) ?? '');
+
+const substitute = (text: string, vars: Map<string, string>) => text.replace(TEMPLATE_VARIABLE, (_, name: string) => vars.get(name) ?? '');
 
 /**
  * Runs a journey's steps in order. Values extracted by a step are available to later steps as `{{name}}`; the
@@ -98,5 +99,5 @@ export async function checkJourney(j: Journey, http: HttpClientOptions): Promise
 
 /** The template with variables filled in, except secret ones, which stay masked in what is recorded. */
 function maskVariables(template: string, vars: Map<string, string>, secret: Set<string>): string {
-  return template.replace(VARIABLE, (_, name: string) => (secret.has(name) ? MASK : (vars.get(name) ?? '')));
+  return template.replace(TEMPLATE_VARIABLE, (_, name: string) => (secret.has(name) ? MASK : (vars.get(name) ?? '')));
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Run } from './run.entity';
+import { badInput } from '../../errors';
 
 /**
  * `recentRuns` of every monitor (or journey) in a list, in ONE query: a window function keeps each source's newest
@@ -36,4 +37,10 @@ export class RecentRunsLoaders {
     }
     return ids.map((id) => byId.get(id)!);
   }
+}
+
+/** `recentRuns(limit:)` takes 1 to 50; anything else is BAD_USER_INPUT on `limit`. */
+export function recentRunsLimit(limit: number): number {
+  if (limit < 1 || limit > 50) throw badInput([{ field: 'limit', message: 'must be 1 to 50' }]);
+  return limit;
 }
