@@ -15,6 +15,7 @@ import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
 import { FailureLimiter } from './modules/auth/failure-limiter';
 import { LastUsedTracker } from './modules/auth/last-used';
+import { RequestRateLimiter } from './modules/auth/rate-limit';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { OrganizationService } from './modules/organization/organization.service';
 import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
@@ -91,7 +92,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   };
   const scheduler = new Scheduler(orm, services.runs, log, { tickMs: config.SCHEDULER_TICK_MS, concurrency: config.SCHEDULER_CONCURRENCY });
   const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
-  const contexts = new ContextBuilder(verifier, orm, services);
+  // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
+  const rateLimiter = new RequestRateLimiter(
+    config.RATE_LIMIT_PER_MINUTE,
+    () => now().getTime(),
+    database.kind === 'postgresql' ? { orm, log, syncMs: config.RATE_LIMIT_SYNC_MS } : undefined,
+  );
+  const contexts = new ContextBuilder(verifier, orm, services, rateLimiter);
   // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
   // has exactly one process (it is locked), so its local invalidation is enough.
   const keyListener = database.kind === 'postgresql' ? new KeyChangeListener(database.url, verifier, log) : undefined;
@@ -143,7 +150,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found' });
     // Default deny: without a valid key even a route that does not exist answers 401, so routes cannot be probed.
     try {
-      await contexts.build(req);
+      await contexts.build(req, reply);
     } catch (e) {
       if (e instanceof AppError) return sendAppError(reply, e);
       throw e;
@@ -155,9 +162,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     handler: fastifyApolloHandler(apollo, {
-      context: async (req) => {
+      context: async (req, reply) => {
         try {
-          const context = await contexts.build(req);
+          const context = await contexts.build(req, reply);
           // After authentication (an anonymous caller learns nothing), before Apollo parses and validates.
           documents.check(req.method === 'GET' ? (req.query as { query?: unknown }).query : (req.body as { query?: unknown } | undefined)?.query);
           return context;
@@ -203,6 +210,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await keyListener?.stop();
       log.debug('closing: lastUsed');
       await lastUsed.close();
+      await rateLimiter.close();
       log.debug('closing: database');
       if (!opts.database) await database.close();
     },

@@ -24,6 +24,10 @@ const schema = z.object({
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Failed authentications per minute from one address, or with wrong secrets for one keyId, before 429. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Requests per minute one key may make (all instances together on PostgreSQL); beyond it 429 RATE_LIMITED. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(600),
+  /** How often instances sharing PostgreSQL add up their request counts, in milliseconds. */
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** GraphQL document limits, checked before execution (400 with their own codes). */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),

@@ -71,6 +71,10 @@ export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const badInput = (fields: FieldError[]) =>
   new AppError('BAD_USER_INPUT', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
 
-export const rateLimited = (retryAfterSeconds: number, message = 'Too many failed authentication attempts; retry later') =>
-  new AppError('RATE_LIMITED', message, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+export const rateLimited = (
+  retryAfterSeconds: number,
+  message = 'Too many failed authentication attempts; retry later',
+  headers: Record<string, string> = {},
+) =>
+  new AppError('RATE_LIMITED', message, { retryAfter: retryAfterSeconds }, { ...headers, 'retry-after': String(retryAfterSeconds) });
 

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
+import { forgeKey } from './helpers/keys';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
@@ -30,10 +30,7 @@ function me(key: string, from = '127.0.0.1'): Promise<{ status: number; retryAft
   });
 }
 
-const wrongSecretFor = (id: string, n: number) => {
-  const body = KEY_PREFIX + id.slice(4) + String(n).padStart(32, 'w');
-  return body + checksum(body);
-};
+const wrongSecretFor = (id: string, n: number) => forgeKey(id, String(n).padStart(32, 'w'));
 
 describe('failed-authentication limiter', () => {
   it('answers 429 before bcrypt once a keyId or an address failed too often, and lets verified keys and other clients through', async () => {

@@ -84,7 +84,8 @@ async function main(argv: string[]): Promise<void> {
       if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
       const found = await em.findOne(ApiKey, { id });
       if (!found) throw new UsageError(`No API key ${id}.`);
-      const view = ApiKeyView.from(await keys.revoke(em, found.organization.id, id), now());
+      const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
+      const view = ApiKeyView.from(await keys.revoke(em, actor, id), now());
       print(view, `Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`);
     }
   });

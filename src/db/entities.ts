@@ -5,8 +5,10 @@ import { Journey } from '../modules/journeys/journey.entity';
 import { Run } from '../modules/runs/run.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { Member } from '../modules/members/member.entity';
+import { AuditEvent } from '../modules/audit/audit-event.entity';
+import { RequestCount } from '../modules/auth/request-count.entity';
 import { ScheduledCheck } from '../modules/checks/scheduled-check';
 
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount];

@@ -14,6 +14,7 @@ import { RunResolver } from '../modules/runs/run.resolver';
 import { AlertResolver } from '../modules/alerts/alert.resolver';
 import { OrganizationResolver } from '../modules/organization/organization.resolver';
 import { MemberResolver } from '../modules/members/member.resolver';
+import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,6 +28,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   RunResolver,
   AlertResolver,
   BillingResolver,
+  AuditResolver,
 ];
 
 export interface AppSchema {

@@ -32,7 +32,7 @@ export function registerRestRoutes(app: FastifyInstance, apollo: ApolloServer<Re
         let contextValue: RequestContext;
         let variables: Record<string, unknown> | undefined;
         try {
-          contextValue = await contexts.build(req);
+          contextValue = await contexts.build(req, reply);
           variables = route.variables?.(req);
         } catch (e) {
           if (e instanceof AppError) return sendAppError(reply, e);

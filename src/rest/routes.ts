@@ -43,6 +43,20 @@ function page(req: FastifyRequest, extra: string[] = []): Record<string, unknown
   return out;
 }
 
+/** `?unused_for_days=N` of GET /v1/api-keys. */
+function unusedFor(req: FastifyRequest): Record<string, unknown> {
+  const v = (req.query as Record<string, string | undefined>).unused_for_days;
+  if (v === undefined) return {};
+  if (!/^\d+$/.test(v)) throw badInput([{ field: 'unusedForDays', message: 'must be a whole number from 1 to 3650' }]);
+  return { unusedForDays: Number(v) };
+}
+
+/** `?first=&after=&action=&key_id=` of GET /v1/audit-events. */
+function auditFilter(req: FastifyRequest): Record<string, unknown> {
+  const { key_id: keyId, ...rest } = page(req, ['action', 'key_id']);
+  return keyId === undefined ? rest : { ...rest, keyId };
+}
+
 /** The monitor and journey routes are the same shape; only the operations differ. */
 function checkRoutes(
   base: string,
@@ -66,9 +80,18 @@ function checkRoutes(
 export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
 
-  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, pick: (d) => d.apiKeys },
+  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => unusedFor(r), pick: (d) => d.apiKeys },
   { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
   { method: 'DELETE', url: '/v1/api-keys/:id', document: ops.RevokeApiKeyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.revokeApiKey },
+  {
+    method: 'POST',
+    url: '/v1/api-keys/:id/roll',
+    document: ops.RollApiKeyDocument,
+    variables: (r) => ({ id: id(r), gracePeriod: body(r).gracePeriod }),
+    pick: (d) => d.rollApiKey,
+    status: 201,
+  },
+  { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => auditFilter(r), pick: (d) => d.auditEvents },
 
   ...checkRoutes(
     '/v1/monitors',

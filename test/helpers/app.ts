@@ -26,7 +26,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const queries: string[] = [];
   const clock: { now: Date | null } = { now: null };
   const db = await openTestDatabase((sql) => queries.push(sql));
-  const config = loadConfig({ BCRYPT_COST: '4', BOOTSTRAP_KEY: 'false', LOG_LEVEL: 'silent', SCHEDULER: 'false', ALLOW_PRIVATE_TARGETS: 'true', AUTH_FAILURE_LIMIT: '100000', ...env });
+  const config = loadConfig({
+    BCRYPT_COST: '4',
+    BOOTSTRAP_KEY: 'false',
+    LOG_LEVEL: 'silent',
+    SCHEDULER: 'false',
+    ALLOW_PRIVATE_TARGETS: 'true',
+    AUTH_FAILURE_LIMIT: '100000',
+    RATE_LIMIT_PER_MINUTE: '10000000',
+    ...env,
+  });
   const app = await createApp(config, { database: db, now: () => clock.now ?? new Date() });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.fastify.server.address() as AddressInfo;

@@ -20,13 +20,13 @@ export class AlertResolver {
 
   @Mutation(() => AlertView, { description: 'Records which key acknowledged it and when. A resolved alert: CONFLICT.' })
   @RequiresScope('alerts:write')
-  async acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return AlertView.from(await services.alerts.acknowledge(em, principal, id));
+  async acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return AlertView.from(await services.alerts.acknowledge(em, actor, id));
   }
 
   @Mutation(() => AlertView, { description: 'Records which key resolved it and when. Resolving twice: CONFLICT.' })
   @RequiresScope('alerts:write')
-  async resolveAlert(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return AlertView.from(await services.alerts.resolve(em, principal, id));
+  async resolveAlert(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return AlertView.from(await services.alerts.resolve(em, actor, id));
   }
 }

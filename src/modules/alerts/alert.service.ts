@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../errors';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
-import type { Principal } from '../auth/principal';
 import { newId } from '../common/ids';
+import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
 import type { RunStatus } from '../runs/run.entity';
 
@@ -73,36 +73,42 @@ export class AlertService {
   }
 
   /** OPEN → ACKNOWLEDGED (again: unchanged). A resolved alert cannot be acknowledged: CONFLICT. */
-  async acknowledge(em: EntityManager, principal: Principal, id: string): Promise<Alert> {
-    const alert = await this.get(em, principal.organizationId, id);
-    if (alert.status === 'RESOLVED') throw conflict('The alert is already resolved');
-    if (alert.status === 'OPEN') {
-      const changed = await em.nativeUpdate(
-        Alert,
-        { id, status: 'OPEN' },
-        { status: 'ACKNOWLEDGED', acknowledgedAt: this.now(), acknowledgedBy: principal.keyId, acknowledgedByName: principal.name },
-      );
-      if (!changed) return this.acknowledgeRaced(em, principal, id);
-      await em.refresh(alert);
-    }
-    return alert;
+  async acknowledge(em: EntityManager, actor: Actor, id: string): Promise<Alert> {
+    return em.transactional(async (tx) => {
+      const alert = await this.get(tx, actor.organizationId, id);
+      if (alert.status === 'RESOLVED') throw conflict('The alert is already resolved');
+      if (alert.status === 'OPEN') {
+        const changed = await tx.nativeUpdate(
+          Alert,
+          { id, status: 'OPEN' },
+          { status: 'ACKNOWLEDGED', acknowledgedAt: this.now(), acknowledgedBy: actor.keyId, acknowledgedByName: actor.name },
+        );
+        if (!changed) return this.acknowledgeRaced(tx, actor, id);
+        audit(tx, actor, 'alert.acknowledged', id, this.now());
+        await tx.refresh(alert);
+      }
+      return alert;
+    });
   }
 
   /** OPEN or ACKNOWLEDGED → RESOLVED by this key. Resolving twice: CONFLICT. */
-  async resolve(em: EntityManager, principal: Principal, id: string): Promise<Alert> {
-    const alert = await this.get(em, principal.organizationId, id);
-    const changed = await em.nativeUpdate(
-      Alert,
-      { id, organization: principal.organizationId, status: { $ne: 'RESOLVED' } },
-      { status: 'RESOLVED', resolvedAt: this.now(), resolvedBy: principal.keyId, resolvedByName: principal.name },
-    );
-    if (!changed) throw conflict('The alert is already resolved');
-    await em.refresh(alert);
-    return alert;
+  async resolve(em: EntityManager, actor: Actor, id: string): Promise<Alert> {
+    return em.transactional(async (tx) => {
+      const alert = await this.get(tx, actor.organizationId, id);
+      const changed = await tx.nativeUpdate(
+        Alert,
+        { id, organization: actor.organizationId, status: { $ne: 'RESOLVED' } },
+        { status: 'RESOLVED', resolvedAt: this.now(), resolvedBy: actor.keyId, resolvedByName: actor.name },
+      );
+      if (!changed) throw conflict('The alert is already resolved');
+      audit(tx, actor, 'alert.resolved', id, this.now());
+      await tx.refresh(alert);
+      return alert;
+    });
   }
 
-  private async acknowledgeRaced(em: EntityManager, principal: Principal, id: string): Promise<Alert> {
-    const fresh = await em.refresh(await this.get(em, principal.organizationId, id));
+  private async acknowledgeRaced(em: EntityManager, actor: Actor, id: string): Promise<Alert> {
+    const fresh = await em.refresh(await this.get(em, actor.organizationId, id));
     if (!fresh || fresh.status === 'RESOLVED') throw conflict('The alert is already resolved');
     return fresh;
   }

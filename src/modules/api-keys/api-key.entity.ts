@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
 import type { Permission } from '../auth/scopes';
 
@@ -40,4 +40,15 @@ export class ApiKey {
 
   @Property({ type: 'string', length: 64, nullable: true })
   lastUsedIp: string | null = null;
+
+  /** Failed authentications naming this key (wrong secret, or the key revoked or expired); never what was sent. */
+  @Property({ type: 'integer', default: 0 })
+  failedAuthCount: Opt<number> = 0;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  lastFailedAuthAt: Date | null = null;
+
+  /** Set when the key was rolled: the id of the key that replaces it. */
+  @Property({ type: 'string', length: 24, nullable: true })
+  replacedBy: string | null = null;
 }

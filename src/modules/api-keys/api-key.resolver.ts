@@ -1,15 +1,21 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../auth/context';
-import { ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload } from './api-key.types';
+import { ApiKeysArgs, ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload, GracePeriod } from './api-key.types';
 
 @Resolver()
 export class ApiKeyResolver {
   @Query(() => [ApiKeyView], { description: "The organization's keys, newest first." })
   @RequiresScope('organization:read')
-  async apiKeys(@Ctx() { em, principal, services }: RequestContext): Promise<ApiKeyView[]> {
+  async apiKeys(@Args() { unusedForDays }: ApiKeysArgs, @Ctx() { em, principal, services }: RequestContext): Promise<ApiKeyView[]> {
     const now = services.now();
-    return (await services.apiKeys.list(em, principal.organizationId)).map((k) => ApiKeyView.from(k, now));
+    const keys = (await services.apiKeys.list(em, principal.organizationId, unusedForDays)).map((k) =>
+      // A use not yet written by the batched lastUsedAt flush still counts.
+      ApiKeyView.from({ ...k, lastUsedAt: services.lastUsedOf(k.id) ?? k.lastUsedAt }, now),
+    );
+    if (!unusedForDays) return keys;
+    const cutoff = now.getTime() - unusedForDays * 86_400_000;
+    return keys.filter((k) => !k.lastUsedAt || k.lastUsedAt.getTime() <= cutoff);
   }
 
   @Mutation(() => CreateApiKeyPayload, {
@@ -18,15 +24,30 @@ export class ApiKeyResolver {
   @RequiresScope('organization:write')
   async createApiKey(
     @Arg('input') input: CreateApiKeyInput,
-    @Ctx() { em, principal, services }: RequestContext,
+    @Ctx() { em, principal, ip, services }: RequestContext,
   ): Promise<CreateApiKeyPayload> {
-    const { apiKey, key } = await services.apiKeys.create(em, principal, input);
+    const { apiKey, key } = await services.apiKeys.create(em, principal, input, ip);
     return { apiKey: ApiKeyView.from(apiKey, services.now()), key };
   }
 
   @Mutation(() => ApiKeyView, { description: 'Revoke a key: it stops working at once. Revoking again changes nothing.' })
   @RequiresScope('organization:write')
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext): Promise<ApiKeyView> {
-    return ApiKeyView.from(await services.apiKeys.revoke(em, principal.organizationId, id), services.now());
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext): Promise<ApiKeyView> {
+    return ApiKeyView.from(await services.apiKeys.revoke(em, actor, id), services.now());
+  }
+
+  @Mutation(() => CreateApiKeyPayload, {
+    description:
+      'Replace a key: a new key (returned once) with the same name and permissions, expiring no later than the old one; ' +
+      'the old key keeps working for the grace period. Needs the right to create such a key.',
+  })
+  @RequiresScope('organization:write')
+  async rollApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('gracePeriod', () => GracePeriod) gracePeriod: GracePeriod,
+    @Ctx() { em, principal, ip, services }: RequestContext,
+  ): Promise<CreateApiKeyPayload> {
+    const { apiKey, key } = await services.apiKeys.roll(em, principal, ip, id, gracePeriod);
+    return { apiKey: ApiKeyView.from(apiKey, services.now()), key };
   }
 }

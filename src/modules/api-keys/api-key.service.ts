@@ -1,16 +1,20 @@
 import bcrypt from 'bcryptjs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, forbidden, notFound } from '../../errors';
+import { LockMode } from '@mikro-orm/core';
+import { badInput, conflict, forbidden, notFound } from '../../errors';
 import { apiKeyIdOf, generateKey } from '../auth/key-format';
 import { ALL, grants, isScope, normalizePermissions, type Permission } from '../auth/scopes';
 import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
+import { audit, type Actor } from '../audit/audit';
 import { ApiKey } from './api-key.entity';
 
 export type ExpiryChoice = 'THIRTY_DAYS' | 'NINETY_DAYS' | 'ONE_YEAR' | 'NEVER';
+export type GraceChoice = 'NONE' | 'ONE_HOUR' | 'ONE_DAY' | 'SEVEN_DAYS';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const EXPIRY_DAYS: Record<ExpiryChoice, number | null> = { THIRTY_DAYS: 30, NINETY_DAYS: 90, ONE_YEAR: 365, NEVER: null };
+const GRACE_MS: Record<GraceChoice, number> = { NONE: 0, ONE_HOUR: 3_600_000, ONE_DAY: DAY_MS, SEVEN_DAYS: 7 * DAY_MS };
 
 export interface NewKeyInput {
   name: string;
@@ -28,54 +32,112 @@ export interface CreatedKey {
 export interface ApiKeyServiceDeps {
   bcryptCost: number;
   now: () => Date;
-  /** A key row changed (revoked): drop it from this process's cache and tell the other instances. */
+  /** A key row changed (revoked, rolled): drop it from this process's cache and tell the other instances. */
   keyChanged: (id: string) => Promise<void>;
 }
 
-/** The rules of API keys: who may create what, how long it lives, how it is revoked. */
+/** The earlier of two expiries, where null is "never". */
+const earliest = (a: Date | null, b: Date | null): Date | null => (!a ? b : !b ? a : a.getTime() <= b.getTime() ? a : b);
+
+/** The rules of API keys: who may create what, how long it lives, how it is revoked and rolled. */
 export class ApiKeyService {
   constructor(private readonly deps: ApiKeyServiceDeps) {}
 
-  list(em: EntityManager, organizationId: string): Promise<ApiKey[]> {
-    return em.find(ApiKey, { organization: organizationId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  /**
+   * The organization's keys, newest first. With `unusedForDays`, only active keys not used for that many days
+   * (never-used keys count from their creation): the keys to review and revoke.
+   */
+  list(em: EntityManager, organizationId: string, unusedForDays?: number | null): Promise<ApiKey[]> {
+    const order = { orderBy: { createdAt: 'desc', id: 'desc' } } as const;
+    if (!unusedForDays) return em.find(ApiKey, { organization: organizationId }, order);
+    const now = this.deps.now();
+    const cutoff = new Date(now.getTime() - unusedForDays * DAY_MS);
+    return em.find(
+      ApiKey,
+      {
+        organization: organizationId,
+        revokedAt: null,
+        $and: [
+          { $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
+          { $or: [{ lastUsedAt: { $lte: cutoff } }, { lastUsedAt: null, createdAt: { $lte: cutoff } }] },
+        ],
+      },
+      order,
+    );
   }
 
   /**
    * Creates a key for the caller's organization. A key can never create a key with more power than itself:
    * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive it.
    */
-  async create(em: EntityManager, caller: Principal, input: NewKeyInput): Promise<CreatedKey> {
+  async create(em: EntityManager, caller: Principal, input: NewKeyInput, ip: string | null): Promise<CreatedKey> {
     const { permissions, expiresAt, now } = this.check(input);
-    if (!caller.held.has(ALL)) {
-      if (permissions.includes(ALL)) throw forbidden({ field: 'permissions' }, 'Only a key with `all` can grant `all`');
-      const beyond = permissions.filter((p) => isScope(p) && !grants(caller.held, p));
-      if (beyond.length)
-        throw forbidden({ field: 'permissions', missingScopes: beyond }, `Cannot grant permissions this key does not hold: ${beyond.join(', ')}`);
-    }
+    assertCanGrant(caller, permissions);
     if (caller.expiresAt && (!expiresAt || expiresAt.getTime() > caller.expiresAt.getTime()))
       throw forbidden(
         { field: input.expiresAt ? 'expiresAt' : 'expiresIn' },
         `A new key cannot expire later than the key creating it (${caller.expiresAt.toISOString()})`,
       );
-    return this.insert(em, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+    const created = this.row(em, await this.secret(), caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+    audit(em, { ...caller, ip }, 'api_key.created', created.apiKey.id, now);
+    await em.flush();
+    return created;
   }
 
   /** Creates a key with no caller to compare against: the CLI and first-start bootstrap (local administrators). */
   async createTrusted(em: EntityManager, organizationId: string, createdBy: 'cli' | 'bootstrap', input: NewKeyInput): Promise<CreatedKey> {
     const { permissions, expiresAt, now } = this.check(input);
-    return this.insert(em, organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+    const created = this.row(em, await this.secret(), organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+    audit(em, { keyId: createdBy, organizationId, name: createdBy, ip: null }, 'api_key.created', created.apiKey.id, now);
+    await em.flush();
+    return created;
   }
 
   /** Revokes a key of the caller's organization; revoking again answers the first revocation unchanged. */
-  async revoke(em: EntityManager, organizationId: string, id: string): Promise<ApiKey> {
-    const key = await em.findOne(ApiKey, { id, organization: organizationId });
+  async revoke(em: EntityManager, actor: Actor, id: string): Promise<ApiKey> {
+    const key = await em.findOne(ApiKey, { id, organization: actor.organizationId });
     if (!key) throw notFound('API key');
     if (!key.revokedAt) {
       key.revokedAt = this.deps.now();
+      audit(em, actor, 'api_key.revoked', id, key.revokedAt);
       await em.flush();
     }
     await this.deps.keyChanged(key.id); // before answering: the next request with this key must fail
     return key;
+  }
+
+  /**
+   * Replaces a key with a new one of the same name and permissions (shown once, like a created key). The old key
+   * keeps working until the end of the grace period, never later than its own expiry; the new key expires no later
+   * than the old one, nor than the caller. Rolling is creating: the caller must be able to grant the old key's
+   * permissions, so a key cannot roll its way to more power. Revoked, expired and already rolled keys: CONFLICT.
+   */
+  async roll(em: EntityManager, caller: Principal, ip: string | null, id: string, grace: GraceChoice): Promise<CreatedKey> {
+    const actor: Actor = { ...caller, ip };
+    const secret = await this.secret();
+    const created = await em.transactional(async (tx) => {
+      // Locked: two concurrent rolls of one key would otherwise both succeed.
+      const old = await tx.findOne(ApiKey, { id, organization: caller.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!old) throw notFound('API key');
+      const now = this.deps.now();
+      if (old.revokedAt) throw conflict('A revoked key cannot be rolled');
+      if (old.expiresAt && old.expiresAt.getTime() <= now.getTime()) throw conflict('An expired key cannot be rolled');
+      if (old.replacedBy) throw conflict(`This key was already rolled; roll its replacement ${old.replacedBy} instead`);
+      assertCanGrant(caller, old.permissions);
+      const result = this.row(tx, secret, caller.organizationId, caller.keyId, {
+        name: old.name,
+        permissions: old.permissions,
+        expiresAt: earliest(old.expiresAt, caller.expiresAt),
+        createdAt: now,
+      });
+      old.expiresAt = earliest(old.expiresAt, new Date(now.getTime() + GRACE_MS[grace]));
+      old.replacedBy = result.apiKey.id;
+      audit(tx, actor, 'api_key.rotated', old.id, now);
+      audit(tx, actor, 'api_key.created', result.apiKey.id, now);
+      return result;
+    });
+    await this.deps.keyChanged(id); // the old key's cached row carries its old expiry
+    return created;
   }
 
   /** Input rules a GraphQL type cannot state; also guards callers that skip GraphQL (the CLI). */
@@ -98,21 +160,36 @@ export class ApiKeyService {
     return { permissions: normalizePermissions(input.permissions as Permission[]), expiresAt, now };
   }
 
-  private async insert(
+  /** A fresh key and its bcrypt hash: the slow part, done before any transaction or lock. */
+  private async secret(): Promise<{ key: string; keyId: string; hash: string }> {
+    const { key, keyId } = generateKey();
+    return { key, keyId, hash: await bcrypt.hash(key, this.deps.bcryptCost) };
+  }
+
+  /** A new key row in the unit of work of `em` (written by the caller's flush), and its plaintext. */
+  private row(
     em: EntityManager,
+    secret: { key: string; keyId: string; hash: string },
     organizationId: string,
     createdBy: string,
     fields: { name: string; permissions: Permission[]; expiresAt: Date | null; createdAt: Date },
-  ): Promise<CreatedKey> {
-    const { key, keyId } = generateKey();
+  ): CreatedKey {
     const apiKey = em.create(ApiKey, {
-      id: apiKeyIdOf(keyId),
+      id: apiKeyIdOf(secret.keyId),
       organization: em.getReference(Organization, organizationId),
       ...fields,
-      hash: await bcrypt.hash(key, this.deps.bcryptCost),
+      hash: secret.hash,
       createdBy,
     });
-    await em.flush();
-    return { apiKey, key };
+    return { apiKey, key: secret.key };
   }
+}
+
+/** No privilege escalation: every permission must be one the caller holds, and only `all` grants `all`. */
+function assertCanGrant(caller: Principal, permissions: readonly Permission[]): void {
+  if (caller.held.has(ALL)) return;
+  if (permissions.includes(ALL)) throw forbidden({ field: 'permissions' }, 'Only a key with `all` can grant `all`');
+  const beyond = permissions.filter((p) => isScope(p) && !grants(caller.held, p));
+  if (beyond.length)
+    throw forbidden({ field: 'permissions', missingScopes: beyond }, `Cannot grant permissions this key does not hold: ${beyond.join(', ')}`);
 }

@@ -1,5 +1,5 @@
-import { ArrayMaxSize, ArrayNotEmpty, IsIn, Length, Matches } from 'class-validator';
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsOptional, Length, Matches, Max, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PERMISSIONS } from '../auth/scopes';
 import type { ApiKey } from './api-key.entity';
 import { displayPrefixOf } from '../auth/key-format';
@@ -19,6 +19,22 @@ export enum ApiKeyStatus {
 }
 registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
 
+export enum GracePeriod {
+  NONE = 'NONE',
+  ONE_HOUR = 'ONE_HOUR',
+  ONE_DAY = 'ONE_DAY',
+  SEVEN_DAYS = 'SEVEN_DAYS',
+}
+registerEnumType(GracePeriod, {
+  name: 'GracePeriod',
+  description: 'How long a rolled key keeps working beside its replacement (never past its own expiry).',
+});
+
+const DAY_MS = 86_400_000;
+/** Whole days left, rounded up (a key expiring in 2 hours has 1 day left); 0 once expired; null if it never expires. */
+export const daysLeft = (expiresAt: Date | null, now: Date): number | null =>
+  expiresAt ? Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS)) : null;
+
 @ObjectType('ApiKey', { description: 'An API key as lists show it: never its secret or hash.' })
 export class ApiKeyView {
   @Field(() => ID, { description: '`key_<keyId>`; the keyId is the public part of the key.' })
@@ -36,8 +52,20 @@ export class ApiKeyView {
   @Field(() => Date, { nullable: true })
   expiresAt!: Date | null;
 
+  @Field(() => Int, { nullable: true, description: 'Whole days until expiry, rounded up; 0 once expired; null if it never expires.' })
+  expiresInDays!: number | null;
+
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'Set once the key was rolled: the id of the key replacing it.' })
+  replacedBy!: string | null;
+
+  @Field(() => Int, { description: 'Failed authentications naming this key (wrong secret, or used after revocation or expiry).' })
+  failedAuthCount!: number;
+
+  @Field(() => Date, { nullable: true })
+  lastFailedAuthAt!: Date | null;
 
   @Field(() => Date, { nullable: true })
   lastUsedAt!: Date | null;
@@ -51,14 +79,24 @@ export class ApiKeyView {
   @Field(() => ApiKeyStatus)
   status!: ApiKeyStatus;
 
-  static from(key: Pick<ApiKey, 'id' | 'name' | 'permissions' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'createdAt' | 'createdBy'>, now: Date): ApiKeyView {
+  static from(
+    key: Pick<
+      ApiKey,
+      'id' | 'name' | 'permissions' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'createdAt' | 'createdBy' | 'failedAuthCount' | 'lastFailedAuthAt' | 'replacedBy'
+    >,
+    now: Date,
+  ): ApiKeyView {
     return Object.assign(new ApiKeyView(), {
       id: key.id,
       name: key.name,
       prefix: displayPrefixOf(key.id.slice('key_'.length)),
       permissions: key.permissions,
       expiresAt: key.expiresAt,
+      expiresInDays: daysLeft(key.expiresAt, now),
       revokedAt: key.revokedAt,
+      replacedBy: key.replacedBy,
+      failedAuthCount: key.failedAuthCount,
+      lastFailedAuthAt: key.lastFailedAuthAt,
       lastUsedAt: key.lastUsedAt,
       createdAt: key.createdAt,
       createdBy: key.createdBy,
@@ -98,4 +136,16 @@ export class CreateApiKeyPayload {
 
   @Field({ description: 'The whole key. Shown once: store it now, it cannot be read again.' })
   key!: string;
+}
+
+@ArgsType()
+export class ApiKeysArgs {
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Only active keys not used for this many days (never-used keys count from creation): keys to review.',
+  })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1' })
+  @Max(3650, { message: 'must be at most 3650' })
+  unusedForDays?: number | null;
 }

@@ -15,6 +15,9 @@ export interface KeyRecord {
   createdAt: Date;
   createdBy: string;
   lastUsedAt: Date | null;
+  failedAuthCount: number;
+  lastFailedAuthAt: Date | null;
+  replacedBy: string | null;
   /** Built once per record, so a request allocates nothing for it. */
   principal: Principal;
 }

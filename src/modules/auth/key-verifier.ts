@@ -32,6 +32,9 @@ interface KeyRow {
   created_at: string | Date;
   created_by: string;
   last_used_at: string | Date | null;
+  failed_auth_count: number;
+  last_failed_auth_at: string | Date | null;
+  replaced_by: string | null;
 }
 
 const MAX_VERIFIED = 10_000;
@@ -78,10 +81,10 @@ export class KeyVerifier {
 
     const row = this.cache.get(id) ?? (await this.load(id));
     if (!row) return this.fail('unknown key id', ip, id);
-    if (row.revokedAt) return this.fail('revoked key', ip, id);
+    if (row.revokedAt) return this.fail('revoked key', ip, id, false, true);
     const now = this.now();
-    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id);
-    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id, true);
+    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id, false, true);
+    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id, true, true);
 
     this.lastUsed.record(id, now, ip);
     return row.principal;
@@ -113,7 +116,7 @@ export class KeyVerifier {
     const epoch = this.cache.epoch;
     const rows = await this.orm.em.getConnection().execute<KeyRow[]>(
       `select k.id, k.organization_id, o.name as organization_name, o.created_at as organization_created_at, k.name, k.hash, k.permissions, k.expires_at,
-              k.revoked_at, k.created_at, k.created_by, k.last_used_at
+              k.revoked_at, k.created_at, k.created_by, k.last_used_at, k.failed_auth_count, k.last_failed_auth_at, k.replaced_by
          from api_keys k join organizations o on o.id = k.organization_id
         where k.id = ?`,
       [id],
@@ -146,9 +149,10 @@ export class KeyVerifier {
     if (this.verified.size > MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
   }
 
-  private fail(reason: string, ip: string, keyId?: string, wrongSecret = false): never {
+  private fail(reason: string, ip: string, keyId?: string, wrongSecret = false, keyExists = false): never {
     this.limiter.fail(`ip:${ip}`);
     if (wrongSecret && keyId) this.limiter.fail(`key:${keyId}`);
+    if (keyExists && keyId) this.lastUsed.recordFailure(keyId, this.now()); // the audit trail: count and time only
     this.log.info({ keyId, ip, reason }, 'authentication failed');
     throw unauthorized();
   }
@@ -170,6 +174,9 @@ function toRecord(r: KeyRow): KeyRecord {
     createdAt: toDate(r.created_at)!,
     createdBy: r.created_by,
     lastUsedAt: toDate(r.last_used_at),
+    failedAuthCount: Number(r.failed_auth_count),
+    lastFailedAuthAt: toDate(r.last_failed_auth_at),
+    replacedBy: r.replaced_by,
   } as KeyRecord;
   record.principal = {
     keyId: r.id,

@@ -1,12 +1,17 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 
+/** Failed authentications remembered between flushes; beyond this many keys the oldest counts are dropped. */
+const MAX_PENDING_FAILURES = 10_000;
+
 /**
- * Collects `lastUsedAt` / `lastUsedIp` in memory and writes them in one UPDATE per interval and at shutdown
- * (ARCHITECTURE.md §2): at most one write per key per interval, never one per request.
+ * Collects `lastUsedAt` / `lastUsedIp` and failed-authentication counts per key in memory and writes them in one
+ * UPDATE each per interval and at shutdown (ARCHITECTURE.md §2): never one write per request, so neither normal
+ * traffic nor a flood of wrong secrets turns into database load.
  */
 export class LastUsedTracker {
   private pending = new Map<string, { at: Date; ip: string }>();
+  private failures = new Map<string, { count: number; at: Date }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -23,6 +28,18 @@ export class LastUsedTracker {
     this.pending.set(keyId, { at, ip });
   }
 
+  /** A failed authentication naming an existing key; only the count and the time are kept, never what was sent. */
+  recordFailure(keyId: string, at: Date): void {
+    const f = this.failures.get(keyId);
+    if (f) {
+      f.count++;
+      f.at = at;
+    } else {
+      if (this.failures.size >= MAX_PENDING_FAILURES) this.failures.delete(this.failures.keys().next().value!);
+      this.failures.set(keyId, { count: 1, at });
+    }
+  }
+
   /** The newest use not yet written, if any. */
   peek(keyId: string): Date | undefined {
     return this.pending.get(keyId)?.at;
@@ -35,6 +52,35 @@ export class LastUsedTracker {
   }
 
   private async write(): Promise<void> {
+    await this.writeUses();
+    await this.writeFailures();
+  }
+
+  private async writeFailures(): Promise<void> {
+    if (this.failures.size === 0) return;
+    const batch = [...this.failures];
+    this.failures = new Map();
+    const values = batch.map(() => '(?, ?::int, ?::timestamptz)').join(', ');
+    const params = batch.flatMap(([id, f]) => [id, f.count, f.at.toISOString()]);
+    try {
+      await this.orm.em.getConnection().execute(
+        `update api_keys as k set failed_auth_count = k.failed_auth_count + v.n,
+                last_failed_auth_at = greatest(k.last_failed_auth_at, v.at)
+           from (values ${values}) as v(id, n, at)
+          where k.id = v.id`,
+        params,
+        'run',
+      );
+    } catch (err) {
+      for (const [id, f] of batch) {
+        const now = this.failures.get(id);
+        this.failures.set(id, now ? { count: now.count + f.count, at: now.at } : f);
+      }
+      this.log.warn({ err: (err as Error).message }, 'could not write failed authentication counts');
+    }
+  }
+
+  private async writeUses(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending];
     this.pending = new Map();

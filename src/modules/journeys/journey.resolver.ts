@@ -22,8 +22,8 @@ export class JourneyResolver {
 
   @Mutation(() => JourneyView)
   @RequiresScope('journeys:write')
-  async createJourney(@Arg('input') input: CreateJourneyInput, @Ctx() { em, principal, services }: RequestContext) {
-    return JourneyView.from(await services.journeys.create(em, principal.organizationId, input));
+  async createJourney(@Arg('input') input: CreateJourneyInput, @Ctx() { em, actor, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.create(em, actor, input));
   }
 
   @Mutation(() => JourneyView, { description: 'Only the fields given change; `steps` replaces every step.' })
@@ -34,8 +34,8 @@ export class JourneyResolver {
 
   @Mutation(() => ID, { description: 'Deletes the journey with its runs and alerts; answers its id.' })
   @RequiresScope('journeys:write')
-  async deleteJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return services.journeys.delete(em, principal.organizationId, id);
+  async deleteJourney(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return services.journeys.delete(em, actor, id);
   }
 
   @Mutation(() => JourneyView)

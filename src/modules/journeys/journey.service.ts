@@ -8,6 +8,7 @@ import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
+import { audit, type Actor } from '../audit/audit';
 import { Journey, type JourneyStep } from './journey.entity';
 
 export interface JourneyInput {
@@ -38,7 +39,8 @@ export class JourneyService {
     return journey;
   }
 
-  async create(em: EntityManager, organizationId: string, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
+  async create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
+    const { organizationId } = actor;
     return em.transactional(async (tx) => {
       await this.billing.lockOrganization(tx, organizationId);
       const { steps, ...rest } = defined(input);
@@ -55,6 +57,7 @@ export class JourneyService {
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
       tx.persist(journey); // only now: nothing is written unless every rule holds
+      audit(tx, actor, 'journey.created', journey.id, this.now());
       return journey;
     });
   }
@@ -72,8 +75,10 @@ export class JourneyService {
     return journey;
   }
 
-  async delete(em: EntityManager, organizationId: string, id: string): Promise<string> {
-    await em.remove(await this.get(em, organizationId, id)).flush();
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    em.remove(await this.get(em, actor.organizationId, id));
+    audit(em, actor, 'journey.deleted', id, this.now());
+    await em.flush();
     return id;
   }
 

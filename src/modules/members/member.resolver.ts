@@ -7,8 +7,8 @@ import { InviteMemberInput, MemberRoleEnum, MemberView } from './member.types';
 export class MemberResolver {
   @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization.' })
   @RequiresScope('organization:write')
-  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, principal, services }: RequestContext) {
-    return MemberView.from(await services.members.invite(em, principal.organizationId, input));
+  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, actor, services }: RequestContext) {
+    return MemberView.from(await services.members.invite(em, actor, input));
   }
 
   @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT.' })
@@ -16,14 +16,14 @@ export class MemberResolver {
   async updateMemberRole(
     @Arg('id', () => ID) id: string,
     @Arg('role', () => MemberRoleEnum) role: MemberRoleEnum,
-    @Ctx() { em, principal, services }: RequestContext,
+    @Ctx() { em, actor, services }: RequestContext,
   ) {
-    return MemberView.from(await services.members.updateRole(em, principal.organizationId, id, role));
+    return MemberView.from(await services.members.updateRole(em, actor, id, role));
   }
 
   @Mutation(() => ID, { description: 'Answers the removed member id. The last OWNER cannot be removed: CONFLICT.' })
   @RequiresScope('organization:write')
-  async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return services.members.remove(em, principal.organizationId, id);
+  async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return services.members.remove(em, actor, id);
   }
 }

@@ -4,6 +4,7 @@ import { conflict, notFound } from '../../errors';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Member, type MemberRole } from './member.entity';
+import { audit, type Actor } from '../audit/audit';
 
 /**
  * Members of one organization. Invitations take effect at once (joinedAt = invite time): tracer sends no email.
@@ -16,14 +17,15 @@ export class MemberService {
     return em.find(Member, { organization: organizationId }, { orderBy: { joinedAt: 'asc', id: 'asc' } });
   }
 
-  async invite(em: EntityManager, organizationId: string, input: { email: string; role: MemberRole; name?: string | null }): Promise<Member> {
+  async invite(em: EntityManager, actor: Actor, input: { email: string; role: MemberRole; name?: string | null }): Promise<Member> {
     const member = em.create(Member, {
-      organization: em.getReference(Organization, organizationId),
+      organization: em.getReference(Organization, actor.organizationId),
       email: input.email.trim().toLowerCase(),
       name: input.name?.trim() || null,
       role: input.role,
       joinedAt: this.now(),
     });
+    audit(em, actor, 'member.invited', member.id, this.now());
     try {
       await em.flush();
     } catch (e) {
@@ -36,22 +38,26 @@ export class MemberService {
     return member;
   }
 
-  async updateRole(em: EntityManager, organizationId: string, id: string, role: MemberRole): Promise<Member> {
+  async updateRole(em: EntityManager, actor: Actor, id: string, role: MemberRole): Promise<Member> {
+    const { organizationId } = actor;
     return em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
       if (member.role === 'OWNER' && role !== 'OWNER') await this.assertNotLastOwner(tx, organizationId);
+      if (member.role !== role) audit(tx, actor, 'member.role_changed', id, this.now());
       member.role = role;
       return member;
     });
   }
 
-  async remove(em: EntityManager, organizationId: string, id: string): Promise<string> {
+  async remove(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    const { organizationId } = actor;
     return em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
       if (member.role === 'OWNER') await this.assertNotLastOwner(tx, organizationId);
       tx.remove(member);
+      audit(tx, actor, 'member.removed', id, this.now());
       return id;
     });
   }

@@ -22,8 +22,8 @@ export class MonitorResolver {
 
   @Mutation(() => MonitorView)
   @RequiresScope('monitors:write')
-  async createMonitor(@Arg('input') input: CreateMonitorInput, @Ctx() { em, principal, services }: RequestContext) {
-    return MonitorView.from(await services.monitors.create(em, principal.organizationId, input));
+  async createMonitor(@Arg('input') input: CreateMonitorInput, @Ctx() { em, actor, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.create(em, actor, input));
   }
 
   @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored.' })
@@ -34,8 +34,8 @@ export class MonitorResolver {
 
   @Mutation(() => ID, { description: 'Deletes the monitor with its runs and alerts; answers its id.' })
   @RequiresScope('monitors:write')
-  async deleteMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return services.monitors.delete(em, principal.organizationId, id);
+  async deleteMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return services.monitors.delete(em, actor, id);
   }
 
   @Mutation(() => MonitorView)

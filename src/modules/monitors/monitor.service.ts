@@ -8,6 +8,7 @@ import { defined } from '../common/defined';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
+import { audit, type Actor } from '../audit/audit';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 
 export interface MonitorInput {
@@ -42,7 +43,8 @@ export class MonitorService {
     return monitor;
   }
 
-  async create(em: EntityManager, organizationId: string, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
+  async create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
+    const { organizationId } = actor;
     return em.transactional(async (tx) => {
       await this.billing.lockOrganization(tx, organizationId);
       const monitor = tx.create(Monitor, {
@@ -57,6 +59,7 @@ export class MonitorService {
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
       tx.persist(monitor); // only now: nothing is written unless every rule holds
+      audit(tx, actor, 'monitor.created', monitor.id, this.now());
       return monitor;
     });
   }
@@ -74,9 +77,11 @@ export class MonitorService {
     return monitor;
   }
 
-  async delete(em: EntityManager, organizationId: string, id: string): Promise<string> {
-    const monitor = await this.get(em, organizationId, id);
-    await em.remove(monitor).flush();
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    const monitor = await this.get(em, actor.organizationId, id);
+    em.remove(monitor);
+    audit(em, actor, 'monitor.deleted', id, this.now());
+    await em.flush();
     return id;
   }
 

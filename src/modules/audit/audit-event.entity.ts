@@ -1,0 +1,33 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { newId } from '../common/ids';
+
+/** One security-relevant change: who (key and address) did what to which object, and when. Never a secret. */
+@Entity({ tableName: 'audit_events' })
+@Index({ properties: ['organization', 'createdAt', 'id'] })
+export class AuditEvent {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = newId('aud');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  /** One of AUDIT_ACTIONS, e.g. `api_key.created`. */
+  @Property({ type: 'string', length: 40 })
+  action!: string;
+
+  /** The key that did it (`key_…`), or `cli` / `bootstrap`. */
+  @Property({ type: 'string', length: 24 })
+  actorKeyId!: string;
+
+  /** The id of the object changed (`key_…`, `mon_…`, `mem_…`, `alr_…`). */
+  @Property({ type: 'string', length: 64 })
+  target!: string;
+
+  /** The client address of the request; null for the CLI. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  ip: string | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+}

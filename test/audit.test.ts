@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AcknowledgeAlertDocument,
+  AlertsDocument,
+  ApiKeysDocument,
+  AuditEventsDocument,
+  CreateApiKeyDocument,
+  CreateMonitorDocument,
+  DeleteMonitorDocument,
+  InviteMemberDocument,
+  MeDocument,
+  RemoveMemberDocument,
+  ResolveAlertDocument,
+  RevokeApiKeyDocument,
+  RollApiKeyDocument,
+  RunMonitorDocument,
+  UpdateMemberRoleDocument,
+} from '../src/client/generated/graphql';
+import { forgeKey } from './helpers/keys';
+import { startTestApp, type TestApp } from './helpers/app';
+import { startTarget, type Target } from './helpers/target';
+import type { Organization } from '../src/modules/organization/organization.entity';
+
+let t: TestApp;
+let target: Target;
+let org: Organization;
+let admin: Awaited<ReturnType<TestApp['key']>>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  target = await startTarget();
+  target.route('/down', (_req, res) => res.writeHead(500).end());
+  org = await t.org('Acme Inc');
+  admin = await t.key(org, ['all'], { name: 'admin' });
+});
+afterAll(async () => {
+  await target?.close();
+  await t?.close();
+});
+
+const events = async (vars: { action?: string; keyId?: string; first?: number; after?: string } = {}) => {
+  const res = await admin.client.gql(AuditEventsDocument, vars);
+  expect(res.errors).toBeUndefined();
+  return res.data!.auditEvents;
+};
+
+describe('audit log', () => {
+  it('records every security-relevant change with actor key, target, address and time', async () => {
+    const started = Date.now();
+    const created = (await admin.client.gql(CreateApiKeyDocument, { input: { name: 'ci', permissions: ['monitors:read'] } })).data!.createApiKey;
+    const rolled = (await admin.client.gql(RollApiKeyDocument, { id: created.apiKey.id, gracePeriod: 'NONE' })).data!.rollApiKey;
+    await admin.client.gql(RevokeApiKeyDocument, { id: rolled.apiKey.id });
+
+    const member = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ana@example.com', role: 'VIEWER' } })).data!.inviteMember;
+    await admin.client.gql(UpdateMemberRoleDocument, { id: member.id, role: 'ADMIN' });
+    await admin.client.gql(UpdateMemberRoleDocument, { id: member.id, role: 'ADMIN' }); // no change: no event
+    await admin.client.gql(RemoveMemberDocument, { id: member.id });
+
+    const monitor = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Down', url: `${target.url}/down`, failureThreshold: 1 } })).data!
+      .createMonitor;
+    await admin.client.gql(RunMonitorDocument, { id: monitor.id });
+    const alert = (await admin.client.gql(AlertsDocument, { status: 'OPEN' })).data!.alerts.nodes[0];
+    await admin.client.gql(AcknowledgeAlertDocument, { id: alert.id });
+    await admin.client.gql(ResolveAlertDocument, { id: alert.id });
+    await admin.client.gql(DeleteMonitorDocument, { id: monitor.id });
+
+    const log = await events({ first: 100, keyId: admin.id });
+    const seen = log.nodes.map((e) => [e.action, e.target]).reverse();
+    expect(seen).toEqual([
+      ['api_key.created', created.apiKey.id],
+      ['api_key.rotated', created.apiKey.id],
+      ['api_key.created', rolled.apiKey.id],
+      ['api_key.revoked', rolled.apiKey.id],
+      ['member.invited', member.id],
+      ['member.role_changed', member.id],
+      ['member.removed', member.id],
+      ['monitor.created', monitor.id],
+      ['alert.acknowledged', alert.id],
+      ['alert.resolved', alert.id],
+      ['monitor.deleted', monitor.id],
+    ]);
+    for (const e of log.nodes) {
+      expect(e).toMatchObject({ actorKeyId: admin.id, ip: '127.0.0.1' });
+      expect(e.id).toMatch(/^aud_/);
+      expect(new Date(e.createdAt).getTime()).toBeGreaterThanOrEqual(started - 1000);
+    }
+  });
+
+  it('filters by action and acting key, pages newest first, and shows nothing of other organizations', async () => {
+    const other = await t.org('Other Org');
+    const stranger = await t.key(other, ['all']);
+    await stranger.client.gql(InviteMemberDocument, { input: { email: 'eve@example.com', role: 'OWNER' } });
+    const reader = await t.key(org, ['organization:read']);
+
+    const invited = await events({ action: 'member.invited' });
+    expect(invited.nodes.map((e) => e.action)).toEqual(['member.invited']); // not the other organization's
+    expect((await events({ keyId: stranger.id })).nodes).toEqual([]);
+    expect((await events({ keyId: admin.id })).nodes.length).toBe(11);
+    const byCli = await events({ keyId: 'cli', action: 'api_key.created' });
+    expect(byCli.nodes.map((e) => [e.target, e.ip])).toContainEqual([admin.id, null]); // made by the CLI: no address
+
+    const first = await events({ first: 4 });
+    const second = await events({ first: 4, after: first.pageInfo.endCursor! });
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const ids = [...first.nodes, ...second.nodes].map((e) => e.id);
+    expect(new Set(ids).size).toBe(8);
+    const times = [...first.nodes, ...second.nodes].map((e) => new Date(e.createdAt).getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+
+    expect((await reader.client.gql(AuditEventsDocument, {})).status).toBe(200);
+    const rest = await reader.client.rest('GET', `/v1/audit-events?action=api_key.revoked&key_id=${admin.id}`);
+    expect(rest.status).toBe(200);
+    expect((rest.body.data as { nodes: { action: string; actor_key_id: string }[] }).nodes).toEqual([
+      expect.objectContaining({ action: 'api_key.revoked', actor_key_id: admin.id }),
+    ]);
+  });
+
+  it('needs organization:read and refuses unknown actions with BAD_USER_INPUT', async () => {
+    const monitorsOnly = await t.key(org, ['monitors:read']);
+    const denied = await monitorsOnly.client.gql(AuditEventsDocument, {});
+    expect(denied.status).toBe(403);
+    expect(denied.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['organization:read'] });
+    const bad = await admin.client.gql(AuditEventsDocument, { action: 'api_key.stolen' });
+    expect(bad.status).toBe(400);
+    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a refused change writes no event', async () => {
+    const byAdmin = async () => (await events({ first: 100, keyId: admin.id })).nodes.length;
+    const before = await byAdmin();
+    await admin.client.gql(InviteMemberDocument, { input: { email: 'dup@example.com', role: 'VIEWER' } });
+    const dup = await admin.client.gql(InviteMemberDocument, { input: { email: 'dup@example.com', role: 'VIEWER' } });
+    expect(dup.errors![0].extensions!.code).toBe('CONFLICT');
+    const escalate = await admin.client.gql(CreateApiKeyDocument, {
+      input: { name: 'x', permissions: ['all'], expiresAt: new Date(Date.now() - 1000).toISOString() },
+    });
+    expect(escalate.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(await byAdmin()).toBe(before + 1); // the first invitation only
+  });
+});
+
+describe('failed authentications per key', () => {
+  it('are counted with the time of the last one, without storing what was sent', async () => {
+    const k = await t.key(org, ['monitors:read']);
+    const forged = forgeKey(k.id, 'w'.repeat(32));
+    for (let i = 0; i < 3; i++) expect((await t.client(forged).rest('GET', '/v1/me')).status).toBe(401);
+    await t.app.lastUsed.flush();
+    const row = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.find((x) => x.id === k.id)!;
+    expect(row.failedAuthCount).toBe(3);
+    expect(row.lastFailedAuthAt).not.toBeNull();
+    const dump = JSON.stringify(await t.db.orm.em.fork().getConnection().execute('select * from api_keys'));
+    expect(dump).not.toContain(forged.slice(-20));
+    // a working key is unaffected
+    expect((await k.client.gql(MeDocument)).status).toBe(200);
+  });
+});
+
+describe('apiKeys(unusedForDays)', () => {
+  it('finds active keys unused for that long, counting never-used keys from creation', async () => {
+    const audited = await t.org('Audited');
+    const boss = await t.key(audited, ['all']);
+    const day = 86_400_000;
+    t.clock.now = new Date(Date.now() - 40 * day);
+    const stale = await t.key(audited, ['monitors:read'], { name: 'stale' });
+    const usedLongAgo = await t.key(audited, ['monitors:read'], { name: 'used long ago' });
+    expect((await usedLongAgo.client.rest('GET', '/v1/me')).status).toBe(200);
+    await t.app.lastUsed.flush();
+    const revoked = await t.key(audited, ['monitors:read'], { name: 'revoked' });
+    const activeRecently = await t.key(audited, ['monitors:read'], { name: 'active' });
+    t.clock.now = null;
+    await boss.client.gql(RevokeApiKeyDocument, { id: revoked.id });
+    expect((await activeRecently.client.rest('GET', '/v1/me')).status).toBe(200); // not flushed yet: still counts
+
+    const found = (await boss.client.gql(ApiKeysDocument, { unusedForDays: 30 })).data!.apiKeys.map((k) => k.name);
+    expect(found.sort()).toEqual(['stale', 'used long ago']);
+    expect(stale.id).toBeDefined();
+    const rest = await boss.client.rest('GET', '/v1/api-keys?unused_for_days=30');
+    expect((rest.body.data as { name: string }[]).map((k) => k.name).sort()).toEqual(['stale', 'used long ago']);
+    expect((await boss.client.gql(ApiKeysDocument, { unusedForDays: 0 })).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect((await boss.client.rest('GET', '/v1/api-keys?unused_for_days=soon')).status).toBe(400);
+  });
+});
+
