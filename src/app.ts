@@ -43,6 +43,7 @@ export interface App {
   verifier: KeyVerifier;
   services: Services;
   lastUsed: LastUsedTracker;
+  rateLimiter: RequestRateLimiter;
   scheduler: Scheduler;
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
@@ -195,6 +196,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     verifier,
     services,
     lastUsed,
+    rateLimiter,
     scheduler,
     keyListener,
     bootstrapKey,

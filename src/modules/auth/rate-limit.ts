@@ -28,8 +28,8 @@ interface KeyWindow {
  *
  * Deciding costs a Map lookup: nothing on the request path waits for the database. With PostgreSQL, instances share
  * their counts through the `request_counts` table: every `syncMs` each instance adds what it admitted since the last
- * sync (one INSERT … ON CONFLICT for all keys) and reads back the total, so a key's budget is shared by all
- * instances. The price of not querying per request is a bounded overshoot: across N instances at most what they
+ * sync (one INSERT … ON CONFLICT for all keys) and reads back the totals, also of keys it saw this minute but not
+ * since (one SELECT), so a key's budget is shared by all instances. The price of not querying per request is a bounded overshoot: across N instances at most what they
  * admit within one sync interval before they hear of each other. The embedded database has one process, so its
  * counts stay in memory (no `sync`).
  */
@@ -80,39 +80,53 @@ export class RequestRateLimiter {
 
   private async push(): Promise<void> {
     if (!this.shared) return;
-    const batch: [string, KeyWindow, number][] = [];
+    const now = this.now();
+    const current = now - (now % WINDOW_MS);
+    const changed: [string, KeyWindow, number][] = [];
+    const idle: [string, KeyWindow][] = [];
     for (const [id, w] of this.windows) {
+      if (w.start !== current) continue;
       if (w.unsynced > 0) {
-        batch.push([id, w, w.unsynced]);
+        changed.push([id, w, w.unsynced]);
         w.unsynced = 0;
+      } else {
+        idle.push([id, w]); // nothing new here, but other instances may have used the key since
       }
     }
     const conn = this.shared.orm.em.getConnection();
+    let pushed = false;
     try {
-      if (batch.length) {
-        const values = batch.map(() => '(?, ?::bigint, ?::int)').join(', ');
-        const rows = await conn.execute<{ key_id: string; window_start: string; count: number }[]>(
+      const totals = new Map<string, number>();
+      if (changed.length) {
+        const values = changed.map(() => '(?, ?::bigint, ?::int)').join(', ');
+        const rows = await conn.execute<{ key_id: string; count: number }[]>(
           `insert into request_counts (key_id, window_start, count) values ${values}
            on conflict (key_id, window_start) do update set count = request_counts.count + excluded.count
-           returning key_id, window_start, count`,
-          batch.flatMap(([id, w, n]) => [id, w.start, n]),
+           returning key_id, count`,
+          changed.flatMap(([id, , n]) => [id, current, n]),
         );
-        const synced = new Map(batch.map(([id, w, n]) => [`${id}:${w.start}`, { w, n }]));
-        for (const r of rows) {
-          const hit = synced.get(`${r.key_id}:${r.window_start}`);
-          if (!hit) continue;
-          // Everything of ours in the total is what we pushed so far: local minus what is still unsynced.
-          hit.w.others = Math.max(0, Number(r.count) - (hit.w.local - hit.w.unsynced));
-        }
+        pushed = true;
+        for (const r of rows) totals.set(r.key_id, Number(r.count));
       }
-      const now = this.now();
+      if (idle.length) {
+        const rows = await conn.execute<{ key_id: string; count: number }[]>(
+          `select key_id, count from request_counts where window_start = ? and key_id in (${idle.map(() => '?').join(', ')})`,
+          [current, ...idle.map(([id]) => id)],
+        );
+        for (const r of rows) totals.set(r.key_id, Number(r.count));
+      }
+      for (const [id, w] of [...changed, ...idle]) {
+        const total = totals.get(id);
+        // Everything of ours in the total is what we pushed so far: local minus what is still unsynced.
+        if (total !== undefined && this.windows.get(id) === w) w.others = Math.max(0, total - (w.local - w.unsynced));
+      }
       if (now - this.lastCleanup >= WINDOW_MS) {
         this.lastCleanup = now;
-        await conn.execute('delete from request_counts where window_start < ?', [now - 2 * WINDOW_MS], 'run');
+        await conn.execute('delete from request_counts where window_start < ?', [current - WINDOW_MS], 'run');
       }
     } catch (err) {
       // The database is away: keep counting locally and push the counts with the next sync.
-      for (const [, w, n] of batch) w.unsynced += n; // a window that has since ended is simply dropped
+      if (!pushed) for (const [, w, n] of changed) w.unsynced += n;
       this.shared.log.warn({ err: (err as Error).message }, 'could not share request counts');
     }
   }
