@@ -7,7 +7,8 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReporting
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
-import { AppError } from './errors';
+import { AppError, MESSAGES } from './errors';
+import { isDatabaseDown } from './db/faults';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
 import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
@@ -65,7 +66,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const log = fastify.log;
   const database =
     opts.database ??
-    (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: config.MIGRATE_ON_START}));
+    (await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      migrate: config.MIGRATE_ON_START,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+      warn: (message) => log.warn({ driver: message }, 'database driver warning'),
+    }));
   const { orm } = database;
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
@@ -140,10 +147,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await apollo.start();
 
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) log.error({ err: `${err.name}: ${err.message}` }, 'unhandled error');
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    const message = status === 500 ? 'Internal server error' : err.message;
+    if (err instanceof AppError) {
+      if (req.url.startsWith('/v1')) return sendAppError(reply, err);
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return reply.code(err.status).send({ errors: [{ message: err.message, extensions: { code: err.code, ...err.details } }] });
+    }
+    const down = isDatabaseDown(err);
+    const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : down ? 'SERVICE_UNAVAILABLE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    const message = down ? MESSAGES.SERVICE_UNAVAILABLE : status === 500 ? MESSAGES.INTERNAL_SERVER_ERROR : err.message;
     if (req.url.startsWith('/v1')) return sendRestError(reply, code, message, {}, status);
     return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
   });

@@ -16,6 +16,8 @@ const schema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** How long a request waits for a database connection before answering 503, in milliseconds. */
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BOOTSTRAP_KEY: bool(true),

@@ -64,6 +64,9 @@ export const unauthorized = () =>
 export const forbidden = (details: Record<string, unknown> = {}, message: string = MESSAGES.FORBIDDEN) =>
   new AppError('FORBIDDEN', message, details);
 
+/** The database (or another dependency) cannot answer: 503, whatever the request was. */
+export const serviceUnavailable = () => new AppError('SERVICE_UNAVAILABLE', MESSAGES.SERVICE_UNAVAILABLE, {}, { 'retry-after': '5' });
+
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 
 export const conflict = (message: string) => new AppError('CONFLICT', message);

@@ -9,6 +9,10 @@ export interface DatabaseOptions {
   dataDir?: string;
   migrate?: boolean;
   onQuery?: (sql: string) => void;
+  /** Connection acquire/connect timeout in milliseconds (see ormConfig). */
+  timeoutMs?: number;
+  /** Where driver warnings go. */
+  warn?: (message: string) => void;
   /** A saved PGlite data directory to start the in-memory database from (tests). */
   loadDataDir?: Blob;
 }
@@ -27,7 +31,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
   try {
     const url = opts.url ?? embedded!.url;
-    const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery }));
+    const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn }));
     if (opts.migrate !== false) await orm.getMigrator().up();
     return {
       orm,

@@ -22,6 +22,13 @@ export interface OrmOptions {
   debug?: boolean;
   /** Counts SQL statements; tests use it to prove "no database access" and "constant queries per list". */
   onQuery?: (sql: string) => void;
+  /**
+   * How long a query may wait for a connection, and a new connection may take, in milliseconds: with the database
+   * down a request fails (503) within this time instead of hanging. Default 5000.
+   */
+  timeoutMs?: number;
+  /** Where the driver's own warnings go (the app's logger); by default stderr. */
+  warn?: (message: string) => void;
 }
 
 /** The one MikroORM configuration, shared by the server, the CLI, the scripts and the tests. */
@@ -32,7 +39,17 @@ export function ormConfig(opts: OrmOptions): Options {
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
-    pool: { min: 0, max: opts.poolMax ?? 10 },
+    pool: {
+      min: 0,
+      max: opts.poolMax ?? 10,
+      // knex/tarn options beyond MikroORM's PoolConfig type: fail fast when the database is away.
+      ...({ acquireTimeoutMillis: opts.timeoutMs ?? 5000, createTimeoutMillis: opts.timeoutMs ?? 5000 } as object),
+    },
+    driverOptions: {
+      connection: { connectionTimeoutMillis: opts.timeoutMs ?? 5000 },
+      // knex prints connection warnings with console.warn otherwise, around the app's logger.
+      log: { warn: warnWith(opts.warn), error: warnWith(opts.warn), deprecate: () => {}, debug: () => {} },
+    },
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: opts.debug ?? false,
@@ -50,6 +67,12 @@ export function ormConfig(opts: OrmOptions): Options {
     loggerFactory: (options) => new CountingLogger(options, opts.onQuery),
   });
 }
+
+const warnWith = (sink?: (message: string) => void) => (message: unknown) => {
+  const text = typeof message === 'string' ? message : message instanceof Error ? `${message.name}: ${message.message}` : String(message);
+  if (sink) sink(text);
+  else process.stderr.write(`${text}\n`);
+};
 
 class CountingLogger extends DefaultLogger {
   constructor(

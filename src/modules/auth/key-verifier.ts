@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import { rateLimited, unauthorized } from '../../errors';
+import { rateLimited, serviceUnavailable, unauthorized } from '../../errors';
 import type { FailureLimiter } from './failure-limiter';
 import { apiKeyIdOf, parseKey } from './key-format';
 import type { Principal } from './principal';
@@ -114,17 +114,28 @@ export class KeyVerifier {
   private async load(id: string): Promise<KeyRecord | undefined> {
     this.stats.keyLookups++;
     const epoch = this.cache.epoch;
-    const rows = await this.orm.em.getConnection().execute<KeyRow[]>(
+    let rows: KeyRow[];
+    try {
+      rows = await this.readKey(id);
+    } catch (err) {
+      // Whatever broke, the key could not be checked: 503, never 401 (the key may be fine) and never a 500 trace.
+      this.log.error({ err: `${(err as Error).name}: ${(err as Error).message}`, keyId: id }, 'key lookup failed');
+      throw serviceUnavailable();
+    }
+    if (!rows[0]) return undefined;
+    const record = toRecord(rows[0]);
+    this.cache.set(record, epoch);
+    return record;
+  }
+
+  private readKey(id: string): Promise<KeyRow[]> {
+    return this.orm.em.getConnection().execute<KeyRow[]>(
       `select k.id, k.organization_id, o.name as organization_name, o.created_at as organization_created_at, k.name, k.hash, k.permissions, k.expires_at,
               k.revoked_at, k.created_at, k.created_by, k.last_used_at, k.failed_auth_count, k.last_failed_auth_at, k.replaced_by
          from api_keys k join organizations o on o.id = k.organization_id
         where k.id = ?`,
       [id],
     );
-    if (!rows[0]) return undefined;
-    const record = toRecord(rows[0]);
-    this.cache.set(record, epoch);
-    return record;
   }
 
   private async secretMatches(id: string, key: string, digest: Buffer, hash: string): Promise<boolean> {

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { MeDocument, MonitorsDocument } from '../src/client/generated/graphql';
+import { startTestApp, type TestApp } from './helpers/app';
+import { onPostgres, openTestDatabase } from './helpers/database';
+import { Client } from './helpers/client';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
+import { createApp, type App } from '../src/app';
+import { loadConfig } from '../src/config';
+import { openDatabase, type Database } from '../src/db/database';
+
+const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const SERVICE_UNAVAILABLE_REST = { success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'Service temporarily unavailable' } };
+
+describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
+  let t: TestApp; // owns the test database and makes keys
+  let proxy: TcpProxy;
+  let viaProxy: Database;
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    proxy = await startTcpProxy(t.db.url);
+    viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: 2000, warn: () => {} });
+    app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url }), {
+      database: viaProxy,
+    });
+    await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+    await waitFor('listener', () => app.verifier.cache.trusted);
+  });
+  afterAll(async () => {
+    await proxy?.start();
+    await app?.close();
+    await viaProxy?.close();
+    await proxy?.close();
+    await t?.close();
+  });
+
+  it('answers 503 (never 401, never stale 200) while it is down and recovers by itself within 5 s', async () => {
+    const org = await t.org('Acme Inc');
+    const used = await t.key(org, ['monitors:read']);
+    const fresh = await t.key(org, ['monitors:read']); // never seen by the app: not cached
+    const client = (key?: string) => new Client(url, key);
+    expect((await client(used.key).rest('GET', '/v1/me')).status).toBe(200);
+
+    await proxy.stop();
+    const downAt = Date.now();
+    await waitFor('the key listener to notice', () => !app.verifier.cache.trusted);
+    for (const key of [used.key, fresh.key]) {
+      const me = await client(key).rest('GET', '/v1/me');
+      expect(me.status).toBe(503);
+      expect(me.body).toEqual(SERVICE_UNAVAILABLE_REST);
+      const gql = await client(key).gql(MonitorsDocument, {});
+      expect(gql.status).toBe(503);
+      expect(gql.errors![0]).toMatchObject({ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(JSON.stringify(gql.body)).not.toMatch(/stack|ECONN|knex|select /i);
+    }
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200); // the process itself is fine
+    expect(Date.now() - downAt).toBeLessThan(15_000); // each answered within the acquire timeout, none hung
+
+    await proxy.start();
+    const upAt = Date.now();
+    await waitFor('recovery', async () => (await client(fresh.key).rest('GET', '/v1/monitors')).status === 200, 5000);
+    const recoveredIn = Date.now() - upAt;
+    expect(recoveredIn).toBeLessThan(5000);
+    expect((await client(used.key).gql(MeDocument)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    await waitFor('the key listener to reconnect', () => app.verifier.cache.trusted, 10_000);
+  });
+});
+
+describe('the embedded database closes under the app', () => {
+  it('answers 503 for what needs it, keeps /healthz, and does not crash', async () => {
+    const db = await openTestDatabase();
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: db });
+    await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+    try {
+      const { org } = await app.services.organizations.findOrCreate(db.orm.em.fork(), 'Acme Inc');
+      const { key } = await app.services.apiKeys.createTrusted(db.orm.em.fork(), org.id, 'cli', { name: 'k', permissions: ['monitors:read'] });
+      await db.close();
+      const res = await new Client(url, key).rest('GET', '/v1/me');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual(SERVICE_UNAVAILABLE_REST);
+      expect((await new Client(url, key).gql(MeDocument)).status).toBe(503);
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
