@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
+import { HttpDrain } from './http-drain';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
 import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
@@ -64,6 +65,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     trustProxy: false,
   });
   const log = fastify.log;
+  const drain = new HttpDrain(fastify);
   const database =
     opts.database ??
     (await openDatabase({
@@ -192,6 +194,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_req, reply) => {
+    if (drain.isClosing) return reply.code(503).send({ status: 'shutting down', database: database.kind });
     try {
       await orm.em.getConnection().execute('select 1');
       return { status: 'ok', database: database.kind };
@@ -217,7 +220,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (closed) return;
       closed = true;
       log.debug('closing: http');
-      await fastify.close(); // stops accepting, lets in-flight requests finish
+      await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
       log.debug('closing: apollo');
       await apollo.stop();
       log.debug('closing: scheduler');

@@ -30,6 +30,8 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(600),
   /** How often instances sharing PostgreSQL add up their request counts, in milliseconds. */
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /** On SIGTERM, how long in-flight requests may take to finish before their connections are cut, in milliseconds. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** GraphQL document limits, checked before execution (400 with their own codes). */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
