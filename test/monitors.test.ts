@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateMonitorDocument,
@@ -15,6 +19,7 @@ import { startTestApp, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
+const FIXTURES = path.join(__dirname, 'fixtures');
 let t: TestApp;
 let target: Target;
 let org: Organization;
@@ -213,6 +218,44 @@ describe('runMonitor performs the check for real', () => {
     const m = (await create({ url: 'http://127.0.0.1:9/' })).data!.createMonitor;
     const run = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
     expect(run).toMatchObject({ status: 'FAILED', error: 'Connection refused by 127.0.0.1:9' });
+  });
+
+  it('turns DNS failures, TLS errors and reset connections into FAILED runs that say what happened', async () => {
+    const tls = https.createServer({ key: fs.readFileSync(`${FIXTURES}/self-signed.key`), cert: fs.readFileSync(`${FIXTURES}/self-signed.crt`) }, (_q, r) =>
+      r.end('ok'),
+    );
+    const plain = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\n\r\nnot tls'))); // answers a TLS hello in clear text
+    const resetting = net.createServer((s) => s.once('data', () => s.resetAndDestroy()));
+    const midBody = net.createServer((s) =>
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\npartial');
+        setTimeout(() => s.resetAndDestroy(), 50);
+      }),
+    );
+    const port = async (server: net.Server) => {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      return (server.address() as net.AddressInfo).port;
+    };
+    try {
+      const cases: Array<[string, RegExp]> = [
+        ['http://tracer-check.invalid/', /^DNS lookup failed for tracer-check\.invalid$/],
+        [`https://127.0.0.1:${await port(tls)}/`, /^TLS error: DEPTH_ZERO_SELF_SIGNED_CERT$/],
+        [`https://127.0.0.1:${await port(plain)}/`, /^TLS error: wrong version number$/],
+        [`http://127.0.0.1:${await port(resetting)}/`, /^Connection reset by 127\.0\.0\.1:\d+$/],
+        [`http://127.0.0.1:${await port(midBody)}/`, /^Connection reset by 127\.0\.0\.1:\d+$/],
+      ];
+      for (const [url, error] of cases) {
+        const m = (await create({ url })).data!.createMonitor;
+        const res = await admin.client.gql(RunMonitorDocument, { id: m.id });
+        expect(res.status, url).toBe(200);
+        const run = res.data!.runMonitor;
+        expect(run.status, url).toBe('FAILED');
+        expect(run.error, url).toMatch(error);
+        expect((await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor.status, url).toBe('DOWN');
+      }
+    } finally {
+      for (const s of [tls, plain, resetting, midBody]) s.close();
+    }
   });
 
   it('lists runs newest first through monitorRuns and the REST mirror', async () => {

@@ -181,6 +181,11 @@ function describeNetworkError(e: unknown, url: URL): string {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS error: ${err.code}`;
+    case 'EPROTO': {
+      // OpenSSL's text: "write EPROTO …:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:<file>:<line>:".
+      const reason = /SSL routines:[^:]*:([^:\n]+)/.exec(err.message)?.[1]?.trim();
+      return `TLS error: ${reason ?? 'handshake failed'}`;
+    }
     default:
       if (err.code?.startsWith('ERR_TLS') || err.code?.startsWith('ERR_SSL')) return `TLS error: ${err.code}`;
       return `Request failed: ${err.code ?? err.message}`;
