@@ -1,24 +1,35 @@
-/** `npm run schema`: prints the schema built from the code to schema/schema.graphql. `--check` fails on drift. */
+/**
+ * `npm run schema`: prints the schema built from the code to schema/schema.graphql and the scope table into
+ * README.md. `--check` fails when either is out of date.
+ */
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildAppSchema, printAppSchema } from '../src/graphql/schema';
+import { scopeRows, scopeTableMarkdown, withScopeTable } from '../src/graphql/scope-table';
 
-export const SCHEMA_FILE = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..', 'schema/schema.graphql');
+const ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+export const SCHEMA_FILE = path.join(ROOT, 'schema/schema.graphql');
+const README = path.join(ROOT, 'README.md');
 
 async function main() {
-  const printed = printAppSchema((await buildAppSchema()).schema);
+  const { schema, index } = await buildAppSchema();
+  const printed = printAppSchema(schema);
+  const readme = fs.readFileSync(README, 'utf8');
+  const withTable = withScopeTable(readme, scopeTableMarkdown(scopeRows(schema, index)));
   if (process.argv.includes('--check')) {
     const committed = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, 'utf8') : '';
-    if (committed !== printed) {
-      console.error('schema/schema.graphql is out of date: run `npm run schema` and commit it.');
+    const stale = [committed !== printed && 'schema/schema.graphql', readme !== withTable && "README.md's scope table"].filter(Boolean);
+    if (stale.length) {
+      console.error(`${stale.join(' and ')} out of date: run \`npm run schema\` and commit.`);
       process.exit(1);
     }
-    console.log('schema/schema.graphql is up to date.');
+    console.log('schema/schema.graphql and the README scope table are up to date.');
     return;
   }
   fs.writeFileSync(SCHEMA_FILE, printed);
-  console.log(`Wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  fs.writeFileSync(README, withTable);
+  console.log(`Wrote ${path.relative(process.cwd(), SCHEMA_FILE)} and the scope table in README.md`);
 }
 
 main().catch((e) => {

@@ -18,6 +18,8 @@ interface Ids {
   alert: string;
   member: string;
   key: string;
+  /** A key that a key with only organization:write may roll (rolling cannot grant more than the caller holds). */
+  rollable: string;
 }
 
 interface Op {
@@ -36,6 +38,8 @@ const OPS = (target: string): Op[] => [
   { name: 'me', scopes: [], gql: () => [ops.MeDocument], rest: () => ['GET', '/v1/me'] },
   { name: 'apiKeys', scopes: ['organization:read'], gql: () => [ops.ApiKeysDocument], rest: () => ['GET', '/v1/api-keys'] },
   { name: 'createApiKey', scopes: ['organization:write'], gql: () => [ops.CreateApiKeyDocument, { input: { name: 'x', permissions: ['organization:write'] } }], rest: () => ['POST', '/v1/api-keys', { name: 'x', permissions: ['organization:write'] }] },
+  { name: 'auditEvents', scopes: ['organization:read'], gql: () => [ops.AuditEventsDocument, {}], rest: () => ['GET', '/v1/audit-events'] },
+  { name: 'rollApiKey', scopes: ['organization:write'], byId: true, gql: (i) => [ops.RollApiKeyDocument, { id: i.rollable, gracePeriod: 'ONE_HOUR' }], rest: (i) => ['POST', `/v1/api-keys/${i.rollable}/roll`, { grace_period: 'ONE_HOUR' }] },
   { name: 'revokeApiKey', scopes: ['organization:write'], byId: true, gql: (i) => [ops.RevokeApiKeyDocument, { id: i.key }], rest: (i) => ['DELETE', `/v1/api-keys/${i.key}`] },
 
   { name: 'monitors', scopes: ['monitors:read'], gql: () => [ops.MonitorsDocument, {}], rest: () => ['GET', '/v1/monitors'] },
@@ -95,7 +99,8 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
   const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
   const key = (await t.key(org, ['monitors:read'])).id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key }, admin: client };
+  const rollable = (await t.key(org, ['organization:write'])).id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable }, admin: client };
 }
 
 beforeAll(async () => {
@@ -186,6 +191,7 @@ describe("another organization's objects do not exist", () => {
       (await orgs.a.admin.gql(ops.AlertsDocument, { first: 100 })).body,
       (await orgs.a.admin.gql(ops.ApiKeysDocument)).body,
       (await orgs.a.admin.gql(ops.MembersDocument)).body,
+      (await orgs.a.admin.gql(ops.AuditEventsDocument, { first: 100 })).body,
       (await orgs.a.admin.gql(ops.MonitorRunsDocument, { monitorId: orgs.a.ids.monitor })).body,
     ]);
     for (const id of Object.values(orgs.b.ids)) expect(lists).not.toContain(id);
