@@ -37,6 +37,8 @@ export interface AppOptions {
   now?: () => Date;
   /** An already open database (tests share one per file); otherwise opened from the config. */
   database?: Database;
+  /** Where logs go instead of stdout (tests capture them to prove no secret is ever logged). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface App {
@@ -60,6 +62,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: 1_048_576,
     trustProxy: false,

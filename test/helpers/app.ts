@@ -22,7 +22,7 @@ export interface TestApp {
 }
 
 /** Boots the real app (Fastify + Apollo + MikroORM) on a fresh database and a real port on 127.0.0.1. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<TestApp> {
   const queries: string[] = [];
   const clock: { now: Date | null } = { now: null };
   const db = await openTestDatabase((sql) => queries.push(sql));
@@ -36,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_PER_MINUTE: '10000000',
     ...env,
   });
-  const app = await createApp(config, { database: db, now: () => clock.now ?? new Date() });
+  const app = await createApp(config, { database: db, now: () => clock.now ?? new Date(), logStream: opts.logStream });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.fastify.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
