@@ -69,6 +69,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
+  // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty
+  // body is no body, not a 400. Anything else goes through Fastify's own parser (prototype-poisoning checks kept).
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : jsonParser(req, body as string, done),
+  );
   const database =
     opts.database ??
     (await openDatabase({

@@ -172,7 +172,12 @@ describe('REST mirror', () => {
     expect(list.body.success).toBe(true);
     expect((list.body.data as Array<{ id: string }>)[0].id).toBe(data.api_key.id);
 
-    const revoked = await admin.client.rest('DELETE', `/v1/api-keys/${data.api_key.id}`);
+    // curl -X DELETE -H 'Content-Type: application/json' sends no body: that is fine, not a 400
+    const res = await fetch(`${t.baseUrl}/v1/api-keys/${data.api_key.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' },
+    });
+    const revoked = { status: res.status, body: await res.json() };
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ success: true, data: { id: data.api_key.id, status: 'REVOKED' } });
     expect((await t.client(data.key).rest('GET', '/v1/me')).status).toBe(401);

@@ -1,0 +1,45 @@
+/** Two real server processes on one PostgreSQL database: a key revoked through one is refused by the other. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+
+describe.runIf(onPostgres())('revocation across two server processes', () => {
+  let pg: TestDatabase;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    pg = await openTestDatabase();
+    env = { DATABASE_URL: pg.url, BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURE_LIMIT: '100000' };
+    [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.close();
+  });
+
+  it('a key revoked on A gets 401 on B right away, though B had it cached', async () => {
+    const made = await runCli(['create', '--org', 'Acme Inc', '--name', 'admin', '--permissions', 'all', '--json'], env);
+    const admin = (JSON.parse(made.stdout) as { key: string }).key;
+    const call = (base: string, path: string, key: string, init: RequestInit = {}) =>
+      fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const created = (await (await call(a.baseUrl, '/v1/api-keys', admin, { method: 'POST', body: JSON.stringify({ name: `k${i}`, permissions: ['monitors:read'] }) })).json()) as {
+        data: { key: string; api_key: { id: string } };
+      };
+      const k = created.data.key;
+      expect((await call(b.baseUrl, '/v1/me', k)).status).toBe(200); // B verified and cached it
+      expect((await call(a.baseUrl, `/v1/api-keys/${created.data.api_key.id}`, admin, { method: 'DELETE' })).status).toBe(200);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < 2000) status = (await call(b.baseUrl, '/v1/me', k)).status;
+      latencies.push(Date.now() - revokedAt);
+      expect(status).toBe(401);
+      for (let j = 0; j < 5; j++) expect((await call(b.baseUrl, '/v1/me', k)).status).toBe(401); // and stays refused
+    }
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+  });
+});
