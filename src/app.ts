@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
 import { HttpDrain } from './http-drain';
+import { registerDashboard } from './dashboard-static';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
 import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
@@ -202,6 +203,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   registerRestRoutes(fastify, apollo, contexts);
 
+  registerDashboard(fastify);
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_req, reply) => {
     if (drain.isClosing) return reply.code(503).send({ status: 'shutting down', database: database.kind });

@@ -1,0 +1,123 @@
+import { useCallback, useEffect, useState } from 'react';
+import { MeDocument, type MeQuery } from '../client/generated/graphql';
+import { ApiError, gql } from './api';
+import { session } from './session';
+import { holds } from './scopes';
+import { SignIn } from './pages/SignIn';
+import { ApiKeys } from './pages/ApiKeys';
+import { Monitors } from './pages/Monitors';
+import { MonitorDetail } from './pages/MonitorDetail';
+import { Alerts } from './pages/Alerts';
+import { expiryText } from './format';
+
+export type Me = MeQuery['me'];
+
+/** What every page gets: the key, who it is, and how to report that the key stopped working. */
+export interface Session {
+  key: string;
+  me: Me;
+  /** A 401 from any call: the key was revoked or expired; back to sign-in with the API's message. */
+  lost(message: string): void;
+  /** Signing out, also used when the signed-in key revokes itself. */
+  signOut(): void;
+}
+
+const useHash = () => {
+  const [hash, setHash] = useState(() => window.location.hash || '#/');
+  useEffect(() => {
+    const on = () => setHash(window.location.hash || '#/');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+};
+
+export function App() {
+  const [key, setKey] = useState<string | null>(() => session.get());
+  const [me, setMe] = useState<Me | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const hash = useHash();
+
+  const signOut = useCallback(() => {
+    session.clear();
+    setKey(null);
+    setMe(null);
+  }, []);
+  const lost = useCallback(
+    (message: string) => {
+      signOut();
+      setNotice(message);
+    },
+    [signOut],
+  );
+
+  useEffect(() => {
+    if (!key || me) return;
+    gql(key, MeDocument)
+      .then((d) => setMe(d.me))
+      .catch((e) => lost(e instanceof ApiError ? e.display : String(e)));
+  }, [key, me, lost]);
+
+  if (!key || !me)
+    return (
+      <SignIn
+        notice={notice}
+        busy={!!key && !me}
+        onSignedIn={(k, m) => {
+          session.set(k);
+          setNotice(null);
+          setKey(k);
+          setMe(m);
+        }}
+      />
+    );
+
+  const s: Session = { key, me, lost, signOut };
+  const perms = me.key.permissions;
+  const route = hash.replace(/^#/, '');
+  const monitorId = /^\/monitors\/([\w-]+)$/.exec(route)?.[1];
+  const page =
+    route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, 'monitors:read'))
+      ? 'keys'
+      : monitorId
+        ? 'monitor'
+        : route.startsWith('/alerts')
+          ? 'alerts'
+          : 'monitors';
+
+  return (
+    <div className="shell">
+      <header className="top">
+        <a className="brand" href="#/">
+          tracer
+        </a>
+        <nav aria-label="Main">
+          <a href="#/monitors" aria-current={page === 'monitors' || page === 'monitor' ? 'page' : undefined}>
+            Monitors
+          </a>
+          <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
+            Alerts
+          </a>
+          <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
+            Settings › API Keys
+          </a>
+        </nav>
+        <div className="who" data-testid="who">
+          <strong data-testid="org-name">{me.organization.name}</strong>
+          <span>
+            Key <span data-testid="key-name">{me.key.name}</span> · {perms.join(', ')} · {expiryText(me.key.expiresAt)}
+          </span>
+          <button type="button" className="link" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main>
+        {page === 'keys' && <ApiKeys s={s} />}
+        {page === 'monitors' && <Monitors s={s} />}
+        {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
+        {page === 'alerts' && <Alerts s={s} />}
+      </main>
+    </div>
+  );
+}

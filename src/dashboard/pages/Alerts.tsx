@@ -1,0 +1,74 @@
+import { useCallback, useEffect, useState } from 'react';
+import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery } from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import type { Session } from '../App';
+import { holds } from '../scopes';
+import { dateTime } from '../format';
+
+type Alert = AlertsQuery['alerts']['nodes'][number];
+
+/** Open (and acknowledged) alerts, with Acknowledge / Resolve for keys holding alerts:write. */
+export function Alerts({ s }: { s: Session }) {
+  const [alerts, setAlerts] = useState<Alert[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const canWrite = holds(s.me.key.permissions, 'alerts:write');
+
+  const load = useCallback(async () => {
+    try {
+      const all = (await gql(s.key, AlertsDocument, { first: 100 })).alerts.nodes;
+      setAlerts(all.filter((a) => a.status !== 'RESOLVED'));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
+      setError(e instanceof ApiError ? e.display : String(e));
+    }
+  }, [s]);
+  useEffect(() => void load(), [load]);
+
+  const act = async (a: Alert, what: 'ack' | 'resolve') => {
+    try {
+      if (what === 'ack') await gql(s.key, AcknowledgeAlertDocument, { id: a.id });
+      else await gql(s.key, ResolveAlertDocument, { id: a.id });
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.display : String(e));
+    }
+  };
+
+  return (
+    <section aria-labelledby="alerts-title">
+      <div className="section-head">
+        <h1 id="alerts-title">Open alerts</h1>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {alerts && alerts.length === 0 && <p className="hint">No open alerts.</p>}
+      <ul className="alerts">
+        {(alerts ?? []).map((a) => (
+          <li key={a.id} className={`alert ${a.status.toLowerCase()}`}>
+            <div>
+              <span className={`status ${a.status.toLowerCase()}`}>{a.status}</span> <strong>{a.source.name}</strong> ({a.source.kind.toLowerCase()}) · opened{' '}
+              {dateTime(a.openedAt)}
+            </div>
+            <div>{a.cause}</div>
+            {a.acknowledgedByName && <div className="hint">Acknowledged by {a.acknowledgedByName}</div>}
+            <div className="actions">
+              <span title={canWrite ? undefined : 'This key lacks alerts:write'}>
+                <button type="button" disabled={!canWrite || a.status !== 'OPEN'} onClick={() => act(a, 'ack')}>
+                  Acknowledge
+                </button>
+              </span>
+              <span title={canWrite ? undefined : 'This key lacks alerts:write'}>
+                <button type="button" disabled={!canWrite} onClick={() => act(a, 'resolve')}>
+                  Resolve
+                </button>
+              </span>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

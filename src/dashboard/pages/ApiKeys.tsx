@@ -1,0 +1,165 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import type { Session } from '../App';
+import { holds } from '../scopes';
+import { dateTime, expiresSoon, expiryText } from '../format';
+import { CreateKeyDialog } from '../components/CreateKeyDialog';
+import { Dialog } from '../components/Dialog';
+
+type Key = ApiKeysQuery['apiKeys'][number];
+
+/** Settings › API Keys: the organization's keys, newest first; create, and revoke with a confirmation. */
+export function ApiKeys({ s }: { s: Session }) {
+  const [keys, setKeys] = useState<Key[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [hideRevoked, setHideRevoked] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [revoking, setRevoking] = useState<Key | null>(null);
+  const canWrite = holds(s.me.key.permissions, 'organization:write');
+
+  const load = useCallback(async () => {
+    try {
+      setKeys((await gql(s.key, ApiKeysDocument, {})).apiKeys);
+      setError(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
+      setError(e instanceof ApiError ? e.display : String(e));
+    }
+  }, [s]);
+  useEffect(() => void load(), [load]);
+
+  const shown = (keys ?? []).filter((k) => !(hideRevoked && k.status === 'REVOKED'));
+
+  return (
+    <section aria-labelledby="keys-title">
+      <div className="section-head">
+        <h1 id="keys-title">API Keys</h1>
+        <label className="toggle">
+          <input type="checkbox" checked={hideRevoked} onChange={(e) => setHideRevoked(e.target.checked)} /> Hide revoked keys
+        </label>
+        <span title={canWrite ? undefined : 'This key lacks organization:write'}>
+          <button type="button" onClick={() => setCreating(true)} disabled={!canWrite} aria-describedby={canWrite ? undefined : 'create-why'}>
+            Create API Key
+          </button>
+        </span>
+        {!canWrite && (
+          <span id="create-why" className="hint">
+            This key lacks organization:write
+          </span>
+        )}
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {keys && (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">API keys, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Permissions</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((k) => {
+                const self = k.id === s.me.key.id;
+                const soon = k.status === 'ACTIVE' && expiresSoon(k.expiresAt);
+                return (
+                  <tr key={k.id} data-key-id={k.id} className={k.status.toLowerCase()}>
+                    <td>
+                      {k.name} {self && <span className="badge">this key</span>}
+                    </td>
+                    <td>
+                      <code>{k.prefix}</code>
+                    </td>
+                    <td>{k.permissions.join(', ')}</td>
+                    <td>{dateTime(k.createdAt)}</td>
+                    <td>{k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'}</td>
+                    <td className={soon ? 'warn' : undefined}>
+                      {k.expiresAt ? `${dateTime(k.expiresAt)} (${k.status === 'ACTIVE' ? expiryText(k.expiresAt).replace('expires ', '') : 'expired'})` : 'never'}
+                    </td>
+                    <td>
+                      <span className={`status ${k.status.toLowerCase()}`}>{k.status.toLowerCase()}</span>
+                    </td>
+                    <td>
+                      {k.status === 'ACTIVE' && (
+                        <span title={canWrite ? undefined : 'This key lacks organization:write'}>
+                          <button type="button" className="danger" disabled={!canWrite} onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                            Revoke
+                          </button>
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {shown.length === 0 && <p className="hint">No keys to show.</p>}
+        </div>
+      )}
+      {creating && <CreateKeyDialog s={s} onClose={() => setCreating(false)} onCreated={() => void load()} />}
+      {revoking && (
+        <RevokeDialog
+          s={s}
+          target={revoking}
+          onClose={() => setRevoking(null)}
+          onRevoked={(self) => {
+            setRevoking(null);
+            if (self) s.signOut();
+            else void load();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function RevokeDialog({ s, target, onClose, onRevoked }: { s: Session; target: Key; onClose: () => void; onRevoked: (self: boolean) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const self = target.id === s.me.key.id;
+  const revoke = async () => {
+    setBusy(true);
+    try {
+      await gql(s.key, RevokeApiKeyDocument, { id: target.id });
+      onRevoked(self);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.display : String(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Revoke “${target.name}”?`} onClose={onClose}>
+      <p>
+        Requests made with <code>{target.prefix}</code> will fail with 401 at once. This cannot be undone.
+        {self && <strong> This is the key you are signed in with: you will be signed out.</strong>}
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={revoke} disabled={busy}>
+          Revoke key
+        </button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react';
+import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import type { Session } from '../App';
+import { holds } from '../scopes';
+import { dateTime } from '../format';
+
+/** One monitor and its runs, each with its assertion results. */
+export function MonitorDetail({ s, id }: { s: Session; id: string }) {
+  const [monitor, setMonitor] = useState<MonitorQuery['monitor'] | null>(null);
+  const [runs, setRuns] = useState<MonitorRunsQuery['monitorRuns']['nodes']>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const canRun = holds(s.me.key.permissions, 'monitors:run');
+
+  const load = useCallback(async () => {
+    try {
+      const [m, r] = await Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]);
+      setMonitor(m.monitor);
+      setRuns(r.monitorRuns.nodes);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
+      setError(e instanceof ApiError ? e.display : String(e));
+    }
+  }, [s, id]);
+  useEffect(() => void load(), [load]);
+
+  const runNow = async () => {
+    setBusy(true);
+    try {
+      await gql(s.key, RunMonitorDocument, { id });
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.display : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="monitor-title">
+      <p>
+        <a href="#/monitors">← Monitors</a>
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {monitor && (
+        <>
+          <div className="section-head">
+            <h1 id="monitor-title">{monitor.name}</h1>
+            <span className={`status ${monitor.status.toLowerCase()}`}>{monitor.status}</span>
+            <span title={canRun ? undefined : 'This key lacks monitors:run'}>
+              <button type="button" onClick={runNow} disabled={!canRun || busy}>
+                {busy ? 'Running…' : 'Run now'}
+              </button>
+            </span>
+          </div>
+          <p className="hint url">
+            {monitor.method} {monitor.url} · every {monitor.intervalSeconds} s · timeout {monitor.timeoutMs} ms
+          </p>
+          <h2>Runs</h2>
+          {runs.length === 0 && <p className="hint">No runs yet.</p>}
+          <ol className="runs">
+            {runs.map((r) => (
+              <li key={r.id} className={`run ${r.status.toLowerCase()}`}>
+                <div>
+                  <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} ·{' '}
+                  {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
+                </div>
+                {r.error && <div className="error">{r.error}</div>}
+                {r.assertions.length > 0 && (
+                  <ul className="assertions" aria-label="Assertions">
+                    {r.assertions.map((a, i) => (
+                      <li key={i} className={a.passed ? 'pass' : 'fail'}>
+                        {a.passed ? '✓' : '✗'} {a.source}
+                        {a.property ? ` ${a.property}` : ''} {a.comparison} {a.target ?? ''} <span className="hint">(actual: {a.actual ?? '—'})</span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}

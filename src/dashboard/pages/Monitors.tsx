@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useState } from 'react';
+import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import type { Session } from '../App';
+import { holds } from '../scopes';
+import { dateTime } from '../format';
+import { Sparkline } from '../components/Sparkline';
+
+type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
+
+export function Monitors({ s }: { s: Session }) {
+  const [monitors, setMonitors] = useState<Monitor[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState<string | null>(null);
+  const canRun = holds(s.me.key.permissions, 'monitors:run');
+
+  const load = useCallback(async () => {
+    try {
+      setMonitors((await gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 })).monitors.nodes);
+      setError(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
+      setError(e instanceof ApiError ? e.display : String(e));
+    }
+  }, [s]);
+  useEffect(() => void load(), [load]);
+
+  const runNow = async (m: Monitor) => {
+    setRunning(m.id);
+    try {
+      await gql(s.key, RunMonitorDocument, { id: m.id });
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.display : String(e));
+    } finally {
+      setRunning(null);
+    }
+  };
+
+  return (
+    <section aria-labelledby="monitors-title">
+      <div className="section-head">
+        <h1 id="monitors-title">Monitors</h1>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {monitors && monitors.length === 0 && (
+        <p className="hint">
+          No monitors yet. Create one with the API (<code>createMonitor</code> or <code>POST /v1/monitors</code>).
+        </p>
+      )}
+      {monitors && monitors.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">Monitors, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Response time (last 20 runs)</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {monitors.map((m) => (
+                <tr key={m.id} data-monitor-id={m.id}>
+                  <td>
+                    <a href={`#/monitors/${m.id}`}>{m.name}</a>
+                    <div className="hint url">
+                      {m.method} {m.url}
+                    </div>
+                  </td>
+                  <td>
+                    <span className={`status ${m.status.toLowerCase()}`}>{m.status}</span>
+                  </td>
+                  <td>{dateTime(m.lastRunAt)}</td>
+                  <td>
+                    <Sparkline runs={m.recentRuns} label={`Response times of the last ${m.recentRuns.length} runs of ${m.name}`} />
+                  </td>
+                  <td>
+                    <span title={canRun ? undefined : 'This key lacks monitors:run'}>
+                      <button type="button" disabled={!canRun || running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
+                        {running === m.id ? 'Running…' : 'Run now'}
+                      </button>
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
