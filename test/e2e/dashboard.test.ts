@@ -99,6 +99,10 @@ describe.skipIf(!present)('dashboard in Chromium', () => {
 
     await page.getByRole('button', { name: 'Create API Key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create API Key' });
+    // the API's validation errors appear next to their field
+    await dialog.getByRole('button', { name: 'Create API Key' }).click();
+    await expect.poll(() => dialog.locator('#key-name-error').textContent()).toMatch(/1 to 100 characters|must not be blank/);
+    expect(await dialog.locator('#perms-error').textContent()).toContain('at least one permission');
     await dialog.getByLabel('Name').fill('CI pipeline');
     await dialog.getByRole('button', { name: 'CI/CD Pipeline' }).click();
     await dialog.getByLabel('Expiration').selectOption('THIRTY_DAYS');
@@ -190,5 +194,27 @@ describe.skipIf(!present)('dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitors-390.png'), fullPage: true });
     await page.context().close();
     expect(foreignRequests).toEqual([]);
+  });
+
+  it('revoking the key you are signed in with signs you out', async () => {
+    const made = (await (
+      await fetch(`${server.baseUrl}/v1/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Short-lived admin', permissions: ['organization:read', 'organization:write'] }),
+      })
+    ).json()) as { data: { key: string } };
+    const page = await open();
+    await signIn(page, made.data.key);
+    await page.getByRole('link', { name: 'Settings › API Keys' }).click();
+    const own = page.locator('tr', { hasText: 'this key' });
+    await own.getByRole('button', { name: 'Revoke Short-lived admin' }).click();
+    const confirm = page.getByRole('dialog', { name: /Revoke “Short-lived admin”/ });
+    expect(await confirm.textContent()).toContain('you will be signed out');
+    await page.keyboard.press('Tab'); // keyboard only: Cancel has focus, Tab moves to "Revoke key"
+    await page.keyboard.press('Enter');
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.context().close();
   });
 });
