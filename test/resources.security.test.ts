@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/client/generated/graphql';
+import { buildAppSchema } from '../src/graphql/schema';
+import { ROUTES } from '../src/rest/routes';
 import { SCOPES, type Permission, type Scope } from '../src/modules/auth/scopes';
 import { startTestApp, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
@@ -133,6 +135,17 @@ async function call(client: Client, op: Op, ids: Ids, surface: 'gql' | 'rest') {
 }
 
 const surfaces = (op: Op) => (op.rest ? (['gql', 'rest'] as const) : (['gql'] as const));
+
+describe('the sweep covers the whole surface', () => {
+  it('every root field of the schema and every REST route is in the table above', async () => {
+    const { schema } = await buildAppSchema();
+    const fields = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
+    const names = new Set(ops_.map((o) => o.name));
+    expect(fields.filter((f) => !names.has(f) && f !== 'organization')).toEqual([]); // organization: the `organization` and `members` rows
+    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem)_\w+/g, '/:id')}`; }));
+    expect(ROUTES.map((r) => `${r.method} ${r.url}`).filter((r) => !routed.has(r))).toEqual([]);
+  });
+});
 
 describe('every operation refuses bad credentials with the same 401', () => {
   it('no key, wrong key, revoked key, expired key', async () => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
+import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
@@ -10,28 +11,20 @@ type Alert = AlertsQuery['alerts']['nodes'][number];
 /** Open (and acknowledged) alerts, with Acknowledge / Resolve for keys holding alerts:write. */
 export function Alerts({ s }: { s: Session }) {
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, call } = useApi(s);
   const canWrite = holds(s.me.key.permissions, 'alerts:write');
 
   const load = useCallback(async () => {
-    try {
-      const all = (await gql(s.key, AlertsDocument, { first: 100 })).alerts.nodes;
-      setAlerts(all.filter((a) => a.status !== 'RESOLVED'));
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
-      setError(e instanceof ApiError ? e.display : String(e));
-    }
-  }, [s]);
+    const data = await call(() => gql(s.key, AlertsDocument, { first: 100 }));
+    if (data) setAlerts(data.alerts.nodes.filter((a) => a.status !== 'RESOLVED'));
+  }, [s, call]);
   useEffect(() => void load(), [load]);
 
   const act = async (a: Alert, what: 'ack' | 'resolve') => {
-    try {
-      if (what === 'ack') await gql(s.key, AcknowledgeAlertDocument, { id: a.id });
-      else await gql(s.key, ResolveAlertDocument, { id: a.id });
-      await load();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.display : String(e));
-    }
+    const done = await call<unknown>(() =>
+      what === 'ack' ? gql(s.key, AcknowledgeAlertDocument, { id: a.id }) : gql(s.key, ResolveAlertDocument, { id: a.id }),
+    );
+    if (done) await load();
   };
 
   return (

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
+import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { holds } from '../scopes';
 import { dateTime, expiresSoon, expiryText } from '../format';
@@ -12,21 +13,16 @@ type Key = ApiKeysQuery['apiKeys'][number];
 /** Settings › API Keys: the organization's keys, newest first; create, and revoke with a confirmation. */
 export function ApiKeys({ s }: { s: Session }) {
   const [keys, setKeys] = useState<Key[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, call } = useApi(s);
   const [hideRevoked, setHideRevoked] = useState(false);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<Key | null>(null);
   const canWrite = holds(s.me.key.permissions, 'organization:write');
 
   const load = useCallback(async () => {
-    try {
-      setKeys((await gql(s.key, ApiKeysDocument, {})).apiKeys);
-      setError(null);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
-      setError(e instanceof ApiError ? e.display : String(e));
-    }
-  }, [s]);
+    const data = await call(() => gql(s.key, ApiKeysDocument, {}));
+    if (data) setKeys(data.apiKeys);
+  }, [s, call]);
   useEffect(() => void load(), [load]);
 
   const shown = (keys ?? []).filter((k) => !(hideRevoked && k.status === 'REVOKED'));

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
+import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
@@ -9,32 +10,22 @@ import { dateTime } from '../format';
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {
   const [monitor, setMonitor] = useState<MonitorQuery['monitor'] | null>(null);
   const [runs, setRuns] = useState<MonitorRunsQuery['monitorRuns']['nodes']>([]);
-  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const { error, call } = useApi(s);
   const canRun = holds(s.me.key.permissions, 'monitors:run');
 
   const load = useCallback(async () => {
-    try {
-      const [m, r] = await Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]);
-      setMonitor(m.monitor);
-      setRuns(r.monitorRuns.nodes);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
-      setError(e instanceof ApiError ? e.display : String(e));
-    }
-  }, [s, id]);
+    const data = await call(() => Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]));
+    if (!data) return;
+    setMonitor(data[0].monitor);
+    setRuns(data[1].monitorRuns.nodes);
+  }, [s, id, call]);
   useEffect(() => void load(), [load]);
 
   const runNow = async () => {
     setBusy(true);
-    try {
-      await gql(s.key, RunMonitorDocument, { id });
-      await load();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.display : String(e));
-    } finally {
-      setBusy(false);
-    }
+    if (await call(() => gql(s.key, RunMonitorDocument, { id }))) await load();
+    setBusy(false);
   };
 
   return (

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
+import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
@@ -10,31 +11,20 @@ type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
 
 export function Monitors({ s }: { s: Session }) {
   const [monitors, setMonitors] = useState<Monitor[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState<string | null>(null);
+  const { error, call } = useApi(s);
   const canRun = holds(s.me.key.permissions, 'monitors:run');
 
   const load = useCallback(async () => {
-    try {
-      setMonitors((await gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 })).monitors.nodes);
-      setError(null);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return s.lost(e.display);
-      setError(e instanceof ApiError ? e.display : String(e));
-    }
-  }, [s]);
+    const data = await call(() => gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 }));
+    if (data) setMonitors(data.monitors.nodes);
+  }, [s, call]);
   useEffect(() => void load(), [load]);
 
   const runNow = async (m: Monitor) => {
     setRunning(m.id);
-    try {
-      await gql(s.key, RunMonitorDocument, { id: m.id });
-      await load();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.display : String(e));
-    } finally {
-      setRunning(null);
-    }
+    if (await call(() => gql(s.key, RunMonitorDocument, { id: m.id }))) await load();
+    setRunning(null);
   };
 
   return (
