@@ -62,7 +62,7 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
   };
   const signIn = async (page: Page, key: string) => {
     await page.goto(`${server.baseUrl}/dashboard/`);
-    await page.getByLabel('API key').fill(key);
+    await page.getByLabel('API key', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
 
@@ -87,7 +87,7 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
     // (browser-side expressions as strings: this file is compiled without the DOM library)
     expect(await page.evaluate('[Object.keys(localStorage).length, document.cookie, sessionStorage.length]')).toEqual([0, '', 1]);
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('API key').waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.context().close();
   });
@@ -216,7 +216,7 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
     expect(await confirm.textContent()).toContain('you will be signed out');
     await page.keyboard.press('Tab'); // keyboard only: Cancel has focus, Tab moves to "Revoke key"
     await page.keyboard.press('Enter');
-    await page.getByLabel('API key').waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor(); // back on the sign-in page
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.context().close();
   });
