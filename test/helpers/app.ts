@@ -12,6 +12,11 @@ export interface TestApp {
   baseUrl: string;
   /** Every SQL statement the app ran since the last `queries.length = 0`. */
   queries: string[];
+  /**
+   * The same without the app's timed background writers (batched lastUsedAt / failed-auth counts, shared rate-limit
+   * counts): what requests themselves ran, whenever a timer happens to fire.
+   */
+  requestQueries(): string[];
   /** The clock the app reads: real time while `now` is null; tests set it to check expiry to the millisecond. */
   clock: { now: Date | null };
   close(): Promise<void>;
@@ -47,6 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     db,
     baseUrl,
     queries,
+    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts/i.test(q)),
     clock,
     client,
     async close() {

@@ -1,3 +1,4 @@
+import { ErrorNote } from './ErrorNote';
 import { useRef, useState, type FormEvent } from 'react';
 import { CreateApiKeyDocument, type ExpiresIn } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
@@ -175,11 +176,7 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
             {errors.expiresIn}
           </p>
         )}
-        {errors.form && (
-          <p className="error" role="alert">
-            {errors.form}
-          </p>
-        )}
+        <ErrorNote error={errors.form} />
         <div className="actions">
           <button type="button" onClick={onClose}>
             Cancel

@@ -1,3 +1,4 @@
+import { ErrorNote } from '../components/ErrorNote';
 import { useCallback, useEffect, useState } from 'react';
 import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
@@ -32,11 +33,7 @@ export function Alerts({ s }: { s: Session }) {
       <div className="section-head">
         <h1 id="alerts-title">Open alerts</h1>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
       {alerts && alerts.length === 0 && <p className="hint">No open alerts.</p>}
       <ul className="alerts">
         {(alerts ?? []).map((a) => (

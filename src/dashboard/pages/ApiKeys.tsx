@@ -1,3 +1,4 @@
+import { ErrorNote } from '../components/ErrorNote';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
@@ -45,11 +46,7 @@ export function ApiKeys({ s }: { s: Session }) {
           </span>
         )}
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
       {keys && (
         <div className="table-wrap">
           <table>
@@ -143,11 +140,7 @@ function RevokeDialog({ s, target, onClose, onRevoked }: { s: Session; target: K
         Requests made with <code>{target.prefix}</code> will fail with 401 at once. This cannot be undone.
         {self && <strong> This is the key you are signed in with: you will be signed out.</strong>}
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
       <div className="actions">
         <button type="button" onClick={onClose} autoFocus>
           Cancel

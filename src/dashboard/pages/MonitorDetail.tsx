@@ -1,3 +1,4 @@
+import { ErrorNote } from '../components/ErrorNote';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
@@ -33,11 +34,7 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
       <p>
         <a href="#/monitors">← Monitors</a>
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
       {monitor && (
         <>
           <div className="section-head">

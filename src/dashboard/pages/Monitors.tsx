@@ -1,3 +1,4 @@
+import { ErrorNote } from '../components/ErrorNote';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
@@ -32,11 +33,7 @@ export function Monitors({ s }: { s: Session }) {
       <div className="section-head">
         <h1 id="monitors-title">Monitors</h1>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
       {monitors && monitors.length === 0 && (
         <p className="hint">
           No monitors yet. Create one with the API (<code>createMonitor</code> or <code>POST /v1/monitors</code>).
