@@ -109,7 +109,7 @@ describe('SIGTERM under load', () => {
     await Promise.all(workers);
     agent.destroy();
 
-    expect(okBefore).toBeGreaterThan(100); // it really was under load
+    expect(okBefore).toBeGreaterThan(50); // it really was under load (hundreds a second even on a busy CI machine)
     expect(slowRes.status).toBe(201); // the in-flight check finished and was answered
     expect(slowBody.data.status).toBe('PASSED');
     expect(tally.reset).toBe(0);
