@@ -124,6 +124,18 @@ function forged(keyId: string, secret = randomBytes(16).toString('hex')) {
   return body + checksum(body);
 }
 
+/** Three starts of the server on the same data: process start → /readyz 200, as a note line. */
+async function coldStarts(env: Record<string, string>, where: string): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await startProcess('dist/src/server.js', env, readyz);
+    times.push(Math.round(s.startedMs));
+    await s.stop();
+  }
+  times.sort((x, y) => x - y);
+  return `cold start (process start → /readyz 200, ${where}): ${times.join(', ')} ms (median ${times[1]} ms)`;
+}
+
 async function cli(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -231,14 +243,7 @@ async function main() {
 
       if (!databaseUrl) {
         log('cold start on the existing embedded database');
-        const times: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          const s = await startProcess('dist/src/server.js', env, readyz);
-          times.push(Math.round(s.startedMs));
-          await s.stop();
-        }
-        times.sort((x, y) => x - y);
-        notes.push(`cold start (process start → /readyz 200, existing embedded database): ${times.join(', ')} ms (median ${times[1]} ms)`);
+        notes.push(await coldStarts(env, 'existing embedded database'));
       } else {
         log('revocation across two instances');
         // Polling B until it answers 401 counts failures from this address: lift the limiter for this row.
@@ -264,14 +269,7 @@ async function main() {
         notes.push(`revocation across instances (revoke answered on A → first 401 on B, 200 revocations): p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms, max ${latencies.at(-1)!.toFixed(2)} ms`);
         await a.stop();
         await b.stop();
-        const cold: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          const s = await startProcess('dist/src/server.js', env, readyz);
-          cold.push(Math.round(s.startedMs));
-          await s.stop();
-        }
-        cold.sort((x, y) => x - y);
-        notes.push(`cold start (process start → /readyz 200, PostgreSQL): ${cold.join(', ')} ms (median ${cold[1]} ms)`);
+        notes.push(await coldStarts(env, 'PostgreSQL'));
       }
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -100,6 +100,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         verifier.forget(id); // this instance refuses the key before the change is answered
         if (database.kind === 'postgresql') await publishKeyChange(orm, id); // …and every other one on NOTIFY
       },
+      pendingUse: (id) => lastUsed.peek(id),
     }),
     organizations: new OrganizationService(now),
     monitors: new MonitorService(billing, now),
@@ -109,7 +110,6 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     members: new MemberService(now),
     billing,
     now,
-    lastUsedOf: (id) => lastUsed.peek(id),
   };
   const scheduler = new Scheduler(orm, services.runs, log, { tickMs: config.SCHEDULER_TICK_MS, concurrency: config.SCHEDULER_CONCURRENCY });
   const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
@@ -160,18 +160,20 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await apollo.start();
 
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof AppError) {
-      if (req.url.startsWith('/v1')) return sendAppError(reply, err);
-      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-      return reply.code(err.status).send({ errors: [{ message: err.message, extensions: { code: err.code, ...err.details } }] });
+    // An AppError keeps its code, message, details and headers; anything else is the framework's (a bad body) or a fault.
+    let e: { code: string; message: string; status: number; details: Record<string, unknown>; headers: Record<string, string> };
+    if (err instanceof AppError) e = err;
+    else {
+      const down = isDatabaseDown(err);
+      const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : down ? 'SERVICE_UNAVAILABLE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+      const message = down ? MESSAGES.SERVICE_UNAVAILABLE : status === 500 ? MESSAGES.INTERNAL_SERVER_ERROR : err.message;
+      e = { code, message, status, details: {}, headers: {} };
     }
-    const down = isDatabaseDown(err);
-    const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : down ? 'SERVICE_UNAVAILABLE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    const message = down ? MESSAGES.SERVICE_UNAVAILABLE : status === 500 ? MESSAGES.INTERNAL_SERVER_ERROR : err.message;
-    if (req.url.startsWith('/v1')) return sendRestError(reply, code, message, {}, status);
-    return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+    for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+    if (req.url.startsWith('/v1')) return sendRestError(reply, e.code, e.message, e.details, e.status);
+    return reply.code(e.status).send({ errors: [{ message: e.message, extensions: { code: e.code, ...e.details } }] });
   });
   fastify.setNotFoundHandler(async (req, reply) => {
     if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found' });

@@ -18,6 +18,4 @@ export interface Services {
   members: MemberService;
   billing: BillingService;
   now: () => Date;
-  /** A key's newest use that is not yet written to the database. */
-  lastUsedOf: (keyId: string) => Date | undefined;
 }

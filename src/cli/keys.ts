@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<void> {
     const now = () => new Date();
     const orgs = new OrganizationService(now);
     // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY.
-    const keys = new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, keyChanged: (id) => publishKeyChange(db.orm, id) });
+    // The CLI serves no requests, so no use of a key is ever pending here.
+    const keys = new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, keyChanged: (id) => publishKeyChange(db.orm, id), pendingUse: () => undefined });
     if (command === 'create') {
       const org = need(values.org, '--org', USAGE);
       const name = need(values.name, '--name', USAGE);

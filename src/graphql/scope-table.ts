@@ -46,9 +46,7 @@ export function scopeTableMarkdown(rows: ScopeRow[]): string {
 
 /** Reads the table back out of the README (the privilege test checks the API against what the README says). */
 export function parseScopeTable(readme: string): Map<string, string[]> {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error('README has no generated scope table');
+  const [start, end] = tableBounds(readme);
   const out = new Map<string, string[]>();
   for (const line of readme.slice(start + TABLE_START.length, end).split('\n')) {
     const m = /^\| `(query|mutation) (\w+)` \| .* \| (.*) \|$/.exec(line.trim());
@@ -59,10 +57,16 @@ export function parseScopeTable(readme: string): Map<string, string[]> {
 
 /** Replaces the generated table in a README text. */
 export function withScopeTable(readme: string, table: string): string {
+  const [start, end] = tableBounds(readme);
+  return readme.slice(0, start) + table + readme.slice(end + TABLE_END.length);
+}
+
+/** Where the generated table sits between its markers. */
+function tableBounds(readme: string): [number, number] {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
   if (start < 0 || end < start) throw new Error(`README.md needs the markers ${TABLE_START} … ${TABLE_END}`);
-  return readme.slice(0, start) + table + readme.slice(end + TABLE_END.length);
+  return [start, end];
 }
 
 function rootFieldOf(document: DocumentNode): string {

@@ -17,3 +17,4 @@ function convertKeys(value: unknown, convert: (s: string) => string): unknown {
 export const camelKeys = (v: unknown) => convertKeys(v, toCamel);
 export const snakeKeys = (v: unknown) => convertKeys(v, toSnake);
 export const snakeName = toSnake;
+export const camelName = toCamel;

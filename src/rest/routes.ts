@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
-import { camelKeys } from './case';
+import { camelKeys, camelName } from './case';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -30,32 +30,26 @@ function body(req: FastifyRequest): Record<string, unknown> {
 
 const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
-/** `?first=&after=&status=` of list routes; `first` must be a whole number. */
-function page(req: FastifyRequest, extra: string[] = []): Record<string, unknown> {
+/**
+ * Query parameters as the operation's variables: snake_case names become camelCase (`key_id` → `keyId`); those in
+ * `whole` must be whole numbers (their value says the range, for the message). Absent parameters are left out.
+ */
+function query(req: FastifyRequest, names: string[], whole: Record<string, string> = {}): Record<string, unknown> {
   const q = req.query as Record<string, string | undefined>;
   const out: Record<string, unknown> = {};
-  if (q.first !== undefined) {
-    if (!/^\d+$/.test(q.first)) throw badInput([{ field: 'first', message: 'must be a whole number from 1 to 100' }]);
-    out.first = Number(q.first);
+  for (const k of [...Object.keys(whole), ...names]) {
+    const v = q[k];
+    if (v === undefined) continue;
+    const name = camelName(k);
+    if (!(k in whole)) out[name] = v;
+    else if (/^\d+$/.test(v)) out[name] = Number(v);
+    else throw badInput([{ field: name, message: `must be a whole number ${whole[k]}` }]);
   }
-  if (q.after !== undefined) out.after = q.after;
-  for (const k of extra) if (q[k] !== undefined) out[k] = q[k];
   return out;
 }
 
-/** `?unused_for_days=N` of GET /v1/api-keys. */
-function unusedFor(req: FastifyRequest): Record<string, unknown> {
-  const v = (req.query as Record<string, string | undefined>).unused_for_days;
-  if (v === undefined) return {};
-  if (!/^\d+$/.test(v)) throw badInput([{ field: 'unusedForDays', message: 'must be a whole number from 1 to 3650' }]);
-  return { unusedForDays: Number(v) };
-}
-
-/** `?first=&after=&action=&key_id=` of GET /v1/audit-events. */
-function auditFilter(req: FastifyRequest): Record<string, unknown> {
-  const { key_id: keyId, ...rest } = page(req, ['action', 'key_id']);
-  return keyId === undefined ? rest : { ...rest, keyId };
-}
+/** `?first=&after=` of list routes, with the route's own filters. */
+const page = (req: FastifyRequest, filters: string[] = []) => query(req, ['after', ...filters], { first: 'from 1 to 100' });
 
 /** The monitor and journey routes are the same shape; only the operations differ. */
 function checkRoutes(
@@ -80,7 +74,7 @@ function checkRoutes(
 export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
 
-  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => unusedFor(r), pick: (d) => d.apiKeys },
+  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => query(r, [], { unused_for_days: 'from 1 to 3650' }), pick: (d) => d.apiKeys },
   { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
   { method: 'DELETE', url: '/v1/api-keys/:id', document: ops.RevokeApiKeyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.revokeApiKey },
   {
@@ -91,7 +85,7 @@ export const ROUTES: RestRoute[] = [
     pick: (d) => d.rollApiKey,
     status: 201,
   },
-  { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => auditFilter(r), pick: (d) => d.auditEvents },
+  { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => page(r, ['action', 'key_id']), pick: (d) => d.auditEvents },
 
   ...checkRoutes(
     '/v1/monitors',

@@ -7,12 +7,12 @@ import { ALL, grants, isScope, normalizePermissions, type Permission } from '../
 import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { audit, type Actor } from '../audit/audit';
+import { DAY_MS } from '../common/time';
 import { ApiKey } from './api-key.entity';
 
 export type ExpiryChoice = 'THIRTY_DAYS' | 'NINETY_DAYS' | 'ONE_YEAR' | 'NEVER';
 export type GraceChoice = 'NONE' | 'ONE_HOUR' | 'ONE_DAY' | 'SEVEN_DAYS';
 
-export const DAY_MS = 86_400_000;
 const EXPIRY_DAYS: Record<ExpiryChoice, number | null> = { THIRTY_DAYS: 30, NINETY_DAYS: 90, ONE_YEAR: 365, NEVER: null };
 const GRACE_MS: Record<GraceChoice, number> = { NONE: 0, ONE_HOUR: 3_600_000, ONE_DAY: DAY_MS, SEVEN_DAYS: 7 * DAY_MS };
 
@@ -34,6 +34,8 @@ export interface ApiKeyServiceDeps {
   now: () => Date;
   /** A key row changed (revoked, rolled): drop it from this process's cache and tell the other instances. */
   keyChanged: (id: string) => Promise<void>;
+  /** A key's newest use that the batched writer has not stored yet. */
+  pendingUse: (id: string) => Date | undefined;
 }
 
 /** The earlier of two expiries, where null is "never". */
@@ -44,15 +46,16 @@ export class ApiKeyService {
   constructor(private readonly deps: ApiKeyServiceDeps) {}
 
   /**
-   * The organization's keys, newest first. With `unusedForDays`, only active keys not used for that many days
-   * (never-used keys count from their creation): the keys to review and revoke.
+   * The organization's keys, newest first, each with its newest use (also one not yet written by the batched
+   * writer). With `unusedForDays`, only active keys not used for that many days (never-used keys count from their
+   * creation): the keys to review and revoke.
    */
-  list(em: EntityManager, organizationId: string, unusedForDays?: number | null): Promise<ApiKey[]> {
+  async list(em: EntityManager, organizationId: string, unusedForDays?: number | null): Promise<ApiKey[]> {
     const order = { orderBy: { createdAt: 'desc', id: 'desc' } } as const;
-    if (!unusedForDays) return em.find(ApiKey, { organization: organizationId }, order);
+    if (!unusedForDays) return (await em.find(ApiKey, { organization: organizationId }, order)).map((k) => this.withPendingUse(k));
     const now = this.deps.now();
     const cutoff = new Date(now.getTime() - unusedForDays * DAY_MS);
-    return em.find(
+    const stale = await em.find(
       ApiKey,
       {
         organization: organizationId,
@@ -64,6 +67,14 @@ export class ApiKeyService {
       },
       order,
     );
+    // A use the batched writer has not stored yet still counts.
+    return stale.map((k) => this.withPendingUse(k)).filter((k) => !k.lastUsedAt || k.lastUsedAt.getTime() <= cutoff.getTime());
+  }
+
+  /** The key as read with its newest use, stored or still pending; a copy, so the entity itself is not changed. */
+  withPendingUse<K extends { id: string; lastUsedAt: Date | null }>(key: K): K {
+    const pending = this.deps.pendingUse(key.id);
+    return pending ? { ...key, lastUsedAt: pending } : key;
   }
 
   /**

@@ -3,6 +3,7 @@ import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } fro
 import { PERMISSIONS } from '../auth/scopes';
 import type { ApiKey } from './api-key.entity';
 import { displayPrefixOf } from '../auth/key-format';
+import { DAY_MS } from '../common/time';
 
 export enum ExpiresIn {
   THIRTY_DAYS = 'THIRTY_DAYS',
@@ -30,7 +31,6 @@ registerEnumType(GracePeriod, {
   description: 'How long a rolled key keeps working beside its replacement (never past its own expiry).',
 });
 
-const DAY_MS = 86_400_000;
 /** Whole days left, rounded up (a key expiring in 2 hours has 1 day left); 0 once expired; null if it never expires. */
 export const daysLeft = (expiresAt: Date | null, now: Date): number | null =>
   expiresAt ? Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS)) : null;

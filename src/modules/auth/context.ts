@@ -6,6 +6,7 @@ import type { KeyVerifier } from './key-verifier';
 import type { RequestRateLimiter } from './rate-limit';
 import { RecentRunsLoaders } from '../runs/recent-runs.loader';
 import type { Actor } from '../audit/audit';
+import { DAY_MS } from '../common/time';
 
 /** What every resolver receives: the verified caller, its own EntityManager fork, and the services. */
 export interface RequestContext {
@@ -31,7 +32,7 @@ export interface HeaderSink {
 
 /** Keys expiring within this many days get `X-Api-Key-Expires-Soon` on every response. */
 export const EXPIRY_WARNING_DAYS = 7;
-const WARNING_MS = EXPIRY_WARNING_DAYS * 86_400_000;
+const WARNING_MS = EXPIRY_WARNING_DAYS * DAY_MS;
 
 /**
  * The one context builder, for GraphQL and REST alike (ARCHITECTURE.md §1). Nothing else reads the

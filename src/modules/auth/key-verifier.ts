@@ -38,6 +38,10 @@ interface KeyRow {
 }
 
 const MAX_VERIFIED = 10_000;
+
+type FailureReason = 'no bearer credentials' | 'malformed key or bad checksum' | 'unknown key id' | 'revoked key' | 'expired key' | 'wrong secret';
+/** Failures that name a key whose row exists: they count on that key. */
+const KEY_FOUND: ReadonlySet<FailureReason> = new Set(['revoked key', 'expired key', 'wrong secret']);
 // crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per request.
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
 const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'buffer') : (s: string) => createHash('sha256').update(s).digest();
@@ -81,10 +85,10 @@ export class KeyVerifier {
 
     const row = this.cache.get(id) ?? (await this.load(id));
     if (!row) return this.fail('unknown key id', ip, id);
-    if (row.revokedAt) return this.fail('revoked key', ip, id, false, true);
+    if (row.revokedAt) return this.fail('revoked key', ip, id);
     const now = this.now();
-    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id, false, true);
-    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id, true, true);
+    if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id);
+    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id);
 
     this.lastUsed.record(id, now, ip);
     return row.principal;
@@ -160,10 +164,11 @@ export class KeyVerifier {
     if (this.verified.size > MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
   }
 
-  private fail(reason: string, ip: string, keyId?: string, wrongSecret = false, keyExists = false): never {
+  private fail(reason: FailureReason, ip: string, keyId?: string): never {
     this.limiter.fail(`ip:${ip}`);
-    if (wrongSecret && keyId) this.limiter.fail(`key:${keyId}`);
-    if (keyExists && keyId) this.lastUsed.recordFailure(keyId, this.now()); // the audit trail: count and time only
+    if (keyId && reason === 'wrong secret') this.limiter.fail(`key:${keyId}`);
+    // The key exists (its row was read): its failure count is the audit trail, count and time only.
+    if (keyId && KEY_FOUND.has(reason)) this.lastUsed.recordFailure(keyId, this.now());
     this.log.info({ keyId, ip, reason }, 'authentication failed');
     throw unauthorized();
   }

@@ -14,7 +14,7 @@ export class MeResolver {
     const k = principal.record!;
     return {
       organization: Object.assign(new OrganizationView(), { id: k.organizationId, name: k.organizationName, createdAt: k.organizationCreatedAt }),
-      key: ApiKeyView.from({ ...k, lastUsedAt: services.lastUsedOf(k.id) ?? k.lastUsedAt }, services.now()),
+      key: ApiKeyView.from(services.apiKeys.withPendingUse(k), services.now()),
     };
   }
 }
