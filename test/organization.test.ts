@@ -37,6 +37,11 @@ describe('organization and members', () => {
     const bad = await admin.client.rest('PATCH', '/v1/organization', { name: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'name' }] });
+    // a field the route does not take is refused, not silently dropped (found by the adversarial REST sweep)
+    const extra = await admin.client.rest('PATCH', '/v1/organization', { name: '!', plan: 'BUSINESS' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'plan' }] });
+    expect((await admin.client.gql(OrganizationDocument)).data?.organization.name).toBe('Acme Corporation');
   });
 
   it('invites with validated, case-insensitively unique emails', async () => {

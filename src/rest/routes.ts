@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
-import { camelKeys, camelName } from './case';
+import { camelKeys, camelName, snakeName } from './case';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -26,6 +26,17 @@ function body(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (!b || typeof b !== 'object' || Array.isArray(b)) throw badInput([{ field: 'body', message: 'must be a JSON object' }]);
   return camelKeys(b) as Record<string, unknown>;
+}
+
+/**
+ * A body whose keys are the operation's own arguments (not one `input` object): exactly those, so a misspelt or
+ * unknown field is a 400 naming it, as GraphQL input types answer, instead of being silently dropped.
+ */
+function args(req: FastifyRequest, names: string[]): Record<string, unknown> {
+  const b = body(req);
+  const unknown = Object.keys(b).filter((k) => !names.includes(k));
+  if (unknown.length) throw badInput(unknown.map((field) => ({ field, message: `is not a field of this request (it takes: ${names.map(snakeName).join(', ')})` })));
+  return b;
 }
 
 const id = (req: FastifyRequest) => (req.params as { id: string }).id;
@@ -81,7 +92,7 @@ export const ROUTES: RestRoute[] = [
     method: 'POST',
     url: '/v1/api-keys/:id/roll',
     document: ops.RollApiKeyDocument,
-    variables: (r) => ({ id: id(r), gracePeriod: body(r).gracePeriod }),
+    variables: (r) => ({ id: id(r), ...args(r, ['gracePeriod']) }),
     pick: (d) => d.rollApiKey,
     status: 201,
   },
@@ -125,14 +136,14 @@ export const ROUTES: RestRoute[] = [
   { method: 'POST', url: '/v1/alerts/:id/resolve', document: ops.ResolveAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.resolveAlert },
 
   { method: 'GET', url: '/v1/organization', document: ops.OrganizationDocument, pick: (d) => d.organization },
-  { method: 'PATCH', url: '/v1/organization', document: ops.UpdateOrganizationDocument, variables: (r) => ({ name: body(r).name }), pick: (d) => d.updateOrganization },
+  { method: 'PATCH', url: '/v1/organization', document: ops.UpdateOrganizationDocument, variables: (r) => args(r, ['name']), pick: (d) => d.updateOrganization },
   { method: 'GET', url: '/v1/organization/members', document: ops.MembersDocument, pick: (d) => d.organization.members },
   { method: 'POST', url: '/v1/organization/members', document: ops.InviteMemberDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.inviteMember, status: 201 },
   {
     method: 'PATCH',
     url: '/v1/organization/members/:id',
     document: ops.UpdateMemberRoleDocument,
-    variables: (r) => ({ id: id(r), role: body(r).role }),
+    variables: (r) => ({ id: id(r), ...args(r, ['role']) }),
     pick: (d) => d.updateMemberRole,
   },
   { method: 'DELETE', url: '/v1/organization/members/:id', document: ops.RemoveMemberDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.removeMember }) },
