@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateMonitorDocument,
@@ -144,6 +145,40 @@ describe('monitor CRUD', () => {
     expect(paused).toEqual([ids[0]]);
     expect((await k.client.gql(MonitorsDocument, { first: 101 })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await k.client.gql(MonitorsDocument, { after: 'garbage' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'after' }] });
+  });
+  it('walks every page exactly once, newest first, with ties on createdAt broken by id, for any page sizes', async () => {
+    const other = await t.org('Walker Ltd');
+    await t.db.orm.em.fork().nativeUpdate('Organization', { id: other.id }, { plan: 'BUSINESS' });
+    const k = await t.key(other, ['monitors:read', 'monitors:write']);
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push((await k.client.gql(CreateMonitorDocument, { input: { name: `w${i}`, url: `${target.url}/health` } })).data!.createMonitor.id);
+    // Three rows share one timestamp, two another: the keyset must order and split them by id.
+    const em = t.db.orm.em.fork();
+    await em.nativeUpdate('Monitor', { id: { $in: ids.slice(0, 3) } }, { createdAt: new Date('2026-01-01T00:00:00.000Z') });
+    await em.nativeUpdate('Monitor', { id: { $in: ids.slice(5, 7) } }, { createdAt: new Date('2026-02-01T00:00:00.000Z') });
+    const expected = (await em.getConnection().execute<{ id: string }[]>('select id from monitors where organization_id = ? order by created_at desc, id desc', [other.id])).map((r) => r.id);
+    expect(expected).toHaveLength(9);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 9, maxLength: 9 }), async (sizes) => {
+        const seen: string[] = [];
+        let after: string | null | undefined;
+        for (const first of sizes) {
+          const page = (await k.client.gql(MonitorsDocument, { first, after })).data!.monitors;
+          seen.push(...page.nodes.map((n) => n.id));
+          expect(page.pageInfo.hasNextPage).toBe(seen.length < expected.length);
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
+        expect(seen).toEqual(expected);
+      }),
+      { numRuns: 15 },
+    );
+    // Cursors that decode but are not ours: wrong arity, wrong types.
+    for (const bad of [[1, 2], ['2026-01-01T00:00:00.000Z'], ['2026-01-01T00:00:00.000Z', 'mon_x', 3], ['not a date', 'mon_x']])
+      expect((await k.client.gql(MonitorsDocument, { after: Buffer.from(JSON.stringify(bad)).toString('base64url') })).errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fields: [{ field: 'after' }],
+      });
   });
 });
 
