@@ -1,13 +1,13 @@
 /** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR. */
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
+import { migratorOf, openDatabase } from '../src/db/database';
 
 async function main() {
   const config = loadConfig();
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: false });
   try {
-    const done = await db.orm.getMigrator().up();
+    const done = await (await migratorOf(db.orm)).up();
     console.log(done.length ? `Applied ${done.map((m) => m.name).join(', ')}` : 'The database is up to date.');
   } finally {
     await db.close();

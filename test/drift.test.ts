@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppSchema, printAppSchema } from '../src/graphql/schema';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
+import { hasPendingMigrations, migratorOf } from '../src/db/database';
+import { loadMigrations, MIGRATION_NAMES } from '../migrations';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -12,10 +14,33 @@ afterAll(() => db?.close());
 
 describe('committed artefacts match the code', () => {
   it('the migrations produce exactly what the entities describe', async () => {
-    const migrator = db.orm.getMigrator();
+    const migrator = await migratorOf(db.orm);
     expect(await migrator.getPendingMigrations()).toEqual([]);
+    expect(await hasPendingMigrations(db.orm)).toBe(false);
     const diff = await db.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
     expect(diff.trim(), 'entities changed without a migration: run `npm run migration:create`').toBe('');
+  });
+
+  it('migrations/index.ts lists every migration file, in order, and its names are the classes it loads', async () => {
+    const files = fs
+      .readdirSync(path.resolve(__dirname, '../migrations'))
+      .filter((f) => /^Migration\d+.*\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(MIGRATION_NAMES).toEqual(files);
+    expect((await loadMigrations()).map((m) => [m.name, typeof m.class])).toEqual(files.map((f) => [f, 'function']));
+  });
+
+  it('a database missing a migration is seen as pending without loading the migrator', async () => {
+    const other = await openTestDatabase();
+    try {
+      await other.orm.em.getConnection().execute(`delete from mikro_orm_migrations where name = ?`, [MIGRATION_NAMES.at(-1)]);
+      expect(await hasPendingMigrations(other.orm)).toBe(true);
+      await other.orm.em.getConnection().execute('drop table mikro_orm_migrations');
+      expect(await hasPendingMigrations(other.orm)).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('schema/schema.graphql is the schema printed from the code', async () => {

@@ -1,4 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { Migrator } from '@mikro-orm/migrations';
+import { loadMigrations, MIGRATION_NAMES } from '../../migrations';
 import { ormConfig } from './mikro-orm.config';
 import { startEmbedded, type EmbeddedDatabase } from './embedded';
 
@@ -32,7 +34,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   try {
     const url = opts.url ?? embedded!.url;
     const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn }));
-    if (opts.migrate !== false) await orm.getMigrator().up();
+    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await (await migratorOf(orm)).up();
     return {
       orm,
       kind: embedded ? 'embedded' : 'postgresql',
@@ -45,5 +47,27 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } catch (e) {
     await embedded?.close();
     throw e;
+  }
+}
+
+/**
+ * The migrator, with the committed migrations loaded. Loading them (and @mikro-orm/migrations with umzug) costs
+ * ~0.25 s of a ~2 s start, so `openDatabase` first asks the database whether anything is pending.
+ */
+export async function migratorOf(orm: MikroORM): Promise<Migrator> {
+  const options = orm.config.get('migrations');
+  if (!options.migrationsList?.length) options.migrationsList = await loadMigrations();
+  return orm.getMigrator() as Migrator;
+}
+
+/** One query: true unless every committed migration is recorded as executed (or the table is missing). */
+export async function hasPendingMigrations(orm: MikroORM): Promise<boolean> {
+  const table = orm.config.get('migrations').tableName ?? 'mikro_orm_migrations';
+  try {
+    const rows = await orm.em.getConnection().execute<{ name: string }[]>(`select name from "${table}"`);
+    const done = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
+    return MIGRATION_NAMES.some((name) => !done.has(name));
+  } catch {
+    return true; // no table yet: a new database
   }
 }

@@ -6,6 +6,15 @@ import type { AddressInfo } from 'node:net';
 
 export class DatabaseLockedError extends Error {}
 
+/**
+ * PostgreSQL's buffer cache inside the embedded database. PGlite's default (128MB) lives in this process's
+ * WebAssembly memory: measured on an existing data directory, 16MB takes opening from ~0.95 s to ~0.55 s and the
+ * process from ~290 MB to ~175 MB RSS, and an organization's working set fits it many times over (reads that miss
+ * it are served from the OS page cache through Node's fs). Passed on the command line, so the data directory's
+ * own postgresql.conf is left alone.
+ */
+export const EMBEDDED_SHARED_BUFFERS = '16MB';
+
 export interface EmbeddedDatabase {
   url: string;
   close(): Promise<void>;
@@ -23,7 +32,11 @@ export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob
   let db: PGlite | undefined;
   try {
     // loadDataDir starts from a saved initdb (tests): about 1 s instead of 4 s for a fresh cluster.
-    db = await PGlite.create({ dataDir: dataDir && path.resolve(dataDir, 'pgdata'), loadDataDir: opts.loadDataDir });
+    db = await PGlite.create({
+      dataDir: dataDir && path.resolve(dataDir, 'pgdata'),
+      loadDataDir: opts.loadDataDir,
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+    });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
     await server.start();
     const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();

@@ -7,10 +7,8 @@ import {
   type Options,
   ReflectMetadataProvider,
 } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import * as path from 'node:path';
 import { ENTITIES } from './entities';
-import { MIGRATIONS } from '../../migrations';
 
 // src/db (ts, under vitest) or dist/src/db (compiled): either way the committed migrations are at the root.
 const MIGRATIONS_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..', 'migrations');
@@ -38,7 +36,8 @@ export function ormConfig(opts: OrmOptions): Options {
     entities: ENTITIES,
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    extensions: [Migrator],
+    // No `extensions: [Migrator]`: MikroORM loads @mikro-orm/migrations on the first getMigrator(), which only
+    // happens when a migration is pending (database.ts `migratorOf`).
     pool: {
       min: 0,
       max: opts.poolMax ?? 10,
@@ -54,7 +53,7 @@ export function ormConfig(opts: OrmOptions): Options {
     forceUtcTimezone: true,
     debug: opts.debug ?? false,
     migrations: {
-      migrationsList: MIGRATIONS,
+      migrationsList: [], // filled by migratorOf() before the migrator is first made
       path: MIGRATIONS_DIR,
       pathTs: MIGRATIONS_DIR,
       tableName: 'mikro_orm_migrations',

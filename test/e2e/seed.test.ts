@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { migratorOf } from '../../src/db/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 
 const UNAUTHORIZED = { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } };
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-e2e-'));
   if (onPostgres()) {
     pg = await openTestDatabase(); // an empty database of its own; the server migrates it
-    await pg.orm.getMigrator().down({ to: 0 });
+    await (await migratorOf(pg.orm)).down({ to: 0 });
     env = { DATABASE_URL: pg.url! };
   } else {
     env = { DATA_DIR: dataDir };
