@@ -38,6 +38,8 @@ interface Row {
   p50: number;
   p99: number;
   rssMb: number | null;
+  /** RSS every 500 ms during the measured load (MB). */
+  rssSamples?: number[];
   /** The server process's CPU time (user + system) per answered request, in microseconds. */
   cpuUsPerReq: number | null;
   statuses: Record<string, number>;
@@ -124,7 +126,10 @@ async function load(name: string, url: string, opts: { method?: string; headers?
   };
   const warm = await autocannon({ ...base, duration: 2 }); // warm-up: JIT, caches, connection pools
   const cpu0 = opts.pid ? cpuMs(opts.pid) : null;
+  const samples: number[] = [];
+  const sampler = opts.pid ? setInterval(() => samples.push(rssMb(opts.pid!) ?? NaN), 500) : undefined;
   const r = await autocannon({ ...base, duration: opts.duration ?? DURATION });
+  clearInterval(sampler);
   const cpu1 = opts.pid ? cpuMs(opts.pid) : null;
   return {
     name,
@@ -132,6 +137,7 @@ async function load(name: string, url: string, opts: { method?: string; headers?
     p50: r.latency.p50,
     p99: r.latency.p99,
     rssMb: opts.pid ? rssMb(opts.pid) : null,
+    rssSamples: samples,
     cpuUsPerReq: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? Math.round(((cpu1 - cpu0) * 1000) / r.requests.total) : null,
     statuses: countStatuses(r),
     warmStatuses: countStatuses(warm),
@@ -286,9 +292,16 @@ async function main() {
       const pid2 = s.child.pid!;
 
       log(`soak: ${SOAK}s of \`me\` for RSS`);
-      const rssStart = rssMb(pid2);
       const soak = await load(`soak: \`me\` for ${SOAK}s`, `${s.url}/graphql`, { ...gql(made.key, ME_QUERY), pid: pid2, duration: SOAK });
-      soak.note = `RSS ${rssStart} → ${soak.rssMb} MB (${rssStart && soak.rssMb ? (((soak.rssMb - rssStart) / rssStart) * 100).toFixed(1) : '?'}%)`;
+      // RSS of a garbage-collected runtime moves by tens of MB from one instant to the next (V8 sizes its young
+      // generation to the load and gives memory back lazily): compare the medians of the first and last 10 s.
+      const rss = (soak.rssSamples ?? []).filter((x) => Number.isFinite(x));
+      const window = Math.min(20, Math.floor(rss.length / 3));
+      const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+      if (window > 0) {
+        const [first, last] = [med(rss.slice(0, window)), med(rss.slice(-window))];
+        soak.note = `RSS median of the first 10 s ${first} MB → of the last 10 s ${last} MB (${(((last - first) / first) * 100).toFixed(1)}%); range ${Math.min(...rss)}–${Math.max(...rss)} MB`;
+      }
       rows.push(soak);
       await current.stop();
 
@@ -340,6 +353,7 @@ async function main() {
     r.p99Ratio = Math.round((r.p99 / Math.max(base.p99, 1)) * 100) / 100;
     if (r.cpuUsPerReq !== null && base.cpuUsPerReq) r.cpuRatio = Math.round((r.cpuUsPerReq / base.cpuUsPerReq) * 100) / 100;
   }
+  for (const r of rows) if (!r.name.startsWith('soak')) delete r.rssSamples; // kept for the soak row only
   const result = {
     date: new Date().toISOString(),
     database: process.env.DATABASE_URL ? 'postgresql' : 'embedded',
