@@ -38,7 +38,7 @@ interface Row {
   p50: number;
   p99: number;
   rssMb: number | null;
-  /** RSS every 500 ms during the measured load (MB). */
+  /** RSS every 500 ms during the measured load (MB), for the rows that ask for it (the soak). */
   rssSamples?: number[];
   /** The server process's CPU time (user + system) per answered request, in microseconds. */
   cpuUsPerReq: number | null;
@@ -117,7 +117,11 @@ async function startProcess(script: string, env: Record<string, string>, ready: 
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status === 200;
 
-async function load(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; pid?: number; duration?: number }): Promise<Row> {
+async function load(
+  name: string,
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; pid?: number; duration?: number; sampleRss?: boolean },
+): Promise<Row> {
   const base = { url, connections: CONNECTIONS, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body };
   const countStatuses = (res: unknown) => {
     const out: Record<string, number> = {};
@@ -127,7 +131,7 @@ async function load(name: string, url: string, opts: { method?: string; headers?
   const warm = await autocannon({ ...base, duration: 2 }); // warm-up: JIT, caches, connection pools
   const cpu0 = opts.pid ? cpuMs(opts.pid) : null;
   const samples: number[] = [];
-  const sampler = opts.pid ? setInterval(() => samples.push(rssMb(opts.pid!) ?? NaN), 500) : undefined;
+  const sampler = opts.pid && opts.sampleRss ? setInterval(() => samples.push(rssMb(opts.pid!) ?? NaN), 500) : undefined;
   const r = await autocannon({ ...base, duration: opts.duration ?? DURATION });
   clearInterval(sampler);
   const cpu1 = opts.pid ? cpuMs(opts.pid) : null;
@@ -137,7 +141,7 @@ async function load(name: string, url: string, opts: { method?: string; headers?
     p50: r.latency.p50,
     p99: r.latency.p99,
     rssMb: opts.pid ? rssMb(opts.pid) : null,
-    rssSamples: samples,
+    ...(opts.sampleRss ? { rssSamples: samples } : {}),
     cpuUsPerReq: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? Math.round(((cpu1 - cpu0) * 1000) / r.requests.total) : null,
     statuses: countStatuses(r),
     warmStatuses: countStatuses(warm),
@@ -193,6 +197,7 @@ async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Pr
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
@@ -243,7 +248,6 @@ async function main() {
       for (let round = 0; round < ROUNDS; round++)
         for (const [i, e] of entries.entries()) samples[i].push(await load(e.name, e.url, e.opts));
       await baseline.stop();
-      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
       for (const i of entries.keys()) {
         const byRate = [...samples[i]].sort((x, y) => x.reqPerSec - y.reqPerSec);
         const row = { ...byRate[Math.floor(byRate.length / 2)] };
@@ -292,14 +296,13 @@ async function main() {
       const pid2 = s.child.pid!;
 
       log(`soak: ${SOAK}s of \`me\` for RSS`);
-      const soak = await load(`soak: \`me\` for ${SOAK}s`, `${s.url}/graphql`, { ...gql(made.key, ME_QUERY), pid: pid2, duration: SOAK });
+      const soak = await load(`soak: \`me\` for ${SOAK}s`, `${s.url}/graphql`, { ...gql(made.key, ME_QUERY), pid: pid2, duration: SOAK, sampleRss: true });
       // RSS of a garbage-collected runtime moves by tens of MB from one instant to the next (V8 sizes its young
       // generation to the load and gives memory back lazily): compare the medians of the first and last 10 s.
       const rss = (soak.rssSamples ?? []).filter((x) => Number.isFinite(x));
       const window = Math.min(20, Math.floor(rss.length / 3));
-      const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
       if (window > 0) {
-        const [first, last] = [med(rss.slice(0, window)), med(rss.slice(-window))];
+        const [first, last] = [median(rss.slice(0, window)), median(rss.slice(-window))];
         soak.note = `RSS median of the first 10 s ${first} MB → of the last 10 s ${last} MB (${(((last - first) / first) * 100).toFixed(1)}%); range ${Math.min(...rss)}–${Math.max(...rss)} MB`;
       }
       rows.push(soak);
@@ -353,7 +356,6 @@ async function main() {
     r.p99Ratio = Math.round((r.p99 / Math.max(base.p99, 1)) * 100) / 100;
     if (r.cpuUsPerReq !== null && base.cpuUsPerReq) r.cpuRatio = Math.round((r.cpuUsPerReq / base.cpuUsPerReq) * 100) / 100;
   }
-  for (const r of rows) if (!r.name.startsWith('soak')) delete r.rssSamples; // kept for the soak row only
   const result = {
     date: new Date().toISOString(),
     database: process.env.DATABASE_URL ? 'postgresql' : 'embedded',

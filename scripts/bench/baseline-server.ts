@@ -1,6 +1,7 @@
 /**
  * The benchmark's baseline: a bare Apollo Server 5 (startStandaloneServer: no auth, no database) answering the
- * same `me` selection from constants, and (as the list row's ceiling) the same `monitors(first: 50)` page. Prints `listening <url>` when ready.
+ * same `me` selection from constants, and (as the list row's ceiling) the same `monitors(first: 50)` page.
+ * Prints `listening <url>` when ready.
  */
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';

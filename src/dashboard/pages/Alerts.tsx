@@ -1,10 +1,10 @@
 import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
-import { holds } from '../scopes';
 import { dateTime } from '../format';
 
 type Alert = AlertsQuery['alerts']['nodes'][number];
@@ -13,7 +13,7 @@ type Alert = AlertsQuery['alerts']['nodes'][number];
 export function Alerts({ s }: { s: Session }) {
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
   const { error, call } = useApi(s);
-  const canWrite = holds(s.me.key.permissions, 'alerts:write');
+  const held = s.me.key.permissions;
 
   const load = useCallback(async () => {
     const data = await call(() => gql(s.key, AlertsDocument, { first: 100 }));
@@ -45,16 +45,12 @@ export function Alerts({ s }: { s: Session }) {
             <div>{a.cause}</div>
             {a.acknowledgedByName && <div className="hint">Acknowledged by {a.acknowledgedByName}</div>}
             <div className="actions">
-              <span title={canWrite ? undefined : 'This key lacks alerts:write'}>
-                <button type="button" disabled={!canWrite || a.status !== 'OPEN'} onClick={() => act(a, 'ack')}>
-                  Acknowledge
-                </button>
-              </span>
-              <span title={canWrite ? undefined : 'This key lacks alerts:write'}>
-                <button type="button" disabled={!canWrite} onClick={() => act(a, 'resolve')}>
-                  Resolve
-                </button>
-              </span>
+              <ScopedButton held={held} scope="alerts:write" disabled={a.status !== 'OPEN'} onClick={() => act(a, 'ack')}>
+                Acknowledge
+              </ScopedButton>
+              <ScopedButton held={held} scope="alerts:write" onClick={() => act(a, 'resolve')}>
+                Resolve
+              </ScopedButton>
             </div>
           </li>
         ))}

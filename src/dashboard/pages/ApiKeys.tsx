@@ -1,4 +1,5 @@
 import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
@@ -35,11 +36,9 @@ export function ApiKeys({ s }: { s: Session }) {
         <label className="toggle">
           <input type="checkbox" checked={hideRevoked} onChange={(e) => setHideRevoked(e.target.checked)} /> Hide revoked keys
         </label>
-        <span title={canWrite ? undefined : 'This key lacks organization:write'}>
-          <button type="button" onClick={() => setCreating(true)} disabled={!canWrite} aria-describedby={canWrite ? undefined : 'create-why'}>
-            Create API Key
-          </button>
-        </span>
+        <ScopedButton held={s.me.key.permissions} scope="organization:write" onClick={() => setCreating(true)} aria-describedby={canWrite ? undefined : 'create-why'}>
+          Create API Key
+        </ScopedButton>
         {!canWrite && (
           <span id="create-why" className="hint">
             This key lacks organization:write
@@ -88,11 +87,9 @@ export function ApiKeys({ s }: { s: Session }) {
                     </td>
                     <td>
                       {k.status === 'ACTIVE' && (
-                        <span title={canWrite ? undefined : 'This key lacks organization:write'}>
-                          <button type="button" className="danger" disabled={!canWrite} onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
-                            Revoke
-                          </button>
-                        </span>
+                        <ScopedButton held={s.me.key.permissions} scope="organization:write" className="danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                          Revoke
+                        </ScopedButton>
                       )}
                     </td>
                   </tr>

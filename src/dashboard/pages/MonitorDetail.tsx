@@ -1,10 +1,10 @@
 import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
-import { holds } from '../scopes';
 import { dateTime } from '../format';
 
 /** One monitor and its runs, each with its assertion results. */
@@ -13,7 +13,6 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
   const [runs, setRuns] = useState<MonitorRunsQuery['monitorRuns']['nodes']>([]);
   const [busy, setBusy] = useState(false);
   const { error, call } = useApi(s);
-  const canRun = holds(s.me.key.permissions, 'monitors:run');
 
   const load = useCallback(async () => {
     const data = await call(() => Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]));
@@ -40,11 +39,9 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
           <div className="section-head">
             <h1 id="monitor-title">{monitor.name}</h1>
             <span className={`status ${monitor.status.toLowerCase()}`}>{monitor.status}</span>
-            <span title={canRun ? undefined : 'This key lacks monitors:run'}>
-              <button type="button" onClick={runNow} disabled={!canRun || busy}>
-                {busy ? 'Running…' : 'Run now'}
-              </button>
-            </span>
+            <ScopedButton held={s.me.key.permissions} scope="monitors:run" onClick={runNow} disabled={busy}>
+              {busy ? 'Running…' : 'Run now'}
+            </ScopedButton>
           </div>
           <p className="hint url">
             {monitor.method} {monitor.url} · every {monitor.intervalSeconds} s · timeout {monitor.timeoutMs} ms

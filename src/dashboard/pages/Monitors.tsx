@@ -1,10 +1,10 @@
 import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
-import { holds } from '../scopes';
 import { dateTime } from '../format';
 import { Sparkline } from '../components/Sparkline';
 
@@ -14,7 +14,6 @@ export function Monitors({ s }: { s: Session }) {
   const [monitors, setMonitors] = useState<Monitor[] | null>(null);
   const [running, setRunning] = useState<string | null>(null);
   const { error, call } = useApi(s);
-  const canRun = holds(s.me.key.permissions, 'monitors:run');
 
   const load = useCallback(async () => {
     const data = await call(() => gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 }));
@@ -71,11 +70,9 @@ export function Monitors({ s }: { s: Session }) {
                     <Sparkline runs={m.recentRuns} label={`Response times of the last ${m.recentRuns.length} runs of ${m.name}`} />
                   </td>
                   <td>
-                    <span title={canRun ? undefined : 'This key lacks monitors:run'}>
-                      <button type="button" disabled={!canRun || running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
-                        {running === m.id ? 'Running…' : 'Run now'}
-                      </button>
-                    </span>
+                    <ScopedButton held={s.me.key.permissions} scope="monitors:run" disabled={running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
+                      {running === m.id ? 'Running…' : 'Run now'}
+                    </ScopedButton>
                   </td>
                 </tr>
               ))}

@@ -63,7 +63,7 @@ export class AlertService {
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: AlertStatus | null }): Promise<Page<Alert>> {
     const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
-    return paginate(em, Alert, where, { time: 'openedAt', id: 'id' }, args);
+    return paginate(em, Alert, where, 'openedAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Alert> {

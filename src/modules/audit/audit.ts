@@ -59,7 +59,7 @@ export function listAuditEvents(
     ...(args.action ? { action: args.action } : {}),
     ...(args.keyId ? { actorKeyId: args.keyId } : {}),
   };
-  return paginate(em, AuditEvent, where, { time: 'createdAt', id: 'id' }, args);
+  return paginate(em, AuditEvent, where, 'createdAt', args);
 }
 
 let lastMs = 0;

@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import type { EntityMetadata, EntityName, QueryOrderMap } from '@mikro-orm/core';
+import type { EntityName, QueryOrderMap } from '@mikro-orm/core';
 import { Cursor, ReferenceKind } from '@mikro-orm/core';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
@@ -31,7 +31,7 @@ export interface Page<T> {
 }
 
 /**
- * Keyset pagination, newest first: one statement per page whatever the offset (no OFFSET scans; the
+ * Keyset pagination on `(time, id)`, newest first: one statement per page whatever the offset (no OFFSET scans; the
  * `(organization_id, <time>, id)` indexes serve it), with an opaque `endCursor` in MikroORM's cursor format
  * (base64url JSON of `[time, id]`, so cursors handed out before stay valid). A cursor that does not decode is
  * BAD_USER_INPUT on `after`.
@@ -45,47 +45,39 @@ export async function paginate<T extends object>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
-  order: { time: keyof T & string; id: keyof T & string },
+  time: keyof T & string,
   { first, after }: PageArgs,
 ): Promise<Page<T>> {
   const meta = em.getMetadata().get(entity as string);
-  const column = (prop: string) => meta.properties[prop].fieldNames[0];
   const qb = em
     .createQueryBuilder(entity, 'e')
     .select('*')
     .where(where)
-    .orderBy({ [order.time]: 'desc', [order.id]: 'desc' } as QueryOrderMap<T>)
+    .orderBy({ [time]: 'desc', id: 'desc' } as QueryOrderMap<T>)
     .limit(first + 1);
   if (after) {
-    let time: Date, id: string;
+    let at: Date, id: string;
     try {
       const decoded = Cursor.decode(after);
       if (!Array.isArray(decoded) || decoded.length !== 2 || !(decoded[0] instanceof Date) || Number.isNaN(decoded[0].getTime()) || typeof decoded[1] !== 'string')
         throw new Error('shape');
-      [time, id] = decoded as [Date, string];
+      [at, id] = decoded as [Date, string];
     } catch {
       throw badInput([{ field: 'after', message: 'is not a cursor this API returned' }]);
     }
-    qb.andWhere(`(e.${column(order.time)}, e.${column(order.id)}) < (?, ?)`, [time, id]);
+    qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, [at, id]);
   }
   const rows = (await qb.execute('all', true)) as Record<string, unknown>[];
   const hasNextPage = rows.length > first;
   if (hasNextPage) rows.pop();
-  const references = manyToOne(meta);
+  const references = meta.relations.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name);
   for (const row of rows) for (const name of references) if (row[name] != null) row[name] = { id: row[name] };
   const last = rows.at(-1);
   return {
     nodes: rows as T[],
-    pageInfo: { endCursor: last ? Cursor.encode([last[order.time], last[order.id]]) : null, hasNextPage },
+    pageInfo: { endCursor: last ? Cursor.encode([last[time], last.id]) : null, hasNextPage },
   };
 }
-
-const referenceNames = new WeakMap<EntityMetadata, string[]>();
-const manyToOne = (meta: EntityMetadata): string[] => {
-  let names = referenceNames.get(meta);
-  if (!names) referenceNames.set(meta, (names = meta.props.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name as string)));
-  return names;
-};
 
 /** A `{ nodes, pageInfo }` GraphQL type for a node type, e.g. `MonitorConnection`. */
 export function connectionOf<T extends object>(node: new () => T, name: string) {

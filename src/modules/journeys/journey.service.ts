@@ -30,7 +30,7 @@ export class JourneyService {
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
     const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
-    return paginate(em, Journey, where, { time: 'createdAt', id: 'id' }, args);
+    return paginate(em, Journey, where, 'createdAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Journey> {

@@ -34,7 +34,7 @@ export class MonitorService {
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
     const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
-    return paginate(em, Monitor, where, { time: 'createdAt', id: 'id' }, args);
+    return paginate(em, Monitor, where, 'createdAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Monitor> {

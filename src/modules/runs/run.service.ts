@@ -44,7 +44,7 @@ export class RunService {
   list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
     if (!!args.monitorId === !!args.journeyId) throw badInput([{ field: 'monitorId', message: 'give exactly one of monitorId and journeyId' }]);
     const where = { organization: organizationId, ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }) };
-    return paginate(em, Run, where, { time: 'startedAt', id: 'id' }, args);
+    return paginate(em, Run, where, 'startedAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Run> {
