@@ -218,7 +218,10 @@ describe('mutated mutations', () => {
         return { name, query: print(d), variables: mutate(VALID[name], all[at % all.length], kind, value) };
       });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(brokenDocument, brokenVariables), async ({ name, query, variables }) => {
+      fc.asyncProperty(fc.oneof(brokenDocument, brokenVariables), async ({ name, query, variables: drawn }) => {
+        // The oracle judges what goes over the wire: JSON turns NaN and ±Infinity into null, which an optional
+        // input field rightly accepts (a drawn -Infinity for intervalSeconds once made a valid request here).
+        const variables: unknown = JSON.parse(JSON.stringify(drawn));
         fc.pre(!stillValid(query, variables)); // only what graphql-js itself says is broken
         sent++;
         const res = await good.client.gql(query, variables as never);
