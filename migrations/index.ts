@@ -9,10 +9,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261126225337',
 ];
 
-export async function loadMigrations(): Promise<MigrationObject[]> {
-  return [
-    { name: 'Migration20261126193107', class: (await import('./Migration20261126193107.js')).Migration20261126193107 },
-    { name: 'Migration20261126195206', class: (await import('./Migration20261126195206.js')).Migration20261126195206 },
-    { name: 'Migration20261126225337', class: (await import('./Migration20261126225337.js')).Migration20261126225337 },
-  ];
+/** Each file exports a class of its own name. */
+export function loadMigrations(): Promise<MigrationObject[]> {
+  return Promise.all(MIGRATION_NAMES.map(async (name) => ({ name, class: (await import(`./${name}.js`))[name] })));
 }

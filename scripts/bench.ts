@@ -198,6 +198,8 @@ async function withPostgresDatabase<T>(adminUrl: string, fn: (url: string) => Pr
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The median over rounds of `rows[r]` req/s ÷ `against[r]` req/s, to two decimals. */
+const pairedRatio = (rows: Row[], against: Row[]) => Math.round(median(rows.map((x, r) => x.reqPerSec / against[r].reqPerSec)) * 100) / 100;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
@@ -207,8 +209,6 @@ async function main() {
 
   log(`baseline: bare Apollo Server 5, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per row`);
   const baseline = await startProcess('dist/scripts/bench/baseline-server.js', {}, async (u) => (await fetch(u, gql(null, ME_QUERY))).ok);
-  /** Medians of the interleaved rows: the baseline's, for the rows measured outside the rounds. */
-  let baselineRow: Row | undefined;
 
   const run = async (databaseUrl: string | undefined) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-'));
@@ -249,16 +249,13 @@ async function main() {
         for (const [i, e] of entries.entries()) samples[i].push(await load(e.name, e.url, e.opts));
       await baseline.stop();
       for (const i of entries.keys()) {
-        const byRate = [...samples[i]].sort((x, y) => x.reqPerSec - y.reqPerSec);
-        const row = { ...byRate[Math.floor(byRate.length / 2)] };
-        row.reqPerSec = median(samples[i].map((x) => x.reqPerSec));
-        row.ratio = Math.round(median(samples[i].map((x, r) => x.reqPerSec / samples[0][r].reqPerSec)) * 100) / 100;
+        // The round with the median req/s stands for the row; its ratio is the median of the per-round ratios.
+        const row = { ...[...samples[i]].sort((x, y) => x.reqPerSec - y.reqPerSec)[Math.floor(samples[i].length / 2)] };
+        row.ratio = pairedRatio(samples[i], samples[0]);
         row.note = `rounds: ${samples[i].map((x) => x.reqPerSec).join(', ')} req/s`;
         rows.push(row);
       }
-      baselineRow = rows[0];
-      const ceiling = samples[3];
-      rows[4].note += `; ${Math.round(median(samples[4].map((x, r) => x.reqPerSec / ceiling[r].reqPerSec)) * 100) / 100}× the ceiling`;
+      rows[4].note += `; ${pairedRatio(samples[4], samples[3])}× the ceiling`;
 
       if (process.env.BENCH_ONLY === 'rounds') {
         await server.stop();
@@ -350,7 +347,7 @@ async function main() {
     await baseline.stop();
   }
 
-  const base = baselineRow ?? rows[0];
+  const base = rows[0]; // the baseline: the first of the interleaved rows
   for (const r of rows) {
     r.ratio ??= Math.round((r.reqPerSec / base.reqPerSec) * 100) / 100;
     r.p99Ratio = Math.round((r.p99 / Math.max(base.p99, 1)) * 100) / 100;

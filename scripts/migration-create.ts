@@ -51,10 +51,9 @@ function writeIndex() {
     ...names.map((n) => `  '${n}',`),
     '];',
     '',
-    'export async function loadMigrations(): Promise<MigrationObject[]> {',
-    '  return [',
-    ...names.map((n) => `    { name: '${n}', class: (await import('./${n}.js')).${n} },`),
-    '  ];',
+    '/** Each file exports a class of its own name. */',
+    'export function loadMigrations(): Promise<MigrationObject[]> {',
+    '  return Promise.all(MIGRATION_NAMES.map(async (name) => ({ name, class: (await import(`./${name}.js`))[name] })));',
     '}',
     '',
   ].join('\n');

@@ -1,10 +1,10 @@
-import { ErrorNote } from './ErrorNote';
 import { useRef, useState, type FormEvent } from 'react';
 import { CreateApiKeyDocument, type ExpiresIn } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
 import type { Session } from '../App';
 import { GROUPS, PRESETS, holds } from '../scopes';
 import { Dialog } from './Dialog';
+import { ErrorNote } from './ErrorNote';
 
 const DAY = 86_400_000;
 const EXPIRIES: { value: ExpiresIn; label: string; days: number | null }[] = [

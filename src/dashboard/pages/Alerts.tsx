@@ -1,11 +1,11 @@
-import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 
 type Alert = AlertsQuery['alerts']['nodes'][number];
 

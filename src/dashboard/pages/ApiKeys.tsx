@@ -1,5 +1,3 @@
-import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
@@ -9,6 +7,8 @@ import { holds } from '../scopes';
 import { dateTime, expiresSoon, expiryText } from '../format';
 import { CreateKeyDialog } from '../components/CreateKeyDialog';
 import { Dialog } from '../components/Dialog';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 
 type Key = ApiKeysQuery['apiKeys'][number];
 

@@ -1,11 +1,11 @@
-import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 
 /** One monitor and its runs, each with its assertion results. */
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {

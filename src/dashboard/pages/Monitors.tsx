@@ -1,5 +1,3 @@
-import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
 import { useCallback, useEffect, useState } from 'react';
 import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
@@ -7,6 +5,8 @@ import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { Sparkline } from '../components/Sparkline';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
 
 type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
 

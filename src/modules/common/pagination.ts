@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import type { EntityName, QueryOrderMap } from '@mikro-orm/core';
+import type { EntityKey, EntityName, QueryOrderMap } from '@mikro-orm/core';
 import { Cursor, ReferenceKind } from '@mikro-orm/core';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
@@ -45,10 +45,10 @@ export async function paginate<T extends object>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
-  time: keyof T & string,
+  time: EntityKey<T>,
   { first, after }: PageArgs,
 ): Promise<Page<T>> {
-  const meta = em.getMetadata().get(entity as string);
+  const meta = em.getMetadata(entity);
   const qb = em
     .createQueryBuilder(entity, 'e')
     .select('*')
