@@ -31,7 +31,9 @@ import { JourneyService } from './modules/journeys/journey.service';
 import { RunService } from './modules/runs/run.service';
 import { MemberService } from './modules/members/member.service';
 import { Scheduler } from './modules/runs/scheduler';
-import { KeyChangeListener, publishKeyChange } from './modules/auth/key-events';
+import { KeyChangeListener } from './modules/auth/key-events';
+import { BcryptPool } from './modules/auth/bcrypt-pool';
+import { apiKeyDeps } from './modules/api-keys/api-key.deps';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -66,7 +68,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: 1_048_576,
-    trustProxy: false,
+    trustProxy: config.TRUST_PROXY,
   });
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
@@ -89,17 +91,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const { orm } = database;
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
-  const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()));
+  const bcrypt = new BcryptPool({ threads: config.BCRYPT_THREADS, maxQueue: config.BCRYPT_QUEUE_MAX });
+  const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()), bcrypt, {
+    cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS,
+  });
   const billing = new BillingService(now);
   const alerts = new AlertService(now);
   const services: Services = {
     apiKeys: new ApiKeyService({
-      bcryptCost: config.BCRYPT_COST,
+      ...apiKeyDeps(config, database, bcrypt),
       now,
-      keyChanged: async (id) => {
-        verifier.forget(id); // this instance refuses the key before the change is answered
-        if (database.kind === 'postgresql') await publishKeyChange(orm, id); // …and every other one on NOTIFY
-      },
+      forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
       pendingUse: (id) => lastUsed.peek(id),
     }),
     organizations: new OrganizationService(now),
@@ -122,7 +124,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const contexts = new ContextBuilder(verifier, orm, services, rateLimiter);
   // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
   // has exactly one process (it is locked), so its local invalidation is enough.
-  const keyListener = database.kind === 'postgresql' ? new KeyChangeListener(database.url, verifier, log) : undefined;
+  const keyListener =
+    database.kind === 'postgresql'
+      ? new KeyChangeListener(database.url, verifier, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
+      : undefined;
   await keyListener?.start();
 
   const { schema, index } = await buildAppSchema();
@@ -243,6 +248,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       log.debug('closing: lastUsed');
       await lastUsed.close();
       await rateLimiter.close();
+      await bcrypt.close();
       log.debug('closing: database');
       if (!opts.database) await database.close();
     },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { availableParallelism } from 'node:os';
+import { parseTrustProxy } from './modules/auth/client-address';
 
 const bool = (def: boolean) =>
   z
@@ -24,8 +26,31 @@ const schema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
-  /** Failed authentications per minute from one address, or with wrong secrets for one keyId, before 429. */
+  /**
+   * Failed authentications that cost work (a lookup of an unknown keyId, a bcrypt compare of a wrong secret) per
+   * minute from one address (IPv6: one /64), or wrong secrets for one keyId from one address, before 429.
+   */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Worker threads for bcrypt (hashing new keys, checking a key's first use). */
+  BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+  /** bcrypt tasks that may wait for a thread; beyond it 503 with Retry-After instead of an unbounded backlog. */
+  BCRYPT_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
+  /** Active keys one organization may have; one more is CONFLICT. */
+  MAX_KEYS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** How long a cached key row is trusted before it is read again, in milliseconds (the bound on a lost NOTIFY). */
+  KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** How often the key-change listener proves its connection alive, and how long the proof may take (ms). */
+  KEY_LISTENER_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  KEY_LISTENER_DEADLINE_MS: z.coerce.number().int().min(50).max(60_000).default(3000),
+  /** Which proxies to believe about the client address (Fastify's trustProxy): false, true, a hop count, or CIDRs. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === null) ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count, or a comma-separated list of addresses and CIDR ranges' });
+      return parsed ?? false;
+    }),
   /** Requests per minute one key may make (all instances together on PostgreSQL); beyond it 429 RATE_LIMITED. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(600),
   /** How often instances sharing PostgreSQL add up their request counts, in milliseconds. */

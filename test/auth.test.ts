@@ -117,7 +117,7 @@ describe('the hot path', () => {
 
 describe('revocation and expiry', () => {
   it('refuses a revoked key on the very next request', async () => {
-    const admin = await t.key(org, ['organization:write']);
+    const admin = await t.key(org, ['organization:write', 'monitors:read']);
     const victim = await t.key(org, ['monitors:read']);
     expect((await victim.client.rest('GET', '/v1/me')).status).toBe(200);
     const revoked = await admin.client.rest('DELETE', `/v1/api-keys/${victim.id}`);

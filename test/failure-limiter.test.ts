@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeKey } from './helpers/keys';
+import { clientGroup } from '../src/modules/auth/client-address';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
@@ -32,8 +33,10 @@ function me(key: string, from = '127.0.0.1'): Promise<{ status: number; retryAft
 
 const wrongSecretFor = (id: string, n: number) => forgeKey(id, String(n).padStart(32, 'w'));
 
+const unknownKey = (n: number) => forgeKey(`U${String(n).padStart(11, '0')}`);
+
 describe('failed-authentication limiter', () => {
-  it('answers 429 before bcrypt once a keyId or an address failed too often, and lets verified keys and other clients through', async () => {
+  it('answers 429 before bcrypt once a (keyId, address) pair failed too often, and lets verified keys and other clients through', async () => {
     const victim = await t.key(org, ['monitors:read']);
     expect((await me(victim.key)).status).toBe(200); // this instance has verified it
 
@@ -45,10 +48,8 @@ describe('failed-authentication limiter', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
     expect(limited.body).toEqual({ success: false, error: { code: 'RATE_LIMITED', message: 'Too many failed authentication attempts; retry later', retry_after: Number(limited.retryAfter) } });
-    // …from another address too (the keyId is under attack), and still no bcrypt
-    expect((await me(wrongSecretFor(victim.id, 100), '127.0.0.2')).status).toBe(429);
     for (let i = 0; i < 50; i++) await me(wrongSecretFor(victim.id, 200 + i));
-    expect(t.app.verifier.stats.bcryptCompares - bcryptBefore).toBe(5);
+    expect(t.app.verifier.stats.bcryptCompares - bcryptBefore).toBe(5); // no bcrypt while limited
 
     // The owner of the attacked keyId keeps working, even from the attacking address.
     expect((await me(victim.key)).status).toBe(200);
@@ -63,15 +64,64 @@ describe('failed-authentication limiter', () => {
     t.clock.now = new Date(Date.now() + 61_000);
     try {
       expect((await me(fresh.key, '127.0.0.1')).status).toBe(200);
-      expect((await me(wrongSecretFor(victim.id, 300), '127.0.0.4')).status).toBe(401);
     } finally {
       t.clock.now = null;
     }
   });
 
-  it('GraphQL answers the same 429 with Retry-After; malformed keys are refused by shape alone', async () => {
-    // Six malformed keys from one address: each a plain 401 (no I/O to protect), but they count against it.
-    for (let i = 0; i < 6; i++) expect((await me(`izli_sk_live_garbage${i}`, '127.0.0.9')).status).toBe(401);
+  it("wrong secrets for a keyId from other addresses never lock out its owner's first request", async () => {
+    // The audit's case: 40 wrong secrets from 4 addresses, then the owner's first use from a clean address.
+    const owner = await t.key(org, ['monitors:read']);
+    let n = 0;
+    for (const from of ['127.0.1.1', '127.0.1.2', '127.0.1.3', '127.0.1.4'])
+      for (let i = 0; i < 10; i++) expect([401, 429]).toContain((await me(wrongSecretFor(owner.id, n++), from)).status);
+    expect((await me(owner.key, '127.0.1.5')).status).toBe(200);
+  });
+
+  it('free failures never count: a NAT sending broken, revoked and expired keys keeps working for its valid keys', async () => {
+    const from = '127.0.2.1';
+    const revoked = await t.key(org, ['monitors:read']);
+    expect((await me(revoked.key, from)).status).toBe(200);
+    await t.app.services.apiKeys.revoke(t.db.orm.em.fork(), null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, revoked.id);
+    const expiring = await t.key(org, ['monitors:read'], { expiresAt: new Date(Date.now() + 60_000) });
+    for (let i = 0; i < 10; i++) {
+      expect((await me(`izli_sk_live_garbage${i}`, from)).status).toBe(401); // malformed
+      expect((await me(`${revoked.key.slice(0, -1)}${revoked.key.endsWith('A') ? 'B' : 'A'}`, from)).status).toBe(401); // bad checksum
+      expect((await me(revoked.key, from)).status).toBe(401); // revoked: always 401, never 429
+    }
+    t.clock.now = new Date(Date.now() + 120_000);
+    try {
+      for (let i = 0; i < 10; i++) expect((await me(expiring.key, from)).status).toBe(401); // expired: the same
+    } finally {
+      t.clock.now = null;
+    }
+    const fresh = await t.key(org, ['monitors:read']);
+    expect((await me(fresh.key, from)).status).toBe(200);
+  });
+
+  it('counts lookups of unknown keyIds per address; a revoked key stays 401 even from that address', async () => {
+    const from = '127.0.3.1';
+    const revoked = await t.key(org, ['organization:read']);
+    expect((await me(revoked.key, from)).status).toBe(200);
+    await t.app.services.apiKeys.revoke(t.db.orm.em.fork(), null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, revoked.id);
+    const lookups = t.app.verifier.stats.keyLookups;
+    for (let i = 0; i < 5; i++) expect((await me(unknownKey(i), from)).status).toBe(401);
+    expect(t.app.verifier.stats.keyLookups - lookups).toBe(5);
+    for (let i = 5; i < 20; i++) expect((await me(unknownKey(i), from)).status).toBe(429);
+    expect(t.app.verifier.stats.keyLookups - lookups).toBe(5); // refused before the lookup
+    for (let i = 0; i < 3; i++) expect((await me(revoked.key, from)).status).toBe(401);
+  });
+
+  it('groups IPv6 clients by /64', async () => {
+    expect(clientGroup('2001:db8:1:2:aaaa::1')).toBe(clientGroup('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    expect(clientGroup('2001:db8:1:2::1')).not.toBe(clientGroup('2001:db8:1:3::1'));
+    expect(clientGroup('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(clientGroup('10.1.2.3')).toBe('10.1.2.3');
+  });
+
+  it('GraphQL answers the same 429 with Retry-After', async () => {
+    const from = '127.0.0.9';
+    for (let i = 0; i < 6; i++) await me(unknownKey(100 + i), from);
     const valid = await t.key(org, ['monitors:read']);
     const url = new URL(`${t.baseUrl}/graphql`);
     const res = await new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
@@ -81,7 +131,7 @@ describe('failed-authentication limiter', () => {
           port: url.port,
           path: url.pathname,
           method: 'POST',
-          localAddress: '127.0.0.9',
+          localAddress: from,
           agent: false,
           headers: { authorization: `Bearer ${wrongSecretFor(valid.id, 1)}`, 'content-type': 'application/json' },
         },

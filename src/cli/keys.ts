@@ -15,7 +15,8 @@ import { OrganizationService } from '../modules/organization/organization.servic
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runCli, UsageError, withDatabase } from './common';
-import { publishKeyChange } from '../modules/auth/key-events';
+import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
+import { BcryptPool } from '../modules/auth/bcrypt-pool';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
 
@@ -49,45 +50,50 @@ async function main(argv: string[]): Promise<void> {
     const em = db.orm.em.fork();
     const now = () => new Date();
     const orgs = new OrganizationService(now);
-    // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY.
-    // The CLI serves no requests, so no use of a key is ever pending here.
-    const keys = new ApiKeyService({ bcryptCost: config.BCRYPT_COST, now, keyChanged: (id) => publishKeyChange(db.orm, id), pendingUse: () => undefined });
-    if (command === 'create') {
-      const org = need(values.org, '--org', USAGE);
-      const name = need(values.name, '--name', USAGE);
-      const permissions = need(values.permissions, '--permissions', USAGE).split(',').map((p) => p.trim()).filter(Boolean);
-      const expiresIn = EXPIRES_IN[values['expires-in'] ?? 'never'];
-      if (!expiresIn) throw new UsageError(`--expires-in must be one of ${Object.keys(EXPIRES_IN).join(', ')}`);
-      const { org: organization, created } = await orgs.findOrCreate(em, org);
-      const { apiKey, key } = await keys.createTrusted(em, organization.id, 'cli', { name, permissions, expiresIn });
-      print(
-        { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
-        [
-          `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id})`,
-          `Created API key "${apiKey.name}" (${apiKey.id}): ${apiKey.permissions.join(', ')}; expires ${apiKey.expiresAt?.toISOString() ?? 'never'}`,
-          '',
-          `  ${key}`,
-          '',
-          "Copy the key now: it won't be shown again.",
-        ].join('\n'),
-      );
-    } else if (command === 'list') {
-      const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-      const list = (await keys.list(em, organization.id)).map((k) => ApiKeyView.from(k, now()));
-      print(
-        list,
-        list.length
-          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`).join('\n')
-          : `No keys in ${organization.name}.`,
-      );
-    } else {
-      const id = rest[0];
-      if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
-      const found = await em.findOne(ApiKey, { id });
-      if (!found) throw new UsageError(`No API key ${id}.`);
-      const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
-      const view = ApiKeyView.from(await keys.revoke(em, actor, id), now());
-      print(view, `Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`);
+    // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY. The CLI serves no
+    // requests: it caches no key and no use of a key is ever pending here.
+    const bcrypt = new BcryptPool({ threads: 1, maxQueue: 1 });
+    const keys = new ApiKeyService({ ...apiKeyDeps(config, db, bcrypt), now, forget: () => {}, pendingUse: () => undefined });
+    try {
+      if (command === 'create') {
+        const org = need(values.org, '--org', USAGE);
+        const name = need(values.name, '--name', USAGE);
+        const permissions = need(values.permissions, '--permissions', USAGE).split(',').map((p) => p.trim()).filter(Boolean);
+        const expiresIn = EXPIRES_IN[values['expires-in'] ?? 'never'];
+        if (!expiresIn) throw new UsageError(`--expires-in must be one of ${Object.keys(EXPIRES_IN).join(', ')}`);
+        const { org: organization, created } = await orgs.findOrCreate(em, org);
+        const { apiKey, key } = await keys.createTrusted(em, organization.id, 'cli', { name, permissions, expiresIn });
+        print(
+          { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
+          [
+            `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id})`,
+            `Created API key "${apiKey.name}" (${apiKey.id}): ${apiKey.permissions.join(', ')}; expires ${apiKey.expiresAt?.toISOString() ?? 'never'}`,
+            '',
+            `  ${key}`,
+            '',
+            "Copy the key now: it won't be shown again.",
+          ].join('\n'),
+        );
+      } else if (command === 'list') {
+        const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
+        const list = (await keys.list(em, organization.id)).map((k) => ApiKeyView.from(k, now()));
+        print(
+          list,
+          list.length
+            ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`).join('\n')
+            : `No keys in ${organization.name}.`,
+        );
+      } else {
+        const id = rest[0];
+        if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
+        const found = await em.findOne(ApiKey, { id });
+        if (!found) throw new UsageError(`No API key ${id}.`);
+        const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
+        const view = ApiKeyView.from(await keys.revoke(em, null, actor, id), now());
+        print(view, `Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`);
+      }
+    } finally {
+      await bcrypt.close();
     }
   });
 }

@@ -24,10 +24,13 @@ export class ApiKeyResolver {
     return { apiKey: ApiKeyView.from(apiKey, services.now()), key };
   }
 
-  @Mutation(() => ApiKeyView, { description: 'Revoke a key: it stops working at once. Revoking again changes nothing.' })
+  @Mutation(() => ApiKeyView, {
+    description:
+      'Revoke a key: it stops working at once. Revoking again changes nothing. A key may revoke itself, or a key whose permissions it could grant.',
+  })
   @RequiresScope('organization:write')
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext): Promise<ApiKeyView> {
-    return ApiKeyView.from(await services.apiKeys.revoke(em, actor, id), services.now());
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { em, principal, actor, services }: RequestContext): Promise<ApiKeyView> {
+    return ApiKeyView.from(await services.apiKeys.revoke(em, principal, actor, id), services.now());
   }
 
   @Mutation(() => CreateApiKeyPayload, {

@@ -1,4 +1,3 @@
-import bcrypt from 'bcryptjs';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
 import { badInput, conflict, forbidden, notFound } from '../../errors';
@@ -31,11 +30,20 @@ export interface CreatedKey {
 
 export interface ApiKeyServiceDeps {
   bcryptCost: number;
+  /** Where hashing runs: a worker-thread pool, never the event loop. */
+  bcrypt: { hash(data: string, cost: number): Promise<string> };
   now: () => Date;
-  /** A key row changed (revoked, rolled): drop it from this process's cache and tell the other instances. */
-  keyChanged: (id: string) => Promise<void>;
+  /**
+   * A key row is changing (revoked, rolled): tell the other instances, inside the transaction that changes it
+   * (PostgreSQL delivers a NOTIFY on commit), so a change is committed and announced, or neither.
+   */
+  announce: (em: EntityManager, id: string) => Promise<void>;
+  /** After the change is committed, before it is answered: this process forgets what it knew of the key. */
+  forget: (id: string) => void;
   /** A key's newest use that the batched writer has not stored yet. */
   pendingUse: (id: string) => Date | undefined;
+  /** Active (unrevoked, unexpired) keys an organization may have; creating one more is CONFLICT. */
+  maxActiveKeys: number;
 }
 
 /** The earlier of two expiries, where null is "never". */
@@ -89,31 +97,58 @@ export class ApiKeyService {
         { field: input.expiresAt ? 'expiresAt' : 'expiresIn' },
         `A new key cannot expire later than the key creating it (${caller.expiresAt.toISOString()})`,
       );
-    const created = this.row(em, await this.secret(), caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
-    audit(em, { ...caller, ip }, 'api_key.created', created.apiKey.id, now);
-    await em.flush();
-    return created;
+    const secret = await this.secret();
+    return em.transactional(async (tx) => {
+      await this.assertBelowCap(tx, caller.organizationId, now);
+      const created = this.row(tx, secret, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+      audit(tx, { ...caller, ip }, 'api_key.created', created.apiKey.id, now);
+      return created;
+    });
   }
 
   /** Creates a key with no caller to compare against: the CLI and first-start bootstrap (local administrators). */
   async createTrusted(em: EntityManager, organizationId: string, createdBy: 'cli' | 'bootstrap', input: NewKeyInput): Promise<CreatedKey> {
     const { permissions, expiresAt, now } = this.check(input);
-    const created = this.row(em, await this.secret(), organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
-    audit(em, { keyId: createdBy, organizationId, name: createdBy, ip: null }, 'api_key.created', created.apiKey.id, now);
-    await em.flush();
-    return created;
+    const secret = await this.secret();
+    return em.transactional(async (tx) => {
+      await this.assertBelowCap(tx, organizationId, now);
+      const created = this.row(tx, secret, organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+      audit(tx, { keyId: createdBy, organizationId, name: createdBy, ip: null }, 'api_key.created', created.apiKey.id, now);
+      return created;
+    });
   }
 
-  /** Revokes a key of the caller's organization; revoking again answers the first revocation unchanged. */
-  async revoke(em: EntityManager, actor: Actor, id: string): Promise<ApiKey> {
-    const key = await em.findOne(ApiKey, { id, organization: actor.organizationId });
-    if (!key) throw notFound('API key');
-    if (!key.revokedAt) {
-      key.revokedAt = this.deps.now();
-      audit(em, actor, 'api_key.revoked', id, key.revokedAt);
-      await em.flush();
-    }
-    await this.deps.keyChanged(key.id); // before answering: the next request with this key must fail
+  /**
+   * The per-organization cap on active keys. The organization row is locked first, so concurrent creations are
+   * counted one after another and the cap holds exactly. Rolling is exempt: it replaces a key, and the old one
+   * stops at the end of its grace period.
+   */
+  private async assertBelowCap(tx: EntityManager, organizationId: string, now: Date): Promise<void> {
+    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+    const active = await tx.count(ApiKey, { organization: organizationId, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
+    if (active >= this.deps.maxActiveKeys)
+      throw conflict(`The organization has ${active} active API keys, the most it may have (${this.deps.maxActiveKeys}); revoke unused keys first`);
+  }
+
+  /**
+   * Revokes a key of the caller's organization; revoking again answers the first revocation unchanged. Revoking
+   * takes the power rolling takes: a key may revoke itself, or a key whose permissions it could grant (so an
+   * `organization:write` key cannot switch off the `all` key of the organization's administrator). `caller` is
+   * null for the CLI (a local administrator).
+   */
+  async revoke(em: EntityManager, caller: Principal | null, actor: Actor, id: string): Promise<ApiKey> {
+    const key = await em.transactional(async (tx) => {
+      const key = await tx.findOne(ApiKey, { id, organization: actor.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!key) throw notFound('API key');
+      if (caller && caller.keyId !== key.id) assertCanGrant(caller, key.permissions, 'revoke');
+      if (!key.revokedAt) {
+        key.revokedAt = this.deps.now();
+        audit(tx, actor, 'api_key.revoked', id, key.revokedAt);
+      }
+      await this.deps.announce(tx, key.id);
+      return key;
+    });
+    this.deps.forget(key.id); // committed: the next request with this key fails here, and on every instance
     return key;
   }
 
@@ -145,9 +180,10 @@ export class ApiKeyService {
       old.replacedBy = result.apiKey.id;
       audit(tx, actor, 'api_key.rotated', old.id, now);
       audit(tx, actor, 'api_key.created', result.apiKey.id, now);
+      await this.deps.announce(tx, old.id); // cached rows of the old key carry its old expiry
       return result;
     });
-    await this.deps.keyChanged(id); // the old key's cached row carries its old expiry
+    this.deps.forget(id);
     return created;
   }
 
@@ -174,7 +210,7 @@ export class ApiKeyService {
   /** A fresh key and its bcrypt hash: the slow part, done before any transaction or lock. */
   private async secret(): Promise<{ key: string; keyId: string; hash: string }> {
     const { key, keyId } = generateKey();
-    return { key, keyId, hash: await bcrypt.hash(key, this.deps.bcryptCost) };
+    return { key, keyId, hash: await this.deps.bcrypt.hash(key, this.deps.bcryptCost) };
   }
 
   /** A new key row in the unit of work of `em` (written by the caller's flush), and its plaintext. */
@@ -196,11 +232,21 @@ export class ApiKeyService {
   }
 }
 
-/** No privilege escalation: every permission must be one the caller holds, and only `all` grants `all`. */
-function assertCanGrant(caller: Principal, permissions: readonly Permission[]): void {
+/**
+ * No privilege escalation: every permission must be one the caller holds, and only `all` grants `all`. The same
+ * rule decides who may revoke a key: only a caller that could have granted it.
+ */
+function assertCanGrant(caller: Principal, permissions: readonly Permission[], action: 'grant' | 'revoke' = 'grant'): void {
   if (caller.held.has(ALL)) return;
-  if (permissions.includes(ALL)) throw forbidden({ field: 'permissions' }, 'Only a key with `all` can grant `all`');
+  const field = action === 'grant' ? { field: 'permissions' } : {};
+  if (permissions.includes(ALL))
+    throw forbidden(field, action === 'grant' ? 'Only a key with `all` can grant `all`' : 'Only a key with `all` can revoke a key with `all`');
   const beyond = permissions.filter((p) => isScope(p) && !grants(caller.held, p));
   if (beyond.length)
-    throw forbidden({ field: 'permissions', missingScopes: beyond }, `Cannot grant permissions this key does not hold: ${beyond.join(', ')}`);
+    throw forbidden(
+      { ...field, missingScopes: beyond },
+      action === 'grant'
+        ? `Cannot grant permissions this key does not hold: ${beyond.join(', ')}`
+        : `Cannot revoke a key with permissions this key does not hold: ${beyond.join(', ')}`,
+    );
 }

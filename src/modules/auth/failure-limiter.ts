@@ -1,7 +1,9 @@
 /**
- * Counts failed authentications per client IP and per keyId in fixed one-minute windows. Once either is over the
- * limit, further attempts are answered 429 before any bcrypt work, so wrong secrets cannot burn CPU and an
- * attacker cannot guess at speed. Kept in process: it protects this instance's CPU, which is what it is for.
+ * Counts failed authentications per subject (a client address or IPv6 /64, a keyId at one address) in fixed
+ * one-minute windows. The verifier counts only failures that cost work (a lookup of an unknown keyId, a bcrypt
+ * compare of a wrong secret) and, once a subject is over the limit, answers 429 before that work, so guessing is
+ * slow and cannot burn CPU, while free failures (no header, a bad checksum, a revoked key) never lock anyone out.
+ * Kept in process: it protects this instance's CPU, which is what it is for.
  */
 export class FailureLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();

@@ -26,13 +26,20 @@ export interface KeyRecord {
  * Bounded LRU of key rows (ARCHITECTURE.md §2). A row read from the database is only cached if no invalidation
  * happened while it was being read (the epoch did not move), so a revocation racing a cache fill cannot leave a
  * revoked row behind. While `trusted` is false (the NOTIFY listener is down) nothing is read from or put in it.
+ * A row older than `maxAgeMs` is read again, so even a notification lost without the listener noticing has a
+ * bound: a revoked key stops working everywhere within that age.
  */
 export class KeyCache {
-  private readonly rows = new Map<string, KeyRecord>();
+  private readonly rows = new Map<string, { row: KeyRecord; at: number }>();
   private epochValue = 0;
   trusted = true;
 
-  constructor(private readonly max = 10_000) {}
+  constructor(
+    private readonly maxAgeMs = 30_000,
+    private readonly max = 10_000,
+    /** A monotonic clock in milliseconds (a test's wall clock may stand still or jump). */
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   get epoch(): number {
     return this.epochValue;
@@ -40,25 +47,25 @@ export class KeyCache {
 
   get(id: string): KeyRecord | undefined {
     if (!this.trusted) return undefined;
-    const row = this.rows.get(id);
-    if (row) {
-      // Map order is recency order: move to the end.
-      this.rows.delete(id);
-      this.rows.set(id, row);
-    }
-    return row;
+    const entry = this.rows.get(id);
+    if (!entry) return undefined;
+    this.rows.delete(id);
+    if (this.clock() - entry.at > this.maxAgeMs) return undefined; // too old to trust: read it again
+    this.rows.set(id, entry); // Map order is recency order: move to the end
+    return entry.row;
   }
 
   /** Caches `row` if nothing was invalidated since `epoch` was read. */
   set(row: KeyRecord, epoch: number): void {
     if (!this.trusted || epoch !== this.epochValue) return;
-    this.rows.set(row.id, row);
+    this.rows.set(row.id, { row, at: this.clock() });
     if (this.rows.size > this.max) this.rows.delete(this.rows.keys().next().value!);
   }
 
-  invalidate(id: string): void {
+  /** Drops the row; true if it was cached. */
+  invalidate(id: string): boolean {
     this.epochValue++;
-    this.rows.delete(id);
+    return this.rows.delete(id);
   }
 
   clear(): void {

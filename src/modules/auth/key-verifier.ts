@@ -1,6 +1,5 @@
 import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { rateLimited, serviceUnavailable, unauthorized } from '../../errors';
@@ -10,6 +9,8 @@ import type { Principal } from './principal';
 import type { Permission } from './scopes';
 import type { LastUsedTracker } from './last-used';
 import { KeyCache, type KeyRecord } from './key-cache';
+import type { BcryptPool } from './bcrypt-pool';
+import { clientGroup } from './client-address';
 
 /** Counters the tests and the benchmark read to prove what the hot path did (and did not) do. */
 export interface VerifierStats {
@@ -40,7 +41,7 @@ interface KeyRow {
 const MAX_VERIFIED = 10_000;
 
 type FailureReason = 'no bearer credentials' | 'malformed key or bad checksum' | 'unknown key id' | 'revoked key' | 'expired key' | 'wrong secret';
-/** Failures that name a key whose row exists: they count on that key. */
+/** Failures that name a key whose row exists: they count on that key's audit trail. */
 const KEY_FOUND: ReadonlySet<FailureReason> = new Set(['revoked key', 'expired key', 'wrong secret']);
 // crypto.hash (Node ≥ 20.12) is the one-shot form: no Hash object per request.
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
@@ -55,11 +56,14 @@ const toDate = (v: string | Date | null) => (v === null ? null : v instanceof Da
  */
 export class KeyVerifier {
   readonly stats: VerifierStats = { bcryptCompares: 0, keyLookups: 0 };
-  readonly cache = new KeyCache();
   /** keyId → sha256 of the key that bcrypt accepted. Only successes are remembered. */
   private verified = new Map<string, Buffer>();
+  /** Keys whose changed row is being read back into the cache (see forget). */
+  private readonly readingBack = new Map<string, symbol>();
   /** One bcrypt per key at a time: concurrent first requests share the same compare. */
   private inFlight = new Map<string, Promise<boolean>>();
+
+  readonly cache: KeyCache;
 
   constructor(
     private readonly orm: MikroORM,
@@ -67,7 +71,11 @@ export class KeyVerifier {
     private readonly log: FastifyBaseLogger,
     private readonly now: () => Date,
     private readonly limiter: FailureLimiter,
-  ) {}
+    private readonly bcrypt: Pick<BcryptPool, 'compare'>,
+    opts: { cacheMaxAgeMs: number },
+  ) {
+    this.cache = new KeyCache(opts.cacheMaxAgeMs);
+  }
 
   async verify(header: string | undefined, ip: string): Promise<Principal> {
     const key = bearerToken(header);
@@ -81,22 +89,36 @@ export class KeyVerifier {
     // knowing a public keyId must not let anyone lock its owner out.
     const known = this.verified.get(id);
     const trusted = known !== undefined && timingSafeEqual(known, digest);
-    if (!trusted) this.throttle(ip, id);
+    const client = `ip:${clientGroup(ip)}`;
 
-    const row = this.cache.get(id) ?? (await this.load(id));
-    if (!row) return this.fail('unknown key id', ip, id);
+    let row = this.cache.get(id);
+    if (!row) {
+      // A lookup is work: refused (429) while this address keeps naming keyIds that do not exist.
+      if (!trusted) this.throttle(ip, id, client);
+      row = await this.load(id);
+      if (!row) return this.fail('unknown key id', ip, id, [client]);
+    }
+    // Revoked and expired keys cost nothing more to refuse: always 401, never counted, never 429 (the reference:
+    // "Any requests using them will fail with 401 Unauthorized").
     if (row.revokedAt) return this.fail('revoked key', ip, id);
     const now = this.now();
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id);
-    if (!trusted && !(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id);
+    if (!trusted) {
+      // Wrong secrets count per (keyId, address): guesses from elsewhere never lock the key's owner out. The total
+      // bcrypt work is bounded by the pool's queue.
+      const pair = `key:${id}|${client}`;
+      this.throttle(ip, id, client, pair);
+      if (!(await this.secretMatches(id, key, digest, row.hash))) return this.fail('wrong secret', ip, id, [client, pair]);
+    }
 
     this.lastUsed.record(id, now, ip);
     return row.principal;
   }
 
-  /** 429 before any database or bcrypt work when this address or this keyId failed too often this minute. */
-  private throttle(ip: string, id: string): void {
-    const wait = Math.max(this.limiter.retryAfter(`ip:${ip}`), this.limiter.retryAfter(`key:${id}`));
+  /** 429 before the work when any of `subjects` failed too often this minute. */
+  private throttle(ip: string, id: string, ...subjects: string[]): void {
+    let wait = 0;
+    for (const s of subjects) wait = Math.max(wait, this.limiter.retryAfter(s));
     if (wait > 0) {
       this.log.info({ keyId: id, ip }, 'authentication rate limited');
       throw rateLimited(wait);
@@ -105,8 +127,26 @@ export class KeyVerifier {
 
   /** Forget what this process knows of a key (revocation, roll): called before the change is answered. */
   forget(id: string): void {
-    this.cache.invalidate(id);
+    const wasCached = this.cache.invalidate(id);
     this.verified.delete(id);
+    // A key in use here is read back at once: once revoked it is then refused from the cache, at no cost, and so
+    // always with 401 (never a 429 of the lookup limiter, whatever else its address sent). A read-back that this
+    // invalidation overtook would be refused by the cache (its epoch moved), so it is started again.
+    if (wasCached || this.readingBack.has(id)) this.readBack(id);
+  }
+
+  private readBack(id: string): void {
+    const epoch = this.cache.epoch;
+    const token = Symbol(id);
+    this.readingBack.set(id, token);
+    this.readKey(id)
+      .then(
+        (rows) => rows[0] && this.cache.set(toRecord(rows[0]), epoch),
+        () => {}, // the next request reads it, and answers 503 if the database is still away
+      )
+      .finally(() => {
+        if (this.readingBack.get(id) === token) this.readingBack.delete(id);
+      });
   }
 
   /** The NOTIFY listener's view: untrusted while it is down; trusted again only after the cache is emptied. */
@@ -150,7 +190,7 @@ export class KeyVerifier {
     let pending = this.inFlight.get(flightKey);
     if (!pending) {
       this.stats.bcryptCompares++;
-      pending = bcrypt.compare(key, hash).finally(() => this.inFlight.delete(flightKey));
+      pending = this.bcrypt.compare(key, hash).finally(() => this.inFlight.delete(flightKey));
       this.inFlight.set(flightKey, pending);
     }
     const ok = await pending;
@@ -164,9 +204,9 @@ export class KeyVerifier {
     if (this.verified.size > MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
   }
 
-  private fail(reason: FailureReason, ip: string, keyId?: string): never {
-    this.limiter.fail(`ip:${ip}`);
-    if (keyId && reason === 'wrong secret') this.limiter.fail(`key:${keyId}`);
+  /** The one 401. `counted`: the limiter subjects this failure counts on (only failures that cost work count). */
+  private fail(reason: FailureReason, ip: string, keyId?: string, counted: string[] = []): never {
+    for (const s of counted) this.limiter.fail(s);
     // The key exists (its row was read): its failure count is the audit trail, count and time only.
     if (keyId && KEY_FOUND.has(reason)) this.lastUsed.recordFailure(keyId, this.now());
     this.log.info({ keyId, ip, reason }, 'authentication failed');

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { badInput, notFound } from '../../errors';
 import type { HttpClientOptions } from '../checks/http-client';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
-import type { AlertService } from '../alerts/alert.service';
+import type { AlertService, AlertSource } from '../alerts/alert.service';
 import type { BillingService } from '../billing/billing.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
@@ -27,18 +27,16 @@ export class RunService {
     const monitor = await em.findOne(Monitor, { id: monitorId, organization: organizationId });
     if (!monitor) throw notFound('Monitor');
     await this.deps.billing.assertCanRun(em, organizationId);
-    const run = await this.record(em, organizationId, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http));
-    await this.deps.alerts.recordOutcome(em, { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold }, run);
-    return run;
+    const source = { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold } as const;
+    return this.record(em, source, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http));
   }
 
   async runJourney(em: EntityManager, organizationId: string, journeyId: string, trigger: RunTrigger): Promise<Run> {
     const journey = await em.findOne(Journey, { id: journeyId, organization: organizationId });
     if (!journey) throw notFound('Journey');
     await this.deps.billing.assertCanRun(em, organizationId);
-    const run = await this.record(em, organizationId, { journey }, trigger, () => checkJourney(journey, this.deps.http));
-    await this.deps.alerts.recordOutcome(em, { kind: 'journey', id: journey.id, organizationId, name: journey.name, failureThreshold: journey.failureThreshold }, run);
-    return run;
+    const source = { kind: 'journey', id: journey.id, organizationId, name: journey.name, failureThreshold: journey.failureThreshold } as const;
+    return this.record(em, source, { journey }, trigger, () => checkJourney(journey, this.deps.http));
   }
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
@@ -53,10 +51,15 @@ export class RunService {
     return run;
   }
 
+  /**
+   * Runs the check (outside any transaction: it may take seconds), then writes the run and applies it to the
+   * source's status, failure count and alert in ONE transaction: a run is never stored without its effect on the
+   * status and alerts, nor the other way round.
+   */
   private async record(
     em: EntityManager,
-    organizationId: string,
-    source: { monitor?: Monitor; journey?: Journey },
+    source: AlertSource,
+    target: { monitor?: Monitor; journey?: Journey },
     trigger: RunTrigger,
     check: () => Promise<CheckOutcome>,
   ): Promise<Run> {
@@ -66,21 +69,24 @@ export class RunService {
       outcome = await check();
     } catch (e) {
       // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
-      this.deps.log.error({ err: (e as Error).message, monitorId: source.monitor?.id, journeyId: source.journey?.id }, 'check crashed');
+      this.deps.log.error({ err: (e as Error).message, monitorId: target.monitor?.id, journeyId: target.journey?.id }, 'check crashed');
       outcome = { status: 'ERROR', responseStatus: null, timings: null, assertions: [], steps: null, error: 'The check could not be run' };
     }
     const finishedAt = this.deps.now();
-    const run = em.create(Run, {
-      organization: em.getReference(Organization, organizationId),
-      monitor: source.monitor ?? null,
-      journey: source.journey ?? null,
-      trigger,
-      startedAt,
-      finishedAt,
-      durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
-      ...outcome,
+    return em.transactional(async (tx) => {
+      const run = tx.create(Run, {
+        organization: tx.getReference(Organization, source.organizationId),
+        monitor: target.monitor ? tx.getReference(Monitor, target.monitor.id) : null,
+        journey: target.journey ? tx.getReference(Journey, target.journey.id) : null,
+        trigger,
+        startedAt,
+        finishedAt,
+        durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
+        ...outcome,
+      });
+      await tx.flush();
+      await this.deps.alerts.recordOutcome(tx, source, run);
+      return run;
     });
-    await em.flush();
-    return run;
   }
 }

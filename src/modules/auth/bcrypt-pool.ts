@@ -1,0 +1,59 @@
+import * as path from 'node:path';
+import { Piscina } from 'piscina';
+import { AppError, MESSAGES } from '../../errors';
+
+export interface BcryptPoolOptions {
+  /** Worker threads doing bcrypt work. */
+  threads: number;
+  /** Tasks that may wait for a thread; beyond it new work is refused with 503 and Retry-After. */
+  maxQueue: number;
+}
+
+/** The pool is full: refused at once rather than queued without bound (ARCHITECTURE.md §2). */
+export const bcryptBusy = () =>
+  new AppError('SERVICE_UNAVAILABLE', `${MESSAGES.SERVICE_UNAVAILABLE}: too many keys are being created or checked; retry shortly`, {}, { 'retry-after': '1' });
+
+/**
+ * bcrypt hashing and comparing in worker threads (piscina), off the event loop, with a bounded queue: a burst of
+ * key creations or wrong secrets costs those requests time, never the latency of every other request.
+ */
+export class BcryptPool {
+  private readonly pool: Piscina;
+
+  constructor(opts: BcryptPoolOptions) {
+    this.pool = new Piscina({
+      filename: path.join(__dirname, 'bcrypt.worker.js'),
+      minThreads: opts.threads,
+      maxThreads: opts.threads,
+      maxQueue: opts.maxQueue,
+      // Threads stay up: starting one costs ~30 ms, more than the compare it would run.
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  hash(data: string, cost: number): Promise<string> {
+    return this.run({ op: 'hash', data, cost });
+  }
+
+  compare(data: string, hash: string): Promise<boolean> {
+    return this.run({ op: 'compare', data, hash });
+  }
+
+  /** Tasks waiting for a thread (the tests and the benchmark read it). */
+  get queued(): number {
+    return this.pool.queueSize;
+  }
+
+  private async run<T>(task: object): Promise<T> {
+    try {
+      return (await this.pool.run(task)) as T;
+    } catch (e) {
+      if ((e as Error).message?.includes('queue is at limit')) throw bcryptBusy();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
