@@ -113,3 +113,79 @@ describe.runIf(onPostgres())('revocation across instances (PostgreSQL LISTEN/NOT
     expect(b.verifier.cache.get(fresh.id)).toBeDefined();
   });
 });
+
+describe('cached key rows have a maximum age', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ KEY_CACHE_MAX_AGE_MS: '300' });
+  });
+  afterAll(() => t?.close());
+
+  it('a revocation that reached no notification (a row changed behind the app) is seen within the maximum age', async () => {
+    const o = await t.org('Aging');
+    const k = await t.key(o, ['monitors:read']);
+    expect((await k.client.rest('GET', '/v1/me')).status).toBe(200);
+    // Revoke in SQL: no NOTIFY, no local forget. Only the age bound can catch it.
+    await t.db.orm.em.getConnection().execute('update api_keys set revoked_at = now() where id = ?', [k.id]);
+    const changedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - changedAt < 5000) {
+      status = (await k.client.rest('GET', '/v1/me')).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - changedAt).toBeLessThan(300 + 1000);
+  });
+});
+
+describe.runIf(onPostgres())('a revocation is committed and announced, or neither', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('runs its NOTIFY inside the transaction that revokes', async () => {
+    const o = await t.org('Tx');
+    const boss = await t.key(o, ['all']);
+    const k = await t.key(o, ['monitors:read']);
+    t.queries.length = 0;
+    expect((await boss.client.gql(RevokeApiKeyDocument, { id: k.id })).status).toBe(200);
+    const sql = t.requestQueries().map((q) => q.toLowerCase());
+    const begin = sql.findIndex((q) => q.startsWith('begin'));
+    const notify = sql.findIndex((q) => q.includes('pg_notify'));
+    const update = sql.findIndex((q) => q.startsWith('update "api_keys"') || q.startsWith('update api_keys'));
+    const commit = sql.findIndex((q) => q.startsWith('commit'));
+    expect(begin).toBeGreaterThanOrEqual(0);
+    expect([notify, update].every((i) => i > begin && i < commit)).toBe(true);
+  });
+
+  it('a NOTIFY that fails rolls the revocation back: the key keeps working and the caller is told', async () => {
+    const o = await t.org('Tx2');
+    const boss = await t.key(o, ['all']);
+    const k = await t.key(o, ['monitors:read']);
+    const name = new URL(t.db.url).pathname.slice(1);
+    const admin = new PgClient({ connectionString: t.db.url });
+    await admin.connect();
+    // A pg_notify of our own that fails, found before pg_catalog's on connections that start from now on.
+    await admin.query(`create function public.pg_notify(text, text) returns void language plpgsql as $$ begin raise exception 'notify dropped'; end $$`);
+    await admin.query(`alter database "${name}" set search_path = public, pg_catalog`);
+    const broken = await openDatabase({ url: t.db.url, migrate: false });
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: broken });
+    try {
+      await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+      const res = await new Client(url, boss.key).gql(RevokeApiKeyDocument, { id: k.id });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      const row = await admin.query('select revoked_at from api_keys where id = $1', [k.id]);
+      expect(row.rows[0].revoked_at).toBeNull();
+      expect((await k.client.rest('GET', '/v1/me')).status).toBe(200);
+    } finally {
+      await app.close();
+      await broken.close();
+      await admin.query(`alter database "${name}" reset search_path`);
+      await admin.query('drop function public.pg_notify(text, text)');
+      await admin.end();
+    }
+  });
+});

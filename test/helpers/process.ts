@@ -7,7 +7,7 @@ export interface ServerProcess {
   proc: ChildProcess;
   baseUrl: string;
   output(): string;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM (SIGKILL after 20 s), then the exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -43,7 +43,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     output: () => out,
     async stop() {
       if (proc.exitCode === null) proc.kill('SIGTERM');
-      return exited;
+      // A test's cleanup must never hang: a process that ignores SIGTERM for 20 s is killed.
+      const kill = setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(kill);
+      return code;
     },
   };
 }
