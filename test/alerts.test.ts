@@ -75,3 +75,33 @@ describe('alerts', () => {
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['alerts:write'] });
   });
 });
+
+describe('a run and its effect on status and alerts are one transaction', () => {
+  it('when applying the outcome fails, no run is stored either (it would count against quota unseen)', async () => {
+    healthy = false;
+    const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Atomic', url: `${target.url}/flappy`, failureThreshold: 1 } })).data!.createMonitor;
+    const conn = t.db.orm.em.getConnection();
+    // A real failure between the two writes: the status update of this one monitor is refused by the database.
+    await conn.execute(`create function refuse_status() returns trigger language plpgsql as $$ begin raise exception 'status write refused'; end $$`);
+    await conn.execute(`create trigger refuse_status before update on monitors for each row when (old.id = '${m.id}') execute function refuse_status()`);
+    try {
+      const res = await admin.client.gql(RunMonitorDocument, { id: m.id });
+      expect(res.status).toBe(500);
+      expect(res.errors![0].extensions!.code).toBe('INTERNAL_SERVER_ERROR');
+      const runs = await conn.execute('select count(*)::int as n from runs where monitor_id = ?', [m.id]);
+      expect(runs[0].n).toBe(0);
+      const alerts = await conn.execute('select count(*)::int as n from alerts where monitor_id = ?', [m.id]);
+      expect(alerts[0].n).toBe(0);
+    } finally {
+      await conn.execute('drop trigger refuse_status on monitors');
+      await conn.execute('drop function refuse_status()');
+    }
+    // With the fault gone the same run is stored together with its status and alert.
+    expect((await admin.client.gql(RunMonitorDocument, { id: m.id })).status).toBe(200);
+    const [row] = await conn.execute('select status from monitors where id = ?', [m.id]);
+    expect(row.status).toBe('DOWN');
+    const runs = await conn.execute('select count(*)::int as n from runs where monitor_id = ?', [m.id]);
+    expect(runs[0].n).toBe(1);
+    healthy = true;
+  });
+});

@@ -151,3 +151,39 @@ describe('failed-authentication limiter', () => {
     });
   });
 });
+
+describe('TRUST_PROXY: clients behind a load balancer are told apart', () => {
+  let behind: TestApp;
+  let direct: TestApp;
+  beforeAll(async () => {
+    behind = await startTestApp({ AUTH_FAILURE_LIMIT: '3', TRUST_PROXY: '127.0.0.1' });
+    direct = await startTestApp({ AUTH_FAILURE_LIMIT: '3' });
+  });
+  afterAll(async () => {
+    await behind?.close();
+    await direct?.close();
+  });
+
+  const via = (app: TestApp, forwardedFor: string, n: number) =>
+    fetch(`${app.baseUrl}/v1/me`, { headers: { authorization: `Bearer ${unknownKey(n)}`, 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+
+  it('with the proxy trusted, X-Forwarded-For is the client; IPv6 clients share a /64', async () => {
+    for (let i = 0; i < 3; i++) expect(await via(behind, '203.0.113.5', i)).toBe(401);
+    expect(await via(behind, '203.0.113.5', 3)).toBe(429);
+    expect(await via(behind, '203.0.113.6', 4)).toBe(401); // another client behind the same proxy
+    for (let i = 0; i < 3; i++) expect(await via(behind, `2001:db8:0:1::${i + 1}`, 10 + i)).toBe(401);
+    expect(await via(behind, '2001:db8:0:1:ffff::9', 20)).toBe(429); // same /64
+    expect(await via(behind, '2001:db8:0:2::1', 21)).toBe(401); // the next /64
+  });
+
+  it('without it (the default), the header is ignored: the socket peer is the client', async () => {
+    for (let i = 0; i < 3; i++) expect(await via(direct, `203.0.113.${i}`, 30 + i)).toBe(401);
+    expect(await via(direct, '203.0.113.99', 40)).toBe(429);
+  });
+
+  it('refuses a bad TRUST_PROXY at start, naming it', async () => {
+    const { loadConfig } = await import('../src/config.js');
+    expect(() => loadConfig({ TRUST_PROXY: 'not-an-address' })).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+});
