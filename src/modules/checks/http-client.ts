@@ -4,7 +4,7 @@ import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
-import { isBlockedAddress } from './target-guard';
+import { addressRange, rangeWords } from './target-guard';
 
 export interface HttpRequestSpec {
   method: string;
@@ -87,8 +87,8 @@ function once(
 ): Promise<{ status: number; headers: Record<string, string>; body: string; truncated: boolean; timings: Timings }> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CheckError(`Only http and https URLs can be checked, not ${url.protocol}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !opts.allowPrivateTargets && isBlockedAddress(host))
-    throw new CheckError(`Target ${host} is a private, loopback or link-local address; tracer does not check those`);
+  const literalRange = isIP(host) && !opts.allowPrivateTargets ? addressRange(host) : 'unicast';
+  if (literalRange !== 'unicast') throw new CheckError(`Target ${host} is not a public address (${rangeWords(literalRange)} range); tracer does not check those`);
   const remaining = deadline - performance.now();
   if (remaining <= 0) throw new CheckError('Timed out');
 
@@ -96,8 +96,9 @@ function once(
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
-      const bad = opts.allowPrivateTargets ? undefined : list.find((a) => isBlockedAddress(a.address));
-      if (bad) return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, a private, loopback or link-local address; tracer does not check those`), '', 0);
+      const bad = opts.allowPrivateTargets ? undefined : list.map((a) => ({ ...a, range: addressRange(a.address) })).find((a) => a.range !== 'unicast');
+      if (bad)
+        return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, not a public address (${rangeWords(bad.range)} range); tracer does not check those`), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });
