@@ -5,6 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
 import { addressRange, rangeWords } from './target-guard';
+import { redirectedRequest, type OutgoingRequest } from './redirects';
 
 export interface HttpRequestSpec {
   method: string;
@@ -53,20 +54,17 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
   } catch {
     return { ok: false, error: `Invalid URL: ${spec.url}`, timings };
   }
-  let method = spec.method;
-  let body = spec.body;
+  let req: OutgoingRequest = { method: spec.method, headers: spec.headers, body: spec.body };
   for (let redirects = 0; ; redirects++) {
     try {
-      const res = await once(url, method, spec.headers, body, deadline, opts);
+      const res = await once(url, req, deadline, opts);
       timings = { ...res.timings, total: round(performance.now() - started) };
       const location = res.headers.location;
       if (REDIRECTS.has(res.status) && location) {
         if (redirects >= MAX_REDIRECTS) return { ok: false, error: `Too many redirects (more than ${MAX_REDIRECTS})`, timings };
-        url = new URL(location, url);
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = null;
-        }
+        const next = new URL(location, url);
+        req = redirectedRequest(res.status, url, next, req);
+        url = next;
         continue;
       }
       return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
@@ -79,9 +77,7 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
 
 function once(
   url: URL,
-  method: string,
-  headers: Header[],
-  body: string | null,
+  { method, headers, body }: OutgoingRequest,
   deadline: number,
   opts: HttpClientOptions,
 ): Promise<{ status: number; headers: Record<string, string>; body: string; truncated: boolean; timings: Timings }> {
