@@ -1,9 +1,11 @@
 /**
- * What checks send and what they keep: redirects that leave the origin leave the credentials behind.
- * Real local servers on 127.0.0.1; two ports are two origins.
+ * What checks send and what they keep: redirects that leave the origin leave the credentials behind, compressed
+ * answers are decoded within the body cap. Real local servers on 127.0.0.1; two ports are two origins.
  */
+import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateMonitorDocument, RunMonitorDocument } from '../src/client/generated/graphql';
+import { performRequest } from '../src/modules/checks/http-client';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startTarget, type Target } from './helpers/target';
 
@@ -102,5 +104,76 @@ describe('redirects', () => {
   it('a PUT answered 303 is followed with a GET', async () => {
     expect((await run({ ...post('/same-303'), method: 'PUT' })).status).toBe('PASSED');
     expect(a.hits.at(-1)).toMatchObject({ path: '/land', method: 'GET', body: '' });
+  });
+});
+
+describe('compressed answers', () => {
+  const doc = JSON.stringify({ status: 'ok', items: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `item ${i}` })) });
+  const encoded: Record<string, Buffer> = {
+    gzip: zlib.gzipSync(doc),
+    deflate: zlib.deflateSync(doc),
+    br: zlib.brotliCompressSync(doc),
+    'gzip, br': zlib.brotliCompressSync(zlib.gzipSync(doc)),
+  };
+  beforeAll(() => {
+    for (const [coding, bytes] of Object.entries(encoded))
+      a.route(`/enc/${coding.replace(', ', '+')}`, (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding }).end(bytes));
+    a.route('/enc/raw-deflate', (_req, res) => res.writeHead(200, { 'content-encoding': 'deflate' }).end(zlib.deflateRawSync(doc)));
+    a.route('/enc/broken', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip'));
+    a.route('/enc/unknown', (_req, res) => res.writeHead(200, { 'content-encoding': 'zz-custom' }).end(doc));
+    a.route('/enc/empty', (_req, res) => res.writeHead(204, { 'content-encoding': 'gzip' }).end());
+  });
+  const asserting = [
+    { source: 'JSON_BODY', property: '$.status', comparison: 'EQUALS', target: 'ok' },
+    { source: 'JSON_BODY', property: '$.items[49].name', comparison: 'EQUALS', target: 'item 49' },
+  ];
+
+  it.each(['gzip', 'deflate', 'br', 'gzip+br', 'raw-deflate', 'unknown'])('decodes %s before the assertions', async (name) => {
+    const r = await run({ url: `${a.url}/enc/${name}`, assertions: asserting });
+    expect(r.error).toBeNull();
+    expect(r.assertions.map((x) => [x.actual, x.passed])).toEqual([
+      ['ok', true],
+      ['item 49', true],
+    ]);
+    expect(a.hits.at(-1)!.headers['accept-encoding']).toBe('gzip, deflate, br');
+  });
+
+  it("sends the monitor's own Accept-Encoding instead when it sets one", async () => {
+    await run({ url: `${a.url}/enc/gzip`, headers: [{ name: 'Accept-Encoding', value: 'identity' }] });
+    expect(a.hits.at(-1)!.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('a body that does not decode is a FAILED run saying so; an empty one is fine', async () => {
+    expect(await run({ url: `${a.url}/enc/broken` })).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringMatching(/^Could not decode the gzip response body: /),
+    });
+    expect(await run({ url: `${a.url}/enc/empty`, expectedStatusCodes: ['204'] })).toMatchObject({ status: 'PASSED' });
+  });
+
+  it('a decompression bomb stops at the body cap, fast, without inflating the rest', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, '0'), { level: 9 });
+    expect(bomb.length).toBeLessThan(100 * 1024); // 50 MB in ~50 kB
+    a.route('/bomb', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' }).end(bomb));
+
+    const started = Date.now();
+    const direct = await performRequest({ method: 'GET', url: `${a.url}/bomb`, headers: [], body: null, timeoutMs: 10_000 }, { allowPrivateTargets: true });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(direct).toMatchObject({ ok: true, status: 200, bodyTruncated: true });
+    if (!direct.ok) return;
+    expect(direct.body.length).toBe(1_048_576); // exactly the cap, of decoded bytes
+    expect(/^0+$/.test(direct.body)).toBe(true);
+
+    const small = await performRequest(
+      { method: 'GET', url: `${a.url}/bomb`, headers: [], body: null, timeoutMs: 10_000 },
+      { allowPrivateTargets: true, maxBodyBytes: 1000 },
+    );
+    expect(small.ok && [small.body.length, small.bodyTruncated]).toEqual([1000, true]);
+
+    const viaApi = Date.now();
+    const r = await run({ url: `${a.url}/bomb`, assertions: [{ source: 'TEXT_BODY', comparison: 'CONTAINS', target: '0000' }] });
+    expect(Date.now() - viaApi).toBeLessThan(3000);
+    expect(r).toMatchObject({ status: 'PASSED' });
+    expect(r.assertions[0].actual!.length).toBeLessThanOrEqual(501);
   });
 });

@@ -5,6 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
 import { addressRange, rangeWords } from './target-guard';
+import { ACCEPT_ENCODING, BodyDecodeError, readBody } from './body-reader';
 import { redirectedRequest, type OutgoingRequest } from './redirects';
 
 export interface HttpRequestSpec {
@@ -70,7 +71,7 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
       return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
     } catch (e) {
       timings.total = round(performance.now() - started);
-      return { ok: false, error: e instanceof CheckError ? e.message : describeNetworkError(e, url), timings };
+      return { ok: false, error: e instanceof CheckError || e instanceof BodyDecodeError ? e.message : describeNetworkError(e, url), timings };
     }
   }
 }
@@ -104,7 +105,7 @@ function once(
     const t0 = performance.now();
     const timings: Timings = { dns: null, connect: null, tls: null, firstByte: null, total: 0 };
     const lib = url.protocol === 'https:' ? https : http;
-    const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0' };
+    const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0', 'accept-encoding': ACCEPT_ENCODING };
     for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
     const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
     const timer = setTimeout(() => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)), remaining);
@@ -121,36 +122,12 @@ function once(
     req.on('error', (e) => finish(() => reject(e)));
     req.on('response', (res) => {
       timings.firstByte = round(performance.now() - t0);
-      const max = opts.maxBodyBytes ?? 1_048_576;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      res.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        if (size + chunk.length > max) {
-          chunks.push(chunk.subarray(0, max - size));
-          size = max;
-          truncated = true;
-          res.destroy(); // stop downloading: a 10 MB body costs 1 MB at most
-          done();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      let settled = false;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        const flat: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-        finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks).toString('utf8'), truncated, timings }));
-      };
-      res.on('end', done);
-      res.on('error', (e) => (truncated ? done() : finish(() => reject(e))));
-      res.on('close', () => {
-        if (!settled && !res.complete && !truncated) finish(() => reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
-      });
+      const flat: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      readBody(res, opts.maxBodyBytes ?? 1_048_576).then(
+        ({ body: read, truncated }) => finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: read.toString('utf8'), truncated, timings })),
+        (e) => finish(() => reject(e)),
+      );
     });
     if (body !== null && method !== 'GET' && method !== 'HEAD') req.end(body);
     else req.end();
