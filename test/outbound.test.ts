@@ -1,10 +1,10 @@
 /**
  * What checks send and what they keep: redirects that leave the origin leave the credentials behind, compressed
- * answers are decoded within the body cap. Real local servers on 127.0.0.1; two ports are two origins.
+ * answers are decoded within the body cap, recorded values never echo a credential. Real local servers on 127.0.0.1; two ports are two origins.
  */
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateMonitorDocument, RunMonitorDocument } from '../src/client/generated/graphql';
+import { CreateJourneyDocument, CreateMonitorDocument, RunJourneyDocument, RunMonitorDocument } from '../src/client/generated/graphql';
 import { performRequest } from '../src/modules/checks/http-client';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startTarget, type Target } from './helpers/target';
@@ -175,5 +175,108 @@ describe('compressed answers', () => {
     expect(Date.now() - viaApi).toBeLessThan(3000);
     expect(r).toMatchObject({ status: 'PASSED' });
     expect(r.assertions[0].actual!.length).toBeLessThanOrEqual(501);
+  });
+});
+
+describe('assertion actual values never echo a credential', () => {
+  const SECRETS = ['s3cret-token-123', 'cookie-val-456', 'key-789', 'server-set-cookie', 'pa55word-xyz', 'tok-from-login'];
+  beforeAll(() => {
+    // An echo server: reflects the request's headers in its body and some of them in its own headers.
+    a.route('/echo', (req, res) => {
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'set-cookie': 'sid=server-set-cookie; HttpOnly',
+          'x-echo-auth': req.headers.authorization ?? '',
+          authorization: req.headers.authorization ?? '',
+        })
+        .end(JSON.stringify({ headers: req.headers, decoded: basic ? Buffer.from(basic[1], 'base64').toString() : null, token: (req.headers.authorization ?? '').split(' ')[1] }));
+    });
+    a.route('/login', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-from-login', note: 'welcome' })));
+  });
+  const leaks = (value: unknown) => SECRETS.filter((x) => JSON.stringify(value).includes(x));
+
+  it('monitor: sensitive response headers read [masked], bodies and headers that reflect a sent credential are masked', async () => {
+    const r = await run({
+      url: `${a.url}/echo`,
+      headers: [
+        { name: 'Authorization', value: 'Bearer s3cret-token-123' },
+        { name: 'Cookie', value: 'session=cookie-val-456; lang=en' },
+        { name: 'X-Api-Key', value: 'key-789' },
+        { name: 'X-Env', value: 'prod' },
+      ],
+      assertions: [
+        // (targets name only part of a secret: the record must not hold one whole, and a target is the owner's own text)
+        { source: 'TEXT_BODY', comparison: 'CONTAINS', target: 's3cret-token' },
+        { source: 'JSON_BODY', property: '$.headers.authorization', comparison: 'CONTAINS', target: 'Bearer s3cret' },
+        { source: 'JSON_BODY', property: '$.token', comparison: 'CONTAINS', target: 'token-123' },
+        { source: 'JSON_BODY', property: '$.headers', comparison: 'NOT_EMPTY' },
+        { source: 'JSON_BODY', property: "$.headers['x-env']", comparison: 'EQUALS', target: 'prod' },
+        { source: 'HEADER', property: 'Set-Cookie', comparison: 'CONTAINS', target: 'sid=' },
+        { source: 'HEADER', property: 'Authorization', comparison: 'NOT_EMPTY' },
+        { source: 'HEADER', property: 'X-Echo-Auth', comparison: 'CONTAINS', target: 'Bearer' },
+      ],
+    });
+    // Judged on what the target really said…
+    expect(r.assertions.map((x) => x.passed)).toEqual([true, true, true, true, true, true, true, true]);
+    expect(r.status).toBe('PASSED');
+    // …recorded without a credential in it.
+    expect(leaks(r)).toEqual([]);
+    const actual = r.assertions.map((x) => x.actual);
+    expect(actual[0]).toContain('"authorization":"[masked]"');
+    expect(actual[0]).toContain('"token":"[masked]"'); // the token alone, echoed without its scheme
+    expect(actual[0]).toContain('"cookie":"[masked]"');
+    expect(actual[0]).toContain('"x-api-key":"[masked]"');
+    expect(actual[0]).toContain('"x-env":"prod"'); // the rest of the body is still there to read
+    expect(actual.slice(1)).toEqual(['[masked]', '[masked]', expect.stringContaining('"x-api-key":"[masked]"'), 'prod', '[masked]', '[masked]', '[masked]']);
+    const rows = JSON.stringify(await t.db.orm.em.fork().getConnection().execute('select * from runs'));
+    expect(leaks(rows)).toEqual([]);
+  });
+
+  it('monitor: a Basic credential is masked decoded too, and so is its password alone', async () => {
+    const basic = `Basic ${Buffer.from('probe:pa55word-xyz').toString('base64')}`;
+    const r = await run({
+      url: `${a.url}/echo`,
+      headers: [{ name: 'Authorization', value: basic }],
+      assertions: [
+        { source: 'JSON_BODY', property: '$.decoded', comparison: 'CONTAINS', target: 'probe:pa55' },
+        { source: 'TEXT_BODY', comparison: 'CONTAINS', target: 'pa55word' },
+      ],
+    });
+    expect(r.assertions.map((x) => [x.actual, x.passed])).toEqual([
+      ['[masked]', true],
+      [expect.not.stringContaining('pa55word'), true],
+    ]);
+    expect(r.assertions[1].actual).not.toContain(basic.split(' ')[1]);
+  });
+
+  it('journey: a token handed out by one step and sent by the next is masked in both records', async () => {
+    const res = await admin.client.gql(CreateJourneyDocument, {
+      input: {
+        name: 'echo flow',
+        steps: [
+          {
+            name: 'log in',
+            request: { method: 'POST', url: `${a.url}/login`, headers: [] },
+            assertions: [{ source: 'TEXT_BODY', comparison: 'CONTAINS', target: 'welcome' }],
+            extractions: [{ name: 'token', source: 'JSON_BODY', property: '$.token' }],
+          },
+          {
+            name: 'echo',
+            request: { method: 'GET', url: `${a.url}/echo`, headers: [{ name: 'X-Session', value: 'S {{token}}' }] },
+            assertions: [{ source: 'JSON_BODY', property: '$.headers', comparison: 'NOT_EMPTY' }],
+            extractions: [{ name: 'echoed', source: 'JSON_BODY', property: '$.headers' }],
+          },
+        ],
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    const r = (await admin.client.gql(RunJourneyDocument, { id: res.data!.createJourney.id })).data!.runJourney;
+    expect(r.status).toBe('PASSED');
+    expect(a.hits.at(-1)!.headers['x-session']).toBe('S tok-from-login'); // sent for real
+    expect(leaks(r)).toEqual([]);
+    expect(r.steps[0].assertions[0].actual).toContain('"token":"[masked]"');
+    expect(r.steps[1].extracted[0].value).toContain('"x-session":"[masked]"');
   });
 });

@@ -9,10 +9,6 @@ export interface OutgoingRequest {
 
 /** Headers that describe the body (the fetch standard's "request-body-header names", plus the framing ones). */
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location', 'transfer-encoding']);
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
-
-/** A credential the monitor's owner gave for its own URL's host: Authorization, cookies, anything named like a secret. */
-export const isCredentialHeader = (name: string) => CREDENTIAL_HEADERS.has(name.toLowerCase()) || isSensitiveName(name);
 
 const withoutBody = (r: OutgoingRequest): OutgoingRequest => ({
   method: r.method,
@@ -32,8 +28,9 @@ export function redirectedRequest(status: number, from: URL, to: URL, req: Outgo
     next = { ...withoutBody(next), method: 'GET' };
   if (to.origin !== from.origin) {
     next = withoutBody(next);
+    // isSensitiveName covers Authorization, Proxy-Authorization and Cookie as well as anything named like a secret.
     // Host too: a Host header set for the first origin would address the second one's virtual host by the first's name.
-    next.headers = next.headers.filter((h) => !isCredentialHeader(h.name) && h.name.toLowerCase() !== 'host');
+    next.headers = next.headers.filter((h) => !isSensitiveName(h.name) && h.name.toLowerCase() !== 'host');
   }
   return next;
 }
