@@ -1,10 +1,20 @@
 /**
  * What checks send and what they keep: redirects that leave the origin leave the credentials behind, compressed
- * answers are decoded within the body cap, recorded values never echo a credential. Real local servers on 127.0.0.1; two ports are two origins.
+ * answers are decoded within the body cap, recorded values never echo a credential, and a stored credential is
+ * never carried to another origin by an update. Real local servers on 127.0.0.1; two ports are two origins.
  */
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateJourneyDocument, CreateMonitorDocument, RunJourneyDocument, RunMonitorDocument } from '../src/client/generated/graphql';
+import {
+  CreateJourneyDocument,
+  CreateMonitorDocument,
+  JourneyDocument,
+  MonitorDocument,
+  RunJourneyDocument,
+  RunMonitorDocument,
+  UpdateJourneyDocument,
+  UpdateMonitorDocument,
+} from '../src/client/generated/graphql';
 import { performRequest } from '../src/modules/checks/http-client';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startTarget, type Target } from './helpers/target';
@@ -278,5 +288,96 @@ describe('assertion actual values never echo a credential', () => {
     expect(leaks(r)).toEqual([]);
     expect(r.steps[0].assertions[0].actual).toContain('"token":"[masked]"');
     expect(r.steps[1].extracted[0].value).toContain('"x-session":"[masked]"');
+  });
+});
+
+describe('stored credentials stay with the origin they were given for', () => {
+  const headers = [
+    { name: 'Authorization', value: 'Bearer origin-secret' },
+    { name: 'X-Api-Key', value: 'origin-key' },
+    { name: 'X-Env', value: 'prod' },
+  ];
+  const refusedFor = (res: { status: number; errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }, field: string) => {
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const fields = res.errors![0].extensions!.fields as Array<{ field: string; message: string }>;
+    expect(fields.map((f) => f.field)).toEqual([field]);
+    return fields[0].message;
+  };
+
+  it('updateMonitor: a new origin with [masked] credentials, or with the headers kept implicitly, is refused naming them', async () => {
+    const m = await monitor({ url: `${a.url}/land`, headers });
+    const masked = m.headers; // what a client reads back: [masked] for the two credentials
+    const bHits = b.hits.length;
+
+    const sentBack = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: `${b.url}/land`, headers: masked } });
+    const message = refusedFor(sentBack, 'headers');
+    expect(message).toContain('Authorization, X-Api-Key must be given again');
+    expect(message).toContain(`origin changes from ${a.url} to ${b.url}`);
+
+    const implicit = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: `${b.url}/land` } });
+    expect(refusedFor(implicit, 'headers')).toContain('Authorization, X-Api-Key must be given again');
+
+    // Nothing changed, and the new host never heard of the credentials.
+    expect((await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor.url).toBe(`${a.url}/land`);
+    expect(b.hits.length).toBe(bHits);
+
+    // The same origin (another path, the default port spelled out or not) keeps them.
+    const samePath = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: `${a.url}/land?v=2`, headers: masked } });
+    expect(samePath.errors).toBeUndefined();
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    expect(a.hits.at(-1)!.headers).toMatchObject({ authorization: 'Bearer origin-secret', 'x-api-key': 'origin-key' });
+
+    // Given again (or left out), the move is accepted and the new host gets what was typed for it.
+    const moved = await admin.client.gql(UpdateMonitorDocument, {
+      id: m.id,
+      input: { url: `${b.url}/land`, headers: [{ name: 'Authorization', value: 'Bearer for-b' }, { name: 'X-Env', value: 'prod' }] },
+    });
+    expect(moved.errors).toBeUndefined();
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    expect(b.hits.at(-1)!.headers.authorization).toBe('Bearer for-b');
+    expect(b.hits.at(-1)!.headers['x-api-key']).toBeUndefined();
+    expect(JSON.stringify(b.hits)).not.toMatch(/origin-secret|origin-key/);
+  });
+
+  it('updateMonitor: a monitor without credentials moves freely; the scheme and the port are part of the origin', async () => {
+    const plain = await monitor({ url: `${a.url}/land`, headers: [{ name: 'X-Env', value: 'prod' }] });
+    expect((await admin.client.gql(UpdateMonitorDocument, { id: plain.id, input: { url: `${b.url}/land` } })).errors).toBeUndefined();
+    const m = await monitor({ url: `${a.url}/land`, headers });
+    const https = a.url.replace('http:', 'https:');
+    expect(refusedFor(await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: `${https}/land` } }), 'headers')).toContain(
+      `to ${https}`,
+    );
+  });
+
+  it('updateJourney: [masked] keeps a value only for the step at the same position whose URL keeps its origin', async () => {
+    const step = (url: string, value: string) => ({
+      name: 'call',
+      request: { method: 'GET' as const, url, headers: [{ name: 'Authorization', value }] },
+      assertions: [],
+      extractions: [],
+    });
+    const created = await admin.client.gql(CreateJourneyDocument, {
+      input: { name: 'j', steps: [step(`${a.url}/land`, 'Bearer step0-secret'), step(`${a.url}/land`, 'Bearer step1-secret')] },
+    });
+    expect(created.errors).toBeUndefined();
+    const j = created.data!.createJourney;
+
+    const moved = await admin.client.gql(UpdateJourneyDocument, {
+      id: j.id,
+      input: { steps: [step(`${a.url}/land`, '[masked]'), step(`${b.url}/land`, '[masked]')] },
+    });
+    expect(refusedFor(moved, 'steps[1].request.headers')).toContain(`Authorization must be given again (or left out): the URL's origin changes from ${a.url} to ${b.url}`);
+
+    const kept = await admin.client.gql(UpdateJourneyDocument, {
+      id: j.id,
+      input: { steps: [step(`${a.url}/land?again`, '[masked]'), step(`${b.url}/land`, 'Bearer typed-for-b')] },
+    });
+    expect(kept.errors).toBeUndefined();
+    expect((await admin.client.gql(RunJourneyDocument, { id: j.id })).data!.runJourney.status).toBe('PASSED');
+    expect(a.hits.at(-1)!.headers.authorization).toBe('Bearer step0-secret');
+    expect(b.hits.at(-1)!.headers.authorization).toBe('Bearer typed-for-b');
+    expect(JSON.stringify(b.hits)).not.toContain('step1-secret');
+    expect((await admin.client.gql(JourneyDocument, { id: j.id })).data!.journey.steps[1].request.url).toBe(`${b.url}/land`);
   });
 });

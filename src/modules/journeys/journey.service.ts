@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
@@ -92,19 +93,34 @@ export class JourneyService {
 
 }
 
-/** Plain JSON steps; `[masked]` header values keep the stored value of the same step position and header name. */
+/**
+ * Plain JSON steps. A `[masked]` header value keeps the stored value of the step at the same position with the
+ * same header name, and only when that stored step's URL has the same origin: a credential is never carried to
+ * another host. Sending `[masked]` for a step whose origin changed is refused, naming the step and the headers.
+ */
 function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): JourneyStep[] {
-  return steps.map((s, i) => ({
-    name: s.name,
-    request: {
-      method: s.request.method ?? 'GET',
-      url: s.request.url,
-      headers: unmaskHeaders((s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value })), stored[i]?.request.headers ?? []),
-      body: s.request.body ?? null,
-    },
-    assertions: (s.assertions ?? []).map((a) => ({ source: a.source, property: a.property ?? null, comparison: a.comparison, target: a.target ?? null })),
-    extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
-  }));
+  const errors: FieldError[] = [];
+  const normalized = steps.map((s, i) => {
+    const incoming = (s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value }));
+    const prior = stored[i];
+    if (prior && originChanges(prior.request.url, s.request.url)) {
+      const carried = carriedCredentials(incoming, prior.request.headers);
+      if (carried.length) errors.push({ field: `steps[${i}].request.headers`, message: mustGiveAgain(carried, prior.request.url, s.request.url) });
+    }
+    return {
+      name: s.name,
+      request: {
+        method: s.request.method ?? 'GET',
+        url: s.request.url,
+        headers: unmaskHeaders(incoming, prior?.request.headers ?? []),
+        body: s.request.body ?? null,
+      },
+      assertions: (s.assertions ?? []).map((a) => ({ source: a.source, property: a.property ?? null, comparison: a.comparison, target: a.target ?? null })),
+      extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
+    };
+  });
+  if (errors.length) throw badInput(errors);
+  return normalized;
 }
 
 function validate(j: Journey): void {

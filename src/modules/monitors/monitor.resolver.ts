@@ -26,7 +26,7 @@ export class MonitorResolver {
     return MonitorView.from(await services.monitors.create(em, actor, input));
   }
 
-  @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored.' })
+  @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored while the URL keeps its origin.' })
   @RequiresScope('monitors:write')
   async updateMonitor(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateMonitorInput, @Ctx() { em, principal, services }: RequestContext) {
     return MonitorView.from(await services.monitors.update(em, principal.organizationId, id, input));

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { defined } from '../common/defined';
@@ -67,6 +68,11 @@ export class MonitorService {
   async update(em: EntityManager, organizationId: string, id: string, input: MonitorInput): Promise<Monitor> {
     const monitor = await this.get(em, organizationId, id);
     const patch = defined(input);
+    if (patch.url && originChanges(monitor.url, patch.url)) {
+      // Refused rather than dropped: a monitor whose credentials vanished would fail with no word of why.
+      const carried = carriedCredentials(patch.headers, monitor.headers);
+      if (carried.length) throw badInput([{ field: 'headers', message: mustGiveAgain(carried, monitor.url, patch.url) }]);
+    }
     if (patch.headers) patch.headers = unmaskHeaders(patch.headers, monitor.headers);
     em.assign(monitor, patch);
     if (patch.paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
