@@ -32,6 +32,8 @@ import { RunService } from './modules/runs/run.service';
 import { MemberService } from './modules/members/member.service';
 import { Scheduler } from './modules/runs/scheduler';
 import { KeyChangeListener, publishKeyChange } from './modules/auth/key-events';
+import { SecretBox } from './modules/checks/secret-box';
+import { loadSecretsKey } from './modules/checks/secrets-key';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -40,6 +42,11 @@ export interface AppOptions {
   database?: Database;
   /** Where logs go instead of stdout (tests capture them to prove no secret is ever logged). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * The key that encrypts credential headers at rest, instead of SECRETS_KEY or the embedded database's key file
+   * (tests: their databases live in memory, with no DATA_DIR to keep a key file in).
+   */
+  secretsKey?: Buffer;
 }
 
 export interface App {
@@ -77,6 +84,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     body === '' ? done(null, undefined) : jsonParser(req, body as string, done),
   );
+  // Before the database opens: a missing key on PostgreSQL stops the start with a ConfigError, before any connection.
+  const secrets = new SecretBox(
+    opts.secretsKey ??
+      loadSecretsKey({
+        configured: config.SECRETS_KEY,
+        // Only a database this process opens from DATA_DIR may keep its key there.
+        embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
+        onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
+      }),
+  );
   const database =
     opts.database ??
     (await openDatabase({
@@ -103,9 +120,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       pendingUse: (id) => lastUsed.peek(id),
     }),
     organizations: new OrganizationService(now),
-    monitors: new MonitorService(billing, now),
-    journeys: new JourneyService(billing, now),
-    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, now, log }),
+    monitors: new MonitorService(billing, now, secrets),
+    journeys: new JourneyService(billing, now, secrets),
+    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, secrets, now, log }),
     alerts,
     members: new MemberService(now),
     billing,

@@ -10,7 +10,8 @@ import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 import { audit, type Actor } from '../audit/audit';
-import { Journey, type JourneyStep } from './journey.entity';
+import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
+import type { SecretBox } from '../checks/secret-box';
 
 export interface JourneyInput {
   name?: string | null;
@@ -27,6 +28,8 @@ export class JourneyService {
   constructor(
     private readonly billing: BillingService,
     private readonly now: () => Date,
+    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
+    private readonly secrets: SecretBox,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
@@ -54,7 +57,8 @@ export class JourneyService {
         nextRunAt: this.now(),
       } as never, { persist: false }) as Journey;
       journey.status = journey.paused ? 'PAUSED' : 'PENDING';
-      validate(journey);
+      validate(journey); // on plaintext: a sealed header hides the {{name}} it uses
+      journey.steps = this.seal(journey.steps);
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
       tx.persist(journey); // only now: nothing is written unless every rule holds
@@ -67,13 +71,23 @@ export class JourneyService {
     const journey = await this.get(em, organizationId, id);
     const { steps, ...rest } = defined(input);
     em.assign(journey, rest);
-    if (steps) journey.steps = normalizeSteps(steps, journey.steps);
+    // `[masked]` keeps a stored value: decrypted here, sealed again once the steps are valid. Rows from before
+    // encryption at rest are sealed by any update.
+    const plain = steps ? normalizeSteps(steps, mapStepHeaders(journey.steps, (h) => this.secrets.openHeaders(h))) : undefined;
+    if (plain) journey.steps = plain;
     if (rest.paused !== undefined) applyPaused(journey, journey.paused, this.now());
     validate(journey);
+    if (plain) journey.steps = this.seal(plain);
+    else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
+      journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
     if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, journey.intervalSeconds);
     journey.updatedAt = this.now();
     await em.flush();
     return journey;
+  }
+
+  private seal(steps: JourneyStep[]): JourneyStep[] {
+    return mapStepHeaders(steps, (h) => this.secrets.sealHeaders(h));
   }
 
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import type { SecretBox } from '../checks/secret-box';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
@@ -31,6 +32,8 @@ export class MonitorService {
   constructor(
     private readonly billing: BillingService,
     private readonly now: () => Date,
+    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
+    private readonly secrets: SecretBox,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
@@ -56,6 +59,7 @@ export class MonitorService {
         nextRunAt: this.now(),
       } as never, { persist: false }) as Monitor;
       monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
+      monitor.headers = this.secrets.sealHeaders(monitor.headers);
       validate(monitor);
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
@@ -73,7 +77,10 @@ export class MonitorService {
       const carried = carriedCredentials(patch.headers, monitor.headers);
       if (carried.length) throw badInput([{ field: 'headers', message: mustGiveAgain(carried, monitor.url, patch.url) }]);
     }
-    if (patch.headers) patch.headers = unmaskHeaders(patch.headers, monitor.headers);
+    // `[masked]` keeps the stored value: decrypted here, sealed again with the rest. Rows from before encryption at
+    // rest are sealed by any update.
+    if (patch.headers) patch.headers = this.secrets.sealHeaders(unmaskHeaders(patch.headers, this.secrets.openHeaders(monitor.headers)));
+    else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
     if (patch.paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     validate(monitor);

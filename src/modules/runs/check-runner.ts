@@ -4,7 +4,8 @@ import { AssertionSource, type Header } from '../checks/check.types';
 import { credentialFragments, isSensitiveName, MASK, scrubCredentials, sortedFragments, valueFragments } from '../checks/secrets';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import type { Monitor } from '../monitors/monitor.entity';
-import type { Journey } from '../journeys/journey.entity';
+import { mapStepHeaders, type Journey } from '../journeys/journey.entity';
+import type { SecretBox } from '../checks/secret-box';
 import type { RunStatus, StepResult } from './run.entity';
 
 export interface CheckOutcome {
@@ -17,11 +18,12 @@ export interface CheckOutcome {
 }
 
 /** Runs a monitor's request and judges it: expected status codes, then every assertion. */
-export async function checkMonitor(m: Monitor, http: HttpClientOptions): Promise<CheckOutcome> {
-  const res = await performRequest({ method: m.method, url: m.url, headers: m.headers, body: m.body, timeoutMs: m.timeoutMs }, http);
+export async function checkMonitor(m: Monitor, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+  const headers = secrets.openHeaders(m.headers); // decrypted only to be sent
+  const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs }, http);
   if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
   const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
-  const assertions = evaluateAssertions(m.assertions, view, credentialFragments(m.headers));
+  const assertions = evaluateAssertions(m.assertions, view, credentialFragments(headers));
   const statusOk = statusMatches(res.status, m.expectedStatusCodes);
   const failed = assertions.filter((a) => !a.passed);
   const error = !statusOk
@@ -40,7 +42,8 @@ const substitute = (text: string, vars: Map<string, string>) => text.replace(TEM
  * first failing step stops the journey and the rest are SKIPPED. Without a STATUS_CODE assertion a step expects a
  * status below 400. What is recorded masks credential headers and values extracted from them.
  */
-export async function checkJourney(j: Journey, http: HttpClientOptions): Promise<CheckOutcome> {
+export async function checkJourney(j: Journey, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+  const plainSteps = mapStepHeaders(j.steps, (h) => secrets.openHeaders(h)); // decrypted only to be sent
   const vars = new Map<string, string>();
   const secretVars = new Set<string>();
   // Every credential sent so far and every secret value extracted so far: a later step's response may echo them.
@@ -48,7 +51,7 @@ export async function checkJourney(j: Journey, http: HttpClientOptions): Promise
   const steps: StepResult[] = [];
   let failure: string | null = null;
   let total = 0;
-  for (const [i, step] of j.steps.entries()) {
+  for (const [i, step] of plainSteps.entries()) {
     const headers: Header[] = step.request.headers.map((h) => ({ name: h.name, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
     for (const f of credentialFragments(headers)) credentials.add(f);
