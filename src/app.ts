@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -16,6 +16,7 @@ import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/er
 import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
+import { redactKeys } from './modules/auth/key-format';
 import { FailureLimiter } from './modules/auth/failure-limiter';
 import { LastUsedTracker } from './modules/auth/last-used';
 import { RequestRateLimiter } from './modules/auth/rate-limit';
@@ -70,6 +71,18 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
+      serializers: {
+        // Fastify's own request fields, with keys scrubbed from the URL: people paste keys into query strings
+        // (`?api_key=izli_sk_live_…`), and a log must never carry one.
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: typeof req.url === 'string' ? redactKeys(req.url) : req.url, // any `req` a log line carries, not only Fastify's
+          version: req.headers?.['accept-version'] as string | undefined,
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: 1_048_576,
