@@ -9,7 +9,7 @@ import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
-import { audit, type Actor } from '../audit/audit';
+import { audit, changedFields, type Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import type { SecretBox } from '../checks/secret-box';
 
@@ -67,21 +67,30 @@ export class JourneyService {
     });
   }
 
-  async update(em: EntityManager, organizationId: string, id: string, input: JourneyInput): Promise<Journey> {
-    const journey = await this.get(em, organizationId, id);
-    const { steps, ...rest } = defined(input);
-    em.assign(journey, rest);
+  async update(em: EntityManager, actor: Actor, id: string, input: JourneyInput): Promise<Journey> {
+    const journey = await this.get(em, actor.organizationId, id);
+    const patch = defined(input);
+    const { steps, ...rest } = patch;
     // `[masked]` keeps a stored value: decrypted here, sealed again once the steps are valid. Rows from before
     // encryption at rest are sealed by any update.
-    const plain = steps ? normalizeSteps(steps, mapStepHeaders(journey.steps, (h) => this.secrets.openHeaders(h))) : undefined;
+    const stored = steps ? mapStepHeaders(journey.steps, (h) => this.secrets.openHeaders(h)) : journey.steps;
+    const plain = steps ? normalizeSteps(steps, stored) : undefined;
+    // The given fields as they are now; steps in clear, compared in memory (the event records only names).
+    const { paused, ...given } = patch;
+    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
+    const wasPaused = journey.paused;
+    em.assign(journey, rest);
     if (plain) journey.steps = plain;
-    if (rest.paused !== undefined) applyPaused(journey, journey.paused, this.now());
+    if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
     validate(journey);
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
-    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, journey.intervalSeconds);
+    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
     journey.updatedAt = this.now();
+    const changed = changedFields(before, { ...journey, steps: plain ?? stored });
+    if (changed.length) audit(em, actor, 'journey.updated', id, this.now(), changed);
+    if (journey.paused !== wasPaused) audit(em, actor, journey.paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     await em.flush();
     return journey;
   }
@@ -97,8 +106,10 @@ export class JourneyService {
     return id;
   }
 
-  async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Journey> {
-    const journey = await this.get(em, organizationId, id);
+  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Journey> {
+    const journey = await this.get(em, actor.organizationId, id);
+    // Pausing a paused journey changes nothing worth an event (resuming an active one still checks again at once).
+    if (journey.paused !== paused) audit(em, actor, paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     applyPaused(journey, paused, this.now());
     journey.updatedAt = this.now();
     await em.flush();
