@@ -29,7 +29,8 @@ export class RunService {
     const monitor = await em.findOne(Monitor, { id: monitorId, organization: organizationId });
     if (!monitor) throw notFound('Monitor');
     await this.deps.billing.assertCanRun(em, organizationId);
-    if (this.deps.secrets.hasPlaintext(monitor.headers)) await this.sealLegacy(em, 'monitors', 'headers', monitor.id, monitor.headers, () => this.deps.secrets.reseal(monitor.headers));
+    if (this.deps.secrets.hasPlaintext(monitor.headers))
+      await this.sealLegacy(em, 'monitors', 'headers', monitor.id, monitor.headers, () => this.deps.secrets.reseal(monitor.headers));
     const run = await this.record(em, organizationId, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http, this.deps.secrets));
     await this.deps.alerts.recordOutcome(em, { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold }, run);
     return run;
