@@ -213,7 +213,7 @@ async function main() {
   const run = async (databaseUrl: string | undefined) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-'));
     const env: Record<string, string> = {
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir }),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
       LOG_LEVEL: 'warn', // the baseline logs nothing per request either
       SCHEDULER: 'false',
       BOOTSTRAP_KEY: 'false',

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -16,6 +16,7 @@ import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/er
 import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
+import { redactKeys } from './modules/auth/key-format';
 import { FailureLimiter } from './modules/auth/failure-limiter';
 import { LastUsedTracker } from './modules/auth/last-used';
 import { RequestRateLimiter } from './modules/auth/rate-limit';
@@ -34,6 +35,8 @@ import { Scheduler } from './modules/runs/scheduler';
 import { KeyChangeListener } from './modules/auth/key-events';
 import { BcryptPool } from './modules/auth/bcrypt-pool';
 import { apiKeyDeps } from './modules/api-keys/api-key.deps';
+import { SecretBox } from './modules/checks/secret-box';
+import { loadSecretsKey } from './modules/checks/secrets-key';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -42,6 +45,11 @@ export interface AppOptions {
   database?: Database;
   /** Where logs go instead of stdout (tests capture them to prove no secret is ever logged). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * The key that encrypts credential headers at rest, instead of SECRETS_KEY or the embedded database's key file
+   * (tests: their databases live in memory, with no DATA_DIR to keep a key file in).
+   */
+  secretsKey?: Buffer;
 }
 
 export interface App {
@@ -65,6 +73,18 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
+      serializers: {
+        // Fastify's own request fields, with keys scrubbed from the URL: people paste keys into query strings
+        // (`?api_key=izli_sk_live_…`), and a log must never carry one.
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: typeof req.url === 'string' ? redactKeys(req.url) : req.url, // any `req` a log line carries, not only Fastify's
+          version: req.headers?.['accept-version'] as string | undefined,
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: 1_048_576,
@@ -78,6 +98,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     body === '' ? done(null, undefined) : jsonParser(req, body as string, done),
+  );
+  // Before the database opens: a missing key on PostgreSQL stops the start with a ConfigError, before any connection.
+  const secrets = new SecretBox(
+    opts.secretsKey ??
+      loadSecretsKey({
+        configured: config.SECRETS_KEY,
+        // Only a database this process opens from DATA_DIR may keep its key there.
+        embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
+        onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
+      }),
   );
   const database =
     opts.database ??
@@ -105,9 +135,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       pendingUse: (id) => lastUsed.peek(id),
     }),
     organizations: new OrganizationService(now),
-    monitors: new MonitorService(billing, now),
-    journeys: new JourneyService(billing, now),
-    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, now, log }),
+    monitors: new MonitorService(billing, now, secrets),
+    journeys: new JourneyService(billing, now, secrets),
+    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, secrets, now, log }),
     alerts,
     members: new MemberService(now),
     billing,

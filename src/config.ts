@@ -8,6 +8,17 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A 32-byte AES-256 key written as base64 (`openssl rand -base64 32`) or 64 hex characters (`openssl rand -hex 32`). */
+export function parseSecretsKey(text: string): Buffer | null {
+  const s = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return Buffer.from(s, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(s)) {
+    const key = Buffer.from(s, 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
+}
+
 /** Every setting tracer reads from the environment. Documented in the README's configuration table. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -18,6 +29,15 @@ const schema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Encrypts credential header values at rest (AES-256-GCM). Required with DATABASE_URL; on the embedded database a
+   * key file in DATA_DIR is made once when unset (src/modules/checks/secrets-key.ts).
+   */
+  SECRETS_KEY: z
+    .string()
+    .refine((v) => parseSecretsKey(v) !== null, 'must be 32 bytes as base64 (44 characters) or 64 hex characters')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** How long a request waits for a database connection before answering 503, in milliseconds. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),

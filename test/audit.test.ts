@@ -5,16 +5,23 @@ import {
   ApiKeysDocument,
   AuditEventsDocument,
   CreateApiKeyDocument,
+  CreateJourneyDocument,
   CreateMonitorDocument,
   DeleteMonitorDocument,
   InviteMemberDocument,
   MeDocument,
+  PauseJourneyDocument,
+  PauseMonitorDocument,
   RemoveMemberDocument,
   ResolveAlertDocument,
   RevokeApiKeyDocument,
+  ResumeJourneyDocument,
+  ResumeMonitorDocument,
   RollApiKeyDocument,
   RunMonitorDocument,
+  UpdateJourneyDocument,
   UpdateMemberRoleDocument,
+  UpdateMonitorDocument,
 } from '../src/client/generated/graphql';
 import { forgeKey } from './helpers/keys';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -136,6 +143,64 @@ describe('audit log', () => {
     });
     expect(escalate.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(await byAdmin()).toBe(before + 1); // the first invitation only
+  });
+});
+
+describe('monitor and journey changes', () => {
+  it('record updates with the names of the fields changed, and pauses and resumes, never a value', async () => {
+    const editor = await t.key(org, ['all'], { name: 'editor' });
+    const gql = editor.client.gql.bind(editor.client);
+    const auth = (value: string) => [
+      { name: 'Authorization', value },
+      { name: 'X-Env', value: 'prod' },
+    ];
+    const m = (await gql(CreateMonitorDocument, { input: { name: 'Audited', url: `${target.url}/down`, headers: auth('Bearer audit-secret-1') } })).data!
+      .createMonitor;
+    const ok = async (p: Promise<{ errors?: unknown }>) => expect((await p).errors).toBeUndefined();
+    // a round trip of the masked headers is no change to them
+    await ok(gql(UpdateMonitorDocument, { id: m.id, input: { name: 'Renamed', intervalSeconds: 600, headers: m.headers } }));
+    await ok(gql(UpdateMonitorDocument, { id: m.id, input: { name: 'Renamed', headers: auth('Bearer audit-secret-2') } }));
+    await ok(gql(UpdateMonitorDocument, { id: m.id, input: { name: 'Renamed', method: 'GET' } })); // nothing changed: no event
+    await ok(gql(UpdateMonitorDocument, { id: m.id, input: { paused: true, timeoutMs: 2000 } }));
+    await ok(gql(PauseMonitorDocument, { id: m.id })); // already paused: no event
+    await ok(gql(ResumeMonitorDocument, { id: m.id }));
+    await ok(gql(PauseMonitorDocument, { id: m.id }));
+    // refused changes write nothing
+    expect((await gql(UpdateMonitorDocument, { id: m.id, input: { name: 'x', intervalSeconds: 60 } })).errors).toBeDefined();
+    expect((await gql(UpdateMonitorDocument, { id: m.id, input: { url: 'http://127.0.0.1:9/elsewhere' } })).errors).toBeDefined();
+
+    const step = (path: string, value: string) => ({
+      name: 'call',
+      request: { method: 'GET' as const, url: `${target.url}${path}`, headers: [{ name: 'X-Api-Key', value }] },
+    });
+    const j = (await gql(CreateJourneyDocument, { input: { name: 'Audited flow', steps: [step('/down', 'audit-secret-3')] } })).data!.createJourney;
+    const same = j.steps.map((s) => ({ name: s.name, request: { method: s.request.method, url: s.request.url, headers: s.request.headers } }));
+    await ok(gql(UpdateJourneyDocument, { id: j.id, input: { name: 'Renamed flow', steps: same } }));
+    await ok(gql(UpdateJourneyDocument, { id: j.id, input: { steps: [step('/down?v=2', 'audit-secret-4')], failureThreshold: 3 } }));
+    await ok(gql(PauseJourneyDocument, { id: j.id }));
+    await ok(gql(ResumeJourneyDocument, { id: j.id }));
+    await ok(gql(UpdateJourneyDocument, { id: j.id, input: { paused: true } }));
+
+    const log = (await events({ first: 100, keyId: editor.id })).nodes.reverse();
+    expect(log.map((e) => [e.action, e.target, e.changedFields])).toEqual([
+      ['monitor.created', m.id, null],
+      ['monitor.updated', m.id, ['name', 'intervalSeconds']],
+      ['monitor.updated', m.id, ['headers']],
+      ['monitor.updated', m.id, ['timeoutMs']],
+      ['monitor.paused', m.id, null],
+      ['monitor.resumed', m.id, null],
+      ['monitor.paused', m.id, null],
+      ['journey.created', j.id, null],
+      ['journey.updated', j.id, ['name']],
+      ['journey.updated', j.id, ['steps', 'failureThreshold']],
+      ['journey.paused', j.id, null],
+      ['journey.resumed', j.id, null],
+      ['journey.paused', j.id, null],
+    ]);
+    const dump = JSON.stringify(await t.db.orm.em.fork().getConnection().execute('select * from audit_events'));
+    expect(dump).not.toMatch(/audit-secret|Renamed|prod|down\?v=2/); // names of fields, never their values
+    const rest = await editor.client.rest('GET', `/v1/audit-events?action=monitor.updated&key_id=${editor.id}`);
+    expect((rest.body.data as { nodes: { changed_fields: string[] }[] }).nodes.map((e) => e.changed_fields)).toEqual([['timeoutMs'], ['headers'], ['name', 'intervalSeconds']]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { MeDocument, MonitorsDocument } from '../src/client/generated/graphql';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
 import { onPostgres, openTestDatabase } from './helpers/database';
 import { Client } from './helpers/client';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
@@ -32,6 +32,7 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
     viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: 2000, warn: () => {} });
     app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url }), {
       database: viaProxy,
+      secretsKey: TEST_SECRETS_KEY,
     });
     await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
@@ -82,7 +83,7 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
 describe('the embedded database closes under the app', () => {
   it('answers 503 for what needs it, keeps /healthz, and does not crash', async () => {
     const db = await openTestDatabase();
-    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: db });
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: db, secretsKey: TEST_SECRETS_KEY });
     await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
     try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as PgClient } from 'pg';
 import { MeDocument, RevokeApiKeyDocument } from '../src/client/generated/graphql';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
 import { onPostgres } from './helpers/database';
 import { Client } from './helpers/client';
 import { createApp, type App } from '../src/app';
@@ -62,7 +62,7 @@ describe.runIf(onPostgres())('revocation across instances (PostgreSQL LISTEN/NOT
 
   beforeAll(async () => {
     second = await openDatabase({ url: a.db.url, migrate: false });
-    b = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: second });
+    b = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: second, secretsKey: TEST_SECRETS_KEY });
     await b.fastify.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(b.fastify.server.address() as AddressInfo).port}`;
     bClient = (key) => new Client(url, key);

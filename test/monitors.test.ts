@@ -308,24 +308,32 @@ describe('runMonitor performs the check for real', () => {
 });
 
 describe('outbound requests never reach private addresses unless allowed', () => {
-  it('blocks loopback, private and link-local targets after DNS, as a FAILED run', async () => {
+  it('blocks every address that is not global unicast, literal or after DNS, as a FAILED run that says why', async () => {
     const strict = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'false' });
     try {
       const hitsBefore = target.hits.length;
       const o = await strict.org('Strict');
+      await strict.db.orm.em.fork().nativeUpdate('Organization', { id: o.id }, { plan: 'TEAM' });
       const k = await strict.key(o, ['monitors:read', 'monitors:write', 'monitors:run']);
-      for (const [url, shown] of [
-        ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
-        [`${target.url}/health`, '127.0.0.1'],
-        ['http://10.0.0.1/', '10.0.0.1'],
-        ['http://[::1]/', '::1'],
-        ['http://localhost:1/', '127.0.0.1'],
+      for (const [url, shown, range] of [
+        ['http://169.254.169.254/latest/meta-data/', '169.254.169.254', 'link-local'],
+        [`${target.url}/health`, '127.0.0.1', 'loopback'],
+        ['http://10.0.0.1/', '10.0.0.1', 'private'],
+        ['http://[::1]/', '::1', 'loopback'],
+        ['http://localhost:1/', '127.0.0.1', 'loopback'],
+        ['http://100.64.0.1/', '100.64.0.1', 'carrier-grade-nat'],
+        ['http://192.0.2.1/', '192.0.2.1', 'reserved'],
+        [`http://[::7f00:1]:${new URL(target.url).port}/health`, '::7f00:1', 'ipv4-compatible'],
+        [`http://[::ffff:127.0.0.1]:${new URL(target.url).port}/health`, '::ffff:7f00:1', 'loopback'],
+        ['http://[64:ff9b::a9fe:a9fe]/', '64:ff9b::a9fe:a9fe', 'rfc6052'],
+        ['http://[2002:a9fe:a9fe::1]/', '2002:a9fe:a9fe::1', '6to4'],
+        ['http://[fd00::1]/', 'fd00::1', 'unique-local'],
       ]) {
         const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url } })).data!.createMonitor;
         const run = (await k.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
         expect(run.status, url).toBe('FAILED');
         expect(run.error, url).toContain(shown);
-        expect(run.error, url).toMatch(/private, loopback or link-local/);
+        expect(run.error, url).toContain(`not a public address (${range} range); tracer does not check those`);
       }
       expect(target.hits.length).toBe(hitsBefore); // the loopback target never saw a request
     } finally {

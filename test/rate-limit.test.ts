@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { MeDocument } from '../src/client/generated/graphql';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
 import { onPostgres } from './helpers/database';
 import { Client } from './helpers/client';
 import { createApp, type App } from '../src/app';
@@ -74,7 +74,7 @@ describe.runIf(onPostgres())('shared between instances on PostgreSQL', () => {
   beforeAll(async () => {
     second = await openDatabase({ url: t.db.url, migrate: false });
     const config = loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_SYNC_MS: '50' });
-    b = await createApp(config, { database: second, now: () => t.clock.now ?? new Date() });
+    b = await createApp(config, { database: second, now: () => t.clock.now ?? new Date(), secretsKey: TEST_SECRETS_KEY });
     await b.fastify.listen({ port: 0, host: '127.0.0.1' });
     bUrl = `http://127.0.0.1:${(b.fastify.server.address() as AddressInfo).port}`;
   });

@@ -3,7 +3,7 @@ import { CreateMonitorDocument, MonitorRunsDocument, PauseMonitorDocument } from
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
 import { onPostgres } from './helpers/database';
 import { json, startTarget, type Target } from './helpers/target';
 
@@ -49,7 +49,7 @@ describe('scheduler', () => {
   it.runIf(onPostgres())('two schedulers on one PostgreSQL database run each due check exactly once', async () => {
     const ids = await createDue(30);
     const second = await openDatabase({ url: t.db.url!, migrate: false });
-    const other = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', ALLOW_PRIVATE_TARGETS: 'true', SCHEDULER_CONCURRENCY: '10' }), { database: second });
+    const other = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', ALLOW_PRIVATE_TARGETS: 'true', SCHEDULER_CONCURRENCY: '10' }), { database: second, secretsKey: TEST_SECRETS_KEY });
     try {
       const hitsBefore = target.hits.length;
       const claimed = [0, 0];

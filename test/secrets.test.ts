@@ -71,6 +71,30 @@ describe('secrets', () => {
       }
   });
 
+  it('scrubs keys from logged request URLs, wherever in the URL they are', async () => {
+    const org = await t.org('Query Strings Ltd');
+    const { key } = await t.key(org, ['monitors:read']);
+    const forged = forgeKey('AbCdEfGhIjKl', 'q'.repeat(32)); // valid-looking: right length and checksum
+    const before = logs.length;
+    for (const k of [key, forged]) {
+      await t.client(key).rest('GET', `/v1/me?x=${k}`);
+      await t.client().rest('GET', `/v1/me?api_key=${k}&y=1`);
+      await t.client().rest('GET', `/v1/${k}/monitors`);
+      await fetch(`${t.baseUrl}/graphql?key=${k}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ me { key { name } } }' }),
+      });
+    }
+    const lines = logs.slice(before);
+    expect(lines).toContain('incoming request'); // the URLs were logged…
+    expect(lines).toContain('/v1/me?x=izli_sk_live_[redacted]'); // …scrubbed
+    expect(lines).toContain('/v1/me?api_key=izli_sk_live_[redacted]&y=1');
+    expect(lines).toContain('/v1/izli_sk_live_[redacted]/monitors');
+    expect(lines).toContain('/graphql?key=izli_sk_live_[redacted]');
+    for (const k of [key, forged]) for (const secret of secretsOf(k)) expect(lines.includes(secret), `logs contain ${secret.slice(0, 16)}…`).toBe(false);
+  });
+
   it('redacts an Authorization header wherever a log line would carry it', () => {
     const before = logs.length;
     t.app.fastify.log.info({ req: { headers: { authorization: 'Bearer izli_sk_live_leak' } }, headers: { authorization: 'x' }, key: 'izli_sk_live_leak' }, 'probe');

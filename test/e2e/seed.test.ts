@@ -2,6 +2,7 @@
  * The API reference's examples, replayed with fetch against the real server process (`dist/src/server.js`, what
  * `npm start` runs), plus the first-key story: bootstrap key, CLI, restart.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   if (onPostgres()) {
     pg = await openTestDatabase(); // an empty database of its own; the server migrates it
     await (await migratorOf(pg.orm)).down({ to: 0 });
-    env = { DATABASE_URL: pg.url! };
+    env = { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64') }; // required with DATABASE_URL
   } else {
     env = { DATA_DIR: dataDir };
   }

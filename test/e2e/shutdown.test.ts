@@ -2,6 +2,7 @@
  * SIGTERM while the server is under load: it stops accepting, finishes what is in flight (a slow check included),
  * writes the batched lastUsedAt, closes the database and exits 0 — and no client sees a reset connection.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-shutdown-'));
   pg = onPostgres() ? await openTestDatabase() : undefined;
   env = {
-    ...(pg ? { DATABASE_URL: pg.url } : { DATA_DIR: dataDir }),
+    ...(pg ? { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
     BOOTSTRAP_KEY: 'false',
     SCHEDULER: 'false',
     ALLOW_PRIVATE_TARGETS: 'true',

@@ -1,4 +1,5 @@
 /** Two real server processes on one PostgreSQL database: a key revoked through one is refused by the other. */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
@@ -11,7 +12,8 @@ describe.runIf(onPostgres())('revocation across two server processes', () => {
 
   beforeAll(async () => {
     pg = await openTestDatabase();
-    env = { DATABASE_URL: pg.url, BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURE_LIMIT: '100000' };
+    // One SECRETS_KEY for both: instances sharing a database share the key.
+    env = { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURE_LIMIT: '100000' };
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
   });
   afterAll(async () => {

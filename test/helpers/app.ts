@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -5,6 +6,12 @@ import type { Permission } from '../../src/modules/auth/scopes';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import { openTestDatabase, type TestDatabase } from './database';
 import { Client } from './client';
+
+/**
+ * The key test apps encrypt credential headers with: their databases are in memory (or on a shared PostgreSQL),
+ * with no DATA_DIR for a key file. One per test file, so apps of one file sharing a database read each other's rows.
+ */
+export const TEST_SECRETS_KEY = randomBytes(32);
 
 export interface TestApp {
   app: App;
@@ -41,7 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     RATE_LIMIT_PER_MINUTE: '10000000',
     ...env,
   });
-  const app = await createApp(config, { database: db, now: () => clock.now ?? new Date(), logStream: opts.logStream });
+  const app = await createApp(config, { database: db, now: () => clock.now ?? new Date(), logStream: opts.logStream, secretsKey: TEST_SECRETS_KEY });
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.fastify.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

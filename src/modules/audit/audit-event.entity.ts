@@ -28,6 +28,10 @@ export class AuditEvent {
   @Property({ type: 'string', length: 64, nullable: true })
   ip: string | null = null;
 
+  /** For `*.updated`: the names of the fields the update changed (never their values). */
+  @Property({ type: 'json', nullable: true })
+  changedFields: string[] | null = null;
+
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt!: Date;
 }

@@ -13,8 +13,14 @@ export const AUDIT_ACTIONS = [
   'member.removed',
   'member.role_changed',
   'monitor.created',
+  'monitor.updated',
+  'monitor.paused',
+  'monitor.resumed',
   'monitor.deleted',
   'journey.created',
+  'journey.updated',
+  'journey.paused',
+  'journey.resumed',
   'journey.deleted',
   'alert.acknowledged',
   'alert.resolved',
@@ -33,8 +39,9 @@ export interface Actor {
 /**
  * Adds an audit event to the unit of work of `em`: it is written by the same flush (or transaction) as the change
  * it describes, so a change is never stored without its event, nor an event without its change.
+ * `changedFields` names what an update changed, never a value.
  */
-export function audit(em: EntityManager, actor: Actor, action: AuditAction, target: string, at: Date): void {
+export function audit(em: EntityManager, actor: Actor, action: AuditAction, target: string, at: Date, changedFields: string[] | null = null): void {
   em.persist(
     em.create(AuditEvent, {
       id: nextAuditId(),
@@ -43,10 +50,26 @@ export function audit(em: EntityManager, actor: Actor, action: AuditAction, targ
       actorKeyId: actor.keyId,
       target,
       ip: actor.ip,
+      changedFields,
       createdAt: at,
     }),
   );
 }
+
+/**
+ * The names in `before` whose value differs in `after`, compared as JSON with sorted keys (PostgreSQL's jsonb
+ * reorders object keys, so a stored value and the same value from an input differ only in order).
+ */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  return Object.keys(before).filter((name) => canonical(before[name]) !== canonical(after[name]));
+}
+
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 
 /** The organization's events, newest first, optionally of one action or one acting key. */
 export function listAuditEvents(

@@ -21,6 +21,9 @@ export class AuditEventView {
   @Field(() => String, { nullable: true, description: "The client's address; null for the CLI." })
   ip!: string | null;
 
+  @Field(() => [String], { nullable: true, description: 'For monitor.updated and journey.updated: the names of the fields changed, never their values.' })
+  changedFields!: string[] | null;
+
   @Field()
   createdAt!: Date;
 
@@ -31,6 +34,7 @@ export class AuditEventView {
       actorKeyId: e.actorKeyId,
       target: e.target,
       ip: e.ip,
+      changedFields: e.changedFields ?? null,
       createdAt: e.createdAt,
     });
   }

@@ -77,3 +77,9 @@ export function parseKey(key: string): string | null {
 
 export const apiKeyIdOf = (keyId: string) => `key_${keyId}`;
 export const displayPrefixOf = (keyId: string) => `${KEY_PREFIX}${keyId}…`;
+
+/** Anything shaped like a key, whole or cut short (a key pasted into a URL is still a key). */
+const KEY_LIKE = /izli_sk_live_[0-9A-Za-z]+/g;
+
+/** `text` with every key in it replaced by `izli_sk_live_[redacted]`: for what gets logged, such as a request URL. */
+export const redactKeys = (text: string): string => text.replace(KEY_LIKE, `${KEY_PREFIX}[redacted]`);

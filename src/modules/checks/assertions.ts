@@ -1,5 +1,6 @@
 import { type Assertion, AssertionSource, Comparison } from './check.types';
 import { evaluateJsonPath, parseJsonPath } from './jsonpath';
+import { isSensitiveName, MASK, scrubCredentials } from './secrets';
 
 export interface CheckedResponse {
   status: number;
@@ -81,12 +82,25 @@ export function compare(actual: string | null, comparison: Comparison, target: s
   }
 }
 
-export function evaluateAssertions(assertions: Assertion[], view: ResponseView): AssertionResult[] {
+/**
+ * Judges each assertion on what the response really said, and records an `actual` that never echoes a
+ * credential: a response header named like one (Set-Cookie, Authorization) reads `[masked]`, and any credential
+ * the request sent (`credentials`, see credentialFragments) is masked wherever a body or header reflects it.
+ */
+export function evaluateAssertions(assertions: Assertion[], view: ResponseView, credentials: string[] = []): AssertionResult[] {
   return assertions.map((a) => {
     const actual = view.read(a.source, a.property);
-    // Kept short in the stored run: enough to see what went wrong, never a whole body.
-    return { ...a, actual: actual && actual.length > 500 ? `${actual.slice(0, 500)}…` : actual, passed: compare(actual, a.comparison, a.target) };
+    return { ...a, actual: recordedActual(a, actual, credentials), passed: compare(actual, a.comparison, a.target) };
   });
+}
+
+function recordedActual(a: Assertion, actual: string | null, credentials: string[]): string | null {
+  if (actual === null || a.source === AssertionSource.STATUS_CODE || a.source === AssertionSource.RESPONSE_TIME) return actual;
+  if (a.source === AssertionSource.HEADER && isSensitiveName(a.property ?? '')) return MASK;
+  // Masked before it is cut, so a credential that straddles the cut leaves no visible half.
+  const shown = scrubCredentials(actual, credentials);
+  // Kept short in the stored run: enough to see what went wrong, never a whole body.
+  return shown.length > 500 ? `${shown.slice(0, 500)}…` : shown;
 }
 
 /** `["200-299", "301"]` → does `status` match any? */

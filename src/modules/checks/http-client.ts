@@ -4,7 +4,9 @@ import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
-import { isBlockedAddress } from './target-guard';
+import { addressRange, rangeWords } from './target-guard';
+import { ACCEPT_ENCODING, BodyDecodeError, readBody } from './body-reader';
+import { redirectedRequest, type OutgoingRequest } from './redirects';
 
 export interface HttpRequestSpec {
   method: string;
@@ -53,42 +55,37 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
   } catch {
     return { ok: false, error: `Invalid URL: ${spec.url}`, timings };
   }
-  let method = spec.method;
-  let body = spec.body;
+  let req: OutgoingRequest = { method: spec.method, headers: spec.headers, body: spec.body };
   for (let redirects = 0; ; redirects++) {
     try {
-      const res = await once(url, method, spec.headers, body, deadline, opts);
+      const res = await once(url, req, deadline, opts);
       timings = { ...res.timings, total: round(performance.now() - started) };
       const location = res.headers.location;
       if (REDIRECTS.has(res.status) && location) {
         if (redirects >= MAX_REDIRECTS) return { ok: false, error: `Too many redirects (more than ${MAX_REDIRECTS})`, timings };
-        url = new URL(location, url);
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = null;
-        }
+        const next = new URL(location, url);
+        req = redirectedRequest(res.status, url, next, req);
+        url = next;
         continue;
       }
       return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
     } catch (e) {
       timings.total = round(performance.now() - started);
-      return { ok: false, error: e instanceof CheckError ? e.message : describeNetworkError(e, url), timings };
+      return { ok: false, error: e instanceof CheckError || e instanceof BodyDecodeError ? e.message : describeNetworkError(e, url), timings };
     }
   }
 }
 
 function once(
   url: URL,
-  method: string,
-  headers: Header[],
-  body: string | null,
+  { method, headers, body }: OutgoingRequest,
   deadline: number,
   opts: HttpClientOptions,
 ): Promise<{ status: number; headers: Record<string, string>; body: string; truncated: boolean; timings: Timings }> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CheckError(`Only http and https URLs can be checked, not ${url.protocol}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !opts.allowPrivateTargets && isBlockedAddress(host))
-    throw new CheckError(`Target ${host} is a private, loopback or link-local address; tracer does not check those`);
+  const literalRange = isIP(host) && !opts.allowPrivateTargets ? addressRange(host) : 'unicast';
+  if (literalRange !== 'unicast') throw new CheckError(`Target ${host} is not a public address (${rangeWords(literalRange)} range); tracer does not check those`);
   const remaining = deadline - performance.now();
   if (remaining <= 0) throw new CheckError('Timed out');
 
@@ -96,8 +93,9 @@ function once(
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
-      const bad = opts.allowPrivateTargets ? undefined : list.find((a) => isBlockedAddress(a.address));
-      if (bad) return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, a private, loopback or link-local address; tracer does not check those`), '', 0);
+      const bad = opts.allowPrivateTargets ? undefined : list.map((a) => ({ ...a, range: addressRange(a.address) })).find((a) => a.range !== 'unicast');
+      if (bad)
+        return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, not a public address (${rangeWords(bad.range)} range); tracer does not check those`), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });
@@ -107,7 +105,7 @@ function once(
     const t0 = performance.now();
     const timings: Timings = { dns: null, connect: null, tls: null, firstByte: null, total: 0 };
     const lib = url.protocol === 'https:' ? https : http;
-    const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0' };
+    const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0', 'accept-encoding': ACCEPT_ENCODING };
     for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
     const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
     const timer = setTimeout(() => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)), remaining);
@@ -124,36 +122,12 @@ function once(
     req.on('error', (e) => finish(() => reject(e)));
     req.on('response', (res) => {
       timings.firstByte = round(performance.now() - t0);
-      const max = opts.maxBodyBytes ?? 1_048_576;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      res.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        if (size + chunk.length > max) {
-          chunks.push(chunk.subarray(0, max - size));
-          size = max;
-          truncated = true;
-          res.destroy(); // stop downloading: a 10 MB body costs 1 MB at most
-          done();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      let settled = false;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        const flat: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-        finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks).toString('utf8'), truncated, timings }));
-      };
-      res.on('end', done);
-      res.on('error', (e) => (truncated ? done() : finish(() => reject(e))));
-      res.on('close', () => {
-        if (!settled && !res.complete && !truncated) finish(() => reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
-      });
+      const flat: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      readBody(res, opts.maxBodyBytes ?? 1_048_576).then(
+        ({ body: read, truncated }) => finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: read.toString('utf8'), truncated, timings })),
+        (e) => finish(() => reject(e)),
+      );
     });
     if (body !== null && method !== 'GET' && method !== 'HEAD') req.end(body);
     else req.end();

@@ -1,42 +1,41 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * Addresses a check must never reach unless ALLOW_PRIVATE_TARGETS=true: loopback, private, link-local (the cloud
- * metadata service at 169.254.169.254 above all), CGNAT, multicast, unspecified and their IPv6 forms. Checked on
- * the resolved address that the connection then uses, so DNS rebinding cannot slip past it.
+ * Which addresses a check may reach unless ALLOW_PRIVATE_TARGETS=true: global unicast only. An allow-list, so a
+ * range nobody thought of is refused rather than reached. ipaddr.js names the special-purpose ranges (loopback,
+ * private, link-local, CGNAT, multicast, unspecified, broadcast, reserved and documentation, benchmarking,
+ * 6to4, Teredo, NAT64, discard, site-local, unique-local…) and calls every other address 'unicast'.
+ * Checked on the resolved address that the connection then uses, so DNS rebinding cannot slip past it.
  */
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv6');
 
-export function isBlockedAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(address, 'ipv6');
+/**
+ * IPv6 that ipaddr.js calls 'unicast' but that is not a public address. The IPv4-compatible form (`::7f00:1`)
+ * reaches 127.0.0.1 on stacks that still honour it. Everything outside 2000::/3, IANA's global unicast block,
+ * is reserved or special-purpose (and ipaddr.js has no name for most of it), so that block is required too.
+ */
+const EXTRA_V6: Array<[string, [ipaddr.IPv6, number]]> = [['ipv4Compatible', ipaddr.IPv6.parseCIDR('::/96')]];
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
+/** The range an address is in: 'unicast' when a check may reach it, else the name of the range that refuses it. */
+export function addressRange(address: string): string {
+  if (!isIP(address)) return 'invalid'; // not an address at all: refuse
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(address);
+  } catch {
+    return 'invalid';
   }
-  return true; // not an address at all: refuse
+  // `::ffff:a.b.c.d` is how a dual-stack socket spells an IPv4 peer: judge it as that IPv4 address.
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  const range = addr.range();
+  if (range !== 'unicast' || addr.kind() === 'ipv4') return range;
+  const v6 = addr as ipaddr.IPv6;
+  for (const [name, subnet] of EXTRA_V6) if (v6.match(subnet)) return name;
+  return v6.match(GLOBAL_UNICAST_V6) ? 'unicast' : 'reserved';
 }
+
+export const isBlockedAddress = (address: string): boolean => addressRange(address) !== 'unicast';
+
+/** `linkLocal` → `link-local`, for messages a person reads. */
+export const rangeWords = (range: string): string => range.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

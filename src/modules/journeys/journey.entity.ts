@@ -11,6 +11,10 @@ export interface JourneyStep {
   extractions: Extraction[];
 }
 
+/** The same steps with each request's headers mapped: sealed for storage, opened to send (SecretBox). */
+export const mapStepHeaders = (steps: JourneyStep[], fn: (headers: Header[]) => Header[]): JourneyStep[] =>
+  steps.map((s) => ({ ...s, request: { ...s.request, headers: fn(s.request.headers) } }));
+
 @Entity({ tableName: 'journeys' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ name: 'journeys_due_index', expression: 'create index "journeys_due_index" on "journeys" ("next_run_at") where "paused" = false' })

@@ -28,8 +28,8 @@ export class JourneyResolver {
 
   @Mutation(() => JourneyView, { description: 'Only the fields given change; `steps` replaces every step.' })
   @RequiresScope('journeys:write')
-  async updateJourney(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateJourneyInput, @Ctx() { em, principal, services }: RequestContext) {
-    return JourneyView.from(await services.journeys.update(em, principal.organizationId, id, input));
+  async updateJourney(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateJourneyInput, @Ctx() { em, actor, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.update(em, actor, id, input));
   }
 
   @Mutation(() => ID, { description: 'Deletes the journey with its runs and alerts; answers its id.' })
@@ -40,14 +40,14 @@ export class JourneyResolver {
 
   @Mutation(() => JourneyView)
   @RequiresScope('journeys:write')
-  async pauseJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return JourneyView.from(await services.journeys.setPaused(em, principal.organizationId, id, true));
+  async pauseJourney(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.setPaused(em, actor, id, true));
   }
 
   @Mutation(() => JourneyView)
   @RequiresScope('journeys:write')
-  async resumeJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return JourneyView.from(await services.journeys.setPaused(em, principal.organizationId, id, false));
+  async resumeJourney(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return JourneyView.from(await services.journeys.setPaused(em, actor, id, false));
   }
 
   @Mutation(() => JourneyRunView, { description: 'Runs every step now and answers the finished run.' })

@@ -2,14 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
-import { audit, type Actor } from '../audit/audit';
-import { Journey, type JourneyStep } from './journey.entity';
+import { audit, changedFields, type Actor } from '../audit/audit';
+import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
+import type { SecretBox } from '../checks/secret-box';
 
 export interface JourneyInput {
   name?: string | null;
@@ -26,6 +28,8 @@ export class JourneyService {
   constructor(
     private readonly billing: BillingService,
     private readonly now: () => Date,
+    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
+    private readonly secrets: SecretBox,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
@@ -53,7 +57,8 @@ export class JourneyService {
         nextRunAt: this.now(),
       } as never, { persist: false }) as Journey;
       journey.status = journey.paused ? 'PAUSED' : 'PENDING';
-      validate(journey);
+      validate(journey); // on plaintext: a sealed header hides the {{name}} it uses
+      journey.steps = this.seal(journey.steps);
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
       tx.persist(journey); // only now: nothing is written unless every rule holds
@@ -62,17 +67,36 @@ export class JourneyService {
     });
   }
 
-  async update(em: EntityManager, organizationId: string, id: string, input: JourneyInput): Promise<Journey> {
-    const journey = await this.get(em, organizationId, id);
-    const { steps, ...rest } = defined(input);
+  async update(em: EntityManager, actor: Actor, id: string, input: JourneyInput): Promise<Journey> {
+    const journey = await this.get(em, actor.organizationId, id);
+    const patch = defined(input);
+    const { steps, ...rest } = patch;
+    // `[masked]` keeps a stored value: decrypted here, sealed again once the steps are valid. Rows from before
+    // encryption at rest are sealed by any update.
+    const stored = steps ? mapStepHeaders(journey.steps, (h) => this.secrets.openHeaders(h)) : journey.steps;
+    const plain = steps ? normalizeSteps(steps, stored) : undefined;
+    // The given fields as they are now; steps in clear, compared in memory (the event records only names).
+    const { paused, ...given } = patch;
+    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
+    const wasPaused = journey.paused;
     em.assign(journey, rest);
-    if (steps) journey.steps = normalizeSteps(steps, journey.steps);
-    if (rest.paused !== undefined) applyPaused(journey, journey.paused, this.now());
+    if (plain) journey.steps = plain;
+    if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
     validate(journey);
-    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, journey.intervalSeconds);
+    if (plain) journey.steps = this.seal(plain);
+    else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
+      journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
+    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
     journey.updatedAt = this.now();
+    const changed = changedFields(before, { ...journey, steps: plain ?? stored });
+    if (changed.length) audit(em, actor, 'journey.updated', id, this.now(), changed);
+    if (journey.paused !== wasPaused) audit(em, actor, journey.paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     await em.flush();
     return journey;
+  }
+
+  private seal(steps: JourneyStep[]): JourneyStep[] {
+    return mapStepHeaders(steps, (h) => this.secrets.sealHeaders(h));
   }
 
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
@@ -82,8 +106,10 @@ export class JourneyService {
     return id;
   }
 
-  async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Journey> {
-    const journey = await this.get(em, organizationId, id);
+  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Journey> {
+    const journey = await this.get(em, actor.organizationId, id);
+    // Pausing a paused journey changes nothing worth an event (resuming an active one still checks again at once).
+    if (journey.paused !== paused) audit(em, actor, paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     applyPaused(journey, paused, this.now());
     journey.updatedAt = this.now();
     await em.flush();
@@ -92,19 +118,34 @@ export class JourneyService {
 
 }
 
-/** Plain JSON steps; `[masked]` header values keep the stored value of the same step position and header name. */
+/**
+ * Plain JSON steps. A `[masked]` header value keeps the stored value of the step at the same position with the
+ * same header name, and only when that stored step's URL has the same origin: a credential is never carried to
+ * another host. Sending `[masked]` for a step whose origin changed is refused, naming the step and the headers.
+ */
 function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): JourneyStep[] {
-  return steps.map((s, i) => ({
-    name: s.name,
-    request: {
-      method: s.request.method ?? 'GET',
-      url: s.request.url,
-      headers: unmaskHeaders((s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value })), stored[i]?.request.headers ?? []),
-      body: s.request.body ?? null,
-    },
-    assertions: (s.assertions ?? []).map((a) => ({ source: a.source, property: a.property ?? null, comparison: a.comparison, target: a.target ?? null })),
-    extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
-  }));
+  const errors: FieldError[] = [];
+  const normalized = steps.map((s, i) => {
+    const incoming = (s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value }));
+    const prior = stored[i];
+    if (prior && originChanges(prior.request.url, s.request.url)) {
+      const carried = carriedCredentials(incoming, prior.request.headers);
+      if (carried.length) errors.push({ field: `steps[${i}].request.headers`, message: mustGiveAgain(carried, prior.request.url, s.request.url) });
+    }
+    return {
+      name: s.name,
+      request: {
+        method: s.request.method ?? 'GET',
+        url: s.request.url,
+        headers: unmaskHeaders(incoming, prior?.request.headers ?? []),
+        body: s.request.body ?? null,
+      },
+      assertions: (s.assertions ?? []).map((a) => ({ source: a.source, property: a.property ?? null, comparison: a.comparison, target: a.target ?? null })),
+      extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
+    };
+  });
+  if (errors.length) throw badInput(errors);
+  return normalized;
 }
 
 function validate(j: Journey): void {

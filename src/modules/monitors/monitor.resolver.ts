@@ -26,10 +26,10 @@ export class MonitorResolver {
     return MonitorView.from(await services.monitors.create(em, actor, input));
   }
 
-  @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored.' })
+  @Mutation(() => MonitorView, { description: 'Only the fields given change; `[masked]` header values keep what is stored while the URL keeps its origin.' })
   @RequiresScope('monitors:write')
-  async updateMonitor(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateMonitorInput, @Ctx() { em, principal, services }: RequestContext) {
-    return MonitorView.from(await services.monitors.update(em, principal.organizationId, id, input));
+  async updateMonitor(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateMonitorInput, @Ctx() { em, actor, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.update(em, actor, id, input));
   }
 
   @Mutation(() => ID, { description: 'Deletes the monitor with its runs and alerts; answers its id.' })
@@ -40,14 +40,14 @@ export class MonitorResolver {
 
   @Mutation(() => MonitorView)
   @RequiresScope('monitors:write')
-  async pauseMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return MonitorView.from(await services.monitors.setPaused(em, principal.organizationId, id, true));
+  async pauseMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.setPaused(em, actor, id, true));
   }
 
   @Mutation(() => MonitorView)
   @RequiresScope('monitors:write')
-  async resumeMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return MonitorView.from(await services.monitors.setPaused(em, principal.organizationId, id, false));
+  async resumeMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    return MonitorView.from(await services.monitors.setPaused(em, actor, id, false));
   }
 
   @Mutation(() => MonitorRunView, { description: 'Runs the check now and answers the finished run (bounded by timeoutMs).' })

@@ -2,13 +2,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound, type FieldError } from '../../errors';
 import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
+import type { SecretBox } from '../checks/secret-box';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { defined } from '../common/defined';
 import type { BillingService } from '../billing/billing.service';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
-import { audit, type Actor } from '../audit/audit';
+import { audit, changedFields, type Actor } from '../audit/audit';
 import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
 
 export interface MonitorInput {
@@ -30,6 +32,8 @@ export class MonitorService {
   constructor(
     private readonly billing: BillingService,
     private readonly now: () => Date,
+    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
+    private readonly secrets: SecretBox,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
@@ -55,6 +59,7 @@ export class MonitorService {
         nextRunAt: this.now(),
       } as never, { persist: false }) as Monitor;
       monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
+      monitor.headers = this.secrets.sealHeaders(monitor.headers);
       validate(monitor);
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
@@ -64,15 +69,32 @@ export class MonitorService {
     });
   }
 
-  async update(em: EntityManager, organizationId: string, id: string, input: MonitorInput): Promise<Monitor> {
-    const monitor = await this.get(em, organizationId, id);
+  async update(em: EntityManager, actor: Actor, id: string, input: MonitorInput): Promise<Monitor> {
+    const monitor = await this.get(em, actor.organizationId, id);
     const patch = defined(input);
-    if (patch.headers) patch.headers = unmaskHeaders(patch.headers, monitor.headers);
+    if (patch.url && originChanges(monitor.url, patch.url)) {
+      // Refused rather than dropped: a monitor whose credentials vanished would fail with no word of why.
+      const carried = carriedCredentials(patch.headers, monitor.headers);
+      if (carried.length) throw badInput([{ field: 'headers', message: mustGiveAgain(carried, monitor.url, patch.url) }]);
+    }
+    // `[masked]` keeps the stored value: decrypted here, sealed again with the rest. Rows from before encryption at
+    // rest are sealed by any update.
+    const storedHeaders = patch.headers ? this.secrets.openHeaders(monitor.headers) : monitor.headers;
+    const headers = patch.headers ? unmaskHeaders(patch.headers, storedHeaders) : undefined;
+    // The given fields as they are now; headers in clear, compared in memory (the event records only names).
+    const { paused, ...given } = patch;
+    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'headers' ? storedHeaders : monitor[f as keyof Monitor]])));
+    const wasPaused = monitor.paused;
+    if (headers) patch.headers = this.secrets.sealHeaders(headers);
+    else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
-    if (patch.paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
+    if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     validate(monitor);
-    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, organizationId, monitor.intervalSeconds);
+    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
     monitor.updatedAt = this.now();
+    const changed = changedFields(before, { ...monitor, headers: headers ?? storedHeaders });
+    if (changed.length) audit(em, actor, 'monitor.updated', id, this.now(), changed);
+    if (monitor.paused !== wasPaused) audit(em, actor, monitor.paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
     await em.flush();
     return monitor;
   }
@@ -85,8 +107,10 @@ export class MonitorService {
     return id;
   }
 
-  async setPaused(em: EntityManager, organizationId: string, id: string, paused: boolean): Promise<Monitor> {
-    const monitor = await this.get(em, organizationId, id);
+  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Monitor> {
+    const monitor = await this.get(em, actor.organizationId, id);
+    // Pausing a paused monitor changes nothing worth an event (resuming an active one still checks again at once).
+    if (monitor.paused !== paused) audit(em, actor, paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
     applyPaused(monitor, paused, this.now());
     monitor.updatedAt = this.now();
     await em.flush();

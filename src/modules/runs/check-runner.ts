@@ -1,10 +1,11 @@
 import { performRequest, type HttpClientOptions, type Timings } from '../checks/http-client';
 import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
 import { AssertionSource, type Header } from '../checks/check.types';
-import { isSensitiveName, MASK } from '../checks/secrets';
+import { credentialFragments, isSensitiveName, MASK, scrubCredentials, sortedFragments, valueFragments } from '../checks/secrets';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import type { Monitor } from '../monitors/monitor.entity';
-import type { Journey } from '../journeys/journey.entity';
+import { mapStepHeaders, type Journey } from '../journeys/journey.entity';
+import type { SecretBox } from '../checks/secret-box';
 import type { RunStatus, StepResult } from './run.entity';
 
 export interface CheckOutcome {
@@ -17,11 +18,12 @@ export interface CheckOutcome {
 }
 
 /** Runs a monitor's request and judges it: expected status codes, then every assertion. */
-export async function checkMonitor(m: Monitor, http: HttpClientOptions): Promise<CheckOutcome> {
-  const res = await performRequest({ method: m.method, url: m.url, headers: m.headers, body: m.body, timeoutMs: m.timeoutMs }, http);
+export async function checkMonitor(m: Monitor, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+  const headers = secrets.openHeaders(m.headers); // decrypted only to be sent
+  const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs }, http);
   if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
   const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
-  const assertions = evaluateAssertions(m.assertions, view);
+  const assertions = evaluateAssertions(m.assertions, view, credentialFragments(headers));
   const statusOk = statusMatches(res.status, m.expectedStatusCodes);
   const failed = assertions.filter((a) => !a.passed);
   const error = !statusOk
@@ -40,15 +42,19 @@ const substitute = (text: string, vars: Map<string, string>) => text.replace(TEM
  * first failing step stops the journey and the rest are SKIPPED. Without a STATUS_CODE assertion a step expects a
  * status below 400. What is recorded masks credential headers and values extracted from them.
  */
-export async function checkJourney(j: Journey, http: HttpClientOptions): Promise<CheckOutcome> {
+export async function checkJourney(j: Journey, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+  const plainSteps = mapStepHeaders(j.steps, (h) => secrets.openHeaders(h)); // decrypted only to be sent
   const vars = new Map<string, string>();
   const secretVars = new Set<string>();
+  // Every credential sent so far and every secret value extracted so far: a later step's response may echo them.
+  const credentials = new Set<string>();
   const steps: StepResult[] = [];
   let failure: string | null = null;
   let total = 0;
-  for (const [i, step] of j.steps.entries()) {
+  for (const [i, step] of plainSteps.entries()) {
     const headers: Header[] = step.request.headers.map((h) => ({ name: h.name, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
+    for (const f of credentialFragments(headers)) credentials.add(f);
     const recorded = {
       method: step.request.method,
       url: maskVariables(step.request.url, vars, secretVars),
@@ -69,17 +75,23 @@ export async function checkJourney(j: Journey, http: HttpClientOptions): Promise
       continue;
     }
     const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
-    const assertions = evaluateAssertions(step.assertions, view);
+    // Extracted first: a secret this response hands out (a login's token) is masked in this step's record too.
+    const values = step.extractions.map((x) => {
+      const value = view.read(x.source as unknown as AssertionSource, x.property);
+      const secret = isSensitiveName(x.name) || (x.source === 'HEADER' && isSensitiveName(x.property ?? ''));
+      if (secret && value) for (const f of valueFragments(value)) credentials.add(f);
+      return { x, value, secret };
+    });
+    const known = sortedFragments(credentials);
+    const assertions = evaluateAssertions(step.assertions, view, known);
     const hasStatusAssertion = step.assertions.some((a) => a.source === AssertionSource.STATUS_CODE);
     let error: string | null = null;
     if (!hasStatusAssertion && res.status >= 400) error = `Status ${res.status}`;
     else if (assertions.some((a) => !a.passed)) error = `${assertions.filter((a) => !a.passed).length} of ${assertions.length} assertions failed`;
     const extracted: StepResult['extracted'] = [];
-    for (const x of step.extractions) {
-      const value = view.read(x.source as unknown as AssertionSource, x.property);
-      const secret = isSensitiveName(x.name) || (x.source === 'HEADER' && isSensitiveName(x.property ?? ''));
+    for (const { x, value, secret } of values) {
       if (secret) secretVars.add(x.name);
-      extracted.push({ name: x.name, value: value === null ? null : secret ? MASK : value.slice(0, 500) });
+      extracted.push({ name: x.name, value: value === null ? null : secret ? MASK : scrubCredentials(value, known).slice(0, 500) });
       if (value === null) error ??= `Could not extract ${x.name}`;
       else vars.set(x.name, value);
     }

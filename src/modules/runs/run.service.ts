@@ -2,11 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { badInput, notFound } from '../../errors';
 import type { HttpClientOptions } from '../checks/http-client';
+import type { SecretBox } from '../checks/secret-box';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import type { BillingService } from '../billing/billing.service';
 import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import { Journey, mapStepHeaders } from '../journeys/journey.entity';
 import { Organization } from '../organization/organization.entity';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
 import { Run, type RunTrigger } from './run.entity';
@@ -15,6 +16,7 @@ export interface RunServiceDeps {
   billing: BillingService;
   alerts: AlertService;
   http: HttpClientOptions;
+  secrets: SecretBox;
   now: () => Date;
   log: FastifyBaseLogger;
 }
@@ -27,16 +29,20 @@ export class RunService {
     const monitor = await em.findOne(Monitor, { id: monitorId, organization: organizationId });
     if (!monitor) throw notFound('Monitor');
     await this.deps.billing.assertCanRun(em, organizationId);
+    if (this.deps.secrets.hasPlaintext(monitor.headers))
+      await this.sealLegacy(em, 'monitors', 'headers', monitor.id, monitor.headers, () => this.deps.secrets.reseal(monitor.headers));
     const source = { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold } as const;
-    return this.record(em, source, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http));
+    return this.record(em, source, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http, this.deps.secrets));
   }
 
   async runJourney(em: EntityManager, organizationId: string, journeyId: string, trigger: RunTrigger): Promise<Run> {
     const journey = await em.findOne(Journey, { id: journeyId, organization: organizationId });
     if (!journey) throw notFound('Journey');
     await this.deps.billing.assertCanRun(em, organizationId);
+    if (journey.steps.some((s) => this.deps.secrets.hasPlaintext(s.request.headers)))
+      await this.sealLegacy(em, 'journeys', 'steps', journey.id, journey.steps, () => mapStepHeaders(journey.steps, (h) => this.deps.secrets.reseal(h)));
     const source = { kind: 'journey', id: journey.id, organizationId, name: journey.name, failureThreshold: journey.failureThreshold } as const;
-    return this.record(em, source, { journey }, trigger, () => checkJourney(journey, this.deps.http));
+    return this.record(em, source, { journey }, trigger, () => checkJourney(journey, this.deps.http, this.deps.secrets));
   }
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
@@ -49,6 +55,22 @@ export class RunService {
     const run = await em.findOne(Run, { id, organization: organizationId });
     if (!run) throw notFound('Run');
     return run;
+  }
+
+  /**
+   * A row stored before encryption at rest is sealed by its first run, so active checks do not keep plaintext
+   * credentials until someone edits them. Only if the column still holds what this run read: an update that
+   * landed meanwhile wins, and seals its own values.
+   */
+  private async sealLegacy(em: EntityManager, table: 'monitors' | 'journeys', column: 'headers' | 'steps', id: string, read: unknown, seal: () => unknown) {
+    try {
+      await em
+        .getConnection()
+        .execute(`update "${table}" set "${column}" = ?::jsonb where "id" = ? and "${column}" = ?::jsonb`, [JSON.stringify(seal()), id, JSON.stringify(read)]);
+    } catch (e) {
+      // Not this run's business: the check runs on what was read (and says so if a value cannot be decrypted).
+      this.deps.log.warn({ id, err: (e as Error).message }, 'could not encrypt stored credential headers');
+    }
   }
 
   /**
