@@ -215,7 +215,7 @@ async function main() {
     const env: Record<string, string> = {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
       LOG_LEVEL: 'warn', // the baseline logs nothing per request either
-      SCHEDULER: 'false',
+      SCHEDULING: 'false',
       BOOTSTRAP_KEY: 'false',
       LAST_USED_FLUSH_MS: '5000',
       // One key sends tens of thousands of requests a second here: the per-key limit still runs its check on every

@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
-import { openDatabase, type Database } from './db/database';
+import type { Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
 import { HttpDrain } from './http-drain';
@@ -21,22 +21,13 @@ import { FailureLimiter } from './modules/auth/failure-limiter';
 import { LastUsedTracker } from './modules/auth/last-used';
 import { RequestRateLimiter } from './modules/auth/rate-limit';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
-import { OrganizationService } from './modules/organization/organization.service';
 import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
 import { registerRestRoutes, sendAppError, sendRestError } from './rest/plugin';
-import type { Services } from './services';
-import { BillingService } from './modules/billing/billing.service';
-import { AlertService } from './modules/alerts/alert.service';
-import { MonitorService } from './modules/monitors/monitor.service';
-import { JourneyService } from './modules/journeys/journey.service';
-import { RunService } from './modules/runs/run.service';
-import { MemberService } from './modules/members/member.service';
-import { Scheduler } from './modules/runs/scheduler';
+import { openCore, type Services } from './services';
+import type { Engine } from './modules/engine/engine';
 import { KeyChangeListener } from './modules/auth/key-events';
 import { BcryptPool } from './modules/auth/bcrypt-pool';
 import { apiKeyDeps } from './modules/api-keys/api-key.deps';
-import { SecretBox } from './modules/checks/secret-box';
-import { loadSecretsKey } from './modules/checks/secrets-key';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -59,7 +50,7 @@ export interface App {
   services: Services;
   lastUsed: LastUsedTracker;
   rateLimiter: RequestRateLimiter;
-  scheduler: Scheduler;
+  engine: Engine;
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
@@ -99,25 +90,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     body === '' ? done(null, undefined) : jsonParser(req, body as string, done),
   );
-  // Before the database opens: a missing key on PostgreSQL stops the start with a ConfigError, before any connection.
-  const secrets = new SecretBox(
-    opts.secretsKey ??
-      loadSecretsKey({
-        configured: config.SECRETS_KEY,
-        // Only a database this process opens from DATA_DIR may keep its key there.
-        embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
-        onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
-      }),
-  );
-  const database =
-    opts.database ??
-    (await openDatabase({
-      url: config.DATABASE_URL,
-      dataDir: config.DATA_DIR,
-      migrate: config.MIGRATE_ON_START,
-      timeoutMs: config.DATABASE_TIMEOUT_MS,
-      warn: (message) => log.warn({ driver: message }, 'database driver warning'),
-    }));
+  const core = await openCore(config, { log, now, database: opts.database, secretsKey: opts.secretsKey });
+  const { database, engine } = core;
   const { orm } = database;
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
@@ -125,25 +99,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()), bcrypt, {
     cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS,
   });
-  const billing = new BillingService(now);
-  const alerts = new AlertService(now);
   const services: Services = {
+    ...core.services,
     apiKeys: new ApiKeyService({
       ...apiKeyDeps(config, database, bcrypt),
       now,
       forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
       pendingUse: (id) => lastUsed.peek(id),
     }),
-    organizations: new OrganizationService(now),
-    monitors: new MonitorService(billing, now, secrets),
-    journeys: new JourneyService(billing, now, secrets),
-    runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, secrets, now, log }),
-    alerts,
-    members: new MemberService(now),
-    billing,
-    now,
   };
-  const scheduler = new Scheduler(orm, services.runs, log, { tickMs: config.SCHEDULER_TICK_MS, concurrency: config.SCHEDULER_CONCURRENCY });
   const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
   // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
   const rateLimiter = new RequestRateLimiter(
@@ -252,7 +216,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     }
   });
 
-  if (config.SCHEDULER) scheduler.start();
+  await engine.startWorker(services.runs);
 
   let closed = false;
   return {
@@ -262,7 +226,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     services,
     lastUsed,
     rateLimiter,
-    scheduler,
+    engine,
     keyListener,
     bootstrapKey,
     async close() {
@@ -272,8 +236,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
       log.debug('closing: apollo');
       await apollo.stop();
-      log.debug('closing: scheduler');
-      await scheduler.stop();
+      log.debug('closing: engine');
+      await engine.stop(config.SHUTDOWN_TIMEOUT_MS);
       await keyListener?.stop();
       log.debug('closing: lastUsed');
       await lastUsed.close();

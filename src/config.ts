@@ -84,11 +84,24 @@ const schema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
-  /** Run due monitors and journeys in this process. */
-  SCHEDULER: bool(true),
-  SCHEDULER_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  /** Checks one scheduler instance runs at the same time. */
-  SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** Run checks in this process (`npm start`: API and worker; `WORKER=false npm start`: API only). */
+  WORKER: bool(true),
+  /** Where this process's worker runs checks: it takes only this location's jobs. */
+  LOCATION: z.string().regex(/^[a-z0-9][a-z0-9-]{0,38}$/, 'must be lower-case letters, digits and hyphens (at most 39)').default('local'),
+  /** Checks one worker process runs at the same time. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */
+  SCHEDULING: bool(true),
+  /** How often due slots are enqueued, in milliseconds. */
+  SCHEDULE_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** How long an idle worker waits before asking the queue again, in milliseconds (manual runs wake it at once). */
+  WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** How often a worker announces itself; it counts as live for three of these, in milliseconds. */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
+  /** Seconds added to a check's whole timeout to make its lease: a dead worker's job runs again after it. */
+  LEASE_MARGIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** How often the queue fails jobs whose lease ran out (dead workers) and does its housekeeping, in seconds. */
+  QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -97,6 +110,8 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once; a bad value stops the process with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // SCHEDULER (the in-process scheduler this engine replaced) still turns scheduling off.
+  if (env.SCHEDULING === undefined && env.SCHEDULER !== undefined) env = { ...env, SCHEDULING: env.SCHEDULER };
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

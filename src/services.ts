@@ -1,11 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import { openDatabase, type Database } from './db/database';
 import type { ApiKeyService } from './modules/api-keys/api-key.service';
-import type { OrganizationService } from './modules/organization/organization.service';
-import type { MonitorService } from './modules/monitors/monitor.service';
-import type { JourneyService } from './modules/journeys/journey.service';
-import type { RunService } from './modules/runs/run.service';
-import type { AlertService } from './modules/alerts/alert.service';
-import type { MemberService } from './modules/members/member.service';
-import type { BillingService } from './modules/billing/billing.service';
+import { OrganizationService } from './modules/organization/organization.service';
+import { MonitorService } from './modules/monitors/monitor.service';
+import { JourneyService } from './modules/journeys/journey.service';
+import { RunService } from './modules/runs/run.service';
+import { AlertService } from './modules/alerts/alert.service';
+import { MemberService } from './modules/members/member.service';
+import { BillingService } from './modules/billing/billing.service';
+import type { LocationService } from './modules/locations/location.service';
+import { SecretBox } from './modules/checks/secret-box';
+import { loadSecretsKey } from './modules/checks/secrets-key';
+import { Engine } from './modules/engine/engine';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -17,5 +24,91 @@ export interface Services {
   alerts: AlertService;
   members: MemberService;
   billing: BillingService;
+  locations: LocationService;
   now: () => Date;
+}
+
+/** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
+export interface Core {
+  database: Database;
+  engine: Engine;
+  secrets: SecretBox;
+  /** Every service but the API keys', which belong to the API role (they need the verifier). */
+  services: Omit<Services, 'apiKeys'>;
+}
+
+export interface CoreOptions {
+  log: FastifyBaseLogger;
+  now: () => Date;
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: Database;
+  /** The key sealing credential headers (tests); otherwise SECRETS_KEY or the embedded key file. */
+  secretsKey?: Buffer;
+}
+
+/**
+ * Opens the database and the job queue and builds the services, in the same way for `npm start`, an API-only
+ * instance and `npm run worker`: one wiring, one copy of every rule.
+ */
+export async function openCore(config: Config, opts: CoreOptions): Promise<Core> {
+  const { log, now } = opts;
+  // Before the database opens: a missing key on PostgreSQL stops the start with a ConfigError, before any connection.
+  const secrets = new SecretBox(
+    opts.secretsKey ??
+      loadSecretsKey({
+        configured: config.SECRETS_KEY,
+        // Only a database this process opens from DATA_DIR may keep its key there.
+        embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
+        onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
+      }),
+  );
+  const database =
+    opts.database ??
+    (await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      migrate: config.MIGRATE_ON_START,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+      warn: (message) => log.warn({ driver: message }, 'database driver warning'),
+    }));
+  let engine: Engine;
+  try {
+    engine = await Engine.open(database, log, {
+      worker: config.WORKER,
+      scheduling: config.SCHEDULING,
+      location: config.LOCATION,
+      concurrency: config.WORKER_CONCURRENCY,
+      pollMs: config.WORKER_POLL_MS,
+      tickMs: config.SCHEDULE_TICK_MS,
+      leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+      maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
+      heartbeatMs: config.WORKER_HEARTBEAT_MS,
+    });
+  } catch (e) {
+    if (!opts.database) await database.close();
+    throw e;
+  }
+  const billing = new BillingService(now);
+  const alerts = new AlertService(now);
+  const services = {
+    organizations: new OrganizationService(now),
+    monitors: new MonitorService(billing, engine.locations, now, secrets),
+    journeys: new JourneyService(billing, engine.locations, now, secrets),
+    runs: new RunService({
+      billing,
+      alerts,
+      http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
+      secrets,
+      now,
+      log,
+      dispatcher: engine,
+      leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+    }),
+    alerts,
+    members: new MemberService(now),
+    billing,
+    locations: engine.locations,
+    now,
+  };
+  return { database, engine, secrets, services };
 }

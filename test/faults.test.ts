@@ -30,7 +30,7 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
     t = await startTestApp();
     proxy = await startTcpProxy(t.db.url);
     viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: 2000, warn: () => {} });
-    app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url }), {
+    app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url }), {
       database: viaProxy,
       secretsKey: TEST_SECRETS_KEY,
     });
@@ -83,7 +83,7 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
 describe('the embedded database closes under the app', () => {
   it('answers 503 for what needs it, keeps /healthz, and does not crash', async () => {
     const db = await openTestDatabase();
-    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4' }), { database: db, secretsKey: TEST_SECRETS_KEY });
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4' }), { database: db, secretsKey: TEST_SECRETS_KEY });
     await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
     try {

@@ -73,7 +73,7 @@ describe.runIf(onPostgres())('shared between instances on PostgreSQL', () => {
 
   beforeAll(async () => {
     second = await openDatabase({ url: t.db.url, migrate: false });
-    const config = loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_SYNC_MS: '50' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_SYNC_MS: '50' });
     b = await createApp(config, { database: second, now: () => t.clock.now ?? new Date(), secretsKey: TEST_SECRETS_KEY });
     await b.fastify.listen({ port: 0, host: '127.0.0.1' });
     bUrl = `http://127.0.0.1:${(b.fastify.server.address() as AddressInfo).port}`;

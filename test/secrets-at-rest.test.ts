@@ -128,7 +128,7 @@ describe('credential headers at rest', () => {
     const m = await createMonitor([{ name: 'Authorization', value: 'Bearer s3cret' }]);
     let logs = '';
     const stream = new PassThrough().on('data', (d) => (logs += d));
-    const config = loadConfig({ LOG_LEVEL: 'error', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', ALLOW_PRIVATE_TARGETS: 'true' });
+    const config = loadConfig({ LOG_LEVEL: 'error', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' });
     const other = await createApp(config, { database: t.db, secretsKey: randomBytes(32), logStream: stream });
     try {
       const hits = target.hits.length;
@@ -161,7 +161,7 @@ describe('the secrets key', () => {
   });
 
   it('is required with DATABASE_URL: the start stops before connecting', async () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'silent', SCHEDULER: 'false' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'silent', SCHEDULING: 'false' });
     await expect(createApp(config)).rejects.toThrow(/SECRETS_KEY is required with DATABASE_URL/);
   });
 

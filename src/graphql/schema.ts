@@ -16,6 +16,7 @@ import { OrganizationResolver } from '../modules/organization/organization.resol
 import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
+import { LocationResolver } from '../modules/locations/location.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -29,6 +30,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   AlertResolver,
   BillingResolver,
   AuditResolver,
+  LocationResolver,
 ];
 
 export interface AppSchema {

@@ -77,7 +77,7 @@ function checkRoutes(
     { method: 'DELETE', url: `${base}/:id`, document: o.remove, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d[`delete${N}`] }) },
     { method: 'POST', url: `${base}/:id/pause`, document: o.pause, variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
     { method: 'POST', url: `${base}/:id/resume`, document: o.resume, variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
-    { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r) }), pick: (d) => d[`run${N}`], status: 201 },
+    { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
   ];
 }

@@ -34,7 +34,7 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-'));
-    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
     // Keys first: the embedded database belongs to one process at a time.
     const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
     const r = await runCli(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);

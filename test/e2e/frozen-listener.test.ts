@@ -24,7 +24,7 @@ describe.runIf(onPostgres())('revocation with a frozen listener path', () => {
     env = {
       DATABASE_URL: pg.url,
       BOOTSTRAP_KEY: 'false',
-      SCHEDULER: 'false',
+      SCHEDULING: 'false',
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_FAILURE_LIMIT: '100000',
       KEY_LISTENER_HEARTBEAT_MS: String(HEARTBEAT_MS),

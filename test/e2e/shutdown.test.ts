@@ -24,7 +24,7 @@ beforeAll(async () => {
   env = {
     ...(pg ? { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
     BOOTSTRAP_KEY: 'false',
-    SCHEDULER: 'false',
+    SCHEDULING: 'false',
     ALLOW_PRIVATE_TARGETS: 'true',
     LAST_USED_FLUSH_MS: '600000', // only the shutdown flush can write it
     RATE_LIMIT_PER_MINUTE: '10000000',

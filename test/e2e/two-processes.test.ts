@@ -13,7 +13,7 @@ describe.runIf(onPostgres())('revocation across two server processes', () => {
   beforeAll(async () => {
     pg = await openTestDatabase();
     // One SECRETS_KEY for both: instances sharing a database share the key.
-    env = { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURE_LIMIT: '100000' };
+    env = { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURE_LIMIT: '100000' };
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
   });
   afterAll(async () => {

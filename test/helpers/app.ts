@@ -42,7 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     BCRYPT_COST: '4',
     BOOTSTRAP_KEY: 'false',
     LOG_LEVEL: 'silent',
-    SCHEDULER: 'false',
+    SCHEDULING: 'false',
     ALLOW_PRIVATE_TARGETS: 'true',
     AUTH_FAILURE_LIMIT: '100000',
     RATE_LIMIT_PER_MINUTE: '10000000',
@@ -59,7 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     db,
     baseUrl,
     queries,
-    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts/i.test(q)),
+    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts|pgboss\.|workers|locations/i.test(q)),
     clock,
     client,
     async close() {

@@ -37,6 +37,10 @@ export class Alert {
   @Property({ type: 'text' })
   cause!: string;
 
+  /** The locations failing the rule (kept current while the alert is open). */
+  @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
+  locations: string[] = [];
+
   @Property({ type: 'string', length: 12 })
   status: AlertStatus = 'OPEN';
 

@@ -12,52 +12,73 @@ export interface AlertSource {
   organizationId: string;
   name: string;
   failureThreshold: number;
+  /** The check's locations now, and how many of them must fail to open an alert. */
+  locations: readonly string[];
+  minFailedLocations: number;
+}
+
+/** A finished run as the alert rule sees it: where, and what it said. */
+export interface Outcome {
+  location: string;
+  status: RunStatus;
+  error: string | null;
+  finishedAt: Date;
 }
 
 /**
- * Alerts open when a source fails failureThreshold runs in a row and resolve on its first passing run. The counter
- * and the "one unresolved alert per source" rule live in single SQL statements and a partial unique index, so
- * concurrent runs (two scheduler instances, a manual run during a scheduled one) cannot double-count or open two.
+ * Alerts across locations (ARCHITECTURE.md §6): each location of a check counts its failed slots in a row; an
+ * alert opens when at least minFailedLocations of the check's locations reached failureThreshold, names them, and
+ * resolves when every location passes again. The check row is locked first, so runs finishing at the same time in
+ * two locations are applied one after the other; a partial unique index keeps one unresolved alert per check.
  */
 export class AlertService {
   constructor(private readonly now: () => Date) {}
 
-  /** Applies a finished run to its source's status, failure count and alert. ERROR runs change nothing. */
-  async recordOutcome(em: EntityManager, source: AlertSource, run: { status: RunStatus; error: string | null; finishedAt: Date }): Promise<void> {
+  /** Applies a finished run to its check's per-location state, status, failure count and alert. ERROR runs change nothing. */
+  async recordOutcome(em: EntityManager, source: AlertSource, run: Outcome): Promise<void> {
     if (run.status === 'ERROR') return;
     const failed = run.status === 'FAILED';
     const table = source.kind === 'monitor' ? 'monitors' : 'journeys';
-    const conn = em.getConnection();
-    const ctx = em.getTransactionContext();
-    const rows = await conn.execute<{ consecutive_failures: number }[]>(
-      `update "${table}" set
-         consecutive_failures = case when ? then consecutive_failures + 1 else 0 end,
-         status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end,
-         last_run_at = ?
-       where id = ? returning consecutive_failures`,
-      [failed, failed, run.finishedAt, source.id],
-      'all',
-      ctx,
-    );
-    if (!rows.length) return; // deleted while it ran
     const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
-    if (failed && rows[0].consecutive_failures >= source.failureThreshold) {
-      await conn.execute(
-        `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at)
-         values (?, ?, ?, ?, ?, 'OPEN', ?)
-         on conflict (${column}) where status <> 'RESOLVED' do nothing`,
-        [newId('alr'), source.organizationId, source.id, source.name, `${rows[0].consecutive_failures} failed runs in a row: ${run.error ?? 'failed'}`, run.finishedAt],
-        'run',
-        ctx,
+    const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
+    const locked = await sql<{ paused: boolean }[]>(`select paused from "${table}" where id = ? for update`, [source.id]);
+    if (!locked.length) return; // deleted while it ran
+    await sql(
+      `insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
+       values (?, ?, ?, ?, ?, ?)
+       on conflict (check_id, location) do update set
+         consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
+         last_status = excluded.last_status, last_run_at = excluded.last_run_at`,
+      [source.id, run.location, source.id, failed ? 1 : 0, run.status, run.finishedAt, failed],
+    );
+    const states = await sql<{ location: string; consecutive_failures: number }[]>(
+      `select location, consecutive_failures from check_locations where check_id = ? and location = any(?::text[])`,
+      [source.id, `{${source.locations.join(',')}}`],
+    );
+    const failing = states.filter((s) => s.consecutive_failures >= source.failureThreshold).map((s) => s.location).sort();
+    const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
+    await sql(
+      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ?`,
+      [worst, worst > 0, run.finishedAt, source.id],
+    );
+    const locations = `{${failing.join(',')}}`;
+    if (failing.length >= source.minFailedLocations) {
+      const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
+      await sql(
+        `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)
+         values (?, ?, ?, ?, ?, 'OPEN', ?, ?::text[])
+         on conflict (${column}) where status <> 'RESOLVED' do update set locations = excluded.locations`,
+        [newId('alr'), source.organizationId, source.id, source.name, `${worst} failed runs in a row ${where}: ${run.error ?? 'failed'}`, run.finishedAt, locations],
       );
-    } else if (!failed) {
-      await conn.execute(
+    } else if (worst === 0) {
+      await sql(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
           where ${column} = ? and status <> 'RESOLVED'`,
         [run.finishedAt, source.id],
-        'run',
-        ctx,
       );
+    } else {
+      // Still failing somewhere, though below the rule: an open alert keeps naming what fails now.
+      await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
     }
   }
 

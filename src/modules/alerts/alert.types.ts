@@ -23,12 +23,13 @@ export class AlertSourceType {
   @Field({ description: 'The name when the alert opened.' }) name!: string;
 }
 
-@ObjectType('Alert', { description: 'Opened when a monitor or journey fails failureThreshold runs in a row; resolved by its first passing run or by hand.' })
+@ObjectType('Alert', { description: 'Opened when at least minFailedLocations of a check\'s locations failed failureThreshold slots in a row; resolved when every location passes again, or by hand.' })
 @RequiresScope('alerts:read')
 export class AlertView {
   @Field(() => ID) id!: string;
   @Field(() => AlertSourceType) source!: AlertSourceType;
   @Field() cause!: string;
+  @Field(() => [String], { description: 'The locations failing (kept current while the alert is open).' }) locations!: string[];
   @Field(() => AlertStatusEnum) status!: AlertStatusEnum;
   @Field() openedAt!: Date;
   @Field(() => Date, { nullable: true }) acknowledgedAt!: Date | null;
@@ -45,6 +46,7 @@ export class AlertView {
         ? { kind: AlertSourceKind.MONITOR, id: a.monitor.id, name: a.sourceName }
         : { kind: AlertSourceKind.JOURNEY, id: a.journey!.id, name: a.sourceName },
       cause: a.cause,
+      locations: a.locations,
       status: a.status as AlertStatusEnum,
       openedAt: a.openedAt,
       acknowledgedAt: a.acknowledgedAt,

@@ -1,6 +1,8 @@
 import { Property } from '@mikro-orm/core';
-import { IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput } from '../../errors';
 
 export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
 
@@ -18,6 +20,14 @@ export abstract class ScheduledCheck {
 
   @Property({ type: 'integer' })
   failureThreshold: number = 2;
+
+  /** Where it runs: each slot runs once in every one of these locations. */
+  @Property({ type: 'string[]', columnType: 'text[]', default: "{local}" })
+  locations: string[] = ['local'];
+
+  /** How many of its locations must fail failureThreshold slots in a row before an alert opens. */
+  @Property({ type: 'integer', default: 1 })
+  minFailedLocations: number = 1;
 
   @Property({ type: 'boolean' })
   paused: boolean = false;
@@ -54,6 +64,16 @@ export function applyPaused(check: ScheduledCheck, paused: boolean, now: Date): 
   if (!paused) check.nextRunAt = now;
 }
 
+/** What create and update take of the schedule, as the services see it (null = keep / default). */
+export interface ScheduleInput {
+  intervalSeconds?: number | null;
+  timeoutMs?: number | null;
+  failureThreshold?: number | null;
+  paused?: boolean | null;
+  locations?: string[] | null;
+  minFailedLocations?: number | null;
+}
+
 /** The schedule fields of create and update inputs, all optional (null = keep / default). */
 @InputType()
 export abstract class ScheduleFields {
@@ -77,4 +97,31 @@ export abstract class ScheduleFields {
 
   @Field(() => Boolean, { nullable: true })
   paused?: boolean | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Where it runs: every slot runs once in each of these locations. Default `["local"]`; each must be a known location (see `locations`).',
+  })
+  @IsOptional()
+  @ArrayMinSize(1, { message: 'must name at least one location' })
+  @ArrayMaxSize(10, { message: 'at most 10 locations' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,38}$/, { each: true, message: 'each must be lower-case letters, digits and hyphens' })
+  locations?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many locations must fail failureThreshold slots in a row to open an alert; default 1.' })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1' })
+  @Max(10, { message: 'must be at most 10' })
+  minFailedLocations?: number | null;
+}
+
+/** The rules of `locations` a GraphQL type cannot state: known names, and enough of them for the alert rule. */
+export async function checkLocations(
+  em: EntityManager,
+  known: { assertKnown(em: EntityManager, locations: readonly string[]): Promise<string[]> },
+  check: ScheduledCheck,
+): Promise<void> {
+  check.locations = await known.assertKnown(em, check.locations);
+  if (check.minFailedLocations > check.locations.length)
+    throw badInput([{ field: 'minFailedLocations', message: `must be at most the number of locations (${check.locations.length})` }]);
 }

@@ -52,8 +52,12 @@ export class JourneyResolver {
 
   @Mutation(() => JourneyRunView, { description: 'Runs every step now and answers the finished run.' })
   @RequiresScope('journeys:run')
-  async runJourney(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return journeyRunView(await services.runs.runJourney(em, principal.organizationId, id, 'MANUAL'));
+  async runJourney(
+    @Arg('id', () => ID) id: string,
+    @Arg('location', () => String, { nullable: true, description: "Where to run it: one of the check's locations (default: its first)." }) location: string | null,
+    @Ctx() { em, principal, services }: RequestContext,
+  ) {
+    return journeyRunView(await services.runs.runJourney(em, principal.organizationId, id, location));
   }
 
   @FieldResolver(() => [JourneyRunView], { description: 'The newest runs, newest first (batched across a list).' })

@@ -6,20 +6,17 @@ import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/cred
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
+import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
-import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
+import { checkLocations, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import type { SecretBox } from '../checks/secret-box';
 
-export interface JourneyInput {
+export interface JourneyInput extends ScheduleInput {
   name?: string | null;
   steps?: Array<Omit<JourneyStep, 'request'> & { request: { method: string; url: string; headers: JourneyStep['request']['headers']; body?: string | null } }> | null;
-  intervalSeconds?: number | null;
-  timeoutMs?: number | null;
-  failureThreshold?: number | null;
-  paused?: boolean | null;
 }
 
 
@@ -27,6 +24,7 @@ export interface JourneyInput {
 export class JourneyService {
   constructor(
     private readonly billing: BillingService,
+    private readonly locations: LocationService,
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
@@ -61,6 +59,7 @@ export class JourneyService {
       journey.steps = this.seal(journey.steps);
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
+      await checkLocations(tx, this.locations, journey);
       tx.persist(journey); // only now: nothing is written unless every rule holds
       audit(tx, actor, 'journey.created', journey.id, this.now());
       return journey;
@@ -87,6 +86,7 @@ export class JourneyService {
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
     if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
+    if (rest.locations !== undefined || rest.minFailedLocations !== undefined) await checkLocations(em, this.locations, journey);
     journey.updatedAt = this.now();
     const changed = changedFields(before, { ...journey, steps: plain ?? stored });
     if (changed.length) audit(em, actor, 'journey.updated', id, this.now(), changed);

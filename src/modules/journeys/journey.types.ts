@@ -25,6 +25,8 @@ export class JourneyView {
   @Field(() => Int) intervalSeconds!: number;
   @Field(() => Int, { description: 'Per step.' }) timeoutMs!: number;
   @Field(() => Int) failureThreshold!: number;
+  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
+  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
@@ -44,6 +46,8 @@ export class JourneyView {
       intervalSeconds: j.intervalSeconds,
       timeoutMs: j.timeoutMs,
       failureThreshold: j.failureThreshold,
+      locations: j.locations,
+      minFailedLocations: j.minFailedLocations,
       paused: j.paused,
       status: j.status as CheckStatusEnum,
       lastRunAt: j.lastRunAt,

@@ -50,10 +50,14 @@ export class MonitorResolver {
     return MonitorView.from(await services.monitors.setPaused(em, actor, id, false));
   }
 
-  @Mutation(() => MonitorRunView, { description: 'Runs the check now and answers the finished run (bounded by timeoutMs).' })
+  @Mutation(() => MonitorRunView, { description: 'Runs the check now, through the queue ahead of scheduled slots, in one of its locations, and answers the finished run (bounded by its timeout plus a margin).' })
   @RequiresScope('monitors:run')
-  async runMonitor(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-    return monitorRunView(await services.runs.runMonitor(em, principal.organizationId, id, 'MANUAL'));
+  async runMonitor(
+    @Arg('id', () => ID) id: string,
+    @Arg('location', () => String, { nullable: true, description: "Where to run it: one of the check's locations (default: its first)." }) location: string | null,
+    @Ctx() { em, principal, services }: RequestContext,
+  ) {
+    return monitorRunView(await services.runs.runMonitor(em, principal.organizationId, id, location));
   }
 
   @FieldResolver(() => [MonitorRunView], { description: 'The newest runs, newest first (batched across a list).' })

@@ -8,12 +8,13 @@ import type { Assertion, Header } from '../checks/check.types';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { defined } from '../common/defined';
 import type { BillingService } from '../billing/billing.service';
+import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
 import { audit, changedFields, type Actor } from '../audit/audit';
-import { applyPaused, type CheckStatus } from '../checks/scheduled-check';
+import { checkLocations, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
 
-export interface MonitorInput {
+export interface MonitorInput extends ScheduleInput {
   name?: string | null;
   url?: string | null;
   method?: string | null;
@@ -21,16 +22,13 @@ export interface MonitorInput {
   body?: string | null;
   expectedStatusCodes?: string[] | null;
   assertions?: Assertion[] | null;
-  intervalSeconds?: number | null;
-  timeoutMs?: number | null;
-  failureThreshold?: number | null;
-  paused?: boolean | null;
 }
 
 /** Monitors of one organization: every query is scoped by it, so another organization's id is NOT_FOUND. */
 export class MonitorService {
   constructor(
     private readonly billing: BillingService,
+    private readonly locations: LocationService,
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
@@ -63,6 +61,7 @@ export class MonitorService {
       validate(monitor);
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
+      await checkLocations(tx, this.locations, monitor);
       tx.persist(monitor); // only now: nothing is written unless every rule holds
       audit(tx, actor, 'monitor.created', monitor.id, this.now());
       return monitor;
@@ -91,6 +90,7 @@ export class MonitorService {
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     validate(monitor);
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
+    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) await checkLocations(em, this.locations, monitor);
     monitor.updatedAt = this.now();
     const changed = changedFields(before, { ...monitor, headers: headers ?? storedHeaders });
     if (changed.length) audit(em, actor, 'monitor.updated', id, this.now(), changed);

@@ -30,6 +30,8 @@ export class MonitorView {
   @Field(() => Int) intervalSeconds!: number;
   @Field(() => Int) timeoutMs!: number;
   @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
+  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
+  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
@@ -49,6 +51,8 @@ export class MonitorView {
       intervalSeconds: m.intervalSeconds,
       timeoutMs: m.timeoutMs,
       failureThreshold: m.failureThreshold,
+      locations: m.locations,
+      minFailedLocations: m.minFailedLocations,
       paused: m.paused,
       status: m.status as CheckStatusEnum,
       lastRunAt: m.lastRunAt,

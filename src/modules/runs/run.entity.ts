@@ -25,6 +25,16 @@ export interface StepResult {
 @Index({ properties: ['monitor', 'startedAt', 'id'] })
 @Index({ properties: ['journey', 'startedAt', 'id'] })
 @Index({ properties: ['organization', 'startedAt'] })
+// Execution is at least once (a worker that dies mid-run is replaced), recording exactly once: one run per check,
+// location and slot, whatever retries or schedulers did. Manual runs have no slot; their job carries the run id.
+@Index({
+  name: 'runs_one_per_monitor_slot',
+  expression: `create unique index "runs_one_per_monitor_slot" on "runs" ("monitor_id", "location", "scheduled_at") where "scheduled_at" is not null and "monitor_id" is not null`,
+})
+@Index({
+  name: 'runs_one_per_journey_slot',
+  expression: `create unique index "runs_one_per_journey_slot" on "runs" ("journey_id", "location", "scheduled_at") where "scheduled_at" is not null and "journey_id" is not null`,
+})
 export class Run {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('run');
@@ -43,6 +53,14 @@ export class Run {
 
   @Property({ type: 'string', length: 8 })
   status!: RunStatus;
+
+  /** Where the check ran: the worker's LOCATION. */
+  @Property({ type: 'string', length: 40, default: 'local' })
+  location: string = 'local';
+
+  /** The slot this run is for (its due time); null for manual runs. `startedAt − scheduledAt` is the lag. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  scheduledAt: Date | null = null;
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   startedAt!: Date;

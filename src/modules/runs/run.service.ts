@@ -1,48 +1,118 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import { badInput, notFound } from '../../errors';
+import { AppError, badInput, notFound } from '../../errors';
 import type { HttpClientOptions } from '../checks/http-client';
 import type { SecretBox } from '../checks/secret-box';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { newId } from '../common/ids';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import type { BillingService } from '../billing/billing.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey, mapStepHeaders } from '../journeys/journey.entity';
-import { Organization } from '../organization/organization.entity';
+import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
-import { Run, type RunTrigger } from './run.entity';
+import { Run } from './run.entity';
+
+/** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
+export interface RunDispatcher {
+  dispatch(job: CheckJob, leaseSeconds: number): Promise<void>;
+  /** Gives up on a job nobody took in time, so it does not run long after its caller stopped waiting. */
+  cancel(job: CheckJob): Promise<void>;
+  liveWorkers(em: EntityManager, location: string): Promise<number>;
+}
 
 export interface RunServiceDeps {
   billing: BillingService;
   alerts: AlertService;
   http: HttpClientOptions;
+  /** Opens the sealed credential headers for the request, and seals rows stored before encryption at rest. */
   secrets: SecretBox;
   now: () => Date;
   log: FastifyBaseLogger;
+  dispatcher: RunDispatcher;
+  /** Added to a check's whole timeout: its lease in the queue, and how long a manual run is waited for (s). */
+  leaseMarginSeconds: number;
 }
 
-/** Performs checks for real, records their runs, and feeds the outcome to status and alerts. */
+/** What became of one job. */
+export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
+
+type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+
+/** The longest one run of a check may take: its timeout, once per step for a journey. */
+export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'journey' ? Math.max(c.entity.steps.length, 1) : 1);
+
+/**
+ * Runs checks for real and records them (ARCHITECTURE.md §6). Workers call `execute` for each job; manual runs
+ * go through the same queue with priority and are waited for.
+ */
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  async runMonitor(em: EntityManager, organizationId: string, monitorId: string, trigger: RunTrigger): Promise<Run> {
-    const monitor = await em.findOne(Monitor, { id: monitorId, organization: organizationId });
-    if (!monitor) throw notFound('Monitor');
-    await this.deps.billing.assertCanRun(em, organizationId);
-    if (this.deps.secrets.hasPlaintext(monitor.headers))
-      await this.sealLegacy(em, 'monitors', 'headers', monitor.id, monitor.headers, () => this.deps.secrets.reseal(monitor.headers));
-    const source = { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold } as const;
-    return this.record(em, source, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http, this.deps.secrets));
+  runMonitor(em: EntityManager, organizationId: string, monitorId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, organizationId, 'monitor', monitorId, location);
   }
 
-  async runJourney(em: EntityManager, organizationId: string, journeyId: string, trigger: RunTrigger): Promise<Run> {
-    const journey = await em.findOne(Journey, { id: journeyId, organization: organizationId });
-    if (!journey) throw notFound('Journey');
-    await this.deps.billing.assertCanRun(em, organizationId);
-    if (journey.steps.some((s) => this.deps.secrets.hasPlaintext(s.request.headers)))
-      await this.sealLegacy(em, 'journeys', 'steps', journey.id, journey.steps, () => mapStepHeaders(journey.steps, (h) => this.deps.secrets.reseal(h)));
-    const source = { kind: 'journey', id: journey.id, organizationId, name: journey.name, failureThreshold: journey.failureThreshold } as const;
-    return this.record(em, source, { journey }, trigger, () => checkJourney(journey, this.deps.http, this.deps.secrets));
+  runJourney(em: EntityManager, organizationId: string, journeyId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, organizationId, 'journey', journeyId, location);
+  }
+
+  /**
+   * A manual run: enqueued for the location (the check's first by default) with priority over scheduled slots,
+   * then waited for, at most the check's whole timeout plus the margin. A location with no live worker is refused
+   * at once rather than waited on.
+   */
+  private async runNow(em: EntityManager, organizationId: string, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+    const check = await this.find(em, organizationId, kind, id);
+    if (!check) throw notFound(kind === 'monitor' ? 'Monitor' : 'Journey');
+    const where = location ?? check.entity.locations[0];
+    if (!check.entity.locations.includes(where))
+      throw badInput([{ field: 'location', message: `must be one of this check's locations: ${check.entity.locations.join(', ')}` }]);
+    if ((await this.deps.dispatcher.liveWorkers(em, where)) === 0)
+      throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
+    await this.deps.billing.assertCanRun(em, organizationId); // PLAN_LIMIT_EXCEEDED (402) to the caller, not to the worker
+    const job: CheckJob = { kind, checkId: id, organizationId, location: where, scheduledAt: null, runId: newId('run'), trigger: 'MANUAL', admitted: true };
+    const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
+    await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
+    const run = await this.waitFor(em, job.runId, waitMs);
+    if (run) return run;
+    await this.deps.dispatcher.cancel(job).catch(() => {});
+    throw new AppError('SERVICE_UNAVAILABLE', `The run did not finish within ${Math.round(waitMs / 1000)} s in location "${where}"`, { location: where }, { 'retry-after': '5' });
+  }
+
+  /** Polls for the run row (a worker, maybe in another process, writes it): short steps first, then 200 ms. */
+  private async waitFor(em: EntityManager, runId: string, waitMs: number): Promise<Run | null> {
+    const until = Date.now() + waitMs;
+    for (let step = 10; Date.now() < until; step = Math.min(step * 2, 200)) {
+      const rows = await em.getConnection().execute<{ id: string }[]>('select id from runs where id = ?', [runId]);
+      if (rows.length) return em.findOneOrFail(Run, { id: runId });
+      await new Promise((r) => setTimeout(r, Math.min(step, Math.max(0, until - Date.now()))));
+    }
+    return null;
+  }
+
+  /**
+   * One job, as a worker runs it: the check, performed for real, then its run recorded exactly once — the run's id
+   * and its (check, location, slot) are unique, so a job run again after its worker died records nothing twice —
+   * and applied to status and alerts in the same transaction.
+   */
+  async execute(em: EntityManager, job: CheckJob): Promise<Execution> {
+    const check = await this.find(em, job.organizationId, job.kind, job.checkId);
+    if (!check || (job.trigger === 'SCHEDULED' && check.entity.paused)) return 'gone'; // deleted or paused since
+    if ((await em.getConnection().execute('select 1 from runs where id = ?', [job.runId])).length) return 'duplicate';
+    try {
+      if (!job.admitted) await this.deps.billing.assertCanRun(em, job.organizationId);
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'PLAN_LIMIT_EXCEEDED') {
+        this.deps.log.warn({ organizationId: job.organizationId, checkId: job.checkId }, e.message);
+        return 'quota';
+      }
+      throw e;
+    }
+    const startedAt = this.deps.now();
+    const outcome = await this.perform(em, check);
+    const finishedAt = this.deps.now();
+    return this.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
@@ -55,6 +125,34 @@ export class RunService {
     const run = await em.findOne(Run, { id, organization: organizationId });
     if (!run) throw notFound('Run');
     return run;
+  }
+
+  private async find(em: EntityManager, organizationId: string, kind: Check['kind'], id: string): Promise<Check | null> {
+    if (kind === 'monitor') {
+      const entity = await em.findOne(Monitor, { id, organization: organizationId });
+      return entity && { kind, entity };
+    }
+    const entity = await em.findOne(Journey, { id, organization: organizationId });
+    return entity && { kind, entity };
+  }
+
+  private async perform(em: EntityManager, check: Check): Promise<CheckOutcome> {
+    const { secrets, http } = this.deps;
+    if (check.kind === 'monitor' && secrets.hasPlaintext(check.entity.headers)) {
+      const m = check.entity;
+      await this.sealLegacy(em, 'monitors', 'headers', m.id, m.headers, () => secrets.reseal(m.headers));
+    }
+    if (check.kind === 'journey' && check.entity.steps.some((s) => secrets.hasPlaintext(s.request.headers))) {
+      const j = check.entity;
+      await this.sealLegacy(em, 'journeys', 'steps', j.id, j.steps, () => mapStepHeaders(j.steps, (h) => secrets.reseal(h)));
+    }
+    try {
+      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets);
+    } catch (e) {
+      // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
+      this.deps.log.error({ err: (e as Error).message, checkId: check.entity.id }, 'check crashed');
+      return { status: 'ERROR', responseStatus: null, timings: null, assertions: [], steps: null, error: 'The check could not be run' };
+    }
   }
 
   /**
@@ -74,41 +172,47 @@ export class RunService {
   }
 
   /**
-   * Runs the check (outside any transaction: it may take seconds), then writes the run and applies it to the
-   * source's status, failure count and alert in ONE transaction: a run is never stored without its effect on the
-   * status and alerts, nor the other way round.
+   * Writes the run and applies it to the check's status, failure count and alert in ONE transaction: a run is
+   * never stored without its effect, nor the other way round. A run already recorded (same id, or same check,
+   * location and slot) is left alone and applied to nothing.
    */
-  private async record(
-    em: EntityManager,
-    source: AlertSource,
-    target: { monitor?: Monitor; journey?: Journey },
-    trigger: RunTrigger,
-    check: () => Promise<CheckOutcome>,
-  ): Promise<Run> {
-    const startedAt = this.deps.now();
-    let outcome: CheckOutcome;
-    try {
-      outcome = await check();
-    } catch (e) {
-      // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
-      this.deps.log.error({ err: (e as Error).message, monitorId: target.monitor?.id, journeyId: target.journey?.id }, 'check crashed');
-      outcome = { status: 'ERROR', responseStatus: null, timings: null, assertions: [], steps: null, error: 'The check could not be run' };
-    }
-    const finishedAt = this.deps.now();
+  private async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
+    const source: AlertSource = {
+      kind: check.kind,
+      id: check.entity.id,
+      organizationId: job.organizationId,
+      name: check.entity.name,
+      failureThreshold: check.entity.failureThreshold,
+      locations: check.entity.locations,
+      minFailedLocations: check.entity.minFailedLocations,
+    };
     return em.transactional(async (tx) => {
-      const run = tx.create(Run, {
-        organization: tx.getReference(Organization, source.organizationId),
-        monitor: target.monitor ? tx.getReference(Monitor, target.monitor.id) : null,
-        journey: target.journey ? tx.getReference(Journey, target.journey.id) : null,
-        trigger,
-        startedAt,
-        finishedAt,
-        durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
-        ...outcome,
-      });
-      await tx.flush();
-      await this.deps.alerts.recordOutcome(tx, source, run);
-      return run;
+      const inserted = await tx
+        .createQueryBuilder(Run)
+        .insert({
+          id: job.runId,
+          organization: job.organizationId,
+          monitor: check.kind === 'monitor' ? check.entity.id : null,
+          journey: check.kind === 'journey' ? check.entity.id : null,
+          trigger: job.trigger,
+          location: job.location,
+          scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          durationMs: Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime()),
+          status: result.status,
+          responseStatus: result.responseStatus,
+          timings: result.timings,
+          assertions: result.assertions,
+          steps: result.steps,
+          error: result.error,
+        })
+        .onConflict()
+        .ignore()
+        .execute('run');
+      if (!inserted.affectedRows) return 'duplicate';
+      await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt });
+      return 'recorded';
     });
   }
 }

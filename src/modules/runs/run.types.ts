@@ -35,6 +35,9 @@ export abstract class RunView {
   @Field(() => ID) id!: string;
   @Field(() => RunTriggerEnum) trigger!: RunTriggerEnum;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
+  @Field({ description: 'Where it ran: the location of the worker that ran it.' }) location!: string;
+  @Field(() => Date, { nullable: true, description: 'The slot it ran for; null for manual runs. `startedAt − scheduledAt` is the schedule lag.' })
+  scheduledAt!: Date | null;
   @Field() startedAt!: Date;
   @Field() finishedAt!: Date;
   @Field(() => Int) durationMs!: number;
@@ -113,6 +116,8 @@ export function runView(run: Run): MonitorRunView | JourneyRunView {
     id: run.id,
     trigger: run.trigger as RunTriggerEnum,
     status: run.status as RunStatusEnum,
+    location: run.location,
+    scheduledAt: run.scheduledAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,

@@ -1,0 +1,114 @@
+import type PgBoss from 'pg-boss';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RunService } from '../runs/run.service';
+import { ensureQueue, type CheckJob } from './queue';
+
+export interface CheckWorkerOptions {
+  location: string;
+  /** Checks this process runs at the same time. */
+  concurrency: number;
+  /** How long to wait before asking again when the queue was empty, in milliseconds (a nudge cuts it short). */
+  pollMs: number;
+}
+
+/**
+ * Takes this location's jobs from the queue and runs them, at most `concurrency` at a time. It fetches only as
+ * many jobs as it has room for, so nothing it holds waits unstarted; each job is completed once its run is
+ * recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
+ * check is a result, recorded and completed, never retried. A worker that dies holds its jobs only until their
+ * lease (pg-boss's expiry: the check's whole timeout plus a margin) runs out; then another worker of the same
+ * location runs them, and the run's unique (check, location, slot) key keeps the record single.
+ */
+export class CheckWorker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private queue = '';
+  /** Jobs finished since the worker started (tests and the benchmark read it). */
+  completed = 0;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly orm: MikroORM,
+    private readonly runs: RunService,
+    private readonly log: FastifyBaseLogger,
+    readonly opts: CheckWorkerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.queue = await ensureQueue(this.boss, this.opts.location, new Set());
+    this.loop = this.run();
+  }
+
+  /** Look at the queue now (a manual run was just enqueued for this location). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const room = this.opts.concurrency - this.inFlight.size;
+      if (room <= 0) {
+        await Promise.race(this.inFlight.values());
+        continue;
+      }
+      let jobs: PgBoss.Job<CheckJob>[] = [];
+      try {
+        jobs = await this.boss.fetch<CheckJob>(this.queue, { batchSize: room, priority: true });
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, location: this.opts.location }, 'worker could not fetch jobs');
+      }
+      for (const job of jobs) this.launch(job);
+      if (jobs.length < room) await this.pause();
+    }
+  }
+
+  /** The queue had nothing more: wait a poll interval, or until nudged or stopped. */
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), this.opts.pollMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private launch(job: PgBoss.Job<CheckJob>): void {
+    const task = (async () => {
+      try {
+        await this.runs.execute(this.orm.em.fork(), job.data);
+        await this.boss.complete(this.queue, job.id);
+        this.completed++;
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, checkId: job.data.checkId, location: job.data.location }, 'check job failed; the queue retries it');
+        await this.boss.fail(this.queue, job.id, { message: (err as Error).message }).catch(() => {});
+      }
+    })().finally(() => this.inFlight.delete(job.id));
+    this.inFlight.set(job.id, task);
+  }
+
+  /**
+   * Stops taking jobs and lets the running ones finish for up to `deadlineMs`; whatever is still running then is
+   * handed back (failed, so pg-boss offers it to another worker at once instead of after its lease).
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    const all = Promise.allSettled(this.inFlight.values());
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref())]);
+    if (timedOut && this.inFlight.size) {
+      const ids = [...this.inFlight.keys()];
+      this.log.warn({ jobs: ids.length }, 'worker stopped with checks still running; handing them back to the queue');
+      await this.boss.fail(this.queue, ids).catch(() => {});
+    }
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+}

@@ -1,0 +1,96 @@
+import type PgBoss from 'pg-boss';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../../db/database';
+import type { RunDispatcher, RunService } from '../runs/run.service';
+import { LocationService, WorkerHeartbeat } from '../locations/location.service';
+import { CheckWorker } from './check-worker';
+import { SlotScheduler } from './scheduler';
+import { ensureQueue, openQueue, queueName, slotJobId, type CheckJob } from './queue';
+
+export interface EngineOptions {
+  /** Run checks in this process (a worker): `WORKER`. */
+  worker: boolean;
+  /** Also enqueue due slots (any number of processes may): `SCHEDULING`. */
+  scheduling: boolean;
+  location: string;
+  concurrency: number;
+  pollMs: number;
+  tickMs: number;
+  leaseMarginSeconds: number;
+  maintenanceSeconds: number;
+  heartbeatMs: number;
+}
+
+/** Manual runs jump the queue. */
+const MANUAL_PRIORITY = 10;
+
+/**
+ * The check engine of one process (ARCHITECTURE.md §6): the job queue every role needs (an API instance enqueues
+ * manual runs), and for a worker its location's consumer, its heartbeat and the slot scheduler.
+ */
+export class Engine implements RunDispatcher {
+  worker: CheckWorker | undefined;
+  scheduler: SlotScheduler | undefined;
+  private heartbeat: WorkerHeartbeat | undefined;
+  private readonly queues = new Set<string>();
+
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly database: Database,
+    private readonly log: FastifyBaseLogger,
+    readonly locations: LocationService,
+    readonly opts: EngineOptions,
+  ) {}
+
+  static async open(database: Database, log: FastifyBaseLogger, opts: EngineOptions): Promise<Engine> {
+    const boss = await openQueue(database, log, { maintenanceSeconds: opts.maintenanceSeconds });
+    return new Engine(boss, database, log, new LocationService(opts.heartbeatMs * 3), opts);
+  }
+
+  /** Starts this process's worker role (and scheduler), once the run service exists. */
+  async startWorker(runs: RunService): Promise<void> {
+    const { orm } = this.database;
+    if (this.opts.worker) {
+      this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
+      await this.heartbeat.start();
+      this.worker = new CheckWorker(this.boss, orm, runs, this.log, { location: this.opts.location, concurrency: this.opts.concurrency, pollMs: this.opts.pollMs });
+      await this.worker.start();
+      this.log.info({ location: this.opts.location, concurrency: this.opts.concurrency }, 'worker started');
+    }
+    if (this.opts.worker && this.opts.scheduling) {
+      this.scheduler = new SlotScheduler(orm, this.boss, this.log, {
+        tickMs: this.opts.tickMs,
+        lookaheadMs: Math.min(this.opts.tickMs, 2000),
+        leaseMarginSeconds: this.opts.leaseMarginSeconds,
+        batch: 500,
+      });
+      this.scheduler.start();
+    }
+  }
+
+  async dispatch(job: CheckJob, leaseSeconds: number): Promise<void> {
+    const name = await ensureQueue(this.boss, job.location, this.queues);
+    await this.boss.send(name, job, { id: manualJobId(job), priority: MANUAL_PRIORITY, expireInSeconds: leaseSeconds, retryLimit: 2, retryDelay: 1 });
+    if (this.worker?.opts.location === job.location) this.worker.nudge();
+  }
+
+  async cancel(job: CheckJob): Promise<void> {
+    await this.boss.cancel(queueName(job.location), manualJobId(job));
+  }
+
+  async liveWorkers(em: EntityManager, location: string): Promise<number> {
+    if (this.worker?.opts.location === location) return 1; // this very process serves it
+    return this.locations.liveWorkers(em, location);
+  }
+
+  /** Stops scheduling, lets running checks finish within `deadlineMs` (handing back the rest), then the queue. */
+  async stop(deadlineMs: number): Promise<void> {
+    await this.scheduler?.stop();
+    await this.worker?.stop(deadlineMs);
+    await this.heartbeat?.stop();
+    await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
+  }
+}
+
+const manualJobId = (job: CheckJob) => slotJobId(job.checkId, job.location, job.runId);

@@ -1,0 +1,148 @@
+import type PgBoss from 'pg-boss';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { newId } from '../common/ids';
+import { ensureQueue, ormDb, queueName, slotJobId, type CheckJob } from './queue';
+
+export interface SchedulerOptions {
+  tickMs: number;
+  /** Slots due within this many milliseconds are enqueued now, to start at their time (the queue holds them). */
+  lookaheadMs: number;
+  /** Added to a check's whole timeout to make its lease (how long a worker may hold its job), in seconds. */
+  leaseMarginSeconds: number;
+  /** Due checks claimed per statement. */
+  batch: number;
+}
+
+interface DueRow {
+  id: string;
+  organization_id: string;
+  locations: string[];
+  slot: Date;
+  interval_seconds: number;
+  /** The longest a run may take: timeoutMs, times the steps for a journey. */
+  total_timeout_ms: number;
+}
+
+/** Priority of scheduled slots; manual runs go first. */
+export const SCHEDULED_PRIORITY = 0;
+
+/**
+ * Turns due slots into jobs, once per location. Due checks are claimed with `FOR UPDATE SKIP LOCKED` and their
+ * `next_run_at` advanced in the same transaction that inserts the jobs (pg-boss writes through that transaction),
+ * and each job's id is derived from (check, location, slot): however many processes schedule, each slot is
+ * enqueued once per location, or — if the transaction fails — not at all and claimed again on the next tick.
+ * A check whose slot is more than one interval in the past (the schedulers were all down) runs once now, not
+ * once per missed slot.
+ */
+export class SlotScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<number> | undefined;
+  private readonly queues = new Set<string>();
+  /** Jobs enqueued since start (tests and the benchmark read it). */
+  enqueued = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly boss: PgBoss,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: SchedulerOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.opts.tickMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Enqueues everything due now (within the lookahead). Answers how many jobs it enqueued. */
+  tick(): Promise<number> {
+    this.ticking ??= this.enqueueDue().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  private async enqueueDue(): Promise<number> {
+    let total = 0;
+    try {
+      for (const kind of ['monitors', 'journeys'] as const)
+        for (;;) {
+          const result = await this.claimAndEnqueue(kind);
+          if ('missing' in result) {
+            // A location whose queue this process has not made yet: make it, outside the transaction (which
+            // rolled back, so the slots are still due), and claim again.
+            for (const location of result.missing) await ensureQueue(this.boss, location, this.queues);
+            continue;
+          }
+          total += result.jobs;
+          if (result.claimed < this.opts.batch) break;
+        }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'scheduler could not enqueue due checks; it tries again on the next tick');
+    }
+    this.enqueued += total;
+    return total;
+  }
+
+  private async claimAndEnqueue(kind: 'monitors' | 'journeys'): Promise<{ claimed: number; jobs: number } | { missing: string[] }> {
+    const missing = new Set<string>();
+    const result = await this.orm.em.fork().transactional(async (tx) => {
+      const totalTimeout = kind === 'journeys' ? 't.timeout_ms * greatest(json_array_length(t.steps::json), 1)' : 't.timeout_ms';
+      const rows = await tx.getConnection().execute<DueRow[]>(
+        `with due as (
+           select id from "${kind}"
+            where paused = false and next_run_at <= now() + make_interval(secs => ?)
+            order by next_run_at limit ? for update skip locked
+         ), slots as (
+           select t.id,
+                  case when t.next_run_at < now() - make_interval(secs => t.interval_seconds)
+                       then date_trunc('milliseconds', now()) else t.next_run_at end as slot
+             from "${kind}" t join due on due.id = t.id
+         )
+         update "${kind}" t set next_run_at = slots.slot + make_interval(secs => t.interval_seconds)
+           from slots where t.id = slots.id
+         returning t.id, t.organization_id, t.locations, slots.slot, t.interval_seconds, ${totalTimeout} as total_timeout_ms`,
+        [this.opts.lookaheadMs / 1000, this.opts.batch],
+        'all',
+        tx.getTransactionContext(),
+      );
+      if (!rows.length) return { claimed: 0, jobs: 0 };
+      const jobs: PgBoss.JobInsert<CheckJob>[] = [];
+      for (const row of rows) {
+        const slot = new Date(row.slot);
+        const lease = Math.ceil(Number(row.total_timeout_ms) / 1000) + this.opts.leaseMarginSeconds;
+        for (const location of row.locations) {
+          // pg-boss drops jobs of a queue that does not exist: never enqueue blind.
+          if (!this.queues.has(queueName(location))) missing.add(location);
+          const scheduledAt = slot.toISOString();
+          jobs.push({
+            id: slotJobId(row.id, location, scheduledAt),
+            name: queueName(location),
+            data: { kind: kind === 'monitors' ? 'monitor' : 'journey', checkId: row.id, organizationId: row.organization_id, location, scheduledAt, runId: newId('run'), trigger: 'SCHEDULED' },
+            priority: SCHEDULED_PRIORITY,
+            startAfter: scheduledAt,
+            expireInSeconds: lease,
+            // A slot no worker of its location could start by then is dropped (the location was down); later
+            // slots carry on. Two intervals and a lease leave room for a dead worker's job to be re-run.
+            keepUntil: new Date(slot.getTime() + (2 * row.interval_seconds + lease) * 1000).toISOString(),
+          });
+        }
+      }
+      if (missing.size) throw new MissingQueues();
+      await this.boss.insert(jobs, { db: ormDb(tx) });
+      return { claimed: rows.length, jobs: jobs.length };
+    }).catch((e) => {
+      if (e instanceof MissingQueues) return undefined;
+      throw e;
+    });
+    return result ?? { missing: [...missing] };
+  }
+}
+
+/** Rolls the claiming transaction back: its slots stay due until their queues exist. */
+class MissingQueues extends Error {}
