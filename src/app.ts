@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
 import { HttpDrain } from './http-drain';
+import { parseQueryString } from './query-string';
 import { registerDashboard } from './dashboard-static';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
@@ -67,6 +68,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     bodyLimit: 1_048_576,
     trustProxy: false,
+    routerOptions: { querystringParser: parseQueryString },
   });
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
