@@ -14,7 +14,8 @@ import { parseQueryString } from './query-string';
 import { registerDashboard } from './dashboard-static';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
-import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
+import { scopeCheckPlugin } from './graphql/scope-guard';
+import { documentGuard } from './graphql/document-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
 import { FailureLimiter } from './modules/auth/failure-limiter';
@@ -128,18 +129,21 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await keyListener?.start();
 
   const { schema, index } = await buildAppSchema();
-  const documents = new DocumentGuard(config.GRAPHQL_MAX_COST * 10);
+  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
+  const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: makeFormatError(log),
     includeStacktraceInErrorResponses: false,
     introspection: true, // still behind a valid key: the context builder runs first
     allowBatchedHttpRequests: false,
+    validationRules: [documents.refusalRule],
     logger: log,
     // server.ts owns SIGINT/SIGTERM: close() stops Fastify (in-flight requests finish), then Apollo, then the rest.
     // Apollo's own handler would race it and re-raise the signal.
     stopOnTerminationSignals: false,
     plugins: [
+      documents.plugin,
       scopeCheckPlugin(index, {
         depth: config.GRAPHQL_MAX_DEPTH,
         aliases: config.GRAPHQL_MAX_ALIASES,
@@ -195,10 +199,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     handler: fastifyApolloHandler(apollo, {
       context: async (req, reply) => {
         try {
-          const context = await contexts.build(req, reply);
-          // After authentication (an anonymous caller learns nothing), before Apollo parses and validates.
-          documents.check(req.method === 'GET' ? (req.query as { query?: unknown }).query : (req.body as { query?: unknown } | undefined)?.query);
-          return context;
+          return await contexts.build(req, reply);
         } catch (e) {
           throw e instanceof AppError ? toGraphQLError(e) : e;
         }

@@ -153,37 +153,3 @@ function collect(
     variableDefaults: defaults,
   };
 }
-
-/**
- * How many field selections a document expands to once its fragments are inlined, computed in linear time (each
- * fragment's size is memoised). graphql-js's own validation is exponential on documents that spread fragments
- * twice per level, so this runs right after parsing, before validation.
- */
-export function expandedSize(document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const memo = new Map<string, number>();
-  const onStack = new Set<string>();
-  const sizeOf = (set: SelectionSetNode | undefined): number => {
-    let n = 0;
-    for (const sel of set?.selections ?? []) {
-      if (sel.kind === Kind.FIELD) n += 1 + sizeOf(sel.selectionSet);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) n += sizeOf(sel.selectionSet);
-      else {
-        const name = sel.name.value;
-        if (onStack.has(name)) continue; // a cycle: validation refuses it
-        if (!memo.has(name)) {
-          onStack.add(name);
-          memo.set(name, sizeOf(fragments.get(name)?.selectionSet));
-          onStack.delete(name);
-        }
-        n += memo.get(name)!;
-      }
-      if (n > COST_CEILING) return n;
-    }
-    return n;
-  };
-  let total = 0;
-  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) total += sizeOf(def.selectionSet);
-  return total;
-}
