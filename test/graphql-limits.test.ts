@@ -22,6 +22,12 @@ describe('GraphQL document limits (checked before execution)', () => {
     expect((await admin.client.gql('{ monitors { nodes { recentRuns { id } } } }')).status).toBe(200);
   });
 
+  it('counts introspection and __typename in the depth, except a type reference’s ofType wrappers', async () => {
+    expect(await refusal('{ __schema { types { fields { type { name } } } } }')).toMatchObject({ status: 400, code: 'QUERY_TOO_DEEP', extensions: { limit: 4, actual: 5 } });
+    expect(await refusal('{ monitors { nodes { recentRuns { timings { __typename } } } } }')).toMatchObject({ status: 400, code: 'QUERY_TOO_DEEP', extensions: { actual: 5 } });
+    expect((await admin.client.gql('{ __type(name: "Query") { fields { type { ofType { ofType { name } } } } } }')).status).toBe(200);
+  });
+
   it('refuses more than 30 aliases with TOO_MANY_ALIASES', async () => {
     const q = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { key { id } }`).join(' ')} }`;
     expect(await refusal(q)).toMatchObject({ status: 400, code: 'TOO_MANY_ALIASES', extensions: { limit: 30, actual: 31 } });

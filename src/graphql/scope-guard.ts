@@ -33,6 +33,9 @@ function assertWithinLimits(needs: OperationRequirements, limits: DocumentLimits
   if (needs.aliases > limits.aliases) refuse('TOO_MANY_ALIASES', `The query uses ${needs.aliases} aliases; the limit is ${limits.aliases}`, needs.aliases, limits.aliases);
   if (needs.rootFields > limits.rootFields)
     refuse('TOO_MANY_ROOT_FIELDS', `The query asks for ${needs.rootFields} root fields; the limit is ${limits.rootFields}`, needs.rootFields, limits.rootFields);
+  // One `__schema` answers the whole schema (~100 kB here); a second copy in the same document serves no client.
+  if (needs.schemaFields > 1)
+    refuse('QUERY_TOO_COMPLEX', `The query asks for __schema ${needs.schemaFields} times; the limit is 1`, needs.schemaFields, 1);
   const cost = costOf(needs, variables);
   if (cost > limits.cost)
     refuse('QUERY_TOO_COMPLEX', `The query would resolve about ${cost} fields; the limit is ${limits.cost} (ask for smaller pages)`, cost, limits.cost);
