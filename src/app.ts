@@ -11,6 +11,7 @@ import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
 import { HttpDrain } from './http-drain';
 import { parseQueryString } from './query-string';
+import { capConnections, httpServerOptions } from './http-limits';
 import { registerDashboard } from './dashboard-static';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
@@ -70,7 +71,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     bodyLimit: 1_048_576,
     trustProxy: false,
     routerOptions: { querystringParser: parseQueryString },
+    ...httpServerOptions(config),
   });
+  capConnections(fastify.server, config.HTTP_MAX_CONNECTIONS);
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
   // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty
