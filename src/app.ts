@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
+import { isClientAbort } from './client-abort';
 import { HttpDrain } from './http-drain';
 import { parseQueryString } from './query-string';
 import { capConnections, httpServerOptions } from './http-limits';
@@ -172,7 +173,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     // An AppError keeps its code, message, details and headers; anything else is the framework's (a bad body) or a fault.
     let e: { code: string; message: string; status: number; details: Record<string, unknown>; headers: Record<string, string> };
     if (err instanceof AppError) e = err;
-    else {
+    else if (isClientAbort(err, req.raw)) {
+      log.debug({ err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
+      return reply.code(400).send(); // to a closed socket: nothing arrives, Fastify just finishes the request
+    } else {
       const down = isDatabaseDown(err);
       const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
