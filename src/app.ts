@@ -91,6 +91,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       dataDir: config.DATA_DIR,
       migrate: config.MIGRATE_ON_START,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_TIMEOUT_MS,
       warn: (message) => log.warn({ driver: message }, 'database driver warning'),
     }));
   const { orm } = database;

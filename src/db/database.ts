@@ -13,6 +13,12 @@ export interface DatabaseOptions {
   onQuery?: (sql: string) => void;
   /** Connection acquire/connect timeout in milliseconds (see ormConfig). */
   timeoutMs?: number;
+  /**
+   * How long one query may take, in milliseconds: the server's statement_timeout (PostgreSQL), and a little more
+   * on the client for a database that cannot answer at all (see ormConfig). Undefined: no limit. Migrations
+   * always run without it.
+   */
+  queryTimeoutMs?: number;
   /** Where driver warnings go. */
   warn?: (message: string) => void;
   /** A saved PGlite data directory to start the in-memory database from (tests). */
@@ -33,8 +39,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
   try {
     const url = opts.url ?? embedded!.url;
-    const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn }));
-    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await (await migratorOf(orm)).up();
+    const base = { clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn };
+    const limited = ormConfig({ ...base, ...queryLimits(opts.queryTimeoutMs, !!embedded) });
+    const orm = await MikroORM.init(limited);
+    if (opts.migrate !== false && (await hasPendingMigrations(orm))) {
+      // A migration may run longer than a request's query: on connections without the limits, then back.
+      await orm.reconnect({ driverOptions: ormConfig(base).driverOptions });
+      await (await migratorOf(orm)).up();
+      await orm.reconnect({ driverOptions: limited.driverOptions });
+    }
     return {
       orm,
       kind: embedded ? 'embedded' : 'postgresql',
@@ -49,6 +62,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     throw e;
   }
 }
+
+/** The server cancels a statement at `ms`; the client gives up a little later, when no answer can come at all. */
+function queryLimits(ms: number | undefined, embedded: boolean): { queryTimeoutMs?: number; statementTimeoutMs?: number } {
+  if (!ms) return {};
+  return { queryTimeoutMs: ms + CLIENT_MARGIN_MS, statementTimeoutMs: embedded ? undefined : ms };
+}
+
+/** Lets a live server's own cancellation (an error on a usable connection) arrive before the client's timer. */
+const CLIENT_MARGIN_MS = 500;
 
 /**
  * The migrator, with the committed migrations loaded. Loading them (and @mikro-orm/migrations with umzug) costs
