@@ -57,6 +57,8 @@ export interface App {
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
+  /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
+  readonly closingStep: string | undefined;
   close(): Promise<void>;
 }
 
@@ -231,6 +233,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   if (config.SCHEDULER) scheduler.start();
 
   let closed = false;
+  let closingStep: string | undefined;
+  const step = (name: string) => {
+    closingStep = name;
+    log.debug(`closing: ${name}`);
+  };
   return {
     fastify,
     database,
@@ -241,20 +248,25 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     scheduler,
     keyListener,
     bootstrapKey,
+    get closingStep() {
+      return closingStep;
+    },
     async close() {
       if (closed) return;
       closed = true;
-      log.debug('closing: http');
+      step('http');
       await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
-      log.debug('closing: apollo');
+      step('apollo');
       await apollo.stop();
-      log.debug('closing: scheduler');
+      step('scheduler');
       await scheduler.stop();
+      step('key listener');
       await keyListener?.stop();
-      log.debug('closing: lastUsed');
+      step('lastUsed');
       await lastUsed.close();
+      step('rate limiter');
       await rateLimiter.close();
-      log.debug('closing: database');
+      step('database');
       if (!opts.database) await database.close();
     },
   };

@@ -32,6 +32,8 @@ const schema = z.object({
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** On SIGTERM, how long in-flight requests may take to finish before their connections are cut, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** On SIGTERM, the whole shutdown's limit: past it the process exits 1, whatever is still stuck (a frozen database). */
+  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(25_000),
   /** Slow clients: how long a client may take to send a whole request, and its headers, in milliseconds. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -58,6 +60,10 @@ const consistent = schema
   .refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
     path: ['HTTP_HEADERS_TIMEOUT_MS'],
     message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  })
+  .refine((c) => c.SHUTDOWN_DEADLINE_MS > c.SHUTDOWN_TIMEOUT_MS, {
+    path: ['SHUTDOWN_DEADLINE_MS'],
+    message: 'must exceed SHUTDOWN_TIMEOUT_MS (in-flight requests get that long, then the rest is closed)',
   });
 
 export type Config = Readonly<z.infer<typeof schema>>;
