@@ -8,6 +8,7 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase, type Database } from '../src/db/database';
+import { isDatabaseDown } from '../src/db/faults';
 
 const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
   const until = Date.now() + ms;
@@ -142,6 +143,25 @@ describe.runIf(onPostgres())('the path to PostgreSQL freezes (no FIN, no RST) an
       ...Array.from({ length: 5 }, () => new Client(url, fresh.key).rest('GET', '/v1/monitors').then((r) => r.status)),
     ]);
     expect(after).toEqual(Array(10).fill(200));
+  });
+});
+
+describe('query limits', () => {
+  it('bound what requests run, never the migrations', async () => {
+    // A fresh database migrated under a 1 ms limit: every migration statement takes longer than that.
+    const db = await openTestDatabase(undefined, { queryTimeoutMs: 1 });
+    try {
+      const conn = db.orm.em.fork().getConnection();
+      expect(await conn.execute('select count(*)::int as n from mikro_orm_migrations')).toEqual([{ n: expect.any(Number) }]);
+      if (onPostgres()) {
+        // statement_timeout: the server cancels it (57014) and the connection stays usable
+        const err = await conn.execute('select pg_sleep(0.5)').catch((e: unknown) => e);
+        expect(isDatabaseDown(err)).toBe(true);
+        expect(await conn.execute('select 1 as x')).toEqual([{ x: 1 }]);
+      }
+    } finally {
+      await db.close();
+    }
   });
 });
 
