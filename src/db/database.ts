@@ -15,8 +15,8 @@ export interface DatabaseOptions {
   timeoutMs?: number;
   /**
    * How long one query may take, in milliseconds: the server's statement_timeout (PostgreSQL), and a little more
-   * on the client for a database that cannot answer at all (see ormConfig). Undefined: no limit. Migrations
-   * always run without it.
+   * on the client for a database that cannot answer at all (see ormConfig). Undefined: no limit. Opening the
+   * database and its migrations always run without it.
    */
   queryTimeoutMs?: number;
   /** Where driver warnings go. */
@@ -40,14 +40,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   try {
     const url = opts.url ?? embedded!.url;
     const base = { clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn };
-    const limited = ormConfig({ ...base, ...queryLimits(opts.queryTimeoutMs, !!embedded) });
-    const orm = await MikroORM.init(limited);
-    if (opts.migrate !== false && (await hasPendingMigrations(orm))) {
-      // A migration may run longer than a request's query: on connections without the limits, then back.
-      await orm.reconnect({ driverOptions: ormConfig(base).driverOptions });
-      await (await migratorOf(orm)).up();
-      await orm.reconnect({ driverOptions: limited.driverOptions });
-    }
+    // Opening and migrating run without the query limits (a migration may take longer than a request's query;
+    // connecting has its own timeout); the pool then reconnects with them, for everything the app runs.
+    const orm = await MikroORM.init(ormConfig(base));
+    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await (await migratorOf(orm)).up();
+    const limits = queryLimits(opts.queryTimeoutMs, !!embedded);
+    if (limits.queryTimeoutMs) await orm.reconnect({ driverOptions: ormConfig({ ...base, ...limits }).driverOptions });
     return {
       orm,
       kind: embedded ? 'embedded' : 'postgresql',
