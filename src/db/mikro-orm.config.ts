@@ -27,9 +27,9 @@ export interface OrmOptions {
   timeoutMs?: number;
   /**
    * How long a query may go unanswered on its connection, in milliseconds (the `pg` driver's query_timeout); then
-   * it fails and its connection is dropped from the pool. For a path that stopped carrying (a NAT that forgot the
-   * connection, a partition: no FIN, no RST) this is the only thing that ends the wait. Undefined: no limit (the
-   * CLI and migrations, which may legitimately run long).
+   * it fails, and the pool discards its connection (the `validate` below). For a path that stopped carrying (a NAT
+   * that forgot the connection, a partition: no FIN, no RST) this is the only thing that ends the wait.
+   * Undefined: no limit (the CLI, opening the database and migrating, which may legitimately run long).
    */
   queryTimeoutMs?: number;
   /**
