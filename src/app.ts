@@ -9,11 +9,15 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { AppError, MESSAGES } from './errors';
 import { isDatabaseDown } from './db/faults';
+import { isClientAbort } from './client-abort';
 import { HttpDrain } from './http-drain';
+import { parseQueryString } from './query-string';
+import { capConnections, httpServerOptions } from './http-limits';
 import { registerDashboard } from './dashboard-static';
 import { buildAppSchema } from './graphql/schema';
 import { errorStatusPlugin, makeFormatError, toGraphQLError } from './graphql/errors';
-import { DocumentGuard, scopeCheckPlugin } from './graphql/scope-guard';
+import { scopeCheckPlugin } from './graphql/scope-guard';
+import { documentGuard } from './graphql/document-guard';
 import { ContextBuilder, type RequestContext } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
 import { redactKeys } from './modules/auth/key-format';
@@ -54,6 +58,8 @@ export interface App {
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
+  /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
+  readonly closingStep: string | undefined;
   close(): Promise<void>;
 }
 
@@ -80,7 +86,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
+    routerOptions: { querystringParser: parseQueryString },
+    ...httpServerOptions(config),
   });
+  capConnections(fastify.server, config.HTTP_MAX_CONNECTIONS);
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
   // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty
@@ -125,18 +134,21 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await keyListener?.start();
 
   const { schema, index } = await buildAppSchema();
-  const documents = new DocumentGuard(config.GRAPHQL_MAX_COST * 10);
+  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
+  const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: makeFormatError(log),
     includeStacktraceInErrorResponses: false,
     introspection: true, // still behind a valid key: the context builder runs first
     allowBatchedHttpRequests: false,
+    validationRules: [documents.refusalRule],
     logger: log,
     // server.ts owns SIGINT/SIGTERM: close() stops Fastify (in-flight requests finish), then Apollo, then the rest.
     // Apollo's own handler would race it and re-raise the signal.
     stopOnTerminationSignals: false,
     plugins: [
+      documents.plugin,
       scopeCheckPlugin(index, {
         depth: config.GRAPHQL_MAX_DEPTH,
         aliases: config.GRAPHQL_MAX_ALIASES,
@@ -162,7 +174,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     // An AppError keeps its code, message, details and headers; anything else is the framework's (a bad body) or a fault.
     let e: { code: string; message: string; status: number; details: Record<string, unknown>; headers: Record<string, string> };
     if (err instanceof AppError) e = err;
-    else {
+    else if (isClientAbort(err, req.raw)) {
+      log.debug({ err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
+      return reply.code(400).send(); // to a closed socket: nothing arrives, Fastify just finishes the request
+    } else {
       const down = isDatabaseDown(err);
       const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
@@ -192,10 +207,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     handler: fastifyApolloHandler(apollo, {
       context: async (req, reply) => {
         try {
-          const context = await contexts.build(req, reply);
-          // After authentication (an anonymous caller learns nothing), before Apollo parses and validates.
-          documents.check(req.method === 'GET' ? (req.query as { query?: unknown }).query : (req.body as { query?: unknown } | undefined)?.query);
-          return context;
+          return await contexts.build(req, reply);
         } catch (e) {
           throw e instanceof AppError ? toGraphQLError(e) : e;
         }
@@ -219,6 +231,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await engine.startWorker(services.runs);
 
   let closed = false;
+  let closingStep: string | undefined;
+  const step = (name: string) => {
+    closingStep = name;
+    log.debug(`closing: ${name}`);
+  };
   return {
     fastify,
     database,
@@ -229,21 +246,26 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     engine,
     keyListener,
     bootstrapKey,
+    get closingStep() {
+      return closingStep;
+    },
     async close() {
       if (closed) return;
       closed = true;
-      log.debug('closing: http');
+      step('http');
       await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
-      log.debug('closing: apollo');
+      step('apollo');
       await apollo.stop();
-      log.debug('closing: engine');
+      step('engine');
       await engine.stop(config.SHUTDOWN_TIMEOUT_MS);
+      step('key listener');
       await keyListener?.stop();
-      log.debug('closing: lastUsed');
+      step('lastUsed');
       await lastUsed.close();
+      step('rate limiter');
       await rateLimiter.close();
       await bcrypt.close();
-      log.debug('closing: database');
+      step('database');
       if (!opts.database) await database.close();
     },
   };

@@ -77,6 +77,15 @@ const schema = z.object({
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** On SIGTERM, how long in-flight requests may take to finish before their connections are cut, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** On SIGTERM, the whole shutdown's limit: past it the process exits 1, whatever is still stuck (a frozen database). */
+  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(25_000),
+  /** Slow clients: how long a client may take to send a whole request, and its headers, in milliseconds. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** How long an idle keep-alive connection is kept after its last answer, in milliseconds. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(72_000),
+  /** Open client connections beyond which new ones are closed at once. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** GraphQL document limits, checked before execution (400 with their own codes). */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
@@ -104,6 +113,17 @@ const schema = z.object({
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
 });
 
+/** Settings that only make sense together; each message names the variable to change. */
+const consistent = schema
+  .refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+  })
+  .refine((c) => c.SHUTDOWN_DEADLINE_MS > c.SHUTDOWN_TIMEOUT_MS, {
+    path: ['SHUTDOWN_DEADLINE_MS'],
+    message: 'must exceed SHUTDOWN_TIMEOUT_MS (in-flight requests get that long, then the rest is closed)',
+  });
+
 export type Config = Readonly<z.infer<typeof schema>>;
 
 export class ConfigError extends Error {}
@@ -112,7 +132,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // SCHEDULER (the in-process scheduler this engine replaced) still turns scheduling off.
   if (env.SCHEDULING === undefined && env.SCHEDULER !== undefined) env = { ...env, SCHEDULING: env.SCHEDULER };
-  const result = schema.safeParse(env);
+  const result = consistent.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -28,6 +28,13 @@ async function main() {
     if (stopping) return;
     stopping = true;
     app.fastify.log.info({ signal }, 'shutting down');
+    // Whatever is stuck (a database that stopped answering, a connection that never closes), the process ends: an
+    // orchestrator waiting for it would otherwise kill it without a word. Not unref'd: a close() stuck on a
+    // promise nothing will settle must not let the process drift out with code 0.
+    setTimeout(() => {
+      app.fastify.log.error({ step: app.closingStep, deadlineMs: config.SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_DEADLINE_MS);
     try {
       await app.close();
       process.exit(0);

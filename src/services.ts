@@ -69,6 +69,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       dataDir: config.DATA_DIR,
       migrate: config.MIGRATE_ON_START,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
+      queryTimeoutMs: config.DATABASE_TIMEOUT_MS,
       warn: (message) => log.warn({ driver: message }, 'database driver warning'),
     }));
   let engine: Engine;

@@ -8,6 +8,7 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase, type Database } from '../src/db/database';
+import { isDatabaseDown } from '../src/db/faults';
 
 const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 5000) => {
   const until = Date.now() + ms;
@@ -77,6 +78,95 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
     expect((await client(used.key).gql(MeDocument)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     await waitFor('the key listener to reconnect', () => app.verifier.cache.trusted, 10_000);
+  });
+});
+
+describe.runIf(onPostgres())('the path to PostgreSQL freezes (no FIN, no RST) and comes back', () => {
+  const TIMEOUT_MS = 1500;
+  let t: TestApp;
+  let proxy: TcpProxy;
+  let viaProxy: Database;
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    proxy = await startTcpProxy(t.db.url);
+    viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: TIMEOUT_MS, queryTimeoutMs: TIMEOUT_MS, warn: () => {} });
+    const env = { LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url };
+    app = await createApp(loadConfig({ ...env, DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }), { database: viaProxy });
+    await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    proxy?.thaw();
+    await app?.close();
+    await viaProxy?.close();
+    await proxy?.close();
+    await t?.close();
+  });
+
+  const timed = async <T>(fn: () => Promise<T>) => {
+    const started = Date.now();
+    const value = await fn();
+    return { value, ms: Date.now() - started };
+  };
+
+  it('answers 503 within the timeout instead of hanging, drops the stuck connections, and recovers', async () => {
+    const org = await t.org('Acme Inc');
+    const warm = await t.key(org, ['monitors:read', 'monitors:write']);
+    expect((await new Client(url, warm.key).rest('GET', '/v1/monitors')).status).toBe(200); // pooled connections exist
+    const fresh = await t.key(org, ['monitors:read']); // never seen by the app: its row must be read
+
+    proxy.freeze();
+    const me = await timed(() => new Client(url, fresh.key).rest('GET', '/v1/me'));
+    expect(me.value.status).toBe(503);
+    expect(me.value.body).toEqual(SERVICE_UNAVAILABLE_REST);
+    expect(me.ms).toBeLessThan(TIMEOUT_MS + 2000);
+    const list = await timed(() => new Client(url, warm.key).gql(MonitorsDocument, {}));
+    expect(list.value.status).toBe(503);
+    expect(list.ms).toBeLessThan(TIMEOUT_MS + 2000);
+    // a write: its transaction's BEGIN goes unanswered (knex then says only "Transaction query already complete")
+    const write = await timed(() => new Client(url, warm.key).rest('POST', '/v1/monitors', { name: 'api', url: 'http://127.0.0.1/' }));
+    expect(write.value.body).toEqual(SERVICE_UNAVAILABLE_REST);
+    expect(write.ms).toBeLessThan(TIMEOUT_MS + 2000);
+    const ready = await timed(() => fetch(`${url}/readyz`));
+    expect(ready.value.status).toBe(503);
+    expect(ready.ms).toBeLessThan(TIMEOUT_MS + 2000);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    // What was sent while frozen is lost for good: the connections that sent it wait for ever, and must not be
+    // handed out again. Once the attempts begun while frozen have timed out, every request succeeds at once.
+    proxy.thaw();
+    await new Promise((r) => setTimeout(r, TIMEOUT_MS + 1000));
+    const after = await Promise.all([
+      ...Array.from({ length: 5 }, () => fetch(`${url}/readyz`).then((r) => r.status)),
+      ...Array.from({ length: 5 }, () => new Client(url, fresh.key).rest('GET', '/v1/monitors').then((r) => r.status)),
+    ]);
+    expect(after).toEqual(Array(10).fill(200));
+  });
+});
+
+describe('query limits', () => {
+  it('never bound the migrations', async () => {
+    // A fresh database opened under a 1 ms limit: every migration statement takes longer than that.
+    const sql: string[] = [];
+    const db = await openTestDatabase((q) => sql.push(q), { queryTimeoutMs: 1 });
+    await db.close();
+    expect(sql.filter((q) => /create table/i.test(q)).length).toBeGreaterThan(3);
+  });
+
+  it.runIf(onPostgres())('bound statements: PostgreSQL cancels one that runs too long, and the connection stays usable', async () => {
+    const db = await openTestDatabase(undefined, { queryTimeoutMs: 200 });
+    try {
+      const conn = db.orm.em.fork().getConnection();
+      const err = await conn.execute('select pg_sleep(0.5)').catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('57014'); // query_canceled: the server's statement_timeout
+      expect(isDatabaseDown(err)).toBe(true); // answered 503
+      expect(await conn.execute('select 1 as x')).toEqual([{ x: 1 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -22,6 +22,12 @@ describe('GraphQL document limits (checked before execution)', () => {
     expect((await admin.client.gql('{ monitors { nodes { recentRuns { id } } } }')).status).toBe(200);
   });
 
+  it('counts introspection and __typename in the depth, except a type reference’s ofType wrappers', async () => {
+    expect(await refusal('{ __schema { types { fields { type { name } } } } }')).toMatchObject({ status: 400, code: 'QUERY_TOO_DEEP', extensions: { limit: 4, actual: 5 } });
+    expect(await refusal('{ monitors { nodes { recentRuns { timings { __typename } } } } }')).toMatchObject({ status: 400, code: 'QUERY_TOO_DEEP', extensions: { actual: 5 } });
+    expect((await admin.client.gql('{ __type(name: "Query") { fields { type { ofType { ofType { name } } } } } }')).status).toBe(200);
+  });
+
   it('refuses more than 30 aliases with TOO_MANY_ALIASES', async () => {
     const q = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { key { id } }`).join(' ')} }`;
     expect(await refusal(q)).toMatchObject({ status: 400, code: 'TOO_MANY_ALIASES', extensions: { limit: 30, actual: 31 } });
@@ -55,6 +61,38 @@ describe('GraphQL document limits (checked before execution)', () => {
     const res = await refusal(`{ ...F0 }\n${frags}`);
     expect(res).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX' });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('judges the document Apollo runs: a fragment bomb in a GET with a bad %-escape is refused at once, /healthz answering meanwhile', async () => {
+    // 22 levels, each fragment spreading the next twice: ~6 million fields once expanded, in a 1.4 kB URL. Fastify's
+    // old parser left the whole value undecoded because of the trailing `%ZZ`; Apollo decodes it and would validate.
+    const frags = Array.from({ length: 22 }, (_, i) => `fragment F${i} on Query { ${i === 21 ? 'me { key { id } }' : `...F${i + 1} ...F${i + 1}`} }`);
+    const url = `${t.baseUrl}/graphql?query=${encodeURIComponent(`{ ...F0 } ${frags.join(' ')}`)}%20%23%20%ZZ`;
+    const headers = { authorization: `Bearer ${admin.key}`, 'apollo-require-preflight': '1' };
+    const timed = async (u: string, init?: RequestInit) => {
+      const started = performance.now();
+      const res = await fetch(u, init);
+      return { status: res.status, body: (await res.json()) as { errors?: Array<{ extensions: { code: string } }> }, ms: performance.now() - started };
+    };
+    const [bomb, health] = await Promise.all([timed(url, { headers }), timed(`${t.baseUrl}/healthz`)]);
+    expect(bomb.status).toBe(400);
+    expect(bomb.body.errors?.[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(bomb.ms).toBeLessThan(2000); // validating it took ~6 s of CPU here
+    expect(health.status).toBe(200);
+    expect(health.ms).toBeLessThan(2000);
+
+    // The same decoding everywhere: the bad escape sits in a comment, so this GET is a valid query and runs.
+    const ok = await fetch(`${t.baseUrl}/graphql?query=${encodeURIComponent('{ me { key { id } } }')}%20%23%20%ZZ`, { headers });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { data: { me: { key: { id: string } } } }).data.me.key.id).toBe(admin.id);
+  });
+
+  it('answers a syntax error as GRAPHQL_PARSE_FAILED, by GET and by POST', async () => {
+    const headers = { authorization: `Bearer ${admin.key}`, 'apollo-require-preflight': '1' };
+    const get = await fetch(`${t.baseUrl}/graphql?query=${encodeURIComponent('{ me { key { id } }')}%ZZ`, { headers });
+    expect(get.status).toBe(400);
+    expect(await get.json()).toMatchObject({ errors: [{ extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+    expect(await refusal('{ me { key { id } ')).toMatchObject({ status: 400, code: 'GRAPHQL_PARSE_FAILED' });
   });
 
   it('refuses batched requests and oversized bodies', async () => {

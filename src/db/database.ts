@@ -13,6 +13,12 @@ export interface DatabaseOptions {
   onQuery?: (sql: string) => void;
   /** Connection acquire/connect timeout in milliseconds (see ormConfig). */
   timeoutMs?: number;
+  /**
+   * How long one query may take, in milliseconds: the server's statement_timeout (PostgreSQL), and a little more
+   * on the client for a database that cannot answer at all (see ormConfig). Undefined: no limit. Opening the
+   * database and its migrations always run without it.
+   */
+  queryTimeoutMs?: number;
   /** Where driver warnings go. */
   warn?: (message: string) => void;
   /** A saved PGlite data directory to start the in-memory database from (tests). */
@@ -33,8 +39,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
   try {
     const url = opts.url ?? embedded!.url;
-    const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn }));
+    const base = { clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn };
+    // Opening and migrating run without the query limits (a migration may take longer than a request's query;
+    // connecting has its own timeout); the pool then reconnects with them, for everything the app runs.
+    const orm = await MikroORM.init(ormConfig(base));
     if (opts.migrate !== false && (await hasPendingMigrations(orm))) await (await migratorOf(orm)).up();
+    const limits = queryLimits(opts.queryTimeoutMs, !!embedded);
+    if (limits.queryTimeoutMs) await orm.reconnect({ driverOptions: ormConfig({ ...base, ...limits }).driverOptions });
     return {
       orm,
       kind: embedded ? 'embedded' : 'postgresql',
@@ -49,6 +60,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     throw e;
   }
 }
+
+/** The server cancels a statement at `ms`; the client gives up a little later, when no answer can come at all. */
+function queryLimits(ms: number | undefined, embedded: boolean): { queryTimeoutMs?: number; statementTimeoutMs?: number } {
+  if (!ms) return {};
+  return { queryTimeoutMs: ms + CLIENT_MARGIN_MS, statementTimeoutMs: embedded ? undefined : ms };
+}
+
+/** Lets a live server's own cancellation (an error on a usable connection) arrive before the client's timer. */
+const CLIENT_MARGIN_MS = 500;
 
 /**
  * The migrator, with the committed migrations loaded. Loading them (and @mikro-orm/migrations with umzug) costs

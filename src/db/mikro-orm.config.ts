@@ -25,9 +25,24 @@ export interface OrmOptions {
    * down a request fails (503) within this time instead of hanging. Default 5000.
    */
   timeoutMs?: number;
+  /**
+   * How long a query may go unanswered on its connection, in milliseconds (the `pg` driver's query_timeout); then
+   * it fails, and the pool discards its connection (the `validate` below). For a path that stopped carrying (a NAT
+   * that forgot the connection, a partition: no FIN, no RST) this is the only thing that ends the wait.
+   * Undefined: no limit (the CLI, opening the database and migrating, which may legitimately run long).
+   */
+  queryTimeoutMs?: number;
+  /**
+   * The server's `statement_timeout`, in milliseconds: a slow but reachable database cancels the statement itself
+   * and the connection stays usable. PostgreSQL only: PGlite ignores it (its `show statement_timeout` stays 0).
+   */
+  statementTimeoutMs?: number;
   /** Where the driver's own warnings go (the app's logger); by default stderr. */
   warn?: (message: string) => void;
 }
+
+/** TCP keepalive on database connections after this much idleness: NATs and firewalls keep their state. */
+const KEEPALIVE_DELAY_MS = 10_000;
 
 /** The one MikroORM configuration, shared by the server, the CLI, the scripts and the tests. */
 export function ormConfig(opts: OrmOptions): Options {
@@ -41,11 +56,22 @@ export function ormConfig(opts: OrmOptions): Options {
     pool: {
       min: 0,
       max: opts.poolMax ?? 10,
-      // knex/tarn options beyond MikroORM's PoolConfig type: fail fast when the database is away.
-      ...({ acquireTimeoutMillis: opts.timeoutMs ?? 5000, createTimeoutMillis: opts.timeoutMs ?? 5000 } as object),
+      // knex/tarn options beyond MikroORM's PoolConfig type: fail fast when the database is away, and never hand
+      // out a connection still waiting for an answer (a query that timed out leaves it so: pg keeps waiting).
+      ...({
+        acquireTimeoutMillis: opts.timeoutMs ?? 5000,
+        createTimeoutMillis: opts.timeoutMs ?? 5000,
+        validate: (connection: { readyForQuery?: boolean }) => connection.readyForQuery === true,
+      } as object),
     },
     driverOptions: {
-      connection: { connectionTimeoutMillis: opts.timeoutMs ?? 5000 },
+      connection: {
+        connectionTimeoutMillis: opts.timeoutMs ?? 5000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+        ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
+        ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+      },
       // knex prints connection warnings with console.warn otherwise, around the app's logger.
       log: { warn: warnWith(opts.warn), error: warnWith(opts.warn), deprecate: () => {}, debug: () => {} },
     },

@@ -1,7 +1,9 @@
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -10,8 +12,12 @@ import {
   isAbstractType,
   isCompositeType,
   isObjectType,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   typeFromAST,
 } from 'graphql';
+import { introspectionList } from './introspection-size';
 import type { Scope } from '../modules/auth/scopes';
 import { SCOPES } from '../modules/auth/scopes';
 import type { ScopeIndex } from './scope-index';
@@ -20,10 +26,12 @@ import type { ScopeIndex } from './scope-index';
 export interface OperationRequirements {
   scopes: readonly Scope[];
   paths: ReadonlyArray<{ path: string; scopes: readonly Scope[] }>;
-  /** Deepest field nesting (introspection fields not counted: their size is the schema's). */
+  /** Deepest field nesting (a type reference's `ofType` adds none). */
   depth: number;
   aliases: number;
   rootFields: number;
+  /** `__schema` selections, once fragments are expanded: one answers the whole schema. */
+  schemaFields: number;
   /**
    * Fields to resolve, each multiplied by the page sizes (`first`, `limit`) above it, as terms: `weight` fields
    * under pages given by `vars` (variable names; literal sizes are already in the weight). See `costOf`.
@@ -43,7 +51,7 @@ export function costOf(needs: OperationRequirements, variables: Record<string, u
     }
     total += n;
   }
-  return total;
+  return Math.ceil(total - 1e-9); // introspection lists count average sizes: fractions that add up to whole fields
 }
 
 /** Past this, the walk stops counting: the document is refused as too complex whatever the configured limit. */
@@ -52,6 +60,12 @@ export const COST_CEILING = 10_000_000;
 const VARIABLE_PAGE = 100;
 
 const cache = new WeakMap<OperationDefinitionNode, OperationRequirements>();
+
+/**
+ * Where a selection set sits: its depth, the page sizes above it (literal product and variable names), and
+ * whether its parents are a whole enumeration of the schema (see introspectionList).
+ */
+type Level = { depth: number; lit: number; vars: string[]; enumerating: boolean };
 
 /**
  * Walks an operation (named fragments, inline fragments, aliases, and every possible type of an abstract
@@ -83,19 +97,18 @@ function collect(
 
   const byPath = new Map<string, Set<Scope>>();
   const all = new Set<Scope>();
-  const size = { depth: 0, aliases: 0, rootFields: 0 };
+  const size = { depth: 0, aliases: 0, rootFields: 0, schemaFields: 0 };
   const terms = new Map<string, { weight: number; vars: string[] }>();
   let bound = 0; // the cost with every page variable at its largest: bounds the walk's own work
   const root = schema.getRootType(operation.operation);
   if (!root) return { scopes: [], paths: [], ...size, costTerms: [], variableDefaults: new Map() }; // validation refuses it first
 
-  type Multiplier = { lit: number; vars: string[] };
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, depth: number, multiplier: Multiplier) => {
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, level: Level) => {
     for (const sel of set.selections) {
       if (bound > COST_CEILING) return; // fragments reused many times: stop, it is refused anyway
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const narrowed = sel.typeCondition ? typeFromAST(schema, sel.typeCondition) : parent;
-        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, depth, multiplier);
+        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, level);
         continue;
       }
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
@@ -103,27 +116,23 @@ function collect(
         if (!frag || inFragments.has(frag.name.value)) continue; // validation already rejected cycles
         const narrowed = typeFromAST(schema, frag.typeCondition);
         if (narrowed && isCompositeType(narrowed))
-          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), depth, multiplier);
+          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), level);
         continue;
       }
+      // Introspection and __typename count like any field (a valid key, no scope). Only `ofType` adds no depth: it
+      // is a type reference's wrapper (`[Run!]!` is NON_NULL → LIST → NON_NULL → Run), not a level of data, and the
+      // standard introspection query nests it nine deep.
       const name = sel.name.value;
-      if (name.startsWith('__')) continue; // __typename and introspection: a valid key, no scope
-      size.depth = Math.max(size.depth, depth + 1);
+      if (name === '__schema') size.schemaFields++;
+      const depth = name === 'ofType' && parent.name === '__Type' ? level.depth : level.depth + 1;
+      size.depth = Math.max(size.depth, depth);
       if (sel.alias) size.aliases++;
-      if (depth === 0) size.rootFields++;
-      const key = multiplier.vars.join(',');
-      const term = terms.get(key) ?? { weight: 0, vars: multiplier.vars };
-      term.weight += multiplier.lit;
+      if (level.depth === 0) size.rootFields++;
+      const key = level.vars.join(',');
+      const term = terms.get(key) ?? { weight: 0, vars: level.vars };
+      term.weight += level.lit;
       terms.set(key, term);
-      bound += multiplier.lit * VARIABLE_PAGE ** multiplier.vars.length;
-      const pageArg = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
-      const child: Multiplier = !pageArg
-        ? multiplier
-        : pageArg.value.kind === Kind.INT
-          ? { lit: multiplier.lit * Math.max(1, Number(pageArg.value.value)), vars: multiplier.vars }
-          : pageArg.value.kind === Kind.VARIABLE
-            ? { lit: multiplier.lit, vars: [...multiplier.vars, pageArg.value.name.value] }
-            : { lit: multiplier.lit * VARIABLE_PAGE, vars: multiplier.vars };
+      bound += level.lit * VARIABLE_PAGE ** level.vars.length;
       const path = prefix + (sel.alias?.value ?? name);
       // On an abstract parent the field resolves on one of its object types: require what any of them needs.
       const objects = isAbstractType(parent) ? schema.getPossibleTypes(parent) : isObjectType(parent) ? [parent] : [];
@@ -133,13 +142,12 @@ function collect(
         byPath.set(path, needed);
         for (const s of needed) all.add(s);
       }
-      const fieldDef = 'getFields' in parent ? parent.getFields()[name] : undefined;
-      const returned = fieldDef && getNamedType(fieldDef.type);
+      const returned = fieldOf(schema, parent, name);
       if (sel.selectionSet && returned && isCompositeType(returned))
-        walk(sel.selectionSet, returned, `${path}.`, inFragments, depth + 1, child);
+        walk(sel.selectionSet, returned, `${path}.`, inFragments, { ...childLevel(schema, parent, sel, level), depth });
     }
   };
-  walk(operation.selectionSet, root, '', new Set(), 0, { lit: 1, vars: [] });
+  walk(operation.selectionSet, root, '', new Set(), { depth: 0, lit: 1, vars: [], enumerating: false });
   // Variables' declared defaults apply when a request leaves them out.
   const defaults = new Map<string, number>();
   for (const v of operation.variableDefinitions ?? [])
@@ -154,36 +162,32 @@ function collect(
   };
 }
 
-/**
- * How many field selections a document expands to once its fragments are inlined, computed in linear time (each
- * fragment's size is memoised). graphql-js's own validation is exponential on documents that spread fragments
- * twice per level, so this runs right after parsing, before validation.
- */
-export function expandedSize(document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const memo = new Map<string, number>();
-  const onStack = new Set<string>();
-  const sizeOf = (set: SelectionSetNode | undefined): number => {
-    let n = 0;
-    for (const sel of set?.selections ?? []) {
-      if (sel.kind === Kind.FIELD) n += 1 + sizeOf(sel.selectionSet);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) n += sizeOf(sel.selectionSet);
-      else {
-        const name = sel.name.value;
-        if (onStack.has(name)) continue; // a cycle: validation refuses it
-        if (!memo.has(name)) {
-          onStack.add(name);
-          memo.set(name, sizeOf(fragments.get(name)?.selectionSet));
-          onStack.delete(name);
-        }
-        n += memo.get(name)!;
-      }
-      if (n > COST_CEILING) return n;
-    }
-    return n;
-  };
-  let total = 0;
-  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) total += sizeOf(def.selectionSet);
-  return total;
+/** The named type a field returns, meta fields (`__schema`, `__type`, `__typename`) included. */
+function fieldOf(schema: GraphQLSchema, parent: GraphQLCompositeType, name: string): GraphQLNamedType | undefined {
+  const def =
+    name === '__schema' && parent === schema.getQueryType()
+      ? SchemaMetaFieldDef
+      : name === '__type' && parent === schema.getQueryType()
+        ? TypeMetaFieldDef
+        : name === '__typename'
+          ? TypeNameMetaFieldDef
+          : 'getFields' in parent
+            ? parent.getFields()[name]
+            : undefined;
+  return def && getNamedType(def.type);
+}
+
+/** What a field's selection set multiplies by: its page size (`first`, `limit`), or the introspection list's size. */
+function childLevel(schema: GraphQLSchema, parent: GraphQLCompositeType, sel: FieldNode, level: Level): Omit<Level, 'depth'> {
+  const name = sel.name.value;
+  if (name === '__schema') return { ...level, enumerating: true };
+  if (parent.name.startsWith('__') || name === '__type') {
+    const list = introspectionList(schema, parent.name, name, level.enumerating);
+    return list ? { lit: level.lit * list.items, vars: level.vars, enumerating: list.enumerating } : { ...level, enumerating: false };
+  }
+  const pageArg = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
+  if (!pageArg) return level;
+  if (pageArg.value.kind === Kind.INT) return { ...level, lit: level.lit * Math.max(1, Number(pageArg.value.value)) };
+  if (pageArg.value.kind === Kind.VARIABLE) return { ...level, vars: [...level.vars, pageArg.value.name.value] };
+  return { ...level, lit: level.lit * VARIABLE_PAGE };
 }

@@ -1,11 +1,11 @@
-import { defaultFieldResolver, parse, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError, forbidden, unauthorized, type ErrorCode } from '../errors';
 import { grants, SCOPES, type Scope } from '../modules/auth/scopes';
 import type { Principal } from '../modules/auth/principal';
 import type { ScopeIndex } from './scope-index';
-import { COST_CEILING, costOf, expandedSize, operationRequirements, type OperationRequirements } from './operation-scopes';
+import { COST_CEILING, costOf, operationRequirements, type OperationRequirements } from './operation-scopes';
 import { toGraphQLError } from './errors';
 
 interface HasPrincipal {
@@ -33,6 +33,9 @@ function assertWithinLimits(needs: OperationRequirements, limits: DocumentLimits
   if (needs.aliases > limits.aliases) refuse('TOO_MANY_ALIASES', `The query uses ${needs.aliases} aliases; the limit is ${limits.aliases}`, needs.aliases, limits.aliases);
   if (needs.rootFields > limits.rootFields)
     refuse('TOO_MANY_ROOT_FIELDS', `The query asks for ${needs.rootFields} root fields; the limit is ${limits.rootFields}`, needs.rootFields, limits.rootFields);
+  // One `__schema` answers the whole schema (~100 kB here); a second copy in the same document serves no client.
+  if (needs.schemaFields > 1)
+    refuse('QUERY_TOO_COMPLEX', `The query asks for __schema ${needs.schemaFields} times; the limit is 1`, needs.schemaFields, 1);
   const cost = costOf(needs, variables);
   if (cost > limits.cost)
     refuse('QUERY_TOO_COMPLEX', `The query would resolve about ${cost} fields; the limit is ${limits.cost} (ask for smaller pages)`, cost, limits.cost);
@@ -83,37 +86,4 @@ function assertGranted(principal: Principal | undefined, needed: readonly Scope[
   for (const s of needed)
     if (!grants(principal.held, s))
       throw forbidden({ missingScopes: SCOPES.filter((x) => needed.includes(x) && !grants(principal.held, x)) });
-}
-
-/**
- * Refuses, before Apollo parses and validates it, a document whose fragments expand past `limit` fields:
- * graphql-js's overlapping-fields validation is exponential on documents that spread a fragment twice per level
- * (seconds of CPU for a 1 kB document). Measured in linear time on first sight; documents already accepted are
- * remembered (bounded), so the hot path is one Set lookup.
- */
-export class DocumentGuard {
-  private readonly accepted = new Set<string>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly remember = 1000,
-  ) {}
-
-  check(query: unknown): void {
-    if (typeof query !== 'string' || this.accepted.has(query)) return;
-    let size: number;
-    try {
-      size = expandedSize(parse(query));
-    } catch {
-      return; // not GraphQL: Apollo answers the syntax error itself
-    }
-    if (size > this.limit)
-      throw new AppError('QUERY_TOO_COMPLEX', `The document expands to ${Math.min(size, COST_CEILING)} fields; the limit is ${this.limit}`, {
-        limit: this.limit,
-        actual: Math.min(size, COST_CEILING),
-      });
-    if (query.length > 16_384) return; // remember only ordinary documents: memory stays bounded (1000 × 16 kB)
-    if (this.accepted.size >= this.remember) this.accepted.delete(this.accepted.values().next().value!);
-    this.accepted.add(query);
-  }
 }

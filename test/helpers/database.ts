@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { openDatabase, type Database } from '../../src/db/database';
+import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/database';
 import { TEMPLATE_FILE } from './global-setup';
 
 export type TestDatabase = Database;
@@ -12,17 +12,17 @@ export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
  * A fresh, migrated database for one test file: in-memory PGlite by default; with TEST_DATABASE_URL a database
  * of its own on that server, created now and dropped on close, so leftovers of earlier runs never decide a result.
  */
-export async function openTestDatabase(onQuery?: (sql: string) => void): Promise<TestDatabase> {
+export async function openTestDatabase(onQuery?: (sql: string) => void, options: Pick<DatabaseOptions, 'queryTimeoutMs'> = {}): Promise<TestDatabase> {
   const admin = process.env.TEST_DATABASE_URL;
   if (!admin) {
     const loadDataDir = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined;
-    return openDatabase({ loadDataDir, onQuery });
+    return openDatabase({ loadDataDir, onQuery, ...options });
   }
   const name = `tracer_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdmin(admin, (c) => c.query(`create database "${name}"`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), onQuery });
+  const db = await openDatabase({ url: url.toString(), onQuery, ...options });
   return {
     ...db,
     url: url.toString(),
