@@ -18,6 +18,7 @@ import type { Organization } from '../src/modules/organization/organization.enti
 const NO = 'key_000000000000'; // ids that exist nowhere: allowed calls end in NOT_FOUND
 const CALLS: Record<string, [unknown, Record<string, unknown>?]> = {
   'query me': [ops.MeDocument],
+  'query locations': [ops.LocationsDocument],
   'query apiKeys': [ops.ApiKeysDocument],
   'query monitors': [ops.MonitorsDocument, {}],
   'query monitor': [ops.MonitorDocument, { id: 'mon_none' }],

@@ -38,6 +38,7 @@ const step = (url: string) => [{ name: 's', request: { method: 'GET', url, heade
 
 const OPS = (target: string): Op[] => [
   { name: 'me', scopes: [], gql: () => [ops.MeDocument], rest: () => ['GET', '/v1/me'] },
+  { name: 'locations', scopes: [], gql: () => [ops.LocationsDocument], rest: () => ['GET', '/v1/locations'] },
   { name: 'apiKeys', scopes: ['organization:read'], gql: () => [ops.ApiKeysDocument], rest: () => ['GET', '/v1/api-keys'] },
   { name: 'createApiKey', scopes: ['organization:write'], gql: () => [ops.CreateApiKeyDocument, { input: { name: 'x', permissions: ['organization:write'] } }], rest: () => ['POST', '/v1/api-keys', { name: 'x', permissions: ['organization:write'] }] },
   { name: 'auditEvents', scopes: ['organization:read'], gql: () => [ops.AuditEventsDocument, {}], rest: () => ['GET', '/v1/audit-events'] },
@@ -100,7 +101,8 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
   const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
-  const key = (await t.key(org, ['monitors:read'])).id;
+  // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
+  const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
   return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable }, admin: client };
 }

@@ -43,8 +43,8 @@ afterAll(async () => {
 });
 
 const sql = async (query: string, params: unknown[] = []) => JSON.stringify(await t.db.orm.em.fork().getConnection().execute(query, params));
-const createMonitor = async (headers: Array<{ name: string; value: string }>) => {
-  const res = await admin.client.gql(CreateMonitorDocument, { input: { name: 'sealed', url: `${target.url}/ok`, headers } });
+const createMonitor = async (headers: Array<{ name: string; value: string }>, locations?: string[]) => {
+  const res = await admin.client.gql(CreateMonitorDocument, { input: { name: 'sealed', url: `${target.url}/ok`, headers, locations } });
   expect(res.errors).toBeUndefined();
   return res.data!.createMonitor;
 };
@@ -125,14 +125,15 @@ describe('credential headers at rest', () => {
   });
 
   it('with another key the stored credentials cannot be read: the run is ERROR, nothing is sent, the log says why', async () => {
-    const m = await createMonitor([{ name: 'Authorization', value: 'Bearer s3cret' }]);
     let logs = '';
     const stream = new PassThrough().on('data', (d) => (logs += d));
-    const config = loadConfig({ LOG_LEVEL: 'error', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' });
+    // The other key's process runs the checks of a location of its own, so its worker (not this app's) runs this one.
+    const config = loadConfig({ LOG_LEVEL: 'error', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', LOCATION: 'rekeyed' });
     const other = await createApp(config, { database: t.db, secretsKey: randomBytes(32), logStream: stream });
+    const m = await createMonitor([{ name: 'Authorization', value: 'Bearer s3cret' }], ['rekeyed']);
     try {
       const hits = target.hits.length;
-      const run = await other.services.runs.runMonitor(t.db.orm.em.fork(), orgId, m.id, 'MANUAL');
+      const run = await other.services.runs.runMonitor(t.db.orm.em.fork(), orgId, m.id);
       expect(run).toMatchObject({ status: 'ERROR', error: 'The check could not be run' });
       expect(target.hits.length).toBe(hits);
       expect(logs).toContain('SECRETS_KEY is not the key it was encrypted with');

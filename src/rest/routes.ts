@@ -33,6 +33,7 @@ function body(req: FastifyRequest): Record<string, unknown> {
  * unknown field is a 400 naming it, as GraphQL input types answer, instead of being silently dropped.
  */
 function args(req: FastifyRequest, names: string[]): Record<string, unknown> {
+  if (req.body === undefined) return {}; // no body at all: every argument takes its default
   const b = body(req);
   const unknown = Object.keys(b).filter((k) => !names.includes(k));
   if (unknown.length) throw badInput(unknown.map((field) => ({ field, message: `is not a field of this request (it takes: ${names.map(snakeName).join(', ')})` })));
@@ -84,6 +85,7 @@ function checkRoutes(
 
 export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
+  { method: 'GET', url: '/v1/locations', document: ops.LocationsDocument, pick: (d) => d.locations },
 
   { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => query(r, [], { unused_for_days: 'from 1 to 3650' }), pick: (d) => d.apiKeys },
   { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
