@@ -104,7 +104,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
       pendingUse: (id) => lastUsed.peek(id),
     }),
-    organizations: new OrganizationService(now),
+    organizations: new OrganizationService(now, config.DEFAULT_PLAN),
     monitors: new MonitorService(billing, now),
     journeys: new JourneyService(billing, now),
     runs: new RunService({ billing, alerts, http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS }, now, log }),

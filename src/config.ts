@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { parseTrustProxy } from './modules/auth/client-address';
+import { PLAN_NAMES } from './modules/billing/plans';
 
 const bool = (def: boolean) =>
   z
@@ -69,6 +70,12 @@ const schema = z.object({
   SCHEDULER_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Checks one scheduler instance runs at the same time. */
   SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** The plan of organizations created from now on (first start, `keys create --org <new name>`); UNLIMITED self-hosted. */
+  DEFAULT_PLAN: z
+    .string()
+    .default('FREE')
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(PLAN_NAMES)),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -104,7 +104,7 @@ describe('monitor CRUD', () => {
     [{ url: 'not a url' }, 'url'],
     [{ url: 'ftp://example.com/' }, 'url'],
     [{ name: '' }, 'name'],
-    [{ intervalSeconds: 10 }, 'intervalSeconds'],
+    [{ intervalSeconds: 9 }, 'intervalSeconds'], // below every plan's minimum (10-29 s on BUSINESS is PLAN_LIMIT_EXCEEDED)
     [{ timeoutMs: 60000 }, 'timeoutMs'],
     [{ failureThreshold: 0 }, 'failureThreshold'],
     [{ expectedStatusCodes: ['2xx'] }, 'expectedStatusCodes'],

@@ -3,18 +3,19 @@
  * changed through the API, which a customer's key could call).
  *
  *   list [--json]
- *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS [--json]
+ *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS|UNLIMITED [--json]
+
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
 import { OrganizationService } from '../modules/organization/organization.service';
-import { PLANS, type PlanName } from '../modules/billing/plans';
+import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
 import { need, runCli, UsageError, withDatabase } from './common';
 
 const USAGE = `Usage:
   orgs list [--json]
-  orgs set-plan --org <name|org_id> --plan ${Object.keys(PLANS).join('|')} [--json]`;
+  orgs set-plan --org <name|org_id> --plan ${PLAN_NAMES.join('|')} [--json]`;
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -37,9 +38,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
-    if (!(plan in PLANS)) throw new UsageError(`--plan must be one of ${Object.keys(PLANS).join(', ')}`);
+    if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
     const { org } = await new OrganizationService(() => new Date()).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-    org.plan = plan as PlanName;
+    org.plan = plan;
     await em.flush();
     print({ id: org.id, name: org.name, plan: org.plan }, `${org.name} (${org.id}) is now on ${org.plan}.`);
   });

@@ -41,9 +41,10 @@ export class BillingService {
    */
   async assertCanCreate(em: EntityManager, organizationId: string, kind: 'monitors' | 'journeys'): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
+    const limit = limits[kind];
+    if (limit === null) return;
     const used = await em.count(kind === 'monitors' ? Monitor : Journey, { organization: organizationId });
-    if (used >= limits[kind])
-      throw limitError(`The ${name} plan allows ${limits[kind]} ${kind}; upgrade to add more`, { plan: name, limit: limits[kind], used });
+    if (used >= limit) throw limitError(`The ${name} plan allows ${limit} ${kind}; upgrade to add more`, { plan: name, limit, used });
   }
 
   async assertInterval(em: EntityManager, organizationId: string, intervalSeconds: number): Promise<void> {
@@ -58,6 +59,7 @@ export class BillingService {
 
   async assertCanRun(em: EntityManager, organizationId: string): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
+    if (limits.runsPerMonth === null) return;
     const runs = await em.count(Run, { organization: organizationId, startedAt: { $gte: monthStart(this.now()) } });
     if (runs >= limits.runsPerMonth)
       throw limitError(`The ${name} plan includes ${limits.runsPerMonth} runs a month, all used`, { plan: name, limit: limits.runsPerMonth, used: runs });

@@ -5,15 +5,24 @@ export enum PlanEnum {
   FREE = 'FREE',
   TEAM = 'TEAM',
   BUSINESS = 'BUSINESS',
+  UNLIMITED = 'UNLIMITED',
 }
-registerEnumType(PlanEnum, { name: 'Plan' });
+registerEnumType(PlanEnum, {
+  name: 'Plan',
+  valuesConfig: { UNLIMITED: { description: 'Self-hosted installations: no limit but a 10 s minimum interval.' } },
+});
+
+const NO_LIMIT = 'null: no limit.';
 
 @ObjectType('PlanLimits')
 export class PlanLimitsType {
-  @Field(() => Int) monitors!: number;
-  @Field(() => Int) journeys!: number;
+  @Field(() => Int, { nullable: true, description: NO_LIMIT }) monitors!: number | null;
+  @Field(() => Int, { nullable: true, description: NO_LIMIT }) journeys!: number | null;
   @Field(() => Int) minIntervalSeconds!: number;
-  @Field(() => Int) runsPerMonth!: number;
+  @Field(() => Int, { nullable: true, description: `Covers every monitor and journey at the default 300 s interval from every location in a 31-day month. ${NO_LIMIT}` })
+  runsPerMonth!: number | null;
+  @Field(() => Int, { nullable: true, description: `Locations one check may run from. ${NO_LIMIT}` })
+  locationsPerCheck!: number | null;
 }
 
 @ObjectType('Usage', { description: 'The current calendar month (UTC).' })
