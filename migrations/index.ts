@@ -7,6 +7,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261126193107',
   'Migration20261126195206',
   'Migration20261126225337',
+  'Migration20261201102315',
 ];
 
 /** Each file exports a class of its own name. */

@@ -4,12 +4,14 @@
  *
  *   list [--json]
  *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS|UNLIMITED [--json]
-
+ *
+ * set-plan resolves the organization's quota alert when the new plan leaves room this month.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
 import { OrganizationService } from '../modules/organization/organization.service';
+import { BillingService } from '../modules/billing/billing.service';
 import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
 import { need, runCli, UsageError, withDatabase } from './common';
 
@@ -39,9 +41,9 @@ async function main(argv: string[]): Promise<void> {
     }
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
     if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
-    const { org } = await new OrganizationService(() => new Date()).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-    org.plan = plan;
-    await em.flush();
+    const now = () => new Date();
+    const found = await new OrganizationService(now).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
+    const org = await new BillingService(now).setPlan(em, found.org.id, plan);
     print({ id: org.id, name: org.name, plan: org.plan }, `${org.name} (${org.id}) is now on ${org.plan}.`);
   });
 }

@@ -8,7 +8,8 @@ import { Member } from '../modules/members/member.entity';
 import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RequestCount } from '../modules/auth/request-count.entity';
 import { ScheduledCheck } from '../modules/checks/scheduled-check';
+import { UsageCounter } from '../modules/billing/usage-counter.entity';
 
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, UsageCounter];

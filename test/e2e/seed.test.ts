@@ -149,7 +149,7 @@ describe('restart and the CLI', () => {
     expect(me.data.organization.name).toBe('Acme Inc');
     expect(await (await call('/v1/billing', made.key)).json()).toMatchObject({ data: { plan: 'TEAM' } });
     expect(await (await call('/v1/billing', hostedKey)).json()).toMatchObject({
-      data: { plan: 'UNLIMITED', limits: { monitors: null, journeys: null, min_interval_seconds: 10, runs_per_month: null } },
+      data: { plan: 'UNLIMITED', limits: { monitors: null, journeys: null, min_interval_seconds: 10, runs_per_month: null }, runs_remaining: null },
     });
 
     const revoke = await runCli(['revoke', made.id], env);

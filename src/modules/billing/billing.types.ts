@@ -27,7 +27,7 @@ export class PlanLimitsType {
 
 @ObjectType('Usage', { description: 'The current calendar month (UTC).' })
 export class UsageType {
-  @Field(() => Int) runs!: number;
+  @Field(() => Int, { description: 'Runs admitted this month (manual and scheduled).' }) runs!: number;
   @Field(() => Int) monitors!: number;
   @Field(() => Int) journeys!: number;
   @Field() periodStart!: Date;
@@ -39,4 +39,8 @@ export class BillingView {
   @Field(() => PlanEnum) plan!: PlanEnum;
   @Field(() => PlanLimitsType) limits!: PlanLimitsType;
   @Field(() => UsageType) usage!: UsageType;
+  @Field({ description: "This month's runs are used up: every further run is refused until next month or a bigger plan." })
+  quotaExhausted!: boolean;
+  @Field(() => Int, { nullable: true, description: `Runs left this month. ${NO_LIMIT}` })
+  runsRemaining!: number | null;
 }

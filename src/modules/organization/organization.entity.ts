@@ -13,7 +13,7 @@ export class Organization {
 
   /**
    * FREE | TEAM | BUSINESS | UNLIMITED: see billing/plans.ts. New organizations get DEFAULT_PLAN; changed by
-   * `npm run orgs -- set-plan`, not through the API.
+   * `npm run orgs -- set-plan` (BillingService.setPlan), not through the API.
    */
   @Property({ type: 'string', length: 16, default: 'FREE' })
   plan: string = 'FREE';

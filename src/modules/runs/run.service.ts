@@ -26,7 +26,9 @@ export class RunService {
   async runMonitor(em: EntityManager, organizationId: string, monitorId: string, trigger: RunTrigger): Promise<Run> {
     const monitor = await em.findOne(Monitor, { id: monitorId, organization: organizationId });
     if (!monitor) throw notFound('Monitor');
-    await this.deps.billing.assertCanRun(em, organizationId);
+    // The reservation is the admission (one upsert of the month's counter, before the check): a run that then
+    // crashes before it is recorded still counted, which is the safe side of the allowance.
+    await this.deps.billing.reserveRunOrThrow(em, organizationId);
     const source = { kind: 'monitor', id: monitor.id, organizationId, name: monitor.name, failureThreshold: monitor.failureThreshold } as const;
     return this.record(em, source, { monitor }, trigger, () => checkMonitor(monitor, this.deps.http));
   }
@@ -34,7 +36,7 @@ export class RunService {
   async runJourney(em: EntityManager, organizationId: string, journeyId: string, trigger: RunTrigger): Promise<Run> {
     const journey = await em.findOne(Journey, { id: journeyId, organization: organizationId });
     if (!journey) throw notFound('Journey');
-    await this.deps.billing.assertCanRun(em, organizationId);
+    await this.deps.billing.reserveRunOrThrow(em, organizationId); // admission, as in runMonitor
     const source = { kind: 'journey', id: journey.id, organizationId, name: journey.name, failureThreshold: journey.failureThreshold } as const;
     return this.record(em, source, { journey }, trigger, () => checkJourney(journey, this.deps.http));
   }
