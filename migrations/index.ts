@@ -8,6 +8,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261126195206',
   'Migration20261126225337',
   'Migration20261201102152',
+  'Migration20261201102315',
   'Migration20261201103901',
   'Migration20261201104637',
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
 import { parseTrustProxy } from './modules/auth/client-address';
+import { PLAN_NAMES } from './modules/billing/plans';
 
 const bool = (def: boolean) =>
   z
@@ -111,6 +112,12 @@ const schema = z.object({
   LEASE_MARGIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** How often the queue fails jobs whose lease ran out (dead workers) and does its housekeeping, in seconds. */
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
+  /** The plan of organizations created from now on (first start, `keys create --org <new name>`); UNLIMITED self-hosted. */
+  DEFAULT_PLAN: z
+    .string()
+    .default('FREE')
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(PLAN_NAMES)),
 });
 
 /** Settings that only make sense together; each message names the variable to change. */

@@ -92,7 +92,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const billing = new BillingService(now);
   const alerts = new AlertService(now);
   const services = {
-    organizations: new OrganizationService(now),
+    organizations: new OrganizationService(now, config.DEFAULT_PLAN),
     monitors: new MonitorService(billing, engine.locations, now, secrets),
     journeys: new JourneyService(billing, engine.locations, now, secrets),
     runs: new RunService({

@@ -5,8 +5,10 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateJourneyDocument,
   CreateMonitorDocument,
   DeleteMonitorDocument,
+  JourneyRunsDocument,
   MonitorDocument,
   MonitorRunsDocument,
   MonitorsDocument,
@@ -102,7 +104,7 @@ describe('monitor CRUD', () => {
     [{ url: 'not a url' }, 'url'],
     [{ url: 'ftp://example.com/' }, 'url'],
     [{ name: '' }, 'name'],
-    [{ intervalSeconds: 10 }, 'intervalSeconds'],
+    [{ intervalSeconds: 9 }, 'intervalSeconds'], // below every plan's minimum (10-29 s on BUSINESS is PLAN_LIMIT_EXCEEDED)
     [{ timeoutMs: 60000 }, 'timeoutMs'],
     [{ failureThreshold: 0 }, 'failureThreshold'],
     [{ expectedStatusCodes: ['2xx'] }, 'expectedStatusCodes'],
@@ -379,6 +381,48 @@ describe('lists are N+1 free', () => {
       counts.push(t.requestQueries().length);
     }
     expect(counts[0]).toBe(counts[1]);
-    expect(counts[1]).toBeLessThanOrEqual(3); // key row, monitors page, recent runs
+    expect(counts[1]).toBeLessThanOrEqual(4); // key row, monitors page, recent runs, the organization's quota
+  });
+
+  it("recentRuns is each monitor's newest runs, ties broken by id, however long its history", async () => {
+    const o = await t.org('History Co');
+    await t.db.orm.em.fork().nativeUpdate('Organization', { id: o.id }, { plan: 'BUSINESS' });
+    const k = await t.key(o, ['monitors:read', 'monitors:write']);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await k.client.gql(CreateMonitorDocument, { input: { name: `h${i}`, url: `${target.url}/health` } })).data!.createMonitor.id);
+    // The monitors have 120, 80, 40 and 0 runs, five to each instant (the newest instant differs per monitor), with
+    // ids in no particular order: within an instant the order is the ids'.
+    await t.db.orm.em.getConnection().execute(
+      `insert into runs (id, organization_id, monitor_id, trigger, status, started_at, finished_at, duration_ms, assertions)
+       select 'run_h' || left(md5(m.id || g), 16), ?, m.id, 'SCHEDULED', 'PASSED',
+              now() - ((g / 5) * 60 + m.n) * interval '1 second', now(), g, '[]'
+         from unnest(array[?]::text[]) with ordinality as m(id, n), generate_series(1, 120) g
+        where g <= 40 * (4 - m.n)`,
+      [o.id, ids],
+    );
+    for (const limit of [1, 7, 50]) {
+      const res = await k.client.gql(`query($n: Int!) { monitors(first: 10) { nodes { id recentRuns(limit: $n) { id startedAt } } } }`, { n: limit });
+      const nodes = (res.data as { monitors: { nodes: Array<{ id: string; recentRuns: Array<{ id: string }> }> } }).monitors.nodes;
+      expect(nodes).toHaveLength(4);
+      for (const node of nodes) {
+        // The same newest-first (startedAt, id) order as the run pages: monitorRuns' first page is the truth.
+        const page = (await k.client.gql(MonitorRunsDocument, { monitorId: node.id, first: limit })).data!.monitorRuns.nodes.map((r) => r.id);
+        expect(node.recentRuns.map((r) => r.id), `${node.id} limit ${limit}`).toEqual(page);
+        expect(node.recentRuns).toHaveLength(Math.min(limit, 40 * (4 - ids.indexOf(node.id) - 1)));
+      }
+    }
+    // Journeys read the same way, by journey_id.
+    const j = await t.key(o, ['journeys:read', 'journeys:write']);
+    const steps = [{ name: 's', request: { method: 'GET' as const, url: `${target.url}/health` } }];
+    const journey = (await j.client.gql(CreateJourneyDocument, { input: { name: 'flow', steps } })).data!.createJourney.id;
+    await t.db.orm.em.getConnection().execute(
+      `insert into runs (id, organization_id, journey_id, trigger, status, started_at, finished_at, duration_ms, assertions, steps)
+       select 'run_j' || left(md5(g::text), 16), ?, ?, 'SCHEDULED', 'PASSED', now() - (g / 2) * interval '1 minute', now(), g, '[]', '[]'
+         from generate_series(1, 9) g`,
+      [o.id, journey],
+    );
+    const res = await j.client.gql(`{ journeys { nodes { id recentRuns(limit: 4) { id } } } }`);
+    const page = (await j.client.gql(JourneyRunsDocument, { journeyId: journey, first: 4 })).data!.journeyRuns.nodes.map((r) => r.id);
+    expect((res.data as { journeys: { nodes: Array<{ recentRuns: Array<{ id: string }> }> } }).journeys.nodes[0].recentRuns.map((r) => r.id)).toEqual(page);
   });
 });

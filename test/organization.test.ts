@@ -94,27 +94,33 @@ describe('billing', () => {
     const billing = (await k.client.gql(BillingDocument)).data!.billing;
     expect(billing).toMatchObject({
       plan: 'FREE',
-      limits: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 10000 },
+      limits: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120000, locationsPerCheck: 1 },
       usage: { runs: 2, monitors: 1, journeys: 0 },
+      quotaExhausted: false,
+      runsRemaining: 119998,
     });
     const now = new Date();
     expect(billing.usage.periodStart).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString());
     const rest = await k.client.rest('GET', '/v1/billing');
-    expect(rest.body).toMatchObject({ success: true, data: { plan: 'FREE', limits: { runs_per_month: 10000 }, usage: { runs: 2 } } });
+    expect(rest.body).toMatchObject({
+      success: true,
+      data: { plan: 'FREE', limits: { runs_per_month: 120000, locations_per_check: 1 }, usage: { runs: 2 }, quota_exhausted: false, runs_remaining: 119998 },
+    });
   });
 
   it('refuses runs beyond the monthly allowance with PLAN_LIMIT_EXCEEDED', async () => {
     const org = await t.org('Heavy Co');
     const k = await t.key(org, ['monitors:write', 'monitors:read', 'monitors:run']);
     const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: `${target.url}/ok` } })).data!.createMonitor;
-    // Fill the month's allowance directly: 10,000 real HTTP runs would only measure the loop.
+    // Fill the month's counter directly: 120,000 real HTTP runs would only measure the loop (test/billing.test.ts
+    // has the rest of the quota story).
     await t.db.orm.em.getConnection().execute(
-      `insert into runs (id, organization_id, monitor_id, trigger, status, started_at, finished_at, duration_ms, assertions)
-       select 'run_fill' || g, ?, ?, 'SCHEDULED', 'PASSED', now(), now(), 1, '[]' from generate_series(1, 10000) g`,
-      [org.id, m.id],
+      `insert into usage_counters (organization_id, period_start, runs) values (?, ?, 120000)`,
+      [org.id, new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1))],
     );
     const res = await k.client.gql(RunMonitorDocument, { id: m.id });
     expect(res.status).toBe(402);
-    expect(res.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', limit: 10000, used: 10000 });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', limit: 120000, used: 120000 });
+    expect(await t.db.orm.em.getConnection().execute('select count(*)::int as n from runs where monitor_id = ?', [m.id])).toEqual([{ n: 0 }]);
   });
 });

@@ -22,6 +22,8 @@ interface Ids {
   key: string;
   /** A key that a key with only organization:write may roll (rolling cannot grant more than the caller holds). */
   rollable: string;
+  /** Likewise one it may revoke: revoking takes the power to grant the key's permissions. */
+  revocable: string;
 }
 
 interface Op {
@@ -43,7 +45,7 @@ const OPS = (target: string): Op[] => [
   { name: 'createApiKey', scopes: ['organization:write'], gql: () => [ops.CreateApiKeyDocument, { input: { name: 'x', permissions: ['organization:write'] } }], rest: () => ['POST', '/v1/api-keys', { name: 'x', permissions: ['organization:write'] }] },
   { name: 'auditEvents', scopes: ['organization:read'], gql: () => [ops.AuditEventsDocument, {}], rest: () => ['GET', '/v1/audit-events'] },
   { name: 'rollApiKey', scopes: ['organization:write'], byId: true, gql: (i) => [ops.RollApiKeyDocument, { id: i.rollable, gracePeriod: 'ONE_HOUR' }], rest: (i) => ['POST', `/v1/api-keys/${i.rollable}/roll`, { grace_period: 'ONE_HOUR' }] },
-  { name: 'revokeApiKey', scopes: ['organization:write'], byId: true, gql: (i) => [ops.RevokeApiKeyDocument, { id: i.key }], rest: (i) => ['DELETE', `/v1/api-keys/${i.key}`] },
+  { name: 'revokeApiKey', scopes: ['organization:write'], byId: true, gql: (i) => [ops.RevokeApiKeyDocument, { id: i.revocable }], rest: (i) => ['DELETE', `/v1/api-keys/${i.revocable}`] },
 
   { name: 'monitors', scopes: ['monitors:read'], gql: () => [ops.MonitorsDocument, {}], rest: () => ['GET', '/v1/monitors'] },
   { name: 'monitor', scopes: ['monitors:read'], byId: true, gql: (i) => [ops.MonitorDocument, { id: i.monitor }], rest: (i) => ['GET', `/v1/monitors/${i.monitor}`] },
@@ -104,7 +106,8 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
   const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable }, admin: client };
+  const revocable = (await t.key(org, ['organization:write'])).id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable, revocable }, admin: client };
 }
 
 beforeAll(async () => {

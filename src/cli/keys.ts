@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
   await withDatabase(async (db, config) => {
     const em = db.orm.em.fork();
     const now = () => new Date();
-    const orgs = new OrganizationService(now);
+    const orgs = new OrganizationService(now, config.DEFAULT_PLAN);
     // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY. The CLI serves no
     // requests: it caches no key and no use of a key is ever pending here.
     const bcrypt = new BcryptPool({ threads: 1, maxQueue: 1 });

@@ -3,18 +3,21 @@
  * changed through the API, which a customer's key could call).
  *
  *   list [--json]
- *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS [--json]
+ *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS|UNLIMITED [--json]
+ *
+ * set-plan resolves the organization's quota alert when the new plan leaves room this month.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
 import { OrganizationService } from '../modules/organization/organization.service';
-import { PLANS, type PlanName } from '../modules/billing/plans';
+import { BillingService } from '../modules/billing/billing.service';
+import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
 import { need, runCli, UsageError, withDatabase } from './common';
 
 const USAGE = `Usage:
   orgs list [--json]
-  orgs set-plan --org <name|org_id> --plan ${Object.keys(PLANS).join('|')} [--json]`;
+  orgs set-plan --org <name|org_id> --plan ${PLAN_NAMES.join('|')} [--json]`;
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -37,10 +40,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
-    if (!(plan in PLANS)) throw new UsageError(`--plan must be one of ${Object.keys(PLANS).join(', ')}`);
-    const { org } = await new OrganizationService(() => new Date()).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-    org.plan = plan as PlanName;
-    await em.flush();
+    if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
+    const now = () => new Date();
+    const found = await new OrganizationService(now).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
+    const org = await new BillingService(now).setPlan(em, found.org.id, plan);
     print({ id: org.id, name: org.name, plan: org.plan }, `${org.name} (${org.id}) is now on ${org.plan}.`);
   });
 }

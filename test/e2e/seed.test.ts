@@ -121,6 +121,24 @@ describe('restart and the CLI', () => {
     const plan = await runCli(['set-plan', '--org', 'Acme Inc', '--plan', 'team', '--json'], env, 'orgs');
     expect(JSON.parse(plan.stdout)).toEqual({ id: made.organizationId, name: 'Acme Inc', plan: 'TEAM' });
 
+    // Self-hosted: new organizations on DEFAULT_PLAN, and UNLIMITED set by hand.
+    const hosted = await runCli(['create', '--org', 'Self Hosted', '--name', 'Ops', '--permissions', 'billing:read', '--json'], { ...env, DEFAULT_PLAN: 'unlimited' });
+    expect(hosted.code).toBe(0);
+    const hostedKey = (JSON.parse(hosted.stdout) as { key: string }).key;
+    const lab = await runCli(['create', '--org', 'Lab', '--name', 'Lab', '--permissions', 'billing:read', '--json'], env);
+    expect((await runCli(['set-plan', '--org', 'Lab', '--plan', 'UNLIMITED', '--json'], env, 'orgs')).stdout).toContain('"plan":"UNLIMITED"');
+    const orgs = JSON.parse((await runCli(['list', '--json'], env, 'orgs')).stdout) as Array<{ name: string; plan: string }>;
+    expect(orgs.map((o) => [o.name, o.plan])).toEqual([
+      ['Default Organization', 'FREE'],
+      ['Acme Inc', 'TEAM'],
+      ['Self Hosted', 'UNLIMITED'],
+      ['Lab', 'UNLIMITED'],
+    ]);
+    const gold = await runCli(['set-plan', '--org', 'Lab', '--plan', 'GOLD'], env, 'orgs');
+    expect(gold.code).toBe(1);
+    expect(gold.stderr).toContain('--plan must be one of FREE, TEAM, BUSINESS, UNLIMITED');
+    expect(lab.code).toBe(0);
+
     const list = await runCli(['list', '--org', 'Acme Inc', '--json'], env);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'] })]);
     expect(list.stdout).not.toContain(made.key);
@@ -131,6 +149,9 @@ describe('restart and the CLI', () => {
     const me = (await (await call('/v1/me', made.key)).json()) as { data: { organization: { name: string } } };
     expect(me.data.organization.name).toBe('Acme Inc');
     expect(await (await call('/v1/billing', made.key)).json()).toMatchObject({ data: { plan: 'TEAM' } });
+    expect(await (await call('/v1/billing', hostedKey)).json()).toMatchObject({
+      data: { plan: 'UNLIMITED', limits: { monitors: null, journeys: null, min_interval_seconds: 10, runs_per_month: null }, runs_remaining: null },
+    });
 
     const revoke = await runCli(['revoke', made.id], env);
     if (onPostgres()) {

@@ -33,6 +33,11 @@ export function Monitors({ s }: { s: Session }) {
         <h1 id="monitors-title">Monitors</h1>
       </div>
       <ErrorNote error={error} />
+      {monitors?.some((m) => m.quotaExhausted) && (
+        <p className="warning" role="status">
+          This month’s runs are used up: checks are paused until next month or a bigger plan (see Alerts).
+        </p>
+      )}
       {monitors && monitors.length === 0 && (
         <p className="hint">
           No monitors yet. Create one with the API (<code>createMonitor</code> or <code>POST /v1/monitors</code>).

@@ -1,10 +1,12 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import { newId } from '../common/ids';
 
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
+/** What an organization alert is about. `quota`: the month's runs are used up (BillingService). */
+export type AlertSubject = 'quota';
 
 @Entity({ tableName: 'alerts' })
 @Index({ properties: ['organization', 'openedAt', 'id'] })
@@ -17,6 +19,13 @@ export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
   name: 'alerts_one_active_per_journey',
   expression: `create unique index "alerts_one_active_per_journey" on "alerts" ("journey_id") where "status" <> 'RESOLVED'`,
 })
+// Organization alerts (no monitor, no journey) name their subject; one unresolved alert per organization and subject.
+@Index({
+  name: 'alerts_one_active_per_subject',
+  expression: `create unique index "alerts_one_active_per_subject" on "alerts" ("organization_id", "subject") where "subject" is not null and "status" <> 'RESOLVED'`,
+})
+// Every alert is about exactly one thing: a monitor, a journey, or (subject) its organization.
+@Check({ name: 'alerts_one_source_check', expression: 'num_nonnulls(monitor_id, journey_id, subject) = 1' })
 export class Alert {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('alr');
@@ -30,7 +39,11 @@ export class Alert {
   @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade' })
   journey: Ref<Journey> | null = null;
 
-  /** The monitor's or journey's name when the alert opened. */
+  /** Set on organization alerts (no monitor, no journey): what about the organization it is. */
+  @Property({ type: 'string', length: 16, nullable: true })
+  subject: AlertSubject | null = null;
+
+  /** The monitor's, journey's or organization's name when the alert opened. */
   @Property({ type: 'string', length: 100 })
   sourceName!: string;
 
@@ -59,7 +72,7 @@ export class Alert {
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   resolvedAt: Date | null = null;
 
-  /** A key id, or "system" when a passing run resolved it. */
+  /** A key id, or "system" when a passing run (or, for a quota alert, an admitted run or a plan change) resolved it. */
   @Property({ type: 'string', length: 24, nullable: true })
   resolvedBy: string | null = null;
 

@@ -13,17 +13,28 @@ registerEnumType(AlertStatusEnum, { name: 'AlertStatus' });
 export enum AlertSourceKind {
   MONITOR = 'MONITOR',
   JOURNEY = 'JOURNEY',
+  ORGANIZATION = 'ORGANIZATION',
 }
-registerEnumType(AlertSourceKind, { name: 'AlertSourceKind' });
+registerEnumType(AlertSourceKind, {
+  name: 'AlertSourceKind',
+  valuesConfig: { ORGANIZATION: { description: 'The organization itself, e.g. its monthly runs are used up (`subject: "quota"`).' } },
+});
 
 @ObjectType('AlertSource')
 export class AlertSourceType {
   @Field(() => AlertSourceKind) kind!: AlertSourceKind;
   @Field(() => ID) id!: string;
   @Field({ description: 'The name when the alert opened.' }) name!: string;
+  @Field(() => String, { nullable: true, description: 'What an ORGANIZATION alert is about: `quota` (the month’s runs are used up). Null otherwise.' })
+  subject!: string | null;
 }
 
-@ObjectType('Alert', { description: 'Opened when at least minFailedLocations of a check\'s locations failed failureThreshold slots in a row; resolved when every location passes again, or by hand.' })
+@ObjectType('Alert', {
+  description:
+    "Opened when at least minFailedLocations of a check's locations failed failureThreshold slots in a row (resolved when every " +
+    "location passes again), or when the organization's monthly runs are used up (resolved by the next admitted run: a new " +
+    'month or a bigger plan); or resolved by hand.',
+})
 @RequiresScope('alerts:read')
 export class AlertView {
   @Field(() => ID) id!: string;
@@ -42,9 +53,7 @@ export class AlertView {
   static from(a: Alert): AlertView {
     return Object.assign(new AlertView(), {
       id: a.id,
-      source: a.monitor
-        ? { kind: AlertSourceKind.MONITOR, id: a.monitor.id, name: a.sourceName }
-        : { kind: AlertSourceKind.JOURNEY, id: a.journey!.id, name: a.sourceName },
+      source: sourceOf(a),
       cause: a.cause,
       locations: a.locations,
       status: a.status as AlertStatusEnum,
@@ -57,6 +66,12 @@ export class AlertView {
       resolvedByName: a.resolvedByName,
     });
   }
+}
+
+function sourceOf(a: Alert): AlertSourceType {
+  if (a.monitor) return { kind: AlertSourceKind.MONITOR, id: a.monitor.id, name: a.sourceName, subject: null };
+  if (a.journey) return { kind: AlertSourceKind.JOURNEY, id: a.journey.id, name: a.sourceName, subject: null };
+  return { kind: AlertSourceKind.ORGANIZATION, id: a.organization.id, name: a.sourceName, subject: a.subject };
 }
 
 export const AlertConnection = connectionOf(AlertView, 'AlertConnection');

@@ -5,6 +5,7 @@ import type { Principal } from './principal';
 import type { KeyVerifier } from './key-verifier';
 import type { RequestRateLimiter } from './rate-limit';
 import { RecentRunsLoaders } from '../runs/recent-runs.loader';
+import { QuotaLoader } from '../billing/quota.loader';
 import type { Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
 
@@ -17,7 +18,7 @@ export interface RequestContext {
   actor: Actor;
   services: Services;
   /** Per-request batching (DataLoader), so nested lists cost one query per level. */
-  loaders: { recentRuns: RecentRunsLoaders };
+  loaders: { recentRuns: RecentRunsLoaders; quota: QuotaLoader };
 }
 
 export interface IncomingRequest {
@@ -88,6 +89,6 @@ class LazyContext implements RequestContext {
   }
 
   get loaders(): RequestContext['loaders'] {
-    return (this.batch ??= { recentRuns: new RecentRunsLoaders(this.em) });
+    return (this.batch ??= { recentRuns: new RecentRunsLoaders(this.em), quota: new QuotaLoader(this.em, this.services.billing) });
   }
 }

@@ -1,6 +1,7 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../auth/context';
+import { quotaState } from './billing.service';
 import { BillingView, type PlanEnum } from './billing.types';
 
 @Resolver()
@@ -12,6 +13,7 @@ export class BillingResolver {
       services.billing.plan(em, principal.organizationId),
       services.billing.usage(em, principal.organizationId),
     ]);
-    return { plan: plan.name as PlanEnum, limits: plan.limits, usage };
+    const quota = quotaState(plan.name, usage.runs);
+    return { plan: plan.name as PlanEnum, limits: plan.limits, usage, quotaExhausted: quota.exhausted, runsRemaining: quota.remaining };
   }
 }

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../errors';
+import { AppError, notFound } from '../../errors';
+import { newId } from '../common/ids';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
-import { Run } from '../runs/run.entity';
-import { monthStart, planLimits, type PlanLimits } from './plans';
+import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planLimits, type PlanLimits, type PlanName } from './plans';
 
 export interface Usage {
   runs: number;
@@ -14,7 +14,50 @@ export interface Usage {
   periodStart: Date;
 }
 
+/** Where an organization stands this month: what `billing` and `Monitor.quotaExhausted` show. */
+export interface QuotaState {
+  plan: string;
+  limits: PlanLimits;
+  /** Runs reserved this month. */
+  runs: number;
+  /** Runs left this month; null: no limit. */
+  remaining: number | null;
+  /** Nothing left: every run is refused until next month or a bigger plan. */
+  exhausted: boolean;
+}
+
+/** Why a run was refused: the plan, its monthly limit and what is used. */
+export interface QuotaExhausted {
+  plan: string;
+  limit: number;
+  used: number;
+}
+
+/**
+ * The answer of `reserveRun`. Running out is an expected outcome of the engine's hot path, not an exception:
+ * `ok: false` says the month's runs are used up; anything else that goes wrong (the database) still throws.
+ */
+export type Reservation = { ok: true; plan: string; used: number; limit: number | null } | ({ ok: false } & QuotaExhausted);
+
 const limitError = (message: string, details: Record<string, unknown>) => new AppError('PLAN_LIMIT_EXCEEDED', message, details);
+
+/**
+ * The counter is an `int`: UNLIMITED counts up to its maximum (2^31 − 1, some 800 runs a second for a whole month)
+ * instead of failing the statement on overflow.
+ */
+const COUNTER_MAX = 2_147_483_647;
+
+/**
+ * The organization with its plan's monthly run limit, in SQL: the limits live in plans.ts, and putting them in the
+ * statement lets one round trip read the plan and hold the counter to it. An unknown plan is FREE, as planLimits().
+ */
+const PLAN_OF = `select o.id, o.name, o.plan, coalesce(l.runs_limit, ${PLANS.FREE.runsPerMonth}) as runs_limit
+  from organizations o
+  left join (values ${PLAN_NAMES.map((n) => `('${n}', ${PLANS[n].runsPerMonth ?? COUNTER_MAX})`).join(', ')}) as l(plan, runs_limit) on l.plan = o.plan
+ where o.id = ?`;
+
+const RESOLVE_QUOTA_ALERT = `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
+  where organization_id = ? and subject = 'quota' and status <> 'RESOLVED'`;
 
 /** Plans, usage and the limits every create and run is held to. */
 export class BillingService {
@@ -25,14 +68,37 @@ export class BillingService {
     return { name: org.plan, limits: planLimits(org.plan) };
   }
 
+  /** This month's usage in one statement: the counter's row and two counts bounded by the plan. */
   async usage(em: EntityManager, organizationId: string): Promise<Usage> {
     const periodStart = monthStart(this.now());
-    const [runs, monitors, journeys] = await Promise.all([
-      em.count(Run, { organization: organizationId, startedAt: { $gte: periodStart } }),
-      em.count(Monitor, { organization: organizationId }),
-      em.count(Journey, { organization: organizationId }),
-    ]);
-    return { runs, monitors, journeys, periodStart };
+    const [row] = await em.getConnection().execute<{ runs: number; monitors: number; journeys: number }[]>(
+      `select coalesce((select runs from usage_counters where organization_id = ? and period_start = ?), 0) as runs,
+              (select count(*)::int from monitors where organization_id = ?) as monitors,
+              (select count(*)::int from journeys where organization_id = ?) as journeys`,
+      [organizationId, periodStart, organizationId, organizationId],
+      'all',
+      em.getTransactionContext(),
+    );
+    return { ...row, periodStart };
+  }
+
+  /** This month's standing of each organization, in one query (a list's `quotaExhausted` batches into it). */
+  async quotaStates(em: EntityManager, organizationIds: readonly string[]): Promise<Map<string, QuotaState>> {
+    const rows = await em.getConnection().execute<{ id: string; plan: string; runs: number }[]>(
+      `select o.id, o.plan, coalesce(u.runs, 0) as runs from organizations o
+         left join usage_counters u on u.organization_id = o.id and u.period_start = ?
+        where o.id in (${organizationIds.map(() => '?').join(', ')})`,
+      [monthStart(this.now()), ...organizationIds],
+      'all',
+      em.getTransactionContext(),
+    );
+    return new Map(rows.map((r) => [r.id, quotaState(r.plan, r.runs)]));
+  }
+
+  async quotaState(em: EntityManager, organizationId: string): Promise<QuotaState> {
+    const state = (await this.quotaStates(em, [organizationId])).get(organizationId);
+    if (!state) throw notFound('Organization');
+    return state;
   }
 
   /**
@@ -41,9 +107,10 @@ export class BillingService {
    */
   async assertCanCreate(em: EntityManager, organizationId: string, kind: 'monitors' | 'journeys'): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
+    const limit = limits[kind];
+    if (limit === null) return;
     const used = await em.count(kind === 'monitors' ? Monitor : Journey, { organization: organizationId });
-    if (used >= limits[kind])
-      throw limitError(`The ${name} plan allows ${limits[kind]} ${kind}; upgrade to add more`, { plan: name, limit: limits[kind], used });
+    if (used >= limit) throw limitError(`The ${name} plan allows ${limit} ${kind}; upgrade to add more`, { plan: name, limit, used });
   }
 
   async assertInterval(em: EntityManager, organizationId: string, intervalSeconds: number): Promise<void> {
@@ -56,12 +123,128 @@ export class BillingService {
       });
   }
 
-  async assertCanRun(em: EntityManager, organizationId: string): Promise<void> {
+  /** A check may run in at most the plan's `locationsPerCheck` locations (each location is a run per slot). */
+  async assertLocations(em: EntityManager, organizationId: string, count: number): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
-    const runs = await em.count(Run, { organization: organizationId, startedAt: { $gte: monthStart(this.now()) } });
-    if (runs >= limits.runsPerMonth)
-      throw limitError(`The ${name} plan includes ${limits.runsPerMonth} runs a month, all used`, { plan: name, limit: limits.runsPerMonth, used: runs });
+    if (limits.locationsPerCheck !== null && count > limits.locationsPerCheck)
+      throw limitError(`The ${name} plan runs a check in at most ${limits.locationsPerCheck} location${limits.locationsPerCheck === 1 ? '' : 's'}`, {
+        plan: name,
+        field: 'locations',
+        limit: limits.locationsPerCheck,
+      });
+  }
+
+  /**
+   * Reserves one run of this month's allowance, in ONE statement: the counter's upsert admits the run only while
+   * it is below the plan's limit, so concurrent reservations (any number of processes) never admit more than the
+   * limit. `ok: false` when the month's runs are used up; then call `quotaExhausted`.
+   *
+   * The same statement resolves the organization's open quota alert when the run is admitted (a new month, or a
+   * bigger plan): a probe of a partial index that is empty unless an alert is open, so the admitted path costs no
+   * second round trip, and it is right across processes without remembering which one saw the failure.
+   */
+  async reserveRun(em: EntityManager, organizationId: string): Promise<Reservation> {
+    const now = this.now();
+    const periodStart = monthStart(now);
+    const rows = await em.getConnection().execute<{ plan: string; runs: number | null; seen: number | null }[]>(
+      `with p as (${PLAN_OF}),
+       counted as (
+         insert into usage_counters as u (organization_id, period_start, runs)
+         select p.id, ?::timestamptz, 1 from p
+         on conflict (organization_id, period_start) do update set runs = u.runs + 1
+          where u.runs < (select runs_limit from p)
+         returning u.runs
+       ),
+       resolved as (${RESOLVE_QUOTA_ALERT} and exists (select 1 from counted))
+       select p.plan, (select runs from counted) as runs,
+              case when not exists (select 1 from counted)
+                then (select runs from usage_counters where organization_id = p.id and period_start = ?) end as seen
+         from p`,
+      [organizationId, periodStart, now, organizationId, periodStart],
+      'all',
+      em.getTransactionContext(),
+    );
+    if (!rows.length) throw notFound('Organization');
+    const { plan, runs, seen } = rows[0];
+    const limit = planLimits(plan).runsPerMonth;
+    if (runs !== null) return { ok: true, plan, used: runs, limit };
+    // Refused: the row held at least the limit when the upsert looked at it (`seen` is this statement's snapshot,
+    // which a concurrent reservation may have passed since).
+    const held = limit ?? COUNTER_MAX;
+    return { ok: false, plan, limit: held, used: Math.max(seen ?? 0, held) };
+  }
+
+  /**
+   * What the engine calls when `reserveRun` answered `ok: false`: opens the organization's quota alert, at most one
+   * unresolved per organization (a partial unique index; `on conflict do nothing`), so calling it for every
+   * refused run is safe. It opens only if the month is still used up under the current plan (a plan change between
+   * the refusal and this call opens nothing). Answers whether this call opened it.
+   */
+  async quotaExhausted(em: EntityManager, organizationId: string, details: QuotaExhausted): Promise<boolean> {
+    const now = this.now();
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `insert into alerts (id, organization_id, subject, source_name, cause, status, opened_at)
+       select ?::varchar, p.id, 'quota', p.name, ?::text, 'OPEN', ?::timestamptz from (${PLAN_OF}) p
+        where coalesce((select runs from usage_counters where organization_id = p.id and period_start = ?), 0) >= p.runs_limit
+       on conflict (organization_id, subject) where subject is not null and status <> 'RESOLVED' do nothing
+       returning id`,
+      [newId('alr'), quotaCause(details, now), now, organizationId, monthStart(now)],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Reserves a run or refuses it with PLAN_LIMIT_EXCEEDED (`plan`, `limit`, `used`), opening the quota alert: the
+   * admission of a manual run. The reservation is the admission, so a run that crashes after it and is never
+   * recorded still counted: the safe side (an allowance can be undercounted by nothing, overcounted by crashes).
+   */
+  async reserveRunOrThrow(em: EntityManager, organizationId: string): Promise<void> {
+    const reservation = await this.reserveRun(em, organizationId);
+    if (reservation.ok) return;
+    const { ok: _ok, ...details } = reservation;
+    await this.quotaExhausted(em, organizationId, details);
+    throw limitError(`The ${details.plan} plan includes ${details.limit} runs a month, all used`, { ...details });
+  }
+
+  /**
+   * Changes the plan (operators: `npm run orgs -- set-plan`). When the new plan leaves room this month the quota
+   * alert resolves at once, rather than at the next admitted run.
+   */
+  async setPlan(em: EntityManager, organizationId: string, plan: PlanName): Promise<Organization> {
+    return em.transactional(async (tx) => {
+      const org = await tx.findOne(Organization, { id: organizationId });
+      if (!org) throw notFound('Organization');
+      org.plan = plan;
+      await tx.flush();
+      await tx.getConnection().execute(
+        `${RESOLVE_QUOTA_ALERT}
+           and coalesce((select runs from usage_counters where organization_id = ? and period_start = ?), 0) < ?`,
+        [this.now(), organizationId, organizationId, monthStart(this.now()), PLANS[plan].runsPerMonth ?? COUNTER_MAX],
+        'run',
+        tx.getTransactionContext(),
+      );
+      return org;
+    });
   }
 
   lockOrganization = lockOrganization;
+}
+
+export function quotaState(plan: string, runs: number): QuotaState {
+  const limits = planLimits(plan);
+  const remaining = limits.runsPerMonth === null ? null : Math.max(0, limits.runsPerMonth - runs);
+  return { plan, limits, runs, remaining, exhausted: remaining === 0 };
+}
+
+const month = (d: Date) => d.toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
+
+/** "The FREE plan's 120,000 runs for December 2026 are used up; checks are paused until 1 January 2027 or an upgrade" */
+export function quotaCause({ plan, limit }: QuotaExhausted, now: Date): string {
+  const next = nextMonthStart(now);
+  return (
+    `The ${plan} plan's ${limit.toLocaleString('en-US')} runs for ${month(now)} ${now.getUTCFullYear()} are used up; ` +
+    `checks are paused until 1 ${month(next)} ${next.getUTCFullYear()} or an upgrade`
+  );
 }

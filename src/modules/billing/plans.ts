@@ -1,20 +1,51 @@
-export type PlanName = 'FREE' | 'TEAM' | 'BUSINESS';
+export const PLAN_NAMES = ['FREE', 'TEAM', 'BUSINESS', 'UNLIMITED'] as const;
+export type PlanName = (typeof PLAN_NAMES)[number];
 
+/** What a plan allows; `null` is no limit. */
 export interface PlanLimits {
-  monitors: number;
-  journeys: number;
+  monitors: number | null;
+  journeys: number | null;
   minIntervalSeconds: number;
-  runsPerMonth: number;
+  runsPerMonth: number | null;
+  /** Locations one check may run from (the engine validates a check's `locations` against it). */
+  locationsPerCheck: number | null;
 }
 
-/** What each plan allows. New organizations start on FREE; `npm run orgs -- set-plan` changes it. */
+/** The interval a check gets when none is given, and the one every plan's run allowance is sized for. */
+export const DEFAULT_INTERVAL_SECONDS = 300;
+
+/**
+ * Runs one check makes in the longest month at the default interval from one location:
+ * 31 days × 86,400 s ÷ 300 s = 8,928.
+ */
+export const RUNS_PER_CHECK_MONTH = (31 * 86_400) / DEFAULT_INTERVAL_SECONDS;
+
+/**
+ * What each plan allows. Every allowance covers the plan's largest account running as it was sold: all its monitors
+ * and journeys at the default interval from every location they may use, in a 31-day month, rounded up for headroom
+ * (a plan whose own maximum stopped monitoring on day 3, as FREE's old 10,000 runs did, is not a plan):
+ *
+ *   FREE      (10 + 3)       × 1 × 8,928 =    116,064 →    120,000
+ *   TEAM      (100 + 25)     × 3 × 8,928 =  3,348,000 →  3,500,000
+ *   BUSINESS  (1,000 + 250)  × 5 × 8,928 = 55,800,000 → 60,000,000
+ *
+ * Shorter intervals than the default are the customer's choice and spend the allowance faster. UNLIMITED is for
+ * self-hosted installations: nothing is limited but the interval (10 s).
+ * New organizations start on DEFAULT_PLAN (FREE); `npm run orgs -- set-plan` changes it.
+ */
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
-  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 10_000 },
-  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 250_000 },
-  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 2_500_000 },
+  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1 },
+  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3 },
+  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5 },
+  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null },
 };
 
-export const planLimits = (plan: string): PlanLimits => PLANS[plan as PlanName] ?? PLANS.FREE;
+export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);
+
+export const planLimits = (plan: string): PlanLimits => (isPlanName(plan) ? PLANS[plan] : PLANS.FREE);
 
 /** The first instant of the calendar month (UTC) that `now` is in: usage resets then. */
 export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+
+/** The first instant of the next calendar month (UTC): when a used-up allowance comes back. */
+export const nextMonthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));

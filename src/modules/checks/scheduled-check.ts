@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsOptional, Matches, Max, Min } from 'class
 import { Field, InputType, Int } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../errors';
+import { DEFAULT_INTERVAL_SECONDS } from '../billing/plans';
 
 export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
 
@@ -11,8 +12,9 @@ export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
  * A mapped superclass: each entity has these columns in its own table.
  */
 export abstract class ScheduledCheck {
+  /** The plans' run allowances are sized for this default (billing/plans.ts). */
   @Property({ type: 'integer' })
-  intervalSeconds: number = 300;
+  intervalSeconds: number = DEFAULT_INTERVAL_SECONDS;
 
   /** Per request (per step, for a journey). */
   @Property({ type: 'integer' })
@@ -77,9 +79,11 @@ export interface ScheduleInput {
 /** The schedule fields of create and update inputs, all optional (null = keep / default). */
 @InputType()
 export abstract class ScheduleFields {
-  @Field(() => Int, { nullable: true, description: 'At least 30 (and the plan minimum); default 300.' })
+  // 10 s is the shortest any plan allows (UNLIMITED); the plan's own minimum is BillingService.assertInterval's to
+  // enforce, so 10-29 s on another plan is PLAN_LIMIT_EXCEEDED naming the plan, not a bad input.
+  @Field(() => Int, { nullable: true, description: "At least the plan's `minIntervalSeconds` (10 on UNLIMITED, 300 on FREE); default 300." })
   @IsOptional()
-  @Min(30, { message: 'must be at least 30 seconds' })
+  @Min(10, { message: 'must be at least 10 seconds' })
   @Max(86_400, { message: 'must be at most 86400 seconds (a day)' })
   intervalSeconds?: number | null;
 

@@ -64,4 +64,13 @@ export class JourneyResolver {
   async recentRuns(@Root() journey: JourneyView, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number, @Ctx() { loaders }: RequestContext) {
     return (await loaders.recentRuns.load('journey_id', journey.id, recentRunsLimit(limit))).map(journeyRunView);
   }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "The organization's runs for this month are used up, so this check is not running (scheduled or manual) until next " +
+      'month or a bigger plan (`billing.quotaExhausted`; the quota alert says so too).',
+  })
+  async quotaExhausted(@Root() journey: JourneyView, @Ctx() { loaders }: RequestContext): Promise<boolean> {
+    return (await loaders.quota.load(journey.organizationId)).exhausted;
+  }
 }

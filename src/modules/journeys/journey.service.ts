@@ -60,6 +60,7 @@ export class JourneyService {
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
       await checkLocations(tx, this.locations, journey);
+      await this.billing.assertLocations(tx, organizationId, journey.locations.length);
       tx.persist(journey); // only now: nothing is written unless every rule holds
       audit(tx, actor, 'journey.created', journey.id, this.now());
       return journey;
@@ -86,7 +87,10 @@ export class JourneyService {
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
     if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
-    if (rest.locations !== undefined || rest.minFailedLocations !== undefined) await checkLocations(em, this.locations, journey);
+    if (rest.locations !== undefined || rest.minFailedLocations !== undefined) {
+      await checkLocations(em, this.locations, journey);
+      await this.billing.assertLocations(em, actor.organizationId, journey.locations.length);
+    }
     journey.updatedAt = this.now();
     const changed = changedFields(before, { ...journey, steps: plain ?? stored });
     if (changed.length) audit(em, actor, 'journey.updated', id, this.now(), changed);

@@ -32,6 +32,8 @@ export class JourneyView {
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
+  /** Not a field: which organization's quota `quotaExhausted` reads. */
+  organizationId!: string;
 
   static from(j: Journey): JourneyView {
     return Object.assign(new JourneyView(), {
@@ -53,6 +55,7 @@ export class JourneyView {
       lastRunAt: j.lastRunAt,
       createdAt: j.createdAt,
       updatedAt: j.updatedAt,
+      organizationId: j.organization.id,
     });
   }
 }

@@ -68,4 +68,13 @@ export class MonitorResolver {
   ) {
     return (await loaders.recentRuns.load('monitor_id', monitor.id, recentRunsLimit(limit))).map(monitorRunView);
   }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "The organization's runs for this month are used up, so this check is not running (scheduled or manual) until next " +
+      'month or a bigger plan (`billing.quotaExhausted`; the quota alert says so too).',
+  })
+  async quotaExhausted(@Root() monitor: MonitorView, @Ctx() { loaders }: RequestContext): Promise<boolean> {
+    return (await loaders.quota.load(monitor.organizationId)).exhausted;
+  }
 }

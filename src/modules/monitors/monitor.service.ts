@@ -62,6 +62,7 @@ export class MonitorService {
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
       await checkLocations(tx, this.locations, monitor);
+      await this.billing.assertLocations(tx, organizationId, monitor.locations.length);
       tx.persist(monitor); // only now: nothing is written unless every rule holds
       audit(tx, actor, 'monitor.created', monitor.id, this.now());
       return monitor;
@@ -90,7 +91,10 @@ export class MonitorService {
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     validate(monitor);
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
-    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) await checkLocations(em, this.locations, monitor);
+    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
+      await checkLocations(em, this.locations, monitor);
+      await this.billing.assertLocations(em, actor.organizationId, monitor.locations.length);
+    }
     monitor.updatedAt = this.now();
     const changed = changedFields(before, { ...monitor, headers: headers ?? storedHeaders });
     if (changed.length) audit(em, actor, 'monitor.updated', id, this.now(), changed);

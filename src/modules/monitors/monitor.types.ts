@@ -37,6 +37,8 @@ export class MonitorView {
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
+  /** Not a field: which organization's quota `quotaExhausted` reads. */
+  organizationId!: string;
 
   static from(m: Monitor): MonitorView {
     return Object.assign(new MonitorView(), {
@@ -58,6 +60,7 @@ export class MonitorView {
       lastRunAt: m.lastRunAt,
       createdAt: m.createdAt,
       updatedAt: m.updatedAt,
+      organizationId: m.organization.id,
     });
   }
 }

@@ -11,7 +11,10 @@ export class Organization {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  /** FREE | TEAM | BUSINESS: see billing/plans.ts. Changed by `npm run orgs -- set-plan`, not through the API. */
+  /**
+   * FREE | TEAM | BUSINESS | UNLIMITED: see billing/plans.ts. New organizations get DEFAULT_PLAN; changed by
+   * `npm run orgs -- set-plan` (BillingService.setPlan), not through the API.
+   */
   @Property({ type: 'string', length: 16, default: 'FREE' })
   plan: string = 'FREE';
 

@@ -1,9 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../errors';
+import type { PlanName } from '../billing/plans';
 import { Organization } from './organization.entity';
 
 export class OrganizationService {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    /** The plan new organizations get (DEFAULT_PLAN). */
+    private readonly defaultPlan: PlanName = 'FREE',
+  ) {}
 
   async get(em: EntityManager, id: string): Promise<Organization> {
     const org = await em.findOne(Organization, { id });
@@ -19,7 +24,7 @@ export class OrganizationService {
       throw new Error(`Several organizations are named "${idOrName}": pass one of their ids (${matches.map((o) => o.id).join(', ')})`);
     if (matches[0]) return { org: matches[0], created: false };
     if (!opts.create) throw notFound(`Organization "${idOrName}"`);
-    const org = em.create(Organization, { name: idOrName, createdAt: this.now() });
+    const org = em.create(Organization, { name: idOrName, plan: this.defaultPlan, createdAt: this.now() });
     await em.flush();
     return { org, created: true };
   }

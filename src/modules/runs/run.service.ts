@@ -70,7 +70,10 @@ export class RunService {
       throw badInput([{ field: 'location', message: `must be one of this check's locations: ${check.entity.locations.join(', ')}` }]);
     if ((await this.deps.dispatcher.liveWorkers(em, where)) === 0)
       throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
-    await this.deps.billing.assertCanRun(em, organizationId); // PLAN_LIMIT_EXCEEDED (402) to the caller, not to the worker
+    // The reservation is the admission (one upsert of the month's counter, before the check): a run that then
+    // crashes before it is recorded still counted, which is the safe side of the allowance. Made here, so the caller
+    // hears PLAN_LIMIT_EXCEEDED (402), not the worker.
+    await this.deps.billing.reserveRunOrThrow(em, organizationId);
     const job: CheckJob = { kind, checkId: id, organizationId, location: where, scheduledAt: null, runId: newId('run'), trigger: 'MANUAL', admitted: true };
     const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
@@ -100,14 +103,13 @@ export class RunService {
     const check = await this.find(em, job.organizationId, job.kind, job.checkId);
     if (!check || (job.trigger === 'SCHEDULED' && check.entity.paused)) return 'gone'; // deleted or paused since
     if ((await em.getConnection().execute('select 1 from runs where id = ?', [job.runId])).length) return 'duplicate';
-    try {
-      if (!job.admitted) await this.deps.billing.assertCanRun(em, job.organizationId);
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'PLAN_LIMIT_EXCEEDED') {
-        this.deps.log.warn({ organizationId: job.organizationId, checkId: job.checkId }, e.message);
+    if (!job.admitted) {
+      const admission = await this.deps.billing.reserveRun(em, job.organizationId);
+      if (!admission.ok) {
+        // Never a silent stop: the organization's quota alert opens (once), and billing and the checks show it.
+        await this.deps.billing.quotaExhausted(em, job.organizationId, admission);
         return 'quota';
       }
-      throw e;
     }
     const startedAt = this.deps.now();
     const outcome = await this.perform(em, check);
