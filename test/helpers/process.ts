@@ -12,8 +12,17 @@ export interface ServerProcess {
 }
 
 /** Starts the built server (`dist/src/server.js`, what `npm start` runs) as its own process on a free port. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['dist/src/server.js'], {
+export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  return spawnRole('dist/src/server.js', env, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+}
+
+/** Starts a worker-only process (`dist/src/worker.js`, what `npm run worker` runs); resolves once it takes jobs. */
+export function spawnWorker(env: Record<string, string>): Promise<ServerProcess> {
+  return spawnRole('dist/src/worker.js', env, /"msg":"worker started"/);
+}
+
+async function spawnRole(script: string, env: Record<string, string>, ready: RegExp): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [script], {
     cwd: ROOT,
     env: { ...cleanEnv(), PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,12 +32,12 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${out}`)), 60_000);
     const check = () => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(m[1] ?? '');
       }
     };
     proc.stdout!.on('data', check);
