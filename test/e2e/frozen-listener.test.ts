@@ -3,6 +3,7 @@
  * (nothing forwarded, nothing closed: no FIN, no RST), as a dead NAT or a partitioned link would. A key revoked on
  * the first must stop answering 200 on the second within the heartbeat deadline and a few seconds.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
@@ -23,6 +24,7 @@ describe.runIf(onPostgres())('revocation with a frozen listener path', () => {
     relay = await startTcpProxy(pg.url);
     env = {
       DATABASE_URL: pg.url,
+      SECRETS_KEY: randomBytes(32).toString('base64'),
       BOOTSTRAP_KEY: 'false',
       SCHEDULING: 'false',
       RATE_LIMIT_PER_MINUTE: '100000',
