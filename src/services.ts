@@ -84,6 +84,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
       maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
     });
   } catch (e) {
     if (!opts.database) await database.close();

@@ -93,8 +93,8 @@ describe.runIf(onPostgres())('the path to PostgreSQL freezes (no FIN, no RST) an
     t = await startTestApp();
     proxy = await startTcpProxy(t.db.url);
     viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: TIMEOUT_MS, queryTimeoutMs: TIMEOUT_MS, warn: () => {} });
-    const env = { LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULER: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url };
-    app = await createApp(loadConfig({ ...env, DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }), { database: viaProxy });
+    const env = { LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url };
+    app = await createApp(loadConfig({ ...env, DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }), { database: viaProxy, secretsKey: TEST_SECRETS_KEY });
     await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
   });

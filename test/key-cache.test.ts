@@ -171,7 +171,7 @@ describe.runIf(onPostgres())('a revocation is committed and announced, or neithe
     await admin.query(`create function public.pg_notify(text, text) returns void language plpgsql as $$ begin raise exception 'notify dropped'; end $$`);
     await admin.query(`alter database "${name}" set search_path = public, pg_catalog`);
     const broken = await openDatabase({ url: t.db.url, migrate: false });
-    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4' }), { database: broken });
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4' }), { database: broken, secretsKey: TEST_SECRETS_KEY });
     try {
       await app.fastify.listen({ port: 0, host: '127.0.0.1' });
       const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;

@@ -4,6 +4,7 @@
  * DATABASE_TIMEOUT_MS instead of hanging, and SIGTERM ends the process within SHUTDOWN_DEADLINE_MS, whatever is
  * stuck. PostgreSQL only: the embedded database lives in the process and has no path to freeze.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
@@ -46,11 +47,12 @@ describe.runIf(onPostgres())('the path to PostgreSQL freezes under the server pr
     const fresh = await makeKey(); // the server never sees it before the freeze: its row must be read
     server = await spawnServer({
       DATABASE_URL: proxy.url,
+      SECRETS_KEY: randomBytes(32).toString('base64'),
       DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
       SHUTDOWN_TIMEOUT_MS: '1000',
       SHUTDOWN_DEADLINE_MS: String(DEADLINE_MS),
       BOOTSTRAP_KEY: 'false',
-      SCHEDULER: 'false',
+      SCHEDULING: 'false',
       LAST_USED_FLUSH_MS: '600000', // the shutdown flush has something to write into the frozen path
     });
     expect((await timed(`${server.baseUrl}/v1/me`, warm)).status).toBe(200);

@@ -98,7 +98,8 @@ export class CheckWorker {
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await this.loop;
+    const deadline = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
+    await Promise.race([this.loop, deadline]); // a fetch stuck on a frozen database must not hold the stop
     const all = Promise.allSettled(this.inFlight.values());
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref())]);
     if (timedOut && this.inFlight.size) {

@@ -20,6 +20,8 @@ export interface EngineOptions {
   leaseMarginSeconds: number;
   maintenanceSeconds: number;
   heartbeatMs: number;
+  /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
+  timeoutMs: number;
 }
 
 /** Manual runs jump the queue. */
@@ -44,7 +46,7 @@ export class Engine implements RunDispatcher {
   ) {}
 
   static async open(database: Database, log: FastifyBaseLogger, opts: EngineOptions): Promise<Engine> {
-    const boss = await openQueue(database, log, { maintenanceSeconds: opts.maintenanceSeconds });
+    const boss = await openQueue(database, log, { maintenanceSeconds: opts.maintenanceSeconds, timeoutMs: opts.timeoutMs });
     return new Engine(boss, database, log, new LocationService(opts.heartbeatMs * 3), opts);
   }
 

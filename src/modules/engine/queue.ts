@@ -66,6 +66,8 @@ export function ormDb(em: EntityManager): PgBoss.Db {
 export interface QueueOptions {
   /** How often pg-boss looks for expired jobs (dead workers) and does its housekeeping, in seconds. */
   maintenanceSeconds: number;
+  /** Bounds every statement of the queue's own pool (PostgreSQL), as DATABASE_TIMEOUT_MS bounds the app's. */
+  timeoutMs: number;
 }
 
 /** Opens pg-boss on the app's database (its own small pool on PostgreSQL; the app's one connection when embedded). */
@@ -81,7 +83,15 @@ export async function openQueue(database: Database, log: FastifyBaseLogger, opts
   const boss =
     database.kind === 'embedded'
       ? new PgBoss({ ...common, db: ormDb(database.orm.em) })
-      : new PgBoss({ ...common, connectionString: database.url, max: 4, application_name: 'tracer-queue' });
+      : new PgBoss({
+          ...common,
+          connectionString: database.url,
+          max: 4,
+          application_name: 'tracer-queue',
+          // pg-boss hands these to its pg.Pool: a frozen path fails a statement instead of hanging a worker for
+          // ever, and a failed client is discarded, not reused.
+          ...({ query_timeout: opts.timeoutMs + 500, statement_timeout: opts.timeoutMs, connectionTimeoutMillis: opts.timeoutMs, keepAlive: true } as object),
+        });
   boss.on('error', (err: Error) => log.warn({ err: err.message }, 'job queue error'));
   await boss.start();
   return boss;
