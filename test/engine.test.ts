@@ -82,6 +82,8 @@ describe('scheduled slots', () => {
     const m = await create({ locations: ['local', 'eu'] });
     await waitFor('both locations to run the first slot', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
     await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
+    const states = await sql<{ state: string }>(`select state from pgboss.job where data->>'checkId' = ?`, [m.id]);
+    expect(states.map((j) => j.state)).toEqual(['completed', 'completed']);
     const runs = await sql<{ location: string; trigger: string; scheduled_at: Date; started_at: Date }>(
       'select location, trigger, scheduled_at, started_at from runs where monitor_id = ? order by location',
       [m.id],
@@ -124,6 +126,9 @@ describe('manual runs', () => {
     const rest = await admin.client.rest('POST', `/v1/monitors/${m.id}/runs`, { location: 'eu' });
     expect(rest.status).toBe(201);
     expect(rest.body).toMatchObject({ success: true, data: { location: 'eu', trigger: 'MANUAL' } });
+    // Each job was completed in the queue, not left to expire and run again.
+    const jobs = await sql<{ state: string }>(`select state from pgboss.job where data->>'runId' = ?`, [first.data!.runMonitor.id]);
+    expect(jobs.map((j) => j.state)).toEqual(['completed']);
     const wrong = await admin.client.gql(RunMonitorDocument, { id: m.id, location: 'us' });
     expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'location' })] });
   });

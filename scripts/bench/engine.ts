@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { openDatabase } from '../../src/db/database';
+import { ormDb } from '../../src/modules/engine/queue';
 import { cli, pct, readyz, ROOT, startProcess, type Proc } from './common';
 
 export interface EngineRow {
@@ -71,7 +72,10 @@ async function startTarget(): Promise<{ url: string; hits: () => number; close()
 }
 
 /** Monitors inserted in one statement, their first slots spread evenly over the interval. */
-async function seedMonitors(db: Client, organizationId: string, count: number, url: string, locations: (i: number) => string): Promise<void> {
+/** What the rows read and write with: a pg Client (PostgreSQL), or the embedded database's one connection. */
+type Sql = { query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: T[] }> };
+
+async function seedMonitors(db: Sql, organizationId: string, count: number, url: string, locations: (i: number) => string): Promise<void> {
   const locs = Array.from({ length: count }, (_, i) => locations(i));
   await db.query(
     `insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
@@ -90,7 +94,7 @@ interface Window {
 }
 
 /** Counts what the database recorded for slots due in the window: runs, lag, duplicated and missed slots. */
-async function measure(db: Client, w: Window, where = 'true'): Promise<Omit<EngineRow, 'name'>> {
+async function measure(db: Sql, w: Window, where = 'true'): Promise<Omit<EngineRow, 'name'>> {
   const { rows: runs } = await db.query<{ lag: number }>(
     `select extract(epoch from started_at - scheduled_at) * 1000 as lag from runs
       where scheduled_at >= $1 and scheduled_at < $2 and ${where}`,
@@ -217,14 +221,12 @@ export async function benchEngine(databaseUrl: string | undefined, log: (s: stri
     } else {
       const monitors = Number(process.env.BENCH_ENGINE_MONITORS ?? 600);
       // The embedded database belongs to one process at a time: seeded and measured while no server runs.
-      const withEmbedded = async <T>(fn: (db: Client) => Promise<T>): Promise<T> => {
+      const withEmbedded = async <T>(fn: (db: Sql) => Promise<T>): Promise<T> => {
         const emb = await openDatabase({ dataDir });
-        const db = new Client({ connectionString: emb.url });
-        await db.connect();
+        const queue = ormDb(emb.orm.em); // its single connection is MikroORM's: speak through it
         try {
-          return await fn(db);
+          return await fn({ query: (text, values) => queue.executeSql(text, values ?? []) as never });
         } finally {
-          await db.end();
           await emb.close();
         }
       };

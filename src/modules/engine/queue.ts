@@ -54,13 +54,22 @@ export function ormDb(em: EntityManager): PgBoss.Db {
       }
       const bindings: unknown[] = [];
       const sql = text.replace(/\$(\d+)/g, (_, n: string) => {
-        bindings.push(values[Number(n) - 1]);
+        bindings.push(pgArray(values[Number(n) - 1]));
         return '?';
       });
       const res = await em.getConnection().execute(sql, bindings as never[], 'all', ctx);
       return { rows: Array.isArray(res) ? res : [] };
     },
   };
+}
+
+/**
+ * knex expands an array binding into a list of values (`in (?)` style); pg-boss means a PostgreSQL array
+ * (`$2::uuid[]`), so arrays go as array literals, each element quoted.
+ */
+function pgArray(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return `{${value.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/(["\\])/g, '\\$1')}"`)).join(',')}}`;
 }
 
 export interface QueueOptions {
