@@ -14,12 +14,11 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { openDatabase } from '../../src/db/database';
 import { ormDb } from '../../src/modules/engine/queue';
-import { cli, pct, readyz, ROOT, startProcess, type Proc } from './common';
+import { cli, pct, readyz, startProcess, type Proc } from './common';
 
 export interface EngineRow {
   name: string;
@@ -34,28 +33,17 @@ export interface EngineRow {
 const SECONDS = Number(process.env.BENCH_ENGINE_SECONDS ?? 60);
 const INTERVAL = 10;
 
+/** Workers started per location so far: the next one is ready when that many have announced themselves. */
+const started = new Map<string, number>();
+
 /** A worker-only process (`npm run worker`): ready once its first heartbeat is in the database. */
-async function startWorker(env: Record<string, string>, db: Client, location: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['dist/src/worker.js'], { cwd: ROOT, env: { ...process.env, ...env, LOCATION: location }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const registered = async () => (await db.query('select 1 from workers where location = $1 and pid = $2', [location, child.pid])).rows.length > 0;
-  for (let i = 0; !(await registered()); i++) {
-    if (child.exitCode !== null || i > 600) throw new Error(`worker did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    url: '',
-    output: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+function startWorker(env: Record<string, string>, db: Client, location: string): Promise<Proc> {
+  const expected = (started.get(location) ?? 0) + 1;
+  started.set(location, expected);
+  return startProcess('dist/src/worker.js', { ...env, LOCATION: location }, async () => {
+    const { rows } = await db.query<{ n: number }>('select count(*)::int as n from workers where location = $1', [location]);
+    return rows[0].n >= expected;
+  });
 }
 
 /** A target answering every check at once, in this process. */
