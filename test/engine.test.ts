@@ -82,8 +82,8 @@ describe('scheduled slots', () => {
     const m = await create({ locations: ['local', 'eu'] });
     await waitFor('both locations to run the first slot', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
     await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
-    const states = await sql<{ state: string }>(`select state from pgboss.job where data->>'checkId' = ?`, [m.id]);
-    expect(states.map((j) => j.state)).toEqual(['completed', 'completed']);
+    const states = async () => (await sql<{ state: string }>(`select state from pgboss.job where data->>'checkId' = ?`, [m.id])).map((j) => j.state);
+    await waitFor('both jobs to be completed', async () => (await states()).join() === 'completed,completed', 3000);
     const runs = await sql<{ location: string; trigger: string; scheduled_at: Date; started_at: Date }>(
       'select location, trigger, scheduled_at, started_at from runs where monitor_id = ? order by location',
       [m.id],
@@ -96,6 +96,20 @@ describe('scheduled slots', () => {
     for (const r of runs) expect(new Date(r.started_at).getTime()).toBeGreaterThanOrEqual(new Date(r.scheduled_at).getTime() - 5);
     const view = (await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor;
     expect(view).toMatchObject({ status: 'UP', locations: ['local', 'eu'] });
+  });
+
+  it('after downtime a check runs once now, not once per missed slot', async () => {
+    const m = await create({ intervalSeconds: 60 });
+    await waitFor('its first slot', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length === 1);
+    // As if every scheduler had been down for an hour: 60 slots missed.
+    await sql(`update monitors set next_run_at = now() - interval '1 hour' where id = ?`, [m.id]);
+    await waitFor('the catch-up run', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
+    await new Promise((r) => setTimeout(r, 800));
+    const runs = await sql<{ scheduled_at: Date }>('select scheduled_at from runs where monitor_id = ? order by scheduled_at', [m.id]);
+    expect(runs).toHaveLength(2);
+    expect(Date.now() - new Date(runs[1].scheduled_at).getTime()).toBeLessThan(10_000); // the slot is now, not an hour ago
+    const [next] = await sql<{ next_run_at: Date }>('select next_run_at from monitors where id = ?', [m.id]);
+    expect(new Date(next.next_run_at).getTime() - new Date(runs[1].scheduled_at).getTime()).toBe(60_000);
   });
 
   it("a check in a location with no worker is never run by another location's worker", async () => {
@@ -127,8 +141,9 @@ describe('manual runs', () => {
     expect(rest.status).toBe(201);
     expect(rest.body).toMatchObject({ success: true, data: { location: 'eu', trigger: 'MANUAL' } });
     // Each job was completed in the queue, not left to expire and run again.
-    const jobs = await sql<{ state: string }>(`select state from pgboss.job where data->>'runId' = ?`, [first.data!.runMonitor.id]);
-    expect(jobs.map((j) => j.state)).toEqual(['completed']);
+    const state = async () => (await sql<{ state: string }>(`select state from pgboss.job where data->>'runId' = ?`, [first.data!.runMonitor.id])).map((j) => j.state);
+    await waitFor('the job to be completed', async () => (await state())[0] === 'completed', 3000);
+    expect(await state()).toEqual(['completed']);
     const wrong = await admin.client.gql(RunMonitorDocument, { id: m.id, location: 'us' });
     expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'location' })] });
   });

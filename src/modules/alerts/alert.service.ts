@@ -41,20 +41,24 @@ export class AlertService {
     const table = source.kind === 'monitor' ? 'monitors' : 'journeys';
     const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
-    const locked = await sql<{ paused: boolean }[]>(`select paused from "${table}" where id = ? for update`, [source.id]);
-    if (!locked.length) return; // deleted while it ran
-    await sql(
-      `insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
-       values (?, ?, ?, ?, ?, ?)
-       on conflict (check_id, location) do update set
-         consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
-         last_status = excluded.last_status, last_run_at = excluded.last_run_at`,
-      [source.id, run.location, source.id, failed ? 1 : 0, run.status, run.finishedAt, failed],
-    );
+    // One statement: lock the check (runs finishing together in two locations are applied one after the other),
+    // count this location's failure, and read the state of every location of the check.
     const states = await sql<{ location: string; consecutive_failures: number }[]>(
-      `select location, consecutive_failures from check_locations where check_id = ? and location = any(?::text[])`,
-      [source.id, `{${source.locations.join(',')}}`],
+      `with locked as (select id from "${table}" where id = ? for update),
+       counted as (
+         insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
+         select ?, ?, ?, ?, ?, ? from locked
+         on conflict (check_id, location) do update set
+           consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
+           last_status = excluded.last_status, last_run_at = excluded.last_run_at
+         returning location, consecutive_failures)
+       select location, consecutive_failures from counted
+       union all
+       select location, consecutive_failures from check_locations
+        where check_id = ? and location <> ? and location = any(?::text[]) and exists (select 1 from locked)`,
+      [source.id, source.id, run.location, source.id, failed ? 1 : 0, run.status, run.finishedAt, failed, source.id, run.location, `{${source.locations.join(',')}}`],
     );
+    if (!states.length) return; // deleted while it ran
     const failing = states.filter((s) => s.consecutive_failures >= source.failureThreshold).map((s) => s.location).sort();
     const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
     await sql(

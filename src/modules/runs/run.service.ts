@@ -97,12 +97,12 @@ export class RunService {
   /**
    * One job, as a worker runs it: the check, performed for real, then its run recorded exactly once — the run's id
    * and its (check, location, slot) are unique, so a job run again after its worker died records nothing twice —
-   * and applied to status and alerts in the same transaction.
+   * and applied to status and alerts in the same transaction. (Such a repeat is admitted against the quota again:
+   * a run counted twice in a rare crash, rather than a query more on every run.)
    */
   async execute(em: EntityManager, job: CheckJob): Promise<Execution> {
     const check = await this.find(em, job.organizationId, job.kind, job.checkId);
     if (!check || (job.trigger === 'SCHEDULED' && check.entity.paused)) return 'gone'; // deleted or paused since
-    if ((await em.getConnection().execute('select 1 from runs where id = ?', [job.runId])).length) return 'duplicate';
     if (!job.admitted) {
       const admission = await this.deps.billing.reserveRun(em, job.organizationId);
       if (!admission.ok) {
