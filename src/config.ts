@@ -98,6 +98,8 @@ const schema = z.object({
   WORKER: bool(true),
   /** Where this process's worker runs checks: it takes only this location's jobs. */
   LOCATION: z.string().regex(/^[a-z0-9][a-z0-9-]{0,38}$/, 'must be lower-case letters, digits and hyphens (at most 39)').default('local'),
+  /** The CPU priority (nice, 0–19) a worker-only process (`npm run worker`) gives itself, below the API's. */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Checks one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setPriority } from 'node:os';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig } from './config';
@@ -13,6 +14,9 @@ import { openCore } from './services';
 async function main() {
   const config = loadConfig({ ...process.env, WORKER: 'true' });
   const log = pino({ level: config.LOG_LEVEL }) as unknown as FastifyBaseLogger;
+  // Checks wait on the network, not the CPU: on a machine shared with API instances, the API wins the CPU when
+  // both want it (the checks' own timings are measured from the network events, which a busy CPU delays little).
+  if (config.WORKER_NICE) setPriority(config.WORKER_NICE);
   const core = await openCore(config, { log, now: () => new Date() });
   await core.engine.startWorker(core.services.runs);
 
