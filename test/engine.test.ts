@@ -187,6 +187,20 @@ describe('exactly-once recording', () => {
   });
 });
 
+describe('runs of one check recorded at the same moment', () => {
+  it('two locations finishing together are applied one after the other, never a deadlock', async () => {
+    const m = await create({ locations: ['local', 'eu'], failureThreshold: 3 });
+    for (let i = 0; i < 15; i++) {
+      const slot = new Date(Date.now() + i).toISOString();
+      const job = (location: string): CheckJob => ({ kind: 'monitor', checkId: m.id, organizationId: org.id, location, scheduledAt: slot, runId: newId('run'), trigger: 'SCHEDULED' });
+      const results = await Promise.all(['local', 'eu', 'local', 'eu'].map((l, k) => t.app.services.runs.execute(t.db.orm.em.fork(), k < 2 ? job(l) : { ...job(l) })));
+      expect(results.filter((r) => r === 'recorded')).toHaveLength(2); // one per location; the repeats record nothing
+    }
+    const [state] = await sql<{ n: number }>('select count(*)::int as n from check_locations where check_id = ?', [m.id]);
+    expect(state.n).toBe(2);
+  });
+});
+
 describe('quota exhaustion is never silent', () => {
   it('a scheduled slot beyond the allowance runs nothing, opens the quota alert, and billing and the check say so', async () => {
     const capped = await t.org('Capped Inc');

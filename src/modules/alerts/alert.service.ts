@@ -41,10 +41,11 @@ export class AlertService {
     const table = source.kind === 'monitor' ? 'monitors' : 'journeys';
     const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
-    // One statement: lock the check (runs finishing together in two locations are applied one after the other),
-    // count this location's failure, and read the state of every location of the check.
+    // One statement: lock the check (runs finishing together in two locations are applied one after the other; the
+    // run service takes the same lock first in its transaction), count this location's failure, and read the state
+    // of every location of the check.
     const states = await sql<{ location: string; consecutive_failures: number }[]>(
-      `with locked as (select id from "${table}" where id = ? for update),
+      `with locked as (select id from "${table}" where id = ? for no key update),
        counted as (
          insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
          select ?, ?, ?, ?, ?, ? from locked

@@ -26,6 +26,9 @@ export interface CheckWorkerOptions {
 export class CheckWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private stopping = false;
+  private signalStop: () => void = () => {};
+  /** Resolves when stop() is called: a worker waiting for a free slot stops waiting. */
+  private readonly stopped = new Promise<void>((r) => (this.signalStop = r));
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private queue = '';
@@ -58,7 +61,7 @@ export class CheckWorker {
     while (!this.stopping) {
       const room = this.opts.concurrency - this.inFlight.size;
       if (room <= 0) {
-        await Promise.race(this.inFlight.values());
+        await Promise.race([...this.inFlight.values(), this.stopped]);
         continue;
       }
       let jobs: PgBoss.Job<CheckJob>[] = [];
@@ -66,6 +69,11 @@ export class CheckWorker {
         jobs = await this.boss.fetch<CheckJob>(this.queue, { batchSize: room, priority: true });
       } catch (err) {
         this.log.warn({ err: (err as Error).message, location: this.opts.location }, 'worker could not fetch jobs');
+      }
+      if (this.stopping) {
+        // Taken while stopping: handed back at once, not started.
+        if (jobs.length) await this.boss.fail(this.queue, jobs.map((j) => j.id)).catch(() => {});
+        break;
       }
       for (const job of jobs) this.launch(job);
       if (jobs.length < room) await this.pause();
@@ -85,6 +93,8 @@ export class CheckWorker {
   }
 
   private launch(job: PgBoss.Job<CheckJob>): void {
+    // Its lease ran out while it still runs here, and the queue offered it again: the running task completes it.
+    if (this.inFlight.has(job.id)) return;
     const task = (async () => {
       try {
         await this.runs.execute(this.orm.em.fork(), job.data);
@@ -94,7 +104,9 @@ export class CheckWorker {
         this.log.error({ err: (err as Error).message, checkId: job.data.checkId, location: job.data.location }, 'check job failed; the queue retries it');
         await this.boss.fail(this.queue, job.id, { message: (err as Error).message }).catch(() => {});
       }
-    })().finally(() => this.inFlight.delete(job.id));
+    })().finally(() => {
+      if (this.inFlight.get(job.id) === task) this.inFlight.delete(job.id);
+    });
     this.inFlight.set(job.id, task);
   }
 
@@ -127,11 +139,12 @@ export class CheckWorker {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
+    this.signalStop();
     this.wake?.();
-    const deadline = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
-    await Promise.race([this.loop, deadline]); // a fetch stuck on a frozen database must not hold the stop
-    const all = Promise.allSettled(this.inFlight.values());
-    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref())]);
+    // One deadline for all of it; a fetch stuck on a frozen database must not hold the stop either.
+    const deadline = new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref());
+    await Promise.race([this.loop, deadline]);
+    const timedOut = await Promise.race([Promise.allSettled(this.inFlight.values()).then(() => false), deadline]);
     if (timedOut && this.inFlight.size) {
       const ids = [...this.inFlight.keys()];
       this.log.warn({ jobs: ids.length }, 'worker stopped with checks still running; handing them back to the queue');

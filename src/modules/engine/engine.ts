@@ -73,7 +73,15 @@ export class Engine implements RunDispatcher {
 
   async dispatch(job: CheckJob, leaseSeconds: number): Promise<void> {
     const name = await ensureQueue(this.boss, job.location, this.queues);
-    await this.boss.send(name, job, { id: manualJobId(job), priority: MANUAL_PRIORITY, expireInSeconds: leaseSeconds, retryLimit: 2, retryDelay: 1 });
+    await this.boss.send(name, job, {
+      id: manualJobId(job),
+      priority: MANUAL_PRIORITY,
+      expireInSeconds: leaseSeconds,
+      retryLimit: 2,
+      retryDelay: 1,
+      // Its caller waits about a lease; after that nobody does, and a job not yet started is dropped.
+      retentionSeconds: 2 * leaseSeconds,
+    });
     if (this.worker?.opts.location === job.location) this.worker.nudge();
   }
 

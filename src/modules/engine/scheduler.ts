@@ -38,6 +38,7 @@ export const SCHEDULED_PRIORITY = 0;
 export class SlotScheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<number> | undefined;
+  private stopping = false;
   private readonly queues = new Set<string>();
   /** Jobs enqueued since start (tests and the benchmark read it). */
   enqueued = 0;
@@ -62,6 +63,7 @@ export class SlotScheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true; // a catch-up of many batches ends after the one under way
     clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking;
@@ -80,7 +82,7 @@ export class SlotScheduler {
             continue;
           }
           total += result.jobs;
-          if (result.claimed < this.opts.batch) break;
+          if (result.claimed < this.opts.batch || this.stopping) break;
         }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'scheduler could not enqueue due checks; it tries again on the next tick');
@@ -97,7 +99,7 @@ export class SlotScheduler {
         `with due as (
            select id from "${kind}"
             where paused = false and next_run_at <= now() + make_interval(secs => ?)
-            order by next_run_at limit ? for update skip locked
+            order by next_run_at limit ? for no key update skip locked
          ), slots as (
            select t.id,
                   case when t.next_run_at < now() - make_interval(secs => t.interval_seconds)

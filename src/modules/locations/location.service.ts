@@ -59,6 +59,8 @@ export class LocationService {
 export class WorkerHeartbeat {
   readonly id = `wrk_${randomBytes(8).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -68,8 +70,11 @@ export class WorkerHeartbeat {
   ) {}
 
   async start(): Promise<void> {
-    await this.beat();
-    this.timer = setInterval(() => void this.beat().catch((err) => this.log.warn({ err: (err as Error).message }, 'worker heartbeat failed')), this.intervalMs);
+    await (this.beating = this.beat());
+    this.timer = setInterval(() => {
+      if (this.stopped) return;
+      this.beating = this.beat().catch((err) => this.log.warn({ err: (err as Error).message }, 'worker heartbeat failed'));
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -87,7 +92,9 @@ export class WorkerHeartbeat {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.beating; // a beat under way would write the row again after the delete
     await this.orm.em.getConnection().execute('delete from workers where id = ?', [this.id], 'run').catch(() => {});
   }
 }

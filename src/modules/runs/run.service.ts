@@ -77,9 +77,14 @@ export class RunService {
     const job: CheckJob = { kind, checkId: id, organizationId, location: where, scheduledAt: null, runId: newId('run'), trigger: 'MANUAL', admitted: true };
     const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
-    const run = await this.waitFor(em, job.runId, waitMs);
+    let run: Run | null = null;
+    try {
+      run = await this.waitFor(em, job.runId, waitMs);
+    } finally {
+      // Nobody waits any more: a job no worker took must not run later, out of the blue.
+      if (!run) await this.deps.dispatcher.cancel(job).catch(() => {});
+    }
     if (run) return run;
-    await this.deps.dispatcher.cancel(job).catch(() => {});
     throw new AppError('SERVICE_UNAVAILABLE', `The run did not finish within ${Math.round(waitMs / 1000)} s in location "${where}"`, { location: where }, { 'retry-after': '5' });
   }
 
@@ -189,6 +194,10 @@ export class RunService {
       minFailedLocations: check.entity.minFailedLocations,
     };
     return em.transactional(async (tx) => {
+      // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
+      // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
+      // foreign-key share lock on the same row, and the other for ours: a deadlock.
+      await tx.execute(`select 1 from "${check.kind === 'monitor' ? 'monitors' : 'journeys'}" where id = ? for no key update`, [check.entity.id]);
       const inserted = await tx
         .createQueryBuilder(Run)
         .insert({
