@@ -108,6 +108,19 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()), bcrypt, {
     cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS,
   });
+  let keyListener: KeyChangeListener | undefined;
+  let rateLimiter: RequestRateLimiter | undefined;
+  /** A start that fails half-way leaves nothing running: no queue timers, no pools, no worker row. */
+  const started = <T>(step: Promise<T>): Promise<T> =>
+    step.catch(async (e) => {
+      await engine.stop(0).catch(() => {});
+      await keyListener?.stop().catch(() => {});
+      await rateLimiter?.close().catch(() => {});
+      await lastUsed.close().catch(() => {});
+      await bcrypt.close().catch(() => {});
+      if (!opts.database) await database.close().catch(() => {});
+      throw e;
+    });
   const services: Services = {
     ...core.services,
     apiKeys: new ApiKeyService({
@@ -117,9 +130,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       pendingUse: (id) => lastUsed.peek(id),
     }),
   };
-  const bootstrapKey = config.BOOTSTRAP_KEY ? await bootstrapFirstKey(orm.em.fork(), services) : undefined;
+  const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
   // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
-  const rateLimiter = new RequestRateLimiter(
+  rateLimiter = new RequestRateLimiter(
     config.RATE_LIMIT_PER_MINUTE,
     () => now().getTime(),
     database.kind === 'postgresql' ? { orm, log, syncMs: config.RATE_LIMIT_SYNC_MS } : undefined,
@@ -127,11 +140,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const contexts = new ContextBuilder(verifier, orm, services, rateLimiter);
   // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
   // has exactly one process (it is locked), so its local invalidation is enough.
-  const keyListener =
+  keyListener =
     database.kind === 'postgresql'
       ? new KeyChangeListener(database.url, verifier, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
       : undefined;
-  await keyListener?.start();
+  if (keyListener) await started(keyListener.start());
 
   const { schema, index } = await buildAppSchema();
   // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
@@ -168,7 +181,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       }),
     ],
   });
-  await apollo.start();
+  await started(apollo.start());
 
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     // An AppError keeps its code, message, details and headers; anything else is the framework's (a bad body) or a fault.
@@ -228,7 +241,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     }
   });
 
-  await engine.startWorker(services.runs);
+  await started(engine.startWorker(services.runs));
 
   let closed = false;
   let closingStep: string | undefined;

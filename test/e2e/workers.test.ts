@@ -121,4 +121,31 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect((await db.query('select id from runs where monitor_id = $1', [id])).rows).toHaveLength(1);
   });
+
+  it('SIGTERM: a worker stops within its deadline and hands back the check it could not finish', async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    const leaving = await spawnWorker({ ...env, SCHEDULING: 'true', SHUTDOWN_TIMEOUT_MS: '1000' });
+    const id = await create({ name: 'hang on stop', url: `${target.url}/hang`, interval_seconds: 3600, timeout_ms: 20000 });
+    const before = hangs;
+    for (let i = 0; i < 100 && hangs === before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(hangs).toBe(before + 1);
+    const taker = await spawnWorker({ ...env, SCHEDULING: 'false' });
+    workers.push(taker);
+    const stoppedAt = Date.now();
+    const code = await leaving.stop();
+    const stopMs = Date.now() - stoppedAt;
+    expect(code).toBe(0);
+    expect(stopMs).toBeLessThan(1000 + 3000);
+    // Handed back, not left to its 22 s lease: the other worker starts it again at once.
+    for (let i = 0; i < 100 && hangs === before + 1; i++) await new Promise((r) => setTimeout(r, 100));
+    const rerunAfter = hangAt[hangAt.length - 1] - stoppedAt;
+    console.log(`SIGTERM: the worker exited after ${stopMs} ms; another worker started the handed-back check ${rerunAfter} ms after the signal`);
+    expect(rerunAfter).toBeLessThan(8000);
+    let rows: unknown[] = [];
+    for (let i = 0; i < 100 && !rows.length; i++) {
+      ({ rows } = await db.query('select id from runs where monitor_id = $1', [id]));
+      if (!rows.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(rows).toHaveLength(1);
+  });
 });
