@@ -156,3 +156,11 @@ describe('last used', () => {
     expect(row[0].last_used_ip).toBe('127.0.0.1');
   });
 });
+
+describe('the root', () => {
+  it('sends a browser to the dashboard without a key (302, so it is not cached for good)', async () => {
+    const res = await fetch(`${t.baseUrl}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/dashboard/');
+  });
+});
