@@ -121,6 +121,23 @@ describe('monitor CRUD', () => {
     expect((await admin.client.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes.length).toBe(before);
   });
 
+  it('names every bad field at once, the type\'s rules and the service\'s together (GraphQL and REST)', async () => {
+    const gql = await admin.client.gql(CreateMonitorDocument, {
+      input: { name: '', url: 'not a url', expectedStatusCodes: ['2xx'], timeoutMs: 60000 },
+    });
+    expect(gql.status).toBe(400);
+    expect(gql.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const fields = (gql.errors?.[0].extensions?.fields as Array<{ field: string; message: string }>).map((f) => f.field);
+    expect(fields.sort()).toEqual(['expectedStatusCodes', 'name', 'timeoutMs', 'url']); // name once: the type's message
+    const rest = await admin.client.rest('POST', '/v1/monitors', { name: '', url: 'not a url' });
+    expect(rest.status).toBe(400);
+    expect(rest.body).toMatchObject({ success: false, error: { code: 'BAD_USER_INPUT' } });
+    expect((rest.body.error as unknown as { fields: Array<{ field: string }> }).fields.map((f) => f.field).sort()).toEqual(['name', 'url']);
+    const m = (await create({})).data!.createMonitor;
+    const update = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { name: '', url: 'ftp://example.com/' } });
+    expect((update.errors?.[0].extensions?.fields as Array<{ field: string }>).map((f) => f.field).sort()).toEqual(['name', 'url']);
+  });
+
   it('refuses an unknown enum value before anything runs', async () => {
     const res = await create({ method: 'TRACE' });
     expect(res.status).toBe(400);
