@@ -35,6 +35,8 @@ export class JourneyService {
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
+    /** ALLOW_PRIVATE_TARGETS: whether a step's URL may name a private, loopback or link-local host. */
+    private readonly allowPrivateTargets = false,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
@@ -123,7 +125,7 @@ export class JourneyService {
       const at = `steps[${i}]`;
       const assertions = step.assertions ?? [];
       const extractions = step.extractions ?? [];
-      errors.push(...checkUrl(step.request.url, `${at}.request.url`, true));
+      errors.push(...checkUrl(step.request.url, `${at}.request.url`, { templated: true, allowPrivateTargets: this.allowPrivateTargets }));
       errors.push(...checkAssertions(assertions, `${at}.assertions`));
       errors.push(...checkExtractions(extractions, `${at}.extractions`));
       const used = [step.request.url, step.request.body ?? '', ...(step.request.headers ?? []).map((h) => h.value)].flatMap((t) =>

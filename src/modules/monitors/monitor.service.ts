@@ -32,6 +32,8 @@ export class MonitorService {
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
+    /** ALLOW_PRIVATE_TARGETS: whether a URL may name a private, loopback or link-local host. */
+    private readonly allowPrivateTargets = false,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
@@ -130,7 +132,7 @@ export class MonitorService {
   inputErrors(m: Pick<MonitorInput, 'name' | 'url' | 'expectedStatusCodes' | 'assertions'>): FieldError[] {
     return [
       ...(m.name != null && !m.name.trim() ? [{ field: 'name', message: 'must not be blank' }] : []),
-      ...(m.url != null ? checkUrl(m.url, 'url') : []),
+      ...(m.url != null ? checkUrl(m.url, 'url', { allowPrivateTargets: this.allowPrivateTargets }) : []),
       ...(m.expectedStatusCodes != null ? checkExpectedStatus(m.expectedStatusCodes, 'expectedStatusCodes') : []),
       ...(m.assertions != null ? checkAssertions(m.assertions, 'assertions') : []),
     ];
