@@ -394,6 +394,9 @@ describe('a literal private target is refused when given, unless allowed', () =>
       expect((await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: 'https://example.com/' } })).errors).toBeUndefined();
       const update = await k.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: 'http://10.1.2.3/' } });
       expect(update.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'url', message: `10.1.2.3 is a private address; ${SETTING}` }] });
+      // One stored before (or while allowed) is judged only when a URL is given: renaming it still works.
+      await strict.db.orm.em.fork().nativeUpdate('Monitor', { id: m.id }, { url: 'http://10.1.2.3/' });
+      expect((await k.client.gql(UpdateMonitorDocument, { id: m.id, input: { name: 'renamed' } })).errors).toBeUndefined();
       const journey = await k.client.gql(CreateJourneyDocument, {
         input: { name: 'j', steps: [{ name: 'a', request: { url: 'https://example.com/' } }, { name: 'b', request: { url: 'http://[::1]:3000/' } }] } as never,
       });

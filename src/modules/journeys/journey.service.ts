@@ -93,7 +93,7 @@ export class JourneyService {
     em.assign(journey, rest);
     if (plain) journey.steps = plain;
     if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
-    this.validate(journey, normalized?.errors);
+    this.validate(journey, normalized?.errors, { targetGiven: steps !== undefined });
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
@@ -115,7 +115,9 @@ export class JourneyService {
    * them to the whole journey; the input validation (src/graphql/validation.ts) applies them to the input when the
    * type's own constraints already failed, so one answer names every bad field.
    */
-  inputErrors(j: { name?: string | null; steps?: StepRuleFields[] | null }): FieldError[] {
+  inputErrors(j: { name?: string | null; steps?: StepRuleFields[] | null }, { targetGiven = true } = {}): FieldError[] {
+    // Stored steps' private targets do not block renaming or pausing: they are judged when steps are given.
+    const allowPrivateTargets = this.allowPrivateTargets || !targetGiven;
     const errors: FieldError[] = [];
     if (j.name != null && !j.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
     if (j.steps == null) return errors;
@@ -125,7 +127,7 @@ export class JourneyService {
       const at = `steps[${i}]`;
       const assertions = step.assertions ?? [];
       const extractions = step.extractions ?? [];
-      errors.push(...checkUrl(step.request.url, `${at}.request.url`, { templated: true, allowPrivateTargets: this.allowPrivateTargets }));
+      errors.push(...checkUrl(step.request.url, `${at}.request.url`, { templated: true, allowPrivateTargets }));
       errors.push(...checkAssertions(assertions, `${at}.assertions`));
       errors.push(...checkExtractions(extractions, `${at}.extractions`));
       const used = [step.request.url, step.request.body ?? '', ...(step.request.headers ?? []).map((h) => h.value)].flatMap((t) =>
@@ -138,8 +140,8 @@ export class JourneyService {
     return errors;
   }
 
-  private validate(j: Journey, earlier: FieldError[] = []): void {
-    const errors = [...earlier, ...this.inputErrors(j)];
+  private validate(j: Journey, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
+    const errors = [...earlier, ...this.inputErrors(j, opts)];
     if (errors.length) throw badInput(errors);
   }
 

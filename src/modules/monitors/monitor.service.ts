@@ -92,7 +92,7 @@ export class MonitorService {
     else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
-    this.validate(monitor, errors);
+    this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
     if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
       await checkLocations(em, this.locations, monitor);
@@ -129,17 +129,20 @@ export class MonitorService {
    * them to the whole monitor; the input validation (src/graphql/validation.ts) applies them to the input when the
    * type's own constraints already failed, so one answer names every bad field.
    */
-  inputErrors(m: Pick<MonitorInput, 'name' | 'url' | 'expectedStatusCodes' | 'assertions'>): FieldError[] {
+  inputErrors(m: Pick<MonitorInput, 'name' | 'url' | 'expectedStatusCodes' | 'assertions'>, { targetGiven = true } = {}): FieldError[] {
+    // A stored private target (from before, or from while ALLOW_PRIVATE_TARGETS was on) does not block renaming
+    // or pausing the monitor: it is judged when a URL is given, and its runs keep failing saying why.
+    const allowPrivateTargets = this.allowPrivateTargets || !targetGiven;
     return [
       ...(m.name != null && !m.name.trim() ? [{ field: 'name', message: 'must not be blank' }] : []),
-      ...(m.url != null ? checkUrl(m.url, 'url', { allowPrivateTargets: this.allowPrivateTargets }) : []),
+      ...(m.url != null ? checkUrl(m.url, 'url', { allowPrivateTargets }) : []),
       ...(m.expectedStatusCodes != null ? checkExpectedStatus(m.expectedStatusCodes, 'expectedStatusCodes') : []),
       ...(m.assertions != null ? checkAssertions(m.assertions, 'assertions') : []),
     ];
   }
 
-  private validate(m: Monitor, earlier: FieldError[] = []): void {
-    const errors = [...earlier, ...this.inputErrors(m)];
+  private validate(m: Monitor, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
+    const errors = [...earlier, ...this.inputErrors(m, opts)];
     if (errors.length) throw badInput(errors);
   }
 }
