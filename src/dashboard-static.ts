@@ -58,6 +58,9 @@ export function registerDashboard(app: FastifyInstance): void {
   }
   const index = files.get('index.html');
 
+  // A new user opens the address `npm start` printed: send them to the dashboard rather than a bare 404. 302, not
+  // 301: browsers cache a 301 for good, and `/` may answer something else some day.
+  app.get('/', async (_req, reply) => reply.redirect('/dashboard/', 302));
   app.get('/dashboard', async (_req, reply) => reply.redirect('/dashboard/', 301));
   app.get('/dashboard/*', async (req, reply) => {
     reply.headers(DASHBOARD_HEADERS);

@@ -94,8 +94,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const alerts = new AlertService(now);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
-    monitors: new MonitorService(billing, engine.locations, now, secrets),
-    journeys: new JourneyService(billing, engine.locations, now, secrets),
+    monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
+    journeys: new JourneyService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
     runs: new RunService({
       billing,
       alerts,

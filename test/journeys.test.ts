@@ -104,6 +104,19 @@ describe('journeys', () => {
     expect(JSON.stringify(res.errors?.[0].extensions?.fields)).toContain(`"field":"${field}`);
   });
 
+  it('names every bad field at once, the type\'s rules and the service\'s together', async () => {
+    const res = await admin.client.gql(CreateJourneyDocument, {
+      input: {
+        name: 'x',
+        timeoutMs: 60000, // the type refuses it
+        steps: [{ name: 'a', request: { url: 'mailto:x@y' }, extractions: [{ name: 'x', source: 'JSON_BODY', property: 'token' }] }],
+      } as never,
+    });
+    expect(res.status).toBe(400);
+    const fields = (res.errors?.[0].extensions?.fields as Array<{ field: string }>).map((f) => f.field);
+    expect(fields.sort()).toEqual(['steps[0].extractions[0].property', 'steps[0].request.url', 'timeoutMs']);
+  });
+
   it('updates steps, keeping masked header values', async () => {
     const j = (await admin.client.gql(CreateJourneyDocument, { input: { name: 'Login flow 2', steps: loginFlow() } })).data!.createJourney;
     const steps = j.steps.map((s) => ({

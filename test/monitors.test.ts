@@ -121,6 +121,23 @@ describe('monitor CRUD', () => {
     expect((await admin.client.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes.length).toBe(before);
   });
 
+  it('names every bad field at once, the type\'s rules and the service\'s together (GraphQL and REST)', async () => {
+    const gql = await admin.client.gql(CreateMonitorDocument, {
+      input: { name: '', url: 'not a url', expectedStatusCodes: ['2xx'], timeoutMs: 60000 },
+    });
+    expect(gql.status).toBe(400);
+    expect(gql.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const fields = (gql.errors?.[0].extensions?.fields as Array<{ field: string; message: string }>).map((f) => f.field);
+    expect(fields.sort()).toEqual(['expectedStatusCodes', 'name', 'timeoutMs', 'url']); // name once: the type's message
+    const rest = await admin.client.rest('POST', '/v1/monitors', { name: '', url: 'not a url' });
+    expect(rest.status).toBe(400);
+    expect(rest.body).toMatchObject({ success: false, error: { code: 'BAD_USER_INPUT' } });
+    expect((rest.body.error as unknown as { fields: Array<{ field: string }> }).fields.map((f) => f.field).sort()).toEqual(['name', 'url']);
+    const m = (await create({})).data!.createMonitor;
+    const update = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { name: '', url: 'ftp://example.com/' } });
+    expect((update.errors?.[0].extensions?.fields as Array<{ field: string }>).map((f) => f.field).sort()).toEqual(['name', 'url']);
+  });
+
   it('refuses an unknown enum value before anything runs', async () => {
     const res = await create({ method: 'TRACE' });
     expect(res.status).toBe(400);
@@ -331,13 +348,62 @@ describe('outbound requests never reach private addresses unless allowed', () =>
         ['http://[2002:a9fe:a9fe::1]/', '2002:a9fe:a9fe::1', '6to4'],
         ['http://[fd00::1]/', 'fd00::1', 'unique-local'],
       ]) {
-        const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url } })).data!.createMonitor;
+        // A literal is refused when given (below), so it is stored the way an older row or a change of the setting
+        // leaves it: the run still refuses it.
+        const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: 'https://example.com/' } })).data!.createMonitor;
+        await strict.db.orm.em.fork().nativeUpdate('Monitor', { id: m.id }, { url });
         const run = (await k.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
         expect(run.status, url).toBe('FAILED');
         expect(run.error, url).toContain(shown);
         expect(run.error, url).toContain(`not a public address (${range} range); tracer does not check those`);
       }
       expect(target.hits.length).toBe(hitsBefore); // the loopback target never saw a request
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('a literal private target is refused when given, unless allowed', () => {
+  it('answers BAD_USER_INPUT on url naming the address, its range and the setting (create, update, REST, journey steps)', async () => {
+    const strict = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      const o = await strict.org('Strict');
+      const k = await strict.key(o, ['monitors:read', 'monitors:write', 'journeys:read', 'journeys:write']);
+      const SETTING = 'tracer does not check private, loopback or link-local targets unless ALLOW_PRIVATE_TARGETS=true';
+      for (const [url, message] of [
+        ['http://127.0.0.1:8080/health', '127.0.0.1 is a loopback address'],
+        ['http://localhost/', 'localhost is a loopback address'],
+        ['http://api.localhost/', 'api.localhost is a loopback address'],
+        ['http://10.0.0.1/', '10.0.0.1 is a private address'],
+        ['http://192.168.1.1/', '192.168.1.1 is a private address'],
+        ['http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a link-local address'],
+        ['http://[::1]/', '::1 is a loopback address'],
+        ['http://[fe80::1]/', 'fe80::1 is a link-local address'],
+        ['http://2130706433/', '127.0.0.1 is a loopback address'], // the WHATWG parser's reading of it
+      ]) {
+        const res = await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url } });
+        expect(res.status, url).toBe(400);
+        expect(res.errors?.[0].extensions, url).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'url', message: `${message}; ${SETTING}` }] });
+      }
+      const rest = await k.client.rest('POST', '/v1/monitors', { name: 'x', url: 'http://127.0.0.1/' });
+      expect(rest.status).toBe(400);
+      expect(rest.body.error).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'url', message: `127.0.0.1 is a loopback address; ${SETTING}` }] });
+      // A public address or a name is accepted: a name is judged on what it resolves to, when the check runs.
+      const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: 'https://93.184.215.14/' } })).data!.createMonitor;
+      expect((await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: 'https://example.com/' } })).errors).toBeUndefined();
+      const update = await k.client.gql(UpdateMonitorDocument, { id: m.id, input: { url: 'http://10.1.2.3/' } });
+      expect(update.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'url', message: `10.1.2.3 is a private address; ${SETTING}` }] });
+      // One stored before (or while allowed) is judged only when a URL is given: renaming it still works.
+      await strict.db.orm.em.fork().nativeUpdate('Monitor', { id: m.id }, { url: 'http://10.1.2.3/' });
+      expect((await k.client.gql(UpdateMonitorDocument, { id: m.id, input: { name: 'renamed' } })).errors).toBeUndefined();
+      const journey = await k.client.gql(CreateJourneyDocument, {
+        input: { name: 'j', steps: [{ name: 'a', request: { url: 'https://example.com/' } }, { name: 'b', request: { url: 'http://[::1]:3000/' } }] } as never,
+      });
+      expect(journey.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fields: [{ field: 'steps[1].request.url', message: `::1 is a loopback address; ${SETTING}` }],
+      });
     } finally {
       await strict.close();
     }

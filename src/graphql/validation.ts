@@ -1,11 +1,28 @@
 import { validate, type ValidationError } from 'class-validator';
+import type { ResolverData } from 'type-graphql';
 import { badInput, type FieldError } from '../errors';
+import type { Services } from '../services';
+
+/**
+ * An input whose service has rules a GraphQL type cannot state (a URL tracer can check, a JSONPath that parses…).
+ * The input only names the service's rules; the rules stay in the service.
+ */
+export interface ServiceRules {
+  serviceErrors(services: Services): FieldError[];
+}
+
+const hasServiceRules = (v: object): v is ServiceRules => typeof (v as Partial<ServiceRules>).serviceErrors === 'function';
 
 /**
  * type-graphql's validateFn: runs class-validator on every input object and argument and reports failures in the
  * shared BAD_USER_INPUT shape (`fields: [{ field, message }]`) that REST and the dashboard show next to a field.
+ *
+ * When class-validator refuses an input, its service's rules are asked too and their fields added (a field already
+ * named keeps only the type's message): the service would never run, and a user fixing `name` should not only
+ * then learn that `url` is wrong as well. When class-validator accepts it, the service applies the same rules to
+ * the whole object, after the NOT_FOUND and state checks that come first.
  */
-export async function validateInput(value: unknown): Promise<void> {
+export async function validateInput(value: unknown, _type?: unknown, data?: ResolverData<object>): Promise<void> {
   if (value === null || typeof value !== 'object') return;
   const items = Array.isArray(value) ? value : [value];
   const fields: FieldError[] = [];
@@ -13,7 +30,15 @@ export async function validateInput(value: unknown): Promise<void> {
     if (item && typeof item === 'object' && item.constructor !== Object)
       collect(await validate(item, { forbidUnknownValues: false, validationError: { target: false, value: false } }), '', fields);
   }
-  if (fields.length) throw badInput(fields);
+  if (!fields.length) return;
+  const services = (data?.context as { services?: Services } | undefined)?.services;
+  if (services) {
+    const named = new Set(fields.map((f) => f.field));
+    for (const item of items)
+      if (item && typeof item === 'object' && hasServiceRules(item))
+        fields.push(...item.serviceErrors(services).filter((f) => !named.has(f.field)));
+  }
+  throw badInput(fields);
 }
 
 /** Field paths like `steps[0].request.url`: list items by index, nested fields by name. */

@@ -2,6 +2,7 @@ import type { FieldError } from '../../errors';
 import { type Assertion, AssertionSource, Comparison, type Extraction, ExtractionSource, type Header } from './check.types';
 import { parseJsonPath } from './jsonpath';
 import { TEMPLATE_VARIABLE } from './template';
+import { literalHostRange, rangeWords } from './target-guard';
 
 /** Rules for checks that a GraphQL type cannot state, shared by monitors and journey steps. Return field errors. */
 
@@ -9,17 +10,41 @@ const NEEDS_TARGET = new Set([Comparison.EQUALS, Comparison.NOT_EQUALS, Comparis
 const NUMERIC = new Set([Comparison.LESS_THAN, Comparison.GREATER_THAN]);
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/;
 
-/** A URL tracer can check: absolute http(s). `{{name}}` placeholders (journeys) are allowed where `templated`. */
-export function checkUrl(url: string, field: string, templated = false): FieldError[] {
-  const probe = templated ? url.replace(TEMPLATE_VARIABLE, 'x') : url;
+export interface UrlRules {
+  /** `{{name}}` placeholders (journeys) are allowed. */
+  templated?: boolean;
+  /** ALLOW_PRIVATE_TARGETS: a literal private, loopback or link-local host is accepted. */
+  allowPrivateTargets: boolean;
+}
+
+/**
+ * A URL tracer can check: absolute http(s), and unless ALLOW_PRIVATE_TARGETS a host that is not literally a
+ * private, loopback or link-local address (or localhost). Refused when it is given rather than left to fail every
+ * run: the user learns at once, and which setting would allow it. A name that resolves to such an address is
+ * only known at run time, where the target guard fails the run (src/modules/checks/http-client.ts).
+ */
+export function checkUrl(url: string, field: string, rules: UrlRules): FieldError[] {
+  const probe = rules.templated ? url.replace(TEMPLATE_VARIABLE, 'x') : url;
+  let u: URL;
   try {
-    const u = new URL(probe);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ field, message: 'must be an http or https URL' }];
-    if (u.username || u.password) return [{ field, message: 'must not contain credentials; use a header' }];
-    return [];
+    u = new URL(probe);
   } catch {
     return [{ field, message: 'must be an absolute http or https URL' }];
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ field, message: 'must be an http or https URL' }];
+  if (u.username || u.password) return [{ field, message: 'must not contain credentials; use a header' }];
+  const range = rules.allowPrivateTargets ? undefined : literalHostRange(u.hostname);
+  if (range && range !== 'unicast') {
+    const words = rangeWords(range);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    return [
+      {
+        field,
+        message: `${host} is ${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} address; tracer does not check private, loopback or link-local targets unless ALLOW_PRIVATE_TARGETS=true`,
+      },
+    ];
+  }
+  return [];
 }
 
 export function checkAssertions(assertions: Assertion[], field: string): FieldError[] {

@@ -39,3 +39,14 @@ export const isBlockedAddress = (address: string): boolean => addressRange(addre
 
 /** `linkLocal` → `link-local`, for messages a person reads. */
 export const rangeWords = (range: string): string => range.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The range a URL's host is known to be in before any DNS lookup: an address literal's (`http://[::1]/`,
+ * `http://2130706433/` once WHATWG-parsed), `loopback` for `localhost` and `*.localhost` (RFC 6761: always the
+ * loopback), undefined for any other name, which only its resolution at run time can judge.
+ */
+export function literalHostRange(hostname: string): string | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  if (isIP(host)) return addressRange(host);
+  return host === 'localhost' || host.endsWith('.localhost') ? 'loopback' : undefined;
+}

@@ -20,6 +20,13 @@ export interface JourneyInput extends ScheduleInput {
 }
 
 
+/** What the step rules read: a stored step, or a step as given (optional lists not yet defaulted). */
+interface StepRuleFields {
+  request: { url: string; body?: string | null; headers?: Array<{ value: string }> | null };
+  assertions?: JourneyStep['assertions'] | null;
+  extractions?: JourneyStep['extractions'] | null;
+}
+
 /** Journeys of one organization, with the same rules as monitors plus step rules. */
 export class JourneyService {
   constructor(
@@ -28,6 +35,8 @@ export class JourneyService {
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
+    /** ALLOW_PRIVATE_TARGETS: whether a step's URL may name a private, loopback or link-local host. */
+    private readonly allowPrivateTargets = false,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
@@ -46,16 +55,17 @@ export class JourneyService {
     return em.transactional(async (tx) => {
       await this.billing.lockOrganization(tx, organizationId);
       const { steps, ...rest } = defined(input);
+      const normalized = normalizeSteps(steps ?? [], []);
       const journey = tx.create(Journey, {
         organization: tx.getReference(Organization, organizationId),
         ...rest,
-        steps: normalizeSteps(steps ?? [], []),
+        steps: normalized.steps,
         createdAt: this.now(),
         updatedAt: this.now(),
         nextRunAt: this.now(),
       } as never, { persist: false }) as Journey;
       journey.status = journey.paused ? 'PAUSED' : 'PENDING';
-      validate(journey); // on plaintext: a sealed header hides the {{name}} it uses
+      this.validate(journey, normalized.errors); // on plaintext: a sealed header hides the {{name}} it uses
       journey.steps = this.seal(journey.steps);
       await this.billing.assertCanCreate(tx, organizationId, 'journeys');
       await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
@@ -74,7 +84,8 @@ export class JourneyService {
     // `[masked]` keeps a stored value: decrypted here, sealed again once the steps are valid. Rows from before
     // encryption at rest are sealed by any update.
     const stored = steps ? mapStepHeaders(journey.steps, (h) => this.secrets.openHeaders(h)) : journey.steps;
-    const plain = steps ? normalizeSteps(steps, stored) : undefined;
+    const normalized = steps ? normalizeSteps(steps, stored) : undefined;
+    const plain = normalized?.steps;
     // The given fields as they are now; steps in clear, compared in memory (the event records only names).
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
@@ -82,7 +93,7 @@ export class JourneyService {
     em.assign(journey, rest);
     if (plain) journey.steps = plain;
     if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
-    validate(journey);
+    this.validate(journey, normalized?.errors, { targetGiven: steps !== undefined });
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
@@ -97,6 +108,41 @@ export class JourneyService {
     if (journey.paused !== wasPaused) audit(em, actor, journey.paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     await em.flush();
     return journey;
+  }
+
+  /**
+   * The rules a GraphQL type cannot state, on the fields given (an update gives some). `create` and `update` apply
+   * them to the whole journey; the input validation (src/graphql/validation.ts) applies them to the input when the
+   * type's own constraints already failed, so one answer names every bad field.
+   */
+  inputErrors(j: { name?: string | null; steps?: StepRuleFields[] | null }, { targetGiven = true } = {}): FieldError[] {
+    // Stored steps' private targets do not block renaming or pausing: they are judged when steps are given.
+    const allowPrivateTargets = this.allowPrivateTargets || !targetGiven;
+    const errors: FieldError[] = [];
+    if (j.name != null && !j.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
+    if (j.steps == null) return errors;
+    if (j.steps.length < 1 || j.steps.length > 20) errors.push({ field: 'steps', message: 'must have 1 to 20 steps' });
+    const known = new Set<string>();
+    j.steps.forEach((step, i) => {
+      const at = `steps[${i}]`;
+      const assertions = step.assertions ?? [];
+      const extractions = step.extractions ?? [];
+      errors.push(...checkUrl(step.request.url, `${at}.request.url`, { templated: true, allowPrivateTargets }));
+      errors.push(...checkAssertions(assertions, `${at}.assertions`));
+      errors.push(...checkExtractions(extractions, `${at}.extractions`));
+      const used = [step.request.url, step.request.body ?? '', ...(step.request.headers ?? []).map((h) => h.value)].flatMap((t) =>
+        [...t.matchAll(TEMPLATE_VARIABLE)].map((m) => m[1]),
+      );
+      for (const name of new Set(used))
+        if (!known.has(name)) errors.push({ field: `${at}.request`, message: `uses {{${name}}}, which no earlier step extracts` });
+      for (const x of extractions) known.add(x.name);
+    });
+    return errors;
+  }
+
+  private validate(j: Journey, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
+    const errors = [...earlier, ...this.inputErrors(j, opts)];
+    if (errors.length) throw badInput(errors);
   }
 
   private seal(steps: JourneyStep[]): JourneyStep[] {
@@ -127,7 +173,7 @@ export class JourneyService {
  * same header name, and only when that stored step's URL has the same origin: a credential is never carried to
  * another host. Sending `[masked]` for a step whose origin changed is refused, naming the step and the headers.
  */
-function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): JourneyStep[] {
+function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): { steps: JourneyStep[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const normalized = steps.map((s, i) => {
     const incoming = (s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value }));
@@ -148,26 +194,5 @@ function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: Journ
       extractions: (s.extractions ?? []).map((x) => ({ name: x.name, source: x.source, property: x.property ?? null })),
     };
   });
-  if (errors.length) throw badInput(errors);
-  return normalized;
-}
-
-function validate(j: Journey): void {
-  const errors: FieldError[] = [];
-  if (!j.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
-  if (j.steps.length < 1 || j.steps.length > 20) errors.push({ field: 'steps', message: 'must have 1 to 20 steps' });
-  const known = new Set<string>();
-  j.steps.forEach((step, i) => {
-    const at = `steps[${i}]`;
-    errors.push(...checkUrl(step.request.url, `${at}.request.url`, true));
-    errors.push(...checkAssertions(step.assertions, `${at}.assertions`));
-    errors.push(...checkExtractions(step.extractions, `${at}.extractions`));
-    const used = [step.request.url, step.request.body ?? '', ...step.request.headers.map((h) => h.value)].flatMap((t) =>
-      [...t.matchAll(TEMPLATE_VARIABLE)].map((m) => m[1]),
-    );
-    for (const name of new Set(used))
-      if (!known.has(name)) errors.push({ field: `${at}.request`, message: `uses {{${name}}}, which no earlier step extracts` });
-    for (const x of step.extractions) known.add(x.name);
-  });
-  if (errors.length) throw badInput(errors);
+  return { steps: normalized, errors }; // refused with the other rules' errors, in one answer
 }

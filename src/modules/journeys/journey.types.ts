@@ -7,6 +7,9 @@ import { ScheduleFields } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import { CheckStatusEnum } from '../monitors/monitor.types';
 import type { Journey } from './journey.entity';
+import type { FieldError } from '../../errors';
+import type { ServiceRules } from '../../graphql/validation';
+import type { Services } from '../../services';
 
 @ObjectType('JourneyStep')
 export class JourneyStepType {
@@ -90,7 +93,7 @@ export class JourneyStepInput {
 }
 
 @InputType()
-export class CreateJourneyInput extends ScheduleFields {
+export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   name!: string;
@@ -100,10 +103,14 @@ export class CreateJourneyInput extends ScheduleFields {
   @ArrayMaxSize(20, { message: 'must have 1 to 20 steps' })
   @ValidateNested({ each: true })
   steps!: JourneyStepInput[];
+
+  serviceErrors(services: Services): FieldError[] {
+    return services.journeys.inputErrors(this);
+  }
 }
 
 @InputType()
-export class UpdateJourneyInput extends ScheduleFields {
+export class UpdateJourneyInput extends ScheduleFields implements ServiceRules {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
@@ -115,4 +122,8 @@ export class UpdateJourneyInput extends ScheduleFields {
   @ArrayMaxSize(20, { message: 'must have 1 to 20 steps' })
   @ValidateNested({ each: true })
   steps?: JourneyStepInput[] | null;
+
+  serviceErrors(services: Services): FieldError[] {
+    return services.journeys.inputErrors(this);
+  }
 }

@@ -32,6 +32,8 @@ export class MonitorService {
     private readonly now: () => Date,
     /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
     private readonly secrets: SecretBox,
+    /** ALLOW_PRIVATE_TARGETS: whether a URL may name a private, loopback or link-local host. */
+    private readonly allowPrivateTargets = false,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
@@ -58,7 +60,7 @@ export class MonitorService {
       } as never, { persist: false }) as Monitor;
       monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
       monitor.headers = this.secrets.sealHeaders(monitor.headers);
-      validate(monitor);
+      this.validate(monitor);
       await this.billing.assertCanCreate(tx, organizationId, 'monitors');
       await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
       await checkLocations(tx, this.locations, monitor);
@@ -72,10 +74,11 @@ export class MonitorService {
   async update(em: EntityManager, actor: Actor, id: string, input: MonitorInput): Promise<Monitor> {
     const monitor = await this.get(em, actor.organizationId, id);
     const patch = defined(input);
+    const errors: FieldError[] = [];
     if (patch.url && originChanges(monitor.url, patch.url)) {
       // Refused rather than dropped: a monitor whose credentials vanished would fail with no word of why.
       const carried = carriedCredentials(patch.headers, monitor.headers);
-      if (carried.length) throw badInput([{ field: 'headers', message: mustGiveAgain(carried, monitor.url, patch.url) }]);
+      if (carried.length) errors.push({ field: 'headers', message: mustGiveAgain(carried, monitor.url, patch.url) });
     }
     // `[masked]` keeps the stored value: decrypted here, sealed again with the rest. Rows from before encryption at
     // rest are sealed by any update.
@@ -89,7 +92,7 @@ export class MonitorService {
     else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
-    validate(monitor);
+    this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
     if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
       await checkLocations(em, this.locations, monitor);
@@ -121,14 +124,25 @@ export class MonitorService {
     return monitor;
   }
 
-}
+  /**
+   * The rules a GraphQL type cannot state, on the fields given (an update gives some). `create` and `update` apply
+   * them to the whole monitor; the input validation (src/graphql/validation.ts) applies them to the input when the
+   * type's own constraints already failed, so one answer names every bad field.
+   */
+  inputErrors(m: Pick<MonitorInput, 'name' | 'url' | 'expectedStatusCodes' | 'assertions'>, { targetGiven = true } = {}): FieldError[] {
+    // A stored private target (from before, or from while ALLOW_PRIVATE_TARGETS was on) does not block renaming
+    // or pausing the monitor: it is judged when a URL is given, and its runs keep failing saying why.
+    const allowPrivateTargets = this.allowPrivateTargets || !targetGiven;
+    return [
+      ...(m.name != null && !m.name.trim() ? [{ field: 'name', message: 'must not be blank' }] : []),
+      ...(m.url != null ? checkUrl(m.url, 'url', { allowPrivateTargets }) : []),
+      ...(m.expectedStatusCodes != null ? checkExpectedStatus(m.expectedStatusCodes, 'expectedStatusCodes') : []),
+      ...(m.assertions != null ? checkAssertions(m.assertions, 'assertions') : []),
+    ];
+  }
 
-function validate(m: Monitor): void {
-  const errors: FieldError[] = [
-    ...(m.name.trim() ? [] : [{ field: 'name', message: 'must not be blank' }]),
-    ...checkUrl(m.url, 'url'),
-    ...checkExpectedStatus(m.expectedStatusCodes, 'expectedStatusCodes'),
-    ...checkAssertions(m.assertions, 'assertions'),
-  ];
-  if (errors.length) throw badInput(errors);
+  private validate(m: Monitor, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
+    const errors = [...earlier, ...this.inputErrors(m, opts)];
+    if (errors.length) throw badInput(errors);
+  }
 }

@@ -6,6 +6,9 @@ import { maskHeaders } from '../checks/secrets';
 import { ScheduleFields } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import type { Monitor } from './monitor.entity';
+import type { FieldError } from '../../errors';
+import type { ServiceRules } from '../../graphql/validation';
+import type { Services } from '../../services';
 
 export enum CheckStatusEnum {
   UP = 'UP',
@@ -75,7 +78,10 @@ export class MonitorsArgs extends PageArgs {
 
 /** Fields shared by create and update; every one optional here, create requires name and url below. */
 @InputType()
-abstract class MonitorFields extends ScheduleFields {
+abstract class MonitorFields extends ScheduleFields implements ServiceRules {
+  abstract name?: string | null;
+  abstract url?: string | null;
+
   @Field(() => HttpMethod, { nullable: true })
   method?: HttpMethod | null;
 
@@ -101,6 +107,9 @@ abstract class MonitorFields extends ScheduleFields {
   @ValidateNested({ each: true })
   assertions?: AssertionType[] | null;
 
+  serviceErrors(services: Services): FieldError[] {
+    return services.monitors.inputErrors(this);
+  }
 }
 
 @InputType()
