@@ -152,8 +152,4 @@ export class CheckWorker {
     }
     await this.flush();
   }
-
-  get running(): number {
-    return this.inFlight.size;
-  }
 }
