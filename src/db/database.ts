@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
 import type { Migrator } from '@mikro-orm/migrations';
 import { loadMigrations, MIGRATION_NAMES } from '../../migrations';
 import { ormConfig } from './mikro-orm.config';
@@ -43,7 +44,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // Opening and migrating run without the query limits (a migration may take longer than a request's query;
     // connecting has its own timeout); the pool then reconnects with them, for everything the app runs.
     const orm = await MikroORM.init(ormConfig(base));
-    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await (await migratorOf(orm)).up();
+    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await migrateOnce(orm, embedded ? undefined : url);
     const limits = queryLimits(opts.queryTimeoutMs, !!embedded);
     if (limits.queryTimeoutMs) await orm.reconnect({ driverOptions: ormConfig({ ...base, ...limits }).driverOptions });
     return {
@@ -69,6 +70,27 @@ function queryLimits(ms: number | undefined, embedded: boolean): { queryTimeoutM
 
 /** Lets a live server's own cancellation (an error on a usable connection) arrive before the client's timer. */
 const CLIENT_MARGIN_MS = 500;
+
+/**
+ * Applies pending migrations. Several processes starting together on one PostgreSQL database (an API instance and
+ * its workers) would run the same migration at once and fail each other (a deadlock, a duplicate table): the
+ * first takes a session advisory lock on a connection of its own, the others wait for it and then find nothing
+ * pending. The embedded database has one process.
+ */
+async function migrateOnce(orm: MikroORM, url: string | undefined): Promise<void> {
+  if (!url) return void (await (await migratorOf(orm)).up());
+  const lock = new Client({ connectionString: url, application_name: 'tracer-migrate' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    if (await hasPendingMigrations(orm)) await (await migratorOf(orm)).up();
+  } finally {
+    await lock.end().catch(() => {}); // ending the session releases the lock
+  }
+}
+
+/** The advisory lock key that serialises migrations ("tracer migrate" as a number). */
+const MIGRATION_LOCK = 7_415_263_001;
 
 /**
  * The migrator, with the committed migrations loaded. Loading them (and @mikro-orm/migrations with umzug) costs

@@ -12,7 +12,7 @@ export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
  * A fresh, migrated database for one test file: in-memory PGlite by default; with TEST_DATABASE_URL a database
  * of its own on that server, created now and dropped on close, so leftovers of earlier runs never decide a result.
  */
-export async function openTestDatabase(onQuery?: (sql: string) => void, options: Pick<DatabaseOptions, 'queryTimeoutMs'> = {}): Promise<TestDatabase> {
+export async function openTestDatabase(onQuery?: (sql: string) => void, options: Pick<DatabaseOptions, 'queryTimeoutMs' | 'migrate'> = {}): Promise<TestDatabase> {
   const admin = process.env.TEST_DATABASE_URL;
   if (!admin) {
     const loadDataDir = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined;

@@ -110,11 +110,14 @@ export async function openQueue(database: Database, log: FastifyBaseLogger, opts
 export async function ensureQueue(boss: PgBoss, location: string, known: Set<string>): Promise<string> {
   const name = queueName(location);
   if (known.has(name)) return name;
-  if (!(await boss.getQueue(name))) {
+  // Processes starting together create the same queue at once; pg-boss's create_queue (a row and a partition
+  // table) can then deadlock or collide, and the loser tries again and finds the winner's queue.
+  for (let attempt = 1; !(await boss.getQueue(name)); attempt++) {
     try {
       await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 1, retryBackoff: true });
     } catch (e) {
-      if (!(await boss.getQueue(name))) throw e; // another process created it first: fine
+      if (attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
     }
   }
   known.add(name);
