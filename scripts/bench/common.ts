@@ -72,7 +72,10 @@ export async function startProcess(script: string, env: Record<string, string>, 
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited:\n${out}`);
     if (await ready(url).catch(() => false)) break;
-    if (i > 3000) throw new Error(`${script} did not become ready:\n${out}`);
+    if (i > 3000) {
+      child.kill('SIGKILL'); // never leave a half-started process behind
+      throw new Error(`${script} did not become ready:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   const startedMs = performance.now() - t0;

@@ -32,7 +32,10 @@ async function spawnRole(script: string, env: Record<string, string>, ready: Reg
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // a test that gives up on a process must not leave it running
+      reject(new Error(`${script} did not start:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = ready.exec(out);
       if (m) {
