@@ -3,8 +3,10 @@
  * changed through the API, which a customer's key could call).
  *
  *   list [--json]
- *   set-plan --org <name|org_id> --plan FREE|TEAM|BUSINESS|UNLIMITED [--json]
+ *   set-plan [--org <name|org_id>] --plan FREE|TEAM|BUSINESS|UNLIMITED [--json]
  *
+ * `--org` may be left out when there is exactly one organization (a self-hosted installation:
+ * `npm run orgs -- set-plan --plan UNLIMITED`).
  * set-plan resolves the organization's quota alert when the new plan leaves room this month.
  */
 import 'reflect-metadata';
@@ -13,11 +15,12 @@ import { Organization } from '../modules/organization/organization.entity';
 import { OrganizationService } from '../modules/organization/organization.service';
 import { BillingService } from '../modules/billing/billing.service';
 import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { need, runCli, UsageError, withDatabase } from './common';
 
 const USAGE = `Usage:
   orgs list [--json]
-  orgs set-plan --org <name|org_id> --plan ${PLAN_NAMES.join('|')} [--json]`;
+  orgs set-plan [--org <name|org_id>] --plan ${PLAN_NAMES.join('|')} [--json]   (--org may be left out when there is one organization)`;
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -42,10 +45,17 @@ async function main(argv: string[]): Promise<void> {
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
     if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
     const now = () => new Date();
-    const found = await new OrganizationService(now).findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-    const org = await new BillingService(now).setPlan(em, found.org.id, plan);
+    const orgId = values.org ? (await new OrganizationService(now).findOrCreate(em, values.org, { create: false })).org.id : await theOnlyOrganization(em);
+    const org = await new BillingService(now).setPlan(em, orgId, plan);
     print({ id: org.id, name: org.name, plan: org.plan }, `${org.name} (${org.id}) is now on ${org.plan}.`);
   });
+}
+
+/** Without --org: the installation's one organization; with several, the operator must say which. */
+async function theOnlyOrganization(em: EntityManager): Promise<string> {
+  const all = await em.find(Organization, {}, { fields: ['id'], limit: 2 });
+  if (all.length === 1) return all[0].id;
+  throw new UsageError(all.length ? `--org is required: there is more than one organization (see orgs list).\n${USAGE}` : 'There is no organization yet: start the server once, or create a key with --org.');
 }
 
 runCli(() => main(process.argv.slice(2)));

@@ -109,6 +109,22 @@ describe('the API reference, example by example', () => {
   });
 });
 
+describe('a self-hosted installation', () => {
+  it('sets its one organization on UNLIMITED with `orgs set-plan --plan UNLIMITED`, no --org needed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-one-org-'));
+    try {
+      const own = { DATA_DIR: dir };
+      expect((await runCli(['set-plan', '--plan', 'UNLIMITED'], own, 'orgs')).stderr).toContain('There is no organization yet');
+      expect((await runCli(['create', '--org', 'Only Inc', '--name', 'Ops', '--permissions', 'all'], own)).code).toBe(0);
+      const set = await runCli(['set-plan', '--plan', 'UNLIMITED', '--json'], own, 'orgs');
+      expect(set.code).toBe(0);
+      expect(JSON.parse(set.stdout)).toMatchObject({ name: 'Only Inc', plan: 'UNLIMITED' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('restart and the CLI', () => {
   it('keeps data across restarts, does not bootstrap again, and the CLI works once the server is stopped', async () => {
     expect(await server.stop()).toBe(0);
@@ -134,6 +150,10 @@ describe('restart and the CLI', () => {
       ['Self Hosted', 'UNLIMITED'],
       ['Lab', 'UNLIMITED'],
     ]);
+    // Without --org there must be exactly one organization to mean.
+    const which = await runCli(['set-plan', '--plan', 'UNLIMITED'], env, 'orgs');
+    expect(which.code).toBe(1);
+    expect(which.stderr).toContain('--org is required');
     const gold = await runCli(['set-plan', '--org', 'Lab', '--plan', 'GOLD'], env, 'orgs');
     expect(gold.code).toBe(1);
     expect(gold.stderr).toContain('--plan must be one of FREE, TEAM, BUSINESS, UNLIMITED');
