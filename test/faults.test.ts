@@ -18,6 +18,31 @@ const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, ms = 
   }
 };
 
+/** The real app reaching its test database only through a TCP relay the test can cut or freeze. */
+async function appBehindRelay(timeoutMs: number, queryTimeoutMs?: number) {
+  const t = await startTestApp(); // owns the test database and makes keys
+  const proxy = await startTcpProxy(t.db.url);
+  const viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs, queryTimeoutMs, warn: () => {} });
+  const env = { LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url };
+  const app = await createApp(loadConfig({ ...env, ...(queryTimeoutMs ? { DATABASE_TIMEOUT_MS: String(queryTimeoutMs) } : {}) }), {
+    database: viaProxy,
+    secretsKey: TEST_SECRETS_KEY,
+  });
+  await app.fastify.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+  return { t, proxy, viaProxy, app, url };
+}
+
+/** Carries again (restarted and thawed), then closes everything appBehindRelay opened. */
+async function closeRelayed(r: Partial<Awaited<ReturnType<typeof appBehindRelay>>>) {
+  r.proxy?.thaw();
+  await r.proxy?.start();
+  await r.app?.close();
+  await r.viaProxy?.close();
+  await r.proxy?.close();
+  await r.t?.close();
+}
+
 const SERVICE_UNAVAILABLE_REST = { success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'Service temporarily unavailable' } };
 
 describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
@@ -28,24 +53,10 @@ describe.runIf(onPostgres())('PostgreSQL goes down and comes back', () => {
   let url: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    proxy = await startTcpProxy(t.db.url);
-    viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: 2000, warn: () => {} });
-    app = await createApp(loadConfig({ LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url }), {
-      database: viaProxy,
-      secretsKey: TEST_SECRETS_KEY,
-    });
-    await app.fastify.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+    ({ t, proxy, viaProxy, app, url } = await appBehindRelay(2000));
     await waitFor('listener', () => app.verifier.cache.trusted);
   });
-  afterAll(async () => {
-    await proxy?.start();
-    await app?.close();
-    await viaProxy?.close();
-    await proxy?.close();
-    await t?.close();
-  });
+  afterAll(() => closeRelayed({ t, proxy, viaProxy, app }));
 
   it('answers 503 (never 401, never stale 200) while it is down and recovers by itself within 5 s', async () => {
     const org = await t.org('Acme Inc');
@@ -90,21 +101,9 @@ describe.runIf(onPostgres())('the path to PostgreSQL freezes (no FIN, no RST) an
   let url: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    proxy = await startTcpProxy(t.db.url);
-    viaProxy = await openDatabase({ url: proxy.url, migrate: false, timeoutMs: TIMEOUT_MS, queryTimeoutMs: TIMEOUT_MS, warn: () => {} });
-    const env = { LOG_LEVEL: 'silent', BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', BCRYPT_COST: '4', DATABASE_URL: proxy.url };
-    app = await createApp(loadConfig({ ...env, DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }), { database: viaProxy, secretsKey: TEST_SECRETS_KEY });
-    await app.fastify.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(app.fastify.server.address() as AddressInfo).port}`;
+    ({ t, proxy, viaProxy, app, url } = await appBehindRelay(TIMEOUT_MS, TIMEOUT_MS));
   });
-  afterAll(async () => {
-    proxy?.thaw();
-    await app?.close();
-    await viaProxy?.close();
-    await proxy?.close();
-    await t?.close();
-  });
+  afterAll(() => closeRelayed({ t, proxy, viaProxy, app }));
 
   const timed = async <T>(fn: () => Promise<T>) => {
     const started = Date.now();
