@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { MeDocument, type MeQuery } from '../client/generated/graphql';
 import { ApiError, gql } from './api';
 import { session } from './session';
@@ -8,6 +8,8 @@ import { ApiKeys } from './pages/ApiKeys';
 import { Monitors } from './pages/Monitors';
 import { MonitorDetail } from './pages/MonitorDetail';
 import { Alerts } from './pages/Alerts';
+import { Journeys } from './pages/Journeys';
+import { JourneyDetail } from './pages/JourneyDetail';
 import { expiryText } from './format';
 
 export type Me = MeQuery['me'];
@@ -37,6 +39,13 @@ export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const hash = useHash();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // A new page: focus its main region, so Tab goes on from the top of the page, not from a link that is gone.
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [hash]);
 
   const signOut = useCallback(() => {
     session.clear();
@@ -76,14 +85,19 @@ export function App() {
   const perms = me.key.permissions;
   const route = hash.replace(/^#/, '');
   const monitorId = /^\/monitors\/([\w-]+)$/.exec(route)?.[1];
+  const journeyId = /^\/journeys\/([\w-]+)$/.exec(route)?.[1];
   const page =
     route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, 'monitors:read'))
       ? 'keys'
       : monitorId
         ? 'monitor'
-        : route.startsWith('/alerts')
-          ? 'alerts'
-          : 'monitors';
+        : journeyId
+          ? 'journey'
+          : route.startsWith('/journeys')
+            ? 'journeys'
+            : route.startsWith('/alerts')
+              ? 'alerts'
+              : 'monitors';
 
   return (
     <div className="shell">
@@ -94,6 +108,9 @@ export function App() {
         <nav aria-label="Main">
           <a href="#/monitors" aria-current={page === 'monitors' || page === 'monitor' ? 'page' : undefined}>
             Monitors
+          </a>
+          <a href="#/journeys" aria-current={page === 'journeys' || page === 'journey' ? 'page' : undefined}>
+            Journeys
           </a>
           <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
             Alerts
@@ -112,11 +129,13 @@ export function App() {
           </button>
         </div>
       </header>
-      <main>
+      <main ref={main} tabIndex={-1}>
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'monitors' && <Monitors s={s} />}
         {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
         {page === 'alerts' && <Alerts s={s} />}
+        {page === 'journeys' && <Journeys s={s} />}
+        {page === 'journey' && <JourneyDetail s={s} id={journeyId!} />}
       </main>
     </div>
   );

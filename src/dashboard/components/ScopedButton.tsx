@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from 'react';
+import { useId, type ButtonHTMLAttributes } from 'react';
 import { holds } from '../scopes';
 
 type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
@@ -8,17 +8,29 @@ type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
   scope: string;
 };
 
+/** Why an action is unavailable to the signed-in key, in the API's words for a 403. */
+export const lacks = (scope: string) => `This key lacks ${scope}`;
+
 /**
  * A button for an action that needs a scope: disabled when the signed-in key lacks it, saying why on hover (the
- * tooltip sits on a wrapper, since a disabled button gets no pointer events). The API refuses it anyway.
+ * tooltip sits on a wrapper, since a disabled button gets no pointer events) and to assistive technology (the
+ * reason is the button's description). The API refuses it anyway.
  */
 export function ScopedButton({ held, scope, disabled, children, ...button }: Props) {
   const allowed = holds(held, scope);
+  const why = useId();
+  // a page that already shows the reason in words passes its id; otherwise the hidden one below is used
+  const describedBy = button['aria-describedby'] ?? (allowed ? undefined : why);
   return (
-    <span title={allowed ? undefined : `This key lacks ${scope}`}>
-      <button type="button" {...button} disabled={!allowed || disabled}>
+    <span title={allowed ? undefined : lacks(scope)} className="scoped">
+      <button type="button" {...button} aria-describedby={describedBy} disabled={!allowed || disabled}>
         {children}
       </button>
+      {!allowed && (
+        <span id={why} className="sr-only">
+          {lacks(scope)}
+        </span>
+      )}
     </span>
   );
 }

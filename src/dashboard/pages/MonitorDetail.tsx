@@ -1,18 +1,33 @@
 import { useCallback, useEffect, useState } from 'react';
-import { MonitorDocument, MonitorRunsDocument, RunMonitorDocument, type MonitorQuery, type MonitorRunsQuery } from '../../client/generated/graphql';
+import {
+  DeleteMonitorDocument,
+  MonitorDocument,
+  MonitorRunsDocument,
+  PauseMonitorDocument,
+  ResumeMonitorDocument,
+  RunMonitorDocument,
+  type MonitorQuery,
+  type MonitorRunsQuery,
+} from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
+import { MissingScopes } from '../components/MissingScopes';
+import { MonitorForm } from '../components/MonitorForm';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
 
-/** One monitor and its runs, each with its assertion results. */
+/** One monitor: what it checks, Edit / Pause / Resume / Delete / Run now, and its runs with their assertion results. */
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {
   const [monitor, setMonitor] = useState<MonitorQuery['monitor'] | null>(null);
   const [runs, setRuns] = useState<MonitorRunsQuery['monitorRuns']['nodes']>([]);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'run' | 'pause' | null>(null);
+  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
   const { error, call } = useApi(s);
+  const held = s.me.key.permissions;
 
   const load = useCallback(async () => {
     const data = await call(() => Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]));
@@ -23,10 +38,17 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
   useEffect(() => void load(), [load]);
 
   const runNow = async () => {
-    setBusy(true);
+    setBusy('run');
     if (await call(() => gql(s.key, RunMonitorDocument, { id }))) await load();
-    setBusy(false);
+    setBusy(null);
   };
+  const togglePaused = async () => {
+    setBusy('pause');
+    const done = await call(() => (monitor!.paused ? gql(s.key, ResumeMonitorDocument, { id }).then((r) => r.resumeMonitor) : gql(s.key, PauseMonitorDocument, { id }).then((r) => r.pauseMonitor)));
+    if (done) setMonitor(done);
+    setBusy(null);
+  };
+  const closeDialog = useCallback(() => setDialog(null), []);
 
   return (
     <section aria-labelledby="monitor-title">
@@ -38,37 +60,100 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
         <>
           <div className="section-head">
             <h1 id="monitor-title">{monitor.name}</h1>
-            <span className={`status ${monitor.status.toLowerCase()}`}>{monitor.status}</span>
-            <ScopedButton held={s.me.key.permissions} scope="monitors:run" onClick={runNow} disabled={busy}>
-              {busy ? 'Running…' : 'Run now'}
-            </ScopedButton>
+            <span className={`status ${monitor.status.toLowerCase()}`} data-testid="monitor-status">
+              {monitor.status}
+            </span>
+            <div className="toolbar">
+              <ScopedButton held={held} scope="monitors:run" className="primary" onClick={runNow} disabled={busy !== null}>
+                {busy === 'run' ? 'Running…' : 'Run now'}
+              </ScopedButton>
+              <ScopedButton held={held} scope="monitors:write" onClick={() => setDialog('edit')}>
+                Edit
+              </ScopedButton>
+              <ScopedButton held={held} scope="monitors:write" onClick={togglePaused} disabled={busy !== null}>
+                {monitor.paused ? 'Resume' : 'Pause'}
+              </ScopedButton>
+              <ScopedButton held={held} scope="monitors:write" className="danger" onClick={() => setDialog('delete')}>
+                Delete
+              </ScopedButton>
+            </div>
           </div>
+          <MissingScopes
+            held={held}
+            needs={[
+              { scope: 'monitors:write', what: 'Edit, Pause, Resume and Delete are' },
+              { scope: 'monitors:run', what: 'Run now is' },
+            ]}
+          />
           <p className="hint url">
-            {monitor.method} {monitor.url} · every {monitor.intervalSeconds} s · timeout {monitor.timeoutMs} ms
+            {monitor.method} {monitor.url}
           </p>
+          <CheckSettings check={monitor} />
+          <h2>Request</h2>
+          <dl className="settings">
+            <dt>Headers</dt>
+            <dd>
+              <RequestHeaders headers={monitor.headers} />
+            </dd>
+            <dt>Body</dt>
+            <dd>{monitor.body ? <pre className="body">{monitor.body}</pre> : 'none'}</dd>
+            <dt>Expected status codes</dt>
+            <dd>{monitor.expectedStatusCodes.join(', ')}</dd>
+            <dt>Assertions</dt>
+            <dd>
+              {monitor.assertions.length === 0 ? (
+                'none'
+              ) : (
+                <ul className="plain" aria-label="Configured assertions">
+                  {monitor.assertions.map((a, i) => (
+                    <li key={i}>
+                      {a.source}
+                      {a.property ? ` ${a.property}` : ''} {a.comparison} {a.target ?? ''}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+          </dl>
           <h2>Runs</h2>
           {runs.length === 0 && <p className="hint">No runs yet.</p>}
           <ol className="runs">
             {runs.map((r) => (
               <li key={r.id} className={`run ${r.status.toLowerCase()}`}>
                 <div>
-                  <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} ·{' '}
+                  <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
                   {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
                 </div>
                 {r.error && <div className="error">{r.error}</div>}
-                {r.assertions.length > 0 && (
-                  <ul className="assertions" aria-label="Assertions">
-                    {r.assertions.map((a, i) => (
-                      <li key={i} className={a.passed ? 'pass' : 'fail'}>
-                        {a.passed ? '✓' : '✗'} {a.source}
-                        {a.property ? ` ${a.property}` : ''} {a.comparison} {a.target ?? ''} <span className="hint">(actual: {a.actual ?? '—'})</span>
-                      </li>
-                    ))}
-                  </ul>
-                )}
+                <AssertionResults results={r.assertions} />
               </li>
             ))}
           </ol>
+          {dialog === 'edit' && (
+            <MonitorForm
+              s={s}
+              monitor={monitor}
+              onClose={closeDialog}
+              onSaved={(m) => {
+                setDialog(null);
+                setMonitor(m);
+              }}
+            />
+          )}
+          {dialog === 'delete' && (
+            <ConfirmDialog
+              s={s}
+              title={`Delete “${monitor.name}”?`}
+              action="Delete monitor"
+              onClose={closeDialog}
+              onConfirm={async () => {
+                await gql(s.key, DeleteMonitorDocument, { id });
+                window.location.hash = '#/monitors';
+              }}
+            >
+              <p>The monitor stops running and its runs and alerts are deleted with it. This cannot be undone.</p>
+            </ConfirmDialog>
+          )}
         </>
       )}
     </section>

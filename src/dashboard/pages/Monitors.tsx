@@ -7,12 +7,16 @@ import { dateTime } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
+import { MissingScopes } from '../components/MissingScopes';
+import { MonitorForm } from '../components/MonitorForm';
 
 type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
 
 export function Monitors({ s }: { s: Session }) {
   const [monitors, setMonitors] = useState<Monitor[] | null>(null);
   const [running, setRunning] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const held = s.me.key.permissions;
   const { error, call } = useApi(s);
 
   const load = useCallback(async () => {
@@ -31,7 +35,19 @@ export function Monitors({ s }: { s: Session }) {
     <section aria-labelledby="monitors-title">
       <div className="section-head">
         <h1 id="monitors-title">Monitors</h1>
+        <div className="toolbar">
+          <ScopedButton held={held} scope="monitors:write" className="primary" onClick={() => setCreating(true)}>
+            New monitor
+          </ScopedButton>
+        </div>
       </div>
+      <MissingScopes
+        held={held}
+        needs={[
+          { scope: 'monitors:write', what: 'creating, editing, pausing and deleting monitors are' },
+          { scope: 'monitors:run', what: 'Run now is' },
+        ]}
+      />
       <ErrorNote error={error} />
       {monitors?.some((m) => m.quotaExhausted) && (
         <p className="warning" role="status">
@@ -40,12 +56,12 @@ export function Monitors({ s }: { s: Session }) {
       )}
       {monitors && monitors.length === 0 && (
         <p className="hint">
-          No monitors yet. Create one with the API (<code>createMonitor</code> or <code>POST /v1/monitors</code>).
+          No monitors yet. Create one with New monitor, or with the API (<code>createMonitor</code> or <code>POST /v1/monitors</code>).
         </p>
       )}
       {monitors && monitors.length > 0 && (
         <div className="table-wrap">
-          <table>
+          <table className="checks">
             <caption className="sr-only">Monitors, newest first</caption>
             <thead>
               <tr>
@@ -67,15 +83,15 @@ export function Monitors({ s }: { s: Session }) {
                       {m.method} {m.url}
                     </div>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <span className={`status ${m.status.toLowerCase()}`}>{m.status}</span>
                   </td>
-                  <td>{dateTime(m.lastRunAt)}</td>
-                  <td>
+                  <td data-label="Last run">{dateTime(m.lastRunAt)}</td>
+                  <td className="chart">
                     <Sparkline runs={m.recentRuns} label={`Response times of the last ${m.recentRuns.length} runs of ${m.name}`} />
                   </td>
                   <td>
-                    <ScopedButton held={s.me.key.permissions} scope="monitors:run" disabled={running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
+                    <ScopedButton held={held} scope="monitors:run" disabled={running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
                       {running === m.id ? 'Running…' : 'Run now'}
                     </ScopedButton>
                   </td>
@@ -84,6 +100,16 @@ export function Monitors({ s }: { s: Session }) {
             </tbody>
           </table>
         </div>
+      )}
+      {creating && (
+        <MonitorForm
+          s={s}
+          onClose={() => setCreating(false)}
+          onSaved={() => {
+            setCreating(false);
+            void load();
+          }}
+        />
       )}
     </section>
   );

@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState } from 'react';
+import {
+  DeleteJourneyDocument,
+  JourneyDocument,
+  JourneyRunsDocument,
+  PauseJourneyDocument,
+  ResumeJourneyDocument,
+  RunJourneyDocument,
+  type JourneyQuery,
+  type JourneyRunsQuery,
+} from '../../client/generated/graphql';
+import { gql } from '../api';
+import { useApi } from '../useApi';
+import type { Session } from '../App';
+import { dateTime } from '../format';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
+import { MissingScopes } from '../components/MissingScopes';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+
+type Run = JourneyRunsQuery['journeyRuns']['nodes'][number];
+
+/** One journey: its steps in order, Run now / Pause / Resume / Delete, and its runs with every step's result. */
+export function JourneyDetail({ s, id }: { s: Session; id: string }) {
+  const [journey, setJourney] = useState<JourneyQuery['journey'] | null>(null);
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [busy, setBusy] = useState<'run' | 'pause' | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const { error, call } = useApi(s);
+  const held = s.me.key.permissions;
+
+  const load = useCallback(async () => {
+    const data = await call(() => Promise.all([gql(s.key, JourneyDocument, { id }), gql(s.key, JourneyRunsDocument, { journeyId: id, first: 20 })]));
+    if (!data) return;
+    setJourney(data[0].journey);
+    setRuns(data[1].journeyRuns.nodes);
+  }, [s, id, call]);
+  useEffect(() => void load(), [load]);
+
+  const runNow = async () => {
+    setBusy('run');
+    if (await call(() => gql(s.key, RunJourneyDocument, { id }))) await load();
+    setBusy(null);
+  };
+  const togglePaused = async () => {
+    setBusy('pause');
+    const done = await call(() => (journey!.paused ? gql(s.key, ResumeJourneyDocument, { id }).then((r) => r.resumeJourney) : gql(s.key, PauseJourneyDocument, { id }).then((r) => r.pauseJourney)));
+    if (done) setJourney(done);
+    setBusy(null);
+  };
+  const closeDelete = useCallback(() => setDeleting(false), []);
+
+  return (
+    <section aria-labelledby="journey-title">
+      <p>
+        <a href="#/journeys">← Journeys</a>
+      </p>
+      <ErrorNote error={error} />
+      {journey && (
+        <>
+          <div className="section-head">
+            <h1 id="journey-title">{journey.name}</h1>
+            <span className={`status ${journey.status.toLowerCase()}`} data-testid="journey-status">
+              {journey.status}
+            </span>
+            <div className="toolbar">
+              <ScopedButton held={held} scope="journeys:run" className="primary" onClick={runNow} disabled={busy !== null}>
+                {busy === 'run' ? 'Running…' : 'Run now'}
+              </ScopedButton>
+              <ScopedButton held={held} scope="journeys:write" onClick={togglePaused} disabled={busy !== null}>
+                {journey.paused ? 'Resume' : 'Pause'}
+              </ScopedButton>
+              <ScopedButton held={held} scope="journeys:write" className="danger" onClick={() => setDeleting(true)}>
+                Delete
+              </ScopedButton>
+            </div>
+          </div>
+          <MissingScopes
+            held={held}
+            needs={[
+              { scope: 'journeys:write', what: 'Pause, Resume and Delete are' },
+              { scope: 'journeys:run', what: 'Run now is' },
+            ]}
+          />
+          <CheckSettings check={journey} />
+          <h2>Steps</h2>
+          <ol className="steps">
+            {journey.steps.map((st, i) => (
+              <li key={i}>
+                <strong>{st.name}</strong>
+                <div className="hint url">
+                  {st.request.method} {st.request.url}
+                </div>
+                {st.request.headers.length > 0 && <RequestHeaders headers={st.request.headers} />}
+                {st.assertions.length > 0 && (
+                  <ul className="plain" aria-label={`Assertions of ${st.name}`}>
+                    {st.assertions.map((a, j) => (
+                      <li key={j}>
+                        {a.source}
+                        {a.property ? ` ${a.property}` : ''} {a.comparison} {a.target ?? ''}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {st.extractions.length > 0 && (
+                  <div className="hint">
+                    Extracts{' '}
+                    {st.extractions.map((x) => (
+                      <code key={x.name}>
+                        {`{{${x.name}}}`} ← {x.source}
+                        {x.property ? ` ${x.property}` : ''}{' '}
+                      </code>
+                    ))}
+                  </div>
+                )}
+              </li>
+            ))}
+          </ol>
+          <h2>Runs</h2>
+          {runs.length === 0 && <p className="hint">No runs yet.</p>}
+          <ol className="runs">
+            {runs.map((r) => (
+              <li key={r.id} className={`run ${r.status.toLowerCase()}`}>
+                <div>
+                  <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} · {r.durationMs} ms
+                </div>
+                {r.error && <div className="error">{r.error}</div>}
+                <ol className="step-results" aria-label="Step results">
+                  {r.steps.map((st, i) => (
+                    <li key={i} className={st.status.toLowerCase()}>
+                      <span className={`status ${st.status.toLowerCase()}`}>{st.status}</span> <strong>{st.name}</strong> · {st.responseStatus ?? 'no response'} ·{' '}
+                      {st.timings?.total != null ? `${Math.round(st.timings.total)} ms` : '—'}
+                      {st.error && <div className="error">{st.error}</div>}
+                      <AssertionResults results={st.assertions} label={`Assertions of ${st.name}`} />
+                    </li>
+                  ))}
+                </ol>
+              </li>
+            ))}
+          </ol>
+          {deleting && (
+            <ConfirmDialog
+              s={s}
+              title={`Delete “${journey.name}”?`}
+              action="Delete journey"
+              onClose={closeDelete}
+              onConfirm={async () => {
+                await gql(s.key, DeleteJourneyDocument, { id });
+                window.location.hash = '#/journeys';
+              }}
+            >
+              <p>The journey stops running and its runs and alerts are deleted with it. This cannot be undone.</p>
+            </ConfirmDialog>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

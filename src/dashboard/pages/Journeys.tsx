@@ -1,0 +1,89 @@
+import { useCallback, useEffect, useState } from 'react';
+import { JourneysOverviewDocument, RunJourneyDocument, type JourneysOverviewQuery } from '../../client/generated/graphql';
+import { gql } from '../api';
+import { useApi } from '../useApi';
+import type { Session } from '../App';
+import { dateTime } from '../format';
+import { Sparkline } from '../components/Sparkline';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
+import { MissingScopes } from '../components/MissingScopes';
+
+type Journey = JourneysOverviewQuery['journeys']['nodes'][number];
+
+/** Journeys with their status, steps and the duration of their last runs; Run now for keys holding journeys:run. */
+export function Journeys({ s }: { s: Session }) {
+  const [journeys, setJourneys] = useState<Journey[] | null>(null);
+  const [running, setRunning] = useState<string | null>(null);
+  const { error, call } = useApi(s);
+  const held = s.me.key.permissions;
+
+  const load = useCallback(async () => {
+    const data = await call(() => gql(s.key, JourneysOverviewDocument, { first: 50, runs: 20 }));
+    if (data) setJourneys(data.journeys.nodes);
+  }, [s, call]);
+  useEffect(() => void load(), [load]);
+
+  const runNow = async (j: Journey) => {
+    setRunning(j.id);
+    if (await call(() => gql(s.key, RunJourneyDocument, { id: j.id }))) await load();
+    setRunning(null);
+  };
+
+  return (
+    <section aria-labelledby="journeys-title">
+      <div className="section-head">
+        <h1 id="journeys-title">Journeys</h1>
+      </div>
+      <MissingScopes held={held} needs={[{ scope: 'journeys:run', what: 'Run now is' }]} />
+      <ErrorNote error={error} />
+      {journeys && journeys.length === 0 && (
+        <p className="hint">
+          No journeys yet. Create one with the API (<code>createJourney</code> or <code>POST /v1/journeys</code>).
+        </p>
+      )}
+      {journeys && journeys.length > 0 && (
+        <div className="table-wrap">
+          <table className="checks">
+            <caption className="sr-only">Journeys, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Duration (last 20 runs)</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {journeys.map((j) => (
+                <tr key={j.id} data-journey-id={j.id}>
+                  <td>
+                    <a href={`#/journeys/${j.id}`}>{j.name}</a>
+                    <div className="hint">
+                      {j.steps.length} step{j.steps.length === 1 ? '' : 's'}: {j.steps.map((st) => st.name).join(' → ')}
+                    </div>
+                  </td>
+                  <td data-label="Status">
+                    <span className={`status ${j.status.toLowerCase()}`}>{j.status}</span>
+                  </td>
+                  <td data-label="Last run">{dateTime(j.lastRunAt)}</td>
+                  <td className="chart">
+                    <Sparkline runs={j.recentRuns} label={`Durations of the last ${j.recentRuns.length} runs of ${j.name}`} />
+                  </td>
+                  <td>
+                    <ScopedButton held={held} scope="journeys:run" disabled={running === j.id} onClick={() => runNow(j)} aria-label={`Run ${j.name} now`}>
+                      {running === j.id ? 'Running…' : 'Run now'}
+                    </ScopedButton>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

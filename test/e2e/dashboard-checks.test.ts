@@ -1,0 +1,328 @@
+/**
+ * The dashboard managing monitors and journeys, in a real browser (Debian's Chromium driven by playwright-core)
+ * against the real server process on a fresh embedded database. The monitor checked is the server's own `/v1/me`
+ * with an `Authorization` header: a run that answers 200 proves the stored header survived an edit that showed it
+ * masked. Screenshots go to test-output/ (not committed).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { onPostgres } from '../helpers/database';
+import { Client } from '../helpers/client';
+import { CreateJourneyDocument, CreateMonitorDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const present = fs.existsSync(CHROMIUM);
+if (!present) {
+  const message = `Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
+  if (process.env.REQUIRE_BROWSER) throw new Error(message.replace('SKIPPED', 'cannot run'));
+  console.warn(`\n  ${message}\n`);
+}
+const OUT = path.join(ROOT, 'test-output');
+
+// Like dashboard.test.ts: its own fresh embedded database whatever the suite's database, so once per CI run.
+describe.skipIf(!present || onPostgres())('dashboard manages monitors and journeys', () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let browser: Browser;
+  let admin: string;
+  let reader: string;
+  let api: Client;
+
+  beforeAll(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-checks-'));
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
+    const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
+    const r = await runCli(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
+    admin = (JSON.parse(a.stdout) as { key: string }).key;
+    reader = (JSON.parse(r.stdout) as { key: string }).key;
+    server = await spawnServer(env);
+    api = new Client(server.baseUrl, admin);
+    // what the read-only and 390 px checks look at, each with a run
+    const health = (await api.gql(CreateMonitorDocument, { input: { name: 'Health', url: `${server.baseUrl}/healthz` } })).data!.createMonitor;
+    await api.gql(RunMonitorDocument, { id: health.id });
+    const checkout = (await api.gql(CreateJourneyDocument, { input: { name: 'Checkout', steps: [{ name: 'health', request: { method: 'GET', url: `${server.baseUrl}/healthz` } }] } })).data!.createJourney;
+    await api.gql(RunJourneyDocument, { id: checkout.id });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const open = async (width = 1280): Promise<Page> => (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
+  const signIn = async (page: Page, key: string) => {
+    await page.goto(`${server.baseUrl}/dashboard/`);
+    await page.getByLabel('API key', { exact: true }).fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('org-name').waitFor();
+  };
+  // (browser-side expressions as strings: this file is compiled without the DOM library)
+  const focused = (page: Page) => page.evaluate('document.activeElement?.textContent ?? ""') as Promise<string>;
+  const noHorizontalScroll = async (page: Page, what: string) =>
+    expect(await page.evaluate('document.documentElement.scrollWidth'), `${what} is wider than the screen`).toBeLessThanOrEqual(390);
+  /** The text of the elements a control's aria-describedby names: what assistive technology reads as its description. */
+  const description = async (control: Locator) => {
+    const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
+    const texts = await Promise.all(ids.map((id) => control.page().locator(`[id="${id}"]`).textContent()));
+    return texts.join(' ');
+  };
+  const monitorByName = async (name: string) => (await api.gql(MonitorsDocument, { first: 100 })).data!.monitors.nodes.find((m) => m.name === name);
+
+  it('creates a monitor through the form (field errors first), edits it keeping its masked header, pauses, resumes and deletes it', async () => {
+    const page = await open();
+    await signIn(page, admin);
+    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
+    await page.getByRole('button', { name: 'New monitor' }).click();
+    const form = page.getByRole('dialog', { name: 'New monitor' });
+    const local = form.getByRole('group', { name: 'Locations' }).getByLabel('local');
+    await local.waitFor();
+    expect(await local.isChecked()).toBe(true); // the default location
+
+    // every bad field answered at once, each next to its field
+    await form.getByLabel('URL').fill('not a url');
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await expect.poll(() => form.locator('#m-name-error').textContent()).toContain('1 to 100 characters');
+    expect(await form.locator('#m-url-error').textContent()).toContain('absolute http or https URL');
+    expect(await form.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await description(form.getByLabel('URL'))).toContain('absolute http or https URL');
+
+    await form.getByLabel('Name').fill('Who am I');
+    await form.getByLabel('URL').fill(`${server.baseUrl}/v1/me`);
+    await form.getByRole('button', { name: 'Add header' }).click();
+    await form.getByRole('group', { name: 'Header 1' }).getByLabel('Name').fill('Authorization');
+    await form.getByRole('group', { name: 'Header 1' }).getByLabel('Value').fill(`Bearer ${admin}`);
+    await form.getByLabel('Expected status codes').fill('200');
+    await form.getByRole('button', { name: 'Add assertion' }).click();
+    const assertion = form.getByRole('group', { name: 'Assertion 1' });
+    await assertion.getByLabel('Source').selectOption('JSON_BODY');
+    await assertion.getByLabel('Property').fill('$.data.key.name');
+    await assertion.getByLabel('Comparison').selectOption('EQUALS');
+    await assertion.getByLabel('Target').fill('Admin');
+    await form.getByLabel('Interval (seconds)').fill('60');
+    await form.getByLabel('Timeout (ms)').fill('5000');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-form.png') });
+    // a plan limit names its field too
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await expect.poll(() => form.locator('#m-interval-error').textContent()).toBe('The FREE plan runs checks at most every 300 seconds');
+    await form.getByLabel('Interval (seconds)').fill('300');
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await form.waitFor({ state: 'detached' });
+
+    const row = page.locator('tr', { hasText: 'Who am I' });
+    await row.waitFor();
+    expect(await row.locator('.status').textContent()).toBe('PENDING');
+    const created = (await monitorByName('Who am I'))!;
+    expect(created).toMatchObject({
+      url: `${server.baseUrl}/v1/me`,
+      method: 'GET',
+      headers: [{ name: 'Authorization', value: '[masked]' }],
+      expectedStatusCodes: ['200'],
+      assertions: [{ source: 'JSON_BODY', property: '$.data.key.name', comparison: 'EQUALS', target: 'Admin' }],
+      intervalSeconds: 300,
+      timeoutMs: 5000,
+      locations: ['local'],
+    });
+
+    // the detail page shows the header masked; editing leaves it masked, and the API keeps the stored value
+    await row.getByRole('link', { name: 'Who am I' }).click();
+    await page.getByRole('heading', { name: 'Who am I' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Headers' }).textContent()).toBe('Authorization: [masked]');
+    expect(await page.content()).not.toContain(admin.slice(13, 30));
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “Who am I”' });
+    const value = edit.getByRole('group', { name: 'Header 1' }).getByLabel('Value');
+    expect(await value.inputValue()).toBe('[masked]');
+    expect(await description(value)).toContain('the stored value is kept');
+    await edit.getByLabel('Name', { exact: true }).first().fill('Who am I (edited)');
+    await edit.getByLabel('Interval (seconds)').fill('600');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByRole('heading', { name: 'Who am I (edited)' }).waitFor();
+
+    const after = (await api.gql(MonitorDocument, { id: created.id })).data!.monitor;
+    expect(after).toMatchObject({ name: 'Who am I (edited)', intervalSeconds: 600, headers: [{ name: 'Authorization', value: '[masked]' }], url: created.url });
+    const run = (await api.gql(RunMonitorDocument, { id: created.id })).data!.runMonitor;
+    expect(run).toMatchObject({ status: 'PASSED', responseStatus: 200 }); // the stored key was sent, not "[masked]"
+    expect(run.assertions).toMatchObject([{ passed: true, actual: 'Admin' }]);
+
+    // pause and resume
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => page.getByTestId('monitor-status').textContent()).toBe('PAUSED');
+    expect((await api.gql(MonitorDocument, { id: created.id })).data!.monitor.paused).toBe(true);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    expect((await api.gql(MonitorDocument, { id: created.id })).data!.monitor.paused).toBe(false);
+
+    // delete: Escape cancels (focus back on Delete), then confirm
+    const del = page.getByRole('button', { name: 'Delete' });
+    await del.click();
+    const confirm = page.getByRole('dialog', { name: 'Delete “Who am I (edited)”?' });
+    expect(await confirm.textContent()).toContain('cannot be undone');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('Delete');
+    expect((await api.gql(MonitorDocument, { id: created.id })).data!.monitor.id).toBe(created.id);
+    await del.click();
+    await confirm.getByRole('button', { name: 'Delete monitor' }).click();
+    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
+    expect(await page.locator('tr', { hasText: 'Who am I' }).count()).toBe(0);
+    const gone = await api.gql(MonitorDocument, { id: created.id });
+    expect(gone.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    await page.context().close();
+  });
+
+  it('creates a monitor with the keyboard alone: focus order reaches New monitor, focus is visible, Escape closes, focus returns', async () => {
+    const page = await open();
+    await signIn(page, admin);
+    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
+    let steps = 0;
+    while ((await focused(page)) !== 'New monitor' && steps++ < 25) await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('New monitor');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid'); // visible focus
+
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('dialog', { name: 'New monitor' });
+    await form.waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('m-name'); // focus moved into the dialog
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
+    expect(await focused(page)).toBe('New monitor');
+
+    await page.keyboard.press('Enter');
+    await form.waitFor();
+    await page.keyboard.type('Health by keyboard');
+    await page.keyboard.press('Tab'); // Method
+    await page.keyboard.press('Tab'); // URL
+    await page.keyboard.type(`${server.baseUrl}/healthz`);
+    // on to the submit button by Tab alone: the order runs through the whole form
+    steps = 0;
+    while ((await focused(page)) !== 'Create monitor' && steps++ < 40) await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Create monitor');
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('New monitor'); // back where it started
+    await page.locator('tr', { hasText: 'Health by keyboard' }).waitFor();
+    expect((await monitorByName('Health by keyboard'))?.url).toBe(`${server.baseUrl}/healthz`);
+    await page.context().close();
+  });
+
+  it('lists journeys with status, shows a journey’s steps, runs it now and shows every step’s result', async () => {
+    const made = await api.gql(CreateJourneyDocument, {
+      input: {
+        name: 'Sign-in flow',
+        steps: [
+          { name: 'health', request: { method: 'GET', url: `${server.baseUrl}/healthz` }, assertions: [{ source: 'JSON_BODY', property: '$.status', comparison: 'EQUALS', target: 'ok' }] },
+          {
+            name: 'who am I',
+            request: { method: 'GET', url: `${server.baseUrl}/v1/me`, headers: [{ name: 'Authorization', value: `Bearer ${admin}` }] },
+            assertions: [{ source: 'JSON_BODY', property: '$.data.key.name', comparison: 'EQUALS', target: 'Someone else' }],
+          },
+        ],
+      },
+    });
+    const journey = made.data!.createJourney;
+
+    const page = await open();
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('heading', { name: 'Journeys' }).waitFor();
+    const row = page.locator(`tr[data-journey-id="${journey.id}"]`);
+    expect(await row.locator('.status').textContent()).toBe('PENDING');
+    expect(await row.textContent()).toContain('2 steps: health → who am I');
+    await row.getByRole('button', { name: 'Run Sign-in flow now' }).click();
+    await expect.poll(() => row.getByRole('img', { name: /Durations of the last 1 runs/ }).count()).toBe(1);
+
+    await row.getByRole('link', { name: 'Sign-in flow' }).click();
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    expect(await page.locator('.steps > li').count()).toBe(2);
+    expect(await page.locator('.steps > li').nth(1).textContent()).toContain('Authorization: [masked]');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => page.locator('.runs > li').count()).toBe(2);
+    const newest = page.locator('.runs > li').first();
+    expect(await newest.locator('.status').first().textContent()).toBe('FAILED');
+    const steps = newest.getByRole('list', { name: 'Step results' }).locator(':scope > li');
+    expect(await steps.count()).toBe(2);
+    expect(await steps.nth(0).textContent()).toMatch(/^PASSED health · 200 · \d+ ms/);
+    expect(await steps.nth(0).getByRole('list', { name: 'Assertions of health' }).textContent()).toContain('✓ JSON_BODY $.status EQUALS ok');
+    expect(await steps.nth(1).textContent()).toMatch(/^FAILED who am I · 200 · \d+ ms/);
+    expect(await steps.nth(1).locator('.fail').textContent()).toContain('✗ JSON_BODY $.data.key.name EQUALS Someone else (actual: Admin)');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-journey.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('a read-only key sees every monitor and journey control disabled, each saying which scope it lacks', async () => {
+    const page = await open();
+    await signIn(page, reader);
+    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
+    const create = page.getByRole('button', { name: 'New monitor' });
+    expect(await create.isDisabled()).toBe(true);
+    expect(await description(create)).toBe('This key lacks monitors:write');
+    expect(await page.getByRole('list', { name: 'Unavailable actions' }).textContent()).toContain('This key lacks monitors:write');
+
+    await page.getByRole('link', { name: 'Health', exact: true }).click();
+    await page.getByRole('heading', { name: 'Health', exact: true }).waitFor();
+    for (const [name, scope] of [['Run now', 'monitors:run'], ['Edit', 'monitors:write'], ['Pause', 'monitors:write'], ['Delete', 'monitors:write']]) {
+      const button = page.getByRole('button', { name, exact: true });
+      expect(await button.isDisabled(), name).toBe(true);
+      expect(await description(button), name).toBe(`This key lacks ${scope}`);
+      expect(await button.locator('xpath=..').getAttribute('title'), name).toBe(`This key lacks ${scope}`); // the tooltip
+    }
+
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('link', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    for (const [name, scope] of [['Run now', 'journeys:run'], ['Pause', 'journeys:write'], ['Delete', 'journeys:write']]) {
+      const button = page.getByRole('button', { name, exact: true });
+      expect(await button.isDisabled(), name).toBe(true);
+      expect(await description(button), name).toBe(`This key lacks ${scope}`);
+    }
+    await page.context().close();
+  });
+
+  it('every page fits 390 px without horizontal scrolling', async () => {
+    const page = await open(390);
+    await signIn(page, admin);
+    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
+    await noHorizontalScroll(page, 'Monitors');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-monitors-list-390.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'New monitor' }).click();
+    const form = page.getByRole('dialog', { name: 'New monitor' });
+    await form.getByRole('button', { name: 'Add header' }).click();
+    await form.getByRole('button', { name: 'Add assertion' }).click();
+    await noHorizontalScroll(page, 'New monitor');
+    expect(await page.evaluate("(d => d.scrollWidth <= d.clientWidth)(document.querySelector('dialog[open]'))")).toBe(true); // nor inside the dialog
+    await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-form-390.png') });
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('link', { name: 'Health', exact: true }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await page.locator('.runs > li').first().waitFor();
+    await noHorizontalScroll(page, 'a monitor');
+    await page.goto(`${server.baseUrl}/dashboard/#/journeys`);
+    await page.getByRole('heading', { name: 'Journeys' }).waitFor();
+    await page.locator('tr', { hasText: 'Checkout' }).waitFor();
+    await noHorizontalScroll(page, 'Journeys');
+    await page.getByRole('link', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await page.locator('.runs > li').first().waitFor();
+    await noHorizontalScroll(page, 'a journey');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-journey-390.png'), fullPage: true });
+    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys']]) {
+      await page.goto(`${server.baseUrl}/dashboard/${hash}`);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await noHorizontalScroll(page, heading);
+    }
+    await page.context().close();
+  });
+});
