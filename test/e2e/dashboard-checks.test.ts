@@ -12,7 +12,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { onPostgres } from '../helpers/database';
 import { Client } from '../helpers/client';
-import { CreateJourneyDocument, CreateMonitorDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const present = fs.existsSync(CHROMIUM);
@@ -113,7 +113,7 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-form.png') });
     // a plan limit names its field too
     await form.getByRole('button', { name: 'Create monitor' }).click();
-    await expect.poll(() => form.locator('#m-interval-error').textContent()).toBe('The FREE plan runs checks at most every 300 seconds');
+    await expect.poll(() => form.locator('#m-intervalSeconds-error').textContent()).toBe('The FREE plan runs checks at most every 300 seconds');
     await form.getByLabel('Interval (seconds)').fill('300');
     await form.getByRole('button', { name: 'Create monitor' }).click();
     await form.waitFor({ state: 'detached' });
@@ -148,6 +148,7 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await edit.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Who am I (edited)' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-detail.png'), fullPage: true });
 
     const after = (await api.gql(MonitorDocument, { id: created.id })).data!.monitor;
     expect(after).toMatchObject({ name: 'Who am I (edited)', intervalSeconds: 600, headers: [{ name: 'Authorization', value: '[masked]' }], url: created.url });
@@ -260,6 +261,58 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await page.context().close();
   });
 
+  it('creates a journey through the form and edits it, keeping the masked header of its step', async () => {
+    const page = await open();
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Journeys' }).click();
+    await page.getByRole('button', { name: 'New journey' }).click();
+    const form = page.getByRole('dialog', { name: 'New journey' });
+    await form.getByLabel('Name', { exact: true }).first().fill('Org check');
+    await form.getByRole('button', { name: 'Create journey' }).click(); // step 1 has no name or URL yet
+    await expect.poll(() => form.locator('#j-step-0-url-error').textContent()).toBeTruthy();
+    expect(await form.locator('#j-step-0-name-error').textContent()).toBeTruthy();
+
+    const one = form.getByRole('group', { name: 'Step 1' });
+    await one.getByLabel('Step name').fill('me');
+    await one.getByLabel('URL').fill(`${server.baseUrl}/v1/me`);
+    await one.getByRole('button', { name: 'Add header' }).click();
+    await one.getByRole('group', { name: 'Header 1' }).getByLabel('Name').fill('Authorization');
+    await one.getByRole('group', { name: 'Header 1' }).getByLabel('Value').fill(`Bearer ${admin}`);
+    await one.getByRole('button', { name: 'Add extraction' }).click();
+    await one.getByRole('group', { name: 'Extraction 1' }).getByLabel('Variable').fill('org');
+    await one.getByRole('group', { name: 'Extraction 1' }).getByLabel('Property').fill('$.data.organization.name');
+    await form.getByRole('button', { name: 'Add step' }).click();
+    const two = form.getByRole('group', { name: 'Step 2' });
+    await two.getByLabel('Step name').fill('health');
+    await two.getByLabel('URL').fill(`${server.baseUrl}/healthz?org={{org}}`);
+    await two.getByRole('button', { name: 'Add assertion' }).click();
+    await two.getByRole('group', { name: 'Assertion 1' }).getByLabel('Target').fill('200');
+    await form.getByRole('button', { name: 'Create journey' }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = page.locator('tr', { hasText: 'Org check' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('2 steps: me → health');
+
+    await row.getByRole('link', { name: 'Org check' }).click();
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “Org check”' });
+    expect(await edit.getByRole('group', { name: 'Step 1' }).getByRole('group', { name: 'Header 1' }).getByLabel('Value').inputValue()).toBe('[masked]');
+    await edit.getByRole('group', { name: 'Step 2' }).getByLabel('Step name').fill('health again');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await page.getByText('health again').first().waitFor();
+
+    const journeys = (await api.gql(JourneysDocument, { first: 100 })).data!.journeys.nodes;
+    const saved = journeys.find((j) => j.name === 'Org check')!;
+    expect(saved.steps.map((st) => st.name)).toEqual(['me', 'health again']);
+    expect(saved.steps[0].request.headers).toEqual([{ name: 'Authorization', value: '[masked]' }]);
+    const run = (await api.gql(RunJourneyDocument, { id: saved.id })).data!.runJourney;
+    expect(run.steps.map((st) => [st.status, st.responseStatus])).toEqual([['PASSED', 200], ['PASSED', 200]]); // the stored key was sent
+    expect(run.steps[0].extracted).toEqual([{ name: 'org', value: 'Acme Inc' }]);
+    await page.context().close();
+  });
+
   it('a read-only key sees every monitor and journey control disabled, each saying which scope it lacks', async () => {
     const page = await open();
     await signIn(page, reader);
@@ -313,6 +366,11 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await page.getByRole('heading', { name: 'Journeys' }).waitFor();
     await page.locator('tr', { hasText: 'Checkout' }).waitFor();
     await noHorizontalScroll(page, 'Journeys');
+    await page.getByRole('button', { name: 'New journey' }).click();
+    await page.getByRole('dialog', { name: 'New journey' }).getByRole('button', { name: 'Add header' }).click();
+    await noHorizontalScroll(page, 'New journey');
+    expect(await page.evaluate("(d => d.scrollWidth <= d.clientWidth)(document.querySelector('dialog[open]'))")).toBe(true);
+    await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'Checkout' }).click();
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await page.locator('.runs > li').first().waitFor();

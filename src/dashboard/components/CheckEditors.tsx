@@ -1,4 +1,4 @@
-import type { AssertionSource, Comparison, HttpMethod } from '../../client/generated/graphql';
+import type { AssertionSource, Comparison, ExtractionSource, HttpMethod } from '../../client/generated/graphql';
 import type { FieldErrors } from '../fieldErrors';
 import { FieldNote, describe } from './FieldNote';
 
@@ -134,6 +134,58 @@ export function AssertionsEditor({ idPrefix, rows, errors, onChange, errorKey = 
       })}
       <button type="button" onClick={() => onChange([...rows, { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '' }])}>
         Add assertion
+      </button>
+      <FieldNote id={idPrefix} error={errors[errorKey]} />
+    </fieldset>
+  );
+}
+
+export interface ExtractionRow {
+  name: string;
+  source: ExtractionSource;
+  property: string;
+}
+
+const EXTRACTION_SOURCES: ExtractionSource[] = ['JSON_BODY', 'HEADER', 'STATUS_CODE'];
+
+/** Values a journey step takes from its response for later steps (`{{name}}`). */
+export function ExtractionsEditor({ idPrefix, rows, errors, onChange, errorKey = 'extractions' }: Editor<ExtractionRow>) {
+  return (
+    <fieldset {...describe(idPrefix, errors[errorKey])}>
+      <legend>Extractions</legend>
+      {rows.map((x, i) => {
+        const at = `${errorKey}[${i}]`;
+        const id = `${idPrefix}-${i}`;
+        return (
+          <div key={i} className="edit-row" role="group" aria-label={`Extraction ${i + 1}`}>
+            <div>
+              <label htmlFor={`${id}-name`}>Variable</label>
+              <input id={`${id}-name`} value={x.name} placeholder="token" onChange={(v) => onChange(replace(rows, i, { name: v.target.value }))} {...describe(`${id}-name`, errors[`${at}.name`])} />
+              <FieldNote id={`${id}-name`} error={errors[`${at}.name`]} />
+            </div>
+            <div>
+              <label htmlFor={`${id}-source`}>Source</label>
+              <select id={`${id}-source`} value={x.source} onChange={(v) => onChange(replace(rows, i, { source: v.target.value as ExtractionSource }))} {...describe(`${id}-source`, errors[`${at}.source`])}>
+                {EXTRACTION_SOURCES.map((v) => (
+                  <option key={v}>{v}</option>
+                ))}
+              </select>
+              <FieldNote id={`${id}-source`} error={errors[`${at}.source`]} />
+            </div>
+            <div>
+              <label htmlFor={`${id}-property`}>Property</label>
+              <input id={`${id}-property`} value={x.property} placeholder={x.source === 'HEADER' ? 'x-request-id' : x.source === 'JSON_BODY' ? '$.data.token' : 'not used'} onChange={(v) => onChange(replace(rows, i, { property: v.target.value }))} {...describe(`${id}-property`, errors[`${at}.property`])} />
+              <FieldNote id={`${id}-property`} error={errors[`${at}.property`]} />
+            </div>
+            <button type="button" className="danger remove" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove extraction ${i + 1}`}>
+              Remove
+            </button>
+            <FieldNote id={id} error={errors[at]} />
+          </div>
+        );
+      })}
+      <button type="button" onClick={() => onChange([...rows, { name: '', source: 'JSON_BODY', property: '' }])}>
+        Add extraction
       </button>
       <FieldNote id={idPrefix} error={errors[errorKey]} />
     </fieldset>

@@ -1,19 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import {
-  CreateMonitorDocument,
-  LocationsDocument,
-  UpdateMonitorDocument,
-  type CreateMonitorInput,
-  type LocationsQuery,
-  type MonitorFieldsFragment,
-} from '../../client/generated/graphql';
+import { useState, type FormEvent } from 'react';
+import { CreateMonitorDocument, UpdateMonitorDocument, type CreateMonitorInput, type MonitorFieldsFragment } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
 import type { Session } from '../App';
-import { fieldErrors, type FieldErrors } from '../fieldErrors';
+import { fieldErrors, placeErrors, rowFields, type FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 import { FieldNote, describe } from './FieldNote';
 import { AssertionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type HeaderRow } from './CheckEditors';
+import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, useLocations, type Schedule } from './ScheduleEditor';
 
 /**
  * The form's state: text as typed. A new field is one entry here, one line in `fromMonitor` and `toInput`, and one
@@ -27,10 +21,7 @@ interface Draft {
   body: string;
   expectedStatusCodes: string;
   assertions: AssertionRow[];
-  intervalSeconds: string;
-  timeoutMs: string;
-  failureThreshold: string;
-  locations: string[];
+  schedule: Schedule;
 }
 
 const EMPTY: Draft = {
@@ -41,10 +32,7 @@ const EMPTY: Draft = {
   body: '',
   expectedStatusCodes: '200-299',
   assertions: [],
-  intervalSeconds: '300',
-  timeoutMs: '10000',
-  failureThreshold: '2',
-  locations: [],
+  schedule: DEFAULT_SCHEDULE,
 };
 
 const fromMonitor = (m: MonitorFieldsFragment): Draft => ({
@@ -56,19 +44,12 @@ const fromMonitor = (m: MonitorFieldsFragment): Draft => ({
   body: m.body ?? '',
   expectedStatusCodes: m.expectedStatusCodes.join(', '),
   assertions: m.assertions.map((a) => ({ source: a.source, property: a.property ?? '', comparison: a.comparison, target: a.target ?? '' })),
-  intervalSeconds: String(m.intervalSeconds),
-  timeoutMs: String(m.timeoutMs),
-  failureThreshold: String(m.failureThreshold),
-  locations: [...m.locations],
+  schedule: scheduleOf(m),
 });
-
-const WHOLE = /^\d+$/;
-const NUMBERS = ['intervalSeconds', 'timeoutMs', 'failureThreshold'] as const;
 
 /** The API's input, or the errors the form can tell without asking it (a number that is not one). */
 function toInput(d: Draft): { input: CreateMonitorInput; errors: FieldErrors } {
   const errors: FieldErrors = {};
-  for (const f of NUMBERS) if (!WHOLE.test(d[f].trim())) errors[f] = 'must be a whole number';
   d.headers.forEach((h, i) => {
     if (h.value === MASK && h.stored?.toLowerCase() !== h.name.trim().toLowerCase())
       errors[`headers[${i}].value`] = h.stored ? `type the value again: the stored one is kept only under ${h.stored}` : 'type the value';
@@ -81,10 +62,7 @@ function toInput(d: Draft): { input: CreateMonitorInput; errors: FieldErrors } {
     body: d.body === '' ? null : d.body,
     expectedStatusCodes: d.expectedStatusCodes.split(/[\s,]+/).filter(Boolean),
     assertions: d.assertions.map((a) => ({ source: a.source, comparison: a.comparison, property: a.property.trim() || null, target: a.target === '' ? null : a.target })),
-    intervalSeconds: Number(d.intervalSeconds),
-    timeoutMs: Number(d.timeoutMs),
-    failureThreshold: Number(d.failureThreshold),
-    locations: d.locations,
+    ...scheduleInput(d.schedule, errors),
   };
   return { input, errors };
 }
@@ -96,37 +74,29 @@ function changes(before: CreateMonitorInput, after: CreateMonitorInput): Partial
   return out;
 }
 
-/** Where an error is shown: its own input when there is one, else its row or group, else the form. */
-function place(errors: FieldErrors): FieldErrors {
-  const out: FieldErrors = {};
-  const put = (k: string, m: string) => (out[k] = out[k] ? `${out[k]}; ${m}` : m);
-  for (const [f, m] of Object.entries(errors)) {
-    const row = /^(headers|assertions)\[(\d+)\](?:\.(\w+))?/.exec(f);
-    if (row) put(row[3] ? `${row[1]}[${row[2]}].${row[3]}` : `${row[1]}[${row[2]}]`, m);
-    else if (/^expectedStatusCodes/.test(f)) put('expectedStatusCodes', m);
-    else if (f === 'minFailedLocations') put('locations', `minFailedLocations ${m}`);
-    else if (f in EMPTY) put(f, m);
-    else put('form', f === 'form' ? m : `${f}: ${m}`);
-  }
-  return out;
-}
+/** The fields the form shows, for placing the API's errors next to them. */
+const shownFields = (d: Draft) => [
+  'name',
+  'url',
+  'method',
+  'body',
+  'expectedStatusCodes',
+  ...SCHEDULE_FIELDS,
+  ...rowFields('headers', d.headers.length, ['name', 'value']),
+  ...rowFields('assertions', d.assertions.length, ['source', 'property', 'comparison', 'target']),
+];
 
 /** Create a monitor, or edit one (`monitor` given). The API's field errors appear next to their field. */
 export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; monitor?: MonitorFieldsFragment; onClose: () => void; onSaved: (m: MonitorFieldsFragment) => void }) {
   const [d, setD] = useState<Draft>(() => (monitor ? fromMonitor(monitor) : EMPTY));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  const [locations, setLocations] = useState<LocationsQuery['locations'] | null>(null);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
-
-  useEffect(() => {
-    gql(s.key, LocationsDocument)
-      .then((r) => {
-        setLocations(r.locations);
-        if (!monitor) setD((x) => (x.locations.length ? x : { ...x, locations: [r.locations.find((l) => l.name === 'local')?.name ?? r.locations[0]?.name].filter(Boolean) as string[] }));
-      })
-      .catch((e) => setErrors({ form: e instanceof ApiError ? e.display : String(e) }));
-  }, [s, monitor]);
+  const locations = useLocations(
+    s,
+    (name) => !monitor && setD((x) => (x.schedule.locations.length ? x : { ...x, schedule: { ...x.schedule, locations: [name] } })),
+    (form) => setErrors({ form }),
+  );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -141,7 +111,7 @@ export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; moni
       onSaved(saved);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return s.lost(err.display);
-      setErrors(place(fieldErrors(err)));
+      setErrors(placeErrors(fieldErrors(err), shownFields(d)));
       setBusy(false);
     }
   };
@@ -186,44 +156,7 @@ export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; moni
 
         <AssertionsEditor idPrefix="m-assertions" rows={d.assertions} errors={e} onChange={(rows) => set('assertions', rows)} />
 
-        <div className="form-row">
-          <div>
-            <label htmlFor="m-interval">Interval (seconds)</label>
-            <input id="m-interval" inputMode="numeric" value={d.intervalSeconds} onChange={(x) => set('intervalSeconds', x.target.value)} {...describe('m-interval', e.intervalSeconds)} />
-            <FieldNote id="m-interval" error={e.intervalSeconds} />
-          </div>
-          <div>
-            <label htmlFor="m-timeout">Timeout (ms)</label>
-            <input id="m-timeout" inputMode="numeric" value={d.timeoutMs} onChange={(x) => set('timeoutMs', x.target.value)} {...describe('m-timeout', e.timeoutMs)} />
-            <FieldNote id="m-timeout" error={e.timeoutMs} />
-          </div>
-          <div>
-            <label htmlFor="m-threshold">Failures before an alert</label>
-            <input id="m-threshold" inputMode="numeric" value={d.failureThreshold} onChange={(x) => set('failureThreshold', x.target.value)} {...describe('m-threshold', e.failureThreshold)} />
-            <FieldNote id="m-threshold" error={e.failureThreshold} />
-          </div>
-        </div>
-
-        <fieldset {...describe('m-locations', e.locations)}>
-          <legend>Locations</legend>
-          {locations === null && <p className="hint">Loading locations…</p>}
-          {locations?.map((l) => (
-            <label key={l.name} className="scope">
-              <input
-                type="checkbox"
-                name="location"
-                value={l.name}
-                checked={d.locations.includes(l.name)}
-                onChange={(x) => set('locations', x.target.checked ? [...d.locations, l.name] : d.locations.filter((n) => n !== l.name))}
-              />{' '}
-              <code>{l.name}</code>{' '}
-              <span className="hint">
-                {l.workers === 0 ? 'no live worker' : `${l.workers} worker${l.workers === 1 ? '' : 's'}`}
-              </span>
-            </label>
-          ))}
-          <FieldNote id="m-locations" error={e.locations} />
-        </fieldset>
+        <ScheduleEditor idPrefix="m" value={d.schedule} errors={e} locations={locations} onChange={(v) => set('schedule', v)} />
 
         <div className="actions">
           <button type="button" onClick={onClose}>

@@ -17,16 +17,17 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 import { MissingScopes } from '../components/MissingScopes';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { JourneyForm } from '../components/JourneyForm';
 import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
 
 type Run = JourneyRunsQuery['journeyRuns']['nodes'][number];
 
-/** One journey: its steps in order, Run now / Pause / Resume / Delete, and its runs with every step's result. */
+/** One journey: its steps in order, Run now / Edit / Pause / Resume / Delete, and its runs with every step's result. */
 export function JourneyDetail({ s, id }: { s: Session; id: string }) {
   const [journey, setJourney] = useState<JourneyQuery['journey'] | null>(null);
   const [runs, setRuns] = useState<Run[]>([]);
   const [busy, setBusy] = useState<'run' | 'pause' | null>(null);
-  const [deleting, setDeleting] = useState(false);
+  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
   const { error, call } = useApi(s);
   const held = s.me.key.permissions;
 
@@ -49,7 +50,7 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
     if (done) setJourney(done);
     setBusy(null);
   };
-  const closeDelete = useCallback(() => setDeleting(false), []);
+  const closeDialog = useCallback(() => setDialog(null), []);
 
   return (
     <section aria-labelledby="journey-title">
@@ -68,10 +69,13 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
               <ScopedButton held={held} scope="journeys:run" className="primary" onClick={runNow} disabled={busy !== null}>
                 {busy === 'run' ? 'Running…' : 'Run now'}
               </ScopedButton>
+              <ScopedButton held={held} scope="journeys:write" onClick={() => setDialog('edit')}>
+                Edit
+              </ScopedButton>
               <ScopedButton held={held} scope="journeys:write" onClick={togglePaused} disabled={busy !== null}>
                 {journey.paused ? 'Resume' : 'Pause'}
               </ScopedButton>
-              <ScopedButton held={held} scope="journeys:write" className="danger" onClick={() => setDeleting(true)}>
+              <ScopedButton held={held} scope="journeys:write" className="danger" onClick={() => setDialog('delete')}>
                 Delete
               </ScopedButton>
             </div>
@@ -79,7 +83,7 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
           <MissingScopes
             held={held}
             needs={[
-              { scope: 'journeys:write', what: 'Pause, Resume and Delete are' },
+              { scope: 'journeys:write', what: 'Edit, Pause, Resume and Delete are' },
               { scope: 'journeys:run', what: 'Run now is' },
             ]}
           />
@@ -94,7 +98,7 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
                 </div>
                 {st.request.headers.length > 0 && <RequestHeaders headers={st.request.headers} />}
                 {st.assertions.length > 0 && (
-                  <ul className="plain" aria-label={`Assertions of ${st.name}`}>
+                  <ul className="plain">
                     {st.assertions.map((a, j) => (
                       <li key={j}>
                         {a.source}
@@ -139,12 +143,23 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
               </li>
             ))}
           </ol>
-          {deleting && (
+          {dialog === 'edit' && (
+            <JourneyForm
+              s={s}
+              journey={journey}
+              onClose={closeDialog}
+              onSaved={(j) => {
+                setDialog(null);
+                setJourney(j);
+              }}
+            />
+          )}
+          {dialog === 'delete' && (
             <ConfirmDialog
               s={s}
               title={`Delete “${journey.name}”?`}
               action="Delete journey"
-              onClose={closeDelete}
+              onClose={closeDialog}
               onConfirm={async () => {
                 await gql(s.key, DeleteJourneyDocument, { id });
                 window.location.hash = '#/journeys';

@@ -8,13 +8,15 @@ import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 import { MissingScopes } from '../components/MissingScopes';
+import { JourneyForm } from '../components/JourneyForm';
 
 type Journey = JourneysOverviewQuery['journeys']['nodes'][number];
 
-/** Journeys with their status, steps and the duration of their last runs; Run now for keys holding journeys:run. */
+/** Journeys with their status, steps and the duration of their last runs; New journey, and Run now for keys holding journeys:run. */
 export function Journeys({ s }: { s: Session }) {
   const [journeys, setJourneys] = useState<Journey[] | null>(null);
   const [running, setRunning] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
   const { error, call } = useApi(s);
   const held = s.me.key.permissions;
 
@@ -34,12 +36,23 @@ export function Journeys({ s }: { s: Session }) {
     <section aria-labelledby="journeys-title">
       <div className="section-head">
         <h1 id="journeys-title">Journeys</h1>
+        <div className="toolbar">
+          <ScopedButton held={held} scope="journeys:write" className="primary" onClick={() => setCreating(true)}>
+            New journey
+          </ScopedButton>
+        </div>
       </div>
-      <MissingScopes held={held} needs={[{ scope: 'journeys:run', what: 'Run now is' }]} />
+      <MissingScopes
+        held={held}
+        needs={[
+          { scope: 'journeys:write', what: 'creating, editing, pausing and deleting journeys are' },
+          { scope: 'journeys:run', what: 'Run now is' },
+        ]}
+      />
       <ErrorNote error={error} />
       {journeys && journeys.length === 0 && (
         <p className="hint">
-          No journeys yet. Create one with the API (<code>createJourney</code> or <code>POST /v1/journeys</code>).
+          No journeys yet. Create one with New journey, or with the API (<code>createJourney</code> or <code>POST /v1/journeys</code>).
         </p>
       )}
       {journeys && journeys.length > 0 && (
@@ -83,6 +96,16 @@ export function Journeys({ s }: { s: Session }) {
             </tbody>
           </table>
         </div>
+      )}
+      {creating && (
+        <JourneyForm
+          s={s}
+          onClose={() => setCreating(false)}
+          onSaved={() => {
+            setCreating(false);
+            void load();
+          }}
+        />
       )}
     </section>
   );

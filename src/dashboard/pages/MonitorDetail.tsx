@@ -104,7 +104,7 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
               {monitor.assertions.length === 0 ? (
                 'none'
               ) : (
-                <ul className="plain" aria-label="Configured assertions">
+                <ul className="plain">
                   {monitor.assertions.map((a, i) => (
                     <li key={i}>
                       {a.source}

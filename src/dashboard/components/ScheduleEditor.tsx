@@ -1,0 +1,90 @@
+import { useEffect, useState } from 'react';
+import { LocationsDocument, type LocationsQuery } from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import type { Session } from '../App';
+import type { FieldErrors } from '../fieldErrors';
+import { FieldNote, describe } from './FieldNote';
+
+/** The schedule and alert rule of a monitor or journey, as typed. */
+export interface Schedule {
+  intervalSeconds: string;
+  timeoutMs: string;
+  failureThreshold: string;
+  locations: string[];
+}
+
+export const DEFAULT_SCHEDULE: Schedule = { intervalSeconds: '300', timeoutMs: '10000', failureThreshold: '2', locations: [] };
+
+export const scheduleOf = (c: { intervalSeconds: number; timeoutMs: number; failureThreshold: number; locations: string[] }): Schedule => ({
+  intervalSeconds: String(c.intervalSeconds),
+  timeoutMs: String(c.timeoutMs),
+  failureThreshold: String(c.failureThreshold),
+  locations: [...c.locations],
+});
+
+const NUMBERS = ['intervalSeconds', 'timeoutMs', 'failureThreshold'] as const;
+
+/** The API's fields, and the errors the form can tell without asking (a number that is not a whole number). */
+export function scheduleInput(s: Schedule, errors: FieldErrors) {
+  for (const f of NUMBERS) if (!/^\d+$/.test(s[f].trim())) errors[f] = 'must be a whole number';
+  return { intervalSeconds: Number(s.intervalSeconds), timeoutMs: Number(s.timeoutMs), failureThreshold: Number(s.failureThreshold), locations: s.locations };
+}
+
+export const SCHEDULE_FIELDS = new Set<string>([...NUMBERS, 'locations']);
+
+/**
+ * The known locations (the `locations` query); a new check starts with `local`, or the first there is. A failure
+ * to load them is reported through `onError`.
+ */
+export function useLocations(s: Session, onDefault: (name: string) => void, onError: (message: string) => void) {
+  const [locations, setLocations] = useState<LocationsQuery['locations'] | null>(null);
+  useEffect(() => {
+    gql(s.key, LocationsDocument)
+      .then((r) => {
+        setLocations(r.locations);
+        const first = r.locations.find((l) => l.name === 'local') ?? r.locations[0];
+        if (first) onDefault(first.name);
+      })
+      .catch((e) => onError(e instanceof ApiError ? e.display : String(e)));
+    // once per form: the callbacks only set state
+  }, [s]);
+  return locations;
+}
+
+/** Interval, timeout, failures before an alert, and the locations it runs in. */
+export function ScheduleEditor({ idPrefix, value, errors, onChange, locations }: { idPrefix: string; value: Schedule; errors: FieldErrors; onChange: (v: Schedule) => void; locations: LocationsQuery['locations'] | null }) {
+  const set = <K extends keyof Schedule>(k: K, v: Schedule[K]) => onChange({ ...value, [k]: v });
+  const field = (k: (typeof NUMBERS)[number], label: string) => (
+    <div>
+      <label htmlFor={`${idPrefix}-${k}`}>{label}</label>
+      <input id={`${idPrefix}-${k}`} inputMode="numeric" value={value[k]} onChange={(x) => set(k, x.target.value)} {...describe(`${idPrefix}-${k}`, errors[k])} />
+      <FieldNote id={`${idPrefix}-${k}`} error={errors[k]} />
+    </div>
+  );
+  return (
+    <>
+      <div className="form-row">
+        {field('intervalSeconds', 'Interval (seconds)')}
+        {field('timeoutMs', 'Timeout (ms)')}
+        {field('failureThreshold', 'Failures before an alert')}
+      </div>
+      <fieldset {...describe(`${idPrefix}-locations`, errors.locations)}>
+        <legend>Locations</legend>
+        {locations === null && <p className="hint">Loading locations…</p>}
+        {locations?.map((l) => (
+          <label key={l.name} className="scope">
+            <input
+              type="checkbox"
+              name="location"
+              value={l.name}
+              checked={value.locations.includes(l.name)}
+              onChange={(x) => set('locations', x.target.checked ? [...value.locations, l.name] : value.locations.filter((n) => n !== l.name))}
+            />{' '}
+            <code>{l.name}</code> <span className="hint">{l.workers === 0 ? 'no live worker' : `${l.workers} worker${l.workers === 1 ? '' : 's'}`}</span>
+          </label>
+        ))}
+        <FieldNote id={`${idPrefix}-locations`} error={errors.locations} />
+      </fieldset>
+    </>
+  );
+}
