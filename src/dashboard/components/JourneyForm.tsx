@@ -21,7 +21,7 @@ interface StepRow {
   from?: number;
 }
 
-/** The form's state: a new field is one entry here, one line in `fromJourney` and `toInput`, and its input below. */
+/** The form's state: a new field is one entry here, one line each in `fromJourney`, `toInput` and `shownFields`, and its input below. */
 interface Draft {
   name: string;
   steps: StepRow[];

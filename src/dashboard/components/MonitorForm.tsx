@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { CreateMonitorDocument, UpdateMonitorDocument, type CreateMonitorInput, type MonitorFieldsFragment } from '../../client/generated/graphql';
+import { CreateMonitorDocument, UpdateMonitorDocument, type CreateMonitorInput, type HttpMethod, type MonitorFieldsFragment } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
 import type { Session } from '../App';
 import { fieldErrors, placeErrors, rowFields, type FieldErrors } from '../fieldErrors';
@@ -10,13 +10,13 @@ import { AssertionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type
 import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, useLocations, type Schedule } from './ScheduleEditor';
 
 /**
- * The form's state: text as typed. A new field is one entry here, one line in `fromMonitor` and `toInput`, and one
- * <label>+input below (a field whose errors the API reports under its own name needs nothing else).
+ * The form's state: text as typed. A new field (tags, say) is one entry here, one line each in `EMPTY`,
+ * `fromMonitor`, `toInput` and `shownFields` (so the API's errors for it land next to it), and one label+input below.
  */
 interface Draft {
   name: string;
   url: string;
-  method: CreateMonitorInput['method'] & string;
+  method: HttpMethod;
   headers: HeaderRow[];
   body: string;
   expectedStatusCodes: string;
@@ -47,7 +47,7 @@ const fromMonitor = (m: MonitorFieldsFragment): Draft => ({
   schedule: scheduleOf(m),
 });
 
-/** The API's input, or the errors the form can tell without asking it (a number that is not one). */
+/** The API's input, and the errors the form can tell without asking (a number that is not one, a masked value under a new name). */
 function toInput(d: Draft): { input: CreateMonitorInput; errors: FieldErrors } {
   const errors: FieldErrors = {};
   d.headers.forEach((h, i) => {

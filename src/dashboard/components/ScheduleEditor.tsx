@@ -46,8 +46,8 @@ export function useLocations(s: Session, onDefault: (name: string) => void, onEr
         if (first) onDefault(first.name);
       })
       .catch((e) => onError(e instanceof ApiError ? e.display : String(e)));
-    // once per form: the callbacks only set state
-  }, [s]);
+    // once per form (per key): the callbacks only set state
+  }, [s.key]);
   return locations;
 }
 
