@@ -8,6 +8,7 @@ import { ApiKeys } from './pages/ApiKeys';
 import { Monitors } from './pages/Monitors';
 import { MonitorDetail } from './pages/MonitorDetail';
 import { Alerts } from './pages/Alerts';
+import { Notifications } from './pages/Notifications';
 import { expiryText } from './format';
 
 export type Me = MeQuery['me'];
@@ -83,7 +84,9 @@ export function App() {
         ? 'monitor'
         : route.startsWith('/alerts')
           ? 'alerts'
-          : 'monitors';
+          : route.startsWith('/settings/notifications')
+            ? 'notifications'
+            : 'monitors';
 
   return (
     <div className="shell">
@@ -101,6 +104,9 @@ export function App() {
           <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
             Settings › API Keys
           </a>
+          <a href="#/settings/notifications" aria-current={page === 'notifications' ? 'page' : undefined}>
+            Settings › Notifications
+          </a>
         </nav>
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
@@ -117,6 +123,7 @@ export function App() {
         {page === 'monitors' && <Monitors s={s} />}
         {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
         {page === 'alerts' && <Alerts s={s} />}
+        {page === 'notifications' && <Notifications s={s} />}
       </main>
     </div>
   );
