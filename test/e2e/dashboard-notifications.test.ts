@@ -98,7 +98,7 @@ describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromiu
     expect(await logRow.locator('td').nth(4).textContent()).toBe('1'); // attempts
     expect(await logRow.locator('td').nth(5).textContent()).toBe('200');
     // 390 px: the page itself does not scroll sideways (tables scroll inside their frame).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(OUT, 'dashboard-notifications-390.png'), fullPage: true });
     await page.context().close();
   });

@@ -53,7 +53,11 @@ export class DeliveryAttempts {
     private readonly opts: DeliveryOptions,
   ) {}
 
-  async run(em: EntityManager, deliveryId: string): Promise<void> {
+  /**
+   * Makes the attempt and writes its outcome; `jobId`, the attempt's job, is completed in the outcome's transaction
+   * (outcome, next attempt's job and completion together, through one connection).
+   */
+  async run(em: EntityManager, deliveryId: string, jobId: string): Promise<void> {
     const conn = em.getConnection();
     const [row] = await conn.execute<Row[]>(
       `update notification_deliveries d set attempts = d.attempts + 1
@@ -64,7 +68,11 @@ export class DeliveryAttempts {
         returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret`,
       [deliveryId, this.now()],
     );
-    if (!row) return; // delivered, failed, or its channel deleted since
+    if (!row) {
+      // Delivered, failed, its channel deleted since, or an earlier attempt's job run again: nothing to send.
+      await this.notifier.complete(em, jobId);
+      return;
+    }
     const result = await this.attempt(row).catch((e: Error): Attempt => {
       // Not the receiver's fault (a stored value that cannot be opened, a bug): said, and not retried.
       this.log.error({ deliveryId, err: e.message }, 'notification could not be sent');
@@ -90,6 +98,7 @@ export class DeliveryAttempts {
         const error = result.outcome === 'retry' ? `${result.error} (gave up after ${row.attempts} attempts)` : result.error;
         await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [result.status, error, row.id]);
       }
+      await this.notifier.complete(tx, jobId);
     });
   }
 

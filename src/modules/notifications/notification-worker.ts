@@ -13,7 +13,7 @@ export interface NotificationWorkerOptions {
 
 /**
  * Sends notifications from their queue, at most `concurrency` at a time, in every worker process whatever its
- * location. A job is completed once its attempt's outcome is written; a worker that dies holds its jobs until their
+ * location. A job is completed in the transaction that writes its attempt's outcome; a worker that dies holds its jobs until their
  * lease runs out, then another worker makes the attempt again (with the same webhook-id). Also runs the API key
  * expiry sweep every `sweepMs`.
  */
@@ -91,8 +91,7 @@ export class NotificationWorker {
     if (this.inFlight.has(job.id)) return;
     const task = (async () => {
       try {
-        await this.attempts.run(this.orm.em.fork(), job.data.deliveryId);
-        await this.boss.complete(NOTIFY_QUEUE, job.id);
+        await this.attempts.run(this.orm.em.fork(), job.data.deliveryId, job.id); // completes the job
         this.completed++;
       } catch (err) {
         this.log.error({ err: (err as Error).message, deliveryId: job.data.deliveryId }, 'notification job failed; the queue retries it');

@@ -87,6 +87,11 @@ export class Notifier {
     return rows.map((r) => r.id);
   }
 
+  /** Completes an attempt's job through `em`'s connection (and transaction). */
+  complete(em: EntityManager, jobId: string): Promise<void> {
+    return this.boss.complete(NOTIFY_QUEUE, jobId, { db: ormDb(em) });
+  }
+
   /** Jobs for attempts, through `em`'s connection and transaction. */
   async enqueue(em: EntityManager, attempts: Array<{ deliveryId: string; attempt: number; startAfter: Date }>): Promise<void> {
     const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
