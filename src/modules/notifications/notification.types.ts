@@ -71,7 +71,9 @@ export class NotificationChannelView {
 
 export const NotificationChannelConnection = connectionOf(NotificationChannelView, 'NotificationChannelConnection');
 
+// Scoped like the channel it carries, so the scope table says what a create with its channel needs.
 @ObjectType()
+@RequiresScope('organization:read')
 export class CreateNotificationChannelPayload {
   @Field(() => NotificationChannelView)
   channel!: NotificationChannelView;
