@@ -12,7 +12,8 @@
  * other tenants of the machine disturb far less than req/s.
  *
  * Knobs: BENCH_DURATION (s per row and round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10),
- * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working).
+ * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
+ * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
 import { benchEngine, engineTable } from './bench/engine';
+import { benchNotify, notifyTable } from './bench/notify';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -87,6 +89,7 @@ async function coldStarts(env: Record<string, string>, where: string): Promise<s
 
 async function main() {
   if (process.env.BENCH_ONLY === 'engine') return engineOnly();
+  if (process.env.BENCH_ONLY === 'notify') return notifyOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -264,6 +267,22 @@ async function main() {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (process.env.BENCH_ONLY !== 'rounds') await engineOnly(result);
+  if (process.env.BENCH_ONLY !== 'rounds' && process.env.DATABASE_URL) await notifyOnly();
+}
+
+/** The notifications' rows (scripts/bench/notify.ts): PostgreSQL only (workers are processes of their own). */
+async function notifyOnly() {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  if (!process.env.DATABASE_URL) {
+    log('BENCH_ONLY=notify needs DATABASE_URL (an API instance and two worker processes share one PostgreSQL)');
+    process.exitCode = 1;
+    return;
+  }
+  const rows = await withPostgresDatabase(process.env.DATABASE_URL, (url) => benchNotify(url, log));
+  const file = path.join(ROOT, 'bench/results/notify.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), database: 'postgresql', rows }, null, 2)}\n`);
+  process.stdout.write(`\n${notifyTable(rows)}\n`);
 }
 
 /** The check engine's rows (scripts/bench/engine.ts), on its own database; merged into latest.json. */

@@ -120,6 +120,39 @@ const schema = z.object({
     .default('FREE')
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(PLAN_NAMES)),
+  /**
+   * Notification retries: the wait before each attempt after the first, in milliseconds; after the last, FAILED.
+   * Default 5 s, 30 s, 2 min, 10 min, 1 h (six attempts in all).
+   */
+  NOTIFY_RETRY_SCHEDULE_MS: z
+    .string()
+    .default('5000,30000,120000,600000,3600000')
+    .transform((v, ctx) => {
+      const steps = v.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+      if (steps.length > 20 || steps.some((n) => !Number.isInteger(n) || n < 0 || n > 86_400_000))
+        ctx.addIssue({ code: 'custom', message: 'must be at most 20 comma-separated whole numbers of milliseconds (0 to 86400000)' });
+      return steps;
+    }),
+  /** One notification attempt's whole limit (connect, send, answer), in milliseconds. */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Notifications one worker process sends at the same time. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
+  NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** The From of notification emails. */
+  SMTP_FROM: z.string().min(3).default('tracer <tracer@localhost>'),
+  /** The address people open the dashboard at, for links in notifications; default http://HOST:PORT. */
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 /** Settings that only make sense together; each message names the variable to change. */

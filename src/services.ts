@@ -13,6 +13,13 @@ import type { LocationService } from './modules/locations/location.service';
 import { SecretBox } from './modules/checks/secret-box';
 import { loadSecretsKey } from './modules/checks/secrets-key';
 import { Engine } from './modules/engine/engine';
+import { ensureNamedQueue } from './modules/engine/queue';
+import { NotificationService } from './modules/notifications/notification.service';
+import { Notifier, NOTIFY_QUEUE } from './modules/notifications/notifier';
+import { DeliveryAttempts } from './modules/notifications/delivery';
+import { NotificationWorker } from './modules/notifications/notification-worker';
+import { ExpirySweep } from './modules/notifications/expiry-sweep';
+import { MaintenanceService } from './modules/maintenance/maintenance.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -25,6 +32,8 @@ export interface Services {
   members: MemberService;
   billing: BillingService;
   locations: LocationService;
+  notifications: NotificationService;
+  maintenance: MaintenanceService;
   now: () => Date;
 }
 
@@ -86,12 +95,30 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
     });
+    // Every role enqueues notifications (an API instance: acknowledgements), so the queue exists before any does.
+    await ensureNamedQueue(engine.boss, NOTIFY_QUEUE, new Set());
   } catch (e) {
     if (!opts.database) await database.close();
     throw e;
   }
-  const billing = new BillingService(now);
-  const alerts = new AlertService(now);
+  let delivering: NotificationWorker | undefined;
+  const notifier = new Notifier(engine.boss, now, Math.ceil(config.NOTIFY_TIMEOUT_MS / 1000) + config.LEASE_MARGIN_SECONDS, () => delivering?.nudge());
+  const attempts = new DeliveryAttempts(notifier, secrets, log, now, {
+    retryScheduleMs: config.NOTIFY_RETRY_SCHEDULE_MS,
+    timeoutMs: config.NOTIFY_TIMEOUT_MS,
+    allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS,
+    smtpUrl: config.SMTP_URL,
+    smtpFrom: config.SMTP_FROM,
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+  });
+  // Started with the engine's worker role (Engine.startWorker), stopped with it.
+  delivering = engine.notifications = new NotificationWorker(engine.boss, database.orm, attempts, new ExpirySweep(notifier, now), log, {
+    concurrency: config.NOTIFY_CONCURRENCY,
+    pollMs: config.WORKER_POLL_MS,
+    sweepMs: config.NOTIFY_SWEEP_MS,
+  });
+  const billing = new BillingService(now, notifier);
+  const alerts = new AlertService(now, notifier);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
     monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
@@ -110,6 +137,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now),
     billing,
     locations: engine.locations,
+    notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL }),
+    maintenance: new MaintenanceService(now),
     now,
   };
   return { database, engine, secrets, services };

@@ -106,7 +106,7 @@ describe('10,000 hostile Authorization headers', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Mutated GraphQL documents and variables, REST bodies
 
-const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'runs', 'alerts', 'members', 'audit_events'];
+const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows'];
 async function counts(): Promise<Record<string, number>> {
   const conn = t.db.orm.em.fork().getConnection();
   const out: Record<string, number> = {};
@@ -144,6 +144,12 @@ const VALID: Record<string, Record<string, unknown>> = {
   InviteMember: { input: { email: 'a@example.com', role: 'VIEWER' } },
   UpdateMemberRole: { id: 'mem_none', role: 'ADMIN' },
   RemoveMember: { id: 'mem_none' },
+  CreateNotificationChannel: { input: { name: 'c', type: 'WEBHOOK', url: 'https://example.com/hook', events: ['ALERT_OPENED'], checkIds: [] } },
+  UpdateNotificationChannel: { id: 'nch_none', input: { name: 'c' } },
+  DeleteNotificationChannel: { id: 'nch_none' },
+  TestNotificationChannel: { id: 'nch_none' },
+  CreateMaintenanceWindow: { input: { name: 'w', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', checkIds: [] } },
+  DeleteMaintenanceWindow: { id: 'mnt_none' },
 };
 
 const opOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;

@@ -24,6 +24,8 @@ interface Ids {
   rollable: string;
   /** Likewise one it may revoke: revoking takes the power to grant the key's permissions. */
   revocable: string;
+  channel: string;
+  window: string;
 }
 
 interface Op {
@@ -82,10 +84,23 @@ const OPS = (target: string): Op[] => [
 
   { name: 'billing', scopes: ['billing:read'], gql: () => [ops.BillingDocument], rest: () => ['GET', '/v1/billing'] },
 
+  { name: 'notificationChannels', scopes: ['organization:read'], gql: () => [ops.NotificationChannelsDocument, {}], rest: () => ['GET', '/v1/notification-channels'] },
+  { name: 'notificationChannel', scopes: ['organization:read'], byId: true, gql: (i) => [ops.NotificationChannelDocument, { id: i.channel }], rest: (i) => ['GET', `/v1/notification-channels/${i.channel}`] },
+  { name: 'createNotificationChannel', scopes: ['organization:read', 'organization:write'], gql: () => [ops.CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url: `${target}/ok` } }], rest: () => ['POST', '/v1/notification-channels', { name: 'x', type: 'WEBHOOK', url: `${target}/ok` }] },
+  { name: 'updateNotificationChannel', scopes: ['organization:read', 'organization:write'], byId: true, gql: (i) => [ops.UpdateNotificationChannelDocument, { id: i.channel, input: { name: 'y' } }], rest: (i) => ['PATCH', `/v1/notification-channels/${i.channel}`, { name: 'y' }] },
+  { name: 'testNotificationChannel', scopes: ['organization:write', 'alerts:read'], byId: true, gql: (i) => [ops.TestNotificationChannelDocument, { id: i.channel }], rest: (i) => ['POST', `/v1/notification-channels/${i.channel}/test`] },
+  { name: 'notificationDeliveries', scopes: ['alerts:read'], gql: () => [ops.NotificationDeliveriesDocument, {}], rest: () => ['GET', '/v1/notification-deliveries'] },
+  { name: 'maintenanceWindows', scopes: ['alerts:read'], gql: () => [ops.MaintenanceWindowsDocument, {}], rest: () => ['GET', '/v1/maintenance-windows'] },
+  { name: 'createMaintenanceWindow', scopes: ['alerts:read', 'alerts:write'], gql: () => [ops.CreateMaintenanceWindowDocument, { input: windowInput() }], rest: () => ['POST', '/v1/maintenance-windows', { name: 'w', starts_at: windowInput().startsAt, ends_at: windowInput().endsAt }] },
+
   // Last: they remove what the other rows use.
   { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, gql: (i) => [ops.DeleteMonitorDocument, { id: i.monitor }], rest: (i) => ['DELETE', `/v1/monitors/${i.monitor}`] },
   { name: 'deleteJourney', scopes: ['journeys:write'], byId: true, gql: (i) => [ops.DeleteJourneyDocument, { id: i.journey }], rest: (i) => ['DELETE', `/v1/journeys/${i.journey}`] },
+  { name: 'deleteNotificationChannel', scopes: ['organization:write'], byId: true, gql: (i) => [ops.DeleteNotificationChannelDocument, { id: i.channel }], rest: (i) => ['DELETE', `/v1/notification-channels/${i.channel}`] },
+  { name: 'deleteMaintenanceWindow', scopes: ['alerts:write'], byId: true, gql: (i) => [ops.DeleteMaintenanceWindowDocument, { id: i.window }], rest: (i) => ['DELETE', `/v1/maintenance-windows/${i.window}`] },
 ];
+
+const windowInput = () => ({ name: 'w', startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString() });
 
 let t: TestApp;
 let target: Target;
@@ -107,7 +122,9 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
   const revocable = (await t.key(org, ['organization:write'])).id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable, revocable }, admin: client };
+  const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target.url}/ok` } })).data!.createNotificationChannel.channel.id;
+  const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable, revocable, channel, window }, admin: client };
 }
 
 beforeAll(async () => {
@@ -147,7 +164,7 @@ describe('the sweep covers the whole surface', () => {
     const fields = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
     const names = new Set(ops_.map((o) => o.name));
     expect(fields.filter((f) => !names.has(f) && f !== 'organization')).toEqual([]); // organization: the `organization` and `members` rows
-    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem)_\w+/g, '/:id')}`; }));
+    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem|nch|mnt)_\w+/g, '/:id')}`; }));
     expect(ROUTES.map((r) => `${r.method} ${r.url}`).filter((r) => !routed.has(r))).toEqual([]);
   });
 });
@@ -211,6 +228,9 @@ describe("another organization's objects do not exist", () => {
       (await orgs.a.admin.gql(ops.MembersDocument)).body,
       (await orgs.a.admin.gql(ops.AuditEventsDocument, { first: 100 })).body,
       (await orgs.a.admin.gql(ops.MonitorRunsDocument, { monitorId: orgs.a.ids.monitor })).body,
+      (await orgs.a.admin.gql(ops.NotificationChannelsDocument, { first: 100 })).body,
+      (await orgs.a.admin.gql(ops.NotificationDeliveriesDocument, { first: 100 })).body,
+      (await orgs.a.admin.gql(ops.MaintenanceWindowsDocument, { first: 100 })).body,
     ]);
     for (const id of Object.values(orgs.b.ids)) expect(lists).not.toContain(id);
   });

@@ -10,6 +10,7 @@ import { MonitorDetail } from './pages/MonitorDetail';
 import { Alerts } from './pages/Alerts';
 import { Journeys } from './pages/Journeys';
 import { JourneyDetail } from './pages/JourneyDetail';
+import { Notifications } from './pages/Notifications';
 import { expiryText } from './format';
 
 export type Me = MeQuery['me'];
@@ -97,7 +98,9 @@ export function App() {
             ? 'journeys'
             : route.startsWith('/alerts')
               ? 'alerts'
-              : 'monitors';
+              : route.startsWith('/settings/notifications')
+                ? 'notifications'
+                : 'monitors';
 
   return (
     <div className="shell">
@@ -118,6 +121,9 @@ export function App() {
           <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
             Settings › API Keys
           </a>
+          <a href="#/settings/notifications" aria-current={page === 'notifications' ? 'page' : undefined}>
+            Settings › Notifications
+          </a>
         </nav>
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
@@ -136,6 +142,7 @@ export function App() {
         {page === 'alerts' && <Alerts s={s} />}
         {page === 'journeys' && <Journeys s={s} />}
         {page === 'journey' && <JourneyDetail s={s} id={journeyId!} />}
+        {page === 'notifications' && <Notifications s={s} />}
       </main>
     </div>
   );

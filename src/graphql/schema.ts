@@ -17,6 +17,8 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
+import { NotificationResolver } from '../modules/notifications/notification.resolver';
+import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -31,6 +33,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   BillingResolver,
   AuditResolver,
   LocationResolver,
+  NotificationResolver,
+  MaintenanceResolver,
 ];
 
 export interface AppSchema {

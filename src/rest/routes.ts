@@ -151,4 +151,16 @@ export const ROUTES: RestRoute[] = [
   { method: 'DELETE', url: '/v1/organization/members/:id', document: ops.RemoveMemberDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.removeMember }) },
 
   { method: 'GET', url: '/v1/billing', document: ops.BillingDocument, pick: (d) => d.billing },
+
+  { method: 'GET', url: '/v1/notification-channels', document: ops.NotificationChannelsDocument, variables: (r) => page(r), pick: (d) => d.notificationChannels },
+  { method: 'POST', url: '/v1/notification-channels', document: ops.CreateNotificationChannelDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createNotificationChannel, status: 201 },
+  { method: 'GET', url: '/v1/notification-channels/:id', document: ops.NotificationChannelDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.notificationChannel },
+  { method: 'PATCH', url: '/v1/notification-channels/:id', document: ops.UpdateNotificationChannelDocument, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d.updateNotificationChannel },
+  { method: 'DELETE', url: '/v1/notification-channels/:id', document: ops.DeleteNotificationChannelDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.deleteNotificationChannel }) },
+  { method: 'POST', url: '/v1/notification-channels/:id/test', document: ops.TestNotificationChannelDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.testNotificationChannel, status: 201 },
+  { method: 'GET', url: '/v1/notification-deliveries', document: ops.NotificationDeliveriesDocument, variables: (r) => page(r, ['channel_id', 'status']), pick: (d) => d.notificationDeliveries },
+
+  { method: 'GET', url: '/v1/maintenance-windows', document: ops.MaintenanceWindowsDocument, variables: (r) => page(r), pick: (d) => d.maintenanceWindows },
+  { method: 'POST', url: '/v1/maintenance-windows', document: ops.CreateMaintenanceWindowDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createMaintenanceWindow, status: 201 },
+  { method: 'DELETE', url: '/v1/maintenance-windows/:id', document: ops.DeleteMaintenanceWindowDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.deleteMaintenanceWindow }) },
 ];

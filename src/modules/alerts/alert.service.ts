@@ -5,6 +5,7 @@ import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
 import type { RunStatus } from '../runs/run.entity';
+import type { Notifier } from '../notifications/notifier';
 
 export interface AlertSource {
   kind: 'monitor' | 'journey';
@@ -32,7 +33,31 @@ export interface Outcome {
  * two locations are applied one after the other; a partial unique index keeps one unresolved alert per check.
  */
 export class AlertService {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    /** Alerts opening, acknowledged and resolved are told to the organization's channels (issue 13). */
+    private readonly notifier?: Notifier,
+  ) {}
+
+  /**
+   * Is the check in one of its organization's maintenance windows at `at`? The one place that decides it: while it
+   * is, no alert opens and nothing is sent for the check (an alert already open stays open).
+   */
+  async underMaintenance(em: EntityManager, organizationId: string, checkId: string, at: Date): Promise<boolean> {
+    const rows = await em.execute<{ one: number }[]>(
+      `select 1 as one from maintenance_windows
+        where organization_id = ? and starts_at <= ? and ends_at > ? and (cardinality(check_ids) = 0 or ? = any(check_ids)) limit 1`,
+      [organizationId, at, at, checkId] as never[],
+    );
+    return rows.length > 0;
+  }
+
+  /** Tells the channels about an alert of a check (in `em`'s transaction), unless the check is under maintenance. */
+  private async notify(em: EntityManager, event: 'ALERT_OPENED' | 'ALERT_ACKNOWLEDGED' | 'ALERT_RESOLVED', alert: AlertRow, check: CheckRef | null, at: Date): Promise<void> {
+    if (!this.notifier) return;
+    if (check && (await this.underMaintenance(em, alert.organization_id, check.id, at))) return;
+    await this.notifier.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });
+  }
 
   /** Applies a finished run to its check's per-location state, status, failure count and alert. ERROR runs change nothing. */
   async recordOutcome(em: EntityManager, source: AlertSource, run: Outcome): Promise<void> {
@@ -69,18 +94,28 @@ export class AlertService {
     const locations = `{${failing.join(',')}}`;
     if (failing.length >= source.minFailedLocations) {
       const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
-      await sql(
+      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+      if (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt)) {
+        // No alert opens during a window; one already open stays open and keeps naming what fails.
+        await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
+        return;
+      }
+      const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
         `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)
          values (?, ?, ?, ?, ?, 'OPEN', ?, ?::text[])
-         on conflict (${column}) where status <> 'RESOLVED' do update set locations = excluded.locations`,
+         on conflict (${column}) where status <> 'RESOLVED' do update set locations = excluded.locations
+         returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
         [newId('alr'), source.organizationId, source.id, source.name, `${worst} failed runs in a row ${where}: ${run.error ?? 'failed'}`, run.finishedAt, locations],
       );
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, run.finishedAt);
     } else if (worst === 0) {
-      await sql(
+      const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
-          where ${column} = ? and status <> 'RESOLVED'`,
+          where ${column} = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
         [run.finishedAt, source.id],
       );
+      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+      for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, run.finishedAt);
     } else {
       // Still failing somewhere, though below the rule: an open alert keeps naming what fails now.
       await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
@@ -112,6 +147,7 @@ export class AlertService {
         if (!changed) return this.acknowledgeRaced(tx, actor, id);
         audit(tx, actor, 'alert.acknowledged', id, this.now());
         await tx.refresh(alert);
+        await this.notify(tx, 'ALERT_ACKNOWLEDGED', rowOf(alert), checkOf(alert), this.now());
       }
       return alert;
     });
@@ -129,6 +165,7 @@ export class AlertService {
       if (!changed) throw conflict('The alert is already resolved');
       audit(tx, actor, 'alert.resolved', id, this.now());
       await tx.refresh(alert);
+      await this.notify(tx, 'ALERT_RESOLVED', rowOf(alert), checkOf(alert), this.now());
       return alert;
     });
   }
@@ -138,4 +175,70 @@ export class AlertService {
     if (!fresh || fresh.status === 'RESOLVED') throw conflict('The alert is already resolved');
     return fresh;
   }
+}
+
+/** The columns of an alert that notifications carry, as `returning` gives them. */
+const ALERT_COLUMNS = 'id, organization_id, subject, cause, status, locations, opened_at, acknowledged_at, acknowledged_by_name, resolved_at, resolved_by_name';
+
+interface AlertRow {
+  id: string;
+  organization_id: string;
+  subject: string | null;
+  cause: string;
+  status: string;
+  locations: string[];
+  opened_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by_name: string | null;
+  resolved_at: Date | null;
+  resolved_by_name: string | null;
+}
+
+interface CheckRef {
+  id: string;
+  name: string;
+  kind: 'MONITOR' | 'JOURNEY';
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+/** The webhook's `data` of an alert event: the alert, its check (id, name, kind) and the failing locations. */
+export function alertData(a: AlertRow, check: CheckRef | null): Record<string, unknown> {
+  return {
+    alert: {
+      id: a.id,
+      status: a.status,
+      cause: a.cause,
+      subject: a.subject,
+      openedAt: iso(a.opened_at),
+      acknowledgedAt: iso(a.acknowledged_at),
+      acknowledgedBy: a.acknowledged_by_name,
+      resolvedAt: iso(a.resolved_at),
+      resolvedBy: a.resolved_by_name,
+    },
+    check,
+    locations: a.locations ?? [],
+  };
+}
+
+function rowOf(a: Alert): AlertRow {
+  return {
+    id: a.id,
+    organization_id: a.organization.id,
+    subject: a.subject,
+    cause: a.cause,
+    status: a.status,
+    locations: a.locations,
+    opened_at: a.openedAt,
+    acknowledged_at: a.acknowledgedAt,
+    acknowledged_by_name: a.acknowledgedByName,
+    resolved_at: a.resolvedAt,
+    resolved_by_name: a.resolvedByName,
+  };
+}
+
+function checkOf(a: Alert): CheckRef | null {
+  if (a.monitor) return { id: a.monitor.id, name: a.sourceName, kind: 'MONITOR' };
+  if (a.journey) return { id: a.journey.id, name: a.sourceName, kind: 'JOURNEY' };
+  return null;
 }

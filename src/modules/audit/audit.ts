@@ -24,6 +24,11 @@ export const AUDIT_ACTIONS = [
   'journey.deleted',
   'alert.acknowledged',
   'alert.resolved',
+  'notification_channel.created',
+  'notification_channel.updated',
+  'notification_channel.deleted',
+  'maintenance_window.created',
+  'maintenance_window.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

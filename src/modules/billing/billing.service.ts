@@ -5,6 +5,7 @@ import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
+import type { Notifier } from '../notifications/notifier';
 import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planLimits, type PlanLimits, type PlanName } from './plans';
 
 export interface Usage {
@@ -61,7 +62,11 @@ const RESOLVE_QUOTA_ALERT = `update alerts set status = 'RESOLVED', resolved_at 
 
 /** Plans, usage and the limits every create and run is held to. */
 export class BillingService {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    /** QUOTA_EXHAUSTED goes to the organization's channels when the quota alert opens (once per month). */
+    private readonly notifier?: Notifier,
+  ) {}
 
   async plan(em: EntityManager, organizationId: string): Promise<{ name: string; limits: PlanLimits }> {
     const org = await em.findOneOrFail(Organization, { id: organizationId });
@@ -182,17 +187,34 @@ export class BillingService {
    */
   async quotaExhausted(em: EntityManager, organizationId: string, details: QuotaExhausted): Promise<boolean> {
     const now = this.now();
-    const rows = await em.getConnection().execute<{ id: string }[]>(
-      `insert into alerts (id, organization_id, subject, source_name, cause, status, opened_at)
-       select ?::varchar, p.id, 'quota', p.name, ?::text, 'OPEN', ?::timestamptz from (${PLAN_OF}) p
-        where coalesce((select runs from usage_counters where organization_id = p.id and period_start = ?), 0) >= p.runs_limit
-       on conflict (organization_id, subject) where subject is not null and status <> 'RESOLVED' do nothing
-       returning id`,
-      [newId('alr'), quotaCause(details, now), now, organizationId, monthStart(now)],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.length > 0;
+    // The alert and its notification in one transaction: the first refusal of the month tells the channels once.
+    return em.transactional(async (tx) => {
+      const rows = await tx.getConnection().execute<{ id: string; cause: string }[]>(
+        `insert into alerts (id, organization_id, subject, source_name, cause, status, opened_at)
+         select ?::varchar, p.id, 'quota', p.name, ?::text, 'OPEN', ?::timestamptz from (${PLAN_OF}) p
+          where coalesce((select runs from usage_counters where organization_id = p.id and period_start = ?), 0) >= p.runs_limit
+         on conflict (organization_id, subject) where subject is not null and status <> 'RESOLVED' do nothing
+         returning id, cause`,
+        [newId('alr'), quotaCause(details, now), now, organizationId, monthStart(now)],
+        'all',
+        tx.getTransactionContext(),
+      );
+      if (rows.length && this.notifier)
+        await this.notifier.emit(tx, {
+          organizationId,
+          event: 'QUOTA_EXHAUSTED',
+          checkId: null,
+          data: {
+            alert: { id: rows[0].id, status: 'OPEN', cause: rows[0].cause, subject: 'quota', openedAt: now.toISOString() },
+            check: null,
+            locations: [],
+            plan: details.plan,
+            limit: details.limit,
+            used: details.used,
+          },
+        });
+      return rows.length > 0;
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { RunDispatcher, RunService } from '../runs/run.service';
 import { LocationService, WorkerHeartbeat } from '../locations/location.service';
 import { CheckWorker } from './check-worker';
 import { SlotScheduler } from './scheduler';
+import type { NotificationWorker } from '../notifications/notification-worker';
 import { ensureQueue, openQueue, queueName, slotJobId, type CheckJob } from './queue';
 
 export interface EngineOptions {
@@ -34,6 +35,8 @@ const MANUAL_PRIORITY = 10;
 export class Engine implements RunDispatcher {
   worker: CheckWorker | undefined;
   scheduler: SlotScheduler | undefined;
+  /** Sends notifications in the worker role (any location takes their jobs). */
+  notifications: NotificationWorker | undefined;
   private heartbeat: WorkerHeartbeat | undefined;
   private readonly queues = new Set<string>();
 
@@ -58,6 +61,7 @@ export class Engine implements RunDispatcher {
       await this.heartbeat.start();
       this.worker = new CheckWorker(this.boss, orm, runs, this.log, { location: this.opts.location, concurrency: this.opts.concurrency, pollMs: this.opts.pollMs });
       await this.worker.start();
+      this.notifications?.start();
       this.log.info({ location: this.opts.location, concurrency: this.opts.concurrency }, 'worker started');
     }
     if (this.opts.worker && this.opts.scheduling) {
@@ -97,7 +101,7 @@ export class Engine implements RunDispatcher {
   /** Stops scheduling, lets running checks finish within `deadlineMs` (handing back the rest), then the queue. */
   async stop(deadlineMs: number): Promise<void> {
     await this.scheduler?.stop();
-    await this.worker?.stop(deadlineMs);
+    await Promise.all([this.worker?.stop(deadlineMs), this.opts.worker ? this.notifications?.stop(deadlineMs) : undefined]);
     await this.heartbeat?.stop();
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
   }

@@ -107,8 +107,12 @@ export async function openQueue(database: Database, log: FastifyBaseLogger, opts
 }
 
 /** Creates the location's queue once (pg-boss makes a partition per queue). */
-export async function ensureQueue(boss: PgBoss, location: string, known: Set<string>): Promise<string> {
-  const name = queueName(location);
+export function ensureQueue(boss: PgBoss, location: string, known: Set<string>): Promise<string> {
+  return ensureNamedQueue(boss, queueName(location), known);
+}
+
+/** Creates a queue once by name (the checks' of a location, the notifications'). */
+export async function ensureNamedQueue(boss: PgBoss, name: string, known: Set<string>): Promise<string> {
   if (known.has(name)) return name;
   // Processes starting together create the same queue at once; pg-boss's create_queue (a row and a partition
   // table) can then deadlock or collide, and the loser tries again and finds the winner's queue.

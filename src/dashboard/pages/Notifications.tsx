@@ -1,0 +1,271 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import {
+  CreateNotificationChannelDocument,
+  NotificationChannelsDocument,
+  NotificationDeliveriesDocument,
+  TestNotificationChannelDocument,
+  type NotificationChannelType,
+  type NotificationChannelsQuery,
+  type NotificationDeliveriesQuery,
+} from '../../client/generated/graphql';
+import { ApiError, gql } from '../api';
+import { useApi } from '../useApi';
+import type { Session } from '../App';
+import { holds } from '../scopes';
+import { dateTime } from '../format';
+import { Dialog } from '../components/Dialog';
+import { ErrorNote } from '../components/ErrorNote';
+import { ScopedButton } from '../components/ScopedButton';
+
+type Channel = NotificationChannelsQuery['notificationChannels']['nodes'][number];
+type Delivery = NotificationDeliveriesQuery['notificationDeliveries']['nodes'][number];
+
+/**
+ * Settings › Notifications: the organization's channels (add one, its secret shown once; send a test) and the
+ * delivery log with status and attempts. Channels need organization:read, the log alerts:read: a key with one of
+ * them sees that part and is told about the other.
+ */
+export function Notifications({ s }: { s: Session }) {
+  const held = s.me.key.permissions;
+  const canChannels = holds(held, 'organization:read');
+  const canLog = holds(held, 'alerts:read');
+  const canWrite = holds(held, 'organization:write');
+  const [channels, setChannels] = useState<Channel[] | null>(null);
+  const [log, setLog] = useState<Delivery[] | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [sent, setSent] = useState<string | null>(null);
+  const { error, call } = useApi(s);
+
+  const load = useCallback(async () => {
+    if (canChannels) {
+      const data = await call(() => gql(s.key, NotificationChannelsDocument, { first: 100 }));
+      if (data) setChannels(data.notificationChannels.nodes);
+    }
+    if (canLog) {
+      const data = await call(() => gql(s.key, NotificationDeliveriesDocument, { first: 50 }));
+      if (data) setLog(data.notificationDeliveries.nodes);
+    }
+  }, [s, call, canChannels, canLog]);
+  useEffect(() => void load(), [load]);
+
+  const test = async (c: Channel) => {
+    const data = await call(() => gql(s.key, TestNotificationChannelDocument, { id: c.id }));
+    if (data) {
+      setSent(`Test sent to ${c.name}`);
+      void load();
+    }
+  };
+  const names = new Map((channels ?? []).map((c) => [c.id, c.name]));
+
+  return (
+    <section aria-labelledby="notify-title">
+      <div className="section-head">
+        <h1 id="notify-title">Notifications</h1>
+        <button type="button" onClick={() => void load()}>
+          Refresh
+        </button>
+        <ScopedButton held={held} scope="organization:write" onClick={() => setAdding(true)} aria-describedby={canWrite ? undefined : 'add-why'}>
+          Add channel
+        </ScopedButton>
+        {!canWrite && (
+          <span id="add-why" className="hint">
+            This key lacks organization:write
+          </span>
+        )}
+      </div>
+      <ErrorNote error={error} />
+      {sent && (
+        <p className="hint" role="status">
+          {sent}
+        </p>
+      )}
+
+      <h2 id="channels-title">Channels</h2>
+      {!canChannels && <p className="hint">This key lacks organization:read, so it cannot list channels.</p>}
+      {channels && (
+        <div className="table-wrap">
+          <table aria-labelledby="channels-title">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col">Destination</th>
+                <th scope="col">Events</th>
+                <th scope="col">Checks</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {channels.map((c) => (
+                <tr key={c.id} data-channel-id={c.id}>
+                  <td>{c.name}</td>
+                  <td>{c.type.toLowerCase()}</td>
+                  <td>
+                    <code>{c.url ?? c.email}</code>
+                  </td>
+                  <td>{c.events.map((e) => e.toLowerCase().replace(/_/g, ' ')).join(', ')}</td>
+                  <td>{c.checkIds.length ? c.checkIds.length : 'all'}</td>
+                  <td>
+                    <ScopedButton held={held} scope="organization:write" onClick={() => void test(c)} aria-label={`Send test to ${c.name}`}>
+                      Send test
+                    </ScopedButton>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {channels.length === 0 && <p className="hint">No channels yet: alerts are only seen here and through the API.</p>}
+        </div>
+      )}
+
+      <h2 id="log-title">Delivery log</h2>
+      {!canLog && <p className="hint">This key lacks alerts:read, so it cannot read the delivery log.</p>}
+      {log && (
+        <div className="table-wrap">
+          <table aria-labelledby="log-title">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Event</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last answer</th>
+              </tr>
+            </thead>
+            <tbody>
+              {log.map((d) => (
+                <tr key={d.id} data-delivery-id={d.id}>
+                  <td>{dateTime(d.createdAt)}</td>
+                  <td>
+                    <code>{d.event}</code>
+                  </td>
+                  <td>{names.get(d.channelId) ?? d.channelId}</td>
+                  <td>
+                    <span className={`status ${d.status.toLowerCase()}`}>{d.status.toLowerCase()}</span>
+                    {d.nextAttemptAt && <span className="hint"> · next {dateTime(d.nextAttemptAt)}</span>}
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>{d.lastResponseStatus ?? d.error ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {log.length === 0 && <p className="hint">Nothing sent yet.</p>}
+        </div>
+      )}
+      {adding && <AddChannelDialog s={s} onClose={() => setAdding(false)} onAdded={() => void load()} />}
+    </section>
+  );
+}
+
+const TYPES: { value: NotificationChannelType; label: string }[] = [
+  { value: 'WEBHOOK', label: 'Webhook (signed JSON)' },
+  { value: 'SLACK', label: 'Slack incoming webhook' },
+  { value: 'EMAIL', label: 'Email' },
+];
+
+/** Add channel: name, type, URL or email. A webhook's secret is shown once, as a new key is; closing forgets it. */
+function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => void; onAdded: () => void }) {
+  const [name, setName] = useState('');
+  const [type, setType] = useState<NotificationChannelType>('WEBHOOK');
+  const [target, setTarget] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const input = type === 'EMAIL' ? { name, type, email: target } : { name, type, url: target };
+      const res = await gql(s.key, CreateNotificationChannelDocument, { input });
+      onAdded();
+      if (res.createNotificationChannel.secret) setSecret(res.createNotificationChannel.secret);
+      else setDone(true);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        if (err.status === 401) return s.lost(err.display);
+        const byField: Record<string, string> = {};
+        for (const f of err.fields) byField[f.field.replace(/^input\./, '')] = f.message;
+        if (!err.fields.length) byField.form = err.display;
+        setErrors(byField);
+      } else setErrors({ form: String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (secret || done)
+    return (
+      <Dialog title={secret ? 'Copy the signing secret' : 'Channel added'} onClose={onClose}>
+        {secret && (
+          <>
+            <p className="warning" role="alert">
+              Copy the secret immediately - it won't be shown again. Receivers verify each webhook with it.
+            </p>
+            <label htmlFor="new-secret">Signing secret</label>
+            <div className="copy-row">
+              <input id="new-secret" readOnly value={secret} onFocus={(e) => e.target.select()} data-testid="new-secret" />
+            </div>
+          </>
+        )}
+        <div className="actions">
+          <button type="button" onClick={onClose} autoFocus={!secret}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+
+  const targetLabel = type === 'EMAIL' ? 'Email address' : type === 'SLACK' ? 'Incoming-webhook URL' : 'URL';
+  const targetField = type === 'EMAIL' ? 'email' : 'url';
+  const fieldError = (f: string, id: string) =>
+    errors[f] && (
+      <p id={id} className="error">
+        {errors[f]}
+      </p>
+    );
+  return (
+    <Dialog title="Add channel" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <label htmlFor="channel-name">Name</label>
+        <input id="channel-name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="On-call" aria-invalid={!!errors.name} aria-describedby={errors.name ? 'channel-name-error' : undefined} autoFocus />
+        {fieldError('name', 'channel-name-error')}
+        <label htmlFor="channel-type">Type</label>
+        <select id="channel-type" value={type} onChange={(e) => setType(e.target.value as NotificationChannelType)} aria-invalid={!!errors.type} aria-describedby={errors.type ? 'channel-type-error' : undefined}>
+          {TYPES.map((t) => (
+            <option key={t.value} value={t.value}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+        {fieldError('type', 'channel-type-error')}
+        <label htmlFor="channel-target">{targetLabel}</label>
+        <input
+          id="channel-target"
+          value={target}
+          type={type === 'EMAIL' ? 'email' : 'url'}
+          onChange={(e) => setTarget(e.target.value)}
+          aria-invalid={!!errors[targetField]}
+          aria-describedby={errors[targetField] ? 'channel-target-error' : undefined}
+        />
+        {fieldError(targetField, 'channel-target-error')}
+        <p className="hint">Every event, for every check; narrow it with the API (events, checkIds).</p>
+        <ErrorNote error={errors.form} />
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={busy}>
+            Add channel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound, type FieldError } from '../../errors';
+import { unknownCheckErrors } from '../checks/check-ids';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { audit, type Actor } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
+import { MaintenanceWindow } from './maintenance-window.entity';
+
+export interface WindowInput {
+  name: string;
+  startsAt: Date;
+  endsAt: Date;
+  checkIds?: string[] | null;
+}
+
+/** The longest window: a year (a forgotten "pause everything" should not silence alerts for ever). */
+const MAX_WINDOW_MS = 366 * 86_400_000;
+
+/**
+ * Maintenance windows of one organization. Whether a check is in one is decided in one place: the alert rule
+ * (AlertService.underMaintenance), which opens no alert and sends nothing for it while a window covers the run.
+ */
+export class MaintenanceService {
+  constructor(private readonly now: () => Date) {}
+
+  list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<MaintenanceWindow>> {
+    return paginate(em, MaintenanceWindow, { organization: organizationId }, 'createdAt', args);
+  }
+
+  async create(em: EntityManager, actor: Actor, input: WindowInput): Promise<MaintenanceWindow> {
+    const errors = [...this.inputErrors(input), ...(await unknownCheckErrors(em, actor.organizationId, input.checkIds ?? []))];
+    if (errors.length) throw badInput(errors);
+    const window = em.create(MaintenanceWindow, {
+      organization: em.getReference(Organization, actor.organizationId),
+      name: input.name.trim(),
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      checkIds: [...new Set(input.checkIds ?? [])],
+      createdAt: this.now(),
+    });
+    audit(em, actor, 'maintenance_window.created', window.id, this.now());
+    await em.flush();
+    return window;
+  }
+
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    const window = await em.findOne(MaintenanceWindow, { id, organization: actor.organizationId });
+    if (!window) throw notFound('Maintenance window');
+    em.remove(window);
+    audit(em, actor, 'maintenance_window.deleted', id, this.now());
+    await em.flush();
+    return id;
+  }
+
+  inputErrors(input: Partial<WindowInput>): FieldError[] {
+    const errors: FieldError[] = [];
+    if (input.name != null && !input.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
+    if (input.startsAt instanceof Date && input.endsAt instanceof Date) {
+      if (input.endsAt <= input.startsAt) errors.push({ field: 'endsAt', message: 'must be after startsAt' });
+      else if (input.endsAt.getTime() - input.startsAt.getTime() > MAX_WINDOW_MS) errors.push({ field: 'endsAt', message: 'must be at most a year after startsAt' });
+    }
+    if (input.endsAt instanceof Date && input.endsAt <= this.now()) errors.push({ field: 'endsAt', message: 'must be in the future' });
+    return errors;
+  }
+}

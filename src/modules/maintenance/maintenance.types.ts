@@ -1,0 +1,47 @@
+import { ArrayMaxSize, IsOptional, Length } from 'class-validator';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import { connectionOf } from '../common/pagination';
+import type { FieldError } from '../../errors';
+import type { ServiceRules } from '../../graphql/validation';
+import type { Services } from '../../services';
+import type { MaintenanceWindow } from './maintenance-window.entity';
+
+@ObjectType('MaintenanceWindow', { description: 'While it lasts, runs of its checks are recorded but open no alert and send nothing.' })
+@RequiresScope('alerts:read')
+export class MaintenanceWindowView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() startsAt!: Date;
+  @Field() endsAt!: Date;
+  @Field(() => [ID], { description: 'Monitors and journeys it covers; empty: every check of the organization.' }) checkIds!: string[];
+  @Field() createdAt!: Date;
+
+  static from(w: MaintenanceWindow): MaintenanceWindowView {
+    return Object.assign(new MaintenanceWindowView(), { id: w.id, name: w.name, startsAt: w.startsAt, endsAt: w.endsAt, checkIds: w.checkIds, createdAt: w.createdAt });
+  }
+}
+
+export const MaintenanceWindowConnection = connectionOf(MaintenanceWindowView, 'MaintenanceWindowConnection');
+
+@InputType()
+export class CreateMaintenanceWindowInput implements ServiceRules {
+  @Field({ description: '1 to 100 characters.' })
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name!: string;
+
+  @Field()
+  startsAt!: Date;
+
+  @Field({ description: 'After startsAt, in the future, at most a year after startsAt.' })
+  endsAt!: Date;
+
+  @Field(() => [ID], { nullable: true, description: 'Default: every check of the organization.' })
+  @IsOptional()
+  @ArrayMaxSize(100, { message: 'at most 100 checks' })
+  checkIds?: string[] | null;
+
+  serviceErrors(services: Services): FieldError[] {
+    return services.maintenance.inputErrors(this);
+  }
+}

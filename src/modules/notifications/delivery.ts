@@ -1,0 +1,145 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { createTransport, type Transporter } from 'nodemailer';
+import { Webhook } from 'standardwebhooks';
+import type { SecretBox } from '../checks/secret-box';
+import type { Notifier } from './notifier';
+import { postJson, retryAfterMs } from './http-post';
+import { emailMessage, readable, slackMessage } from './render';
+
+export interface DeliveryOptions {
+  /** NOTIFY_RETRY_SCHEDULE_MS: the wait before attempt 2, 3, …; after the last, FAILED. */
+  retryScheduleMs: readonly number[];
+  timeoutMs: number;
+  allowPrivateTargets: boolean;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  publicUrl: string;
+}
+
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+interface Row {
+  id: string;
+  webhook_id: string;
+  payload: { type: string; timestamp: string; data: Record<string, unknown> };
+  status: string;
+  attempts: number;
+  type: 'WEBHOOK' | 'SLACK' | 'EMAIL';
+  url: string | null;
+  email: string | null;
+  secret: string | null;
+}
+
+/** How an attempt ended: sent, to try again (after `afterMs` when the receiver said), or given up on. */
+type Attempt =
+  | { outcome: 'delivered'; status: number | null }
+  | { outcome: 'retry'; status: number | null; error: string; afterMs?: number }
+  | { outcome: 'failed'; status: number | null; error: string };
+
+/**
+ * One attempt of one delivery, and its bookkeeping. The attempt is counted before it is made (a worker killed
+ * half-way leaves it counted, and the job's lease runs it again with the same webhook-id); the outcome and, for a
+ * retry, the next attempt's job are written in one transaction, so a crash between them loses nothing.
+ */
+export class DeliveryAttempts {
+  private mailer: Transporter | undefined;
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly secrets: SecretBox,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => Date,
+    private readonly opts: DeliveryOptions,
+  ) {}
+
+  /**
+   * Makes the attempt and writes its outcome; `jobId`, the attempt's job, is completed in the outcome's transaction
+   * (outcome, next attempt's job and completion together, through one connection).
+   */
+  async run(em: EntityManager, deliveryId: string, jobId: string): Promise<void> {
+    const conn = em.getConnection();
+    const [row] = await conn.execute<Row[]>(
+      `update notification_deliveries d set attempts = d.attempts + 1
+         from notification_channels c
+        where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
+          -- An earlier attempt's job run again after its worker died past its outcome: the next attempt has its own.
+          and d.next_attempt_at <= ?::timestamptz + interval '1 second'
+        returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret`,
+      [deliveryId, this.now()],
+    );
+    if (!row) {
+      // Delivered, failed, its channel deleted since, or an earlier attempt's job run again: nothing to send.
+      await this.notifier.complete(em, jobId);
+      return;
+    }
+    const result = await this.attempt(row).catch((e: Error): Attempt => {
+      // Not the receiver's fault (a stored value that cannot be opened, a bug): said, and not retried.
+      this.log.error({ deliveryId, err: e.message }, 'notification could not be sent');
+      return { outcome: 'failed', status: null, error: 'The notification could not be sent (see the server log)' };
+    });
+    const at = this.now();
+    await em.transactional(async (tx) => {
+      const sql = (text: string, params: unknown[]) => tx.getConnection().execute(text, params as never[], 'run', tx.getTransactionContext());
+      const step = this.opts.retryScheduleMs[row.attempts - 1];
+      if (result.outcome === 'delivered') {
+        await sql(
+          `update notification_deliveries set status = 'DELIVERED', last_response_status = ?, error = null, next_attempt_at = null, delivered_at = ? where id = ?`,
+          [result.status, at, row.id],
+        );
+      } else if (result.outcome === 'retry' && step !== undefined) {
+        // Retry-After replaces the step's wait (it says when the receiver can take it), up to an hour (or the
+        // schedule's longest step, if longer): a receiver cannot park a notification for a week.
+        const wait = result.afterMs !== undefined ? Math.min(result.afterMs, Math.max(MAX_RETRY_AFTER_MS, ...this.opts.retryScheduleMs)) : step;
+        const next = new Date(at.getTime() + wait);
+        await sql(`update notification_deliveries set last_response_status = ?, error = ?, next_attempt_at = ? where id = ?`, [result.status, result.error, next, row.id]);
+        await this.notifier.enqueue(tx, [{ deliveryId: row.id, attempt: row.attempts + 1, startAfter: next }]);
+      } else {
+        const error = result.outcome === 'retry' ? `${result.error} (gave up after ${row.attempts} attempts)` : result.error;
+        await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [result.status, error, row.id]);
+      }
+      await this.notifier.complete(tx, jobId);
+    });
+  }
+
+  private async attempt(row: Row): Promise<Attempt> {
+    const text = readable(row.payload as never, this.opts.publicUrl);
+    if (row.type === 'EMAIL') return this.sendEmail(row.email!, emailMessage(text));
+    const url = this.secrets.open(row.url!);
+    const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : row.payload);
+    const headers: Record<string, string> = {};
+    if (row.type === 'WEBHOOK') {
+      // Standard Webhooks: the same webhook-id on every attempt, a timestamp and signature of this attempt.
+      const at = this.now();
+      headers['webhook-id'] = row.webhook_id;
+      headers['webhook-timestamp'] = String(Math.floor(at.getTime() / 1000));
+      headers['webhook-signature'] = new Webhook(this.secrets.open(row.secret!)).sign(row.webhook_id, at, body);
+    }
+    const res = await postJson(url, headers, body, { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
+    if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
+    if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
+    if (res.status === 429 || res.status >= 500)
+      return { outcome: 'retry', status: res.status, error: `The receiver answered ${res.status}`, afterMs: retryAfterMs(res.retryAfter, this.now()) };
+    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
+    return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
+  }
+
+  private async sendEmail(to: string, message: { subject: string; text: string }): Promise<Attempt> {
+    if (!this.opts.smtpUrl) return { outcome: 'failed', status: null, error: 'SMTP_URL is not configured' };
+    const t = this.opts.timeoutMs;
+    this.mailer ??= createTransport({ url: this.opts.smtpUrl, connectionTimeout: t, greetingTimeout: t, socketTimeout: t });
+    try {
+      await this.mailer.sendMail({ from: this.opts.smtpFrom, to, subject: message.subject, text: message.text });
+      return { outcome: 'delivered', status: null };
+    } catch (e) {
+      const err = e as Error & { responseCode?: number };
+      const error = err.responseCode ? `The mail server answered ${err.responseCode}` : `Could not send the email (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+      // 5xx is the server refusing for good (no such mailbox…); 4xx and no answer may pass later.
+      return err.responseCode && err.responseCode >= 500 ? { outcome: 'failed', status: null, error } : { outcome: 'retry', status: null, error };
+    }
+  }
+
+  close(): void {
+    this.mailer?.close();
+  }
+}

@@ -1,0 +1,59 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { newId } from '../common/ids';
+
+export const CHANNEL_TYPES = ['WEBHOOK', 'SLACK', 'EMAIL'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/** What a channel can subscribe to (a test delivery is sent on request, to any channel). */
+export const NOTIFICATION_EVENTS = ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/**
+ * Where an organization's notifications go. The URL (a Slack incoming-webhook URL is itself a credential, and a
+ * webhook URL may carry user:password) and the signing secret are stored sealed with the secrets key, like
+ * credential headers; views show the URL masked and never the secret.
+ */
+@Entity({ tableName: 'notification_channels' })
+@Index({ properties: ['organization', 'createdAt', 'id'] })
+export class NotificationChannel {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = newId('nch');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  @Property({ type: 'string', length: 10 })
+  type!: ChannelType;
+
+  /** Sealed (`enc:v1:…`); WEBHOOK and SLACK. */
+  @Property({ type: 'text', nullable: true })
+  url: string | null = null;
+
+  /** The URL as views show it: origin and path, credentials and query masked (SLACK: the path too). */
+  @Property({ type: 'string', length: 2100, nullable: true })
+  maskedUrl: string | null = null;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'string[]', columnType: 'text[]' })
+  events: NotificationEvent[] = [];
+
+  /** Monitors and journeys whose alerts it hears; empty: every check of the organization. */
+  @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
+  checkIds: string[] = [];
+
+  /** Sealed `whsec_…` (WEBHOOK only): signs every delivery. Shown once, by the create call. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  secret: string | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  updatedAt!: Date;
+}

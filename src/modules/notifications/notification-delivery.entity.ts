@@ -1,0 +1,61 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { newId } from '../common/ids';
+import { NotificationChannel } from './notification-channel.entity';
+
+export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * One notification to one channel, and what became of it: the delivery log. Written in the same transaction as
+ * the change it tells of (an alert opening…), together with its first job, so a rollback sends nothing and a commit
+ * loses nothing. `webhookId` is chosen then and sent on every attempt, so receivers can de-duplicate.
+ */
+@Entity({ tableName: 'notification_deliveries' })
+@Index({ properties: ['organization', 'createdAt', 'id'] })
+@Index({ properties: ['channel', 'createdAt'] })
+export class NotificationDelivery {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = newId('ndl');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @ManyToOne(() => NotificationChannel, { ref: true, deleteRule: 'cascade' })
+  channel!: Ref<NotificationChannel>;
+
+  /** The webhook `type`: `alert.opened`, `alert.acknowledged`, `alert.resolved`, `quota.exhausted`, `api_key.expiring`, `test`. */
+  @Property({ type: 'string', length: 32 })
+  event!: string;
+
+  /** `msg_…`: the Standard Webhooks `webhook-id`, the same on every attempt. */
+  @Property({ type: 'string', length: 40, unique: true })
+  webhookId!: string;
+
+  /** The whole webhook body (`{ type, timestamp, data }`); never a secret. */
+  @Property({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  @Property({ type: 'string', length: 10 })
+  status: DeliveryStatus = 'PENDING';
+
+  /** Attempts started (one killed half-way counts). */
+  @Property({ type: 'integer', default: 0 })
+  attempts: number = 0;
+
+  @Property({ type: 'integer', nullable: true })
+  lastResponseStatus: number | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  error: string | null = null;
+
+  /** When the next attempt is due; null once DELIVERED or FAILED. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  nextAttemptAt: Date | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  deliveredAt: Date | null = null;
+}

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, notFound, type FieldError } from '../../errors';
+import type { SecretBox } from '../checks/secret-box';
+import { unknownCheckErrors } from '../checks/check-ids';
+import { literalHostRange, rangeWords } from '../checks/target-guard';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { defined } from '../common/defined';
+import { audit, changedFields, type Actor } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
+import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
+import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
+import type { Notifier } from './notifier';
+
+export interface ChannelInput {
+  name?: string | null;
+  type?: ChannelType | null;
+  url?: string | null;
+  email?: string | null;
+  events?: NotificationEvent[] | null;
+  checkIds?: string[] | null;
+}
+
+/** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
+export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,}$/;
+
+/**
+ * The URL as a view shows it: WEBHOOK keeps scheme, host and path, with credentials and the query masked (tokens
+ * often live there); SLACK keeps only the origin (an incoming-webhook URL's path is its secret).
+ */
+export function maskUrl(type: ChannelType, url: string): string {
+  const u = new URL(url);
+  if (type === 'SLACK') return `${u.origin}/[masked]`;
+  return `${u.protocol}//${u.username || u.password ? '[masked]@' : ''}${u.host}${u.pathname}${u.search ? '?[masked]' : ''}`;
+}
+
+/** Notification channels and the delivery log of one organization: every query scoped by it. */
+export class NotificationService {
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly secrets: SecretBox,
+    private readonly now: () => Date,
+    private readonly opts: { allowPrivateTargets: boolean; smtpConfigured: boolean },
+  ) {}
+
+  list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<NotificationChannel>> {
+    return paginate(em, NotificationChannel, { organization: organizationId }, 'createdAt', args);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<NotificationChannel> {
+    const channel = await em.findOne(NotificationChannel, { id, organization: organizationId });
+    if (!channel) throw notFound('Notification channel');
+    return channel;
+  }
+
+  /** Answers the channel and, for a WEBHOOK, its secret: the only time it is shown. */
+  async create(em: EntityManager, actor: Actor, input: ChannelInput & { name: string; type: ChannelType }): Promise<{ channel: NotificationChannel; secret: string | null }> {
+    const errors = [...this.inputErrors(input), ...this.shapeErrors(input.type, input.url ?? null, input.email ?? null)];
+    errors.push(...(await unknownCheckErrors(em, actor.organizationId, input.checkIds ?? [])));
+    if (errors.length) throw badInput(errors);
+    const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
+    return em.transactional(async (tx) => {
+      const channel = tx.create(NotificationChannel, {
+        organization: tx.getReference(Organization, actor.organizationId),
+        name: input.name.trim(),
+        type: input.type,
+        url: input.url ? this.secrets.seal(input.url) : null,
+        maskedUrl: input.url ? maskUrl(input.type, input.url) : null,
+        email: input.email ?? null,
+        events: dedupe(input.events ?? [...NOTIFICATION_EVENTS]),
+        checkIds: dedupe(input.checkIds ?? []),
+        secret: secret ? this.secrets.seal(secret) : null,
+        createdAt: this.now(),
+        updatedAt: this.now(),
+      });
+      audit(tx, actor, 'notification_channel.created', channel.id, this.now());
+      return { channel, secret };
+    });
+  }
+
+  /** Only the fields given change; the type does not (make a new channel), nor the secret. */
+  async update(em: EntityManager, actor: Actor, id: string, input: ChannelInput): Promise<NotificationChannel> {
+    const channel = await this.get(em, actor.organizationId, id);
+    const patch = defined(input);
+    const errors = this.inputErrors(patch);
+    if (patch.type !== undefined && patch.type !== channel.type) errors.push({ field: 'type', message: 'cannot change; create a new channel' });
+    const storedUrl = channel.url ? this.secrets.open(channel.url) : null;
+    errors.push(...this.shapeErrors(channel.type, patch.url ?? storedUrl, patch.email ?? channel.email));
+    if (patch.checkIds) errors.push(...(await unknownCheckErrors(em, actor.organizationId, patch.checkIds)));
+    if (errors.length) throw badInput(errors);
+    const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds };
+    if (patch.name !== undefined) channel.name = patch.name.trim();
+    if (patch.url !== undefined) {
+      channel.url = this.secrets.seal(patch.url);
+      channel.maskedUrl = maskUrl(channel.type, patch.url);
+    }
+    if (patch.email !== undefined) channel.email = patch.email;
+    if (patch.events !== undefined) channel.events = dedupe(patch.events);
+    if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
+    const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
+    if (changed.length) {
+      channel.updatedAt = this.now();
+      audit(em, actor, 'notification_channel.updated', id, this.now(), changed);
+    }
+    await em.flush();
+    return channel;
+  }
+
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    const channel = await this.get(em, actor.organizationId, id);
+    em.remove(channel);
+    audit(em, actor, 'notification_channel.deleted', id, this.now());
+    await em.flush();
+    return id;
+  }
+
+  /** Sends a `test` event to the channel (through the queue, like any other) and answers its delivery. */
+  async test(em: EntityManager, actor: Actor, id: string): Promise<NotificationDelivery> {
+    const channel = await this.get(em, actor.organizationId, id);
+    const [deliveryId] = await em.transactional((tx) =>
+      this.notifier.emit(tx, {
+        organizationId: actor.organizationId,
+        event: 'TEST',
+        checkId: null,
+        channelId: channel.id,
+        data: { channel: { id: channel.id, name: channel.name }, message: 'A test notification from tracer' },
+      }),
+    );
+    return em.findOneOrFail(NotificationDelivery, { id: deliveryId });
+  }
+
+  deliveries(
+    em: EntityManager,
+    organizationId: string,
+    args: PageArgs & { channelId?: string | null; status?: DeliveryStatus | null },
+  ): Promise<Page<NotificationDelivery>> {
+    const where = {
+      organization: organizationId,
+      ...(args.channelId ? { channel: args.channelId } : {}),
+      ...(args.status ? { status: args.status } : {}),
+    };
+    return paginate(em, NotificationDelivery, where, 'createdAt', args);
+  }
+
+  /** Rules a GraphQL type cannot state, on the fields given (see src/graphql/validation.ts). */
+  inputErrors(input: ChannelInput): FieldError[] {
+    const errors: FieldError[] = [];
+    if (input.name != null && !input.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
+    if (input.url != null) errors.push(...this.urlErrors(input.url));
+    if (input.email != null && !EMAIL.test(input.email)) errors.push({ field: 'email', message: 'must be an email address' });
+    if (input.events != null && !input.events.length) errors.push({ field: 'events', message: 'must list at least one event' });
+    if (input.type === 'EMAIL' && !this.opts.smtpConfigured)
+      errors.push({ field: 'type', message: 'EMAIL channels need an SMTP server: set SMTP_URL (and SMTP_FROM) and restart' });
+    return errors;
+  }
+
+  private urlErrors(url: string): FieldError[] {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return [{ field: 'url', message: 'must be an absolute http or https URL' }];
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ field: 'url', message: 'must be an http or https URL' }];
+    const range = this.opts.allowPrivateTargets ? undefined : literalHostRange(u.hostname);
+    if (range && range !== 'unicast')
+      return [{ field: 'url', message: `${u.hostname.replace(/^\[|\]$/g, '')} is a ${rangeWords(range)} address; tracer does not send to private, loopback or link-local addresses unless ALLOW_PRIVATE_TARGETS=true` }];
+    return [];
+  }
+
+  /** Which of url and email a type needs. */
+  private shapeErrors(type: ChannelType, url: string | null, email: string | null): FieldError[] {
+    if (type === 'EMAIL') {
+      const errors: FieldError[] = [];
+      if (!email) errors.push({ field: 'email', message: 'is required for an EMAIL channel' });
+      if (url) errors.push({ field: 'url', message: 'is only for WEBHOOK and SLACK channels' });
+      return errors;
+    }
+    const errors: FieldError[] = [];
+    if (!url) errors.push({ field: 'url', message: `is required for a ${type} channel` });
+    if (email) errors.push({ field: 'email', message: 'is only for EMAIL channels' });
+    return errors;
+  }
+}
+
+const dedupe = <T>(xs: T[]): T[] => [...new Set(xs)];

@@ -1,0 +1,178 @@
+import { ArrayMaxSize, IsOptional, Length, MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RequiresScope } from '../../graphql/directives';
+import { connectionOf, PageArgs } from '../common/pagination';
+import type { FieldError } from '../../errors';
+import type { ServiceRules } from '../../graphql/validation';
+import type { Services } from '../../services';
+import type { NotificationChannel } from './notification-channel.entity';
+import type { NotificationDelivery } from './notification-delivery.entity';
+
+export enum NotificationChannelTypeEnum {
+  WEBHOOK = 'WEBHOOK',
+  SLACK = 'SLACK',
+  EMAIL = 'EMAIL',
+}
+registerEnumType(NotificationChannelTypeEnum, {
+  name: 'NotificationChannelType',
+  valuesConfig: {
+    WEBHOOK: { description: 'A JSON POST signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature).' },
+    SLACK: { description: 'A Slack incoming-webhook URL: a readable message with the check, locations, error and a link.' },
+    EMAIL: { description: 'An email through the SMTP server of SMTP_URL.' },
+  },
+});
+
+export enum NotificationEventEnum {
+  ALERT_OPENED = 'ALERT_OPENED',
+  ALERT_ACKNOWLEDGED = 'ALERT_ACKNOWLEDGED',
+  ALERT_RESOLVED = 'ALERT_RESOLVED',
+  QUOTA_EXHAUSTED = 'QUOTA_EXHAUSTED',
+  API_KEY_EXPIRING = 'API_KEY_EXPIRING',
+}
+registerEnumType(NotificationEventEnum, {
+  name: 'NotificationEvent',
+  valuesConfig: { API_KEY_EXPIRING: { description: 'Seven days and one day before a key of the organization expires, once each.' } },
+});
+
+export enum DeliveryStatusEnum {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  FAILED = 'FAILED',
+}
+registerEnumType(DeliveryStatusEnum, { name: 'NotificationDeliveryStatus' });
+
+@ObjectType('NotificationChannel', { description: 'Where notifications go. Its URL reads back masked; its secret never.' })
+@RequiresScope('organization:read')
+export class NotificationChannelView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => NotificationChannelTypeEnum) type!: NotificationChannelTypeEnum;
+  @Field(() => String, { nullable: true, description: 'Masked: credentials and query (SLACK: the path) read `[masked]`.' }) url!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => [NotificationEventEnum]) events!: NotificationEventEnum[];
+  @Field(() => [ID], { description: 'Monitors and journeys it hears about; empty: every check of the organization.' }) checkIds!: string[];
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+
+  static from(c: NotificationChannel): NotificationChannelView {
+    return Object.assign(new NotificationChannelView(), {
+      id: c.id,
+      name: c.name,
+      type: c.type as NotificationChannelTypeEnum,
+      url: c.maskedUrl,
+      email: c.email,
+      events: c.events as NotificationEventEnum[],
+      checkIds: c.checkIds,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    });
+  }
+}
+
+export const NotificationChannelConnection = connectionOf(NotificationChannelView, 'NotificationChannelConnection');
+
+// Scoped like the channel it carries, so the scope table says what a create with its channel needs.
+@ObjectType()
+@RequiresScope('organization:read')
+export class CreateNotificationChannelPayload {
+  @Field(() => NotificationChannelView)
+  channel!: NotificationChannelView;
+
+  @Field(() => String, { nullable: true, description: 'WEBHOOK: the signing secret (`whsec_…`). Shown once: store it now, it cannot be read again.' })
+  secret!: string | null;
+}
+
+@ObjectType('NotificationDelivery', { description: 'One notification to one channel: the delivery log. Never a secret.' })
+@RequiresScope('alerts:read')
+export class NotificationDeliveryView {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) channelId!: string;
+  @Field({ description: 'The webhook `type`: alert.opened, alert.acknowledged, alert.resolved, quota.exhausted, api_key.expiring or test.' }) event!: string;
+  @Field({ description: 'The `webhook-id` (`msg_…`), the same on every attempt.' }) webhookId!: string;
+  @Field(() => DeliveryStatusEnum) status!: DeliveryStatusEnum;
+  @Field(() => Int, { description: 'Attempts started.' }) attempts!: number;
+  @Field(() => Int, { nullable: true, description: 'The HTTP status of the last answer; null for email or when nothing answered.' }) lastResponseStatus!: number | null;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => Date, { nullable: true, description: 'When the next attempt is due; null once DELIVERED or FAILED.' }) nextAttemptAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
+
+  static from(d: NotificationDelivery): NotificationDeliveryView {
+    return Object.assign(new NotificationDeliveryView(), {
+      id: d.id,
+      channelId: d.channel.id,
+      event: d.event,
+      webhookId: d.webhookId,
+      status: d.status as DeliveryStatusEnum,
+      attempts: d.attempts,
+      lastResponseStatus: d.lastResponseStatus,
+      error: d.error,
+      nextAttemptAt: d.status === 'PENDING' ? d.nextAttemptAt : null,
+      createdAt: d.createdAt,
+      deliveredAt: d.deliveredAt,
+    });
+  }
+}
+
+export const NotificationDeliveryConnection = connectionOf(NotificationDeliveryView, 'NotificationDeliveryConnection');
+
+@ArgsType()
+export class NotificationDeliveriesArgs extends PageArgs {
+  @Field(() => ID, { nullable: true })
+  channelId?: string | null;
+
+  @Field(() => DeliveryStatusEnum, { nullable: true })
+  status?: DeliveryStatusEnum | null;
+}
+
+@InputType()
+abstract class ChannelFields implements ServiceRules {
+  abstract name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'WEBHOOK and SLACK: the http(s) URL to POST to (the same target rules as checks).' })
+  @IsOptional()
+  @Length(1, 2048, { message: 'must be 1 to 2048 characters' })
+  url?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EMAIL: the address to write to.' })
+  @IsOptional()
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  email?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only alerts of these monitors and journeys; empty (the default): every check.' })
+  @IsOptional()
+  @ArrayMaxSize(100, { message: 'at most 100 checks' })
+  checkIds?: string[] | null;
+
+  serviceErrors(services: Services): FieldError[] {
+    return services.notifications.inputErrors(this);
+  }
+}
+
+@InputType()
+export class CreateNotificationChannelInput extends ChannelFields {
+  @Field({ description: '1 to 100 characters.' })
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name!: string;
+
+  @Field(() => NotificationChannelTypeEnum)
+  type!: NotificationChannelTypeEnum;
+
+  @Field(() => [NotificationEventEnum], { nullable: true, description: 'Default: every event.' })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  events?: NotificationEventEnum[] | null;
+}
+
+@InputType()
+export class UpdateNotificationChannelInput extends ChannelFields {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  name?: string | null;
+
+  @Field(() => [NotificationEventEnum], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(10)
+  events?: NotificationEventEnum[] | null;
+}

@@ -1,0 +1,110 @@
+import type PgBoss from 'pg-boss';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomBase62 } from '../auth/key-format';
+import { newId } from '../common/ids';
+import { ormDb, slotJobId } from '../engine/queue';
+import type { NotificationEvent } from './notification-channel.entity';
+
+/** The notifications' own queue: any worker of any location takes its jobs. */
+export const NOTIFY_QUEUE = 'notification-delivery';
+
+/** The webhook `type` of each event. */
+export const EVENT_TYPES: Record<NotificationEvent | 'TEST', string> = {
+  ALERT_OPENED: 'alert.opened',
+  ALERT_ACKNOWLEDGED: 'alert.acknowledged',
+  ALERT_RESOLVED: 'alert.resolved',
+  QUOTA_EXHAUSTED: 'quota.exhausted',
+  API_KEY_EXPIRING: 'api_key.expiring',
+  TEST: 'test',
+};
+
+export interface Notice {
+  organizationId: string;
+  event: NotificationEvent | 'TEST';
+  /** The monitor or journey it is about: channels listing checkIds hear only theirs. Null: the organization. */
+  checkId: string | null;
+  data: Record<string, unknown>;
+  /** Only this channel (a test). */
+  channelId?: string;
+}
+
+export interface DeliveryJob {
+  deliveryId: string;
+}
+
+/** A job id per (delivery, attempt): enqueuing an attempt twice inserts one job. */
+export const attemptJobId = (deliveryId: string, attempt: number) => slotJobId(deliveryId, NOTIFY_QUEUE, String(attempt));
+
+/** `msg_` + 24 base62 characters (≈143 bits): the Standard Webhooks message id. */
+const newWebhookId = () => `msg_${randomBase62(24)}`;
+
+/**
+ * Turns an event into deliveries: one row per channel that hears it, and the first attempt's job, written with
+ * `em` — the caller's transaction (the run's recording, an acknowledgement), so a rollback sends nothing and a
+ * commit loses nothing. pg-boss inserts through the same connection (ormDb).
+ */
+export class Notifier {
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly now: () => Date,
+    /** A delivery job's lease: the attempt's timeout and a margin (a killed worker's attempt is re-run after it). */
+    private readonly leaseSeconds: number,
+    /** Told after each emit that enqueued something (this process's delivery worker looks at once). */
+    private readonly onEnqueued: () => void = () => {},
+  ) {}
+
+  async emit(em: EntityManager, notice: Notice): Promise<string[]> {
+    const sql = <T extends object[]>(text: string, params: unknown[]) =>
+      em.getConnection().execute<T>(text, params as never[], 'all', em.getTransactionContext());
+    const channels = notice.channelId
+      ? await sql<{ id: string }[]>('select id from notification_channels where id = ? and organization_id = ?', [notice.channelId, notice.organizationId])
+      : await sql<{ id: string }[]>(
+          `select id from notification_channels where organization_id = ? and ? = any(events)
+             ${notice.checkId ? `and (cardinality(check_ids) = 0 or ? = any(check_ids))` : ''}`,
+          [notice.organizationId, notice.event, ...(notice.checkId ? [notice.checkId] : [])],
+        );
+    if (!channels.length) return [];
+    const at = this.now();
+    const type = EVENT_TYPES[notice.event];
+    const rows = channels.map((c) => ({ id: newId('ndl'), channel: c.id, webhookId: newWebhookId() }));
+    await sql(
+      `insert into notification_deliveries (id, organization_id, channel_id, event, webhook_id, payload, status, attempts, next_attempt_at, created_at)
+       values ${rows.map(() => `(?, ?, ?, ?, ?, ?::jsonb, 'PENDING', 0, ?, ?)`).join(', ')}`,
+      rows.flatMap((r) => [
+        r.id,
+        notice.organizationId,
+        r.channel,
+        type,
+        r.webhookId,
+        // The timestamp is the event's; each attempt signs its own webhook-timestamp.
+        JSON.stringify({ type, timestamp: at.toISOString(), data: { organizationId: notice.organizationId, ...notice.data } }),
+        at,
+        at,
+      ]),
+    );
+    await this.enqueue(em, rows.map((r) => ({ deliveryId: r.id, attempt: 1, startAfter: at })));
+    this.onEnqueued();
+    return rows.map((r) => r.id);
+  }
+
+  /** Completes an attempt's job through `em`'s connection (and transaction). */
+  complete(em: EntityManager, jobId: string): Promise<void> {
+    return this.boss.complete(NOTIFY_QUEUE, jobId, { db: ormDb(em) });
+  }
+
+  /** Jobs for attempts, through `em`'s connection and transaction. */
+  async enqueue(em: EntityManager, attempts: Array<{ deliveryId: string; attempt: number; startAfter: Date }>): Promise<void> {
+    const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
+      id: attemptJobId(a.deliveryId, a.attempt),
+      name: NOTIFY_QUEUE,
+      data: { deliveryId: a.deliveryId },
+      startAfter: a.startAfter.toISOString(),
+      expireInSeconds: this.leaseSeconds,
+      // Re-runs after a lease ran out (a killed worker) or the worker's own failure; the delivery's own retries
+      // (the backoff schedule) are new jobs, one per attempt.
+      retryLimit: 10,
+      retryDelay: 1,
+    }));
+    await this.boss.insert(jobs, { db: ormDb(em) });
+  }
+}

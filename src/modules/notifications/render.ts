@@ -1,0 +1,67 @@
+/** What a person reads of a notification (Slack, email): built from the same payload a webhook receives. */
+
+interface AlertData {
+  alert?: { id: string; cause: string; status: string; subject?: string | null };
+  check?: { id: string; name: string; kind: string } | null;
+  locations?: string[];
+  apiKey?: { id: string; name: string; expiresAt: string };
+  daysLeft?: number;
+  channel?: { name: string };
+  plan?: string;
+}
+
+export interface Readable {
+  title: string;
+  lines: string[];
+  link: string;
+}
+
+const TITLES: Record<string, string> = {
+  'alert.opened': 'Alert opened',
+  'alert.acknowledged': 'Alert acknowledged',
+  'alert.resolved': 'Alert resolved',
+  'quota.exhausted': 'Monthly runs used up',
+  'api_key.expiring': 'API key expiring',
+  test: 'Test notification',
+};
+
+/** The title, a few lines and a link into the dashboard (`<publicUrl>/dashboard/#/…`). */
+export function readable(payload: { type: string; data: AlertData }, publicUrl: string): Readable {
+  const d = payload.data;
+  const base = `${publicUrl.replace(/\/$/, '')}/dashboard/`;
+  const title = TITLES[payload.type] ?? payload.type;
+  if (payload.type === 'test')
+    return { title: `${title} for ${d.channel?.name ?? 'a channel'}`, lines: ['This channel works: tracer can reach it.'], link: `${base}#/settings/notifications` };
+  if (payload.type === 'api_key.expiring' && d.apiKey)
+    return {
+      title: `${title}: ${d.apiKey.name}`,
+      lines: [`The key ${d.apiKey.id} expires on ${d.apiKey.expiresAt} (in ${d.daysLeft} day${d.daysLeft === 1 ? '' : 's'}).`, 'Create a new key before expiration to avoid disruption.'],
+      link: `${base}#/settings/api-keys`,
+    };
+  const lines: string[] = [];
+  if (d.check) lines.push(`Check: ${d.check.name} (${d.check.kind.toLowerCase()} ${d.check.id})`);
+  if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
+  if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
+  // Monitors have a page of their own in the dashboard; everything else is on the alerts page.
+  const link = d.check?.kind === 'MONITOR' ? `${base}#/monitors/${d.check.id}` : `${base}#/alerts`;
+  return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link };
+}
+
+/** A Slack incoming-webhook message: `text` (notifications, fallbacks) and `blocks` (the message). */
+export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
+  return {
+    text: `${r.title}\n${r.lines.join('\n')}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: r.title.slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: r.lines.map(escapeSlack).join('\n') || ' ' } },
+      { type: 'section', text: { type: 'mrkdwn', text: `<${r.link}|Open in tracer>` } },
+    ],
+  };
+}
+
+/** Slack's mrkdwn gives &, < and > meaning: a check name or an error must not become a link or a mention. */
+const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function emailMessage(r: Readable): { subject: string; text: string } {
+  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n` };
+}

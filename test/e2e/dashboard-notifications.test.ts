@@ -1,0 +1,119 @@
+/**
+ * Settings › Notifications in a real browser (Debian's Chromium via playwright-core), 390 px wide and by keyboard,
+ * against the real server process: add a webhook channel (its secret shown once), send a test that a real local
+ * receiver verifies with that secret, read the delivery log; a key without organization:write is told why it
+ * cannot add. Screenshots go to test-output/ (not committed).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { onPostgres } from '../helpers/database';
+import { startReceiver, verify, type Receiver } from '../helpers/receiver';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const present = fs.existsSync(CHROMIUM);
+const OUT = path.join(ROOT, 'test-output');
+
+describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromium', () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let browser: Browser;
+  let rx: Receiver;
+  let admin: string;
+  let reader: string;
+
+  beforeAll(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-notify-'));
+    rx = await startReceiver();
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50' };
+    const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
+    const r = await runCli(['create', '--org', 'Acme Inc', '--name', 'On-call reader', '--permissions', 'alerts:read,organization:read', '--json'], env);
+    admin = (JSON.parse(a.stdout) as { key: string }).key;
+    reader = (JSON.parse(r.stdout) as { key: string }).key;
+    server = await spawnServer(env);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rx?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const open = async (key: string): Promise<Page> => {
+    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await page.goto(`${server.baseUrl}/dashboard/`);
+    await page.getByLabel('API key', { exact: true }).fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('org-name').waitFor();
+    return page;
+  };
+
+  it('adds a webhook channel by keyboard, shows its secret once, sends a test the receiver verifies, and logs it', async () => {
+    const page = await open(admin);
+    await page.getByRole('link', { name: 'Settings › Notifications' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await page.getByText('No channels yet').waitFor();
+    await page.getByRole('button', { name: 'Add channel' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Add channel' });
+    await dialog.waitFor();
+    await page.keyboard.type('On-call'); // the name field has focus
+    await page.keyboard.press('Tab'); // type: Webhook is the default
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(`${rx.url}/hook`);
+    await page.keyboard.press('Enter'); // submits the form
+    const secretField = page.getByTestId('new-secret');
+    await secretField.waitFor();
+    const secret = await secretField.inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    expect(await page.getByRole('alert').first().textContent()).toContain("won't be shown again");
+    await page.screenshot({ path: path.join(OUT, 'dashboard-notifications-secret-390.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Done' }).focus();
+    await page.keyboard.press('Enter');
+    const row = page.locator('tr', { hasText: 'On-call' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(`${rx.url}/hook`);
+    expect(await page.content()).not.toContain(secret); // gone once the dialog closed
+
+    await row.getByRole('button', { name: 'Send test to On-call' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Test sent to On-call' }).waitFor();
+    const [hit] = await rx.waitFor((r) => r.path === '/hook');
+    expect(verify(secret, hit)).toMatchObject({ type: 'test', data: { channel: { name: 'On-call' } } });
+    const logRow = page.locator('tr[data-delivery-id]').first();
+    await expect.poll(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return logRow.locator('.status').textContent();
+    }).toBe('delivered');
+    expect(await logRow.textContent()).toContain('test');
+    expect(await logRow.locator('td').nth(4).textContent()).toBe('1'); // attempts
+    expect(await logRow.locator('td').nth(5).textContent()).toBe('200');
+    // 390 px: the page itself does not scroll sideways (tables scroll inside their frame).
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-notifications-390.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('a key without organization:write sees Add channel and Send test disabled, and why', async () => {
+    const page = await open(reader);
+    await page.goto(`${server.baseUrl}/dashboard/#/settings/notifications`);
+    const add = page.getByRole('button', { name: 'Add channel' });
+    await add.waitFor();
+    expect(await add.isDisabled()).toBe(true);
+    expect(await page.getByText('This key lacks organization:write').first().isVisible()).toBe(true);
+    const test = page.getByRole('button', { name: 'Send test to On-call' });
+    await test.waitFor();
+    expect(await test.isDisabled()).toBe(true);
+    await page.locator('tr[data-delivery-id]').first().waitFor(); // alerts:read: the log is there
+    await page.context().close();
+  });
+});
