@@ -5,6 +5,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { authenticatedDirective, requiresScopeDirective } from './directives';
 import { ScopeIndex } from './scope-index';
 import { guardResolvers } from './scope-guard';
+import { describeScopes } from './scope-descriptions';
 import { validateInput } from './validation';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
@@ -48,10 +49,13 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
-  return { schema: guardResolvers(raw, index), index };
+  return { schema: guardResolvers(describeScopes(raw, index), index), index };
 }
 
-/** The committed `schema/schema.graphql`: every directive printed, so Sandbox and codegen users see the scopes. */
+/**
+ * The committed `schema/schema.graphql`: every directive printed, and each requirement also written out in the
+ * descriptions (describeScopes), which is what introspection carries to Sandbox and codegen.
+ */
 export function printAppSchema(schema: GraphQLSchema): string {
   return `${printSchemaWithDirectives(schema).trim()}\n`;
 }
