@@ -87,7 +87,7 @@ export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
   { method: 'GET', url: '/v1/locations', document: ops.LocationsDocument, pick: (d) => d.locations },
 
-  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => query(r, [], { unused_for_days: 'from 1 to 3650' }), pick: (d) => d.apiKeys },
+  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => ({ ...page(r), ...query(r, [], { unused_for_days: 'from 1 to 3650' }) }), pick: (d) => d.apiKeys },
   { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
   { method: 'DELETE', url: '/v1/api-keys/:id', document: ops.RevokeApiKeyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.revokeApiKey },
   {
