@@ -13,6 +13,7 @@ import type { LocationService } from './modules/locations/location.service';
 import { SecretBox } from './modules/checks/secret-box';
 import { loadSecretsKey } from './modules/checks/secrets-key';
 import { Engine } from './modules/engine/engine';
+import { CheckSessionService } from './modules/check-sessions/check-session.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -25,6 +26,7 @@ export interface Services {
   members: MemberService;
   billing: BillingService;
   locations: LocationService;
+  checkSessions: CheckSessionService;
   now: () => Date;
 }
 
@@ -110,6 +112,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now),
     billing,
     locations: engine.locations,
+    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
     now,
   };
   return { database, engine, secrets, services };

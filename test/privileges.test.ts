@@ -54,6 +54,8 @@ const CALLS: Record<string, [unknown, Record<string, unknown>?]> = {
   'mutation inviteMember': [ops.InviteMemberDocument, { input: { email: 'not an email', role: 'VIEWER' } }],
   'mutation updateMemberRole': [ops.UpdateMemberRoleDocument, { id: 'mem_none', role: 'ADMIN' }],
   'mutation removeMember': [ops.RemoveMemberDocument, { id: 'mem_none' }],
+  'mutation triggerChecks': [ops.TriggerChecksDocument, { input: { checkIds: ['mon_none'] } }],
+  'query checkSession': [ops.CheckSessionDocument, { id: 'cks_none' }],
 };
 
 let t: TestApp;

@@ -19,6 +19,8 @@ interface Ids {
   journeyRun: string;
   alert: string;
   member: string;
+  /** A check session that ran the monitor. */
+  session: string;
   key: string;
   /** A key that a key with only organization:write may roll (rolling cannot grant more than the caller holds). */
   rollable: string;
@@ -82,6 +84,10 @@ const OPS = (target: string): Op[] => [
 
   { name: 'billing', scopes: ['billing:read'], gql: () => [ops.BillingDocument], rest: () => ['GET', '/v1/billing'] },
 
+  // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
+  { name: 'triggerChecks', scopes: ['monitors:run'], byId: true, gql: (i) => [ops.TriggerChecksDocument, { input: { checkIds: [i.monitor] } }], rest: (i) => ['POST', '/v1/check-sessions', { check_ids: [i.monitor] }] },
+  { name: 'checkSession', scopes: ['monitors:run'], byId: true, gql: (i) => [ops.CheckSessionDocument, { id: i.session }], rest: (i) => ['GET', `/v1/check-sessions/${i.session}`] },
+
   // Last: they remove what the other rows use.
   { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, gql: (i) => [ops.DeleteMonitorDocument, { id: i.monitor }], rest: (i) => ['DELETE', `/v1/monitors/${i.monitor}`] },
   { name: 'deleteJourney', scopes: ['journeys:write'], byId: true, gql: (i) => [ops.DeleteJourneyDocument, { id: i.journey }], rest: (i) => ['DELETE', `/v1/journeys/${i.journey}`] },
@@ -102,12 +108,13 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const monitorRun = (await client.gql(ops.RunMonitorDocument, { id: monitor })).data!.runMonitor.id;
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
+  const session = (await client.gql(ops.TriggerChecksDocument, { input: { checkIds: [monitor] } })).data!.triggerChecks.id;
   const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
   // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
   const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
   const revocable = (await t.key(org, ['organization:write'])).id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable, revocable }, admin: client };
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, session, key, rollable, revocable }, admin: client };
 }
 
 beforeAll(async () => {
@@ -147,7 +154,7 @@ describe('the sweep covers the whole surface', () => {
     const fields = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
     const names = new Set(ops_.map((o) => o.name));
     expect(fields.filter((f) => !names.has(f) && f !== 'organization')).toEqual([]); // organization: the `organization` and `members` rows
-    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem)_\w+/g, '/:id')}`; }));
+    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem|cks)_\w+/g, '/:id')}`; }));
     expect(ROUTES.map((r) => `${r.method} ${r.url}`).filter((r) => !routed.has(r))).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
 import { buildAppSchema } from '../src/graphql/schema';
-import { AUTHENTICATED_SENTENCE, scopeSentence } from '../src/graphql/scope-descriptions';
+import { AUTHENTICATED_SENTENCE, scopeSentence, selectionSentence } from '../src/graphql/scope-descriptions';
+import { SELECTION_SCOPES } from '../src/graphql/selection-scopes';
 import { startTestApp, type TestApp } from './helpers/app';
 
 let t: TestApp;
@@ -39,7 +40,9 @@ describe('introspection shows every scope requirement', () => {
           for (const s of needed) expect(description).toContain(`\`${s}\``);
         } else if (index.rootTypes.has(type.name)) {
           expect(getDirective(schema, field, 'authenticated')?.length, `${type.name}.${field.name}`).toBe(1);
-          expect(description.endsWith(AUTHENTICATED_SENTENCE), `${type.name}.${field.name}`).toBe(true);
+          const selection = SELECTION_SCOPES[`${type.name}.${field.name}`];
+          const sentence = selection ? selectionSentence(selection) : AUTHENTICATED_SENTENCE;
+          expect(description.endsWith(sentence), `${type.name}.${field.name}`).toBe(true);
         } else {
           expect(description, `${type.name}.${field.name}`).not.toMatch(/Requires /);
         }
@@ -58,6 +61,9 @@ describe('introspection shows every scope requirement', () => {
     // createMonitor answers a Monitor, which needs monitors:read: both are required, and both are said.
     expect(mutation.createMonitor.description).toBe('Requires `monitors:read` and `monitors:write`.');
     expect(query.me.description).toMatch(/Requires a valid API key; no scope of its own\.$/);
+    expect(mutation.triggerChecks.description).toMatch(
+      /Requires `monitors:run` for the monitors it selects and `journeys:run` for the journeys it selects \(checked on what it selects; FORBIDDEN names what is missing\)\.$/,
+    );
     expect(introspected.getType('Monitor')!.description).toBe('An HTTP check of one URL, run every intervalSeconds.\n\nRequires `monitors:read`.');
   });
 

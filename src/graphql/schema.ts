@@ -18,6 +18,7 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
+import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -32,6 +33,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   BillingResolver,
   AuditResolver,
   LocationResolver,
+  CheckSessionResolver,
 ];
 
 export interface AppSchema {

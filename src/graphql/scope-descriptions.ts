@@ -1,6 +1,7 @@
 import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { ScopeIndex } from './scope-index';
+import { SELECTION_SCOPES } from './selection-scopes';
 
 /**
  * The sentence a field's or type's description ends with, from the same index the enforcement point reads, so
@@ -15,6 +16,9 @@ export function scopeSentence(scopes: readonly string[]): string {
 
 /** Root fields marked `@authenticated`: any valid key; a field that checks more on what it selects says so itself. */
 export const AUTHENTICATED_SENTENCE = 'Requires a valid API key; no scope of its own.';
+
+/** A field whose scopes depend on what it selects (src/graphql/selection-scopes.ts). */
+export const selectionSentence = (scopes: string) => `Requires ${scopes} (checked on what it selects; FORBIDDEN names what is missing).`;
 
 const append = (description: string | null | undefined, sentence: string) => (description ? `${description}\n\n${sentence}` : sentence);
 
@@ -36,6 +40,8 @@ export function describeScopes(schema: GraphQLSchema, index: ScopeIndex): GraphQ
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const needed = index.scopesFor(typeName, fieldName);
       if (needed.length) return { ...config, description: append(config.description, scopeSentence(needed)) };
+      const selection = SELECTION_SCOPES[`${typeName}.${fieldName}`];
+      if (selection) return { ...config, description: append(config.description, selectionSentence(selection)) };
       if (index.rootTypes.has(typeName)) return { ...config, description: append(config.description, AUTHENTICATED_SENTENCE) };
       return config;
     },

@@ -71,7 +71,7 @@ function checkRoutes(
 ): RestRoute[] {
   const N = names.one[0].toUpperCase() + names.one.slice(1);
   return [
-    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status']), pick: (d) => d[names.plural] },
+    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[names.plural] },
     { method: 'POST', url: base, document: o.create, variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id`, document: o.get, variables: (r) => ({ id: id(r) }), pick: (d) => d[names.one] },
     { method: 'PATCH', url: `${base}/:id`, document: o.update, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
@@ -131,6 +131,9 @@ export const ROUTES: RestRoute[] = [
     { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
   ),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
+
+  { method: 'POST', url: '/v1/check-sessions', document: ops.TriggerChecksDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.triggerChecks, status: 201 },
+  { method: 'GET', url: '/v1/check-sessions/:id', document: ops.CheckSessionDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.checkSession },
 
   { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },
   { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },
