@@ -144,6 +144,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   InviteMember: { input: { email: 'a@example.com', role: 'VIEWER' } },
   UpdateMemberRole: { id: 'mem_none', role: 'ADMIN' },
   RemoveMember: { id: 'mem_none' },
+  TriggerChecks: { input: { checkIds: ['mon_none'], tags: ['smoke'], location: 'local' } },
 };
 
 const opOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
