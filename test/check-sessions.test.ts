@@ -25,17 +25,15 @@ let target: Target;
 let org: Organization;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 let ids: { ok: string; failing: string; journey: string; paused: string; untagged: string };
-/** Released by a test to let the held route answer. */
-let release: () => void = () => {};
+/** One per request the held route holds: called to let it answer. */
+const held: Array<() => void> = [];
 
 beforeAll(async () => {
   t = await startTestApp();
   target = await startTarget();
   target.route('/ok', json(200, { status: 'ok' }));
   target.route('/fail', json(500, { error: 'boom' }));
-  target.route('/held', (_req, res) => {
-    new Promise<void>((r) => (release = r)).then(() => json(200, { status: 'late' })(_req, res, ''));
-  });
+  target.route('/held', (req, res) => held.push(() => json(200, { status: 'late' })(req, res, '')));
   org = await t.org('Acme Inc');
   await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'TEAM' });
   admin = await t.key(org, ['all']);
@@ -61,7 +59,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  release();
+  for (const r of held) r();
   await target?.close();
   await t?.close();
 });
@@ -141,11 +139,14 @@ describe('triggerChecks and checkSession', () => {
   });
 
   it('does not wait for the runs: a target that has not answered yet still gets the session back, RUNNING', async () => {
-    const held = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Slow', url: `${target.url}/held` } })).data!.createMonitor.id;
-    const res = await admin.client.gql(TriggerChecksDocument, { input: { checkIds: [held] } });
+    const slow = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Slow', url: `${target.url}/held` } })).data!.createMonitor.id;
+    const before = held.length;
+    const res = await admin.client.gql(TriggerChecksDocument, { input: { checkIds: [slow] } });
     expect(res.data!.triggerChecks.status).toBe('RUNNING');
     expect(res.data!.triggerChecks.runs[0].status).toBe('RUNNING');
-    release();
+    // The target has the request (or soon will) and holds it; only then is it let go.
+    for (let i = 0; i < 600 && held.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    held.at(-1)!();
     expect((await finished(admin.client, res.data!.triggerChecks.id)).status).toBe('PASSED');
   });
 
@@ -160,8 +161,8 @@ describe('triggerChecks and checkSession', () => {
   });
 
   it('a run not recorded by the deadline is TIMED_OUT and the session FAILED', async () => {
-    const held = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Never', url: `${target.url}/held` } })).data!.createMonitor.id;
-    const session = (await admin.client.gql(TriggerChecksDocument, { input: { checkIds: [held] } })).data!.triggerChecks;
+    const never = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Never', url: `${target.url}/held` } })).data!.createMonitor.id;
+    const session = (await admin.client.gql(TriggerChecksDocument, { input: { checkIds: [never] } })).data!.triggerChecks;
     t.clock.now = new Date(new Date(session.deadlineAt).getTime() + 1);
     try {
       const read = (await admin.client.gql(CheckSessionDocument, { id: session.id })).data!.checkSession;
@@ -169,7 +170,6 @@ describe('triggerChecks and checkSession', () => {
       expect(read.runs[0]).toMatchObject({ status: 'TIMED_OUT', error: expect.stringMatching(/deadline/) });
     } finally {
       t.clock.now = null;
-      release();
     }
   });
 
