@@ -33,7 +33,8 @@ beforeAll(async () => {
   target = await startTarget();
   target.route('/ok', json(200, { status: 'ok' }));
   target.route('/fail', json(500, { error: 'boom' }));
-  target.route('/held', (req, res) => held.push(() => json(200, { status: 'late' })(req, res, '')));
+  // Each answers once: a release after the answer (or after the check gave up) does nothing.
+  target.route('/held', (req, res) => held.push(() => void (!res.headersSent && !res.destroyed && json(200, { status: 'late' })(req, res, ''))));
   org = await t.org('Acme Inc');
   await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'TEAM' });
   admin = await t.key(org, ['all']);

@@ -22,7 +22,7 @@ beforeAll(async () => {
   target = await startTarget();
   target.route('/ok', json(200, { status: 'ok' }));
   target.route('/fail', json(503, { status: 'down' }));
-  target.route('/held', (req, res) => releases.push(() => json(200, {})(req, res, '')));
+  target.route('/held', (req, res) => releases.push(() => void (!res.headersSent && !res.destroyed && json(200, {})(req, res, ''))));
   const org = await t.org('Acme Inc');
   await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'TEAM' });
   const admin = (await t.key(org, ['all'])).client;
