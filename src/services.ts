@@ -20,6 +20,7 @@ import { DeliveryAttempts } from './modules/notifications/delivery';
 import { NotificationWorker } from './modules/notifications/notification-worker';
 import { ExpirySweep } from './modules/notifications/expiry-sweep';
 import { MaintenanceService } from './modules/maintenance/maintenance.service';
+import { CheckSessionService } from './modules/check-sessions/check-session.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -34,6 +35,7 @@ export interface Services {
   locations: LocationService;
   notifications: NotificationService;
   maintenance: MaintenanceService;
+  checkSessions: CheckSessionService;
   now: () => Date;
 }
 
@@ -139,6 +141,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     locations: engine.locations,
     notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL }),
     maintenance: new MaintenanceService(now),
+    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
     now,
   };
   return { database, engine, secrets, services };

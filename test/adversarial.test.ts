@@ -150,6 +150,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   TestNotificationChannel: { id: 'nch_none' },
   CreateMaintenanceWindow: { input: { name: 'w', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', checkIds: [] } },
   DeleteMaintenanceWindow: { id: 'mnt_none' },
+  TriggerChecks: { input: { checkIds: ['mon_none'], tags: ['smoke'], location: 'local' } },
 };
 
 const opOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;

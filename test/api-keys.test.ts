@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeysDocument, CreateApiKeyDocument, MeDocument, RevokeApiKeyDocument } from '../src/client/generated/graphql';
+import { ApiKeysDocument, CreateApiKeyDocument, MeDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../src/client/generated/graphql';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
@@ -43,7 +43,7 @@ describe('createApiKey', () => {
     expect(me.data?.me.key.id).toBe(apiKey.id);
 
     const list = await admin.client.gql(ApiKeysDocument);
-    expect(list.data?.apiKeys[0].id).toBe(apiKey.id); // newest first
+    expect(list.data?.apiKeys.nodes[0].id).toBe(apiKey.id); // newest first
     const text = JSON.stringify(list.body) + JSON.stringify((await admin.client.rest('GET', '/v1/api-keys')).body);
     expect(text).not.toContain(key);
     expect(text).not.toContain(key.slice(25)); // no part of the secret
@@ -66,12 +66,12 @@ describe('createApiKey', () => {
     [{ name: 'ok', permissions: ['monitors:read'], expiresIn: 'NEVER', expiresAt: new Date(Date.now() + 86_400_000).toISOString() }, 'expiresAt'],
     [{ name: 'ok', permissions: ['monitors:read'], expiresAt: new Date(Date.now() - 1000).toISOString() }, 'expiresAt'],
   ] as const)('refuses bad input %j naming %s, storing nothing', async (input, field) => {
-    const before = (await admin.client.gql(ApiKeysDocument)).data!.apiKeys.length;
+    const before = (await admin.client.gql(ApiKeysDocument, { first: 100 })).data!.apiKeys.nodes.length;
     const res = await admin.client.gql(CreateApiKeyDocument, { input: input as never });
     expect(res.status).toBe(400);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].extensions?.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
-    expect((await admin.client.gql(ApiKeysDocument)).data!.apiKeys.length).toBe(before);
+    expect((await admin.client.gql(ApiKeysDocument, { first: 100 })).data!.apiKeys.nodes.length).toBe(before);
   });
 
   it('an unknown enum value or a wrong type is refused before anything runs', async () => {
@@ -154,7 +154,7 @@ describe('revokeApiKey', () => {
     const third = await t.org('Third Ltd');
     const reader = await t.key(third, ['organization:read']);
     const sibling = await t.key(third, ['monitors:read']);
-    const ids = (await reader.client.gql(ApiKeysDocument)).data!.apiKeys.map((k) => k.id);
+    const ids = (await reader.client.gql(ApiKeysDocument)).data!.apiKeys.nodes.map((k) => k.id);
     expect(ids.sort()).toEqual([reader.id, sibling.id].sort());
   });
 });
@@ -170,7 +170,7 @@ describe('REST mirror', () => {
 
     const list = await admin.client.rest('GET', '/v1/api-keys');
     expect(list.body.success).toBe(true);
-    expect((list.body.data as Array<{ id: string }>)[0].id).toBe(data.api_key.id);
+    expect((list.body.data as { nodes: Array<{ id: string }> }).nodes[0].id).toBe(data.api_key.id);
 
     // curl -X DELETE -H 'Content-Type: application/json' sends no body: that is fine, not a 400
     const res = await fetch(`${t.baseUrl}/v1/api-keys/${data.api_key.id}`, {
@@ -201,5 +201,39 @@ describe('REST mirror', () => {
     const res = await admin.client.rest('GET', '/v1/nope');
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('apiKeys is a connection like every other list', () => {
+  it('pages through every key with first/after, newest first, over GraphQL and REST', async () => {
+    const org = await t.org('Paged keys');
+    const owner = await t.key(org, ['organization:read'], { name: 'owner' });
+    for (let i = 0; i < 4; i++) await t.key(org, ['monitors:read'], { name: `k${i}` });
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(5);
+      const { nodes, pageInfo }: ApiKeysQuery['apiKeys'] = (await owner.client.gql(ApiKeysDocument, { first: 2, after })).data!.apiKeys;
+      expect(nodes.length).toBeLessThanOrEqual(2);
+      seen.push(...nodes.map((k) => k.name));
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['k3', 'k2', 'k1', 'k0', 'owner']);
+
+    const first = await owner.client.rest('GET', '/v1/api-keys?first=2');
+    const data = first.body.data as { nodes: { name: string }[]; page_info: { end_cursor: string; has_next_page: boolean } };
+    expect(data.nodes.map((k) => k.name)).toEqual(['k3', 'k2']);
+    expect(data.page_info.has_next_page).toBe(true);
+    const second = await owner.client.rest('GET', `/v1/api-keys?first=2&after=${encodeURIComponent(data.page_info.end_cursor)}`);
+    expect((second.body.data as { nodes: { name: string }[] }).nodes.map((k) => k.name)).toEqual(['k1', 'k0']);
+  });
+
+  it('refuses a bad page size or cursor with BAD_USER_INPUT naming it', async () => {
+    const bad = await admin.client.gql(ApiKeysDocument, { first: 101 });
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ field: 'first' })] });
+    const cursor = await admin.client.rest('GET', '/v1/api-keys?after=nonsense');
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -210,7 +210,7 @@ describe('failed authentications per key', () => {
     const forged = forgeKey(k.id, 'w'.repeat(32));
     for (let i = 0; i < 3; i++) expect((await t.client(forged).rest('GET', '/v1/me')).status).toBe(401);
     await t.app.lastUsed.flush();
-    const row = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.find((x) => x.id === k.id)!;
+    const row = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.nodes.find((x) => x.id === k.id)!;
     expect(row.failedAuthCount).toBe(3);
     expect(row.lastFailedAuthAt).not.toBeNull();
     const dump = JSON.stringify(await t.db.orm.em.fork().getConnection().execute('select * from api_keys'));
@@ -236,11 +236,11 @@ describe('apiKeys(unusedForDays)', () => {
     await boss.client.gql(RevokeApiKeyDocument, { id: revoked.id });
     expect((await activeRecently.client.rest('GET', '/v1/me')).status).toBe(200); // not flushed yet: still counts
 
-    const found = (await boss.client.gql(ApiKeysDocument, { unusedForDays: 30 })).data!.apiKeys.map((k) => k.name);
+    const found = (await boss.client.gql(ApiKeysDocument, { unusedForDays: 30 })).data!.apiKeys.nodes.map((k) => k.name);
     expect(found.sort()).toEqual(['stale', 'used long ago']);
     expect(stale.id).toBeDefined();
     const rest = await boss.client.rest('GET', '/v1/api-keys?unused_for_days=30');
-    expect((rest.body.data as { name: string }[]).map((k) => k.name).sort()).toEqual(['stale', 'used long ago']);
+    expect((rest.body.data as { nodes: { name: string }[] }).nodes.map((k) => k.name).sort()).toEqual(['stale', 'used long ago']);
     expect((await boss.client.gql(ApiKeysDocument, { unusedForDays: 0 })).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect((await boss.client.rest('GET', '/v1/api-keys?unused_for_days=soon')).status).toBe(400);
   });

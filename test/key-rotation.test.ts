@@ -37,7 +37,7 @@ describe('rollApiKey', () => {
     const fresh = t.client(key);
     expect((await fresh.gql(MeDocument)).data!.me.key.id).toBe(apiKey.id);
 
-    const keys = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys;
+    const keys = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.nodes;
     const oldView = keys.find((k) => k.id === old.id)!;
     expect(oldView.replacedBy).toBe(apiKey.id);
     const graceEnd = new Date(oldView.expiresAt!).getTime();
@@ -61,7 +61,7 @@ describe('rollApiKey', () => {
     const soon = new Date(Date.now() + 30 * 60_000);
     const shortLived = await t.key(org, ['monitors:read'], { expiresAt: soon });
     const rolled = (await admin.client.gql(RollApiKeyDocument, { id: shortLived.id, gracePeriod: 'SEVEN_DAYS' })).data!.rollApiKey;
-    const after = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.find((k) => k.id === shortLived.id)!;
+    const after = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.nodes.find((k) => k.id === shortLived.id)!;
     expect(new Date(after.expiresAt!).getTime()).toBe(soon.getTime());
     expect(new Date(rolled.apiKey.expiresAt!).getTime()).toBe(soon.getTime()); // the new key no later than the old
   });
@@ -131,7 +131,7 @@ describe('expiry warnings', () => {
     const rest = await soon.client.rest('GET', '/v1/monitors');
     expect(rest.status).toBe(403); // even an error response made with the key warns
     expect(rest.headers.get('x-api-key-expires-soon')).toBe(expiresAt.toISOString());
-    const listed = (await soon.client.gql(ApiKeysDocument, {})).data!.apiKeys.find((k) => k.id === soon.id)!;
+    const listed = (await soon.client.gql(ApiKeysDocument, {})).data!.apiKeys.nodes.find((k) => k.id === soon.id)!;
     expect(listed.expiresInDays).toBe(5);
 
     const later = await t.key(org, ['organization:read'], { expiresAt: new Date(Date.now() + 30 * DAY) });

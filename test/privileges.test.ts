@@ -64,6 +64,8 @@ const CALLS: Record<string, [unknown, Record<string, unknown>?]> = {
   'mutation testNotificationChannel': [ops.TestNotificationChannelDocument, { id: 'nch_none' }],
   'mutation createMaintenanceWindow': [ops.CreateMaintenanceWindowDocument, { input: { name: '', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } }],
   'mutation deleteMaintenanceWindow': [ops.DeleteMaintenanceWindowDocument, { id: 'mnt_none' }],
+  'mutation triggerChecks': [ops.TriggerChecksDocument, { input: { checkIds: ['mon_none'] } }],
+  'query checkSession': [ops.CheckSessionDocument, { id: 'cks_none' }],
 };
 
 let t: TestApp;

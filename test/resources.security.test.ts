@@ -19,6 +19,8 @@ interface Ids {
   journeyRun: string;
   alert: string;
   member: string;
+  /** A check session that ran the monitor. */
+  session: string;
   key: string;
   /** A key that a key with only organization:write may roll (rolling cannot grant more than the caller holds). */
   rollable: string;
@@ -92,6 +94,9 @@ const OPS = (target: string): Op[] => [
   { name: 'notificationDeliveries', scopes: ['alerts:read'], gql: () => [ops.NotificationDeliveriesDocument, {}], rest: () => ['GET', '/v1/notification-deliveries'] },
   { name: 'maintenanceWindows', scopes: ['alerts:read'], gql: () => [ops.MaintenanceWindowsDocument, {}], rest: () => ['GET', '/v1/maintenance-windows'] },
   { name: 'createMaintenanceWindow', scopes: ['alerts:read', 'alerts:write'], gql: () => [ops.CreateMaintenanceWindowDocument, { input: windowInput() }], rest: () => ['POST', '/v1/maintenance-windows', { name: 'w', starts_at: windowInput().startsAt, ends_at: windowInput().endsAt }] },
+  // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
+  { name: 'triggerChecks', scopes: ['monitors:run'], byId: true, gql: (i) => [ops.TriggerChecksDocument, { input: { checkIds: [i.monitor] } }], rest: (i) => ['POST', '/v1/check-sessions', { check_ids: [i.monitor] }] },
+  { name: 'checkSession', scopes: ['monitors:run'], byId: true, gql: (i) => [ops.CheckSessionDocument, { id: i.session }], rest: (i) => ['GET', `/v1/check-sessions/${i.session}`] },
 
   // Last: they remove what the other rows use.
   { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, gql: (i) => [ops.DeleteMonitorDocument, { id: i.monitor }], rest: (i) => ['DELETE', `/v1/monitors/${i.monitor}`] },
@@ -117,6 +122,7 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const monitorRun = (await client.gql(ops.RunMonitorDocument, { id: monitor })).data!.runMonitor.id;
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
+  const session = (await client.gql(ops.TriggerChecksDocument, { input: { checkIds: [monitor] } })).data!.triggerChecks.id;
   const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
   // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
   const key = (await t.key(org, ['organization:write'])).id;
@@ -124,7 +130,7 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const revocable = (await t.key(org, ['organization:write'])).id;
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target.url}/ok` } })).data!.createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, key, rollable, revocable, channel, window }, admin: client };
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, session, key, rollable, revocable, channel, window }, admin: client };
 }
 
 beforeAll(async () => {
@@ -164,7 +170,7 @@ describe('the sweep covers the whole surface', () => {
     const fields = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
     const names = new Set(ops_.map((o) => o.name));
     expect(fields.filter((f) => !names.has(f) && f !== 'organization')).toEqual([]); // organization: the `organization` and `members` rows
-    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem|nch|mnt)_\w+/g, '/:id')}`; }));
+    const routed = new Set(ops_.filter((o) => o.rest).map((o) => { const [m, p] = o.rest!(orgs.a.ids); return `${m} ${p.split('?')[0].replace(/\/(key|mon|jrn|run|alr|mem|nch|mnt|cks)_\w+/g, '/:id')}`; }));
     expect(ROUTES.map((r) => `${r.method} ${r.url}`).filter((r) => !routed.has(r))).toEqual([]);
   });
 });

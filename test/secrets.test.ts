@@ -47,7 +47,7 @@ describe('secrets', () => {
       expect((await t.client().withAuthorization(`Basic ${key}`).rest('GET', '/v1/me')).status).toBe(401);
     }
     // rolled and revoked keys, and a key used after revocation
-    const list = (await admin.client.gql(ops.ApiKeysDocument, {})).data!.apiKeys.filter((k) => k.id !== admin.id);
+    const list = (await admin.client.gql(ops.ApiKeysDocument, {})).data!.apiKeys.nodes.filter((k) => k.id !== admin.id);
     const rolled = await admin.client.gql(ops.RollApiKeyDocument, { id: list[0].id, gracePeriod: 'NONE' });
     created.push(rolled.data!.rollApiKey.key);
     await admin.client.gql(ops.RevokeApiKeyDocument, { id: list[1].id });

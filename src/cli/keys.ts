@@ -76,7 +76,14 @@ async function main(argv: string[]): Promise<void> {
         );
       } else if (command === 'list') {
         const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-        const list = (await keys.list(em, organization.id)).map((k) => ApiKeyView.from(k, now()));
+        // An administrator's listing: every key, read page by page as the API serves them.
+        const list: ApiKeyView[] = [];
+        for (let after: string | null = null; ; ) {
+          const page = await keys.list(em, organization.id, { first: 100, after });
+          list.push(...page.nodes.map((k) => ApiKeyView.from(k, now())));
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
         print(
           list,
           list.length

@@ -5,6 +5,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { authenticatedDirective, requiresScopeDirective } from './directives';
 import { ScopeIndex } from './scope-index';
 import { guardResolvers } from './scope-guard';
+import { describeScopes } from './scope-descriptions';
 import { validateInput } from './validation';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
@@ -19,6 +20,7 @@ import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
 import { NotificationResolver } from '../modules/notifications/notification.resolver';
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
+import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -35,6 +37,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   LocationResolver,
   NotificationResolver,
   MaintenanceResolver,
+  CheckSessionResolver,
 ];
 
 export interface AppSchema {
@@ -52,10 +55,13 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
-  return { schema: guardResolvers(raw, index), index };
+  return { schema: guardResolvers(describeScopes(raw, index), index), index };
 }
 
-/** The committed `schema/schema.graphql`: every directive printed, so Sandbox and codegen users see the scopes. */
+/**
+ * The committed `schema/schema.graphql`: every directive printed, and each requirement also written out in the
+ * descriptions (describeScopes), which is what introspection carries to Sandbox and codegen.
+ */
 export function printAppSchema(schema: GraphQLSchema): string {
   return `${printSchemaWithDirectives(schema).trim()}\n`;
 }

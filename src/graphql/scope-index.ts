@@ -60,6 +60,12 @@ export class ScopeIndex {
     return this.fieldScopes.get(`${typeName}.${fieldName}`) ?? [];
   }
 
+  /** The scopes an object type's own `@requiresScope` directives name (in the constant order). */
+  typeScopesOf(typeName: string): readonly Scope[] {
+    const own = this.typeScopes.get(typeName) ?? [];
+    return SCOPES.filter((s) => own.includes(s));
+  }
+
   private compose(parent: string, field: GraphQLField<unknown, unknown>, own: Scope[]): readonly Scope[] {
     const all = new Set<Scope>([...own, ...(this.typeScopes.get(parent) ?? [])]);
     const returned = getNamedType(field.type);

@@ -71,7 +71,7 @@ function checkRoutes(
 ): RestRoute[] {
   const N = names.one[0].toUpperCase() + names.one.slice(1);
   return [
-    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status']), pick: (d) => d[names.plural] },
+    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[names.plural] },
     { method: 'POST', url: base, document: o.create, variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id`, document: o.get, variables: (r) => ({ id: id(r) }), pick: (d) => d[names.one] },
     { method: 'PATCH', url: `${base}/:id`, document: o.update, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
@@ -87,7 +87,7 @@ export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
   { method: 'GET', url: '/v1/locations', document: ops.LocationsDocument, pick: (d) => d.locations },
 
-  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => query(r, [], { unused_for_days: 'from 1 to 3650' }), pick: (d) => d.apiKeys },
+  { method: 'GET', url: '/v1/api-keys', document: ops.ApiKeysDocument, variables: (r) => ({ ...page(r), ...query(r, [], { unused_for_days: 'from 1 to 3650' }) }), pick: (d) => d.apiKeys },
   { method: 'POST', url: '/v1/api-keys', document: ops.CreateApiKeyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createApiKey, status: 201 },
   { method: 'DELETE', url: '/v1/api-keys/:id', document: ops.RevokeApiKeyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.revokeApiKey },
   {
@@ -131,6 +131,9 @@ export const ROUTES: RestRoute[] = [
     { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
   ),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
+
+  { method: 'POST', url: '/v1/check-sessions', document: ops.TriggerChecksDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.triggerChecks, status: 201 },
+  { method: 'GET', url: '/v1/check-sessions/:id', document: ops.CheckSessionDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.checkSession },
 
   { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },
   { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },

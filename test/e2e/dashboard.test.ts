@@ -220,4 +220,28 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.context().close();
   });
+
+  it('lists keys a page at a time, and "Load more keys" (keyboard) brings the older ones', async () => {
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${server.baseUrl}/v1/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `bulk ${i}`, permissions: ['monitors:read'] }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const page = await open();
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Settings › API Keys' }).click();
+    await page.locator('tr', { hasText: 'bulk 49' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(50); // one page
+    expect(await page.locator('tr', { hasText: 'Monitoring Dashboard' }).count()).toBe(0); // older: not yet
+    const more = page.getByRole('button', { name: 'Load more keys' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('tr', { hasText: 'Monitoring Dashboard' }).waitFor();
+    expect(await page.locator('tr', { hasText: 'bulk 0' }).count()).toBe(1);
+    expect(await more.count()).toBe(0); // no further page
+    await page.context().close();
+  });
 });

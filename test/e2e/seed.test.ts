@@ -51,6 +51,15 @@ describe('first start', () => {
     expect(await res.json()).toMatchObject({ success: true, data: { key: { permissions: ['all'] } } });
   });
 
+  it("answers the README's sample /v1/me output for the bootstrap key, word for word", async () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const sample = /curl -s http:\/\/127\.0\.0\.1:4000\/v1\/me .*\n((?:# .*\n)+)/.exec(readme)?.[1];
+    expect(sample).toBeDefined();
+    const body = (await (await call('/v1/me', bootstrapKey)).json()) as { data: { organization: { id: string } } };
+    const documented = JSON.parse(sample!.replace(/^# ?/gm, '').replace(/\n/g, '').replace('org_…', body.data.organization.id));
+    expect(body).toEqual(documented);
+  });
+
   it('serves health, readiness and Apollo Sandbox without a key', async () => {
     expect((await call('/healthz')).status).toBe(200);
     expect(await (await call('/readyz')).json()).toMatchObject({ status: 'ok' });

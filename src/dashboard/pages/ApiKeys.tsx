@@ -10,11 +10,15 @@ import { Dialog } from '../components/Dialog';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 
-type Key = ApiKeysQuery['apiKeys'][number];
+type Key = ApiKeysQuery['apiKeys']['nodes'][number];
+
+/** Keys per page; more come with "Load more". */
+const PAGE = 50;
 
 /** Settings › API Keys: the organization's keys, newest first; create, and revoke with a confirmation. */
 export function ApiKeys({ s }: { s: Session }) {
   const [keys, setKeys] = useState<Key[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const { error, call } = useApi(s);
   const [hideRevoked, setHideRevoked] = useState(false);
   const [creating, setCreating] = useState(false);
@@ -22,9 +26,19 @@ export function ApiKeys({ s }: { s: Session }) {
   const canWrite = holds(s.me.key.permissions, 'organization:write');
 
   const load = useCallback(async () => {
-    const data = await call(() => gql(s.key, ApiKeysDocument, {}));
-    if (data) setKeys(data.apiKeys);
+    const data = await call(() => gql(s.key, ApiKeysDocument, { first: PAGE }));
+    if (data) {
+      setKeys(data.apiKeys.nodes);
+      setNext(data.apiKeys.pageInfo.hasNextPage ? data.apiKeys.pageInfo.endCursor : null);
+    }
   }, [s, call]);
+  const loadMore = async () => {
+    const data = await call(() => gql(s.key, ApiKeysDocument, { first: PAGE, after: next }));
+    if (data) {
+      setKeys((before) => [...(before ?? []), ...data.apiKeys.nodes]);
+      setNext(data.apiKeys.pageInfo.hasNextPage ? data.apiKeys.pageInfo.endCursor : null);
+    }
+  };
   useEffect(() => void load(), [load]);
 
   const shown = (keys ?? []).filter((k) => !(hideRevoked && k.status === 'REVOKED'));
@@ -98,6 +112,11 @@ export function ApiKeys({ s }: { s: Session }) {
             </tbody>
           </table>
           {shown.length === 0 && <p className="hint">No keys to show.</p>}
+          {next && (
+            <button type="button" onClick={() => void loadMore()}>
+              Load more keys
+            </button>
+          )}
         </div>
       )}
       {creating && <CreateKeyDialog s={s} onClose={() => setCreating(false)} onCreated={() => void load()} />}

@@ -1,15 +1,16 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../auth/context';
-import { ApiKeysArgs, ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload, GracePeriod } from './api-key.types';
+import { ApiKeyConnection, ApiKeysArgs, ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload, GracePeriod } from './api-key.types';
 
 @Resolver()
 export class ApiKeyResolver {
-  @Query(() => [ApiKeyView], { description: "The organization's keys, newest first." })
+  @Query(() => ApiKeyConnection, { description: "The organization's keys, newest first." })
   @RequiresScope('organization:read')
-  async apiKeys(@Args() { unusedForDays }: ApiKeysArgs, @Ctx() { em, principal, services }: RequestContext): Promise<ApiKeyView[]> {
+  async apiKeys(@Args() args: ApiKeysArgs, @Ctx() { em, principal, services }: RequestContext) {
     const now = services.now();
-    return (await services.apiKeys.list(em, principal.organizationId, unusedForDays)).map((k) => ApiKeyView.from(k, now));
+    const page = await services.apiKeys.list(em, principal.organizationId, args);
+    return { nodes: page.nodes.map((k) => ApiKeyView.from(k, now)), pageInfo: page.pageInfo };
   }
 
   @Mutation(() => CreateApiKeyPayload, {

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { audit, type Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { ApiKey } from './api-key.entity';
 
 export type ExpiryChoice = 'THIRTY_DAYS' | 'NINETY_DAYS' | 'ONE_YEAR' | 'NEVER';
@@ -54,16 +55,21 @@ export class ApiKeyService {
   constructor(private readonly deps: ApiKeyServiceDeps) {}
 
   /**
-   * The organization's keys, newest first, each with its newest use (also one not yet written by the batched
-   * writer). With `unusedForDays`, only active keys not used for that many days (never-used keys count from their
-   * creation): the keys to review and revoke.
+   * A page of the organization's keys, newest first, each with its newest use (also one not yet written by the
+   * batched writer). With `unusedForDays`, only active keys not used for that many days (never-used keys count from
+   * their creation): the keys to review and revoke. (A key whose use is still pending is dropped from its page
+   * after the read, so such a page can be shorter than `first`; its cursor is still right.)
    */
-  async list(em: EntityManager, organizationId: string, unusedForDays?: number | null): Promise<ApiKey[]> {
-    const order = { orderBy: { createdAt: 'desc', id: 'desc' } } as const;
-    if (!unusedForDays) return (await em.find(ApiKey, { organization: organizationId }, order)).map((k) => this.withPendingUse(k));
+  async list(em: EntityManager, organizationId: string, args: PageArgs & { unusedForDays?: number | null }): Promise<Page<ApiKey>> {
+    const { unusedForDays } = args;
+    if (!unusedForDays) {
+      const page = await paginate(em, ApiKey, { organization: organizationId }, 'createdAt', args);
+      return { ...page, nodes: page.nodes.map((k) => this.withPendingUse(k)) };
+    }
     const now = this.deps.now();
     const cutoff = new Date(now.getTime() - unusedForDays * DAY_MS);
-    const stale = await em.find(
+    const page = await paginate(
+      em,
       ApiKey,
       {
         organization: organizationId,
@@ -73,10 +79,12 @@ export class ApiKeyService {
           { $or: [{ lastUsedAt: { $lte: cutoff } }, { lastUsedAt: null, createdAt: { $lte: cutoff } }] },
         ],
       },
-      order,
+      'createdAt',
+      args,
     );
     // A use the batched writer has not stored yet still counts.
-    return stale.map((k) => this.withPendingUse(k)).filter((k) => !k.lastUsedAt || k.lastUsedAt.getTime() <= cutoff.getTime());
+    const nodes = page.nodes.map((k) => this.withPendingUse(k)).filter((k) => !k.lastUsedAt || k.lastUsedAt.getTime() <= cutoff.getTime());
+    return { ...page, nodes };
   }
 
   /** The key as read with its newest use, stored or still pending; a copy, so the entity itself is not changed. */

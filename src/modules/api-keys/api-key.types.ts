@@ -4,6 +4,7 @@ import { PERMISSIONS } from '../auth/scopes';
 import type { ApiKey } from './api-key.entity';
 import { displayPrefixOf } from '../auth/key-format';
 import { DAY_MS } from '../common/time';
+import { connectionOf, PageArgs } from '../common/pagination';
 
 export enum ExpiresIn {
   THIRTY_DAYS = 'THIRTY_DAYS',
@@ -138,8 +139,10 @@ export class CreateApiKeyPayload {
   key!: string;
 }
 
+export const ApiKeyConnection = connectionOf(ApiKeyView, 'ApiKeyConnection');
+
 @ArgsType()
-export class ApiKeysArgs {
+export class ApiKeysArgs extends PageArgs {
   @Field(() => Int, {
     nullable: true,
     description: 'Only active keys not used for this many days (never-used keys count from creation): keys to review.',

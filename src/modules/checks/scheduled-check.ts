@@ -1,5 +1,5 @@
 import { Property } from '@mikro-orm/core';
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../errors';
@@ -33,6 +33,10 @@ export abstract class ScheduledCheck {
 
   @Property({ type: 'boolean' })
   paused: boolean = false;
+
+  /** Labels for selecting checks (`triggerChecks(input: { tags })`, `monitors(tag:)`); GIN-indexed per table. */
+  @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
+  tags: string[] = [];
 
   @Property({ type: 'string', length: 8 })
   status: CheckStatus = 'PENDING';
@@ -74,7 +78,13 @@ export interface ScheduleInput {
   paused?: boolean | null;
   locations?: string[] | null;
   minFailedLocations?: number | null;
+  tags?: string[] | null;
 }
+
+/** A tag: lower-case letters and digits, inner `-`, `_`, `.`, `:` or `/`; 1-40 characters (e.g. `smoke`, `team:payments`). */
+export const TAG = /^[a-z0-9](?:[a-z0-9_.:/-]{0,38}[a-z0-9])?$/;
+export const MAX_TAGS = 20;
+export const TAG_RULE = 'each must be 1-40 lower-case letters, digits and - _ . : / (starting and ending with a letter or digit)';
 
 /** The schedule fields of create and update inputs, all optional (null = keep / default). */
 @InputType()
@@ -117,6 +127,13 @@ export abstract class ScheduleFields {
   @Min(1, { message: 'must be at least 1' })
   @Max(10, { message: 'must be at most 10' })
   minFailedLocations?: number | null;
+
+  @Field(() => [String], { nullable: true, description: `Labels for selecting checks (\`triggerChecks\`, \`tag:\` filters): at most ${MAX_TAGS}, each 1-40 lower-case letters, digits and \`- _ . : /\`. Default none; an update replaces them.` })
+  @IsOptional()
+  @ArrayMaxSize(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
+  @ArrayUnique({ message: 'must not repeat a tag' })
+  @Matches(TAG, { each: true, message: TAG_RULE })
+  tags?: string[] | null;
 }
 
 /** The rules of `locations` a GraphQL type cannot state: known names, and enough of them for the alert rule. */

@@ -17,6 +17,7 @@ export const mapStepHeaders = (steps: JourneyStep[], fn: (headers: Header[]) => 
 
 @Entity({ tableName: 'journeys' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
+@Index({ name: 'journeys_tags_index', expression: 'create index "journeys_tags_index" on "journeys" using gin ("tags")' })
 @Index({ name: 'journeys_due_index', expression: 'create index "journeys_due_index" on "journeys" ("next_run_at") where "paused" = false' })
 export class Journey extends ScheduledCheck {
   @PrimaryKey({ type: 'string', length: 24 })

@@ -39,8 +39,12 @@ export class JourneyService {
     private readonly allowPrivateTargets = false,
   ) {}
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Journey>> {
-    const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }): Promise<Page<Journey>> {
+    const where = {
+      organization: organizationId,
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
+    };
     return paginate(em, Journey, where, 'createdAt', args);
   }
 

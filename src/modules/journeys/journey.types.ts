@@ -1,9 +1,9 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields } from '../checks/scheduled-check';
+import { ScheduleFields, TAG } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import { CheckStatusEnum } from '../monitors/monitor.types';
 import type { Journey } from './journey.entity';
@@ -31,6 +31,7 @@ export class JourneyView {
   @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
+  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
@@ -54,6 +55,7 @@ export class JourneyView {
       locations: j.locations,
       minFailedLocations: j.minFailedLocations,
       paused: j.paused,
+      tags: j.tags,
       status: j.status as CheckStatusEnum,
       lastRunAt: j.lastRunAt,
       createdAt: j.createdAt,
@@ -69,6 +71,11 @@ export const JourneyConnection = connectionOf(JourneyView, 'JourneyConnection');
 export class JourneysArgs extends PageArgs {
   @Field(() => CheckStatusEnum, { nullable: true })
   status?: CheckStatusEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'Only journeys with this tag.' })
+  @IsOptional()
+  @Matches(TAG, { message: 'is not a tag (1-40 lower-case letters, digits and - _ . : /)' })
+  tag?: string | null;
 }
 
 @InputType()

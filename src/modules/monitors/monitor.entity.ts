@@ -8,6 +8,7 @@ export type { CheckStatus } from '../checks/scheduled-check';
 
 @Entity({ tableName: 'monitors' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
+@Index({ name: 'monitors_tags_index', expression: 'create index "monitors_tags_index" on "monitors" using gin ("tags")' })
 @Index({ name: 'monitors_due_index', expression: 'create index "monitors_due_index" on "monitors" ("next_run_at") where "paused" = false' })
 export class Monitor extends ScheduledCheck {
   @PrimaryKey({ type: 'string', length: 24 })

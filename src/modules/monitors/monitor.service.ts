@@ -36,8 +36,12 @@ export class MonitorService {
     private readonly allowPrivateTargets = false,
   ) {}
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null }): Promise<Page<Monitor>> {
-    const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }): Promise<Page<Monitor>> {
+    const where = {
+      organization: organizationId,
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
+    };
     return paginate(em, Monitor, where, 'createdAt', args);
   }
 

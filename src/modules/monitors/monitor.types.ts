@@ -1,9 +1,9 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields } from '../checks/scheduled-check';
+import { ScheduleFields, TAG } from '../checks/scheduled-check';
 import { connectionOf, PageArgs } from '../common/pagination';
 import type { Monitor } from './monitor.entity';
 import type { FieldError } from '../../errors';
@@ -36,6 +36,7 @@ export class MonitorView {
   @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
+  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
@@ -59,6 +60,7 @@ export class MonitorView {
       locations: m.locations,
       minFailedLocations: m.minFailedLocations,
       paused: m.paused,
+      tags: m.tags,
       status: m.status as CheckStatusEnum,
       lastRunAt: m.lastRunAt,
       createdAt: m.createdAt,
@@ -74,6 +76,11 @@ export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');
 export class MonitorsArgs extends PageArgs {
   @Field(() => CheckStatusEnum, { nullable: true })
   status?: CheckStatusEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'Only monitors with this tag.' })
+  @IsOptional()
+  @Matches(TAG, { message: 'is not a tag (1-40 lower-case letters, digits and - _ . : /)' })
+  tag?: string | null;
 }
 
 /** Fields shared by create and update; every one optional here, create requires name and url below. */
