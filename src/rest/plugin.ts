@@ -2,7 +2,8 @@ import type { ApolloServer } from '@apollo/server';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
-import type { ContextBuilder, RequestContext } from '../modules/auth/context';
+import type { ContextBuilder } from '../modules/auth/context';
+import type { RequestContext } from '../context/request-context';
 import { ROUTES } from './routes';
 import { snakeKeys, snakeName } from './case';
 
@@ -23,7 +24,7 @@ export function sendAppError(reply: FastifyReply, e: AppError) {
 }
 
 /** Registers every route of the table: authenticate, run its operation through Apollo, answer in the envelope. */
-export function registerRestRoutes(app: FastifyInstance, apollo: ApolloServer<RequestContext>, contexts: ContextBuilder) {
+export function registerRestRoutes(app: FastifyInstance, apollo: ApolloServer<RequestContext>, contexts: ContextBuilder<RequestContext>) {
   for (const route of ROUTES) {
     // Printed once: handed a DocumentNode, executeOperation prints it again on every request (~90 µs of CPU on
     // /v1/me, measured); as a string it goes straight to Apollo's parsed-and-validated document cache.

@@ -1,0 +1,56 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config';
+import type { RequestContext } from '../context/request-context';
+import { buildAppSchema } from './schema';
+import { errorStatusPlugin, makeFormatError } from './errors';
+import { scopeCheckPlugin } from './scope-guard';
+import { documentGuard } from './document-guard';
+
+/**
+ * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
+ * before execution), error formatting and status, and the Sandbox landing page. Not started.
+ */
+export async function createApollo(config: Config, log: FastifyBaseLogger): Promise<ApolloServer<RequestContext>> {
+  const { schema, index } = await buildAppSchema();
+  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
+  const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
+  return new ApolloServer<RequestContext>({
+    schema,
+    formatError: makeFormatError(log),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // still behind a valid key: the context builder runs first
+    allowBatchedHttpRequests: false,
+    validationRules: [documents.refusalRule],
+    logger: log,
+    // server.ts owns SIGINT/SIGTERM: close() stops Fastify (in-flight requests finish), then Apollo, then the rest.
+    // Apollo's own handler would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
+    plugins: [
+      documents.plugin,
+      scopeCheckPlugin(index, {
+        depth: config.GRAPHQL_MAX_DEPTH,
+        aliases: config.GRAPHQL_MAX_ALIASES,
+        rootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+        cost: config.GRAPHQL_MAX_COST,
+      }),
+      errorStatusPlugin,
+      // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginLandingPageLocalDefault({
+        embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
+        document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
+        includeCookies: false,
+        footer: false,
+      }),
+    ],
+  });
+}
