@@ -12,6 +12,7 @@ import { buildAppSchema } from './schema';
 import { errorStatusPlugin, makeFormatError } from './errors';
 import { scopeCheckPlugin } from './scope-guard';
 import { documentGuard } from './document-guard';
+import { jitGateway } from './executor';
 
 /**
  * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
@@ -22,7 +23,9 @@ export async function createApollo(config: Config, log: FastifyBaseLogger): Prom
   // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
   const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
   return new ApolloServer<RequestContext>({
-    schema,
+    // graphql-jit behind Apollo's gateway hook: Apollo keeps parsing, validating and running every plugin before
+    // execution (document guard, scope check, limits); only the execution of the validated operation is compiled.
+    ...(config.GRAPHQL_JIT ? { gateway: jitGateway(schema) } : { schema }),
     formatError: makeFormatError(log),
     includeStacktraceInErrorResponses: false,
     introspection: true, // still behind a valid key: the context builder runs first

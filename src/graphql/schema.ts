@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { isAbstractType, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
@@ -17,6 +17,7 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
+import { resolveRunType } from '../modules/runs/run.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -33,6 +34,14 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   LocationResolver,
 ];
 
+/**
+ * Every interface's and union's type resolver, as a plain function. type-graphql wraps each in an async function,
+ * which graphql-js awaits but graphql-jit cannot (it answers "must resolve to an Object type"): the schema build
+ * puts these back, and fails on an abstract type missing here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const TYPE_RESOLVERS: Record<string, GraphQLTypeResolver<any, unknown>> = { Run: resolveRunType };
+
 export interface AppSchema {
   schema: GraphQLSchema;
   index: ScopeIndex;
@@ -48,7 +57,14 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
-  return { schema: guardResolvers(raw, index), index };
+  const schema = guardResolvers(raw, index);
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isAbstractType(type) || type.name.startsWith('__')) continue;
+    const resolve = TYPE_RESOLVERS[type.name];
+    if (!resolve) throw new Error(`${type.name} is abstract: add its synchronous type resolver to TYPE_RESOLVERS (src/graphql/schema.ts)`);
+    type.resolveType = resolve;
+  }
+  return { schema, index };
 }
 
 /** The committed `schema/schema.graphql`: every directive printed, so Sandbox and codegen users see the scopes. */
