@@ -16,6 +16,7 @@ import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { openApiServices } from './api-services';
 import { createApollo } from './graphql/apollo';
+import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
 
 export interface AppOptions {
@@ -56,12 +57,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const api = await openApiServices(config, { log, now: opts.now ?? (() => new Date()), database: opts.database, secretsKey: opts.secretsKey });
   const { database, engine, services, contexts } = api;
 
-  const apollo = await api.started(createApollo(config, log));
+  const schema = await api.started(buildAppSchema());
+  const apollo = createApollo(config, log, schema);
   await api.started(apollo.start());
 
   registerErrorHandlers(fastify, contexts, log);
   registerGraphQLRoute(fastify, apollo, contexts);
-  registerRestRoutes(fastify, apollo, contexts);
+  registerRestRoutes(fastify, { schema, config, log }, contexts);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
 

@@ -8,9 +8,9 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { RequestContext } from '../context/request-context';
-import { buildAppSchema } from './schema';
+import type { AppSchema } from './schema';
 import { errorStatusPlugin, makeFormatError } from './errors';
-import { scopeCheckPlugin } from './scope-guard';
+import { scopeCheckPlugin, type DocumentLimits } from './scope-guard';
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
 
@@ -18,8 +18,7 @@ import { jitGateway } from './executor';
  * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
  * before execution), error formatting and status, and the Sandbox landing page. Not started.
  */
-export async function createApollo(config: Config, log: FastifyBaseLogger): Promise<ApolloServer<RequestContext>> {
-  const { schema, index } = await buildAppSchema();
+export function createApollo(config: Config, log: FastifyBaseLogger, { schema, index }: AppSchema): ApolloServer<RequestContext> {
   // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
   const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
   return new ApolloServer<RequestContext>({
@@ -37,12 +36,7 @@ export async function createApollo(config: Config, log: FastifyBaseLogger): Prom
     stopOnTerminationSignals: false,
     plugins: [
       documents.plugin,
-      scopeCheckPlugin(index, {
-        depth: config.GRAPHQL_MAX_DEPTH,
-        aliases: config.GRAPHQL_MAX_ALIASES,
-        rootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
-        cost: config.GRAPHQL_MAX_COST,
-      }),
+      scopeCheckPlugin(index, documentLimits(config)),
       errorStatusPlugin,
       // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
       ApolloServerPluginCacheControlDisabled(),
@@ -57,3 +51,10 @@ export async function createApollo(config: Config, log: FastifyBaseLogger): Prom
     ],
   });
 }
+
+export const documentLimits = (config: Config): DocumentLimits => ({
+  depth: config.GRAPHQL_MAX_DEPTH,
+  aliases: config.GRAPHQL_MAX_ALIASES,
+  rootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+  cost: config.GRAPHQL_MAX_COST,
+});

@@ -26,12 +26,9 @@ export type CompiledOperation = (context: unknown, variables: Record<string, unk
  * without jit.
  */
 export function compileOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation {
-  if (takesInputDefaults(schema, operation)) {
-    // graphql-jit (0.8.9) leaves the defaults of input fields unset (and refuses a required one as "not provided"):
-    // such an operation is interpreted by graphql-js, as it would be without jit.
-    const operationName = operation.name?.value;
-    return (contextValue, variableValues) => execute({ schema, document, operationName, contextValue, variableValues }) as ExecutionResult | Promise<ExecutionResult>;
-  }
+  // graphql-jit (0.8.9) leaves the defaults of input fields unset (and refuses a required one as "not provided"):
+  // such an operation is interpreted by graphql-js, as it would be without jit.
+  if (takesInputDefaults(schema, operation)) return interpretOperation(schema, document, operation);
   const compiled = compileQuery(schema, document, operation.name?.value);
   if (!isCompiledQuery(compiled)) return () => compiled;
   const definitions = operation.variableDefinitions ?? [];
@@ -45,6 +42,12 @@ export function compileOperation(schema: GraphQLSchema, document: DocumentNode, 
     if (!(result instanceof Promise)) return result.data === undefined && result.errors?.length ? coercionErrors(variables, result) : result;
     return result;
   };
+}
+
+/** The same operation run by graphql-js's interpreter (GRAPHQL_JIT=false). */
+export function interpretOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation {
+  const operationName = operation.name?.value;
+  return (contextValue, variableValues) => execute({ schema, document, operationName, contextValue, variableValues }) as ExecutionResult | Promise<ExecutionResult>;
 }
 
 /** Whether a variable of the operation is (or holds) an input object with a field that has a default value. */
