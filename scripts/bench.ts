@@ -6,14 +6,18 @@
  * PostgreSQL (in a database of its own, dropped afterwards) and adds the revocation-across-instances row.
  *
  * The machine is shared and noisy (the same row moves by a third between two runs a minute apart), so the rows
- * compared with the baseline are measured in interleaved rounds (baseline, me, /v1/me, list ceiling, list; again;
- * again) and each ratio is the median of the per-round ratios: drift hits both sides of a pair alike. Every row
+ * compared with the baseline are measured in interleaved rounds (baseline, me, /v1/me, list ceiling, list, and on
+ * PostgreSQL the peer; again; again) and each ratio is the median of the per-round ratios: drift hits both sides of
+ * a pair alike. Each tracer row runs in a process started for it; the baseline and ceiling (bare Apollo, both
+ * NODE_ENV=production, the ceiling with cache-control off) and the peer (GraphQL Yoga + generic-auth) are
+ * processes of their own. Every row
  * also reports the server's own CPU time per request (utime + stime from /proc over the measured load), which
  * other tenants of the machine disturb far less than req/s.
  *
  * Knobs: BENCH_DURATION (s per row and round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10),
  * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
  * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
+ * BENCH_ONLY=api (every row but the check engine's).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,7 +27,7 @@ import autocannon from 'autocannon';
 import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
 import { benchEngine, engineTable } from './bench/engine';
 import { benchNotify, notifyTable } from './bench/notify';
-import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Row } from './bench/common';
+import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -94,8 +98,11 @@ async function main() {
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
-  log(`baseline: bare Apollo Server 5, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per row`);
-  const baseline = await startProcess('dist/scripts/bench/baseline-server.js', {}, async (u) => (await fetch(u, gql(null, ME_QUERY))).ok);
+  log(`baseline: bare Apollo Server 5 (NODE_ENV=production), ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per row`);
+  const answersMe = async (u: string) => (await fetch(u, gql(null, ME_QUERY))).ok;
+  const baseline = await startProcess('dist/scripts/bench/baseline-server.js', { NODE_ENV: 'production' }, answersMe);
+  // The list row's ceiling, with the cache-control plugin off as tracer has it (it was half of that row's CPU).
+  const ceiling = await startProcess('dist/scripts/bench/baseline-server.js', { NODE_ENV: 'production', CACHE_CONTROL: 'false' }, answersMe);
 
   const run = async (databaseUrl: string | undefined) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-'));
@@ -109,32 +116,60 @@ async function main() {
       // request (that cost is measured), but must not turn the rows into 429s.
       RATE_LIMIT_PER_MINUTE: '10000000',
     };
+    let peer: Proc | undefined;
     try {
       const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string; id: string };
       await cli(['dist/src/cli/orgs.js', 'set-plan', '--org', 'Bench Inc', '--plan', 'BUSINESS'], env);
-      const server = await startProcess('dist/src/server.js', env, readyz);
-      const pid = server.child.pid!;
+      const seeder = await startProcess('dist/src/server.js', env, readyz);
       const auth = { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' };
       log('seeding 1,000 monitors');
       for (let i = 0; i < 1000; i += 20)
         await Promise.all(
           Array.from({ length: 20 }, (_, j) =>
-            fetch(`${server.url}/v1/monitors`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `m${i + j}`, url: `https://example.com/${i + j}` }) }),
+            fetch(`${seeder.url}/v1/monitors`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `m${i + j}`, url: `https://example.com/${i + j}` }) }),
           ),
         );
+      await seeder.stop();
+      if (databaseUrl) {
+        const peerKey = `peer_${randomBytes(24).toString('hex')}`;
+        peer = await startProcess('dist/scripts/bench/peer-server.js', { NODE_ENV: 'production', DATABASE_URL: databaseUrl, PEER_KEY: peerKey }, async (u) =>
+          (await fetch(`${u}/graphql`, gql(peerKey, ME_QUERY))).ok,
+        );
+        (peer as Proc & { key?: string }).key = peerKey;
+      }
 
-      log('interleaved rounds: baseline, me (GraphQL), /v1/me, list ceiling, monitors(first: 50)');
-      const entries: Array<{ name: string; url: string; opts: Parameters<typeof load>[2] }> = [
-        { name: 'baseline: bare Apollo `me` (no auth, no DB)', url: baseline.url, opts: { ...gql(null, ME_QUERY), pid: baseline.child.pid } },
-        { name: '`me` over GraphQL with a valid key', url: `${server.url}/graphql`, opts: { ...gql(made.key, ME_QUERY), pid } },
-        { name: '`GET /v1/me` (REST)', url: `${server.url}/v1/me`, opts: { headers: { authorization: `Bearer ${made.key}` }, pid } },
-        { name: 'ceiling: bare Apollo `monitors(first: 50)` from constants', url: baseline.url, opts: { ...gql(null, MONITORS_QUERY), pid: baseline.child.pid } },
-        { name: '`monitors(first: 50)` of 1,000', url: `${server.url}/graphql`, opts: { ...gql(made.key, MONITORS_QUERY), pid } },
+      log('interleaved rounds, each tracer row in a fresh process: baseline, me, /v1/me, ceiling, monitors(first: 50)' + (peer ? ', peer' : ''));
+      // Every tracer row runs in a process of its own, started for the row: a row measured right after another
+      // pays for the other's garbage (`me` after the list rows measured 0.70× there, 0.89× alone).
+      type Entry = { name: string; url: string; opts: Parameters<typeof load>[2]; fixed?: Proc };
+      const tracerRow = (name: string, pathname: string, opts: Parameters<typeof load>[2]): Entry => ({ name, url: pathname, opts });
+      const entries: Entry[] = [
+        { name: 'baseline: bare Apollo `me` (NODE_ENV=production, no auth, no DB)', url: baseline.url, opts: gql(null, ME_QUERY), fixed: baseline },
+        tracerRow('`me` over GraphQL with a valid key', '/graphql', gql(made.key, ME_QUERY)),
+        tracerRow('`GET /v1/me` (REST)', '/v1/me', { headers: { authorization: `Bearer ${made.key}` } }),
+        { name: 'ceiling: bare Apollo `monitors(first: 50)` from constants, cache-control off', url: ceiling.url, opts: gql(null, MONITORS_QUERY), fixed: ceiling },
+        tracerRow('`monitors(first: 50)` of 1,000', '/graphql', gql(made.key, MONITORS_QUERY)),
+        ...(peer
+          ? [{ name: 'peer: GraphQL Yoga + @envelop/generic-auth, SHA-256 key lookup in PostgreSQL per request', url: `${peer.url}/graphql`, opts: gql((peer as Proc & { key?: string }).key!, ME_QUERY), fixed: peer }]
+          : []),
       ];
       const samples = entries.map(() => [] as Row[]);
       for (let round = 0; round < ROUNDS; round++)
-        for (const [i, e] of entries.entries()) samples[i].push(await load(e.name, e.url, e.opts));
+        for (const [i, e] of entries.entries()) {
+          if (e.fixed) {
+            samples[i].push(await load(e.name, e.url, { ...e.opts, pid: e.fixed.child.pid }));
+            continue;
+          }
+          const s = await startProcess('dist/src/server.js', env, readyz);
+          try {
+            samples[i].push(await load(e.name, `${s.url}${e.url}`, { ...e.opts, pid: s.child.pid }));
+          } finally {
+            await s.stop();
+          }
+        }
       await baseline.stop();
+      await ceiling.stop();
+      await peer?.stop();
       for (const i of entries.keys()) {
         // The round with the median req/s stands for the row; its ratio is the median of the per-round ratios.
         const row = { ...[...samples[i]].sort((x, y) => x.reqPerSec - y.reqPerSec)[Math.floor(samples[i].length / 2)] };
@@ -143,14 +178,12 @@ async function main() {
         rows.push(row);
       }
       rows[4].note += `; ${pairedRatio(samples[4], samples[3])}× the ceiling`;
+      if (peer) rows[5].note += `; tracer's \`me\` is ${pairedRatio(samples[1], samples[5])}× this row`;
 
-      if (process.env.BENCH_ONLY === 'rounds') {
-        await server.stop();
-        return;
-      }
+      if (process.env.BENCH_ONLY === 'rounds') return;
+      let current = await startProcess('dist/src/server.js', env, readyz);
       // Each flood gets a fresh process: the failure limiter is per address, and every flood comes from 127.0.0.1,
       // so one flood would otherwise start the next already limited.
-      let current = server;
       const fresh = async () => {
         await current.stop();
         current = await startProcess('dist/src/server.js', env, readyz);
@@ -223,6 +256,7 @@ async function main() {
         notes.push(await coldStarts(env, 'PostgreSQL'));
       }
     } finally {
+      await peer?.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   };
@@ -232,6 +266,7 @@ async function main() {
     else await run(undefined);
   } finally {
     await baseline.stop();
+    await ceiling.stop();
   }
 
   const base = rows[0]; // the baseline: the first of the interleaved rows
@@ -266,8 +301,8 @@ async function main() {
     ...notes.map((n) => `- ${n}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (process.env.BENCH_ONLY !== 'rounds') await engineOnly(result);
-  if (process.env.BENCH_ONLY !== 'rounds' && process.env.DATABASE_URL) await notifyOnly();
+  if (process.env.BENCH_ONLY !== 'rounds' && process.env.BENCH_ONLY !== 'api') await engineOnly(result);
+  if (process.env.BENCH_ONLY !== 'rounds' && process.env.BENCH_ONLY !== 'api' && process.env.DATABASE_URL) await notifyOnly();
 }
 
 /** The notifications' rows (scripts/bench/notify.ts): PostgreSQL only (workers are processes of their own). */

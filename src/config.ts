@@ -92,6 +92,8 @@ const schema = z.object({
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /** Execute operations compiled by graphql-jit (false: graphql-js's interpreter, as Apollo does by default). */
+  GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
   /** Run checks in this process (`npm start`: API and worker; `WORKER=false npm start`: API only). */

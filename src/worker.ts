@@ -1,3 +1,4 @@
+import './production';
 import 'reflect-metadata';
 import { setPriority } from 'node:os';
 import pino from 'pino';

@@ -450,6 +450,30 @@ describe('lists are N+1 free', () => {
     expect(counts[1]).toBeLessThanOrEqual(4); // key row, monitors page, recent runs, the organization's quota
   });
 
+  it('a page of monitors is one SQL statement, for 3 monitors or 60, first page or next', async () => {
+    const counts: number[] = [];
+    const page = '{ monitors(first: 50) { nodes { id name url status intervalSeconds lastRunAt } pageInfo { endCursor hasNextPage } } }';
+    for (const n of [3, 60]) {
+      const o = await t.org(`Page ${n}`);
+      await t.db.orm.em.fork().nativeUpdate('Organization', { id: o.id }, { plan: 'BUSINESS' });
+      const k = await t.key(o, ['monitors:read', 'monitors:write']);
+      for (let i = 0; i < n; i++) await k.client.gql(CreateMonitorDocument, { input: { name: `p${i}`, url: `${target.url}/health` } });
+      await k.client.gql(page); // warm: key verified, document cached
+      t.queries.length = 0;
+      const first = (await k.client.gql<{ monitors: { nodes: { name: string }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } }>(page)).data!.monitors;
+      counts.push(t.requestQueries().length);
+      expect(first.nodes).toHaveLength(Math.min(n, 50));
+      expect(first.nodes[0].name).toBe(`p${n - 1}`); // newest first
+      if (n > 50) {
+        t.queries.length = 0;
+        const next = (await k.client.gql<{ monitors: { nodes: { name: string }[] } }>(`{ monitors(first: 50, after: "${first.pageInfo.endCursor}") { nodes { name } } }`)).data!.monitors;
+        counts.push(t.requestQueries().length);
+        expect(next.nodes.map((m) => m.name)).toEqual(Array.from({ length: n - 50 }, (_, i) => `p${n - 51 - i}`));
+      }
+    }
+    expect(counts).toEqual([1, 1, 1]);
+  });
+
   it("recentRuns is each monitor's newest runs, ties broken by id, however long its history", async () => {
     const o = await t.org('History Co');
     await t.db.orm.em.fork().nativeUpdate('Organization', { id: o.id }, { plan: 'BUSINESS' });

@@ -1,9 +1,11 @@
 /**
  * The benchmark's baseline: a bare Apollo Server 5 (startStandaloneServer: no auth, no database) answering the
  * same `me` selection from constants, and (as the list row's ceiling) the same `monitors(first: 50)` page.
- * Prints `listening <url>` when ready.
+ * The bench runs it with NODE_ENV=production, as tracer runs; CACHE_CONTROL=false turns off Apollo's cache-control
+ * plugin (the ceiling row: tracer turns it off too). Prints `listening <url>` when ready.
  */
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 
 const typeDefs = /* GraphQL */ `
@@ -32,6 +34,7 @@ const MONITORS = Array.from({ length: 100 }, (_, i) => ({
 
 async function main() {
   const server = new ApolloServer({
+    plugins: process.env.CACHE_CONTROL === 'false' ? [ApolloServerPluginCacheControlDisabled()] : [],
     typeDefs,
     resolvers: {
       Query: {

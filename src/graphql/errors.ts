@@ -26,7 +26,7 @@ const CLIENT_CODES = new Set([
  */
 export function makeFormatError(log: FastifyBaseLogger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrap(error);
+    const original = unwrapError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
@@ -43,7 +43,7 @@ export function makeFormatError(log: FastifyBaseLogger) {
 }
 
 /** The error a resolver, the context builder or a plugin threw, under graphql-js's and Apollo's wrapping. */
-function unwrap(error: unknown): unknown {
+export function unwrapError(error: unknown): unknown {
   let cur = error;
   for (let i = 0; i < 5 && cur instanceof GraphQLError && cur.originalError; i++) cur = cur.originalError;
   return cur;
@@ -59,7 +59,7 @@ const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}`
 const statusListener = {
   async didEncounterErrors({ response, errors }: { response: { http: { status?: number } }; errors: readonly GraphQLError[] }) {
     if (response.http.status) return;
-    const original = unwrap(errors[0]);
+    const original = unwrapError(errors[0]);
     if (original instanceof AppError) return;
     const code = isDatabaseDown(original) ? 'SERVICE_UNAVAILABLE' : CLIENT_CODES.has(String(errors[0].extensions?.code)) ? undefined : 'INTERNAL_SERVER_ERROR';
     if (code) response.http.status = ERROR_STATUS[code as ErrorCode];

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { isAbstractType, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
@@ -21,6 +21,7 @@ import { LocationResolver } from '../modules/locations/location.resolver';
 import { NotificationResolver } from '../modules/notifications/notification.resolver';
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
+import { resolveRunType } from '../modules/runs/run.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -40,6 +41,14 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   CheckSessionResolver,
 ];
 
+/**
+ * Every interface's and union's type resolver, as a plain function. type-graphql wraps each in an async function,
+ * which graphql-js awaits but graphql-jit cannot (it answers "must resolve to an Object type"): the schema build
+ * puts these back, and fails on an abstract type missing here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const TYPE_RESOLVERS: Record<string, GraphQLTypeResolver<any, unknown>> = { Run: resolveRunType };
+
 export interface AppSchema {
   schema: GraphQLSchema;
   index: ScopeIndex;
@@ -55,7 +64,14 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
-  return { schema: guardResolvers(describeScopes(raw, index), index), index };
+  const schema = guardResolvers(describeScopes(raw, index), index);
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isAbstractType(type) || type.name.startsWith('__')) continue;
+    const resolve = TYPE_RESOLVERS[type.name];
+    if (!resolve) throw new Error(`${type.name} is abstract: add its synchronous type resolver to TYPE_RESOLVERS (src/graphql/schema.ts)`);
+    type.resolveType = resolve;
+  }
+  return { schema, index };
 }
 
 /**

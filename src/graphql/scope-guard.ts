@@ -24,10 +24,27 @@ export interface DocumentLimits {
   cost: number;
 }
 
+/**
+ * Why an operation may not run for this key: a limit it exceeds (400, one code each) or the scopes it lacks (403
+ * with the response paths that need them); undefined when it may. The plugin below and the REST routes ask this.
+ */
+export function refusal(principal: Principal, needs: OperationRequirements, limits: DocumentLimits, variables: Record<string, unknown> | undefined): AppError | undefined {
+  try {
+    assertWithinLimits(needs, limits, variables);
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  if (principal.held.has('all') || needs.scopes.every((s) => principal.held.has(s))) return undefined;
+  const missing = needs.scopes.filter((s) => !grants(principal.held, s));
+  const paths = needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path);
+  return forbidden({ missingScopes: missing, paths });
+}
+
 /** Refuses oversized documents (400, one code each) before any resolver runs; measured in the same cached walk. */
 function assertWithinLimits(needs: OperationRequirements, limits: DocumentLimits, variables: Record<string, unknown> | undefined): void {
   const refuse = (code: ErrorCode, message: string, actual: number, limit: number) => {
-    throw toGraphQLError(new AppError(code, message, { limit, actual: Math.min(actual, COST_CEILING) }));
+    throw new AppError(code, message, { limit, actual: Math.min(actual, COST_CEILING) });
   };
   if (needs.depth > limits.depth) refuse('QUERY_TOO_DEEP', `The query is ${needs.depth} fields deep; the limit is ${limits.depth}`, needs.depth, limits.depth);
   if (needs.aliases > limits.aliases) refuse('TOO_MANY_ALIASES', `The query uses ${needs.aliases} aliases; the limit is ${limits.aliases}`, needs.aliases, limits.aliases);
@@ -48,12 +65,8 @@ export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): Apo
           const principal = contextValue.principal;
           if (!principal) throw toGraphQLError(unauthorized());
           if (!operation) return; // Apollo refuses a document without a matching operation before executing
-          const needs = operationRequirements(schema, index, document, operation);
-          assertWithinLimits(needs, limits, request.variables);
-          if (principal.held.has('all') || needs.scopes.every((s) => principal.held.has(s))) return;
-          const missing = needs.scopes.filter((s) => !grants(principal.held, s));
-          const paths = needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path);
-          throw toGraphQLError(forbidden({ missingScopes: missing, paths }));
+          const appError = refusal(principal, operationRequirements(schema, index, document, operation), limits, request.variables);
+          if (appError) throw toGraphQLError(appError);
         },
   };
   return { requestDidStart: async () => listener };

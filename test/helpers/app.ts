@@ -46,6 +46,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     ALLOW_PRIVATE_TARGETS: 'true',
     AUTH_FAILURE_LIMIT: '100000',
     RATE_LIMIT_PER_MINUTE: '10000000',
+    // CI runs the suite twice: with compiled execution (the default) and with GRAPHQL_JIT=false.
+    ...(process.env.GRAPHQL_JIT ? { GRAPHQL_JIT: process.env.GRAPHQL_JIT } : {}),
     ...env,
   });
   const app = await createApp(config, { database: db, now: () => clock.now ?? new Date(), logStream: opts.logStream, secretsKey: TEST_SECRETS_KEY });

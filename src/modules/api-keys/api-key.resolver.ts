@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { ApiKeyConnection, ApiKeysArgs, ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload, GracePeriod } from './api-key.types';
 
 @Resolver()

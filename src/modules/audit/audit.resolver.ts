@@ -1,6 +1,6 @@
 import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { listAuditEvents } from './audit';
 import { AuditEventConnection, AuditEventsArgs, AuditEventView } from './audit.types';
 

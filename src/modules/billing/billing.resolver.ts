@@ -1,6 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { quotaState } from './billing.service';
 import { BillingView, type PlanEnum } from './billing.types';
 

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BillingService, QuotaState } from './billing.service';
+import { defineLoader } from '../../context/loaders';
 
 /**
  * `quotaExhausted` of every monitor and journey in a response, from one query per request: keyed by organization,
@@ -20,3 +21,12 @@ export class QuotaLoader {
     return this.loader.load(organizationId);
   }
 }
+
+declare module '../../context/loaders' {
+  interface Loaders {
+    quota: QuotaLoader;
+  }
+}
+
+/** The billing module's loader on `context.loaders` (registered in src/api-services.ts). */
+export const quotaLoader = defineLoader('quota', ({ em, services }) => new QuotaLoader(em, services.billing));

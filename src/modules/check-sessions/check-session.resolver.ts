@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Authenticated } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { CheckSessionView, TriggerChecksInput } from './check-session.types';
 
 // Both fields are @authenticated: the scopes they need depend on what they select, so the service checks them

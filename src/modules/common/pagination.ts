@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import type { EntityKey, EntityName, QueryOrderMap } from '@mikro-orm/core';
+import type { EntityKey, EntityMetadata, EntityName, QueryOrderMap } from '@mikro-orm/core';
 import { Cursor, ReferenceKind } from '@mikro-orm/core';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
@@ -49,25 +49,49 @@ export async function paginate<T extends object>(
   { first, after }: PageArgs,
 ): Promise<Page<T>> {
   const meta = em.getMetadata(entity);
-  const qb = em
-    .createQueryBuilder(entity, 'e')
-    .select('*')
-    .where(where)
-    .orderBy({ [time]: 'desc', id: 'desc' } as QueryOrderMap<T>)
-    .limit(first + 1);
+  let cursor: [Date, string] | undefined;
   if (after) {
-    let at: Date, id: string;
     try {
       const decoded = Cursor.decode(after);
       if (!Array.isArray(decoded) || decoded.length !== 2 || !(decoded[0] instanceof Date) || Number.isNaN(decoded[0].getTime()) || typeof decoded[1] !== 'string')
         throw new Error('shape');
-      [at, id] = decoded as [Date, string];
+      cursor = decoded as [Date, string];
     } catch {
       throw badInput([{ field: 'after', message: 'is not a cursor this API returned' }]);
     }
-    qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, [at, id]);
   }
-  const rows = (await qb.execute('all', true)) as Record<string, unknown>[];
+  const values = Object.values(where as object);
+  // The statement of a page depends only on its shape (entity, filter keys, order, cursor or not): its SQL text is
+  // built by the query builder once and kept; later pages only bind their values, in the same order.
+  const simple = values.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+  const shape = simple ? `${meta.className}:${Object.keys(where as object).join(',')}:${String(time)}:${cursor ? 'after' : 'first'}` : undefined;
+  let sql = shape ? statements.get(shape) : undefined;
+  if (!sql) {
+    const qb = em
+      .createQueryBuilder(entity, 'e')
+      .select('*')
+      .where(where)
+      .orderBy({ [time]: 'desc', id: 'desc' } as QueryOrderMap<T>)
+      .limit(first + 1);
+    if (cursor) qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, cursor);
+    if (!shape) return pageOf((await qb.execute('all', true)) as Record<string, unknown>[], meta, time, first);
+    sql = qb.getKnexQuery().toSQL().sql;
+    statements.set(shape, sql);
+  }
+  const raw = (await em.getConnection().execute(sql, [...values, ...(cursor ?? []), first + 1], 'all')) as Record<string, unknown>[];
+  const driver = em.getDriver();
+  return pageOf(
+    raw.map((row) => driver.mapResult(row as never, meta) as Record<string, unknown>),
+    meta,
+    time,
+    first,
+  );
+}
+
+/** SQL text of list pages by shape: a few per list (with and without a cursor, each filter). */
+const statements = new Map<string, string>();
+
+function pageOf<T extends object>(rows: Record<string, unknown>[], meta: EntityMetadata<T>, time: EntityKey<T>, first: number): Page<T> {
   const hasNextPage = rows.length > first;
   if (hasNextPage) rows.pop();
   const references = meta.relations.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name);

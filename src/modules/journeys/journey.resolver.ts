@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { JourneyRunView, journeyRunView } from '../runs/run.types';
 import { CreateJourneyInput, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';

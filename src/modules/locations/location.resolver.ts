@@ -1,6 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import { Authenticated } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { LocationView } from './location.types';
 
 @Resolver()

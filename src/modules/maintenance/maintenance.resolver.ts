@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { PageArgs } from '../common/pagination';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { CreateMaintenanceWindowInput, MaintenanceWindowConnection, MaintenanceWindowView } from './maintenance.types';
 
 @Resolver()

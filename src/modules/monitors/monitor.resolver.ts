@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { MonitorRunView, monitorRunView } from '../runs/run.types';
 import { CreateMonitorInput, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
 

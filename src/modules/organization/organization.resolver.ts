@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import type { RequestContext } from '../auth/context';
+import type { RequestContext } from '../../context/request-context';
 import { MemberView } from '../members/member.types';
 import { OrganizationView } from './organization.types';
 

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Run } from './run.entity';
 import { badInput } from '../../errors';
+import { defineLoader } from '../../context/loaders';
 
 /**
  * `recentRuns` of every monitor (or journey) in a list, in ONE query: for each id, a LATERAL subquery reads its
@@ -57,3 +58,12 @@ export function recentRunsLimit(limit: number): number {
   if (limit < 1 || limit > 50) throw badInput([{ field: 'limit', message: 'must be 1 to 50' }]);
   return limit;
 }
+
+declare module '../../context/loaders' {
+  interface Loaders {
+    recentRuns: RecentRunsLoaders;
+  }
+}
+
+/** The runs module's loader on `context.loaders` (registered in src/api-services.ts). */
+export const recentRunsLoader = defineLoader('recentRuns', ({ em }) => new RecentRunsLoaders(em));

@@ -29,8 +29,11 @@ export enum StepStatusEnum {
 }
 registerEnumType(StepStatusEnum, { name: 'StepStatus' });
 
+/** Which object type a run is; synchronous, as graphql-jit needs it (see TYPE_RESOLVERS in src/graphql/schema.ts). */
+export const resolveRunType = (run: { kind?: string }) => (run.kind === 'journey' ? 'JourneyRun' : 'MonitorRun');
+
 /** Fields every run has. An interface carries no scope (ARCHITECTURE.md §3): its object types do. */
-@InterfaceType('Run', { resolveType: (run: { kind?: string }) => (run.kind === 'journey' ? 'JourneyRun' : 'MonitorRun') })
+@InterfaceType('Run', { resolveType: resolveRunType })
 export abstract class RunView {
   @Field(() => ID) id!: string;
   @Field(() => RunTriggerEnum) trigger!: RunTriggerEnum;

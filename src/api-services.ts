@@ -1,0 +1,118 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { openCore, type CoreOptions, type Services } from './services';
+import type { Engine } from './modules/engine/engine';
+import { ContextBuilder } from './modules/auth/context';
+import { KeyVerifier } from './modules/auth/key-verifier';
+import { FailureLimiter } from './modules/auth/failure-limiter';
+import { LastUsedTracker } from './modules/auth/last-used';
+import { RequestRateLimiter } from './modules/auth/rate-limit';
+import { KeyChangeListener } from './modules/auth/key-events';
+import { BcryptPool } from './modules/auth/bcrypt-pool';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { apiKeyDeps } from './modules/api-keys/api-key.deps';
+import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
+import { LoaderRegistry } from './context/loaders';
+import { RequestContextFactory, type RequestContext } from './context/request-context';
+import { recentRunsLoader } from './modules/runs/recent-runs.loader';
+import { quotaLoader } from './modules/billing/quota.loader';
+
+/** Every module's per-request loader; a module that batches adds its own here. */
+export const LOADERS = [recentRunsLoader, quotaLoader];
+
+/** What the API role adds to the core (src/services.ts): authentication, its caches and timers, the context. */
+export interface ApiServices {
+  database: Database;
+  engine: Engine;
+  services: Services;
+  verifier: KeyVerifier;
+  lastUsed: LastUsedTracker;
+  rateLimiter: RequestRateLimiter;
+  keyListener?: KeyChangeListener;
+  contexts: ContextBuilder<RequestContext>;
+  /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
+  bootstrapKey?: string;
+  /** A later start step: if it fails, everything opened here is closed before the error goes on. */
+  started<T>(step: Promise<T>): Promise<T>;
+  /** Closes what was opened here after the engine, in order, naming each step. */
+  close(step: (name: string) => void): Promise<void>;
+}
+
+/** Opens the core and the API's own parts: key verification, rate limits, revocation listener, context builder. */
+export async function openApiServices(config: Config, opts: CoreOptions & { log: FastifyBaseLogger }): Promise<ApiServices> {
+  const { log, now } = opts;
+  const core = await openCore(config, opts);
+  const { database, engine } = core;
+  const { orm } = database;
+
+  const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
+  const bcrypt = new BcryptPool({ threads: config.BCRYPT_THREADS, maxQueue: config.BCRYPT_QUEUE_MAX });
+  const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()), bcrypt, {
+    cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS,
+  });
+  let keyListener: KeyChangeListener | undefined;
+  let rateLimiter: RequestRateLimiter | undefined;
+  /** A start that fails half-way leaves nothing running: no queue timers, no pools, no worker row. */
+  const started = <T>(step: Promise<T>): Promise<T> =>
+    step.catch(async (e) => {
+      await engine.stop(0).catch(() => {});
+      await keyListener?.stop().catch(() => {});
+      await rateLimiter?.close().catch(() => {});
+      await lastUsed.close().catch(() => {});
+      await bcrypt.close().catch(() => {});
+      if (!opts.database) await database.close().catch(() => {});
+      throw e;
+    });
+  const services: Services = {
+    ...core.services,
+    apiKeys: new ApiKeyService({
+      ...apiKeyDeps(config, database, bcrypt),
+      now,
+      forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
+      pendingUse: (id) => lastUsed.peek(id),
+    }),
+  };
+  const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
+  // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
+  const limiter = new RequestRateLimiter(
+    config.RATE_LIMIT_PER_MINUTE,
+    () => now().getTime(),
+    database.kind === 'postgresql' ? { orm, log, syncMs: config.RATE_LIMIT_SYNC_MS } : undefined,
+  );
+  rateLimiter = limiter;
+  const requestContexts = new RequestContextFactory(orm, services, new LoaderRegistry().register(...LOADERS));
+  const contexts = new ContextBuilder(verifier, limiter, now, (principal, ip) => requestContexts.create(principal, ip));
+  // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
+  // has exactly one process (it is locked), so its local invalidation is enough.
+  keyListener =
+    database.kind === 'postgresql'
+      ? new KeyChangeListener(database.url, verifier, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
+      : undefined;
+  if (keyListener) await started(keyListener.start());
+  const listener = keyListener;
+
+  return {
+    database,
+    engine,
+    services,
+    verifier,
+    lastUsed,
+    rateLimiter: limiter,
+    keyListener: listener,
+    contexts,
+    bootstrapKey,
+    started,
+    async close(step) {
+      step('key listener');
+      await listener?.stop();
+      step('lastUsed');
+      await lastUsed.close();
+      step('rate limiter');
+      await limiter.close();
+      await bcrypt.close();
+      step('database');
+      if (!opts.database) await database.close();
+    },
+  };
+}

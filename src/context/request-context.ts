@@ -1,0 +1,59 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Services } from '../services';
+import type { Principal } from '../modules/auth/principal';
+import type { Actor } from '../modules/audit/audit';
+import type { LoaderRegistry, Loaders } from './loaders';
+
+/** What every resolver receives: the verified caller, its own EntityManager fork, and the services. */
+export interface RequestContext {
+  principal: Principal;
+  em: EntityManager;
+  ip: string;
+  /** The caller as the audit log records it: key, organization, address. */
+  actor: Actor;
+  services: Services;
+  /** Per-request batching (DataLoader), so nested lists cost one query per level; registered by the modules. */
+  loaders: Loaders;
+}
+
+/** Makes the context of an authenticated request (the context builder of modules/auth calls it). */
+export class RequestContextFactory {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly services: Services,
+    private readonly loaders: LoaderRegistry,
+  ) {}
+
+  create(principal: Principal, ip: string): RequestContext {
+    return new LazyContext(principal, ip, this.services, this.orm, this.loaders);
+  }
+}
+
+/**
+ * The EntityManager fork and the loaders are made on first use: `me`, the most frequent request, needs neither.
+ */
+class LazyContext implements RequestContext {
+  private forked: EntityManager | undefined;
+  private batch: Loaders | undefined;
+
+  constructor(
+    readonly principal: Principal,
+    readonly ip: string,
+    readonly services: Services,
+    private readonly orm: MikroORM,
+    private readonly registry: LoaderRegistry,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.orm.em.fork());
+  }
+
+  get actor(): Actor {
+    const { keyId, organizationId, name } = this.principal;
+    return { keyId, organizationId, name, ip: this.ip };
+  }
+
+  get loaders(): Loaders {
+    return (this.batch ??= this.registry.create(this));
+  }
+}

@@ -1,0 +1,60 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config';
+import type { RequestContext } from '../context/request-context';
+import type { AppSchema } from './schema';
+import { errorStatusPlugin, makeFormatError } from './errors';
+import { scopeCheckPlugin, type DocumentLimits } from './scope-guard';
+import { documentGuard } from './document-guard';
+import { jitGateway } from './executor';
+
+/**
+ * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
+ * before execution), error formatting and status, and the Sandbox landing page. Not started.
+ */
+export function createApollo(config: Config, log: FastifyBaseLogger, { schema, index }: AppSchema): ApolloServer<RequestContext> {
+  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
+  const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
+  return new ApolloServer<RequestContext>({
+    // graphql-jit behind Apollo's gateway hook: Apollo keeps parsing, validating and running every plugin before
+    // execution (document guard, scope check, limits); only the execution of the validated operation is compiled.
+    ...(config.GRAPHQL_JIT ? { gateway: jitGateway(schema) } : { schema }),
+    formatError: makeFormatError(log),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // still behind a valid key: the context builder runs first
+    allowBatchedHttpRequests: false,
+    validationRules: [documents.refusalRule],
+    logger: log,
+    // server.ts owns SIGINT/SIGTERM: close() stops Fastify (in-flight requests finish), then Apollo, then the rest.
+    // Apollo's own handler would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
+    plugins: [
+      documents.plugin,
+      scopeCheckPlugin(index, documentLimits(config)),
+      errorStatusPlugin,
+      // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginLandingPageLocalDefault({
+        embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
+        document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
+        includeCookies: false,
+        footer: false,
+      }),
+    ],
+  });
+}
+
+export const documentLimits = (config: Config): DocumentLimits => ({
+  depth: config.GRAPHQL_MAX_DEPTH,
+  aliases: config.GRAPHQL_MAX_ALIASES,
+  rootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+  cost: config.GRAPHQL_MAX_COST,
+});

@@ -1,0 +1,41 @@
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { AppError } from '../errors';
+import { toGraphQLError } from '../graphql/errors';
+import type { ContextBuilder } from '../modules/auth/context';
+import type { RequestContext } from '../context/request-context';
+
+/**
+ * `/graphql` (GET, POST, OPTIONS) handed straight to Apollo's `executeHTTPGraphQLRequest`, with the one context
+ * builder authenticating each request. Apollo still does everything HTTP-specific (methods, content types, CSRF
+ * prevention, GET's query parameters, status codes); this only translates Fastify's request and reply, without
+ * the integration package's per-request URL parsing.
+ */
+export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloServer<RequestContext>, contexts: ContextBuilder<RequestContext>): void {
+  fastify.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    handler: async (req, reply) => {
+      const headers = new HeaderMap();
+      for (const name in req.headers) {
+        const value = req.headers[name];
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const q = req.url.indexOf('?');
+      const res = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method, headers, search: q < 0 ? '' : req.url.slice(q), body: req.body },
+        context: async () => {
+          try {
+            return await contexts.build(req, reply);
+          } catch (e) {
+            throw e instanceof AppError ? toGraphQLError(e) : e;
+          }
+        },
+      });
+      for (const [name, value] of res.headers) reply.header(name, value);
+      reply.code(res.status ?? 200);
+      return res.body.kind === 'complete' ? res.body.string : reply.send(Readable.from(res.body.asyncIterator));
+    },
+  });
+}
