@@ -115,6 +115,11 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await form.getByRole('button', { name: 'Create monitor' }).click();
     await expect.poll(() => form.locator('#m-intervalSeconds-error').textContent()).toBe('The FREE plan runs checks at most every 300 seconds');
     await form.getByLabel('Interval (seconds)').fill('300');
+    // the API's judgement of a tag lands next to the Tags field
+    await form.getByLabel('Tags').fill('Smoke!');
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await expect.poll(() => form.locator('#m-tags-error').textContent()).toBeTruthy();
+    await form.getByLabel('Tags').fill('smoke, api');
     await form.getByRole('button', { name: 'Create monitor' }).click();
     await form.waitFor({ state: 'detached' });
 
@@ -131,12 +136,14 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
       intervalSeconds: 300,
       timeoutMs: 5000,
       locations: ['local'],
+      tags: ['smoke', 'api'],
     });
 
     // the detail page shows the header masked; editing leaves it masked, and the API keeps the stored value
     await row.getByRole('link', { name: 'Who am I' }).click();
     await page.getByRole('heading', { name: 'Who am I' }).waitFor();
     expect(await page.getByRole('list', { name: 'Headers' }).textContent()).toBe('Authorization: [masked]');
+    expect(await page.getByRole('definition').filter({ hasText: 'smoke, api' }).count()).toBe(1);
     expect(await page.content()).not.toContain(admin.slice(13, 30));
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('dialog', { name: 'Edit “Who am I”' });
@@ -145,13 +152,14 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     expect(await description(value)).toContain('the stored value is kept');
     await edit.getByLabel('Name', { exact: true }).first().fill('Who am I (edited)');
     await edit.getByLabel('Interval (seconds)').fill('600');
+    await edit.getByLabel('Tags').fill('smoke');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await edit.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Who am I (edited)' }).waitFor();
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-detail.png'), fullPage: true });
 
     const after = (await api.gql(MonitorDocument, { id: created.id })).data!.monitor;
-    expect(after).toMatchObject({ name: 'Who am I (edited)', intervalSeconds: 600, headers: [{ name: 'Authorization', value: '[masked]' }], url: created.url });
+    expect(after).toMatchObject({ name: 'Who am I (edited)', intervalSeconds: 600, tags: ['smoke'], headers: [{ name: 'Authorization', value: '[masked]' }], url: created.url });
     const run = (await api.gql(RunMonitorDocument, { id: created.id })).data!.runMonitor;
     expect(run).toMatchObject({ status: 'PASSED', responseStatus: 200 }); // the stored key was sent, not "[masked]"
     expect(run.assertions).toMatchObject([{ passed: true, actual: 'Admin' }]);

@@ -2,7 +2,7 @@ import type { AssertionResultFieldsFragment } from '../../client/generated/graph
 import { dateTime } from '../format';
 
 /** The schedule and alert rule a monitor or journey shares. */
-export function CheckSettings({ check }: { check: { intervalSeconds: number; timeoutMs: number; failureThreshold: number; locations: string[]; minFailedLocations: number; lastRunAt?: string | null } }) {
+export function CheckSettings({ check }: { check: { intervalSeconds: number; timeoutMs: number; failureThreshold: number; locations: string[]; minFailedLocations: number; tags: string[]; lastRunAt?: string | null } }) {
   return (
     <dl className="settings" aria-label="Settings">
       <dt>Interval</dt>
@@ -15,6 +15,8 @@ export function CheckSettings({ check }: { check: { intervalSeconds: number; tim
       </dd>
       <dt>Locations</dt>
       <dd>{check.locations.join(', ')}</dd>
+      <dt>Tags</dt>
+      <dd>{check.tags.length ? check.tags.join(', ') : 'none'}</dd>
       <dt>Last run</dt>
       <dd>{dateTime(check.lastRunAt)}</dd>
     </dl>

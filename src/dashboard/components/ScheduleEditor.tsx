@@ -5,21 +5,24 @@ import type { Session } from '../App';
 import type { FieldErrors } from '../fieldErrors';
 import { FieldNote, describe } from './FieldNote';
 
-/** The schedule and alert rule of a monitor or journey, as typed. */
+/** The schedule, alert rule and tags of a monitor or journey, as typed (both forms share them). */
 export interface Schedule {
   intervalSeconds: string;
   timeoutMs: string;
   failureThreshold: string;
   locations: string[];
+  /** Comma- or space-separated, as `tracer trigger --tag` selects them. */
+  tags: string;
 }
 
-export const DEFAULT_SCHEDULE: Schedule = { intervalSeconds: '300', timeoutMs: '10000', failureThreshold: '2', locations: [] };
+export const DEFAULT_SCHEDULE: Schedule = { intervalSeconds: '300', timeoutMs: '10000', failureThreshold: '2', locations: [], tags: '' };
 
-export const scheduleOf = (c: { intervalSeconds: number; timeoutMs: number; failureThreshold: number; locations: string[] }): Schedule => ({
+export const scheduleOf = (c: { intervalSeconds: number; timeoutMs: number; failureThreshold: number; locations: string[]; tags: string[] }): Schedule => ({
   intervalSeconds: String(c.intervalSeconds),
   timeoutMs: String(c.timeoutMs),
   failureThreshold: String(c.failureThreshold),
   locations: [...c.locations],
+  tags: c.tags.join(', '),
 });
 
 const NUMBERS = ['intervalSeconds', 'timeoutMs', 'failureThreshold'] as const;
@@ -27,10 +30,12 @@ const NUMBERS = ['intervalSeconds', 'timeoutMs', 'failureThreshold'] as const;
 /** The API's fields, and the errors the form can tell without asking (a number that is not a whole number). */
 export function scheduleInput(s: Schedule, errors: FieldErrors) {
   for (const f of NUMBERS) if (!/^\d+$/.test(s[f].trim())) errors[f] = 'must be a whole number';
-  return { intervalSeconds: Number(s.intervalSeconds), timeoutMs: Number(s.timeoutMs), failureThreshold: Number(s.failureThreshold), locations: s.locations };
+  // the API judges each tag (format, length, count, repeats) and names the bad one: the form only splits them
+  const tags = s.tags.split(/[\s,]+/).filter(Boolean);
+  return { intervalSeconds: Number(s.intervalSeconds), timeoutMs: Number(s.timeoutMs), failureThreshold: Number(s.failureThreshold), locations: s.locations, tags };
 }
 
-export const SCHEDULE_FIELDS = new Set<string>([...NUMBERS, 'locations']);
+export const SCHEDULE_FIELDS = new Set<string>([...NUMBERS, 'locations', 'tags']);
 
 /**
  * The known locations (the `locations` query); a new check starts with `local`, or the first there is. A failure
@@ -51,7 +56,7 @@ export function useLocations(s: Session, onDefault: (name: string) => void, onEr
   return locations;
 }
 
-/** Interval, timeout, failures before an alert, and the locations it runs in. */
+/** Interval, timeout, failures before an alert, the locations it runs in, and its tags. */
 export function ScheduleEditor({ idPrefix, value, errors, onChange, locations }: { idPrefix: string; value: Schedule; errors: FieldErrors; onChange: (v: Schedule) => void; locations: LocationsQuery['locations'] | null }) {
   const set = <K extends keyof Schedule>(k: K, v: Schedule[K]) => onChange({ ...value, [k]: v });
   const field = (k: (typeof NUMBERS)[number], label: string) => (
@@ -85,6 +90,12 @@ export function ScheduleEditor({ idPrefix, value, errors, onChange, locations }:
         ))}
         <FieldNote id={`${idPrefix}-locations`} error={errors.locations} />
       </fieldset>
+      <label htmlFor={`${idPrefix}-tags`}>Tags</label>
+      <input id={`${idPrefix}-tags`} value={value.tags} placeholder="smoke, checkout" onChange={(x) => set('tags', x.target.value)} {...describe(`${idPrefix}-tags`, errors.tags, `${idPrefix}-tags-hint`)} />
+      <p id={`${idPrefix}-tags-hint`} className="hint">
+        Separated by commas; <code>tracer trigger --tag smoke</code> runs every check tagged <code>smoke</code>.
+      </p>
+      <FieldNote id={`${idPrefix}-tags`} error={errors.tags} />
     </>
   );
 }
