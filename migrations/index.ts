@@ -11,6 +11,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261201102315',
   'Migration20261201103901',
   'Migration20261201104637',
+  'Migration20261201123854',
 ];
 
 /**

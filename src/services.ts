@@ -13,6 +13,8 @@ import type { LocationService } from './modules/locations/location.service';
 import { SecretBox } from './modules/checks/secret-box';
 import { loadSecretsKey } from './modules/checks/secrets-key';
 import { Engine } from './modules/engine/engine';
+import { RollupWriter } from './modules/stats/rollup.writer';
+import { StatsService } from './modules/stats/stats.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -25,6 +27,7 @@ export interface Services {
   members: MemberService;
   billing: BillingService;
   locations: LocationService;
+  stats: StatsService;
   now: () => Date;
 }
 
@@ -105,11 +108,13 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       log,
       dispatcher: engine,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+      rollups: new RollupWriter(),
     }),
     alerts,
     members: new MemberService(now),
     billing,
     locations: engine.locations,
+    stats: new StatsService(now),
     now,
   };
   return { database, engine, secrets, services };

@@ -11,7 +11,8 @@ import { ScheduledCheck } from '../modules/checks/scheduled-check';
 import { CheckLocation } from '../modules/checks/check-location.entity';
 import { Location, Worker } from '../modules/locations/worker.entity';
 import { UsageCounter } from '../modules/billing/usage-counter.entity';
+import { RunRollup } from '../modules/stats/rollup.entity';
 
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, RunRollup];

@@ -17,6 +17,7 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
+import { JourneyStatsResolver, MonitorStatsResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -31,6 +32,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   BillingResolver,
   AuditResolver,
   LocationResolver,
+  MonitorStatsResolver,
+  JourneyStatsResolver,
 ];
 
 export interface AppSchema {

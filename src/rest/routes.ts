@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
 import { camelKeys, camelName, snakeName } from './case';
+import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -83,6 +84,29 @@ function checkRoutes(
   ];
 }
 
+/** `?window=` (default LAST_24_HOURS), `?interval=` (default HOUR) and `?location=` of the statistics routes. */
+function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, unknown> {
+  const q = req.query as Record<string, string | undefined>;
+  const oneOf = (field: string, value: string | undefined, values: readonly string[], def: string) => {
+    if (value === undefined) return def;
+    if (!values.includes(value)) throw badInput([{ field, message: `must be one of ${values.join(', ')}` }]);
+    return value;
+  };
+  return {
+    id: id(req),
+    window: oneOf('window', q.window, STATS_WINDOWS, 'LAST_24_HOURS'),
+    ...(withInterval ? { interval: oneOf('interval', q.interval, SERIES_INTERVALS, 'HOUR') } : {}),
+    ...(q.location !== undefined ? { location: q.location } : {}),
+  };
+}
+
+function statsRoutes(base: string, stats: RestRoute['document'], series: RestRoute['document'], one: string): RestRoute[] {
+  return [
+    { method: 'GET', url: `${base}/:id/stats`, document: stats, variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },
+    { method: 'GET', url: `${base}/:id/series`, document: series, variables: (r) => statsQuery(r, true), pick: (d) => d[one].series },
+  ];
+}
+
 export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/me', document: ops.RestMeDocument, pick: (d) => d.me },
   { method: 'GET', url: '/v1/locations', document: ops.LocationsDocument, pick: (d) => d.locations },
@@ -130,6 +154,8 @@ export const ROUTES: RestRoute[] = [
     },
     { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
   ),
+  ...statsRoutes('/v1/monitors', ops.MonitorStatsDocument, ops.MonitorSeriesDocument, 'monitor'),
+  ...statsRoutes('/v1/journeys', ops.JourneyStatsDocument, ops.JourneySeriesDocument, 'journey'),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
 
   { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },

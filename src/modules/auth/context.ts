@@ -6,6 +6,7 @@ import type { KeyVerifier } from './key-verifier';
 import type { RequestRateLimiter } from './rate-limit';
 import { RecentRunsLoaders } from '../runs/recent-runs.loader';
 import { QuotaLoader } from '../billing/quota.loader';
+import { StatsLoaders } from '../stats/stats.loader';
 import type { Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
 
@@ -18,7 +19,7 @@ export interface RequestContext {
   actor: Actor;
   services: Services;
   /** Per-request batching (DataLoader), so nested lists cost one query per level. */
-  loaders: { recentRuns: RecentRunsLoaders; quota: QuotaLoader };
+  loaders: { recentRuns: RecentRunsLoaders; quota: QuotaLoader; stats: StatsLoaders };
 }
 
 export interface IncomingRequest {
@@ -89,6 +90,10 @@ class LazyContext implements RequestContext {
   }
 
   get loaders(): RequestContext['loaders'] {
-    return (this.batch ??= { recentRuns: new RecentRunsLoaders(this.em), quota: new QuotaLoader(this.em, this.services.billing) });
+    return (this.batch ??= {
+      recentRuns: new RecentRunsLoaders(this.em),
+      quota: new QuotaLoader(this.em, this.services.billing),
+      stats: new StatsLoaders(this.em, this.services.stats),
+    });
   }
 }

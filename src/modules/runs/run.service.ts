@@ -12,6 +12,7 @@ import { Journey, mapStepHeaders } from '../journeys/journey.entity';
 import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
 import { Run } from './run.entity';
+import type { RollupWriter } from '../stats/rollup.writer';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
 export interface RunDispatcher {
@@ -32,6 +33,8 @@ export interface RunServiceDeps {
   dispatcher: RunDispatcher;
   /** Added to a check's whole timeout: its lease in the queue, and how long a manual run is waited for (s). */
   leaseMarginSeconds: number;
+  /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
+  rollups: RollupWriter | null;
 }
 
 /** What became of one job. */
@@ -180,7 +183,7 @@ export class RunService {
 
   /**
    * Writes the run and applies it to the check's status, failure count and alert in ONE transaction: a run is
-   * never stored without its effect, nor the other way round. A run already recorded (same id, or same check,
+   * never stored without its effect (statistics included), nor the other way round. A run already recorded (same id, or same check,
    * location and slot) is left alone and applied to nothing.
    */
   private async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
@@ -222,6 +225,15 @@ export class RunService {
         .ignore()
         .execute('run');
       if (!inserted.affectedRows) return 'duplicate';
+      await this.deps.rollups?.add(tx, {
+        kind: check.kind,
+        checkId: check.entity.id,
+        organizationId: job.organizationId,
+        location: job.location,
+        startedAt: result.startedAt,
+        passed: result.status === 'PASSED',
+        durationMs: Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime()),
+      });
       await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt });
       return 'recorded';
     });
