@@ -274,3 +274,61 @@ describe('validation and scopes', () => {
     expect((await stranger.rest('GET', `/v1/monitors/${m.id}/series`)).status).toBe(404);
   });
 });
+
+describe('filters and the organization overview', () => {
+  it('monitorRuns by since, until, status and location; REST the same', async () => {
+    const m = await createMonitor();
+    const now = Date.now();
+    await storeRun(m.id, new Date(now - 3 * 3_600_000), 10, 'PASSED');
+    await storeRun(m.id, new Date(now - 2 * 3_600_000), 10, 'FAILED', 'eu');
+    await storeRun(m.id, new Date(now - 1 * 3_600_000), 10, 'FAILED');
+    const list = async (vars: Record<string, unknown>) => {
+      const res = await admin.gql(ops.MonitorRunsDocument, { monitorId: m.id, ...vars });
+      expect(res.errors).toBeUndefined();
+      return res.data!.monitorRuns.nodes.map((r) => [r.status, r.location]);
+    };
+    expect(await list({ status: 'FAILED' })).toEqual([['FAILED', 'local'], ['FAILED', 'eu']]);
+    expect(await list({ location: 'eu' })).toEqual([['FAILED', 'eu']]);
+    expect(await list({ since: new Date(now - 2.5 * 3_600_000).toISOString(), until: new Date(now - 1.5 * 3_600_000).toISOString() })).toEqual([['FAILED', 'eu']]);
+    expect(await list({ status: 'PASSED', location: 'eu' })).toEqual([]);
+    const bad = await admin.gql(ops.MonitorRunsDocument, { monitorId: m.id, since: new Date(now).toISOString(), until: new Date(now - 1000).toISOString() });
+    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    const rest = await admin.rest('GET', `/v1/monitors/${m.id}/runs?status=FAILED&location=local`);
+    expect((rest.body.data as { nodes: unknown[] }).nodes).toHaveLength(1);
+  });
+
+  it('alerts by checkId and since; the overview counts checks, unresolved alerts and 24-hour uptime', async () => {
+    const o = await t.org('Overview Inc');
+    await t.app.services.billing.setPlan(t.db.orm.em.fork(), o.id, 'UNLIMITED');
+    const { client } = await t.key(o, ['all']);
+    const empty = (await client.gql(ops.OrganizationOverviewDocument)).data!.organization.overview;
+    expect(empty).toEqual({ checks: { up: 0, down: 0, paused: 0, pending: 0 }, openAlerts: 0, uptimePercent24h: null });
+
+    const mk = async (path: string) => (await client.gql(ops.CreateMonitorDocument, { input: { name: path, url: `${target.url}${path}`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    const up = await mk('/ok');
+    const down = await mk('/down');
+    const paused = await mk('/ok');
+    await mk('/ok'); // pending: never run
+    await client.gql(ops.PauseMonitorDocument, { id: paused });
+    for (const id of [up, down]) {
+      const job: CheckJob = { kind: 'monitor', checkId: id, organizationId: o.id, location: 'local', scheduledAt: new Date().toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
+      expect(await t.app.services.runs.execute(t.db.orm.em.fork(), job)).toBe('recorded');
+    }
+    const overview = (await client.gql(ops.OrganizationOverviewDocument)).data!.organization.overview;
+    expect(overview).toEqual({ checks: { up: 1, down: 1, paused: 1, pending: 1 }, openAlerts: 1, uptimePercent24h: 50 });
+    const rest = await client.rest('GET', '/v1/organization/overview');
+    expect(rest.body).toMatchObject({ success: true, data: { open_alerts: 1, uptime_percent24h: 50 } });
+
+    const of = async (vars: Record<string, unknown>) => (await client.gql(ops.AlertsDocument, vars)).data!.alerts.nodes.map((a) => a.source.id);
+    expect(await of({ checkId: down })).toEqual([down]);
+    expect(await of({ checkId: up })).toEqual([]);
+    expect(await of({ since: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
+    expect(await of({ since: new Date(Date.now() - 60_000).toISOString() })).toEqual([down]);
+
+    // The overview reads checks and alerts: it needs their read scopes besides organization:read.
+    const orgOnly = (await t.key(o, ['organization:read'])).client;
+    const denied = await orgOnly.gql(ops.OrganizationOverviewDocument);
+    expect(denied.status).toBe(403);
+    expect(denied.errors![0].extensions!.missingScopes).toEqual(expect.arrayContaining(['monitors:read', 'journeys:read', 'alerts:read']));
+  });
+});

@@ -17,7 +17,7 @@ import { MemberResolver } from '../modules/members/member.resolver';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { BillingResolver } from '../modules/billing/billing.resolver';
 import { LocationResolver } from '../modules/locations/location.resolver';
-import { JourneyStatsResolver, MonitorStatsResolver } from '../modules/stats/stats.resolver';
+import { JourneyStatsResolver, MonitorStatsResolver, OrganizationOverviewResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -34,6 +34,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   LocationResolver,
   MonitorStatsResolver,
   JourneyStatsResolver,
+  OrganizationOverviewResolver,
 ];
 
 export interface AppSchema {

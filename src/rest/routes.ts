@@ -80,7 +80,7 @@ function checkRoutes(
     { method: 'POST', url: `${base}/:id/pause`, document: o.pause, variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
     { method: 'POST', url: `${base}/:id/resume`, document: o.resume, variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
     { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
-    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
+    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r, ['since', 'until', 'status', 'location']), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
   ];
 }
 
@@ -158,12 +158,13 @@ export const ROUTES: RestRoute[] = [
   ...statsRoutes('/v1/journeys', ops.JourneyStatsDocument, ops.JourneySeriesDocument, 'journey'),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
 
-  { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },
+  { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status', 'check_id', 'since']), pick: (d) => d.alerts },
   { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },
   { method: 'POST', url: '/v1/alerts/:id/acknowledge', document: ops.AcknowledgeAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.acknowledgeAlert },
   { method: 'POST', url: '/v1/alerts/:id/resolve', document: ops.ResolveAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.resolveAlert },
 
   { method: 'GET', url: '/v1/organization', document: ops.OrganizationDocument, pick: (d) => d.organization },
+  { method: 'GET', url: '/v1/organization/overview', document: ops.OrganizationOverviewDocument, pick: (d) => d.organization.overview },
   { method: 'PATCH', url: '/v1/organization', document: ops.UpdateOrganizationDocument, variables: (r) => args(r, ['name']), pick: (d) => d.updateOrganization },
   { method: 'GET', url: '/v1/organization/members', document: ops.MembersDocument, pick: (d) => d.organization.members },
   { method: 'POST', url: '/v1/organization/members', document: ops.InviteMemberDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.inviteMember, status: 201 },

@@ -11,7 +11,7 @@ import { Monitor } from '../monitors/monitor.entity';
 import { Journey, mapStepHeaders } from '../journeys/journey.entity';
 import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
-import { Run } from './run.entity';
+import { Run, type RunStatus } from './run.entity';
 import type { RollupWriter } from '../stats/rollup.writer';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
@@ -35,6 +35,14 @@ export interface RunServiceDeps {
   leaseMarginSeconds: number;
   /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
   rollups: RollupWriter | null;
+}
+
+/** Optional filters of a run list (all together). */
+export interface RunFilter {
+  since?: Date | null;
+  until?: Date | null;
+  status?: RunStatus | null;
+  location?: string | null;
 }
 
 /** What became of one job. */
@@ -125,9 +133,18 @@ export class RunService {
     return this.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
+  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
     if (!!args.monitorId === !!args.journeyId) throw badInput([{ field: 'monitorId', message: 'give exactly one of monitorId and journeyId' }]);
-    const where = { organization: organizationId, ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }) };
+    if (args.since && args.until && args.since >= args.until) throw badInput([{ field: 'until', message: 'must be after since' }]);
+    if (args.location != null && (args.location.length < 1 || args.location.length > 40)) throw badInput([{ field: 'location', message: 'must be 1 to 40 characters' }]);
+    const startedAt = { ...(args.since ? { $gte: args.since } : {}), ...(args.until ? { $lt: args.until } : {}) };
+    const where = {
+      organization: organizationId,
+      ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }),
+      ...(args.since || args.until ? { startedAt } : {}),
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.location != null ? { location: args.location } : {}),
+    };
     return paginate(em, Run, where, 'startedAt', args);
   }
 

@@ -3,7 +3,9 @@ import type { RequestContext } from '../auth/context';
 import { MonitorView } from '../monitors/monitor.types';
 import { JourneyView } from '../journeys/journey.types';
 import { statsLocation } from './stats.service';
-import { CheckStatsType, SeriesIntervalEnum, StatsBucketType, StatsWindowEnum } from './stats.types';
+import { CheckStatsType, OrganizationOverviewType, SeriesIntervalEnum, StatsBucketType, StatsWindowEnum } from './stats.types';
+import { OrganizationView } from '../organization/organization.types';
+import { RequiresScope } from '../../graphql/directives';
 
 const LOCATION = 'One location only; every location of the check when omitted.';
 
@@ -40,3 +42,17 @@ function statsResolver<T extends { id: string; organizationId: string }>(parent:
 
 export const MonitorStatsResolver = statsResolver(MonitorView);
 export const JourneyStatsResolver = statsResolver(JourneyView);
+
+@Resolver(() => OrganizationView)
+export class OrganizationOverviewResolver {
+  // organization:read reaches the organization; the overview also reads checks and alerts, so it needs their read
+  // scopes too (requirements compose by AND): a key that may not list monitors does not learn how many are down.
+  @FieldResolver(() => OrganizationOverviewType, { description: 'Checks up, down and paused, unresolved alerts, and uptime over 24 hours.' })
+  @RequiresScope('monitors:read')
+  @RequiresScope('journeys:read')
+  @RequiresScope('alerts:read')
+  overview(@Root() _org: OrganizationView, @Ctx() { em, principal, services }: RequestContext) {
+    // An Organization is only ever the caller's own (me.organization, organization).
+    return services.stats.overview(em, principal.organizationId);
+  }
+}

@@ -159,6 +159,23 @@ export class StatsService {
     );
   }
 
+  /** Checks by status, unresolved alerts, and the organization's uptime over LAST_24_HOURS: three small statements. */
+  async overview(em: EntityManager, organizationId: string) {
+    const conn = em.getConnection();
+    const [counts, [alerts], uptimePercent24h] = await Promise.all([
+      conn.execute<{ status: string; n: number }[]>(
+        `select status, count(*)::int as n from (
+           select status from monitors where organization_id = ? union all select status from journeys where organization_id = ?
+         ) c group by status`,
+        [organizationId, organizationId],
+      ),
+      conn.execute<{ n: number }[]>(`select count(*)::int as n from alerts where organization_id = ? and status <> 'RESOLVED'`, [organizationId]),
+      this.organizationUptime(em, organizationId),
+    ]);
+    const by = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
+    return { checks: { up: by('UP'), down: by('DOWN'), paused: by('PAUSED'), pending: by('PENDING') }, openAlerts: alerts.n, uptimePercent24h };
+  }
+
   /** Passed over all runs of every check of the organization in the last 24 hours (hour rows); null with no runs. */
   async organizationUptime(em: EntityManager, organizationId: string): Promise<number | null> {
     const [{ from, to }] = windowRanges('LAST_24_HOURS', this.now());

@@ -45,3 +45,19 @@ export class StatsBucketType {
   @Field(() => Int, { nullable: true }) p50!: number | null;
   @Field(() => Int, { nullable: true }) p95!: number | null;
 }
+
+@ObjectType('CheckCounts', { description: 'Monitors and journeys together, by status.' })
+export class CheckCountsType {
+  @Field(() => Int) up!: number;
+  @Field(() => Int) down!: number;
+  @Field(() => Int) paused!: number;
+  @Field(() => Int, { description: 'Not run yet.' }) pending!: number;
+}
+
+@ObjectType('OrganizationOverview')
+export class OrganizationOverviewType {
+  @Field(() => CheckCountsType) checks!: CheckCountsType;
+  @Field(() => Int, { description: 'Alerts not resolved yet (OPEN or ACKNOWLEDGED).' }) openAlerts!: number;
+  @Field(() => Float, { nullable: true, description: 'Passed runs over all runs of every check, LAST_24_HOURS; null with no runs.' })
+  uptimePercent24h!: number | null;
+}
