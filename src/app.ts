@@ -241,7 +241,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     }
   });
 
-  await started(engine.startWorker(services.runs));
+  await started(engine.startWorker(services.runs, (em) => core.retention.maintain(em)));
 
   let closed = false;
   let closingStep: string | undefined;

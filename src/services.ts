@@ -15,6 +15,7 @@ import { loadSecretsKey } from './modules/checks/secrets-key';
 import { Engine } from './modules/engine/engine';
 import { RollupWriter } from './modules/stats/rollup.writer';
 import { StatsService } from './modules/stats/stats.service';
+import { RetentionService } from './modules/retention/retention.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -38,6 +39,8 @@ export interface Core {
   secrets: SecretBox;
   /** Every service but the API keys', which belong to the API role (they need the verifier). */
   services: Omit<Services, 'apiKeys'>;
+  /** Pruning and run partitions: the maintenance job's work. */
+  retention: RetentionService;
 }
 
 export interface CoreOptions {
@@ -88,12 +91,13 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
+      maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
     });
   } catch (e) {
     if (!opts.database) await database.close();
     throw e;
   }
-  const billing = new BillingService(now);
+  const billing = new BillingService(now, config.RUN_RETENTION_DAYS);
   const alerts = new AlertService(now);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
@@ -117,5 +121,5 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     stats: new StatsService(now),
     now,
   };
-  return { database, engine, secrets, services };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS) };
 }

@@ -6,6 +6,7 @@ import type { RunDispatcher, RunService } from '../runs/run.service';
 import { LocationService, WorkerHeartbeat } from '../locations/location.service';
 import { CheckWorker } from './check-worker';
 import { SlotScheduler } from './scheduler';
+import { MaintenanceJob, type MaintenanceTask } from './maintenance';
 import { ensureQueue, openQueue, queueName, slotJobId, type CheckJob } from './queue';
 
 export interface EngineOptions {
@@ -22,6 +23,8 @@ export interface EngineOptions {
   heartbeatMs: number;
   /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
   timeoutMs: number;
+  /** MAINTENANCE_INTERVAL_MINUTES, in milliseconds. */
+  maintenanceIntervalMs: number;
 }
 
 /** Manual runs jump the queue. */
@@ -34,6 +37,7 @@ const MANUAL_PRIORITY = 10;
 export class Engine implements RunDispatcher {
   worker: CheckWorker | undefined;
   scheduler: SlotScheduler | undefined;
+  maintenance: MaintenanceJob | undefined;
   private heartbeat: WorkerHeartbeat | undefined;
   private readonly queues = new Set<string>();
 
@@ -51,7 +55,7 @@ export class Engine implements RunDispatcher {
   }
 
   /** Starts this process's worker role (and scheduler), once the run service exists. */
-  async startWorker(runs: RunService): Promise<void> {
+  async startWorker(runs: RunService, maintenance?: MaintenanceTask): Promise<void> {
     const { orm } = this.database;
     if (this.opts.worker) {
       this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
@@ -68,6 +72,11 @@ export class Engine implements RunDispatcher {
         batch: 500,
       });
       this.scheduler.start();
+      // Scheduling workers also offer the maintenance job; the queue lets one of them run each period.
+      if (maintenance) {
+        this.maintenance = new MaintenanceJob(this.boss, orm, this.log, maintenance, { intervalMs: this.opts.maintenanceIntervalMs, now: () => new Date() });
+        this.maintenance.start();
+      }
     }
   }
 
@@ -97,6 +106,7 @@ export class Engine implements RunDispatcher {
   /** Stops scheduling, lets running checks finish within `deadlineMs` (handing back the rest), then the queue. */
   async stop(deadlineMs: number): Promise<void> {
     await this.scheduler?.stop();
+    await this.maintenance?.stop();
     await this.worker?.stop(deadlineMs);
     await this.heartbeat?.stop();
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
