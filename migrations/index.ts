@@ -12,6 +12,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261201103901',
   'Migration20261201104637',
   'Migration20261201123854',
+  'Migration20261201130000',
 ];
 
 /**

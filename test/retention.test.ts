@@ -29,8 +29,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function orgOn(plan: string): Promise<{ org: Organization; monitorId: string }> {
-  const org = await t.org(`${plan} ${newId('x')}`);
+async function orgOn(plan: 'FREE' | 'TEAM' | 'BUSINESS' | 'UNLIMITED'): Promise<{ org: Organization; monitorId: string }> {
+  const org = await t.org(`${plan} ${Math.random().toString(36).slice(2)}`);
   await t.app.services.billing.setPlan(t.db.orm.em.fork(), org.id, plan);
   const { client } = await t.key(org, ['all']);
   const monitorId = (await client.gql(ops.CreateMonitorDocument, { input: { name: 'm', url: 'http://127.0.0.1:9/x', intervalSeconds: 300 } })).data!.createMonitor.id;
@@ -42,9 +42,9 @@ async function runAt(org: Organization, monitorId: string, daysAgo: number) {
   const at = new Date(Date.now() - daysAgo * DAY);
   await t.db.orm.em.fork().transactional(async (tx) => {
     await tx.execute(
-      `insert into runs (id, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
-       values (?, ?, ?, 'SCHEDULED', 'PASSED', 'local', ?, ?, 20, '[]')`,
-      [newId('run'), org.id, monitorId, at, at],
+      `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+       values (?, ?, ?, ?, 'MANUAL', 'PASSED', 'local', ?, ?, 20, '[]')`,
+      [newId('run'), at, org.id, monitorId, at, at],
     );
     await new RollupWriter().add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, passed: true, durationMs: 20 });
   });

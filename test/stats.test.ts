@@ -88,9 +88,9 @@ async function storeRun(monitorId: string, at: Date, durationMs: number, status:
   const writer = new RollupWriter();
   await t.db.orm.em.fork().transactional(async (tx) => {
     await tx.execute(
-      `insert into runs (id, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
-       values (?, ?, ?, 'SCHEDULED', ?, ?, ?, ?, ?, '[]')`,
-      [newId('run'), org.id, monitorId, status, location, at, new Date(at.getTime() + durationMs), durationMs],
+      `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+       values (?, ?, ?, ?, 'MANUAL', ?, ?, ?, ?, ?, '[]')`,
+      [newId('run'), at, org.id, monitorId, status, location, at, new Date(at.getTime() + durationMs), durationMs],
     );
     await writer.add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location, startedAt: at, passed: status === 'PASSED', durationMs });
   });

@@ -85,7 +85,17 @@ export class RunService {
     // crashes before it is recorded still counted, which is the safe side of the allowance. Made here, so the caller
     // hears PLAN_LIMIT_EXCEEDED (402), not the worker.
     await this.deps.billing.reserveRunOrThrow(em, organizationId);
-    const job: CheckJob = { kind, checkId: id, organizationId, location: where, scheduledAt: null, runId: newId('run'), trigger: 'MANUAL', admitted: true };
+    const job: CheckJob = {
+      kind,
+      checkId: id,
+      organizationId,
+      location: where,
+      scheduledAt: null,
+      requestedAt: this.deps.now().toISOString(),
+      runId: newId('run'),
+      trigger: 'MANUAL',
+      admitted: true,
+    };
     const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
     let run: Run | null = null;
@@ -222,6 +232,7 @@ export class RunService {
         .createQueryBuilder(Run)
         .insert({
           id: job.runId,
+          slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
           organization: job.organizationId,
           monitor: check.kind === 'monitor' ? check.entity.id : null,
           journey: check.kind === 'journey' ? check.entity.id : null,
