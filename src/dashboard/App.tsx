@@ -116,7 +116,7 @@ export function App() {
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'monitors' && <Monitors s={s} />}
         {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
-        {page === 'alerts' && <Alerts s={s} />}
+        {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
       </main>
     </div>
   );

@@ -6,6 +6,7 @@ import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
+import { MonitorStats } from '../components/MonitorStats';
 
 /** One monitor and its runs, each with its assertion results. */
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {
@@ -46,6 +47,7 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
           <p className="hint url">
             {monitor.method} {monitor.url} · every {monitor.intervalSeconds} s · timeout {monitor.timeoutMs} ms
           </p>
+          <MonitorStats s={s} id={id} />
           <h2>Runs</h2>
           {runs.length === 0 && <p className="hint">No runs yet.</p>}
           <ol className="runs">
