@@ -113,8 +113,8 @@ describe('rollups against raw runs', () => {
     await Promise.all(batch);
 
     for (const window of ['LAST_24_HOURS', 'LAST_7_DAYS'] as const) {
-      const hours = window === 'LAST_24_HOURS' ? 24 : 168;
-      const since = new Date(Math.floor(now / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
+      const since =
+        window === 'LAST_24_HOURS' ? new Date(Math.floor(now / 3_600_000) * 3_600_000 - 23 * 3_600_000) : new Date(Math.floor(now / 86_400_000) * 86_400_000 - 6 * 86_400_000);
       const [exact] = await sql<Record<string, number>>(
         `select count(*)::int as runs, count(*) filter (where status <> 'PASSED')::int as failures, avg(duration_ms)::float8 as avg,
                 percentile_disc(0.5) within group (order by duration_ms) as p50,
@@ -134,7 +134,7 @@ describe('rollups against raw runs', () => {
       within5(stats.responseTime.p95, exact.p95);
       within5(stats.responseTime.p99, exact.p99);
     }
-    // The 7-day window read whole days from day rows: both spans exist and agree.
+    // The 7-day window read day rows, the 24-hour one hour rows: both spans exist and agree.
     const spans = await sql<{ span: string; runs: number }>(`select span, sum(runs)::int as runs from run_rollups where check_id = ? group by span order by span`, [m.id]);
     expect(spans).toEqual([
       { span: 'DAY', runs: 1200 },

@@ -48,7 +48,7 @@ export interface RunFilter {
 /** What became of one job. */
 export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
-type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
 
 /** The longest one run of a check may take: its timeout, once per step for a journey. */
 export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'journey' ? Math.max(c.entity.steps.length, 1) : 1);
@@ -211,9 +211,10 @@ export class RunService {
   /**
    * Writes the run and applies it to the check's status, failure count and alert in ONE transaction: a run is
    * never stored without its effect (statistics included), nor the other way round. A run already recorded (same id, or same check,
-   * location and slot) is left alone and applied to nothing.
+   * location and slot) is left alone and applied to nothing. Public for the benchmark, which records without
+   * performing checks; everything else goes through `execute`.
    */
-  private async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
+  async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
     const source: AlertSource = {
       kind: check.kind,
       id: check.entity.id,

@@ -88,21 +88,19 @@ class Tally {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
- * The whole hours a window covers: the current hour (partial) and the ones before it, e.g. 24 for LAST_24_HOURS.
- * Whole UTC days inside it are read from day rows, the hours at either end from hour rows: a 30-day window is
- * about 30 + 46 rows per check and location, whatever the run interval.
+ * What a window reads. LAST_24_HOURS: the current hour (partial) and the 23 before it, from hour rows. The others:
+ * today (partial) and the UTC days before it, e.g. 7 for LAST_7_DAYS, from day rows (today's is kept current by
+ * every run like the hour's). So a 30-day window is 30 rows per check and location, whatever the run interval and
+ * however long the history: hour rows at its ends (46 more) made the statistics of a 30-day history cost twice
+ * those of a 1-day one (README › Performance).
  */
 export function windowRanges(window: StatsWindow, now: Date): Range[] {
-  const end = new Date(hourStart(now).getTime() + HOUR_MS);
-  const start = new Date(end.getTime() - WINDOW_DAYS[window] * DAY_MS);
-  const firstDay = new Date(Math.ceil(start.getTime() / DAY_MS) * DAY_MS);
-  const lastDayEnd = dayStart(end);
-  if (firstDay >= lastDayEnd) return [{ span: 'HOUR', from: start, to: end }];
-  return [
-    { span: 'HOUR', from: start, to: firstDay },
-    { span: 'DAY', from: firstDay, to: lastDayEnd },
-    { span: 'HOUR', from: lastDayEnd, to: end },
-  ].filter((r) => r.from < r.to) as Range[];
+  if (window === 'LAST_24_HOURS') {
+    const to = new Date(hourStart(now).getTime() + HOUR_MS);
+    return [{ span: 'HOUR', from: new Date(to.getTime() - DAY_MS), to }];
+  }
+  const to = new Date(dayStart(now).getTime() + DAY_MS);
+  return [{ span: 'DAY', from: new Date(to.getTime() - WINDOW_DAYS[window] * DAY_MS), to }];
 }
 
 /** The buckets of a series: hours of the window, or the window's UTC days ending with today. */

@@ -8,7 +8,7 @@ export enum StatsWindowEnum {
 }
 registerEnumType(StatsWindowEnum, {
   name: 'StatsWindow',
-  description: 'Whole hours ending with the current one (UTC): LAST_24_HOURS is the current hour and the 23 before it.',
+  description: 'LAST_24_HOURS: the current hour and the 23 before it. The others: today and the UTC days before it (LAST_7_DAYS: 7 days, today included).',
 });
 
 export enum SeriesIntervalEnum {
