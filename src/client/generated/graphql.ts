@@ -190,7 +190,7 @@ export type SeriesInterval =
   | 'DAY'
   | 'HOUR';
 
-/** Whole hours ending with the current one (UTC): LAST_24_HOURS is the current hour and the 23 before it. */
+/** LAST_24_HOURS: the current hour and the 23 before it. The others: today and the UTC days before it (LAST_7_DAYS: 7 days, today included). */
 export type StatsWindow =
   | 'LAST_7_DAYS'
   | 'LAST_24_HOURS'
