@@ -11,7 +11,9 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261201102315',
   'Migration20261201103901',
   'Migration20261201104637',
+  'Migration20261201123854',
   'Migration20261201124528',
+  'Migration20261201130000',
   'Migration20261201130034',
 ];
 

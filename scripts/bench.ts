@@ -18,6 +18,7 @@
  * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
  * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
  * BENCH_ONLY=api (every row but the check engine's).
+ * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +28,7 @@ import autocannon from 'autocannon';
 import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
 import { benchEngine, engineTable } from './bench/engine';
 import { benchNotify, notifyTable } from './bench/notify';
+import { benchStatsOn, statsTable } from './bench/stats';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -94,6 +96,7 @@ async function coldStarts(env: Record<string, string>, where: string): Promise<s
 async function main() {
   if (process.env.BENCH_ONLY === 'engine') return engineOnly();
   if (process.env.BENCH_ONLY === 'notify') return notifyOnly();
+  if (process.env.BENCH_ONLY === 'stats') return statsOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -330,6 +333,16 @@ async function engineOnly(into: Record<string, unknown> = { date: new Date().toI
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ ...into, engine }, null, 2)}\n`);
   process.stdout.write(`\n${engineTable(engine.rows, engine.notes)}\n`);
+}
+
+/** The statistics rows (scripts/bench/stats.ts), on their own database; merged into latest.json as `stats`. */
+async function statsOnly() {
+  const stats = await benchStatsOn(process.env.DATABASE_URL, (s) => process.stderr.write(`${s}\n`));
+  const file = path.join(ROOT, 'bench/results/latest.json');
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ ...previous, stats: { date: new Date().toISOString(), ...stats } }, null, 2)}\n`);
+  process.stdout.write(`\n${statsTable(stats)}\n`);
 }
 
 main().catch((e) => {

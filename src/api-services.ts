@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import type { Database } from './db/database';
-import { openCore, type CoreOptions, type Services } from './services';
+import { openCore, type Core, type CoreOptions, type Services } from './services';
 import type { Engine } from './modules/engine/engine';
 import { ContextBuilder } from './modules/auth/context';
 import { KeyVerifier } from './modules/auth/key-verifier';
@@ -17,9 +17,10 @@ import { LoaderRegistry } from './context/loaders';
 import { RequestContextFactory, type RequestContext } from './context/request-context';
 import { recentRunsLoader } from './modules/runs/recent-runs.loader';
 import { quotaLoader } from './modules/billing/quota.loader';
+import { statsLoader } from './modules/stats/stats.loader';
 
 /** Every module's per-request loader; a module that batches adds its own here. */
-export const LOADERS = [recentRunsLoader, quotaLoader];
+export const LOADERS = [recentRunsLoader, quotaLoader, statsLoader];
 
 /** What the API role adds to the core (src/services.ts): authentication, its caches and timers, the context. */
 export interface ApiServices {
@@ -31,6 +32,8 @@ export interface ApiServices {
   rateLimiter: RequestRateLimiter;
   keyListener?: KeyChangeListener;
   contexts: ContextBuilder<RequestContext>;
+  /** Partitions ahead and retention: the maintenance job's task (src/services.ts). */
+  retention: Core['retention'];
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   /** A later start step: if it fails, everything opened here is closed before the error goes on. */
@@ -101,6 +104,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     rateLimiter: limiter,
     keyListener: listener,
     contexts,
+    retention: core.retention,
     bootstrapKey,
     started,
     async close(step) {

@@ -67,7 +67,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
 
-  await api.started(engine.startWorker(services.runs));
+  await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 
   let closed = false;
   let closingStep: string | undefined;

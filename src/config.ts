@@ -114,6 +114,10 @@ const schema = z.object({
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
   /** Seconds added to a check's whole timeout to make its lease: a dead worker's job runs again after it. */
   LEASE_MARGIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Days raw runs are kept on the UNLIMITED plan (the other plans have their own: billing.limits.runRetentionDays). */
+  RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** How often the maintenance job (retention, run partitions) is due, in minutes; one worker runs each. */
+  MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** How often the queue fails jobs whose lease ran out (dead workers) and does its housekeeping, in seconds. */
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
   /** The plan of organizations created from now on (first start, `keys create --org <new name>`); UNLIMITED self-hosted. */

@@ -21,6 +21,9 @@ import { NotificationWorker } from './modules/notifications/notification-worker'
 import { ExpirySweep } from './modules/notifications/expiry-sweep';
 import { MaintenanceService } from './modules/maintenance/maintenance.service';
 import { CheckSessionService } from './modules/check-sessions/check-session.service';
+import { RollupWriter } from './modules/stats/rollup.writer';
+import { StatsService } from './modules/stats/stats.service';
+import { RetentionService } from './modules/retention/retention.service';
 
 /** The app's services, built once in createApp and reached by resolvers through the context. */
 export interface Services {
@@ -36,6 +39,7 @@ export interface Services {
   notifications: NotificationService;
   maintenance: MaintenanceService;
   checkSessions: CheckSessionService;
+  stats: StatsService;
   now: () => Date;
 }
 
@@ -46,6 +50,8 @@ export interface Core {
   secrets: SecretBox;
   /** Every service but the API keys', which belong to the API role (they need the verifier). */
   services: Omit<Services, 'apiKeys'>;
+  /** Pruning and run partitions: the maintenance job's work. */
+  retention: RetentionService;
 }
 
 export interface CoreOptions {
@@ -96,6 +102,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
+      maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
     });
     // Every role enqueues notifications (an API instance: acknowledgements), so the queue exists before any does.
     await ensureNamedQueue(engine.boss, NOTIFY_QUEUE, new Set());
@@ -119,7 +126,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     pollMs: config.WORKER_POLL_MS,
     sweepMs: config.NOTIFY_SWEEP_MS,
   });
-  const billing = new BillingService(now, notifier);
+  const billing = new BillingService(now, config.RUN_RETENTION_DAYS, notifier);
   const alerts = new AlertService(now, notifier);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
@@ -134,6 +141,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       log,
       dispatcher: engine,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+      rollups: new RollupWriter(),
     }),
     alerts,
     members: new MemberService(now),
@@ -142,7 +150,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL }),
     maintenance: new MaintenanceService(now),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
+    stats: new StatsService(now),
     now,
   };
-  return { database, engine, secrets, services };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS) };
 }

@@ -19,7 +19,7 @@ async function main() {
   // both want it (the checks' own timings are measured from the network events, which a busy CPU delays little).
   if (config.WORKER_NICE) setPriority(config.WORKER_NICE);
   const core = await openCore(config, { log, now: () => new Date() });
-  await core.engine.startWorker(core.services.runs);
+  await core.engine.startWorker(core.services.runs, (em) => core.retention.maintain(em));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -483,9 +483,9 @@ describe('lists are N+1 free', () => {
     // The monitors have 120, 80, 40 and 0 runs, five to each instant (the newest instant differs per monitor), with
     // ids in no particular order: within an instant the order is the ids'.
     await t.db.orm.em.getConnection().execute(
-      `insert into runs (id, organization_id, monitor_id, trigger, status, started_at, finished_at, duration_ms, assertions)
+      `insert into runs (id, organization_id, monitor_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions)
        select 'run_h' || left(md5(m.id || g), 16), ?, m.id, 'SCHEDULED', 'PASSED',
-              now() - ((g / 5) * 60 + m.n) * interval '1 second', now(), g, '[]'
+              now() - ((g / 5) * 60 + m.n) * interval '1 second', now() - ((g / 5) * 60 + m.n) * interval '1 second', now(), g, '[]'
          from unnest(array[?]::text[]) with ordinality as m(id, n), generate_series(1, 120) g
         where g <= 40 * (4 - m.n)`,
       [o.id, ids],
@@ -506,8 +506,8 @@ describe('lists are N+1 free', () => {
     const steps = [{ name: 's', request: { method: 'GET' as const, url: `${target.url}/health` } }];
     const journey = (await j.client.gql(CreateJourneyDocument, { input: { name: 'flow', steps } })).data!.createJourney.id;
     await t.db.orm.em.getConnection().execute(
-      `insert into runs (id, organization_id, journey_id, trigger, status, started_at, finished_at, duration_ms, assertions, steps)
-       select 'run_j' || left(md5(g::text), 16), ?, ?, 'SCHEDULED', 'PASSED', now() - (g / 2) * interval '1 minute', now(), g, '[]', '[]'
+      `insert into runs (id, organization_id, journey_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions, steps)
+       select 'run_j' || left(md5(g::text), 16), ?, ?, 'SCHEDULED', 'PASSED', now() - (g / 2) * interval '1 minute', now() - (g / 2) * interval '1 minute', now(), g, '[]', '[]'
          from generate_series(1, 9) g`,
       [o.id, journey],
     );

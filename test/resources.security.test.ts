@@ -69,6 +69,11 @@ const OPS = (target: string): Op[] => [
   { name: 'runJourney', scopes: ['journeys:run'], byId: true, gql: (i) => [ops.RunJourneyDocument, { id: i.journey }], rest: (i) => ['POST', `/v1/journeys/${i.journey}/runs`] },
   { name: 'journeyRuns', scopes: ['journeys:read'], byId: true, gql: (i) => [ops.JourneyRunsDocument, { journeyId: i.journey }], rest: (i) => ['GET', `/v1/journeys/${i.journey}/runs`] },
 
+  { name: 'monitorStats', scopes: ['monitors:read'], byId: true, gql: (i) => [ops.MonitorStatsDocument, { id: i.monitor, window: 'LAST_7_DAYS' }], rest: (i) => ['GET', `/v1/monitors/${i.monitor}/stats?window=LAST_7_DAYS`] },
+  { name: 'monitorSeries', scopes: ['monitors:read'], byId: true, gql: (i) => [ops.MonitorSeriesDocument, { id: i.monitor, window: 'LAST_7_DAYS', interval: 'DAY' }], rest: (i) => ['GET', `/v1/monitors/${i.monitor}/series?window=LAST_7_DAYS&interval=DAY`] },
+  { name: 'journeyStats', scopes: ['journeys:read'], byId: true, gql: (i) => [ops.JourneyStatsDocument, { id: i.journey, window: 'LAST_7_DAYS' }], rest: (i) => ['GET', `/v1/journeys/${i.journey}/stats`] },
+  { name: 'journeySeries', scopes: ['journeys:read'], byId: true, gql: (i) => [ops.JourneySeriesDocument, { id: i.journey, window: 'LAST_24_HOURS', interval: 'HOUR' }], rest: (i) => ['GET', `/v1/journeys/${i.journey}/series`] },
+
   { name: 'runs', scopes: ['monitors:read', 'journeys:read'], byId: true, gql: (i) => [ops.RunsDocument, { monitorId: i.monitor }] },
   { name: 'run', scopes: ['monitors:read', 'journeys:read'], byId: true, gql: (i) => [ops.RunDocument, { id: i.journeyRun }], rest: (i) => ['GET', `/v1/runs/${i.monitorRun}`] },
 
@@ -78,6 +83,7 @@ const OPS = (target: string): Op[] => [
   { name: 'resolveAlert', scopes: ['alerts:read', 'alerts:write'], byId: true, gql: (i) => [ops.ResolveAlertDocument, { id: i.alert }], rest: (i) => ['POST', `/v1/alerts/${i.alert}/resolve`] },
 
   { name: 'organization', scopes: ['organization:read'], gql: () => [ops.OrganizationDocument], rest: () => ['GET', '/v1/organization'] },
+  { name: 'organizationOverview', scopes: ['organization:read', 'monitors:read', 'journeys:read', 'alerts:read'], gql: () => [ops.OrganizationOverviewDocument], rest: () => ['GET', '/v1/organization/overview'] },
   { name: 'updateOrganization', scopes: ['organization:write'], gql: () => [ops.UpdateOrganizationDocument, { name: 'Acme' }], rest: () => ['PATCH', '/v1/organization', { name: 'Acme' }] },
   { name: 'members', scopes: ['organization:read'], gql: () => [ops.MembersDocument], rest: () => ['GET', '/v1/organization/members'] },
   { name: 'inviteMember', scopes: ['organization:read', 'organization:write'], gql: () => [ops.InviteMemberDocument, { input: { email: `x${Math.random()}@example.com`, role: 'VIEWER' } }], rest: () => ['POST', '/v1/organization/members', { email: `y${Math.random()}@example.com`, role: 'VIEWER' }] },

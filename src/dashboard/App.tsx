@@ -139,7 +139,7 @@ export function App() {
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'monitors' && <Monitors s={s} />}
         {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
-        {page === 'alerts' && <Alerts s={s} />}
+        {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
         {page === 'journeys' && <Journeys s={s} />}
         {page === 'journey' && <JourneyDetail s={s} id={journeyId!} />}
         {page === 'notifications' && <Notifications s={s} />}

@@ -1,5 +1,8 @@
 const DAY = 86_400_000;
 
+/** "99.95 %", or "—" when there were no runs. */
+export const percent = (v: number | null | undefined) => (v == null ? '—' : `${v.toFixed(2)} %`);
+
 export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 
 /** "never", "in 5 days", "expired 2 days ago". */

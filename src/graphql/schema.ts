@@ -22,6 +22,7 @@ import { NotificationResolver } from '../modules/notifications/notification.reso
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
+import { JourneyStatsResolver, MonitorStatsResolver, OrganizationOverviewResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -39,6 +40,9 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   NotificationResolver,
   MaintenanceResolver,
   CheckSessionResolver,
+  MonitorStatsResolver,
+  JourneyStatsResolver,
+  OrganizationOverviewResolver,
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
 import { camelKeys, camelName, snakeName } from './case';
+import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -79,7 +80,30 @@ function checkRoutes(
     { method: 'POST', url: `${base}/:id/pause`, document: o.pause, variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
     { method: 'POST', url: `${base}/:id/resume`, document: o.resume, variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
     { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
-    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
+    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r, ['since', 'until', 'status', 'location']), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
+  ];
+}
+
+/** `?window=` (default LAST_24_HOURS), `?interval=` (default HOUR) and `?location=` of the statistics routes. */
+function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, unknown> {
+  const q = req.query as Record<string, string | undefined>;
+  const oneOf = (field: string, value: string | undefined, values: readonly string[], def: string) => {
+    if (value === undefined) return def;
+    if (!values.includes(value)) throw badInput([{ field, message: `must be one of ${values.join(', ')}` }]);
+    return value;
+  };
+  return {
+    id: id(req),
+    window: oneOf('window', q.window, STATS_WINDOWS, 'LAST_24_HOURS'),
+    ...(withInterval ? { interval: oneOf('interval', q.interval, SERIES_INTERVALS, 'HOUR') } : {}),
+    ...(q.location !== undefined ? { location: q.location } : {}),
+  };
+}
+
+function statsRoutes(base: string, stats: RestRoute['document'], series: RestRoute['document'], one: string): RestRoute[] {
+  return [
+    { method: 'GET', url: `${base}/:id/stats`, document: stats, variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },
+    { method: 'GET', url: `${base}/:id/series`, document: series, variables: (r) => statsQuery(r, true), pick: (d) => d[one].series },
   ];
 }
 
@@ -130,17 +154,20 @@ export const ROUTES: RestRoute[] = [
     },
     { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
   ),
+  ...statsRoutes('/v1/monitors', ops.MonitorStatsDocument, ops.MonitorSeriesDocument, 'monitor'),
+  ...statsRoutes('/v1/journeys', ops.JourneyStatsDocument, ops.JourneySeriesDocument, 'journey'),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
 
   { method: 'POST', url: '/v1/check-sessions', document: ops.TriggerChecksDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.triggerChecks, status: 201 },
   { method: 'GET', url: '/v1/check-sessions/:id', document: ops.CheckSessionDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.checkSession },
 
-  { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status']), pick: (d) => d.alerts },
+  { method: 'GET', url: '/v1/alerts', document: ops.AlertsDocument, variables: (r) => page(r, ['status', 'check_id', 'since']), pick: (d) => d.alerts },
   { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },
   { method: 'POST', url: '/v1/alerts/:id/acknowledge', document: ops.AcknowledgeAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.acknowledgeAlert },
   { method: 'POST', url: '/v1/alerts/:id/resolve', document: ops.ResolveAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.resolveAlert },
 
   { method: 'GET', url: '/v1/organization', document: ops.OrganizationDocument, pick: (d) => d.organization },
+  { method: 'GET', url: '/v1/organization/overview', document: ops.OrganizationOverviewDocument, pick: (d) => d.organization.overview },
   { method: 'PATCH', url: '/v1/organization', document: ops.UpdateOrganizationDocument, variables: (r) => args(r, ['name']), pick: (d) => d.updateOrganization },
   { method: 'GET', url: '/v1/organization/members', document: ops.MembersDocument, pick: (d) => d.organization.members },
   { method: 'POST', url: '/v1/organization/members', document: ops.InviteMemberDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.inviteMember, status: 201 },

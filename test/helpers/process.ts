@@ -71,9 +71,9 @@ export interface CliResult {
 }
 
 /** Runs a built CLI (`npm run keys` / `npm run orgs` run the same files after building). */
-export function runCli(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' = 'keys'): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' | 'seed-history' = 'keys'): Promise<CliResult> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [`dist/src/cli/${cli}.js`, ...args], {
+    const proc = spawn(process.execPath, [cli === 'seed-history' ? 'dist/scripts/seed-history.js' : `dist/src/cli/${cli}.js`, ...args], {
       cwd: ROOT,
       env: { ...cleanEnv(), BCRYPT_COST: '4', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import { MissingScopes } from '../components/MissingScopes';
 import { MonitorForm } from '../components/MonitorForm';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+import { MonitorStats } from '../components/MonitorStats';
 
 /** One monitor: what it checks, Edit / Pause / Resume / Delete / Run now, and its runs with their assertion results. */
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {
@@ -88,6 +89,7 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
           <p className="hint url">
             {monitor.method} {monitor.url}
           </p>
+          <MonitorStats s={s} id={id} />
           <CheckSettings check={monitor} />
           <h2>Request</h2>
           <dl className="settings">

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
-import { MonitorsOverviewDocument, RunMonitorDocument, type MonitorsOverviewQuery } from '../../client/generated/graphql';
+import { MonitorsOverviewDocument, MonitorsUptimeDocument, RunMonitorDocument, type MonitorsOverviewQuery, type MonitorsUptimeQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../App';
-import { dateTime } from '../format';
+import { dateTime, percent } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
@@ -11,17 +11,21 @@ import { MissingScopes } from '../components/MissingScopes';
 import { MonitorForm } from '../components/MonitorForm';
 
 type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
+type Uptime = MonitorsUptimeQuery['monitors']['nodes'][number];
 
 export function Monitors({ s }: { s: Session }) {
   const [monitors, setMonitors] = useState<Monitor[] | null>(null);
+  const [uptime, setUptime] = useState<Map<string, Uptime>>(new Map());
   const [running, setRunning] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const held = s.me.key.permissions;
   const { error, call } = useApi(s);
 
   const load = useCallback(async () => {
-    const data = await call(() => gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 }));
-    if (data) setMonitors(data.monitors.nodes);
+    const data = await call(() => Promise.all([gql(s.key, MonitorsOverviewDocument, { first: 50, runs: 20 }), gql(s.key, MonitorsUptimeDocument, { first: 50 })]));
+    if (!data) return;
+    setMonitors(data[0].monitors.nodes);
+    setUptime(new Map(data[1].monitors.nodes.map((u) => [u.id, u])));
   }, [s, call]);
   useEffect(() => void load(), [load]);
 
@@ -61,7 +65,7 @@ export function Monitors({ s }: { s: Session }) {
       )}
       {monitors && monitors.length > 0 && (
         <div className="table-wrap">
-          <table className="checks">
+          <table className="checks monitors">
             <caption className="sr-only">Monitors, newest first</caption>
             <thead>
               <tr>
@@ -69,6 +73,9 @@ export function Monitors({ s }: { s: Session }) {
                 <th scope="col">Status</th>
                 <th scope="col">Last run</th>
                 <th scope="col">Response time (last 20 runs)</th>
+                <th scope="col">Uptime 24 h</th>
+                <th scope="col">7 d</th>
+                <th scope="col">30 d</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -90,6 +97,9 @@ export function Monitors({ s }: { s: Session }) {
                   <td className="chart">
                     <Sparkline runs={m.recentRuns} label={`Response times of the last ${m.recentRuns.length} runs of ${m.name}`} />
                   </td>
+                  <td className="uptime" data-window="day" data-label="Uptime 24 h">{percent(uptime.get(m.id)?.day.uptimePercent)}</td>
+                  <td className="uptime" data-window="week" data-label="7 d">{percent(uptime.get(m.id)?.week.uptimePercent)}</td>
+                  <td className="uptime" data-window="month" data-label="30 d">{percent(uptime.get(m.id)?.month.uptimePercent)}</td>
                   <td>
                     <ScopedButton held={held} scope="monitors:run" disabled={running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
                       {running === m.id ? 'Running…' : 'Run now'}

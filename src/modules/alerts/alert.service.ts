@@ -122,8 +122,13 @@ export class AlertService {
     }
   }
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: AlertStatus | null }): Promise<Page<Alert>> {
-    const where = { organization: organizationId, ...(args.status ? { status: args.status } : {}) };
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: AlertStatus | null; checkId?: string | null; since?: Date | null }): Promise<Page<Alert>> {
+    const where = {
+      organization: organizationId,
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.checkId ? { $or: [{ monitor: args.checkId }, { journey: args.checkId }] } : {}),
+      ...(args.since ? { openedAt: { $gte: args.since } } : {}),
+    };
     return paginate(em, Alert, where, 'openedAt', args);
   }
 

@@ -80,4 +80,10 @@ export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
 export class AlertsArgs extends PageArgs {
   @Field(() => AlertStatusEnum, { nullable: true })
   status?: AlertStatusEnum | null;
+
+  @Field(() => ID, { nullable: true, description: "Alerts of one monitor or journey (another organization's id: none)." })
+  checkId?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Alerts opened at or after this instant.' })
+  since?: Date | null;
 }

@@ -6,7 +6,7 @@ import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import type { Notifier } from '../notifications/notifier';
-import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planLimits, type PlanLimits, type PlanName } from './plans';
+import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planLimits, runRetentionDays, type PlanLimits, type PlanName } from './plans';
 
 export interface Usage {
   runs: number;
@@ -64,13 +64,15 @@ const RESOLVE_QUOTA_ALERT = `update alerts set status = 'RESOLVED', resolved_at 
 export class BillingService {
   constructor(
     private readonly now: () => Date,
+    /** RUN_RETENTION_DAYS: how long the UNLIMITED plan keeps runs. */
+    readonly unlimitedRunRetentionDays = 90,
     /** QUOTA_EXHAUSTED goes to the organization's channels when the quota alert opens (once per month). */
     private readonly notifier?: Notifier,
   ) {}
 
-  async plan(em: EntityManager, organizationId: string): Promise<{ name: string; limits: PlanLimits }> {
+  async plan(em: EntityManager, organizationId: string): Promise<{ name: string; limits: PlanLimits & { runRetentionDays: number } }> {
     const org = await em.findOneOrFail(Organization, { id: organizationId });
-    return { name: org.plan, limits: planLimits(org.plan) };
+    return { name: org.plan, limits: { ...planLimits(org.plan), runRetentionDays: runRetentionDays(org.plan, this.unlimitedRunRetentionDays) } };
   }
 
   /** This month's usage in one statement: the counter's row and two counts bounded by the plan. */

@@ -23,6 +23,8 @@ export class PlanLimitsType {
   runsPerMonth!: number | null;
   @Field(() => Int, { nullable: true, description: `Locations one check may run from. ${NO_LIMIT}` })
   locationsPerCheck!: number | null;
+  @Field(() => Int, { description: 'Days raw runs are kept; statistics (rollups) are kept 400 days whatever the plan. UNLIMITED: the installation’s RUN_RETENTION_DAYS.' })
+  runRetentionDays!: number;
 }
 
 @ObjectType('Usage', { description: 'The current calendar month (UTC).' })

@@ -9,7 +9,13 @@ export interface PlanLimits {
   runsPerMonth: number | null;
   /** Locations one check may run from (the engine validates a check's `locations` against it). */
   locationsPerCheck: number | null;
+  /** Days raw runs are kept (statistics, from rollups, for 400); null: the installation's RUN_RETENTION_DAYS. */
+  runRetentionDays: number | null;
 }
+
+/** Rollups (statistics) and audit events are kept this many days, whatever the plan. */
+export const ROLLUP_RETENTION_DAYS = 400;
+export const AUDIT_RETENTION_DAYS = 400;
 
 /** The interval a check gets when none is given, and the one every plan's run allowance is sized for. */
 export const DEFAULT_INTERVAL_SECONDS = 300;
@@ -34,15 +40,18 @@ export const RUNS_PER_CHECK_MONTH = (31 * 86_400) / DEFAULT_INTERVAL_SECONDS;
  * New organizations start on DEFAULT_PLAN (FREE); `npm run orgs -- set-plan` changes it.
  */
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
-  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1 },
-  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3 },
-  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5 },
-  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null },
+  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7 },
+  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3, runRetentionDays: 30 },
+  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90 },
+  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null },
 };
 
 export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);
 
 export const planLimits = (plan: string): PlanLimits => (isPlanName(plan) ? PLANS[plan] : PLANS.FREE);
+
+/** Days a plan keeps raw runs, UNLIMITED's from the installation's RUN_RETENTION_DAYS. */
+export const runRetentionDays = (plan: string, unlimitedDays: number): number => planLimits(plan).runRetentionDays ?? unlimitedDays;
 
 /** The first instant of the calendar month (UTC) that `now` is in: usage resets then. */
 export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));

@@ -7,6 +7,7 @@ import { LocationService, WorkerHeartbeat } from '../locations/location.service'
 import { CheckWorker } from './check-worker';
 import { SlotScheduler } from './scheduler';
 import type { NotificationWorker } from '../notifications/notification-worker';
+import { MaintenanceJob, type MaintenanceTask } from './maintenance';
 import { ensureQueue, openQueue, queueName, slotJobId, type CheckJob } from './queue';
 
 export interface EngineOptions {
@@ -23,6 +24,8 @@ export interface EngineOptions {
   heartbeatMs: number;
   /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
   timeoutMs: number;
+  /** MAINTENANCE_INTERVAL_MINUTES, in milliseconds. */
+  maintenanceIntervalMs: number;
 }
 
 /** Manual runs jump the queue. */
@@ -37,6 +40,8 @@ export class Engine implements RunDispatcher {
   scheduler: SlotScheduler | undefined;
   /** Sends notifications in the worker role (any location takes their jobs). */
   notifications: NotificationWorker | undefined;
+  /** The periodic maintenance job (partitions ahead, retention), offered by scheduling workers. */
+  maintenance: MaintenanceJob | undefined;
   private heartbeat: WorkerHeartbeat | undefined;
   private readonly queues = new Set<string>();
 
@@ -54,7 +59,7 @@ export class Engine implements RunDispatcher {
   }
 
   /** Starts this process's worker role (and scheduler), once the run service exists. */
-  async startWorker(runs: RunService): Promise<void> {
+  async startWorker(runs: RunService, maintenance?: MaintenanceTask): Promise<void> {
     const { orm } = this.database;
     if (this.opts.worker) {
       this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
@@ -72,6 +77,11 @@ export class Engine implements RunDispatcher {
         batch: 500,
       });
       this.scheduler.start();
+      // Scheduling workers also offer the maintenance job; the queue lets one of them run each period.
+      if (maintenance) {
+        this.maintenance = new MaintenanceJob(this.boss, orm, this.log, maintenance, { intervalMs: this.opts.maintenanceIntervalMs, now: () => new Date() });
+        this.maintenance.start();
+      }
     }
   }
 
@@ -101,6 +111,7 @@ export class Engine implements RunDispatcher {
   /** Stops scheduling, lets running checks finish within `deadlineMs` (handing back the rest), then the queue. */
   async stop(deadlineMs: number): Promise<void> {
     await this.scheduler?.stop();
+    await this.maintenance?.stop();
     await Promise.all([this.worker?.stop(deadlineMs), this.opts.worker ? this.notifications?.stop(deadlineMs) : undefined]);
     await this.heartbeat?.stop();
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
@@ -21,23 +21,48 @@ export interface StepResult {
   error: string | null;
 }
 
+/**
+ * Runs are partitioned by time: `PARTITION BY RANGE (slot_at)`, one partition a week (`runs_pYYYYMMDD`, from its
+ * Monday 00:00 UTC) made ahead by the maintenance job, and `runs_default` so an insert never fails
+ * (runs/run-partitions.ts; the migration that made it: Migration20261201130000). The schema diff reads the parent
+ * table only; its columns, keys and indexes are what is declared here.
+ */
 @Entity({ tableName: 'runs' })
-@Index({ properties: ['monitor', 'startedAt', 'id'] })
-@Index({ properties: ['journey', 'startedAt', 'id'] })
+// Partial: a run is a monitor's or a journey's, so each of these indexes skips the other half of the rows.
+@Index({
+  name: 'runs_monitor_id_started_at_id_index',
+  expression: `create index "runs_monitor_id_started_at_id_index" on "runs" ("monitor_id", "started_at", "id") where "monitor_id" is not null`,
+})
+@Index({
+  name: 'runs_journey_id_started_at_id_index',
+  expression: `create index "runs_journey_id_started_at_id_index" on "runs" ("journey_id", "started_at", "id") where "journey_id" is not null`,
+})
 @Index({ properties: ['organization', 'startedAt'] })
 // Execution is at least once (a worker that dies mid-run is replaced), recording exactly once: one run per check,
-// location and slot, whatever retries or schedulers did. Manual runs have no slot; their job carries the run id.
+// location and slot, whatever retries or schedulers did. A unique key of a partitioned table must include the
+// partition key: for a scheduled run `slot_at` IS its slot, so (check, location, slot_at) is the same rule. Manual
+// runs have no slot; their job carries the run id and the request time, so a retried manual job hits the primary
+// key (id, slot_at).
 @Index({
   name: 'runs_one_per_monitor_slot',
-  expression: `create unique index "runs_one_per_monitor_slot" on "runs" ("monitor_id", "location", "scheduled_at") where "scheduled_at" is not null and "monitor_id" is not null`,
+  expression: `create unique index "runs_one_per_monitor_slot" on "runs" ("monitor_id", "location", "slot_at") where "scheduled_at" is not null and "monitor_id" is not null`,
 })
 @Index({
   name: 'runs_one_per_journey_slot',
-  expression: `create unique index "runs_one_per_journey_slot" on "runs" ("journey_id", "location", "scheduled_at") where "scheduled_at" is not null and "journey_id" is not null`,
+  expression: `create unique index "runs_one_per_journey_slot" on "runs" ("journey_id", "location", "slot_at") where "scheduled_at" is not null and "journey_id" is not null`,
 })
 export class Run {
+  [PrimaryKeyProp]?: ['id', 'slotAt'];
+
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('run');
+
+  /**
+   * The partition key: the slot of a scheduled run, the request time of a manual one (from its job, so a job run
+   * twice writes the same value), else the start. Within a lease of `startedAt`.
+   */
+  @PrimaryKey({ type: 'Date', columnType: 'timestamptz(3)' })
+  slotAt!: Date;
 
   @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
   organization!: Ref<Organization>;

@@ -11,7 +11,8 @@ import { Monitor } from '../monitors/monitor.entity';
 import { Journey, mapStepHeaders } from '../journeys/journey.entity';
 import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
-import { Run } from './run.entity';
+import { Run, type RunStatus } from './run.entity';
+import type { RollupWriter } from '../stats/rollup.writer';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
 export interface RunDispatcher {
@@ -32,12 +33,22 @@ export interface RunServiceDeps {
   dispatcher: RunDispatcher;
   /** Added to a check's whole timeout: its lease in the queue, and how long a manual run is waited for (s). */
   leaseMarginSeconds: number;
+  /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
+  rollups: RollupWriter | null;
+}
+
+/** Optional filters of a run list (all together). */
+export interface RunFilter {
+  since?: Date | null;
+  until?: Date | null;
+  status?: RunStatus | null;
+  location?: string | null;
 }
 
 /** What became of one job. */
 export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
-type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
 
 /** The longest one run of a check may take: its timeout, once per step for a journey. */
 export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'journey' ? Math.max(c.entity.steps.length, 1) : 1);
@@ -74,7 +85,17 @@ export class RunService {
     // crashes before it is recorded still counted, which is the safe side of the allowance. Made here, so the caller
     // hears PLAN_LIMIT_EXCEEDED (402), not the worker.
     await this.deps.billing.reserveRunOrThrow(em, organizationId);
-    const job: CheckJob = { kind, checkId: id, organizationId, location: where, scheduledAt: null, runId: newId('run'), trigger: 'MANUAL', admitted: true };
+    const job: CheckJob = {
+      kind,
+      checkId: id,
+      organizationId,
+      location: where,
+      scheduledAt: null,
+      requestedAt: this.deps.now().toISOString(),
+      runId: newId('run'),
+      trigger: 'MANUAL',
+      admitted: true,
+    };
     const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
     let run: Run | null = null;
@@ -122,9 +143,18 @@ export class RunService {
     return this.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
+  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
     if (!!args.monitorId === !!args.journeyId) throw badInput([{ field: 'monitorId', message: 'give exactly one of monitorId and journeyId' }]);
-    const where = { organization: organizationId, ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }) };
+    if (args.since && args.until && args.since >= args.until) throw badInput([{ field: 'until', message: 'must be after since' }]);
+    if (args.location != null && (args.location.length < 1 || args.location.length > 40)) throw badInput([{ field: 'location', message: 'must be 1 to 40 characters' }]);
+    const startedAt = { ...(args.since ? { $gte: args.since } : {}), ...(args.until ? { $lt: args.until } : {}) };
+    const where = {
+      organization: organizationId,
+      ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }),
+      ...(args.since || args.until ? { startedAt } : {}),
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.location != null ? { location: args.location } : {}),
+    };
     return paginate(em, Run, where, 'startedAt', args);
   }
 
@@ -180,10 +210,11 @@ export class RunService {
 
   /**
    * Writes the run and applies it to the check's status, failure count and alert in ONE transaction: a run is
-   * never stored without its effect, nor the other way round. A run already recorded (same id, or same check,
-   * location and slot) is left alone and applied to nothing.
+   * never stored without its effect (statistics included), nor the other way round. A run already recorded (same id, or same check,
+   * location and slot) is left alone and applied to nothing. Public for the benchmark, which records without
+   * performing checks; everything else goes through `execute`.
    */
-  private async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
+  async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
     const source: AlertSource = {
       kind: check.kind,
       id: check.entity.id,
@@ -202,6 +233,7 @@ export class RunService {
         .createQueryBuilder(Run)
         .insert({
           id: job.runId,
+          slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
           organization: job.organizationId,
           monitor: check.kind === 'monitor' ? check.entity.id : null,
           journey: check.kind === 'journey' ? check.entity.id : null,
@@ -222,6 +254,15 @@ export class RunService {
         .ignore()
         .execute('run');
       if (!inserted.affectedRows) return 'duplicate';
+      await this.deps.rollups?.add(tx, {
+        kind: check.kind,
+        checkId: check.entity.id,
+        organizationId: job.organizationId,
+        location: job.location,
+        startedAt: result.startedAt,
+        passed: result.status === 'PASSED',
+        durationMs: Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime()),
+      });
       await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt });
       return 'recorded';
     });

@@ -103,13 +103,22 @@ export class RunsArgs extends PageArgs {
   @Field(() => ID, { nullable: true }) journeyId?: string | null;
 }
 
+/** Filters of `monitorRuns` / `journeyRuns`; every one optional, all of them together (AND). */
 @ArgsType()
-export class MonitorRunsArgs extends PageArgs {
+export class RunFilterArgs extends PageArgs {
+  @Field(() => Date, { nullable: true, description: 'Runs started at or after this instant.' }) since?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Runs started before this instant.' }) until?: Date | null;
+  @Field(() => RunStatusEnum, { nullable: true }) status?: RunStatusEnum | null;
+  @Field(() => String, { nullable: true, description: 'Runs of one location.' }) location?: string | null;
+}
+
+@ArgsType()
+export class MonitorRunsArgs extends RunFilterArgs {
   @Field(() => ID) monitorId!: string;
 }
 
 @ArgsType()
-export class JourneyRunsArgs extends PageArgs {
+export class JourneyRunsArgs extends RunFilterArgs {
   @Field(() => ID) journeyId!: string;
 }
 
