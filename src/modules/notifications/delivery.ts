@@ -146,14 +146,28 @@ export class DeliveryAttempts {
     if (!this.opts.smtpUrl) return { outcome: 'failed', status: null, error: 'SMTP_URL is not configured' };
     const t = this.opts.timeoutMs;
     this.mailer ??= createTransport({ url: this.opts.smtpUrl, connectionTimeout: t, greetingTimeout: t, socketTimeout: t });
+    const mailer = this.mailer;
+    // NOTIFY_TIMEOUT_MS bounds the whole attempt, as for webhooks: nodemailer's timeouts are per phase (a server
+    // trickling its answers resets them), and an attempt outliving its job's lease would be made twice.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), t)));
     try {
-      await this.mailer.sendMail({ from: this.opts.smtpFrom, to, subject: message.subject, text: message.text });
+      // An object address: nodemailer takes it as it is, never parsing a list or a display name out of it.
+      const sent = await Promise.race([mailer.sendMail({ from: this.opts.smtpFrom, to: { name: '', address: to }, subject: message.subject, text: message.text }), timedOut]);
+      if (sent === 'timeout') {
+        // Closing the transport drops its connections (the send in flight fails); the next attempt opens a new one.
+        if (this.mailer === mailer) this.mailer = undefined;
+        mailer.close();
+        return { outcome: 'retry', status: null, error: `Timed out after ${t} ms` };
+      }
       return { outcome: 'delivered', status: null };
     } catch (e) {
       const err = e as Error & { responseCode?: number };
       const error = err.responseCode ? `The mail server answered ${err.responseCode}` : `Could not send the email (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
       // 5xx is the server refusing for good (no such mailbox…); 4xx and no answer may pass later.
       return err.responseCode && err.responseCode >= 500 ? { outcome: 'failed', status: null, error } : { outcome: 'retry', status: null, error };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
