@@ -68,7 +68,7 @@ describe('notification jobs', () => {
       return d.status !== 'PENDING' && d;
     });
     expect(done.status).toBe('DELIVERED');
-    expect((await jobs(done.id)).map((j) => j.state)).toEqual(['completed']);
+    expect((await jobs(done.id)).every((j) => j.state === 'completed')).toBe(true);
   });
 
   it('a due retry runs on a worker whose clock is behind the one that scheduled it (the job carries its attempt number)', async () => {
