@@ -147,7 +147,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now),
     billing,
     locations: engine.locations,
-    notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL }),
+    notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION }),
     maintenance: new MaintenanceService(now),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
     stats: new StatsService(now),

@@ -1,9 +1,10 @@
 /**
- * Maintenance windows: during one, runs are recorded but no alert opens and nothing is sent for its checks; an alert
- * already open stays open; checks outside it alert as usual. Plus the windows' own input rules.
+ * Maintenance windows: during one, runs are recorded but no alert opens and no opening or acknowledgement is sent
+ * for its checks; an alert already open stays open and its resolution is sent; checks outside it alert as usual. Plus the windows' own input rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AcknowledgeAlertDocument,
   AlertsDocument,
   CreateMaintenanceWindowDocument,
   CreateMonitorDocument,
@@ -77,28 +78,35 @@ describe('maintenance windows', () => {
     await rx.waitFor((r) => r.body.includes(quiet));
   });
 
-  it('an alert already open stays open during a window (empty checkIds: every check), and its resolution sends nothing', async () => {
+  it('an alert already open stays open during a window (empty checkIds: every check); its acknowledgement is not sent, its resolution is', async () => {
     const m = await monitor('Open before');
     await admin.client.gql(RunMonitorDocument, { id: m });
     const [open] = await alertsOf(m);
     expect(open.status).toBe('OPEN');
     await rx.waitFor((r) => r.body.includes(m));
-    const before = rx.received.length;
     const win = (
       await admin.client.gql(CreateMaintenanceWindowDocument, {
         input: { name: 'Everything', startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + hour).toISOString() },
       })
     ).data!.createMaintenanceWindow;
     expect(win.checkIds).toEqual([]);
+    t.queries.length = 0;
     await admin.client.gql(RunMonitorDocument, { id: m });
     expect((await alertsOf(m))[0]).toMatchObject({ id: open.id, status: 'OPEN' });
-    // The target recovers during the window: the alert resolves (the run says so), but nobody is paged about it.
+    // The run asked whether its check is under maintenance once.
+    expect(t.queries.filter((q) => q.includes('from maintenance_windows'))).toHaveLength(1);
+    await admin.client.gql(AcknowledgeAlertDocument, { id: open.id });
+    // The target recovers during the window: the alert resolves, and the incident opened before the window is
+    // closed where it was opened.
     await t.db.orm.em.fork().getConnection().execute(`update monitors set url = ? where id = ?`, [`${target.url}/up`, m]);
     await admin.client.gql(RunMonitorDocument, { id: m });
     expect((await alertsOf(m))[0]).toMatchObject({ id: open.id, status: 'RESOLVED' });
+    const [resolved] = await rx.waitFor((r) => r.body.includes(m) && r.body.includes('alert.resolved'));
+    expect(JSON.parse(resolved.body)).toMatchObject({ type: 'alert.resolved', data: { alert: { id: open.id } } });
     const deliveries = (await admin.client.gql(NotificationDeliveriesDocument, { channelId, first: 100 })).data!.notificationDeliveries.nodes;
-    expect(deliveries.filter((d) => d.event === 'alert.resolved')).toEqual([]);
-    expect(rx.received.length).toBe(before);
+    const about = rx.received.filter((r) => r.body.includes(m)).map((r) => JSON.parse(r.body).type);
+    expect(about).toEqual(['alert.opened', 'alert.resolved']);
+    expect(deliveries.filter((d) => d.event === 'alert.acknowledged')).toEqual([]);
     expect((await admin.client.gql(MaintenanceWindowsDocument, {})).data!.maintenanceWindows.nodes.map((w) => w.id)).toContain(win.id);
     await admin.client.gql(DeleteMaintenanceWindowDocument, { id: win.id });
   });

@@ -93,6 +93,44 @@ describe('email channels', () => {
     }
   });
 
+  it('NOTIFY_TIMEOUT_MS bounds the whole send: a server answering each step just in time is given up on', async () => {
+    // Each step answers within the per-step timeouts (250 ms < 300 ms), the whole send takes far longer.
+    const slowPhase = (cb: () => void) => setTimeout(cb, 250);
+    const slow = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onMailFrom: (_a, _s, cb) => slowPhase(() => cb()),
+      onRcptTo: (_a, _s, cb) => slowPhase(() => cb()),
+      onData(stream, _s, cb) {
+        stream.resume();
+        stream.on('end', () => slowPhase(() => cb()));
+      },
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const app = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${(slow.server.address() as AddressInfo).port}`, NOTIFY_TIMEOUT_MS: '300', NOTIFY_RETRY_SCHEDULE_MS: '10', WORKER_POLL_MS: '50' });
+    try {
+      const admin = await app.key(await app.org('Slow Mail'), ['all']);
+      const id = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'EMAIL', email: 'ops@example.com' } })).data!.createNotificationChannel.channel.id;
+      await admin.client.rest('POST', `/v1/notification-channels/${id}/test`);
+      const done = await eventually(async () => {
+        const [x] = (await admin.client.gql(NotificationDeliveriesDocument, {})).data!.notificationDeliveries.nodes;
+        return x.status !== 'PENDING' && x;
+      });
+      expect(done).toMatchObject({ status: 'FAILED', attempts: 2, error: 'Timed out after 300 ms (gave up after 2 attempts)' });
+    } finally {
+      await app.close();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+
+  it('an address is one mailbox: what would be a list or a display name to a mailer is BAD_USER_INPUT', async () => {
+    const admin = await t.key(await t.org('Lists Co'), ['all']);
+    for (const email of ['ops@example.com,evil.com', 'Ops <ops@example.com>', 'ops@example.com;x@evil.com']) {
+      const res = await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'EMAIL', email } });
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'email', message: 'must be an email address' }] });
+    }
+  });
+
   it('without SMTP_URL, an EMAIL channel is BAD_USER_INPUT naming the setting', async () => {
     const bare = await startTestApp();
     try {

@@ -4,7 +4,7 @@
  * when sending (the address the connection would use is judged).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateNotificationChannelDocument } from '../src/client/generated/graphql';
+import { CreateNotificationChannelDocument, NotificationChannelDocument, UpdateNotificationChannelDocument } from '../src/client/generated/graphql';
 import { postJson } from '../src/modules/notifications/http-post';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startReceiver, type Receiver } from './helpers/receiver';
@@ -14,7 +14,7 @@ let rx: Receiver;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 
 beforeAll(async () => {
-  t = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'false' });
+  t = await startTestApp({ ALLOW_PRIVATE_TARGETS: 'false', MAX_CHANNELS_PER_ORGANIZATION: '5' });
   rx = await startReceiver();
   admin = await t.key(await t.org('Acme Inc'), ['all']);
 });
@@ -82,5 +82,68 @@ describe('channel input', () => {
     } finally {
       rx.answer = () => ({ status: 200 });
     }
+  });
+
+  it('a URL longer than 2048 characters once percent-encoded is a field error on url, not an internal error', async () => {
+    const url = `https://example.com/${'é'.repeat(400)}`; // 420 characters given, 2420 encoded
+    expect(url.length).toBeLessThan(2048);
+    const res = await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url } });
+    expect(fieldsOf(res)).toEqual(['url: must be at most 2048 characters once normalised (percent-encoded); it is 2420']);
+  });
+
+  it('a WEBHOOK URL reads back with only its first path segment: tokens in the path are masked', async () => {
+    const url = 'https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+    const org = await t.org('Masked Co');
+    const owner = await t.key(org, ['all']);
+    const made = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'discord', type: 'WEBHOOK', url } })).data!.createNotificationChannel;
+    expect(made.channel.url).toBe('https://discord.com/api/[masked]');
+    const reader = await t.key(org, ['organization:read']);
+    const read = await reader.client.gql(NotificationChannelDocument, { id: made.channel.id });
+    expect(read.data!.notificationChannel.url).toBe('https://discord.com/api/[masked]');
+    expect(JSON.stringify(read.body)).not.toContain('123456789012345678');
+    const root = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'root', type: 'WEBHOOK', url: 'https://hooks.example.com/tracer' } })).data!.createNotificationChannel;
+    expect(root.channel.url).toBe('https://hooks.example.com/tracer');
+  });
+});
+
+describe('who may make a channel hear what', () => {
+  it('the events need the scopes of what they carry: alerts:read for ALERT_*, billing:read for QUOTA_EXHAUSTED (create and update)', async () => {
+    const org = await t.org('Scoped Co');
+    const writer = await t.key(org, ['organization:read', 'organization:write']);
+    const forbidden = (res: { errors?: Array<{ extensions?: Record<string, unknown>; path?: unknown }> }, missing: string[], path: string) => {
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: missing, paths: [path] });
+    };
+    const url = 'https://example.com/hook';
+    forbidden(await writer.client.gql(CreateNotificationChannelDocument, { input: { name: 'all', type: 'WEBHOOK', url } }), ['alerts:read', 'billing:read'], 'createNotificationChannel');
+    forbidden(await writer.client.gql(CreateNotificationChannelDocument, { input: { name: 'a', type: 'WEBHOOK', url, events: ['ALERT_RESOLVED'] } }), ['alerts:read'], 'createNotificationChannel');
+    forbidden(await writer.client.gql(CreateNotificationChannelDocument, { input: { name: 'q', type: 'WEBHOOK', url, events: ['QUOTA_EXHAUSTED'] } }), ['billing:read'], 'createNotificationChannel');
+    const rest = await writer.client.rest('POST', '/v1/notification-channels', { name: 'a', type: 'WEBHOOK', url, events: ['ALERT_OPENED'] });
+    expect(rest.status).toBe(403);
+    expect(rest.body.error?.code).toBe('FORBIDDEN');
+    // Key expiry notices carry nothing a writer of the organization cannot read.
+    const keys = await writer.client.gql(CreateNotificationChannelDocument, { input: { name: 'k', type: 'WEBHOOK', url, events: ['API_KEY_EXPIRING'] } });
+    expect(keys.errors).toBeUndefined();
+    const id = keys.data!.createNotificationChannel.channel.id;
+    forbidden(await writer.client.gql(UpdateNotificationChannelDocument, { id, input: { events: ['ALERT_OPENED'] } }), ['alerts:read'], 'updateNotificationChannel');
+    // A channel already hearing alerts cannot be pointed elsewhere by a key that may not read them.
+    const full = await t.key(org, ['organization:read', 'organization:write', 'alerts:read', 'billing:read']);
+    const own = (await full.client.gql(CreateNotificationChannelDocument, { input: { name: 'own', type: 'WEBHOOK', url } })).data!.createNotificationChannel.channel.id;
+    forbidden(await writer.client.gql(UpdateNotificationChannelDocument, { id: own, input: { url: 'https://attacker.example.com/h' } }), ['alerts:read', 'billing:read'], 'updateNotificationChannel');
+    expect((await full.client.gql(UpdateNotificationChannelDocument, { id: own, input: { url: 'https://new.example.com/h' } })).errors).toBeUndefined();
+  });
+
+  it('at most MAX_CHANNELS_PER_ORGANIZATION channels, also when created at the same time (CONFLICT)', async () => {
+    const org = await t.org('Capped Co');
+    const k = await t.key(org, ['all']);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => k.client.gql(CreateNotificationChannelDocument, { input: { name: `c${i}`, type: 'WEBHOOK', url: 'https://example.com/h' } })),
+    );
+    expect(results.filter((r) => !r.errors)).toHaveLength(5);
+    const refused = results.filter((r) => r.errors);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect(r.errors![0].extensions?.code).toBe('CONFLICT');
+    expect(refused[0].errors![0].message).toBe('The organization has 5 notification channels, the most it may have (5); delete unused ones first');
+    const [{ count }] = await t.db.orm.em.fork().getConnection().execute(`select count(*)::int as count from notification_channels where organization_id = ?`, [org.id]);
+    expect(count).toBe(5);
   });
 });

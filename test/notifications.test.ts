@@ -80,7 +80,7 @@ describe('webhook channels', () => {
     expect(made.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(made.secret!.slice(6), 'base64')).toHaveLength(32);
     expect(made.channel).toMatchObject({ name: 'On-call', type: 'WEBHOOK', checkIds: [m], events: ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING'] });
-    expect(made.channel.url).toBe(`${rx.url.replace('http://', 'http://[masked]@')}/hooks/a?[masked]`);
+    expect(made.channel.url).toBe(`${rx.url.replace('http://', 'http://[masked]@')}/hooks/[masked]?[masked]`);
     // Never read back: not by get, list or REST.
     const reads = JSON.stringify([
       (await admin.client.gql(NotificationChannelDocument, { id: made.channel.id })).body,
@@ -214,7 +214,7 @@ describe('webhook channels', () => {
     const made = await channel({ url: `${rx.url}/hooks/u1`, events: ['ALERT_OPENED'] });
     const res = await admin.client.rest('PATCH', `/v1/notification-channels/${made.channel.id}`, { name: 'renamed', url: `${rx.url}/hooks/u2?k=v` });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ name: 'renamed', url: `${rx.url}/hooks/u2?[masked]`, events: ['ALERT_OPENED'] });
+    expect(res.body.data).toMatchObject({ name: 'renamed', url: `${rx.url}/hooks/[masked]?[masked]`, events: ['ALERT_OPENED'] });
     const bad = await admin.client.gql(UpdateNotificationChannelDocument, { id: made.channel.id, input: { email: 'x@example.com', events: [] } });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'events', message: 'must list at least one event' }, { field: 'email', message: 'is only for EMAIL channels' }] });
     await admin.client.gql(DeleteNotificationChannelDocument, { id: made.channel.id });
@@ -257,6 +257,19 @@ describe('slack channels', () => {
   });
 });
 
+describe('slack escaping', () => {
+  it('the fallback text is escaped like the blocks: a check name cannot mention @channel or make a link', async () => {
+    const m = await monitor('Pay <!channel> & <https://evil.example|login>');
+    await channel({ type: 'SLACK', name: 'slack2', url: `${rx.url}/services/T1/B1/ESCAPE`, checkIds: [m], events: ['ALERT_OPENED'] });
+    healthy = false;
+    await admin.client.gql(RunMonitorDocument, { id: m });
+    const [hit] = await rx.waitFor((r) => r.path === '/services/T1/B1/ESCAPE');
+    const msg = JSON.parse(hit.body) as { text: string };
+    expect(msg.text).toContain('Pay &lt;!channel&gt; &amp; &lt;https://evil.example|login&gt;');
+    expect(msg.text).not.toMatch(/[<>]/);
+  });
+});
+
 describe('organization events', () => {
   it('QUOTA_EXHAUSTED goes once, when the month’s runs first run out', async () => {
     const o = await t.org('Quota Co');
@@ -289,8 +302,9 @@ describe('organization events', () => {
     await sweep.run(t.db.orm.em.fork());
     const hits = await rx.waitFor((r) => r.path === '/hooks/keys', 2);
     const bodies = hits.map((h) => verify(made.secret!, h));
+    // The seven-day notice of a key first seen three days before it expires tells the days it has: 3.
     expect(bodies.map((b) => [b.type, (b.data as { daysLeft: number }).daysLeft, (b.data as { apiKey: { id: string } }).apiKey.id])).toEqual([
-      ['api_key.expiring', 7, expiring.id],
+      ['api_key.expiring', 3, expiring.id],
       ['api_key.expiring', 1, expiring.id],
     ]);
     expect((bodies[0].data as { apiKey: { name: string } }).apiKey.name).toBe('CI key');

@@ -58,7 +58,7 @@ const CALLS: Record<string, [unknown, Record<string, unknown>?]> = {
   'query notificationChannel': [ops.NotificationChannelDocument, { id: 'nch_none' }],
   'query notificationDeliveries': [ops.NotificationDeliveriesDocument, {}],
   'query maintenanceWindows': [ops.MaintenanceWindowsDocument, {}],
-  'mutation createNotificationChannel': [ops.CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url: 'not a url' } }],
+  'mutation createNotificationChannel': [ops.CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url: 'not a url', events: ['API_KEY_EXPIRING'] } }],
   'mutation updateNotificationChannel': [ops.UpdateNotificationChannelDocument, { id: 'nch_none', input: { name: 'y' } }],
   'mutation deleteNotificationChannel': [ops.DeleteNotificationChannelDocument, { id: 'nch_none' }],
   'mutation testNotificationChannel': [ops.TestNotificationChannelDocument, { id: 'nch_none' }],

@@ -94,7 +94,9 @@ const OPS = (target: string): Op[] => [
 
   { name: 'notificationChannels', scopes: ['organization:read'], gql: () => [ops.NotificationChannelsDocument, {}], rest: () => ['GET', '/v1/notification-channels'] },
   { name: 'notificationChannel', scopes: ['organization:read'], byId: true, gql: (i) => [ops.NotificationChannelDocument, { id: i.channel }], rest: (i) => ['GET', `/v1/notification-channels/${i.channel}`] },
-  { name: 'createNotificationChannel', scopes: ['organization:read', 'organization:write'], gql: () => [ops.CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url: `${target}/ok` } }], rest: () => ['POST', '/v1/notification-channels', { name: 'x', type: 'WEBHOOK', url: `${target}/ok` }] },
+  // Events carrying nothing more than the organization's own (key expiry): alert and quota events need their read
+  // scopes too (test/notifications-input.test.ts).
+  { name: 'createNotificationChannel', scopes: ['organization:read', 'organization:write'], gql: () => [ops.CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } }], rest: () => ['POST', '/v1/notification-channels', { name: 'x', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] }] },
   { name: 'updateNotificationChannel', scopes: ['organization:read', 'organization:write'], byId: true, gql: (i) => [ops.UpdateNotificationChannelDocument, { id: i.channel, input: { name: 'y' } }], rest: (i) => ['PATCH', `/v1/notification-channels/${i.channel}`, { name: 'y' }] },
   { name: 'testNotificationChannel', scopes: ['organization:write', 'alerts:read'], byId: true, gql: (i) => [ops.TestNotificationChannelDocument, { id: i.channel }], rest: (i) => ['POST', `/v1/notification-channels/${i.channel}/test`] },
   { name: 'notificationDeliveries', scopes: ['alerts:read'], gql: () => [ops.NotificationDeliveriesDocument, {}], rest: () => ['GET', '/v1/notification-deliveries'] },
@@ -134,7 +136,7 @@ async function seed(name: string): Promise<{ ids: Ids; admin: Client }> {
   const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
   const revocable = (await t.key(org, ['organization:write'])).id;
-  const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target.url}/ok` } })).data!.createNotificationChannel.channel.id;
+  const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target.url}/ok`, events: ['API_KEY_EXPIRING'] } })).data!.createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
   return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, session, key, rollable, revocable, channel, window }, admin: client };
 }

@@ -41,7 +41,8 @@ export class AlertService {
 
   /**
    * Is the check in one of its organization's maintenance windows at `at`? The one place that decides it: while it
-   * is, no alert opens and nothing is sent for the check (an alert already open stays open).
+   * is, no alert opens and no opening or acknowledgement is sent for the check (an alert already open stays open,
+   * and its resolution is sent).
    */
   async underMaintenance(em: EntityManager, organizationId: string, checkId: string, at: Date): Promise<boolean> {
     const rows = await em.execute<{ one: number }[]>(
@@ -52,10 +53,21 @@ export class AlertService {
     return rows.length > 0;
   }
 
-  /** Tells the channels about an alert of a check (in `em`'s transaction), unless the check is under maintenance. */
-  private async notify(em: EntityManager, event: 'ALERT_OPENED' | 'ALERT_ACKNOWLEDGED' | 'ALERT_RESOLVED', alert: AlertRow, check: CheckRef | null, at: Date): Promise<void> {
+  /**
+   * Tells the channels about an alert of a check (in `em`'s transaction). Openings and acknowledgements are not sent
+   * while the check is under maintenance (`maintenance`, when the caller knows it already); a resolution always is:
+   * no alert opens during a window, so its opening was told, and an incident must close where it was opened.
+   */
+  private async notify(
+    em: EntityManager,
+    event: 'ALERT_OPENED' | 'ALERT_ACKNOWLEDGED' | 'ALERT_RESOLVED',
+    alert: AlertRow,
+    check: CheckRef | null,
+    at: Date,
+    maintenance?: boolean,
+  ): Promise<void> {
     if (!this.notifier) return;
-    if (check && (await this.underMaintenance(em, alert.organization_id, check.id, at))) return;
+    if (event !== 'ALERT_RESOLVED' && check && (maintenance ?? (await this.underMaintenance(em, alert.organization_id, check.id, at)))) return;
     await this.notifier.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });
   }
 
@@ -96,6 +108,7 @@ export class AlertService {
       const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
       const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
       if (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt)) {
+        // (Asked once per run: an opening below is outside any window.)
         // No alert opens during a window; one already open stays open and keeps naming what fails.
         await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
         return;
@@ -107,7 +120,7 @@ export class AlertService {
          returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
         [newId('alr'), source.organizationId, source.id, source.name, `${worst} failed runs in a row ${where}: ${run.error ?? 'failed'}`, run.finishedAt, locations],
       );
-      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, run.finishedAt);
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, run.finishedAt, false);
     } else if (worst === 0) {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'

@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro
 import { Organization } from '../organization/organization.entity';
 import { newId } from '../common/ids';
 
-/** A planned pause of alerting (a deploy): runs are recorded, but no alert opens and nothing is sent. */
+/** A planned pause of alerting (a deploy): runs are recorded, but no alert opens and no opening or acknowledgement is sent. */
 @Entity({ tableName: 'maintenance_windows' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ properties: ['organization', 'endsAt'] })

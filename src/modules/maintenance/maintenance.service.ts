@@ -18,7 +18,8 @@ const MAX_WINDOW_MS = 366 * 86_400_000;
 
 /**
  * Maintenance windows of one organization. Whether a check is in one is decided in one place: the alert rule
- * (AlertService.underMaintenance), which opens no alert and sends nothing for it while a window covers the run.
+ * (AlertService.underMaintenance), which opens no alert and sends no opening or acknowledgement for it while a
+ * window covers the run (a resolution is always sent).
  */
 export class MaintenanceService {
   constructor(private readonly now: () => Date) {}

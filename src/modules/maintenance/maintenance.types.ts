@@ -7,7 +7,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
 import type { MaintenanceWindow } from './maintenance-window.entity';
 
-@ObjectType('MaintenanceWindow', { description: 'While it lasts, runs of its checks are recorded but open no alert and send nothing.' })
+@ObjectType('MaintenanceWindow', { description: 'While it lasts, runs of its checks are recorded but open no alert; openings and acknowledgements are not sent (a resolution is).' })
 @RequiresScope('alerts:read')
 export class MaintenanceWindowView {
   @Field(() => ID) id!: string;

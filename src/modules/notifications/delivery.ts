@@ -54,23 +54,41 @@ export class DeliveryAttempts {
   ) {}
 
   /**
-   * Makes the attempt and writes its outcome; `jobId`, the attempt's job, is completed in the outcome's transaction
-   * (outcome, next attempt's job and completion together, through one connection).
+   * Makes attempt `attempt` and writes its outcome; `jobId`, the attempt's job, is completed in the outcome's
+   * transaction (outcome, next attempt's job and completion together, through one connection).
    */
-  async run(em: EntityManager, deliveryId: string, jobId: string): Promise<void> {
+  async run(em: EntityManager, deliveryId: string, jobId: string, attempt?: number): Promise<void> {
     const conn = em.getConnection();
+    // Which attempt is due is the job's attempt number against the delivery's count, not a clock: attempt N runs
+    // while N - 1 attempts are counted (or N, its own, when its worker died mid-send and the lease runs it again).
+    // Jobs written before they carried the number fall back to the database's clock.
     const [row] = await conn.execute<Row[]>(
       `update notification_deliveries d set attempts = d.attempts + 1
          from notification_channels c
         where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
-          -- An earlier attempt's job run again after its worker died past its outcome: the next attempt has its own.
-          and d.next_attempt_at <= ?::timestamptz + interval '1 second'
+          and (case when ?::int is null then d.next_attempt_at <= now() + interval '1 second' else d.attempts between ?::int - 1 and ?::int end)
         returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret`,
-      [deliveryId, this.now()],
+      [deliveryId, attempt ?? null, attempt ?? null, attempt ?? null],
     );
     if (!row) {
-      // Delivered, failed, its channel deleted since, or an earlier attempt's job run again: nothing to send.
-      await this.notifier.complete(em, jobId);
+      // Delivered, failed, its channel deleted since, or a job of an attempt made already. A delivery still PENDING
+      // keeps a job for its next attempt (the same job id as the one its outcome enqueued: inserted once), so this
+      // completion can never leave it without one.
+      await em.transactional(async (tx) => {
+        const [pending] = await tx.getConnection().execute<{ attempts: number; next_attempt_at: Date | null }[]>(
+          `select d.attempts, d.next_attempt_at from notification_deliveries d join notification_channels c on c.id = d.channel_id
+            where d.id = ? and d.status = 'PENDING'`,
+          [deliveryId],
+          'all',
+          tx.getTransactionContext(),
+        );
+        if (pending) {
+          const at = this.now();
+          const due = pending.next_attempt_at && new Date(pending.next_attempt_at) > at ? new Date(pending.next_attempt_at) : at;
+          await this.notifier.enqueue(tx, [{ deliveryId, attempt: pending.attempts + 1, startAfter: due }]);
+        }
+        await this.notifier.complete(tx, jobId);
+      });
       return;
     }
     const result = await this.attempt(row).catch((e: Error): Attempt => {
@@ -128,14 +146,28 @@ export class DeliveryAttempts {
     if (!this.opts.smtpUrl) return { outcome: 'failed', status: null, error: 'SMTP_URL is not configured' };
     const t = this.opts.timeoutMs;
     this.mailer ??= createTransport({ url: this.opts.smtpUrl, connectionTimeout: t, greetingTimeout: t, socketTimeout: t });
+    const mailer = this.mailer;
+    // NOTIFY_TIMEOUT_MS bounds the whole attempt, as for webhooks: nodemailer's timeouts are per phase (a server
+    // trickling its answers resets them), and an attempt outliving its job's lease would be made twice.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), t)));
     try {
-      await this.mailer.sendMail({ from: this.opts.smtpFrom, to, subject: message.subject, text: message.text });
+      // An object address: nodemailer takes it as it is, never parsing a list or a display name out of it.
+      const sent = await Promise.race([mailer.sendMail({ from: this.opts.smtpFrom, to: { name: '', address: to }, subject: message.subject, text: message.text }), timedOut]);
+      if (sent === 'timeout') {
+        // Closing the transport drops its connections (the send in flight fails); the next attempt opens a new one.
+        if (this.mailer === mailer) this.mailer = undefined;
+        mailer.close();
+        return { outcome: 'retry', status: null, error: `Timed out after ${t} ms` };
+      }
       return { outcome: 'delivered', status: null };
     } catch (e) {
       const err = e as Error & { responseCode?: number };
       const error = err.responseCode ? `The mail server answered ${err.responseCode}` : `Could not send the email (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
       // 5xx is the server refusing for good (no such mailbox…); 4xx and no answer may pass later.
       return err.responseCode && err.responseCode >= 500 ? { outcome: 'failed', status: null, error } : { outcome: 'retry', status: null, error };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

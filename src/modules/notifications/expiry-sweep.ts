@@ -5,7 +5,7 @@ import type { Notifier } from './notifier';
  * API_KEY_EXPIRING, seven days and one day before a key expires, once each. Any number of workers may sweep at the
  * same time: the notice's row (api_key_expiry_notices, primary key (key, days)) is inserted with the deliveries in
  * one transaction, and only the sweep whose insert took it sends. A key found already within a day gets only the
- * one-day notice; revoked keys and keys replaced by a roll (their expiry is the grace period's end) get none.
+ * one-day notice; `daysLeft` is the whole days left, rounded up (a key first seen 3 days before says 3); revoked keys and keys replaced by a roll (their expiry is the grace period's end) get none.
  */
 export class ExpirySweep {
   constructor(
@@ -35,7 +35,8 @@ export class ExpirySweep {
           organizationId: k.organization_id,
           event: 'API_KEY_EXPIRING',
           checkId: null,
-          data: { apiKey: { id: k.id, name: k.name, expiresAt: new Date(k.expires_at).toISOString() }, daysLeft: k.days },
+          // The notice is one of two (7, 1); the days it tells are the key's: a key first seen 3 days before says 3.
+          data: { apiKey: { id: k.id, name: k.name, expiresAt: new Date(k.expires_at).toISOString() }, daysLeft: Math.ceil((new Date(k.expires_at).getTime() - now.getTime()) / 86_400_000) },
         });
       return rows.length;
     });

@@ -5,6 +5,9 @@ import type { DeliveryAttempts } from './delivery';
 import { NOTIFY_QUEUE, type DeliveryJob } from './notifier';
 import type { ExpirySweep } from './expiry-sweep';
 
+/** The longest wait between idle polls of the notification queue. */
+export const MAX_IDLE_POLL_MS = 5_000;
+
 export interface NotificationWorkerOptions {
   concurrency: number;
   pollMs: number;
@@ -26,6 +29,8 @@ export class NotificationWorker {
   private sweeping: Promise<void> = Promise.resolve();
   /** Attempts finished since start (tests read it). */
   completed = 0;
+  /** The wait before the next idle poll: pollMs, doubled by each poll that finds nothing, up to MAX_IDLE_POLL_MS. */
+  idleMs: number;
 
   constructor(
     private readonly boss: PgBoss,
@@ -34,7 +39,9 @@ export class NotificationWorker {
     readonly sweep: ExpirySweep,
     private readonly log: FastifyBaseLogger,
     private readonly opts: NotificationWorkerOptions,
-  ) {}
+  ) {
+    this.idleMs = opts.pollMs;
+  }
 
   start(): void {
     this.loop = this.run();
@@ -50,6 +57,7 @@ export class NotificationWorker {
 
   /** Something was enqueued in this process: look now rather than at the next poll. */
   nudge(): void {
+    this.idleMs = this.opts.pollMs;
     // After the enqueuing transaction had a moment to commit (it is still open when the notifier returns).
     setTimeout(() => this.wake?.(), 5).unref();
   }
@@ -72,13 +80,20 @@ export class NotificationWorker {
         break;
       }
       for (const job of jobs) this.launch(job);
-      if (jobs.length < room) await this.pause();
+      if (jobs.length < room) await this.pause(jobs.length > 0);
     }
   }
 
-  private pause(): Promise<void> {
+  /**
+   * Waits for the next poll. Idle polls back off (pollMs, doubling to MAX_IDLE_POLL_MS): a quiet worker does not
+   * query the queue every pollMs for ever (on the embedded database, through its one connection). Work found or a
+   * nudge starts again from pollMs.
+   */
+  private pause(foundWork: boolean): Promise<void> {
+    const delay = foundWork ? this.opts.pollMs : this.idleMs;
+    this.idleMs = foundWork ? this.opts.pollMs : Math.min(Math.max(MAX_IDLE_POLL_MS, this.opts.pollMs), delay * 2);
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.wake?.(), this.opts.pollMs);
+      const timer = setTimeout(() => this.wake?.(), delay);
       this.wake = () => {
         clearTimeout(timer);
         this.wake = undefined;
@@ -91,7 +106,7 @@ export class NotificationWorker {
     if (this.inFlight.has(job.id)) return;
     const task = (async () => {
       try {
-        await this.attempts.run(this.orm.em.fork(), job.data.deliveryId, job.id); // completes the job
+        await this.attempts.run(this.orm.em.fork(), job.data.deliveryId, job.id, job.data.attempt); // completes the job
         this.completed++;
       } catch (err) {
         this.log.error({ err: (err as Error).message, deliveryId: job.data.deliveryId }, 'notification job failed; the queue retries it');

@@ -28,21 +28,27 @@ export class NotificationResolver {
     return NotificationChannelView.from(await services.notifications.get(em, principal.organizationId, id));
   }
 
-  @Mutation(() => CreateNotificationChannelPayload, { description: 'A WEBHOOK channel’s signing secret is in the answer, once.' })
+  @Mutation(() => CreateNotificationChannelPayload, {
+    description:
+      'A WEBHOOK channel’s signing secret is in the answer, once. The events also need `alerts:read` (ALERT_*) and `billing:read` (QUOTA_EXHAUSTED) of the key: FORBIDDEN names what is missing.',
+  })
   @RequiresScope('organization:write')
-  async createNotificationChannel(@Arg('input') input: CreateNotificationChannelInput, @Ctx() { em, actor, services }: RequestContext) {
-    const { channel, secret } = await services.notifications.create(em, actor, input);
+  async createNotificationChannel(@Arg('input') input: CreateNotificationChannelInput, @Ctx() { em, principal, actor, services }: RequestContext) {
+    const { channel, secret } = await services.notifications.create(em, principal, actor, input);
     return { channel: NotificationChannelView.from(channel), secret };
   }
 
-  @Mutation(() => NotificationChannelView, { description: 'Only the fields given change; the type and the secret do not.' })
+  @Mutation(() => NotificationChannelView, {
+    description:
+      'Only the fields given change; the type and the secret do not. The channel’s events (as they are after the change) need `alerts:read` (ALERT_*) and `billing:read` (QUOTA_EXHAUSTED) of the key.',
+  })
   @RequiresScope('organization:write')
   async updateNotificationChannel(
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateNotificationChannelInput,
-    @Ctx() { em, actor, services }: RequestContext,
+    @Ctx() { em, principal, actor, services }: RequestContext,
   ) {
-    return NotificationChannelView.from(await services.notifications.update(em, actor, id, input));
+    return NotificationChannelView.from(await services.notifications.update(em, principal, actor, id, input));
   }
 
   @Mutation(() => ID, { description: 'Deletes the channel with its delivery log; answers its id.' })

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, type FieldError } from '../../errors';
+import { LockMode } from '@mikro-orm/core';
+import { badInput, conflict, notFound, type FieldError } from '../../errors';
+import { assertSelectionScopes } from '../../graphql/selection-scopes';
+import type { Principal } from '../auth/principal';
+import type { Scope } from '../auth/scopes';
 import type { SecretBox } from '../checks/secret-box';
 import { unknownCheckErrors } from '../checks/check-ids';
 import { literalHostRange, rangeWords } from '../checks/target-guard';
@@ -24,16 +28,28 @@ export interface ChannelInput {
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,}$/;
+/** The longest URL a channel stores, normalised (percent-encoded) as it is sent and masked. */
+export const MAX_CHANNEL_URL = 2048;
 
 /**
- * The URL as a view shows it: WEBHOOK keeps scheme, host and path, with credentials and the query masked (tokens
- * often live there); SLACK keeps only the origin (an incoming-webhook URL's path is its secret).
+ * The URL as a view shows it: WEBHOOK keeps scheme, host and the path's first segment, with credentials, the rest
+ * of the path and the query masked (tokens live there: Discord, Mattermost, Zapier and most others put them in the
+ * path); SLACK keeps only the origin (an incoming-webhook URL's path is its secret).
  */
 export function maskUrl(type: ChannelType, url: string): string {
   const u = new URL(url);
   if (type === 'SLACK') return `${u.origin}/[masked]`;
-  return `${u.protocol}//${u.username || u.password ? '[masked]@' : ''}${u.host}${u.pathname}${u.search ? '?[masked]' : ''}`;
+  const [first, ...rest] = u.pathname.slice(1).split('/');
+  const path = `/${first}${rest.some((x) => x) ? '/[masked]' : ''}`;
+  return `${u.protocol}//${u.username || u.password ? '[masked]@' : ''}${u.host}${path}${u.search ? '?[masked]' : ''}`;
+}
+
+/** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
+export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
+  const needed: Scope[] = [];
+  if (events.some((e) => e.startsWith('ALERT_'))) needed.push('alerts:read');
+  if (events.includes('QUOTA_EXHAUSTED')) needed.push('billing:read');
+  return needed;
 }
 
 /** Notification channels and the delivery log of one organization: every query scoped by it. */
@@ -42,7 +58,7 @@ export class NotificationService {
     private readonly notifier: Notifier,
     private readonly secrets: SecretBox,
     private readonly now: () => Date,
-    private readonly opts: { allowPrivateTargets: boolean; smtpConfigured: boolean },
+    private readonly opts: { allowPrivateTargets: boolean; smtpConfigured: boolean; maxChannels: number },
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<NotificationChannel>> {
@@ -56,12 +72,21 @@ export class NotificationService {
   }
 
   /** Answers the channel and, for a WEBHOOK, its secret: the only time it is shown. */
-  async create(em: EntityManager, actor: Actor, input: ChannelInput & { name: string; type: ChannelType }): Promise<{ channel: NotificationChannel; secret: string | null }> {
+  async create(
+    em: EntityManager,
+    principal: Principal,
+    actor: Actor,
+    input: ChannelInput & { name: string; type: ChannelType },
+  ): Promise<{ channel: NotificationChannel; secret: string | null }> {
+    const events = dedupe(input.events ?? [...NOTIFICATION_EVENTS]);
+    // A channel can point at anything, the caller's own receiver included: it may hear only what the key may read.
+    assertSelectionScopes(principal, eventScopes(events), 'createNotificationChannel');
     const errors = [...this.inputErrors(input), ...this.shapeErrors(input.type, input.url ?? null, input.email ?? null)];
     errors.push(...(await unknownCheckErrors(em, actor.organizationId, input.checkIds ?? [])));
     if (errors.length) throw badInput(errors);
     const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
     return em.transactional(async (tx) => {
+      await this.assertBelowCap(tx, actor.organizationId);
       const channel = tx.create(NotificationChannel, {
         organization: tx.getReference(Organization, actor.organizationId),
         name: input.name.trim(),
@@ -69,7 +94,7 @@ export class NotificationService {
         url: input.url ? this.secrets.seal(input.url) : null,
         maskedUrl: input.url ? maskUrl(input.type, input.url) : null,
         email: input.email ?? null,
-        events: dedupe(input.events ?? [...NOTIFICATION_EVENTS]),
+        events,
         checkIds: dedupe(input.checkIds ?? []),
         secret: secret ? this.secrets.seal(secret) : null,
         createdAt: this.now(),
@@ -81,9 +106,11 @@ export class NotificationService {
   }
 
   /** Only the fields given change; the type does not (make a new channel), nor the secret. */
-  async update(em: EntityManager, actor: Actor, id: string, input: ChannelInput): Promise<NotificationChannel> {
+  async update(em: EntityManager, principal: Principal, actor: Actor, id: string, input: ChannelInput): Promise<NotificationChannel> {
     const channel = await this.get(em, actor.organizationId, id);
     const patch = defined(input);
+    // What the channel hears after the change: a new URL for a channel hearing alerts needs alerts:read too.
+    assertSelectionScopes(principal, eventScopes(patch.events ?? (channel.events as NotificationEvent[])), 'updateNotificationChannel');
     const errors = this.inputErrors(patch);
     if (patch.type !== undefined && patch.type !== channel.type) errors.push({ field: 'type', message: 'cannot change; create a new channel' });
     const storedUrl = channel.url ? this.secrets.open(channel.url) : null;
@@ -114,6 +141,17 @@ export class NotificationService {
     audit(em, actor, 'notification_channel.deleted', id, this.now());
     await em.flush();
     return id;
+  }
+
+  /**
+   * The per-organization cap on channels. The organization row is locked first, so concurrent creations are
+   * counted one after another and the cap holds exactly.
+   */
+  private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
+    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+    const count = await tx.count(NotificationChannel, { organization: organizationId });
+    if (count >= this.opts.maxChannels)
+      throw conflict(`The organization has ${count} notification channels, the most it may have (${this.opts.maxChannels}); delete unused ones first`);
   }
 
   /** Sends a `test` event to the channel (through the queue, like any other) and answers its delivery. */
@@ -149,7 +187,6 @@ export class NotificationService {
     const errors: FieldError[] = [];
     if (input.name != null && !input.name.trim()) errors.push({ field: 'name', message: 'must not be blank' });
     if (input.url != null) errors.push(...this.urlErrors(input.url));
-    if (input.email != null && !EMAIL.test(input.email)) errors.push({ field: 'email', message: 'must be an email address' });
     if (input.events != null && !input.events.length) errors.push({ field: 'events', message: 'must list at least one event' });
     if (input.type === 'EMAIL' && !this.opts.smtpConfigured)
       errors.push({ field: 'type', message: 'EMAIL channels need an SMTP server: set SMTP_URL (and SMTP_FROM) and restart' });
@@ -164,6 +201,8 @@ export class NotificationService {
       return [{ field: 'url', message: 'must be an absolute http or https URL' }];
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ field: 'url', message: 'must be an http or https URL' }];
+    // Percent-encoding can lengthen what was given: the normalised URL is what is stored (masked) and sent.
+    if (u.href.length > MAX_CHANNEL_URL) return [{ field: 'url', message: `must be at most ${MAX_CHANNEL_URL} characters once normalised (percent-encoded); it is ${u.href.length}` }];
     const range = this.opts.allowPrivateTargets ? undefined : literalHostRange(u.hostname);
     if (range && range !== 'unicast')
       return [{ field: 'url', message: `${u.hostname.replace(/^\[|\]$/g, '')} is a ${rangeWords(range)} address; tracer does not send to private, loopback or link-local addresses unless ALLOW_PRIVATE_TARGETS=true` }];

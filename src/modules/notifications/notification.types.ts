@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import { connectionOf, PageArgs } from '../common/pagination';
@@ -47,7 +47,7 @@ export class NotificationChannelView {
   @Field(() => ID) id!: string;
   @Field() name!: string;
   @Field(() => NotificationChannelTypeEnum) type!: NotificationChannelTypeEnum;
-  @Field(() => String, { nullable: true, description: 'Masked: credentials and query (SLACK: the path) read `[masked]`.' }) url!: string | null;
+  @Field(() => String, { nullable: true, description: 'Masked: credentials, the query and the path after its first segment (SLACK: the whole path) read `[masked]`.' }) url!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => [NotificationEventEnum]) events!: NotificationEventEnum[];
   @Field(() => [ID], { description: 'Monitors and journeys it hears about; empty: every check of the organization.' }) checkIds!: string[];
@@ -137,6 +137,7 @@ abstract class ChannelFields implements ServiceRules {
   @Field(() => String, { nullable: true, description: 'EMAIL: the address to write to.' })
   @IsOptional()
   @MaxLength(254, { message: 'must be at most 254 characters' })
+  @IsEmail({}, { message: 'must be an email address' })
   email?: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Only alerts of these monitors and journeys; empty (the default): every check.' })

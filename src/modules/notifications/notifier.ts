@@ -30,6 +30,8 @@ export interface Notice {
 
 export interface DeliveryJob {
   deliveryId: string;
+  /** Which attempt (from 1) the job makes; jobs enqueued before it was written have none. */
+  attempt?: number;
 }
 
 /** A job id per (delivery, attempt): enqueuing an attempt twice inserts one job. */
@@ -89,7 +91,8 @@ export class Notifier {
 
   /** Completes an attempt's job through `em`'s connection (and transaction). */
   complete(em: EntityManager, jobId: string): Promise<void> {
-    return this.boss.complete(NOTIFY_QUEUE, jobId, { db: ormDb(em) });
+    // complete(name, id, data, options): the connection goes in the fourth argument (a third one is the job's output).
+    return this.boss.complete(NOTIFY_QUEUE, jobId, {}, { db: ormDb(em) });
   }
 
   /** Jobs for attempts, through `em`'s connection and transaction. */
@@ -97,7 +100,7 @@ export class Notifier {
     const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
       id: attemptJobId(a.deliveryId, a.attempt),
       name: NOTIFY_QUEUE,
-      data: { deliveryId: a.deliveryId },
+      data: { deliveryId: a.deliveryId, attempt: a.attempt },
       startAfter: a.startAfter.toISOString(),
       expireInSeconds: this.leaseSeconds,
       // Re-runs after a lease ran out (a killed worker) or the worker's own failure; the delivery's own retries

@@ -50,7 +50,8 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
 /** A Slack incoming-webhook message: `text` (notifications, fallbacks) and `blocks` (the message). */
 export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
   return {
-    text: `${r.title}\n${r.lines.join('\n')}`,
+    // The fallback is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
+    text: escapeSlack(`${r.title}\n${r.lines.join('\n')}`),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: r.title.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: r.lines.map(escapeSlack).join('\n') || ' ' } },
