@@ -7,24 +7,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
-import { onPostgres } from '../helpers/database';
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
 import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-if (!present) {
-  const message = `Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
-  if (process.env.REQUIRE_BROWSER) throw new Error(message.replace('SKIPPED', 'cannot run'));
-  console.warn(`\n  ${message}\n`);
-}
-const OUT = path.join(ROOT, 'test-output');
-
 // Like dashboard.test.ts: its own fresh embedded database whatever the suite's database, so once per CI run.
-describe.skipIf(!present || onPostgres())('dashboard manages monitors and journeys', () => {
+describeBrowser('dashboard manages monitors and journeys', () => {
   let dataDir: string;
   let server: ServerProcess;
   let browser: Browser;
@@ -33,7 +24,6 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
   let api: Client;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-checks-'));
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
     const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
@@ -47,11 +37,7 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     await api.gql(RunMonitorDocument, { id: health.id });
     const checkout = (await api.gql(CreateJourneyDocument, { input: { name: 'Checkout', steps: [{ name: 'health', request: { method: 'GET', url: `${server.baseUrl}/healthz` } }] } })).data!.createJourney;
     await api.gql(RunJourneyDocument, { id: checkout.id });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -59,13 +45,8 @@ describe.skipIf(!present || onPostgres())('dashboard manages monitors and journe
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const open = async (width = 1280): Promise<Page> => (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
-  const signIn = async (page: Page, key: string) => {
-    await page.goto(`${server.baseUrl}/dashboard/`);
-    await page.getByLabel('API key', { exact: true }).fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('org-name').waitFor();
-  };
+  const open = (width = 1280): Promise<Page> => openPage(browser, width);
+  const signIn = (page: Page, key: string) => signInPage(page, server.baseUrl, key, { testId: 'org-name' });
   // (browser-side expressions as strings: this file is compiled without the DOM library)
   const focused = (page: Page) => page.evaluate('document.activeElement?.textContent ?? ""') as Promise<string>;
   const noHorizontalScroll = async (page: Page, what: string) =>

@@ -7,17 +7,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
-import { onPostgres } from '../helpers/database';
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-const OUT = path.join(ROOT, 'test-output');
-
-describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromium', () => {
+describeBrowser('Settings › Notifications in Chromium', () => {
   let dataDir: string;
   let server: ServerProcess;
   let browser: Browser;
@@ -26,7 +22,6 @@ describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromiu
   let reader: string;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-notify-'));
     rx = await startReceiver();
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50' };
@@ -35,11 +30,7 @@ describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromiu
     admin = (JSON.parse(a.stdout) as { key: string }).key;
     reader = (JSON.parse(r.stdout) as { key: string }).key;
     server = await spawnServer(env);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -48,14 +39,7 @@ describe.skipIf(!present || onPostgres())('Settings › Notifications in Chromiu
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const open = async (key: string): Promise<Page> => {
-    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-    await page.goto(`${server.baseUrl}/dashboard/`);
-    await page.getByLabel('API key', { exact: true }).fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('org-name').waitFor();
-    return page;
-  };
+  const open = (key: string): Promise<Page> => signIn(browser, server.baseUrl, key, { width: 390, height: 844, testId: 'org-name' });
 
   it('adds a webhook channel by keyboard, shows its secret once, sends a test the receiver verifies, and logs it', async () => {
     const page = await open(admin);

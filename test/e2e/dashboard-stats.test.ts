@@ -7,16 +7,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
-import { onPostgres } from '../helpers/database';
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-const OUT = path.join(ROOT, 'test-output');
-
-describe.skipIf(!present || onPostgres())('statistics in the dashboard', () => {
+describeBrowser('statistics in the dashboard', () => {
   let dataDir: string;
   let server: ServerProcess;
   let browser: Browser;
@@ -24,7 +20,6 @@ describe.skipIf(!present || onPostgres())('statistics in the dashboard', () => {
   let monitorId: string;
 
   beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-stats-'));
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' };
     // The embedded database belongs to one process at a time: history and key before the server.
@@ -33,11 +28,7 @@ describe.skipIf(!present || onPostgres())('statistics in the dashboard', () => {
     const k = await runCli(['create', '--org', 'History Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
     admin = (JSON.parse(k.stdout) as { key: string }).key;
     server = await spawnServer(env);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -52,14 +43,7 @@ describe.skipIf(!present || onPostgres())('statistics in the dashboard', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then((r) => r.json() as Promise<{ data: Record<string, unknown> & { id: string } }>);
 
-  const open = async (width: number): Promise<Page> => {
-    const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
-    await page.goto(`${server.baseUrl}/dashboard/`);
-    await page.getByLabel('API key', { exact: true }).fill(admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Monitors' }).waitFor();
-    return page;
-  };
+  const open = (width: number): Promise<Page> => signIn(browser, server.baseUrl, admin, { width, heading: 'Monitors' });
 
   it('the monitor list shows uptime over 24 h, 7 d and 30 d, as the API computes it', async () => {
     const list = (await api('GET', '/v1/monitors')).data as unknown as { nodes: { id: string; name: string }[] };

@@ -7,23 +7,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, runCli, spawnServer, type ServerProcess } from '../helpers/process';
-import { onPostgres } from '../helpers/database';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-if (!present) {
-  const message = `Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
-  if (process.env.REQUIRE_BROWSER) throw new Error(message.replace('SKIPPED', 'cannot run'));
-  console.warn(`\n  ${message}\n`);
-}
-const OUT = path.join(ROOT, 'test-output');
+import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
 
 // The dashboard runs on its own fresh embedded database whatever the suite's database: once per CI run is enough,
 // so the PostgreSQL pass leaves it out.
-describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
+describeBrowser('dashboard in Chromium', () => {
   let dataDir: string;
   let server: ServerProcess;
   let browser: Browser;
@@ -32,7 +23,6 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-'));
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
     // Keys first: the embedded database belongs to one process at a time.
@@ -41,11 +31,7 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
     admin = (JSON.parse(a.stdout) as { key: string }).key;
     reader = (JSON.parse(r.stdout) as { key: string }).key;
     server = await spawnServer(env);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -54,17 +40,13 @@ describe.skipIf(!present || onPostgres())('dashboard in Chromium', () => {
   });
 
   const open = async (width = 1280): Promise<Page> => {
-    const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
+    const page = await openPage(browser, width);
     page.on('request', (req) => {
       if (!req.url().startsWith(server.baseUrl) && !req.url().startsWith('data:')) foreignRequests.push(req.url());
     });
     return page;
   };
-  const signIn = async (page: Page, key: string) => {
-    await page.goto(`${server.baseUrl}/dashboard/`);
-    await page.getByLabel('API key', { exact: true }).fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
+  const signIn = (page: Page, key: string) => signInPage(page, server.baseUrl, key);
 
   it('is served with a strict CSP, no framing, and no third-party requests', async () => {
     const res = await fetch(`${server.baseUrl}/dashboard/`);
