@@ -14,8 +14,7 @@ import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
-import { MissingScopes } from '../components/MissingScopes';
+import { CheckHead } from '../components/CheckHead';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { JourneyForm } from '../components/JourneyForm';
 import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
@@ -60,32 +59,15 @@ export function JourneyDetail({ s, id }: { s: Session; id: string }) {
       <ErrorNote error={error} />
       {journey && (
         <>
-          <div className="section-head">
-            <h1 id="journey-title">{journey.name}</h1>
-            <span className={`status ${journey.status.toLowerCase()}`} data-testid="journey-status">
-              {journey.status}
-            </span>
-            <div className="toolbar">
-              <ScopedButton held={held} scope="journeys:run" className="primary" onClick={runNow} disabled={busy !== null}>
-                {busy === 'run' ? 'Running…' : 'Run now'}
-              </ScopedButton>
-              <ScopedButton held={held} scope="journeys:write" onClick={() => setDialog('edit')}>
-                Edit
-              </ScopedButton>
-              <ScopedButton held={held} scope="journeys:write" onClick={togglePaused} disabled={busy !== null}>
-                {journey.paused ? 'Resume' : 'Pause'}
-              </ScopedButton>
-              <ScopedButton held={held} scope="journeys:write" className="danger" onClick={() => setDialog('delete')}>
-                Delete
-              </ScopedButton>
-            </div>
-          </div>
-          <MissingScopes
+          <CheckHead
+            kind="journey"
             held={held}
-            needs={[
-              { scope: 'journeys:write', what: 'Edit, Pause, Resume and Delete are' },
-              { scope: 'journeys:run', what: 'Run now is' },
-            ]}
+            check={journey}
+            busy={busy}
+            onRun={runNow}
+            onEdit={() => setDialog('edit')}
+            onTogglePaused={togglePaused}
+            onDelete={() => setDialog('delete')}
           />
           <CheckSettings check={journey} />
           <h2>Steps</h2>

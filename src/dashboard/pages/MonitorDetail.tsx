@@ -14,8 +14,7 @@ import { useApi } from '../useApi';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
-import { MissingScopes } from '../components/MissingScopes';
+import { CheckHead } from '../components/CheckHead';
 import { MonitorForm } from '../components/MonitorForm';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
@@ -59,32 +58,15 @@ export function MonitorDetail({ s, id }: { s: Session; id: string }) {
       <ErrorNote error={error} />
       {monitor && (
         <>
-          <div className="section-head">
-            <h1 id="monitor-title">{monitor.name}</h1>
-            <span className={`status ${monitor.status.toLowerCase()}`} data-testid="monitor-status">
-              {monitor.status}
-            </span>
-            <div className="toolbar">
-              <ScopedButton held={held} scope="monitors:run" className="primary" onClick={runNow} disabled={busy !== null}>
-                {busy === 'run' ? 'Running…' : 'Run now'}
-              </ScopedButton>
-              <ScopedButton held={held} scope="monitors:write" onClick={() => setDialog('edit')}>
-                Edit
-              </ScopedButton>
-              <ScopedButton held={held} scope="monitors:write" onClick={togglePaused} disabled={busy !== null}>
-                {monitor.paused ? 'Resume' : 'Pause'}
-              </ScopedButton>
-              <ScopedButton held={held} scope="monitors:write" className="danger" onClick={() => setDialog('delete')}>
-                Delete
-              </ScopedButton>
-            </div>
-          </div>
-          <MissingScopes
+          <CheckHead
+            kind="monitor"
             held={held}
-            needs={[
-              { scope: 'monitors:write', what: 'Edit, Pause, Resume and Delete are' },
-              { scope: 'monitors:run', what: 'Run now is' },
-            ]}
+            check={monitor}
+            busy={busy}
+            onRun={runNow}
+            onEdit={() => setDialog('edit')}
+            onTogglePaused={togglePaused}
+            onDelete={() => setDialog('delete')}
           />
           <p className="hint url">
             {monitor.method} {monitor.url}

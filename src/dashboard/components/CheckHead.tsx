@@ -1,0 +1,60 @@
+import { ScopedButton } from './ScopedButton';
+import { MissingScopes } from './MissingScopes';
+
+/**
+ * A monitor's or journey's heading: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled
+ * with the reason when the key lacks `<kind>s:run` or `<kind>s:write`. Both detail pages show the same controls.
+ */
+export function CheckHead({
+  kind,
+  held,
+  check,
+  busy,
+  onRun,
+  onEdit,
+  onTogglePaused,
+  onDelete,
+}: {
+  kind: 'monitor' | 'journey';
+  held: readonly string[];
+  check: { name: string; status: string; paused: boolean };
+  busy: 'run' | 'pause' | null;
+  onRun: () => void;
+  onEdit: () => void;
+  onTogglePaused: () => void;
+  onDelete: () => void;
+}) {
+  const write = `${kind}s:write` as const;
+  const run = `${kind}s:run` as const;
+  return (
+    <>
+      <div className="section-head">
+        <h1 id={`${kind}-title`}>{check.name}</h1>
+        <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind}-status`}>
+          {check.status}
+        </span>
+        <div className="toolbar">
+          <ScopedButton held={held} scope={run} className="primary" onClick={onRun} disabled={busy !== null}>
+            {busy === 'run' ? 'Running…' : 'Run now'}
+          </ScopedButton>
+          <ScopedButton held={held} scope={write} onClick={onEdit}>
+            Edit
+          </ScopedButton>
+          <ScopedButton held={held} scope={write} onClick={onTogglePaused} disabled={busy !== null}>
+            {check.paused ? 'Resume' : 'Pause'}
+          </ScopedButton>
+          <ScopedButton held={held} scope={write} className="danger" onClick={onDelete}>
+            Delete
+          </ScopedButton>
+        </div>
+      </div>
+      <MissingScopes
+        held={held}
+        needs={[
+          { scope: write, what: 'Edit, Pause, Resume and Delete are' },
+          { scope: run, what: 'Run now is' },
+        ]}
+      />
+    </>
+  );
+}
