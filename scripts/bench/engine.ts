@@ -128,6 +128,20 @@ async function meReqPerSec(url: string, key: string, seconds: number): Promise<n
   return Math.round(r.requests.average);
 }
 
+/** The settings every bench that runs workers shares: quick ticks, polls and leases, no rate limit, a local target. */
+export const WORKER_BENCH_ENV: Record<string, string> = {
+  LOG_LEVEL: 'warn',
+  BOOTSTRAP_KEY: 'false',
+  ALLOW_PRIVATE_TARGETS: 'true',
+  RATE_LIMIT_PER_MINUTE: '10000000',
+  SCHEDULE_TICK_MS: '500',
+  WORKER_POLL_MS: '100',
+  QUEUE_MAINTENANCE_SECONDS: '1',
+  LEASE_MARGIN_SECONDS: '3',
+  WORKER_HEARTBEAT_MS: '1000',
+  WORKER_CONCURRENCY: '100',
+};
+
 export async function benchEngine(databaseUrl: string | undefined, log: (s: string) => void): Promise<{ rows: EngineRow[]; notes: string[] }> {
   const rows: EngineRow[] = [];
   const notes: string[] = [];
@@ -135,16 +149,7 @@ export async function benchEngine(databaseUrl: string | undefined, log: (s: stri
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-engine-'));
   const env: Record<string, string> = {
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
-    LOG_LEVEL: 'warn',
-    BOOTSTRAP_KEY: 'false',
-    ALLOW_PRIVATE_TARGETS: 'true',
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    SCHEDULE_TICK_MS: '500',
-    WORKER_POLL_MS: '100',
-    QUEUE_MAINTENANCE_SECONDS: '1',
-    LEASE_MARGIN_SECONDS: '3',
-    WORKER_HEARTBEAT_MS: '1000',
-    WORKER_CONCURRENCY: '100',
+    ...WORKER_BENCH_ENV,
   };
   const procs: Proc[] = [];
   try {

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { cli, pct, readyz, startProcess, type Proc } from './common';
+import { WORKER_BENCH_ENV } from './engine';
 
 export interface NotifyRow {
   name: string;
@@ -104,16 +105,7 @@ export async function benchNotify(databaseUrl: string, log: (s: string) => void)
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     SECRETS_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    BOOTSTRAP_KEY: 'false',
-    ALLOW_PRIVATE_TARGETS: 'true',
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    SCHEDULE_TICK_MS: '500',
-    WORKER_POLL_MS: '100',
-    QUEUE_MAINTENANCE_SECONDS: '1',
-    LEASE_MARGIN_SECONDS: '3',
-    WORKER_HEARTBEAT_MS: '1000',
-    WORKER_CONCURRENCY: '100',
+    ...WORKER_BENCH_ENV,
     NOTIFY_CONCURRENCY: '50',
     NOTIFY_TIMEOUT_MS: '5000',
     // The default schedule's shape (each step longer), scaled down so the run fits in a bench.
