@@ -46,7 +46,7 @@ async function runAt(org: Organization, monitorId: string, daysAgo: number) {
        values (?, ?, ?, ?, 'MANUAL', 'PASSED', 'local', ?, ?, 20, '[]')`,
       [newId('run'), at, org.id, monitorId, at, at],
     );
-    await new RollupWriter().add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, passed: true, durationMs: 20 });
+    await new RollupWriter().add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, finishedAt: new Date(at.getTime() + 20), passed: true, durationMs: 20 });
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Statistics from rollups: the histogram's percentiles against exact ones (pure, and through the database from runs
  * recorded with known durations), rollups written exactly once per recorded run, windows, series, location filter,
- * batching across a list, and the API's validation and scopes.
+ * batching across a list, runs under maintenance left out, and the API's validation and scopes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -84,15 +84,16 @@ const createMonitor = async (input: Record<string, unknown> = {}) => {
 };
 
 /** A run stored as the engine stores one, with its rollup written by the same writer in the same transaction. */
-async function storeRun(monitorId: string, at: Date, durationMs: number, status: 'PASSED' | 'FAILED' | 'ERROR', location = 'local') {
+async function storeRun(monitorId: string, at: Date, durationMs: number, status: 'PASSED' | 'FAILED' | 'ERROR', location = 'local', organizationId = org.id) {
   const writer = new RollupWriter();
+  const finishedAt = new Date(at.getTime() + durationMs);
   await t.db.orm.em.fork().transactional(async (tx) => {
     await tx.execute(
       `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
        values (?, ?, ?, ?, 'MANUAL', ?, ?, ?, ?, ?, '[]')`,
-      [newId('run'), at, org.id, monitorId, status, location, at, new Date(at.getTime() + durationMs), durationMs],
+      [newId('run'), at, organizationId, monitorId, status, location, at, finishedAt, durationMs],
     );
-    await writer.add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location, startedAt: at, passed: status === 'PASSED', durationMs });
+    await writer.add(tx, { kind: 'monitor', checkId: monitorId, organizationId, location, startedAt: at, finishedAt, passed: status === 'PASSED', durationMs });
   });
 }
 
@@ -168,6 +169,71 @@ describe('rollups against raw runs', () => {
     expect(await sql('select 1 from run_rollups where check_id = ?', [m.id])).toHaveLength(2);
     await admin.gql(ops.DeleteMonitorDocument, { id: m.id });
     expect(await sql('select 1 from run_rollups where check_id = ?', [m.id])).toHaveLength(0);
+  });
+});
+
+describe('maintenance windows', () => {
+  it("runs that finish inside a window of their check are recorded but left out of stats, series and the overview; other checks' and other organizations' windows change nothing", async () => {
+    const o = await t.org('Maintenance Stats Inc');
+    await t.app.services.billing.setPlan(t.db.orm.em.fork(), o.id, 'UNLIMITED');
+    const { client } = await t.key(o, ['all']);
+    const mk = async (path: string) => (await client.gql(ops.CreateMonitorDocument, { input: { name: path, url: `${target.url}${path}`, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    const deploying = await mk('/ok');
+    const bystander = await mk('/down');
+    const hour = 3_600_000;
+    const now = Date.now();
+    const startsAt = now - 2 * hour;
+    const window = async (c: Client, input: Record<string, unknown>) => {
+      const res = await c.gql(ops.CreateMaintenanceWindowDocument, { input: { name: 'Deploy', endsAt: new Date(now + hour).toISOString(), ...input } as never });
+      expect(res.errors).toBeUndefined();
+    };
+    await window(client, { startsAt: new Date(startsAt).toISOString(), checkIds: [deploying] });
+    // The whole organization, from 20 minutes ago.
+    await window(client, { startsAt: new Date(now - hour / 3).toISOString() });
+    // Another organization's windows: one for all its checks, and one (written directly, as the API refuses ids
+    // of other organizations) naming ours.
+    const foreign = await t.org('Foreign Maintenance Inc');
+    await window((await t.key(foreign, ['all'])).client, { startsAt: new Date(now - 3 * hour).toISOString() });
+    await sql(`insert into maintenance_windows (id, organization_id, name, starts_at, ends_at, check_ids, created_at) values (?, ?, 'x', ?, ?, ?::text[], ?)`, [
+      newId('mnt'),
+      foreign.id,
+      new Date(now - 3 * hour),
+      new Date(now + hour),
+      `{${deploying},${bystander}}`,
+      new Date(now),
+    ]);
+
+    await storeRun(deploying, new Date(now - 3 * hour), 50, 'PASSED', 'local', o.id); // before the window
+    await storeRun(deploying, new Date(startsAt - 101), 100, 'FAILED', 'local', o.id); // finished 1 ms before it started
+    await storeRun(deploying, new Date(startsAt - 100), 100, 'FAILED', 'local', o.id); // started before, finished at its start: inside
+    await storeRun(deploying, new Date(now - hour), 300, 'FAILED', 'local', o.id); // inside
+    await storeRun(bystander, new Date(now - hour), 200, 'FAILED', 'local', o.id); // the window names the other check only
+    // Through the engine, during the organization-wide window: recorded, not counted.
+    const job: CheckJob = { kind: 'monitor', checkId: bystander, organizationId: o.id, location: 'local', scheduledAt: new Date().toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
+    expect(await t.app.services.runs.execute(t.db.orm.em.fork(), job)).toBe('recorded');
+
+    const runsOf = async (id: string) => (await client.gql(ops.MonitorRunsDocument, { monitorId: id })).data!.monitorRuns.nodes.length;
+    expect([await runsOf(deploying), await runsOf(bystander)]).toEqual([4, 2]);
+
+    const stats = async (id: string) => (await client.gql(ops.MonitorStatsDocument, { id, window: 'LAST_24_HOURS' })).data!.monitor.stats;
+    expect(await stats(deploying)).toMatchObject({ runs: 2, failures: 1, uptimePercent: 50, responseTime: { avg: 75 } });
+    expect(await stats(bystander)).toMatchObject({ runs: 1, failures: 1, uptimePercent: 0, responseTime: { avg: 200 } });
+    const week = (await client.gql(ops.MonitorStatsDocument, { id: deploying, window: 'LAST_7_DAYS' })).data!.monitor.stats;
+    expect(week).toMatchObject({ runs: 2, failures: 1 });
+
+    const hours = (await client.gql(ops.MonitorSeriesDocument, { id: deploying, window: 'LAST_24_HOURS', interval: 'HOUR' })).data!.monitor.series;
+    const at = (ms: number) => hours.find((b) => new Date(b.start).getTime() === Math.floor(ms / hour) * hour)!;
+    expect(at(now - hour)).toMatchObject({ runs: 0, failures: 0, uptimePercent: null });
+    expect(at(now - 3 * hour)).toMatchObject({ runs: 1, failures: 0 });
+    expect(hours.reduce((n, b) => n + b.runs, 0)).toBe(2);
+    const days = (await client.gql(ops.MonitorSeriesDocument, { id: deploying, window: 'LAST_7_DAYS', interval: 'DAY' })).data!.monitor.series;
+    expect(days.reduce((n, b) => n + b.runs, 0)).toBe(2);
+
+    // 1 passed of 3 counted runs (of 6 recorded).
+    const overview = (await client.gql(ops.OrganizationOverviewDocument)).data!.organization.overview;
+    expect(overview.uptimePercent24h).toBeCloseTo(100 / 3, 2);
+    const rest = await client.rest('GET', `/v1/monitors/${deploying}/stats?window=LAST_24_HOURS`);
+    expect(rest.body).toMatchObject({ success: true, data: { runs: 2, failures: 1, uptime_percent: 50 } });
   });
 });
 

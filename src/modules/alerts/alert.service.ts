@@ -6,6 +6,7 @@ import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
 import type { RunStatus } from '../runs/run.entity';
 import type { Notifier } from '../notifications/notifier';
+import { underMaintenance } from '../maintenance/under-maintenance';
 
 export interface AlertSource {
   kind: 'monitor' | 'journey';
@@ -40,17 +41,14 @@ export class AlertService {
   ) {}
 
   /**
-   * Is the check in one of its organization's maintenance windows at `at`? The one place that decides it: while it
-   * is, no alert opens and no opening or acknowledgement is sent for the check (an alert already open stays open,
-   * and its resolution is sent).
+   * Is the check in one of its organization's maintenance windows at `at`? The condition is `underMaintenance`
+   * (maintenance/under-maintenance.ts), which the rollup write shares. While it is, no alert opens and no opening
+   * or acknowledgement is sent for the check (an alert already open stays open, and its resolution is sent).
    */
   async underMaintenance(em: EntityManager, organizationId: string, checkId: string, at: Date): Promise<boolean> {
-    const rows = await em.execute<{ one: number }[]>(
-      `select 1 as one from maintenance_windows
-        where organization_id = ? and starts_at <= ? and ends_at > ? and (cardinality(check_ids) = 0 or ? = any(check_ids)) limit 1`,
-      [organizationId, at, at, checkId] as never[],
-    );
-    return rows.length > 0;
+    const rule = underMaintenance(organizationId, checkId, at);
+    const [row] = await em.execute<{ under: boolean }[]>(`select ${rule.sql} as under`, rule.params as never[]);
+    return row.under;
   }
 
   /**

@@ -17,9 +17,10 @@ export interface WindowInput {
 const MAX_WINDOW_MS = 366 * 86_400_000;
 
 /**
- * Maintenance windows of one organization. Whether a check is in one is decided in one place: the alert rule
- * (AlertService.underMaintenance), which opens no alert and sends no opening or acknowledgement for it while a
- * window covers the run (a resolution is always sent).
+ * Maintenance windows of one organization. Whether a check is in one is decided by one condition,
+ * `underMaintenance` (under-maintenance.ts), at the run's finish: the alert rule opens no alert and sends no
+ * opening or acknowledgement for it while a window covers the run (a resolution is always sent), and the rollup
+ * write leaves the run out of the statistics.
  */
 export class MaintenanceService {
   constructor(private readonly now: () => Date) {}

@@ -260,6 +260,7 @@ export class RunService {
         organizationId: job.organizationId,
         location: job.location,
         startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
         passed: result.status === 'PASSED',
         durationMs: Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime()),
       });
