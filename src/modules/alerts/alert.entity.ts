@@ -10,6 +10,16 @@ export type AlertSubject = 'quota';
 
 @Entity({ tableName: 'alerts' })
 @Index({ properties: ['organization', 'openedAt', 'id'] })
+// `alerts(checkId, since)`: the check's alerts by time (the list's `monitor_id = ? or journey_id = ?` reads both,
+// a bitmap OR); they also serve a check's delete cascading here. Partial, as each kind's rows have the other null.
+@Index({
+  name: 'alerts_monitor_id_opened_at_id_index',
+  expression: `create index "alerts_monitor_id_opened_at_id_index" on "alerts" ("monitor_id", "opened_at", "id") where "monitor_id" is not null`,
+})
+@Index({
+  name: 'alerts_journey_id_opened_at_id_index',
+  expression: `create index "alerts_journey_id_opened_at_id_index" on "alerts" ("journey_id", "opened_at", "id") where "journey_id" is not null`,
+})
 // At most one unresolved alert per source, enforced by the database so concurrent runs cannot open two.
 @Index({
   name: 'alerts_one_active_per_monitor',
