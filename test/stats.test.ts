@@ -11,6 +11,7 @@ import { json, startTarget, type Target } from './helpers/target';
 import { bucketBounds, bucketOf, BUCKETS, exactPercentile, percentile, type Histogram } from '../src/modules/stats/histogram';
 import { RollupWriter } from '../src/modules/stats/rollup.writer';
 import { newId } from '../src/modules/common/ids';
+import { Monitor } from '../src/modules/monitors/monitor.entity';
 import type { CheckJob } from '../src/modules/engine/queue';
 import type { Organization } from '../src/modules/organization/organization.entity';
 import type { Client } from './helpers/client';
@@ -161,6 +162,23 @@ describe('rollups against raw runs', () => {
     within5(stats.responseTime.p99, run.duration_ms); // exact below 32 ms, within its bucket above
     const failing = (await admin.gql(ops.MonitorStatsDocument, { id: down.id, window: 'LAST_24_HOURS' })).data!.monitor.stats;
     expect(failing).toMatchObject({ uptimePercent: 0, runs: 1, failures: 1 });
+  });
+
+  it('recording writes the run and its rollups in one statement, whatever the run says', async () => {
+    const m = await createMonitor();
+    const entity = await t.db.orm.em.fork().findOneOrFail(Monitor, { id: m.id });
+    const job: CheckJob = { kind: 'monitor', checkId: m.id, organizationId: org.id, location: 'local', scheduledAt: new Date().toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
+    const error = `it's ? $1 ?? \\ "quoted" ${'x'.repeat(50)}`;
+    const startedAt = new Date();
+    const result = { status: 'FAILED' as const, responseStatus: 500, timings: null, assertions: [{ source: 'body', property: "a?'b", comparison: 'equals', target: '$2 ?', passed: false, actual: null }], steps: null, error, startedAt, finishedAt: new Date(startedAt.getTime() + 40) };
+    t.queries.length = 0;
+    expect(await t.app.services.runs.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('recorded');
+    expect(t.queries.filter((q) => q.includes('insert into "runs"'))).toEqual([expect.stringContaining('insert into run_rollups')]);
+    expect(await t.app.services.runs.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('duplicate');
+    const [run] = await sql<{ error: string; assertions: unknown; duration_ms: number }>('select error, assertions, duration_ms from runs where id = ?', [job.runId]);
+    expect(run).toEqual({ error, assertions: result.assertions, duration_ms: 40 });
+    const stats = (await admin.gql(ops.MonitorStatsDocument, { id: m.id, window: 'LAST_24_HOURS' })).data!.monitor.stats;
+    expect(stats).toMatchObject({ runs: 1, failures: 1, responseTime: { avg: 40, p50: 40 } });
   });
 
   it('a deleted monitor takes its rollups with it', async () => {

@@ -23,33 +23,54 @@ export const hourStart = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS)
 export const dayStart = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
 
 /**
- * Adds one run to its hour row and its UTC-day row in ONE statement (an upsert of two rows), inside the transaction
- * that records the run: a run is never counted without being stored, nor twice (the caller adds only a run it
- * actually inserted). Rows of the same check are written under the lock the recording transaction holds on the
- * check, so they never deadlock.
+ * Adds one run to its hour row and its UTC-day row (an upsert of two rows) inside the transaction that records the
+ * run: a run is never counted without being stored, nor twice. Recording does both in ONE statement
+ * (`insertWithRun`: the run's insert as a CTE, the upsert only if it inserted a row), so the rollup costs recording
+ * no round trip of its own. Rows of the same check are written under the lock the recording transaction holds on
+ * the check, so they never deadlock.
  *
- * A run under maintenance is recorded but not counted: the statement inserts nothing when the check is in one of
- * its organization's maintenance windows at the run's FINISH — the instant the alert rule asks about
+ * A run under maintenance is recorded but not counted: the upsert inserts nothing when the check is in one of its
+ * organization's maintenance windows at the run's FINISH — the instant the alert rule asks about
  * (AlertService.recordOutcome), through the same condition (`underMaintenance`), so the runs left out of the
  * statistics are exactly the runs that could not open an alert. The rows are still bucketed by the run's start.
  */
 export class RollupWriter {
+  /** Adds a run already stored (its own statement). */
   async add(tx: EntityManager, run: RolledRun): Promise<void> {
+    const upsert = this.upsert(run, 'true');
+    await tx.execute(upsert.sql, upsert.params as never[]);
+  }
+
+  /**
+   * Runs `insert` (the run's `insert … on conflict do nothing`, `?` placeholders) and adds the run to its rollups
+   * only if that inserted a row, in one statement. Answers whether it inserted one.
+   */
+  async insertWithRun(tx: EntityManager, insert: { sql: string; params: readonly unknown[] }, run: RolledRun): Promise<boolean> {
+    const upsert = this.upsert(run, 'exists (select 1 from inserted)');
+    const [row] = await tx.execute<{ inserted: number }[]>(
+      `with inserted as (${insert.sql} returning 1), rolled as (${upsert.sql}) select count(*)::int as inserted from inserted`,
+      [...insert.params, ...upsert.params] as never[],
+    );
+    return row.inserted > 0;
+  }
+
+  /** The upsert of one run, adding it only where `gate` holds and the check is not under maintenance. */
+  private upsert(run: RolledRun, gate: string): { sql: string; params: unknown[] } {
     const maintenance = underMaintenance(run.organizationId, run.checkId, run.finishedAt);
     const bucket = String(bucketOf(run.durationMs));
     // A run adds exactly one histogram bucket, the same to both rows: one key set, not a merge of two objects
     // (merging with jsonb_each_text and jsonb_object_agg took a third of the statement's execution time).
-    await tx.execute(
-      `insert into run_rollups (check_id, location, span, bucket_start, organization_id, monitor_id, journey_id, runs, failures, response_sum_ms, histogram)
+    return {
+      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, monitor_id, journey_id, runs, failures, response_sum_ms, histogram)
        select ?, ?, s.span, s.bucket_start, ?, ?, ?, 1, ?, ?, jsonb_build_object(?::text, 1)
          from (values ('HOUR', ?::timestamptz), ('DAY', ?::timestamptz)) s (span, bucket_start)
-        where not ${maintenance.sql}
+        where ${gate} and not ${maintenance.sql}
        on conflict (check_id, span, bucket_start, location) do update set
          runs = run_rollups.runs + excluded.runs,
          failures = run_rollups.failures + excluded.failures,
          response_sum_ms = run_rollups.response_sum_ms + excluded.response_sum_ms,
          histogram = run_rollups.histogram || jsonb_build_object(?::text, coalesce((run_rollups.histogram ->> ?::text)::int, 0) + 1)`,
-      [
+      params: [
         run.checkId,
         run.location,
         run.organizationId,
@@ -63,7 +84,7 @@ export class RollupWriter {
         ...maintenance.params,
         bucket,
         bucket,
-      ] as never[],
-    );
+      ],
+    };
   }
 }
