@@ -27,7 +27,10 @@ export class ResponseTimeStatsType {
   @Field(() => Int, { nullable: true, description: 'Mean, in milliseconds (exact); null with no runs.' }) avg!: number | null;
 }
 
-@ObjectType('CheckStats', { description: 'Read from hourly and daily rollups, never from the runs: its cost does not grow with history.' })
+@ObjectType('CheckStats', {
+  description:
+    'Read from hourly and daily rollups, never from the runs: its cost does not grow with history. Runs that finished inside a maintenance window of their check are not counted (here, in series and in the overview).',
+})
 export class CheckStatsType {
   @Field(() => Float, { nullable: true, description: 'Passed runs over all runs, 0 to 100 (two decimals); null when there were no runs.' })
   uptimePercent!: number | null;
