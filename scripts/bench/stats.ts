@@ -145,7 +145,7 @@ export async function benchStats(databaseUrl: string | undefined, log: (s: strin
   return { database: databaseUrl ? 'postgresql' : 'embedded', rows, notes };
 }
 
-/** Median time of one recording transaction, with and without the rollup upsert, in interleaved rounds. */
+/** Median time of one recording transaction, with and without the rollup upsert, alternating. */
 async function benchRecording(url: string | undefined, dataDir: string | undefined): Promise<{ with: number; without: number }> {
   const db = await openDatabase({ url, dataDir });
   try {
@@ -160,9 +160,10 @@ async function benchRecording(url: string | undefined, dataDir: string | undefin
     const services = { with: make(new RollupWriter()), without: make(null) };
     const times = { with: [] as number[], without: [] as number[] };
     let slot = Date.now() + 86_400_000;
+    // Alternating run by run (not in blocks), so a burst of load from elsewhere on the machine falls on both.
     for (let round = 0; round < 20; round++)
-      for (const mode of round % 2 ? (['with', 'without'] as const) : (['without', 'with'] as const))
-        for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 50; i++)
+        for (const mode of i % 2 ? (['with', 'without'] as const) : (['without', 'with'] as const)) {
           const monitorId = monitorIds[i % monitorIds.length];
           const entity = await db.orm.em.fork().findOneOrFail(Monitor, { id: monitorId });
           const startedAt = new Date((slot += 1000));
