@@ -7,8 +7,8 @@ export interface SqlCondition {
 /**
  * "The check is in one of its organization's maintenance windows at `at`", as one SQL condition: the only
  * definition of the rule. The alert rule asks it (AlertService.underMaintenance), and the rollup write puts it in
- * its own statement (RollupWriter.add), so a run that cannot open an alert is exactly a run left out of the
- * statistics. A window covers [startsAt, endsAt); empty checkIds means every check of the organization; a window
+ * its own statement (RollupWriter), so the runs a window keeps from opening an alert are the runs it keeps out of
+ * the statistics. A window covers [startsAt, endsAt); empty checkIds means every check of the organization; a window
  * of another organization never counts, whatever ids it names.
  */
 export function underMaintenance(organizationId: string, checkId: string, at: Date): SqlCondition {

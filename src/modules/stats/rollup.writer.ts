@@ -31,8 +31,8 @@ export const dayStart = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) *
  *
  * A run under maintenance is recorded but not counted: the upsert inserts nothing when the check is in one of its
  * organization's maintenance windows at the run's FINISH — the instant the alert rule asks about
- * (AlertService.recordOutcome), through the same condition (`underMaintenance`), so the runs left out of the
- * statistics are exactly the runs that could not open an alert. The rows are still bucketed by the run's start.
+ * (AlertService.recordOutcome), through the same condition (`underMaintenance`), so the runs a window keeps out of
+ * the statistics are the runs it keeps from opening an alert. The rows are still bucketed by the run's start.
  */
 export class RollupWriter {
   /** Adds a run already stored (its own statement). */
