@@ -318,7 +318,7 @@ async function main() {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |`,
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.reqPerSec} | ${r.ratio} | ${r.p50} | ${r.p99} | ${r.p99Ratio} | ${r.cpuUsPerReq ?? ''} | ${r.cpuRatio ?? ''} | ${r.rssMb ?? ''} | ${Object.entries(r.statuses)
+        `| ${r.name} | ${r.reqPerSec} | ${r.ratio ?? ''} | ${r.p50} | ${r.p99} | ${r.p99Ratio ?? ''} | ${r.cpuUsPerReq ?? ''} | ${r.cpuRatio ?? ''} | ${r.rssMb ?? ''} | ${Object.entries(r.statuses)
           .map(([c, n]) => `${c}: ${n}`)
           .join(', ')}${r.note ? `; ${r.note}` : ''} |`,
     ),
