@@ -14,8 +14,13 @@
  * also reports the server's own CPU time per request (utime + stime from /proc over the measured load), which
  * other tenants of the machine disturb far less than req/s.
  *
+ * The API rows run tracer's API role (`WORKER=false npm start`, as a deployment that scales the API runs it); the
+ * soak runs twice, on the API role and on the combined `npm start` process (API + in-process worker). Every tracer
+ * process starts with the node flags of its package.json script (common.ts, nodeFlags).
+ *
  * Knobs: BENCH_DURATION (s per row and round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10),
  * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
+ * BENCH_ONLY=soak (only the two soaks),
  * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
  * BENCH_ONLY=api (every row but the check engine's).
  * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
@@ -82,6 +87,28 @@ function forged(keyId: string, secret = randomBytes(16).toString('hex')) {
 }
 
 /** Three starts of the server on the same data: process start → /readyz 200, as a note line. */
+/**
+ * `me` for BENCH_SOAK seconds on a process started for it, RSS sampled every 500 ms. RSS of a garbage-collected
+ * runtime moves by tens of MB from one instant to the next (V8 sizes its young generation to the load and gives
+ * memory back lazily): the row reports the median over the whole soak and the medians of its first and last 10 s.
+ */
+async function soak(env: Record<string, string>, role: string, key: string): Promise<Row> {
+  process.stderr.write(`soak: ${SOAK}s of \`me\` for RSS (${role})\n`);
+  const s = await startProcess('dist/src/server.js', env, readyz);
+  try {
+    const row = await load(`soak: \`me\` for ${SOAK}s, ${role}`, `${s.url}/graphql`, { ...gql(key, ME_QUERY), pid: s.child.pid, duration: SOAK, sampleRss: true });
+    const rss = (row.rssSamples ?? []).filter((x) => Number.isFinite(x));
+    const window = Math.min(20, Math.floor(rss.length / 3));
+    if (window > 0) {
+      const [first, last] = [median(rss.slice(0, window)), median(rss.slice(-window))];
+      row.note = `RSS median ${median(rss)} MB; first 10 s ${first} MB → last 10 s ${last} MB (${(((last - first) / first) * 100).toFixed(1)}%); range ${Math.min(...rss)}–${Math.max(...rss)} MB`;
+    }
+    return row;
+  } finally {
+    await s.stop();
+  }
+}
+
 async function coldStarts(env: Record<string, string>, where: string): Promise<string> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -119,11 +146,13 @@ async function main() {
       // request (that cost is measured), but must not turn the rows into 429s.
       RATE_LIMIT_PER_MINUTE: '10000000',
     };
+    // The API role, as `WORKER=false npm start`: no check worker, no notification worker, no queue polling.
+    const api = { ...env, WORKER: 'false' };
     let peer: Proc | undefined;
     try {
       const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string; id: string };
       await cli(['dist/src/cli/orgs.js', 'set-plan', '--org', 'Bench Inc', '--plan', 'BUSINESS'], env);
-      const seeder = await startProcess('dist/src/server.js', env, readyz);
+      const seeder = await startProcess('dist/src/server.js', api, readyz);
       const auth = { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' };
       log('seeding 1,000 monitors');
       for (let i = 0; i < 1000; i += 20)
@@ -133,6 +162,10 @@ async function main() {
           ),
         );
       await seeder.stop();
+      if (process.env.BENCH_ONLY === 'soak') {
+        rows.push(await soak(api, 'API role, `WORKER=false`', made.key), await soak(env, '`npm start`, API + worker', made.key));
+        return;
+      }
       if (databaseUrl) {
         const peerKey = `peer_${randomBytes(24).toString('hex')}`;
         peer = await startProcess('dist/scripts/bench/peer-server.js', { NODE_ENV: 'production', DATABASE_URL: databaseUrl, PEER_KEY: peerKey }, async (u) =>
@@ -163,7 +196,7 @@ async function main() {
             samples[i].push(await load(e.name, e.url, { ...e.opts, pid: e.fixed.child.pid }));
             continue;
           }
-          const s = await startProcess('dist/src/server.js', env, readyz);
+          const s = await startProcess('dist/src/server.js', api, readyz);
           try {
             samples[i].push(await load(e.name, `${s.url}${e.url}`, { ...e.opts, pid: s.child.pid }));
           } finally {
@@ -184,12 +217,12 @@ async function main() {
       if (peer) rows[5].note += `; tracer's \`me\` is ${pairedRatio(samples[1], samples[5])}× this row`;
 
       if (process.env.BENCH_ONLY === 'rounds') return;
-      let current = await startProcess('dist/src/server.js', env, readyz);
+      let current = await startProcess('dist/src/server.js', api, readyz);
       // Each flood gets a fresh process: the failure limiter is per address, and every flood comes from 127.0.0.1,
       // so one flood would otherwise start the next already limited.
       const fresh = async () => {
         await current.stop();
-        current = await startProcess('dist/src/server.js', env, readyz);
+        current = await startProcess('dist/src/server.js', api, readyz);
         await fetch(`${current.url}/v1/me`, { headers: { authorization: `Bearer ${made.key}` } }); // verify the real key once
         return current;
       };
@@ -213,20 +246,9 @@ async function main() {
       // Both loads ran against one process at once: its CPU time covers the requests of both.
       if (flood.cpuUsPerReq && valid.cpuUsPerReq) flood.cpuUsPerReq = valid.cpuUsPerReq = Math.round(1 / (1 / flood.cpuUsPerReq + 1 / valid.cpuUsPerReq));
       rows.push(flood, valid);
-      const pid2 = s.child.pid!;
-
-      log(`soak: ${SOAK}s of \`me\` for RSS`);
-      const soak = await load(`soak: \`me\` for ${SOAK}s`, `${s.url}/graphql`, { ...gql(made.key, ME_QUERY), pid: pid2, duration: SOAK, sampleRss: true });
-      // RSS of a garbage-collected runtime moves by tens of MB from one instant to the next (V8 sizes its young
-      // generation to the load and gives memory back lazily): compare the medians of the first and last 10 s.
-      const rss = (soak.rssSamples ?? []).filter((x) => Number.isFinite(x));
-      const window = Math.min(20, Math.floor(rss.length / 3));
-      if (window > 0) {
-        const [first, last] = [median(rss.slice(0, window)), median(rss.slice(-window))];
-        soak.note = `RSS median of the first 10 s ${first} MB → of the last 10 s ${last} MB (${(((last - first) / first) * 100).toFixed(1)}%); range ${Math.min(...rss)}–${Math.max(...rss)} MB`;
-      }
-      rows.push(soak);
       await current.stop();
+
+      rows.push(await soak(api, 'API role, `WORKER=false`', made.key), await soak(env, '`npm start`, API + worker', made.key));
 
       if (!databaseUrl) {
         log('cold start on the existing embedded database');
@@ -234,7 +256,7 @@ async function main() {
       } else {
         log('revocation across two instances');
         // Polling B until it answers 401 counts failures from this address: lift the limiter for this row.
-        const lifted = { ...env, AUTH_FAILURE_LIMIT: '1000000' };
+        const lifted = { ...api, AUTH_FAILURE_LIMIT: '1000000' };
         const a = await startProcess('dist/src/server.js', lifted, readyz);
         const b = await startProcess('dist/src/server.js', lifted, readyz);
         const latencies: number[] = [];
@@ -273,7 +295,7 @@ async function main() {
   }
 
   const base = rows[0]; // the baseline: the first of the interleaved rows
-  for (const r of rows) {
+  for (const r of process.env.BENCH_ONLY === 'soak' ? [] : rows) {
     r.ratio ??= Math.round((r.reqPerSec / base.reqPerSec) * 100) / 100;
     r.p99Ratio = Math.round((r.p99 / Math.max(base.p99, 1)) * 100) / 100;
     if (r.cpuUsPerReq !== null && base.cpuUsPerReq) r.cpuRatio = Math.round((r.cpuUsPerReq / base.cpuUsPerReq) * 100) / 100;
@@ -296,7 +318,7 @@ async function main() {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |`,
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.reqPerSec} | ${r.ratio} | ${r.p50} | ${r.p99} | ${r.p99Ratio} | ${r.cpuUsPerReq ?? ''} | ${r.cpuRatio ?? ''} | ${r.rssMb ?? ''} | ${Object.entries(r.statuses)
+        `| ${r.name} | ${r.reqPerSec} | ${r.ratio ?? ''} | ${r.p50} | ${r.p99} | ${r.p99Ratio ?? ''} | ${r.cpuUsPerReq ?? ''} | ${r.cpuRatio ?? ''} | ${r.rssMb ?? ''} | ${Object.entries(r.statuses)
           .map(([c, n]) => `${c}: ${n}`)
           .join(', ')}${r.note ? `; ${r.note}` : ''} |`,
     ),
@@ -304,8 +326,9 @@ async function main() {
     ...notes.map((n) => `- ${n}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (process.env.BENCH_ONLY !== 'rounds' && process.env.BENCH_ONLY !== 'api') await engineOnly(result);
-  if (process.env.BENCH_ONLY !== 'rounds' && process.env.BENCH_ONLY !== 'api' && process.env.DATABASE_URL) await notifyOnly();
+  const partial = ['rounds', 'api', 'soak'].includes(process.env.BENCH_ONLY ?? '');
+  if (!partial) await engineOnly(result);
+  if (!partial && process.env.DATABASE_URL) await notifyOnly();
 }
 
 /** The notifications' rows (scripts/bench/notify.ts): PostgreSQL only (workers are processes of their own). */

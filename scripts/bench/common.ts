@@ -61,10 +61,25 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+/**
+ * The node flags package.json's scripts start `script` with (`npm start` → dist/src/server.js, `npm run worker` →
+ * dist/src/worker.js): the bench runs tracer's processes exactly as users do, and the flags live in one place.
+ * A script no package.json script starts (the baseline, the peer) runs with none.
+ */
+export function nodeFlags(script: string): string[] {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  for (const command of Object.values(scripts))
+    for (const step of command.split('&&')) {
+      const words = step.trim().split(/\s+/);
+      if (words[0] === 'node' && words.at(-1) === script) return words.slice(1, -1);
+    }
+  return [];
+}
+
 export async function startProcess(script: string, env: Record<string, string>, ready: (url: string) => Promise<boolean>): Promise<Proc & { startedMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags(script), script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -71,17 +71,22 @@ export function takesInputDefaults(schema: GraphQLSchema, operation: OperationDe
 /** A small LRU: compiled operations of documents seen lately, so a client sending endless new documents is bounded. */
 class Lru<V> {
   private readonly map = new Map<string, V>();
+  /** The key last in the Map's order: a hit on it moves nothing (no Map churn while one document repeats). */
+  private newest: string | undefined;
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
     const v = this.map.get(key);
-    if (v !== undefined) {
+    if (v !== undefined && this.newest !== key) {
       this.map.delete(key);
       this.map.set(key, v);
+      this.newest = key;
     }
     return v;
   }
   set(key: string, v: V): void {
+    this.map.delete(key);
     this.map.set(key, v);
+    this.newest = key;
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
 }

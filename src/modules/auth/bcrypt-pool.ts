@@ -7,6 +7,8 @@ export interface BcryptPoolOptions {
   threads: number;
   /** Tasks that may wait for a thread; beyond it new work is refused with 503 and Retry-After. */
   maxQueue: number;
+  /** How long a thread with nothing to do stays up (ms; default a minute). */
+  idleMs?: number;
 }
 
 /** The pool is full: refused at once rather than queued without bound (ARCHITECTURE.md §2). */
@@ -23,11 +25,13 @@ export class BcryptPool {
   constructor(opts: BcryptPoolOptions) {
     this.pool = new Piscina({
       filename: path.join(__dirname, 'bcrypt.worker.js'),
-      minThreads: opts.threads,
+      // No thread until there is bcrypt work, and none kept after a minute without any: each holds a V8 isolate
+      // (~12 MB of RSS), and an API instance answering keys it has already verified needs none. Starting one costs
+      // ~30 ms, paid by the first key created or checked after a quiet minute; a burst keeps them up.
+      minThreads: 0,
       maxThreads: opts.threads,
       maxQueue: opts.maxQueue,
-      // Threads stay up: starting one costs ~30 ms, more than the compare it would run.
-      idleTimeout: Number.POSITIVE_INFINITY,
+      idleTimeout: opts.idleMs ?? 60_000,
     });
   }
 

@@ -32,6 +32,8 @@ export interface KeyRecord {
 export class KeyCache {
   private readonly rows = new Map<string, { row: KeyRecord; at: number }>();
   private epochValue = 0;
+  /** The id last in `rows`' order (the most recently used), if known. */
+  private newest: string | undefined;
   trusted = true;
 
   constructor(
@@ -49,28 +51,45 @@ export class KeyCache {
     if (!this.trusted) return undefined;
     const entry = this.rows.get(id);
     if (!entry) return undefined;
-    this.rows.delete(id);
-    if (this.clock() - entry.at > this.maxAgeMs) return undefined; // too old to trust: read it again
-    this.rows.set(id, entry); // Map order is recency order: move to the end
+    if (this.clock() - entry.at > this.maxAgeMs) {
+      this.forgetRow(id);
+      return undefined; // too old to trust: read it again
+    }
+    // Map order is recency order: move to the end, unless it is there already. A key sending request after
+    // request then allocates nothing here (each delete + set churns the Map's table, garbage that outlives a
+    // scavenge because the long-lived Map points to it).
+    if (this.newest !== id) {
+      this.rows.delete(id);
+      this.rows.set(id, entry);
+      this.newest = id;
+    }
     return entry.row;
   }
 
   /** Caches `row` if nothing was invalidated since `epoch` was read. */
   set(row: KeyRecord, epoch: number): void {
     if (!this.trusted || epoch !== this.epochValue) return;
+    this.rows.delete(row.id); // a row read again goes to the end as well
     this.rows.set(row.id, { row, at: this.clock() });
-    if (this.rows.size > this.max) this.rows.delete(this.rows.keys().next().value!);
+    this.newest = row.id;
+    if (this.rows.size > this.max) this.forgetRow(this.rows.keys().next().value!);
   }
 
   /** Drops the row; true if it was cached. */
   invalidate(id: string): boolean {
     this.epochValue++;
-    return this.rows.delete(id);
+    return this.forgetRow(id);
   }
 
   clear(): void {
     this.epochValue++;
     this.rows.clear();
+    this.newest = undefined;
+  }
+
+  private forgetRow(id: string): boolean {
+    if (this.newest === id) this.newest = undefined;
+    return this.rows.delete(id);
   }
 
   get size(): number {
