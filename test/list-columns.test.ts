@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateMonitorDocument, MonitorDocument, MonitorsDocument } from '../src/client/generated/graphql';
+import { CreateMonitorDocument, MonitorDocument, MonitorRunsDocument, MonitorsDocument, RunMonitorDocument } from '../src/client/generated/graphql';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Client } from './helpers/client';
 
@@ -145,6 +145,23 @@ for (const jit of ['true', 'false']) {
         expect(theirs.nodes).toHaveLength(1);
         expect(JSON.stringify(theirs)).not.toMatch(/c\d|secret/);
       }
+    });
+
+    it('run lists by selection: a few fields, every field, and the kind of run whatever is selected', async () => {
+      for (let i = 0; i < 2; i++) expect((await client.gql(RunMonitorDocument, { id: ids[0] })).errors).toBeUndefined();
+      const full = (await client.gql(MonitorRunsDocument, { monitorId: ids[0] })).data!.monitorRuns.nodes;
+      expect(full).toHaveLength(2);
+      expect(full.every((r) => r.monitorId === ids[0] && r.status === 'FAILED' && Array.isArray(r.assertions))).toBe(true);
+      t.queries.length = 0;
+      const few = (await client.gql<{ monitorRuns: Page }>('query R($id: ID!) { monitorRuns(monitorId: $id) { nodes { id status } } }', { id: ids[0] })).data!.monitorRuns.nodes;
+      expect(few).toEqual(full.map((r) => ({ id: r.id, status: r.status })));
+      const sql = t.queries.filter((q) => /from "runs"/.test(q));
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).not.toMatch(/"e"\."assertions"|"e"\."steps"/);
+      const union = (await client.gql<{ runs: Page }>('query R($id: ID!) { runs(monitorId: $id) { nodes { __typename ... on MonitorRun { monitorId } } } }', { id: ids[0] })).data!.runs.nodes;
+      expect(union).toEqual([0, 1].map(() => ({ __typename: 'MonitorRun', monitorId: ids[0] })));
+      const other = await stranger.gql('query R($id: ID!) { monitorRuns(monitorId: $id) { nodes { id } } }', { id: ids[0] });
+      expect(other.errors![0].extensions!.code).toBe('NOT_FOUND');
     });
 
     it('a constant number of statements whatever `first`', async () => {

@@ -201,13 +201,15 @@ export function pageColumns(
   entity: EntityName<object>,
   info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>,
   extra: Record<string, readonly string[]> = {},
+  /** Properties the view itself reads whatever the selection (e.g. which kind of run a row is). */
+  always: readonly string[] = [],
 ): PageColumns | undefined {
   const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
   if (node && columnCache.has(node)) return columnCache.get(node) ?? undefined;
   const meta = em.getMetadata(entity);
   const names = new Set<string>();
   for (const list of info.fieldNodes) for (const nodes of fieldsOf(list.selectionSet, info.fragments)) if (nodes.name.value === 'nodes') for (const f of fieldsOf(nodes.selectionSet, info.fragments)) names.add(f.name.value);
-  const props = new Set<string>();
+  const props = new Set<string>(always);
   let all = false;
   for (const name of names) {
     if (name === '__typename') continue;
