@@ -84,8 +84,9 @@ export async function paginate<T extends object>(
       .limit(first + 1);
     if (cursor) qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, cursor);
     // A filter on a list or an object (`tags @> …`) binds values of its own: such a page is built each time.
-    if (!shape) return pageOf((await qb.execute('all', false)) as Record<string, unknown>[], mapper, time, first);
-    const text = qb.getKnexQuery().toSQL().toNative().sql;
+    const native = qb.getKnexQuery().toSQL().toNative();
+    if (!shape) return pageOf(await query(em, { text: native.sql }, native.bindings as unknown[]), mapper, time, first);
+    const text = native.sql;
     // The shapes are few (a handful per list and selection); past the bound a page still runs, unnamed and unkept.
     if (statements.size >= MAX_STATEMENTS) return pageOf(await query(em, { text }, [...values, ...(cursor ?? []), first + 1]), mapper, time, first);
     statement = { name: `tracer_page_${statements.size + 1}`, text };
@@ -98,8 +99,13 @@ export async function paginate<T extends object>(
 const statements = new Map<string, { name: string; text: string }>();
 const MAX_STATEMENTS = 500;
 
+/** A result in `pg`'s array row mode: each row's values in the order of `fields` (no object per row to build). */
+interface Rows {
+  fields: { name: string }[];
+  rows: unknown[][];
+}
 interface Queryable {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+  query(config: { name?: string; text: string; values: unknown[]; rowMode?: 'array' }): Promise<Rows>;
 }
 interface KnexClient {
   acquireConnection(): Promise<Queryable>;
@@ -110,7 +116,7 @@ interface KnexClient {
  * Runs one statement on the `pg` connection the entity manager would use: its transaction's, or one of the pool's,
  * released after. The values travel bound, never inlined into the text. Logged as MikroORM logs its own.
  */
-async function query(em: EntityManager, statement: { name?: string; text: string }, values: unknown[]): Promise<Record<string, unknown>[]> {
+async function query(em: EntityManager, statement: { name?: string; text: string }, values: unknown[]): Promise<Rows> {
   const trx = em.getTransactionContext<{ client: KnexClient }>();
   const client = (trx ?? em.getConnection().getKnex()).client as unknown as KnexClient;
   // Inside a transaction a failed statement would abort it: there the statement goes unnamed (still bound).
@@ -120,27 +126,27 @@ async function query(em: EntityManager, statement: { name?: string; text: string
   try {
     let result;
     try {
-      result = await connection.query({ name, text: statement.text, values });
+      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
     } catch (e) {
       // The embedded database is one PostgreSQL session for every connection made to it: a new connection finds
       // the statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again.
       if (!name || (e as { code?: string }).code !== '42P05') throw e;
       await connection.query({ text: `deallocate "${name}"`, values: [] });
-      result = await connection.query({ name, text: statement.text, values });
+      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
     }
     em.config.getLogger().logQuery({ query: statement.text, params: values, took: Date.now() - started, results: result.rows.length, level: 'info' });
-    return result.rows;
+    return result;
   } finally {
     await client.releaseConnection(connection);
   }
 }
 
-/** Maps a page's rows (column names) to property names; one per entity and column set, made once. */
+/** Maps a page's rows (values by column) to property names; one per entity and column set, made once. */
 interface RowMapper {
   key: string;
   /** The properties the statement selects. */
   props: readonly string[];
-  map(row: Record<string, unknown>): Record<string, unknown>;
+  map(result: Rows): Record<string, unknown>[];
 }
 
 const mappers = new WeakMap<EntityMetadata, Map<string, RowMapper>>();
@@ -158,22 +164,27 @@ function mapperOf<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>,
   const mapper: RowMapper = {
     key,
     props: chosen.map((p) => p.name),
-    map(row) {
-      const out: Record<string, unknown> = {};
-      for (const f of fields) {
-        const v = row[f.column];
-        out[f.name] = v == null ? v : f.ref ? { id: v } : f.date && !(v instanceof Date) ? new Date(v as string) : v;
-      }
-      return out;
+    map({ fields: columns, rows }) {
+      // Positions by name, once per result: the row's values are in the statement's column order.
+      const at = fields.map((f) => columns.findIndex((c) => c.name === f.column));
+      return rows.map((row) => {
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i++) {
+          const f = fields[i];
+          const v = at[i] < 0 ? undefined : row[at[i]];
+          out[f.name] = v == null ? v : f.ref ? { id: v } : f.date && !(v instanceof Date) ? new Date(v as string) : v;
+        }
+        return out;
+      });
     },
   };
   byKey.set(key, mapper);
   return mapper;
 }
 
-function pageOf<T extends object>(raw: Record<string, unknown>[], mapper: RowMapper, time: EntityKey<T>, first: number): Page<T> {
-  const hasNextPage = raw.length > first;
-  const rows = (hasNextPage ? raw.slice(0, first) : raw).map(mapper.map);
+function pageOf<T extends object>(result: Rows, mapper: RowMapper, time: EntityKey<T>, first: number): Page<T> {
+  const hasNextPage = result.rows.length > first;
+  const rows = mapper.map(hasNextPage ? { fields: result.fields, rows: result.rows.slice(0, first) } : result);
   const last = rows.at(-1);
   return {
     nodes: rows as T[],
