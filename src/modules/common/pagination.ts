@@ -151,7 +151,18 @@ interface RowMapper {
 
 const mappers = new WeakMap<EntityMetadata, Map<string, RowMapper>>();
 
+/** The mapper of a column set from `pageColumns` (cached per field node, so the same object every request). */
+const mapperOfColumns = new WeakMap<PageColumns, RowMapper>();
+
 function mapperOf<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>, columns: PageColumns | undefined): RowMapper {
+  const cached = columns && mapperOfColumns.get(columns);
+  if (cached) return cached;
+  const mapper = makeMapper(meta, time, columns);
+  if (columns) mapperOfColumns.set(columns, mapper);
+  return mapper;
+}
+
+function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>, columns: PageColumns | undefined): RowMapper {
   let byKey = mappers.get(meta as EntityMetadata);
   if (!byKey) mappers.set(meta as EntityMetadata, (byKey = new Map()));
   const wanted = columns?.props;
