@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateMonitorDocument, MonitorDocument, MonitorRunsDocument, MonitorsDocument, RunMonitorDocument } from '../src/client/generated/graphql';
+import { AlertsDocument, CreateMonitorDocument, MonitorDocument, MonitorRunsDocument, MonitorsDocument, RunMonitorDocument } from '../src/client/generated/graphql';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Client } from './helpers/client';
 
@@ -162,6 +162,21 @@ for (const jit of ['true', 'false']) {
       expect(union).toEqual([0, 1].map(() => ({ __typename: 'MonitorRun', monitorId: ids[0] })));
       const other = await stranger.gql('query R($id: ID!) { monitorRuns(monitorId: $id) { nodes { id } } }', { id: ids[0] });
       expect(other.errors![0].extensions!.code).toBe('NOT_FOUND');
+    });
+
+    it('alert lists by selection: the source from the check and its name, the rest by property', async () => {
+      // The two failed runs of the test before opened an alert on the first monitor (failureThreshold 2).
+      const full = (await client.gql(AlertsDocument, {})).data!.alerts.nodes;
+      expect(full).toHaveLength(1);
+      expect(full[0].source).toMatchObject({ kind: 'MONITOR', id: ids[0], name: 'c6' });
+      t.queries.length = 0;
+      const few = (await client.gql<{ alerts: Page }>('{ alerts { nodes { id source { kind id name subject } status } } }')).data!.alerts.nodes;
+      expect(few).toEqual(full.map((a) => ({ id: a.id, source: a.source, status: a.status })));
+      const sql = t.queries.filter((q) => /from "alerts"/.test(q));
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).toMatch(/"e"\."source_name"/);
+      expect(sql[0]).not.toMatch(/"e"\."cause"|"e"\."acknowledged_by_name"/);
+      expect((await stranger.gql<{ alerts: Page }>('{ alerts { nodes { id } } }')).data!.alerts.nodes).toEqual([]);
     });
 
     it('a constant number of statements whatever `first`', async () => {
