@@ -450,7 +450,7 @@ describe('lists are N+1 free', () => {
     expect(counts[1]).toBeLessThanOrEqual(4); // key row, monitors page, recent runs, the organization's quota
   });
 
-  it('a page of monitors is one SQL statement, for 3 monitors or 60, first page or next', async () => {
+  it('a page of monitors is one SQL statement (prepared, of the selected columns), for 3 monitors or 60, first page or next', async () => {
     const counts: number[] = [];
     const page = '{ monitors(first: 50) { nodes { id name url status intervalSeconds lastRunAt } pageInfo { endCursor hasNextPage } } }';
     for (const n of [3, 60]) {
@@ -462,6 +462,9 @@ describe('lists are N+1 free', () => {
       t.queries.length = 0;
       const first = (await k.client.gql<{ monitors: { nodes: { name: string }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } }>(page)).data!.monitors;
       counts.push(t.requestQueries().length);
+      // The prepared page statement: the selected columns only, the organization bound rather than inlined.
+      expect(t.requestQueries()[0]).toMatch(/^.*select "e"\."\w+".* from "monitors" as "e" where "e"\."organization_id" = \$1 order by/);
+      expect(t.requestQueries()[0]).not.toMatch(/"e"\.\*|"e"\."headers"|org_/);
       expect(first.nodes).toHaveLength(Math.min(n, 50));
       expect(first.nodes[0].name).toBe(`p${n - 1}`); // newest first
       if (n > 50) {

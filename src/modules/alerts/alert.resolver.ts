@@ -1,14 +1,15 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../../context/request-context';
-import { AlertConnection, AlertsArgs, AlertView } from './alert.types';
+import { alertColumns, AlertConnection, AlertsArgs, AlertView } from './alert.types';
 
 @Resolver()
 export class AlertResolver {
   @Query(() => AlertConnection, { description: 'Newest first.' })
   @RequiresScope('alerts:read')
-  async alerts(@Args() args: AlertsArgs, @Ctx() { em, principal, services }: RequestContext) {
-    const page = await services.alerts.list(em, principal.organizationId, args);
+  async alerts(@Args() args: AlertsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.alerts.list(em, principal.organizationId, args, alertColumns(em, info));
     return { nodes: page.nodes.map(AlertView.from), pageInfo: page.pageInfo };
   }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../errors';
-import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
@@ -133,14 +133,20 @@ export class AlertService {
     }
   }
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: AlertStatus | null; checkId?: string | null; since?: Date | null }): Promise<Page<Alert>> {
+  /** A page of the organization's alerts; with `columns`, only those properties are read (see `paginate`). */
+  list(
+    em: EntityManager,
+    organizationId: string,
+    args: PageArgs & { status?: AlertStatus | null; checkId?: string | null; since?: Date | null },
+    columns?: PageColumns,
+  ): Promise<Page<Alert>> {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
       ...(args.checkId ? { $or: [{ monitor: args.checkId }, { journey: args.checkId }] } : {}),
       ...(args.since ? { openedAt: { $gte: args.since } } : {}),
     };
-    return paginate(em, Alert, where, 'openedAt', args);
+    return paginate(em, Alert, where, 'openedAt', args, columns);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Alert> {

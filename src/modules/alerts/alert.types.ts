@@ -1,7 +1,9 @@
 import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
-import { connectionOf, PageArgs } from '../common/pagination';
-import type { Alert } from './alert.entity';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
+import { Alert } from './alert.entity';
 
 export enum AlertStatusEnum {
   OPEN = 'OPEN',
@@ -75,6 +77,13 @@ function sourceOf(a: Alert): AlertSourceType {
 }
 
 export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
+
+/**
+ * The columns an `alerts` selection reads: `source` is made of the check (or the organization), its name and
+ * subject (`sourceOf`); every other field is the property of the same name (`AlertView.from`).
+ */
+export const alertColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
+  pageColumns(em, Alert, info, { source: ['monitor', 'journey', 'sourceName', 'subject'] });
 
 @ArgsType()
 export class AlertsArgs extends PageArgs {

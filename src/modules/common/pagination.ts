@@ -3,6 +3,7 @@ import type { EntityKey, EntityMetadata, EntityName, QueryOrderMap } from '@mikr
 import { Cursor, ReferenceKind } from '@mikro-orm/core';
 import { Max, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { badInput } from '../../errors';
 
 @ObjectType()
@@ -36,10 +37,18 @@ export interface Page<T> {
  * (base64url JSON of `[time, id]`, so cursors handed out before stay valid). A cursor that does not decode is
  * BAD_USER_INPUT on `after`.
  *
- * A page is read and answered, never changed, so its rows are not turned into managed entities: the query builder
- * maps them to property names and types (dates, JSON) and a many-to-one reads as `{ id }`, which is all a view
- * needs. Hydrating 51 entities into the unit of work was most of the cost of a list request (issue 4: ~2 ms of CPU
- * for a page of 50 monitors; README › Performance).
+ * A page is read and answered, never changed, so its rows are not turned into managed entities: each row is mapped
+ * to property names (a many-to-one reads as `{ id }`, which is all a view needs). Hydrating 51 entities into the
+ * unit of work was most of the cost of a list request (issue 4: ~2 ms of CPU for a page of 50 monitors; README ›
+ * Performance).
+ *
+ * `columns` (from `pageColumns`, the GraphQL selection of the list's nodes) narrows the statement to the properties
+ * a view reads; the nodes then carry only those (and the primary key, the time column and the organization).
+ * Without it every column is read.
+ *
+ * The statement of a page depends only on its shape (entity, filter keys, columns, cursor or not): its SQL text is
+ * built by the query builder once and kept, and it runs as a named prepared statement (PostgreSQL's extended
+ * protocol), so each connection parses and plans it once and later pages only bind their values.
  */
 export async function paginate<T extends object>(
   em: EntityManager,
@@ -47,6 +56,7 @@ export async function paginate<T extends object>(
   where: FilterQuery<T>,
   time: EntityKey<T>,
   { first, after }: PageArgs,
+  columns?: PageColumns,
 ): Promise<Page<T>> {
   const meta = em.getMetadata(entity);
   let cursor: [Date, string] | undefined;
@@ -60,47 +70,196 @@ export async function paginate<T extends object>(
       throw badInput([{ field: 'after', message: 'is not a cursor this API returned' }]);
     }
   }
+  const mapper = mapperOf(meta, time, columns);
   const values = Object.values(where as object);
-  // The statement of a page depends only on its shape (entity, filter keys, order, cursor or not): its SQL text is
-  // built by the query builder once and kept; later pages only bind their values, in the same order.
   const simple = values.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
-  const shape = simple ? `${meta.className}:${Object.keys(where as object).join(',')}:${String(time)}:${cursor ? 'after' : 'first'}` : undefined;
-  let sql = shape ? statements.get(shape) : undefined;
-  if (!sql) {
+  const shape = simple ? `${meta.className}:${Object.keys(where as object).join(',')}:${String(time)}:${mapper.key}:${cursor ? 'after' : 'first'}` : undefined;
+  let statement = shape ? statements.get(shape) : undefined;
+  if (!statement) {
     const qb = em
       .createQueryBuilder(entity, 'e')
-      .select('*')
+      .select(mapper.props as never)
       .where(where)
       .orderBy({ [time]: 'desc', id: 'desc' } as QueryOrderMap<T>)
       .limit(first + 1);
     if (cursor) qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, cursor);
-    if (!shape) return pageOf((await qb.execute('all', true)) as Record<string, unknown>[], meta, time, first);
-    sql = qb.getKnexQuery().toSQL().sql;
-    statements.set(shape, sql);
+    // A filter on a list or an object (`tags @> …`) binds values of its own: such a page is built each time.
+    const native = qb.getKnexQuery().toSQL().toNative();
+    if (!shape) return pageOf(await query(em, { text: native.sql }, native.bindings as unknown[]), mapper, time, first);
+    const text = native.sql;
+    // The shapes are few (a handful per list and selection); past the bound a page still runs, unnamed and unkept.
+    if (statements.size >= MAX_STATEMENTS) return pageOf(await query(em, { text }, [...values, ...(cursor ?? []), first + 1]), mapper, time, first);
+    statement = { name: `tracer_page_${statements.size + 1}`, text };
+    statements.set(shape, statement);
   }
-  const raw = (await em.getConnection().execute(sql, [...values, ...(cursor ?? []), first + 1], 'all')) as Record<string, unknown>[];
-  const driver = em.getDriver();
-  return pageOf(
-    raw.map((row) => driver.mapResult(row as never, meta) as Record<string, unknown>),
-    meta,
-    time,
-    first,
-  );
+  return pageOf(await query(em, statement, [...values, ...(cursor ?? []), first + 1]), mapper, time, first);
 }
 
-/** SQL text of list pages by shape: a few per list (with and without a cursor, each filter). */
-const statements = new Map<string, string>();
+/** SQL text (and prepared-statement name) of list pages by shape: a few per list and selection. */
+const statements = new Map<string, { name: string; text: string }>();
+const MAX_STATEMENTS = 500;
 
-function pageOf<T extends object>(rows: Record<string, unknown>[], meta: EntityMetadata<T>, time: EntityKey<T>, first: number): Page<T> {
-  const hasNextPage = rows.length > first;
-  if (hasNextPage) rows.pop();
-  const references = meta.relations.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE).map((p) => p.name);
-  for (const row of rows) for (const name of references) if (row[name] != null) row[name] = { id: row[name] };
+/** A result in `pg`'s array row mode: each row's values in the order of `fields` (no object per row to build). */
+interface Rows {
+  fields: { name: string }[];
+  rows: unknown[][];
+}
+interface Queryable {
+  query(config: { name?: string; text: string; values: unknown[]; rowMode?: 'array' }): Promise<Rows>;
+}
+interface KnexClient {
+  acquireConnection(): Promise<Queryable>;
+  releaseConnection(connection: Queryable): Promise<unknown>;
+}
+
+/**
+ * Runs one statement on the `pg` connection the entity manager would use: its transaction's, or one of the pool's,
+ * released after. The values travel bound, never inlined into the text. Logged as MikroORM logs its own.
+ */
+async function query(em: EntityManager, statement: { name?: string; text: string }, values: unknown[]): Promise<Rows> {
+  const trx = em.getTransactionContext<{ client: KnexClient }>();
+  const client = (trx ?? em.getConnection().getKnex()).client as unknown as KnexClient;
+  // Inside a transaction a failed statement would abort it: there the statement goes unnamed (still bound).
+  const name = trx ? undefined : statement.name;
+  const started = Date.now();
+  const connection = await client.acquireConnection();
+  try {
+    let result;
+    try {
+      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
+    } catch (e) {
+      // The embedded database is one PostgreSQL session for every connection made to it: a new connection finds
+      // the statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again.
+      if (!name || (e as { code?: string }).code !== '42P05') throw e;
+      await connection.query({ text: `deallocate "${name}"`, values: [] });
+      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
+    }
+    em.config.getLogger().logQuery({ query: statement.text, params: values, took: Date.now() - started, results: result.rows.length, level: 'info' });
+    return result;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Maps a page's rows (values by column) to property names; one per entity and column set, made once. */
+interface RowMapper {
+  key: string;
+  /** The properties the statement selects. */
+  props: readonly string[];
+  map(result: Rows): Record<string, unknown>[];
+}
+
+const mappers = new WeakMap<EntityMetadata, Map<string, RowMapper>>();
+
+/** The mapper of a column set from `pageColumns` (cached per field node, so the same object every request). */
+const mapperOfColumns = new WeakMap<PageColumns, RowMapper>();
+
+function mapperOf<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>, columns: PageColumns | undefined): RowMapper {
+  const cached = columns && mapperOfColumns.get(columns);
+  if (cached) return cached;
+  const mapper = makeMapper(meta, time, columns);
+  if (columns) mapperOfColumns.set(columns, mapper);
+  return mapper;
+}
+
+function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>, columns: PageColumns | undefined): RowMapper {
+  let byKey = mappers.get(meta as EntityMetadata);
+  if (!byKey) mappers.set(meta as EntityMetadata, (byKey = new Map()));
+  const wanted = columns?.props;
+  const key = wanted ? [...new Set([...meta.primaryKeys, String(time), ...('organization' in meta.properties ? ['organization'] : []), ...wanted])].sort().join(',') : '*';
+  const known = byKey.get(key);
+  if (known) return known;
+  const selectable = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (p.kind === ReferenceKind.SCALAR || p.kind === ReferenceKind.MANY_TO_ONE));
+  const chosen = key === '*' ? selectable : selectable.filter((p) => key.split(',').includes(p.name));
+  const fields = chosen.map((p) => ({ column: p.fieldNames[0], name: p.name, ref: p.kind === ReferenceKind.MANY_TO_ONE, date: p.runtimeType === 'Date' }));
+  const mapper: RowMapper = {
+    key,
+    props: chosen.map((p) => p.name),
+    map({ fields: columns, rows }) {
+      // Positions by name, once per result: the row's values are in the statement's column order.
+      const at = fields.map((f) => columns.findIndex((c) => c.name === f.column));
+      return rows.map((row) => {
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i++) {
+          const f = fields[i];
+          const v = at[i] < 0 ? undefined : row[at[i]];
+          out[f.name] = v == null ? v : f.ref ? { id: v } : f.date && !(v instanceof Date) ? new Date(v as string) : v;
+        }
+        return out;
+      });
+    },
+  };
+  byKey.set(key, mapper);
+  return mapper;
+}
+
+function pageOf<T extends object>(result: Rows, mapper: RowMapper, time: EntityKey<T>, first: number): Page<T> {
+  const hasNextPage = result.rows.length > first;
+  const rows = mapper.map(hasNextPage ? { fields: result.fields, rows: result.rows.slice(0, first) } : result);
   const last = rows.at(-1);
   return {
     nodes: rows as T[],
     pageInfo: { endCursor: last ? Cursor.encode([last[time], last.id]) : null, hasNextPage },
   };
+}
+
+/** The properties a list's GraphQL selection reads of its nodes (see `pageColumns`). */
+export interface PageColumns {
+  props: readonly string[];
+}
+
+/**
+ * The entity properties the selection of a list's `nodes` reads, for `paginate`. A selected field that names a
+ * property of the entity reads that property; `extra` names what the other fields read (field resolvers such as
+ * `recentRuns` read only the primary key and the organization, which every page has); `__typename` reads nothing.
+ * Any other field, or a view field computed from other columns, would need every column: then the answer is
+ * undefined (read everything). Fragments, inline fragments and aliases are followed; `@skip`/`@include` are not
+ * evaluated (a field under either counts as selected: the set does not depend on variables).
+ *
+ * Computed once per field node of a (cached) document: later requests with the same document only look it up.
+ */
+export function pageColumns(
+  em: EntityManager,
+  entity: EntityName<object>,
+  info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>,
+  extra: Record<string, readonly string[]> = {},
+  /** Properties the view itself reads whatever the selection (e.g. which kind of run a row is). */
+  always: readonly string[] = [],
+): PageColumns | undefined {
+  const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
+  if (node && columnCache.has(node)) return columnCache.get(node) ?? undefined;
+  const meta = em.getMetadata(entity);
+  const names = new Set<string>();
+  for (const list of info.fieldNodes) for (const nodes of fieldsOf(list.selectionSet, info.fragments)) if (nodes.name.value === 'nodes') for (const f of fieldsOf(nodes.selectionSet, info.fragments)) names.add(f.name.value);
+  const props = new Set<string>(always);
+  let all = false;
+  for (const name of names) {
+    if (name === '__typename') continue;
+    const given = extra[name];
+    const prop = meta.properties[name as never] as EntityMetadata['props'][number] | undefined;
+    if (given) for (const p of given) props.add(p);
+    else if (prop && prop.fieldNames?.length === 1 && (prop.kind === ReferenceKind.SCALAR || prop.kind === ReferenceKind.MANY_TO_ONE)) props.add(name);
+    else all = true;
+  }
+  const columns = all ? undefined : { props: [...props].sort() };
+  if (node) columnCache.set(node, columns ?? null);
+  return columns;
+}
+
+const columnCache = new WeakMap<FieldNode, PageColumns | null>();
+
+/** The fields of a selection set, through fragment spreads and inline fragments (each fragment once). */
+function fieldsOf(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const s of set?.selections ?? []) {
+    if (s.kind === Kind.FIELD) out.push(s);
+    else if (s.kind === Kind.INLINE_FRAGMENT) out.push(...fieldsOf(s.selectionSet, fragments, seen));
+    else if (!seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      out.push(...fieldsOf(fragments[s.name.value]?.selectionSet, fragments, seen));
+    }
+  }
+  return out;
 }
 
 /** A `{ nodes, pageInfo }` GraphQL type for a node type, e.g. `MonitorConnection`. */

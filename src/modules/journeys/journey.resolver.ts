@@ -1,16 +1,17 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../../context/request-context';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { JourneyRunView, journeyRunView } from '../runs/run.types';
-import { CreateJourneyInput, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
+import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 
 @Resolver(() => JourneyView)
 export class JourneyResolver {
   @Query(() => JourneyConnection, { description: 'Newest first.' })
   @RequiresScope('journeys:read')
-  async journeys(@Args() args: JourneysArgs, @Ctx() { em, principal, services }: RequestContext) {
-    const page = await services.journeys.list(em, principal.organizationId, args);
+  async journeys(@Args() args: JourneysArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.journeys.list(em, principal.organizationId, args, journeyColumns(em, info));
     return { nodes: page.nodes.map(JourneyView.from), pageInfo: page.pageInfo };
   }
 

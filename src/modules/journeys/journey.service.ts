@@ -4,7 +4,7 @@ import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rul
 import { unmaskHeaders } from '../checks/secrets';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import { TEMPLATE_VARIABLE } from '../checks/template';
-import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
@@ -39,13 +39,14 @@ export class JourneyService {
     private readonly allowPrivateTargets = false,
   ) {}
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }): Promise<Page<Journey>> {
+  /** A page of the organization's journeys; with `columns`, only those properties are read (see `paginate`). */
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }, columns?: PageColumns): Promise<Page<Journey>> {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
       ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
     };
-    return paginate(em, Journey, where, 'createdAt', args);
+    return paginate(em, Journey, where, 'createdAt', args, columns);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Journey> {

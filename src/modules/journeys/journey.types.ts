@@ -4,9 +4,11 @@ import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
 import { ScheduleFields, TAG } from '../checks/scheduled-check';
-import { connectionOf, PageArgs } from '../common/pagination';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { CheckStatusEnum } from '../monitors/monitor.types';
-import type { Journey } from './journey.entity';
+import { Journey } from './journey.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
@@ -39,11 +41,15 @@ export class JourneyView {
   /** Not a field: which organization's quota `quotaExhausted` reads. */
   organizationId!: string;
 
+  /**
+   * The view of a journey, or of a list page's row, which carries only the properties its selection reads
+   * (`journeyColumns`): the steps' headers are masked when the steps were read.
+   */
   static from(j: Journey): JourneyView {
     return Object.assign(new JourneyView(), {
       id: j.id,
       name: j.name,
-      steps: j.steps.map((s) => ({
+      steps: j.steps?.map((s) => ({
         name: s.name,
         request: { method: s.request.method as HttpMethod, url: s.request.url, headers: maskHeaders(s.request.headers), body: s.request.body },
         assertions: s.assertions,
@@ -66,6 +72,13 @@ export class JourneyView {
 }
 
 export const JourneyConnection = connectionOf(JourneyView, 'JourneyConnection');
+
+/**
+ * The columns a `journeys` selection reads: every field of the view is the property of the same name (`from`),
+ * `organizationId` is the organization (always read); the field resolvers read only the id and the organization.
+ */
+export const journeyColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
+  pageColumns(em, Journey, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [] });
 
 @ArgsType()
 export class JourneysArgs extends PageArgs {

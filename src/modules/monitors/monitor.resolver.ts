@@ -1,16 +1,17 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../../context/request-context';
 import { MonitorRunView, monitorRunView } from '../runs/run.types';
-import { CreateMonitorInput, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
+import { CreateMonitorInput, monitorColumns, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
 
 @Resolver(() => MonitorView)
 export class MonitorResolver {
   @Query(() => MonitorConnection, { description: 'Newest first.' })
   @RequiresScope('monitors:read')
-  async monitors(@Args() args: MonitorsArgs, @Ctx() { em, principal, services }: RequestContext) {
-    const page = await services.monitors.list(em, principal.organizationId, args);
+  async monitors(@Args() args: MonitorsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.monitors.list(em, principal.organizationId, args, monitorColumns(em, info));
     return { nodes: page.nodes.map(MonitorView.from), pageInfo: page.pageInfo };
   }
 

@@ -5,7 +5,7 @@ import { unmaskHeaders } from '../checks/secrets';
 import type { SecretBox } from '../checks/secret-box';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
-import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { defined } from '../common/defined';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
@@ -36,13 +36,14 @@ export class MonitorService {
     private readonly allowPrivateTargets = false,
   ) {}
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }): Promise<Page<Monitor>> {
+  /** A page of the organization's monitors; with `columns`, only those properties are read (see `paginate`). */
+  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }, columns?: PageColumns): Promise<Page<Monitor>> {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
       ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
     };
-    return paginate(em, Monitor, where, 'createdAt', args);
+    return paginate(em, Monitor, where, 'createdAt', args, columns);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Monitor> {

@@ -4,8 +4,10 @@ import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
 import { ScheduleFields, TAG } from '../checks/scheduled-check';
-import { connectionOf, PageArgs } from '../common/pagination';
-import type { Monitor } from './monitor.entity';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
+import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
@@ -44,13 +46,17 @@ export class MonitorView {
   /** Not a field: which organization's quota `quotaExhausted` reads. */
   organizationId!: string;
 
+  /**
+   * The view of a monitor, or of a list page's row, which carries only the properties its selection reads
+   * (`monitorColumns`): headers are masked when they were read.
+   */
   static from(m: Monitor): MonitorView {
     return Object.assign(new MonitorView(), {
       id: m.id,
       name: m.name,
       url: m.url,
       method: m.method as HttpMethod,
-      headers: maskHeaders(m.headers),
+      headers: m.headers && maskHeaders(m.headers),
       body: m.body,
       expectedStatusCodes: m.expectedStatusCodes,
       assertions: m.assertions,
@@ -71,6 +77,13 @@ export class MonitorView {
 }
 
 export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');
+
+/**
+ * The columns a `monitors` selection reads: every field of the view is the property of the same name (`from`),
+ * `organizationId` is the organization (always read); the field resolvers read only the id and the organization.
+ */
+export const monitorColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
+  pageColumns(em, Monitor, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [] });
 
 @ArgsType()
 export class MonitorsArgs extends PageArgs {

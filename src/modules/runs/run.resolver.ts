@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { RequestContext } from '../../context/request-context';
 import {
@@ -9,6 +10,7 @@ import {
   MonitorRunsArgs,
   monitorRunView,
   RunConnection,
+  runColumns,
   RunsArgs,
   RunView,
   runView,
@@ -18,17 +20,17 @@ import {
 export class RunResolver {
   @Query(() => MonitorRunConnection, { description: "A monitor's runs, newest first." })
   @RequiresScope('monitors:read')
-  async monitorRuns(@Args() args: MonitorRunsArgs, @Ctx() { em, principal, services }: RequestContext) {
+  async monitorRuns(@Args() args: MonitorRunsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
     await services.monitors.get(em, principal.organizationId, args.monitorId); // NOT_FOUND for another org's id
-    const page = await services.runs.list(em, principal.organizationId, { ...args, journeyId: null });
+    const page = await services.runs.list(em, principal.organizationId, { ...args, journeyId: null }, runColumns(em, info));
     return { nodes: page.nodes.map(monitorRunView), pageInfo: page.pageInfo };
   }
 
   @Query(() => JourneyRunConnection, { description: "A journey's runs, newest first." })
   @RequiresScope('journeys:read')
-  async journeyRuns(@Args() args: JourneyRunsArgs, @Ctx() { em, principal, services }: RequestContext) {
+  async journeyRuns(@Args() args: JourneyRunsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
     await services.journeys.get(em, principal.organizationId, args.journeyId);
-    const page = await services.runs.list(em, principal.organizationId, { ...args, monitorId: null });
+    const page = await services.runs.list(em, principal.organizationId, { ...args, monitorId: null }, runColumns(em, info));
     return { nodes: page.nodes.map(journeyRunView), pageInfo: page.pageInfo };
   }
 
@@ -39,10 +41,10 @@ export class RunResolver {
   })
   @RequiresScope('monitors:read')
   @RequiresScope('journeys:read')
-  async runs(@Args() args: RunsArgs, @Ctx() { em, principal, services }: RequestContext) {
+  async runs(@Args() args: RunsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
     if (args.monitorId) await services.monitors.get(em, principal.organizationId, args.monitorId);
     if (args.journeyId) await services.journeys.get(em, principal.organizationId, args.journeyId);
-    const page = await services.runs.list(em, principal.organizationId, args);
+    const page = await services.runs.list(em, principal.organizationId, args, runColumns(em, info));
     return { nodes: page.nodes.map(runView), pageInfo: page.pageInfo };
   }
 

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError, badInput, notFound } from '../../errors';
 import type { HttpClientOptions } from '../checks/http-client';
 import type { SecretBox } from '../checks/secret-box';
-import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { newId } from '../common/ids';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import type { BillingService } from '../billing/billing.service';
@@ -143,7 +143,8 @@ export class RunService {
     return this.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
-  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & { monitorId?: string | null; journeyId?: string | null }): Promise<Page<Run>> {
+  /** A page of one check's runs; with `columns`, only those properties are read (see `paginate`). */
+  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & { monitorId?: string | null; journeyId?: string | null }, columns?: PageColumns): Promise<Page<Run>> {
     if (!!args.monitorId === !!args.journeyId) throw badInput([{ field: 'monitorId', message: 'give exactly one of monitorId and journeyId' }]);
     if (args.since && args.until && args.since >= args.until) throw badInput([{ field: 'until', message: 'must be after since' }]);
     if (args.location != null && (args.location.length < 1 || args.location.length > 40)) throw badInput([{ field: 'location', message: 'must be 1 to 40 characters' }]);
@@ -155,7 +156,7 @@ export class RunService {
       ...(args.status ? { status: args.status } : {}),
       ...(args.location != null ? { location: args.location } : {}),
     };
-    return paginate(em, Run, where, 'startedAt', args);
+    return paginate(em, Run, where, 'startedAt', args, columns);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<Run> {

@@ -1,7 +1,9 @@
 import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { AssertionResultType, HeaderType, HttpMethod, TimingsType } from '../checks/check.types';
-import { connectionOf, PageArgs } from '../common/pagination';
-import type { Run } from './run.entity';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
+import { Run } from './run.entity';
 
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',
@@ -122,7 +124,14 @@ export class JourneyRunsArgs extends RunFilterArgs {
   @Field(() => ID) journeyId!: string;
 }
 
-/** Entity → view; the kind picks the GraphQL type. */
+/**
+ * The columns a run list's selection reads: the view's fields are the properties of the same name (`runView`),
+ * `monitorId` / `journeyId` the check; which check it has decides the kind, so both are always read.
+ */
+export const runColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
+  pageColumns(em, Run, info, { monitorId: ['monitor'], journeyId: ['journey'] }, ['monitor', 'journey']);
+
+/** Entity → view (or a list page's row, with the properties its selection reads); the kind picks the GraphQL type. */
 export function runView(run: Run): MonitorRunView | JourneyRunView {
   const base = {
     id: run.id,
