@@ -121,6 +121,19 @@ describe('graphql-jit answers as graphql-js does', () => {
     }
   });
 
+  it('@skip and @include are the built-in directives: they select, they are not unknown', async () => {
+    const query = 'query($s: Boolean!, $i: Boolean!) { me { organization @skip(if: $s) { id } key @include(if: $i) { name } ...F @include(if: $i) } } fragment F on Me { organization { name } }';
+    for (const [variables, me] of [
+      [{ s: true, i: false }, {}],
+      [{ s: false, i: true }, { organization: { id: expect.stringMatching(/^org_/), name: expect.any(String) }, key: { name: expect.any(String) } }],
+    ] as const) {
+      const r = await both(all, { query, variables });
+      expect(r.jit).toEqual(r.plain);
+      expect(r.jit.status).toBe(200);
+      expect(JSON.parse(r.jit.body)).toEqual({ data: { me } });
+    }
+  });
+
   it('errors are what they were: a variable that does not coerce is BAD_USER_INPUT (400), not an internal error', async () => {
     const r = await both(all, { query: 'query($first: Int) { monitors(first: $first) { nodes { id } } }', variables: { first: 'ten' } });
     expect(r.jit.status).toBe(400);

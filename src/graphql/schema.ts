@@ -1,4 +1,4 @@
-import { isAbstractType, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
+import { isAbstractType, specifiedDirectives, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
@@ -62,7 +62,9 @@ export interface AppSchema {
 export async function buildAppSchema(): Promise<AppSchema> {
   const raw = await buildSchema({
     resolvers: RESOLVERS,
-    directives: [requiresScopeDirective, authenticatedDirective],
+    // `directives` replaces the schema's list: graphql's own (@skip, @include, @deprecated, @specifiedBy) must be
+    // named too, or every document using @skip/@include fails validation as an unknown directive.
+    directives: [...specifiedDirectives, requiresScopeDirective, authenticatedDirective],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateInput,
     emitSchemaFile: false,
