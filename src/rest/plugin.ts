@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { AppSchema } from '../graphql/schema';
 import { documentLimits } from '../graphql/apollo';
 import { makeFormatError, unwrapError } from '../graphql/errors';
-import { compileOperation, interpretOperation } from '../graphql/executor';
+import { compileOperation, interpretOperation, type CompiledOperation } from '../graphql/executor';
 import { operationRequirements } from '../graphql/operation-scopes';
 import { refusal } from '../graphql/scope-guard';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
@@ -37,7 +37,7 @@ export interface RestDeps {
 
 /**
  * Registers every route of the table: authenticate, check the operation's scopes and limits, run it, answer in
- * the envelope. Each route's operation is validated, walked for its requirements and compiled once, here: a request
+ * the envelope. Each route's operation is validated, walked for its requirements here and compiled once, on first use: a request
  * pays for no parsing, printing, hashing or plugin pipeline, only for the same scope check Apollo's plugin makes
  * (`refusal`), the execution, and the same error formatting.
  */
@@ -50,7 +50,11 @@ export function registerRestRoutes(app: FastifyInstance, { schema: { schema, ind
     if (invalid.length) throw new Error(`REST route ${route.method} ${route.url}: ${invalid[0].message}`);
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
     const needs = operationRequirements(schema, index, document, operation);
-    const run = (config.GRAPHQL_JIT ? compileOperation : interpretOperation)(schema, document, operation);
+    // Compiled on the route's first request, not at start: most processes answer a handful of the routes, and
+    // each compiled operation is generated source and machine code held for the process's life (~2 MB for all).
+    let compiled: CompiledOperation | undefined;
+    const run: CompiledOperation = (context, variables) =>
+      (compiled ??= (config.GRAPHQL_JIT ? compileOperation : interpretOperation)(schema, document, operation))(context, variables);
     app.route({
       method: route.method,
       url: route.url,
