@@ -70,8 +70,14 @@ export function nodeFlags(script: string): string[] {
   const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   for (const command of Object.values(scripts))
     for (const step of command.split('&&')) {
-      const words = step.trim().split(/\s+/);
-      if (words[0] === 'node' && words.at(-1) === script) return words.slice(1, -1);
+      // `NODE_OPTIONS="<defaults> $NODE_OPTIONS" node <flags> <script>`: the defaults come first so that an
+      // operator's own NODE_OPTIONS wins (V8 takes the last value of a flag); here the bench passes them as flags.
+      const m = /^\s*(?:NODE_OPTIONS="([^"]*)"\s+)?node\s+(.*)$/.exec(step);
+      if (!m) continue;
+      const words = m[2].trim().split(/\s+/);
+      if (words.at(-1) !== script) continue;
+      const defaults = (m[1] ?? '').split(/\s+/).filter((w) => w && w !== '$NODE_OPTIONS');
+      return [...defaults, ...words.slice(0, -1)];
     }
   return [];
 }
