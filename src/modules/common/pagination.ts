@@ -128,11 +128,21 @@ async function query(em: EntityManager, statement: { name?: string; text: string
     try {
       result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
     } catch (e) {
-      // The embedded database is one PostgreSQL session for every connection made to it: a new connection finds
-      // the statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again.
-      if (!name || (e as { code?: string }).code !== '42P05') throw e;
-      await connection.query({ text: `deallocate "${name}"`, values: [] });
-      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
+      const code = (e as { code?: string }).code;
+      if (!name || (code !== '42P05' && code !== '26000')) throw e;
+      try {
+        // The embedded database is one PostgreSQL session for every connection made to it: a new connection finds
+        // the statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again.
+        if (code !== '42P05') throw e;
+        await connection.query({ text: `deallocate "${name}"`, values: [] });
+        result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
+      } catch {
+        // A pooler in transaction mode (PgBouncer without prepared-statement support) hands each statement to any
+        // server connection: the statement is missing there (26000) or already there (42P05). This shape runs
+        // unnamed from now on, still bound.
+        statement.name = undefined;
+        result = await connection.query({ text: statement.text, values, rowMode: 'array' });
+      }
     }
     em.config.getLogger().logQuery({ query: statement.text, params: values, took: Date.now() - started, results: result.rows.length, level: 'info' });
     return result;
@@ -189,7 +199,8 @@ function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T
       });
     },
   };
-  byKey.set(key, mapper);
+  // Column sets come from clients' selections: kept up to a bound, past it made for the page and dropped.
+  if (byKey.size < MAX_STATEMENTS) byKey.set(key, mapper);
   return mapper;
 }
 
