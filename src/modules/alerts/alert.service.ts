@@ -25,6 +25,9 @@ export interface Outcome {
   status: RunStatus;
   error: string | null;
   finishedAt: Date;
+  /** Whether the check is under maintenance at `finishedAt`, when the caller asked already (in the statement that
+   * wrote the run's rollups, so both agree); else the rule asks. */
+  underMaintenance?: boolean;
 }
 
 /**
@@ -105,7 +108,7 @@ export class AlertService {
     if (failing.length >= source.minFailedLocations) {
       const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
       const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
-      if (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt)) {
+      if (run.underMaintenance ?? (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt))) {
         // (Asked once per run: an opening below is outside any window.)
         // No alert opens during a window; one already open stays open and keeps naming what fails.
         await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);

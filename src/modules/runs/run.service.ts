@@ -257,7 +257,7 @@ export class RunService {
       // The run and its rollups in one statement (RollupWriter.insertWithRun); without rollups (the benchmark's
       // baseline), the insert alone.
       const { sql, bindings } = insert.getKnexQuery().toSQL();
-      const inserted = this.deps.rollups
+      const { inserted, underMaintenance } = this.deps.rollups
         ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
             kind: check.kind,
             checkId: check.entity.id,
@@ -268,9 +268,9 @@ export class RunService {
             passed: result.status === 'PASSED',
             durationMs,
           })
-        : (await insert.execute('run')).affectedRows > 0;
+        : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
       if (!inserted) return 'duplicate';
-      await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt });
+      await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt, underMaintenance });
       return 'recorded';
     });
   }

@@ -37,26 +37,30 @@ export const dayStart = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) *
 export class RollupWriter {
   /** Adds a run already stored (its own statement). */
   async add(tx: EntityManager, run: RolledRun): Promise<void> {
-    const upsert = this.upsert(run, 'true');
+    const maintenance = underMaintenance(run.organizationId, run.checkId, run.finishedAt);
+    const upsert = this.upsert(run, { sql: `not ${maintenance.sql}`, params: maintenance.params });
     await tx.execute(upsert.sql, upsert.params as never[]);
   }
 
   /**
    * Runs `insert` (the run's `insert … on conflict do nothing`, `?` placeholders) and adds the run to its rollups
-   * only if that inserted a row, in one statement. Answers whether it inserted one.
+   * only if that inserted a row, in one statement. Answers whether it inserted one, and whether the check is under
+   * maintenance at the run's finish: asked once, in this statement's snapshot, so the alert rule (which takes the
+   * answer) and the rollups never disagree about a window created or deleted meanwhile.
    */
-  async insertWithRun(tx: EntityManager, insert: { sql: string; params: readonly unknown[] }, run: RolledRun): Promise<boolean> {
-    const upsert = this.upsert(run, 'exists (select 1 from inserted)');
-    const [row] = await tx.execute<{ inserted: number }[]>(
-      `with inserted as (${insert.sql} returning 1), rolled as (${upsert.sql}) select count(*)::int as inserted from inserted`,
-      [...insert.params, ...upsert.params] as never[],
+  async insertWithRun(tx: EntityManager, insert: { sql: string; params: readonly unknown[] }, run: RolledRun): Promise<{ inserted: boolean; underMaintenance: boolean }> {
+    const maintenance = underMaintenance(run.organizationId, run.checkId, run.finishedAt);
+    const upsert = this.upsert(run, { sql: 'exists (select 1 from inserted) and not (select under from m)', params: [] });
+    const [row] = await tx.execute<{ inserted: number; under: boolean }[]>(
+      `with m as (select ${maintenance.sql} as under), inserted as (${insert.sql} returning 1), rolled as (${upsert.sql})
+       select (select count(*)::int from inserted) as inserted, (select under from m) as under`,
+      [...maintenance.params, ...insert.params, ...upsert.params] as never[],
     );
-    return row.inserted > 0;
+    return { inserted: row.inserted > 0, underMaintenance: row.under };
   }
 
-  /** The upsert of one run, adding it only where `gate` holds and the check is not under maintenance. */
-  private upsert(run: RolledRun, gate: string): { sql: string; params: unknown[] } {
-    const maintenance = underMaintenance(run.organizationId, run.checkId, run.finishedAt);
+  /** The upsert of one run, adding it only where `gate` holds (which says whether the check is under maintenance). */
+  private upsert(run: RolledRun, gate: { sql: string; params: unknown[] }): { sql: string; params: unknown[] } {
     const bucket = String(bucketOf(run.durationMs));
     // A run adds exactly one histogram bucket, the same to both rows: one key set, not a merge of two objects
     // (merging with jsonb_each_text and jsonb_object_agg took a third of the statement's execution time).
@@ -64,7 +68,7 @@ export class RollupWriter {
       sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, monitor_id, journey_id, runs, failures, response_sum_ms, histogram)
        select ?, ?, s.span, s.bucket_start, ?, ?, ?, 1, ?, ?, jsonb_build_object(?::text, 1)
          from (values ('HOUR', ?::timestamptz), ('DAY', ?::timestamptz)) s (span, bucket_start)
-        where ${gate} and not ${maintenance.sql}
+        where ${gate.sql}
        on conflict (check_id, span, bucket_start, location) do update set
          runs = run_rollups.runs + excluded.runs,
          failures = run_rollups.failures + excluded.failures,
@@ -81,7 +85,7 @@ export class RollupWriter {
         bucket,
         hourStart(run.startedAt),
         dayStart(run.startedAt),
-        ...maintenance.params,
+        ...gate.params,
         bucket,
         bucket,
       ],

@@ -29,7 +29,7 @@ export class ResponseTimeStatsType {
 
 @ObjectType('CheckStats', {
   description:
-    'Read from hourly and daily rollups, never from the runs: its cost does not grow with history. Runs that finished inside a maintenance window of their check are not counted (here, in series and in the overview).',
+    'Read from hourly and daily rollups, never from the runs: its cost does not grow with history. Runs that finished inside a maintenance window of their check, as the window stood when the run was recorded, are not counted (here, in series and in the overview): a window created or deleted later does not change what was counted.',
 })
 export class CheckStatsType {
   @Field(() => Float, { nullable: true, description: 'Passed runs over all runs, 0 to 100 (two decimals); null when there were no runs.' })
