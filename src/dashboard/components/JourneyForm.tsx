@@ -1,13 +1,13 @@
-import { useState, type FormEvent } from 'react';
 import { CreateJourneyDocument, UpdateJourneyDocument, type CreateJourneyInput, type HttpMethod, type JourneyFieldsFragment } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
 import type { Session } from '../App';
-import { fieldErrors, placeErrors, rowFields, type FieldErrors } from '../fieldErrors';
+import { rowFields, type FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 import { FieldNote, describe } from './FieldNote';
 import { AssertionsEditor, ExtractionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type ExtractionRow, type HeaderRow } from './CheckEditors';
-import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, useLocations, type Schedule } from './ScheduleEditor';
+import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, type Schedule } from './ScheduleEditor';
+import { useCheckForm } from './useCheckForm';
 
 /** A step as typed; `from` is its position when the form opened (a masked header is kept only at that position). */
 interface StepRow {
@@ -68,9 +68,6 @@ function toInput(d: Draft): { input: CreateJourneyInput; errors: FieldErrors } {
   return { input, errors };
 }
 
-const changes = (before: CreateJourneyInput, after: CreateJourneyInput) =>
-  Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof CreateJourneyInput])));
-
 const shownFields = (d: Draft) => [
   'name',
   ...SCHEDULE_FIELDS,
@@ -84,33 +81,18 @@ const shownFields = (d: Draft) => [
 
 /** Create a journey, or edit one (`journey` given): its steps in order, each a request with assertions and extractions. */
 export function JourneyForm({ s, journey, onClose, onSaved }: { s: Session; journey?: JourneyFieldsFragment; onClose: () => void; onSaved: (j: JourneyFieldsFragment) => void }) {
-  const [d, setD] = useState<Draft>(() => (journey ? fromJourney(journey) : { name: '', steps: [newStep()], schedule: DEFAULT_SCHEDULE }));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const locations = useLocations(
+  const { d, setD, errors, busy, locations, submit } = useCheckForm(
     s,
-    (name) => !journey && setD((x) => (x.schedule.locations.length ? x : { ...x, schedule: { ...x.schedule, locations: [name] } })),
-    (form) => setErrors({ form }),
+    { blank: (): Draft => ({ name: '', steps: [newStep()], schedule: DEFAULT_SCHEDULE }), original: journey && fromJourney(journey) },
+    {
+      toInput,
+      shownFields,
+      create: async (input) => (await gql(s.key, CreateJourneyDocument, { input })).createJourney,
+      update: async (input) => (await gql(s.key, UpdateJourneyDocument, { id: journey!.id, input })).updateJourney,
+    },
+    onSaved,
   );
   const setStep = (i: number, patch: Partial<StepRow>) => setD((x) => ({ ...x, steps: x.steps.map((st, j) => (j === i ? { ...st, ...patch } : st)) }));
-
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const { input, errors: mine } = toInput(d);
-    if (Object.keys(mine).length) return setErrors(mine);
-    setBusy(true);
-    setErrors({});
-    try {
-      const saved = journey
-        ? (await gql(s.key, UpdateJourneyDocument, { id: journey.id, input: changes(toInput(fromJourney(journey)).input, input) })).updateJourney
-        : (await gql(s.key, CreateJourneyDocument, { input })).createJourney;
-      onSaved(saved);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return s.lost(err.display);
-      setErrors(placeErrors(fieldErrors(err), shownFields(d)));
-      setBusy(false);
-    }
-  };
 
   const e = errors;
   return (

@@ -1,13 +1,13 @@
-import { useState, type FormEvent } from 'react';
 import { CreateMonitorDocument, UpdateMonitorDocument, type CreateMonitorInput, type HttpMethod, type MonitorFieldsFragment } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
 import type { Session } from '../App';
-import { fieldErrors, placeErrors, rowFields, type FieldErrors } from '../fieldErrors';
+import { rowFields, type FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 import { FieldNote, describe } from './FieldNote';
 import { AssertionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type HeaderRow } from './CheckEditors';
-import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, useLocations, type Schedule } from './ScheduleEditor';
+import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, type Schedule } from './ScheduleEditor';
+import { useCheckForm } from './useCheckForm';
 
 /**
  * The form's state: text as typed. A new field (tags, say) is one entry here, one line each in `EMPTY`,
@@ -67,13 +67,6 @@ function toInput(d: Draft): { input: CreateMonitorInput; errors: FieldErrors } {
   return { input, errors };
 }
 
-/** Only what changed: an edit that leaves the URL alone does not judge it again, and the audit log names real changes. */
-function changes(before: CreateMonitorInput, after: CreateMonitorInput): Partial<CreateMonitorInput> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(after)) if (JSON.stringify(v) !== JSON.stringify(before[k as keyof CreateMonitorInput])) out[k] = v;
-  return out;
-}
-
 /** The fields the form shows, for placing the API's errors next to them. */
 const shownFields = (d: Draft) => [
   'name',
@@ -88,33 +81,18 @@ const shownFields = (d: Draft) => [
 
 /** Create a monitor, or edit one (`monitor` given). The API's field errors appear next to their field. */
 export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; monitor?: MonitorFieldsFragment; onClose: () => void; onSaved: (m: MonitorFieldsFragment) => void }) {
-  const [d, setD] = useState<Draft>(() => (monitor ? fromMonitor(monitor) : EMPTY));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
-  const locations = useLocations(
+  const { d, setD, errors, busy, locations, submit } = useCheckForm(
     s,
-    (name) => !monitor && setD((x) => (x.schedule.locations.length ? x : { ...x, schedule: { ...x.schedule, locations: [name] } })),
-    (form) => setErrors({ form }),
+    { blank: () => EMPTY, original: monitor && fromMonitor(monitor) },
+    {
+      toInput,
+      shownFields,
+      create: async (input) => (await gql(s.key, CreateMonitorDocument, { input })).createMonitor,
+      update: async (input) => (await gql(s.key, UpdateMonitorDocument, { id: monitor!.id, input })).updateMonitor,
+    },
+    onSaved,
   );
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const { input, errors: mine } = toInput(d);
-    if (Object.keys(mine).length) return setErrors(mine);
-    setBusy(true);
-    setErrors({});
-    try {
-      const saved = monitor
-        ? (await gql(s.key, UpdateMonitorDocument, { id: monitor.id, input: changes(toInput(fromMonitor(monitor)).input, input) })).updateMonitor
-        : (await gql(s.key, CreateMonitorDocument, { input })).createMonitor;
-      onSaved(saved);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return s.lost(err.display);
-      setErrors(placeErrors(fieldErrors(err), shownFields(d)));
-      setBusy(false);
-    }
-  };
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
 
   const e = errors;
   return (
