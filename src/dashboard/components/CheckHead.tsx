@@ -58,3 +58,36 @@ export function CheckHead({
     </>
   );
 }
+
+/** The monitors' or journeys' list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
+export function ChecksHead({ kind, held, onNew }: { kind: 'monitor' | 'journey'; held: readonly string[]; onNew: () => void }) {
+  const write = `${kind}s:write` as const;
+  return (
+    <>
+      <div className="section-head">
+        <h1 id={`${kind}s-title`}>{kind === 'monitor' ? 'Monitors' : 'Journeys'}</h1>
+        <div className="toolbar">
+          <ScopedButton held={held} scope={write} className="primary" onClick={onNew}>
+            New {kind}
+          </ScopedButton>
+        </div>
+      </div>
+      <MissingScopes
+        held={held}
+        needs={[
+          { scope: write, what: `creating, editing, pausing and deleting ${kind}s are` },
+          { scope: `${kind}s:run`, what: 'Run now is' },
+        ]}
+      />
+    </>
+  );
+}
+
+/** A list row's Run now (needs `<kind>s:run`), showing Running… while that check runs. */
+export function RunNowButton({ kind, held, check, running, onRun }: { kind: 'monitor' | 'journey'; held: readonly string[]; check: { id: string; name: string }; running: string | null; onRun: () => void }) {
+  return (
+    <ScopedButton held={held} scope={`${kind}s:run`} disabled={running === check.id} onClick={onRun} aria-label={`Run ${check.name} now`}>
+      {running === check.id ? 'Running…' : 'Run now'}
+    </ScopedButton>
+  );
+}

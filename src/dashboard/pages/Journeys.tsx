@@ -6,8 +6,7 @@ import type { Session } from '../App';
 import { dateTime } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
-import { MissingScopes } from '../components/MissingScopes';
+import { ChecksHead, RunNowButton } from '../components/CheckHead';
 import { JourneyForm } from '../components/JourneyForm';
 
 type Journey = JourneysOverviewQuery['journeys']['nodes'][number];
@@ -34,21 +33,7 @@ export function Journeys({ s }: { s: Session }) {
 
   return (
     <section aria-labelledby="journeys-title">
-      <div className="section-head">
-        <h1 id="journeys-title">Journeys</h1>
-        <div className="toolbar">
-          <ScopedButton held={held} scope="journeys:write" className="primary" onClick={() => setCreating(true)}>
-            New journey
-          </ScopedButton>
-        </div>
-      </div>
-      <MissingScopes
-        held={held}
-        needs={[
-          { scope: 'journeys:write', what: 'creating, editing, pausing and deleting journeys are' },
-          { scope: 'journeys:run', what: 'Run now is' },
-        ]}
-      />
+      <ChecksHead kind="journey" held={held} onNew={() => setCreating(true)} />
       <ErrorNote error={error} />
       {journeys && journeys.length === 0 && (
         <p className="hint">
@@ -87,9 +72,7 @@ export function Journeys({ s }: { s: Session }) {
                     <Sparkline runs={j.recentRuns} label={`Durations of the last ${j.recentRuns.length} runs of ${j.name}`} />
                   </td>
                   <td>
-                    <ScopedButton held={held} scope="journeys:run" disabled={running === j.id} onClick={() => runNow(j)} aria-label={`Run ${j.name} now`}>
-                      {running === j.id ? 'Running…' : 'Run now'}
-                    </ScopedButton>
+                    <RunNowButton kind="journey" held={held} check={j} running={running} onRun={() => runNow(j)} />
                   </td>
                 </tr>
               ))}

@@ -6,8 +6,7 @@ import type { Session } from '../App';
 import { dateTime, percent } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
-import { MissingScopes } from '../components/MissingScopes';
+import { ChecksHead, RunNowButton } from '../components/CheckHead';
 import { MonitorForm } from '../components/MonitorForm';
 
 type Monitor = MonitorsOverviewQuery['monitors']['nodes'][number];
@@ -37,21 +36,7 @@ export function Monitors({ s }: { s: Session }) {
 
   return (
     <section aria-labelledby="monitors-title">
-      <div className="section-head">
-        <h1 id="monitors-title">Monitors</h1>
-        <div className="toolbar">
-          <ScopedButton held={held} scope="monitors:write" className="primary" onClick={() => setCreating(true)}>
-            New monitor
-          </ScopedButton>
-        </div>
-      </div>
-      <MissingScopes
-        held={held}
-        needs={[
-          { scope: 'monitors:write', what: 'creating, editing, pausing and deleting monitors are' },
-          { scope: 'monitors:run', what: 'Run now is' },
-        ]}
-      />
+      <ChecksHead kind="monitor" held={held} onNew={() => setCreating(true)} />
       <ErrorNote error={error} />
       {monitors?.some((m) => m.quotaExhausted) && (
         <p className="warning" role="status">
@@ -101,9 +86,7 @@ export function Monitors({ s }: { s: Session }) {
                   <td className="uptime" data-window="week" data-label="7 d">{percent(uptime.get(m.id)?.week.uptimePercent)}</td>
                   <td className="uptime" data-window="month" data-label="30 d">{percent(uptime.get(m.id)?.month.uptimePercent)}</td>
                   <td>
-                    <ScopedButton held={held} scope="monitors:run" disabled={running === m.id} onClick={() => runNow(m)} aria-label={`Run ${m.name} now`}>
-                      {running === m.id ? 'Running…' : 'Run now'}
-                    </ScopedButton>
+                    <RunNowButton kind="monitor" held={held} check={m} running={running} onRun={() => runNow(m)} />
                   </td>
                 </tr>
               ))}
