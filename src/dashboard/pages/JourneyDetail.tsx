@@ -1,4 +1,3 @@
-import { useCallback, useEffect, useState } from 'react';
 import {
   DeleteJourneyDocument,
   JourneyDocument,
@@ -10,7 +9,7 @@ import {
   type JourneyRunsQuery,
 } from '../../client/generated/graphql';
 import { gql } from '../api';
-import { useApi } from '../useApi';
+import { useCheckDetail } from '../useCheckDetail';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
@@ -23,33 +22,16 @@ type Run = JourneyRunsQuery['journeyRuns']['nodes'][number];
 
 /** One journey: its steps in order, Run now / Edit / Pause / Resume / Delete, and its runs with every step's result. */
 export function JourneyDetail({ s, id }: { s: Session; id: string }) {
-  const [journey, setJourney] = useState<JourneyQuery['journey'] | null>(null);
-  const [runs, setRuns] = useState<Run[]>([]);
-  const [busy, setBusy] = useState<'run' | 'pause' | null>(null);
-  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
-  const { error, call } = useApi(s);
+  const { check: journey, setCheck: setJourney, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused } = useCheckDetail(s, id, {
+    load: async (): Promise<[JourneyQuery['journey'], Run[]]> => {
+      const [j, r] = await Promise.all([gql(s.key, JourneyDocument, { id }), gql(s.key, JourneyRunsDocument, { journeyId: id, first: 20 })]);
+      return [j.journey, r.journeyRuns.nodes];
+    },
+    run: () => gql(s.key, RunJourneyDocument, { id }),
+    pause: async () => (await gql(s.key, PauseJourneyDocument, { id })).pauseJourney,
+    resume: async () => (await gql(s.key, ResumeJourneyDocument, { id })).resumeJourney,
+  });
   const held = s.me.key.permissions;
-
-  const load = useCallback(async () => {
-    const data = await call(() => Promise.all([gql(s.key, JourneyDocument, { id }), gql(s.key, JourneyRunsDocument, { journeyId: id, first: 20 })]));
-    if (!data) return;
-    setJourney(data[0].journey);
-    setRuns(data[1].journeyRuns.nodes);
-  }, [s, id, call]);
-  useEffect(() => void load(), [load]);
-
-  const runNow = async () => {
-    setBusy('run');
-    if (await call(() => gql(s.key, RunJourneyDocument, { id }))) await load();
-    setBusy(null);
-  };
-  const togglePaused = async () => {
-    setBusy('pause');
-    const done = await call(() => (journey!.paused ? gql(s.key, ResumeJourneyDocument, { id }).then((r) => r.resumeJourney) : gql(s.key, PauseJourneyDocument, { id }).then((r) => r.pauseJourney)));
-    if (done) setJourney(done);
-    setBusy(null);
-  };
-  const closeDialog = useCallback(() => setDialog(null), []);
 
   return (
     <section aria-labelledby="journey-title">

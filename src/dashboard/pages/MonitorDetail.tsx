@@ -1,4 +1,3 @@
-import { useCallback, useEffect, useState } from 'react';
 import {
   DeleteMonitorDocument,
   MonitorDocument,
@@ -6,11 +5,9 @@ import {
   PauseMonitorDocument,
   ResumeMonitorDocument,
   RunMonitorDocument,
-  type MonitorQuery,
-  type MonitorRunsQuery,
 } from '../../client/generated/graphql';
 import { gql } from '../api';
-import { useApi } from '../useApi';
+import { useCheckDetail } from '../useCheckDetail';
 import type { Session } from '../App';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
@@ -22,33 +19,16 @@ import { MonitorStats } from '../components/MonitorStats';
 
 /** One monitor: what it checks, Edit / Pause / Resume / Delete / Run now, and its runs with their assertion results. */
 export function MonitorDetail({ s, id }: { s: Session; id: string }) {
-  const [monitor, setMonitor] = useState<MonitorQuery['monitor'] | null>(null);
-  const [runs, setRuns] = useState<MonitorRunsQuery['monitorRuns']['nodes']>([]);
-  const [busy, setBusy] = useState<'run' | 'pause' | null>(null);
-  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
-  const { error, call } = useApi(s);
+  const { check: monitor, setCheck: setMonitor, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused } = useCheckDetail(s, id, {
+    load: async () => {
+      const [m, r] = await Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]);
+      return [m.monitor, r.monitorRuns.nodes];
+    },
+    run: () => gql(s.key, RunMonitorDocument, { id }),
+    pause: async () => (await gql(s.key, PauseMonitorDocument, { id })).pauseMonitor,
+    resume: async () => (await gql(s.key, ResumeMonitorDocument, { id })).resumeMonitor,
+  });
   const held = s.me.key.permissions;
-
-  const load = useCallback(async () => {
-    const data = await call(() => Promise.all([gql(s.key, MonitorDocument, { id }), gql(s.key, MonitorRunsDocument, { monitorId: id, first: 20 })]));
-    if (!data) return;
-    setMonitor(data[0].monitor);
-    setRuns(data[1].monitorRuns.nodes);
-  }, [s, id, call]);
-  useEffect(() => void load(), [load]);
-
-  const runNow = async () => {
-    setBusy('run');
-    if (await call(() => gql(s.key, RunMonitorDocument, { id }))) await load();
-    setBusy(null);
-  };
-  const togglePaused = async () => {
-    setBusy('pause');
-    const done = await call(() => (monitor!.paused ? gql(s.key, ResumeMonitorDocument, { id }).then((r) => r.resumeMonitor) : gql(s.key, PauseMonitorDocument, { id }).then((r) => r.pauseMonitor)));
-    if (done) setMonitor(done);
-    setBusy(null);
-  };
-  const closeDialog = useCallback(() => setDialog(null), []);
 
   return (
     <section aria-labelledby="monitor-title">
