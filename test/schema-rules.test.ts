@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphql } from 'graphql';
+import { graphql, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
+import { compileQuery } from 'graphql-jit';
 import { AUTH_DIRECTIVES_SDL } from '../src/graphql/directives';
 import { ScopeIndex, SchemaAuthError } from '../src/graphql/scope-index';
 import { guardResolvers, scopeCheckPlugin } from '../src/graphql/scope-guard';
@@ -147,5 +148,52 @@ describe('one enforcement point refuses the whole operation before any resolver 
     expect(res.errors?.[0].message).toBe('Insufficient permissions for this action');
     const anonymous = await graphql({ schema, source: '{ node { id } }', contextValue: {} });
     expect(anonymous.errors?.[0].message).toBe('Invalid or missing API key');
+  });
+});
+
+describe('the resolver guard checks what an object was not already checked for', () => {
+  const raw = makeExecutableSchema({
+    typeDefs:
+      AUTH_DIRECTIVES_SDL +
+      `
+      type Query { monitor: Monitor @requiresScope(scope: "monitors:read") }
+      type Monitor @requiresScope(scope: "monitors:read") { id: ID name: String alerts: [Alert] }
+      type Alert @requiresScope(scope: "alerts:read") { id: ID }
+    `,
+    resolvers: { Query: { monitor: () => ({ id: 'm', name: 'M', alerts: [{ id: 'a' }] }) } },
+  });
+  const schema = guardResolvers(raw, new ScopeIndex(raw));
+  const principal = (permissions: Permission[]): Principal => ({
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
+  });
+  const source = '{ monitor { name alerts { id } } }';
+
+  it("fields that need only their type's scopes are plain reads; a field that needs more is wrapped", () => {
+    const monitor = schema.getType('Monitor') as GraphQLObjectType;
+    expect(monitor.getFields().name.resolve).toBeUndefined();
+    expect(monitor.getFields().alerts.resolve).toBeTypeOf('function');
+    expect((schema.getQueryType()!.getFields().monitor).resolve).toBeTypeOf('function');
+  });
+
+  it('without the HTTP layer, graphql-js and graphql-jit still refuse the entry field and the field needing more', async () => {
+    const jit = compileQuery(schema, parse(source)) as { query: (root: unknown, ctx: unknown, vars: unknown) => ExecutionResult };
+    for (const execute of [(ctx: object) => graphql({ schema, source, contextValue: ctx }), async (ctx: object) => jit.query(undefined, ctx, {})]) {
+      const none = await execute({ principal: principal(['alerts:read']) });
+      expect(none.data).toEqual({ monitor: null });
+      expect(none.errors?.map((e) => [e.message, e.path])).toEqual([['Insufficient permissions for this action', ['monitor']]]);
+      const partial = await execute({ principal: principal(['monitors:read']) });
+      expect(partial.data).toEqual({ monitor: { name: 'M', alerts: null } });
+      expect(partial.errors?.map((e) => [e.message, e.path])).toEqual([['Insufficient permissions for this action', ['monitor', 'alerts']]]);
+      expect((await execute({ principal: principal(['monitors:read', 'alerts:read']) })).data).toEqual({ monitor: { name: 'M', alerts: [{ id: 'a' }] } });
+    }
+  });
+
+  it("in the real schema, a view's plain fields have no resolver; field resolvers and guarded fields keep theirs", async () => {
+    const { schema: real } = await buildAppSchema();
+    const monitor = real.getType('Monitor') as GraphQLObjectType;
+    expect(monitor.getFields().name.resolve).toBeUndefined();
+    expect(monitor.getFields().recentRuns.resolve).toBeTypeOf('function');
+    expect((real.getType('MonitorConnection') as GraphQLObjectType).getFields().nodes.resolve).toBeTypeOf('function');
+    expect((real.getType('Organization') as GraphQLObjectType).getFields().overview.resolve).toBeTypeOf('function');
   });
 });

@@ -1,5 +1,5 @@
-import { isAbstractType, specifiedDirectives, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { isAbstractType, isObjectType, specifiedDirectives, type GraphQLSchema, type GraphQLTypeResolver } from 'graphql';
+import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { authenticatedDirective, requiresScopeDirective } from './directives';
@@ -69,6 +69,7 @@ export async function buildAppSchema(): Promise<AppSchema> {
     validateFn: validateInput,
     emitSchemaFile: false,
   });
+  plainReads(raw);
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
   const schema = guardResolvers(describeScopes(raw, index), index);
   for (const type of Object.values(schema.getTypeMap())) {
@@ -78,6 +79,27 @@ export async function buildAppSchema(): Promise<AppSchema> {
     type.resolveType = resolve;
   }
   return { schema, index };
+}
+
+/**
+ * type-graphql gives every field without a resolver of its own a wrapper that runs the field's middlewares and
+ * then reads `root[property]`. A field with no middleware and no roles, whose property has its GraphQL name, is
+ * exactly GraphQL's default read: its wrapper is removed, so graphql-js reads the property directly and the
+ * compiled executor inlines the read (on a page of 50 monitors, hundreds of calls fewer per request). A field
+ * with a field resolver, middlewares or a renamed property keeps what type-graphql made.
+ */
+function plainReads(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!isObjectType(type)) continue;
+    const fields = type.getFields();
+    for (const field of objectType.fields ?? []) {
+      if (field.name !== field.schemaName || field.middlewares?.length || field.roles?.length || !fields[field.schemaName]) continue;
+      if (storage.fieldResolvers.some((r) => r.methodName === field.name && r.getObjectType?.() === field.target)) continue;
+      fields[field.schemaName].resolve = undefined;
+    }
+  }
 }
 
 /**

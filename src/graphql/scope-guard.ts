@@ -75,13 +75,20 @@ export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): Apo
 /**
  * Defence in depth: every resolver that needs something checks it again with a Set lookup, so the rule holds
  * for any execution that does not pass through the plugin above (a test calling `execute`, a future transport).
+ *
+ * An object only reaches a response as the value of a field that returns its type, and that field's requirement
+ * includes every type it can return (ScopeIndex.scopesFor): so when a field of a non-root type needs nothing beyond
+ * its own type's scopes, they were checked when its object was returned, and the field is left unwrapped. The
+ * fields of a `Monitor` are then plain property reads (a page of 50 monitors is 300 fields, and the compiled
+ * executor inlines an unwrapped read); `Run.monitor`, which needs monitors:read on a run, is still guarded.
  */
 export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const needed = index.scopesFor(typeName, fieldName);
       const isRoot = index.rootTypes.has(typeName);
-      if (!needed.length && !isRoot) return config;
+      const checkedOnEntry = index.typeScopesOf(typeName);
+      if (!isRoot && needed.every((s) => checkedOnEntry.includes(s))) return config;
       const resolve = config.resolve ?? defaultFieldResolver;
       return {
         ...config,
