@@ -16,11 +16,13 @@ export class HttpDrain {
   private idle: (() => void) | undefined;
 
   constructor(private readonly fastify: FastifyInstance) {
+    // One listener function for every response (a response closes once): no closure made per request.
+    const finished = () => {
+      if (--this.inFlight === 0) this.idle?.();
+    };
     fastify.addHook('onRequest', (req, reply, done) => {
       this.inFlight++;
-      reply.raw.once('close', () => {
-        if (--this.inFlight === 0) this.idle?.();
-      });
+      reply.raw.on('close', finished);
       if (this.closing) reply.header('connection', 'close');
       done();
     });

@@ -27,8 +27,12 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
   const items = Array.isArray(value) ? value : [value];
   const fields: FieldError[] = [];
   for (const item of items) {
-    if (item && typeof item === 'object' && item.constructor !== Object)
-      collect(await validate(item, { forbidUnknownValues: false, validationError: { target: false, value: false } }), '', fields);
+    if (!item || typeof item !== 'object' || item.constructor === Object) continue;
+    const memo = memoKey(item);
+    if (memo !== undefined && accepted.get(item.constructor)?.has(memo)) continue;
+    const before = fields.length;
+    collect(await validate(item, { forbidUnknownValues: false, validationError: { target: false, value: false } }), '', fields);
+    if (memo !== undefined && fields.length === before) remember(item.constructor, memo);
   }
   if (!fields.length) return;
   const services = (data?.context as { services?: Services } | undefined)?.services;
@@ -39,6 +43,30 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
         fields.push(...item.serviceErrors(services).filter((f) => !named.has(f.field)));
   }
   throw badInput(fields);
+}
+
+/**
+ * Small arguments objects class-validator accepted, by class and value. Every constraint here is one of
+ * class-validator's pure built-ins (no custom or async constraint, none reading the clock), so the same value of
+ * the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is validated once, not at
+ * ~10 µs a request. Only acceptances are kept (a refused input is validated again and reported in full); values
+ * are keyed by their JSON, which within one class is unambiguous (each property has one GraphQL type, so one
+ * runtime type); values longer than MEMO_MAX_CHARS are not kept, and each class keeps at most MEMO_PER_CLASS.
+ */
+const accepted = new WeakMap<object, Set<string>>();
+const MEMO_MAX_CHARS = 256;
+const MEMO_PER_CLASS = 512;
+
+function memoKey(item: object): string | undefined {
+  const json = JSON.stringify(item);
+  return json !== undefined && json.length <= MEMO_MAX_CHARS ? json : undefined;
+}
+
+function remember(type: object, key: string): void {
+  let keys = accepted.get(type);
+  if (!keys) accepted.set(type, (keys = new Set()));
+  else if (keys.size >= MEMO_PER_CLASS) keys.clear();
+  keys.add(key);
 }
 
 /** Field paths like `steps[0].request.url`: list items by index, nested fields by name. */

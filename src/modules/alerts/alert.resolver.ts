@@ -8,8 +8,8 @@ import { alertColumns, AlertConnection, AlertsArgs, AlertView } from './alert.ty
 export class AlertResolver {
   @Query(() => AlertConnection, { description: 'Newest first.' })
   @RequiresScope('alerts:read')
-  async alerts(@Args() args: AlertsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-    const page = await services.alerts.list(em, principal.organizationId, args, alertColumns(em, info));
+  async alerts(@Args() args: AlertsArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.alerts.list(reader, principal.organizationId, args, alertColumns(reader, info));
     return { nodes: page.nodes.map(AlertView.from), pageInfo: page.pageInfo };
   }
 

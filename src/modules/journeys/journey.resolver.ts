@@ -10,8 +10,8 @@ import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, Jo
 export class JourneyResolver {
   @Query(() => JourneyConnection, { description: 'Newest first.' })
   @RequiresScope('journeys:read')
-  async journeys(@Args() args: JourneysArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-    const page = await services.journeys.list(em, principal.organizationId, args, journeyColumns(em, info));
+  async journeys(@Args() args: JourneysArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.journeys.list(reader, principal.organizationId, args, journeyColumns(reader, info));
     return { nodes: page.nodes.map(JourneyView.from), pageInfo: page.pageInfo };
   }
 

@@ -10,8 +10,8 @@ import { CreateMonitorInput, monitorColumns, MonitorConnection, MonitorsArgs, Mo
 export class MonitorResolver {
   @Query(() => MonitorConnection, { description: 'Newest first.' })
   @RequiresScope('monitors:read')
-  async monitors(@Args() args: MonitorsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-    const page = await services.monitors.list(em, principal.organizationId, args, monitorColumns(em, info));
+  async monitors(@Args() args: MonitorsArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+    const page = await services.monitors.list(reader, principal.organizationId, args, monitorColumns(reader, info));
     return { nodes: page.nodes.map(MonitorView.from), pageInfo: page.pageInfo };
   }
 
