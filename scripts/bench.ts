@@ -18,7 +18,7 @@
  * soak runs twice, on the API role and on the combined `npm start` process (API + in-process worker). Every tracer
  * process starts with the node flags of its package.json script (common.ts, nodeFlags).
  *
- * Knobs: BENCH_DURATION (s per row and round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10),
+ * Knobs: BENCH_DURATION (s per row and round, default 5), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 10),
  * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
  * BENCH_ONLY=soak (only the two soaks),
  * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
@@ -37,7 +37,7 @@ import { benchStatsOn, statsTable } from './bench/stats';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
 const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });

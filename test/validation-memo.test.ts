@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { validateInput } from '../src/graphql/validation';
+import { constraintsInUse, PURE_CONSTRAINTS, validateInput } from '../src/graphql/validation';
+import { buildAppSchema } from '../src/graphql/schema';
 import { MonitorsArgs } from '../src/modules/monitors/monitor.types';
 import { AppError } from '../src/errors';
 
@@ -30,5 +31,14 @@ describe('validation of small arguments remembers only what it accepted', () => 
     expect(await refusal({ first: 0 })).toEqual({ fields: [{ field: 'first', message: 'must be at least 1' }] });
     for (let i = 1; i <= 600; i++) expect(await refusal({ first: 1 + (i % 100), tag: `t${i}` })).toBeUndefined();
     expect(await refusal({ first: 20, tag: 'x'.repeat(300) })).toMatchObject({ fields: [{ field: 'tag' }] });
+  });
+});
+
+describe('the memo only trusts pure constraints', () => {
+  it('every class-validator constraint the schema uses is a pure built-in, synchronous and in no group', async () => {
+    await buildAppSchema();
+    const used = constraintsInUse();
+    expect(used).toContain('MonitorsArgs.first: max');
+    expect(used.filter((c) => !PURE_CONSTRAINTS.has(c.slice(c.indexOf(': ') + 2)))).toEqual([]);
   });
 });

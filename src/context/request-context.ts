@@ -10,8 +10,9 @@ export interface RequestContext {
   em: EntityManager;
   /**
    * For statements that read rows without making entities (list pages, `paginate`): the request's fork when it
-   * has one (so its transaction is seen), otherwise the ORM's root manager, which costs nothing to take. Never for
-   * `find`, `persist` or anything else that uses an identity map: that is `em`.
+   * has one, otherwise the ORM's root manager, which costs nothing to take (and, like a fork, follows a transaction
+   * through MikroORM's transaction context). Never for `find`, `persist` or anything else that uses an identity
+   * map: that is `em`.
    */
   reader: EntityManager;
   ip: string;

@@ -90,9 +90,14 @@ export async function buildAppSchema(): Promise<AppSchema> {
  */
 function plainReads(schema: GraphQLSchema): void {
   const storage = getMetadataStorage();
+  // Classes are matched to the schema's types by name: a name two classes share (one of them not in this schema)
+  // is left alone rather than guessed. No global middlewares are configured (buildAppSchema passes none): with
+  // one, no field would be a plain read.
+  const named = new Map<string, number>();
+  for (const o of storage.objectTypes) named.set(o.name, (named.get(o.name) ?? 0) + 1);
   for (const objectType of storage.objectTypes) {
     const type = schema.getType(objectType.name);
-    if (!isObjectType(type)) continue;
+    if (!isObjectType(type) || named.get(objectType.name) !== 1) continue;
     const fields = type.getFields();
     for (const field of objectType.fields ?? []) {
       if (field.name !== field.schemaName || field.middlewares?.length || field.roles?.length || !fields[field.schemaName]) continue;

@@ -80,7 +80,8 @@ export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): Apo
  * includes every type it can return (ScopeIndex.scopesFor): so when a field of a non-root type needs nothing beyond
  * its own type's scopes, they were checked when its object was returned, and the field is left unwrapped. The
  * fields of a `Monitor` are then plain property reads (a page of 50 monitors is 300 fields, and the compiled
- * executor inlines an unwrapped read); `Run.monitor`, which needs monitors:read on a run, is still guarded.
+ * executor inlines an unwrapped read); `Organization.overview`, which needs more than organization:read, and each
+ * connection's `nodes` (a connection type has no scopes of its own) are still guarded.
  */
 export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQLSchema {
   return mapSchema(schema, {

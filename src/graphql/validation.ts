@@ -1,5 +1,5 @@
-import { validate, type ValidationError } from 'class-validator';
-import type { ResolverData } from 'type-graphql';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage as getTypeGraphQLMetadata, type ResolverData } from 'type-graphql';
 import { badInput, type FieldError } from '../errors';
 import type { Services } from '../services';
 
@@ -47,7 +47,7 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
 
 /**
  * Small arguments objects class-validator accepted, by class and value. Every constraint here is one of
- * class-validator's pure built-ins (no custom or async constraint, none reading the clock), so the same value of
+ * class-validator's pure built-ins (PURE_CONSTRAINTS; no custom or async constraint, none reading the clock), so the same value of
  * the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is validated once, not at
  * ~10 µs a request. Only acceptances are kept (a refused input is validated again and reported in full); values
  * are keyed by their JSON, which within one class is unambiguous (each property has one GraphQL type, so one
@@ -56,8 +56,38 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
 const accepted = new WeakMap<object, Set<string>>();
 const MEMO_MAX_CHARS = 256;
 const MEMO_PER_CLASS = 512;
+/**
+ * The class-validator constraints the memo may trust: pure functions of the value. `constraintsInUse()` (a test
+ * holds every one to this list) names the constraints in use; which must be added here only if it is pure
+ * too; a constraint reading the clock, the database or validation groups would make the memo wrong.
+ */
+export const PURE_CONSTRAINTS: ReadonlySet<string> = new Set([
+  'min', 'max', 'matches', 'isLength', 'maxLength', 'minLength', 'isIn', 'isEmail', 'isUrl',
+  'arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty', 'arrayUnique', 'isOptional', 'nestedValidation',
+]);
+
+/**
+ * Every class-validator constraint on an arguments object or an input class (nested inputs are validated with
+ * their parent), as `Class.property: constraint`, with `(async)` or `(groups)` added where it has either.
+ */
+export function constraintsInUse(): string[] {
+  const out: string[] = [];
+  const storage = getMetadataStorage();
+  const types = getTypeGraphQLMetadata();
+  for (const { target } of [...types.argumentTypes, ...types.inputTypes])
+    for (const m of storage.getTargetValidationMetadatas(target, '', false, false)) {
+      const async = m.constraintCls && storage.getTargetValidatorConstraints(m.constraintCls).some((c) => c.async);
+      out.push(`${target.name}.${m.propertyName}: ${m.name ?? m.type}${async ? ' (async)' : ''}${m.groups?.length ? ' (groups)' : ''}`);
+    }
+  return out;
+}
+
+/** Only arguments objects (`@ArgsType`: pagination, filters) are kept; inputs of mutations are larger and rarer. */
+let argsTypes: ReadonlySet<unknown> | undefined;
+const isArgsType = (type: unknown) => (argsTypes ??= new Set(getTypeGraphQLMetadata().argumentTypes.map((t) => t.target))).has(type);
 
 function memoKey(item: object): string | undefined {
+  if (!isArgsType(item.constructor)) return undefined;
   const json = JSON.stringify(item);
   return json !== undefined && json.length <= MEMO_MAX_CHARS ? json : undefined;
 }
