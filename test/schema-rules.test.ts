@@ -192,6 +192,7 @@ describe('the resolver guard checks what an object was not already checked for',
     const { schema: real } = await buildAppSchema();
     const monitor = real.getType('Monitor') as GraphQLObjectType;
     expect(monitor.getFields().name.resolve).toBeUndefined();
+    expect((real.getType('MonitorRun') as GraphQLObjectType).getFields().status.resolve).toBeUndefined(); // from the Run interface
     expect(monitor.getFields().recentRuns.resolve).toBeTypeOf('function');
     expect((real.getType('MonitorConnection') as GraphQLObjectType).getFields().nodes.resolve).toBeTypeOf('function');
     expect((real.getType('Organization') as GraphQLObjectType).getFields().overview.resolve).toBeTypeOf('function');

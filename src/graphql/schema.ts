@@ -99,7 +99,11 @@ function plainReads(schema: GraphQLSchema): void {
     const type = schema.getType(objectType.name);
     if (!isObjectType(type) || named.get(objectType.name) !== 1) continue;
     const fields = type.getFields();
-    for (const field of objectType.fields ?? []) {
+    // As type-graphql builds a type's fields: its interfaces' fields first, its own after (an own field wins).
+    const interfaces = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target));
+    const effective = new Map<string, NonNullable<(typeof storage.objectTypes)[number]['fields']>[number]>();
+    for (const field of [...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])]) effective.set(field.schemaName, field);
+    for (const field of effective.values()) {
       if (field.name !== field.schemaName || field.middlewares?.length || field.roles?.length || !fields[field.schemaName]) continue;
       if (storage.fieldResolvers.some((r) => r.methodName === field.name && r.getObjectType?.() === field.target)) continue;
       fields[field.schemaName].resolve = undefined;

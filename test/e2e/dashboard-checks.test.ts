@@ -187,6 +187,9 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.keyboard.press('Escape');
     await form.waitFor({ state: 'detached' });
     expect(await focused(page)).toBe('New monitor');
+    // Two frames for the closed dialog's last work to settle, as before any person's next key press: an Enter
+    // sent at once after the Escape sometimes opened nothing (about once in ten runs; the cause is not found).
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
 
     await page.keyboard.press('Enter');
     await form.waitFor();
