@@ -86,7 +86,6 @@ function forged(keyId: string, secret = randomBytes(16).toString('hex')) {
   return body + checksum(body);
 }
 
-/** Three starts of the server on the same data: process start → /readyz 200, as a note line. */
 /**
  * `me` for BENCH_SOAK seconds on a process started for it, RSS sampled every 500 ms. RSS of a garbage-collected
  * runtime moves by tens of MB from one instant to the next (V8 sizes its young generation to the load and gives
@@ -109,6 +108,7 @@ async function soak(env: Record<string, string>, role: string, key: string): Pro
   }
 }
 
+/** Three starts of the server on the same data: process start → /readyz 200, as a note line. */
 async function coldStarts(env: Record<string, string>, where: string): Promise<string> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -41,12 +41,12 @@ async function orgOn(plan: 'FREE' | 'TEAM' | 'BUSINESS' | 'UNLIMITED'): Promise<
 async function runAt(org: Organization, monitorId: string, daysAgo: number) {
   const at = new Date(Date.now() - daysAgo * DAY);
   await t.db.orm.em.fork().transactional(async (tx) => {
-    await tx.execute(
-      `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
-       values (?, ?, ?, ?, 'MANUAL', 'PASSED', 'local', ?, ?, 20, '[]')`,
-      [newId('run'), at, org.id, monitorId, at, at],
-    );
-    await new RollupWriter().add(tx, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, finishedAt: new Date(at.getTime() + 20), passed: true, durationMs: 20 });
+    const insert = {
+      sql: `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+            values (?, ?, ?, ?, 'MANUAL', 'PASSED', 'local', ?, ?, 20, '[]')`,
+      params: [newId('run'), at, org.id, monitorId, at, at],
+    };
+    await new RollupWriter().insertWithRun(tx, insert, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, finishedAt: new Date(at.getTime() + 20), passed: true, durationMs: 20 });
   });
 }
 

@@ -84,17 +84,17 @@ const createMonitor = async (input: Record<string, unknown> = {}) => {
   return res.data!.createMonitor;
 };
 
-/** A run stored as the engine stores one, with its rollup written by the same writer in the same transaction. */
+/** A run stored as the engine stores one: the run and its rollups in the writer's one statement, in a transaction. */
 async function storeRun(monitorId: string, at: Date, durationMs: number, status: 'PASSED' | 'FAILED' | 'ERROR', location = 'local', organizationId = org.id) {
   const writer = new RollupWriter();
   const finishedAt = new Date(at.getTime() + durationMs);
   await t.db.orm.em.fork().transactional(async (tx) => {
-    await tx.execute(
-      `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
-       values (?, ?, ?, ?, 'MANUAL', ?, ?, ?, ?, ?, '[]')`,
-      [newId('run'), at, organizationId, monitorId, status, location, at, finishedAt, durationMs],
-    );
-    await writer.add(tx, { kind: 'monitor', checkId: monitorId, organizationId, location, startedAt: at, finishedAt, passed: status === 'PASSED', durationMs });
+    const insert = {
+      sql: `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+            values (?, ?, ?, ?, 'MANUAL', ?, ?, ?, ?, ?, '[]')`,
+      params: [newId('run'), at, organizationId, monitorId, status, location, at, finishedAt, durationMs],
+    };
+    await writer.insertWithRun(tx, insert, { kind: 'monitor', checkId: monitorId, organizationId, location, startedAt: at, finishedAt, passed: status === 'PASSED', durationMs });
   });
 }
 

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import { Lru } from '../modules/common/lru';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<never>['gateway'];
 type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
@@ -68,29 +69,6 @@ export function takesInputDefaults(schema: GraphQLSchema, operation: OperationDe
   });
 }
 
-/** A small LRU: compiled operations of documents seen lately, so a client sending endless new documents is bounded. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  /** The key last in the Map's order: a hit on it moves nothing (no Map churn while one document repeats). */
-  private newest: string | undefined;
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined && this.newest !== key) {
-      this.map.delete(key);
-      this.map.set(key, v);
-      this.newest = key;
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    this.newest = key;
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
 /**
  * graphql-jit as Apollo Server's executor, through its gateway hook (`load()` answers the schema and the executor).
  * Apollo still parses, validates and caches documents and runs every plugin before execution (the document guard,
@@ -98,7 +76,7 @@ class Lru<V> {
  * Each (document, operation) is compiled once, kept in a bounded LRU under Apollo's hash of the query text.
  */
 export function jitGateway(schema: GraphQLSchema, maxCompiled = 1000): GatewayInterface {
-  const cache = new Lru<CompiledOperation>(maxCompiled);
+  const cache = new Lru<string, CompiledOperation>(maxCompiled);
   const executor: GatewayExecutor = async (rc) => {
     const operation = rc.operation!; // Apollo resolves the operation before it executes
     const key = `${rc.queryHash}\u0000${rc.operationName ?? ''}`;

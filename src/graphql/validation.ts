@@ -47,8 +47,8 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
 
 /**
  * Small arguments objects class-validator accepted, by class and value. Every constraint here is one of
- * class-validator's pure built-ins (PURE_CONSTRAINTS; no custom or async constraint, none reading the clock), so the same value of
- * the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is validated once, not at
+ * class-validator's pure built-ins (PURE_CONSTRAINTS: no custom or async constraint, none reading the clock), so
+ * the same value of the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is validated once, not at
  * ~10 µs a request. Only acceptances are kept (a refused input is validated again and reported in full); values
  * are keyed by their JSON, which within one class is unambiguous (each property has one GraphQL type, so one
  * runtime type); values longer than MEMO_MAX_CHARS are not kept, and each class keeps at most MEMO_PER_CLASS.
@@ -57,9 +57,9 @@ const accepted = new WeakMap<object, Set<string>>();
 const MEMO_MAX_CHARS = 256;
 const MEMO_PER_CLASS = 512;
 /**
- * The class-validator constraints the memo may trust: pure functions of the value. `constraintsInUse()` (a test
- * holds every one to this list) names the constraints in use; which must be added here only if it is pure
- * too; a constraint reading the clock, the database or validation groups would make the memo wrong.
+ * The class-validator constraints the memo may trust: pure functions of the value. A test holds every constraint
+ * in use (`constraintsInUse()`) to this list; add one here only if it is pure too: a constraint reading the clock,
+ * the database or validation groups would make the memo wrong.
  */
 export const PURE_CONSTRAINTS: ReadonlySet<string> = new Set([
   'min', 'max', 'matches', 'isLength', 'maxLength', 'minLength', 'isIn', 'isEmail', 'isUrl',

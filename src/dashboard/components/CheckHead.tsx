@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { ScopedButton } from './ScopedButton';
 import { MissingScopes } from './MissingScopes';
 
@@ -26,56 +27,72 @@ export function CheckHead({
 }) {
   const write = `${kind}s:write` as const;
   const run = `${kind}s:run` as const;
+  const status = (
+    <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind}-status`}>
+      {check.status}
+    </span>
+  );
   return (
-    <>
-      <div className="section-head">
-        <h1 id={`${kind}-title`}>{check.name}</h1>
-        <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind}-status`}>
-          {check.status}
-        </span>
-        <div className="toolbar">
-          <ScopedButton held={held} scope={run} className="primary" onClick={onRun} disabled={busy !== null}>
-            {busy === 'run' ? 'Running…' : 'Run now'}
-          </ScopedButton>
-          <ScopedButton held={held} scope={write} onClick={onEdit}>
-            Edit
-          </ScopedButton>
-          <ScopedButton held={held} scope={write} onClick={onTogglePaused} disabled={busy !== null}>
-            {check.paused ? 'Resume' : 'Pause'}
-          </ScopedButton>
-          <ScopedButton held={held} scope={write} className="danger" onClick={onDelete}>
-            Delete
-          </ScopedButton>
-        </div>
-      </div>
-      <MissingScopes
-        held={held}
-        needs={[
-          { scope: write, what: 'Edit, Pause, Resume and Delete are' },
-          { scope: run, what: 'Run now is' },
-        ]}
-      />
-    </>
+    <Head kind={kind} held={held} titleId={`${kind}-title`} title={check.name} afterTitle={status} writeWhat="Edit, Pause, Resume and Delete are">
+      <ScopedButton held={held} scope={run} className="primary" onClick={onRun} disabled={busy !== null}>
+        {busy === 'run' ? 'Running…' : 'Run now'}
+      </ScopedButton>
+      <ScopedButton held={held} scope={write} onClick={onEdit}>
+        Edit
+      </ScopedButton>
+      <ScopedButton held={held} scope={write} onClick={onTogglePaused} disabled={busy !== null}>
+        {check.paused ? 'Resume' : 'Pause'}
+      </ScopedButton>
+      <ScopedButton held={held} scope={write} className="danger" onClick={onDelete}>
+        Delete
+      </ScopedButton>
+    </Head>
   );
 }
 
 /** The monitors' or journeys' list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
 export function ChecksHead({ kind, held, onNew }: { kind: 'monitor' | 'journey'; held: readonly string[]; onNew: () => void }) {
-  const write = `${kind}s:write` as const;
+  return (
+    <Head kind={kind} held={held} titleId={`${kind}s-title`} title={kind === 'monitor' ? 'Monitors' : 'Journeys'} writeWhat={`creating, editing, pausing and deleting ${kind}s are`}>
+      <ScopedButton held={held} scope={`${kind}s:write`} className="primary" onClick={onNew}>
+        New {kind}
+      </ScopedButton>
+    </Head>
+  );
+}
+
+/**
+ * The heading both share: the title (and what follows it), the toolbar, and the notice naming what the key cannot
+ * do without `<kind>s:write` (`writeWhat`) or `<kind>s:run` (Run now).
+ */
+function Head({
+  kind,
+  held,
+  titleId,
+  title,
+  afterTitle,
+  writeWhat,
+  children,
+}: {
+  kind: 'monitor' | 'journey';
+  held: readonly string[];
+  titleId: string;
+  title: string;
+  afterTitle?: ReactNode;
+  writeWhat: string;
+  children: ReactNode;
+}) {
   return (
     <>
       <div className="section-head">
-        <h1 id={`${kind}s-title`}>{kind === 'monitor' ? 'Monitors' : 'Journeys'}</h1>
-        <div className="toolbar">
-          <ScopedButton held={held} scope={write} className="primary" onClick={onNew}>
-            New {kind}
-          </ScopedButton>
-        </div>
+        <h1 id={titleId}>{title}</h1>
+        {afterTitle}
+        <div className="toolbar">{children}</div>
       </div>
       <MissingScopes
         held={held}
         needs={[
-          { scope: write, what: `creating, editing, pausing and deleting ${kind}s are` },
+          { scope: `${kind}s:write`, what: writeWhat },
           { scope: `${kind}s:run`, what: 'Run now is' },
         ]}
       />

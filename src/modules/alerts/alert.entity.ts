@@ -3,6 +3,7 @@ import { Organization } from '../organization/organization.entity';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import { newId } from '../common/ids';
+import { perCheckIndex } from '../../db/per-check-index';
 
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
 /** What an organization alert is about. `quota`: the month's runs are used up (BillingService). */
@@ -12,14 +13,8 @@ export type AlertSubject = 'quota';
 @Index({ properties: ['organization', 'openedAt', 'id'] })
 // `alerts(checkId, since)`: the check's alerts by time (the list's `monitor_id = ? or journey_id = ?` reads both,
 // a bitmap OR); they also serve a check's delete cascading here. Partial, as each kind's rows have the other null.
-@Index({
-  name: 'alerts_monitor_id_opened_at_id_index',
-  expression: `create index "alerts_monitor_id_opened_at_id_index" on "alerts" ("monitor_id", "opened_at", "id") where "monitor_id" is not null`,
-})
-@Index({
-  name: 'alerts_journey_id_opened_at_id_index',
-  expression: `create index "alerts_journey_id_opened_at_id_index" on "alerts" ("journey_id", "opened_at", "id") where "journey_id" is not null`,
-})
+@Index(perCheckIndex('alerts', 'monitor', ['opened_at', 'id']))
+@Index(perCheckIndex('alerts', 'journey', ['opened_at', 'id']))
 // At most one unresolved alert per source, enforced by the database so concurrent runs cannot open two.
 @Index({
   name: 'alerts_one_active_per_monitor',

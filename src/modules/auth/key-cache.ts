@@ -1,5 +1,6 @@
 import type { Permission } from './scopes';
 import type { Principal } from './principal';
+import { Lru } from '../common/lru';
 
 /** What a request needs to know about its key, read once and kept: the row, its organization's name, a Principal. */
 export interface KeyRecord {
@@ -30,18 +31,18 @@ export interface KeyRecord {
  * bound: a revoked key stops working everywhere within that age.
  */
 export class KeyCache {
-  private readonly rows = new Map<string, { row: KeyRecord; at: number }>();
+  private readonly rows: Lru<string, { row: KeyRecord; at: number }>;
   private epochValue = 0;
-  /** The id last in `rows`' order (the most recently used), if known. */
-  private newest: string | undefined;
   trusted = true;
 
   constructor(
     private readonly maxAgeMs = 30_000,
-    private readonly max = 10_000,
+    max = 10_000,
     /** A monotonic clock in milliseconds (a test's wall clock may stand still or jump). */
     private readonly clock: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.rows = new Lru(max);
+  }
 
   get epoch(): number {
     return this.epochValue;
@@ -52,16 +53,8 @@ export class KeyCache {
     const entry = this.rows.get(id);
     if (!entry) return undefined;
     if (this.clock() - entry.at > this.maxAgeMs) {
-      this.forgetRow(id);
-      return undefined; // too old to trust: read it again
-    }
-    // Map order is recency order: move to the end, unless it is there already. A key sending request after
-    // request then allocates nothing here (each delete + set churns the Map's table, garbage that outlives a
-    // scavenge because the long-lived Map points to it).
-    if (this.newest !== id) {
       this.rows.delete(id);
-      this.rows.set(id, entry);
-      this.newest = id;
+      return undefined; // too old to trust: read it again
     }
     return entry.row;
   }
@@ -69,27 +62,18 @@ export class KeyCache {
   /** Caches `row` if nothing was invalidated since `epoch` was read. */
   set(row: KeyRecord, epoch: number): void {
     if (!this.trusted || epoch !== this.epochValue) return;
-    this.rows.delete(row.id); // a row read again goes to the end as well
     this.rows.set(row.id, { row, at: this.clock() });
-    this.newest = row.id;
-    if (this.rows.size > this.max) this.forgetRow(this.rows.keys().next().value!);
   }
 
   /** Drops the row; true if it was cached. */
   invalidate(id: string): boolean {
     this.epochValue++;
-    return this.forgetRow(id);
+    return this.rows.delete(id);
   }
 
   clear(): void {
     this.epochValue++;
     this.rows.clear();
-    this.newest = undefined;
-  }
-
-  private forgetRow(id: string): boolean {
-    if (this.newest === id) this.newest = undefined;
-    return this.rows.delete(id);
   }
 
   get size(): number {

@@ -124,31 +124,44 @@ async function query(em: EntityManager, statement: { name?: string; text: string
   const started = Date.now();
   const connection = await client.acquireConnection();
   try {
-    let result;
+    const run = (prepared?: string) => connection.query({ name: prepared, text: statement.text, values, rowMode: 'array' });
+    let result: Rows;
     try {
-      result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
+      result = await run(name);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (!name || (code !== '42P05' && code !== '26000')) throw e;
-      try {
-        // The embedded database is one PostgreSQL session for every connection made to it: a new connection finds
-        // the statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again.
-        if (code !== '42P05') throw e;
-        await connection.query({ text: `deallocate "${name}"`, values: [] });
-        result = await connection.query({ name, text: statement.text, values, rowMode: 'array' });
-      } catch {
-        // A pooler in transaction mode (PgBouncer without prepared-statement support) hands each statement to any
-        // server connection: the statement is missing there (26000) or already there (42P05). This shape runs
-        // unnamed from now on, still bound.
-        statement.name = undefined;
-        result = await connection.query({ text: statement.text, values, rowMode: 'array' });
-      }
+      result = (code === '42P05' && (await reprepared(connection, name, run))) || (await unnamedFromNowOn(statement, run));
     }
     em.config.getLogger().logQuery({ query: statement.text, params: values, took: Date.now() - started, results: result.rows.length, level: 'info' });
     return result;
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/**
+ * The embedded database is one PostgreSQL session for every connection made to it: a new connection finds the
+ * statement its predecessor prepared (42P05, duplicate_prepared_statement). Dropped and prepared again; undefined
+ * when that fails too.
+ */
+async function reprepared(connection: Queryable, name: string, run: (name: string) => Promise<Rows>): Promise<Rows | undefined> {
+  try {
+    await connection.query({ text: `deallocate "${name}"`, values: [] });
+    return await run(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pooler in transaction mode (PgBouncer without prepared-statement support) hands each statement to any server
+ * connection: the statement is missing there (26000) or already there (42P05). This shape runs unnamed from now
+ * on, still bound.
+ */
+function unnamedFromNowOn(statement: { name?: string }, run: () => Promise<Rows>): Promise<Rows> {
+  statement.name = undefined;
+  return run();
 }
 
 /** Maps a page's rows (values by column) to property names; one per entity and column set, made once. */

@@ -5,6 +5,7 @@ import { Journey } from '../journeys/journey.entity';
 import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
+import { perCheckIndex } from '../../db/per-check-index';
 
 export type RunTrigger = 'SCHEDULED' | 'MANUAL';
 /** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
@@ -29,14 +30,8 @@ export interface StepResult {
  */
 @Entity({ tableName: 'runs' })
 // Partial: a run is a monitor's or a journey's, so each of these indexes skips the other half of the rows.
-@Index({
-  name: 'runs_monitor_id_started_at_id_index',
-  expression: `create index "runs_monitor_id_started_at_id_index" on "runs" ("monitor_id", "started_at", "id") where "monitor_id" is not null`,
-})
-@Index({
-  name: 'runs_journey_id_started_at_id_index',
-  expression: `create index "runs_journey_id_started_at_id_index" on "runs" ("journey_id", "started_at", "id") where "journey_id" is not null`,
-})
+@Index(perCheckIndex('runs', 'monitor', ['started_at', 'id']))
+@Index(perCheckIndex('runs', 'journey', ['started_at', 'id']))
 @Index({ properties: ['organization', 'startedAt'] })
 // Execution is at least once (a worker that dies mid-run is replaced), recording exactly once: one run per check,
 // location and slot, whatever retries or schedulers did. A unique key of a partitioned table must include the

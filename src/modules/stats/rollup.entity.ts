@@ -3,6 +3,7 @@ import { Organization } from '../organization/organization.entity';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import type { Histogram } from './histogram';
+import { perCheckIndex } from '../../db/per-check-index';
 
 export type RollupSpan = 'HOUR' | 'DAY';
 
@@ -15,8 +16,8 @@ export type RollupSpan = 'HOUR' | 'DAY';
 // The organization overview reads an organization's last hours; retention prunes an organization's old rows.
 @Index({ properties: ['organization', 'span', 'bucketStart'] })
 // A check's delete cascades through these; partial, as most rows have one of the two null.
-@Index({ name: 'run_rollups_monitor_id_index', expression: `create index "run_rollups_monitor_id_index" on "run_rollups" ("monitor_id") where "monitor_id" is not null` })
-@Index({ name: 'run_rollups_journey_id_index', expression: `create index "run_rollups_journey_id_index" on "run_rollups" ("journey_id") where "journey_id" is not null` })
+@Index(perCheckIndex('run_rollups', 'monitor'))
+@Index(perCheckIndex('run_rollups', 'journey'))
 export class RunRollup {
   /** The monitor's or the journey's id (their prefixes differ): the key the upsert and every read go by. */
   @PrimaryKey({ type: 'string', length: 24 })

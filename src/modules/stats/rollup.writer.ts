@@ -35,13 +35,6 @@ export const dayStart = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) *
  * the statistics are the runs it keeps from opening an alert. The rows are still bucketed by the run's start.
  */
 export class RollupWriter {
-  /** Adds a run already stored (its own statement). */
-  async add(tx: EntityManager, run: RolledRun): Promise<void> {
-    const maintenance = underMaintenance(run.organizationId, run.checkId, run.finishedAt);
-    const upsert = this.upsert(run, { sql: `not ${maintenance.sql}`, params: maintenance.params });
-    await tx.execute(upsert.sql, upsert.params as never[]);
-  }
-
   /**
    * Runs `insert` (the run's `insert … on conflict do nothing`, `?` placeholders) and adds the run to its rollups
    * only if that inserted a row, in one statement. Answers whether it inserted one, and whether the check is under
