@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { redactKeys } from '../modules/auth/key-format';
 import { parseQueryString } from '../query-string';
 import { capConnections, httpServerOptions } from '../http-limits';
+import { requestLogger } from './request-logger';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
 export function createFastify(config: Config, logStream?: NodeJS.WritableStream): FastifyInstance {
@@ -24,6 +25,7 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
       },
       ...(logStream ? { stream: logStream } : {}),
     },
+    childLoggerFactory: requestLogger,
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { querystringParser: parseQueryString },
