@@ -40,7 +40,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (!opts.url) embedded = await startEmbedded(opts.dataDir, { loadDataDir: opts.loadDataDir });
   try {
     const url = opts.url ?? embedded!.url;
-    const base = { clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn };
+    const base = { clientUrl: url, poolMax: embedded ? 1 : 10, onQuery: opts.onQuery, timeoutMs: opts.timeoutMs, warn: opts.warn, stream: embedded?.connect };
     // Opening and migrating run without the query limits (a migration may take longer than a request's query;
     // connecting has its own timeout); the pool then reconnects with them, for everything the app runs.
     const orm = await MikroORM.init(ormConfig(base));

@@ -39,6 +39,8 @@ export interface OrmOptions {
   statementTimeoutMs?: number;
   /** Where the driver's own warnings go (the app's logger); by default stderr. */
   warn?: (message: string) => void;
+  /** Makes each connection's stream instead of a TCP socket to `clientUrl` (the embedded database, in process). */
+  stream?: () => import('node:stream').Duplex;
 }
 
 /** TCP keepalive on database connections after this much idleness: NATs and firewalls keep their state. */
@@ -67,6 +69,7 @@ export function ormConfig(opts: OrmOptions): Options {
     driverOptions: {
       connection: {
         connectionTimeoutMillis: opts.timeoutMs ?? 5000,
+        ...(opts.stream ? { stream: opts.stream } : {}),
         keepAlive: true,
         keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
         ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
