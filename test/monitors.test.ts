@@ -21,6 +21,8 @@ import {
 import { startTestApp, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
 import type { Organization } from '../src/modules/organization/organization.entity';
+import { Monitor } from '../src/modules/monitors/monitor.entity';
+import { Cursor } from '@mikro-orm/core';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 let t: TestApp;
@@ -160,6 +162,10 @@ describe('monitor CRUD', () => {
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     expect(seen).toEqual(ids);
+    // The cursor is MikroORM's format, so cursors handed out before stay valid: the keyset of the page's last row.
+    const two = (await k.client.gql(MonitorsDocument, { first: 2 })).data!.monitors;
+    const lastRow = await t.db.orm.em.fork().findOneOrFail(Monitor, { id: two.nodes[1].id });
+    expect(two.pageInfo.endCursor).toBe(Cursor.encode([lastRow.createdAt, lastRow.id]));
     const paused = (await k.client.gql(MonitorsDocument, { status: 'PAUSED' })).data!.monitors.nodes.map((n) => n.id);
     expect(paused).toEqual([ids[0]]);
     expect((await k.client.gql(MonitorsDocument, { first: 101 })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

@@ -53,20 +53,21 @@ export class AlertView {
   @Field(() => String, { nullable: true }) resolvedByName!: string | null;
 
   static from(a: Alert): AlertView {
-    return Object.assign(new AlertView(), {
-      id: a.id,
-      source: sourceOf(a),
-      cause: a.cause,
-      locations: a.locations,
-      status: a.status as AlertStatusEnum,
-      openedAt: a.openedAt,
-      acknowledgedAt: a.acknowledgedAt,
-      acknowledgedBy: a.acknowledgedBy,
-      acknowledgedByName: a.acknowledgedByName,
-      resolvedAt: a.resolvedAt,
-      resolvedBy: a.resolvedBy,
-      resolvedByName: a.resolvedByName,
-    });
+    // Property by property (a page makes 50 of these): see MonitorView.from.
+    const v = new AlertView();
+    v.id = a.id;
+    v.source = sourceOf(a);
+    v.cause = a.cause;
+    v.locations = a.locations;
+    v.status = a.status as AlertStatusEnum;
+    v.openedAt = a.openedAt;
+    v.acknowledgedAt = a.acknowledgedAt;
+    v.acknowledgedBy = a.acknowledgedBy;
+    v.acknowledgedByName = a.acknowledgedByName;
+    v.resolvedAt = a.resolvedAt;
+    v.resolvedBy = a.resolvedBy;
+    v.resolvedByName = a.resolvedByName;
+    return v;
   }
 }
 

@@ -85,14 +85,14 @@ export async function paginate<T extends object>(
     if (cursor) qb.andWhere(`(e.${meta.properties[time].fieldNames[0]}, e.id) < (?, ?)`, cursor);
     // A filter on a list or an object (`tags @> …`) binds values of its own: such a page is built each time.
     const native = qb.getKnexQuery().toSQL().toNative();
-    if (!shape) return pageOf(await query(em, { text: native.sql }, native.bindings as unknown[]), mapper, time, first);
+    if (!shape) return pageOf(await query(em, { text: native.sql }, native.bindings as unknown[]), mapper, first);
     const text = native.sql;
     // The shapes are few (a handful per list and selection); past the bound a page still runs, unnamed and unkept.
-    if (statements.size >= MAX_STATEMENTS) return pageOf(await query(em, { text }, [...values, ...(cursor ?? []), first + 1]), mapper, time, first);
+    if (statements.size >= MAX_STATEMENTS) return pageOf(await query(em, { text }, [...values, ...(cursor ?? []), first + 1]), mapper, first);
     statement = { name: `tracer_page_${statements.size + 1}`, text };
     statements.set(shape, statement);
   }
-  return pageOf(await query(em, statement, [...values, ...(cursor ?? []), first + 1]), mapper, time, first);
+  return pageOf(await query(em, statement, [...values, ...(cursor ?? []), first + 1]), mapper, first);
 }
 
 /** SQL text (and prepared-statement name) of list pages by shape: a few per list and selection. */
@@ -170,6 +170,8 @@ interface RowMapper {
   /** The properties the statement selects. */
   props: readonly string[];
   map(result: Rows): Record<string, unknown>[];
+  /** The `(time, id)` of a row of the result, which its cursor holds. */
+  keysetOf(result: Rows, index: number): [Date, string];
 }
 
 const mappers = new WeakMap<EntityMetadata, Map<string, RowMapper>>();
@@ -188,13 +190,18 @@ function mapperOf<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>,
 function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T>, columns: PageColumns | undefined): RowMapper {
   let byKey = mappers.get(meta as EntityMetadata);
   if (!byKey) mappers.set(meta as EntityMetadata, (byKey = new Map()));
-  const wanted = columns?.props;
-  const key = wanted ? [...new Set([...meta.primaryKeys, String(time), ...('organization' in meta.properties ? ['organization'] : []), ...wanted])].sort().join(',') : '*';
+  // What the nodes carry: the primary key, the organization and what the view reads. The time column is always
+  // read (the cursor is made of it) but carried only when wanted: when it is not, its text is turned into a Date
+  // for the page's last row alone.
+  const kept = columns ? new Set([...meta.primaryKeys, ...('organization' in meta.properties ? ['organization'] : []), ...columns.props]) : undefined;
+  const key = kept ? `${[...kept].sort().join(',')};${String(time)}` : '*';
   const known = byKey.get(key);
   if (known) return known;
   const selectable = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false && (p.kind === ReferenceKind.SCALAR || p.kind === ReferenceKind.MANY_TO_ONE));
-  const chosen = key === '*' ? selectable : selectable.filter((p) => key.split(',').includes(p.name));
-  const fields = chosen.map((p) => ({ column: p.fieldNames[0], name: p.name, ref: p.kind === ReferenceKind.MANY_TO_ONE, date: p.runtimeType === 'Date' }));
+  const chosen = kept ? selectable.filter((p) => kept.has(p.name) || p.name === time) : selectable;
+  const fields = chosen.filter((p) => !kept || kept.has(p.name)).map((p) => ({ column: p.fieldNames[0], name: p.name, ref: p.kind === ReferenceKind.MANY_TO_ONE, date: p.runtimeType === 'Date' }));
+  const timeColumn = meta.properties[time].fieldNames[0];
+  const idColumn = meta.properties[meta.primaryKeys[0] as EntityKey<T>].fieldNames[0];
   const mapper: RowMapper = {
     key,
     props: chosen.map((p) => p.name),
@@ -206,10 +213,14 @@ function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T
         for (let i = 0; i < fields.length; i++) {
           const f = fields[i];
           const v = at[i] < 0 ? undefined : row[at[i]];
-          out[f.name] = v == null ? v : f.ref ? { id: v } : f.date && !(v instanceof Date) ? new Date(v as string) : v;
+          out[f.name] = v == null ? v : f.ref ? { id: v } : f.date ? toDate(v) : v;
         }
         return out;
       });
+    },
+    keysetOf({ fields: columns, rows }, index) {
+      const row = rows[index];
+      return [toDate(row[columns.findIndex((c) => c.name === timeColumn)]), row[columns.findIndex((c) => c.name === idColumn)] as string];
     },
   };
   // Column sets come from clients' selections: kept up to a bound, past it made for the page and dropped.
@@ -217,13 +228,23 @@ function makeMapper<T extends object>(meta: EntityMetadata<T>, time: EntityKey<T
   return mapper;
 }
 
-function pageOf<T extends object>(result: Rows, mapper: RowMapper, time: EntityKey<T>, first: number): Page<T> {
+/**
+ * MikroORM's cursor format (`Cursor.encode`: base64url of the JSON of the keyset), with the date written by
+ * `toISOString` as JSON.stringify would: JSON.stringify reaching a Date through its `toJSON` measured ~2.7 µs
+ * against ~1.1 µs this way.
+ */
+const encodeCursor = ([time, id]: [Date, string]): string => Buffer.from(JSON.stringify([time.toISOString(), id])).toString('base64url');
+
+/** The driver hands timestamps over as text (MikroORM's setting); a view's dates are Dates. */
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(v as string));
+
+function pageOf(result: Rows, mapper: RowMapper, first: number): Page<never> {
   const hasNextPage = result.rows.length > first;
-  const rows = mapper.map(hasNextPage ? { fields: result.fields, rows: result.rows.slice(0, first) } : result);
-  const last = rows.at(-1);
+  const shown: Rows = hasNextPage ? { fields: result.fields, rows: result.rows.slice(0, first) } : result;
+  const rows = mapper.map(shown);
   return {
-    nodes: rows as T[],
-    pageInfo: { endCursor: last ? Cursor.encode([last[time], last.id]) : null, hasNextPage },
+    nodes: rows as never[],
+    pageInfo: { endCursor: rows.length ? encodeCursor(mapper.keysetOf(shown, rows.length - 1)) : null, hasNextPage },
   };
 }
 
