@@ -29,7 +29,7 @@ export interface DatabaseOptions {
 export interface Database {
   orm: MikroORM;
   kind: 'postgresql' | 'embedded';
-  /** The connection URL (for the embedded database: its socket on 127.0.0.1). */
+  /** The connection URL (for the embedded database a name only: its connections are made in process). */
   url: string;
   close(): Promise<void>;
 }

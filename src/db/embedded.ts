@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 
 export class DatabaseLockedError extends Error {}
@@ -15,18 +14,22 @@ export class DatabaseLockedError extends Error {}
 export const EMBEDDED_SHARED_BUFFERS = '16MB';
 
 export interface EmbeddedDatabase {
+  /** A name for logs and MikroORM's settings: nothing listens there (connections are made by `connect`). */
   url: string;
-  /**
-   * A new connection to the database inside this process, for the `pg` driver's `stream` option: the same protocol
-   * handler as the socket's, without the socket (see InProcessConnection).
-   */
+  /** A new connection to the database inside this process, for the `pg` driver's `stream` option. */
   connect(): Duplex;
   close(): Promise<void>;
 }
 
 /**
- * Runs PGlite in this process and serves it to the ordinary `pg` driver on 127.0.0.1 (random port), so MikroORM
- * talks to it exactly as to PostgreSQL. `dataDir` undefined → in memory (tests).
+ * Runs PGlite in this process and serves it to the ordinary `pg` driver, so MikroORM talks to it exactly as to
+ * PostgreSQL. `dataDir` undefined → in memory (tests).
+ *
+ * The driver's connections are in-memory streams to @electric-sql/pglite-socket's protocol handler, not a socket
+ * on 127.0.0.1: over the loopback socket each statement cost two trips through the kernel and two waits for the
+ * event loop (an embedded list page: 9 % more CPU). Nothing listens, so nothing else on the machine can connect to
+ * the database either (it has no password, and pglite-socket's queue keeps connections apart only inside explicit
+ * transactions); the pool's one connection (ARCHITECTURE.md §5) is the only one.
  *
  * PGlite must never be opened by two processes at once (that damages the files), so the data directory is
  * locked with an exclusive lock file holding the owner's pid; a lock left by a dead process is taken over.
@@ -45,31 +48,29 @@ export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob
       loadDataDir: opts.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
-    await server.start();
-    const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();
-    // The socket server's own queue: connections in this process and on the socket take turns on it, and a
-    // transaction's statements are never interleaved with another connection's.
-    const queryQueue = (server as unknown as { queryQueue: unknown }).queryQueue as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'];
+    // pglite-socket exports its protocol handler but not the queue that orders the handlers' messages on the
+    // database: the server makes one as it is constructed. It is never started (see above).
+    const queue = (new PGLiteSocketServer({ db }) as unknown as { queryQueue: ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'] }).queryQueue;
     const opened = db;
     /** The in-process connections' protocol handlers, until each has let go of the database. */
-    const inProcess = new Set<InstanceType<typeof PGLiteSocketHandler>>();
+    const handlers = new Set<InstanceType<typeof PGLiteSocketHandler>>();
     return {
-      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      url: 'postgresql://postgres@in-process/postgres',
       connect() {
-        const [driverSide, databaseSide] = InProcessConnection.pair();
-        const handler = new PGLiteSocketHandler({ queryQueue, closeOnDetach: true });
-        inProcess.add(handler);
-        // The handler lets go a turn after its connection closes (a rolled-back transaction, its queued statements).
-        databaseSide.once('close', () => setImmediate(() => void handler.detach().finally(() => inProcess.delete(handler))));
+        const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+        const [driverSide, databaseSide] = InProcessConnection.pair(() => {
+          // The handler lets go a turn after its connection closes (it rolls back a transaction left open).
+          setImmediate(() => void handler.detach().catch(() => {}).finally(() => handlers.delete(handler)));
+        });
+        handlers.add(handler);
         void handler.attach(databaseSide as never);
         return driverSide;
       },
       async close() {
-        // As the socket server ends its connections: every in-process one lets go before the database closes, so
-        // none of them reaches a closed database (a driver still holding one sees it close, never a hang).
-        await Promise.all([...inProcess].map((handler) => handler.detach(true)));
-        await server.stop();
+        // Every in-process connection lets go before the database closes, so none of them reaches a closed
+        // database (a driver still holding one sees it close, never a hang).
+        await Promise.all([...handlers].map((handler) => handler.detach(true).catch(() => {})));
+        handlers.clear();
         await opened.close();
         releaseLock();
       },
@@ -84,19 +85,21 @@ export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob
 /**
  * One end of an in-memory connection: what one end writes, the other reads, in the same turn of the event loop.
  * The `pg` driver's side answers `connect` at once (there is nothing to dial); both sides accept the socket calls
- * the driver and the protocol handler make (`setNoDelay`, `setKeepAlive`). Over the loopback socket each statement
- * cost two trips through the kernel and two waits for the event loop's poll; in memory it costs neither.
+ * the driver and the protocol handler make (`setNoDelay`, `setKeepAlive`, `ref`, `unref`). Destroying either end
+ * destroys both, with the same error, and calls `onClosed` once.
  */
 class InProcessConnection extends Duplex {
   private peer!: InProcessConnection;
+  private onClosed?: () => void;
   readonly remoteAddress = 'in-process';
   readonly remotePort = 0;
 
-  static pair(): [InProcessConnection, InProcessConnection] {
+  static pair(onClosed: () => void): [InProcessConnection, InProcessConnection] {
     const a = new InProcessConnection({ allowHalfOpen: false });
     const b = new InProcessConnection({ allowHalfOpen: false });
     a.peer = b;
     b.peer = a;
+    a.onClosed = onClosed;
     return [a, b];
   }
 
@@ -110,7 +113,10 @@ class InProcessConnection extends Duplex {
   }
   override _read(): void {}
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    if (!this.peer.destroyed) this.peer.destroy();
+    if (!this.peer.destroyed) this.peer.destroy(error ?? undefined);
+    const closed = this.onClosed ?? this.peer.onClosed;
+    this.onClosed = this.peer.onClosed = undefined;
+    closed?.();
     done(error);
   }
   connect(): this {
@@ -121,6 +127,12 @@ class InProcessConnection extends Duplex {
     return this;
   }
   setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
     return this;
   }
 }
