@@ -8,8 +8,8 @@ type Bindings = Record<string, unknown>;
  * enabled. Fastify gives every request a child logger carrying its `reqId`; pino's `child()` serialises and redacts
  * the bindings as it is made, about 1 % of an authenticated `me` request's CPU, for a logger that at the default
  * level (warn) a successful request never writes to. A line it does write is the child's: same bindings, same
- * serializers, same redaction. A route with a log level of its own gets an ordinary child at once (see
- * `requestLogger`).
+ * serializers, same redaction. A route with a log level or serializers of its own gets an ordinary child at once
+ * (see `requestLogger`).
  */
 class LazyRequestLogger {
   private made: FastifyBaseLogger | undefined;
@@ -69,7 +69,7 @@ const enabled = (logger: FastifyBaseLogger, level: string): boolean =>
   (logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(level) ?? true;
 
 /** Fastify's `childLoggerFactory`: the request's logger, made on first use. */
-export function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: { level?: string }): FastifyBaseLogger {
-  if (options.level !== undefined) return logger.child(bindings, options);
+export function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: NonNullable<Parameters<FastifyBaseLogger['child']>[1]>): FastifyBaseLogger {
+  if (options.level !== undefined || options.serializers !== undefined) return logger.child(bindings, options);
   return new LazyRequestLogger(logger, bindings) as unknown as FastifyBaseLogger;
 }

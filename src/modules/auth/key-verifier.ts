@@ -62,13 +62,18 @@ export class KeyVerifier {
    * keyId → sha256 of the key that bcrypt accepted, and the Authorization header it came in. Only successes are
    * remembered, and one header per key.
    */
-  private verified = new Map<string, { digest: Buffer; header: string }>();
+  private verified = new Map<string, { digest: Buffer; header: string | undefined }>();
   /**
    * The same headers the other way round (header → keyId): a request whose header is exactly one already verified
    * names the same key and secret, so the parse, the checksum and the SHA-256 are skipped (they were a third of the
-   * verification's CPU on a warm key). A header that is not here takes the whole path, whose comparison is
-   * timing-safe; the lookup itself only tells whether the whole header is a verified one, which the answer tells
-   * anyway. Emptied for a key with its entry in `verified` (forget, eviction).
+   * verification's CPU on a warm key). Only the canonical `Bearer <key>` is kept (a fixed length: ≤ 10,000 × 70
+   * bytes); any other spelling takes the whole path each time. A header that is not here takes the whole path,
+   * whose comparison is timing-safe; the lookup itself only tells whether the whole header is a verified one,
+   * which the answer tells anyway. Emptied for a key with its entry in `verified` (forget, eviction).
+   *
+   * This holds verified keys themselves in memory, where `verified` held only digests. Decided: a process that
+   * answers a key already holds it in every request in flight, and a dump of its memory is a compromise of the
+   * instance whatever it holds; nothing here is ever written anywhere.
    */
   private byHeader = new Map<string, string>();
   /** Keys whose changed row is being read back into the cache (see forget). */
@@ -213,14 +218,15 @@ export class KeyVerifier {
       this.inFlight.set(flightKey, pending);
     }
     const ok = await pending;
-    if (ok) this.remember(id, digest, header);
+    if (ok) this.remember(id, digest, header === `Bearer ${key}` ? header : undefined);
     return ok;
   }
 
-  private remember(id: string, digest: Buffer, header: string): void {
-    this.unremember(id); // re-insert: Map order is the LRU order
+  /** `header`: the request's, when it is the canonical `Bearer <key>` (a fixed length), to be known again. */
+  private remember(id: string, digest: Buffer, header: string | undefined): void {
+    this.unremember(id); // the newest verification last: past the bound, the oldest is forgotten first
     this.verified.set(id, { digest, header });
-    this.byHeader.set(header, id);
+    if (header !== undefined) this.byHeader.set(header, id);
     if (this.verified.size > MAX_VERIFIED) this.unremember(this.verified.keys().next().value!);
   }
 
@@ -228,7 +234,7 @@ export class KeyVerifier {
     const known = this.verified.get(id);
     if (!known) return;
     this.verified.delete(id);
-    this.byHeader.delete(known.header);
+    if (known.header !== undefined) this.byHeader.delete(known.header);
   }
 
   /** The one 401. `counted`: the limiter subjects this failure counts on (only failures that cost work count). */

@@ -43,8 +43,9 @@ export interface Page<T> {
  * Performance).
  *
  * `columns` (from `pageColumns`, the GraphQL selection of the list's nodes) narrows the statement to the properties
- * a view reads; the nodes then carry only those (and the primary key, the time column and the organization).
- * Without it every column is read.
+ * a view reads; the nodes then carry only those (and the primary key and the organization). The time column is
+ * always read, for the cursor, but carried only when the selection reads it. Without `columns` every column is
+ * read and carried.
  *
  * The statement of a page depends only on its shape (entity, filter keys, columns, cursor or not): its SQL text is
  * built by the query builder once and kept, and it runs as a named prepared statement (PostgreSQL's extended
