@@ -7,7 +7,7 @@ import { ScheduleFields, TAG } from '../checks/scheduled-check';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
-import { CheckStatusEnum } from '../monitors/monitor.types';
+import { CheckStatusEnum, setScheduledFields } from '../monitors/monitor.types';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
@@ -56,18 +56,7 @@ export class JourneyView {
         assertions: s.assertions,
         extractions: s.extractions,
       }));
-    v.intervalSeconds = j.intervalSeconds;
-    v.timeoutMs = j.timeoutMs;
-    v.failureThreshold = j.failureThreshold;
-    v.locations = j.locations;
-    v.minFailedLocations = j.minFailedLocations;
-    v.paused = j.paused;
-    v.tags = j.tags;
-    v.status = j.status as CheckStatusEnum;
-    v.lastRunAt = j.lastRunAt;
-    v.createdAt = j.createdAt;
-    v.updatedAt = j.updatedAt;
-    v.organizationId = j.organization.id;
+    setScheduledFields(v, j);
     return v;
   }
 }

@@ -3,7 +3,7 @@ import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } fro
 import { RequiresScope } from '../../graphql/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields, TAG } from '../checks/scheduled-check';
+import { ScheduleFields, TAG, type ScheduledCheck } from '../checks/scheduled-check';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
@@ -63,20 +63,30 @@ export class MonitorView {
     v.body = m.body;
     v.expectedStatusCodes = m.expectedStatusCodes;
     v.assertions = m.assertions;
-    v.intervalSeconds = m.intervalSeconds;
-    v.timeoutMs = m.timeoutMs;
-    v.failureThreshold = m.failureThreshold;
-    v.locations = m.locations;
-    v.minFailedLocations = m.minFailedLocations;
-    v.paused = m.paused;
-    v.tags = m.tags;
-    v.status = m.status as CheckStatusEnum;
-    v.lastRunAt = m.lastRunAt;
-    v.createdAt = m.createdAt;
-    v.updatedAt = m.updatedAt;
-    v.organizationId = m.organization.id;
+    setScheduledFields(v, m);
     return v;
   }
+}
+
+type ScheduledView = Pick<
+  MonitorView,
+  'intervalSeconds' | 'timeoutMs' | 'failureThreshold' | 'locations' | 'minFailedLocations' | 'paused' | 'tags' | 'status' | 'lastRunAt' | 'createdAt' | 'updatedAt' | 'organizationId'
+>;
+
+/** The fields of a monitor's view and a journey's that come from what every scheduled check has. */
+export function setScheduledFields(v: ScheduledView, c: ScheduledCheck & { organization: { id: string } }): void {
+  v.intervalSeconds = c.intervalSeconds;
+  v.timeoutMs = c.timeoutMs;
+  v.failureThreshold = c.failureThreshold;
+  v.locations = c.locations;
+  v.minFailedLocations = c.minFailedLocations;
+  v.paused = c.paused;
+  v.tags = c.tags;
+  v.status = c.status as CheckStatusEnum;
+  v.lastRunAt = c.lastRunAt;
+  v.createdAt = c.createdAt;
+  v.updatedAt = c.updatedAt;
+  v.organizationId = c.organization.id;
 }
 
 export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');
