@@ -48,8 +48,8 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
 /**
  * Small arguments objects class-validator accepted, by class and value. Every constraint here is one of
  * class-validator's pure built-ins (PURE_CONSTRAINTS: no custom or async constraint, none reading the clock), so
- * the same value of the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is validated once, not at
- * ~10 µs a request. Only acceptances are kept (a refused input is validated again and reported in full); values
+ * the same value of the same class gets the same answer: `monitors(first: 50)` on each dashboard refresh is
+ * validated once, not at ~10 µs a request. Only acceptances are kept (a refused input is validated again and reported in full); values
  * are keyed by their JSON, which within one class is unambiguous (each property has one GraphQL type, so one
  * runtime type); values longer than MEMO_MAX_CHARS are not kept, and each class keeps at most MEMO_PER_CLASS.
  */

@@ -42,6 +42,17 @@ interface KeyRow {
 
 const MAX_VERIFIED = 10_000;
 
+/** An Authorization header taken apart (KeyVerifier.parse). */
+interface ParsedKey {
+  id: string;
+  key: string;
+  digest: Buffer;
+  /** This process verified the key's secret before (its digest is known). */
+  trusted: boolean;
+  /** The header itself when it is the canonical `Bearer <key>`: the one spelling remembered. */
+  canonical: string | undefined;
+}
+
 type FailureReason = 'no bearer credentials' | 'malformed key or bad checksum' | 'unknown key id' | 'revoked key' | 'expired key' | 'wrong secret';
 /** Failures that name a key whose row exists: they count on that key's audit trail. */
 const KEY_FOUND: ReadonlySet<FailureReason> = new Set(['revoked key', 'expired key', 'wrong secret']);
@@ -98,13 +109,16 @@ export class KeyVerifier {
   async verify(header: string | undefined, ip: string): Promise<Principal> {
     const seen = header === undefined ? undefined : this.byHeader.get(header);
     if (seen !== undefined) this.stats.headerHits++;
-    const { id, key, digest, trusted } = seen !== undefined ? { id: seen, key: '', digest: undefined, trusted: true } : this.parse(header, ip);
+    // A header seen before is trusted as it stands; any other is parsed, and trusted if its digest is known.
+    const parsed = seen === undefined ? this.parse(header, ip) : undefined;
+    const id = seen ?? parsed!.id;
+    const unverified = parsed?.trusted === false ? parsed : undefined;
     const client = `ip:${clientGroup(ip)}`;
 
     let row = this.cache.get(id);
     if (!row) {
       // A lookup is work: refused (429) while this address keeps naming keyIds that do not exist.
-      if (!trusted) this.throttle(ip, id, client);
+      if (unverified) this.throttle(ip, id, client);
       row = await this.load(id);
       if (!row) return this.fail('unknown key id', ip, id, [client]);
     }
@@ -113,20 +127,20 @@ export class KeyVerifier {
     if (row.revokedAt) return this.fail('revoked key', ip, id);
     const now = this.now();
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return this.fail('expired key', ip, id);
-    if (!trusted) {
+    if (unverified) {
       // Wrong secrets count per (keyId, address): guesses from elsewhere never lock the key's owner out. The total
       // bcrypt work is bounded by the pool's queue.
       const pair = `key:${id}|${client}`;
       this.throttle(ip, id, client, pair);
-      if (!(await this.secretMatches(id, key, digest!, row.hash, header!))) return this.fail('wrong secret', ip, id, [client, pair]);
+      if (!(await this.secretMatches(id, unverified, row.hash))) return this.fail('wrong secret', ip, id, [client, pair]);
     }
 
     this.lastUsed.record(id, now, ip);
     return row.principal;
   }
 
-  /** The key id, key and digest of a header not verified before; `trusted` when this process verified its secret. */
-  private parse(header: string | undefined, ip: string): { id: string; key: string; digest: Buffer; trusted: boolean } {
+  /** The key id, key and digest of a header not known before; `trusted` when this process verified its secret. */
+  private parse(header: string | undefined, ip: string): ParsedKey {
     const key = bearerToken(header);
     if (key === null) return this.fail('no bearer credentials', ip);
     const keyId = parseKey(key);
@@ -136,7 +150,7 @@ export class KeyVerifier {
     // A key this process already verified keeps working while its keyId or its address is under attack:
     // knowing a public keyId must not let anyone lock its owner out.
     const known = this.verified.get(id);
-    return { id, key, digest, trusted: known !== undefined && timingSafeEqual(known.digest, digest) };
+    return { id, key, digest, trusted: known !== undefined && timingSafeEqual(known.digest, digest), canonical: header === `Bearer ${key}` ? header : undefined };
   }
 
   /** 429 before the work when any of `subjects` failed too often this minute. */
@@ -206,7 +220,7 @@ export class KeyVerifier {
     );
   }
 
-  private async secretMatches(id: string, key: string, digest: Buffer, hash: string, header: string): Promise<boolean> {
+  private async secretMatches(id: string, { key, digest, canonical }: ParsedKey, hash: string): Promise<boolean> {
     // Again: a concurrent first request may have verified it while this one read the row.
     const known = this.verified.get(id);
     if (known && timingSafeEqual(known.digest, digest)) return true;
@@ -218,7 +232,7 @@ export class KeyVerifier {
       this.inFlight.set(flightKey, pending);
     }
     const ok = await pending;
-    if (ok) this.remember(id, digest, header === `Bearer ${key}` ? header : undefined);
+    if (ok) this.remember(id, digest, canonical);
     return ok;
   }
 
