@@ -3,7 +3,7 @@ import { AppError, badInput, notFound } from '../../errors';
 import { assertSelectionScopes } from '../../graphql/selection-scopes';
 import type { Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
-import type { BillingService, QuotaExhausted } from '../billing/billing.service';
+import { limitError, type BillingService, type QuotaExhausted } from '../billing/billing.service';
 import { newId } from '../common/ids';
 import type { CheckJob } from '../engine/queue';
 import { Journey } from '../journeys/journey.entity';
@@ -94,11 +94,11 @@ export class CheckSessionService {
       // is used up (a session larger than what is left uses up nothing).
       const { plan, limit } = e.details as unknown as QuotaExhausted;
       await this.deps.billing.quotaExhausted(em, organizationId, { plan, limit, used: limit });
-      throw new AppError('PLAN_LIMIT_EXCEEDED', `The ${plan} plan's ${limit} runs a month leave no room for this session's ${items.length} runs`, {
+      throw limitError(organizationId, `The ${plan} plan's ${limit} runs a month leave no room for this session's ${items.length} runs`, {
         plan,
         limit,
         needed: items.length,
-      });
+      }, (l) => l.runsPerMonth === null || l.runsPerMonth > limit);
     }
     // After the commit: a worker must find the session's row when it records the run. Nothing here waits for a run.
     for (let i = 0; i < placed.length; i++) {
