@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../errors';
 import type { PlanName } from '../billing/plans';
 import { Organization } from './organization.entity';
+import { audit, type Actor } from '../audit/audit';
 
 export class OrganizationService {
   constructor(
@@ -36,11 +37,15 @@ export class OrganizationService {
     return { org, created: true };
   }
 
-  async rename(em: EntityManager, id: string, name: string): Promise<Organization> {
+  /** Renames the actor's organization; the audit event is written by the same flush (none when nothing changes). */
+  async rename(em: EntityManager, actor: Actor, name: string): Promise<Organization> {
     const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 100) throw badInput([{ field: 'name', message: 'must be 1 to 100 characters' }]);
-    const org = await this.get(em, id);
-    org.name = trimmed;
+    const org = await this.get(em, actor.organizationId);
+    if (org.name !== trimmed) {
+      org.name = trimmed;
+      audit(em, actor, 'organization.updated', org.id, this.now(), ['name']);
+    }
     await em.flush();
     return org;
   }
