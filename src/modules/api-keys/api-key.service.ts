@@ -151,7 +151,7 @@ export class ApiKeyService {
    * must not roll or revoke its own replacement, nor mint itself a fresh key. Read from the row, not the cache.
    */
   private async assertNotReplaced(tx: EntityManager, caller: Principal): Promise<void> {
-    const row = await tx.findOne(ApiKey, { id: caller.keyId, organization: caller.organizationId }, { fields: ['replacedBy'] });
+    const row = await tx.findOne(ApiKey, { id: caller.keyId, organization: caller.organizationId }, { fields: ['replacedBy'], refresh: true });
     if (row?.replacedBy)
       throw forbidden(
         { replacedBy: row.replacedBy },
