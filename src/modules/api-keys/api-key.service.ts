@@ -194,12 +194,12 @@ export class ApiKeyService {
     const actor: Actor = { ...caller, ip };
     const secret = await this.secret();
     const created = await em.transactional(async (tx) => {
-      const now = this.deps.now();
       // The organization first (as creating does), then the key: two concurrent rolls of one key would otherwise
       // both succeed, and concurrent rolls of different keys would both pass the cap.
       await lockOrganization(tx, caller.organizationId);
       const old = await tx.findOne(ApiKey, { id, organization: caller.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!old) throw notFound('API key');
+      const now = this.deps.now();
       if (old.revokedAt) throw conflict('A revoked key cannot be rolled');
       if (old.expiresAt && old.expiresAt.getTime() <= now.getTime()) throw conflict('An expired key cannot be rolled');
       if (old.replacedBy) throw conflict(`This key was already rolled; roll its replacement ${old.replacedBy} instead`);
