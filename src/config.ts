@@ -43,7 +43,14 @@ const schema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BOOTSTRAP_KEY: bool(true),
+  /**
+   * On first start with an empty database, create a full-access key and print it once. Default: on for the embedded
+   * database (the quickstart), off with DATABASE_URL (stdout there is a log stream; make keys with `npm run keys`).
+   */
+  BOOTSTRAP_KEY: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
@@ -122,10 +129,13 @@ const schema = z.object({
   MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** How often the queue fails jobs whose lease ran out (dead workers) and does its housekeeping, in seconds. */
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
-  /** The plan of organizations created from now on (first start, `keys create --org <new name>`); UNLIMITED self-hosted. */
+  /**
+   * The plan of organizations created from now on (first start, `keys create --org <new name>` without `--plan`).
+   * UNLIMITED: a self-hosted installation does not limit itself; a hosted deployment sets FREE.
+   */
   DEFAULT_PLAN: z
     .string()
-    .default('FREE')
+    .default('UNLIMITED')
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(PLAN_NAMES)),
   /**
@@ -174,7 +184,8 @@ const consistent = schema
     message: 'must exceed SHUTDOWN_TIMEOUT_MS (in-flight requests get that long, then the rest is closed)',
   });
 
-export type Config = Readonly<z.infer<typeof schema>>;
+type Parsed = z.infer<typeof schema>;
+export type Config = Readonly<Omit<Parsed, 'BOOTSTRAP_KEY'> & { BOOTSTRAP_KEY: boolean }>;
 
 export class ConfigError extends Error {}
 
@@ -187,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return Object.freeze(result.data);
+  const data = result.data;
+  return Object.freeze({ ...data, BOOTSTRAP_KEY: data.BOOTSTRAP_KEY ?? !data.DATABASE_URL });
 }

@@ -37,7 +37,8 @@ export const RUNS_PER_CHECK_MONTH = (31 * 86_400) / DEFAULT_INTERVAL_SECONDS;
  *
  * Shorter intervals than the default are the customer's choice and spend the allowance faster. UNLIMITED is for
  * self-hosted installations: nothing is limited but the interval (10 s).
- * New organizations start on DEFAULT_PLAN (FREE); `npm run orgs -- set-plan` changes it.
+ * New organizations start on DEFAULT_PLAN (UNLIMITED unless set; a hosted deployment sets FREE);
+ * `npm run orgs -- set-plan` changes an organization's plan.
  */
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
   FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7 },
@@ -49,6 +50,19 @@ export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
 export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);
 
 export const planLimits = (plan: string): PlanLimits => (isPlanName(plan) ? PLANS[plan] : PLANS.FREE);
+
+/**
+ * How a plan error tells the reader what to do: the smallest plan after `current` that `fits` (else UNLIMITED),
+ * and the operator command that moves the organization to it. Plans are changed by operators only (the CLI).
+ */
+export function planChange(organizationId: string, current: string, fits: (limits: PlanLimits) => boolean): { suggestedPlan: PlanName; hint: string } {
+  const from = isPlanName(current) ? PLAN_NAMES.indexOf(current) : 0;
+  const suggestedPlan = PLAN_NAMES.slice(from + 1).find((n) => fits(PLANS[n])) ?? 'UNLIMITED';
+  return {
+    suggestedPlan,
+    hint: `change the plan with \`npm run orgs -- set-plan --org ${organizationId} --plan ${suggestedPlan}\` (DEFAULT_PLAN sets the plan of new organizations)`,
+  };
+}
 
 /** Days a plan keeps raw runs, UNLIMITED's from the installation's RUN_RETENTION_DAYS. */
 export const runRetentionDays = (plan: string, unlimitedDays: number): number => planLimits(plan).runRetentionDays ?? unlimitedDays;

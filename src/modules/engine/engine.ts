@@ -67,7 +67,7 @@ export class Engine implements RunDispatcher {
       this.worker = new CheckWorker(this.boss, orm, runs, this.log, { location: this.opts.location, concurrency: this.opts.concurrency, pollMs: this.opts.pollMs });
       await this.worker.start();
       this.notifications?.start();
-      this.log.info({ location: this.opts.location, concurrency: this.opts.concurrency }, 'worker started');
+      this.log.info({ location: this.opts.location, workerId: this.heartbeat.id, concurrency: this.opts.concurrency }, 'worker started');
     }
     if (this.opts.worker && this.opts.scheduling) {
       this.scheduler = new SlotScheduler(orm, this.boss, this.log, {
@@ -114,6 +114,7 @@ export class Engine implements RunDispatcher {
     await this.maintenance?.stop();
     await Promise.all([this.worker?.stop(deadlineMs), this.opts.worker ? this.notifications?.stop(deadlineMs) : undefined]);
     await this.heartbeat?.stop();
+    if (this.heartbeat) this.log.info({ location: this.opts.location, workerId: this.heartbeat.id }, 'worker stopped');
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
   }
 }

@@ -25,6 +25,8 @@ export interface CheckJob {
   requestedAt?: string;
   /** The run was admitted against the quota already (manual runs are, by the API, so their caller hears a 402). */
   admitted?: boolean;
+  /** The key that asked for a manual run (runMonitor, runJourney, triggerChecks): its id, stored on the run. */
+  triggeredBy?: string | null;
 }
 
 /** One queue per location: a worker takes only its own location's jobs. */

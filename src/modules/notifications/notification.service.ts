@@ -157,15 +157,17 @@ export class NotificationService {
   /** Sends a `test` event to the channel (through the queue, like any other) and answers its delivery. */
   async test(em: EntityManager, actor: Actor, id: string): Promise<NotificationDelivery> {
     const channel = await this.get(em, actor.organizationId, id);
-    const [deliveryId] = await em.transactional((tx) =>
-      this.notifier.emit(tx, {
+    // The send and its audit event in one transaction: a key that can send to every channel leaves a trace.
+    const [deliveryId] = await em.transactional(async (tx) => {
+      audit(tx, actor, 'notification_channel.tested', channel.id, this.now());
+      return this.notifier.emit(tx, {
         organizationId: actor.organizationId,
         event: 'TEST',
         checkId: null,
         channelId: channel.id,
         data: { channel: { id: channel.id, name: channel.name }, message: 'A test notification from tracer' },
-      }),
-    );
+      });
+    });
     return em.findOneOrFail(NotificationDelivery, { id: deliveryId });
   }
 

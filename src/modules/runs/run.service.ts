@@ -13,6 +13,7 @@ import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
 import { Run, type RunStatus } from './run.entity';
 import type { RollupWriter } from '../stats/rollup.writer';
+import { audit, type Actor } from '../audit/audit';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
 export interface RunDispatcher {
@@ -60,20 +61,22 @@ export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'jo
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  runMonitor(em: EntityManager, organizationId: string, monitorId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, organizationId, 'monitor', monitorId, location);
+  runMonitor(em: EntityManager, actor: Actor, monitorId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, actor, 'monitor', monitorId, location);
   }
 
-  runJourney(em: EntityManager, organizationId: string, journeyId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, organizationId, 'journey', journeyId, location);
+  runJourney(em: EntityManager, actor: Actor, journeyId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, actor, 'journey', journeyId, location);
   }
 
   /**
    * A manual run: enqueued for the location (the check's first by default) with priority over scheduled slots,
    * then waited for, at most the check's whole timeout plus the margin. A location with no live worker is refused
-   * at once rather than waited on.
+   * at once rather than waited on. The admission writes the audit event (`monitor.run` / `journey.run`), and the
+   * run records the key that asked (`triggeredBy`, carried by the job).
    */
-  private async runNow(em: EntityManager, organizationId: string, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+  private async runNow(em: EntityManager, actor: Actor, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+    const { organizationId } = actor;
     const check = await this.find(em, organizationId, kind, id);
     if (!check) throw notFound(kind === 'monitor' ? 'Monitor' : 'Journey');
     const where = location ?? check.entity.locations[0];
@@ -83,8 +86,11 @@ export class RunService {
       throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
     // The reservation is the admission (one upsert of the month's counter, before the check): a run that then
     // crashes before it is recorded still counted, which is the safe side of the allowance. Made here, so the caller
-    // hears PLAN_LIMIT_EXCEEDED (402), not the worker.
+    // hears PLAN_LIMIT_EXCEEDED (402), not the worker. Not in a transaction with the audit event: a refusal opens
+    // the quota alert, which must stay. An admitted run is audited before its job exists.
     await this.deps.billing.reserveRunOrThrow(em, organizationId);
+    audit(em, actor, kind === 'monitor' ? 'monitor.run' : 'journey.run', id, this.deps.now());
+    await em.flush();
     const job: CheckJob = {
       kind,
       checkId: id,
@@ -95,6 +101,7 @@ export class RunService {
       runId: newId('run'),
       trigger: 'MANUAL',
       admitted: true,
+      triggeredBy: actor.keyId,
     };
     const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
@@ -240,6 +247,7 @@ export class RunService {
           monitor: check.kind === 'monitor' ? check.entity.id : null,
           journey: check.kind === 'journey' ? check.entity.id : null,
           trigger: job.trigger,
+          triggeredBy: job.triggeredBy ?? null,
           location: job.location,
           scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
           startedAt: result.startedAt,
