@@ -94,6 +94,11 @@ const schema = z.object({
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /**
+   * The Apollo Sandbox page at GET /graphql for a browser (it loads a pinned script from Apollo's CDN, so it needs
+   * internet access). false: no page; such a GET is answered 400 like any GraphQL GET without a query.
+   */
+  SANDBOX: bool(true),
   /** Execute operations compiled by graphql-jit (false: graphql-js's interpreter, as Apollo does by default). */
   GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
