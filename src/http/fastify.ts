@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { redactKeys } from '../modules/auth/key-format';
 import { parseQueryString } from '../query-string';
-import { capConnections, httpServerOptions } from '../http-limits';
+import { capConnections, cutSlowClients, httpServerOptions } from '../http-limits';
 import { requestLogger } from './request-logger';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
@@ -32,6 +32,7 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
     ...httpServerOptions(config),
   });
   capConnections(fastify.server, config.HTTP_MAX_CONNECTIONS);
+  cutSlowClients(fastify.server, { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS });
   // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty
   // body is no body, not a 400. Anything else goes through Fastify's own parser (prototype-poisoning checks kept).
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
