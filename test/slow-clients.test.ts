@@ -25,7 +25,7 @@ beforeAll(async () => {
   });
   port = Number(new URL(t.baseUrl).port);
   target = await startTarget();
-  target.route('/slow', (_req, res) => setTimeout(() => json(200, { ok: true })(_req, res), REQUEST_MS + 2500));
+  target.route('/slow', (req, res, body) => setTimeout(() => json(200, { ok: true })(req, res, body), REQUEST_MS + 2500));
 });
 afterAll(async () => {
   await target?.close();
