@@ -43,6 +43,10 @@ const schema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Fastify's per-request lines ("incoming request", "request completed") at info; otherwise at debug. */
+  LOG_REQUESTS: bool(false),
+  /** JSON lines, readable lines, or (auto) readable when stdout is a terminal and JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   BOOTSTRAP_KEY: bool(true),
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */

@@ -4,9 +4,11 @@ import { redactKeys } from '../modules/auth/key-format';
 import { parseQueryString } from '../query-string';
 import { capConnections, cutSlowClients, httpServerOptions } from '../http-limits';
 import { requestLogger } from './request-logger';
+import { logDestination, requestLines } from './log-output';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
 export function createFastify(config: Config, logStream?: NodeJS.WritableStream): FastifyInstance {
+  const stream = logDestination(config, logStream);
   const fastify = Fastify({
     logger: {
       level: config.LOG_LEVEL,
@@ -23,9 +25,10 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
           remotePort: req.socket?.remotePort,
         }),
       },
-      ...(logStream ? { stream: logStream } : {}),
+      ...(stream ? { stream } : {}),
     },
     childLoggerFactory: requestLogger,
+    logController: requestLines(config),
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { querystringParser: parseQueryString },
