@@ -28,16 +28,26 @@ export function capConnections(server: Server, max: number): void {
 
 /** A connection as `cutSlowClients` follows it. */
 interface Tracked {
+  socket: Socket;
   /** When the request being received began: its first byte seen (the connection's start for the first request). */
   since: number | undefined;
   /** The request whose headers arrived, and its response, until the response is finished. */
   req: IncomingMessage | undefined;
   res: ServerResponse | undefined;
-  /** `socket.bytesRead` when the connection went idle: more means the next request has begun. */
+  /** `socket.bytesRead` when the last response finished: more means the next request has begun. */
   idleBytes: number;
 }
 
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const kTracked = Symbol('tracked connection');
+
+/** A response's 'finish' (one function for every response): its connection is idle until more bytes arrive. */
+function responseFinished(this: ServerResponse & { [kTracked]?: Tracked }): void {
+  const tracked = this[kTracked];
+  if (!tracked || tracked.res !== this) return;
+  tracked.req = tracked.res = tracked.since = undefined;
+  tracked.idleBytes = tracked.socket.bytesRead;
+}
 
 /**
  * Closes every connection that has not delivered its request within `headersMs` (headers) or `requestMs` (the
@@ -47,7 +57,9 @@ const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nCo
  *
  * A request whose body has fully arrived (`req.complete`) is no longer timed, however long its answer takes (a
  * journey run); an idle keep-alive connection between requests is left to the keep-alive timeout. The next request
- * on it is seen beginning by its socket's byte count (Node reads the socket itself, so no data listener is added).
+ * on it is seen beginning by its socket's byte count having grown since the last answer finished (Node reads the
+ * socket itself, so no data listener can be added). Not covered: bytes of a next request sent before the previous
+ * answer finished (HTTP pipelining) are not seen as its beginning; the keep-alive timeout still bounds them.
  * Returns a function that stops the sweeps (the server's `close` also does).
  */
 export function cutSlowClients(
@@ -56,15 +68,18 @@ export function cutSlowClients(
 ): () => void {
   const open = new Map<Socket, Tracked>();
   server.on('connection', (socket: Socket) => {
-    open.set(socket, { since: Date.now(), req: undefined, res: undefined, idleBytes: 0 });
+    open.set(socket, { socket, since: Date.now(), req: undefined, res: undefined, idleBytes: 0 });
     socket.once('close', () => open.delete(socket));
   });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const tracked = open.get(req.socket);
+  server.on('request', (req: IncomingMessage, res: ServerResponse & { [kTracked]?: Tracked }) => {
+    const tracked = open.get(req.socket as Socket);
     if (!tracked) return;
+    // A request that follows one still being answered (pipelined) is timed from its headers.
+    if (tracked.req || tracked.since === undefined) tracked.since = Date.now();
     tracked.req = req;
     tracked.res = res;
-    tracked.since ??= Date.now(); // began between two sweeps
+    res[kTracked] = tracked;
+    res.once('finish', responseFinished);
   });
   const cut = (socket: Socket, tracked: Tracked) => {
     open.delete(socket);
@@ -75,13 +90,8 @@ export function cutSlowClients(
     const now = Date.now();
     for (const [socket, tracked] of open) {
       if (tracked.req) {
-        if (!tracked.req.complete) {
-          if (now - tracked.since! > requestMs) cut(socket, tracked);
-        } else if (tracked.res!.writableFinished) {
-          // Answered: idle until more bytes arrive (the keep-alive timeout governs it meanwhile).
-          tracked.req = tracked.res = tracked.since = undefined;
-          tracked.idleBytes = socket.bytesRead;
-        }
+        // Received: being answered, which is never cut (a long run); else timed as a whole request.
+        if (!tracked.req.complete && now - tracked.since! > requestMs) cut(socket, tracked);
       } else if (tracked.since !== undefined) {
         if (now - tracked.since > headersMs) cut(socket, tracked);
       } else if (socket.bytesRead > tracked.idleBytes) {

@@ -143,6 +143,16 @@ describe('slow clients are cut off at their timeout', () => {
     expect(ms).toBeLessThan(HEADERS_MS + SLACK_MS);
     expect(c.heard()).toMatch(/HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 408 /);
   });
+
+  it('so is one whose next request starts stalling the moment the answer arrives', async () => {
+    const c = await holdOpen('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise<void>((resolve) => c.socket.once('data', () => resolve()));
+    const sentAt = performance.now();
+    c.socket.write(PARTIAL_HEADERS);
+    await c.closed;
+    expect(performance.now() - sentAt).toBeLessThan(HEADERS_MS + SLACK_MS);
+    expect(c.heard()).toMatch(/HTTP\/1\.1 408 /);
+  });
 });
 
 describe('cutSlowClients on a bare server (no timeouts of Node\'s own)', () => {
