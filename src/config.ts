@@ -43,6 +43,10 @@ const schema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Fastify's per-request lines ("incoming request", "request completed") at info; otherwise at debug. */
+  LOG_REQUESTS: bool(false),
+  /** JSON lines, readable lines, or (auto) readable when stdout is a terminal and JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /**
    * On first start with an empty database, create a full-access key and print it once. Default: on for the embedded
    * database (the quickstart), off with DATABASE_URL (stdout there is a log stream; make keys with `npm run keys`).
@@ -101,6 +105,11 @@ const schema = z.object({
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /**
+   * The Apollo Sandbox page at GET /graphql for a browser (it loads a pinned script from Apollo's CDN, so it needs
+   * internet access). false: no page; such a GET is answered 400 like any GraphQL GET without a query.
+   */
+  SANDBOX: bool(true),
   /** Execute operations compiled by graphql-jit (false: graphql-js's interpreter, as Apollo does by default). */
   GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */

@@ -127,7 +127,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     sweepMs: config.NOTIFY_SWEEP_MS,
   });
   const billing = new BillingService(now, config.RUN_RETENTION_DAYS, notifier);
-  const alerts = new AlertService(now, notifier);
+  const alerts = new AlertService(now, notifier, log);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
     monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),

@@ -3,6 +3,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { FastifyBaseLogger } from 'fastify';
@@ -13,6 +14,7 @@ import { errorStatusPlugin, makeFormatError } from './errors';
 import { scopeCheckPlugin, type DocumentLimits } from './scope-guard';
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
+import { SANDBOX_VERSION } from './sandbox';
 
 /**
  * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
@@ -42,12 +44,16 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginLandingPageLocalDefault({
-        embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
-        document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
-        includeCookies: false,
-        footer: false,
-      }),
+      // SANDBOX=false: no page; a browser's GET is an ordinary GraphQL GET without a query (400).
+      config.SANDBOX
+        ? ApolloServerPluginLandingPageLocalDefault({
+            version: SANDBOX_VERSION,
+            embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
+            document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
+            includeCookies: false,
+            footer: false,
+          })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

@@ -60,6 +60,7 @@ export interface AppSchema {
 
 /** Builds the schema from the resolver classes, checks its authorization rules, and guards every resolver. */
 export async function buildAppSchema(): Promise<AppSchema> {
+  argumentsInDecoratorOrder();
   const raw = await buildSchema({
     resolvers: RESOLVERS,
     // `directives` replaces the schema's list: graphql's own (@skip, @include, @deprecated, @specifiedBy) must be
@@ -79,6 +80,19 @@ export async function buildAppSchema(): Promise<AppSchema> {
     type.resolveType = resolve;
   }
   return { schema, index };
+}
+
+/**
+ * A field's arguments are listed in the order type-graphql collected their `@Arg` decorators, which run last
+ * parameter first (`stats(location, window)` for `stats(window, location)`). But running a resolver sorts that same
+ * array by parameter position, in place (type-graphql's resolvers/helpers.js `getParams`), and a field resolver of
+ * another class (`stats` on Monitor and Journey) is stored as a field of that type, keeping its array from one
+ * schema build to the next: a schema built after a `stats` query ran in the same process listed `window,
+ * location`. Putting every stored field's arguments back in collection order makes each build print and serve
+ * what a fresh process does (the committed schema).
+ */
+function argumentsInDecoratorOrder(): void {
+  for (const field of getMetadataStorage().fields) field.params?.sort((a, b) => b.index - a.index);
 }
 
 /**
