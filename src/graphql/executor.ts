@@ -1,6 +1,7 @@
 import {
   execute,
   getNamedType,
+  GraphQLError,
   getVariableValues,
   isInputObjectType,
   Kind,
@@ -46,9 +47,26 @@ export function compileOperation(schema: GraphQLSchema, document: DocumentNode, 
   return (context, variables) => {
     const result = compiled.query(undefined, context, variables ?? {});
     // A result without data is an error before execution: with graphql-jit, only a variable that did not coerce.
-    if (!(result instanceof Promise)) return result.data === undefined && result.errors?.length ? coercionErrors(variables, result) : result;
-    return result;
+    if (!(result instanceof Promise)) return result.data === undefined && result.errors?.length ? coercionErrors(variables, result) : withExtensions(result);
+    return result.then(withExtensions);
   };
+}
+
+/**
+ * graphql-jit's errors leave `extensions` undefined when the thrown error has none (anything but an AppError: a
+ * driver error, a bug). Apollo reads `error.extensions.code` before it calls formatError, so such an error failed
+ * its formatting: answered a bare "Internal server error" without path, and was never logged. Each becomes
+ * graphql-js's GraphQLError with the same message, locations, path and original error, as without jit.
+ */
+function withExtensions(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((e) => !e.extensions)) return result;
+  const errors = result.errors.map((e) => {
+    if (e.extensions) return e;
+    const fixed = new GraphQLError(e.message, { path: e.path, originalError: e.originalError });
+    (fixed as { locations?: GraphQLError['locations'] }).locations = e.locations;
+    return fixed;
+  });
+  return { ...result, errors };
 }
 
 /** Response keys (aliases or field names) that are properties of every plain object: `__proto__`, `constructor`… */
