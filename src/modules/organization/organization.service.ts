@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../errors';
 import type { PlanName } from '../billing/plans';
 import { Organization } from './organization.entity';
+import { nameErrors } from '../common/names';
 
 export class OrganizationService {
   constructor(
@@ -24,6 +25,8 @@ export class OrganizationService {
       throw new Error(`Several organizations are named "${idOrName}": pass one of their ids (${matches.map((o) => o.id).join(', ')})`);
     if (matches[0]) return { org: matches[0], created: false };
     if (!opts.create) throw notFound(`Organization "${idOrName}"`);
+    const bad = nameErrors('org', idOrName);
+    if (bad.length) throw badInput(bad);
     const org = em.create(Organization, { name: idOrName, plan: this.defaultPlan, createdAt: this.now() });
     await em.flush();
     return { org, created: true };
@@ -32,6 +35,8 @@ export class OrganizationService {
   async rename(em: EntityManager, id: string, name: string): Promise<Organization> {
     const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 100) throw badInput([{ field: 'name', message: 'must be 1 to 100 characters' }]);
+    const bad = nameErrors('name', trimmed);
+    if (bad.length) throw badInput(bad);
     const org = await this.get(em, id);
     org.name = trimmed;
     await em.flush();
