@@ -1,0 +1,114 @@
+/**
+ * The cost of a document counts real list sizes: a series by its buckets (window ÷ interval), a journey run's steps
+ * with their recorded headers, assertions and extracted values by the largest counts the input rules allow, every
+ * list of the schema by a declared size (a new list field without one fails the build). Over the limit, the
+ * document is refused before it runs, with its cost; an answer over MAX_RESPONSE_BYTES is RESPONSE_TOO_LARGE.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSchema, Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import * as ops from '../src/client/generated/graphql';
+import { loadConfig } from '../src/config';
+import { buildAppSchema, type AppSchema } from '../src/graphql/schema';
+import { costOf, operationRequirements } from '../src/graphql/operation-scopes';
+import { assertListSizes, LIST_SIZES, listFields } from '../src/graphql/list-sizes';
+import { startTestApp, type TestApp } from './helpers/app';
+import type { Client } from './helpers/client';
+
+const LIMIT = loadConfig({}).GRAPHQL_MAX_COST;
+let app: AppSchema;
+beforeAll(async () => {
+  app = await buildAppSchema();
+});
+
+const costOfDocument = (document: DocumentNode, variables: Record<string, unknown> = {}) => {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  return costOf(operationRequirements(app.schema, app.index, document, op), variables);
+};
+
+describe('list sizes', () => {
+  it('every list field of the schema has a declared size, and every declared size is a list field', () => {
+    const lists = listFields(app.schema);
+    expect(lists.length).toBeGreaterThan(30);
+    expect(lists.filter((f) => !LIST_SIZES[f])).toEqual([]);
+    expect(Object.keys(LIST_SIZES).filter((f) => !lists.includes(f))).toEqual([]);
+  });
+
+  it('a list field without a size fails the schema build', () => {
+    const schema = buildSchema('type Query { things: [Thing!]! } type Thing { labels: [String!]! }');
+    expect(() => assertListSizes(schema)).toThrow(/^Query\.things is a list without a size: add it to LIST_SIZES/);
+    expect(() => assertListSizes(schema)).toThrow(/\nThing\.labels is a list without a size/);
+  });
+
+  it('the client operations (what the dashboard and the REST mirror send) are within the default limit', () => {
+    const costs: Record<string, number> = {};
+    for (const [name, doc] of Object.entries(ops))
+      if (name.endsWith('Document')) costs[name] = costOfDocument(doc as DocumentNode, {}); // every variable at its default
+    expect(Object.keys(costs).length).toBeGreaterThan(50);
+    expect(Object.entries(costs).filter(([, cost]) => cost > LIMIT)).toEqual([]);
+    // the dashboard's own variables
+    expect(costOfDocument(ops.JourneyRunsDocument, { journeyId: 'j', first: 20 })).toBeLessThanOrEqual(LIMIT);
+    expect(costOfDocument(ops.JourneysOverviewDocument, { first: 50, runs: 20 })).toBeLessThanOrEqual(LIMIT);
+    expect(costOfDocument(ops.MonitorsOverviewDocument, { first: 50, runs: 20 })).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('a series counts window ÷ interval buckets, from literals, defaults or variables', () => {
+    const series = (args: string) => costOfDocument(parse(`{ monitor(id: "m") { series${args} { runs } } }`));
+    expect(series('')).toBe(1 + 1 + 24); // LAST_24_HOURS by HOUR, the defaults
+    expect(series('(window: LAST_90_DAYS)')).toBe(1 + 1 + 2160);
+    expect(series('(window: LAST_90_DAYS, interval: DAY)')).toBe(1 + 1 + 90);
+    const doc = parse('query($w: StatsWindow!, $i: SeriesInterval!) { monitor(id: "m") { series(window: $w, interval: $i) { runs } } }');
+    expect(costOfDocument(doc, { w: 'LAST_7_DAYS', i: 'HOUR' })).toBe(1 + 1 + 168);
+    expect(costOfDocument(doc, {})).toBe(1 + 1 + 2160); // unknown: the largest
+  });
+});
+
+describe('over HTTP', () => {
+  let t: TestApp;
+  let client: Client;
+  let journeyId: string;
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_RESPONSE_BYTES: '8192' });
+    const org = await t.org('Lists Inc');
+    ({ client } = await t.key(org, ['all']));
+    const made = await client.gql(ops.CreateJourneyDocument, {
+      input: { name: 'flow', steps: [{ name: 'a', request: { url: 'https://example.com/', headers: [{ name: 'x-a', value: 'b' }] } }] },
+    });
+    journeyId = made.data!.createJourney.id;
+    for (let i = 0; i < 3; i++) await client.gql(ops.CreateMonitorDocument, { input: { name: `m${i}`, url: 'https://example.com/', body: 'x'.repeat(3000) } });
+  });
+  afterAll(() => t?.close());
+
+  it('29 aliased 90-day series over 10 monitors are refused before they run, with their cost (3.76 M fields)', async () => {
+    const fields = 'start runs failures uptimePercent p50 p95';
+    const aliases = Array.from({ length: 29 }, (_, i) => `s${i}: series(window: LAST_90_DAYS, interval: HOUR) { ${fields} }`).join(' ');
+    const r = await client.gql(`{ monitors(first: 10) { nodes { ${aliases} } } }`);
+    expect(r.status).toBe(400);
+    // 1 (monitors) + 10 (nodes) + 29 × 10 × (1 + 2,160 buckets × 6 fields)
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 10 + 29 * 10 * (1 + 2160 * 6) });
+    expect(r.data).toBeUndefined();
+  });
+
+  it("a page of journey runs with their steps' headers, assertions and extracted values is refused with its cost", async () => {
+    const query = `query($id: ID!) { journeyRuns(journeyId: $id, first: 100) { nodes { id steps { name request { url headers { name value } }
+      assertions { source property comparison target actual passed } extracted { name value } } } } }`;
+    const r = await client.gql(query, { id: journeyId });
+    expect(r.status).toBe(400);
+    // per run: id + steps + 20 steps × (name, request, url, headers + 50 × 2, assertions + 20 × 6, extracted + 20 × 2)
+    const perRun = 1 + 1 + 20 * (1 + 1 + 1 + 1 + 50 * 2 + 1 + 20 * 6 + 1 + 20 * 2);
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 100 + 100 * perRun });
+    // the dashboard's page of 20 runs passes
+    expect((await client.gql(ops.JourneyRunsDocument, { journeyId, first: 20 })).status).toBe(200);
+  });
+
+  it('an answer over MAX_RESPONSE_BYTES is RESPONSE_TOO_LARGE (400), GraphQL and REST alike; smaller ones pass', async () => {
+    const big = await client.gql(ops.MonitorsDocument, { first: 10 }); // 3 monitors × 3,000-character bodies
+    expect(big.status).toBe(400);
+    expect(big.body).toEqual({ errors: [{ message: expect.stringContaining('MAX_RESPONSE_BYTES'), extensions: { code: 'RESPONSE_TOO_LARGE', limit: 8192, actual: expect.any(Number) } }] });
+    expect((big.errors![0].extensions!.actual as number)).toBeGreaterThan(8192);
+    const rest = await client.rest('GET', '/v1/monitors');
+    expect(rest.status).toBe(400);
+    expect(rest.body.error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', limit: 8192 });
+    expect((await client.gql('{ monitors(first: 10) { nodes { id name } } }')).status).toBe(200);
+    expect((await client.rest('GET', '/v1/me')).status).toBe(200);
+  });
+});
