@@ -95,10 +95,10 @@ const schema = z.object({
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
   /**
    * Fields an operation may resolve: each counted once per item of the pages and lists above it (lists at their
-   * largest allowed size, a series at its buckets). The dashboard's heaviest operation (20 journey runs with their
-   * steps) counts ~114,000, its journeys overview (50 journeys with their steps and runs) ~256,000.
+   * largest allowed size, a series at its buckets). The client's heaviest operation at the largest page (100
+   * runs with their journey steps, what the REST mirror may ask for) counts ~568,000.
    */
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(300_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(600_000),
   /** The largest answer (JSON bytes) a GraphQL operation or REST route may send; beyond it RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Execute operations compiled by graphql-jit (false: graphql-js's interpreter, as Apollo does by default). */

@@ -53,7 +53,9 @@ describe('introspection under the document limits', () => {
 
   it('counts introspection lists with the schema’s own sizes', async () => {
     // graphql-js refuses lists of types nested three deep itself; two deep with their arguments is still a lot
-    const res = await refusal('{ __schema { types { fields { type { fields { name description args { name description type { name } } } } } } } }');
+    const res = await refusal(
+      '{ __schema { types { fields { type { fields { name description isDeprecated deprecationReason args { name description defaultValue type { name kind ofType { name kind } } } type { name kind ofType { name kind } } } } } } } }',
+    );
     const limit = loadConfig({}).GRAPHQL_MAX_COST;
     expect(res).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX', extensions: { limit } });
     expect(res.extensions!.actual as number).toBeGreaterThan(limit);

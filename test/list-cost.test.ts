@@ -45,6 +45,9 @@ describe('list sizes', () => {
       if (name.endsWith('Document')) costs[name] = costOfDocument(doc as DocumentNode, {}); // every variable at its default
     expect(Object.keys(costs).length).toBeGreaterThan(50);
     expect(Object.entries(costs).filter(([, cost]) => cost > LIMIT)).toEqual([]);
+    // and at the largest page every list allows (the REST mirror passes `?first=` through, up to 100)
+    const largest = Object.entries(ops).filter(([name]) => name.endsWith('Document')).map(([name, doc]) => [name, costOfDocument(doc as DocumentNode, { first: 100 })] as const);
+    expect(largest.filter(([, cost]) => cost > LIMIT)).toEqual([]);
     // the dashboard's own variables
     expect(costOfDocument(ops.JourneyRunsDocument, { journeyId: 'j', first: 20 })).toBeLessThanOrEqual(LIMIT);
     expect(costOfDocument(ops.JourneysOverviewDocument, { first: 50, runs: 20 })).toBeLessThanOrEqual(LIMIT);
@@ -88,16 +91,22 @@ describe('over HTTP', () => {
     expect(r.data).toBeUndefined();
   });
 
-  it("a page of journey runs with their steps' headers, assertions and extracted values is refused with its cost", async () => {
-    const query = `query($id: ID!) { journeyRuns(journeyId: $id, first: 100) { nodes { id steps { name request { url headers { name value } }
-      assertions { source property comparison target actual passed } extracted { name value } } } } }`;
-    const r = await client.gql(query, { id: journeyId });
-    expect(r.status).toBe(400);
+  it("journey runs with their steps' headers, assertions and extracted values are refused with their cost", async () => {
+    const steps = 'steps { name request { url headers { name value } } assertions { source property comparison target actual passed } extracted { name value } }';
     // per run: id + steps + 20 steps × (name, request, url, headers + 50 × 2, assertions + 20 × 6, extracted + 20 × 2)
     const perRun = 1 + 1 + 20 * (1 + 1 + 1 + 1 + 50 * 2 + 1 + 20 * 6 + 1 + 20 * 2);
-    expect(r.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 100 + 100 * perRun });
-    // the dashboard's page of 20 runs passes
+    const page = (alias: string) => `${alias}: journeyRuns(journeyId: $id, first: 100) { nodes { id ${steps} } }`;
+    const two = await client.gql(`query($id: ID!) { ${page('a')} ${page('b')} }`, { id: journeyId });
+    expect(two.status).toBe(400);
+    expect(two.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 2 * (1 + 100 + 100 * perRun) });
+    // each journey's recent runs: pages within pages
+    const nested = await client.gql(`{ journeys(first: 20) { nodes { recentRuns(limit: 50) { id ${steps} } } } }`);
+    expect(nested.status).toBe(400);
+    expect(nested.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 20 + 20 + 20 * 50 * perRun });
+    // one page of them, as the dashboard (20) or the REST mirror (up to 100) asks, passes
     expect((await client.gql(ops.JourneyRunsDocument, { journeyId, first: 20 })).status).toBe(200);
+    expect((await client.gql(`query($id: ID!) { ${page('a')} }`, { id: journeyId })).status).toBe(200);
+    expect((await client.rest('GET', `/v1/journeys/${journeyId}/runs?first=100`)).status).toBe(200);
   });
 
   it('an answer over MAX_RESPONSE_BYTES is RESPONSE_TOO_LARGE (400), GraphQL and REST alike; smaller ones pass', async () => {
