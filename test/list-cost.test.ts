@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config';
 import { buildAppSchema, type AppSchema } from '../src/graphql/schema';
 import { costOf, operationRequirements } from '../src/graphql/operation-scopes';
 import { assertListSizes, LIST_SIZES, listFields } from '../src/graphql/list-sizes';
+import { jsonSizeUpTo } from '../src/graphql/response-size';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Client } from './helpers/client';
 
@@ -62,6 +63,19 @@ describe('list sizes', () => {
     const doc = parse('query($w: StatsWindow!, $i: SeriesInterval!) { monitor(id: "m") { series(window: $w, interval: $i) { runs } } }');
     expect(costOfDocument(doc, { w: 'LAST_7_DAYS', i: 'HOUR' })).toBe(1 + 1 + 168);
     expect(costOfDocument(doc, {})).toBe(1 + 1 + 2160); // unknown: the largest
+  });
+});
+
+describe('answer size', () => {
+  it('is about the JSON length, and the walk stops past the limit', () => {
+    const answer = { data: { monitors: { nodes: Array.from({ length: 50 }, (_, i) => ({ id: `mon_${i}`, name: 'ü "quoted"', n: 12345, ok: true, tags: ['a', 'b'], body: null })) } } };
+    const exact = JSON.stringify(answer).length;
+    const size = jsonSizeUpTo(answer, 10 * exact);
+    expect(size).toBeGreaterThan(0.9 * exact);
+    expect(size).toBeLessThan(1.1 * exact);
+    const over = jsonSizeUpTo({ a: 'x'.repeat(100), b: Array.from({ length: 1e5 }, () => 'y'.repeat(100)) }, 50);
+    expect(over).toBeGreaterThan(50);
+    expect(over).toBeLessThan(1e5 + 300); // stopped at the first string past the limit, not after the whole list
   });
 });
 
