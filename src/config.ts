@@ -104,7 +104,14 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /**
+   * Fields an operation may resolve: each counted once per item of the pages and lists above it (lists at their
+   * largest allowed size, a series at its buckets). The client's heaviest operation at the largest page (100
+   * runs with their journey steps, what the REST mirror may ask for) counts ~568,000.
+   */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(600_000),
+  /** The largest answer (JSON bytes) a GraphQL operation or REST route may send; beyond it RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /**
    * The Apollo Sandbox page at GET /graphql for a browser (it loads a pinned script from Apollo's CDN, so it needs
    * internet access). false: no page; such a GET is answered 400 like any GraphQL GET without a query.

@@ -7,6 +7,7 @@ import { ScopeIndex } from './scope-index';
 import { guardResolvers } from './scope-guard';
 import { describeScopes } from './scope-descriptions';
 import { validateInput } from './validation';
+import { assertListSizes } from './list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { MonitorResolver } from '../modules/monitors/monitor.resolver';
@@ -71,6 +72,7 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   plainReads(raw);
+  assertListSizes(raw); // every list has a size for the cost of a document
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
   const schema = guardResolvers(describeScopes(raw, index), index);
   for (const type of Object.values(schema.getTypeMap())) {

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { audit, type Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
+import { nameErrors } from '../common/names';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { ApiKey } from './api-key.entity';
 
@@ -229,6 +230,7 @@ export class ApiKeyService {
     const errors = [];
     const name = input.name?.trim() ?? '';
     if (name.length < 1 || name.length > 100) errors.push({ field: 'name', message: 'must be 1 to 100 characters' });
+    else errors.push(...nameErrors('name', name));
     const unknown = input.permissions.filter((p) => !isScope(p) && p !== ALL);
     if (!input.permissions.length) errors.push({ field: 'permissions', message: 'must list at least one permission' });
     if (unknown.length) errors.push({ field: 'permissions', message: `unknown permission: ${unknown.join(', ')}` });

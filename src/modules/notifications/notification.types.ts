@@ -7,6 +7,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
 import type { NotificationChannel } from './notification-channel.entity';
 import type { NotificationDelivery } from './notification-delivery.entity';
+import { NoControlCharacters } from '../common/names';
 
 export enum NotificationChannelTypeEnum {
   WEBHOOK = 'WEBHOOK',
@@ -154,6 +155,7 @@ abstract class ChannelFields implements ServiceRules {
 export class CreateNotificationChannelInput extends ChannelFields {
   @Field({ description: '1 to 100 characters.' })
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field(() => NotificationChannelTypeEnum)
@@ -170,6 +172,7 @@ export class UpdateNotificationChannelInput extends ChannelFields {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name?: string | null;
 
   @Field(() => [NotificationEventEnum], { nullable: true })

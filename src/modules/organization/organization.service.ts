@@ -3,6 +3,7 @@ import { badInput, notFound } from '../../errors';
 import type { PlanName } from '../billing/plans';
 import { Organization } from './organization.entity';
 import { audit, type Actor } from '../audit/audit';
+import { nameErrors } from '../common/names';
 
 export class OrganizationService {
   constructor(
@@ -32,6 +33,8 @@ export class OrganizationService {
       throw new Error(`Several organizations are named "${idOrName}": pass one of their ids (${matches.map((o) => o.id).join(', ')})`);
     if (matches[0]) return { org: matches[0], created: false };
     if (opts.create === false) throw notFound(`Organization "${idOrName}"`);
+    const bad = nameErrors('org', idOrName);
+    if (bad.length) throw badInput(bad);
     const org = em.create(Organization, { name: idOrName, plan: opts.plan ?? this.defaultPlan, createdAt: this.now() });
     await em.flush();
     return { org, created: true };
@@ -41,6 +44,8 @@ export class OrganizationService {
   async rename(em: EntityManager, actor: Actor, name: string): Promise<Organization> {
     const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 100) throw badInput([{ field: 'name', message: 'must be 1 to 100 characters' }]);
+    const bad = nameErrors('name', trimmed);
+    if (bad.length) throw badInput(bad);
     const org = await this.get(em, actor.organizationId);
     if (org.name !== trimmed) {
       org.name = trimmed;
