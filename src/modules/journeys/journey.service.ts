@@ -9,7 +9,7 @@ import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
-import { checkLocations, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
+import { checkLocations, applyInterval, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import type { SecretBox } from '../checks/secret-box';
@@ -97,6 +97,7 @@ export class JourneyService {
     const wasPaused = journey.paused;
     em.assign(journey, rest);
     if (plain) journey.steps = plain;
+    if (rest.intervalSeconds !== undefined) applyInterval(journey, this.now());
     if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
     this.validate(journey, normalized?.errors, { targetGiven: steps !== undefined });
     if (plain) journey.steps = this.seal(plain);
