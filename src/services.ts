@@ -96,6 +96,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       scheduling: config.SCHEDULING,
       location: config.LOCATION,
       concurrency: config.WORKER_CONCURRENCY,
+      orgShare: config.WORKER_ORG_SHARE,
       pollMs: config.WORKER_POLL_MS,
       tickMs: config.SCHEDULE_TICK_MS,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,

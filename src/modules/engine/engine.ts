@@ -17,6 +17,8 @@ export interface EngineOptions {
   scheduling: boolean;
   location: string;
   concurrency: number;
+  /** WORKER_ORG_SHARE: the largest fraction of a location's slots one organization may hold. */
+  orgShare: number;
   pollMs: number;
   tickMs: number;
   leaseMarginSeconds: number;
@@ -28,7 +30,7 @@ export interface EngineOptions {
   maintenanceIntervalMs: number;
 }
 
-/** Manual runs jump the queue. */
+/** Manual runs go first, within their organization's share of the location (fair-share.ts). */
 const MANUAL_PRIORITY = 10;
 
 /**
@@ -64,7 +66,13 @@ export class Engine implements RunDispatcher {
     if (this.opts.worker) {
       this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
       await this.heartbeat.start();
-      this.worker = new CheckWorker(this.boss, orm, runs, this.log, { location: this.opts.location, concurrency: this.opts.concurrency, pollMs: this.opts.pollMs });
+      this.worker = new CheckWorker(this.boss, orm, runs, this.log, {
+        location: this.opts.location,
+        concurrency: this.opts.concurrency,
+        pollMs: this.opts.pollMs,
+        orgShare: this.opts.orgShare,
+        liveWindowSeconds: (this.opts.heartbeatMs * 3) / 1000, // live for three heartbeats, as LocationService counts
+      });
       await this.worker.start();
       this.notifications?.start();
       this.log.info({ location: this.opts.location, concurrency: this.opts.concurrency }, 'worker started');
