@@ -111,6 +111,8 @@ const schema = z.object({
    * hold at once, whatever its plan's maxConcurrentChecksPerLocation: the others always find free slots.
    */
   WORKER_ORG_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** The longest one journey run may take, all its steps together, in milliseconds; beyond it the run FAILED. */
+  JOURNEY_MAX_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
   /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */
   SCHEDULING: bool(true),
   /** How often due slots are enqueued, in milliseconds. */

@@ -102,6 +102,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
       maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
+      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
       maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
     });
@@ -142,6 +143,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       log,
       dispatcher: engine,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
       rollups: new RollupWriter(),
     }),
     alerts,
@@ -150,7 +152,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     locations: engine.locations,
     notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION }),
     maintenance: new MaintenanceService(now),
-    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
+    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS }),
     stats: new StatsService(now),
     now,
   };

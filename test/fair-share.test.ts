@@ -3,11 +3,11 @@
  * (WORKER_CONCURRENCY 50, WORKER_ORG_SHARE 0.5: 25 slots at most per organization) and a real local target that
  * never answers. Before, manual runs jumped every scheduled run of the location with no per-organization bound:
  * one organization's 10 hanging monitors and 10 `triggerChecks` (110 jobs of 10 s) delayed another organization's
- * new monitor's first run by ~18 s.
+ * new monitor's first run by ~18 s. And a journey's whole duration is bounded (JOURNEY_MAX_DURATION_MS).
  */
 import type * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateMonitorDocument, TriggerChecksDocument } from '../src/client/generated/graphql';
+import { CreateJourneyDocument, CreateMonitorDocument, RunJourneyDocument, TriggerChecksDocument } from '../src/client/generated/graphql';
 import { PLANS } from '../src/modules/billing/plans';
 import { startTestApp, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
@@ -27,10 +27,11 @@ const waitFor = async (what: string, ok: () => Promise<boolean>, ms = 30_000) =>
 };
 
 beforeAll(async () => {
-  t = await startTestApp({ SCHEDULING: 'true', SCHEDULE_TICK_MS: '100', WORKER_POLL_MS: '50', WORKER_CONCURRENCY: '50', WORKER_ORG_SHARE: '0.5', SHUTDOWN_TIMEOUT_MS: '1000' });
+  t = await startTestApp({ SCHEDULING: 'true', SCHEDULE_TICK_MS: '100', WORKER_POLL_MS: '50', WORKER_CONCURRENCY: '50', WORKER_ORG_SHARE: '0.5', JOURNEY_MAX_DURATION_MS: '2000', SHUTDOWN_TIMEOUT_MS: '1000' });
   target = await startTarget();
   target.route('/ok', json(200, { ok: true }));
   target.route('/hang', (_req, res) => void hanging.push(res));
+  target.route('/slow', (req, res) => void setTimeout(() => json(200, { ok: true })(req, res, ''), 800));
 });
 afterAll(async () => {
   await t?.close();
@@ -96,5 +97,20 @@ describe("one organization's flood", () => {
     // The flood still waits in the queue: the share bounded it, nothing dropped it.
     const waiting = await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-local' and state < 'active' and data->>'organizationId' = ?`, [flood.org.id]);
     expect(waiting[0].n).toBeGreaterThan(50);
+  });
+});
+
+describe('a journey', () => {
+  it('that would outlast JOURNEY_MAX_DURATION_MS is a FAILED run saying so, cut at the limit', async () => {
+    const { admin } = await orgWithKey('Journeys Inc', 'UNLIMITED');
+    const step = (i: number) => ({ name: `s${i}`, request: { method: 'GET', url: `${target.url}/slow`, headers: [] }, assertions: [], extractions: [] });
+    // Five steps of ~0.8 s with 1 s timeouts: ~4 s and PASSED without the bound.
+    const created = await admin.client.gql(CreateJourneyDocument, { input: { name: 'Long', timeoutMs: 1000, intervalSeconds: 3600, steps: [1, 2, 3, 4, 5].map(step) } as never });
+    expect(created.errors).toBeUndefined();
+    const run = (await admin.client.gql(RunJourneyDocument, { id: created.data!.createJourney.id })).data!.runJourney;
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/^Journey exceeded its maximum duration of 2000 ms (in|before) step 3 \(s3\)/);
+    expect(run.steps.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'FAILED', 'SKIPPED', 'SKIPPED']);
+    expect(new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()).toBeLessThan(3500);
   });
 });

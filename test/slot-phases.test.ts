@@ -120,7 +120,7 @@ describe('checks resumed together', () => {
 describe('checks created together', () => {
   it('run at once, and their following slots are phased', async () => {
     const ids = await createMany(60, { intervalSeconds: 60 });
-    const scheduler = new SlotScheduler(t.db.orm, t.app.engine.boss, t.app.fastify.log, { tickMs: 60_000, lookaheadMs: 1000, leaseMarginSeconds: 10, batch: 500 });
+    const scheduler = new SlotScheduler(t.db.orm, t.app.engine.boss, t.app.fastify.log, { tickMs: 60_000, lookaheadMs: 1000, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, batch: 500 });
     const claimedAt = Date.now();
     expect(await scheduler.tick()).toBeGreaterThanOrEqual(60); // all due at once: their first slot was their creation
     await scheduler.stop();

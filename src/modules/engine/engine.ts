@@ -24,6 +24,8 @@ export interface EngineOptions {
   leaseMarginSeconds: number;
   maintenanceSeconds: number;
   heartbeatMs: number;
+  /** JOURNEY_MAX_DURATION_MS: bounds a journey's lease. */
+  journeyMaxDurationMs: number;
   /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
   timeoutMs: number;
   /** MAINTENANCE_INTERVAL_MINUTES, in milliseconds. */
@@ -82,6 +84,7 @@ export class Engine implements RunDispatcher {
         tickMs: this.opts.tickMs,
         lookaheadMs: Math.min(this.opts.tickMs, 2000),
         leaseMarginSeconds: this.opts.leaseMarginSeconds,
+        journeyMaxDurationMs: this.opts.journeyMaxDurationMs,
         batch: 500,
       });
       this.scheduler.start();

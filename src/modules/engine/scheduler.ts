@@ -13,6 +13,8 @@ export interface SchedulerOptions {
   leaseMarginSeconds: number;
   /** Due checks claimed per statement. */
   batch: number;
+  /** JOURNEY_MAX_DURATION_MS: a journey's whole timeout is never longer. */
+  journeyMaxDurationMs: number;
 }
 
 interface DueRow {
@@ -21,7 +23,7 @@ interface DueRow {
   locations: string[];
   slot: Date;
   interval_seconds: number;
-  /** The longest a run may take: timeoutMs, times the steps for a journey. */
+  /** The longest a run may take: timeoutMs, times the steps for a journey (at most JOURNEY_MAX_DURATION_MS). */
   total_timeout_ms: number;
 }
 
@@ -103,7 +105,8 @@ export class SlotScheduler {
   private async claimAndEnqueue(kind: 'monitors' | 'journeys'): Promise<{ claimed: number; jobs: number } | { missing: string[] }> {
     const missing = new Set<string>();
     const result = await this.orm.em.fork().transactional(async (tx) => {
-      const totalTimeout = kind === 'journeys' ? 't.timeout_ms * greatest(json_array_length(t.steps::json), 1)' : 't.timeout_ms';
+      const totalTimeout =
+        kind === 'journeys' ? `least(t.timeout_ms * greatest(json_array_length(t.steps::json), 1), ${Math.trunc(this.opts.journeyMaxDurationMs)})` : 't.timeout_ms';
       const rows = await tx.getConnection().execute<DueRow[]>(
         `with due as (
            select id from "${kind}"
