@@ -164,7 +164,7 @@ export class JourneyService {
 
   async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Journey> {
     const journey = await this.get(em, actor.organizationId, id);
-    // Pausing a paused journey changes nothing worth an event (resuming an active one still checks again at once).
+    // Pausing a paused journey changes nothing worth an event (resuming an active one still moves it to its next phased slot).
     if (journey.paused !== paused) audit(em, actor, paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     applyPaused(journey, paused, this.now());
     journey.updatedAt = this.now();

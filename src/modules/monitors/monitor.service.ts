@@ -122,7 +122,7 @@ export class MonitorService {
 
   async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Monitor> {
     const monitor = await this.get(em, actor.organizationId, id);
-    // Pausing a paused monitor changes nothing worth an event (resuming an active one still checks again at once).
+    // Pausing a paused monitor changes nothing worth an event (resuming an active one still moves it to its next phased slot).
     if (monitor.paused !== paused) audit(em, actor, paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
     applyPaused(monitor, paused, this.now());
     monitor.updatedAt = this.now();
