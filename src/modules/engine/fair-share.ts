@@ -63,8 +63,16 @@ export interface FairShareOptions {
   liveWindowSeconds: number;
 }
 
-/** Takes up to `room` due jobs of the location, each organization within its share. */
+/** Is any job of the queue due? One read of pg-boss's fetch index, without a transaction or a lock. */
+const ANY_DUE = `select exists (select 1 from ${QUEUE_SCHEMA}.job where name = ? and state < 'active' and start_after < now()) as due`;
+
+/**
+ * Takes up to `room` due jobs of the location, each organization within its share. An idle worker's poll is one
+ * plain read, as pg-boss's fetch was; the lock and the transaction are taken only when something is due.
+ */
 export async function fetchFair(orm: MikroORM, opts: FairShareOptions, room: number): Promise<PgBoss.Job<CheckJob>[]> {
+  const [any] = await orm.em.getConnection().execute<Array<{ due: boolean }>>(ANY_DUE, [opts.queue]);
+  if (!any?.due) return [];
   return orm.em.fork().transactional(async (tx) => {
     const conn = tx.getConnection();
     const ctx = tx.getTransactionContext();
