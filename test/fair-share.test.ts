@@ -109,8 +109,13 @@ describe('a journey', () => {
     expect(created.errors).toBeUndefined();
     const run = (await admin.client.gql(RunJourneyDocument, { id: created.data!.createJourney.id })).data!.runJourney;
     expect(run.status).toBe('FAILED');
-    expect(run.error).toMatch(/^Journey exceeded its maximum duration of 2000 ms (in|before) step 3 \(s3\)/);
-    expect(run.steps.map((s) => s.status)).toEqual(['PASSED', 'PASSED', 'FAILED', 'SKIPPED', 'SKIPPED']);
+    // Cut in step 3 (at ~2.0 s of ~0.8 s steps) on a quiet machine; a slow one may cut a step earlier or later.
+    const m = /^Journey exceeded its maximum duration of 2000 ms (in|before) step (\d) \(s\d\)/.exec(run.error ?? '');
+    expect(m, run.error ?? '').not.toBeNull();
+    const k = Number(m![2]);
+    expect(k).toBeLessThan(5);
+    const statuses = run.steps.map((s) => s.status);
+    expect(statuses).toEqual([...Array(k - 1).fill('PASSED'), m![1] === 'in' ? 'FAILED' : 'SKIPPED', ...Array(5 - k).fill('SKIPPED')]);
     expect(new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()).toBeLessThan(3500);
   });
 });
