@@ -22,9 +22,9 @@ export interface CheckWorkerOptions {
 
 /**
  * Takes this location's jobs from the queue and runs them, at most `concurrency` at a time. It fetches only as
- * many jobs as it has room for, so nothing it holds waits unstarted, and each organization only within its fair
- * share of the location's slots (fair-share.ts: pg-boss's own fetch knows no organizations); each job is completed once its run is
- * recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
+ * many jobs as it has room for, so nothing it holds waits unstarted, and each organization's only within its fair
+ * share of the location's slots (fair-share.ts: pg-boss's own fetch knows no organizations); each job is
+ * completed once its run is recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
  * check is a result, recorded and completed, never retried. A worker that dies holds its jobs only until their
  * lease (pg-boss's expiry: the check's whole timeout plus a margin) runs out; then another worker of the same
  * location runs them, and the run's unique (check, location, slot) key keeps the record single.
