@@ -19,7 +19,11 @@ import { QUEUE_SCHEMA, type CheckJob } from './queue';
  * - manual runs (priority) go first only within their own organization's share.
  *
  * The jobs taken are marked active exactly as pg-boss's fetch marks them (state, started_on, retry_count), so its
- * expiry, retries, completion and cancellation work on them unchanged.
+ * expiry, retries, completion and cancellation work on them unchanged (which ties this to pg-boss 10's job table;
+ * the version is pinned). Fetching with pg-boss and handing back the jobs over a share was not chosen: the flood
+ * handed back comes first again on every fetch, and a second count kept elsewhere would have to stay in step with
+ * pg-boss's expiry and retries. The price: a fetch ranks every due job of the location (its backlog), once per
+ * fetch that finds something due; an idle poll is one read of pg-boss's fetch index.
  */
 
 /** Each plan's `maxConcurrentChecksPerLocation` in SQL (an unknown plan is FREE, as planLimits(); null: no cap). */
