@@ -129,6 +129,13 @@ const schema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Checks one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /**
+   * The largest fraction of a location's check slots (WORKER_CONCURRENCY × its live workers) one organization may
+   * hold at once, whatever its plan's maxConcurrentChecksPerLocation: the others always find free slots.
+   */
+  WORKER_ORG_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** The longest one journey run may take, all its steps together, in milliseconds; beyond it the run FAILED. */
+  JOURNEY_MAX_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
   /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */
   SCHEDULING: bool(true),
   /** How often due slots are enqueued, in milliseconds. */

@@ -202,7 +202,7 @@ describe('plans that add up', () => {
     expect(RUNS_PER_CHECK_MONTH).toBe(8928);
     for (const [name, p] of Object.entries(PLANS)) {
       if (name === 'UNLIMITED') {
-        expect(p).toEqual({ monitors: null, journeys: null, runsPerMonth: null, locationsPerCheck: null, minIntervalSeconds: 10, runRetentionDays: null });
+        expect(p).toEqual({ monitors: null, journeys: null, runsPerMonth: null, locationsPerCheck: null, minIntervalSeconds: 10, runRetentionDays: null, maxConcurrentChecksPerLocation: null });
         continue;
       }
       const needed = (p.monitors! + p.journeys!) * p.locationsPerCheck! * ((31 * 86_400) / 300);
@@ -224,7 +224,7 @@ describe('plans that add up', () => {
     const b = (await k.client.gql(BillingDocument)).data!.billing;
     expect(b).toMatchObject({
       plan: 'UNLIMITED',
-      limits: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null },
+      limits: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, maxConcurrentChecksPerLocation: null },
       quotaExhausted: false,
       runsRemaining: null,
     });

@@ -11,6 +11,12 @@ export interface PlanLimits {
   locationsPerCheck: number | null;
   /** Days raw runs are kept (statistics, from rollups, for 400); null: the installation's RUN_RETENTION_DAYS. */
   runRetentionDays: number | null;
+  /**
+   * Checks of the organization one location runs at the same time (scheduled and manual together); further due
+   * runs wait for one of these to finish. Also never more than WORKER_ORG_SHARE of the location's slots
+   * (engine/fair-share.ts), so no organization starves the others. null: only that share bounds it.
+   */
+  maxConcurrentChecksPerLocation: number | null;
 }
 
 /** Rollups (statistics) and audit events are kept this many days, whatever the plan. */
@@ -41,10 +47,10 @@ export const RUNS_PER_CHECK_MONTH = (31 * 86_400) / DEFAULT_INTERVAL_SECONDS;
  * `npm run orgs -- set-plan` changes an organization's plan.
  */
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
-  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7 },
-  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3, runRetentionDays: 30 },
-  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90 },
-  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null },
+  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7, maxConcurrentChecksPerLocation: 5 },
+  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3, runRetentionDays: 30, maxConcurrentChecksPerLocation: 20 },
+  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90, maxConcurrentChecksPerLocation: 50 },
+  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null, maxConcurrentChecksPerLocation: null },
 };
 
 export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);

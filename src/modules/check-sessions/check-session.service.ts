@@ -20,6 +20,8 @@ export interface CheckSessionDeps {
   now: () => Date;
   /** As for manual runs: added to a check's whole timeout for its lease in the queue (s). */
   leaseMarginSeconds: number;
+  /** JOURNEY_MAX_DURATION_MS: bounds a journey's whole timeout. */
+  journeyMaxDurationMs: number;
 }
 
 export interface TriggerInput {
@@ -64,7 +66,7 @@ export class CheckSessionService {
         throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
 
     const now = this.deps.now();
-    const waits = placed.map((p) => totalTimeoutMs(p) + this.deps.leaseMarginSeconds * 1000);
+    const waits = placed.map((p) => totalTimeoutMs(p, this.deps.journeyMaxDurationMs) + this.deps.leaseMarginSeconds * 1000);
     const session = em.create(CheckSession, {
       organization: em.getReference(Organization, organizationId),
       createdBy: principal.keyId,

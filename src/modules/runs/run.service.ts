@@ -34,6 +34,8 @@ export interface RunServiceDeps {
   dispatcher: RunDispatcher;
   /** Added to a check's whole timeout: its lease in the queue, and how long a manual run is waited for (s). */
   leaseMarginSeconds: number;
+  /** JOURNEY_MAX_DURATION_MS: the longest one journey run may take, all its steps together. */
+  journeyMaxDurationMs: number;
   /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
   rollups: RollupWriter | null;
 }
@@ -51,8 +53,12 @@ export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
 export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
 
-/** The longest one run of a check may take: its timeout, once per step for a journey. */
-export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'journey' ? Math.max(c.entity.steps.length, 1) : 1);
+/**
+ * The longest one run of a check may take: its timeout, once per step for a journey but never more than the
+ * journey's maximum duration (JOURNEY_MAX_DURATION_MS: 20 steps of 30 s would otherwise hold a slot 10 minutes).
+ */
+export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) =>
+  c.kind === 'journey' ? Math.min(c.entity.timeoutMs * Math.max(c.entity.steps.length, 1), journeyMaxDurationMs) : c.entity.timeoutMs;
 
 /**
  * Runs checks for real and records them (ARCHITECTURE.md §6). Workers call `execute` for each job; manual runs
@@ -103,7 +109,7 @@ export class RunService {
       admitted: true,
       triggeredBy: actor.keyId,
     };
-    const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
+    const waitMs = totalTimeoutMs(check, this.deps.journeyMaxDurationMs) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
     let run: Run | null = null;
     try {
@@ -192,7 +198,7 @@ export class RunService {
       await this.sealLegacy(em, 'journeys', 'steps', j.id, j.steps, () => mapStepHeaders(j.steps, (h) => secrets.reseal(h)));
     }
     try {
-      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets);
+      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets, this.deps.journeyMaxDurationMs);
     } catch (e) {
       // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
       this.deps.log.error({ err: (e as Error).message, checkId: check.entity.id }, 'check crashed');
