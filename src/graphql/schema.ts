@@ -87,14 +87,18 @@ export async function buildAppSchema(): Promise<AppSchema> {
 /**
  * A field's arguments are listed in the order type-graphql collected their `@Arg` decorators, which run last
  * parameter first (`stats(location, window)` for `stats(window, location)`). But running a resolver sorts that same
- * array by parameter position, in place (type-graphql's resolvers/helpers.js `getParams`), and a field resolver of
- * another class (`stats` on Monitor and Journey) is stored as a field of that type, keeping its array from one
- * schema build to the next: a schema built after a `stats` query ran in the same process listed `window,
- * location`. Putting every stored field's arguments back in collection order makes each build print and serve
- * what a fresh process does (the committed schema).
+ * array by parameter position, in place (type-graphql's resolvers/helpers.js `getParams`). A field resolver of
+ * another class (`stats` on Monitor and Journey) is added, by the first schema build in the process, to its object
+ * type's `fields` with the params array of that build, and every later build keeps that field and that array. Each
+ * build works on a clone of the metadata storage, so that field is in the type's `fields` but never in the global
+ * `fields` list: both are walked. Without this, a schema built after an app of an earlier build had run `stats`
+ * (test files sharing a worker) listed `window, location`. Putting every stored field's arguments back in
+ * collection order makes each build print and serve what a fresh process does (the committed schema).
  */
 function argumentsInDecoratorOrder(): void {
-  for (const field of getMetadataStorage().fields) field.params?.sort((a, b) => b.index - a.index);
+  const storage = getMetadataStorage();
+  const fields = [storage.fields, ...storage.objectTypes.map((t) => t.fields ?? []), ...storage.interfaceTypes.map((t) => t.fields ?? [])];
+  for (const list of fields) for (const field of list) field.params?.sort((a, b) => b.index - a.index);
 }
 
 /**
