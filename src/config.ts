@@ -60,6 +60,8 @@ const schema = z.object({
   MAX_KEYS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Notification channels one organization may have. */
   MAX_CHANNELS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Maintenance windows (current or future: not yet ended) one organization may have; one more is CONFLICT. */
+  MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How long a cached key row is trusted before it is read again, in milliseconds (the bound on a lost NOTIFY). */
   KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** How often the key-change listener proves its connection alive, and how long the proof may take (ms). */

@@ -148,7 +148,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     billing,
     locations: engine.locations,
     notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION }),
-    maintenance: new MaintenanceService(now),
+    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
     stats: new StatsService(now),
     now,
