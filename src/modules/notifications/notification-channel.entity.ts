@@ -33,7 +33,7 @@ export class NotificationChannel {
   @Property({ type: 'text', nullable: true })
   url: string | null = null;
 
-  /** The URL as views show it: origin and path, credentials and query masked (SLACK: the path too). */
+  /** The URL as views show it (mask-url.ts): scheme, registrable host and port, the path `/…`. */
   @Property({ type: 'string', length: 2100, nullable: true })
   maskedUrl: string | null = null;
 

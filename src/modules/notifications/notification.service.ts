@@ -15,6 +15,7 @@ import { Organization } from '../organization/organization.entity';
 import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
+import { maskUrl } from './mask-url';
 
 export interface ChannelInput {
   name?: string | null;
@@ -28,21 +29,8 @@ export interface ChannelInput {
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** The longest URL a channel stores, normalised (percent-encoded) as it is sent and masked. */
+/** The longest URL a channel stores, normalised (percent-encoded) as it is sent. */
 export const MAX_CHANNEL_URL = 2048;
-
-/**
- * The URL as a view shows it: WEBHOOK keeps scheme, host and the path's first segment, with credentials, the rest
- * of the path and the query masked (tokens live there: Discord, Mattermost, Zapier and most others put them in the
- * path); SLACK keeps only the origin (an incoming-webhook URL's path is its secret).
- */
-export function maskUrl(type: ChannelType, url: string): string {
-  const u = new URL(url);
-  if (type === 'SLACK') return `${u.origin}/[masked]`;
-  const [first, ...rest] = u.pathname.slice(1).split('/');
-  const path = `/${first}${rest.some((x) => x) ? '/[masked]' : ''}`;
-  return `${u.protocol}//${u.username || u.password ? '[masked]@' : ''}${u.host}${path}${u.search ? '?[masked]' : ''}`;
-}
 
 /** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
 export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
@@ -92,7 +80,7 @@ export class NotificationService {
         name: input.name.trim(),
         type: input.type,
         url: input.url ? this.secrets.seal(input.url) : null,
-        maskedUrl: input.url ? maskUrl(input.type, input.url) : null,
+        maskedUrl: input.url ? maskUrl(input.url) : null,
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
@@ -121,7 +109,7 @@ export class NotificationService {
     if (patch.name !== undefined) channel.name = patch.name.trim();
     if (patch.url !== undefined) {
       channel.url = this.secrets.seal(patch.url);
-      channel.maskedUrl = maskUrl(channel.type, patch.url);
+      channel.maskedUrl = maskUrl(patch.url);
     }
     if (patch.email !== undefined) channel.email = patch.email;
     if (patch.events !== undefined) channel.events = dedupe(patch.events);

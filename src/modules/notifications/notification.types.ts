@@ -7,6 +7,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
 import type { NotificationChannel } from './notification-channel.entity';
 import type { NotificationDelivery } from './notification-delivery.entity';
+import { maskUrl } from './mask-url';
 
 export enum NotificationChannelTypeEnum {
   WEBHOOK = 'WEBHOOK',
@@ -47,7 +48,7 @@ export class NotificationChannelView {
   @Field(() => ID) id!: string;
   @Field() name!: string;
   @Field(() => NotificationChannelTypeEnum) type!: NotificationChannelTypeEnum;
-  @Field(() => String, { nullable: true, description: 'Masked: credentials, the query and the path after its first segment (SLACK: the whole path) read `[masked]`.' }) url!: string | null;
+  @Field(() => String, { nullable: true, description: 'Masked: the scheme, the registrable host (labels left of it read `*`) and the port; a path or query reads `/…`; never credentials. `https://*.pipedream.net/…`' }) url!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => [NotificationEventEnum]) events!: NotificationEventEnum[];
   @Field(() => [ID], { description: 'Monitors and journeys it hears about; empty: every check of the organization.' }) checkIds!: string[];
@@ -59,7 +60,8 @@ export class NotificationChannelView {
       id: c.id,
       name: c.name,
       type: c.type as NotificationChannelTypeEnum,
-      url: c.maskedUrl,
+      // Masked again on the way out: rows stored before the current rule read back by it too.
+      url: c.maskedUrl === null ? null : maskUrl(c.maskedUrl),
       email: c.email,
       events: c.events as NotificationEventEnum[],
       checkIds: c.checkIds,
