@@ -147,6 +147,8 @@ const schema = z.object({
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Notifications one worker process sends at the same time. */
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Test sends (and EMAIL confirmation emails) one channel may get a minute; beyond, 429 RATE_LIMITED with Retry-After. */
+  NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(3),
   /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
   NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */

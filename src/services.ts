@@ -147,7 +147,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now),
     billing,
     locations: engine.locations,
-    notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION }),
+    notifications: new NotificationService(notifier, secrets, now, {
+      allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION,
+      testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
+    }),
     maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
     stats: new StatsService(now),

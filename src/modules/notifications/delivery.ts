@@ -5,7 +5,8 @@ import { Webhook } from 'standardwebhooks';
 import type { SecretBox } from '../checks/secret-box';
 import type { Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
-import { emailMessage, readable, slackMessage } from './render';
+import { UNCONFIRMED_EMAIL } from './notifier';
+import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
 
 export interface DeliveryOptions {
   /** NOTIFY_RETRY_SCHEDULE_MS: the wait before attempt 2, 3, …; after the last, FAILED. */
@@ -29,11 +30,14 @@ interface Row {
   url: string | null;
   email: string | null;
   secret: string | null;
+  /** EMAIL not confirmed yet: only its confirmation email is sent. */
+  unconfirmed: boolean;
 }
 
-/** How an attempt ended: sent, to try again (after `afterMs` when the receiver said), or given up on. */
+/** How an attempt ended: sent, to try again (after `afterMs` when the receiver said), given up on, or not made by rule. */
 type Attempt =
   | { outcome: 'delivered'; status: number | null }
+  | { outcome: 'skipped'; error: string }
   | { outcome: 'retry'; status: number | null; error: string; afterMs?: number }
   | { outcome: 'failed'; status: number | null; error: string };
 
@@ -67,7 +71,7 @@ export class DeliveryAttempts {
          from notification_channels c
         where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
           and (case when ?::int is null then d.next_attempt_at <= now() + interval '1 second' else d.attempts between ?::int - 1 and ?::int end)
-        returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret`,
+        returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
       [deliveryId, attempt ?? null, attempt ?? null, attempt ?? null],
     );
     if (!row) {
@@ -100,7 +104,10 @@ export class DeliveryAttempts {
     await em.transactional(async (tx) => {
       const sql = (text: string, params: unknown[]) => tx.getConnection().execute(text, params as never[], 'run', tx.getTransactionContext());
       const step = this.opts.retryScheduleMs[row.attempts - 1];
-      if (result.outcome === 'delivered') {
+      if (result.outcome === 'skipped') {
+        // Not attempted after all: the count taken for it is given back.
+        await sql(`update notification_deliveries set status = 'SKIPPED', attempts = attempts - 1, error = ?, next_attempt_at = null where id = ?`, [result.error, row.id]);
+      } else if (result.outcome === 'delivered') {
         await sql(
           `update notification_deliveries set status = 'DELIVERED', last_response_status = ?, error = null, next_attempt_at = null, delivered_at = ? where id = ?`,
           [result.status, at, row.id],
@@ -121,8 +128,17 @@ export class DeliveryAttempts {
   }
 
   private async attempt(row: Row): Promise<Attempt> {
+    if (row.type === 'EMAIL') {
+      if (row.payload.type === 'email.confirmation') {
+        if (!row.unconfirmed) return { outcome: 'skipped', error: 'Not sent: the address is confirmed already' };
+        const token = this.secrets.open(String((row.payload.data.confirmation as { token: string }).token));
+        return this.sendEmail(row.email!, confirmationMessage(`${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${token}`));
+      }
+      // Emitted before its address changed (and lost its confirmation): not sent to the new one.
+      if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
+      return this.sendEmail(row.email!, emailMessage(readable(row.payload as never, this.opts.publicUrl)));
+    }
     const text = readable(row.payload as never, this.opts.publicUrl);
-    if (row.type === 'EMAIL') return this.sendEmail(row.email!, emailMessage(text));
     const url = this.secrets.open(row.url!);
     const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : row.payload);
     const headers: Record<string, string> = {};
