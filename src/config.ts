@@ -147,6 +147,16 @@ const schema = z.object({
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Notifications one worker process sends at the same time. */
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Attempts one organization, and one channel, may have in flight in one worker process: a receiver that never
+   * answers holds a slot for NOTIFY_TIMEOUT_MS, and one organization's flood must not hold every slot.
+   */
+  NOTIFY_MAX_IN_FLIGHT_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1000).default(5),
+  NOTIFY_MAX_IN_FLIGHT_PER_CHANNEL: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Consecutive dead answers (no answer, timeout, 5xx, 429) after which a channel's deliveries are put off… */
+  NOTIFY_CIRCUIT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** …for this long (ms), after which one probe attempt decides: an answer closes the circuit, a failure reopens it. */
+  NOTIFY_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Test sends (and EMAIL confirmation emails) one channel may get a minute; beyond, 429 RATE_LIMITED with Retry-After. */
   NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(3),
   /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */

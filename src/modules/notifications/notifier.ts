@@ -39,6 +39,19 @@ export interface DeliveryJob {
   deliveryId: string;
   /** Which attempt (from 1) the job makes; jobs enqueued before it was written have none. */
   attempt?: number;
+  /** Whose and where to: the worker's in-flight caps and circuit breaker (delivery-gate.ts) judge by them unread. */
+  organizationId?: string;
+  channelId?: string;
+}
+
+/** One attempt's job to write. `deferral`: a new job for an attempt whose job was put off (its own id, inserted once). */
+export interface AttemptJob {
+  deliveryId: string;
+  attempt: number;
+  startAfter: Date;
+  organizationId?: string;
+  channelId?: string;
+  deferral?: string;
 }
 
 /** A job id per (delivery, attempt): enqueuing an attempt twice inserts one job. */
@@ -103,24 +116,25 @@ export class Notifier {
     );
     const due = rows.filter((r) => !r.skip);
     if (due.length) {
-      await this.enqueue(em, due.map((r) => ({ deliveryId: r.id, attempt: 1, startAfter: at })));
+      await this.enqueue(em, due.map((r) => ({ deliveryId: r.id, attempt: 1, startAfter: at, organizationId: notice.organizationId, channelId: r.channel })));
       this.onEnqueued();
     }
     return rows.map((r) => r.id);
   }
 
   /** Completes an attempt's job through `em`'s connection (and transaction). */
-  complete(em: EntityManager, jobId: string): Promise<void> {
+  complete(em: EntityManager, jobId: string | string[]): Promise<void> {
     // complete(name, id, data, options): the connection goes in the fourth argument (a third one is the job's output).
-    return this.boss.complete(NOTIFY_QUEUE, jobId, {}, { db: ormDb(em) });
+    // pg-boss takes an id or an array of them there (mapCompletionIdArg); its types give arrays no data argument.
+    return this.boss.complete(NOTIFY_QUEUE, jobId as string, {}, { db: ormDb(em) });
   }
 
   /** Jobs for attempts, through `em`'s connection and transaction. */
-  async enqueue(em: EntityManager, attempts: Array<{ deliveryId: string; attempt: number; startAfter: Date }>): Promise<void> {
+  async enqueue(em: EntityManager, attempts: AttemptJob[]): Promise<void> {
     const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
-      id: attemptJobId(a.deliveryId, a.attempt),
+      id: a.deferral ? slotJobId(a.deliveryId, NOTIFY_QUEUE, `${a.attempt}/${a.deferral}`) : attemptJobId(a.deliveryId, a.attempt),
       name: NOTIFY_QUEUE,
-      data: { deliveryId: a.deliveryId, attempt: a.attempt },
+      data: { deliveryId: a.deliveryId, attempt: a.attempt, organizationId: a.organizationId, channelId: a.channelId },
       startAfter: a.startAfter.toISOString(),
       expireInSeconds: this.leaseSeconds,
       // Re-runs after a lease ran out (a killed worker) or the worker's own failure; the delivery's own retries
