@@ -33,7 +33,8 @@ const jitter = (ms: number) => Math.floor(Math.random() * Math.min(ms, 2000));
  * organization's flood must not hold all of them); and a channel whose receiver failed `circuitFailures` times in
  * a row is short-circuited: its deliveries are put off (not attempted, not counted) for a cool-down, then one probe
  * attempt goes; an answer closes the circuit, another failure opens it again. The state is this process's own: each
- * worker learns a dead receiver by itself, within `circuitFailures` attempts.
+ * worker learns a dead receiver by itself, within `circuitFailures` attempts. Email attempts report no receiver
+ * health (DeliveryAttempts.run): the SMTP server is every EMAIL channel's, its failures are not one channel's.
  */
 export class DeliveryGate {
   private readonly byOrganization = new Map<string, number>();

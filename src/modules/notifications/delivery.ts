@@ -46,7 +46,7 @@ type Attempt =
 
 /**
  * What an attempt told of its receiver, for the circuit breaker: `dead` (no answer, a timeout, 5xx, 429), `alive`
- * (any other answer, an email accepted or refused), or nothing (no attempt was made).
+ * (any other answer), or nothing (no attempt was made, or an email: the SMTP server is not the channel's).
  */
 export type ReceiverHealth = 'dead' | 'alive' | undefined;
 
@@ -149,7 +149,8 @@ export class DeliveryAttempts {
         { deliveryId: row.id, channelId: row.channel_id, organizationId: row.organization_id, alertId: alertIdOf(row.payload), attempts: row.attempts, status: result.status },
         'notification delivery failed for good',
       );
-    if (result.outcome === 'skipped' || row.type === 'EMAIL') return result.outcome === 'skipped' ? undefined : 'alive';
+    // Email: the SMTP server is every EMAIL channel's; its state is not this channel's to open a circuit on.
+    if (result.outcome === 'skipped' || row.type === 'EMAIL') return undefined;
     return result.outcome === 'retry' || (result.outcome === 'failed' && result.status === null) ? 'dead' : 'alive';
   }
 
