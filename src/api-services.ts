@@ -77,6 +77,12 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     }),
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
+  if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)
+    log.info(
+      { bootstrapKey: false },
+      'no organization yet and no bootstrap key (off by default with DATABASE_URL): create the first key with ' +
+        '`npm run keys -- create --org "<name>" --name Admin --permissions all`, or start once with BOOTSTRAP_KEY=true',
+    );
   // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
   const limiter = new RequestRateLimiter(
     config.RATE_LIMIT_PER_MINUTE,

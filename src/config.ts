@@ -43,7 +43,18 @@ const schema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BOOTSTRAP_KEY: bool(true),
+  /** Fastify's per-request lines ("incoming request", "request completed") at info; otherwise at debug. */
+  LOG_REQUESTS: bool(false),
+  /** JSON lines, readable lines, or (auto) readable when stdout is a terminal and JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /**
+   * On first start with an empty database, create a full-access key and print it once. Default: on for the embedded
+   * database (the quickstart), off with DATABASE_URL (stdout there is a log stream; make keys with `npm run keys`).
+   */
+  BOOTSTRAP_KEY: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
@@ -95,7 +106,19 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /**
+   * Fields an operation may resolve: each counted once per item of the pages and lists above it (lists at their
+   * largest allowed size, a series at its buckets). The client's heaviest operation at the largest page (100
+   * runs with their journey steps, what the REST mirror may ask for) counts ~568,000.
+   */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(600_000),
+  /** The largest answer (JSON bytes) a GraphQL operation or REST route may send; beyond it RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /**
+   * The Apollo Sandbox page at GET /graphql for a browser (it loads a pinned script from Apollo's CDN, so it needs
+   * internet access). false: no page; such a GET is answered 400 like any GraphQL GET without a query.
+   */
+  SANDBOX: bool(true),
   /** Execute operations compiled by graphql-jit (false: graphql-js's interpreter, as Apollo does by default). */
   GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
@@ -108,6 +131,13 @@ const schema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Checks one worker process runs at the same time. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /**
+   * The largest fraction of a location's check slots (WORKER_CONCURRENCY × its live workers) one organization may
+   * hold at once, whatever its plan's maxConcurrentChecksPerLocation: the others always find free slots.
+   */
+  WORKER_ORG_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** The longest one journey run may take, all its steps together, in milliseconds; beyond it the run FAILED. */
+  JOURNEY_MAX_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
   /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */
   SCHEDULING: bool(true),
   /** How often due slots are enqueued, in milliseconds. */
@@ -124,10 +154,13 @@ const schema = z.object({
   MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** How often the queue fails jobs whose lease ran out (dead workers) and does its housekeeping, in seconds. */
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(2),
-  /** The plan of organizations created from now on (first start, `keys create --org <new name>`); UNLIMITED self-hosted. */
+  /**
+   * The plan of organizations created from now on (first start, `keys create --org <new name>` without `--plan`).
+   * UNLIMITED: a self-hosted installation does not limit itself; a hosted deployment sets FREE.
+   */
   DEFAULT_PLAN: z
     .string()
-    .default('FREE')
+    .default('UNLIMITED')
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(PLAN_NAMES)),
   /**
@@ -188,7 +221,8 @@ const consistent = schema
     message: 'must exceed SHUTDOWN_TIMEOUT_MS (in-flight requests get that long, then the rest is closed)',
   });
 
-export type Config = Readonly<z.infer<typeof schema>>;
+type Parsed = z.infer<typeof schema>;
+export type Config = Readonly<Omit<Parsed, 'BOOTSTRAP_KEY'> & { BOOTSTRAP_KEY: boolean }>;
 
 export class ConfigError extends Error {}
 
@@ -201,5 +235,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return Object.freeze(result.data);
+  const data = result.data;
+  return Object.freeze({ ...data, BOOTSTRAP_KEY: data.BOOTSTRAP_KEY ?? !data.DATABASE_URL });
 }

@@ -1,27 +1,106 @@
-import type { Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from './config';
 
 /**
- * Limits on slow and idle clients (README › Abuse limits). Node measures both timeouts from a request's first
- * byte (from the connection's start for the first request) until the request is fully received, not until it is
- * answered, so a long check (`runJourney` may take minutes) is never cut; an idle keep-alive connection is
- * governed by the keep-alive timeout alone. No socket inactivity timeout: that long check keeps its socket
- * silent. Node looks for expired requests every `connectionsCheckingInterval` (30 s by default, which let a
- * 10 s timeout fire at 40 s): a quarter of the shorter timeout, at most a second, makes it fire near its value.
+ * Node's server options for slow and idle clients (README › Abuse limits). Node's own request and headers timeouts
+ * are off: they could not be relied on (a lone slow connection was kept 8-30 s in a bare server and past 95 s in
+ * tracer, while two or three at once were cut on time), so `cutSlowClients` enforces HTTP_HEADERS_TIMEOUT_MS and
+ * HTTP_REQUEST_TIMEOUT_MS itself, one mechanism with one behaviour. An idle keep-alive connection is governed by
+ * the keep-alive timeout alone. No socket inactivity timeout: a long check (`runJourney` may take minutes) keeps
+ * its socket silent.
  */
 export function httpServerOptions(config: Config): Pick<FastifyServerOptions, 'requestTimeout' | 'keepAliveTimeout'> & { http: ServerOptions } {
-  const { HTTP_REQUEST_TIMEOUT_MS: request, HTTP_HEADERS_TIMEOUT_MS: headers } = config;
   return {
     // Fastify sets server.requestTimeout and keepAliveTimeout itself after creating the server (to its own
     // defaults when not given), so they go through its options; the rest through Node's createServer options.
-    requestTimeout: request,
+    requestTimeout: 0,
     keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    http: { requestTimeout: request, headersTimeout: headers, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headers / 4))) },
+    http: { requestTimeout: 0, headersTimeout: 0 },
   };
 }
 
 /** Beyond `max` open connections, Node closes new ones on arrival: file descriptors and memory stay bounded. */
 export function capConnections(server: Server, max: number): void {
   server.maxConnections = max;
+}
+
+/** A connection as `cutSlowClients` follows it. */
+interface Tracked {
+  socket: Socket;
+  /** When the request being received began: its first byte seen (the connection's start for the first request). */
+  since: number | undefined;
+  /** The request whose headers arrived, and its response, until the response is finished. */
+  req: IncomingMessage | undefined;
+  res: ServerResponse | undefined;
+  /** `socket.bytesRead` when the last response finished: more means the next request has begun. */
+  idleBytes: number;
+}
+
+const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const kTracked = Symbol('tracked connection');
+
+/** A response's 'finish' (one function for every response): its connection is idle until more bytes arrive. */
+function responseFinished(this: ServerResponse & { [kTracked]?: Tracked }): void {
+  const tracked = this[kTracked];
+  if (!tracked || tracked.res !== this) return;
+  tracked.req = tracked.res = tracked.since = undefined;
+  tracked.idleBytes = tracked.socket.bytesRead;
+}
+
+/**
+ * Closes every connection that has not delivered its request within `headersMs` (headers) or `requestMs` (the
+ * whole request, body included), counted from the request's first byte: `408 Request Timeout` when no answer has
+ * begun, then the socket is destroyed. One sweep over the open connections every `sweepMs` (no timer per socket or
+ * per request), so a connection is cut at most about 2 × `sweepMs` after its limit, alone or among thousands.
+ *
+ * A request whose body has fully arrived (`req.complete`) is no longer timed, however long its answer takes (a
+ * journey run); an idle keep-alive connection between requests is left to the keep-alive timeout. The next request
+ * on it is seen beginning by its socket's byte count having grown since the last answer finished (Node reads the
+ * socket itself, so no data listener can be added). Not covered: bytes of a next request sent before the previous
+ * answer finished (HTTP pipelining) are not seen as its beginning; the keep-alive timeout still bounds them.
+ * Returns a function that stops the sweeps (the server's `close` also does).
+ */
+export function cutSlowClients(
+  server: Server,
+  { headersMs, requestMs, sweepMs = Math.max(20, Math.min(250, Math.floor(headersMs / 8))) }: { headersMs: number; requestMs: number; sweepMs?: number },
+): () => void {
+  const open = new Map<Socket, Tracked>();
+  server.on('connection', (socket: Socket) => {
+    open.set(socket, { socket, since: Date.now(), req: undefined, res: undefined, idleBytes: 0 });
+    socket.once('close', () => open.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse & { [kTracked]?: Tracked }) => {
+    const tracked = open.get(req.socket as Socket);
+    if (!tracked) return;
+    // A request that follows one still being answered (pipelined) is timed from its headers.
+    if (tracked.req || tracked.since === undefined) tracked.since = Date.now();
+    tracked.req = req;
+    tracked.res = res;
+    res[kTracked] = tracked;
+    res.once('finish', responseFinished);
+  });
+  const cut = (socket: Socket, tracked: Tracked) => {
+    open.delete(socket);
+    if (socket.writable && !tracked.res?.headersSent) socket.write(REQUEST_TIMEOUT);
+    socket.destroy();
+  };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [socket, tracked] of open) {
+      if (tracked.req) {
+        // Received: being answered, which is never cut (a long run); else timed as a whole request.
+        if (!tracked.req.complete && now - tracked.since! > requestMs) cut(socket, tracked);
+      } else if (tracked.since !== undefined) {
+        if (now - tracked.since > headersMs) cut(socket, tracked);
+      } else if (socket.bytesRead > tracked.idleBytes) {
+        tracked.since = now;
+      }
+    }
+  };
+  const timer = setInterval(sweep, sweepMs).unref();
+  const stop = () => clearInterval(timer);
+  server.once('close', stop);
+  return stop;
 }

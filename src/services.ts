@@ -97,11 +97,13 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       scheduling: config.SCHEDULING,
       location: config.LOCATION,
       concurrency: config.WORKER_CONCURRENCY,
+      orgShare: config.WORKER_ORG_SHARE,
       pollMs: config.WORKER_POLL_MS,
       tickMs: config.SCHEDULE_TICK_MS,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
       maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
       heartbeatMs: config.WORKER_HEARTBEAT_MS,
+      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
       timeoutMs: config.DATABASE_TIMEOUT_MS,
       maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
     });
@@ -140,7 +142,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
   const billing = new BillingService(now, config.RUN_RETENTION_DAYS, notifier);
-  const alerts = new AlertService(now, notifier);
+  const alerts = new AlertService(now, notifier, log);
   const services = {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
     monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
@@ -154,6 +156,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       log,
       dispatcher: engine,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
       rollups: new RollupWriter(),
     }),
     alerts,
@@ -165,7 +168,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
     }),
     maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
-    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS }),
+    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS }),
     stats: new StatsService(now),
     now,
   };

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError } from './db/embedded';
 import { openCore } from './services';
+import { logDestination } from './http/log-output';
 
 /**
  * `npm run worker`: a worker-only process, no HTTP listener. It runs the checks of its LOCATION from the shared
@@ -14,7 +15,8 @@ import { openCore } from './services';
  */
 async function main() {
   const config = loadConfig({ ...process.env, WORKER: 'true' });
-  const log = pino({ level: config.LOG_LEVEL }) as unknown as FastifyBaseLogger;
+  const destination = logDestination(config);
+  const log = (destination ? pino({ level: config.LOG_LEVEL }, destination) : pino({ level: config.LOG_LEVEL })) as unknown as FastifyBaseLogger;
   // Checks wait on the network, not the CPU: on a machine shared with API instances, the API wins the CPU when
   // both want it (the checks' own timings are measured from the network events, which a busy CPU delays little).
   if (config.WORKER_NICE) setPriority(config.WORKER_NICE);

@@ -18,12 +18,20 @@ import {
   ResumeJourneyDocument,
   ResumeMonitorDocument,
   RollApiKeyDocument,
+  CheckSessionDocument,
+  CreateNotificationChannelDocument,
+  RunDocument,
+  RunJourneyDocument,
   RunMonitorDocument,
+  TestNotificationChannelDocument,
+  TriggerChecksDocument,
+  UpdateOrganizationDocument,
   UpdateJourneyDocument,
   UpdateMemberRoleDocument,
   UpdateMonitorDocument,
 } from '../src/client/generated/graphql';
 import { forgeKey } from './helpers/keys';
+import { newId } from '../src/modules/common/ids';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startTarget, type Target } from './helpers/target';
 import type { Organization } from '../src/modules/organization/organization.entity';
@@ -82,6 +90,7 @@ describe('audit log', () => {
       ['member.role_changed', member.id],
       ['member.removed', member.id],
       ['monitor.created', monitor.id],
+      ['monitor.run', monitor.id],
       ['alert.acknowledged', alert.id],
       ['alert.resolved', alert.id],
       ['monitor.deleted', monitor.id],
@@ -102,7 +111,7 @@ describe('audit log', () => {
     const invited = await events({ action: 'member.invited' });
     expect(invited.nodes.map((e) => e.action)).toEqual(['member.invited']); // not the other organization's
     expect((await events({ keyId: stranger.id })).nodes).toEqual([]);
-    expect((await events({ keyId: admin.id })).nodes.length).toBe(11);
+    expect((await events({ keyId: admin.id })).nodes.length).toBe(12);
     const byCli = await events({ keyId: 'cli', action: 'api_key.created' });
     expect(byCli.nodes.map((e) => [e.target, e.ip])).toContainEqual([admin.id, null]); // made by the CLI: no address
 
@@ -143,6 +152,65 @@ describe('audit log', () => {
     });
     expect(escalate.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(await byAdmin()).toBe(before + 1); // the first invitation only
+  });
+});
+
+describe('actions that leave a trace without changing a check', () => {
+  it('renaming the organization, a test send, manual runs and triggerChecks are audited; runs record the key that started them', async () => {
+    const o = await t.org('Trace Inc');
+    const owner = await t.key(o, ['all'], { name: 'owner' });
+    const ci = await t.key(o, ['monitors:read', 'monitors:run', 'journeys:read', 'journeys:run'], { name: 'ci' });
+    const log = async (keyId: string) =>
+      (await owner.client.gql(AuditEventsDocument, { first: 100, keyId })).data!.auditEvents.nodes.map((e) => [e.action, e.target, e.changedFields, e.ip]).reverse();
+
+    expect((await owner.client.gql(UpdateOrganizationDocument, { name: 'Trace Corp' })).status).toBe(200);
+    expect((await owner.client.gql(UpdateOrganizationDocument, { name: 'Trace Corp' })).status).toBe(200); // no change: no event
+    const channel = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'hook', type: 'WEBHOOK', url: `${target.url}/hook` } })).data!
+      .createNotificationChannel.channel;
+    expect((await owner.client.gql(TestNotificationChannelDocument, { id: channel.id })).status).toBe(200);
+    expect((await owner.client.rest('POST', `/v1/notification-channels/${channel.id}/test`)).status).toBeLessThan(300);
+    const monitor = (await owner.client.gql(CreateMonitorDocument, { input: { name: 'm', url: `${target.url}/down`, tags: ['smoke'] } })).data!.createMonitor;
+    const journey = (await owner.client.gql(CreateJourneyDocument, { input: { name: 'j', steps: [{ name: 's', request: { method: 'GET', url: `${target.url}/down` } }] } }))
+      .data!.createJourney;
+    expect(await log(owner.id)).toEqual([
+      ['organization.updated', o.id, ['name'], '127.0.0.1'],
+      ['notification_channel.created', channel.id, null, '127.0.0.1'],
+      ['notification_channel.tested', channel.id, null, '127.0.0.1'],
+      ['notification_channel.tested', channel.id, null, '127.0.0.1'],
+      ['monitor.created', monitor.id, null, '127.0.0.1'],
+      ['journey.created', journey.id, null, '127.0.0.1'],
+    ]);
+
+    // Manual runs (GraphQL and REST) and a check session, by the CI key: each audited, each run naming the key.
+    const byGql = (await ci.client.gql(RunMonitorDocument, { id: monitor.id })).data!.runMonitor;
+    expect(byGql.triggeredBy).toBe(ci.id);
+    const byRest = await ci.client.rest('POST', `/v1/monitors/${monitor.id}/runs`);
+    expect(byRest.body.data).toMatchObject({ trigger: 'MANUAL', triggered_by: ci.id });
+    const journeyRun = (await ci.client.gql(RunJourneyDocument, { id: journey.id })).data!.runJourney;
+    expect(journeyRun.triggeredBy).toBe(ci.id);
+    const session = (await ci.client.gql(TriggerChecksDocument, { input: { tags: ['smoke'] } })).data!.triggerChecks;
+    let sessionRunId = '';
+    for (let i = 0; i < 300 && !sessionRunId; i++) {
+      const s = (await ci.client.gql(CheckSessionDocument, { id: session.id })).data!.checkSession;
+      if (s.status !== 'RUNNING') sessionRunId = s.runs[0].runId!;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    const sessionRun = (await ci.client.gql(RunDocument, { id: sessionRunId })).data!.run;
+    expect(sessionRun).toMatchObject({ trigger: 'MANUAL', triggeredBy: ci.id });
+    expect((await ci.client.rest('GET', `/v1/runs/${sessionRunId}`)).body.data).toMatchObject({ triggered_by: ci.id });
+    expect(await log(ci.id)).toEqual([
+      ['monitor.run', monitor.id, null, '127.0.0.1'],
+      ['monitor.run', monitor.id, null, '127.0.0.1'],
+      ['journey.run', journey.id, null, '127.0.0.1'],
+      ['check_session.triggered', session.id, null, '127.0.0.1'],
+    ]);
+
+    // A scheduled run has no key.
+    const job = { kind: 'monitor' as const, checkId: monitor.id, organizationId: o.id, location: 'local', scheduledAt: new Date().toISOString(), runId: newId('run'), trigger: 'SCHEDULED' as const };
+    expect(await t.app.services.runs.execute(t.db.orm.em.fork(), job)).toBe('recorded');
+    const scheduled = (await owner.client.gql(RunDocument, { id: job.runId })).data!.run;
+    expect(scheduled).toMatchObject({ trigger: 'SCHEDULED', triggeredBy: null });
+    expect((await owner.client.rest('GET', `/v1/runs/${job.runId}`)).body.data).toMatchObject({ trigger: 'SCHEDULED', triggered_by: null });
   });
 });
 

@@ -116,7 +116,10 @@ describe('quota exhaustion is never silent', () => {
 
     const refused = await k.client.gql(RunMonitorDocument, { id: m.id });
     expect(refused.status).toBe(402);
-    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', limit: FREE_RUNS, used: FREE_RUNS });
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', limit: FREE_RUNS, used: FREE_RUNS, suggestedPlan: 'TEAM' });
+    expect(refused.errors?.[0].message).toBe(
+      `The FREE plan includes ${FREE_RUNS} runs a month, all used; change the plan with \`npm run orgs -- set-plan --org ${org.id} --plan TEAM\` (DEFAULT_PLAN sets the plan of new organizations)`,
+    );
     expect((await k.client.rest('POST', `/v1/journeys/${j.id}/runs`)).status).toBe(402);
     expect((await k.client.gql(RunJourneyDocument, { id: j.id })).status).toBe(402);
     // The engine calls quotaExhausted for every refused run: still one alert.
@@ -199,7 +202,7 @@ describe('plans that add up', () => {
     expect(RUNS_PER_CHECK_MONTH).toBe(8928);
     for (const [name, p] of Object.entries(PLANS)) {
       if (name === 'UNLIMITED') {
-        expect(p).toEqual({ monitors: null, journeys: null, runsPerMonth: null, locationsPerCheck: null, minIntervalSeconds: 10, runRetentionDays: null });
+        expect(p).toEqual({ monitors: null, journeys: null, runsPerMonth: null, locationsPerCheck: null, minIntervalSeconds: 10, runRetentionDays: null, maxConcurrentChecksPerLocation: null });
         continue;
       }
       const needed = (p.monitors! + p.journeys!) * p.locationsPerCheck! * ((31 * 86_400) / 300);
@@ -221,7 +224,7 @@ describe('plans that add up', () => {
     const b = (await k.client.gql(BillingDocument)).data!.billing;
     expect(b).toMatchObject({
       plan: 'UNLIMITED',
-      limits: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null },
+      limits: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, maxConcurrentChecksPerLocation: null },
       quotaExhausted: false,
       runsRemaining: null,
     });
@@ -238,8 +241,38 @@ describe('plans that add up', () => {
     }
   });
 
-  it('DEFAULT_PLAN decides the plan of new organizations', async () => {
-    expect(loadConfig({}).DEFAULT_PLAN).toBe('FREE');
+  it('every plan error names the plan, its limit, and the command that changes the plan to one that fits', async () => {
+    const org = await t.org('Hint Co');
+    const k = await t.key(org, ['all']);
+    const change = (plan: string) => `; change the plan with \`npm run orgs -- set-plan --org ${org.id} --plan ${plan}\` (DEFAULT_PLAN sets the plan of new organizations)`;
+    const create = (input: Record<string, unknown>) => k.client.gql(CreateMonitorDocument, { input: { name: 'm', url: `${target.url}/ok`, ...input } as never });
+    // 60 s fits TEAM, 30 s BUSINESS, 10 s only UNLIMITED: the hint names the smallest plan that allows it.
+    for (const [intervalSeconds, plan] of [[60, 'TEAM'], [30, 'BUSINESS'], [10, 'UNLIMITED']] as const) {
+      const res = await create({ intervalSeconds });
+      expect(res.status).toBe(402);
+      expect(res.errors![0].message).toBe(`The FREE plan allows intervals of at least 300 s${change(plan)}`);
+      expect(res.errors![0].extensions).toMatchObject({ plan: 'FREE', suggestedPlan: plan });
+    }
+    const rest = await k.client.rest('POST', '/v1/monitors', { name: 'm', url: `${target.url}/ok`, interval_seconds: 60 });
+    expect(rest.status).toBe(402);
+    expect(rest.body.error).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', message: `The FREE plan allows intervals of at least 300 s${change('TEAM')}` });
+
+    for (let i = 0; i < PLANS.FREE.monitors!; i++) expect((await create({})).status).toBe(200);
+    const full = await create({});
+    expect(full.errors![0].message).toBe(`The FREE plan allows ${PLANS.FREE.monitors} monitors${change('TEAM')}`);
+
+    await billing().setPlan(em(), org.id, 'TEAM');
+    // (this app knows one location, so four are asked of the rule itself)
+    await expect(billing().assertLocations(em(), org.id, 4)).rejects.toMatchObject({
+      code: 'PLAN_LIMIT_EXCEEDED',
+      message: `The TEAM plan runs a check in at most 3 locations${change('BUSINESS')}`,
+      details: { plan: 'TEAM', field: 'locations', suggestedPlan: 'BUSINESS' },
+    });
+  });
+
+  it('DEFAULT_PLAN decides the plan of new organizations: UNLIMITED unless set (self-hosted), FREE when a hosted deployment sets it', async () => {
+    expect(loadConfig({}).DEFAULT_PLAN).toBe('UNLIMITED');
+    expect(loadConfig({ DEFAULT_PLAN: 'free' }).DEFAULT_PLAN).toBe('FREE');
     expect(loadConfig({ DEFAULT_PLAN: 'unlimited' }).DEFAULT_PLAN).toBe('UNLIMITED');
     expect(() => loadConfig({ DEFAULT_PLAN: 'GOLD' })).toThrow(/DEFAULT_PLAN/);
     const other = await startTestApp({ DEFAULT_PLAN: 'UNLIMITED' });

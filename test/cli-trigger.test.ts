@@ -92,6 +92,25 @@ describe('tracer trigger', () => {
     expect(r.stderr).toContain('Timed out after 1 s waiting for the results');
   });
 
+  it('prints names escaped: a stored name with line breaks and escapes stays on its row, injecting nothing', async () => {
+    // The API refuses such names now (test/names.test.ts); rows stored before may still hold them.
+    const stored = 'Deploy\n::error::pwned\nHome page  monitor  mon_x  local  PASSED\r\u001b[32mOK\u2028';
+    const legacy = await t.org('Legacy Inc');
+    const admin = (await t.key(legacy, ['all'])).client;
+    const made = await admin.gql(CreateMonitorDocument, { input: { name: 'legacy', url: `${target.url}/fail`, tags: ['legacy'] } });
+    const id = made.data!.createMonitor.id;
+    await t.db.orm.em.fork().nativeUpdate('Monitor', { id }, { name: stored });
+    const ci = (await t.key(legacy, ['monitors:read', 'monitors:run'])).key;
+    const r = await tracer(['trigger', '--tag', 'legacy', '--wait', '--timeout', '120'], { IZLI_API_KEY: ci });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(5); // the header, one row, a blank line, the summary, the final newline
+    expect(lines.filter((l) => l.startsWith('::'))).toEqual([]);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u2028]/);
+    expect(lines[1]).toMatch(new RegExp(`^Deploy\\\\n::error::pwned\\\\nHome page  monitor  mon_x  local  PASSED\\\\r\\\\u001b\\[32mOK\\\\u2028\\s+monitor\\s+${id}\\s+local\\s+FAILED\\s+503`));
+    expect(lines.slice(2)).toEqual(['', expect.stringMatching(/^Session cks_\w+: FAILED \(1 check: 0 passed, 1 failed\)$/), '']);
+  });
+
   it('without --wait: starts the session, prints it RUNNING, exits 0', async () => {
     const r = await tracer(['trigger', '--journey', ids.journey]);
     expect(r.code).toBe(0);

@@ -19,4 +19,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000' })).toThrow(/SHUTDOWN_DEADLINE_MS: must exceed SHUTDOWN_TIMEOUT_MS/);
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000', SHUTDOWN_DEADLINE_MS: '45000' }).SHUTDOWN_DEADLINE_MS).toBe(45_000);
   });
+
+  it('prints a bootstrap key on the embedded database only, unless BOOTSTRAP_KEY says otherwise', () => {
+    expect(loadConfig({}).BOOTSTRAP_KEY).toBe(true); // the quickstart: no DATABASE_URL
+    const url = 'postgres://tracer@db.example.com/tracer';
+    expect(loadConfig({ DATABASE_URL: url }).BOOTSTRAP_KEY).toBe(false); // stdout is a log stream there
+    expect(loadConfig({ DATABASE_URL: url, BOOTSTRAP_KEY: 'true' }).BOOTSTRAP_KEY).toBe(true);
+    expect(loadConfig({ BOOTSTRAP_KEY: 'false' }).BOOTSTRAP_KEY).toBe(false);
+    expect(loadConfig({ DATABASE_URL: '' }).BOOTSTRAP_KEY).toBe(true); // an empty DATABASE_URL is unset
+    expect(() => loadConfig({ BOOTSTRAP_KEY: 'maybe' })).toThrow(/BOOTSTRAP_KEY/);
+  });
 });

@@ -12,6 +12,7 @@ import { json, startTarget, type Target } from './helpers/target';
 import type { Organization } from '../src/modules/organization/organization.entity';
 import type { CheckJob } from '../src/modules/engine/queue';
 import { newId } from '../src/modules/common/ids';
+import { phaseMs } from '../src/modules/checks/phase';
 
 let t: TestApp;
 let eu: App;
@@ -109,7 +110,11 @@ describe('scheduled slots', () => {
     expect(runs).toHaveLength(2);
     expect(Date.now() - new Date(runs[1].scheduled_at).getTime()).toBeLessThan(10_000); // the slot is now, not an hour ago
     const [next] = await sql<{ next_run_at: Date }>('select next_run_at from monitors where id = ?', [m.id]);
-    expect(new Date(next.next_run_at).getTime() - new Date(runs[1].scheduled_at).getTime()).toBe(60_000);
+    // Then its phased slots again (checks/phase.ts): the first at least half an interval after the catch-up.
+    const gap = new Date(next.next_run_at).getTime() - new Date(runs[1].scheduled_at).getTime();
+    expect(gap).toBeGreaterThanOrEqual(30_000);
+    expect(gap).toBeLessThan(90_000);
+    expect(new Date(next.next_run_at).getTime() % 60_000).toBe(phaseMs(m.id, 60));
   });
 
   it("a check in a location with no worker is never run by another location's worker", async () => {

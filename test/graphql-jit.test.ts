@@ -97,6 +97,10 @@ describe('graphql-jit answers as graphql-js does', () => {
     ['a page out of range', () => ({ key: all, query: '{ monitors(first: 1000) { nodes { id } } }' })],
     ['a validation error', () => ({ key: all, query: '{ monitors { nodes { nope } } }' })],
     ['several operations, by name', () => ({ key: all, query: 'query A { me { key { name } } } query B { locations { name } }', operationName: 'B' })],
+    // graphql-jit builds results as plain objects: these keys would set a prototype or shadow a method.
+    ['an alias __proto__', () => ({ key: all, query: '{ me { __proto__: organization { id name } key { name } } }' })],
+    ['an alias __proto__ at the root and in a fragment', () => ({ key: all, query: '{ __proto__: me { ...K } } fragment K on Me { constructor: key { toString: name } }' })],
+    ['aliases constructor and hasOwnProperty', () => ({ key: all, query: '{ constructor: me { hasOwnProperty: organization { id } } }' })],
     ['a document too deep', () => ({ key: all, query: `{ me ${'{ organization '.repeat(1)}{ id } } }` })],
   ];
 
@@ -132,6 +136,14 @@ describe('graphql-jit answers as graphql-js does', () => {
       expect(r.jit.status).toBe(200);
       expect(JSON.parse(r.jit.body)).toEqual({ data: { me } });
     }
+  });
+
+  it('a __proto__ alias answers its data under that key, under both executors', async () => {
+    const r = await both(all, { query: '{ me { __proto__: organization { id } } }' });
+    expect(r.jit).toEqual(r.plain);
+    const me = JSON.parse(r.jit.body).data.me; // JSON.parse keeps "__proto__" as an own property
+    expect(Object.keys(me)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(me, '__proto__')?.value).toEqual({ id: expect.stringMatching(/^org_/) });
   });
 
   it('errors are what they were: a variable that does not coerce is BAD_USER_INPUT (400), not an internal error', async () => {

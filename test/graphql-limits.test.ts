@@ -6,7 +6,7 @@ let t: TestApp;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 
 beforeAll(async () => {
-  t = await startTestApp({ GRAPHQL_MAX_DEPTH: '4' });
+  t = await startTestApp({ GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_COST: '50000' }); // small limits: small documents reach them
   admin = await t.key(await t.org('Acme Inc'), ['all']);
 });
 afterAll(() => t?.close());

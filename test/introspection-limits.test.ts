@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
+import { loadConfig } from '../src/config';
 import { startTestApp, type TestApp } from './helpers/app';
 
 let t: TestApp;
@@ -52,9 +53,12 @@ describe('introspection under the document limits', () => {
 
   it('counts introspection lists with the schema’s own sizes', async () => {
     // graphql-js refuses lists of types nested three deep itself; two deep with their arguments is still a lot
-    const res = await refusal('{ __schema { types { fields { type { fields { name description args { name description type { name } } } } } } } }');
-    expect(res).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX', extensions: { limit: 50000 } });
-    expect(res.extensions!.actual as number).toBeGreaterThan(50000);
+    const res = await refusal(
+      '{ __schema { types { fields { type { fields { name description isDeprecated deprecationReason args { name description defaultValue type { name kind ofType { name kind } } } type { name kind ofType { name kind } } } } } } } }',
+    );
+    const limit = loadConfig({}).GRAPHQL_MAX_COST;
+    expect(res).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX', extensions: { limit } });
+    expect(res.extensions!.actual as number).toBeGreaterThan(limit);
     // one type in full is cheap, and so are a type reference's wrappers however deep
     expect((await admin.client.gql('{ __type(name: "Monitor") { fields { name args { name } type { name ofType { name } } } } }')).status).toBe(200);
     const wrappers = `{ __type(name: "Query") { fields { type { ${'ofType { '.repeat(20)}name${' }'.repeat(20)} } } } }`;

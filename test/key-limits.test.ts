@@ -1,6 +1,6 @@
 /** The limits around keys: who may revoke what, how many keys an organization holds, bcrypt off the event loop. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateApiKeyDocument, RevokeApiKeyDocument } from '../src/client/generated/graphql';
+import { CreateApiKeyDocument, MeDocument, RevokeApiKeyDocument, RollApiKeyDocument } from '../src/client/generated/graphql';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
@@ -66,6 +66,74 @@ describe('active keys per organization', () => {
     const other = await t.org('Other');
     const o = await t.key(other, ['all']);
     expect((await o.client.gql(CreateApiKeyDocument, { input: { name: 'x', permissions: ['monitors:read'] } })).status).toBe(200);
+  });
+});
+
+describe('rolling counts against the cap on working keys', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_KEYS_PER_ORGANIZATION: '5' });
+  });
+  afterAll(() => t?.close());
+
+  /** Keys of the organization that still answer /v1/me: what an attacker holding them all could use. */
+  const working = async (keys: string[]) => (await Promise.all(keys.map(async (k) => (await t.client(k).rest('GET', '/v1/me')).status))).filter((s) => s === 200).length;
+
+  it('with cap 5, rolling every key with a grace period never makes more than 5 keys that work', async () => {
+    const org = await t.org('Capped');
+    const admin = await t.key(org, ['all']);
+    const plaintexts = [admin.key];
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const made = (await admin.client.gql(CreateApiKeyDocument, { input: { name: `k${i}`, permissions: ['monitors:read'] } })).data!.createApiKey;
+      plaintexts.push(made.key);
+      ids.push(made.apiKey.id);
+    }
+    expect(await working(plaintexts)).toBe(5);
+    // At the cap, a roll that would keep the old key working is refused, over GraphQL and REST, every time.
+    for (const id of ids) {
+      const res = await admin.client.gql(RollApiKeyDocument, { id, gracePeriod: 'SEVEN_DAYS' });
+      expect(res.status).toBe(409);
+      expect(res.errors![0].extensions!.code).toBe('CONFLICT');
+      expect(res.errors![0].message).toMatch(/MAX_KEYS_PER_ORGANIZATION 5.*gracePeriod NONE/);
+      const rest = await admin.client.rest('POST', `/v1/api-keys/${id}/roll`, { grace_period: 'ONE_DAY' });
+      expect(rest.status).toBe(409);
+      expect(rest.body.error!.code).toBe('CONFLICT');
+    }
+    // A roll with NONE replaces the key at once: it always works, and the count stays at 5.
+    for (const id of ids) {
+      const res = await admin.client.gql(RollApiKeyDocument, { id, gracePeriod: 'NONE' });
+      expect(res.status).toBe(200);
+      plaintexts.push(res.data!.rollApiKey.key);
+    }
+    expect(await working(plaintexts)).toBe(5);
+
+    // Below the cap a grace period is fine once; the key in its grace period then counts, so a second is refused.
+    const spare = plaintexts.at(-1)!;
+    const spareId = (await t.client(spare).gql(MeDocument)).data!.me.key.id;
+    expect((await admin.client.gql(RevokeApiKeyDocument, { id: spareId })).status).toBe(200);
+    const replacement = await t.client(plaintexts.at(-2)!).gql(MeDocument);
+    const graced = await admin.client.gql(RollApiKeyDocument, { id: replacement.data!.me.key.id, gracePeriod: 'ONE_HOUR' });
+    expect(graced.status).toBe(200);
+    plaintexts.push(graced.data!.rollApiKey.key);
+    expect(await working(plaintexts)).toBe(5);
+    const again = await admin.client.gql(RollApiKeyDocument, { id: graced.data!.rollApiKey.apiKey.id, gracePeriod: 'ONE_HOUR' });
+    expect(again.errors![0].extensions!.code).toBe('CONFLICT');
+    expect((await admin.client.gql(CreateApiKeyDocument, { input: { name: 'one more', permissions: ['monitors:read'] } })).status).toBe(409);
+    expect(await working(plaintexts)).toBe(5);
+  });
+
+  it('concurrent rolls with a grace period below the cap admit only the room there is', async () => {
+    const org = await t.org('Race');
+    const admin = await t.key(org, ['all']);
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await t.key(org, ['monitors:read'])).id); // 4 of 5: room for one more
+    const results = await Promise.all(ids.map((id) => admin.client.gql(RollApiKeyDocument, { id, gracePeriod: 'ONE_DAY' })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const rows = await t.db.orm.em
+      .getConnection()
+      .execute('select count(*)::int as n from api_keys where organization_id = ? and revoked_at is null and (expires_at is null or expires_at > now())', [org.id]);
+    expect(rows[0].n).toBe(5);
   });
 });
 

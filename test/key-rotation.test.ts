@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeysDocument, MeDocument, RevokeApiKeyDocument, RollApiKeyDocument } from '../src/client/generated/graphql';
+import { ApiKeysDocument, CreateApiKeyDocument, MeDocument, RevokeApiKeyDocument, RollApiKeyDocument } from '../src/client/generated/graphql';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
@@ -141,5 +141,41 @@ describe('expiry warnings', () => {
     const never = await admin.client.gql(MeDocument);
     expect(never.data!.me.key.expiresInDays).toBeNull();
     expect(never.headers.get('x-api-key-expires-soon')).toBeNull();
+  });
+});
+
+describe('a rolled key in its grace period', () => {
+  it('still calls the API but cannot create, roll or revoke keys (GraphQL and REST): FORBIDDEN', async () => {
+    const owner = await t.key(org, ['all'], { name: 'Owner' });
+    const rolled = (await owner.client.gql(RollApiKeyDocument, { id: owner.id, gracePeriod: 'ONE_DAY' })).data!.rollApiKey;
+    const fresh = t.client(rolled.key);
+    const leaked = owner.client; // the old key, leaked: it works until the grace period ends
+    expect((await leaked.rest('GET', '/v1/me')).status).toBe(200);
+    expect((await leaked.gql(ApiKeysDocument, {})).status).toBe(200);
+
+    const refused = (res: { status: number; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) => {
+      expect(res.status).toBe(403);
+      expect(res.errors![0].extensions!.code).toBe('FORBIDDEN');
+      expect(res.errors![0].message).toMatch(new RegExp(`replaced by ${rolled.apiKey.id}.*cannot create, roll or revoke keys`));
+    };
+    refused(await leaked.gql(RollApiKeyDocument, { id: rolled.apiKey.id, gracePeriod: 'NONE' }));
+    refused(await leaked.gql(RevokeApiKeyDocument, { id: rolled.apiKey.id }));
+    refused(await leaked.gql(CreateApiKeyDocument, { input: { name: 'mine now', permissions: ['all'] } }));
+    for (const [method, url, body] of [
+      ['POST', `/v1/api-keys/${rolled.apiKey.id}/roll`, { grace_period: 'NONE' }],
+      ['DELETE', `/v1/api-keys/${rolled.apiKey.id}`, undefined],
+      ['POST', '/v1/api-keys', { name: 'mine now', permissions: ['all'] }],
+    ] as const) {
+      const res = await leaked.rest(method, url, body);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ success: false, error: { code: 'FORBIDDEN', message: expect.stringContaining(rolled.apiKey.id) } });
+    }
+
+    // The replacement is untouched and still manages keys, the old one among them.
+    expect((await fresh.rest('GET', '/v1/me')).status).toBe(200);
+    const keys = (await fresh.gql(ApiKeysDocument, { first: 100 })).data!.apiKeys.nodes;
+    expect(keys.filter((k) => k.createdBy === owner.id || k.createdBy === rolled.apiKey.id)).toHaveLength(1); // nothing minted
+    expect((await fresh.gql(RevokeApiKeyDocument, { id: owner.id })).status).toBe(200);
+    expect((await leaked.rest('GET', '/v1/me')).status).toBe(401);
   });
 });

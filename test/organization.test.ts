@@ -94,7 +94,7 @@ describe('billing', () => {
     const billing = (await k.client.gql(BillingDocument)).data!.billing;
     expect(billing).toMatchObject({
       plan: 'FREE',
-      limits: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120000, locationsPerCheck: 1 },
+      limits: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120000, locationsPerCheck: 1, maxConcurrentChecksPerLocation: 5 },
       usage: { runs: 2, monitors: 1, journeys: 0 },
       quotaExhausted: false,
       runsRemaining: 119998,

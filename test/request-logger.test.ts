@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { createFastify } from '../src/http/fastify';
 import { loadConfig } from '../src/config';
 
-async function appLogging(level: string) {
+async function appLogging(level: string, env: Record<string, string> = {}) {
   let out = '';
   const stream = new PassThrough();
   stream.on('data', (d) => (out += d));
-  const fastify = createFastify(loadConfig({ LOG_LEVEL: level }), stream);
+  const fastify = createFastify(loadConfig({ LOG_LEVEL: level, ...env }), stream);
   fastify.get('/probe', async (req) => {
     req.log.info({ step: 'info' }, 'probe info');
     req.log.warn({ headers: { authorization: 'Bearer izli_sk_live_leak' } }, 'probe warn');
@@ -47,8 +47,8 @@ describe('request logger', () => {
     }
   });
 
-  it("at info: every line of a request, Fastify's own included, carries that request's id", async () => {
-    const { fastify, lines } = await appLogging('info');
+  it("at info with LOG_REQUESTS: every line of a request, Fastify's own included, carries that request's id", async () => {
+    const { fastify, lines } = await appLogging('info', { LOG_REQUESTS: 'true' });
     try {
       const { lines: written } = await lines('b');
       const mine = written.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('probe'));

@@ -88,8 +88,8 @@ export async function benchStats(databaseUrl: string | undefined, log: (s: strin
     }
     const key = async (org: string) => (JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', org, '--name', 'bench', '--permissions', 'all', '--json'], { ...env, BCRYPT_COST: '4' })) as { key: string }).key;
     const [dayKey, monthKey, quarterKey] = [await key('Day Inc'), await key('Month Inc'), await key('Quarter Inc')];
-    // LOG_LEVEL=info: the server's own response times are read from its log (serverTimes).
-    const server = await startProcess('dist/src/server.js', { ...env, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', WORKER: 'false', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000' }, readyz);
+    // LOG_REQUESTS=true: the server's own response times are read from its log (serverTimes).
+    const server = await startProcess('dist/src/server.js', { ...env, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', WORKER: 'false', LOG_LEVEL: 'info', LOG_REQUESTS: 'true', RATE_LIMIT_PER_MINUTE: '1000000' }, readyz);
     try {
       for (let i = 0; i < 5; i++) {
         await timed(server.url, dayKey, LIST);
@@ -137,7 +137,7 @@ export async function benchStats(databaseUrl: string | undefined, log: (s: strin
       ok: recording.with / recording.without <= 1.3,
     });
     notes.push(
-      'Client latencies are measured by a client on the same machine (server time plus the loopback round trip); server time is the responseTime Fastify logs for each request ("request completed", LOG_LEVEL=info). The list: medians of 40 requests per organization; the series: 100 requests.',
+      'Client latencies are measured by a client on the same machine (server time plus the loopback round trip); server time is the responseTime Fastify logs for each request ("request completed", LOG_REQUESTS=true). The list: medians of 40 requests per organization; the series: 100 requests.',
     );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -156,7 +156,7 @@ async function benchRecording(url: string | undefined, dataDir: string | undefin
     const { monitorIds } = await seedHistory(em, { organizationId: org.id, monitors: 20, days: 1, intervalSeconds: 600 });
     const dispatcher = {} as RunDispatcher; // never used: nothing is dispatched
     const make = (rollups: RollupWriter | null) =>
-      new RunService({ billing: new BillingService(now), alerts: new AlertService(now), http: { allowPrivateTargets: true }, secrets: new SecretBox(randomBytes(32)), now, log, dispatcher, leaseMarginSeconds: 10, rollups });
+      new RunService({ billing: new BillingService(now), alerts: new AlertService(now), http: { allowPrivateTargets: true }, secrets: new SecretBox(randomBytes(32)), now, log, dispatcher, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, rollups });
     const services = { with: make(new RollupWriter()), without: make(null) };
     const times = { with: [] as number[], without: [] as number[] };
     let slot = Date.now() + 86_400_000;

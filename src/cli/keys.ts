@@ -1,11 +1,12 @@
 /**
  * `npm run --silent keys -- <command>`: API keys from the command line, for the first key and for operators.
  *
- *   create --org "Acme Inc" --name "Admin" --permissions all [--expires-in 30d|90d|1y|never] [--json]
+ *   create --org "Acme Inc" --name "Admin" --permissions all [--expires-in 30d|90d|1y|never] [--plan <plan>] [--json]
  *   list   --org "Acme Inc" [--json]
  *   revoke <key id> [--json]
  *
- * `--org` is an organization id (`org_…`) or a name; `create` makes the organization when the name is new.
+ * `--org` is an organization id (`org_…`) or a name; `create` makes the organization when the name is new, on
+ * `--plan` if given, else on DEFAULT_PLAN (an existing organization keeps its plan: `orgs set-plan` changes it).
  * Works on DATABASE_URL, or on the embedded database in DATA_DIR when no server holds it.
  */
 import 'reflect-metadata';
@@ -17,11 +18,13 @@ import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runCli, UsageError, withDatabase } from './common';
 import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
+import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/billing/plans';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
 
 const USAGE = `Usage:
-  keys create --org <name|org_id> --name <name> --permissions <p1,p2|all> [--expires-in 30d|90d|1y|never] [--json]
+  keys create --org <name|org_id> --name <name> --permissions <p1,p2|all> [--expires-in 30d|90d|1y|never] [--plan ${PLAN_NAMES.join('|')}] [--json]
+              (--plan: the plan of an organization this creates; default DEFAULT_PLAN)
   keys list   --org <name|org_id> [--json]
   keys revoke <key_id> [--json]`;
 
@@ -34,6 +37,7 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       permissions: { type: 'string' },
       'expires-in': { type: 'string' },
+      plan: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,12 +65,12 @@ async function main(argv: string[]): Promise<void> {
         const permissions = need(values.permissions, '--permissions', USAGE).split(',').map((p) => p.trim()).filter(Boolean);
         const expiresIn = EXPIRES_IN[values['expires-in'] ?? 'never'];
         if (!expiresIn) throw new UsageError(`--expires-in must be one of ${Object.keys(EXPIRES_IN).join(', ')}`);
-        const { org: organization, created } = await orgs.findOrCreate(em, org);
+        const { org: organization, created } = await orgs.findOrCreate(em, org, { plan: planOption(values.plan) });
         const { apiKey, key } = await keys.createTrusted(em, organization.id, 'cli', { name, permissions, expiresIn });
         print(
-          { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
+          { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, plan: organization.plan, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
           [
-            `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id})`,
+            `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id}) on the ${organization.plan} plan`,
             `Created API key "${apiKey.name}" (${apiKey.id}): ${apiKey.permissions.join(', ')}; expires ${apiKey.expiresAt?.toISOString() ?? 'never'}`,
             '',
             `  ${key}`,
@@ -103,6 +107,13 @@ async function main(argv: string[]): Promise<void> {
       await bcrypt.close();
     }
   });
+}
+
+function planOption(value: string | undefined): PlanName | undefined {
+  if (value === undefined) return undefined;
+  const plan = value.trim().toUpperCase();
+  if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
+  return plan;
 }
 
 runCli(() => main(process.argv.slice(2)));

@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
 async function theOnlyOrganization(em: EntityManager): Promise<string> {
   const all = await em.find(Organization, {}, { fields: ['id'], limit: 2 });
   if (all.length === 1) return all[0].id;
-  throw new UsageError(all.length ? `--org is required: there is more than one organization (see orgs list).\n${USAGE}` : 'There is no organization yet: start the server once, or create a key with --org.');
+  throw new UsageError(all.length ? `--org is required: there is more than one organization (see orgs list).\n${USAGE}` : 'There is no organization yet: create a key with `keys create --org <name>` (or start the server once on the embedded database).');
 }
 
 runCli(() => main(process.argv.slice(2)));

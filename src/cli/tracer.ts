@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resultTable, type Session } from './trigger-table';
+import { printable } from './printable';
 
 const USAGE = `Usage:
   tracer trigger [--tag <tag>]... [--monitor <id>]... [--journey <id>]... [--location <name>] [--wait] [--timeout <seconds>]
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   let session = await api('POST', '/v1/check-sessions', { check_ids: checkIds, tags, ...(values.location ? { location: values.location } : {}) });
   if (!values.wait) {
     console.log(resultTable(session));
-    console.log(`\nStarted; follow it with: curl -s ${base}/v1/check-sessions/${session.id} -H "Authorization: Bearer $IZLI_API_KEY"`);
+    console.log(`\nStarted; follow it with: curl -s ${base}/v1/check-sessions/${printable(session.id)} -H "Authorization: Bearer $IZLI_API_KEY"`);
     return EXIT.PASSED;
   }
   const until = Date.now() + Number(values.timeout) * 1000;
@@ -106,14 +107,15 @@ async function call(base: string, key: string, method: string, path: string, bod
   const json = (await res.json().catch(() => null)) as { success?: boolean; data?: Session; error?: Record<string, unknown> } | null;
   if (res.ok && json?.success && json.data) return json.data;
   const error = json?.error ?? {};
-  const message = typeof error.message === 'string' ? error.message : `HTTP ${res.status}`;
+  // The server's words are printed escaped: an error can quote what was sent or stored (see printable).
+  const message = printable(typeof error.message === 'string' ? error.message : `HTTP ${res.status}`);
   if (res.status === 401) throw new Stop(EXIT.ERROR, `401 Unauthorized: the API key was refused (${message}). Check IZLI_API_KEY: it may be mistyped, revoked or expired.`);
   if (res.status === 403) {
-    const missing = Array.isArray(error.missing_scopes) ? (error.missing_scopes as string[]).join(', ') : 'unknown';
+    const missing = Array.isArray(error.missing_scopes) ? printable((error.missing_scopes as string[]).join(', ')) : 'unknown';
     throw new Stop(EXIT.ERROR, `403 Forbidden: the API key lacks ${missing} (${message}). Use a key with these scopes, e.g. the CI/CD Pipeline preset.`);
   }
-  const fields = Array.isArray(error.fields) ? (error.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('; ') : '';
-  throw new Stop(EXIT.ERROR, `${res.status} ${String(error.code ?? 'ERROR')}: ${fields || message}`);
+  const fields = Array.isArray(error.fields) ? printable((error.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('; ')) : '';
+  throw new Stop(EXIT.ERROR, `${res.status} ${printable(String(error.code ?? 'ERROR'))}: ${fields || message}`);
 }
 
 main(process.argv.slice(2)).then(

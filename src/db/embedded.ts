@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
+import { ownerOnlyFiles, secureDataDir } from './data-dir';
 
 export class DatabaseLockedError extends Error {}
 
@@ -33,6 +34,9 @@ export interface EmbeddedDatabase {
  *
  * PGlite must never be opened by two processes at once (that damages the files), so the data directory is
  * locked with an exclusive lock file holding the owner's pid; a lock left by a dead process is taken over.
+ *
+ * The data directory is its owner's alone: 0700, every directory in it 0700 and every file 0600, put right at each
+ * start (an older install, a loosened file) and kept so for every file PGlite makes (see `ownerOnlyNodeFS`).
  */
 export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob } = {}): Promise<EmbeddedDatabase> {
   const releaseLock = dataDir ? acquireLock(dataDir) : () => {};
@@ -44,7 +48,7 @@ export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob
     const { PGLiteSocketServer, PGLiteSocketHandler } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
     // loadDataDir starts from a saved initdb (tests): about 1 s instead of 4 s for a fresh cluster.
     db = await PGlite.create({
-      dataDir: dataDir && path.resolve(dataDir, 'pgdata'),
+      ...(dataDir ? { fs: ownerOnlyNodeFS(path.resolve(dataDir, 'pgdata')) } : {}),
       loadDataDir: opts.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
@@ -137,12 +141,31 @@ class InProcessConnection extends Duplex {
   }
 }
 
+/**
+ * PGlite's NodeFS for `dir` (made 0700 when missing), with every mode it gives a file narrowed to the owner's. NodeFS
+ * mounts Emscripten's NODEFS in PGlite's `preRun`; one more `preRun` wraps that module's NODEFS before PostgreSQL
+ * starts, so the initial cluster and every file made later (WAL segments, new relations) are 0600
+ * (src/db/data-dir.ts says why the process umask alone cannot do it).
+ */
+function ownerOnlyNodeFS(dir: string) {
+  const { NodeFS } = require('@electric-sql/pglite/nodefs') as typeof import('@electric-sql/pglite/nodefs');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  type Init = InstanceType<typeof NodeFS>['init'];
+  return new (class extends NodeFS {
+    override async init(pg: Parameters<Init>[0], options: Parameters<Init>[1]) {
+      const { emscriptenOpts } = await super.init(pg, options);
+      const preRun = [...(emscriptenOpts.preRun ?? []), (mod: { FS: { filesystems: Record<string, unknown> } }) => ownerOnlyFiles(mod.FS.filesystems.NODEFS as never)];
+      return { emscriptenOpts: { ...emscriptenOpts, preRun } as typeof emscriptenOpts };
+    }
+  })(dir);
+}
+
 function acquireLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  secureDataDir(dataDir);
   const lockPath = path.join(dataDir, 'tracer.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx', mode: 0o600 });
       return () => fs.rmSync(lockPath, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

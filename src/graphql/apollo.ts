@@ -3,6 +3,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { FastifyBaseLogger } from 'fastify';
@@ -13,14 +14,18 @@ import { errorStatusPlugin, makeFormatError } from './errors';
 import { scopeCheckPlugin, type DocumentLimits } from './scope-guard';
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
+import { responseSizePlugin } from './response-size';
+import { SANDBOX_VERSION } from './sandbox';
 
 /**
  * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
  * before execution), error formatting and status, and the Sandbox landing page. Not started.
  */
 export function createApollo(config: Config, log: FastifyBaseLogger, { schema, index }: AppSchema): ApolloServer<RequestContext> {
-  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing).
-  const documents = documentGuard(config.GRAPHQL_MAX_COST * 10);
+  // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing). A document's
+  // cost is at least its expanded size, so the guard never refuses what the cost limit would accept; 500,000 is
+  // what it was with the former default cost limit (ten times 50,000), kept as the floor.
+  const documents = documentGuard(Math.max(config.GRAPHQL_MAX_COST, 500_000));
   return new ApolloServer<RequestContext>({
     // graphql-jit behind Apollo's gateway hook: Apollo keeps parsing, validating and running every plugin before
     // execution (document guard, scope check, limits); only the execution of the validated operation is compiled.
@@ -38,16 +43,21 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
       documents.plugin,
       scopeCheckPlugin(index, documentLimits(config)),
       errorStatusPlugin,
+      responseSizePlugin(config.MAX_RESPONSE_BYTES),
       // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginLandingPageLocalDefault({
-        embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
-        document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
-        includeCookies: false,
-        footer: false,
-      }),
+      // SANDBOX=false: no page; a browser's GET is an ordinary GraphQL GET without a query (400).
+      config.SANDBOX
+        ? ApolloServerPluginLandingPageLocalDefault({
+            version: SANDBOX_VERSION,
+            embed: { runTelemetry: false, initialState: { sharedHeaders: { Authorization: 'Bearer izli_sk_live_…' } } },
+            document: 'query Me {\n  me {\n    organization { id name }\n    key { name permissions expiresAt }\n  }\n}\n',
+            includeCookies: false,
+            footer: false,
+          })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

@@ -2,7 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, ERROR_STATUS, MESSAGES, type ErrorCode } from '../errors';
-import { isDatabaseDown } from '../db/faults';
+import { describeFault, isDatabaseDown } from '../db/faults';
 
 /** An AppError as the GraphQLError Apollo expects from context functions and plugins (keeps message and status). */
 export function toGraphQLError(e: AppError): GraphQLError {
@@ -34,10 +34,10 @@ export function makeFormatError(log: FastifyBaseLogger) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) return { ...base, extensions: { code } };
     if (isDatabaseDown(original)) {
-      log.error({ err: describe(original) }, 'database unavailable');
+      log.error({ err: describeFault(original) }, 'database unavailable');
       return { ...base, message: MESSAGES.SERVICE_UNAVAILABLE, extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
-    log.error({ err: describe(original) }, 'unexpected error');
+    log.error({ err: describeFault(original) }, 'unexpected error');
     return { ...base, message: MESSAGES.INTERNAL_SERVER_ERROR, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
@@ -48,9 +48,6 @@ export function unwrapError(error: unknown): unknown {
   for (let i = 0; i < 5 && cur instanceof GraphQLError && cur.originalError; i++) cur = cur.originalError;
   return cur;
 }
-
-/** Logs name and message only: driver errors can carry query parameters, and stacks are noise here. */
-const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /**
  * Sets the HTTP status from the error codes when no error set one itself (database down → 503, a bug → 500),

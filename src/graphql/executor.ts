@@ -1,14 +1,17 @@
 import {
   execute,
   getNamedType,
+  GraphQLError,
   getVariableValues,
   isInputObjectType,
+  Kind,
   typeFromAST,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLInputObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
@@ -30,6 +33,10 @@ export function compileOperation(schema: GraphQLSchema, document: DocumentNode, 
   // graphql-jit (0.8.9) leaves the defaults of input fields unset (and refuses a required one as "not provided"):
   // such an operation is interpreted by graphql-js, as it would be without jit.
   if (takesInputDefaults(schema, operation)) return interpretOperation(schema, document, operation);
+  // graphql-jit builds results as plain objects: a response key such as `__proto__` sets the object's prototype
+  // instead of a property (`{ me { __proto__: organization { id } } }` answered `{"me":{}}`). graphql-js builds
+  // them without a prototype, so such a document is interpreted, as it would be without jit.
+  if (hasPrototypeKey(document)) return interpretOperation(schema, document, operation);
   const compiled = compileQuery(schema, document, operation.name?.value);
   if (!isCompiledQuery(compiled)) return () => compiled;
   const definitions = operation.variableDefinitions ?? [];
@@ -40,9 +47,38 @@ export function compileOperation(schema: GraphQLSchema, document: DocumentNode, 
   return (context, variables) => {
     const result = compiled.query(undefined, context, variables ?? {});
     // A result without data is an error before execution: with graphql-jit, only a variable that did not coerce.
-    if (!(result instanceof Promise)) return result.data === undefined && result.errors?.length ? coercionErrors(variables, result) : result;
-    return result;
+    if (!(result instanceof Promise)) return result.data === undefined && result.errors?.length ? coercionErrors(variables, result) : withExtensions(result);
+    return result.then(withExtensions);
   };
+}
+
+/**
+ * graphql-jit's errors leave `extensions` undefined when the thrown error has none (anything but an AppError: a
+ * driver error, a bug). Apollo reads `error.extensions.code` before it calls formatError, so such an error failed
+ * its formatting: answered a bare "Internal server error" without path, and was never logged. Each becomes
+ * graphql-js's GraphQLError with the same message, locations, path and original error, as without jit.
+ */
+function withExtensions(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((e) => !e.extensions)) return result;
+  const errors = result.errors.map((e) => {
+    if (e.extensions) return e;
+    const fixed = new GraphQLError(e.message, { path: e.path, originalError: e.originalError });
+    (fixed as { locations?: GraphQLError['locations'] }).locations = e.locations;
+    return fixed;
+  });
+  return { ...result, errors };
+}
+
+/** Response keys (aliases or field names) that are properties of every plain object: `__proto__`, `constructor`… */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Whether a selection anywhere in the document (operations and fragments) answers under a PROTOTYPE_KEYS key. */
+export function hasPrototypeKey(document: DocumentNode): boolean {
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((sel) =>
+      sel.kind === Kind.FIELD ? PROTOTYPE_KEYS.has((sel.alias ?? sel.name).value) || inSet(sel.selectionSet) : sel.kind === Kind.INLINE_FRAGMENT && inSet(sel.selectionSet),
+    );
+  return document.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && inSet(d.selectionSet));
 }
 
 /** The same operation run by graphql-js's interpreter (GRAPHQL_JIT=false). */

@@ -18,6 +18,7 @@ import {
   typeFromAST,
 } from 'graphql';
 import { introspectionList } from './introspection-size';
+import { LIST_SIZES, seriesBuckets, type ListSize } from './list-sizes';
 import type { Scope } from '../modules/auth/scopes';
 import { SCOPES } from '../modules/auth/scopes';
 import type { ScopeIndex } from './scope-index';
@@ -37,22 +38,33 @@ export interface OperationRequirements {
    * under pages given by `vars` (variable names; literal sizes are already in the weight). See `costOf`.
    */
   costTerms: ReadonlyArray<{ weight: number; vars: readonly string[] }>;
-  variableDefaults: ReadonlyMap<string, number>;
+  /** Variables' declared defaults: page sizes (numbers) and series arguments (enum names). */
+  variableDefaults: ReadonlyMap<string, number | string>;
 }
 
 /** The cost of an operation for these variables; a page variable that is absent counts as the largest page. */
 export function costOf(needs: OperationRequirements, variables: Record<string, unknown> | undefined): number {
   let total = 0;
+  const valueOf = (v: string) => variables?.[v] ?? needs.variableDefaults.get(v);
   for (const { weight, vars } of needs.costTerms) {
     let n = weight;
     for (const v of vars) {
-      const value = variables?.[v] ?? needs.variableDefaults.get(v);
+      if (v.startsWith(SERIES)) {
+        // `series:<window>:<interval>`, each an enum name or `$variable`
+        const [w, i] = v.slice(SERIES.length).split(':').map((a) => (a.startsWith('$') ? valueOf(a.slice(1)) : a));
+        n *= seriesBuckets(typeof w === 'string' ? w : undefined, typeof i === 'string' ? i : undefined);
+        continue;
+      }
+      const value = valueOf(v);
       n *= typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, VARIABLE_PAGE) : VARIABLE_PAGE;
     }
     total += n;
   }
   return Math.ceil(total - 1e-9); // introspection lists count average sizes: fractions that add up to whole fields
 }
+
+/** A cost factor that is a statistics series' bucket count, by its window and interval arguments. */
+const SERIES = 'series:';
 
 /** Past this, the walk stops counting: the document is refused as too complex whatever the configured limit. */
 export const COST_CEILING = 10_000_000;
@@ -65,7 +77,7 @@ const cache = new WeakMap<OperationDefinitionNode, OperationRequirements>();
  * Where a selection set sits: its depth, the page sizes above it (literal product and variable names), and
  * whether its parents are a whole enumeration of the schema (see introspectionList).
  */
-type Level = { depth: number; lit: number; vars: string[]; enumerating: boolean };
+type Level = { depth: number; lit: number; vars: string[]; enumerating: boolean; maxVars: number };
 
 /**
  * Walks an operation (named fragments, inline fragments, aliases, and every possible type of an abstract
@@ -128,11 +140,16 @@ function collect(
       size.depth = Math.max(size.depth, depth);
       if (sel.alias) size.aliases++;
       if (level.depth === 0) size.rootFields++;
+      // The field counts once; a list of scalars also counts each of its items (a list of objects counts its
+      // items through their fields, below).
+      const list = listSizeOf(schema, parent, name);
+      const returned = fieldOf(schema, parent, name);
+      const items = list && 'max' in list && !(returned && isCompositeType(returned)) ? list.max : 0;
       const key = level.vars.join(',');
       const term = terms.get(key) ?? { weight: 0, vars: level.vars };
-      term.weight += level.lit;
+      term.weight += level.lit * (1 + items);
       terms.set(key, term);
-      bound += level.lit * VARIABLE_PAGE ** level.vars.length;
+      bound += level.lit * (1 + items) * level.maxVars;
       const path = prefix + (sel.alias?.value ?? name);
       // On an abstract parent the field resolves on one of its object types: require what any of them needs.
       const objects = isAbstractType(parent) ? schema.getPossibleTypes(parent) : isObjectType(parent) ? [parent] : [];
@@ -142,16 +159,16 @@ function collect(
         byPath.set(path, needed);
         for (const s of needed) all.add(s);
       }
-      const returned = fieldOf(schema, parent, name);
       if (sel.selectionSet && returned && isCompositeType(returned))
-        walk(sel.selectionSet, returned, `${path}.`, inFragments, { ...childLevel(schema, parent, sel, level), depth });
+        walk(sel.selectionSet, returned, `${path}.`, inFragments, { ...childLevel(schema, parent, sel, level, list), depth });
     }
   };
-  walk(operation.selectionSet, root, '', new Set(), { depth: 0, lit: 1, vars: [], enumerating: false });
+  walk(operation.selectionSet, root, '', new Set(), { depth: 0, lit: 1, vars: [], enumerating: false, maxVars: 1 });
   // Variables' declared defaults apply when a request leaves them out.
-  const defaults = new Map<string, number>();
+  const defaults = new Map<string, number | string>();
   for (const v of operation.variableDefinitions ?? [])
     if (v.defaultValue?.kind === Kind.INT) defaults.set(v.variable.name.value, Number(v.defaultValue.value));
+    else if (v.defaultValue?.kind === Kind.ENUM) defaults.set(v.variable.name.value, v.defaultValue.value);
 
   return {
     scopes: SCOPES.filter((s) => all.has(s)),
@@ -177,17 +194,50 @@ function fieldOf(schema: GraphQLSchema, parent: GraphQLCompositeType, name: stri
   return def && getNamedType(def.type);
 }
 
-/** What a field's selection set multiplies by: its page size (`first`, `limit`), or the introspection list's size. */
-function childLevel(schema: GraphQLSchema, parent: GraphQLCompositeType, sel: FieldNode, level: Level): Omit<Level, 'depth'> {
+/**
+ * The declared size of a list field (LIST_SIZES); on an abstract parent, the largest of its object types'. Meta
+ * fields and introspection's lists are not in the table (introspectionList counts those).
+ */
+function listSizeOf(schema: GraphQLSchema, parent: GraphQLCompositeType, name: string): ListSize | undefined {
+  if (name.startsWith('__') || parent.name.startsWith('__')) return undefined;
+  const own = LIST_SIZES[`${parent.name}.${name}`];
+  if (own || !isAbstractType(parent)) return own;
+  let largest: ListSize | undefined;
+  for (const obj of schema.getPossibleTypes(parent)) {
+    const size = LIST_SIZES[`${obj.name}.${name}`];
+    if (size && (!largest || ('max' in size && (!('max' in largest) || size.max > largest.max)))) largest = size;
+  }
+  return largest;
+}
+
+/**
+ * What a field's selection set multiplies by: its page size (`first`, `limit`), its list's declared size
+ * (LIST_SIZES: a maximum, or a series' buckets), or the introspection list's size.
+ */
+function childLevel(schema: GraphQLSchema, parent: GraphQLCompositeType, sel: FieldNode, level: Level, list: ListSize | undefined): Omit<Level, 'depth'> {
   const name = sel.name.value;
   if (name === '__schema') return { ...level, enumerating: true };
   if (parent.name.startsWith('__') || name === '__type') {
-    const list = introspectionList(schema, parent.name, name, level.enumerating);
-    return list ? { lit: level.lit * list.items, vars: level.vars, enumerating: list.enumerating } : { ...level, enumerating: false };
+    const size = introspectionList(schema, parent.name, name, level.enumerating);
+    return size ? { ...level, lit: level.lit * size.items, enumerating: size.enumerating } : { ...level, enumerating: false };
+  }
+  if (list && 'max' in list) return { ...level, lit: level.lit * list.max };
+  if (list && 'series' in list) {
+    // Each argument as a literal enum name, `$variable` (its value counts, at request time), or omitted (the default).
+    const arg = (argName: string, fallback: string) => {
+      const node = sel.arguments?.find((a) => a.name.value === argName)?.value;
+      return node?.kind === Kind.ENUM ? node.value : node?.kind === Kind.VARIABLE ? `$${node.name.value}` : node ? '?' : fallback;
+    };
+    const def = (argName: string) => {
+      const a = 'getFields' in parent ? parent.getFields()[name]?.args.find((x) => x.name === argName) : undefined;
+      return typeof a?.defaultValue === 'string' ? a.defaultValue : '?';
+    };
+    const key = `${SERIES}${arg('window', def('window'))}:${arg('interval', def('interval'))}`;
+    return { ...level, vars: [...level.vars, key], maxVars: level.maxVars * seriesBuckets(undefined, undefined) };
   }
   const pageArg = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
   if (!pageArg) return level;
   if (pageArg.value.kind === Kind.INT) return { ...level, lit: level.lit * Math.max(1, Number(pageArg.value.value)) };
-  if (pageArg.value.kind === Kind.VARIABLE) return { ...level, vars: [...level.vars, pageArg.value.name.value] };
+  if (pageArg.value.kind === Kind.VARIABLE) return { ...level, vars: [...level.vars, pageArg.value.name.value], maxVars: level.maxVars * VARIABLE_PAGE };
   return { ...level, lit: level.lit * VARIABLE_PAGE };
 }

@@ -7,6 +7,7 @@ import { ScopeIndex } from './scope-index';
 import { guardResolvers } from './scope-guard';
 import { describeScopes } from './scope-descriptions';
 import { validateInput } from './validation';
+import { assertListSizes } from './list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { MonitorResolver } from '../modules/monitors/monitor.resolver';
@@ -60,6 +61,7 @@ export interface AppSchema {
 
 /** Builds the schema from the resolver classes, checks its authorization rules, and guards every resolver. */
 export async function buildAppSchema(): Promise<AppSchema> {
+  argumentsInDecoratorOrder();
   const raw = await buildSchema({
     resolvers: RESOLVERS,
     // `directives` replaces the schema's list: graphql's own (@skip, @include, @deprecated, @specifiedBy) must be
@@ -70,6 +72,7 @@ export async function buildAppSchema(): Promise<AppSchema> {
     emitSchemaFile: false,
   });
   plainReads(raw);
+  assertListSizes(raw); // every list has a size for the cost of a document
   const index = new ScopeIndex(raw); // throws SchemaAuthError on any rule broken
   const schema = guardResolvers(describeScopes(raw, index), index);
   for (const type of Object.values(schema.getTypeMap())) {
@@ -79,6 +82,19 @@ export async function buildAppSchema(): Promise<AppSchema> {
     type.resolveType = resolve;
   }
   return { schema, index };
+}
+
+/**
+ * A field's arguments are listed in the order type-graphql collected their `@Arg` decorators, which run last
+ * parameter first (`stats(location, window)` for `stats(window, location)`). But running a resolver sorts that same
+ * array by parameter position, in place (type-graphql's resolvers/helpers.js `getParams`), and a field resolver of
+ * another class (`stats` on Monitor and Journey) is stored as a field of that type, keeping its array from one
+ * schema build to the next: a schema built after a `stats` query ran in the same process listed `window,
+ * location`. Putting every stored field's arguments back in collection order makes each build print and serve
+ * what a fresh process does (the committed schema).
+ */
+function argumentsInDecoratorOrder(): void {
+  for (const field of getMetadataStorage().fields) field.params?.sort((a, b) => b.index - a.index);
 }
 
 /**

@@ -23,6 +23,7 @@ const hasServiceRules = (v: object): v is ServiceRules => typeof (v as Partial<S
  * the whole object, after the NOT_FOUND and state checks that come first.
  */
 export async function validateInput(value: unknown, _type?: unknown, data?: ResolverData<object>): Promise<void> {
+  if (data?.args) refuseNul(data.args);
   if (value === null || typeof value !== 'object') return;
   const items = Array.isArray(value) ? value : [value];
   const fields: FieldError[] = [];
@@ -44,6 +45,34 @@ export async function validateInput(value: unknown, _type?: unknown, data?: Reso
   }
   throw badInput(fields);
 }
+
+/**
+ * U+0000 in any string argument or input field is BAD_USER_INPUT naming the field. PostgreSQL's text cannot hold
+ * it (the statement failed: a 500), and no name, URL or id needs it. Every argument of every resolver passes here
+ * (type-graphql calls validateFn for each one, scalars included), so this holds for every field, GraphQL and REST
+ * alike. An input object's fields are named as class-validator names them (`name`, `steps[0].request.url`), a
+ * scalar argument by its own name.
+ */
+function refuseNul(args: Record<string, unknown>): void {
+  let fields: FieldError[] | undefined;
+  const visit = (v: unknown, path: string, depth: number): void => {
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) (fields ??= []).push({ field: path, message: 'must not contain the NUL character (U+0000)' });
+    } else if (Array.isArray(v)) {
+      if (depth < MAX_INPUT_DEPTH) v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+    } else if (v && typeof v === 'object' && depth < MAX_INPUT_DEPTH) {
+      for (const k in v) visit((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k, depth + 1);
+    }
+  };
+  for (const name in args) {
+    const v = args[name];
+    if (v && typeof v === 'object' && !Array.isArray(v)) visit(v, '', 1);
+    else visit(v, name, 1);
+  }
+  if (fields) throw badInput(fields);
+}
+/** Inputs nest a few levels (a journey's steps' request headers): far below this. */
+const MAX_INPUT_DEPTH = 16;
 
 /**
  * Small arguments objects class-validator accepted, by class and value. Every constraint here is one of

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppError, MESSAGES } from '../errors';
-import { isDatabaseDown } from '../db/faults';
+import { describeFault, isDatabaseDown } from '../db/faults';
 import { isClientAbort } from '../client-abort';
 import { sendAppError, sendRestError } from '../rest/plugin';
 
@@ -24,7 +24,7 @@ export function registerErrorHandlers(fastify: FastifyInstance, contexts: Authen
     } else {
       const down = isDatabaseDown(err);
       const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status >= 500) log.error({ err: `${err.name}: ${err.message}` }, down ? 'database unavailable' : 'unhandled error');
+      if (status >= 500) log.error({ err: describeFault(err) }, down ? 'database unavailable' : 'unhandled error');
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : down ? 'SERVICE_UNAVAILABLE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
       const message = down ? MESSAGES.SERVICE_UNAVAILABLE : status === 500 ? MESSAGES.INTERNAL_SERVER_ERROR : err.message;
       e = { code, message, status, details: {}, headers: {} };

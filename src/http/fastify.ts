@@ -2,11 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { redactKeys } from '../modules/auth/key-format';
 import { parseQueryString } from '../query-string';
-import { capConnections, httpServerOptions } from '../http-limits';
+import { capConnections, cutSlowClients, httpServerOptions } from '../http-limits';
 import { requestLogger } from './request-logger';
+import { logDestination, requestLines } from './log-output';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
 export function createFastify(config: Config, logStream?: NodeJS.WritableStream): FastifyInstance {
+  const stream = logDestination(config, logStream);
   const fastify = Fastify({
     logger: {
       level: config.LOG_LEVEL,
@@ -23,15 +25,17 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
           remotePort: req.socket?.remotePort,
         }),
       },
-      ...(logStream ? { stream: logStream } : {}),
+      ...(stream ? { stream } : {}),
     },
     childLoggerFactory: requestLogger,
+    logController: requestLines(config),
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { querystringParser: parseQueryString },
     ...httpServerOptions(config),
   });
   capConnections(fastify.server, config.HTTP_MAX_CONNECTIONS);
+  cutSlowClients(fastify.server, { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS });
   // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty
   // body is no body, not a 400. Anything else goes through Fastify's own parser (prototype-poisoning checks kept).
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import { toGraphQLError } from '../graphql/errors';
+import { sandboxPageHeaders } from '../graphql/sandbox';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
 
@@ -34,6 +35,8 @@ export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloSer
         },
       });
       for (const [name, value] of res.headers) reply.header(name, value);
+      // The only HTML Apollo answers is the Sandbox page (src/graphql/sandbox.ts).
+      if (res.body.kind === 'complete' && res.headers.get('content-type')?.startsWith('text/html')) reply.headers(sandboxPageHeaders(res.body.string));
       reply.code(res.status ?? 200);
       return res.body.kind === 'complete' ? res.body.string : reply.send(Readable.from(res.body.asyncIterator));
     },

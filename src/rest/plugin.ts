@@ -7,6 +7,7 @@ import { makeFormatError, unwrapError } from '../graphql/errors';
 import { compileOperation, interpretOperation, type CompiledOperation } from '../graphql/executor';
 import { operationRequirements } from '../graphql/operation-scopes';
 import { refusal } from '../graphql/scope-guard';
+import { jsonSizeUpTo, responseTooLarge } from '../graphql/response-size';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
@@ -79,7 +80,10 @@ export function registerRestRoutes(app: FastifyInstance, { schema: { schema, ind
           if (data === undefined && error.extensions?.code === undefined) return sendRestError(reply, 'BAD_USER_INPUT', error.message, {}, 400);
           return sendGraphQLError(reply, formatError(error.toJSON(), error));
         }
-        return reply.code(route.status ?? 200).send({ success: true, data: snakeKeys(route.pick(data as Record<string, unknown>)) });
+        const answer = snakeKeys(route.pick(data as Record<string, unknown>));
+        const size = jsonSizeUpTo(answer, config.MAX_RESPONSE_BYTES);
+        if (size > config.MAX_RESPONSE_BYTES) return sendAppError(reply, responseTooLarge(config.MAX_RESPONSE_BYTES, size));
+        return reply.code(route.status ?? 200).send({ success: true, data: answer });
       },
     });
   }

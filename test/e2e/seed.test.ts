@@ -25,7 +25,8 @@ beforeAll(async () => {
   if (onPostgres()) {
     pg = await openTestDatabase(); // an empty database of its own; the server migrates it
     await (await migratorOf(pg.orm)).down({ to: 0 });
-    env = { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64') }; // required with DATABASE_URL
+    // SECRETS_KEY is required with DATABASE_URL; the bootstrap key is off there unless asked for.
+    env = { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_KEY: 'true' };
   } else {
     env = { DATA_DIR: dataDir };
   }
@@ -146,17 +147,26 @@ describe('restart and the CLI', () => {
     const plan = await runCli(['set-plan', '--org', 'Acme Inc', '--plan', 'team', '--json'], env, 'orgs');
     expect(JSON.parse(plan.stdout)).toEqual({ id: made.organizationId, name: 'Acme Inc', plan: 'TEAM' });
 
-    // Self-hosted: new organizations on DEFAULT_PLAN, and UNLIMITED set by hand.
-    const hosted = await runCli(['create', '--org', 'Self Hosted', '--name', 'Ops', '--permissions', 'billing:read', '--json'], { ...env, DEFAULT_PLAN: 'unlimited' });
+    // New organizations on DEFAULT_PLAN (UNLIMITED unless set; a hosted deployment sets FREE), or on --plan.
+    const hosted = await runCli(['create', '--org', 'Self Hosted', '--name', 'Ops', '--permissions', 'billing:read', '--json'], env);
     expect(hosted.code).toBe(0);
+    expect(JSON.parse(hosted.stdout)).toMatchObject({ organizationName: 'Self Hosted', plan: 'UNLIMITED' });
     const hostedKey = (JSON.parse(hosted.stdout) as { key: string }).key;
-    const lab = await runCli(['create', '--org', 'Lab', '--name', 'Lab', '--permissions', 'billing:read', '--json'], env);
+    const customer = await runCli(['create', '--org', 'Customer', '--name', 'Ops', '--permissions', 'billing:read'], { ...env, DEFAULT_PLAN: 'free' });
+    expect(customer.stdout).toContain('Created organization "Customer" (org_');
+    expect(customer.stdout).toContain('on the FREE plan');
+    const lab = await runCli(['create', '--org', 'Lab', '--name', 'Lab', '--permissions', 'billing:read', '--plan', 'business', '--json'], { ...env, DEFAULT_PLAN: 'free' });
+    expect(JSON.parse(lab.stdout)).toMatchObject({ organizationName: 'Lab', plan: 'BUSINESS' });
+    const badPlan = await runCli(['create', '--org', 'Nowhere', '--name', 'x', '--permissions', 'billing:read', '--plan', 'GOLD'], env);
+    expect(badPlan.code).toBe(1);
+    expect(badPlan.stderr).toContain('--plan must be one of FREE, TEAM, BUSINESS, UNLIMITED');
     expect((await runCli(['set-plan', '--org', 'Lab', '--plan', 'UNLIMITED', '--json'], env, 'orgs')).stdout).toContain('"plan":"UNLIMITED"');
     const orgs = JSON.parse((await runCli(['list', '--json'], env, 'orgs')).stdout) as Array<{ name: string; plan: string }>;
     expect(orgs.map((o) => [o.name, o.plan])).toEqual([
-      ['Default Organization', 'FREE'],
+      ['Default Organization', 'UNLIMITED'],
       ['Acme Inc', 'TEAM'],
       ['Self Hosted', 'UNLIMITED'],
+      ['Customer', 'FREE'],
       ['Lab', 'UNLIMITED'],
     ]);
     // Without --org there must be exactly one organization to mean.
@@ -203,5 +213,23 @@ describe('restart and the CLI', () => {
 
   it('the logs never contain a key', () => {
     expect(server.output()).not.toMatch(/izli_sk_live_[0-9A-Za-z]{50}/);
+  });
+});
+
+describe.runIf(onPostgres())('first start on PostgreSQL', () => {
+  it('prints no key unless BOOTSTRAP_KEY=true (stdout is a log stream there), and says how to make the first key', async () => {
+    const fresh = await openTestDatabase(); // migrated, no organization
+    let quiet: ServerProcess | undefined;
+    try {
+      quiet = await spawnServer({ DATABASE_URL: fresh.url!, SECRETS_KEY: randomBytes(32).toString('base64') });
+      expect(quiet.output()).not.toMatch(/izli_sk_live_/);
+      expect(quiet.output()).not.toContain('WARNING: first start');
+      expect(quiet.output()).toContain('npm run keys -- create --org');
+      const count = await fresh.orm.em.getConnection().execute('select count(*)::int as n from organizations');
+      expect(count[0].n).toBe(0);
+    } finally {
+      await quiet?.stop();
+      await fresh.close();
+    }
   });
 });

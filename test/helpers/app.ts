@@ -41,6 +41,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
   const config = loadConfig({
     BCRYPT_COST: '4',
     BOOTSTRAP_KEY: 'false',
+    // The tests were written for a hosted deployment's plan limits: new organizations on FREE.
+    DEFAULT_PLAN: 'FREE',
     LOG_LEVEL: 'silent',
     SCHEDULING: 'false',
     ALLOW_PRIVATE_TARGETS: 'true',

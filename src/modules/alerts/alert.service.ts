@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
 import { conflict, notFound } from '../../errors';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { newId } from '../common/ids';
@@ -41,6 +42,8 @@ export class AlertService {
     private readonly now: () => Date,
     /** Alerts opening, acknowledged and resolved are told to the organization's channels (issue 13). */
     private readonly notifier?: Notifier,
+    /** Where an alert opening or resolving is said, at info, for the operator. */
+    private readonly log?: Pick<FastifyBaseLogger, 'info'>,
   ) {}
 
   /**
@@ -67,6 +70,8 @@ export class AlertService {
     at: Date,
     maintenance?: boolean,
   ): Promise<void> {
+    if (event !== 'ALERT_ACKNOWLEDGED')
+      this.log?.info({ alertId: alert.id, organizationId: alert.organization_id, checkId: check?.id, locations: alert.locations }, event === 'ALERT_OPENED' ? 'alert opened' : 'alert resolved');
     if (!this.notifier) return;
     if (event !== 'ALERT_RESOLVED' && check && (maintenance ?? (await this.underMaintenance(em, alert.organization_id, check.id, at)))) return;
     await this.notifier.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });

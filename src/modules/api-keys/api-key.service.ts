@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { audit, type Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
+import { nameErrors } from '../common/names';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { ApiKey } from './api-key.entity';
 
@@ -43,7 +44,7 @@ export interface ApiKeyServiceDeps {
   forget: (id: string) => void;
   /** A key's newest use that the batched writer has not stored yet. */
   pendingUse: (id: string) => Date | undefined;
-  /** Active (unrevoked, unexpired) keys an organization may have; creating one more is CONFLICT. */
+  /** Working keys (unrevoked, unexpired: a rolled key in its grace period too) an organization may have; one more is CONFLICT. */
   maxActiveKeys: number;
 }
 
@@ -98,6 +99,7 @@ export class ApiKeyService {
    * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive it.
    */
   async create(em: EntityManager, caller: Principal, input: NewKeyInput, ip: string | null): Promise<CreatedKey> {
+    await this.assertNotReplaced(em, caller);
     const { permissions, expiresAt, now } = this.check(input);
     assertCanGrant(caller, permissions);
     if (caller.expiresAt && (!expiresAt || expiresAt.getTime() > caller.expiresAt.getTime()))
@@ -127,15 +129,35 @@ export class ApiKeyService {
   }
 
   /**
-   * The per-organization cap on active keys. The organization row is locked first, so concurrent creations are
-   * counted one after another and the cap holds exactly. Rolling is exempt: it replaces a key, and the old one
-   * stops at the end of its grace period.
+   * The per-organization cap on working keys: every key that still works counts, a rolled key in its grace period
+   * too. The organization row is locked first, so concurrent creations and rolls are counted one after another and
+   * the cap holds exactly. A roll with a grace period adds one working key (for a while the old key and its
+   * replacement both work; its caller has locked the organization already); a roll with NONE adds none and is not
+   * counted.
    */
-  private async assertBelowCap(tx: EntityManager, organizationId: string, now: Date): Promise<void> {
-    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+  private async assertBelowCap(tx: EntityManager, organizationId: string, now: Date, action: 'create' | 'roll' = 'create'): Promise<void> {
+    if (action === 'create') await lockOrganization(tx, organizationId);
+    const max = this.deps.maxActiveKeys;
     const active = await tx.count(ApiKey, { organization: organizationId, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
-    if (active >= this.deps.maxActiveKeys)
-      throw conflict(`The organization has ${active} active API keys, the most it may have (${this.deps.maxActiveKeys}); revoke unused keys first`);
+    if (active < max) return;
+    throw conflict(
+      action === 'create'
+        ? `The organization has ${active} working API keys, the most it may have (MAX_KEYS_PER_ORGANIZATION ${max}; keys in a roll's grace period count); revoke unused keys first`
+        : `The organization has ${active} working API keys, the most it may have (MAX_KEYS_PER_ORGANIZATION ${max}), and a grace period would keep the old key working next to its replacement; roll with gracePeriod NONE (the old key stops at once) or revoke unused keys first`,
+    );
+  }
+
+  /**
+   * A key that has been rolled works through its grace period for calls, never for managing keys: a leaked old key
+   * must not roll or revoke its own replacement, nor mint itself a fresh key. Read from the row, not the cache.
+   */
+  private async assertNotReplaced(tx: EntityManager, caller: Principal): Promise<void> {
+    const row = await tx.findOne(ApiKey, { id: caller.keyId, organization: caller.organizationId }, { fields: ['replacedBy'], refresh: true });
+    if (row?.replacedBy)
+      throw forbidden(
+        { replacedBy: row.replacedBy },
+        `This key was rolled and replaced by ${row.replacedBy}: until its grace period ends it may call the API, but it cannot create, roll or revoke keys; use its replacement`,
+      );
   }
 
   /**
@@ -148,6 +170,7 @@ export class ApiKeyService {
     const key = await em.transactional(async (tx) => {
       const key = await tx.findOne(ApiKey, { id, organization: actor.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!key) throw notFound('API key');
+      if (caller) await this.assertNotReplaced(tx, caller);
       if (caller && caller.keyId !== key.id) assertCanGrant(caller, key.permissions, 'revoke');
       if (!key.revokedAt) {
         key.revokedAt = this.deps.now();
@@ -165,19 +188,25 @@ export class ApiKeyService {
    * keeps working until the end of the grace period, never later than its own expiry; the new key expires no later
    * than the old one, nor than the caller. Rolling is creating: the caller must be able to grant the old key's
    * permissions, so a key cannot roll its way to more power. Revoked, expired and already rolled keys: CONFLICT.
+   * A roll with a grace period counts against the cap on working keys (both keys work for a while): at the cap it is
+   * CONFLICT, and a roll with NONE (the old key stops at once) still works. A rolled key cannot roll (FORBIDDEN).
    */
   async roll(em: EntityManager, caller: Principal, ip: string | null, id: string, grace: GraceChoice): Promise<CreatedKey> {
     const actor: Actor = { ...caller, ip };
     const secret = await this.secret();
     const created = await em.transactional(async (tx) => {
-      // Locked: two concurrent rolls of one key would otherwise both succeed.
+      // The organization first (as creating does), then the key: two concurrent rolls of one key would otherwise
+      // both succeed, and concurrent rolls of different keys would both pass the cap.
+      await lockOrganization(tx, caller.organizationId);
       const old = await tx.findOne(ApiKey, { id, organization: caller.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!old) throw notFound('API key');
       const now = this.deps.now();
       if (old.revokedAt) throw conflict('A revoked key cannot be rolled');
       if (old.expiresAt && old.expiresAt.getTime() <= now.getTime()) throw conflict('An expired key cannot be rolled');
       if (old.replacedBy) throw conflict(`This key was already rolled; roll its replacement ${old.replacedBy} instead`);
+      await this.assertNotReplaced(tx, caller);
       assertCanGrant(caller, old.permissions);
+      if (GRACE_MS[grace] > 0) await this.assertBelowCap(tx, caller.organizationId, now, 'roll');
       const result = this.row(tx, secret, caller.organizationId, caller.keyId, {
         name: old.name,
         permissions: old.permissions,
@@ -201,6 +230,7 @@ export class ApiKeyService {
     const errors = [];
     const name = input.name?.trim() ?? '';
     if (name.length < 1 || name.length > 100) errors.push({ field: 'name', message: 'must be 1 to 100 characters' });
+    else errors.push(...nameErrors('name', name));
     const unknown = input.permissions.filter((p) => !isScope(p) && p !== ALL);
     if (!input.permissions.length) errors.push({ field: 'permissions', message: 'must list at least one permission' });
     if (unknown.length) errors.push({ field: 'permissions', message: `unknown permission: ${unknown.join(', ')}` });
@@ -238,6 +268,11 @@ export class ApiKeyService {
     });
     return { apiKey, key: secret.key };
   }
+}
+
+/** Changes to an organization's keys that the cap counts are made one after another: the organization row is locked. */
+async function lockOrganization(tx: EntityManager, organizationId: string): Promise<void> {
+  await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ApiKey } from './api-key.entity';
 import { displayPrefixOf } from '../auth/key-format';
 import { DAY_MS } from '../common/time';
 import { connectionOf, PageArgs } from '../common/pagination';
+import { NoControlCharacters } from '../common/names';
 
 export enum ExpiresIn {
   THIRTY_DAYS = 'THIRTY_DAYS',
@@ -115,6 +116,7 @@ export class CreateApiKeyInput {
   @Field({ description: '1 to 100 characters.' })
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   @Matches(/\S/, { message: 'must not be blank' })
+  @NoControlCharacters()
   name!: string;
 
   @Field(() => [String], { description: 'Scopes such as `monitors:read`, or `all`.' })

@@ -9,6 +9,7 @@ import type { Principal } from './principal';
 import type { Permission } from './scopes';
 import type { LastUsedTracker } from './last-used';
 import { KeyCache, type KeyRecord } from './key-cache';
+import { describeFault } from '../../db/faults';
 import type { BcryptPool } from './bcrypt-pool';
 import { clientGroup } from './client-address';
 
@@ -201,7 +202,7 @@ export class KeyVerifier {
       rows = await this.readKey(id);
     } catch (err) {
       // Whatever broke, the key could not be checked: 503, never 401 (the key may be fine) and never a 500 trace.
-      this.log.error({ err: `${(err as Error).name}: ${(err as Error).message}`, keyId: id }, 'key lookup failed');
+      this.log.error({ err: describeFault(err), keyId: id }, 'key lookup failed');
       throw serviceUnavailable();
     }
     if (!rows[0]) return undefined;

@@ -6,7 +6,7 @@ import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import type { Notifier } from '../notifications/notifier';
-import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planLimits, runRetentionDays, type PlanLimits, type PlanName } from './plans';
+import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits, type PlanName } from './plans';
 
 export interface Usage {
   runs: number;
@@ -40,7 +40,14 @@ export interface QuotaExhausted {
  */
 export type Reservation = { ok: true; plan: string; used: number; limit: number | null } | ({ ok: false } & QuotaExhausted);
 
-const limitError = (message: string, details: Record<string, unknown>) => new AppError('PLAN_LIMIT_EXCEEDED', message, details);
+/**
+ * PLAN_LIMIT_EXCEEDED naming the plan, the limit and how to change the plan (a self-hosted operator who never chose
+ * one must learn from the error itself where the limit comes from).
+ */
+export function limitError(organizationId: string, message: string, details: { plan: string } & Record<string, unknown>, fits: (limits: PlanLimits) => boolean): AppError {
+  const { suggestedPlan, hint } = planChange(organizationId, details.plan, fits);
+  return new AppError('PLAN_LIMIT_EXCEEDED', `${message}; ${hint}`, { ...details, suggestedPlan });
+}
 
 /**
  * The counter is an `int`: UNLIMITED counts up to its maximum (2^31 − 1, some 800 runs a second for a whole month)
@@ -117,28 +124,31 @@ export class BillingService {
     const limit = limits[kind];
     if (limit === null) return;
     const used = await em.count(kind === 'monitors' ? Monitor : Journey, { organization: organizationId });
-    if (used >= limit) throw limitError(`The ${name} plan allows ${limit} ${kind}; upgrade to add more`, { plan: name, limit, used });
+    if (used >= limit)
+      throw limitError(organizationId, `The ${name} plan allows ${limit} ${kind}`, { plan: name, limit, used }, (l) => l[kind] === null || l[kind] > used);
   }
 
   async assertInterval(em: EntityManager, organizationId: string, intervalSeconds: number): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
     if (intervalSeconds < limits.minIntervalSeconds)
-      throw limitError(`The ${name} plan runs checks at most every ${limits.minIntervalSeconds} seconds`, {
-        plan: name,
-        field: 'intervalSeconds',
-        limit: limits.minIntervalSeconds,
-      });
+      throw limitError(
+        organizationId,
+        `The ${name} plan allows intervals of at least ${limits.minIntervalSeconds} s`,
+        { plan: name, field: 'intervalSeconds', limit: limits.minIntervalSeconds },
+        (l) => l.minIntervalSeconds <= intervalSeconds,
+      );
   }
 
   /** A check may run in at most the plan's `locationsPerCheck` locations (each location is a run per slot). */
   async assertLocations(em: EntityManager, organizationId: string, count: number): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
     if (limits.locationsPerCheck !== null && count > limits.locationsPerCheck)
-      throw limitError(`The ${name} plan runs a check in at most ${limits.locationsPerCheck} location${limits.locationsPerCheck === 1 ? '' : 's'}`, {
-        plan: name,
-        field: 'locations',
-        limit: limits.locationsPerCheck,
-      });
+      throw limitError(
+        organizationId,
+        `The ${name} plan runs a check in at most ${limits.locationsPerCheck} location${limits.locationsPerCheck === 1 ? '' : 's'}`,
+        { plan: name, field: 'locations', limit: limits.locationsPerCheck },
+        (l) => l.locationsPerCheck === null || l.locationsPerCheck >= count,
+      );
   }
 
   /**
@@ -229,7 +239,7 @@ export class BillingService {
     if (reservation.ok) return;
     const { ok: _ok, ...details } = reservation;
     await this.quotaExhausted(em, organizationId, details);
-    throw limitError(`The ${details.plan} plan includes ${details.limit} runs a month, all used`, { ...details });
+    throw limitError(organizationId, `The ${details.plan} plan includes ${details.limit} runs a month, all used`, { ...details }, (l) => l.runsPerMonth === null || l.runsPerMonth > details.used);
   }
 
   /**

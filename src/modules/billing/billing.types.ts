@@ -23,6 +23,11 @@ export class PlanLimitsType {
   runsPerMonth!: number | null;
   @Field(() => Int, { nullable: true, description: `Locations one check may run from. ${NO_LIMIT}` })
   locationsPerCheck!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: `Checks one location runs for the organization at the same time (scheduled and manual); further due runs wait their turn. Never more than the installation's WORKER_ORG_SHARE of a location's slots. ${NO_LIMIT}`,
+  })
+  maxConcurrentChecksPerLocation!: number | null;
   @Field(() => Int, { description: 'Days raw runs are kept; statistics (rollups) are kept 400 days whatever the plan. UNLIMITED: the installation’s RUN_RETENTION_DAYS.' })
   runRetentionDays!: number;
 }

@@ -11,6 +11,12 @@ export interface PlanLimits {
   locationsPerCheck: number | null;
   /** Days raw runs are kept (statistics, from rollups, for 400); null: the installation's RUN_RETENTION_DAYS. */
   runRetentionDays: number | null;
+  /**
+   * Checks of the organization one location runs at the same time (scheduled and manual together); further due
+   * runs wait for one of these to finish. Also never more than WORKER_ORG_SHARE of the location's slots
+   * (engine/fair-share.ts), so no organization starves the others. null: only that share bounds it.
+   */
+  maxConcurrentChecksPerLocation: number | null;
 }
 
 /** Rollups (statistics) and audit events are kept this many days, whatever the plan. */
@@ -37,18 +43,32 @@ export const RUNS_PER_CHECK_MONTH = (31 * 86_400) / DEFAULT_INTERVAL_SECONDS;
  *
  * Shorter intervals than the default are the customer's choice and spend the allowance faster. UNLIMITED is for
  * self-hosted installations: nothing is limited but the interval (10 s).
- * New organizations start on DEFAULT_PLAN (FREE); `npm run orgs -- set-plan` changes it.
+ * New organizations start on DEFAULT_PLAN (UNLIMITED unless set; a hosted deployment sets FREE);
+ * `npm run orgs -- set-plan` changes an organization's plan.
  */
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
-  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7 },
-  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3, runRetentionDays: 30 },
-  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90 },
-  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null },
+  FREE: { monitors: 10, journeys: 3, minIntervalSeconds: 300, runsPerMonth: 120_000, locationsPerCheck: 1, runRetentionDays: 7, maxConcurrentChecksPerLocation: 5 },
+  TEAM: { monitors: 100, journeys: 25, minIntervalSeconds: 60, runsPerMonth: 3_500_000, locationsPerCheck: 3, runRetentionDays: 30, maxConcurrentChecksPerLocation: 20 },
+  BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90, maxConcurrentChecksPerLocation: 50 },
+  UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null, maxConcurrentChecksPerLocation: null },
 };
 
 export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);
 
 export const planLimits = (plan: string): PlanLimits => (isPlanName(plan) ? PLANS[plan] : PLANS.FREE);
+
+/**
+ * How a plan error tells the reader what to do: the smallest plan after `current` that `fits` (else UNLIMITED),
+ * and the operator command that moves the organization to it. Plans are changed by operators only (the CLI).
+ */
+export function planChange(organizationId: string, current: string, fits: (limits: PlanLimits) => boolean): { suggestedPlan: PlanName; hint: string } {
+  const from = isPlanName(current) ? PLAN_NAMES.indexOf(current) : 0;
+  const suggestedPlan = PLAN_NAMES.slice(from + 1).find((n) => fits(PLANS[n])) ?? 'UNLIMITED';
+  return {
+    suggestedPlan,
+    hint: `change the plan with \`npm run orgs -- set-plan --org ${organizationId} --plan ${suggestedPlan}\` (DEFAULT_PLAN sets the plan of new organizations)`,
+  };
+}
 
 /** Days a plan keeps raw runs, UNLIMITED's from the installation's RUN_RETENTION_DAYS. */
 export const runRetentionDays = (plan: string, unlimitedDays: number): number => planLimits(plan).runRetentionDays ?? unlimitedDays;

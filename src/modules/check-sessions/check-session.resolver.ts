@@ -14,8 +14,8 @@ export class CheckSessionResolver {
       'against the monthly quota like a manual run (all admitted, or PLAN_LIMIT_EXCEEDED and none). Nothing selected is BAD_USER_INPUT.',
   })
   @Authenticated()
-  async triggerChecks(@Arg('input') input: TriggerChecksInput, @Ctx() { em, principal, services }: RequestContext): Promise<CheckSessionView> {
-    return services.checkSessions.trigger(em, principal, input);
+  async triggerChecks(@Arg('input') input: TriggerChecksInput, @Ctx() { em, principal, ip, services }: RequestContext): Promise<CheckSessionView> {
+    return services.checkSessions.trigger(em, principal, ip, input);
   }
 
   @Query(() => CheckSessionView, { description: "A session's runs and overall status. Another organization's session is NOT_FOUND." })

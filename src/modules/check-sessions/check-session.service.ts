@@ -3,8 +3,9 @@ import { AppError, badInput, notFound } from '../../errors';
 import { assertSelectionScopes } from '../../graphql/selection-scopes';
 import type { Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
-import type { BillingService, QuotaExhausted } from '../billing/billing.service';
+import { limitError, type BillingService, type QuotaExhausted } from '../billing/billing.service';
 import { newId } from '../common/ids';
+import { audit } from '../audit/audit';
 import type { CheckJob } from '../engine/queue';
 import { Journey } from '../journeys/journey.entity';
 import { Monitor } from '../monitors/monitor.entity';
@@ -19,6 +20,8 @@ export interface CheckSessionDeps {
   now: () => Date;
   /** As for manual runs: added to a check's whole timeout for its lease in the queue (s). */
   leaseMarginSeconds: number;
+  /** JOURNEY_MAX_DURATION_MS: bounds a journey's whole timeout. */
+  journeyMaxDurationMs: number;
 }
 
 export interface TriggerInput {
@@ -42,7 +45,8 @@ const DEADLINE_LEASES = 3;
 export class CheckSessionService {
   constructor(private readonly deps: CheckSessionDeps) {}
 
-  async trigger(em: EntityManager, principal: Principal, input: TriggerInput): Promise<CheckSessionView> {
+  /** The session, its runs' admission and its audit event (`check_session.triggered`) are written together. */
+  async trigger(em: EntityManager, principal: Principal, ip: string | null, input: TriggerInput): Promise<CheckSessionView> {
     const organizationId = principal.organizationId;
     const ids = input.checkIds ?? [];
     const tags = input.tags ?? [];
@@ -62,7 +66,7 @@ export class CheckSessionService {
         throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
 
     const now = this.deps.now();
-    const waits = placed.map((p) => totalTimeoutMs(p) + this.deps.leaseMarginSeconds * 1000);
+    const waits = placed.map((p) => totalTimeoutMs(p, this.deps.journeyMaxDurationMs) + this.deps.leaseMarginSeconds * 1000);
     const session = em.create(CheckSession, {
       organization: em.getReference(Organization, organizationId),
       createdBy: principal.keyId,
@@ -87,6 +91,7 @@ export class CheckSessionService {
       await em.transactional(async (tx) => {
         for (let i = 0; i < items.length; i++) await this.deps.billing.reserveRunOrThrow(tx, organizationId);
         tx.persist([session, ...items]);
+        audit(tx, { ...principal, ip }, 'check_session.triggered', session.id, this.deps.now());
       });
     } catch (e) {
       if (!(e instanceof AppError && e.code === 'PLAN_LIMIT_EXCEEDED')) throw e;
@@ -94,16 +99,16 @@ export class CheckSessionService {
       // is used up (a session larger than what is left uses up nothing).
       const { plan, limit } = e.details as unknown as QuotaExhausted;
       await this.deps.billing.quotaExhausted(em, organizationId, { plan, limit, used: limit });
-      throw new AppError('PLAN_LIMIT_EXCEEDED', `The ${plan} plan's ${limit} runs a month leave no room for this session's ${items.length} runs`, {
+      throw limitError(organizationId, `The ${plan} plan's ${limit} runs a month leave no room for this session's ${items.length} runs`, {
         plan,
         limit,
         needed: items.length,
-      });
+      }, (l) => l.runsPerMonth === null || l.runsPerMonth > limit);
     }
     // After the commit: a worker must find the session's row when it records the run. Nothing here waits for a run.
     for (let i = 0; i < placed.length; i++) {
       const p = placed[i];
-      const job: CheckJob = { kind: p.kind, checkId: p.entity.id, organizationId, location: p.location, scheduledAt: null, runId: items[i].runId, trigger: 'MANUAL', admitted: true };
+      const job: CheckJob = { kind: p.kind, checkId: p.entity.id, organizationId, location: p.location, scheduledAt: null, runId: items[i].runId, trigger: 'MANUAL', admitted: true, triggeredBy: principal.keyId };
       await this.deps.dispatcher.dispatch(job, Math.ceil(waits[i] / 1000));
     }
     return this.get(em, principal, session.id);

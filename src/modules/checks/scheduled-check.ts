@@ -4,6 +4,7 @@ import { Field, InputType, Int } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../errors';
 import { DEFAULT_INTERVAL_SECONDS } from '../billing/plans';
+import { phasedSlotAtOrAfter } from './phase';
 
 export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
 
@@ -48,7 +49,10 @@ export abstract class ScheduledCheck {
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   lastRunAt: Date | null = null;
 
-  /** When the scheduler runs it next; advanced in the same statement that claims it. */
+  /**
+   * When the scheduler runs it next; advanced in the same statement that claims it, to the check's next phased
+   * slot (checks/phase.ts). A new check's first slot is its creation (it runs at once); the following are phased.
+   */
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   nextRunAt: Date = new Date();
 
@@ -63,11 +67,22 @@ export abstract class ScheduledCheck {
 export const activeStatus = (c: { lastRunAt: Date | null; consecutiveFailures: number }): CheckStatus =>
   c.lastRunAt === null ? 'PENDING' : c.consecutiveFailures > 0 ? 'DOWN' : 'UP';
 
-/** Pausing shows PAUSED; resuming shows what the runs said and checks again at once. */
-export function applyPaused(check: ScheduledCheck, paused: boolean, now: Date): void {
+/**
+ * Pausing shows PAUSED; resuming shows what the runs said and checks again at the check's next phased slot (within
+ * one interval), not at once: checks resumed together would otherwise fire together for ever.
+ */
+export function applyPaused(check: ScheduledCheck & { id: string }, paused: boolean, now: Date): void {
   check.paused = paused;
   check.status = paused ? 'PAUSED' : activeStatus(check);
-  if (!paused) check.nextRunAt = now;
+  if (!paused) check.nextRunAt = phasedSlotAtOrAfter(check.id, check.intervalSeconds, now);
+}
+
+/**
+ * A changed interval moves the check to its phase in the new interval: its next slot becomes the new phased slot
+ * at or after now. A slot already due (a new check not yet run) stays due: it still runs at once.
+ */
+export function applyInterval(check: ScheduledCheck & { id: string }, now: Date): void {
+  if (check.nextRunAt > now) check.nextRunAt = phasedSlotAtOrAfter(check.id, check.intervalSeconds, now);
 }
 
 /** What create and update take of the schedule, as the services see it (null = keep / default). */

@@ -28,7 +28,7 @@ export function loadSecretsKey(source: SecretsKeySource): Buffer {
         'the database must use the same key. Generate one with `openssl rand -base64 32` and keep it in your secret store.',
     );
   const file = path.join(source.embeddedDataDir, SECRETS_KEY_FILE);
-  fs.mkdirSync(source.embeddedDataDir, { recursive: true });
+  fs.mkdirSync(source.embeddedDataDir, { recursive: true, mode: 0o700 }); // the embedded database's directory: its owner's alone
   try {
     // 'wx': never overwrite a key that exists, even one written a moment ago by someone else.
     fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });

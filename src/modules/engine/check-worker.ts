@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RunService } from '../runs/run.service';
 import { ensureQueue, type CheckJob } from './queue';
+import { fetchFair } from './fair-share';
 
 /** How long a recorded job may wait to be completed together with others, in milliseconds. */
 const COMPLETE_EVERY_MS = 50;
@@ -13,12 +14,17 @@ export interface CheckWorkerOptions {
   concurrency: number;
   /** How long to wait before asking again when the queue was empty, in milliseconds (a nudge cuts it short). */
   pollMs: number;
+  /** WORKER_ORG_SHARE: the largest fraction of the location's slots one organization may hold (fair-share.ts). */
+  orgShare: number;
+  /** A worker of the location counts (its slots) while its heartbeat is this recent, in seconds. */
+  liveWindowSeconds: number;
 }
 
 /**
  * Takes this location's jobs from the queue and runs them, at most `concurrency` at a time. It fetches only as
- * many jobs as it has room for, so nothing it holds waits unstarted; each job is completed once its run is
- * recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
+ * many jobs as it has room for, so nothing it holds waits unstarted, and each organization's only within its fair
+ * share of the location's slots (fair-share.ts: pg-boss's own fetch knows no organizations); each job is
+ * completed once its run is recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
  * check is a result, recorded and completed, never retried. A worker that dies holds its jobs only until their
  * lease (pg-boss's expiry: the check's whole timeout plus a margin) runs out; then another worker of the same
  * location runs them, and the run's unique (check, location, slot) key keeps the record single.
@@ -66,7 +72,8 @@ export class CheckWorker {
       }
       let jobs: PgBoss.Job<CheckJob>[] = [];
       try {
-        jobs = await this.boss.fetch<CheckJob>(this.queue, { batchSize: room, priority: true });
+        const { location, concurrency, orgShare, liveWindowSeconds } = this.opts;
+        jobs = await fetchFair(this.orm, { location, queue: this.queue, concurrency, orgShare, liveWindowSeconds }, room);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, location: this.opts.location }, 'worker could not fetch jobs');
       }

@@ -17,18 +17,22 @@ export interface EngineOptions {
   scheduling: boolean;
   location: string;
   concurrency: number;
+  /** WORKER_ORG_SHARE: the largest fraction of a location's slots one organization may hold. */
+  orgShare: number;
   pollMs: number;
   tickMs: number;
   leaseMarginSeconds: number;
   maintenanceSeconds: number;
   heartbeatMs: number;
+  /** JOURNEY_MAX_DURATION_MS: bounds a journey's lease. */
+  journeyMaxDurationMs: number;
   /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
   timeoutMs: number;
   /** MAINTENANCE_INTERVAL_MINUTES, in milliseconds. */
   maintenanceIntervalMs: number;
 }
 
-/** Manual runs jump the queue. */
+/** Manual runs go first, within their organization's share of the location (fair-share.ts). */
 const MANUAL_PRIORITY = 10;
 
 /**
@@ -64,16 +68,23 @@ export class Engine implements RunDispatcher {
     if (this.opts.worker) {
       this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
       await this.heartbeat.start();
-      this.worker = new CheckWorker(this.boss, orm, runs, this.log, { location: this.opts.location, concurrency: this.opts.concurrency, pollMs: this.opts.pollMs });
+      this.worker = new CheckWorker(this.boss, orm, runs, this.log, {
+        location: this.opts.location,
+        concurrency: this.opts.concurrency,
+        pollMs: this.opts.pollMs,
+        orgShare: this.opts.orgShare,
+        liveWindowSeconds: (this.opts.heartbeatMs * 3) / 1000, // live for three heartbeats, as LocationService counts
+      });
       await this.worker.start();
       this.notifications?.start();
-      this.log.info({ location: this.opts.location, concurrency: this.opts.concurrency }, 'worker started');
+      this.log.info({ location: this.opts.location, workerId: this.heartbeat.id, concurrency: this.opts.concurrency }, 'worker started');
     }
     if (this.opts.worker && this.opts.scheduling) {
       this.scheduler = new SlotScheduler(orm, this.boss, this.log, {
         tickMs: this.opts.tickMs,
         lookaheadMs: Math.min(this.opts.tickMs, 2000),
         leaseMarginSeconds: this.opts.leaseMarginSeconds,
+        journeyMaxDurationMs: this.opts.journeyMaxDurationMs,
         batch: 500,
       });
       this.scheduler.start();
@@ -114,6 +125,7 @@ export class Engine implements RunDispatcher {
     await this.maintenance?.stop();
     await Promise.all([this.worker?.stop(deadlineMs), this.opts.worker ? this.notifications?.stop(deadlineMs) : undefined]);
     await this.heartbeat?.stop();
+    if (this.heartbeat) this.log.info({ location: this.opts.location, workerId: this.heartbeat.id }, 'worker stopped');
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
   }
 }

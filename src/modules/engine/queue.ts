@@ -7,6 +7,9 @@ import type { Database } from '../../db/database';
 /** pg-boss keeps its tables in a schema of its own in the same database. */
 export const QUEUE_SCHEMA = 'pgboss';
 
+/** Counts a location's jobs in flight per organization (engine/fair-share.ts); pg-boss's job table has no such index. */
+const ACTIVE_BY_ORG_INDEX = `create index if not exists job_active_by_org on ${QUEUE_SCHEMA}.job (name, ((data->>'organizationId'))) where state = 'active'`;
+
 /** The work of one run: which check, where, for which slot, and the id its run row will have. */
 export interface CheckJob {
   kind: 'monitor' | 'journey';
@@ -25,6 +28,8 @@ export interface CheckJob {
   requestedAt?: string;
   /** The run was admitted against the quota already (manual runs are, by the API, so their caller hears a 402). */
   admitted?: boolean;
+  /** The key that asked for a manual run (runMonitor, runJourney, triggerChecks): its id, stored on the run. */
+  triggeredBy?: string | null;
 }
 
 /** One queue per location: a worker takes only its own location's jobs. */
@@ -108,6 +113,16 @@ export async function openQueue(database: Database, log: FastifyBaseLogger, opts
         });
   boss.on('error', (err: Error) => log.warn({ err: err.message }, 'job queue error'));
   await boss.start();
+  // Counts a location's jobs in flight per organization (engine/fair-share.ts). On the partitioned job table, so
+  // every queue's partition has it, those pg-boss attaches later included. Processes starting together may race
+  // to create it: the loser finds it made.
+  await boss
+    .getDb()
+    .executeSql(ACTIVE_BY_ORG_INDEX, [])
+    .catch(async (e: Error) => {
+      const made = await boss.getDb().executeSql(`select 1 from pg_indexes where schemaname = '${QUEUE_SCHEMA}' and indexname = 'job_active_by_org'`, []);
+      if (!made.rows.length) throw e;
+    });
   return boss;
 }
 

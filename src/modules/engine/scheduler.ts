@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { newId } from '../common/ids';
+import { phasedSlotSql } from '../checks/phase';
 import { ensureQueue, ormDb, queueName, slotJobId, type CheckJob } from './queue';
 
 export interface SchedulerOptions {
@@ -12,6 +13,8 @@ export interface SchedulerOptions {
   leaseMarginSeconds: number;
   /** Due checks claimed per statement. */
   batch: number;
+  /** JOURNEY_MAX_DURATION_MS: a journey's whole timeout is never longer. */
+  journeyMaxDurationMs: number;
 }
 
 interface DueRow {
@@ -20,9 +23,17 @@ interface DueRow {
   locations: string[];
   slot: Date;
   interval_seconds: number;
-  /** The longest a run may take: timeoutMs, times the steps for a journey. */
+  /** The longest a run may take: timeoutMs, times the steps for a journey (at most JOURNEY_MAX_DURATION_MS). */
   total_timeout_ms: number;
 }
+
+/**
+ * A claimed check's next slot: its first phased slot (checks/phase.ts) at least half an interval after this one.
+ * After a phased slot that is exactly one interval later; after a slot that was not phased (a new check's first,
+ * a catch-up after downtime, a row from before phases) it is the check's phase, between half an interval and one
+ * and a half later, so a check never runs twice in a row for want of a phase.
+ */
+const NEXT_SLOT = phasedSlotSql('t.id', 't.interval_seconds', "(slots.slot + make_interval(secs => t.interval_seconds / 2.0))");
 
 /** Priority of scheduled slots; manual runs go first. */
 export const SCHEDULED_PRIORITY = 0;
@@ -94,7 +105,8 @@ export class SlotScheduler {
   private async claimAndEnqueue(kind: 'monitors' | 'journeys'): Promise<{ claimed: number; jobs: number } | { missing: string[] }> {
     const missing = new Set<string>();
     const result = await this.orm.em.fork().transactional(async (tx) => {
-      const totalTimeout = kind === 'journeys' ? 't.timeout_ms * greatest(json_array_length(t.steps::json), 1)' : 't.timeout_ms';
+      const totalTimeout =
+        kind === 'journeys' ? `least(t.timeout_ms * greatest(json_array_length(t.steps::json), 1), ${Math.trunc(this.opts.journeyMaxDurationMs)})` : 't.timeout_ms';
       const rows = await tx.getConnection().execute<DueRow[]>(
         `with due as (
            select id from "${kind}"
@@ -106,7 +118,7 @@ export class SlotScheduler {
                        then date_trunc('milliseconds', now()) else t.next_run_at end as slot
              from "${kind}" t join due on due.id = t.id
          )
-         update "${kind}" t set next_run_at = slots.slot + make_interval(secs => t.interval_seconds)
+         update "${kind}" t set next_run_at = ${NEXT_SLOT}
            from slots where t.id = slots.id
          returning t.id, t.organization_id, t.locations, slots.slot, t.interval_seconds, ${totalTimeout} as total_timeout_ms`,
         [this.opts.lookaheadMs / 1000, this.opts.batch],

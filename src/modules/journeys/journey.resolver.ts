@@ -56,9 +56,9 @@ export class JourneyResolver {
   async runJourney(
     @Arg('id', () => ID) id: string,
     @Arg('location', () => String, { nullable: true, description: "Where to run it: one of the check's locations (default: its first)." }) location: string | null,
-    @Ctx() { em, principal, services }: RequestContext,
+    @Ctx() { em, actor, services }: RequestContext,
   ) {
-    return journeyRunView(await services.runs.runJourney(em, principal.organizationId, id, location));
+    return journeyRunView(await services.runs.runJourney(em, actor, id, location));
   }
 
   @FieldResolver(() => [JourneyRunView], { description: 'The newest runs, newest first (batched across a list).' })

@@ -9,7 +9,7 @@ import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
-import { checkLocations, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
+import { checkLocations, applyInterval, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import type { SecretBox } from '../checks/secret-box';
@@ -97,6 +97,7 @@ export class JourneyService {
     const wasPaused = journey.paused;
     em.assign(journey, rest);
     if (plain) journey.steps = plain;
+    if (rest.intervalSeconds !== undefined) applyInterval(journey, this.now());
     if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
     this.validate(journey, normalized?.errors, { targetGiven: steps !== undefined });
     if (plain) journey.steps = this.seal(plain);
@@ -163,7 +164,7 @@ export class JourneyService {
 
   async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Journey> {
     const journey = await this.get(em, actor.organizationId, id);
-    // Pausing a paused journey changes nothing worth an event (resuming an active one still checks again at once).
+    // Pausing a paused journey changes nothing worth an event (resuming an active one still moves it to its next phased slot).
     if (journey.paused !== paused) audit(em, actor, paused ? 'journey.paused' : 'journey.resumed', id, this.now());
     applyPaused(journey, paused, this.now());
     journey.updatedAt = this.now();

@@ -12,6 +12,7 @@ import { Journey } from './journey.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
+import { NoControlCharacters } from '../common/names';
 
 @ObjectType('JourneyStep')
 export class JourneyStepType {
@@ -85,6 +86,7 @@ export class JourneysArgs extends PageArgs {
 export class JourneyStepInput {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field(() => RequestInput)
@@ -106,6 +108,7 @@ export class JourneyStepInput {
 export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field(() => [JourneyStepInput])
@@ -124,6 +127,7 @@ export class UpdateJourneyInput extends ScheduleFields implements ServiceRules {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name?: string | null;
 
   @Field(() => [JourneyStepInput], { nullable: true, description: 'Replaces every step.' })

@@ -6,6 +6,7 @@ import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
 import type { MaintenanceWindow } from './maintenance-window.entity';
+import { NoControlCharacters } from '../common/names';
 
 @ObjectType('MaintenanceWindow', { description: 'While it lasts, runs of its checks are recorded but open no alert; openings and acknowledgements are not sent (a resolution is).' })
 @RequiresScope('alerts:read')
@@ -28,6 +29,7 @@ export const MaintenanceWindowConnection = connectionOf(MaintenanceWindowView, '
 export class CreateMaintenanceWindowInput implements ServiceRules {
   @Field({ description: '1 to 100 characters.' })
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field()

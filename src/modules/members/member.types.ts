@@ -2,6 +2,7 @@ import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../graphql/directives';
 import type { Member } from './member.entity';
+import { NoControlCharacters } from '../common/names';
 
 export enum MemberRoleEnum {
   OWNER = 'OWNER',
@@ -38,5 +39,6 @@ export class InviteMemberInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name?: string | null;
 }

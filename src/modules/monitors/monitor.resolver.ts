@@ -56,9 +56,9 @@ export class MonitorResolver {
   async runMonitor(
     @Arg('id', () => ID) id: string,
     @Arg('location', () => String, { nullable: true, description: "Where to run it: one of the check's locations (default: its first)." }) location: string | null,
-    @Ctx() { em, principal, services }: RequestContext,
+    @Ctx() { em, actor, services }: RequestContext,
   ) {
-    return monitorRunView(await services.runs.runMonitor(em, principal.organizationId, id, location));
+    return monitorRunView(await services.runs.runMonitor(em, actor, id, location));
   }
 
   @FieldResolver(() => [MonitorRunView], { description: 'The newest runs, newest first (batched across a list).' })

@@ -12,7 +12,7 @@ import type { LocationService } from '../locations/location.service';
 import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
 import { audit, changedFields, type Actor } from '../audit/audit';
-import { checkLocations, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
+import { checkLocations, applyInterval, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
 
 export interface MonitorInput extends ScheduleInput {
   name?: string | null;
@@ -96,6 +96,7 @@ export class MonitorService {
     if (headers) patch.headers = this.secrets.sealHeaders(headers);
     else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
+    if (patch.intervalSeconds !== undefined) applyInterval(monitor, this.now());
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
@@ -121,7 +122,7 @@ export class MonitorService {
 
   async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Monitor> {
     const monitor = await this.get(em, actor.organizationId, id);
-    // Pausing a paused monitor changes nothing worth an event (resuming an active one still checks again at once).
+    // Pausing a paused monitor changes nothing worth an event (resuming an active one still moves it to its next phased slot).
     if (monitor.paused !== paused) audit(em, actor, paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
     applyPaused(monitor, paused, this.now());
     monitor.updatedAt = this.now();

@@ -11,6 +11,7 @@ import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
+import { NoControlCharacters } from '../common/names';
 
 export enum CheckStatusEnum {
   UP = 'UP',
@@ -149,6 +150,7 @@ abstract class MonitorFields extends ScheduleFields implements ServiceRules {
 export class CreateMonitorInput extends MonitorFields {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field()
@@ -161,6 +163,7 @@ export class UpdateMonitorInput extends MonitorFields {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name?: string | null;
 
   @Field(() => String, { nullable: true })

@@ -175,7 +175,9 @@ export class NotificationService {
    */
   async test(em: EntityManager, actor: Actor, id: string): Promise<NotificationDelivery> {
     const channel = await this.get(em, actor.organizationId, id);
+    // The send and its audit event in one transaction: a key that can send to every channel leaves a trace.
     const [deliveryId] = await em.transactional(async (tx) => {
+      audit(tx, actor, 'notification_channel.tested', channel.id, this.now());
       await this.assertTestBudget(tx, channel.id);
       return this.notifier.emit(tx, {
         organizationId: actor.organizationId,

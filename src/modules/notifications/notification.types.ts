@@ -8,6 +8,7 @@ import type { Services } from '../../services';
 import type { NotificationChannel } from './notification-channel.entity';
 import type { NotificationDelivery } from './notification-delivery.entity';
 import { maskUrl } from './mask-url';
+import { NoControlCharacters } from '../common/names';
 
 export enum NotificationChannelTypeEnum {
   WEBHOOK = 'WEBHOOK',
@@ -168,6 +169,7 @@ abstract class ChannelFields implements ServiceRules {
 export class CreateNotificationChannelInput extends ChannelFields {
   @Field({ description: '1 to 100 characters.' })
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name!: string;
 
   @Field(() => NotificationChannelTypeEnum)
@@ -184,6 +186,7 @@ export class UpdateNotificationChannelInput extends ChannelFields {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
   name?: string | null;
 
   @Field(() => [NotificationEventEnum], { nullable: true })

@@ -14,8 +14,8 @@ export class OrganizationResolver {
 
   @Mutation(() => OrganizationView)
   @RequiresScope('organization:write')
-  async updateOrganization(@Arg('name') name: string, @Ctx() { em, principal, services }: RequestContext) {
-    return OrganizationView.from(await services.organizations.rename(em, principal.organizationId, name));
+  async updateOrganization(@Arg('name') name: string, @Ctx() { em, actor, services }: RequestContext) {
+    return OrganizationView.from(await services.organizations.rename(em, actor, name));
   }
 
   @FieldResolver(() => [MemberView], { description: 'Oldest first.' })

@@ -40,9 +40,13 @@ const substitute = (text: string, vars: Map<string, string>) => text.replace(TEM
 /**
  * Runs a journey's steps in order. Values extracted by a step are available to later steps as `{{name}}`; the
  * first failing step stops the journey and the rest are SKIPPED. Without a STATUS_CODE assertion a step expects a
- * status below 400. What is recorded masks credential headers and values extracted from them.
+ * status below 400. What is recorded masks credential headers and values extracted from them. The whole journey
+ * takes at most `maxDurationMs` (JOURNEY_MAX_DURATION_MS): each step's timeout is cut to what is left of it, and a
+ * journey that reaches it is FAILED saying so, its remaining steps SKIPPED.
  */
-export async function checkJourney(j: Journey, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+export async function checkJourney(j: Journey, http: HttpClientOptions, secrets: SecretBox, maxDurationMs: number): Promise<CheckOutcome> {
+  const deadline = performance.now() + maxDurationMs;
+  const overrun = `Journey exceeded its maximum duration of ${maxDurationMs} ms`;
   const plainSteps = mapStepHeaders(j.steps, (h) => secrets.openHeaders(h)); // decrypted only to be sent
   const vars = new Map<string, string>();
   const secretVars = new Set<string>();
@@ -60,17 +64,23 @@ export async function checkJourney(j: Journey, http: HttpClientOptions, secrets:
       url: maskVariables(step.request.url, vars, secretVars),
       headers: step.request.headers.map((h) => ({ name: h.name, value: isSensitiveName(h.name) ? MASK : maskVariables(h.value, vars, secretVars) })),
     };
+    const left = Math.floor(deadline - performance.now());
+    if (!failure && left <= 0) failure = `${overrun} before step ${i + 1} (${step.name})`;
     if (failure) {
       steps.push({ name: step.name, request: recorded, status: 'SKIPPED', responseStatus: null, timings: null, assertions: [], extracted: [], error: null });
       continue;
     }
+    const timeoutMs = Math.min(j.timeoutMs, left);
     const res = await performRequest(
-      { method: step.request.method, url, headers, body: step.request.body === null ? null : substitute(step.request.body, vars), timeoutMs: j.timeoutMs },
+      { method: step.request.method, url, headers, body: step.request.body === null ? null : substitute(step.request.body, vars), timeoutMs },
       http,
     );
     total += res.timings.total;
     if (!res.ok) {
-      failure = `Step ${i + 1} (${step.name}): ${res.error}`;
+      // A step that timed out with its timeout cut to what was left of the journey's reached the journey's limit
+      // (asked of the result, not the clock: a timer may fire a millisecond before performance.now() says so).
+      const cut = timeoutMs < j.timeoutMs && res.error.startsWith('Timed out');
+      failure = cut ? `${overrun} in step ${i + 1} (${step.name}): ${res.error}` : `Step ${i + 1} (${step.name}): ${res.error}`;
       steps.push({ name: step.name, request: recorded, status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], extracted: [], error: res.error });
       continue;
     }

@@ -71,6 +71,10 @@ export class Run {
   @Property({ type: 'string', length: 10 })
   trigger!: RunTrigger;
 
+  /** The key that started a manual run (its id, `key_…`); null for scheduled runs. */
+  @Property({ type: 'string', length: 24, nullable: true })
+  triggeredBy: string | null = null;
+
   @Property({ type: 'string', length: 8 })
   status!: RunStatus;
 

@@ -13,6 +13,7 @@ import type { CheckJob } from '../engine/queue';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
 import { Run, type RunStatus } from './run.entity';
 import type { RollupWriter } from '../stats/rollup.writer';
+import { audit, type Actor } from '../audit/audit';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
 export interface RunDispatcher {
@@ -33,6 +34,8 @@ export interface RunServiceDeps {
   dispatcher: RunDispatcher;
   /** Added to a check's whole timeout: its lease in the queue, and how long a manual run is waited for (s). */
   leaseMarginSeconds: number;
+  /** JOURNEY_MAX_DURATION_MS: the longest one journey run may take, all its steps together. */
+  journeyMaxDurationMs: number;
   /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
   rollups: RollupWriter | null;
 }
@@ -50,8 +53,12 @@ export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
 export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
 
-/** The longest one run of a check may take: its timeout, once per step for a journey. */
-export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'journey' ? Math.max(c.entity.steps.length, 1) : 1);
+/**
+ * The longest one run of a check may take: its timeout, once per step for a journey but never more than the
+ * journey's maximum duration (JOURNEY_MAX_DURATION_MS: 20 steps of 30 s would otherwise hold a slot 10 minutes).
+ */
+export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) =>
+  c.kind === 'journey' ? Math.min(c.entity.timeoutMs * Math.max(c.entity.steps.length, 1), journeyMaxDurationMs) : c.entity.timeoutMs;
 
 /**
  * Runs checks for real and records them (ARCHITECTURE.md §6). Workers call `execute` for each job; manual runs
@@ -60,20 +67,22 @@ export const totalTimeoutMs = (c: Check) => c.entity.timeoutMs * (c.kind === 'jo
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  runMonitor(em: EntityManager, organizationId: string, monitorId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, organizationId, 'monitor', monitorId, location);
+  runMonitor(em: EntityManager, actor: Actor, monitorId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, actor, 'monitor', monitorId, location);
   }
 
-  runJourney(em: EntityManager, organizationId: string, journeyId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, organizationId, 'journey', journeyId, location);
+  runJourney(em: EntityManager, actor: Actor, journeyId: string, location?: string | null): Promise<Run> {
+    return this.runNow(em, actor, 'journey', journeyId, location);
   }
 
   /**
    * A manual run: enqueued for the location (the check's first by default) with priority over scheduled slots,
    * then waited for, at most the check's whole timeout plus the margin. A location with no live worker is refused
-   * at once rather than waited on.
+   * at once rather than waited on. The admission writes the audit event (`monitor.run` / `journey.run`), and the
+   * run records the key that asked (`triggeredBy`, carried by the job).
    */
-  private async runNow(em: EntityManager, organizationId: string, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+  private async runNow(em: EntityManager, actor: Actor, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+    const { organizationId } = actor;
     const check = await this.find(em, organizationId, kind, id);
     if (!check) throw notFound(kind === 'monitor' ? 'Monitor' : 'Journey');
     const where = location ?? check.entity.locations[0];
@@ -83,8 +92,11 @@ export class RunService {
       throw new AppError('SERVICE_UNAVAILABLE', `No worker is running in location "${where}"; start one with LOCATION=${where} npm run worker`, { location: where }, { 'retry-after': '5' });
     // The reservation is the admission (one upsert of the month's counter, before the check): a run that then
     // crashes before it is recorded still counted, which is the safe side of the allowance. Made here, so the caller
-    // hears PLAN_LIMIT_EXCEEDED (402), not the worker.
+    // hears PLAN_LIMIT_EXCEEDED (402), not the worker. Not in a transaction with the audit event: a refusal opens
+    // the quota alert, which must stay. An admitted run is audited before its job exists.
     await this.deps.billing.reserveRunOrThrow(em, organizationId);
+    audit(em, actor, kind === 'monitor' ? 'monitor.run' : 'journey.run', id, this.deps.now());
+    await em.flush();
     const job: CheckJob = {
       kind,
       checkId: id,
@@ -95,8 +107,9 @@ export class RunService {
       runId: newId('run'),
       trigger: 'MANUAL',
       admitted: true,
+      triggeredBy: actor.keyId,
     };
-    const waitMs = totalTimeoutMs(check) + this.deps.leaseMarginSeconds * 1000;
+    const waitMs = totalTimeoutMs(check, this.deps.journeyMaxDurationMs) + this.deps.leaseMarginSeconds * 1000;
     await this.deps.dispatcher.dispatch(job, Math.ceil(waitMs / 1000));
     let run: Run | null = null;
     try {
@@ -185,7 +198,7 @@ export class RunService {
       await this.sealLegacy(em, 'journeys', 'steps', j.id, j.steps, () => mapStepHeaders(j.steps, (h) => secrets.reseal(h)));
     }
     try {
-      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets);
+      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets, this.deps.journeyMaxDurationMs);
     } catch (e) {
       // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
       this.deps.log.error({ err: (e as Error).message, checkId: check.entity.id }, 'check crashed');
@@ -240,6 +253,7 @@ export class RunService {
           monitor: check.kind === 'monitor' ? check.entity.id : null,
           journey: check.kind === 'journey' ? check.entity.id : null,
           trigger: job.trigger,
+          triggeredBy: job.triggeredBy ?? null,
           location: job.location,
           scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
           startedAt: result.startedAt,

@@ -39,6 +39,8 @@ export const resolveRunType = (run: { kind?: string }) => (run.kind === 'journey
 export abstract class RunView {
   @Field(() => ID) id!: string;
   @Field(() => RunTriggerEnum) trigger!: RunTriggerEnum;
+  @Field(() => ID, { nullable: true, description: 'The API key that started a manual run (runMonitor, runJourney, triggerChecks); null for scheduled runs.' })
+  triggeredBy!: string | null;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
   @Field({ description: 'Where it ran: the location of the worker that ran it.' }) location!: string;
   @Field(() => Date, { nullable: true, description: 'The slot it ran for; null for manual runs. `startedAt − scheduledAt` is the schedule lag.' })
@@ -148,6 +150,7 @@ export function runView(run: Run): MonitorRunView | JourneyRunView {
   // Property by property (a page makes 50 of these): see MonitorView.from.
   v.id = run.id;
   v.trigger = run.trigger as RunTriggerEnum;
+  v.triggeredBy = run.triggeredBy;
   v.status = run.status as RunStatusEnum;
   v.location = run.location;
   v.scheduledAt = run.scheduledAt;

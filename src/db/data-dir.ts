@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** What the embedded database's files may be: its owner's alone (PostgreSQL's own modes for a data directory). */
+export const DATA_DIR_MODE = 0o700;
+export const DATA_FILE_MODE = 0o600;
+
+/**
+ * Makes `dir` and everything in it its owner's alone: directories 0700, files 0600 (symbolic links are left as
+ * they are; what they point to is not ours to change). Run at every start, so an install made before this rule, or
+ * a file someone loosened, is put right before the database opens.
+ */
+export function secureDataDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+  const walk = (at: string, stat: fs.Stats) => {
+    if (stat.isDirectory()) {
+      if ((stat.mode & 0o777) !== DATA_DIR_MODE) fs.chmodSync(at, DATA_DIR_MODE);
+      for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+        const child = path.join(at, entry.name);
+        if (entry.isDirectory() || entry.isFile()) walk(child, fs.lstatSync(child));
+      }
+    } else if (stat.isFile() && (stat.mode & 0o777) !== DATA_FILE_MODE) {
+      fs.chmodSync(at, DATA_FILE_MODE);
+    }
+  };
+  walk(dir, fs.lstatSync(dir));
+}
+
+/** The parts of Emscripten's NODEFS (PGlite's bridge to Node's fs) that create files and change their modes. */
+interface NodeFsOps {
+  node_ops: { mknod(parent: unknown, name: string, mode: number, dev: number): unknown; setattr(node: EmNode, attr: { mode?: number }): void };
+  stream_ops: { setattr(stream: { node: EmNode }, attr: { mode?: number }): void };
+}
+interface EmNode {
+  mode: number;
+}
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+/** A mode with its permission bits narrowed to the owner's: 0700 for a directory, 0600 for anything else. */
+const ownerOnly = (mode: number) => (mode & ~0o7777) | ((mode & S_IFMT) === S_IFDIR ? DATA_DIR_MODE : DATA_FILE_MODE);
+
+/**
+ * PGlite's files are made and chmod'ed through Emscripten's NODEFS, with the modes of the WebAssembly side: new files
+ * 0777 (less the process umask), then chmod 0666 for the whole initial cluster (measured: 968 files 0666 with any
+ * umask, 0077 included; a umask of 0177 would make directories unusable). Every mode NODEFS passes to Node's fs
+ * is narrowed here to the owner's, so files PostgreSQL creates later (WAL segments, new tables) are 0600 as well.
+ * Called from PGlite's `preRun`, before the database starts; `NODEFS` is that module instance's own.
+ */
+export function ownerOnlyFiles(nodefs: NodeFsOps): void {
+  const { node_ops: nodeOps, stream_ops: streamOps } = nodefs;
+  const mknod = nodeOps.mknod;
+  nodeOps.mknod = (parent, name, mode, dev) => mknod.call(nodeOps, parent, name, ownerOnly(mode), dev);
+  const setattr = nodeOps.setattr;
+  nodeOps.setattr = (node, attr) => setattr.call(nodeOps, node, attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) });
+  const streamSetattr = streamOps.setattr;
+  streamOps.setattr = (stream, attr) => streamSetattr.call(streamOps, stream, attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) });
+}

@@ -1,0 +1,108 @@
+import { getNullableType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
+import { MAX_TAGS } from '../modules/checks/scheduled-check';
+import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
+import { PERMISSIONS } from '../modules/auth/scopes';
+import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
+
+/**
+ * How many items a list field of the schema can answer, for the cost of a document (operation-scopes.ts):
+ *
+ * - `{ page: true }`: the items are a page whose size an argument gives (`first`, `limit`): counted by that
+ *   argument where the field or its connection takes it, already (a connection's `nodes`, `recentRuns(limit:)`).
+ * - `{ max }`: at most this many, the limit the input rules put on what is stored (a monitor's ≤ 50 headers, a
+ *   journey's ≤ 20 steps); `estimate: true` where nothing bounds it and the number is a generous estimate.
+ * - `{ series: true }`: a statistics series: window ÷ interval buckets, from the arguments (literals, the schema's
+ *   defaults when omitted, the largest when given by a variable).
+ *
+ * Every list field of every object type needs an entry: the schema build fails on one without (see
+ * `assertListSizes`), so a new list cannot be free in the cost. The sizes come from the rules next to each field:
+ * keep them in step when a rule changes.
+ */
+export type ListSize = { page: true } | { max: number; estimate?: true } | { series: true };
+
+const STEPS = 20; // journey.types.ts: 1 to 20 steps
+const HEADERS = 50; // check.types.ts / monitor.types.ts: at most 50 headers
+const ASSERTIONS = 20; // at most 20 assertions (monitor, journey step)
+const EXTRACTIONS = 20; // at most 20 extractions a step
+const STATUS_CODES = 20; // monitor.types.ts: at most 20 expected status codes
+const LOCATIONS = 10; // scheduled-check.ts: at most 10 locations
+const CHECK_IDS = 100; // notification channels and maintenance windows: at most 100 checks
+
+export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
+  'Query.locations': { max: 100, estimate: true }, // the locations with workers: a deployment's handful
+  'Organization.members': { max: 1000, estimate: true }, // not paged; members are invited one by one
+  'ApiKey.permissions': { max: PERMISSIONS.length },
+  'ApiKeyConnection.nodes': { page: true },
+  'MonitorConnection.nodes': { page: true },
+  'JourneyConnection.nodes': { page: true },
+  'MonitorRunConnection.nodes': { page: true },
+  'JourneyRunConnection.nodes': { page: true },
+  'RunConnection.nodes': { page: true },
+  'AlertConnection.nodes': { page: true },
+  'AuditEventConnection.nodes': { page: true },
+  'NotificationChannelConnection.nodes': { page: true },
+  'NotificationDeliveryConnection.nodes': { page: true },
+  'MaintenanceWindowConnection.nodes': { page: true },
+  'Monitor.headers': { max: HEADERS },
+  'Monitor.expectedStatusCodes': { max: STATUS_CODES },
+  'Monitor.assertions': { max: ASSERTIONS },
+  'Monitor.locations': { max: LOCATIONS },
+  'Monitor.tags': { max: MAX_TAGS },
+  'Monitor.recentRuns': { page: true },
+  'Monitor.series': { series: true },
+  'Journey.steps': { max: STEPS },
+  'Journey.locations': { max: LOCATIONS },
+  'Journey.tags': { max: MAX_TAGS },
+  'Journey.recentRuns': { page: true },
+  'Journey.series': { series: true },
+  'JourneyStep.assertions': { max: ASSERTIONS },
+  'JourneyStep.extractions': { max: EXTRACTIONS },
+  'Request.headers': { max: HEADERS },
+  'MonitorRun.assertions': { max: ASSERTIONS },
+  'JourneyRun.steps': { max: STEPS },
+  'StepResult.assertions': { max: ASSERTIONS },
+  'StepResult.extracted': { max: EXTRACTIONS },
+  'StepRequest.headers': { max: HEADERS },
+  'Alert.locations': { max: LOCATIONS },
+  'AuditEvent.changedFields': { max: 30, estimate: true }, // the fields of an update input: about 20
+  'NotificationChannel.events': { max: 10 },
+  'NotificationChannel.checkIds': { max: CHECK_IDS },
+  'MaintenanceWindow.checkIds': { max: CHECK_IDS },
+  'CheckSession.tags': { max: MAX_TAGS },
+  'CheckSession.runs': { max: MAX_SESSION_CHECKS * LOCATIONS }, // each check once in each of its locations
+};
+
+/** Buckets of a series: the window divided by the interval (LAST_90_DAYS by HOUR: 2,160). */
+const WINDOW_HOURS: Record<StatsWindow, number> = { LAST_24_HOURS: 24, LAST_7_DAYS: 168, LAST_30_DAYS: 720, LAST_90_DAYS: 2160 };
+const INTERVAL_HOURS: Record<SeriesInterval, number> = { HOUR: 1, DAY: 24 };
+
+/** A series' buckets for a window and an interval; an unknown one (a variable) counts as the largest. */
+export function seriesBuckets(window: string | undefined, interval: string | undefined): number {
+  const w = (STATS_WINDOWS as readonly string[]).includes(window ?? '') ? WINDOW_HOURS[window as StatsWindow] : MAX_WINDOW_HOURS;
+  const i = (SERIES_INTERVALS as readonly string[]).includes(interval ?? '') ? INTERVAL_HOURS[interval as SeriesInterval] : 1;
+  return Math.ceil(w / i);
+}
+const MAX_WINDOW_HOURS = Math.max(...Object.values(WINDOW_HOURS));
+
+/** Every list field of the schema's object types (introspection's aside: introspection-size.ts counts those). */
+export function listFields(schema: GraphQLSchema): string[] {
+  const out: string[] = [];
+  for (const type of Object.values(schema.getTypeMap()))
+    if (isObjectType(type) && !isIntrospectionType(type))
+      for (const field of Object.values(type.getFields())) if (isListType(getNullableType(field.type))) out.push(`${type.name}.${field.name}`);
+  return out;
+}
+
+/** Fails the schema build on a list field without a size, or a size for a field that is not a list. */
+export function assertListSizes(schema: GraphQLSchema): void {
+  const lists = listFields(schema);
+  const missing = lists.filter((f) => !LIST_SIZES[f]);
+  const stale = Object.keys(LIST_SIZES).filter((f) => !lists.includes(f));
+  if (missing.length || stale.length)
+    throw new Error(
+      [
+        ...missing.map((f) => `${f} is a list without a size: add it to LIST_SIZES (src/graphql/list-sizes.ts)`),
+        ...stale.map((f) => `LIST_SIZES names ${f}, which is not a list field of the schema`),
+      ].join('\n'),
+    );
+}
