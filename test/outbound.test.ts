@@ -117,6 +117,17 @@ describe('redirects', () => {
   });
 });
 
+describe('the target guard at run time', () => {
+  it('a name that resolves to a refused address fails the run without saying the address', async () => {
+    const port = new URL(a.url).port;
+    const before = a.hits.length;
+    const res = await performRequest({ method: 'GET', url: `http://localhost:${port}/land`, headers: [], body: null, timeoutMs: 5000 }, { allowPrivateTargets: false });
+    expect(res).toMatchObject({ ok: false, error: 'Target localhost resolves to a non-public address; tracer does not check those' });
+    expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    expect(a.hits.length).toBe(before);
+  });
+});
+
 describe('compressed answers', () => {
   const doc = JSON.stringify({ status: 'ok', items: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `item ${i}` })) });
   const encoded: Record<string, Buffer> = {

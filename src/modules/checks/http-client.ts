@@ -4,7 +4,7 @@ import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
-import { addressRange, rangeWords } from './target-guard';
+import { addressRange, rangeWords, resolvesToNonPublic } from './target-guard';
 import { ACCEPT_ENCODING, BodyDecodeError, readBody } from './body-reader';
 import { redirectedRequest, type OutgoingRequest } from './redirects';
 
@@ -93,9 +93,8 @@ function once(
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
-      const bad = opts.allowPrivateTargets ? undefined : list.map((a) => ({ ...a, range: addressRange(a.address) })).find((a) => a.range !== 'unicast');
-      if (bad)
-        return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, not a public address (${rangeWords(bad.range)} range); tracer does not check those`), '', 0);
+      const bad = opts.allowPrivateTargets ? undefined : list.find((a) => addressRange(a.address) !== 'unicast');
+      if (bad) return callback(new CheckError(`Target ${resolvesToNonPublic(hostname)}; tracer does not check those`), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });
