@@ -172,6 +172,48 @@ describe('compressed answers', () => {
     expect(await run({ url: `${a.url}/enc/empty`, expectedStatusCodes: ['204'] })).toMatchObject({ status: 'PASSED' });
   });
 
+  it('two stacked codings are decoded; more is a FAILED run saying so, before any decoding', async () => {
+    const gzipped = (times: number) => {
+      let bytes = Buffer.from(doc);
+      for (let i = 0; i < times; i++) bytes = zlib.gzipSync(bytes);
+      return bytes;
+    };
+    const stacked = (times: number) => {
+      const bytes = gzipped(times);
+      // Without spaces, so that 3,000 codings stay under Node's 16 kB header limit, as they did in the report.
+      const coding = Array(times).fill('gzip').join(',');
+      return (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding }).end(bytes);
+    };
+    a.route('/enc/gzip-2', stacked(2));
+    a.route('/enc/gzip-3', stacked(3));
+    a.route('/enc/gzip-3000', stacked(3000));
+
+    expect((await run({ url: `${a.url}/enc/gzip-2`, assertions: asserting })).assertions.map((x) => x.passed)).toEqual([true, true]);
+    expect(await run({ url: `${a.url}/enc/gzip-3`, assertions: asserting })).toMatchObject({
+      status: 'FAILED',
+      error: 'The response body is encoded 3 times over (Content-Encoding: gzip, gzip, gzip); tracer decodes at most 2 codings',
+    });
+    // A body gzipped 3,000 times over cost ~76 CPU-seconds and was recorded as taking 60–86 s against a 30 s timeout.
+    const started = Date.now();
+    const r = await run({ url: `${a.url}/enc/gzip-3000`, timeoutMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^The response body is encoded 3000 times over \(Content-Encoding: gzip, gzip, gzip, …\)/) });
+    expect(r.timings!.total).toBeLessThan(3000);
+  });
+
+  it('the timeout ends the body and its decoding too, and the recorded duration keeps to it', async () => {
+    // A gzip body that starts and never finishes: the headers come at once, the rest never does.
+    const part = zlib.gzipSync(Buffer.alloc(1_000_000, 'x')).subarray(0, 200);
+    a.route('/enc/stalled', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.write(part);
+    });
+    const r = await run({ url: `${a.url}/enc/stalled`, timeoutMs: 1000 });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'Timed out after 1000 ms' });
+    expect(r.timings!.total).toBeGreaterThanOrEqual(1000);
+    expect(r.timings!.total).toBeLessThan(2000); // the timeout plus at most 1 s
+  });
+
   it('a decompression bomb stops at the body cap, fast, without inflating the rest', async () => {
     const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, '0'), { level: 9 });
     expect(bomb.length).toBeLessThan(100 * 1024); // 50 MB in ~50 kB

@@ -107,7 +107,14 @@ function once(
     const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0', 'accept-encoding': ACCEPT_ENCODING };
     for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
     const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
-    const timer = setTimeout(() => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)), remaining);
+    // One deadline for the connection, the download and the decoding: the body reader stops at it too.
+    const deadlineReached = new AbortController();
+    const timeUp = () => {
+      const err = new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`);
+      deadlineReached.abort(err);
+      req.destroy(err);
+    };
+    const timer = setTimeout(timeUp, remaining);
     const finish = (fn: () => void) => {
       clearTimeout(timer);
       fn();
@@ -117,13 +124,13 @@ function once(
       socket.once('connect', () => (timings.connect = round(performance.now() - t0 - (timings.dns ?? 0))));
       socket.once('secureConnect', () => (timings.tls = round(performance.now() - t0 - (timings.dns ?? 0) - (timings.connect ?? 0))));
     });
-    req.on('timeout', () => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)));
+    req.on('timeout', timeUp);
     req.on('error', (e) => finish(() => reject(e)));
     req.on('response', (res) => {
       timings.firstByte = round(performance.now() - t0);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-      readBody(res, opts.maxBodyBytes ?? 1_048_576).then(
+      readBody(res, opts.maxBodyBytes ?? 1_048_576, deadlineReached.signal).then(
         ({ body: read, truncated }) => finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: read.toString('utf8'), truncated, timings })),
         (e) => finish(() => reject(e)),
       );
