@@ -22,24 +22,15 @@ export function unmaskHeaders(incoming: Header[], stored: Header[]): Header[] {
 }
 
 /** Shorter pieces are not worth the name of a secret, and masking them would blank ordinary text ("en", "1"). */
-const MIN_FRAGMENT = 4;
+export const MIN_FRAGMENT = 4;
 
 /**
- * The credential values a request sent (see valueFragments), longest first so a value is masked before its parts.
+ * A secret value as a server may echo it: whole, and the pieces of it that may appear on their own (the token
+ * after an Authorization scheme (`Bearer <token>`), Basic's decoded `user:password` and its password, each
+ * `k=v` pair of a cookie-like list and its value), each also as it reads inside a JSON string.
  */
-export function credentialFragments(headers: Header[]): string[] {
-  return sortedFragments(headers.filter((h) => isSensitiveName(h.name)).flatMap((h) => valueFragments(h.value)));
-}
-
-export const sortedFragments = (fragments: Iterable<string>): string[] => [...new Set(fragments)].sort((a, b) => b.length - a.length);
-
-/**
- * A secret value and the pieces of it a server may echo on their own: the token after an Authorization scheme
- * (`Bearer <token>`), Basic's decoded `user:password` and its password, each cookie's value, and each of them as
- * it reads inside a JSON string.
- */
-export function valueFragments(value: string): string[] {
-  const parts = [value];
+export function valueFragments(value: string): { whole: string[]; pieces: string[] } {
+  const parts: string[] = [];
   const scheme = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/.exec(value);
   if (scheme) {
     parts.push(scheme[2]);
@@ -52,12 +43,18 @@ export function valueFragments(value: string): string[] {
     const eq = pair.indexOf('=');
     if (eq > 0) parts.push(pair.trim(), pair.slice(eq + 1).trim());
   }
-  return parts.filter((p) => p.length >= MIN_FRAGMENT).flatMap((p) => [p, JSON.stringify(p).slice(1, -1)]);
+  return { whole: forms([value]), pieces: forms(parts) };
 }
 
-/** `text` with every credential fragment replaced by `[masked]`: what a run may record of a response. */
-export function scrubCredentials(text: string, fragments: string[]): string {
-  let out = text;
-  for (const f of fragments) if (out.includes(f)) out = out.split(f).join(MASK);
+/** Characters a JSON string escapes; a value without them reads the same inside one. */
+const JSON_ESCAPED = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+
+function forms(list: string[]): string[] {
+  const out: string[] = [];
+  for (const p of list) {
+    if (p.length < MIN_FRAGMENT) continue;
+    out.push(p);
+    if (JSON_ESCAPED.test(p)) out.push(JSON.stringify(p).slice(1, -1));
+  }
   return out;
 }
