@@ -1,5 +1,5 @@
 import type { Header } from './check.types';
-import { isSensitiveName, MASK, MIN_FRAGMENT, valueFragments } from './secrets';
+import { isSecretHeader, MASK, MIN_FRAGMENT, valueFragments } from './secrets';
 
 /** How much of a value a run records (an assertion's `actual`, an extracted value): enough to see what went wrong. */
 export const EXCERPT_CHARS = 500;
@@ -27,9 +27,9 @@ export class Redactor {
 
   constructor(private readonly maxCompared = Number.POSITIVE_INFINITY) {}
 
-  /** The values of the credential headers among `headers`. */
+  /** The values of the credential headers among `headers` (named like one or marked secret). */
   addHeaders(headers: Header[]): this {
-    for (const h of headers) if (isSensitiveName(h.name)) this.addValue(h.value);
+    for (const h of headers) if (isSecretHeader(h)) this.addValue(h.value);
     return this;
   }
 

@@ -5,19 +5,36 @@ import type { Header } from './check.types';
  * that sends `[masked]` back for a header keeps the stored value (so a dashboard can round-trip a monitor).
  */
 export const MASK = '[masked]';
-const SENSITIVE = /authorization|cookie|token|secret|password|passwd|api[-_]?key|session|credential|signature/i;
+/**
+ * A header is a credential when its name says so, case-insensitively: `Ocp-Apim-Subscription-Key`, `X-Auth-Key`,
+ * `Authorization`, `Proxy-Authorization`, `Cookie`, `X-Session-Id`, `X-Hub-Signature`… Broad on purpose: sealing a
+ * harmless header costs its reader a `[masked]`, leaving a credential unsealed costs the credential.
+ */
+const SENSITIVE = /key|token|secret|auth|signature|session|cookie|password|passwd|credential/i;
 
 export const isSensitiveName = (name: string) => SENSITIVE.test(name);
 
-export const maskHeaders = (headers: Header[]): Header[] =>
-  headers.map((h) => (isSensitiveName(h.name) ? { name: h.name, value: MASK } : h));
+/** A header sealed like a credential: named like one, or marked `secret: true` by whoever set it. */
+export const isSecretHeader = (h: Header): boolean => h.secret === true || isSensitiveName(h.name);
 
-/** New headers from a client, with `[masked]` values replaced by what is stored under the same name. */
+/** A header as stored: the `secret` mark only where it was given, so the JSON of other headers is unchanged. */
+export const storedHeader = (h: Header): Header => (h.secret === true ? { name: h.name, value: h.value, secret: true } : { name: h.name, value: h.value });
+
+/** Headers as a reader sees them: every sealed value `[masked]`, and `secret` saying which are sealed. */
+export const maskHeaders = (headers: Header[]): Header[] =>
+  headers.map((h) => (isSecretHeader(h) ? { name: h.name, value: MASK, secret: true } : { name: h.name, value: h.value, secret: false }));
+
+/**
+ * New headers from a client, with `[masked]` values replaced by what is stored under the same name. A header
+ * stored marked secret stays so unless the client says `secret: false`: a client that does not know the mark (and
+ * sends `[masked]` back, or a new value, without it) must not unseal it.
+ */
 export function unmaskHeaders(incoming: Header[], stored: Header[]): Header[] {
   return incoming.map((h) => {
-    if (h.value !== MASK) return h;
     const prior = stored.find((s) => s.name.toLowerCase() === h.name.toLowerCase());
-    return prior ? { name: h.name, value: prior.value } : h;
+    const secret = h.secret ?? prior?.secret === true;
+    if (h.value === MASK && prior) return storedHeader({ name: h.name, value: prior.value, secret: secret || prior.secret === true });
+    return storedHeader({ name: h.name, value: h.value, secret });
   });
 }
 

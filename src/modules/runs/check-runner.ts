@@ -1,7 +1,7 @@
 import { performRequest, type HttpClientOptions, type Timings } from '../checks/http-client';
 import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
 import { AssertionSource, type Header } from '../checks/check.types';
-import { isSensitiveName, MASK } from '../checks/secrets';
+import { isSecretHeader, isSensitiveName, MASK } from '../checks/secrets';
 import { Redactor } from '../checks/redactor';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import type { Monitor } from '../monitors/monitor.entity';
@@ -60,13 +60,13 @@ export async function checkJourney(j: Journey, { http, redactionMaxCompared }: C
   let failure: string | null = null;
   let total = 0;
   for (const [i, step] of plainSteps.entries()) {
-    const headers: Header[] = step.request.headers.map((h) => ({ name: h.name, value: substitute(h.value, vars) }));
+    const headers: Header[] = step.request.headers.map((h) => ({ ...h, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
     credentials.addHeaders(headers);
     const recorded = {
       method: step.request.method,
       url: maskVariables(step.request.url, vars, secretVars),
-      headers: step.request.headers.map((h) => ({ name: h.name, value: isSensitiveName(h.name) ? MASK : maskVariables(h.value, vars, secretVars) })),
+      headers: step.request.headers.map((h) => ({ name: h.name, value: isSecretHeader(h) ? MASK : maskVariables(h.value, vars, secretVars) })),
     };
     if (failure) {
       steps.push({ name: step.name, request: recorded, status: 'SKIPPED', responseStatus: null, timings: null, assertions: [], extracted: [], error: null });
