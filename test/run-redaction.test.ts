@@ -26,13 +26,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-const run = async (input: Record<string, unknown>) => {
+const create = async (input: Record<string, unknown>) => {
   const created = await admin.client.gql(CreateMonitorDocument, { input: { name: 'm', ...input } as never });
   expect(created.errors).toBeUndefined();
-  const res = await admin.client.gql(RunMonitorDocument, { id: created.data!.createMonitor.id });
+  return created.data!.createMonitor.id;
+};
+const runIt = async (id: string) => {
+  const res = await admin.client.gql(RunMonitorDocument, { id });
   expect(res.errors).toBeUndefined();
   return res.data!.runMonitor;
 };
+const run = async (input: Record<string, unknown>) => runIt(await create(input));
 
 /** `/healthz` asked again and again while `work` runs: the slowest answer, and the longest event-loop stall. */
 async function whileAnswering<T>(work: () => Promise<T>): Promise<{ result: T; slowestHealthMs: number; stallMs: number; polls: number }> {
@@ -87,7 +91,8 @@ describe('recording a run with many credential pieces and a large body', () => {
       { source: 'TEXT_BODY', comparison: 'NOT_CONTAINS', target: 'nothing like this' },
       { source: 'TEXT_BODY', comparison: 'NOT_EMPTY' },
     ];
-    const { result, slowestHealthMs, stallMs, polls } = await whileAnswering(() => run({ url: `${target.url}/big`, headers, assertions }));
+    const id = await create({ url: `${target.url}/big`, headers, assertions });
+    const { result, slowestHealthMs, stallMs, polls } = await whileAnswering(() => runIt(id));
     expect(result.error).toBeNull();
     expect(result.status).toBe("PASSED");
     expect(result.assertions.map((a) => a.actual!.length)).toEqual([501, 501, 501]);

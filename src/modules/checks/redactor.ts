@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Header } from './check.types';
 import { isSecretHeader, MASK, MIN_FRAGMENT, valueFragments } from './secrets';
 
@@ -30,6 +31,19 @@ export class Redactor {
   /** The values of the credential headers among `headers` (named like one or marked secret). */
   addHeaders(headers: Header[]): this {
     for (const h of headers) if (isSecretHeader(h)) this.addValue(h.value);
+    return this;
+  }
+
+  /**
+   * The same, handing the event loop back after each header: 50 headers of 4 kB `k=v` lists are ~29,000 pieces to
+   * index, tens of milliseconds on a busy machine that other requests need not wait for in one block.
+   */
+  async addHeadersInTurns(headers: Header[]): Promise<this> {
+    for (const h of headers) {
+      if (!isSecretHeader(h)) continue;
+      this.addValue(h.value);
+      await yieldToLoop();
+    }
     return this;
   }
 

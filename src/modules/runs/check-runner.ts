@@ -31,7 +31,7 @@ export async function checkMonitor(m: Monitor, { http, redactionMaxCompared }: C
   const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs }, http);
   if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
   const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
-  const assertions = evaluateAssertions(m.assertions, view, new Redactor(redactionMaxCompared).addHeaders(headers));
+  const assertions = evaluateAssertions(m.assertions, view, await new Redactor(redactionMaxCompared).addHeadersInTurns(headers));
   const statusOk = statusMatches(res.status, m.expectedStatusCodes);
   const failed = assertions.filter((a) => !a.passed);
   const error = !statusOk
@@ -62,7 +62,7 @@ export async function checkJourney(j: Journey, { http, redactionMaxCompared }: C
   for (const [i, step] of plainSteps.entries()) {
     const headers: Header[] = step.request.headers.map((h) => ({ ...h, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
-    credentials.addHeaders(headers);
+    await credentials.addHeadersInTurns(headers);
     const recorded = {
       method: step.request.method,
       url: maskVariables(step.request.url, vars, secretVars),
