@@ -123,6 +123,11 @@ const schema = z.object({
   GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
+  /**
+   * Characters a run (a journey: each step) may compare while masking echoed credentials in what it records; a
+   * value that would need more is recorded as `[masked]` whole. The bound on that work, whatever the headers and body.
+   */
+  REDACTION_MAX_COMPARED: z.coerce.number().int().min(0).max(1_000_000_000).default(5_000_000),
   /** Run checks in this process (`npm start`: API and worker; `WORKER=false npm start`: API only). */
   WORKER: bool(true),
   /** Where this process's worker runs checks: it takes only this location's jobs. */

@@ -151,6 +151,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       billing,
       alerts,
       http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
+      redactionMaxCompared: config.REDACTION_MAX_COMPARED,
       secrets,
       now,
       log,
