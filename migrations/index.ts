@@ -16,6 +16,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261201130000',
   'Migration20261201130034',
   'Migration20261201155727',
+  'Migration20261205121818',
   'Migration20261205122332',
 ];
 

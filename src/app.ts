@@ -14,6 +14,7 @@ import { registerErrorHandlers } from './http/errors';
 import { registerHealthRoutes } from './http/health';
 import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
+import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { openApiServices } from './api-services';
 import { createApollo } from './graphql/apollo';
 import { buildAppSchema } from './graphql/schema';
@@ -66,6 +67,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   registerRestRoutes(fastify, { schema, config, log }, contexts);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
+  registerConfirmRoute(fastify, database, services.notifications);
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 

@@ -71,6 +71,8 @@ const schema = z.object({
   MAX_KEYS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Notification channels one organization may have. */
   MAX_CHANNELS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Maintenance windows (current or future: not yet ended) one organization may have; one more is CONFLICT. */
+  MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How long a cached key row is trusted before it is read again, in milliseconds (the bound on a lost NOTIFY). */
   KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** How often the key-change listener proves its connection alive, and how long the proof may take (ms). */
@@ -121,6 +123,11 @@ const schema = z.object({
   GRAPHQL_JIT: bool(true),
   /** Let checks reach private, loopback and link-local addresses (tests, self-hosted internal monitoring). */
   ALLOW_PRIVATE_TARGETS: bool(false),
+  /**
+   * Characters a run (a journey: each step) may compare while masking echoed credentials in what it records; a
+   * value that would need more is recorded as `[masked]` whole. The bound on that work, whatever the headers and body.
+   */
+  REDACTION_MAX_COMPARED: z.coerce.number().int().min(0).max(1_000_000_000).default(5_000_000),
   /** Run checks in this process (`npm start`: API and worker; `WORKER=false npm start`: API only). */
   WORKER: bool(true),
   /** Where this process's worker runs checks: it takes only this location's jobs. */
@@ -178,6 +185,18 @@ const schema = z.object({
   NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Notifications one worker process sends at the same time. */
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * Attempts one organization, and one channel, may have in flight in one worker process: a receiver that never
+   * answers holds a slot for NOTIFY_TIMEOUT_MS, and one organization's flood must not hold every slot.
+   */
+  NOTIFY_MAX_IN_FLIGHT_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1000).default(5),
+  NOTIFY_MAX_IN_FLIGHT_PER_CHANNEL: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Consecutive dead answers (no answer, timeout, 5xx, 429) after which a channel's deliveries are put off… */
+  NOTIFY_CIRCUIT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** …for this long (ms), after which one probe attempt decides: an answer closes the circuit, a failure reopens it. */
+  NOTIFY_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Test sends (and EMAIL confirmation emails) one channel may get a minute; beyond, 429 RATE_LIMITED with Retry-After. */
+  NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(3),
   /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
   NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */

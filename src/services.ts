@@ -18,6 +18,7 @@ import { NotificationService } from './modules/notifications/notification.servic
 import { Notifier, NOTIFY_QUEUE } from './modules/notifications/notifier';
 import { DeliveryAttempts } from './modules/notifications/delivery';
 import { NotificationWorker } from './modules/notifications/notification-worker';
+import { DeliveryGate } from './modules/notifications/delivery-gate';
 import { ExpirySweep } from './modules/notifications/expiry-sweep';
 import { MaintenanceService } from './modules/maintenance/maintenance.service';
 import { CheckSessionService } from './modules/check-sessions/check-session.service';
@@ -123,10 +124,22 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
   });
   // Started with the engine's worker role (Engine.startWorker), stopped with it.
-  delivering = engine.notifications = new NotificationWorker(engine.boss, database.orm, attempts, new ExpirySweep(notifier, now), log, {
+  const gate = new DeliveryGate(
+    {
+      perOrganization: config.NOTIFY_MAX_IN_FLIGHT_PER_ORGANIZATION,
+      perChannel: config.NOTIFY_MAX_IN_FLIGHT_PER_CHANNEL,
+      circuitFailures: config.NOTIFY_CIRCUIT_FAILURES,
+      circuitCooldownMs: config.NOTIFY_CIRCUIT_COOLDOWN_MS,
+      timeoutMs: config.NOTIFY_TIMEOUT_MS,
+    },
+    log,
+  );
+  delivering = engine.notifications = new NotificationWorker(engine.boss, database.orm, attempts, gate, new ExpirySweep(notifier, now), log, {
     concurrency: config.NOTIFY_CONCURRENCY,
     pollMs: config.WORKER_POLL_MS,
     sweepMs: config.NOTIFY_SWEEP_MS,
+    // Half the lease margin: a job held that long and then attempted still ends within its lease.
+    holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
   const billing = new BillingService(now, config.RUN_RETENTION_DAYS, notifier);
   const alerts = new AlertService(now, notifier, log);
@@ -138,6 +151,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       billing,
       alerts,
       http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
+      redactionMaxCompared: config.REDACTION_MAX_COMPARED,
       secrets,
       now,
       log,
@@ -150,8 +164,11 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now),
     billing,
     locations: engine.locations,
-    notifications: new NotificationService(notifier, secrets, now, { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION }),
-    maintenance: new MaintenanceService(now),
+    notifications: new NotificationService(notifier, secrets, now, {
+      allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION,
+      testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
+    }),
+    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS }),
     stats: new StatsService(now),
     now,

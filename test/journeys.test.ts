@@ -53,7 +53,7 @@ describe('journeys', () => {
     expect(created.errors).toBeUndefined();
     const j = created.data!.createJourney;
     expect(j.id).toMatch(/^jrn_/);
-    expect(j.steps[1].request.headers).toEqual([{ name: 'Authorization', value: '[masked]' }]);
+    expect(j.steps[1].request.headers).toEqual([{ name: 'Authorization', value: '[masked]', secret: true }]);
 
     const run = (await admin.client.gql(RunJourneyDocument, { id: j.id })).data!.runJourney;
     expect(run).toMatchObject({ journeyId: j.id, status: 'PASSED', trigger: 'MANUAL', error: null });

@@ -83,8 +83,8 @@ for (const jit of ['true', 'false']) {
         const one = (await client.gql(MonitorDocument, { id: node.id as string })).data!.monitor;
         expect(node).toEqual(one);
         expect(node.headers).toEqual([
-          { name: 'Authorization', value: '[masked]' },
-          { name: 'Accept', value: 'application/json' },
+          { name: 'Authorization', value: '[masked]', secret: true },
+          { name: 'Accept', value: 'application/json', secret: false },
         ]);
       }
       const rest = await client.rest('GET', '/v1/monitors?first=10');
@@ -96,8 +96,8 @@ for (const jit of ['true', 'false']) {
           'min_failed_locations', 'name', 'paused', 'quota_exhausted', 'status', 'tags', 'timeout_ms', 'updated_at', 'url'].sort(),
       );
       expect(nodes[0].headers).toEqual([
-        { name: 'Authorization', value: '[masked]' },
-        { name: 'Accept', value: 'application/json' },
+        { name: 'Authorization', value: '[masked]', secret: true },
+        { name: 'Accept', value: 'application/json', secret: false },
       ]);
       expect(JSON.stringify(rest.body)).not.toContain('secret-');
     });

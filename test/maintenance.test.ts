@@ -136,4 +136,32 @@ describe('maintenance windows', () => {
     });
     expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'checkIds', message: 'no monitor or journey mon_nope in this organization' }] });
   });
+
+  it('at most MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION current or future windows, also when created at the same time (CONFLICT); ended ones do not count', async () => {
+    const capped = await startTestApp({ MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: '3' });
+    try {
+      const org = await capped.org('Capped Co');
+      const k = await capped.key(org, ['all']);
+      const input = (i: number) => ({ name: `w${i}`, startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() });
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => k.client.gql(CreateMaintenanceWindowDocument, { input: input(i) })));
+      expect(results.filter((r) => !r.errors)).toHaveLength(3);
+      const refused = results.filter((r) => r.errors);
+      expect(refused).toHaveLength(3);
+      for (const r of refused) expect(r.errors![0].extensions?.code).toBe('CONFLICT');
+      expect(refused[0].errors![0].message).toBe('The organization has 3 current or future maintenance windows, the most it may have (3); delete unused ones first');
+      const rest = await k.client.rest('POST', '/v1/maintenance-windows', { name: 'one more', starts_at: input(9).startsAt, ends_at: input(9).endsAt });
+      expect(rest.status).toBe(409);
+      expect(rest.body).toMatchObject({ success: false, error: { code: 'CONFLICT' } });
+      // Another organization has its own cap.
+      const other = await capped.key(await capped.org('Other Co'), ['all']);
+      expect((await other.client.gql(CreateMaintenanceWindowDocument, { input: input(0) })).errors).toBeUndefined();
+      // A window that has ended no longer counts: one more can be made.
+      const conn = capped.db.orm.em.fork().getConnection();
+      await conn.execute(`update maintenance_windows set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' where id = (select id from maintenance_windows where organization_id = ? limit 1)`, [org.id]);
+      expect((await k.client.gql(CreateMaintenanceWindowDocument, { input: input(7) })).errors).toBeUndefined();
+      expect((await k.client.gql(CreateMaintenanceWindowDocument, { input: input(8) })).errors?.[0].extensions?.code).toBe('CONFLICT');
+    } finally {
+      await capped.close();
+    }
+  });
 });

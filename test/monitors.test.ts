@@ -95,7 +95,7 @@ describe('monitor CRUD', () => {
 
   it('masks credential headers on the way out and keeps them when sent back masked', async () => {
     const m = (await create({ headers: [{ name: 'Authorization', value: 'Bearer target-secret' }, { name: 'X-Env', value: 'prod' }] })).data!.createMonitor;
-    expect(m.headers).toEqual([{ name: 'Authorization', value: '[masked]' }, { name: 'X-Env', value: 'prod' }]);
+    expect(m.headers).toEqual([{ name: 'Authorization', value: '[masked]', secret: true }, { name: 'X-Env', value: 'prod', secret: false }]);
     const round = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { headers: m.headers } });
     expect(round.errors).toBeUndefined();
     await admin.client.gql(RunMonitorDocument, { id: m.id });
@@ -345,7 +345,6 @@ describe('outbound requests never reach private addresses unless allowed', () =>
         [`${target.url}/health`, '127.0.0.1', 'loopback'],
         ['http://10.0.0.1/', '10.0.0.1', 'private'],
         ['http://[::1]/', '::1', 'loopback'],
-        ['http://localhost:1/', '127.0.0.1', 'loopback'],
         ['http://100.64.0.1/', '100.64.0.1', 'carrier-grade-nat'],
         ['http://192.0.2.1/', '192.0.2.1', 'reserved'],
         [`http://[::7f00:1]:${new URL(target.url).port}/health`, '::7f00:1', 'ipv4-compatible'],
@@ -363,6 +362,11 @@ describe('outbound requests never reach private addresses unless allowed', () =>
         expect(run.error, url).toContain(shown);
         expect(run.error, url).toContain(`not a public address (${range} range); tracer does not check those`);
       }
+      // A name is refused on what it resolves to, said without the address or its range (the operator's network).
+      const m = (await k.client.gql(CreateMonitorDocument, { input: { name: 'x', url: 'https://example.com/' } })).data!.createMonitor;
+      await strict.db.orm.em.fork().nativeUpdate('Monitor', { id: m.id }, { url: 'http://localhost:1/' });
+      const byName = (await k.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+      expect(byName).toMatchObject({ status: 'FAILED', error: 'Target localhost resolves to a non-public address; tracer does not check those' });
       expect(target.hits.length).toBe(hitsBefore); // the loopback target never saw a request
     } finally {
       await strict.close();

@@ -1,11 +1,23 @@
 /**
  * EMAIL channels through a real SMTP server in process (smtp-server): the message tracer sends is read back as the
- * server received it. And without SMTP_URL an EMAIL channel is refused with a clear BAD_USER_INPUT.
+ * server received it. An address gets nothing but its confirmation email (fixed words and a link) until the link is
+ * opened; test sends are throttled per channel. And without SMTP_URL an EMAIL channel is refused with a clear
+ * BAD_USER_INPUT.
  */
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
-import { CreateMonitorDocument, CreateNotificationChannelDocument, NotificationDeliveriesDocument, RunMonitorDocument } from '../src/client/generated/graphql';
+import {
+  CreateMonitorDocument,
+  CreateNotificationChannelDocument,
+  NotificationChannelDocument,
+  NotificationDeliveriesDocument,
+  RunMonitorDocument,
+  TestNotificationChannelDocument,
+  UpdateNotificationChannelDocument,
+} from '../src/client/generated/graphql';
+import type { Client } from './helpers/client';
 import { startTestApp, type TestApp } from './helpers/app';
 import { startTarget, type Target } from './helpers/target';
 import { eventually } from './helpers/receiver';
@@ -43,7 +55,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   port = (smtp.server.address() as AddressInfo).port;
-  t = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'tracer <alerts@tracer.example>', NOTIFY_RETRY_SCHEDULE_MS: '10', WORKER_POLL_MS: '50', PUBLIC_URL: 'https://status.example.com' });
+  t = await startTestApp({ NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: '3', SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'tracer <alerts@tracer.example>', NOTIFY_RETRY_SCHEDULE_MS: '10', WORKER_POLL_MS: '50', PUBLIC_URL: 'https://status.example.com' });
   target = await startTarget();
   target.route('/down', (_req, res) => res.writeHead(503).end());
 });
@@ -53,15 +65,38 @@ afterAll(async () => {
   await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
 });
 
+const unfold = (data: string) => data.replace(/=\r?\n/g, '');
+/** The confirmation link in the newest confirmation email to `address`, once it arrived. */
+const confirmationLink = async (address: string, after = 0) => {
+  const mail = await eventually(async () => mails.slice(after).find((x) => x.to.includes(address) && /^Subject: \[tracer\] Confirm/m.test(x.data)));
+  return unfold(mail.data).match(/https:\/\/status\.example\.com(\/notifications\/confirm\/[A-Za-z0-9_-]+)/)![1];
+};
+/** An EMAIL channel whose address was confirmed through its link, as its owner would. */
+const confirmedChannel = async (client: Client, input: { name: string; email: string; events?: string[] }) => {
+  const before = mails.length;
+  const made = await client.gql(CreateNotificationChannelDocument, { input: { type: 'EMAIL', ...input } as never });
+  const path = await confirmationLink(input.email, before);
+  expect((await fetch(`${t.baseUrl}${path}`)).status).toBe(200);
+  return made.data!.createNotificationChannel.channel.id;
+};
+/** Moves a channel's deliveries a minute back: its test budget is free again (the app's clock would delay the jobs too). */
+const aMinuteAgo = (channelId: string) =>
+  t.db.orm.em.fork().getConnection().execute(`update notification_deliveries set created_at = created_at - interval '61 seconds' where channel_id = ?`, [channelId]);
+const newest = (client: Client) =>
+  eventually(async () => {
+    const [x] = (await client.gql(NotificationDeliveriesDocument, {})).data!.notificationDeliveries.nodes;
+    return x.status !== 'PENDING' && x;
+  });
+
 describe('email channels', () => {
   it('an opening alert is mailed: from SMTP_FROM, to the channel, with the check, location, error and link', async () => {
     const org = await t.org('Mail Co');
     const admin = await t.key(org, ['all']);
-    const made = await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'ops mail', type: 'EMAIL', email: 'ops@example.com', events: ['ALERT_OPENED'] } });
-    expect(made.data!.createNotificationChannel).toMatchObject({ secret: null, channel: { type: 'EMAIL', email: 'ops@example.com', url: null } });
+    const id = await confirmedChannel(admin.client, { name: 'ops mail', email: 'ops@example.com', events: ['ALERT_OPENED'] });
+    expect((await admin.client.gql(NotificationChannelDocument, { id })).data!.notificationChannel).toMatchObject({ type: 'EMAIL', email: 'ops@example.com', url: null, confirmed: true });
     const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Storefront', url: `${target.url}/down`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
     await admin.client.gql(RunMonitorDocument, { id: m });
-    const mail = await eventually(async () => mails.find((x) => x.to.includes('ops@example.com')));
+    const mail = await eventually(async () => mails.find((x) => x.to.includes('ops@example.com') && x.data.includes('Alert opened')));
     expect(mail.from).toBe('alerts@tracer.example');
     expect(mail.data).toMatch(/^Subject: \[tracer\] Alert opened: Storefront/m);
     const text = mail.data.replace(/=\r?\n/g, '');
@@ -79,14 +114,11 @@ describe('email channels', () => {
   it('a mailbox refused for good (5xx) fails at once', async () => {
     const org = await t.org('Bounce Co');
     const admin = await t.key(org, ['all']);
-    const id = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'EMAIL', email: 'nobody@example.com' } })).data!.createNotificationChannel.channel.id;
+    const id = await confirmedChannel(admin.client, { name: 'x', email: 'nobody@example.com' });
     refuse = 550;
     try {
       await admin.client.rest('POST', `/v1/notification-channels/${id}/test`);
-      const done = await eventually(async () => {
-        const [x] = (await admin.client.gql(NotificationDeliveriesDocument, {})).data!.notificationDeliveries.nodes;
-        return x.status !== 'PENDING' && x;
-      });
+      const done = await newest(admin.client);
       expect(done).toMatchObject({ status: 'FAILED', attempts: 1, error: 'The mail server answered 550' });
     } finally {
       refuse = null;
@@ -111,6 +143,8 @@ describe('email channels', () => {
     try {
       const admin = await app.key(await app.org('Slow Mail'), ['all']);
       const id = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'EMAIL', email: 'ops@example.com' } })).data!.createNotificationChannel.channel.id;
+      // Confirmed directly: this server is too slow for the confirmation email itself.
+      await app.db.orm.em.fork().getConnection().execute(`update notification_channels set confirmed_at = now() where id = ?`, [id]);
       await admin.client.rest('POST', `/v1/notification-channels/${id}/test`);
       const done = await eventually(async () => {
         const [x] = (await admin.client.gql(NotificationDeliveriesDocument, {})).data!.notificationDeliveries.nodes;
@@ -121,6 +155,79 @@ describe('email channels', () => {
       await app.close();
       await new Promise<void>((r) => slow.close(() => r()));
     }
+  });
+
+  it('an address gets only its confirmation email (fixed subject, no caller text) until its link is opened; then alerts and tests arrive', async () => {
+    const org = await t.org('Confirm Co');
+    const admin = await t.key(org, ['all']);
+    const before = mails.length;
+    const spam = 'WIN $1000 NOW at http://evil.example';
+    const made = await admin.client.gql(CreateNotificationChannelDocument, { input: { name: spam, type: 'EMAIL', email: 'victim@example.com', events: ['ALERT_OPENED'] } });
+    const id = made.data!.createNotificationChannel.channel.id;
+    expect(made.data!.createNotificationChannel.channel).toMatchObject({ confirmed: false, confirmedAt: null });
+    const path = await confirmationLink('victim@example.com', before);
+    const confirmation = mails.slice(before).find((x) => x.to.includes('victim@example.com'))!;
+    expect(confirmation.data).toMatch(/^Subject: \[tracer\] Confirm this address for notifications\r?$/m);
+    expect(unfold(confirmation.data)).not.toContain('WIN');
+    expect(unfold(confirmation.data)).not.toContain('evil');
+    // The token is stored hashed (sha256), never in clear: not in the channel, not in the delivery's payload.
+    const token = path.split('/').pop()!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const dump = JSON.stringify(await t.db.orm.em.fork().getConnection().execute(`select c.*, d.payload from notification_channels c join notification_deliveries d on d.channel_id = c.id where c.id = ?`, [id]));
+    expect(dump).not.toContain(token);
+    expect(dump).toContain(createHash('sha256').update(token).digest('hex'));
+
+    // Unconfirmed: a test and an alert are logged SKIPPED, and nothing is mailed.
+    const test = await admin.client.gql(TestNotificationChannelDocument, { id });
+    expect(test.data!.testNotificationChannel).toMatchObject({ event: 'test', status: 'SKIPPED', attempts: 0, error: expect.stringContaining('not confirmed') });
+    const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: spam, url: `${target.url}/down`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    await admin.client.gql(RunMonitorDocument, { id: m });
+    const log = (await admin.client.gql(NotificationDeliveriesDocument, { channelId: id })).data!.notificationDeliveries.nodes;
+    expect(log.map((d) => [d.event, d.status])).toEqual([['alert.opened', 'SKIPPED'], ['test', 'SKIPPED'], ['email.confirmation', 'DELIVERED']]);
+    expect(mails.slice(before).filter((x) => x.to.includes('victim@example.com'))).toHaveLength(1);
+
+    // A wrong token confirms nothing; the right one confirms once, without a key.
+    expect((await fetch(`${t.baseUrl}/notifications/confirm/${'A'.repeat(43)}`)).status).toBe(404);
+    const opened = await fetch(`${t.baseUrl}${path}`);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('Address confirmed');
+    expect((await fetch(`${t.baseUrl}${path}`)).status).toBe(404);
+    expect((await admin.client.gql(NotificationChannelDocument, { id })).data!.notificationChannel).toMatchObject({ confirmed: true, confirmedAt: expect.any(String) });
+    await admin.client.gql(TestNotificationChannelDocument, { id });
+    await eventually(async () => mails.slice(before).find((x) => x.to.includes('victim@example.com') && /^Subject: \[tracer\] Test notification/m.test(x.data)));
+
+    // A new address is confirmed anew: nothing but its confirmation goes to it. Its confirmation email counts toward
+    // the channel's tests of the minute, which three messages (confirmation, two tests) used up: a minute later.
+    const at = mails.length;
+    expect((await admin.client.gql(UpdateNotificationChannelDocument, { id, input: { email: 'other@example.com' } })).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    await aMinuteAgo(id);
+    const changed = await admin.client.gql(UpdateNotificationChannelDocument, { id, input: { email: 'other@example.com' } });
+    expect(changed.data!.updateNotificationChannel).toMatchObject({ email: 'other@example.com', confirmed: false, confirmedAt: null });
+    await confirmationLink('other@example.com', at);
+    expect(mails.slice(at).filter((x) => x.to.includes('other@example.com'))).toHaveLength(1);
+  });
+
+  it('test sends are throttled per channel: 60 at once send NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE (3), the rest are 429 RATE_LIMITED with Retry-After', async () => {
+    const org = await t.org('Throttle Co');
+    const admin = await t.key(org, ['all']);
+    const id = await confirmedChannel(admin.client, { name: 'x', email: 'throttled@example.com' });
+    // The confirmation email counted as one of the minute's three.
+    const before = mails.length;
+    const answers = await Promise.all(Array.from({ length: 60 }, () => admin.client.rest('POST', `/v1/notification-channels/${id}/test`)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(2);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused).toHaveLength(58);
+    expect(refused[0].body).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
+    expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused[0].headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    const gql = await admin.client.gql(TestNotificationChannelDocument, { id });
+    expect(gql.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    await eventually(async () => mails.slice(before).filter((x) => x.to.includes('throttled@example.com')).length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mails.slice(before).filter((x) => x.to.includes('throttled@example.com'))).toHaveLength(2);
+    // A minute later, the channel may be tested again.
+    await aMinuteAgo(id);
+    expect((await admin.client.rest('POST', `/v1/notification-channels/${id}/test`)).status).toBe(201);
   });
 
   it('an address is one mailbox: what would be a list or a display name to a mailer is BAD_USER_INPUT', async () => {

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateNotificationChannelDocument, NotificationChannelDocument, UpdateNotificationChannelDocument } from '../src/client/generated/graphql';
 import { postJson } from '../src/modules/notifications/http-post';
-import { startTestApp, type TestApp } from './helpers/app';
+import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
+import { SecretBox } from '../src/modules/checks/secret-box';
 import { startReceiver, type Receiver } from './helpers/receiver';
 
 let t: TestApp;
@@ -68,7 +69,8 @@ describe('channel input', () => {
     const before = rx.received.length;
     const res = await postJson(`http://localhost:${port}/hook`, {}, '{}', { timeoutMs: 2000, allowPrivateTargets: false });
     expect(res).toMatchObject({ status: null, retry: false });
-    expect((res as { error: string }).error).toMatch(/resolves to (127\.0\.0\.1|::1), not a public address/);
+    // Said without the address it resolved to: a delivery record must not map the operator's network.
+    expect((res as { error: string }).error).toBe('localhost resolves to a non-public address');
     expect(rx.received.length).toBe(before);
     // …and with ALLOW_PRIVATE_TARGETS it is.
     expect(await postJson(`${rx.url}/hook`, {}, '{}', { timeoutMs: 2000, allowPrivateTargets: true })).toMatchObject({ status: 200 });
@@ -91,18 +93,39 @@ describe('channel input', () => {
     expect(fieldsOf(res)).toEqual(['url: must be at most 2048 characters once normalised (percent-encoded); it is 2420']);
   });
 
-  it('a WEBHOOK URL reads back with only its first path segment: tokens in the path are masked', async () => {
-    const url = 'https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+  it('a URL reads back as its scheme, registrable host and port, the path as /…: tokens in the path and in subdomains are masked', async () => {
+    // This file's cap is 5 channels an organization: two organizations.
     const org = await t.org('Masked Co');
-    const owner = await t.key(org, ['all']);
-    const made = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'discord', type: 'WEBHOOK', url } })).data!.createNotificationChannel;
-    expect(made.channel.url).toBe('https://discord.com/api/[masked]');
-    const reader = await t.key(org, ['organization:read']);
-    const read = await reader.client.gql(NotificationChannelDocument, { id: made.channel.id });
-    expect(read.data!.notificationChannel.url).toBe('https://discord.com/api/[masked]');
-    expect(JSON.stringify(read.body)).not.toContain('123456789012345678');
-    const root = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'root', type: 'WEBHOOK', url: 'https://hooks.example.com/tracer' } })).data!.createNotificationChannel;
-    expect(root.channel.url).toBe('https://hooks.example.com/tracer');
+    const owner1 = await t.key(org, ['all']);
+    const reader1 = await t.key(org, ['organization:read']);
+    const more = await t.org('Masked Co 2');
+    const owner2 = await t.key(more, ['all']);
+    const reader2 = await t.key(more, ['organization:read']);
+    const cases: Array<[string, string, string[]]> = [
+      ['https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOp', 'https://discord.com/…', ['123456789012345678', 'AbCdEfGhIjKlMnOp']],
+      ['https://webhook.site/0b6c2a1e-5d6f-4c1e-9a0b-2f3e4d5c6b7a', 'https://webhook.site/…', ['0b6c2a1e']],
+      ['https://api.telegram.org/bot123456:AAE-secretToken/sendMessage?chat_id=42', 'https://*.telegram.org/…', ['123456', 'secretToken', 'chat_id']],
+      ['https://eo1f2b3c4d5e6f7.m.pipedream.net', 'https://*.pipedream.net', ['eo1f2b3c4d5e6f7']],
+      ['https://user:pa55@hooks.example.co.uk:8443/x?token=t0k', 'https://*.example.co.uk:8443/…', ['pa55', 'user', 't0k', 'hooks']],
+      ['https://example.com/', 'https://example.com', []],
+    ];
+    for (const [i, [url, shown, hidden]] of cases.entries()) {
+      const [owner, reader] = i < 4 ? [owner1, reader1] : [owner2, reader2];
+      const made = (await owner.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'WEBHOOK', url } })).data!.createNotificationChannel;
+      expect(made.channel.url).toBe(shown);
+      const read = await reader.client.gql(NotificationChannelDocument, { id: made.channel.id });
+      expect(read.data!.notificationChannel.url).toBe(shown);
+      const rest = await reader.client.rest('GET', `/v1/notification-channels/${made.channel.id}`);
+      for (const body of [JSON.stringify(read.body), JSON.stringify(rest.body)]) for (const secret of hidden) expect(body).not.toContain(secret);
+      // The stored URL is intact: it is what deliveries go to.
+      const [row] = await t.db.orm.em.fork().getConnection().execute(`select url, masked_url from notification_channels where id = ?`, [made.channel.id]);
+      expect(new SecretBox(TEST_SECRETS_KEY).open(row.url)).toBe(url);
+      expect(row.masked_url).toBe(shown);
+    }
+    // A row masked by the older rule (path's first segment kept) reads back by the current one.
+    const old = (await owner2.client.gql(CreateNotificationChannelDocument, { input: { name: 'old', type: 'WEBHOOK', url: 'https://webhook.site/x' } })).data!.createNotificationChannel;
+    await t.db.orm.em.fork().getConnection().execute(`update notification_channels set masked_url = ? where id = ?`, ['https://[masked]@webhook.site/0b6c2a1e-uuid/[masked]?[masked]', old.channel.id]);
+    expect((await reader2.client.gql(NotificationChannelDocument, { id: old.channel.id })).data!.notificationChannel.url).toBe('https://webhook.site/…');
   });
 });
 

@@ -80,7 +80,7 @@ describe('webhook channels', () => {
     expect(made.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(made.secret!.slice(6), 'base64')).toHaveLength(32);
     expect(made.channel).toMatchObject({ name: 'On-call', type: 'WEBHOOK', checkIds: [m], events: ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING'] });
-    expect(made.channel.url).toBe(`${rx.url.replace('http://', 'http://[masked]@')}/hooks/[masked]?[masked]`);
+    expect(made.channel.url).toBe(`${rx.url}/…`);
     // Never read back: not by get, list or REST.
     const reads = JSON.stringify([
       (await admin.client.gql(NotificationChannelDocument, { id: made.channel.id })).body,
@@ -214,7 +214,7 @@ describe('webhook channels', () => {
     const made = await channel({ url: `${rx.url}/hooks/u1`, events: ['ALERT_OPENED'] });
     const res = await admin.client.rest('PATCH', `/v1/notification-channels/${made.channel.id}`, { name: 'renamed', url: `${rx.url}/hooks/u2?k=v` });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ name: 'renamed', url: `${rx.url}/hooks/[masked]?[masked]`, events: ['ALERT_OPENED'] });
+    expect(res.body.data).toMatchObject({ name: 'renamed', url: `${rx.url}/…`, events: ['ALERT_OPENED'] });
     const bad = await admin.client.gql(UpdateNotificationChannelDocument, { id: made.channel.id, input: { email: 'x@example.com', events: [] } });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'events', message: 'must list at least one event' }, { field: 'email', message: 'is only for EMAIL channels' }] });
     await admin.client.gql(DeleteNotificationChannelDocument, { id: made.channel.id });
@@ -242,7 +242,7 @@ describe('slack channels', () => {
     const m = await monitor('Payments');
     const made = await channel({ type: 'SLACK', name: 'slack', url: `${rx.url}/services/T000/B000/XXXXSECRET`, checkIds: [m], events: ['ALERT_OPENED'] });
     expect(made.secret).toBeNull();
-    expect(made.channel.url).toBe(`${rx.url}/[masked]`);
+    expect(made.channel.url).toBe(`${rx.url}/…`);
     healthy = false;
     await admin.client.gql(RunMonitorDocument, { id: m });
     const [hit] = await rx.waitFor((r) => r.path === '/services/T000/B000/XXXXSECRET');

@@ -30,10 +30,15 @@ const CREDENTIALS = [
   { name: 'Cookie', value: 'session=a-cookie' },
   { name: 'X-Api-Key', value: 'a-key' },
   { name: 'X-Auth-Token', value: 'a-token' },
+  { name: 'Ocp-Apim-Subscription-Key', value: 'a-subscription' },
+  { name: 'X-Auth-Key', value: 'an-auth-key' },
+  { name: 'X-Tenant', value: 'a-tenant', secret: true },
 ];
 const PLAIN = [
   { name: 'X-Env', value: 'prod' },
   { name: 'Content-Type', value: 'application/json' },
+  { name: 'Accept', value: 'text/plain' },
+  { name: 'Accept-Language', value: 'fr' },
 ];
 const credentialNames = CREDENTIALS.map((h) => h.name.toLowerCase());
 
@@ -97,8 +102,10 @@ describe('redirects', () => {
     const landed = b.hits.at(-1)!;
     expect(landed).toMatchObject({ path: '/land', method, body: '' });
     for (const name of [...credentialNames, 'content-type']) expect(landed.headers[name], name).toBeUndefined();
-    expect(landed.headers['x-env']).toBe('prod'); // not a credential: it goes on
-    expect(JSON.stringify(landed.headers)).not.toMatch(/a-secret|a-cookie|a-key|a-token|cHJveHk/);
+    // Only the allow-listed headers go on: what the client accepts, never who it is or anything else of the monitor's.
+    expect(landed.headers['x-env']).toBeUndefined();
+    expect(landed.headers).toMatchObject({ accept: 'text/plain', 'accept-language': 'fr' });
+    expect(JSON.stringify(landed.headers)).not.toMatch(/a-secret|a-cookie|a-key|a-token|cHJveHk|a-subscription|an-auth-key|a-tenant/);
   });
 
   it('credentials dropped on the way out are not sent again when the chain comes back', async () => {
@@ -114,6 +121,17 @@ describe('redirects', () => {
   it('a PUT answered 303 is followed with a GET', async () => {
     expect((await run({ ...post('/same-303'), method: 'PUT' })).status).toBe('PASSED');
     expect(a.hits.at(-1)).toMatchObject({ path: '/land', method: 'GET', body: '' });
+  });
+});
+
+describe('the target guard at run time', () => {
+  it('a name that resolves to a refused address fails the run without saying the address', async () => {
+    const port = new URL(a.url).port;
+    const before = a.hits.length;
+    const res = await performRequest({ method: 'GET', url: `http://localhost:${port}/land`, headers: [], body: null, timeoutMs: 5000 }, { allowPrivateTargets: false });
+    expect(res).toMatchObject({ ok: false, error: 'Target localhost resolves to a non-public address; tracer does not check those' });
+    expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    expect(a.hits.length).toBe(before);
   });
 });
 
@@ -159,6 +177,48 @@ describe('compressed answers', () => {
       error: expect.stringMatching(/^Could not decode the gzip response body: /),
     });
     expect(await run({ url: `${a.url}/enc/empty`, expectedStatusCodes: ['204'] })).toMatchObject({ status: 'PASSED' });
+  });
+
+  it('two stacked codings are decoded; more is a FAILED run saying so, before any decoding', async () => {
+    const gzipped = (times: number) => {
+      let bytes = Buffer.from(doc);
+      for (let i = 0; i < times; i++) bytes = zlib.gzipSync(bytes);
+      return bytes;
+    };
+    const stacked = (times: number) => {
+      const bytes = gzipped(times);
+      // Without spaces, so that 3,000 codings stay under Node's 16 kB header limit, as they did in the report.
+      const coding = Array(times).fill('gzip').join(',');
+      return (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding }).end(bytes);
+    };
+    a.route('/enc/gzip-2', stacked(2));
+    a.route('/enc/gzip-3', stacked(3));
+    a.route('/enc/gzip-3000', stacked(3000));
+
+    expect((await run({ url: `${a.url}/enc/gzip-2`, assertions: asserting })).assertions.map((x) => x.passed)).toEqual([true, true]);
+    expect(await run({ url: `${a.url}/enc/gzip-3`, assertions: asserting })).toMatchObject({
+      status: 'FAILED',
+      error: 'The response body is encoded 3 times over (Content-Encoding: gzip, gzip, gzip); tracer decodes at most 2 codings',
+    });
+    // A body gzipped 3,000 times over cost ~76 CPU-seconds and was recorded as taking 60–86 s against a 30 s timeout.
+    const started = Date.now();
+    const r = await run({ url: `${a.url}/enc/gzip-3000`, timeoutMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^The response body is encoded 3000 times over \(Content-Encoding: gzip, gzip, gzip, …\)/) });
+    expect(r.timings!.total).toBeLessThan(3000);
+  });
+
+  it('the timeout ends the body and its decoding too, and the recorded duration keeps to it', async () => {
+    // A gzip body that starts and never finishes: the headers come at once, the rest never does.
+    const part = zlib.gzipSync(Buffer.alloc(1_000_000, 'x')).subarray(0, 200);
+    a.route('/enc/stalled', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.write(part);
+    });
+    const r = await run({ url: `${a.url}/enc/stalled`, timeoutMs: 1000 });
+    expect(r).toMatchObject({ status: 'FAILED', error: 'Timed out after 1000 ms' });
+    expect(r.timings!.total).toBeGreaterThanOrEqual(1000);
+    expect(r.timings!.total).toBeLessThan(2000); // the timeout plus at most 1 s
   });
 
   it('a decompression bomb stops at the body cap, fast, without inflating the rest', async () => {
@@ -288,6 +348,87 @@ describe('assertion actual values never echo a credential', () => {
     expect(leaks(r)).toEqual([]);
     expect(r.steps[0].assertions[0].actual).toContain('"token":"[masked]"');
     expect(r.steps[1].extracted[0].value).toContain('"x-session":"[masked]"');
+  });
+});
+
+describe('which headers are credentials', () => {
+  beforeAll(() => a.route('/echo-headers', (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers))));
+  const stored = async (id: string) =>
+    ((await t.db.orm.em.fork().getConnection().execute('select headers from monitors where id = ?', [id])) as Array<{ headers: Array<{ name: string; value: string; secret?: boolean }> }>)[0]
+      .headers;
+
+  it('common credential names (Ocp-Apim-Subscription-Key, X-Auth-Key…) and any header marked secret are sealed and read back masked', async () => {
+    const m = await monitor({
+      url: `${a.url}/echo-headers`,
+      headers: [...CREDENTIALS, { name: 'X-Env', value: 'prod' }],
+      assertions: [{ source: 'TEXT_BODY', comparison: 'CONTAINS', target: 'x-tenant' }],
+    });
+    const byName = Object.fromEntries(m.headers.map((h) => [h.name, h]));
+    for (const h of CREDENTIALS) expect(byName[h.name], h.name).toEqual({ name: h.name, value: '[masked]', secret: true });
+    expect(byName['X-Env']).toEqual({ name: 'X-Env', value: 'prod', secret: false });
+    const rows = Object.fromEntries((await stored(m.id)).map((h) => [h.name, h]));
+    for (const h of CREDENTIALS) expect(rows[h.name].value, h.name).toMatch(/^enc:v1:/);
+    expect(rows['X-Tenant'].secret).toBe(true); // the mark is stored: it is what keeps the value sealed
+    expect(rows['X-Env']).toEqual({ name: 'X-Env', value: 'prod' });
+
+    // Sent as given, and masked wherever the target echoes them.
+    const r = (await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor;
+    expect(a.hits.at(-1)!.headers).toMatchObject({ 'ocp-apim-subscription-key': 'a-subscription', 'x-auth-key': 'an-auth-key', 'x-tenant': 'a-tenant' });
+    expect([r.error, r.assertions[0].passed, r.assertions[0].actual]).toEqual([null, true, expect.stringContaining('"x-tenant":"[masked]"')]);
+    expect(r.assertions[0].actual).not.toMatch(/a-subscription|an-auth-key|a-tenant/);
+  });
+
+  it('the mark survives an update that sends [masked] back or a new value without it; only secret: false lifts it', async () => {
+    const m = await monitor({ url: `${a.url}/land`, headers: [{ name: 'X-Tenant', value: 'tenant-1', secret: true }] });
+    const update = async (headers: Array<{ name: string; value: string; secret?: boolean }>) => {
+      const res = await admin.client.gql(UpdateMonitorDocument, { id: m.id, input: { headers } });
+      expect(res.errors).toBeUndefined();
+      return res.data!.updateMonitor.headers[0];
+    };
+    expect(await update([{ name: 'X-Tenant', value: '[masked]' }])).toEqual({ name: 'X-Tenant', value: '[masked]', secret: true });
+    expect(await update([{ name: 'X-Tenant', value: 'tenant-2' }])).toEqual({ name: 'X-Tenant', value: '[masked]', secret: true });
+    expect((await stored(m.id))[0].value).toMatch(/^enc:v1:/);
+    // Lifting the mark while keeping the stored value would read it back in clear: it stays sealed.
+    expect(await update([{ name: 'X-Tenant', value: '[masked]', secret: false }])).toEqual({ name: 'X-Tenant', value: '[masked]', secret: true });
+    expect(await update([{ name: 'X-Tenant', value: 'tenant-3', secret: false }])).toEqual({ name: 'X-Tenant', value: 'tenant-3', secret: false });
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    expect(a.hits.at(-1)!.headers['x-tenant']).toBe('tenant-3');
+  });
+
+  it('through REST too: secret: true seals a header, and it reads back masked', async () => {
+    const created = await admin.client.rest('POST', '/v1/monitors', {
+      name: 'rest',
+      url: `${a.url}/land`,
+      headers: [
+        { name: 'X-Tenant', value: 'rest-tenant', secret: true },
+        { name: 'X-Auth-Key', value: 'rest-auth-key' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body.data as { id: string }).id;
+    const read = await admin.client.rest('GET', `/v1/monitors/${id}`);
+    expect((read.body.data as { headers: unknown[] }).headers).toEqual([
+      { name: 'X-Tenant', value: '[masked]', secret: true },
+      { name: 'X-Auth-Key', value: '[masked]', secret: true },
+    ]);
+    expect(JSON.stringify(await stored(id))).not.toMatch(/rest-tenant|rest-auth-key/);
+  });
+
+  it('a journey step header marked secret is sealed, sent, and recorded [masked]', async () => {
+    const res = await admin.client.gql(CreateJourneyDocument, {
+      input: {
+        name: 'marked',
+        steps: [{ name: 'echo', request: { method: 'GET', url: `${a.url}/echo`, headers: [{ name: 'X-Tenant', value: 'step-tenant', secret: true }] }, assertions: [], extractions: [] }],
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    const j = res.data!.createJourney;
+    expect(j.steps[0].request.headers).toEqual([{ name: 'X-Tenant', value: '[masked]', secret: true }]);
+    const r = (await admin.client.gql(RunJourneyDocument, { id: j.id })).data!.runJourney;
+    expect(a.hits.at(-1)!.headers['x-tenant']).toBe('step-tenant');
+    expect(r.steps[0].request.headers).toEqual([{ name: 'X-Tenant', value: '[masked]' }]);
+    const row = JSON.stringify(await t.db.orm.em.fork().getConnection().execute('select steps from journeys where id = ?', [j.id]));
+    expect(row).not.toContain('step-tenant');
   });
 });
 

@@ -59,7 +59,7 @@ describe('credential headers at rest', () => {
     expect(rows).not.toContain('s3cret');
     expect(rows).toMatch(/"value":"enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+"/);
     expect(rows).toContain('"value":"prod"'); // only credentials are sealed
-    expect(m.headers).toEqual([{ name: 'Authorization', value: '[masked]' }, { name: 'X-Env', value: 'prod' }]);
+    expect(m.headers).toEqual([{ name: 'Authorization', value: '[masked]', secret: true }, { name: 'X-Env', value: 'prod', secret: false }]);
 
     expect((await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor.status).toBe('PASSED');
     expect(target.hits.at(-1)!.headers.authorization).toBe('Bearer s3cret');
@@ -104,7 +104,7 @@ describe('credential headers at rest', () => {
     await sql('update monitors set headers = ?::jsonb where id = ?', [legacy, m.id]);
     expect(await sql('select headers from monitors where id = ?', [m.id])).toContain('legacy-plain');
 
-    expect((await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor.headers[0]).toEqual({ name: 'Authorization', value: '[masked]' });
+    expect((await admin.client.gql(MonitorDocument, { id: m.id })).data!.monitor.headers[0]).toEqual({ name: 'Authorization', value: '[masked]', secret: true });
     expect((await admin.client.gql(RunMonitorDocument, { id: m.id })).data!.runMonitor.status).toBe('PASSED');
     expect(target.hits.at(-1)!.headers.authorization).toBe('Bearer legacy-plain');
     const sealed = await sql('select headers from monitors where id = ?', [m.id]);

@@ -156,7 +156,7 @@ async function benchRecording(url: string | undefined, dataDir: string | undefin
     const { monitorIds } = await seedHistory(em, { organizationId: org.id, monitors: 20, days: 1, intervalSeconds: 600 });
     const dispatcher = {} as RunDispatcher; // never used: nothing is dispatched
     const make = (rollups: RollupWriter | null) =>
-      new RunService({ billing: new BillingService(now), alerts: new AlertService(now), http: { allowPrivateTargets: true }, secrets: new SecretBox(randomBytes(32)), now, log, dispatcher, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, rollups });
+      new RunService({ billing: new BillingService(now), alerts: new AlertService(now), http: { allowPrivateTargets: true }, redactionMaxCompared: 1000, secrets: new SecretBox(randomBytes(32)), now, log, dispatcher, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, rollups });
     const services = { with: make(new RollupWriter()), without: make(null) };
     const times = { with: [] as number[], without: [] as number[] };
     let slot = Date.now() + 86_400_000;

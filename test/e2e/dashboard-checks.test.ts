@@ -301,7 +301,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     const journeys = (await api.gql(JourneysDocument, { first: 100 })).data!.journeys.nodes;
     const saved = journeys.find((j) => j.name === 'Org check')!;
     expect(saved.steps.map((st) => st.name)).toEqual(['me', 'health again']);
-    expect(saved.steps[0].request.headers).toEqual([{ name: 'Authorization', value: '[masked]' }]);
+    expect(saved.steps[0].request.headers).toEqual([{ name: 'Authorization', value: '[masked]', secret: true }]);
     const run = (await api.gql(RunJourneyDocument, { id: saved.id })).data!.runJourney;
     expect(run.steps.map((st) => [st.status, st.responseStatus])).toEqual([['PASSED', 200], ['PASSED', 200]]); // the stored key was sent
     expect(run.steps[0].extracted).toEqual([{ name: 'org', value: 'Acme Inc' }]);

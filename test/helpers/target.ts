@@ -11,11 +11,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 for checks to hit: tests may only target loopback. */
-export async function startTarget(): Promise<Target> {
+/**
+ * A real HTTP server on 127.0.0.1 for checks to hit: tests may only target loopback. `maxHeaderSize` raises Node's
+ * 16 kB limit on request headers, for checks that send more (50 headers of 4 kB each).
+ */
+export async function startTarget(opts: { maxHeaderSize?: number } = {}): Promise<Target> {
   const routes = new Map<string, Handler>();
   const hits: Target['hits'] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ maxHeaderSize: opts.maxHeaderSize }, (req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {

@@ -1,6 +1,7 @@
 import { type Assertion, AssertionSource, Comparison } from './check.types';
 import { evaluateJsonPath, parseJsonPath } from './jsonpath';
-import { isSensitiveName, MASK, scrubCredentials } from './secrets';
+import { Redactor } from './redactor';
+import { isSensitiveName, MASK } from './secrets';
 
 export interface CheckedResponse {
   status: number;
@@ -85,22 +86,20 @@ export function compare(actual: string | null, comparison: Comparison, target: s
 /**
  * Judges each assertion on what the response really said, and records an `actual` that never echoes a
  * credential: a response header named like one (Set-Cookie, Authorization) reads `[masked]`, and any credential
- * the request sent (`credentials`, see credentialFragments) is masked wherever a body or header reflects it.
+ * the request sent is masked wherever a body or header reflects it (`redactor`, which also keeps it short).
  */
-export function evaluateAssertions(assertions: Assertion[], view: ResponseView, credentials: string[] = []): AssertionResult[] {
+export function evaluateAssertions(assertions: Assertion[], view: ResponseView, redactor: Redactor = new Redactor()): AssertionResult[] {
   return assertions.map((a) => {
     const actual = view.read(a.source, a.property);
-    return { ...a, actual: recordedActual(a, actual, credentials), passed: compare(actual, a.comparison, a.target) };
+    return { ...a, actual: recordedActual(a, actual, redactor), passed: compare(actual, a.comparison, a.target) };
   });
 }
 
-function recordedActual(a: Assertion, actual: string | null, credentials: string[]): string | null {
+function recordedActual(a: Assertion, actual: string | null, redactor: Redactor): string | null {
   if (actual === null || a.source === AssertionSource.STATUS_CODE || a.source === AssertionSource.RESPONSE_TIME) return actual;
   if (a.source === AssertionSource.HEADER && isSensitiveName(a.property ?? '')) return MASK;
-  // Masked before it is cut, so a credential that straddles the cut leaves no visible half.
-  const shown = scrubCredentials(actual, credentials);
-  // Kept short in the stored run: enough to see what went wrong, never a whole body.
-  return shown.length > 500 ? `${shown.slice(0, 500)}…` : shown;
+  // Kept short in the stored run (enough to see what went wrong, never a whole body), masked before it is cut.
+  return redactor.excerpt(actual);
 }
 
 /** `["200-299", "301"]` → does `status` match any? */

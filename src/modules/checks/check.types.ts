@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum HttpMethod {
@@ -43,6 +43,8 @@ registerEnumType(ExtractionSource, { name: 'ExtractionSource' });
 export interface Header {
   name: string;
   value: string;
+  /** Sealed like a credential whatever its name (stored only when true). */
+  secret?: boolean | null;
 }
 export interface Assertion {
   source: AssertionSource;
@@ -67,6 +69,17 @@ export class HeaderType implements Header {
   @MaxLength(4096, { message: 'must be at most 4096 characters' })
   @Matches(/^[^\r\n\0]*$/, { message: 'must not contain line breaks' })
   value!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Sealed like a credential: encrypted at rest, read back `[masked]`, masked in run records, not sent after a redirect to another origin. ' +
+      'A header whose name contains key, token, secret, auth, signature, session, cookie or password always is; `true` seals any other. ' +
+      'Read back: whether the header is sealed.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  secret?: boolean | null;
 }
 
 @ObjectType('Assertion')

@@ -1,5 +1,5 @@
 import type { Header } from './check.types';
-import { isSensitiveName, MASK } from './secrets';
+import { isSecretHeader, MASK } from './secrets';
 import { TEMPLATE_VARIABLE } from './template';
 
 /**
@@ -31,7 +31,7 @@ export function originChanges(from: string, to: string): boolean {
  * gives no header list at all (`incoming` undefined), every stored one, since they would be kept implicitly.
  */
 export function carriedCredentials(incoming: Header[] | undefined, stored: Header[]): string[] {
-  const credentials = stored.filter((s) => isSensitiveName(s.name));
+  const credentials = stored.filter(isSecretHeader);
   if (!incoming) return credentials.map((s) => s.name);
   return incoming
     .filter((h) => h.value === MASK && credentials.some((s) => s.name.toLowerCase() === h.name.toLowerCase()))

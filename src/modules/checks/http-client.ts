@@ -4,7 +4,7 @@ import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
-import { addressRange, rangeWords } from './target-guard';
+import { addressRange, rangeWords, resolvesToNonPublic } from './target-guard';
 import { ACCEPT_ENCODING, BodyDecodeError, readBody } from './body-reader';
 import { redirectedRequest, type OutgoingRequest } from './redirects';
 
@@ -93,9 +93,8 @@ function once(
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
-      const bad = opts.allowPrivateTargets ? undefined : list.map((a) => ({ ...a, range: addressRange(a.address) })).find((a) => a.range !== 'unicast');
-      if (bad)
-        return callback(new CheckError(`Target ${hostname} resolves to ${bad.address}, not a public address (${rangeWords(bad.range)} range); tracer does not check those`), '', 0);
+      const bad = opts.allowPrivateTargets ? undefined : list.find((a) => addressRange(a.address) !== 'unicast');
+      if (bad) return callback(new CheckError(`Target ${resolvesToNonPublic(hostname)}; tracer does not check those`), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });
@@ -108,7 +107,14 @@ function once(
     const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0', 'accept-encoding': ACCEPT_ENCODING };
     for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
     const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
-    const timer = setTimeout(() => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)), remaining);
+    // One deadline for the connection, the download and the decoding: the body reader stops at it too.
+    const deadlineReached = new AbortController();
+    const timeUp = () => {
+      const err = new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`);
+      deadlineReached.abort(err);
+      req.destroy(err);
+    };
+    const timer = setTimeout(timeUp, remaining);
     const finish = (fn: () => void) => {
       clearTimeout(timer);
       fn();
@@ -118,13 +124,13 @@ function once(
       socket.once('connect', () => (timings.connect = round(performance.now() - t0 - (timings.dns ?? 0))));
       socket.once('secureConnect', () => (timings.tls = round(performance.now() - t0 - (timings.dns ?? 0) - (timings.connect ?? 0))));
     });
-    req.on('timeout', () => req.destroy(new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`)));
+    req.on('timeout', timeUp);
     req.on('error', (e) => finish(() => reject(e)));
     req.on('response', (res) => {
       timings.firstByte = round(performance.now() - t0);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-      readBody(res, opts.maxBodyBytes ?? 1_048_576).then(
+      readBody(res, opts.maxBodyBytes ?? 1_048_576, deadlineReached.signal).then(
         ({ body: read, truncated }) => finish(() => resolve({ status: res.statusCode ?? 0, headers: flat, body: read.toString('utf8'), truncated, timings })),
         (e) => finish(() => reject(e)),
       );

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Header } from './check.types';
-import { isSensitiveName } from './secrets';
+import { isSecretHeader, storedHeader } from './secrets';
 
 const PREFIX = 'enc:v1:';
 
@@ -8,7 +8,7 @@ export class SecretDecryptError extends Error {}
 
 /**
  * Encrypts credential header values at rest with AES-256-GCM: `enc:v1:<iv>:<tag>:<ciphertext>`, base64 each, a
- * random 96-bit IV per value. Only values of headers named like credentials (isSensitiveName) are sealed; the rest
+ * random 96-bit IV per value. Only values of credential headers (isSecretHeader: named like one, or marked secret) are sealed; the rest
  * are configuration a reader may see anyway. A value without the prefix was stored before encryption at rest and is
  * read as it is (it is sealed the next time its monitor or journey is saved or run).
  *
@@ -42,12 +42,12 @@ export class SecretBox {
 
   /** Plaintext headers → as stored: credential values sealed. */
   sealHeaders(headers: Header[]): Header[] {
-    return headers.map((h) => (isSensitiveName(h.name) ? { name: h.name, value: this.seal(h.value) } : h));
+    return headers.map((h) => storedHeader(isSecretHeader(h) ? { ...h, value: this.seal(h.value) } : h));
   }
 
   /** Stored headers → plaintext, for sending and for comparing; never for a view (views mask). */
   openHeaders(headers: Header[]): Header[] {
-    return headers.map((h) => (isSensitiveName(h.name) ? { name: h.name, value: this.open(h.value) } : h));
+    return headers.map((h) => (isSecretHeader(h) ? { ...h, value: this.open(h.value) } : h));
   }
 
   /** Stored headers, some perhaps from before encryption at rest → every credential value sealed. */
@@ -57,6 +57,6 @@ export class SecretBox {
 
   /** True when a stored credential value predates encryption at rest. */
   hasPlaintext(headers: Header[]): boolean {
-    return headers.some((h) => isSensitiveName(h.name) && !h.value.startsWith(PREFIX));
+    return headers.some((h) => isSecretHeader(h) && !h.value.startsWith(PREFIX));
   }
 }

@@ -37,6 +37,13 @@ export function addressRange(address: string): string {
 
 export const isBlockedAddress = (address: string): boolean => addressRange(address) !== 'unicast';
 
+/**
+ * Why a name that resolved to a refused address is not reached. Never the address nor its range: the message goes
+ * into run and delivery records, and what an internal name resolves to is the operator's business, not the
+ * reader's (a monitor pointed at `vm` or `db.internal` would otherwise map the private network for its owner).
+ */
+export const resolvesToNonPublic = (hostname: string): string => `${hostname} resolves to a non-public address`;
+
 /** `linkLocal` → `link-local`, for messages a person reads. */
 export const rangeWords = (range: string): string => range.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -182,7 +182,7 @@ export class JourneyService {
 function normalizeSteps(steps: NonNullable<JourneyInput['steps']>, stored: JourneyStep[]): { steps: JourneyStep[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const normalized = steps.map((s, i) => {
-    const incoming = (s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value }));
+    const incoming = (s.request.headers ?? []).map((h) => ({ name: h.name, value: h.value, secret: h.secret }));
     const prior = stored[i];
     if (prior && originChanges(prior.request.url, s.request.url)) {
       const carried = carriedCredentials(incoming, prior.request.headers);

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, type FieldError } from '../../errors';
+import { LockMode } from '@mikro-orm/core';
+import { badInput, conflict, notFound, type FieldError } from '../../errors';
 import { unknownCheckErrors } from '../checks/check-ids';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { audit, type Actor } from '../audit/audit';
@@ -23,7 +24,11 @@ const MAX_WINDOW_MS = 366 * 86_400_000;
  * write leaves the run out of the statistics.
  */
 export class MaintenanceService {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    /** MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: windows not yet ended an organization may have. */
+    private readonly opts: { maxWindows: number },
+  ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<MaintenanceWindow>> {
     return paginate(em, MaintenanceWindow, { organization: organizationId }, 'createdAt', args);
@@ -32,17 +37,30 @@ export class MaintenanceService {
   async create(em: EntityManager, actor: Actor, input: WindowInput): Promise<MaintenanceWindow> {
     const errors = [...this.inputErrors(input), ...(await unknownCheckErrors(em, actor.organizationId, input.checkIds ?? []))];
     if (errors.length) throw badInput(errors);
-    const window = em.create(MaintenanceWindow, {
-      organization: em.getReference(Organization, actor.organizationId),
-      name: input.name.trim(),
-      startsAt: input.startsAt,
-      endsAt: input.endsAt,
-      checkIds: [...new Set(input.checkIds ?? [])],
-      createdAt: this.now(),
+    return em.transactional(async (tx) => {
+      await this.assertBelowCap(tx, actor.organizationId);
+      const window = tx.create(MaintenanceWindow, {
+        organization: tx.getReference(Organization, actor.organizationId),
+        name: input.name.trim(),
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        checkIds: [...new Set(input.checkIds ?? [])],
+        createdAt: this.now(),
+      });
+      audit(tx, actor, 'maintenance_window.created', window.id, this.now());
+      return window;
     });
-    audit(em, actor, 'maintenance_window.created', window.id, this.now());
-    await em.flush();
-    return window;
+  }
+
+  /**
+   * The per-organization cap on windows not yet ended (ended ones cost nothing: the alert rule's condition never
+   * matches them). The organization row is locked first, so concurrent creations are counted one after another.
+   */
+  private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
+    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+    const count = await tx.count(MaintenanceWindow, { organization: organizationId, endsAt: { $gt: this.now() } });
+    if (count >= this.opts.maxWindows)
+      throw conflict(`The organization has ${count} current or future maintenance windows, the most it may have (${this.opts.maxWindows}); delete unused ones first`);
   }
 
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {

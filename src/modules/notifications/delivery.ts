@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import type { SecretBox } from '../checks/secret-box';
-import type { Notifier } from './notifier';
+import type { AttemptJob, Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
-import { emailMessage, readable, slackMessage } from './render';
+import { UNCONFIRMED_EMAIL } from './notifier';
+import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
 
 export interface DeliveryOptions {
   /** NOTIFY_RETRY_SCHEDULE_MS: the wait before attempt 2, 3, …; after the last, FAILED. */
@@ -21,6 +23,8 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
 
 interface Row {
   id: string;
+  organization_id: string;
+  channel_id: string;
   webhook_id: string;
   payload: { type: string; timestamp: string; data: Record<string, unknown> };
   status: string;
@@ -29,13 +33,32 @@ interface Row {
   url: string | null;
   email: string | null;
   secret: string | null;
+  /** EMAIL not confirmed yet: only its confirmation email is sent. */
+  unconfirmed: boolean;
 }
 
-/** How an attempt ended: sent, to try again (after `afterMs` when the receiver said), or given up on. */
+/** How an attempt ended: sent, to try again (after `afterMs` when the receiver said), given up on, or not made by rule. */
 type Attempt =
   | { outcome: 'delivered'; status: number | null }
+  | { outcome: 'skipped'; error: string }
   | { outcome: 'retry'; status: number | null; error: string; afterMs?: number }
   | { outcome: 'failed'; status: number | null; error: string };
+
+/**
+ * What an attempt told of its receiver, for the circuit breaker: `dead` (no answer, a timeout, 5xx, 429), `alive`
+ * (any other answer), or nothing (no attempt was made, or an email: the SMTP server is not the channel's).
+ */
+export type ReceiverHealth = 'dead' | 'alive' | undefined;
+
+/** A job to put off: until when, and why (written to the delivery's error; none when it only waits for room). */
+export interface Deferral {
+  job: { id: string; deliveryId: string; attempt: number; organizationId: string; channelId: string };
+  until: Date;
+  note?: string;
+}
+
+/** The log's ids of a delivery: never its URL or address. */
+const alertIdOf = (payload: Row['payload']) => (payload.data.alert as { id?: string } | undefined)?.id ?? null;
 
 /**
  * One attempt of one delivery, and its bookkeeping. The attempt is counted before it is made (a worker killed
@@ -57,7 +80,7 @@ export class DeliveryAttempts {
    * Makes attempt `attempt` and writes its outcome; `jobId`, the attempt's job, is completed in the outcome's
    * transaction (outcome, next attempt's job and completion together, through one connection).
    */
-  async run(em: EntityManager, deliveryId: string, jobId: string, attempt?: number): Promise<void> {
+  async run(em: EntityManager, deliveryId: string, jobId: string, attempt?: number): Promise<ReceiverHealth> {
     const conn = em.getConnection();
     // Which attempt is due is the job's attempt number against the delivery's count, not a clock: attempt N runs
     // while N - 1 attempts are counted (or N, its own, when its worker died mid-send and the lease runs it again).
@@ -67,7 +90,7 @@ export class DeliveryAttempts {
          from notification_channels c
         where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
           and (case when ?::int is null then d.next_attempt_at <= now() + interval '1 second' else d.attempts between ?::int - 1 and ?::int end)
-        returning d.id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret`,
+        returning d.id, d.organization_id, d.channel_id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
       [deliveryId, attempt ?? null, attempt ?? null, attempt ?? null],
     );
     if (!row) {
@@ -75,8 +98,8 @@ export class DeliveryAttempts {
       // keeps a job for its next attempt (the same job id as the one its outcome enqueued: inserted once), so this
       // completion can never leave it without one.
       await em.transactional(async (tx) => {
-        const [pending] = await tx.getConnection().execute<{ attempts: number; next_attempt_at: Date | null }[]>(
-          `select d.attempts, d.next_attempt_at from notification_deliveries d join notification_channels c on c.id = d.channel_id
+        const [pending] = await tx.getConnection().execute<{ attempts: number; next_attempt_at: Date | null; organization_id: string; channel_id: string }[]>(
+          `select d.attempts, d.next_attempt_at, d.organization_id, d.channel_id from notification_deliveries d join notification_channels c on c.id = d.channel_id
             where d.id = ? and d.status = 'PENDING'`,
           [deliveryId],
           'all',
@@ -85,11 +108,11 @@ export class DeliveryAttempts {
         if (pending) {
           const at = this.now();
           const due = pending.next_attempt_at && new Date(pending.next_attempt_at) > at ? new Date(pending.next_attempt_at) : at;
-          await this.notifier.enqueue(tx, [{ deliveryId, attempt: pending.attempts + 1, startAfter: due }]);
+          await this.notifier.enqueue(tx, [{ deliveryId, attempt: pending.attempts + 1, startAfter: due, organizationId: pending.organization_id, channelId: pending.channel_id }]);
         }
         await this.notifier.complete(tx, jobId);
       });
-      return;
+      return undefined;
     }
     const result = await this.attempt(row).catch((e: Error): Attempt => {
       // Not the receiver's fault (a stored value that cannot be opened, a bug): said, and not retried.
@@ -100,7 +123,10 @@ export class DeliveryAttempts {
     await em.transactional(async (tx) => {
       const sql = (text: string, params: unknown[]) => tx.getConnection().execute(text, params as never[], 'run', tx.getTransactionContext());
       const step = this.opts.retryScheduleMs[row.attempts - 1];
-      if (result.outcome === 'delivered') {
+      if (result.outcome === 'skipped') {
+        // Not attempted after all: the count taken for it is given back.
+        await sql(`update notification_deliveries set status = 'SKIPPED', attempts = attempts - 1, error = ?, next_attempt_at = null where id = ?`, [result.error, row.id]);
+      } else if (result.outcome === 'delivered') {
         await sql(
           `update notification_deliveries set status = 'DELIVERED', last_response_status = ?, error = null, next_attempt_at = null, delivered_at = ? where id = ?`,
           [result.status, at, row.id],
@@ -111,18 +137,75 @@ export class DeliveryAttempts {
         const wait = result.afterMs !== undefined ? Math.min(result.afterMs, Math.max(MAX_RETRY_AFTER_MS, ...this.opts.retryScheduleMs)) : step;
         const next = new Date(at.getTime() + wait);
         await sql(`update notification_deliveries set last_response_status = ?, error = ?, next_attempt_at = ? where id = ?`, [result.status, result.error, next, row.id]);
-        await this.notifier.enqueue(tx, [{ deliveryId: row.id, attempt: row.attempts + 1, startAfter: next }]);
+        await this.notifier.enqueue(tx, [{ deliveryId: row.id, attempt: row.attempts + 1, startAfter: next, organizationId: row.organization_id, channelId: row.channel_id }]);
       } else {
         const error = result.outcome === 'retry' ? `${result.error} (gave up after ${row.attempts} attempts)` : result.error;
         await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [result.status, error, row.id]);
       }
       await this.notifier.complete(tx, jobId);
     });
+    if (result.outcome === 'failed' || (result.outcome === 'retry' && this.opts.retryScheduleMs[row.attempts - 1] === undefined))
+      this.log.warn(
+        { deliveryId: row.id, channelId: row.channel_id, organizationId: row.organization_id, alertId: alertIdOf(row.payload), attempts: row.attempts, status: result.status },
+        'notification delivery failed for good',
+      );
+    // Email: the SMTP server is every EMAIL channel's; its state is not this channel's to open a circuit on.
+    if (result.outcome === 'skipped' || row.type === 'EMAIL') return undefined;
+    return result.outcome === 'retry' || (result.outcome === 'failed' && result.status === null) ? 'dead' : 'alive';
+  }
+
+  /**
+   * Puts jobs' attempts off without making them (the attempts are not counted): for each, a new job for the same
+   * attempt due at `until`, and the old one completed, all in one transaction. `note` (the circuit breaker's reason)
+   * is written to the delivery's error. A delivery put off by the circuit past its whole retry schedule is FAILED
+   * instead: a receiver that never comes back does not keep notifications pending for ever.
+   */
+  async defer(em: EntityManager, items: Deferral[]): Promise<void> {
+    const giveUpAfterMs = this.opts.retryScheduleMs.reduce((a, b) => a + b, 0) + this.opts.timeoutMs;
+    const failed: Array<Deferral & { alertId: string | null }> = [];
+    await em.transactional(async (tx) => {
+      const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
+      const rows = await sql<{ id: string; created_at: Date; payload: Row['payload'] }[]>(
+        `select id, created_at, payload from notification_deliveries where id in (${items.map(() => '?').join(', ')}) and status = 'PENDING' for update`,
+        items.map((i) => i.job.deliveryId),
+      );
+      const pending = new Map(rows.map((r) => [r.id, r]));
+      const later: AttemptJob[] = [];
+      for (const item of items) {
+        const row = pending.get(item.job.deliveryId);
+        if (!row) continue;
+        if (item.note && Date.now() - new Date(row.created_at).getTime() > giveUpAfterMs) {
+          await sql(`update notification_deliveries set status = 'FAILED', error = ?, next_attempt_at = null where id = ?`, [
+            `${item.note} (gave up: the receiver did not come back within the retry schedule)`,
+            row.id,
+          ]);
+          failed.push({ ...item, alertId: alertIdOf(row.payload) });
+          continue;
+        }
+        if (item.note) await sql(`update notification_deliveries set next_attempt_at = ?, error = ? where id = ?`, [item.until, item.note, row.id]);
+        else await sql(`update notification_deliveries set next_attempt_at = ? where id = ?`, [item.until, row.id]);
+        const { id: _old, ...job } = item.job;
+        later.push({ ...job, startAfter: item.until, deferral: randomUUID() });
+      }
+      if (later.length) await this.notifier.enqueue(tx, later);
+      await this.notifier.complete(tx, items.map((i) => i.job.id));
+    });
+    for (const f of failed)
+      this.log.warn({ deliveryId: f.job.deliveryId, channelId: f.job.channelId, organizationId: f.job.organizationId, alertId: f.alertId }, 'notification delivery failed for good');
   }
 
   private async attempt(row: Row): Promise<Attempt> {
+    if (row.type === 'EMAIL') {
+      if (row.payload.type === 'email.confirmation') {
+        if (!row.unconfirmed) return { outcome: 'skipped', error: 'Not sent: the address is confirmed already' };
+        const token = this.secrets.open(String((row.payload.data.confirmation as { token: string }).token));
+        return this.sendEmail(row.email!, confirmationMessage(`${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${token}`));
+      }
+      // Emitted before its address changed (and lost its confirmation): not sent to the new one.
+      if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
+      return this.sendEmail(row.email!, emailMessage(readable(row.payload as never, this.opts.publicUrl)));
+    }
     const text = readable(row.payload as never, this.opts.publicUrl);
-    if (row.type === 'EMAIL') return this.sendEmail(row.email!, emailMessage(text));
     const url = this.secrets.open(row.url!);
     const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : row.payload);
     const headers: Record<string, string> = {};

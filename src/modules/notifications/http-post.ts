@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { addressRange, rangeWords } from '../checks/target-guard';
+import { addressRange, rangeWords, resolvesToNonPublic } from '../checks/target-guard';
+import { maskHost } from './mask-url';
 
 /** What one attempt got: a status (any), or no answer at all (connection, timeout, refused target). */
 export type PostResult = { status: number; retryAfter: string | undefined } | { status: null; error: string; retry: boolean };
@@ -14,7 +15,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * POSTs a JSON body to a channel's URL once: the same target guard as checks (unless ALLOW_PRIVATE_TARGETS, no
  * private, loopback or link-local address, judged on the resolved address the connection uses), the whole exchange
  * bounded by `timeoutMs`, redirects never followed (a 3xx is the answer: a receiver must name its real URL, and a
- * signed body is never carried to another origin), the answer's body read up to 64 KiB and dropped.
+ * signed body is never carried to another origin), the answer's body read up to 64 KiB and dropped. Errors name
+ * the host masked (mask-url.ts): they read back in the delivery log, and a subdomain can be a token.
  */
 export function postJson(
   url: string,
@@ -36,7 +38,7 @@ export function postJson(
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
       const bad = opts.allowPrivateTargets ? undefined : list.find((a) => addressRange(a.address) !== 'unicast');
-      if (bad) return callback(Object.assign(new Error(`${hostname} resolves to ${bad.address}, not a public address`), { code: 'ETRACERBLOCKED' }), '', 0);
+      if (bad) return callback(Object.assign(new Error(resolvesToNonPublic(maskHost(target))), { code: 'ETRACERBLOCKED' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });
@@ -78,14 +80,14 @@ function describe(e: NodeJS.ErrnoException, url: URL): string {
       return e.message;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `DNS lookup failed for ${url.hostname}`;
+      return `DNS lookup failed for ${maskHost(url)}`;
     case 'ECONNREFUSED':
-      return `Connection refused by ${url.host}`;
+      return `Connection refused by ${maskHost(url)}`;
     case 'ECONNRESET':
     case 'EPIPE':
-      return `Connection reset by ${url.host}`;
+      return `Connection reset by ${maskHost(url)}`;
     default:
-      return `Could not reach ${url.host} (${e.code ?? 'network error'})`;
+      return `Could not reach ${maskHost(url)} (${e.code ?? 'network error'})`;
   }
 }
 

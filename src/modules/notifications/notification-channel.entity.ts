@@ -33,7 +33,7 @@ export class NotificationChannel {
   @Property({ type: 'text', nullable: true })
   url: string | null = null;
 
-  /** The URL as views show it: origin and path, credentials and query masked (SLACK: the path too). */
+  /** The URL as views show it (mask-url.ts): scheme, registrable host and port, the path `/…`. */
   @Property({ type: 'string', length: 2100, nullable: true })
   maskedUrl: string | null = null;
 
@@ -46,6 +46,18 @@ export class NotificationChannel {
   /** Monitors and journeys whose alerts it hears; empty: every check of the organization. */
   @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
   checkIds: string[] = [];
+
+  /**
+   * EMAIL: when the address was confirmed through the link of its confirmation email; until then nothing but that
+   * email is sent to it. Null for WEBHOOK and SLACK (nothing to confirm).
+   */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  confirmedAt: Date | null = null;
+
+  /** EMAIL, unconfirmed: sha256 (hex) of the token in the confirmation link; the token itself is never stored. */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  @Index({ name: 'notification_channels_confirm_token_hash_index' })
+  confirmTokenHash: string | null = null;
 
   /** Sealed `whsec_…` (WEBHOOK only): signs every delivery. Shown once, by the create call. */
   @Property({ type: 'text', nullable: true, hidden: true })

@@ -3,7 +3,8 @@ import { Organization } from '../organization/organization.entity';
 import { newId } from '../common/ids';
 import { NotificationChannel } from './notification-channel.entity';
 
-export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+/** SKIPPED: never sent, by rule (an EMAIL channel not confirmed yet); `error` says why. */
+export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED', 'SKIPPED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
@@ -49,7 +50,7 @@ export class NotificationDelivery {
   @Property({ type: 'text', nullable: true })
   error: string | null = null;
 
-  /** When the next attempt is due; null once DELIVERED or FAILED. */
+  /** When the next attempt is due; null once DELIVERED, FAILED or SKIPPED. */
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   nextAttemptAt: Date | null = null;
 

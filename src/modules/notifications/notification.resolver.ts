@@ -57,7 +57,10 @@ export class NotificationResolver {
     return services.notifications.delete(em, actor, id);
   }
 
-  @Mutation(() => NotificationDeliveryView, { description: 'Sends a `test` event to the channel through the queue and answers its delivery (PENDING at first).' })
+  @Mutation(() => NotificationDeliveryView, {
+    description:
+      'Sends a `test` event to the channel through the queue and answers its delivery (PENDING at first; SKIPPED for an EMAIL channel not confirmed yet). At most NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE a channel: beyond, RATE_LIMITED with `retryAfter`.',
+  })
   @RequiresScope('organization:write')
   async testNotificationChannel(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
     return NotificationDeliveryView.from(await services.notifications.test(em, actor, id));

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
-import { badInput, conflict, notFound, type FieldError } from '../../errors';
+import { badInput, conflict, notFound, rateLimited, type FieldError } from '../../errors';
 import { assertSelectionScopes } from '../../graphql/selection-scopes';
 import type { Principal } from '../auth/principal';
 import type { Scope } from '../auth/scopes';
@@ -15,6 +15,7 @@ import { Organization } from '../organization/organization.entity';
 import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
+import { maskUrl } from './mask-url';
 
 export interface ChannelInput {
   name?: string | null;
@@ -28,21 +29,12 @@ export interface ChannelInput {
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** The longest URL a channel stores, normalised (percent-encoded) as it is sent and masked. */
+/** The longest URL a channel stores, normalised (percent-encoded) as it is sent. */
 export const MAX_CHANNEL_URL = 2048;
 
-/**
- * The URL as a view shows it: WEBHOOK keeps scheme, host and the path's first segment, with credentials, the rest
- * of the path and the query masked (tokens live there: Discord, Mattermost, Zapier and most others put them in the
- * path); SLACK keeps only the origin (an incoming-webhook URL's path is its secret).
- */
-export function maskUrl(type: ChannelType, url: string): string {
-  const u = new URL(url);
-  if (type === 'SLACK') return `${u.origin}/[masked]`;
-  const [first, ...rest] = u.pathname.slice(1).split('/');
-  const path = `/${first}${rest.some((x) => x) ? '/[masked]' : ''}`;
-  return `${u.protocol}//${u.username || u.password ? '[masked]@' : ''}${u.host}${path}${u.search ? '?[masked]' : ''}`;
-}
+/** A confirmation link's token: 32 random bytes, base64url (256 bits); only its sha256 is stored. */
+const newConfirmToken = () => randomBytes(32).toString('base64url');
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
 export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
@@ -58,7 +50,13 @@ export class NotificationService {
     private readonly notifier: Notifier,
     private readonly secrets: SecretBox,
     private readonly now: () => Date,
-    private readonly opts: { allowPrivateTargets: boolean; smtpConfigured: boolean; maxChannels: number },
+    private readonly opts: {
+      allowPrivateTargets: boolean;
+      smtpConfigured: boolean;
+      maxChannels: number;
+      /** NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: test sends (and confirmation emails) one channel may get a minute. */
+      testsPerMinute: number;
+    },
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<NotificationChannel>> {
@@ -92,7 +90,7 @@ export class NotificationService {
         name: input.name.trim(),
         type: input.type,
         url: input.url ? this.secrets.seal(input.url) : null,
-        maskedUrl: input.url ? maskUrl(input.type, input.url) : null,
+        maskedUrl: input.url ? maskUrl(input.url) : null,
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
@@ -101,6 +99,10 @@ export class NotificationService {
         updatedAt: this.now(),
       });
       audit(tx, actor, 'notification_channel.created', channel.id, this.now());
+      if (channel.type === 'EMAIL') {
+        await tx.flush();
+        await this.sendConfirmation(tx, actor.organizationId, channel);
+      }
       return { channel, secret };
     });
   }
@@ -118,20 +120,33 @@ export class NotificationService {
     if (patch.checkIds) errors.push(...(await unknownCheckErrors(em, actor.organizationId, patch.checkIds)));
     if (errors.length) throw badInput(errors);
     const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds };
-    if (patch.name !== undefined) channel.name = patch.name.trim();
-    if (patch.url !== undefined) {
-      channel.url = this.secrets.seal(patch.url);
-      channel.maskedUrl = maskUrl(channel.type, patch.url);
-    }
-    if (patch.email !== undefined) channel.email = patch.email;
-    if (patch.events !== undefined) channel.events = dedupe(patch.events);
-    if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
-    const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
-    if (changed.length) {
-      channel.updatedAt = this.now();
-      audit(em, actor, 'notification_channel.updated', id, this.now(), changed);
-    }
-    await em.flush();
+    // A new address (or the same one given again while unconfirmed) is confirmed anew: its confirmation email goes
+    // out, and nothing else is sent to it until its link is opened.
+    const reconfirm = channel.type === 'EMAIL' && patch.email != null && (patch.email !== channel.email || !channel.confirmedAt);
+    const apply = async (tx: EntityManager) => {
+      if (reconfirm) await this.assertTestBudget(tx, channel.id);
+      if (patch.name !== undefined) channel.name = patch.name.trim();
+      if (patch.url !== undefined) {
+        channel.url = this.secrets.seal(patch.url);
+        channel.maskedUrl = maskUrl(patch.url);
+      }
+      if (patch.email !== undefined) channel.email = patch.email;
+      if (patch.events !== undefined) channel.events = dedupe(patch.events);
+      if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
+      const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
+      if (changed.length) {
+        channel.updatedAt = this.now();
+        audit(tx, actor, 'notification_channel.updated', id, this.now(), changed);
+      }
+      if (reconfirm) {
+        channel.confirmedAt = null;
+        await this.sendConfirmation(tx, actor.organizationId, channel);
+      }
+      await tx.flush();
+    };
+    // The confirmation's budget, the change and the confirmation email in one transaction (the channel row locked).
+    if (reconfirm) await em.transactional(apply);
+    else await apply(em);
     return channel;
   }
 
@@ -154,12 +169,16 @@ export class NotificationService {
       throw conflict(`The organization has ${count} notification channels, the most it may have (${this.opts.maxChannels}); delete unused ones first`);
   }
 
-  /** Sends a `test` event to the channel (through the queue, like any other) and answers its delivery. */
+  /**
+   * Sends a `test` event to the channel (through the queue, like any other) and answers its delivery; an EMAIL
+   * channel not confirmed yet gets it logged SKIPPED. At most `testsPerMinute` a channel: beyond, RATE_LIMITED.
+   */
   async test(em: EntityManager, actor: Actor, id: string): Promise<NotificationDelivery> {
     const channel = await this.get(em, actor.organizationId, id);
     // The send and its audit event in one transaction: a key that can send to every channel leaves a trace.
     const [deliveryId] = await em.transactional(async (tx) => {
       audit(tx, actor, 'notification_channel.tested', channel.id, this.now());
+      await this.assertTestBudget(tx, channel.id);
       return this.notifier.emit(tx, {
         organizationId: actor.organizationId,
         event: 'TEST',
@@ -169,6 +188,58 @@ export class NotificationService {
       });
     });
     return em.findOneOrFail(NotificationDelivery, { id: deliveryId });
+  }
+
+  /**
+   * Test sends and confirmation emails of one channel in the last minute, counted from its delivery log under a
+   * lock of the channel's row (so concurrent sends are counted one after another, on every instance): beyond
+   * `testsPerMinute`, RATE_LIMITED with Retry-After, when the oldest of them leaves the minute.
+   */
+  private async assertTestBudget(tx: EntityManager, channelId: string): Promise<void> {
+    const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
+    await sql('select id from notification_channels where id = ? for update', [channelId]);
+    const since = new Date(this.now().getTime() - 60_000);
+    const [{ count, oldest }] = await sql<{ count: number; oldest: Date | null }[]>(
+      `select count(*)::int as count, min(created_at) as oldest from notification_deliveries
+        where channel_id = ? and event in ('test', 'email.confirmation') and created_at > ?`,
+      [channelId, since],
+    );
+    if (count < this.opts.testsPerMinute) return;
+    const retryAfter = Math.max(1, Math.ceil((new Date(oldest!).getTime() + 60_000 - this.now().getTime()) / 1000));
+    throw rateLimited(
+      retryAfter,
+      `This channel was sent ${count} test or confirmation messages in the last minute, the most it may get (${this.opts.testsPerMinute}); retry in ${retryAfter} s`,
+    );
+  }
+
+  /** A new confirmation token for an EMAIL channel (the previous link stops working) and its email, through the queue. */
+  private async sendConfirmation(tx: EntityManager, organizationId: string, channel: NotificationChannel): Promise<void> {
+    const token = newConfirmToken();
+    channel.confirmTokenHash = tokenHash(token);
+    await tx.flush();
+    await this.notifier.emit(tx, {
+      organizationId,
+      event: 'EMAIL_CONFIRMATION',
+      checkId: null,
+      channelId: channel.id,
+      // Sealed like the channel's secrets: the delivery log's payload never holds a usable link.
+      data: { confirmation: { token: this.secrets.seal(token) } },
+    });
+  }
+
+  /**
+   * The confirmation link was opened: the EMAIL channel whose token it carries is confirmed (once: the token is
+   * forgotten). Answers whether a channel was; no key needed, the token is the proof.
+   */
+  async confirm(em: EntityManager, token: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return false;
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `update notification_channels set confirmed_at = ?, confirm_token_hash = null, updated_at = ? where confirm_token_hash = ? and type = 'EMAIL' returning id`,
+        [this.now(), this.now(), tokenHash(token)],
+      );
+    return rows.length > 0;
   }
 
   deliveries(

@@ -7,6 +7,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { Services } from '../../services';
 import type { NotificationChannel } from './notification-channel.entity';
 import type { NotificationDelivery } from './notification-delivery.entity';
+import { maskUrl } from './mask-url';
 import { NoControlCharacters } from '../common/names';
 
 export enum NotificationChannelTypeEnum {
@@ -19,7 +20,7 @@ registerEnumType(NotificationChannelTypeEnum, {
   valuesConfig: {
     WEBHOOK: { description: 'A JSON POST signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature).' },
     SLACK: { description: 'A Slack incoming-webhook URL: a readable message with the check, locations, error and a link.' },
-    EMAIL: { description: 'An email through the SMTP server of SMTP_URL.' },
+    EMAIL: { description: 'An email through the SMTP server of SMTP_URL, once its address is confirmed through the link of the confirmation email sent when it is set.' },
   },
 });
 
@@ -39,8 +40,12 @@ export enum DeliveryStatusEnum {
   PENDING = 'PENDING',
   DELIVERED = 'DELIVERED',
   FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
 }
-registerEnumType(DeliveryStatusEnum, { name: 'NotificationDeliveryStatus' });
+registerEnumType(DeliveryStatusEnum, {
+  name: 'NotificationDeliveryStatus',
+  valuesConfig: { SKIPPED: { description: 'Never sent, by rule: an EMAIL channel whose address is not confirmed yet (`error` says so).' } },
+});
 
 @ObjectType('NotificationChannel', { description: 'Where notifications go. Its URL reads back masked; its secret never.' })
 @RequiresScope('organization:read')
@@ -48,8 +53,14 @@ export class NotificationChannelView {
   @Field(() => ID) id!: string;
   @Field() name!: string;
   @Field(() => NotificationChannelTypeEnum) type!: NotificationChannelTypeEnum;
-  @Field(() => String, { nullable: true, description: 'Masked: credentials, the query and the path after its first segment (SLACK: the whole path) read `[masked]`.' }) url!: string | null;
+  @Field(() => String, { nullable: true, description: 'Masked: the scheme, the registrable host (labels left of it read `*`) and the port; a path or query reads `/…`; never credentials. `https://*.pipedream.net/…`' }) url!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
+  @Field({
+    description:
+      'EMAIL: whether the address was confirmed through the link of the confirmation email sent to it; until then nothing else is sent to it (deliveries are SKIPPED). WEBHOOK and SLACK: always true.',
+  })
+  confirmed!: boolean;
+  @Field(() => Date, { nullable: true, description: 'EMAIL: when its address was confirmed.' }) confirmedAt!: Date | null;
   @Field(() => [NotificationEventEnum]) events!: NotificationEventEnum[];
   @Field(() => [ID], { description: 'Monitors and journeys it hears about; empty: every check of the organization.' }) checkIds!: string[];
   @Field() createdAt!: Date;
@@ -60,8 +71,11 @@ export class NotificationChannelView {
       id: c.id,
       name: c.name,
       type: c.type as NotificationChannelTypeEnum,
-      url: c.maskedUrl,
+      // Masked again on the way out: rows stored before the current rule read back by it too.
+      url: c.maskedUrl === null ? null : maskUrl(c.maskedUrl),
       email: c.email,
+      confirmed: c.type !== 'EMAIL' || c.confirmedAt !== null,
+      confirmedAt: c.confirmedAt,
       events: c.events as NotificationEventEnum[],
       checkIds: c.checkIds,
       createdAt: c.createdAt,
@@ -88,13 +102,13 @@ export class CreateNotificationChannelPayload {
 export class NotificationDeliveryView {
   @Field(() => ID) id!: string;
   @Field(() => ID) channelId!: string;
-  @Field({ description: 'The webhook `type`: alert.opened, alert.acknowledged, alert.resolved, quota.exhausted, api_key.expiring or test.' }) event!: string;
+  @Field({ description: 'The webhook `type`: alert.opened, alert.acknowledged, alert.resolved, quota.exhausted, api_key.expiring, test or email.confirmation (an EMAIL channel’s confirmation email).' }) event!: string;
   @Field({ description: 'The `webhook-id` (`msg_…`), the same on every attempt.' }) webhookId!: string;
   @Field(() => DeliveryStatusEnum) status!: DeliveryStatusEnum;
   @Field(() => Int, { description: 'Attempts started.' }) attempts!: number;
   @Field(() => Int, { nullable: true, description: 'The HTTP status of the last answer; null for email or when nothing answered.' }) lastResponseStatus!: number | null;
   @Field(() => String, { nullable: true }) error!: string | null;
-  @Field(() => Date, { nullable: true, description: 'When the next attempt is due; null once DELIVERED or FAILED.' }) nextAttemptAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the next attempt is due; null once DELIVERED, FAILED or SKIPPED.' }) nextAttemptAt!: Date | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
 

@@ -9,22 +9,29 @@ import type { NotificationEvent } from './notification-channel.entity';
 export const NOTIFY_QUEUE = 'notification-delivery';
 
 /** The webhook `type` of each event. */
-export const EVENT_TYPES: Record<NotificationEvent | 'TEST', string> = {
+export const EVENT_TYPES: Record<NoticeEvent, string> = {
   ALERT_OPENED: 'alert.opened',
   ALERT_ACKNOWLEDGED: 'alert.acknowledged',
   ALERT_RESOLVED: 'alert.resolved',
   QUOTA_EXHAUSTED: 'quota.exhausted',
   API_KEY_EXPIRING: 'api_key.expiring',
   TEST: 'test',
+  EMAIL_CONFIRMATION: 'email.confirmation',
 };
+
+/** What a notice can be about: a subscribable event, a test, or an EMAIL channel's confirmation email. */
+export type NoticeEvent = NotificationEvent | 'TEST' | 'EMAIL_CONFIRMATION';
+
+/** Why a delivery to an EMAIL channel not confirmed yet is SKIPPED (at emit, and again at its attempt). */
+export const UNCONFIRMED_EMAIL = 'Not sent: the email address is not confirmed yet (open the link in the confirmation email sent to it)';
 
 export interface Notice {
   organizationId: string;
-  event: NotificationEvent | 'TEST';
+  event: NoticeEvent;
   /** The monitor or journey it is about: channels listing checkIds hear only theirs. Null: the organization. */
   checkId: string | null;
   data: Record<string, unknown>;
-  /** Only this channel (a test). */
+  /** Only this channel (a test, a confirmation). */
   channelId?: string;
 }
 
@@ -32,6 +39,19 @@ export interface DeliveryJob {
   deliveryId: string;
   /** Which attempt (from 1) the job makes; jobs enqueued before it was written have none. */
   attempt?: number;
+  /** Whose and where to: the worker's in-flight caps and circuit breaker (delivery-gate.ts) judge by them unread. */
+  organizationId?: string;
+  channelId?: string;
+}
+
+/** One attempt's job to write. `deferral`: a new job for an attempt whose job was put off (its own id, inserted once). */
+export interface AttemptJob {
+  deliveryId: string;
+  attempt: number;
+  startAfter: Date;
+  organizationId?: string;
+  channelId?: string;
+  deferral?: string;
 }
 
 /** A job id per (delivery, attempt): enqueuing an attempt twice inserts one job. */
@@ -58,20 +78,28 @@ export class Notifier {
   async emit(em: EntityManager, notice: Notice): Promise<string[]> {
     const sql = <T extends object[]>(text: string, params: unknown[]) =>
       em.getConnection().execute<T>(text, params as never[], 'all', em.getTransactionContext());
+    // An EMAIL channel not confirmed yet gets its confirmation email and nothing else: the rest is logged SKIPPED.
+    type Target = { id: string; unconfirmed: boolean };
+    const unconfirmed = `type = 'EMAIL' and confirmed_at is null as unconfirmed`;
     const channels = notice.channelId
-      ? await sql<{ id: string }[]>('select id from notification_channels where id = ? and organization_id = ?', [notice.channelId, notice.organizationId])
-      : await sql<{ id: string }[]>(
-          `select id from notification_channels where organization_id = ? and ? = any(events)
+      ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = ? and organization_id = ?`, [notice.channelId, notice.organizationId])
+      : await sql<Target[]>(
+          `select id, ${unconfirmed} from notification_channels where organization_id = ? and ? = any(events)
              ${notice.checkId ? `and (cardinality(check_ids) = 0 or ? = any(check_ids))` : ''}`,
           [notice.organizationId, notice.event, ...(notice.checkId ? [notice.checkId] : [])],
         );
     if (!channels.length) return [];
     const at = this.now();
     const type = EVENT_TYPES[notice.event];
-    const rows = channels.map((c) => ({ id: newId('ndl'), channel: c.id, webhookId: newWebhookId() }));
+    const rows = channels.map((c) => ({
+      id: newId('ndl'),
+      channel: c.id,
+      webhookId: newWebhookId(),
+      skip: c.unconfirmed && notice.event !== 'EMAIL_CONFIRMATION',
+    }));
     await sql(
-      `insert into notification_deliveries (id, organization_id, channel_id, event, webhook_id, payload, status, attempts, next_attempt_at, created_at)
-       values ${rows.map(() => `(?, ?, ?, ?, ?, ?::jsonb, 'PENDING', 0, ?, ?)`).join(', ')}`,
+      `insert into notification_deliveries (id, organization_id, channel_id, event, webhook_id, payload, status, error, attempts, next_attempt_at, created_at)
+       values ${rows.map(() => `(?, ?, ?, ?, ?, ?::jsonb, ?, ?, 0, ?, ?)`).join(', ')}`,
       rows.flatMap((r) => [
         r.id,
         notice.organizationId,
@@ -80,27 +108,33 @@ export class Notifier {
         r.webhookId,
         // The timestamp is the event's; each attempt signs its own webhook-timestamp.
         JSON.stringify({ type, timestamp: at.toISOString(), data: { organizationId: notice.organizationId, ...notice.data } }),
-        at,
+        r.skip ? 'SKIPPED' : 'PENDING',
+        r.skip ? UNCONFIRMED_EMAIL : null,
+        r.skip ? null : at,
         at,
       ]),
     );
-    await this.enqueue(em, rows.map((r) => ({ deliveryId: r.id, attempt: 1, startAfter: at })));
-    this.onEnqueued();
+    const due = rows.filter((r) => !r.skip);
+    if (due.length) {
+      await this.enqueue(em, due.map((r) => ({ deliveryId: r.id, attempt: 1, startAfter: at, organizationId: notice.organizationId, channelId: r.channel })));
+      this.onEnqueued();
+    }
     return rows.map((r) => r.id);
   }
 
   /** Completes an attempt's job through `em`'s connection (and transaction). */
-  complete(em: EntityManager, jobId: string): Promise<void> {
+  complete(em: EntityManager, jobId: string | string[]): Promise<void> {
     // complete(name, id, data, options): the connection goes in the fourth argument (a third one is the job's output).
-    return this.boss.complete(NOTIFY_QUEUE, jobId, {}, { db: ormDb(em) });
+    // pg-boss takes an id or an array of them there (mapCompletionIdArg); its types give arrays no data argument.
+    return this.boss.complete(NOTIFY_QUEUE, jobId as string, {}, { db: ormDb(em) });
   }
 
   /** Jobs for attempts, through `em`'s connection and transaction. */
-  async enqueue(em: EntityManager, attempts: Array<{ deliveryId: string; attempt: number; startAfter: Date }>): Promise<void> {
+  async enqueue(em: EntityManager, attempts: AttemptJob[]): Promise<void> {
     const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
-      id: attemptJobId(a.deliveryId, a.attempt),
+      id: a.deferral ? slotJobId(a.deliveryId, NOTIFY_QUEUE, `${a.attempt}/${a.deferral}`) : attemptJobId(a.deliveryId, a.attempt),
       name: NOTIFY_QUEUE,
-      data: { deliveryId: a.deliveryId, attempt: a.attempt },
+      data: { deliveryId: a.deliveryId, attempt: a.attempt, organizationId: a.organizationId, channelId: a.channelId },
       startAfter: a.startAfter.toISOString(),
       expireInSeconds: this.leaseSeconds,
       // Re-runs after a lease ran out (a killed worker) or the worker's own failure; the delivery's own retries

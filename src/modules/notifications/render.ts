@@ -66,3 +66,18 @@ const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 export function emailMessage(r: Readable): { subject: string; text: string } {
   return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n` };
 }
+
+/**
+ * The confirmation email of an EMAIL channel: fixed words and the link, nothing a caller wrote (no channel or
+ * organization name): until the address's owner opens the link, whoever made the channel cannot put text in front
+ * of them.
+ */
+export function confirmationMessage(link: string): { subject: string; text: string } {
+  return {
+    subject: '[tracer] Confirm this address for notifications',
+    text:
+      'Someone asked tracer, a monitoring service, to send notifications to this address.\n\n' +
+      `To receive them, open this link:\n\n${link}\n\n` +
+      'If you did not expect this email, ignore it: nothing else is sent to this address until the link is opened.\n',
+  };
+}

@@ -1,7 +1,8 @@
 import { performRequest, type HttpClientOptions, type Timings } from '../checks/http-client';
 import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
 import { AssertionSource, type Header } from '../checks/check.types';
-import { credentialFragments, isSensitiveName, MASK, scrubCredentials, sortedFragments, valueFragments } from '../checks/secrets';
+import { isSecretHeader, isSensitiveName, MASK } from '../checks/secrets';
+import { Redactor } from '../checks/redactor';
 import { TEMPLATE_VARIABLE } from '../checks/template';
 import type { Monitor } from '../monitors/monitor.entity';
 import { mapStepHeaders, type Journey } from '../journeys/journey.entity';
@@ -17,13 +18,20 @@ export interface CheckOutcome {
   error: string | null;
 }
 
+/** How a check is run: its HTTP client's rules, and how many credential pieces its record is searched for. */
+export interface CheckOptions {
+  http: HttpClientOptions;
+  /** REDACTION_MAX_COMPARED: see Redactor. */
+  redactionMaxCompared: number;
+}
+
 /** Runs a monitor's request and judges it: expected status codes, then every assertion. */
-export async function checkMonitor(m: Monitor, http: HttpClientOptions, secrets: SecretBox): Promise<CheckOutcome> {
+export async function checkMonitor(m: Monitor, { http, redactionMaxCompared }: CheckOptions, secrets: SecretBox): Promise<CheckOutcome> {
   const headers = secrets.openHeaders(m.headers); // decrypted only to be sent
   const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs }, http);
   if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
   const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
-  const assertions = evaluateAssertions(m.assertions, view, credentialFragments(headers));
+  const assertions = evaluateAssertions(m.assertions, view, await new Redactor(redactionMaxCompared).addHeadersInTurns(headers));
   const statusOk = statusMatches(res.status, m.expectedStatusCodes);
   const failed = assertions.filter((a) => !a.passed);
   const error = !statusOk
@@ -44,25 +52,25 @@ const substitute = (text: string, vars: Map<string, string>) => text.replace(TEM
  * takes at most `maxDurationMs` (JOURNEY_MAX_DURATION_MS): each step's timeout is cut to what is left of it, and a
  * journey that reaches it is FAILED saying so, its remaining steps SKIPPED.
  */
-export async function checkJourney(j: Journey, http: HttpClientOptions, secrets: SecretBox, maxDurationMs: number): Promise<CheckOutcome> {
+export async function checkJourney(j: Journey, { http, redactionMaxCompared }: CheckOptions, secrets: SecretBox, maxDurationMs: number): Promise<CheckOutcome> {
   const deadline = performance.now() + maxDurationMs;
   const overrun = `Journey exceeded its maximum duration of ${maxDurationMs} ms`;
   const plainSteps = mapStepHeaders(j.steps, (h) => secrets.openHeaders(h)); // decrypted only to be sent
   const vars = new Map<string, string>();
   const secretVars = new Set<string>();
   // Every credential sent so far and every secret value extracted so far: a later step's response may echo them.
-  const credentials = new Set<string>();
+  const credentials = new Redactor(redactionMaxCompared);
   const steps: StepResult[] = [];
   let failure: string | null = null;
   let total = 0;
   for (const [i, step] of plainSteps.entries()) {
-    const headers: Header[] = step.request.headers.map((h) => ({ name: h.name, value: substitute(h.value, vars) }));
+    const headers: Header[] = step.request.headers.map((h) => ({ ...h, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
-    for (const f of credentialFragments(headers)) credentials.add(f);
+    await credentials.addHeadersInTurns(headers);
     const recorded = {
       method: step.request.method,
       url: maskVariables(step.request.url, vars, secretVars),
-      headers: step.request.headers.map((h) => ({ name: h.name, value: isSensitiveName(h.name) ? MASK : maskVariables(h.value, vars, secretVars) })),
+      headers: step.request.headers.map((h) => ({ name: h.name, value: isSecretHeader(h) ? MASK : maskVariables(h.value, vars, secretVars) })),
     };
     const left = Math.floor(deadline - performance.now());
     if (!failure && left <= 0) failure = `${overrun} before step ${i + 1} (${step.name})`;
@@ -89,11 +97,10 @@ export async function checkJourney(j: Journey, http: HttpClientOptions, secrets:
     const values = step.extractions.map((x) => {
       const value = view.read(x.source as unknown as AssertionSource, x.property);
       const secret = isSensitiveName(x.name) || (x.source === 'HEADER' && isSensitiveName(x.property ?? ''));
-      if (secret && value) for (const f of valueFragments(value)) credentials.add(f);
+      if (secret && value) credentials.addValue(value);
       return { x, value, secret };
     });
-    const known = sortedFragments(credentials);
-    const assertions = evaluateAssertions(step.assertions, view, known);
+    const assertions = evaluateAssertions(step.assertions, view, credentials);
     const hasStatusAssertion = step.assertions.some((a) => a.source === AssertionSource.STATUS_CODE);
     let error: string | null = null;
     if (!hasStatusAssertion && res.status >= 400) error = `Status ${res.status}`;
@@ -101,7 +108,7 @@ export async function checkJourney(j: Journey, http: HttpClientOptions, secrets:
     const extracted: StepResult['extracted'] = [];
     for (const { x, value, secret } of values) {
       if (secret) secretVars.add(x.name);
-      extracted.push({ name: x.name, value: value === null ? null : secret ? MASK : scrubCredentials(value, known).slice(0, 500) });
+      extracted.push({ name: x.name, value: value === null ? null : secret ? MASK : credentials.excerpt(value) });
       if (value === null) error ??= `Could not extract ${x.name}`;
       else vars.set(x.name, value);
     }

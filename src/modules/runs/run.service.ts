@@ -27,6 +27,8 @@ export interface RunServiceDeps {
   billing: BillingService;
   alerts: AlertService;
   http: HttpClientOptions;
+  /** REDACTION_MAX_COMPARED: the bound on masking echoed credentials in what a run records (see Redactor). */
+  redactionMaxCompared: number;
   /** Opens the sealed credential headers for the request, and seals rows stored before encryption at rest. */
   secrets: SecretBox;
   now: () => Date;
@@ -188,7 +190,7 @@ export class RunService {
   }
 
   private async perform(em: EntityManager, check: Check): Promise<CheckOutcome> {
-    const { secrets, http } = this.deps;
+    const { secrets, http, redactionMaxCompared } = this.deps;
     if (check.kind === 'monitor' && secrets.hasPlaintext(check.entity.headers)) {
       const m = check.entity;
       await this.sealLegacy(em, 'monitors', 'headers', m.id, m.headers, () => secrets.reseal(m.headers));
@@ -198,7 +200,8 @@ export class RunService {
       await this.sealLegacy(em, 'journeys', 'steps', j.id, j.steps, () => mapStepHeaders(j.steps, (h) => secrets.reseal(h)));
     }
     try {
-      return check.kind === 'monitor' ? await checkMonitor(check.entity, http, secrets) : await checkJourney(check.entity, http, secrets, this.deps.journeyMaxDurationMs);
+      const opts = { http, redactionMaxCompared };
+      return check.kind === 'monitor' ? await checkMonitor(check.entity, opts, secrets) : await checkJourney(check.entity, opts, secrets, this.deps.journeyMaxDurationMs);
     } catch (e) {
       // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
       this.deps.log.error({ err: (e as Error).message, checkId: check.entity.id }, 'check crashed');
