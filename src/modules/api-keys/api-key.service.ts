@@ -99,7 +99,7 @@ export class ApiKeyService {
    * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive it.
    */
   async create(em: EntityManager, caller: Principal, input: NewKeyInput, ip: string | null): Promise<CreatedKey> {
-    await this.assertNotReplaced(em, caller);
+    await this.assertNotReplaced(em, caller); // first, so a replaced key hears why before any other refusal
     const { permissions, expiresAt, now } = this.check(input);
     assertCanGrant(caller, permissions);
     if (caller.expiresAt && (!expiresAt || expiresAt.getTime() > caller.expiresAt.getTime()))
@@ -110,6 +110,8 @@ export class ApiKeyService {
     const secret = await this.secret();
     return em.transactional(async (tx) => {
       await this.assertBelowCap(tx, caller.organizationId, now);
+      // After the organization's lock, which a roll takes first too: a roll of the caller committed meanwhile is seen.
+      await this.assertNotReplaced(tx, caller);
       const created = this.row(tx, secret, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
       audit(tx, { ...caller, ip }, 'api_key.created', created.apiKey.id, now);
       return created;
