@@ -40,6 +40,16 @@ describe('list sizes', () => {
     expect(() => assertListSizes(schema)).toThrow(/\nThing\.labels is a list without a size/);
   });
 
+  it('a page whose size no argument gives fails the schema build (it would count 1 item)', () => {
+    const schema = buildSchema(`
+      type Query { monitors(first: Int! = 20): MonitorConnection! unpaged: MonitorConnection! }
+      type MonitorConnection { nodes: [Monitor!]! }
+      type Monitor { recentRuns: [Monitor!]! }`);
+    expect(() => assertListSizes(schema)).toThrow(/\nMonitor\.recentRuns is a page without a first or limit argument/);
+    expect(() => assertListSizes(schema)).toThrow(/\nQuery\.unpaged answers MonitorConnection, whose nodes are a page, without a first or limit argument/);
+    expect(() => assertListSizes(schema)).not.toThrow(/Query\.monitors answers/);
+  });
+
   it('the client operations (what the dashboard and the REST mirror send) are within the default limit', () => {
     const costs: Record<string, number> = {};
     for (const [name, doc] of Object.entries(ops))
@@ -53,6 +63,16 @@ describe('list sizes', () => {
     expect(costOfDocument(ops.JourneyRunsDocument, { journeyId: 'j', first: 20 })).toBeLessThanOrEqual(LIMIT);
     expect(costOfDocument(ops.JourneysOverviewDocument, { first: 50, runs: 20 })).toBeLessThanOrEqual(LIMIT);
     expect(costOfDocument(ops.MonitorsOverviewDocument, { first: 50, runs: 20 })).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('a page argument left out counts as its schema default, or the largest page (100) without one', () => {
+    expect(costOfDocument(parse('{ monitors { nodes { id } } }'))).toBe(1 + 20 + 20);
+    expect(costOfDocument(parse('{ monitor(id: "m") { recentRuns { id } } }'))).toBe(1 + 1 + 20);
+    const schema = buildSchema('type Query { monitors(first: Int): MonitorConnection! } type MonitorConnection { nodes: [Monitor!]! } type Monitor { id: ID! }');
+    const doc = parse('{ monitors { nodes { id } } }');
+    const op = doc.definitions[0] as OperationDefinitionNode;
+    const index = { scopesFor: () => [] } as unknown as AppSchema['index'];
+    expect(costOf(operationRequirements(schema, index, doc, op), {})).toBe(1 + 100 + 100);
   });
 
   it('a series counts window ÷ interval buckets, from literals, defaults or variables', () => {
@@ -105,6 +125,20 @@ describe('over HTTP', () => {
     expect(r.data).toBeUndefined();
   });
 
+  it('a page argument left out counts as its default (20), not as 1: the same series over every monitor is refused', async () => {
+    const fields = 'start runs failures uptimePercent p50 p95';
+    const aliases = Array.from({ length: 29 }, (_, i) => `s${i}: series(window: LAST_90_DAYS, interval: HOUR) { ${fields} }`).join(' ');
+    const r = await client.gql(`{ monitors { nodes { ${aliases} } } }`);
+    expect(r.status).toBe(400);
+    // 1 (monitors) + 20 (nodes, the default page) + 29 × 20 × (1 + 2,160 buckets × 6 fields)
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 20 + 29 * 20 * (1 + 2160 * 6) });
+    expect(r.data).toBeUndefined();
+    // one series without `first` is the default page's 20 × 2,160 buckets
+    expect(costOfDocument(parse('{ monitors { nodes { series(window: LAST_90_DAYS) { runs } } } }'))).toBe(1 + 20 + 20 * (1 + 2160));
+    // and the series' own window and interval left out are the schema's defaults (LAST_24_HOURS by HOUR)
+    expect(costOfDocument(parse('{ monitors { nodes { series { runs } } } }'))).toBe(1 + 20 + 20 * (1 + 24));
+  });
+
   it("journey runs with their steps' headers, assertions and extracted values are refused with their cost", async () => {
     const steps = 'steps { name request { url headers { name value } } assertions { source property comparison target actual passed } extracted { name value } }';
     // per run: id + steps + 20 steps × (name, request, url, headers + 50 × 2, assertions + 20 × 6, extracted + 20 × 2)
@@ -117,6 +151,14 @@ describe('over HTTP', () => {
     const nested = await client.gql(`{ journeys(first: 20) { nodes { recentRuns(limit: 50) { id ${steps} } } } }`);
     expect(nested.status).toBe(400);
     expect(nested.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 20 + 20 + 20 * 50 * perRun });
+    // the same without `first` / `limit`: the schema's defaults (20 runs a page, 20 recent runs), not 1
+    const defaults = await client.gql(`{ journeys { nodes { recentRuns { id ${steps} } } } }`);
+    expect(defaults.status).toBe(400);
+    expect(defaults.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 1 + 20 + 20 + 20 * 20 * perRun });
+    const unpaged = (alias: string) => `${alias}: journeyRuns(journeyId: $id) { nodes { id ${steps} } }`;
+    const six = await client.gql(`query($id: ID!) { ${['a', 'b', 'c', 'd', 'e', 'f'].map(unpaged).join(' ')} }`, { id: journeyId });
+    expect(six.status).toBe(400);
+    expect(six.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: LIMIT, actual: 6 * (1 + 20 + 20 * perRun) });
     // one page of them, as the dashboard (20) or the REST mirror (up to 100) asks, passes
     expect((await client.gql(ops.JourneyRunsDocument, { journeyId, first: 20 })).status).toBe(200);
     expect((await client.gql(`query($id: ID!) { ${page('a')} }`, { id: journeyId })).status).toBe(200);

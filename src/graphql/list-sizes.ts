@@ -1,4 +1,4 @@
-import { getNullableType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
 import { PERMISSIONS } from '../modules/auth/scopes';
@@ -8,7 +8,9 @@ import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow 
  * How many items a list field of the schema can answer, for the cost of a document (operation-scopes.ts):
  *
  * - `{ page: true }`: the items are a page whose size an argument gives (`first`, `limit`): counted by that
- *   argument where the field or its connection takes it, already (a connection's `nodes`, `recentRuns(limit:)`).
+ *   argument where the field or its connection takes it, already (a connection's `nodes`, `recentRuns(limit:)`);
+ *   left out, by the argument's schema default (`first: Int! = 20`), or the largest page without one. Such a
+ *   page without a page argument fails the build (it would count 1).
  * - `{ max }`: at most this many, the limit the input rules put on what is stored (a monitor's ≤ 50 headers, a
  *   journey's ≤ 20 steps); `estimate: true` where nothing bounds it and the number is a generous estimate.
  * - `{ series: true }`: a statistics series: window ÷ interval buckets, from the arguments (literals, the schema's
@@ -93,16 +95,49 @@ export function listFields(schema: GraphQLSchema): string[] {
   return out;
 }
 
-/** Fails the schema build on a list field without a size, or a size for a field that is not a list. */
+/** The arguments that give a page's size (operation-scopes.ts counts them; left out, their schema default). */
+export const PAGE_ARGS: readonly string[] = ['first', 'limit'];
+
+/**
+ * Page lists whose size no argument gives: a `{ page: true }` field without a page argument, or a connection's
+ * `nodes` reached through a field without one. Such a list would count 1 item in the cost, whatever it answers.
+ */
+function unsizedPages(schema: GraphQLSchema): string[] {
+  const hasPage = (field: { args: ReadonlyArray<{ name: string }> }) => field.args.some((a) => PAGE_ARGS.includes(a.name));
+  const out: string[] = [];
+  for (const [key, size] of Object.entries(LIST_SIZES)) {
+    if (!('page' in size)) continue;
+    const [typeName, fieldName] = key.split('.');
+    const type = schema.getType(typeName);
+    if (!isObjectType(type) || !type.getFields()[fieldName]) continue; // reported as stale
+    if (fieldName !== 'nodes') {
+      if (!hasPage(type.getFields()[fieldName])) out.push(`${key} is a page without a ${PAGE_ARGS.join(' or ')} argument`);
+      continue;
+    }
+    for (const owner of Object.values(schema.getTypeMap()))
+      if ((isObjectType(owner) || isInterfaceType(owner)) && !isIntrospectionType(owner))
+        for (const field of Object.values(owner.getFields()))
+          if (getNamedType(field.type) === type && !hasPage(field))
+            out.push(`${owner.name}.${field.name} answers ${typeName}, whose nodes are a page, without a ${PAGE_ARGS.join(' or ')} argument`);
+  }
+  return out;
+}
+
+/**
+ * Fails the schema build on a list field without a size, a size for a field that is not a list, or a page
+ * whose size no argument gives.
+ */
 export function assertListSizes(schema: GraphQLSchema): void {
   const lists = listFields(schema);
   const missing = lists.filter((f) => !LIST_SIZES[f]);
   const stale = Object.keys(LIST_SIZES).filter((f) => !lists.includes(f));
-  if (missing.length || stale.length)
+  const unsized = unsizedPages(schema);
+  if (missing.length || stale.length || unsized.length)
     throw new Error(
       [
         ...missing.map((f) => `${f} is a list without a size: add it to LIST_SIZES (src/graphql/list-sizes.ts)`),
         ...stale.map((f) => `LIST_SIZES names ${f}, which is not a list field of the schema`),
+        ...unsized,
       ].join('\n'),
     );
 }

@@ -8,6 +8,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   Kind,
+  astFromValue,
   getNamedType,
   isAbstractType,
   isCompositeType,
@@ -18,7 +19,7 @@ import {
   typeFromAST,
 } from 'graphql';
 import { introspectionList } from './introspection-size';
-import { LIST_SIZES, seriesBuckets, type ListSize } from './list-sizes';
+import { LIST_SIZES, PAGE_ARGS, seriesBuckets, type ListSize } from './list-sizes';
 import type { Scope } from '../modules/auth/scopes';
 import { SCOPES } from '../modules/auth/scopes';
 import type { ScopeIndex } from './scope-index';
@@ -211,6 +212,23 @@ function listSizeOf(schema: GraphQLSchema, parent: GraphQLCompositeType, name: s
 }
 
 /**
+ * The declared defaults of a field's argument, as GraphQL writes them (an enum's name, a number): one for each
+ * type the field may resolve on (an abstract parent's own field and its object types'); `undefined` for a type
+ * whose field has the argument without a default. Empty when no such field has the argument.
+ */
+function argDefaults(schema: GraphQLSchema, parent: GraphQLCompositeType, field: string, argName: string): unknown[] {
+  const owners: GraphQLCompositeType[] = [parent, ...(isAbstractType(parent) ? schema.getPossibleTypes(parent) : [])];
+  const out: unknown[] = [];
+  for (const owner of owners) {
+    const arg = 'getFields' in owner ? owner.getFields()[field]?.args.find((a) => a.name === argName) : undefined;
+    if (!arg) continue;
+    const ast = arg.defaultValue === undefined ? undefined : astFromValue(arg.defaultValue, arg.type);
+    out.push(ast?.kind === Kind.INT ? Number(ast.value) : ast?.kind === Kind.ENUM ? ast.value : undefined);
+  }
+  return out;
+}
+
+/**
  * What a field's selection set multiplies by: its page size (`first`, `limit`), its list's declared size
  * (LIST_SIZES: a maximum, or a series' buckets), or the introspection list's size.
  */
@@ -228,15 +246,25 @@ function childLevel(schema: GraphQLSchema, parent: GraphQLCompositeType, sel: Fi
       const node = sel.arguments?.find((a) => a.name.value === argName)?.value;
       return node?.kind === Kind.ENUM ? node.value : node?.kind === Kind.VARIABLE ? `$${node.name.value}` : node ? '?' : fallback;
     };
+    // An omitted argument is the schema's default (as an enum name); none, or one that differs between the
+    // possible types of an abstract parent, counts as the largest ('?').
     const def = (argName: string) => {
-      const a = 'getFields' in parent ? parent.getFields()[name]?.args.find((x) => x.name === argName) : undefined;
-      return typeof a?.defaultValue === 'string' ? a.defaultValue : '?';
+      const defaults = new Set(argDefaults(schema, parent, name, argName));
+      const [only] = defaults;
+      return defaults.size === 1 && typeof only === 'string' ? only : '?';
     };
     const key = `${SERIES}${arg('window', def('window'))}:${arg('interval', def('interval'))}`;
     return { ...level, vars: [...level.vars, key], maxVars: level.maxVars * seriesBuckets(undefined, undefined) };
   }
-  const pageArg = sel.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
-  if (!pageArg) return level;
+  const pageArg = sel.arguments?.find((a) => PAGE_ARGS.includes(a.name.value));
+  if (!pageArg) {
+    // Left out, a page argument is its declared default (`first: Int! = 20`: 20 items, not 1); one without a
+    // default, or not a whole number, counts as the largest page. A field without a page argument is no page.
+    const defaults = PAGE_ARGS.flatMap((a) => argDefaults(schema, parent, name, a));
+    if (!defaults.length) return level;
+    const page = Math.max(...defaults.map((d) => (typeof d === 'number' && Number.isInteger(d) && d >= 1 ? Math.min(d, VARIABLE_PAGE) : VARIABLE_PAGE)));
+    return { ...level, lit: level.lit * page };
+  }
   if (pageArg.value.kind === Kind.INT) return { ...level, lit: level.lit * Math.max(1, Number(pageArg.value.value)) };
   if (pageArg.value.kind === Kind.VARIABLE) return { ...level, vars: [...level.vars, pageArg.value.name.value], maxVars: level.maxVars * VARIABLE_PAGE };
   return { ...level, lit: level.lit * VARIABLE_PAGE };
