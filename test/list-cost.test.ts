@@ -97,6 +97,25 @@ describe('answer size', () => {
     expect(over).toBeGreaterThan(50);
     expect(over).toBeLessThan(1e5 + 300); // stopped at the first string past the limit, not after the whole list
   });
+
+  it('counts the UTF-8 bytes JSON.stringify writes: escapes, control characters, multi-byte and astral characters', () => {
+    const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+    const strings = [
+      '\u0001'.repeat(1000), // 6 bytes each (\u0001), 1 UTF-16 unit
+      '監視'.repeat(500), // 3 bytes a unit
+      '"\\'.repeat(500), // 2 bytes each
+      '\n\t\r\b\f'.repeat(200), // 2 bytes each
+      'é'.repeat(500), // 2 bytes
+      '😀'.repeat(300), // 4 bytes a pair
+      '\ud800x\udfff', // lone surrogates: \ud800 and \udfff, 6 bytes each
+      '\u2028\u007f plain ascii',
+    ];
+    for (const s of strings) expect(jsonSizeUpTo(s, 1e9)).toBe(bytes(s));
+    const answer = { data: { monitors: { nodes: strings.map((name, i) => ({ id: `mon_${i}`, name, 'ключ': name, n: -1.2345678901234567e-300, big: 12345678901234567890, ok: false, none: null })) } } };
+    expect(jsonSizeUpTo(answer, 1e9)).toBe(bytes(answer));
+    // a 6-fold answer of control characters is over a limit its UTF-16 length was under
+    expect(jsonSizeUpTo({ s: '\u0001'.repeat(10_000) }, 16_384)).toBeGreaterThan(16_384);
+  });
 });
 
 describe('over HTTP', () => {
