@@ -18,6 +18,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261201155727',
   'Migration20261205121818',
   'Migration20261205122332',
+  'Migration20261205130241',
 ];
 
 /**

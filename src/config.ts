@@ -197,6 +197,13 @@ const schema = z.object({
   NOTIFY_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Test sends (and EMAIL confirmation emails) one channel may get a minute; beyond, 429 RATE_LIMITED with Retry-After. */
   NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(3),
+  /**
+   * Confirmation emails one address may get an hour, whichever organizations ask (creating or deleting channels
+   * gives no new budget); beyond, creating or re-addressing an EMAIL channel is 429 RATE_LIMITED with Retry-After.
+   */
+  NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(3),
+  /** Confirmation emails one organization may send an hour, to any addresses; beyond, 429 RATE_LIMITED likewise. */
+  NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
   NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */

@@ -167,6 +167,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     notifications: new NotificationService(notifier, secrets, now, {
       allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION,
       testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
+      confirmationsPerAddressPerHour: config.NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
+      confirmationsPerOrganizationPerHour: config.NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR,
     }),
     maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
     checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS }),

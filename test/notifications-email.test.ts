@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
   port = (smtp.server.address() as AddressInfo).port;
-  t = await startTestApp({ NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: '3', SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'tracer <alerts@tracer.example>', NOTIFY_RETRY_SCHEDULE_MS: '10', WORKER_POLL_MS: '50', PUBLIC_URL: 'https://status.example.com' });
+  t = await startTestApp({ NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: '3', NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR: '3', NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR: '5', SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'tracer <alerts@tracer.example>', NOTIFY_RETRY_SCHEDULE_MS: '10', WORKER_POLL_MS: '50', PUBLIC_URL: 'https://status.example.com' });
   target = await startTarget();
   target.route('/down', (_req, res) => res.writeHead(503).end());
 });
@@ -76,9 +76,12 @@ const confirmedChannel = async (client: Client, input: { name: string; email: st
   const before = mails.length;
   const made = await client.gql(CreateNotificationChannelDocument, { input: { type: 'EMAIL', ...input } as never });
   const path = await confirmationLink(input.email, before);
-  expect((await fetch(`${t.baseUrl}${path}`)).status).toBe(200);
+  expect((await confirmPost(path)).status).toBe(200);
   return made.data!.createNotificationChannel.channel.id;
 };
+/** The confirmation page's button, as a browser posts it (an empty form). */
+const confirmPost = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: '' });
 /** Moves a channel's deliveries a minute back: its test budget is free again (the app's clock would delay the jobs too). */
 const aMinuteAgo = (channelId: string) =>
   t.db.orm.em.fork().getConnection().execute(`update notification_deliveries set created_at = created_at - interval '61 seconds' where channel_id = ?`, [channelId]);
@@ -186,12 +189,12 @@ describe('email channels', () => {
     expect(log.map((d) => [d.event, d.status])).toEqual([['alert.opened', 'SKIPPED'], ['test', 'SKIPPED'], ['email.confirmation', 'DELIVERED']]);
     expect(mails.slice(before).filter((x) => x.to.includes('victim@example.com'))).toHaveLength(1);
 
-    // A wrong token confirms nothing; the right one confirms once, without a key.
-    expect((await fetch(`${t.baseUrl}/notifications/confirm/${'A'.repeat(43)}`)).status).toBe(404);
-    const opened = await fetch(`${t.baseUrl}${path}`);
+    // A wrong token confirms nothing; the right one confirms once (posted from its page), without a key.
+    expect((await confirmPost(`/notifications/confirm/${'A'.repeat(43)}`)).status).toBe(404);
+    const opened = await confirmPost(path);
     expect(opened.status).toBe(200);
     expect(await opened.text()).toContain('Address confirmed');
-    expect((await fetch(`${t.baseUrl}${path}`)).status).toBe(404);
+    expect((await confirmPost(path)).status).toBe(404);
     expect((await admin.client.gql(NotificationChannelDocument, { id })).data!.notificationChannel).toMatchObject({ confirmed: true, confirmedAt: expect.any(String) });
     await admin.client.gql(TestNotificationChannelDocument, { id });
     await eventually(async () => mails.slice(before).find((x) => x.to.includes('victim@example.com') && /^Subject: \[tracer\] Test notification/m.test(x.data)));
@@ -205,6 +208,97 @@ describe('email channels', () => {
     expect(changed.data!.updateNotificationChannel).toMatchObject({ email: 'other@example.com', confirmed: false, confirmedAt: null });
     await confirmationLink('other@example.com', at);
     expect(mails.slice(at).filter((x) => x.to.includes('other@example.com'))).toHaveLength(1);
+  });
+
+  it('opening the link confirms nothing (link scanners fetch it): its page posts the token, and only the POST confirms, once', async () => {
+    const org = await t.org('Scanner Co');
+    const admin = await t.key(org, ['all']);
+    const before = mails.length;
+    const id = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'x', type: 'EMAIL', email: 'scanned@example.com' } })).data!.createNotificationChannel.channel.id;
+    const path = await confirmationLink('scanned@example.com', before);
+    const token = path.split('/').pop()!;
+    const confirmed = async () => (await admin.client.gql(NotificationChannelDocument, { id })).data!.notificationChannel.confirmed;
+
+    // A scanner (or the owner) opening the link, as often as it likes: a page with a button, nothing confirmed.
+    for (let i = 0; i < 3; i++) {
+      const opened = await fetch(`${t.baseUrl}${path}`);
+      expect(opened.status).toBe(200);
+      const html = await opened.text();
+      expect(html).toContain('<form method="post" action="' + token + '">');
+      expect(html).not.toMatch(/<script|<img|<link|https?:\/\//i);
+      expect(opened.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+      expect(opened.headers.get('cache-control')).toBe('no-store');
+      expect(opened.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    expect((await fetch(`${t.baseUrl}${path}`, { method: 'HEAD' })).status).toBe(200);
+    expect(await confirmed()).toBe(false);
+
+    // The button: the POST confirms; a JSON answer when asked for one.
+    const posted = await confirmPost(path, { accept: 'application/json' });
+    expect(posted.status).toBe(200);
+    expect(await posted.json()).toEqual({ success: true, data: { confirmed: true } });
+    expect(await confirmed()).toBe(true);
+
+    // Used: the same "not valid" page whatever the reason (used, mistyped, malformed), on GET and POST alike.
+    const texts = new Set<string>();
+    for (const p of [path, `/notifications/confirm/${'B'.repeat(43)}`, '/notifications/confirm/short']) {
+      for (const res of [await fetch(`${t.baseUrl}${p}`), await confirmPost(p)]) {
+        expect(res.status).toBe(404);
+        expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+        texts.add(await res.text());
+      }
+    }
+    expect([...texts]).toHaveLength(1);
+    expect([...texts][0]).toContain('Link not valid');
+    expect((await confirmPost(path, { accept: 'application/json' })).status).toBe(404);
+  });
+
+  it('confirmation emails are throttled per address across channels and organizations (deleting a channel gives none back), and per organization', async () => {
+    const rest = async (client: Client, email: string) => client.rest('POST', '/v1/notification-channels', { name: 'x', type: 'EMAIL', email });
+    const org = await t.org('Bomb Co');
+    const admin = await t.key(org, ['all']);
+    const before = mails.length;
+    // Created and deleted again and again: each creation is a new channel (a new id), yet the address's hour holds 3.
+    for (let i = 0; i < 3; i++) {
+      const at = mails.length;
+      const made = await rest(admin.client, 'target@example.com');
+      expect(made.status).toBe(201);
+      await confirmationLink('target@example.com', at); // mailed (a deleted channel's queued deliveries go with it)
+      expect((await admin.client.rest('DELETE', `/v1/notification-channels/${(made.body as { data: { channel: { id: string } } }).data.channel.id}`)).status).toBe(200);
+    }
+    const refused = await rest(admin.client, 'target@example.com');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ success: false, error: { code: 'RATE_LIMITED', message: expect.stringContaining('confirmation emails in the last hour') } });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(3000);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    // Refused whole: no channel was left behind.
+    expect((await admin.client.rest('GET', '/v1/notification-channels')).body).toMatchObject({ data: { nodes: [] } });
+    // The same mailbox written otherwise, another organization, or an existing channel given the address: refused too.
+    expect((await rest(admin.client, 'Target+bomb@EXAMPLE.com')).status).toBe(429);
+    const other = await t.key(await t.org('Bomb Two'), ['all']);
+    expect((await rest(other.client, 'target@example.com')).status).toBe(429);
+    const kept = await rest(other.client, 'unaffected@example.com');
+    expect(kept.status).toBe(201);
+    const keptId = (kept.body as { data: { channel: { id: string } } }).data.channel.id;
+    const moved = await other.client.rest('PATCH', `/v1/notification-channels/${keptId}`, { email: 'target@example.com' });
+    expect(moved.status).toBe(429);
+    expect((await other.client.rest('GET', `/v1/notification-channels/${keptId}`)).body).toMatchObject({ data: { email: 'unaffected@example.com' } });
+    // Another address is unaffected: its confirmation arrives.
+    await confirmationLink('unaffected@example.com', before);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mails.slice(before).filter((x) => x.to.includes('target@example.com'))).toHaveLength(3);
+
+    // An hour later the address may be sent one again.
+    await t.db.orm.em.fork().getConnection().execute(`update notification_confirmation_sends set sent_at = sent_at - interval '1 hour'`);
+    expect((await rest(admin.client, 'target@example.com')).status).toBe(201);
+
+    // Per organization: NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR (5), whatever the addresses.
+    const spread = await t.key(await t.org('Spread Co'), ['all']);
+    for (let i = 0; i < 5; i++) expect((await rest(spread.client, `spread${i}@example.com`)).status).toBe(201);
+    const sixth = await rest(spread.client, 'spread5@example.com');
+    expect(sixth.status).toBe(429);
+    expect(sixth.body).toMatchObject({ error: { code: 'RATE_LIMITED', message: expect.stringContaining('The organization sent 5 confirmation emails') } });
   });
 
   it('test sends are throttled per channel: 60 at once send NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE (3), the rest are 429 RATE_LIMITED with Retry-After', async () => {

@@ -14,10 +14,11 @@ import { UsageCounter } from '../modules/billing/usage-counter.entity';
 import { NotificationChannel } from '../modules/notifications/notification-channel.entity';
 import { NotificationDelivery } from '../modules/notifications/notification-delivery.entity';
 import { ApiKeyExpiryNotice } from '../modules/notifications/api-key-notice.entity';
+import { ConfirmationSend } from '../modules/notifications/confirmation-send.entity';
 import { MaintenanceWindow } from '../modules/maintenance/maintenance-window.entity';
 import { RunRollup } from '../modules/stats/rollup.entity';
 
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup];

@@ -15,6 +15,7 @@ import { Organization } from '../organization/organization.entity';
 import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
+import { randomBase62 } from '../auth/key-format';
 import { maskUrl } from './mask-url';
 
 export interface ChannelInput {
@@ -36,6 +37,21 @@ export const MAX_CHANNEL_URL = 2048;
 const newConfirmToken = () => randomBytes(32).toString('base64url');
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/**
+ * The key of the per-address confirmation budget: sha256 (hex) of the address trimmed and lower-cased, with a
+ * `+tag` of its local part dropped (`ops+1@example.com` is the mailbox `ops@example.com` at most providers).
+ */
+export function confirmationAddressHash(email: string): string {
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  const local = at < 0 ? address : address.slice(0, at);
+  const plus = local.indexOf('+');
+  const normalized = plus > 0 ? local.slice(0, plus) + address.slice(at) : address;
+  return createHash('sha256').update(normalized).digest('hex');
+}
+
+const HOUR_MS = 3_600_000;
+
 /** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
 export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
   const needed: Scope[] = [];
@@ -56,6 +72,10 @@ export class NotificationService {
       maxChannels: number;
       /** NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: test sends (and confirmation emails) one channel may get a minute. */
       testsPerMinute: number;
+      /** NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR: confirmation emails one address may get an hour, whichever organization asks. */
+      confirmationsPerAddressPerHour: number;
+      /** NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR: confirmation emails one organization may send an hour. */
+      confirmationsPerOrganizationPerHour: number;
     },
   ) {}
 
@@ -214,6 +234,7 @@ export class NotificationService {
 
   /** A new confirmation token for an EMAIL channel (the previous link stops working) and its email, through the queue. */
   private async sendConfirmation(tx: EntityManager, organizationId: string, channel: NotificationChannel): Promise<void> {
+    await this.spendConfirmationBudget(tx, organizationId, channel.email!);
     const token = newConfirmToken();
     channel.confirmTokenHash = tokenHash(token);
     await tx.flush();
@@ -228,7 +249,61 @@ export class NotificationService {
   }
 
   /**
-   * The confirmation link was opened: the EMAIL channel whose token it carries is confirmed (once: the token is
+   * Confirmation emails are bounded per address (`confirmationsPerAddressPerHour`, across organizations) and per
+   * organization (`confirmationsPerOrganizationPerHour`) over the last hour, counted from notification_confirmation_sends
+   * (the delivery log would forget a deleted channel's, and a new channel has a new id). Both counts are taken under
+   * transaction-scoped advisory locks of the address and the organization, so concurrent creations on any instance
+   * are counted one after another. Within the budget a send is recorded in the caller's transaction (a rollback
+   * records nothing); beyond it, RATE_LIMITED with Retry-After (when the oldest counted send leaves the hour), and
+   * the caller's transaction, the channel's creation or change included, is rolled back.
+   */
+  private async spendConfirmationBudget(tx: EntityManager, organizationId: string, email: string): Promise<void> {
+    const { confirmationsPerAddressPerHour: perAddress, confirmationsPerOrganizationPerHour: perOrganization } = this.opts;
+    const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
+    const addressHash = confirmationAddressHash(email);
+    // In a fixed order (organization, then address): two transactions never wait on each other's second lock.
+    await sql('select pg_advisory_xact_lock(hashtext(?))', [`tracer:confirm-org:${organizationId}`]);
+    await sql('select pg_advisory_xact_lock(hashtext(?))', [`tracer:confirm-address:${addressHash}`]);
+    const now = this.now();
+    const since = new Date(now.getTime() - HOUR_MS);
+    const count = async (column: 'address_hash' | 'organization_id', value: string) => {
+      const [row] = await sql<{ count: number; oldest: Date | null }[]>(
+        `select count(*)::int as count, min(sent_at) as oldest from notification_confirmation_sends where ${column} = ? and sent_at > ?`,
+        [value, since],
+      );
+      return row;
+    };
+    const refuse = (oldest: Date | null, message: (retryAfter: number) => string) => {
+      const retryAfter = Math.max(1, Math.ceil((new Date(oldest ?? now).getTime() + HOUR_MS - now.getTime()) / 1000));
+      return rateLimited(retryAfter, message(retryAfter));
+    };
+    const byAddress = await count('address_hash', addressHash);
+    if (byAddress.count >= perAddress)
+      throw refuse(byAddress.oldest, (s) => `This address was sent ${byAddress.count} confirmation emails in the last hour, the most one address may get (${perAddress}); retry in ${s} s`);
+    const byOrganization = await count('organization_id', organizationId);
+    if (byOrganization.count >= perOrganization)
+      throw refuse(byOrganization.oldest, (s) => `The organization sent ${byOrganization.count} confirmation emails in the last hour, the most it may send (${perOrganization}); retry in ${s} s`);
+    // Sends older than the hour count for nothing: deleted as new ones are written, so the table stays an hour long.
+    await sql('delete from notification_confirmation_sends where sent_at <= ?', [since]);
+    await sql('insert into notification_confirmation_sends (id, address_hash, organization_id, sent_at) values (?, ?, ?, ?)', [
+      `ncf_${randomBase62(16)}`,
+      addressHash,
+      organizationId,
+      now,
+    ]);
+  }
+
+  /** Whether a confirmation link's token would confirm a channel now; read only (opening the link confirms nothing). */
+  async confirmable(em: EntityManager, token: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return false;
+    const rows = await em
+      .getConnection()
+      .execute<{ id: string }[]>(`select id from notification_channels where confirm_token_hash = ? and type = 'EMAIL'`, [tokenHash(token)]);
+    return rows.length > 0;
+  }
+
+  /**
+   * The confirmation link's form was posted: the EMAIL channel whose token it carries is confirmed (once: the token is
    * forgotten). Answers whether a channel was; no key needed, the token is the proof.
    */
   async confirm(em: EntityManager, token: string): Promise<boolean> {

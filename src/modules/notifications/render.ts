@@ -69,7 +69,7 @@ export function emailMessage(r: Readable): { subject: string; text: string } {
 
 /**
  * The confirmation email of an EMAIL channel: fixed words and the link, nothing a caller wrote (no channel or
- * organization name): until the address's owner opens the link, whoever made the channel cannot put text in front
+ * organization name): until the address's owner confirms it through the link, whoever made the channel cannot put text in front
  * of them.
  */
 export function confirmationMessage(link: string): { subject: string; text: string } {
@@ -77,7 +77,7 @@ export function confirmationMessage(link: string): { subject: string; text: stri
     subject: '[tracer] Confirm this address for notifications',
     text:
       'Someone asked tracer, a monitoring service, to send notifications to this address.\n\n' +
-      `To receive them, open this link:\n\n${link}\n\n` +
-      'If you did not expect this email, ignore it: nothing else is sent to this address until the link is opened.\n',
+      `To receive them, open this link and press the Confirm button on its page:\n\n${link}\n\n` +
+      'If you did not expect this email, ignore it: nothing else is sent to this address until it is confirmed there.\n',
   };
 }
