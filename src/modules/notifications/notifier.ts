@@ -23,7 +23,7 @@ export const EVENT_TYPES: Record<NoticeEvent, string> = {
 export type NoticeEvent = NotificationEvent | 'TEST' | 'EMAIL_CONFIRMATION';
 
 /** Why a delivery to an EMAIL channel not confirmed yet is SKIPPED (at emit, and again at its attempt). */
-export const UNCONFIRMED_EMAIL = 'Not sent: the email address is not confirmed yet (open the link in the confirmation email sent to it)';
+export const UNCONFIRMED_EMAIL = 'Not sent: the email address is not confirmed yet (open the link in the confirmation email sent to it and press Confirm)';
 
 export interface Notice {
   organizationId: string;
