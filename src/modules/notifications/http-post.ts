@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import * as dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { addressRange, rangeWords, resolvesToNonPublic } from '../checks/target-guard';
-import { maskHost } from './mask-url';
+import { maskHost, registrable } from './mask-url';
 
 /** What one attempt got: a status (any), or no answer at all (connection, timeout, refused target). */
 export type PostResult = { status: number; retryAfter: string | undefined } | { status: null; error: string; retry: boolean };
@@ -38,7 +38,7 @@ export function postJson(
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
       const bad = opts.allowPrivateTargets ? undefined : list.find((a) => addressRange(a.address) !== 'unicast');
-      if (bad) return callback(Object.assign(new Error(resolvesToNonPublic(maskHost(target))), { code: 'ETRACERBLOCKED' }), '', 0);
+      if (bad) return callback(Object.assign(new Error(resolvesToNonPublic(registrable(hostname))), { code: 'ETRACERBLOCKED' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });

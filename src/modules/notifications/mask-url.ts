@@ -30,7 +30,8 @@ export function maskHost(u: URL): string {
   return `${registrable(u.hostname)}${u.port ? `:${u.port}` : ''}`;
 }
 
-function registrable(hostname: string): string {
+/** A host name as channel URLs read back: the registrable name, the labels left of it as `*`. */
+export function registrable(hostname: string): string {
   if (hostname.startsWith('[') || isIP(hostname)) return hostname;
   const labels = hostname.replace(/\.$/, '').split('.');
   const keep = labels.length >= 3 && labels[labels.length - 1].length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]) ? 3 : 2;
