@@ -94,7 +94,7 @@ describe('tracer trigger', () => {
 
   it('prints names escaped: a stored name with line breaks and escapes stays on its row, injecting nothing', async () => {
     // The API refuses such names now (test/names.test.ts); rows stored before may still hold them.
-    const stored = 'Deploy\n::error::pwned\nHome page  monitor  mon_x  local  PASSED\r\u001b[32mOK\u2028';
+    const stored = 'Deploy\n::error::pwned\nHome page  monitor  mon_x  local  PASSED\r\u001b[32mOK\u2028 \u202eDELIAF\u2066\u200b 👩‍💻';
     const legacy = await t.org('Legacy Inc');
     const admin = (await t.key(legacy, ['all'])).client;
     const made = await admin.gql(CreateMonitorDocument, { input: { name: 'legacy', url: `${target.url}/fail`, tags: ['legacy'] } });
@@ -106,8 +106,11 @@ describe('tracer trigger', () => {
     const lines = r.stdout.split('\n');
     expect(lines).toHaveLength(5); // the header, one row, a blank line, the summary, the final newline
     expect(lines.filter((l) => l.startsWith('::'))).toEqual([]);
-    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u2028]/);
-    expect(lines[1]).toMatch(new RegExp(`^Deploy\\\\n::error::pwned\\\\nHome page  monitor  mon_x  local  PASSED\\\\r\\\\u001b\\[32mOK\\\\u2028\\s+monitor\\s+${id}\\s+local\\s+FAILED\\s+503`));
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u202a-\u202e\u2066-\u2069\u200b]/);
+    // bidirectional and invisible format characters escaped too; the emoji's joiner left as it is
+    expect(lines[1]).toMatch(
+      new RegExp(`^Deploy\\\\n::error::pwned\\\\nHome page  monitor  mon_x  local  PASSED\\\\r\\\\u001b\\[32mOK\\\\u2028 \\\\u202eDELIAF\\\\u2066\\\\u200b 👩‍💻\\s+monitor\\s+${id}\\s+local\\s+FAILED\\s+503`),
+    );
     expect(lines.slice(2)).toEqual(['', expect.stringMatching(/^Session cks_\w+: FAILED \(1 check: 0 passed, 1 failed\)$/), '']);
   });
 

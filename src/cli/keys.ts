@@ -16,6 +16,7 @@ import { OrganizationService } from '../modules/organization/organization.servic
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runCli, UsageError, withDatabase } from './common';
+import { printable } from './printable';
 import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/billing/plans';
@@ -48,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!['create', 'list', 'revoke'].includes(command ?? '')) throw new UsageError(command ? `Unknown command "${command}".\n${USAGE}` : USAGE);
-  const print = (json: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+  // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
+  const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
 
   await withDatabase(async (db, config) => {
     const em = db.orm.em.fork();
@@ -76,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
             `  ${key}`,
             '',
             "Copy the key now: it won't be shown again.",
-          ].join('\n'),
+          ],
         );
       } else if (command === 'list') {
         const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
@@ -91,8 +93,8 @@ async function main(argv: string[]): Promise<void> {
         print(
           list,
           list.length
-            ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`).join('\n')
-            : `No keys in ${organization.name}.`,
+            ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`)
+            : [`No keys in ${organization.name}.`],
         );
       } else {
         const id = rest[0];
@@ -101,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
         if (!found) throw new UsageError(`No API key ${id}.`);
         const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
         const view = ApiKeyView.from(await keys.revoke(em, null, actor, id), now());
-        print(view, `Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`);
+        print(view, [`Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`]);
       }
     } finally {
       await bcrypt.close();

@@ -17,6 +17,7 @@ import { BillingService } from '../modules/billing/billing.service';
 import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { need, runCli, UsageError, withDatabase } from './common';
+import { printable } from './printable';
 
 const USAGE = `Usage:
   orgs list [--json]
@@ -34,12 +35,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command !== 'list' && command !== 'set-plan') throw new UsageError(command ? `Unknown command "${command}".\n${USAGE}` : USAGE);
-  const print = (json: unknown, text: string) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+  // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
+  const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
   await withDatabase(async (db) => {
     const em = db.orm.em.fork();
     if (command === 'list') {
       const all = await em.find(Organization, {}, { orderBy: { createdAt: 'asc' } });
-      print(all.map((o) => ({ id: o.id, name: o.name, plan: o.plan })), all.map((o) => `${o.id}  ${o.plan.padEnd(8)}  ${o.name}`).join('\n') || 'No organizations.');
+      print(all.map((o) => ({ id: o.id, name: o.name, plan: o.plan })), all.length ? all.map((o) => `${o.id}  ${o.plan.padEnd(8)}  ${o.name}`) : ['No organizations.']);
       return;
     }
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
     const now = () => new Date();
     const orgId = values.org ? (await new OrganizationService(now).findOrCreate(em, values.org, { create: false })).org.id : await theOnlyOrganization(em);
     const org = await new BillingService(now).setPlan(em, orgId, plan);
-    print({ id: org.id, name: org.name, plan: org.plan }, `${org.name} (${org.id}) is now on ${org.plan}.`);
+    print({ id: org.id, name: org.name, plan: org.plan }, [`${org.name} (${org.id}) is now on ${org.plan}.`]);
   });
 }
 
