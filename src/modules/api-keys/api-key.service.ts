@@ -5,6 +5,7 @@ import { apiKeyIdOf, generateKey } from '../auth/key-format';
 import { ALL, grants, isScope, normalizePermissions, type Permission } from '../auth/scopes';
 import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
+import { lockOrganization } from '../organization/organization-lock';
 import { audit, type Actor } from '../audit/audit';
 import { DAY_MS } from '../common/time';
 import { nameErrors } from '../common/names';
@@ -270,11 +271,6 @@ export class ApiKeyService {
     });
     return { apiKey, key: secret.key };
   }
-}
-
-/** Changes to an organization's keys that the cap counts are made one after another: the organization row is locked. */
-async function lockOrganization(tx: EntityManager, organizationId: string): Promise<void> {
-  await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LockMode } from '@mikro-orm/core';
 import { badInput, conflict, notFound, type FieldError } from '../../errors';
 import { unknownCheckErrors } from '../checks/check-ids';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { audit, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
+import { lockOrganization } from '../organization/organization-lock';
 import { MaintenanceWindow } from './maintenance-window.entity';
 
 export interface WindowInput {
@@ -57,7 +57,7 @@ export class MaintenanceService {
    * matches them). The organization row is locked first, so concurrent creations are counted one after another.
    */
   private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
-    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+    await lockOrganization(tx, organizationId);
     const count = await tx.count(MaintenanceWindow, { organization: organizationId, endsAt: { $gt: this.now() } });
     if (count >= this.opts.maxWindows)
       throw conflict(`The organization has ${count} current or future maintenance windows, the most it may have (${this.opts.maxWindows}); delete unused ones first`);

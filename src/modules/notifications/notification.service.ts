@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LockMode } from '@mikro-orm/core';
 import { badInput, conflict, notFound, rateLimited, type FieldError } from '../../errors';
 import { assertSelectionScopes } from '../../graphql/selection-scopes';
 import type { Principal } from '../auth/principal';
@@ -12,6 +11,7 @@ import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { defined } from '../common/defined';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
+import { lockOrganization } from '../organization/organization-lock';
 import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
@@ -183,7 +183,7 @@ export class NotificationService {
    * counted one after another and the cap holds exactly.
    */
   private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
-    await tx.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE, fields: ['id'] });
+    await lockOrganization(tx, organizationId);
     const count = await tx.count(NotificationChannel, { organization: organizationId });
     if (count >= this.opts.maxChannels)
       throw conflict(`The organization has ${count} notification channels, the most it may have (${this.opts.maxChannels}); delete unused ones first`);
