@@ -108,10 +108,10 @@ const schema = z.object({
   GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(15),
   /**
    * Fields an operation may resolve: each counted once per item of the pages and lists above it (lists at their
-   * largest allowed size, a series at its buckets). The client's heaviest operation at the largest page (100
-   * runs with their journey steps, what the REST mirror may ask for) counts ~568,000.
+   * largest allowed size, a series at its buckets). The client's heaviest operation at the largest page the REST
+   * mirror may ask for (100 journeys with every step's headers: the journeys overview) counts ~611,000.
    */
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(600_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000).default(700_000),
   /** The largest answer (JSON bytes) a GraphQL operation or REST route may send; beyond it RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /**
@@ -138,9 +138,16 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /**
    * The largest fraction of a location's check slots (WORKER_CONCURRENCY × its live workers) one organization may
-   * hold at once, whatever its plan's maxConcurrentChecksPerLocation: the others always find free slots.
+   * hold at once, whatever its plan's maxConcurrentChecksPerLocation (at least one slot). It bounds one organization;
+   * free slots for the others are WORKER_RESERVED_SHARE's (two organizations at 0.5 would hold them all).
    */
   WORKER_ORG_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /**
+   * The fraction of a location's check slots (at least one slot) kept for organizations holding none of them: an
+   * organization already running a check there takes no slot that would leave fewer free, so a newly due
+   * organization starts at once while fewer organizations than reserved slots arrive together (fair-share.ts).
+   */
+  WORKER_RESERVED_SHARE: z.coerce.number().min(0).lt(1).default(0.2),
   /** The longest one journey run may take, all its steps together, in milliseconds; beyond it the run FAILED. */
   JOURNEY_MAX_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(120_000),
   /** A worker also enqueues due slots (any number of processes may: each slot is enqueued once per location). */
