@@ -98,6 +98,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       location: config.LOCATION,
       concurrency: config.WORKER_CONCURRENCY,
       orgShare: config.WORKER_ORG_SHARE,
+      reservedShare: config.WORKER_RESERVED_SHARE,
       pollMs: config.WORKER_POLL_MS,
       tickMs: config.SCHEDULE_TICK_MS,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,

@@ -100,6 +100,37 @@ describe("one organization's flood", () => {
   });
 });
 
+describe('two organizations flooding at once', () => {
+  it("leave the reserve free: a third organization's new monitor's first run starts within 2 s of its slot", async () => {
+    // The first flood, stopped: its monitors paused, its waiting jobs gone, its hanging checks timed out.
+    await sql('update monitors set paused = true');
+    await sql(`delete from pgboss.job where name = 'checks-local' and state < 'active'`);
+    await waitFor('the earlier flood to drain', async () => (await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-local' and state = 'active'`))[0].n === 0, 20_000);
+
+    // Two organizations, each allowed 25 of the 50 slots (WORKER_ORG_SHARE 0.5): 60 hanging jobs each. Without a
+    // reserve they held all 50 and a third organization waited for a hanging check to time out (~9 s).
+    const floods = [await orgWithKey('Flood A Inc', 'UNLIMITED'), await orgWithKey('Flood B Inc', 'UNLIMITED')];
+    for (const f of floods) {
+      await createMonitors(f.admin, 10, { url: `${target.url}/hang`, timeoutMs: 10_000, intervalSeconds: 60, tags: ['flood'] });
+      for (let i = 0; i < 5; i++) expect((await f.admin.client.gql(TriggerChecksDocument, { input: { tags: ['flood'] } })).errors).toBeUndefined();
+    }
+    const total = async () => (await inFlight(floods[0].org.id)) + (await inFlight(floods[1].org.id));
+    // All but the reserve (WORKER_RESERVED_SHARE 0.2: 10 of the 50 slots).
+    await waitFor('the floods to fill the slots outside the reserve', async () => (await total()) >= 40);
+
+    const other = await orgWithKey('Third Inc', 'UNLIMITED');
+    const [id] = await createMonitors(other.admin, 1, { url: `${target.url}/ok`, intervalSeconds: 60 });
+    await waitFor("the third organization's first run", async () => (await sql('select id from runs where monitor_id = ?', [id])).length >= 1, 20_000);
+    const [run] = await sql<{ scheduled_at: Date; started_at: Date }>('select scheduled_at, started_at from runs where monitor_id = ?', [id]);
+    const lag = new Date(run.started_at).getTime() - new Date(run.scheduled_at).getTime();
+    expect(lag, `first-run lag ${lag} ms`).toBeLessThan(2000);
+    // The floods still each at most their share, together no more than the slots outside the reserve.
+    expect(await inFlight(floods[0].org.id)).toBeLessThanOrEqual(25);
+    expect(await inFlight(floods[1].org.id)).toBeLessThanOrEqual(25);
+    expect(await total()).toBeLessThanOrEqual(40);
+  });
+});
+
 describe('a journey', () => {
   it('that would outlast JOURNEY_MAX_DURATION_MS is a FAILED run saying so, cut at the limit', async () => {
     const { admin } = await orgWithKey('Journeys Inc', 'UNLIMITED');

@@ -16,6 +16,8 @@ export interface CheckWorkerOptions {
   pollMs: number;
   /** WORKER_ORG_SHARE: the largest fraction of the location's slots one organization may hold (fair-share.ts). */
   orgShare: number;
+  /** WORKER_RESERVED_SHARE: the fraction of the location's slots kept for organizations holding none (fair-share.ts). */
+  reservedShare: number;
   /** A worker of the location counts (its slots) while its heartbeat is this recent, in seconds. */
   liveWindowSeconds: number;
 }
@@ -72,8 +74,8 @@ export class CheckWorker {
       }
       let jobs: PgBoss.Job<CheckJob>[] = [];
       try {
-        const { location, concurrency, orgShare, liveWindowSeconds } = this.opts;
-        jobs = await fetchFair(this.orm, { location, queue: this.queue, concurrency, orgShare, liveWindowSeconds }, room);
+        const { location, concurrency, orgShare, reservedShare, liveWindowSeconds } = this.opts;
+        jobs = await fetchFair(this.orm, { location, queue: this.queue, concurrency, orgShare, reservedShare, liveWindowSeconds }, room);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, location: this.opts.location }, 'worker could not fetch jobs');
       }

@@ -19,6 +19,8 @@ export interface EngineOptions {
   concurrency: number;
   /** WORKER_ORG_SHARE: the largest fraction of a location's slots one organization may hold. */
   orgShare: number;
+  /** WORKER_RESERVED_SHARE: the fraction of a location's slots kept for organizations holding none. */
+  reservedShare: number;
   pollMs: number;
   tickMs: number;
   leaseMarginSeconds: number;
@@ -73,6 +75,7 @@ export class Engine implements RunDispatcher {
         concurrency: this.opts.concurrency,
         pollMs: this.opts.pollMs,
         orgShare: this.opts.orgShare,
+        reservedShare: this.opts.reservedShare,
         liveWindowSeconds: (this.opts.heartbeatMs * 3) / 1000, // live for three heartbeats, as LocationService counts
       });
       await this.worker.start();
