@@ -41,12 +41,22 @@ interface Tracked {
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 const kTracked = Symbol('tracked connection');
 
-/** A response's 'finish' (one function for every response): its connection is idle until more bytes arrive. */
-function responseFinished(this: ServerResponse & { [kTracked]?: Tracked }): void {
-  const tracked = this[kTracked];
-  if (!tracked || tracked.res !== this) return;
+/** Between requests: idle until more bytes arrive than had when its last request ended. */
+function idle(tracked: Tracked): void {
   tracked.req = tracked.res = tracked.since = undefined;
   tracked.idleBytes = tracked.socket.bytesRead;
+}
+
+/**
+ * A response's 'finish' (one function for every response): its connection is idle until more bytes arrive. Not
+ * when the answer came before the request's body had arrived (Fastify answers 415 to a Content-Type nothing parses
+ * without reading the body; Node then reads and drops the rest): that request is still timed, and the sweep sees
+ * it idle once its body is in.
+ */
+function responseFinished(this: ServerResponse & { [kTracked]?: Tracked }): void {
+  const tracked = this[kTracked];
+  if (!tracked || tracked.res !== this || !tracked.req?.complete) return;
+  idle(tracked);
 }
 
 /**
@@ -56,10 +66,16 @@ function responseFinished(this: ServerResponse & { [kTracked]?: Tracked }): void
  * per request), so a connection is cut at most about 2 × `sweepMs` after its limit, alone or among thousands.
  *
  * A request whose body has fully arrived (`req.complete`) is no longer timed, however long its answer takes (a
- * journey run); an idle keep-alive connection between requests is left to the keep-alive timeout. The next request
+ * journey run); one answered before its body arrived still is, until the body is in (a client that stops sending
+ * after an early 415 is cut at `requestMs` like any other). An idle keep-alive connection between requests is left
+ * to the keep-alive timeout. The next request
  * on it is seen beginning by its socket's byte count having grown since the last answer finished (Node reads the
  * socket itself, so no data listener can be added). Not covered: bytes of a next request sent before the previous
- * answer finished (HTTP pipelining) are not seen as its beginning; the keep-alive timeout still bounds them.
+ * answer finished (HTTP pipelining), or in the same packet as the end of an early-answered request's body, are not
+ * seen as its beginning; the keep-alive timeout still bounds them. Nor is a client that never reads its answer: a
+ * received request is not timed while it is answered, and an answer larger than the socket buffers never finishes
+ * while the client does not read; nothing but the client closing ends that connection (no socket inactivity timeout,
+ * see `httpServerOptions`).
  * Returns a function that stops the sweeps (the server's `close` also does).
  */
 export function cutSlowClients(
@@ -90,8 +106,12 @@ export function cutSlowClients(
     const now = Date.now();
     for (const [socket, tracked] of open) {
       if (tracked.req) {
-        // Received: being answered, which is never cut (a long run); else timed as a whole request.
-        if (!tracked.req.complete && now - tracked.since! > requestMs) cut(socket, tracked);
+        // Received: being answered, which is never cut (a long run); else timed as a whole request, answered or not.
+        if (!tracked.req.complete) {
+          if (now - tracked.since! > requestMs) cut(socket, tracked);
+        } else if (tracked.res?.writableFinished) {
+          idle(tracked); // answered early, and its body has arrived since
+        }
       } else if (tracked.since !== undefined) {
         if (now - tracked.since > headersMs) cut(socket, tracked);
       } else if (socket.bytesRead > tracked.idleBytes) {

@@ -58,6 +58,8 @@ async function holdOpen(first: string) {
 
 const PARTIAL_HEADERS = 'GET /healthz HTTP/1.1\r\nHost: x\r\n';
 const PARTIAL_BODY = 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{';
+/** Answered 415 at its headers (nothing parses that type), then 1 of its 1,000 body bytes and nothing more. */
+const EARLY_ANSWERED = 'POST /v1/monitors HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 1000\r\n\r\n<';
 
 /** One GET /healthz on a connection of its own, closed after the answer (so it leaves nothing open). */
 function closingRequest() {
@@ -94,9 +96,36 @@ describe('slow clients are cut off at their timeout', () => {
     expect(await settle(0)).toBe(0);
   });
 
-  it('100 of them at once, under load: each closed within its timeout + 2 s, and the connection count falls back', async () => {
+  // Answered before the body arrived (415 for a type nothing parses, 413 for a Content-Length over the body limit),
+  // the request is still incomplete: the answer does not stop its clock.
+  for (const [what, first, status] of [
+    ['an unknown Content-Type (415)', EARLY_ANSWERED, 415],
+    ['a Content-Length over the body limit (413)', 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{', 413],
+  ] as const) {
+    it(`a request answered early for ${what}, 1 body byte sent: closed within the request timeout + 2 s`, async () => {
+      const c = await holdOpen(first);
+      const ms = await c.closed;
+      console.log(`early answer (${status}) held ${Math.round(ms)} ms`);
+      expect(c.heard()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(ms).toBeLessThan(REQUEST_MS + SLACK_MS);
+      expect(await settle(0)).toBe(0);
+    });
+  }
+
+  it('a request answered early whose body then arrives keeps its connection for the next request', async () => {
+    const c = await holdOpen('POST /v1/monitors HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 4\r\n\r\n<');
+    await new Promise((r) => setTimeout(r, 500));
+    c.socket.write('a/>');
+    await new Promise((r) => setTimeout(r, REQUEST_MS + 500));
+    c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await c.closed;
+    expect(c.heard()).toMatch(/^HTTP\/1\.1 415 [\s\S]*HTTP\/1\.1 200 /);
+  });
+
+  it('100 of them at once (early-answered ones too), under load: each closed within its timeout + 2 s, and the connection count falls back', async () => {
     const before = await connections();
-    const held = await Promise.all(Array.from({ length: 100 }, (_, i) => holdOpen(i % 2 ? PARTIAL_HEADERS : PARTIAL_BODY)));
+    const kinds = [PARTIAL_HEADERS, PARTIAL_BODY, EARLY_ANSWERED];
+    const held = await Promise.all(Array.from({ length: 100 }, (_, i) => holdOpen(kinds[i % 3])));
     // Load meanwhile: ordinary requests keep the server busy.
     let loading = true;
     const load = (async () => {
@@ -110,7 +139,7 @@ describe('slow clients are cut off at their timeout', () => {
     const times = await Promise.all(held.map((c) => c.closed));
     loading = false;
     expect(await load).toBeGreaterThan(0);
-    times.forEach((ms, i) => expect(ms).toBeLessThan((i % 2 ? HEADERS_MS : REQUEST_MS) + SLACK_MS));
+    times.forEach((ms, i) => expect(ms).toBeLessThan((i % 3 === 0 ? HEADERS_MS : REQUEST_MS) + SLACK_MS));
     console.log(`100 slow connections held ${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))} ms`);
     expect(await settle(before)).toBeLessThanOrEqual(before);
   });
