@@ -74,8 +74,18 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     for (let i = 0; i < 20; i++) ids.push(await create({ name: `m${i}`, url: `${target.url}/ok`, interval_seconds: 10 }));
     const started = Date.now();
     workers.push(await spawnWorker(env), await spawnWorker(env));
-    // Two slots of each: the first at creation, the next at the check's phase (checks/phase.ts), 5-15 s later.
-    await new Promise((r) => setTimeout(r, 16_000));
+    // Two slots of each: the first at creation, the next at the check's phase (checks/phase.ts), 5-15 s later. The
+    // second may fall 15 s after creation, and the workers start first: polled, not a fixed wait a loaded machine
+    // can outlast.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { rows: done } = await db.query<{ n: number }>(
+        `select count(*)::int as n from (select monitor_id from runs where monitor_id = any($1) group by 1 having count(*) >= 2) s`,
+        [ids],
+      );
+      if (done[0].n === ids.length || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const { rows } = await db.query<{ monitor_id: string; scheduled_at: Date; n: number }>(
       `select monitor_id, scheduled_at, count(*)::int as n from runs where monitor_id = any($1) group by 1, 2 order by 1, 2`,
       [ids],
