@@ -98,6 +98,28 @@ describe('logs', () => {
     const err = JSON.stringify({ level: 50, time: 0, msg: 'boom', err: { message: 'x', stack: 'Error: x\n    at y' } });
     expect(prettyLine(err)).toContain('00:00:00.000 ERROR boom err={"message":"x","stack":"Error: x\\n    at y"}\n    Error: x\n        at y\n');
 
+    // Control and format characters never reach the terminal raw: ESC, DEL, C1 (CSI), a newline, a bidi override.
+    const hostile = JSON.stringify({
+      level: 30,
+      time: 0,
+      msg: 'Route GET:/\x1b[2J not found\nFAKE',
+      url: '/\x1b]0;owned\x07',
+      plain: 'a\x7fb',
+      csi: 'x\u009b31m',
+      bidi: 'abc\u202edef',
+      nested: { v: 'q\u009bz' },
+      'k\x1b': 1,
+      err: { stack: 'Error: \x1b[31mred\n    at y' },
+    });
+    const pretty = prettyLine(hostile);
+    expect(pretty).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(pretty).toBe(
+      '00:00:00.000 INFO  Route GET:/\\u001b[2J not found\\nFAKE url="/\\u001b]0;owned\\u0007" plain="a\\u007fb" csi="x\\u009b31m" ' +
+        'bidi="abc\\u202edef" nested={"v":"q\\u009bz"} k\\u001b=1 err={"stack":"Error: \\u001b[31mred\\n    at y"}\n' +
+        '    Error: \\u001b[31mred\n        at y\n',
+    );
+    expect(prettyLine(JSON.stringify({ level: 30, time: 0, msg: 'ok', id: 'mon_1', name: 'Ünïcødé' }))).toBe('00:00:00.000 INFO  ok id=mon_1 name=Ünïcødé\n');
+
     let out = '';
     const sink = new PassThrough().on('data', (d) => (out += d));
     logDestination(loadConfig({ LOG_FORMAT: 'pretty' }), sink)!.write(line);

@@ -1,5 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
+import { printable } from '../cli/printable';
 
 /**
  * Where log lines go and in which form (README › Logs). JSON lines, as pino writes them, unless LOG_FORMAT=pretty,
@@ -24,7 +25,21 @@ const LEVELS: Record<number, [string, string]> = {
 /** Fields every line has, shown in the line's head or not at all. */
 const HEAD = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
-/** One pino JSON line as a readable one; a line that is not JSON is passed on as it came. */
+/**
+ * A field's value as printed: a plain word as it is, anything else as JSON. Either way with no control or format
+ * character left raw (JSON escapes C0 ones; `printable` escapes DEL, C1 and the bidirectional and invisible ones):
+ * a value a client or a target sent (a URL, a header, an error message) cannot send terminal escapes, start a line
+ * of its own, nor turn the rest of the line around.
+ */
+function fieldValue(value: unknown): string {
+  if (typeof value === 'string' && /^[^\s"=]+$/.test(value) && printable(value) === value) return value;
+  return printable(JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * One pino JSON line as a readable one; a line that is not JSON is passed on as it came (pino writes only JSON; the
+ * message, fields and stack of one that is are escaped as `fieldValue` says).
+ */
 export function prettyLine(json: string, colour = false): string {
   let entry: Record<string, unknown>;
   try {
@@ -37,10 +52,12 @@ export function prettyLine(json: string, colour = false): string {
   const level = colour && ansi ? `${ansi}${label}\x1b[0m` : label;
   const fields = Object.entries(entry)
     .filter(([key]) => !HEAD.has(key))
-    .map(([key, value]) => `${key}=${typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`);
+    .map(([key, value]) => `${printable(key)}=${fieldValue(value)}`);
   const err = entry.err as { stack?: string } | undefined;
-  const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').join('\n    ')}` : '';
-  return `${[time, level, entry.msg ?? '', ...fields].filter((part) => part !== '').join(' ')}${stack}\n`;
+  // The stack keeps its lines, each escaped.
+  const stack = typeof err?.stack === 'string' ? `\n    ${err.stack.split('\n').map(printable).join('\n    ')}` : '';
+  const msg = entry.msg === undefined ? '' : printable(typeof entry.msg === 'string' ? entry.msg : JSON.stringify(entry.msg));
+  return `${[time, level, msg, ...fields].filter((part) => part !== '').join(' ')}${stack}\n`;
 }
 
 function prettyStream(out: NodeJS.WritableStream, colour: boolean): NodeJS.WritableStream {
