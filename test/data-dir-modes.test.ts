@@ -1,7 +1,8 @@
 /**
  * The embedded database's files are its owner's alone (issue 23, point 6): DATA_DIR and every directory in it 0700,
  * every file 0600 (the WAL, the key file, the lock), on a fresh start, for files PostgreSQL makes later, and again
- * after someone loosened them.
+ * after someone loosened them. Only tracer's: other files in DATA_DIR keep their modes, and a symlinked DATA_DIR is
+ * secured as its target.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,11 +15,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-modes-'));
 const dataDir = path.join(dir, 'data');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const start = () =>
-  createApp(loadConfig({ DATA_DIR: dataDir, BCRYPT_COST: '4', BOOTSTRAP_KEY: 'false', LOG_LEVEL: 'silent', SCHEDULING: 'false', WORKER: 'false' }));
+const start = (at = dataDir) =>
+  createApp(loadConfig({ DATA_DIR: at, BCRYPT_COST: '4', BOOTSTRAP_KEY: 'false', LOG_LEVEL: 'silent', SCHEDULING: 'false', WORKER: 'false' }));
 
-/** Every path under DATA_DIR (itself included) whose permission bits are not the owner's alone. */
-function loose(): string[] {
+/** Every path under `root` (itself included) whose permission bits are not the owner's alone. */
+function loose(root = dataDir): string[] {
   const found: string[] = [];
   const walk = (at: string) => {
     const stat = fs.lstatSync(at);
@@ -28,7 +29,7 @@ function loose(): string[] {
       for (const name of fs.readdirSync(at)) walk(path.join(at, name));
     } else if (stat.isFile() && mode !== 0o600) found.push(`${path.relative(dir, at)} ${mode.toString(8)}`);
   };
-  walk(dataDir);
+  walk(root);
   return found;
 }
 const files = (sub: string) => fs.readdirSync(path.join(dataDir, sub)).map((f) => path.join(dataDir, sub, f));
@@ -66,5 +67,40 @@ describe('embedded database files', () => {
     expect(loose().length).toBe(5);
     app = await start();
     expect(loose()).toEqual([]);
+  });
+  it('only tracer\'s own: other files in DATA_DIR keep their modes; a symlinked DATA_DIR is secured as its target', async () => {
+    await app?.close();
+    app = undefined;
+    const real = path.join(dir, 'shared');
+    fs.mkdirSync(path.join(real, 'tools'), { recursive: true });
+    fs.chmodSync(real, 0o755);
+    fs.chmodSync(path.join(real, 'tools'), 0o755);
+    fs.writeFileSync(path.join(real, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(real, 'tools', 'notes.txt'), 'shared\n', { mode: 0o644 });
+    fs.chmodSync(path.join(real, 'run.sh'), 0o755);
+    fs.chmodSync(path.join(real, 'tools', 'notes.txt'), 0o644);
+    const link = path.join(dir, 'data-link');
+    fs.symlinkSync(real, link);
+    const mode = (at: string) => (fs.statSync(at).mode & 0o777).toString(8);
+
+    app = await start(link);
+    expect(mode(real)).toBe('700');
+    expect(loose(path.join(real, 'pgdata'))).toEqual([]);
+    expect(mode(path.join(real, 'secrets.key'))).toBe('600');
+    expect([mode(path.join(real, 'run.sh')), mode(path.join(real, 'tools')), mode(path.join(real, 'tools', 'notes.txt'))]).toEqual(['755', '755', '644']);
+    await app.close();
+    app = undefined;
+
+    // Loosened while stopped: put right at the next start through the link; the other files still untouched.
+    fs.chmodSync(real, 0o755);
+    fs.chmodSync(path.join(real, 'secrets.key'), 0o644);
+    fs.chmodSync(path.join(real, 'pgdata', 'PG_VERSION'), 0o644);
+    app = await start(link);
+    expect(mode(real)).toBe('700');
+    expect(mode(path.join(real, 'secrets.key'))).toBe('600');
+    expect(loose(path.join(real, 'pgdata'))).toEqual([]);
+    expect([mode(path.join(real, 'run.sh')), mode(path.join(real, 'tools')), mode(path.join(real, 'tools', 'notes.txt'))]).toEqual(['755', '755', '644']);
+    await app.close();
+    app = undefined;
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
-import { ownerOnlyFiles, secureDataDir } from './data-dir';
+import { LOCK_FILE, PGDATA, ownerOnlyFiles, secureDataDir } from './data-dir';
 
 export class DatabaseLockedError extends Error {}
 
@@ -35,8 +35,10 @@ export interface EmbeddedDatabase {
  * PGlite must never be opened by two processes at once (that damages the files), so the data directory is
  * locked with an exclusive lock file holding the owner's pid; a lock left by a dead process is taken over.
  *
- * The data directory is its owner's alone: 0700, every directory in it 0700 and every file 0600, put right at each
- * start (an older install, a loosened file) and kept so for every file PGlite makes (see `ownerOnlyNodeFS`).
+ * The data directory is its owner's alone: 0700, the database's directory in it (`pgdata`) 0700 with every directory
+ * in it 0700 and every file 0600, tracer's own files beside it 0600, put right at each start (an older install, a
+ * loosened file; other files in DATA_DIR are left alone) and kept so for every file PGlite makes (see
+ * `ownerOnlyNodeFS`).
  */
 export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob } = {}): Promise<EmbeddedDatabase> {
   const releaseLock = dataDir ? acquireLock(dataDir) : () => {};
@@ -48,7 +50,7 @@ export async function startEmbedded(dataDir?: string, opts: { loadDataDir?: Blob
     const { PGLiteSocketServer, PGLiteSocketHandler } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
     // loadDataDir starts from a saved initdb (tests): about 1 s instead of 4 s for a fresh cluster.
     db = await PGlite.create({
-      ...(dataDir ? { fs: ownerOnlyNodeFS(path.resolve(dataDir, 'pgdata')) } : {}),
+      ...(dataDir ? { fs: ownerOnlyNodeFS(path.resolve(dataDir, PGDATA)) } : {}),
       loadDataDir: opts.loadDataDir,
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
@@ -162,7 +164,7 @@ function ownerOnlyNodeFS(dir: string) {
 
 function acquireLock(dataDir: string): () => void {
   secureDataDir(dataDir);
-  const lockPath = path.join(dataDir, 'tracer.lock');
+  const lockPath = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx', mode: 0o600 });
