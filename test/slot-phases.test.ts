@@ -10,6 +10,7 @@ import { json, startTarget, type Target } from './helpers/target';
 import { phaseMs, phasedSlotAtOrAfter, phasedSlotSql } from '../src/modules/checks/phase';
 import { newId } from '../src/modules/common/ids';
 import { SlotScheduler } from '../src/modules/engine/scheduler';
+import { applyInterval, SCHEDULER_MAX_LOOKAHEAD_MS } from '../src/modules/checks/scheduled-check';
 import type { Organization } from '../src/modules/organization/organization.entity';
 
 let t: TestApp;
@@ -108,12 +109,34 @@ describe('checks resumed together', () => {
       await admin.client.gql(ResumeMonitorDocument, { id });
       await admin.client.gql(UpdateMonitorDocument, { id, input: { name: 'renamed' } });
       expect(phase(id, (await nextRuns([id])).get(id)!)).toBe(phaseMs(id, 60));
-      // A new interval: the check's phase in it, and back.
+      // A new interval: the check's phase in it (a slot within the scheduler's lookahead stays), and back.
+      const prev = (await nextRuns([id])).get(id)!;
+      const t0 = Date.now();
       await admin.client.gql(UpdateMonitorDocument, { id, input: { intervalSeconds: 120 } });
-      expect(phase(id, (await nextRuns([id])).get(id)!, 120)).toBe(phaseMs(id, 120));
+      const t1 = Date.now();
+      const moved = (await nextRuns([id])).get(id)!;
+      if (prev > t1 + SCHEDULER_MAX_LOOKAHEAD_MS) expect(phase(id, moved, 120)).toBe(phaseMs(id, 120));
+      else if (prev <= t0 + SCHEDULER_MAX_LOOKAHEAD_MS) expect(moved).toBe(prev);
       await admin.client.gql(UpdateMonitorDocument, { id, input: { intervalSeconds: 60, paused: false } });
       expect(phase(id, (await nextRuns([id])).get(id)!)).toBe(phaseMs(id, 60));
     }
+  });
+});
+
+describe('a new interval', () => {
+  it('keeps a slot within the scheduler\'s lookahead (it may be enqueued now), and moves a later one to its phase', () => {
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const check = (id: string, nextRunAt: Date) => ({ id, intervalSeconds: 60, nextRunAt }) as Parameters<typeof applyInterval>[0];
+    const soon = new Date(now.getTime() + SCHEDULER_MAX_LOOKAHEAD_MS);
+    const near = check(newId('mon'), soon);
+    applyInterval(near, now);
+    expect(near.nextRunAt).toBe(soon);
+    const due = check(newId('mon'), new Date(now.getTime() - 5000));
+    applyInterval(due, now);
+    expect(due.nextRunAt.getTime()).toBe(now.getTime() - 5000);
+    const later = check(newId('mon'), new Date(now.getTime() + SCHEDULER_MAX_LOOKAHEAD_MS + 1));
+    applyInterval(later, now);
+    expect(later.nextRunAt.getTime()).toBe(phasedSlotAtOrAfter(later.id, 60, now).getTime());
   });
 });
 

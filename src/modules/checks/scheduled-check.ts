@@ -78,11 +78,19 @@ export function applyPaused(check: ScheduledCheck & { id: string }, paused: bool
 }
 
 /**
+ * The longest the slot scheduler looks ahead (engine.ts: `Math.min(SCHEDULE_TICK_MS, 2000)`): it claims and enqueues
+ * a slot this long before it is due.
+ */
+export const SCHEDULER_MAX_LOOKAHEAD_MS = 2000;
+
+/**
  * A changed interval moves the check to its phase in the new interval: its next slot becomes the new phased slot
- * at or after now. A slot already due (a new check not yet run) stays due: it still runs at once.
+ * at or after now. A slot already due (a new check not yet run) stays due: it still runs at once. So does a slot
+ * within the scheduler's lookahead: a scheduler may be enqueueing it now, and a new slot just after it would run
+ * the check twice about a second apart (the slot after it is phased in the new interval when it is claimed).
  */
 export function applyInterval(check: ScheduledCheck & { id: string }, now: Date): void {
-  if (check.nextRunAt > now) check.nextRunAt = phasedSlotAtOrAfter(check.id, check.intervalSeconds, now);
+  if (check.nextRunAt.getTime() > now.getTime() + SCHEDULER_MAX_LOOKAHEAD_MS) check.nextRunAt = phasedSlotAtOrAfter(check.id, check.intervalSeconds, now);
 }
 
 /** What create and update take of the schedule, as the services see it (null = keep / default). */
