@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app';
 import { nameErrors } from '../src/modules/common/names';
-import { printable } from '../src/cli/printable';
+import { printable } from '../src/modules/common/printable';
 import type { Client } from './helpers/client';
 
 let t: TestApp;

@@ -16,7 +16,7 @@ import { OrganizationService } from '../modules/organization/organization.servic
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runCli, UsageError, withDatabase } from './common';
-import { printable } from './printable';
+import { printable } from '../modules/common/printable';
 import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/billing/plans';

@@ -17,7 +17,7 @@ import { BillingService } from '../modules/billing/billing.service';
 import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { need, runCli, UsageError, withDatabase } from './common';
-import { printable } from './printable';
+import { printable } from '../modules/common/printable';
 
 const USAGE = `Usage:
   orgs list [--json]

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resultTable, type Session } from './trigger-table';
-import { printable } from './printable';
+import { printable } from '../modules/common/printable';
 
 const USAGE = `Usage:
   tracer trigger [--tag <tag>]... [--monitor <id>]... [--journey <id>]... [--location <name>] [--wait] [--timeout <seconds>]

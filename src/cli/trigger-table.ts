@@ -1,4 +1,4 @@
-import { printable } from './printable';
+import { printable } from '../modules/common/printable';
 
 /** What `tracer trigger` reads of a check session (REST, snake_case). */
 export interface SessionRun {

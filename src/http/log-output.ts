@@ -1,6 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
-import { printable } from '../cli/printable';
+import { printable } from '../modules/common/printable';
 
 /**
  * Where log lines go and in which form (README › Logs). JSON lines, as pino writes them, unless LOG_FORMAT=pretty,
