@@ -9,7 +9,7 @@ import type { FieldError } from '../../errors';
  * joiner and non-joiner (U+200D, U+200C) stay allowed: emoji sequences (👩‍💻, 🏳️‍🌈) and Persian or Indic spelling
  * need them, and they change neither the direction nor the lines of the text. Tag characters stay refused although
  * a subdivision flag (🏴 England) is spelt with them: they can carry a whole invisible text. `printable`
- * (src/cli/printable.ts) escapes the same set.
+ * (common/printable.ts) escapes the same set.
  */
 const CONTROL = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\u2028\u2029]/u;
 export const NO_CONTROL_RULE = 'must not contain control characters (line breaks, tabs, escapes, bidirectional or invisible format characters)';
