@@ -92,7 +92,7 @@ const MEMO_PER_CLASS = 512;
  */
 export const PURE_CONSTRAINTS: ReadonlySet<string> = new Set([
   'min', 'max', 'matches', 'isLength', 'maxLength', 'minLength', 'isIn', 'isEmail', 'isUrl',
-  'arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty', 'arrayUnique', 'isOptional', 'nestedValidation',
+  'arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty', 'arrayUnique', 'isOptional', 'nestedValidation', 'isBoolean',
 ]);
 
 /**

@@ -17,8 +17,13 @@ export const isSensitiveName = (name: string) => SENSITIVE.test(name);
 /** A header sealed like a credential: named like one, or marked `secret: true` by whoever set it. */
 export const isSecretHeader = (h: Header): boolean => h.secret === true || isSensitiveName(h.name);
 
-/** A header as stored: the `secret` mark only where it was given, so the JSON of other headers is unchanged. */
-export const storedHeader = (h: Header): Header => (h.secret === true ? { name: h.name, value: h.value, secret: true } : { name: h.name, value: h.value });
+/**
+ * A header as stored: the `secret` mark only where it was given and the name does not already make the header a
+ * credential, so the JSON of every other header is unchanged (a round trip of what a reader saw, where a
+ * credential's name reads `secret: true`, changes nothing).
+ */
+export const storedHeader = (h: Header): Header =>
+  h.secret === true && !isSensitiveName(h.name) ? { name: h.name, value: h.value, secret: true } : { name: h.name, value: h.value };
 
 /** Headers as a reader sees them: every sealed value `[masked]`, and `secret` saying which are sealed. */
 export const maskHeaders = (headers: Header[]): Header[] =>
