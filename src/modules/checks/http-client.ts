@@ -39,6 +39,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const round = (n: number) => Math.round(n * 100) / 100;
 
 class CheckError extends Error {}
+/** The check's deadline passed: reported with the check's own timeout, whatever was left of it for a redirect. */
+class TimeoutError extends CheckError {}
 
 /**
  * Performs one HTTP check for real: its own connection (so the timings are real), the whole exchange bounded by
@@ -71,6 +73,7 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
       return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
     } catch (e) {
       timings.total = round(performance.now() - started);
+      if (e instanceof TimeoutError) return { ok: false, error: `Timed out after ${spec.timeoutMs} ms`, timings };
       return { ok: false, error: e instanceof CheckError || e instanceof BodyDecodeError ? e.message : describeNetworkError(e, url), timings };
     }
   }
@@ -87,7 +90,7 @@ function once(
   const literalRange = isIP(host) && !opts.allowPrivateTargets ? addressRange(host) : 'unicast';
   if (literalRange !== 'unicast') throw new CheckError(`Target ${host} is not a public address (${rangeWords(literalRange)} range); tracer does not check those`);
   const remaining = deadline - performance.now();
-  if (remaining <= 0) throw new CheckError('Timed out');
+  if (remaining <= 0) throw new TimeoutError('Timed out');
 
   const lookup: LookupFunction = (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
@@ -110,7 +113,7 @@ function once(
     // One deadline for the connection, the download and the decoding: the body reader stops at it too.
     const deadlineReached = new AbortController();
     const timeUp = () => {
-      const err = new CheckError(`Timed out after ${Math.round(deadline - t0)} ms`);
+      const err = new TimeoutError('Timed out');
       deadlineReached.abort(err);
       req.destroy(err);
     };
