@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { lockedDownPage } from './http/page-headers';
 
 // dist/src/dashboard-static.js → dist/dashboard; src/dashboard-static.ts (tests) → dist/dashboard as well.
 const DIST = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../dashboard' : '../dist/dashboard');
@@ -19,25 +20,14 @@ const TYPES: Record<string, string> = {
  * The dashboard's security headers: only this origin's scripts, styles and API (`connect-src 'self'`), no inline
  * script or style, no framing, no third-party requests of any kind.
  */
-export const DASHBOARD_HEADERS: Record<string, string> = {
-  'content-security-policy': [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-};
+export const DASHBOARD_HEADERS: Record<string, string> = lockedDownPage(
+  ["script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "form-action 'none'"],
+  {
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  },
+);
 
 /**
  * Serves the built single-page dashboard (src/dashboard → dist/dashboard, built by `npm run build`, which

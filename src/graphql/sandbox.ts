@@ -5,6 +5,8 @@
  * is pinned: a build published later under a moving name (`v2`, `_latest`) does not reach this page unreviewed.
  */
 
+import { lockedDownPage } from '../http/page-headers';
+
 /** The embed script's build on Apollo's CDN (a commit of Apollo's embeddable-sandbox). Raise it deliberately. */
 export const SANDBOX_VERSION = '02e2da0fccbe0240ef03d2396d6c98559bab5b06';
 
@@ -23,19 +25,5 @@ const SANDBOX_FRAME = 'https://sandbox.embed.apollographql.com';
 export function sandboxPageHeaders(html: string): Record<string, string> {
   const nonce = /nonce="?([0-9a-f]{16,128})/.exec(html)?.[1];
   const inline = nonce ? ` 'nonce-${nonce}'` : '';
-  return {
-    'content-security-policy': [
-      "default-src 'none'",
-      `script-src${inline} ${SANDBOX_SCRIPT}`,
-      `style-src${inline}`,
-      `frame-src ${SANDBOX_FRAME}`,
-      "connect-src 'self'",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-  };
+  return lockedDownPage([`script-src${inline} ${SANDBOX_SCRIPT}`, `style-src${inline}`, `frame-src ${SANDBOX_FRAME}`, "connect-src 'self'", "form-action 'none'"]);
 }

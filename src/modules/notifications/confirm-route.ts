@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/database';
 import type { NotificationService } from './notification.service';
+import { lockedDownPage } from '../../http/page-headers';
 
 /** The path of an EMAIL channel's confirmation link (`<PUBLIC_URL>/notifications/confirm/<token>`). */
 export const CONFIRM_PATH = '/notifications/confirm/:token';
@@ -9,13 +10,7 @@ export const CONFIRM_PATH = '/notifications/confirm/:token';
  * The pages' headers: nothing loaded from anywhere (inline style only), the form posts only to this origin, never
  * framed (a framed button could be clicked for the owner), never cached, the token never sent on as a referrer.
  */
-export const CONFIRM_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-};
+export const CONFIRM_HEADERS = lockedDownPage(["style-src 'unsafe-inline'", "form-action 'self'"], { 'cache-control': 'no-store' });
 
 const NOT_VALID = 'This confirmation link was used already, or a newer one replaced it.';
 
