@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildAppSchema, printAppSchema } from '../src/graphql/schema';
-import { scopeRows, scopeTableMarkdown, withScopeTable } from '../src/graphql/scope-table';
+import { scopeRows, scopeTableMarkdown, withScopeTable } from '../src/authorization/scope-table';
+import { ROUTES } from '../src/rest/routes';
 
 const ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 export const SCHEMA_FILE = path.join(ROOT, 'schema/schema.graphql');
@@ -16,7 +17,7 @@ async function main() {
   const { schema, index } = await buildAppSchema();
   const printed = printAppSchema(schema);
   const readme = fs.readFileSync(README, 'utf8');
-  const withTable = withScopeTable(readme, scopeTableMarkdown(scopeRows(schema, index)));
+  const withTable = withScopeTable(readme, scopeTableMarkdown(scopeRows(schema, index, ROUTES)));
   if (process.argv.includes('--check')) {
     const committed = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, 'utf8') : '';
     const stale = [committed !== printed && 'schema/schema.graphql', readme !== withTable && "README.md's scope table"].filter(Boolean);

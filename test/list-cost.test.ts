@@ -9,8 +9,8 @@ import { buildSchema, Kind, parse, type DocumentNode, type OperationDefinitionNo
 import * as ops from '../src/client/generated/graphql';
 import { loadConfig } from '../src/config';
 import { buildAppSchema, type AppSchema } from '../src/graphql/schema';
-import { costOf, operationRequirements } from '../src/graphql/operation-scopes';
-import { assertListSizes, LIST_SIZES, listFields } from '../src/graphql/list-sizes';
+import { costOf, operationRequirements } from '../src/authorization/operation-scopes';
+import { assertListSizes, LIST_SIZES, listFields } from '../src/authorization/list-sizes';
 import { jsonSizeUpTo } from '../src/graphql/response-size';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Client } from './helpers/client';

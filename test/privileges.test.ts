@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/client/generated/graphql';
-import { parseScopeTable } from '../src/graphql/scope-table';
+import { parseScopeTable } from '../src/authorization/scope-table';
 import { buildAppSchema } from '../src/graphql/schema';
-import { SCOPES, type Permission } from '../src/modules/auth/scopes';
+import { SCOPES, type Permission } from '../src/authorization/scopes';
 import { startTestApp, type TestApp } from './helpers/app';
 import type { Organization } from '../src/modules/organization/organization.entity';
 

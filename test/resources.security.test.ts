@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/client/generated/graphql';
 import { buildAppSchema } from '../src/graphql/schema';
 import { ROUTES } from '../src/rest/routes';
-import { SCOPES, type Permission, type Scope } from '../src/modules/auth/scopes';
+import { SCOPES, type Permission, type Scope } from '../src/authorization/scopes';
 import { startTestApp, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
 import type { Client } from './helpers/client';

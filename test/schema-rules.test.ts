@@ -3,13 +3,13 @@ import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { graphql, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
 import { compileQuery } from 'graphql-jit';
-import { AUTH_DIRECTIVES_SDL } from '../src/graphql/directives';
-import { ScopeIndex, SchemaAuthError } from '../src/graphql/scope-index';
-import { guardResolvers, scopeCheckPlugin } from '../src/graphql/scope-guard';
+import { AUTH_DIRECTIVES_SDL } from '../src/authorization/directives';
+import { ScopeIndex, SchemaAuthError } from '../src/authorization/scope-index';
+import { guardResolvers, scopeCheckPlugin } from '../src/authorization/scope-guard';
 import { buildAppSchema } from '../src/graphql/schema';
-import { SELECTION_SCOPES } from '../src/graphql/selection-scopes';
+import { SELECTION_SCOPES } from '../src/authorization/selection-scopes';
 import type { Principal } from '../src/modules/auth/principal';
-import type { Permission } from '../src/modules/auth/scopes';
+import type { Permission } from '../src/authorization/scopes';
 
 // assumeValidSDL: graphql-js would refuse some of these SDL documents itself, but type-graphql's @Directive writes
 // straight into the AST with no such check, so ScopeIndex must catch them on its own.

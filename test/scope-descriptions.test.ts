@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
 import { buildAppSchema } from '../src/graphql/schema';
-import { AUTHENTICATED_SENTENCE, scopeSentence, selectionSentence } from '../src/graphql/scope-descriptions';
-import { SELECTION_SCOPES } from '../src/graphql/selection-scopes';
+import { AUTHENTICATED_SENTENCE, scopeSentence, selectionSentence } from '../src/authorization/scope-descriptions';
+import { SELECTION_SCOPES } from '../src/authorization/selection-scopes';
 import { startTestApp, type TestApp } from './helpers/app';
 
 let t: TestApp;

@@ -11,7 +11,7 @@ import type { Config } from '../config';
 import type { RequestContext } from '../context/request-context';
 import type { AppSchema } from './schema';
 import { errorStatusPlugin, makeFormatError } from './errors';
-import { scopeCheckPlugin, type DocumentLimits } from './scope-guard';
+import { scopeCheckPlugin, type DocumentLimits } from '../authorization/scope-guard';
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
 import { responseSizePlugin } from './response-size';

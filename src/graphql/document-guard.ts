@@ -2,7 +2,7 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { AppError } from '../errors';
 import { toGraphQLError } from './errors';
-import { COST_CEILING } from './operation-scopes';
+import { COST_CEILING } from '../authorization/operation-scopes';
 
 /**
  * Refuses a document whose fragments expand past `limit` fields before graphql-js validates it: its

@@ -2,12 +2,12 @@ import { isAbstractType, isObjectType, specifiedDirectives, type GraphQLSchema, 
 import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { authenticatedDirective, requiresScopeDirective } from './directives';
-import { ScopeIndex } from './scope-index';
-import { guardResolvers } from './scope-guard';
-import { describeScopes } from './scope-descriptions';
+import { authenticatedDirective, requiresScopeDirective } from '../authorization/directives';
+import { ScopeIndex } from '../authorization/scope-index';
+import { guardResolvers } from '../authorization/scope-guard';
+import { describeScopes } from '../authorization/scope-descriptions';
 import { validateInput } from './validation';
-import { assertListSizes } from './list-sizes';
+import { assertListSizes } from '../authorization/list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { MonitorResolver } from '../modules/monitors/monitor.resolver';

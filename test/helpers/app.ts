@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import type { Permission } from '../../src/modules/auth/scopes';
+import type { Permission } from '../../src/authorization/scopes';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import { openTestDatabase, type TestDatabase } from './database';
 import { Client } from './client';

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';

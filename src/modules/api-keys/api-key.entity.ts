@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import type { Permission } from '../auth/scopes';
+import type { Permission } from '../../authorization/scopes';
 
 @Entity({ tableName: 'api_keys' })
 @Index({ properties: ['organization', 'createdAt'] })

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { ApiKeyConnection, ApiKeysArgs, ApiKeyView, CreateApiKeyInput, CreateApiKeyPayload, GracePeriod } from './api-key.types';
 

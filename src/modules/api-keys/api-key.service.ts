@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/core';
 import { badInput, conflict, forbidden, notFound } from '../../errors';
 import { apiKeyIdOf, generateKey } from '../auth/key-format';
-import { ALL, grants, isScope, normalizePermissions, type Permission } from '../auth/scopes';
+import { ALL, isScope, missingScopes, normalizePermissions, type Permission } from '../../authorization/scopes';
 import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
@@ -282,7 +282,7 @@ function assertCanGrant(caller: Principal, permissions: readonly Permission[], a
   const field = action === 'grant' ? { field: 'permissions' } : {};
   if (permissions.includes(ALL))
     throw forbidden(field, action === 'grant' ? 'Only a key with `all` can grant `all`' : 'Only a key with `all` can revoke a key with `all`');
-  const beyond = permissions.filter((p) => isScope(p) && !grants(caller.held, p));
+  const beyond = missingScopes(caller.held, permissions);
   if (beyond.length)
     throw forbidden(
       { ...field, missingScopes: beyond },

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsOptional, Length, Matches, Max, Min } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PERMISSIONS } from '../auth/scopes';
+import { PERMISSIONS } from '../../authorization/scopes';
 import type { ApiKey } from './api-key.entity';
 import { displayPrefixOf } from '../auth/key-format';
 import { DAY_MS } from '../common/time';

@@ -1,5 +1,5 @@
 import { Args, Ctx, Query, Resolver } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { listAuditEvents } from './audit';
 import { AuditEventConnection, AuditEventsArgs, AuditEventView } from './audit.types';

@@ -1,4 +1,4 @@
-import type { Permission } from './scopes';
+import type { Permission } from '../../authorization/scopes';
 import type { Principal } from './principal';
 import { Lru } from '../common/lru';
 

@@ -6,7 +6,7 @@ import { rateLimited, serviceUnavailable, unauthorized } from '../../errors';
 import type { FailureLimiter } from './failure-limiter';
 import { apiKeyIdOf, parseKey } from './key-format';
 import type { Principal } from './principal';
-import type { Permission } from './scopes';
+import type { Permission } from '../../authorization/scopes';
 import type { LastUsedTracker } from './last-used';
 import { KeyCache, type KeyRecord } from './key-cache';
 import { describeFault } from '../../db/faults';

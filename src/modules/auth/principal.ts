@@ -1,4 +1,4 @@
-import type { Permission } from './scopes';
+import type { Permission } from '../../authorization/scopes';
 import type { KeyRecord } from './key-cache';
 
 /** Who is calling: the verified API key, its organization and its permissions. */

@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { quotaState } from './billing.service';
 import { BillingView, type PlanEnum } from './billing.types';

@@ -1,10 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Authenticated } from '../../graphql/directives';
+import { Authenticated } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { CheckSessionView, TriggerChecksInput } from './check-session.types';
 
 // Both fields are @authenticated: the scopes they need depend on what they select, so the service checks them
-// (src/graphql/selection-scopes.ts) with the scope check's own FORBIDDEN answer.
+// (src/authorization/selection-scopes.ts) with the scope check's own FORBIDDEN answer.
 @Resolver()
 export class CheckSessionResolver {
   @Mutation(() => CheckSessionView, {

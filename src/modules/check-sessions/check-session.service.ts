@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, notFound } from '../../errors';
-import { assertSelectionScopes } from '../../graphql/selection-scopes';
+import { assertSelectionScopes } from '../../authorization/selection-scopes';
 import type { Principal } from '../auth/principal';
-import type { Scope } from '../auth/scopes';
+import type { Scope } from '../../authorization/scopes';
 import { limitError, type BillingService, type QuotaExhausted } from '../billing/billing.service';
 import { newId } from '../common/ids';
 import { audit } from '../audit/audit';

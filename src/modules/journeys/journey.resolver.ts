@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { JourneyRunView, journeyRunView } from '../runs/run.types';

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
 import { ScheduleFields, TAG } from '../checks/scheduled-check';

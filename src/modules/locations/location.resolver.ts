@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { Authenticated } from '../../graphql/directives';
+import { Authenticated } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { LocationView } from './location.types';
 

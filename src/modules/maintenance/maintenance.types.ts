@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional, Length } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import { connectionOf } from '../common/pagination';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';

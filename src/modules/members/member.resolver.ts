@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { InviteMemberInput, MemberRoleEnum, MemberView } from './member.types';
 

@@ -1,6 +1,6 @@
 import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { Member } from './member.entity';
 import { NoControlCharacters } from '../common/names';
 

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { MonitorRunView, monitorRunView } from '../runs/run.types';
 import { CreateMonitorInput, monitorColumns, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';

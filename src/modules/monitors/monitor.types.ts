@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
 import { ScheduleFields, TAG, type ScheduledCheck } from '../checks/scheduled-check';

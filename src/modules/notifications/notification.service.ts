@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound, rateLimited, type FieldError } from '../../errors';
-import { assertSelectionScopes } from '../../graphql/selection-scopes';
+import { assertSelectionScopes } from '../../authorization/selection-scopes';
 import type { Principal } from '../auth/principal';
-import type { Scope } from '../auth/scopes';
+import type { Scope } from '../../authorization/scopes';
 import type { SecretBox } from '../checks/secret-box';
 import { unknownCheckErrors } from '../checks/check-ids';
 import { literalHostRange, rangeWords } from '../checks/target-guard';

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 import { connectionOf, PageArgs } from '../common/pagination';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';

@@ -5,7 +5,7 @@ import { JourneyView } from '../journeys/journey.types';
 import { statsLocation } from './stats.service';
 import { CheckStatsType, OrganizationOverviewType, SeriesIntervalEnum, StatsBucketType, StatsWindowEnum } from './stats.types';
 import { OrganizationView } from '../organization/organization.types';
-import { RequiresScope } from '../../graphql/directives';
+import { RequiresScope } from '../../authorization/directives';
 
 const LOCATION = 'One location only; every location of the check when omitted.';
 

@@ -25,9 +25,17 @@ const scopeSet = new Set<string>(SCOPES);
 
 export const isScope = (s: string): s is Scope => scopeSet.has(s);
 
-/** Does a key holding `held` have `needed`? `all` satisfies every scope. */
-export function grants(held: ReadonlySet<string>, needed: Scope): boolean {
-  return held.has(ALL) || held.has(needed);
+const NONE: readonly Scope[] = Object.freeze([]);
+
+/**
+ * The scopes of `required` that `granted` lacks, in the constant order (the order FORBIDDEN lists them in):
+ * the one answer to "what is missing" for the scope check, the resolver guard, the selection checks and key grants.
+ * Non-scope strings in `required` (`all`) are not scopes to be missing; the caller decides what `all` needs.
+ */
+export function missingScopes(granted: ReadonlySet<string>, required: readonly string[]): readonly Scope[] {
+  // The common answer (nothing missing) without an allocation: this runs before every operation.
+  if (granted.has(ALL) || required.every((s) => granted.has(s) || !scopeSet.has(s))) return NONE;
+  return SCOPES.filter((s) => !granted.has(s) && required.includes(s));
 }
 
 /** Sorted, de-duplicated permission list; `all` absorbs everything else. */

@@ -9,7 +9,7 @@ import {
   isIntrospectionType,
 } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
-import { isScope, SCOPES, type Scope } from '../modules/auth/scopes';
+import { isScope, SCOPES, type Scope } from './scopes';
 
 export class SchemaAuthError extends Error {}
 

@@ -1,7 +1,7 @@
 import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
-import { PERMISSIONS } from '../modules/auth/scopes';
+import { PERMISSIONS } from './scopes';
 import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
 
 /**
@@ -135,7 +135,7 @@ export function assertListSizes(schema: GraphQLSchema): void {
   if (missing.length || stale.length || unsized.length)
     throw new Error(
       [
-        ...missing.map((f) => `${f} is a list without a size: add it to LIST_SIZES (src/graphql/list-sizes.ts)`),
+        ...missing.map((f) => `${f} is a list without a size: add it to LIST_SIZES (src/authorization/list-sizes.ts)`),
         ...stale.map((f) => `LIST_SIZES names ${f}, which is not a list field of the schema`),
         ...unsized,
       ].join('\n'),

@@ -1,5 +1,5 @@
 import { forbidden } from '../errors';
-import { grants, SCOPES, type Scope } from '../modules/auth/scopes';
+import { missingScopes, type Scope } from './scopes';
 import type { Principal } from '../modules/auth/principal';
 
 /**
@@ -17,6 +17,6 @@ export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
  * path), so a client handles both alike.
  */
 export function assertSelectionScopes(principal: Principal, needed: readonly Scope[], path: string): void {
-  const missing = SCOPES.filter((s) => needed.includes(s) && !grants(principal.held, s));
+  const missing = missingScopes(principal.held, needed);
   if (missing.length) throw forbidden({ missingScopes: missing, paths: [path] });
 }

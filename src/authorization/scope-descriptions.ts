@@ -17,7 +17,7 @@ export function scopeSentence(scopes: readonly string[]): string {
 /** Root fields marked `@authenticated`: any valid key; a field that checks more on what it selects says so itself. */
 export const AUTHENTICATED_SENTENCE = 'Requires a valid API key; no scope of its own.';
 
-/** A field whose scopes depend on what it selects (src/graphql/selection-scopes.ts). */
+/** A field whose scopes depend on what it selects (src/authorization/selection-scopes.ts). */
 export const selectionSentence = (scopes: string) => `Requires ${scopes} (checked on what it selects; FORBIDDEN names what is missing).`;
 
 const append = (description: string | null | undefined, sentence: string) => (description ? `${description}\n\n${sentence}` : sentence);

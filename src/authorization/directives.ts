@@ -1,6 +1,6 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLNonNull, GraphQLString } from 'graphql';
 import { Directive } from 'type-graphql';
-import type { Scope } from '../modules/auth/scopes';
+import type { Scope } from './scopes';
 
 /**
  * The authorization vocabulary of the schema (ARCHITECTURE.md §3).

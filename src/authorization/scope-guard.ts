@@ -2,11 +2,11 @@ import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError, forbidden, unauthorized, type ErrorCode } from '../errors';
-import { grants, SCOPES, type Scope } from '../modules/auth/scopes';
+import { missingScopes, type Scope } from './scopes';
 import type { Principal } from '../modules/auth/principal';
 import type { ScopeIndex } from './scope-index';
 import { COST_CEILING, costOf, operationRequirements, type OperationRequirements } from './operation-scopes';
-import { toGraphQLError } from './errors';
+import { toGraphQLError } from '../graphql/errors';
 
 interface HasPrincipal {
   principal?: Principal;
@@ -35,8 +35,8 @@ export function refusal(principal: Principal, needs: OperationRequirements, limi
     if (e instanceof AppError) return e;
     throw e;
   }
-  if (principal.held.has('all') || needs.scopes.every((s) => principal.held.has(s))) return undefined;
-  const missing = needs.scopes.filter((s) => !grants(principal.held, s));
+  const missing = missingScopes(principal.held, needs.scopes);
+  if (!missing.length) return undefined;
   const paths = needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path);
   return forbidden({ missingScopes: missing, paths });
 }
@@ -104,7 +104,6 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
 
 function assertGranted(principal: Principal | undefined, needed: readonly Scope[]): void {
   if (!principal) throw unauthorized();
-  for (const s of needed)
-    if (!grants(principal.held, s))
-      throw forbidden({ missingScopes: SCOPES.filter((x) => needed.includes(x) && !grants(principal.held, x)) });
+  const missing = missingScopes(principal.held, needed);
+  if (missing.length) throw forbidden({ missingScopes: missing });
 }

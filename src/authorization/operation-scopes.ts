@@ -20,8 +20,8 @@ import {
 } from 'graphql';
 import { introspectionList } from './introspection-size';
 import { LIST_SIZES, PAGE_ARGS, seriesBuckets, type ListSize } from './list-sizes';
-import type { Scope } from '../modules/auth/scopes';
-import { SCOPES } from '../modules/auth/scopes';
+import type { Scope } from './scopes';
+import { SCOPES } from './scopes';
 import type { ScopeIndex } from './scope-index';
 
 /** What one operation needs: every scope, and which response path (with aliases) needs which; and its size. */
