@@ -6,7 +6,7 @@ import { missingScopes, type Scope } from './scopes';
 import type { Principal } from '../modules/auth/principal';
 import type { ScopeIndex } from './scope-index';
 import { COST_CEILING, costOf, operationRequirements, type OperationRequirements } from './operation-scopes';
-import { toGraphQLError } from '../graphql/errors';
+import { toGraphQLError } from '../errors/graphql';
 
 interface HasPrincipal {
   principal?: Principal;

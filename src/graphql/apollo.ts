@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { RequestContext } from '../context/request-context';
 import type { AppSchema } from './schema';
-import { errorStatusPlugin, makeFormatError } from './errors';
+import { formatGraphQLError, graphqlErrorPlugin } from '../errors/graphql';
 import { scopeCheckPlugin, type DocumentLimits } from '../authorization/scope-guard';
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
@@ -30,7 +30,7 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
     // graphql-jit behind Apollo's gateway hook: Apollo keeps parsing, validating and running every plugin before
     // execution (document guard, scope check, limits); only the execution of the validated operation is compiled.
     ...(config.GRAPHQL_JIT ? { gateway: jitGateway(schema) } : { schema }),
-    formatError: makeFormatError(log),
+    formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
     introspection: true, // still behind a valid key: the context builder runs first
     allowBatchedHttpRequests: false,
@@ -42,7 +42,7 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
     plugins: [
       documents.plugin,
       scopeCheckPlugin(index, documentLimits(config)),
-      errorStatusPlugin,
+      graphqlErrorPlugin(log),
       responseSizePlugin(config.MAX_RESPONSE_BYTES),
       // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
       ApolloServerPluginCacheControlDisabled(),

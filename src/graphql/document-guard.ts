@@ -1,7 +1,7 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type SelectionSetNode, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { AppError } from '../errors';
-import { toGraphQLError } from './errors';
+import { toGraphQLError } from '../errors/graphql';
 import { COST_CEILING } from '../authorization/operation-scopes';
 
 /**

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { AppError } from '../errors';
+import { graphqlExtensions } from '../errors/graphql';
 
 /**
  * How many bytes `value` takes as JSON in UTF-8 (what `JSON.stringify` writes, then sends), counted only until it
@@ -107,7 +108,7 @@ export function responseSizePlugin(limit: number): ApolloServerPlugin {
       const size = jsonSizeUpTo(response.body.singleResult, limit);
       if (size <= limit) return;
       const e = responseTooLarge(limit, size);
-      response.body.singleResult = { errors: [{ message: e.message, extensions: { code: e.code, ...e.details } }] };
+      response.body.singleResult = { errors: [{ message: e.message, extensions: graphqlExtensions(e) }] };
       response.http.status = e.status;
     },
   };

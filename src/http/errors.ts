@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { AppError, MESSAGES } from '../errors';
-import { describeFault, isDatabaseDown } from '../db/faults';
+import { AppError, type ErrorEnvelope } from '../errors';
+import { envelopeOf, reportFault } from '../errors/envelope';
+import { graphqlErrorBody } from '../errors/graphql';
+import { sendRestError } from '../errors/rest';
 import { isClientAbort } from '../client-abort';
-import { sendAppError, sendRestError } from '../rest/plugin';
 
 /** Anything that authenticates a request (the context builder): the not-found handler's default deny. */
 interface Authenticator {
@@ -10,38 +11,41 @@ interface Authenticator {
 }
 
 /**
- * The error handler (one envelope per surface: GraphQL's `errors[]`, REST's `{ success: false }`; never a stack)
- * and the not-found handler (under /v1, a 401 without a valid key, so routes cannot be probed).
+ * The error handler (one envelope, rendered per surface: REST's `{ success: false }` under /v1, GraphQL's
+ * `errors[]` elsewhere; never a stack) and the not-found handler (under /v1, a 401 without a valid key, so routes
+ * cannot be probed).
  */
 export function registerErrorHandlers(fastify: FastifyInstance, contexts: Authenticator, log: FastifyBaseLogger): void {
-  fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    // An AppError keeps its code, message, details and headers; anything else is the framework's (a bad body) or a fault.
-    let e: { code: string; message: string; status: number; details: Record<string, unknown>; headers: Record<string, string> };
-    if (err instanceof AppError) e = err;
-    else if (isClientAbort(err, req.raw)) {
-      log.debug({ err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
+  fastify.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (isClientAbort(err, req.raw)) {
+      log.debug({ reqId: req.id, err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
       return reply.code(400).send(); // to a closed socket: nothing arrives, Fastify just finishes the request
-    } else {
-      const down = isDatabaseDown(err);
-      const status = down ? 503 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status >= 500) log.error({ err: describeFault(err) }, down ? 'database unavailable' : 'unhandled error');
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : down ? 'SERVICE_UNAVAILABLE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-      const message = down ? MESSAGES.SERVICE_UNAVAILABLE : status === 500 ? MESSAGES.INTERNAL_SERVER_ERROR : err.message;
-      e = { code, message, status, details: {}, headers: {} };
     }
+    const e = err instanceof AppError ? err : (frameworkRefusal(err) ?? envelopeOf(err));
+    if (e.status >= 500) reportFault(log, err, req.id);
+    if (req.url.startsWith('/v1')) return sendRestError(reply, e);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-    if (req.url.startsWith('/v1')) return sendRestError(reply, e.code, e.message, e.details, e.status);
-    return reply.code(e.status).send({ errors: [{ message: e.message, extensions: { code: e.code, ...e.details } }] });
+    return reply.code(e.status).send(graphqlErrorBody(e, req.id));
   });
   fastify.setNotFoundHandler(async (req, reply) => {
-    if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found' });
+    if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found', requestId: req.id });
     // Default deny: without a valid key even a route that does not exist answers 401, so routes cannot be probed.
     try {
       await contexts.build(req, reply);
     } catch (e) {
-      if (e instanceof AppError) return sendAppError(reply, e);
+      if (e instanceof AppError) return sendRestError(reply, e);
       throw e;
     }
-    return sendRestError(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
+    return sendRestError(reply, new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
   });
+}
+
+/**
+ * The HTTP framework refusing a request before any route ran (a body that is not JSON, too large, of a type no
+ * parser takes): the client's mistake, with the framework's own status and message.
+ */
+function frameworkRefusal(err: Error & { statusCode?: number }): ErrorEnvelope | undefined {
+  const status = err.statusCode;
+  if (!status || status < 400 || status >= 500) return undefined;
+  return { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', message: err.message, details: {}, status, headers: {} };
 }

@@ -4,6 +4,7 @@ import { redactKeys } from '../modules/auth/key-format';
 import { parseQueryString } from '../query-string';
 import { capConnections, cutSlowClients, httpServerOptions } from '../http-limits';
 import { requestLogger } from './request-logger';
+import { answerWithRequestId, requestId } from './request-id';
 import { logDestination, requestLines } from './log-output';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
@@ -28,12 +29,15 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
       ...(stream ? { stream } : {}),
     },
     childLoggerFactory: requestLogger,
+    genReqId: requestId,
+    requestIdHeader: false, // requestId() reads X-Request-Id itself, and keeps it only when it is safe
     logController: requestLines(config),
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { querystringParser: parseQueryString },
     ...httpServerOptions(config),
   });
+  answerWithRequestId(fastify);
   capConnections(fastify.server, config.HTTP_MAX_CONNECTIONS);
   cutSlowClients(fastify.server, { headersMs: config.HTTP_HEADERS_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS });
   // curl and CI scripts often send `Content-Type: application/json` on every request, DELETE included: an empty

@@ -1,8 +1,9 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import { AppError } from '../errors';
-import { toGraphQLError } from '../graphql/errors';
+import { envelopeOf, reportFault } from '../errors/envelope';
+import { REQUEST_ID_HEADER } from '../errors';
+import { toGraphQLError, withRequestId } from '../errors/graphql';
 import { sandboxPageHeaders } from '../graphql/sandbox';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
@@ -23,6 +24,8 @@ export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloSer
         const value = req.headers[name];
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
+      // Apollo's plugins see this map, not Fastify's request: the id they log faults with is the request's own.
+      headers.set(REQUEST_ID_HEADER, req.id);
       const q = req.url.indexOf('?');
       const res = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method, headers, search: q < 0 ? '' : req.url.slice(q), body: req.body },
@@ -30,7 +33,9 @@ export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloSer
           try {
             return await contexts.build(req, reply);
           } catch (e) {
-            throw e instanceof AppError ? toGraphQLError(e) : e;
+            // Apollo runs no plugin when the context fails: a fault is logged here, where the request is known.
+            reportFault(fastify.log, e, req.id);
+            throw toGraphQLError(envelopeOf(e));
           }
         },
       });
@@ -38,7 +43,7 @@ export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloSer
       // The only HTML Apollo answers is the Sandbox page (src/graphql/sandbox.ts).
       if (res.body.kind === 'complete' && res.headers.get('content-type')?.startsWith('text/html')) reply.headers(sandboxPageHeaders(res.body.string));
       reply.code(res.status ?? 200);
-      return res.body.kind === 'complete' ? res.body.string : reply.send(Readable.from(res.body.asyncIterator));
+      return res.body.kind === 'complete' ? withRequestId(res.body.string, req.id) : reply.send(Readable.from(res.body.asyncIterator));
     },
   });
 }

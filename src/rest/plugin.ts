@@ -1,34 +1,20 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
-import { Kind, validate, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Kind, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config';
 import type { AppSchema } from '../graphql/schema';
 import { documentLimits } from '../graphql/apollo';
-import { makeFormatError, unwrapError } from '../graphql/errors';
 import { compileOperation, interpretOperation, type CompiledOperation } from '../graphql/executor';
+import { jsonSizeUpTo, responseTooLarge } from '../graphql/response-size';
 import { operationRequirements } from '../authorization/operation-scopes';
 import { refusal } from '../authorization/scope-guard';
-import { jsonSizeUpTo, responseTooLarge } from '../graphql/response-size';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
+import { AppError, ERROR_STATUS } from '../errors';
+import { reportFault } from '../errors/envelope';
+import { envelopeOfGraphQLError, unwrapError } from '../errors/graphql';
+import { sendRestError } from '../errors/rest';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
 import { ROUTES } from './routes';
-import { snakeKeys, snakeName } from './case';
-
-/** The reference's envelope for errors: `{ success: false, error: { code, message, ...details } }`. */
-export function sendRestError(reply: FastifyReply, code: string, message: string, details: Record<string, unknown> = {}, status?: number) {
-  const fields = Array.isArray(details.fields)
-    ? (details.fields as { field: string; message: string }[]).map((f) => ({ ...f, field: snakeName(f.field) }))
-    : undefined;
-  const rest = { ...details, ...(fields ? { fields } : {}), ...('field' in details ? { field: snakeName(String(details.field)) } : {}) };
-  return reply
-    .code(status ?? ERROR_STATUS[code as ErrorCode] ?? 400)
-    .send({ success: false, error: { code, message, ...(snakeKeys(rest) as object) } });
-}
-
-export function sendAppError(reply: FastifyReply, e: AppError) {
-  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-  return sendRestError(reply, e.code, e.message, e.details);
-}
+import { snakeKeys } from '../key-case';
 
 export interface RestDeps {
   schema: AppSchema;
@@ -44,7 +30,6 @@ export interface RestDeps {
  */
 export function registerRestRoutes(app: FastifyInstance, { schema: { schema, index }, config, log }: RestDeps, contexts: ContextBuilder<RequestContext>) {
   const limits = documentLimits(config);
-  const formatError = makeFormatError(log);
   for (const route of ROUTES) {
     const document = route.document as DocumentNode;
     const invalid = validate(schema, document);
@@ -66,32 +51,28 @@ export function registerRestRoutes(app: FastifyInstance, { schema: { schema, ind
           contextValue = await contexts.build(req, reply);
           variables = route.variables?.(req);
         } catch (e) {
-          if (e instanceof AppError) return sendAppError(reply, e);
+          if (e instanceof AppError) return sendRestError(reply, e);
           throw e;
         }
         const refused = refusal(contextValue.principal, needs, limits, variables);
-        if (refused) return sendAppError(reply, refused);
+        if (refused) return sendRestError(reply, refused);
         const { data, errors } = await run(contextValue, variables);
         if (errors?.length) {
           const error = errors[0];
           const original = unwrapError(error);
-          if (original instanceof AppError) return sendAppError(reply, original);
+          if (original instanceof AppError) return sendRestError(reply, original);
           // No data at all: the variables did not coerce, the client's mistake (Apollo answers it as BAD_USER_INPUT).
-          if (data === undefined && error.extensions?.code === undefined) return sendRestError(reply, 'BAD_USER_INPUT', error.message, {}, 400);
-          return sendGraphQLError(reply, formatError(error.toJSON(), error));
+          if (data === undefined && error.extensions?.code === undefined) return sendRestError(reply, new AppError('BAD_USER_INPUT', error.message));
+          const e = envelopeOfGraphQLError(error, error.toJSON());
+          if (e.status >= 500) reportFault(log, original, req.id);
+          // REST has no GraphQL request codes (GRAPHQL_VALIDATION_FAILED, …): a request GraphQL refused is the client's input.
+          return sendRestError(reply, e.code in ERROR_STATUS ? e : { ...e, code: 'BAD_USER_INPUT', status: 400 });
         }
         const answer = snakeKeys(route.pick(data as Record<string, unknown>));
         const size = jsonSizeUpTo(answer, config.MAX_RESPONSE_BYTES);
-        if (size > config.MAX_RESPONSE_BYTES) return sendAppError(reply, responseTooLarge(config.MAX_RESPONSE_BYTES, size));
+        if (size > config.MAX_RESPONSE_BYTES) return sendRestError(reply, responseTooLarge(config.MAX_RESPONSE_BYTES, size));
         return reply.code(route.status ?? 200).send({ success: true, data: answer });
       },
     });
   }
-}
-
-function sendGraphQLError(reply: FastifyReply, error: GraphQLFormattedError) {
-  const { code, ...details } = (error.extensions ?? {}) as { code?: string } & Record<string, unknown>;
-  const known = code && code in ERROR_STATUS;
-  // Errors Apollo raises itself (a variable of the wrong type, say) are the client's: 400 BAD_USER_INPUT.
-  return sendRestError(reply, known ? code : 'BAD_USER_INPUT', error.message, details, known ? undefined : 400);
 }

@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { FastifyRequest } from 'fastify';
 import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
-import { camelKeys, camelName, snakeName } from './case';
+import { camelKeys, camelName, snakeName } from '../key-case';
 import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
 
 /**

@@ -4,6 +4,8 @@ import { print } from 'graphql';
 export interface GraphQLResult<T> {
   status: number;
   headers: Headers;
+  /** The response's X-Request-Id; every error of the answer named it (checked, then taken out of `errors`). */
+  requestId: string | null;
   data?: T | null;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
   body: Record<string, unknown>;
@@ -12,6 +14,8 @@ export interface GraphQLResult<T> {
 export interface RestResult {
   status: number;
   headers: Headers;
+  /** The response's X-Request-Id; an error body named it as `request_id` (checked, then taken out of `error`). */
+  requestId: string | null;
   body: { success: boolean; data?: unknown; error?: { code: string; message: string; [k: string]: unknown } };
 }
 
@@ -38,7 +42,10 @@ export class Client {
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as Record<string, unknown>;
-    return { status: res.status, headers: res.headers, data: body.data as TData, errors: body.errors as GraphQLResult<TData>['errors'], body };
+    const requestId = res.headers.get('x-request-id');
+    const errors = body.errors as GraphQLResult<TData>['errors'];
+    for (const error of errors ?? []) delete takeRequestId(error.extensions ?? {}, 'requestId', requestId).requestId;
+    return { status: res.status, headers: res.headers, requestId, data: body.data as TData, errors, body };
   }
 
   async rest(method: string, path: string, body?: unknown): Promise<RestResult> {
@@ -50,6 +57,18 @@ export class Client {
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as RestResult['body'] };
+    const requestId = res.headers.get('x-request-id');
+    const answer = (await res.json()) as RestResult['body'];
+    if (answer.error) delete takeRequestId(answer.error, 'request_id', requestId).request_id;
+    return { status: res.status, headers: res.headers, requestId, body: answer };
   }
+}
+
+/**
+ * Every error body names its request, with the id of the response's X-Request-Id header: checked here for every
+ * error any test meets, then left out so that tests comparing whole bodies compare what is theirs to compare.
+ */
+function takeRequestId<T extends Record<string, unknown>>(where: T, key: string, header: string | null): T {
+  if (!header || where[key] !== header) throw new Error(`error body's ${key} ${JSON.stringify(where[key])} is not the response's X-Request-Id ${JSON.stringify(header)}`);
+  return where;
 }

@@ -1,6 +1,8 @@
 /**
- * tracer's one error vocabulary (ARCHITECTURE.md §4). Services throw AppError; GraphQL carries the code in
- * `extensions.code` and the status in the HTTP response; REST wraps the same code and message in the envelope.
+ * tracer's one error vocabulary (ARCHITECTURE.md §4). Services throw AppError; anything else thrown becomes one
+ * (envelope.ts); the two surfaces only spell it: GraphQL carries the code in `extensions.code` and the status in
+ * the HTTP response (graphql.ts), REST wraps the same code and message in the seed's envelope (rest.ts). Every
+ * error body also carries the id of its request, the one the server's log lines for that request carry.
  */
 export const ERROR_STATUS = {
   BAD_USER_INPUT: 400,
@@ -21,6 +23,9 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** The header a request's id arrives in (from a proxy or a client) and is answered in; error bodies name it too. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
 export const MESSAGES = {
   UNAUTHORIZED: 'Invalid or missing API key',
   FORBIDDEN: 'Insufficient permissions for this action',
@@ -33,7 +38,18 @@ export interface FieldError {
   message: string;
 }
 
-export class AppError extends Error {
+/** What a client is told about an error, whatever the surface; the renderers (graphql.ts, rest.ts) only spell it. */
+export interface ErrorEnvelope {
+  readonly code: string;
+  readonly message: string;
+  /** Client-safe detail: more `extensions` in GraphQL, more fields of `error` in REST. */
+  readonly details: Record<string, unknown>;
+  /** ERROR_STATUS of the code; only a refusal by the HTTP framework itself (415, 413) brings its own. */
+  readonly status: number;
+  readonly headers: Record<string, string>;
+}
+
+export class AppError extends Error implements ErrorEnvelope {
   constructor(
     readonly code: ErrorCode,
     message: string,
