@@ -99,20 +99,26 @@ describe('a 500', () => {
     it(`${surface}: 500 INTERNAL_SERVER_ERROR, logged once, without the statement's values`, async () => {
       const before = errorLines().length;
       const input = { name: SECRET, url: 'https://secret-host.example.com/path', body: 'secret-body-4711' };
+      let requestId: string | null;
       if (surface === 'GraphQL') {
         const r = await client.gql(ops.CreateMonitorDocument, { input });
         expect(r.status).toBe(500);
         expect(r.errors).toEqual([{ message: 'Internal server error', locations: [{ line: 2, column: 3 }], path: ['createMonitor'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+        requestId = r.requestId; // the test client has checked that the error named it
       } else {
         const r = await client.rest('POST', '/v1/monitors', input);
         expect(r.status).toBe(500);
         expect(r.body).toEqual({ success: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } });
+        requestId = r.requestId;
       }
       await new Promise((r) => setTimeout(r, 50)); // the log stream is asynchronous
       const logged = errorLines().slice(before);
       expect(logged).toHaveLength(1);
+      // The id the client was given finds the operator's line; the id itself is random, so it is left out below.
+      const { reqId, ...rest } = logged[0] as { reqId?: string };
+      expect(reqId).toBe(requestId);
       expect(logged[0]).toMatchObject({ msg: 'unexpected error', err: expect.stringMatching(/^CheckConstraintViolationException \[23514\]: insert into "monitors" .* - new row for relation \? violates check constraint \?$/) });
-      const line = JSON.stringify(logged[0]);
+      const line = JSON.stringify(rest);
       for (const value of [SECRET, 'secret-host', 'secret-body', 'org_', 'mon_', '2026', '300']) expect(line).not.toContain(value);
     });
 });

@@ -129,3 +129,65 @@ describe('logs', () => {
     expect(logDestination(loadConfig({}), json)).toBe(json); // auto, and not a terminal
   });
 });
+
+describe('request ids', () => {
+  /** A raw request, so the body is seen as a client sees it (the test client checks and takes the id out). */
+  async function raw(t: TestApp, path: string, init: RequestInit = {}) {
+    const res = await fetch(`${t.baseUrl}${path}`, init);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const body = (await res.json()) as Record<string, any>;
+    return { status: res.status, header: res.headers.get('x-request-id'), body };
+  }
+  const gql = (query: string, headers: Record<string, string> = {}) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+
+  it("an error body's requestId is its X-Request-Id and the reqId of that request's log lines", async () => {
+    const { t, lines } = await logged({ LOG_REQUESTS: 'true' });
+    const { key } = await t.key(await t.org(), ['monitors:read']);
+    const auth = { authorization: `Bearer ${key}` };
+
+    const rest401 = await raw(t, '/v1/monitors');
+    expect(rest401.status).toBe(401);
+    expect(rest401.body).toEqual({ success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key', request_id: rest401.header } });
+    const rest403 = await raw(t, '/v1/alerts', { headers: auth });
+    expect(rest403.status).toBe(403);
+    expect(rest403.body.error).toMatchObject({ code: 'FORBIDDEN', missing_scopes: ['alerts:read'], request_id: rest403.header });
+    const gql401 = await raw(t, '/graphql', gql('{ me { key { name } } }'));
+    expect(gql401.status).toBe(401);
+    expect(gql401.body.errors).toEqual([{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHORIZED', requestId: gql401.header } }]);
+    const gql403 = await raw(t, '/graphql', gql('{ alerts { nodes { id } } }', auth));
+    expect(gql403.status).toBe(403);
+    expect(gql403.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', requestId: gql403.header });
+    const parse400 = await raw(t, '/graphql', gql('{ me {', auth));
+    expect(parse400.body.errors[0].extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED', requestId: parse400.header });
+    const badJson = await raw(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', requestId: badJson.header });
+
+    const answers = [rest401, rest403, gql401, gql403, parse400, badJson];
+    const ids = answers.map((a) => a.header);
+    expect(new Set(ids).size).toBe(answers.length);
+    for (const id of ids) expect(id).toMatch(/^req-[0-9a-f-]{36}$/);
+    const logged_ = await lines();
+    for (const a of answers) {
+      const completed = logged_.filter((l) => l.msg === 'request completed' && l.reqId === a.header);
+      expect(completed, `log line of ${a.header}`).toHaveLength(1);
+      expect((completed[0].res as { statusCode: number }).statusCode).toBe(a.status);
+    }
+  });
+
+  it('a safe incoming X-Request-Id is kept; anything else is replaced', async () => {
+    const { t, lines } = await logged({ LOG_REQUESTS: 'true' });
+    const kept = await raw(t, '/v1/me', { headers: { 'x-request-id': 'lb-7f3a.2_x' } });
+    expect([kept.header, kept.body.error.request_id]).toEqual(['lb-7f3a.2_x', 'lb-7f3a.2_x']);
+    expect((await lines()).some((l) => l.msg === 'request completed' && l.reqId === 'lb-7f3a.2_x')).toBe(true);
+    for (const hostile of ['a b', 'x'.repeat(65), 'id"}', 'é', '']) {
+      const replaced = await raw(t, '/v1/me', { headers: { 'x-request-id': hostile } });
+      expect(replaced.header).toMatch(/^req-[0-9a-f-]{36}$/);
+      expect(replaced.body.error.request_id).toBe(replaced.header);
+    }
+  });
+});
