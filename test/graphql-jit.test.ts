@@ -53,11 +53,14 @@ afterAll(async () => {
 });
 
 /** One request to both apps; the bodies as text, so key order and every byte count. */
+let sent = 0;
 async function both(key: string | undefined, body: unknown, init: { method?: string; path?: string } = {}) {
+  // One request id for both: the error bodies name it, and the two answers must be equal to the byte.
+  const requestId = `jit-${++sent}`;
   const send = async (base: string) => {
     const res = await fetch(`${base}${init.path ?? '/graphql'}`, {
       method: init.method ?? 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(key ? { authorization: `Bearer ${key}` } : {}) },
       body: init.method === 'GET' ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: await res.text() };
