@@ -13,6 +13,9 @@ import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 
 const UNAUTHORIZED = { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } };
 const FORBIDDEN = { success: false, error: { code: 'FORBIDDEN', message: 'Insufficient permissions for this action' } };
+/** The reference's body, byte for byte, with the one field tracer adds last: the request's id, its X-Request-Id. */
+const withRequestId = (body: typeof UNAUTHORIZED, res: Response, more: Record<string, unknown> = {}) =>
+  JSON.stringify({ ...body, error: { ...body.error, ...more, request_id: res.headers.get('x-request-id') } });
 
 let dataDir: string;
 let pg: TestDatabase | undefined;
@@ -82,7 +85,8 @@ describe('the API reference, example by example', () => {
         const res = await call(route, undefined, { headers });
         expect(res.status).toBe(401);
         expect(res.headers.get('www-authenticate')).toBe('Bearer');
-        expect(await res.json()).toEqual(UNAUTHORIZED);
+        expect(res.headers.get('x-request-id')).toMatch(/^req-/);
+        expect(await res.text()).toBe(withRequestId(UNAUTHORIZED, res));
       }
     }
   });
@@ -113,7 +117,7 @@ describe('the API reference, example by example', () => {
     // 403 Forbidden: the key lacks organization:read
     const denied = await call('/v1/api-keys', data.key);
     expect(denied.status).toBe(403);
-    expect(await denied.json()).toEqual({ ...FORBIDDEN, error: { ...FORBIDDEN.error, missing_scopes: ['organization:read'], paths: ['apiKeys'] } });
+    expect(await denied.text()).toBe(withRequestId(FORBIDDEN, denied, { missing_scopes: ['organization:read'], paths: ['apiKeys'] }));
     // an unknown route with a valid key is 404 in the envelope
     expect((await call('/v1/nothing-here', data.key)).status).toBe(404);
   });
