@@ -250,7 +250,12 @@ describe('email channels', () => {
     }
     expect([...texts]).toHaveLength(1);
     expect([...texts][0]).toContain('Link not valid');
-    expect((await confirmPost(path, { accept: 'application/json' })).status).toBe(404);
+    const notValid = await confirmPost(path, { accept: 'application/json' });
+    expect(notValid.status).toBe(404);
+    expect(await notValid.json()).toEqual({
+      success: false,
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/^Link not valid\. /), request_id: notValid.headers.get('x-request-id') },
+    });
   });
 
   it('confirmation emails are throttled per address across channels and organizations (deleting a channel gives none back), and per organization', async () => {

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/database';
 import type { NotificationService } from './notification.service';
 import { lockedDownPage } from '../../http/page-headers';
+import { AppError } from '../../errors';
+import { restErrorBody } from '../../errors/rest';
 
 /** The path of an EMAIL channel's confirmation link (`<PUBLIC_URL>/notifications/confirm/<token>`). */
 export const CONFIRM_PATH = '/notifications/confirm/:token';
@@ -29,7 +31,7 @@ const page = (title: string, body: string) =>
 export function registerConfirmRoute(fastify: FastifyInstance, database: Database, notifications: NotificationService): void {
   const notValid = (req: FastifyRequest, reply: FastifyReply) => {
     reply.code(404);
-    if (wantsJson(req)) return reply.send({ success: false, error: { code: 'NOT_FOUND', message: `Link not valid. ${NOT_VALID}` } });
+    if (wantsJson(req)) return reply.send(restErrorBody(new AppError('NOT_FOUND', `Link not valid. ${NOT_VALID}`), req.id));
     return reply.type('text/html; charset=utf-8').send(page('Link not valid', `<p>${NOT_VALID}</p>`));
   };
 
