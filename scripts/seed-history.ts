@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../src/modules/common/ids';
-import { isPlanName, PLAN_NAMES } from '../src/modules/billing/plans';
+import { isPlanName, PLAN_NAMES } from '../src/modules/common/plan-names';
 import { BillingService } from '../src/modules/billing/billing.service';
 import { OrganizationService } from '../src/modules/organization/organization.service';
 import { bucketSql } from '../src/modules/stats/histogram';

@@ -19,7 +19,7 @@ import { need, runCli, UsageError, withDatabase } from './common';
 import { printable } from '../modules/common/printable';
 import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
-import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/billing/plans';
+import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/common/plan-names';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
 

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
 import { OrganizationService } from '../modules/organization/organization.service';
 import { BillingService } from '../modules/billing/billing.service';
-import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
+import { isPlanName, PLAN_NAMES } from '../modules/common/plan-names';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { need, runCli, UsageError, withDatabase } from './common';
 import { printable } from '../modules/common/printable';
