@@ -41,6 +41,15 @@ module.exports = {
       to: { path: COMPOSITION_ROOT },
     },
     {
+      name: 'the-wiring-imports-no-process',
+      severity: 'error',
+      comment:
+        'src/wiring builds services for every process (server, worker, CLIs); a process uses it, never the reverse, ' +
+        'so a CLI does not load the HTTP server to open a database.',
+      from: { path: '^src/wiring/' },
+      to: { path: '^src/(app|server|worker)[.]ts$|^src/cli/' },
+    },
+    {
       name: 'server-does-not-import-the-dashboard',
       severity: 'error',
       comment: 'The dashboard is a separate browser bundle (vite); the server serves its built files, never its code.',
