@@ -9,12 +9,10 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../src/modules/common/ids';
-import { isPlanName, PLAN_NAMES } from '../src/modules/billing/plans';
-import { BillingService } from '../src/modules/billing/billing.service';
-import { OrganizationService } from '../src/modules/organization/organization.service';
+import { isPlanName, PLAN_NAMES } from '../src/modules/common/plan-names';
 import { bucketSql } from '../src/modules/stats/histogram';
 import { ensurePartitions } from '../src/modules/runs/run-partitions';
-import { runCli, UsageError, withDatabase } from '../src/cli/common';
+import { runCli, UsageError, withServices } from '../src/cli/common';
 
 const DAY_MS = 86_400_000;
 
@@ -137,12 +135,11 @@ async function main(): Promise<void> {
   const intervalSeconds = whole('interval', values.interval!, 10, 86_400);
   const plan = values.plan!.toUpperCase();
   if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}.\n${USAGE}`);
-  await withDatabase(async (db, config) => {
-    const em = db.orm.em.fork();
-    const now = () => new Date();
-    const { org } = await new OrganizationService(now, config.DEFAULT_PLAN).findOrCreate(em, values.org!);
+  await withServices(async ({ database, services }) => {
+    const em = database.orm.em.fork();
+    const { org } = await services.organizations.findOrCreate(em, values.org!);
     // A plan keeping runs shorter than the history would have the maintenance job prune most of it at once.
-    await new BillingService(now, config.RUN_RETENTION_DAYS).setPlan(em, org.id, plan);
+    await services.billing.setPlan(em, org.id, plan);
     const began = Date.now();
     const result = await seedHistory(em, {
       organizationId: org.id,

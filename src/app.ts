@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { Database } from './db/database';
-import type { Services } from './services';
+import type { Services } from './context/services';
 import type { Engine } from './modules/engine/engine';
 import type { KeyVerifier } from './modules/auth/key-verifier';
 import type { LastUsedTracker } from './modules/auth/last-used';
@@ -15,7 +15,8 @@ import { registerHealthRoutes } from './http/health';
 import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
-import { openApiServices } from './api-services';
+import { openServices } from './wiring/open-services';
+import type { ApiServices } from './wiring/api';
 import { createApollo } from './graphql/apollo';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
@@ -50,12 +51,18 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Builds the whole API: database, schema, Apollo, Fastify, REST mirror. `server.ts` only listens. */
+/** Builds the whole API: the services (src/wiring/), then schema, Apollo, Fastify, REST mirror. `server.ts` only listens. */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  // Fastify first: its logger (keys redacted, request ids) is the one the services log through.
   const fastify = createFastify(config, opts.logStream);
+  const api = await openServices(config, { role: 'api', log: fastify.log, now: opts.now ?? (() => new Date()), database: opts.database, secretsKey: opts.secretsKey });
+  return serveApi(config, fastify, api);
+}
+
+/** The HTTP surface over services already built: GraphQL, the REST mirror, the dashboard, health; then the worker role. */
+async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServices): Promise<App> {
   const log = fastify.log;
   const drain = new HttpDrain(fastify);
-  const api = await openApiServices(config, { log, now: opts.now ?? (() => new Date()), database: opts.database, secretsKey: opts.secretsKey });
   const { database, engine, services, contexts } = api;
 
   const schema = await api.started(buildAppSchema());

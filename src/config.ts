@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
-import { parseTrustProxy } from './modules/auth/client-address';
-import { PLAN_NAMES } from './modules/billing/plans';
+import { parseTrustProxy } from './modules/common/trust-proxy';
+import { PLAN_NAMES } from './modules/common/plan-names';
 
 const bool = (def: boolean) =>
   z

@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError } from './db/embedded';
-import { openCore } from './services';
+import { openServices } from './wiring/open-services';
 import { logDestination } from './http/log-output';
 
 /**
@@ -20,7 +20,7 @@ async function main() {
   // Checks wait on the network, not the CPU: on a machine shared with API instances, the API wins the CPU when
   // both want it (the checks' own timings are measured from the network events, which a busy CPU delays little).
   if (config.WORKER_NICE) setPriority(config.WORKER_NICE);
-  const core = await openCore(config, { log, now: () => new Date() });
+  const core = await openServices(config, { role: 'worker', log, now: () => new Date() });
   await core.engine.startWorker(core.services.runs, (em) => core.retention.maintain(em));
 
   let stopping = false;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../src/client/generated/graphql';
 import { buildAppSchema } from '../src/graphql/schema';
 import { ROUTES } from '../src/rest/routes';
-import { randomBase62 } from '../src/modules/auth/key-format';
+import { randomBase62 } from '../src/modules/common/base62';
 import { startTestApp, type TestApp } from './helpers/app';
 import { forgeKey } from './helpers/keys';
 import type { Organization } from '../src/modules/organization/organization.entity';

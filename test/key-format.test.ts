@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksum, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey, randomBase62 } from '../src/modules/auth/key-format';
+import { checksum, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from '../src/modules/auth/key-format';
+import { randomBase62 } from '../src/modules/common/base62';
 import * as zlib from 'node:zlib';
 
 describe('key format (ARCHITECTURE.md §2)', () => {

@@ -1,18 +1,18 @@
-import { ConfigError, loadConfig, type Config } from '../config';
-import { openDatabase, type Database } from '../db/database';
+import { ConfigError, loadConfig } from '../config';
 import { DatabaseLockedError } from '../db/embedded';
 import { AppError } from '../errors';
+import { openServices } from '../wiring/open-services';
+import type { AdminServices } from '../wiring/admin';
 
 export class UsageError extends Error {}
 
-/** Opens DATABASE_URL or the embedded database (refused while a server holds it), runs `fn`, closes. */
-export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+/** Opens the operators' services (src/wiring/admin.ts) on DATABASE_URL or the embedded database, runs `fn`, closes. */
+export async function withServices<T>(fn: (admin: AdminServices) => Promise<T>): Promise<T> {
+  const admin = await openServices(loadConfig(), { role: 'admin', now: () => new Date() });
   try {
-    return await fn(db, config);
+    return await fn(admin);
   } finally {
-    await db.close();
+    await admin.close();
   }
 }
 

@@ -11,15 +11,12 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ApiKeyService, type ExpiryChoice } from '../modules/api-keys/api-key.service';
-import { OrganizationService } from '../modules/organization/organization.service';
+import type { ExpiryChoice } from '../modules/api-keys/api-key.service';
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
-import { need, runCli, UsageError, withDatabase } from './common';
+import { need, runCli, UsageError, withServices } from './common';
 import { printable } from '../modules/common/printable';
-import { apiKeyDeps } from '../modules/api-keys/api-key.deps';
-import { BcryptPool } from '../modules/auth/bcrypt-pool';
-import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/billing/plans';
+import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/common/plan-names';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
 
@@ -52,61 +49,53 @@ async function main(argv: string[]): Promise<void> {
   // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
   const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
 
-  await withDatabase(async (db, config) => {
-    const em = db.orm.em.fork();
+  await withServices(async ({ database, services }) => {
+    const em = database.orm.em.fork();
     const now = () => new Date();
-    const orgs = new OrganizationService(now, config.DEFAULT_PLAN);
-    // A revocation from the CLI reaches running instances on PostgreSQL through NOTIFY. The CLI serves no
-    // requests: it caches no key and no use of a key is ever pending here.
-    const bcrypt = new BcryptPool({ threads: 1, maxQueue: 1 });
-    const keys = new ApiKeyService({ ...apiKeyDeps(config, db, bcrypt), now, forget: () => {}, pendingUse: () => undefined });
-    try {
-      if (command === 'create') {
-        const org = need(values.org, '--org', USAGE);
-        const name = need(values.name, '--name', USAGE);
-        const permissions = need(values.permissions, '--permissions', USAGE).split(',').map((p) => p.trim()).filter(Boolean);
-        const expiresIn = EXPIRES_IN[values['expires-in'] ?? 'never'];
-        if (!expiresIn) throw new UsageError(`--expires-in must be one of ${Object.keys(EXPIRES_IN).join(', ')}`);
-        const { org: organization, created } = await orgs.findOrCreate(em, org, { plan: planOption(values.plan) });
-        const { apiKey, key } = await keys.createTrusted(em, organization.id, 'cli', { name, permissions, expiresIn });
-        print(
-          { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, plan: organization.plan, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
-          [
-            `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id}) on the ${organization.plan} plan`,
-            `Created API key "${apiKey.name}" (${apiKey.id}): ${apiKey.permissions.join(', ')}; expires ${apiKey.expiresAt?.toISOString() ?? 'never'}`,
-            '',
-            `  ${key}`,
-            '',
-            "Copy the key now: it won't be shown again.",
-          ],
-        );
-      } else if (command === 'list') {
-        const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
-        // An administrator's listing: every key, read page by page as the API serves them.
-        const list: ApiKeyView[] = [];
-        for (let after: string | null = null; ; ) {
-          const page = await keys.list(em, organization.id, { first: 100, after });
-          list.push(...page.nodes.map((k) => ApiKeyView.from(k, now())));
-          if (!page.pageInfo.hasNextPage) break;
-          after = page.pageInfo.endCursor;
-        }
-        print(
-          list,
-          list.length
-            ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`)
-            : [`No keys in ${organization.name}.`],
-        );
-      } else {
-        const id = rest[0];
-        if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
-        const found = await em.findOne(ApiKey, { id });
-        if (!found) throw new UsageError(`No API key ${id}.`);
-        const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
-        const view = ApiKeyView.from(await keys.revoke(em, null, actor, id), now());
-        print(view, [`Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`]);
+    const { organizations: orgs, apiKeys: keys } = services;
+    if (command === 'create') {
+      const org = need(values.org, '--org', USAGE);
+      const name = need(values.name, '--name', USAGE);
+      const permissions = need(values.permissions, '--permissions', USAGE).split(',').map((p) => p.trim()).filter(Boolean);
+      const expiresIn = EXPIRES_IN[values['expires-in'] ?? 'never'];
+      if (!expiresIn) throw new UsageError(`--expires-in must be one of ${Object.keys(EXPIRES_IN).join(', ')}`);
+      const { org: organization, created } = await orgs.findOrCreate(em, org, { plan: planOption(values.plan) });
+      const { apiKey, key } = await keys.createTrusted(em, organization.id, 'cli', { name, permissions, expiresIn });
+      print(
+        { key, id: apiKey.id, organizationId: organization.id, organizationName: organization.name, plan: organization.plan, name: apiKey.name, permissions: apiKey.permissions, expiresAt: apiKey.expiresAt },
+        [
+          `${created ? 'Created organization' : 'Organization'} "${organization.name}" (${organization.id}) on the ${organization.plan} plan`,
+          `Created API key "${apiKey.name}" (${apiKey.id}): ${apiKey.permissions.join(', ')}; expires ${apiKey.expiresAt?.toISOString() ?? 'never'}`,
+          '',
+          `  ${key}`,
+          '',
+          "Copy the key now: it won't be shown again.",
+        ],
+      );
+    } else if (command === 'list') {
+      const { org: organization } = await orgs.findOrCreate(em, need(values.org, '--org', USAGE), { create: false });
+      // An administrator's listing: every key, read page by page as the API serves them.
+      const list: ApiKeyView[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await keys.list(em, organization.id, { first: 100, after });
+        list.push(...page.nodes.map((k) => ApiKeyView.from(k, now())));
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
       }
-    } finally {
-      await bcrypt.close();
+      print(
+        list,
+        list.length
+          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`)
+          : [`No keys in ${organization.name}.`],
+      );
+    } else {
+      const id = rest[0];
+      if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
+      const found = await em.findOne(ApiKey, { id });
+      if (!found) throw new UsageError(`No API key ${id}.`);
+      const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
+      const view = ApiKeyView.from(await keys.revoke(em, null, actor, id), now());
+      print(view, [`Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`]);
     }
   });
 }

@@ -12,11 +12,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
-import { OrganizationService } from '../modules/organization/organization.service';
-import { BillingService } from '../modules/billing/billing.service';
-import { isPlanName, PLAN_NAMES } from '../modules/billing/plans';
+import { isPlanName, PLAN_NAMES } from '../modules/common/plan-names';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { need, runCli, UsageError, withDatabase } from './common';
+import { need, runCli, UsageError, withServices } from './common';
 import { printable } from '../modules/common/printable';
 
 const USAGE = `Usage:
@@ -37,8 +35,8 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'list' && command !== 'set-plan') throw new UsageError(command ? `Unknown command "${command}".\n${USAGE}` : USAGE);
   // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
   const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
-  await withDatabase(async (db) => {
-    const em = db.orm.em.fork();
+  await withServices(async ({ database, services }) => {
+    const em = database.orm.em.fork();
     if (command === 'list') {
       const all = await em.find(Organization, {}, { orderBy: { createdAt: 'asc' } });
       print(all.map((o) => ({ id: o.id, name: o.name, plan: o.plan })), all.length ? all.map((o) => `${o.id}  ${o.plan.padEnd(8)}  ${o.name}`) : ['No organizations.']);
@@ -46,9 +44,8 @@ async function main(argv: string[]): Promise<void> {
     }
     const plan = need(values.plan, '--plan', USAGE).toUpperCase();
     if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`);
-    const now = () => new Date();
-    const orgId = values.org ? (await new OrganizationService(now).findOrCreate(em, values.org, { create: false })).org.id : await theOnlyOrganization(em);
-    const org = await new BillingService(now).setPlan(em, orgId, plan);
+    const orgId = values.org ? (await services.organizations.findOrCreate(em, values.org, { create: false })).org.id : await theOnlyOrganization(em);
+    const org = await services.billing.setPlan(em, orgId, plan);
     print({ id: org.id, name: org.name, plan: org.plan }, [`${org.name} (${org.id}) is now on ${org.plan}.`]);
   });
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Services } from '../services';
+import type { Services } from './services';
 
 /**
  * The request's batching loaders (DataLoader), one property per loader. Empty here: each module that batches adds

@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Services } from '../services';
+import type { Services } from './services';
 import type { Principal } from '../modules/auth/principal';
 import type { Actor } from '../modules/audit/audit';
 import type { LoaderRegistry, Loaders } from './loaders';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MeDocument, type MeQuery } from '../client/generated/graphql';
+import { MeDocument } from '../client/generated/graphql';
 import { ApiError, gql } from './api';
-import { session } from './session';
+import { session, type Me, type Session } from './session';
 import { holds } from './scopes';
 import { SignIn } from './pages/SignIn';
 import { ApiKeys } from './pages/ApiKeys';
@@ -12,18 +12,6 @@ import { Journeys } from './pages/Journeys';
 import { JourneyDetail } from './pages/JourneyDetail';
 import { Notifications } from './pages/Notifications';
 import { expiryText } from './format';
-
-export type Me = MeQuery['me'];
-
-/** What every page gets: the key, who it is, and how to report that the key stopped working. */
-export interface Session {
-  key: string;
-  me: Me;
-  /** A 401 from any call: the key was revoked or expired; back to sign-in with the API's message. */
-  lost(message: string): void;
-  /** Signing out, also used when the signed-in key revokes itself. */
-  signOut(): void;
-}
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { ApiError } from './api';
-import type { Session } from './App';
+import type { Session } from './session';
 
 /**
  * One way for pages to call the API: a 401 means the key stopped working (revoked, expired), so the dashboard

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Session } from './App';
+import type { Session } from './session';
 import { useApi } from './useApi';
 
 /** How a detail page reads and changes its check (a monitor or a journey). */

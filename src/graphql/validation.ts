@@ -1,7 +1,7 @@
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { getMetadataStorage as getTypeGraphQLMetadata, type ResolverData } from 'type-graphql';
 import { badInput, type FieldError } from '../errors';
-import type { Services } from '../services';
+import type { Services } from '../context/services';
 
 /**
  * An input whose service has rules a GraphQL type cannot state (a URL tracer can check, a JSONPath that parses…).

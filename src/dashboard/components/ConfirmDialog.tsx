@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { CreateApiKeyDocument, type ExpiresIn } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { GROUPS, PRESETS, holds } from '../scopes';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';

@@ -1,6 +1,6 @@
 import { CreateJourneyDocument, UpdateJourneyDocument, type CreateJourneyInput, type HttpMethod, type JourneyFieldsFragment } from '../../client/generated/graphql';
 import { gql } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { rowFields, type FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';

@@ -1,6 +1,6 @@
 import { CreateMonitorDocument, UpdateMonitorDocument, type CreateMonitorInput, type HttpMethod, type MonitorFieldsFragment } from '../../client/generated/graphql';
 import { gql } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { rowFields, type FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';

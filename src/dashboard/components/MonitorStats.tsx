@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { MonitorStatsDocument, MonitorStatsOverviewDocument, type MonitorStatsOverviewQuery, type MonitorStatsQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { percent } from '../format';
 import { ErrorNote } from './ErrorNote';
 import { ResponseChart } from './ResponseChart';

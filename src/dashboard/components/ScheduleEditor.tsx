@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { LocationsDocument, type LocationsQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import type { FieldErrors } from '../fieldErrors';
 import { FieldNote, describe } from './FieldNote';
 

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { fieldErrors, placeErrors, type FieldErrors } from '../fieldErrors';
 import { useLocations, type Schedule } from './ScheduleEditor';
 

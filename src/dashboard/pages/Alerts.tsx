@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { AcknowledgeAlertDocument, AlertsDocument, ResolveAlertDocument, type AlertsQuery, type AlertStatus } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime, expiresSoon, expiryText } from '../format';
 import { CreateKeyDialog } from '../components/CreateKeyDialog';

@@ -10,7 +10,7 @@ import {
 } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useCheckDetail } from '../useCheckDetail';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { CheckHead } from '../components/CheckHead';

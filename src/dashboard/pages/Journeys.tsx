@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { JourneysOverviewDocument, RunJourneyDocument, type JourneysOverviewQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { dateTime } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { MonitorsOverviewDocument, MonitorsUptimeDocument, RunMonitorDocument, type MonitorsOverviewQuery, type MonitorsUptimeQuery } from '../../client/generated/graphql';
 import { gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { dateTime, percent } from '../format';
 import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';

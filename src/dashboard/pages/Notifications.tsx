@@ -10,7 +10,7 @@ import {
 } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
 import { useApi } from '../useApi';
-import type { Session } from '../App';
+import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
 import { Dialog } from '../components/Dialog';

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { MeDocument } from '../../client/generated/graphql';
 import { ApiError, gql } from '../api';
-import type { Me } from '../App';
+import type { Me } from '../session';
 
 /** Paste an API key; the dashboard checks it with `me` and remembers it for this tab only. */
 export function SignIn({ notice, busy, onSignedIn }: { notice: string | null; busy: boolean; onSignedIn: (key: string, me: Me) => void }) {

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization } from '../organization/organization.entity';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { AuditEvent } from './audit-event.entity';
-import { randomBase62 } from '../auth/key-format';
+import { randomBase62 } from '../common/base62';
 
 /** Every action the audit log records. Adding one here is the whole change: the GraphQL filter validates against it. */
 export const AUDIT_ACTIONS = [

@@ -1,27 +1,5 @@
-import type { Permission } from '../../authorization/scopes';
-import type { Principal } from './principal';
+import type { KeyRecord } from './principal';
 import { Lru } from '../common/lru';
-
-/** What a request needs to know about its key, read once and kept: the row, its organization's name, a Principal. */
-export interface KeyRecord {
-  id: string;
-  organizationId: string;
-  organizationName: string;
-  organizationCreatedAt: Date;
-  name: string;
-  hash: string;
-  permissions: Permission[];
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  createdAt: Date;
-  createdBy: string;
-  lastUsedAt: Date | null;
-  failedAuthCount: number;
-  lastFailedAuthAt: Date | null;
-  replacedBy: string | null;
-  /** Built once per record, so a request allocates nothing for it. */
-  principal: Principal;
-}
 
 /**
  * Bounded LRU of key rows (ARCHITECTURE.md §2). A row read from the database is only cached if no invalidation

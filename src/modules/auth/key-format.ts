@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { BASE62_ALPHABET as ALPHABET, randomBase62 } from '../common/base62';
 
 /**
  * API key format (ARCHITECTURE.md §2), 63 ASCII characters:
@@ -13,7 +13,6 @@ export const SECRET_LENGTH = 32;
 export const CHECKSUM_LENGTH = 6;
 export const KEY_LENGTH = KEY_PREFIX.length + KEY_ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH;
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = new RegExp(
   `^${KEY_PREFIX}([0-9A-Za-z]{${KEY_ID_LENGTH}})([0-9A-Za-z]{${SECRET_LENGTH}})([0-9A-Za-z]{${CHECKSUM_LENGTH}})$`,
 );
@@ -31,18 +30,6 @@ function tableCrc32(s: string): number {
     for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
   }
   return ~c >>> 0;
-}
-
-/** Uniform base62 characters from crypto.randomBytes, by rejection sampling (no modulo bias). */
-export function randomBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += ALPHABET[byte % 62]; // 248 = 4 * 62: every character equally likely
-      if (out.length === length) break;
-    }
-  }
-  return out;
 }
 
 export function checksum(body: string): string {

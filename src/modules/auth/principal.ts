@@ -1,5 +1,4 @@
 import type { Permission } from '../../authorization/scopes';
-import type { KeyRecord } from './key-cache';
 
 /** Who is calling: the verified API key, its organization and its permissions. */
 export interface Principal {
@@ -13,4 +12,28 @@ export interface Principal {
   expiresAt: Date | null;
   /** The key's row as verified (absent for principals built by hand in mechanism tests). */
   record?: KeyRecord;
+}
+
+/**
+ * What a request needs to know about its key, read once and kept by the key cache: the row, its organization's name,
+ * a Principal. Declared beside Principal because each refers to the other.
+ */
+export interface KeyRecord {
+  id: string;
+  organizationId: string;
+  organizationName: string;
+  organizationCreatedAt: Date;
+  name: string;
+  hash: string;
+  permissions: Permission[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  createdBy: string;
+  lastUsedAt: Date | null;
+  failedAuthCount: number;
+  lastFailedAuthAt: Date | null;
+  replacedBy: string | null;
+  /** Built once per record, so a request allocates nothing for it. */
+  principal: Principal;
 }

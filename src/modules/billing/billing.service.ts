@@ -6,7 +6,8 @@ import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
 import type { Notifier } from '../notifications/notifier';
-import { monthStart, nextMonthStart, PLAN_NAMES, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits, type PlanName } from './plans';
+import { monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits } from './plans';
+import { PLAN_NAMES, type PlanName } from '../common/plan-names';
 
 export interface Usage {
   runs: number;

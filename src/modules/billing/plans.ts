@@ -1,5 +1,4 @@
-export const PLAN_NAMES = ['FREE', 'TEAM', 'BUSINESS', 'UNLIMITED'] as const;
-export type PlanName = (typeof PLAN_NAMES)[number];
+import { isPlanName, PLAN_NAMES, type PlanName } from '../common/plan-names';
 
 /** What a plan allows; `null` is no limit. */
 export interface PlanLimits {
@@ -52,8 +51,6 @@ export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
   BUSINESS: { monitors: 1_000, journeys: 250, minIntervalSeconds: 30, runsPerMonth: 60_000_000, locationsPerCheck: 5, runRetentionDays: 90, maxConcurrentChecksPerLocation: 50 },
   UNLIMITED: { monitors: null, journeys: null, minIntervalSeconds: 10, runsPerMonth: null, locationsPerCheck: null, runRetentionDays: null, maxConcurrentChecksPerLocation: null },
 };
-
-export const isPlanName = (plan: string): plan is PlanName => (PLAN_NAMES as readonly string[]).includes(plan);
 
 export const planLimits = (plan: string): PlanLimits => (isPlanName(plan) ? PLANS[plan] : PLANS.FREE);
 

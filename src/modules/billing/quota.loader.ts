@@ -28,5 +28,5 @@ declare module '../../context/loaders' {
   }
 }
 
-/** The billing module's loader on `context.loaders` (registered in src/api-services.ts). */
+/** The billing module's loader on `context.loaders` (registered in src/wiring/api.ts). */
 export const quotaLoader = defineLoader('quota', ({ em, services }) => new QuotaLoader(em, services.billing));

@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { PLAN_NAMES, PLANS } from '../billing/plans';
+import { PLANS } from '../billing/plans';
+import { PLAN_NAMES } from '../common/plan-names';
 import { QUEUE_SCHEMA, type CheckJob } from './queue';
 
 /**

@@ -11,7 +11,7 @@ import { CheckStatusEnum, setScheduledFields } from '../monitors/monitor.types';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
-import type { Services } from '../../services';
+import type { JourneyService } from './journey.service';
 import { NoControlCharacters } from '../common/names';
 
 @ObjectType('JourneyStep')
@@ -117,7 +117,7 @@ export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   steps!: JourneyStepInput[];
 
-  serviceErrors(services: Services): FieldError[] {
+  serviceErrors(services: { journeys: Pick<JourneyService, 'inputErrors'> }): FieldError[] {
     return services.journeys.inputErrors(this);
   }
 }
@@ -137,7 +137,7 @@ export class UpdateJourneyInput extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   steps?: JourneyStepInput[] | null;
 
-  serviceErrors(services: Services): FieldError[] {
+  serviceErrors(services: { journeys: Pick<JourneyService, 'inputErrors'> }): FieldError[] {
     return services.journeys.inputErrors(this);
   }
 }

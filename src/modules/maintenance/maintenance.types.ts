@@ -4,7 +4,7 @@ import { RequiresScope } from '../../authorization/directives';
 import { connectionOf } from '../common/pagination';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
-import type { Services } from '../../services';
+import type { MaintenanceService } from './maintenance.service';
 import type { MaintenanceWindow } from './maintenance-window.entity';
 import { NoControlCharacters } from '../common/names';
 
@@ -43,7 +43,7 @@ export class CreateMaintenanceWindowInput implements ServiceRules {
   @ArrayMaxSize(100, { message: 'at most 100 checks' })
   checkIds?: string[] | null;
 
-  serviceErrors(services: Services): FieldError[] {
+  serviceErrors(services: { maintenance: Pick<MaintenanceService, 'inputErrors'> }): FieldError[] {
     return services.maintenance.inputErrors(this);
   }
 }

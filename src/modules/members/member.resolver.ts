@@ -1,9 +1,11 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { InviteMemberInput, MemberRoleEnum, MemberView } from './member.types';
+import { OrganizationView } from '../organization/organization.types';
 
-@Resolver()
+// Typed on Organization for its `members` field: the members module knows organizations, not the reverse.
+@Resolver(() => OrganizationView)
 export class MemberResolver {
   @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization.' })
   @RequiresScope('organization:write')
@@ -25,5 +27,12 @@ export class MemberResolver {
   @RequiresScope('organization:write')
   async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
     return services.members.remove(em, actor, id);
+  }
+
+  @FieldResolver(() => [MemberView], { description: 'Oldest first.' })
+  @RequiresScope('organization:read')
+  async members(@Root() _org: OrganizationView, @Ctx() { em, principal, services }: RequestContext) {
+    // An Organization is only ever the caller's own (me.organization, organization).
+    return (await services.members.list(em, principal.organizationId)).map(MemberView.from);
   }
 }

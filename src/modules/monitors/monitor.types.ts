@@ -10,7 +10,7 @@ import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
-import type { Services } from '../../services';
+import type { MonitorService } from './monitor.service';
 import { NoControlCharacters } from '../common/names';
 
 export enum CheckStatusEnum {
@@ -141,7 +141,7 @@ abstract class MonitorFields extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   assertions?: AssertionType[] | null;
 
-  serviceErrors(services: Services): FieldError[] {
+  serviceErrors(services: { monitors: Pick<MonitorService, 'inputErrors'> }): FieldError[] {
     return services.monitors.inputErrors(this);
   }
 }

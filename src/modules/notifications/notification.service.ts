@@ -15,7 +15,7 @@ import { lockOrganization } from '../organization/organization-lock';
 import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
-import { randomBase62 } from '../auth/key-format';
+import { randomBase62 } from '../common/base62';
 import { maskUrl } from './mask-url';
 
 export interface ChannelInput {

@@ -4,7 +4,7 @@ import { RequiresScope } from '../../authorization/directives';
 import { connectionOf, PageArgs } from '../common/pagination';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
-import type { Services } from '../../services';
+import type { NotificationService } from './notification.service';
 import type { NotificationChannel } from './notification-channel.entity';
 import type { NotificationDelivery } from './notification-delivery.entity';
 import { maskUrl } from './mask-url';
@@ -160,7 +160,7 @@ abstract class ChannelFields implements ServiceRules {
   @ArrayMaxSize(100, { message: 'at most 100 checks' })
   checkIds?: string[] | null;
 
-  serviceErrors(services: Services): FieldError[] {
+  serviceErrors(services: { notifications: Pick<NotificationService, 'inputErrors'> }): FieldError[] {
     return services.notifications.inputErrors(this);
   }
 }

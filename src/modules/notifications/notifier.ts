@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { randomBase62 } from '../auth/key-format';
+import { randomBase62 } from '../common/base62';
 import { newId } from '../common/ids';
 import { ormDb, slotJobId } from '../engine/queue';
 import type { NotificationEvent } from './notification-channel.entity';

@@ -1,7 +1,6 @@
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
-import { MemberView } from '../members/member.types';
 import { OrganizationView } from './organization.types';
 
 @Resolver(() => OrganizationView)
@@ -16,12 +15,5 @@ export class OrganizationResolver {
   @RequiresScope('organization:write')
   async updateOrganization(@Arg('name') name: string, @Ctx() { em, actor, services }: RequestContext) {
     return OrganizationView.from(await services.organizations.rename(em, actor, name));
-  }
-
-  @FieldResolver(() => [MemberView], { description: 'Oldest first.' })
-  @RequiresScope('organization:read')
-  async members(@Root() _org: OrganizationView, @Ctx() { em, principal, services }: RequestContext) {
-    // An Organization is only ever the caller's own (me.organization, organization).
-    return (await services.members.list(em, principal.organizationId)).map(MemberView.from);
   }
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, notFound } from '../../errors';
-import type { PlanName } from '../billing/plans';
+import type { PlanName } from '../common/plan-names';
 import { Organization } from './organization.entity';
 import { audit, type Actor } from '../audit/audit';
 import { nameErrors } from '../common/names';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AUDIT_RETENTION_DAYS, PLAN_NAMES, ROLLUP_RETENTION_DAYS, runRetentionDays } from '../billing/plans';
+import { AUDIT_RETENTION_DAYS, ROLLUP_RETENTION_DAYS, runRetentionDays } from '../billing/plans';
+import { PLAN_NAMES } from '../common/plan-names';
 import { DAY_MS } from '../common/time';
 import { dropPartitionsBefore, ensurePartitions, WEEK_MS, WEEKS_AHEAD } from '../runs/run-partitions';
 

@@ -65,5 +65,5 @@ declare module '../../context/loaders' {
   }
 }
 
-/** The runs module's loader on `context.loaders` (registered in src/api-services.ts). */
+/** The runs module's loader on `context.loaders` (registered in src/wiring/api.ts). */
 export const recentRunsLoader = defineLoader('recentRuns', ({ em }) => new RecentRunsLoaders(em));

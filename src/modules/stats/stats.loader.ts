@@ -43,5 +43,5 @@ declare module '../../context/loaders' {
   }
 }
 
-/** The statistics module's loader on `context.loaders` (registered in src/api-services.ts). */
+/** The statistics module's loader on `context.loaders` (registered in src/wiring/api.ts). */
 export const statsLoader = defineLoader('stats', ({ em, services }) => new StatsLoaders(em, services.stats));

@@ -1,28 +1,28 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from './config';
-import type { Database } from './db/database';
-import { openCore, type Core, type CoreOptions, type Services } from './services';
-import type { Engine } from './modules/engine/engine';
-import { ContextBuilder } from './modules/auth/context';
-import { KeyVerifier } from './modules/auth/key-verifier';
-import { FailureLimiter } from './modules/auth/failure-limiter';
-import { LastUsedTracker } from './modules/auth/last-used';
-import { RequestRateLimiter } from './modules/auth/rate-limit';
-import { KeyChangeListener } from './modules/auth/key-events';
-import { BcryptPool } from './modules/auth/bcrypt-pool';
-import { ApiKeyService } from './modules/api-keys/api-key.service';
-import { apiKeyDeps } from './modules/api-keys/api-key.deps';
-import { bootstrapFirstKey } from './modules/api-keys/bootstrap';
-import { LoaderRegistry } from './context/loaders';
-import { RequestContextFactory, type RequestContext } from './context/request-context';
-import { recentRunsLoader } from './modules/runs/recent-runs.loader';
-import { quotaLoader } from './modules/billing/quota.loader';
-import { statsLoader } from './modules/stats/stats.loader';
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import type { Services } from '../context/services';
+import { openCore, type Core, type CoreOptions } from './core';
+import { apiKeyService } from './accounts';
+import type { Engine } from '../modules/engine/engine';
+import { ContextBuilder } from '../modules/auth/context';
+import { KeyVerifier } from '../modules/auth/key-verifier';
+import { FailureLimiter } from '../modules/auth/failure-limiter';
+import { LastUsedTracker } from '../modules/auth/last-used';
+import { RequestRateLimiter } from '../modules/auth/rate-limit';
+import { KeyChangeListener } from '../modules/auth/key-events';
+import { BcryptPool } from '../modules/auth/bcrypt-pool';
+import { bootstrapFirstKey } from '../modules/api-keys/bootstrap';
+import { LoaderRegistry } from '../context/loaders';
+import { RequestContextFactory, type RequestContext } from '../context/request-context';
+import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
+import { quotaLoader } from '../modules/billing/quota.loader';
+import { statsLoader } from '../modules/stats/stats.loader';
 
 /** Every module's per-request loader; a module that batches adds its own here. */
 export const LOADERS = [recentRunsLoader, quotaLoader, statsLoader];
 
-/** What the API role adds to the core (src/services.ts): authentication, its caches and timers, the context. */
+/** What the API role adds to the core (./core.ts): authentication, its caches and timers, the context. */
 export interface ApiServices {
   database: Database;
   engine: Engine;
@@ -32,7 +32,7 @@ export interface ApiServices {
   rateLimiter: RequestRateLimiter;
   keyListener?: KeyChangeListener;
   contexts: ContextBuilder<RequestContext>;
-  /** Partitions ahead and retention: the maintenance job's task (src/services.ts). */
+  /** Partitions ahead and retention: the maintenance job's task (./core.ts). */
   retention: Core['retention'];
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
@@ -69,9 +69,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     });
   const services: Services = {
     ...core.services,
-    apiKeys: new ApiKeyService({
-      ...apiKeyDeps(config, database, bcrypt),
-      now,
+    apiKeys: apiKeyService(config, database, bcrypt, now, {
       forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
       pendingUse: (id) => lastUsed.peek(id),
     }),

@@ -1,48 +1,28 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from './config';
-import { openDatabase, type Database } from './db/database';
-import type { ApiKeyService } from './modules/api-keys/api-key.service';
-import { OrganizationService } from './modules/organization/organization.service';
-import { MonitorService } from './modules/monitors/monitor.service';
-import { JourneyService } from './modules/journeys/journey.service';
-import { RunService } from './modules/runs/run.service';
-import { AlertService } from './modules/alerts/alert.service';
-import { MemberService } from './modules/members/member.service';
-import { BillingService } from './modules/billing/billing.service';
-import type { LocationService } from './modules/locations/location.service';
-import { SecretBox } from './modules/checks/secret-box';
-import { loadSecretsKey } from './modules/checks/secrets-key';
-import { Engine } from './modules/engine/engine';
-import { ensureNamedQueue } from './modules/engine/queue';
-import { NotificationService } from './modules/notifications/notification.service';
-import { Notifier, NOTIFY_QUEUE } from './modules/notifications/notifier';
-import { DeliveryAttempts } from './modules/notifications/delivery';
-import { NotificationWorker } from './modules/notifications/notification-worker';
-import { DeliveryGate } from './modules/notifications/delivery-gate';
-import { ExpirySweep } from './modules/notifications/expiry-sweep';
-import { MaintenanceService } from './modules/maintenance/maintenance.service';
-import { CheckSessionService } from './modules/check-sessions/check-session.service';
-import { RollupWriter } from './modules/stats/rollup.writer';
-import { StatsService } from './modules/stats/stats.service';
-import { RetentionService } from './modules/retention/retention.service';
-
-/** The app's services, built once in createApp and reached by resolvers through the context. */
-export interface Services {
-  apiKeys: ApiKeyService;
-  organizations: OrganizationService;
-  monitors: MonitorService;
-  journeys: JourneyService;
-  runs: RunService;
-  alerts: AlertService;
-  members: MemberService;
-  billing: BillingService;
-  locations: LocationService;
-  notifications: NotificationService;
-  maintenance: MaintenanceService;
-  checkSessions: CheckSessionService;
-  stats: StatsService;
-  now: () => Date;
-}
+import type { Config } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import type { Services } from '../context/services';
+import { accountServices } from './accounts';
+import { MonitorService } from '../modules/monitors/monitor.service';
+import { JourneyService } from '../modules/journeys/journey.service';
+import { RunService } from '../modules/runs/run.service';
+import { AlertService } from '../modules/alerts/alert.service';
+import { MemberService } from '../modules/members/member.service';
+import { SecretBox } from '../modules/checks/secret-box';
+import { loadSecretsKey } from '../modules/checks/secrets-key';
+import { Engine } from '../modules/engine/engine';
+import { ensureNamedQueue } from '../modules/engine/queue';
+import { NotificationService } from '../modules/notifications/notification.service';
+import { Notifier, NOTIFY_QUEUE } from '../modules/notifications/notifier';
+import { DeliveryAttempts } from '../modules/notifications/delivery';
+import { NotificationWorker } from '../modules/notifications/notification-worker';
+import { DeliveryGate } from '../modules/notifications/delivery-gate';
+import { ExpirySweep } from '../modules/notifications/expiry-sweep';
+import { MaintenanceService } from '../modules/maintenance/maintenance.service';
+import { CheckSessionService } from '../modules/check-sessions/check-session.service';
+import { RollupWriter } from '../modules/stats/rollup.writer';
+import { StatsService } from '../modules/stats/stats.service';
+import { RetentionService } from '../modules/retention/retention.service';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -142,10 +122,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     // Half the lease margin: a job held that long and then attempted still ends within its lease.
     holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
-  const billing = new BillingService(now, config.RUN_RETENTION_DAYS, notifier);
+  const { organizations, billing } = accountServices(config, now, notifier);
   const alerts = new AlertService(now, notifier, log);
   const services = {
-    organizations: new OrganizationService(now, config.DEFAULT_PLAN),
+    organizations,
     monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
     journeys: new JourneyService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
     runs: new RunService({

@@ -1,0 +1,34 @@
+import type { ApiKeyService } from '../modules/api-keys/api-key.service';
+import type { OrganizationService } from '../modules/organization/organization.service';
+import type { MonitorService } from '../modules/monitors/monitor.service';
+import type { JourneyService } from '../modules/journeys/journey.service';
+import type { RunService } from '../modules/runs/run.service';
+import type { AlertService } from '../modules/alerts/alert.service';
+import type { MemberService } from '../modules/members/member.service';
+import type { BillingService } from '../modules/billing/billing.service';
+import type { LocationService } from '../modules/locations/location.service';
+import type { NotificationService } from '../modules/notifications/notification.service';
+import type { MaintenanceService } from '../modules/maintenance/maintenance.service';
+import type { CheckSessionService } from '../modules/check-sessions/check-session.service';
+import type { StatsService } from '../modules/stats/stats.service';
+
+/**
+ * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
+ * the context that carries them, so resolvers and loaders need not import the wiring that builds everything.
+ */
+export interface Services {
+  apiKeys: ApiKeyService;
+  organizations: OrganizationService;
+  monitors: MonitorService;
+  journeys: JourneyService;
+  runs: RunService;
+  alerts: AlertService;
+  members: MemberService;
+  billing: BillingService;
+  locations: LocationService;
+  notifications: NotificationService;
+  maintenance: MaintenanceService;
+  checkSessions: CheckSessionService;
+  stats: StatsService;
+  now: () => Date;
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import type { Services } from '../context/services';
+import { BcryptPool } from '../modules/auth/bcrypt-pool';
+import { accountServices, apiKeyService, NO_KEY_MEMORY } from './accounts';
+
+/** What the operators' commands (`npm run keys`, `npm run orgs`) work with: the database and the account services. */
+export interface AdminServices {
+  database: Database;
+  services: Pick<Services, 'organizations' | 'billing' | 'apiKeys'>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens DATABASE_URL or the embedded database (refused while a server holds it) with no job queue and no HTTP:
+ * a command changes rows and leaves. A revocation still reaches running instances on PostgreSQL through NOTIFY.
+ */
+export async function openAdmin(config: Config, now: () => Date): Promise<AdminServices> {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  // One thread, started only when a command hashes (creating a key): listing or revoking starts none.
+  const bcrypt = new BcryptPool({ threads: 1, maxQueue: 1 });
+  return {
+    database,
+    services: { ...accountServices(config, now), apiKeys: apiKeyService(config, database, bcrypt, now, NO_KEY_MEMORY) },
+    async close() {
+      await bcrypt.close();
+      await database.close();
+    },
+  };
+}
