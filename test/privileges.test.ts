@@ -1,5 +1,5 @@
 /**
- * Every combination of scopes against every operation matches the README's scope table (generated from the
+ * Every combination of scopes against every operation matches the scope table of docs/reference/scopes.md (generated from the
  * schema): fast-check draws scope sets, each becomes a real key, and every root field is called over HTTP.
  * Allowed ⇔ not 403. Inputs are invalid or ids unknown, so allowed calls are refused later (400/404) and the
  * fixtures survive; the scope check runs before any of that.
@@ -75,11 +75,11 @@ let table: Map<string, string[]>;
 beforeAll(async () => {
   t = await startTestApp();
   org = await t.org('Acme Inc');
-  table = parseScopeTable(fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8'));
+  table = parseScopeTable(fs.readFileSync(path.resolve(__dirname, '../docs/reference/scopes.md'), 'utf8'));
 });
 afterAll(() => t?.close());
 
-describe('the README scope table', () => {
+describe('the scope table of docs/reference/scopes.md', () => {
   it('lists every root field of the schema, and this test calls each of them', async () => {
     const { schema } = await buildAppSchema();
     const fields = [

@@ -97,7 +97,7 @@ describe('recording a run with many credential pieces and a large body', () => {
     expect(result.status).toBe("PASSED");
     expect(result.assertions.map((a) => a.actual!.length)).toEqual([501, 501, 501]);
     // The event loop stalled 9.6 s with one such assertion and 25.4 s with three before the search was bounded;
-    // a generous bound for a shared 2-core machine (the target is 100 ms: README, "Abuse limits and faults").
+    // a generous bound for a shared 2-core machine (the target is 100 ms: docs/reference/limits.md, "Abuse limits and faults").
     console.log(`recording: slowest /healthz ${slowestHealthMs.toFixed(0)} ms over ${polls} polls, longest event-loop stall ${stallMs.toFixed(0)} ms`);
     expect(polls).toBeGreaterThan(0);
     expect(slowestHealthMs).toBeLessThan(1000);

@@ -1,6 +1,6 @@
 /**
- * README › Generate a typed client, run as a user would: the codegen config and the example are taken from the
- * README, graphql-codegen (client preset) generates against a running server with a key and against the committed
+ * docs/how-to/typed-client.md, run as a user would: the codegen config and the example are taken from the
+ * guide, graphql-codegen (client preset) generates against a running server with a key and against the committed
  * SDL, tsc --strict type-checks the example, and the compiled example runs against the server.
  */
 import { execFile } from 'node:child_process';
@@ -14,11 +14,13 @@ import { ROOT } from './helpers/process';
 const run = promisify(execFile);
 const bin = (name: string) => path.join(ROOT, 'node_modules/.bin', name);
 
-/** The fenced block of README.md whose info string is `ts <file>`. */
-function readmeFile(file: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const m = new RegExp('```ts ' + file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '\\n([\\s\\S]*?)```').exec(readme);
-  if (!m) throw new Error(`README.md has no \`\`\`ts ${file} block`);
+const GUIDE = 'docs/how-to/typed-client.md';
+
+/** The fenced block of the typed-client guide whose info string is `ts <file>`. */
+function guideFile(file: string): string {
+  const guide = fs.readFileSync(path.join(ROOT, GUIDE), 'utf8');
+  const m = new RegExp('```ts ' + file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '\\n([\\s\\S]*?)```').exec(guide);
+  if (!m) throw new Error(`${GUIDE} has no \`\`\`ts ${file} block`);
   return m[1];
 }
 
@@ -35,8 +37,8 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
   dir = fs.mkdtempSync(path.join(ROOT, 'test-output', 'typed-client-'));
   fs.mkdirSync(path.join(dir, 'src'));
-  fs.writeFileSync(path.join(dir, 'codegen.ts'), readmeFile('codegen.ts'));
-  fs.writeFileSync(path.join(dir, 'src/monitors.ts'), readmeFile('src/monitors.ts'));
+  fs.writeFileSync(path.join(dir, 'codegen.ts'), guideFile('codegen.ts'));
+  fs.writeFileSync(path.join(dir, 'src/monitors.ts'), guideFile('src/monitors.ts'));
   env = { ...process.env, TRACER_URL: t.baseUrl, IZLI_API_KEY: key, TRACER_SCHEMA: '' };
   delete env.TRACER_SCHEMA;
 });
@@ -49,7 +51,7 @@ const codegen = (extra: NodeJS.ProcessEnv) => run(bin('graphql-codegen'), ['--co
 const typecheck = () =>
   run(bin('tsc'), ['--strict', '--target', 'es2022', '--module', 'commonjs', '--lib', 'es2022,dom', '--skipLibCheck', '--outDir', 'out', 'src/monitors.ts'], { cwd: dir, env });
 
-describe('README › Generate a typed client', () => {
+describe('docs/how-to/typed-client.md', () => {
   it('generates from the live API with a key, type-checks, and the example prints the monitors', async () => {
     await codegen({});
     expect(fs.readFileSync(path.join(dir, 'src/gql/graphql.ts'), 'utf8')).toMatch(/export type MonitorsQuery = .*status: CheckStatus/);
