@@ -9,7 +9,7 @@ import { guardResolvers, scopeCheckPlugin } from '../src/authorization/scope-gua
 import { buildAppSchema } from '../src/graphql/schema';
 import { SELECTION_SCOPES } from '../src/authorization/selection-scopes';
 import type { Principal } from '../src/modules/auth/principal';
-import type { Permission } from '../src/authorization/scopes';
+import { missingScopes, type Permission } from '../src/authorization/scopes';
 
 // assumeValidSDL: graphql-js would refuse some of these SDL documents itself, but type-graphql's @Directive writes
 // straight into the AST with no such check, so ScopeIndex must catch them on its own.
@@ -196,5 +196,19 @@ describe('the resolver guard checks what an object was not already checked for',
     expect(monitor.getFields().recentRuns.resolve).toBeTypeOf('function');
     expect((real.getType('MonitorConnection') as GraphQLObjectType).getFields().nodes.resolve).toBeTypeOf('function');
     expect((real.getType('Organization') as GraphQLObjectType).getFields().overview.resolve).toBeTypeOf('function');
+  });
+});
+
+describe('missingScopes: the one answer to what a key lacks', () => {
+  it('lists what is missing once each, in the constant order, whatever order it was asked in', () => {
+    const held = new Set(['monitors:read', 'journeys:read']);
+    expect(missingScopes(held, ['billing:read', 'monitors:read', 'alerts:read', 'billing:read'])).toEqual(['alerts:read', 'billing:read']);
+    expect(missingScopes(held, ['journeys:read', 'monitors:read'])).toEqual([]);
+    expect(missingScopes(held, [])).toEqual([]);
+  });
+
+  it('`all` lacks nothing; `all` asked for is not a scope to be missing (granting it is decided elsewhere)', () => {
+    expect(missingScopes(new Set(['all']), ['organization:write', 'billing:read'])).toEqual([]);
+    expect(missingScopes(new Set(['monitors:read']), ['all', 'monitors:write'])).toEqual(['monitors:write']);
   });
 });

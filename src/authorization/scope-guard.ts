@@ -2,14 +2,13 @@ import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError, forbidden, unauthorized, type ErrorCode } from '../errors';
-import { missingScopes, type Scope } from './scopes';
-import type { Principal } from '../modules/auth/principal';
+import { missingScopes, type Scope, type ScopeHolder } from './scopes';
 import type { ScopeIndex } from './scope-index';
 import { COST_CEILING, costOf, operationRequirements, type OperationRequirements } from './operation-scopes';
 import { toGraphQLError } from '../errors/graphql';
 
 interface HasPrincipal {
-  principal?: Principal;
+  principal?: ScopeHolder;
 }
 
 /**
@@ -28,7 +27,7 @@ export interface DocumentLimits {
  * Why an operation may not run for this key: a limit it exceeds (400, one code each) or the scopes it lacks (403
  * with the response paths that need them); undefined when it may. The plugin below and the REST routes ask this.
  */
-export function refusal(principal: Principal, needs: OperationRequirements, limits: DocumentLimits, variables: Record<string, unknown> | undefined): AppError | undefined {
+export function refusal(principal: ScopeHolder, needs: OperationRequirements, limits: DocumentLimits, variables: Record<string, unknown> | undefined): AppError | undefined {
   try {
     assertWithinLimits(needs, limits, variables);
   } catch (e) {
@@ -102,7 +101,7 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
   });
 }
 
-function assertGranted(principal: Principal | undefined, needed: readonly Scope[]): void {
+function assertGranted(principal: ScopeHolder | undefined, needed: readonly Scope[]): void {
   if (!principal) throw unauthorized();
   const missing = missingScopes(principal.held, needed);
   if (missing.length) throw forbidden({ missingScopes: missing });

@@ -25,6 +25,14 @@ const scopeSet = new Set<string>(SCOPES);
 
 export const isScope = (s: string): s is Scope => scopeSet.has(s);
 
+/**
+ * What authorization needs of a caller: the permissions it holds. The principal (modules/auth) has more; asking only
+ * for this keeps authorization below the module that authenticates.
+ */
+export interface ScopeHolder {
+  readonly held: ReadonlySet<string>;
+}
+
 const NONE: readonly Scope[] = Object.freeze([]);
 
 /**

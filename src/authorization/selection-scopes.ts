@@ -1,6 +1,5 @@
 import { forbidden } from '../errors';
-import { missingScopes, type Scope } from './scopes';
-import type { Principal } from '../modules/auth/principal';
+import { missingScopes, type Scope, type ScopeHolder } from './scopes';
 
 /**
  * Root fields whose scopes depend on what they select, so no directive can state them: they are `@authenticated`
@@ -16,7 +15,7 @@ export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
  * Refuses with the same FORBIDDEN answer the scope check gives before execution (missing scopes and the response
  * path), so a client handles both alike.
  */
-export function assertSelectionScopes(principal: Principal, needed: readonly Scope[], path: string): void {
+export function assertSelectionScopes(principal: ScopeHolder, needed: readonly Scope[], path: string): void {
   const missing = missingScopes(principal.held, needed);
   if (missing.length) throw forbidden({ missingScopes: missing, paths: [path] });
 }
