@@ -68,7 +68,9 @@ export class CheckWorker extends QueueConsumer<CheckJob> {
   }
 
   protected take(jobs: PgBoss.Job<CheckJob>[]): void {
-    for (const job of jobs)
+    for (const job of jobs) {
+      // Its lease ran out while it still runs here, and the queue offered it again: the running task completes it.
+      if (this.inFlight.has(job.id)) continue;
       this.track(job.id, async () => {
         try {
           await this.runner.execute(this.orm.em.fork(), job.data);
@@ -79,6 +81,7 @@ export class CheckWorker extends QueueConsumer<CheckJob> {
           await this.failJob(job.id, err);
         }
       });
+    }
   }
 
   /**

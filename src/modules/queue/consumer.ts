@@ -127,9 +127,8 @@ export abstract class QueueConsumer<T extends object> implements Consumer {
     });
   }
 
-  /** Runs a task counted in flight under `id`; a job offered again while its task still runs is not started twice. */
+  /** Runs a task counted in flight under `id`. */
   protected track(id: string, work: () => Promise<void>): void {
-    if (this.inFlight.has(id)) return;
     const task = work().finally(() => {
       if (this.inFlight.get(id) === task) this.inFlight.delete(id);
       if (!this.stopping) this.settled();
