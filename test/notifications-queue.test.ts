@@ -116,7 +116,7 @@ describe('notification jobs', () => {
   });
 
   it('an idle worker backs off its polls (doubling up to the cap); work found starts again from WORKER_POLL_MS', async () => {
-    const worker = (t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker);
+    const worker = t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker;
     await eventually(async () => worker.idleMs === MAX_IDLE_POLL_MS);
     const id = await channel('/hooks/idle');
     await sendTest(id);
