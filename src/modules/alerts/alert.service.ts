@@ -18,10 +18,11 @@ export interface AlertSource {
 }
 
 /**
- * The alerts table's one writer: check alerts as the rule decides (alert-rule.ts), applied in the transaction that
- * records the run (runs/run-recorder.ts, which holds the check's lock, so runs finishing at the same time in two
- * locations are applied one after the other), their acknowledgement and resolution by a key, and the organization's
- * quota alert. A partial unique index keeps one unresolved alert per check.
+ * Check alerts: opened, renamed and resolved as the rule decides (alert-rule.ts), in the transaction that records the
+ * run (runs/run-recorder.ts, which holds the check's lock, so runs finishing at the same time in two locations are
+ * applied one after the other); acknowledged and resolved by a key. With the organization's quota alert
+ * (quota-alert.ts), the alerts module is the one writer of the alerts table. A partial unique index keeps one
+ * unresolved alert per check.
  */
 export class AlertService {
   constructor(
