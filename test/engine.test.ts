@@ -10,7 +10,8 @@ import { loadConfig } from '../src/config';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './helpers/app';
 import { json, startTarget, type Target } from './helpers/target';
 import type { Organization } from '../src/modules/organization/organization.entity';
-import type { CheckJob } from '../src/modules/engine/queue';
+import { Monitor } from '../src/modules/monitors/monitor.entity';
+import type { CheckJob } from '../src/modules/runs/check-job';
 import { newId } from '../src/modules/common/ids';
 import { phaseMs } from '../src/modules/checks/phase';
 
@@ -159,9 +160,12 @@ describe('alerts across locations', () => {
     // Locations with no worker: only the outcomes this test applies reach the rule (no scheduled run races them).
     await sql(`insert into locations (name, first_seen_at, last_seen_at) values ('x-local', now(), now()), ('x-eu', now(), now()) on conflict do nothing`);
     const m = await create({ locations: ['x-local', 'x-eu'], minFailedLocations: 2, failureThreshold: 2 });
-    const source = { kind: 'monitor' as const, id: m.id, organizationId: org.id, name: m.name, failureThreshold: 2, locations: ['x-local', 'x-eu'], minFailedLocations: 2 };
-    const apply = (location: string, status: 'PASSED' | 'FAILED') =>
-      t.db.orm.em.fork().transactional((tx) => t.app.services.alerts.recordOutcome(tx, source, { location, status, error: status === 'FAILED' ? 'Status 500' : null, finishedAt: new Date() }));
+    const entity = await t.db.orm.em.fork().findOneOrFail(Monitor, { id: m.id });
+    const apply = async (location: string, status: 'PASSED' | 'FAILED') => {
+      const job: CheckJob = { kind: 'monitor', checkId: m.id, organizationId: org.id, location, scheduledAt: null, requestedAt: new Date().toISOString(), runId: newId('run'), trigger: 'MANUAL' };
+      const result = { status, responseStatus: status === 'FAILED' ? 500 : 200, timings: null, assertions: [], steps: null, error: status === 'FAILED' ? 'Status 500' : null, startedAt: new Date(), finishedAt: new Date() };
+      expect(await t.app.services.recorder.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result)).toBe('recorded');
+    };
     const open = async () => (await admin.client.gql(AlertsDocument, { status: 'OPEN' })).data!.alerts.nodes.filter((a) => a.source.id === m.id);
     await apply('x-local', 'FAILED');
     await apply('x-local', 'FAILED'); // one location reached the threshold, but one is not enough

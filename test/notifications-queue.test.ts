@@ -8,7 +8,7 @@ import { CreateNotificationChannelDocument, NotificationDeliveriesDocument, Test
 import { startTestApp, type TestApp } from './helpers/app';
 import { onPostgres } from './helpers/database';
 import { eventually, startReceiver, type Receiver } from './helpers/receiver';
-import { MAX_IDLE_POLL_MS } from '../src/modules/notifications/notification-worker';
+import { MAX_IDLE_POLL_MS, NotificationWorker } from '../src/modules/notifications/notification-worker';
 
 let t: TestApp;
 let rx: Receiver;
@@ -116,7 +116,7 @@ describe('notification jobs', () => {
   });
 
   it('an idle worker backs off its polls (doubling up to the cap); work found starts again from WORKER_POLL_MS', async () => {
-    const worker = t.app.engine.notifications!;
+    const worker = t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker;
     await eventually(async () => worker.idleMs === MAX_IDLE_POLL_MS);
     const id = await channel('/hooks/idle');
     await sendTest(id);

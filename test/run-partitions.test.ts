@@ -12,7 +12,7 @@ import { json, startTarget, type Target } from './helpers/target';
 import { ensurePartitions, listPartitions, partitionName, weekStart, WEEK_MS } from '../src/modules/runs/run-partitions';
 import { RetentionService } from '../src/modules/retention/retention.service';
 import { newId } from '../src/modules/common/ids';
-import type { CheckJob } from '../src/modules/engine/queue';
+import type { CheckJob } from '../src/modules/runs/check-job';
 
 const DAY = 86_400_000;
 let t: TestApp;

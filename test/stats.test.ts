@@ -12,7 +12,7 @@ import { bucketBounds, bucketOf, BUCKETS, exactPercentile, percentile, type Hist
 import { RollupWriter } from '../src/modules/stats/rollup.writer';
 import { newId } from '../src/modules/common/ids';
 import { Monitor } from '../src/modules/monitors/monitor.entity';
-import type { CheckJob } from '../src/modules/engine/queue';
+import type { CheckJob } from '../src/modules/runs/check-job';
 import type { Organization } from '../src/modules/organization/organization.entity';
 import type { Client } from './helpers/client';
 
@@ -172,9 +172,9 @@ describe('rollups against raw runs', () => {
     const startedAt = new Date();
     const result = { status: 'FAILED' as const, responseStatus: 500, timings: null, assertions: [{ source: 'body', property: "a?'b", comparison: 'equals', target: '$2 ?', passed: false, actual: null }], steps: null, error, startedAt, finishedAt: new Date(startedAt.getTime() + 40) };
     t.queries.length = 0;
-    expect(await t.app.services.runs.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('recorded');
+    expect(await t.app.services.recorder.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('recorded');
     expect(t.queries.filter((q) => q.includes('insert into "runs"'))).toEqual([expect.stringContaining('insert into run_rollups')]);
-    expect(await t.app.services.runs.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('duplicate');
+    expect(await t.app.services.recorder.record(t.db.orm.em.fork(), { kind: 'monitor', entity }, job, result as never)).toBe('duplicate');
     const [run] = await sql<{ error: string; assertions: unknown; duration_ms: number }>('select error, assertions, duration_ms from runs where id = ?', [job.runId]);
     expect(run).toEqual({ error, assertions: result.assertions, duration_ms: 40 });
     const stats = (await admin.gql(ops.MonitorStatsDocument, { id: m.id, window: 'LAST_24_HOURS' })).data!.monitor.stats;

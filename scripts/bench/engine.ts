@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { openDatabase } from '../../src/db/database';
-import { ormDb } from '../../src/modules/engine/queue';
+import { ormDb } from '../../src/modules/queue/pg-boss-db';
 import { cli, pct, readyz, startProcess, type Proc } from './common';
 
 export interface EngineRow {

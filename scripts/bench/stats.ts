@@ -3,20 +3,16 @@
  * - `monitors(first: 50) { nodes { stats(window: LAST_30_DAYS) { … } recentRuns(limit: 20) { status } } }` on an
  *   organization with 30 days of 1-minute runs (2.16 M) against one with 1 day, same server, interleaved rounds;
  * - one monitor's 90-day `series(interval: DAY)`;
- * - recording a run with its rollup against recording it without (RunService.record, in process).
+ * - recording a run with its rollup against recording it without (RunRecorder.record, in process).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
 import { openDatabase } from '../../src/db/database';
 import { OrganizationService } from '../../src/modules/organization/organization.service';
-import { BillingService } from '../../src/modules/billing/billing.service';
 import { AlertService } from '../../src/modules/alerts/alert.service';
-import { SecretBox } from '../../src/modules/checks/secret-box';
-import { RunService, type RunDispatcher } from '../../src/modules/runs/run.service';
+import { RunRecorder } from '../../src/modules/runs/run-recorder';
 import { RollupWriter } from '../../src/modules/stats/rollup.writer';
 import { Monitor } from '../../src/modules/monitors/monitor.entity';
 import { newId } from '../../src/modules/common/ids';
@@ -131,7 +127,7 @@ export async function benchStats(databaseUrl: string | undefined, log: (s: strin
     }
     const recording = await benchRecording(databaseUrl ? databaseUrl : undefined, databaseUrl ? undefined : dataDir);
     rows.push({
-      name: 'recording a run (RunService.record: run row, status, alert rule) with its rollup vs without',
+      name: 'recording a run (RunRecorder.record: run row, status, alert rule) with its rollup vs without',
       value: `${recording.with.toFixed(2)} ms vs ${recording.without.toFixed(2)} ms = ${(recording.with / recording.without).toFixed(2)}×`,
       target: '≤ 1.3×',
       ok: recording.with / recording.without <= 1.3,
@@ -150,13 +146,10 @@ async function benchRecording(url: string | undefined, dataDir: string | undefin
   const db = await openDatabase({ url, dataDir });
   try {
     const now = () => new Date();
-    const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
     const em = db.orm.em.fork();
     const { org } = await new OrganizationService(now, 'UNLIMITED').findOrCreate(em, 'Recording Inc');
     const { monitorIds } = await seedHistory(em, { organizationId: org.id, monitors: 20, days: 1, intervalSeconds: 600 });
-    const dispatcher = {} as RunDispatcher; // never used: nothing is dispatched
-    const make = (rollups: RollupWriter | null) =>
-      new RunService({ billing: new BillingService(now), alerts: new AlertService(now), http: { allowPrivateTargets: true }, redactionMaxCompared: 1000, secrets: new SecretBox(randomBytes(32)), now, log, dispatcher, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, rollups });
+    const make = (rollups: RollupWriter | null) => new RunRecorder({ alerts: new AlertService(now), rollups });
     const services = { with: make(new RollupWriter()), without: make(null) };
     const times = { with: [] as number[], without: [] as number[] };
     let slot = Date.now() + 86_400_000;

@@ -3,6 +3,7 @@ import type { OrganizationService } from '../modules/organization/organization.s
 import type { MonitorService } from '../modules/monitors/monitor.service';
 import type { JourneyService } from '../modules/journeys/journey.service';
 import type { RunService } from '../modules/runs/run.service';
+import type { RunRecorder } from '../modules/runs/run-recorder';
 import type { AlertService } from '../modules/alerts/alert.service';
 import type { MemberService } from '../modules/members/member.service';
 import type { BillingService } from '../modules/billing/billing.service';
@@ -22,6 +23,7 @@ export interface Services {
   monitors: MonitorService;
   journeys: JourneyService;
   runs: RunService;
+  recorder: RunRecorder;
   alerts: AlertService;
   members: MemberService;
   billing: BillingService;

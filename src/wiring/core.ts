@@ -6,12 +6,15 @@ import { accountServices } from './accounts';
 import { MonitorService } from '../modules/monitors/monitor.service';
 import { JourneyService } from '../modules/journeys/journey.service';
 import { RunService } from '../modules/runs/run.service';
+import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
 import { Engine } from '../modules/engine/engine';
-import { ensureNamedQueue } from '../modules/engine/queue';
+import type PgBoss from 'pg-boss';
+import { openQueue } from '../modules/engine/queue';
+import { ensureNamedQueue } from '../modules/queue/pg-boss-db';
 import { NotificationService } from '../modules/notifications/notification.service';
 import { Notifier, NOTIFY_QUEUE } from '../modules/notifications/notifier';
 import { DeliveryAttempts } from '../modules/notifications/delivery';
@@ -70,32 +73,16 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       queryTimeoutMs: config.DATABASE_TIMEOUT_MS,
       warn: (message) => log.warn({ driver: message }, 'database driver warning'),
     }));
-  let engine: Engine;
+  let boss: PgBoss;
   try {
-    engine = await Engine.open(database, log, {
-      worker: config.WORKER,
-      scheduling: config.SCHEDULING,
-      location: config.LOCATION,
-      concurrency: config.WORKER_CONCURRENCY,
-      orgShare: config.WORKER_ORG_SHARE,
-      reservedShare: config.WORKER_RESERVED_SHARE,
-      pollMs: config.WORKER_POLL_MS,
-      tickMs: config.SCHEDULE_TICK_MS,
-      leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
-      maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS,
-      heartbeatMs: config.WORKER_HEARTBEAT_MS,
-      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
-      timeoutMs: config.DATABASE_TIMEOUT_MS,
-      maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
-    });
+    boss = await openQueue(database, log, { maintenanceSeconds: config.QUEUE_MAINTENANCE_SECONDS, timeoutMs: config.DATABASE_TIMEOUT_MS });
     // Every role enqueues notifications (an API instance: acknowledgements), so the queue exists before any does.
-    await ensureNamedQueue(engine.boss, NOTIFY_QUEUE, new Set());
+    await ensureNamedQueue(boss, NOTIFY_QUEUE, new Set());
   } catch (e) {
     if (!opts.database) await database.close();
     throw e;
   }
-  let delivering: NotificationWorker | undefined;
-  const notifier = new Notifier(engine.boss, now, Math.ceil(config.NOTIFY_TIMEOUT_MS / 1000) + config.LEASE_MARGIN_SECONDS, () => delivering?.nudge());
+  const notifier = new Notifier(boss, now, Math.ceil(config.NOTIFY_TIMEOUT_MS / 1000) + config.LEASE_MARGIN_SECONDS, () => delivering.nudge());
   const attempts = new DeliveryAttempts(notifier, secrets, log, now, {
     retryScheduleMs: config.NOTIFY_RETRY_SCHEDULE_MS,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,
@@ -104,7 +91,6 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     smtpFrom: config.SMTP_FROM,
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
   });
-  // Started with the engine's worker role (Engine.startWorker), stopped with it.
   const gate = new DeliveryGate(
     {
       perOrganization: config.NOTIFY_MAX_IN_FLIGHT_PER_ORGANIZATION,
@@ -115,22 +101,38 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     },
     log,
   );
-  delivering = engine.notifications = new NotificationWorker(engine.boss, database.orm, attempts, gate, new ExpirySweep(notifier, now), log, {
+  // Started with the engine's worker role (Engine.startWorker), stopped with it.
+  const delivering = new NotificationWorker(boss, database.orm, attempts, gate, new ExpirySweep(notifier, now), log, {
     concurrency: config.NOTIFY_CONCURRENCY,
     pollMs: config.WORKER_POLL_MS,
     sweepMs: config.NOTIFY_SWEEP_MS,
     // Half the lease margin: a job held that long and then attempted still ends within its lease.
     holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
+  const engine = new Engine(boss, database, log, {
+    worker: config.WORKER,
+    scheduling: config.SCHEDULING,
+    location: config.LOCATION,
+    concurrency: config.WORKER_CONCURRENCY,
+    orgShare: config.WORKER_ORG_SHARE,
+    reservedShare: config.WORKER_RESERVED_SHARE,
+    pollMs: config.WORKER_POLL_MS,
+    tickMs: config.SCHEDULE_TICK_MS,
+    leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+    heartbeatMs: config.WORKER_HEARTBEAT_MS,
+    journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
+    maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
+  }, [delivering]);
   const { organizations, billing } = accountServices(config, now, notifier);
   const alerts = new AlertService(now, notifier, log);
+  const recorder = new RunRecorder({ alerts, rollups: new RollupWriter() });
   const services = {
     organizations,
     monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
     journeys: new JourneyService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
     runs: new RunService({
       billing,
-      alerts,
+      recorder,
       http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
       redactionMaxCompared: config.REDACTION_MAX_COMPARED,
       secrets,
@@ -139,8 +141,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       dispatcher: engine,
       leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
       journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
-      rollups: new RollupWriter(),
     }),
+    recorder,
     alerts,
     members: new MemberService(now),
     billing,

@@ -5,37 +5,24 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
-import type { RunStatus } from '../runs/run.entity';
+import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 
+/** The check an alert is about. */
 export interface AlertSource {
   kind: 'monitor' | 'journey';
   id: string;
   organizationId: string;
   name: string;
-  failureThreshold: number;
-  /** The check's locations now, and how many of them must fail to open an alert. */
-  locations: readonly string[];
-  minFailedLocations: number;
-}
-
-/** A finished run as the alert rule sees it: where, and what it said. */
-export interface Outcome {
-  location: string;
-  status: RunStatus;
-  error: string | null;
-  finishedAt: Date;
-  /** Whether the check is under maintenance at `finishedAt`, when the caller asked already (in the statement that
-   * wrote the run's rollups, so both agree); else the rule asks. */
-  underMaintenance?: boolean;
 }
 
 /**
- * Alerts across locations (ARCHITECTURE.md §6): each location of a check counts its failed slots in a row; an
- * alert opens when at least minFailedLocations of the check's locations reached failureThreshold, names them, and
- * resolves when every location passes again. The check row is locked first, so runs finishing at the same time in
- * two locations are applied one after the other; a partial unique index keeps one unresolved alert per check.
+ * Check alerts: opened, renamed and resolved as the rule decides (alert-rule.ts), in the transaction that records the
+ * run (runs/run-recorder.ts, which holds the check's lock, so runs finishing at the same time in two locations are
+ * applied one after the other); acknowledged and resolved by a key. With the organization's quota alert
+ * (quota-alert.ts), the alerts module is the one writer of the alerts table. A partial unique index keeps one
+ * unresolved alert per check.
  */
 export class AlertService {
   constructor(
@@ -77,67 +64,30 @@ export class AlertService {
     await this.notifier.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });
   }
 
-  /** Applies a finished run to its check's per-location state, status, failure count and alert. ERROR runs change nothing. */
-  async recordOutcome(em: EntityManager, source: AlertSource, run: Outcome): Promise<void> {
-    if (run.status === 'ERROR') return;
-    const failed = run.status === 'FAILED';
-    const table = source.kind === 'monitor' ? 'monitors' : 'journeys';
+  /** Applies the rule's decision about a check's alert for a run finished at `at`, in the recording transaction. */
+  async apply(em: EntityManager, source: AlertSource, decision: AlertDecision, at: Date): Promise<void> {
     const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
-    // One statement: lock the check (runs finishing together in two locations are applied one after the other; the
-    // run service takes the same lock first in its transaction), count this location's failure, and read the state
-    // of every location of the check.
-    const states = await sql<{ location: string; consecutive_failures: number }[]>(
-      `with locked as (select id from "${table}" where id = ? for no key update),
-       counted as (
-         insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
-         select ?, ?, ?, ?, ?, ? from locked
-         on conflict (check_id, location) do update set
-           consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
-           last_status = excluded.last_status, last_run_at = excluded.last_run_at
-         returning location, consecutive_failures)
-       select location, consecutive_failures from counted
-       union all
-       select location, consecutive_failures from check_locations
-        where check_id = ? and location <> ? and location = any(?::text[]) and exists (select 1 from locked)`,
-      [source.id, source.id, run.location, source.id, failed ? 1 : 0, run.status, run.finishedAt, failed, source.id, run.location, `{${source.locations.join(',')}}`],
-    );
-    if (!states.length) return; // deleted while it ran
-    const failing = states.filter((s) => s.consecutive_failures >= source.failureThreshold).map((s) => s.location).sort();
-    const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
-    await sql(
-      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ?`,
-      [worst, worst > 0, run.finishedAt, source.id],
-    );
-    const locations = `{${failing.join(',')}}`;
-    if (failing.length >= source.minFailedLocations) {
-      const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
-      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
-      if (run.underMaintenance ?? (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt))) {
-        // (Asked once per run: an opening below is outside any window.)
-        // No alert opens during a window; one already open stays open and keeps naming what fails.
-        await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
-        return;
-      }
+    const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+    if (decision.action === 'open') {
       const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
         `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)
          values (?, ?, ?, ?, ?, 'OPEN', ?, ?::text[])
          on conflict (${column}) where status <> 'RESOLVED' do update set locations = excluded.locations
          returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
-        [newId('alr'), source.organizationId, source.id, source.name, `${worst} failed runs in a row ${where}: ${run.error ?? 'failed'}`, run.finishedAt, locations],
+        [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${decision.failing.join(',')}}`],
       );
-      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, run.finishedAt, false);
-    } else if (worst === 0) {
+      // The rule opened it outside any window.
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false);
+    } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
           where ${column} = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
-        [run.finishedAt, source.id],
+        [at, source.id],
       );
-      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
-      for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, run.finishedAt);
+      for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, at);
     } else {
-      // Still failing somewhere, though below the rule: an open alert keeps naming what fails now.
-      await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [locations, source.id]);
+      await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [`{${decision.failing.join(',')}}`, source.id]);
     }
   }
 

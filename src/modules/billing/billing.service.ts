@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, notFound } from '../../errors';
-import { newId } from '../common/ids';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey } from '../journeys/journey.entity';
-import type { Notifier } from '../notifications/notifier';
+import { QuotaAlerts, RESOLVE_QUOTA_ALERT } from '../alerts/quota-alert';
 import { monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits } from './plans';
 import { PLAN_NAMES, type PlanName } from '../common/plan-names';
 
@@ -65,17 +64,14 @@ const PLAN_OF = `select o.id, o.name, o.plan, coalesce(l.runs_limit, ${PLANS.FRE
   left join (values ${PLAN_NAMES.map((n) => `('${n}', ${PLANS[n].runsPerMonth ?? COUNTER_MAX})`).join(', ')}) as l(plan, runs_limit) on l.plan = o.plan
  where o.id = ?`;
 
-const RESOLVE_QUOTA_ALERT = `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
-  where organization_id = ? and subject = 'quota' and status <> 'RESOLVED'`;
-
 /** Plans, usage and the limits every create and run is held to. */
 export class BillingService {
   constructor(
     private readonly now: () => Date,
     /** RUN_RETENTION_DAYS: how long the UNLIMITED plan keeps runs. */
     readonly unlimitedRunRetentionDays = 90,
-    /** QUOTA_EXHAUSTED goes to the organization's channels when the quota alert opens (once per month). */
-    private readonly notifier?: Notifier,
+    /** The organization's quota alert (alerts/quota-alert.ts): opened when the month is used up, once. */
+    private readonly quotaAlerts = new QuotaAlerts(),
   ) {}
 
   async plan(em: EntityManager, organizationId: string): Promise<{ name: string; limits: PlanLimits & { runRetentionDays: number } }> {
@@ -193,40 +189,22 @@ export class BillingService {
   }
 
   /**
-   * What the engine calls when `reserveRun` answered `ok: false`: opens the organization's quota alert, at most one
-   * unresolved per organization (a partial unique index; `on conflict do nothing`), so calling it for every
-   * refused run is safe. It opens only if the month is still used up under the current plan (a plan change between
-   * the refusal and this call opens nothing). Answers whether this call opened it.
+   * What the engine calls when `reserveRun` answered `ok: false`: opens the organization's quota alert (at most one
+   * unresolved per organization, so calling it for every refused run is safe), only if the month is still used up
+   * under the current plan (a plan change between the refusal and this call opens nothing). Answers whether this
+   * call opened it.
    */
   async quotaExhausted(em: EntityManager, organizationId: string, details: QuotaExhausted): Promise<boolean> {
     const now = this.now();
-    // The alert and its notification in one transaction: the first refusal of the month tells the channels once.
-    return em.transactional(async (tx) => {
-      const rows = await tx.getConnection().execute<{ id: string; cause: string }[]>(
-        `insert into alerts (id, organization_id, subject, source_name, cause, status, opened_at)
-         select ?::varchar, p.id, 'quota', p.name, ?::text, 'OPEN', ?::timestamptz from (${PLAN_OF}) p
-          where coalesce((select runs from usage_counters where organization_id = p.id and period_start = ?), 0) >= p.runs_limit
-         on conflict (organization_id, subject) where subject is not null and status <> 'RESOLVED' do nothing
-         returning id, cause`,
-        [newId('alr'), quotaCause(details, now), now, organizationId, monthStart(now)],
-        'all',
-        tx.getTransactionContext(),
-      );
-      if (rows.length && this.notifier)
-        await this.notifier.emit(tx, {
-          organizationId,
-          event: 'QUOTA_EXHAUSTED',
-          checkId: null,
-          data: {
-            alert: { id: rows[0].id, status: 'OPEN', cause: rows[0].cause, subject: 'quota', openedAt: now.toISOString() },
-            check: null,
-            locations: [],
-            plan: details.plan,
-            limit: details.limit,
-            used: details.used,
-          },
-        });
-      return rows.length > 0;
+    return this.quotaAlerts.open(em, {
+      organizationId,
+      at: now,
+      cause: quotaCause(details, now),
+      ...details,
+      exhausted: {
+        sql: `(${PLAN_OF}) p where coalesce((select runs from usage_counters where organization_id = p.id and period_start = ?), 0) >= p.runs_limit`,
+        params: [organizationId, monthStart(now)],
+      },
     });
   }
 

@@ -6,7 +6,7 @@ import type { Scope } from '../../authorization/scopes';
 import { limitError, type BillingService, type QuotaExhausted } from '../billing/billing.service';
 import { newId } from '../common/ids';
 import { audit } from '../audit/audit';
-import type { CheckJob } from '../engine/queue';
+import type { CheckJob } from '../runs/check-job';
 import { Journey } from '../journeys/journey.entity';
 import { Monitor } from '../monitors/monitor.entity';
 import { Organization } from '../organization/organization.entity';

@@ -1,12 +1,18 @@
 import type PgBoss from 'pg-boss';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RunService } from '../runs/run.service';
-import { ensureQueue, type CheckJob } from './queue';
+import type { CheckJob } from '../runs/check-job';
+import { QueueConsumer } from '../queue/consumer';
+import { ensureQueue, queueName } from './queue';
 import { fetchFair } from './fair-share';
 
 /** How long a recorded job may wait to be completed together with others, in milliseconds. */
 const COMPLETE_EVERY_MS = 50;
+
+/** Runs one job's check and records it; what a failed check is, is its answer, not an exception. */
+export interface CheckJobRunner {
+  execute(em: EntityManager, job: CheckJob): Promise<unknown>;
+}
 
 export interface CheckWorkerOptions {
   location: string;
@@ -23,100 +29,59 @@ export interface CheckWorkerOptions {
 }
 
 /**
- * Takes this location's jobs from the queue and runs them, at most `concurrency` at a time. It fetches only as
- * many jobs as it has room for, so nothing it holds waits unstarted, and each organization's only within its fair
- * share of the location's slots (fair-share.ts: pg-boss's own fetch knows no organizations); each job is
- * completed once its run is recorded. An engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED
- * check is a result, recorded and completed, never retried. A worker that dies holds its jobs only until their
- * lease (pg-boss's expiry: the check's whole timeout plus a margin) runs out; then another worker of the same
- * location runs them, and the run's unique (check, location, slot) key keeps the record single.
+ * Takes this location's jobs from the queue and runs them, at most `concurrency` at a time (the loop, leases and
+ * hand-back are QueueConsumer's), each organization's only within its fair share of the location's slots
+ * (fair-share.ts: pg-boss's own fetch knows no organizations); each job is completed once its run is recorded. An
+ * engine failure (the database, a bug) fails the job, which pg-boss retries with backoff; a FAILED check is a
+ * result, recorded and completed, never retried. A job run again after its worker died records nothing twice: the
+ * run's unique (check, location, slot) key keeps the record single. It polls every pollMs without backing off:
+ * scheduled slots fall due by the clock, and a worker backing off would start them late.
  */
-export class CheckWorker {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private stopping = false;
-  private signalStop: () => void = () => {};
-  /** Resolves when stop() is called: a worker waiting for a free slot stops waiting. */
-  private readonly stopped = new Promise<void>((r) => (this.signalStop = r));
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private queue = '';
-  /** Jobs finished since the worker started (tests and the benchmark read it). */
-  completed = 0;
+export class CheckWorker extends QueueConsumer<CheckJob> {
   /** Jobs whose run is recorded, completed in the queue together every COMPLETE_EVERY_MS (one statement). */
   private done: string[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly boss: PgBoss,
+    boss: PgBoss,
     private readonly orm: MikroORM,
-    private readonly runs: RunService,
-    private readonly log: FastifyBaseLogger,
-    readonly opts: CheckWorkerOptions,
-  ) {}
-
-  async start(): Promise<void> {
-    this.queue = await ensureQueue(this.boss, this.opts.location, new Set());
-    this.loop = this.run();
+    private readonly runner: CheckJobRunner,
+    log: FastifyBaseLogger,
+    private readonly settings: CheckWorkerOptions,
+  ) {
+    super(boss, log, { queue: queueName(settings.location), concurrency: settings.concurrency, pollMs: settings.pollMs, maxIdleMs: settings.pollMs });
   }
 
-  /** Look at the queue now (a manual run was just enqueued for this location). */
-  nudge(): void {
-    this.wake?.();
+  get location(): string {
+    return this.settings.location;
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const room = this.opts.concurrency - this.inFlight.size;
-      if (room <= 0) {
-        await Promise.race([...this.inFlight.values(), this.stopped]);
-        continue;
-      }
-      let jobs: PgBoss.Job<CheckJob>[] = [];
-      try {
-        const { location, concurrency, orgShare, reservedShare, liveWindowSeconds } = this.opts;
-        jobs = await fetchFair(this.orm, { location, queue: this.queue, concurrency, orgShare, reservedShare, liveWindowSeconds }, room);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message, location: this.opts.location }, 'worker could not fetch jobs');
-      }
-      if (this.stopping) {
-        // Taken while stopping: handed back at once, not started.
-        if (jobs.length) await this.boss.fail(this.queue, jobs.map((j) => j.id)).catch(() => {});
-        break;
-      }
-      for (const job of jobs) this.launch(job);
-      if (jobs.length < room) await this.pause();
+  override async start(): Promise<void> {
+    await ensureQueue(this.boss, this.settings.location, new Set());
+    super.start();
+  }
+
+  protected fetch(room: number): Promise<PgBoss.Job<CheckJob>[]> {
+    const { location, concurrency, orgShare, reservedShare, liveWindowSeconds } = this.settings;
+    return fetchFair(this.orm, { location, queue: this.opts.queue, concurrency, orgShare, reservedShare, liveWindowSeconds }, room);
+  }
+
+  protected take(jobs: PgBoss.Job<CheckJob>[]): void {
+    for (const job of jobs) {
+      // Its lease ran out while it still runs here, and the queue offered it again: the running task completes it.
+      if (this.inFlight.has(job.id)) continue;
+      this.track(job.id, async () => {
+        try {
+          await this.runner.execute(this.orm.em.fork(), job.data);
+          this.complete(job.id);
+          this.completed++;
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, checkId: job.data.checkId, location: job.data.location }, 'check job failed; the queue retries it');
+          await this.failJob(job.id, err);
+        }
+      });
     }
-  }
-
-  /** The queue had nothing more: wait a poll interval, or until nudged or stopped. */
-  private pause(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.wake?.(), this.opts.pollMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private launch(job: PgBoss.Job<CheckJob>): void {
-    // Its lease ran out while it still runs here, and the queue offered it again: the running task completes it.
-    if (this.inFlight.has(job.id)) return;
-    const task = (async () => {
-      try {
-        await this.runs.execute(this.orm.em.fork(), job.data);
-        this.complete(job.id);
-        this.completed++;
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, checkId: job.data.checkId, location: job.data.location }, 'check job failed; the queue retries it');
-        await this.boss.fail(this.queue, job.id, { message: (err as Error).message }).catch(() => {});
-      }
-    })().finally(() => {
-      if (this.inFlight.get(job.id) === task) this.inFlight.delete(job.id);
-    });
-    this.inFlight.set(job.id, task);
   }
 
   /**
@@ -134,7 +99,7 @@ export class CheckWorker {
     const ids = this.done.splice(0);
     if (!ids.length) return this.flushing;
     this.flushing = this.flushing.then(() =>
-      this.boss.complete(this.queue, ids).then(
+      this.boss.complete(this.opts.queue, ids).then(
         () => undefined,
         (err) => this.log.warn({ err: (err as Error).message, jobs: ids.length }, 'could not complete jobs; they run again after their lease and record nothing twice'),
       ),
@@ -142,23 +107,7 @@ export class CheckWorker {
     return this.flushing;
   }
 
-  /**
-   * Stops taking jobs and lets the running ones finish for up to `deadlineMs`; whatever is still running then is
-   * handed back (failed, so pg-boss offers it to another worker at once instead of after its lease).
-   */
-  async stop(deadlineMs: number): Promise<void> {
-    this.stopping = true;
-    this.signalStop();
-    this.wake?.();
-    // One deadline for all of it; a fetch stuck on a frozen database must not hold the stop either.
-    const deadline = new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref());
-    await Promise.race([this.loop, deadline]);
-    const timedOut = await Promise.race([Promise.allSettled(this.inFlight.values()).then(() => false), deadline]);
-    if (timedOut && this.inFlight.size) {
-      const ids = [...this.inFlight.keys()];
-      this.log.warn({ jobs: ids.length }, 'worker stopped with checks still running; handing them back to the queue');
-      await this.boss.fail(this.queue, ids).catch(() => {});
-    }
-    await this.flush();
+  protected override finish(): Promise<void> {
+    return this.flush();
   }
 }

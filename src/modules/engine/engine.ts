@@ -2,13 +2,15 @@ import type PgBoss from 'pg-boss';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database';
-import type { RunDispatcher, RunService } from '../runs/run.service';
+import type { RunDispatcher } from '../runs/run.service';
+import type { CheckJob } from '../runs/check-job';
 import { LocationService, WorkerHeartbeat } from '../locations/location.service';
-import { CheckWorker } from './check-worker';
+import type { Consumer } from '../queue/consumer';
+import { jobId } from '../queue/job-id';
+import { CheckWorker, type CheckJobRunner } from './check-worker';
 import { SlotScheduler } from './scheduler';
-import type { NotificationWorker } from '../notifications/notification-worker';
 import { MaintenanceJob, type MaintenanceTask } from './maintenance';
-import { ensureQueue, openQueue, queueName, slotJobId, type CheckJob } from './queue';
+import { ensureQueue, queueName } from './queue';
 
 export interface EngineOptions {
   /** Run checks in this process (a worker): `WORKER`. */
@@ -24,12 +26,9 @@ export interface EngineOptions {
   pollMs: number;
   tickMs: number;
   leaseMarginSeconds: number;
-  maintenanceSeconds: number;
   heartbeatMs: number;
   /** JOURNEY_MAX_DURATION_MS: bounds a journey's lease. */
   journeyMaxDurationMs: number;
-  /** DATABASE_TIMEOUT_MS: bounds the queue's statements too. */
-  timeoutMs: number;
   /** MAINTENANCE_INTERVAL_MINUTES, in milliseconds. */
   maintenanceIntervalMs: number;
 }
@@ -39,38 +38,37 @@ const MANUAL_PRIORITY = 10;
 
 /**
  * The check engine of one process (ARCHITECTURE.md §6): the job queue every role needs (an API instance enqueues
- * manual runs), and for a worker its location's consumer, its heartbeat and the slot scheduler.
+ * manual runs), and for a worker its location's check consumer, the other consumers it is given (notifications:
+ * any location takes their jobs), its heartbeat and the slot scheduler. It starts and stops them; it builds only
+ * its location's check worker, whose runner exists once the engine does (the runner dispatches through it).
  */
 export class Engine implements RunDispatcher {
   worker: CheckWorker | undefined;
   scheduler: SlotScheduler | undefined;
-  /** Sends notifications in the worker role (any location takes their jobs). */
-  notifications: NotificationWorker | undefined;
   /** The periodic maintenance job (partitions ahead, retention), offered by scheduling workers. */
   maintenance: MaintenanceJob | undefined;
+  readonly locations: LocationService;
   private heartbeat: WorkerHeartbeat | undefined;
   private readonly queues = new Set<string>();
 
-  private constructor(
+  constructor(
     readonly boss: PgBoss,
     private readonly database: Database,
     private readonly log: FastifyBaseLogger,
-    readonly locations: LocationService,
     readonly opts: EngineOptions,
-  ) {}
-
-  static async open(database: Database, log: FastifyBaseLogger, opts: EngineOptions): Promise<Engine> {
-    const boss = await openQueue(database, log, { maintenanceSeconds: opts.maintenanceSeconds, timeoutMs: opts.timeoutMs });
-    return new Engine(boss, database, log, new LocationService(opts.heartbeatMs * 3), opts);
+    /** Started and stopped with the worker role. */
+    readonly consumers: readonly Consumer[] = [],
+  ) {
+    this.locations = new LocationService(opts.heartbeatMs * 3);
   }
 
-  /** Starts this process's worker role (and scheduler), once the run service exists. */
-  async startWorker(runs: RunService, maintenance?: MaintenanceTask): Promise<void> {
+  /** Starts this process's worker role (and scheduler), given what runs a check job. */
+  async startWorker(runner: CheckJobRunner, maintenance?: MaintenanceTask): Promise<void> {
     const { orm } = this.database;
     if (this.opts.worker) {
       this.heartbeat = new WorkerHeartbeat(orm, this.log, this.opts.location, this.opts.heartbeatMs);
       await this.heartbeat.start();
-      this.worker = new CheckWorker(this.boss, orm, runs, this.log, {
+      this.worker = new CheckWorker(this.boss, orm, runner, this.log, {
         location: this.opts.location,
         concurrency: this.opts.concurrency,
         pollMs: this.opts.pollMs,
@@ -79,7 +77,7 @@ export class Engine implements RunDispatcher {
         liveWindowSeconds: (this.opts.heartbeatMs * 3) / 1000, // live for three heartbeats, as LocationService counts
       });
       await this.worker.start();
-      this.notifications?.start();
+      for (const consumer of this.consumers) await consumer.start();
       this.log.info({ location: this.opts.location, workerId: this.heartbeat.id, concurrency: this.opts.concurrency }, 'worker started');
     }
     if (this.opts.worker && this.opts.scheduling) {
@@ -110,7 +108,7 @@ export class Engine implements RunDispatcher {
       // Its caller waits about a lease; after that nobody does, and a job not yet started is dropped.
       retentionSeconds: 2 * leaseSeconds,
     });
-    if (this.worker?.opts.location === job.location) this.worker.nudge();
+    if (this.worker?.location === job.location) this.worker.nudge();
   }
 
   async cancel(job: CheckJob): Promise<void> {
@@ -118,7 +116,7 @@ export class Engine implements RunDispatcher {
   }
 
   async liveWorkers(em: EntityManager, location: string): Promise<number> {
-    if (this.worker?.opts.location === location) return 1; // this very process serves it
+    if (this.worker?.location === location) return 1; // this very process serves it
     return this.locations.liveWorkers(em, location);
   }
 
@@ -126,11 +124,11 @@ export class Engine implements RunDispatcher {
   async stop(deadlineMs: number): Promise<void> {
     await this.scheduler?.stop();
     await this.maintenance?.stop();
-    await Promise.all([this.worker?.stop(deadlineMs), this.opts.worker ? this.notifications?.stop(deadlineMs) : undefined]);
+    await Promise.all([this.worker?.stop(deadlineMs), ...(this.opts.worker ? this.consumers.map((c) => c.stop(deadlineMs)) : [])]);
     await this.heartbeat?.stop();
     if (this.heartbeat) this.log.info({ location: this.opts.location, workerId: this.heartbeat.id }, 'worker stopped');
     await this.boss.stop({ graceful: false, close: true, wait: true, timeout: 1000 }).catch(() => {});
   }
 }
 
-const manualJobId = (job: CheckJob) => slotJobId(job.checkId, job.location, job.runId);
+const manualJobId = (job: CheckJob) => jobId(job.checkId, job.location, job.runId);

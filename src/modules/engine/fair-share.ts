@@ -2,7 +2,8 @@ import type PgBoss from 'pg-boss';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PLANS } from '../billing/plans';
 import { PLAN_NAMES } from '../common/plan-names';
-import { QUEUE_SCHEMA, type CheckJob } from './queue';
+import { QUEUE_SCHEMA } from '../queue/pg-boss-db';
+import type { CheckJob } from '../runs/check-job';
 
 /**
  * Fair shares of a location's check slots (ARCHITECTURE.md §6). pg-boss 10 has no per-group concurrency (its

@@ -1,7 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
-import { slotJobId } from './queue';
+import { jobId } from '../queue/job-id';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
@@ -62,7 +62,7 @@ export class MaintenanceJob {
       }
       const period = Math.floor(this.opts.now().getTime() / this.opts.intervalMs) * this.opts.intervalMs;
       const at = new Date(period).toISOString();
-      await this.boss.send(MAINTENANCE_QUEUE, { period: at }, { id: slotJobId('maintenance', 'all', at), expireInSeconds: 3600, retentionSeconds: this.opts.intervalMs / 1000 });
+      await this.boss.send(MAINTENANCE_QUEUE, { period: at }, { id: jobId('maintenance', 'all', at), expireInSeconds: 3600, retentionSeconds: this.opts.intervalMs / 1000 });
       const [job] = await this.boss.fetch<{ period: string }>(MAINTENANCE_QUEUE);
       if (!job) return;
       try {

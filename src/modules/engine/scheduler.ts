@@ -3,7 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { newId } from '../common/ids';
 import { phasedSlotSql } from '../checks/phase';
-import { ensureQueue, ormDb, queueName, slotJobId, type CheckJob } from './queue';
+import { jobId } from '../queue/job-id';
+import { ormDb } from '../queue/pg-boss-db';
+import type { CheckJob } from '../runs/check-job';
+import { ensureQueue, queueName } from './queue';
 
 export interface SchedulerOptions {
   tickMs: number;
@@ -135,7 +138,7 @@ export class SlotScheduler {
           if (!this.queues.has(queueName(location))) missing.add(location);
           const scheduledAt = slot.toISOString();
           jobs.push({
-            id: slotJobId(row.id, location, scheduledAt),
+            id: jobId(row.id, location, scheduledAt),
             name: queueName(location),
             data: { kind: kind === 'monitors' ? 'monitor' : 'journey', checkId: row.id, organizationId: row.organization_id, location, scheduledAt, runId: newId('run'), trigger: 'SCHEDULED' },
             priority: SCHEDULED_PRIORITY,

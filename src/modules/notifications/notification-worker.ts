@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
+import { QueueConsumer } from '../queue/consumer';
 import type { DeliveryAttempts, Deferral } from './delivery';
 import type { DeliveryGate } from './delivery-gate';
 import { NOTIFY_QUEUE, type DeliveryJob } from './notifier';
@@ -34,8 +35,7 @@ interface Held {
  * lease runs out, then another worker makes the attempt again (with the same webhook-id). Also runs the API key
  * expiry sweep every `sweepMs`.
  */
-export class NotificationWorker {
-  private readonly inFlight = new Map<string, Promise<void>>();
+export class NotificationWorker extends QueueConsumer<DeliveryJob> {
   /**
    * Jobs fetched but kept from starting by a cap, oldest first: at most MAX_HELD_PER_SLOT × concurrency (more are
    * put back at once). Holding costs no query, so a flood is held here while the jobs behind it are fetched.
@@ -43,87 +43,52 @@ export class NotificationWorker {
   private readonly held: Held[] = [];
   /** Jobs to put back on the queue, written together by the next flush (one transaction). */
   private deferrals: Deferral[] = [];
-  private stopping = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
-  /** Attempts finished since start (tests read it). */
-  completed = 0;
-  /** The wait before the next idle poll: pollMs, doubled by each poll that finds nothing, up to MAX_IDLE_POLL_MS. */
-  idleMs: number;
 
   constructor(
-    private readonly boss: PgBoss,
+    boss: PgBoss,
     private readonly orm: MikroORM,
     private readonly attempts: DeliveryAttempts,
     private readonly gate: DeliveryGate,
     readonly sweep: ExpirySweep,
-    private readonly log: FastifyBaseLogger,
-    private readonly opts: NotificationWorkerOptions,
+    log: FastifyBaseLogger,
+    private readonly settings: NotificationWorkerOptions,
   ) {
-    this.idleMs = opts.pollMs;
+    super(boss, log, { queue: NOTIFY_QUEUE, concurrency: settings.concurrency, pollMs: settings.pollMs, maxIdleMs: MAX_IDLE_POLL_MS });
   }
 
-  start(): void {
-    this.loop = this.run();
+  override start(): void {
+    super.start();
     const tick = () => {
       this.sweeping = this.sweep.run(this.orm.em.fork()).then(() => undefined, (err) => this.log.warn({ err: (err as Error).message }, 'API key expiry sweep failed; it runs again'),
       );
       void this.sweeping.finally(() => {
-        if (!this.stopping) this.sweepTimer = setTimeout(tick, this.opts.sweepMs);
+        if (!this.stopping) this.sweepTimer = setTimeout(tick, this.settings.sweepMs);
       });
     };
     tick();
   }
 
   /** Something was enqueued in this process: look now rather than at the next poll. */
-  nudge(): void {
-    this.idleMs = this.opts.pollMs;
+  override nudge(): void {
     // After the enqueuing transaction had a moment to commit (it is still open when the notifier returns).
-    setTimeout(() => this.wake?.(), 5).unref();
+    super.nudge(5);
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      const room = this.opts.concurrency - this.inFlight.size;
-      if (room <= 0) {
-        await Promise.race(this.inFlight.values());
-        continue;
-      }
-      let jobs: PgBoss.Job<DeliveryJob>[] = [];
-      try {
-        jobs = await this.boss.fetch<DeliveryJob>(NOTIFY_QUEUE, { batchSize: room });
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'could not fetch notification jobs');
-      }
-      if (this.stopping) {
-        if (jobs.length) await this.boss.fail(NOTIFY_QUEUE, jobs.map((j) => j.id)).catch(() => {});
-        break;
-      }
-      this.release();
-      for (const job of jobs) this.admit(job, Date.now());
-      this.flushDeferrals();
-      if (jobs.length < room) await this.pause(jobs.length > 0 || this.held.length > 0);
-    }
+  protected fetch(room: number): Promise<PgBoss.Job<DeliveryJob>[]> {
+    return this.boss.fetch<DeliveryJob>(NOTIFY_QUEUE, { batchSize: room });
   }
 
-  /**
-   * Waits for the next poll. Idle polls back off (pollMs, doubling to MAX_IDLE_POLL_MS): a quiet worker does not
-   * query the queue every pollMs for ever (on the embedded database, through its one connection). Work found or a
-   * nudge starts again from pollMs.
-   */
-  private pause(foundWork: boolean): Promise<void> {
-    const delay = foundWork ? this.opts.pollMs : this.idleMs;
-    this.idleMs = foundWork ? this.opts.pollMs : Math.min(Math.max(MAX_IDLE_POLL_MS, this.opts.pollMs), delay * 2);
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.wake?.(), delay);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
+  /** Held jobs get their chance first, then the fetched ones; deferrals are written together. */
+  protected take(jobs: PgBoss.Job<DeliveryJob>[]): void {
+    this.release();
+    for (const job of jobs) this.admit(job, Date.now());
+    this.flushDeferrals();
+  }
+
+  protected override waiting(): number {
+    return this.held.length;
   }
 
   /**
@@ -144,12 +109,12 @@ export class NotificationWorker {
       return true;
     }
     const isHeld = this.held.some((h) => h.job.id === job.id);
-    if (verdict.wait && Date.now() - since < this.opts.holdMs && (isHeld || this.held.length < MAX_HELD_PER_SLOT * this.opts.concurrency)) {
+    if (verdict.wait && Date.now() - since < this.settings.holdMs && (isHeld || this.held.length < MAX_HELD_PER_SLOT * this.opts.concurrency)) {
       if (!isHeld) this.held.push({ job, since });
       return false;
     }
     // Put back: until the circuit lets it through, or, when there is no room, after another hold's time.
-    const until = verdict.wait ? new Date(Date.now() + this.opts.holdMs + Math.floor(Math.random() * 1000)) : verdict.until;
+    const until = verdict.wait ? new Date(Date.now() + this.settings.holdMs + Math.floor(Math.random() * 1000)) : verdict.until;
     this.deferrals.push({ job: { id: job.id, deliveryId: job.data.deliveryId, attempt, organizationId, channelId }, until, note: verdict.wait ? undefined : verdict.note });
     return true;
   }
@@ -162,7 +127,7 @@ export class NotificationWorker {
     this.track(`defer:${items[0].job.id}`, () =>
       this.attempts.defer(this.orm.em.fork(), items).catch(async (err) => {
         this.log.error({ err: (err as Error).message, jobs: items.length }, 'could not put notification jobs off; the queue retries them');
-        await this.boss.fail(NOTIFY_QUEUE, items.map((i) => i.job.id)).catch(() => {});
+        await this.handBack(items.map((i) => i.job.id));
       }),
     );
   }
@@ -184,32 +149,32 @@ export class NotificationWorker {
       } catch (err) {
         onError();
         this.log.error({ err: (err as Error).message, deliveryId: job.data.deliveryId }, 'notification job failed; the queue retries it');
-        await this.boss.fail(NOTIFY_QUEUE, job.id, { message: (err as Error).message }).catch(() => {});
+        await this.failJob(job.id, err);
       }
     });
   }
 
-  /** Runs a task counted in flight; when it ends, held jobs get their chance at the room it leaves. */
-  private track(id: string, work: () => Promise<void>): void {
-    const task = work().finally(() => {
-      this.inFlight.delete(id);
-      if (!this.stopping) this.release();
-    });
-    this.inFlight.set(id, task);
+  /** A task ended: held jobs get their chance at the room it left. */
+  protected override settled(): void {
+    this.release();
   }
 
-  /** Stops taking jobs; attempts still running after `deadlineMs` are handed back to the queue. */
-  async stop(deadlineMs: number): Promise<void> {
-    this.stopping = true;
+  override async stop(deadlineMs: number): Promise<void> {
     clearTimeout(this.sweepTimer);
-    this.wake?.();
-    const deadline = new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref());
-    await Promise.race([this.loop, deadline]);
-    // Held jobs never started: back to the queue at once.
+    await super.stop(deadlineMs);
+  }
+
+  /** Held jobs never started: back to the queue at once. */
+  protected override async handBackUnstarted(): Promise<void> {
     const held = this.held.splice(0).map((h) => h.job.id);
-    if (held.length) await this.boss.fail(NOTIFY_QUEUE, held).catch(() => {});
-    const timedOut = await Promise.race([Promise.allSettled([...this.inFlight.values(), this.sweeping]).then(() => false), deadline]);
-    if (timedOut && this.inFlight.size) await this.boss.fail(NOTIFY_QUEUE, [...this.inFlight.keys()]).catch(() => {});
+    if (held.length) await this.handBack(held);
+  }
+
+  protected override background(): Promise<unknown>[] {
+    return [this.sweeping];
+  }
+
+  protected override async finish(): Promise<void> {
     this.attempts.close();
   }
 }

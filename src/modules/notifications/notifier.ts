@@ -2,7 +2,8 @@ import type PgBoss from 'pg-boss';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBase62 } from '../common/base62';
 import { newId } from '../common/ids';
-import { ormDb, slotJobId } from '../engine/queue';
+import { jobId } from '../queue/job-id';
+import { ormDb } from '../queue/pg-boss-db';
 import type { NotificationEvent } from './notification-channel.entity';
 
 /** The notifications' own queue: any worker of any location takes its jobs. */
@@ -53,9 +54,6 @@ export interface AttemptJob {
   channelId?: string;
   deferral?: string;
 }
-
-/** A job id per (delivery, attempt): enqueuing an attempt twice inserts one job. */
-export const attemptJobId = (deliveryId: string, attempt: number) => slotJobId(deliveryId, NOTIFY_QUEUE, String(attempt));
 
 /** `msg_` + 24 base62 characters (≈143 bits): the Standard Webhooks message id. */
 const newWebhookId = () => `msg_${randomBase62(24)}`;
@@ -123,16 +121,17 @@ export class Notifier {
   }
 
   /** Completes an attempt's job through `em`'s connection (and transaction). */
-  complete(em: EntityManager, jobId: string | string[]): Promise<void> {
+  complete(em: EntityManager, ids: string | string[]): Promise<void> {
     // complete(name, id, data, options): the connection goes in the fourth argument (a third one is the job's output).
     // pg-boss takes an id or an array of them there (mapCompletionIdArg); its types give arrays no data argument.
-    return this.boss.complete(NOTIFY_QUEUE, jobId as string, {}, { db: ormDb(em) });
+    return this.boss.complete(NOTIFY_QUEUE, ids as string, {}, { db: ormDb(em) });
   }
 
   /** Jobs for attempts, through `em`'s connection and transaction. */
   async enqueue(em: EntityManager, attempts: AttemptJob[]): Promise<void> {
     const jobs: PgBoss.JobInsert<DeliveryJob>[] = attempts.map((a) => ({
-      id: a.deferral ? slotJobId(a.deliveryId, NOTIFY_QUEUE, `${a.attempt}/${a.deferral}`) : attemptJobId(a.deliveryId, a.attempt),
+      // One job per (delivery, attempt), or per deferral of one: enqueuing it twice inserts one job.
+      id: jobId(a.deliveryId, NOTIFY_QUEUE, a.deferral ? `${a.attempt}/${a.deferral}` : String(a.attempt)),
       name: NOTIFY_QUEUE,
       data: { deliveryId: a.deliveryId, attempt: a.attempt, organizationId: a.organizationId, channelId: a.channelId },
       startAfter: a.startAfter.toISOString(),

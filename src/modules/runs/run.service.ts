@@ -5,14 +5,13 @@ import type { HttpClientOptions } from '../checks/http-client';
 import type { SecretBox } from '../checks/secret-box';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { newId } from '../common/ids';
-import type { AlertService, AlertSource } from '../alerts/alert.service';
 import type { BillingService } from '../billing/billing.service';
 import { Monitor } from '../monitors/monitor.entity';
 import { Journey, mapStepHeaders } from '../journeys/journey.entity';
-import type { CheckJob } from '../engine/queue';
+import type { CheckJob } from './check-job';
 import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
 import { Run, type RunStatus } from './run.entity';
-import type { RollupWriter } from '../stats/rollup.writer';
+import type { Check, Execution, RunRecorder } from './run-recorder';
 import { audit, type Actor } from '../audit/audit';
 
 /** Hands a job to the queue (the engine); `live` answers how many workers serve a location right now. */
@@ -25,7 +24,8 @@ export interface RunDispatcher {
 
 export interface RunServiceDeps {
   billing: BillingService;
-  alerts: AlertService;
+  /** Writes a performed run and all it changes, in one transaction. */
+  recorder: RunRecorder;
   http: HttpClientOptions;
   /** REDACTION_MAX_COMPARED: the bound on masking echoed credentials in what a run records (see Redactor). */
   redactionMaxCompared: number;
@@ -38,8 +38,6 @@ export interface RunServiceDeps {
   leaseMarginSeconds: number;
   /** JOURNEY_MAX_DURATION_MS: the longest one journey run may take, all its steps together. */
   journeyMaxDurationMs: number;
-  /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
-  rollups: RollupWriter | null;
 }
 
 /** Optional filters of a run list (all together). */
@@ -49,11 +47,6 @@ export interface RunFilter {
   status?: RunStatus | null;
   location?: string | null;
 }
-
-/** What became of one job. */
-export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
-
-export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
 
 /**
  * The longest one run of a check may take: its timeout, once per step for a journey but never more than the
@@ -155,7 +148,7 @@ export class RunService {
     const startedAt = this.deps.now();
     const outcome = await this.perform(em, check);
     const finishedAt = this.deps.now();
-    return this.record(em, check, job, { ...outcome, startedAt, finishedAt });
+    return this.deps.recorder.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
   /** A page of one check's runs; with `columns`, only those properties are read (see `paginate`). */
@@ -223,72 +216,5 @@ export class RunService {
       // Not this run's business: the check runs on what was read (and says so if a value cannot be decrypted).
       this.deps.log.warn({ id, err: (e as Error).message }, 'could not encrypt stored credential headers');
     }
-  }
-
-  /**
-   * Writes the run and applies it to the check's status, failure count and alert in ONE transaction: a run is
-   * never stored without its effect (statistics included), nor the other way round. A run already recorded (same id, or same check,
-   * location and slot) is left alone and applied to nothing. Public for the benchmark, which records without
-   * performing checks; everything else goes through `execute`.
-   */
-  async record(em: EntityManager, check: Check, job: CheckJob, result: CheckOutcome & { startedAt: Date; finishedAt: Date }): Promise<Execution> {
-    const source: AlertSource = {
-      kind: check.kind,
-      id: check.entity.id,
-      organizationId: job.organizationId,
-      name: check.entity.name,
-      failureThreshold: check.entity.failureThreshold,
-      locations: check.entity.locations,
-      minFailedLocations: check.entity.minFailedLocations,
-    };
-    return em.transactional(async (tx) => {
-      // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
-      // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
-      // foreign-key share lock on the same row, and the other for ours: a deadlock.
-      await tx.execute(`select 1 from "${check.kind === 'monitor' ? 'monitors' : 'journeys'}" where id = ? for no key update`, [check.entity.id]);
-      const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
-      const insert = tx
-        .createQueryBuilder(Run)
-        .insert({
-          id: job.runId,
-          slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
-          organization: job.organizationId,
-          monitor: check.kind === 'monitor' ? check.entity.id : null,
-          journey: check.kind === 'journey' ? check.entity.id : null,
-          trigger: job.trigger,
-          triggeredBy: job.triggeredBy ?? null,
-          location: job.location,
-          scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
-          startedAt: result.startedAt,
-          finishedAt: result.finishedAt,
-          durationMs,
-          status: result.status,
-          responseStatus: result.responseStatus,
-          timings: result.timings,
-          assertions: result.assertions,
-          steps: result.steps,
-          error: result.error,
-        })
-        .onConflict()
-        .ignore();
-      // The run and its rollups in one statement (RollupWriter.insertWithRun); without rollups (the benchmark's
-      // baseline), the insert alone.
-      const { sql, bindings } = insert.getKnexQuery().toSQL();
-      const { inserted, underMaintenance } = this.deps.rollups
-        ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
-            kind: check.kind,
-            checkId: check.entity.id,
-            organizationId: job.organizationId,
-            location: job.location,
-            startedAt: result.startedAt,
-            finishedAt: result.finishedAt,
-            passed: result.status === 'PASSED',
-            durationMs,
-          })
-        : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
-      if (!inserted) return 'duplicate';
-      await this.deps.alerts.recordOutcome(tx, source, { location: job.location, status: result.status, error: result.error, finishedAt: result.finishedAt, underMaintenance });
-      return 'recorded';
-    });
   }
 }

@@ -30,9 +30,9 @@ export const dayStart = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) *
  * the check, so they never deadlock.
  *
  * A run under maintenance is recorded but not counted: the upsert inserts nothing when the check is in one of its
- * organization's maintenance windows at the run's FINISH — the instant the alert rule asks about
- * (AlertService.recordOutcome), through the same condition (`underMaintenance`), so the runs a window keeps out of
- * the statistics are the runs it keeps from opening an alert. The rows are still bucketed by the run's start.
+ * organization's maintenance windows at the run's FINISH — the instant the alert rule is told about (RunRecorder
+ * passes it this statement's answer), through the same condition (`underMaintenance`), so the runs a window keeps
+ * out of the statistics are the runs it keeps from opening an alert. The rows are still bucketed by the run's start.
  */
 export class RollupWriter {
   /**

@@ -1,0 +1,130 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AlertService, AlertSource } from '../alerts/alert.service';
+import { decide, type LocationState } from '../alerts/alert-rule';
+import type { RollupWriter } from '../stats/rollup.writer';
+import type { Monitor } from '../monitors/monitor.entity';
+import type { Journey } from '../journeys/journey.entity';
+import type { CheckJob } from './check-job';
+import type { CheckOutcome } from './check-runner';
+import { Run } from './run.entity';
+
+export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+
+/** What became of one job. */
+export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
+
+/** A check's outcome with its times: what is recorded. */
+export type RunResult = CheckOutcome & { startedAt: Date; finishedAt: Date };
+
+export interface RunRecorderDeps {
+  alerts: AlertService;
+  /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
+  rollups: RollupWriter | null;
+}
+
+/**
+ * Records a run and everything it changes in ONE transaction under ONE lock of the check row: the run row and its
+ * rollups (one statement), its location's failures in a row and the check's status, then the alert rule's decision
+ * (alerts/alert-rule.ts, pure) applied by the alert service, whose notifications are enqueued in the same
+ * transaction. A run is never stored without its effect, nor the other way round. A run already recorded (same id,
+ * or same check, location and slot) is left alone and applied to nothing: the job may run twice, the record never.
+ * (The usage counter is not written here: it is reserved at admission, before the check runs, so a refused run
+ * never runs; billing.reserveRun.)
+ */
+export class RunRecorder {
+  constructor(private readonly deps: RunRecorderDeps) {}
+
+  async record(em: EntityManager, check: Check, job: CheckJob, result: RunResult): Promise<Execution> {
+    const source: AlertSource = { kind: check.kind, id: check.entity.id, organizationId: job.organizationId, name: check.entity.name };
+    return em.transactional(async (tx) => {
+      // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
+      // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
+      // foreign-key share lock on the same row, and the other for ours: a deadlock.
+      await tx.execute(`select 1 from "${check.kind === 'monitor' ? 'monitors' : 'journeys'}" where id = ? for no key update`, [check.entity.id]);
+      const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
+      const insert = tx
+        .createQueryBuilder(Run)
+        .insert({
+          id: job.runId,
+          slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
+          organization: job.organizationId,
+          monitor: check.kind === 'monitor' ? check.entity.id : null,
+          journey: check.kind === 'journey' ? check.entity.id : null,
+          trigger: job.trigger,
+          triggeredBy: job.triggeredBy ?? null,
+          location: job.location,
+          scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          durationMs,
+          status: result.status,
+          responseStatus: result.responseStatus,
+          timings: result.timings,
+          assertions: result.assertions,
+          steps: result.steps,
+          error: result.error,
+        })
+        .onConflict()
+        .ignore();
+      // The run and its rollups in one statement (RollupWriter.insertWithRun); without rollups (the benchmark's
+      // baseline), the insert alone.
+      const { sql, bindings } = insert.getKnexQuery().toSQL();
+      const { inserted, underMaintenance } = this.deps.rollups
+        ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
+            kind: check.kind,
+            checkId: check.entity.id,
+            organizationId: job.organizationId,
+            location: job.location,
+            startedAt: result.startedAt,
+            finishedAt: result.finishedAt,
+            passed: result.status === 'PASSED',
+            durationMs,
+          })
+        : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
+      if (!inserted) return 'duplicate';
+      // ERROR runs (a bug in tracer, not the target's fault) change neither status nor alerts.
+      if (result.status === 'ERROR') return 'recorded';
+      const states = await this.countLocation(tx, check, job.location, result);
+      // Whether a window holds was asked in the rollups' statement, so statistics and alerts agree on it. Without
+      // rollups (the benchmark's baseline) it is asked only when it matters: when the rule would open an alert.
+      const input = { states, underMaintenance: underMaintenance ?? false, error: result.error };
+      let decision = decide(check.entity, input);
+      if (underMaintenance === undefined && decision.action === 'open')
+        decision = decide(check.entity, { ...input, underMaintenance: await this.deps.alerts.underMaintenance(tx, job.organizationId, check.entity.id, result.finishedAt) });
+      await this.deps.alerts.apply(tx, source, decision, result.finishedAt);
+      return 'recorded';
+    });
+  }
+
+  /**
+   * Counts the run's location's failures in a row, reads every location of the check, and sets the check's status
+   * and failure count from the worst of them (in `tx`, under the check's lock).
+   */
+  private async countLocation(tx: EntityManager, check: Check, location: string, result: RunResult): Promise<LocationState[]> {
+    const failed = result.status === 'FAILED';
+    const id = check.entity.id;
+    const table = check.kind === 'monitor' ? 'monitors' : 'journeys';
+    const column = check.kind === 'monitor' ? 'monitor_id' : 'journey_id';
+    const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.execute<T>(text, params as never[]);
+    const states = await sql<{ location: string; consecutive_failures: number }[]>(
+      `with counted as (
+         insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
+         values (?, ?, ?, ?, ?, ?)
+         on conflict (check_id, location) do update set
+           consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
+           last_status = excluded.last_status, last_run_at = excluded.last_run_at
+         returning location, consecutive_failures)
+       select location, consecutive_failures from counted
+       union all
+       select location, consecutive_failures from check_locations
+        where check_id = ? and location <> ? and location = any(?::text[])`,
+      [id, location, id, failed ? 1 : 0, result.status, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
+    );
+    const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
+    await sql(
+      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ?`,
+      [worst, worst > 0, result.finishedAt, id],
+    );
+    return states.map((s) => ({ location: s.location, consecutiveFailures: s.consecutive_failures }));
+  }
+}
