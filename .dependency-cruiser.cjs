@@ -1,6 +1,8 @@
 /**
- * The import rules of src/ (`npm run deps:check`, run in CI after typecheck). Each rule says why it exists; the
- * layout they describe is in docs' architecture page. Tests and scripts may import anything: they are not cruised.
+ * The import rules of src/ (`npm run deps:check`, run in CI after typecheck). Each rule says why it exists.
+ * Tests and scripts may import anything: they are not cruised. `.dependency-cruiser-known-violations.json` lists the
+ * imports that break a rule today and are being moved (regenerate it with `npx depcruise-baseline src --config
+ * .dependency-cruiser.cjs` only to remove entries); any other violation fails the check.
  */
 
 /** The composition root: the one place that builds services, and the processes that use it. */
