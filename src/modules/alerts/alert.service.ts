@@ -8,9 +8,10 @@ import { Alert, type AlertStatus } from './alert.entity';
 import type { RunStatus } from '../runs/run.entity';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
+import { checkKind, type CheckKindName } from '../check-kinds/registry';
 
 export interface AlertSource {
-  kind: 'monitor' | 'journey';
+  kind: CheckKindName;
   id: string;
   organizationId: string;
   name: string;
@@ -81,8 +82,8 @@ export class AlertService {
   async recordOutcome(em: EntityManager, source: AlertSource, run: Outcome): Promise<void> {
     if (run.status === 'ERROR') return;
     const failed = run.status === 'FAILED';
-    const table = source.kind === 'monitor' ? 'monitors' : 'journeys';
-    const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
+    const kind = checkKind(source.kind);
+    const { table, column } = kind;
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
     // One statement: lock the check (runs finishing together in two locations are applied one after the other; the
     // run service takes the same lock first in its transaction), count this location's failure, and read the state
@@ -112,7 +113,7 @@ export class AlertService {
     const locations = `{${failing.join(',')}}`;
     if (failing.length >= source.minFailedLocations) {
       const where = failing.length === 1 ? `in ${failing[0]}` : `in ${failing.length} locations (${failing.join(', ')})`;
-      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+      const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue as CheckRef['kind'] };
       if (run.underMaintenance ?? (await this.underMaintenance(em, source.organizationId, source.id, run.finishedAt))) {
         // (Asked once per run: an opening below is outside any window.)
         // No alert opens during a window; one already open stays open and keeps naming what fails.
@@ -133,7 +134,7 @@ export class AlertService {
           where ${column} = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
         [run.finishedAt, source.id],
       );
-      const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+      const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue as CheckRef['kind'] };
       for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, run.finishedAt);
     } else {
       // Still failing somewhere, though below the rule: an open alert keeps naming what fails now.

@@ -3,6 +3,7 @@ import PgBoss from 'pg-boss';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database';
+import type { CheckKindName } from '../check-kinds/registry';
 
 /** pg-boss keeps its tables in a schema of its own in the same database. */
 export const QUEUE_SCHEMA = 'pgboss';
@@ -12,7 +13,7 @@ const ACTIVE_BY_ORG_INDEX = `create index if not exists job_active_by_org on ${Q
 
 /** The work of one run: which check, where, for which slot, and the id its run row will have. */
 export interface CheckJob {
-  kind: 'monitor' | 'journey';
+  kind: CheckKindName;
   checkId: string;
   organizationId: string;
   location: string;
