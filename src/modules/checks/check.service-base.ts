@@ -4,10 +4,11 @@ import { notFound } from '../../errors';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
-import { audit, type Actor, type AuditAction } from '../audit/audit';
+import { audit, changedFields, type Actor, type AuditAction } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
 import type { CheckEntity, CheckKind } from './check-kind';
 import type { SecretBox } from './secret-box';
-import { applyPaused, type CheckStatus } from './scheduled-check';
+import { applyPaused, checkLocations, type CheckStatus, type ScheduleInput } from './scheduled-check';
 
 /** A check list's filters: by status, by tag (both optional, together). */
 export type CheckListArgs = PageArgs & { status?: CheckStatus | null; tag?: string | null };
@@ -42,6 +43,59 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
   async get(em: EntityManager, organizationId: string, id: string): Promise<E> {
     const check = await em.findOne(this.kind.entity, { id, organization: organizationId } as FilterQuery<E>);
     if (!check) throw notFound(this.kind.label);
+    return check;
+  }
+
+  /**
+   * Creates a check in one transaction under the organization's lock, so two creates cannot both take the plan's
+   * last slot. `prepare` applies the kind's own rules and seals its credentials; then the plan's and the locations'
+   * rules. Nothing is written unless every rule holds.
+   */
+  protected createChecked(em: EntityManager, actor: Actor, fields: object, prepare: (check: E) => void): Promise<E> {
+    const { organizationId } = actor;
+    return em.transactional(async (tx) => {
+      await this.billing.lockOrganization(tx, organizationId);
+      const check = tx.create(this.kind.entity, {
+        organization: tx.getReference(Organization, organizationId),
+        ...fields,
+        createdAt: this.now(),
+        updatedAt: this.now(),
+        nextRunAt: this.now(),
+      } as never, { persist: false }) as E;
+      check.status = check.paused ? 'PAUSED' : 'PENDING';
+      prepare(check);
+      await this.billing.assertCanCreate(tx, organizationId, this.kind);
+      await this.billing.assertInterval(tx, organizationId, check.intervalSeconds);
+      await checkLocations(tx, this.locations, check);
+      await this.billing.assertLocations(tx, organizationId, check.locations.length);
+      tx.persist(check); // only now: nothing is written unless every rule holds
+      audit(tx, actor, this.action('created'), check.id, this.now());
+      return check;
+    });
+  }
+
+  /**
+   * The end of an update, once the kind applied the patch and its own rules: the plan's and the locations' rules for
+   * what the patch changed, then the audit events (the fields that differ from `before`, compared with `after`;
+   * pause or resume) and the flush.
+   */
+  protected async finishUpdate(
+    em: EntityManager,
+    actor: Actor,
+    check: E,
+    patch: ScheduleInput,
+    { before, after, wasPaused }: { before: Record<string, unknown>; after: () => Record<string, unknown>; wasPaused: boolean },
+  ): Promise<E> {
+    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, check.intervalSeconds);
+    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
+      await checkLocations(em, this.locations, check);
+      await this.billing.assertLocations(em, actor.organizationId, check.locations.length);
+    }
+    check.updatedAt = this.now();
+    const changed = changedFields(before, after());
+    if (changed.length) audit(em, actor, this.action('updated'), check.id, this.now(), changed);
+    if (check.paused !== wasPaused) audit(em, actor, this.action(check.paused ? 'paused' : 'resumed'), check.id, this.now());
+    await em.flush();
     return check;
   }
 

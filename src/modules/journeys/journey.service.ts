@@ -4,11 +4,10 @@ import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rul
 import { unmaskHeaders } from '../checks/secrets';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import { TEMPLATE_VARIABLE } from '../checks/template';
-import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
-import { checkLocations, applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
+import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
 import { CheckServiceBase } from '../checks/check.service-base';
-import { audit, changedFields, type Actor } from '../audit/audit';
+import type { Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import { journeyKind } from './journey.kind';
 
@@ -29,30 +28,12 @@ interface StepRuleFields {
 export class JourneyService extends CheckServiceBase<Journey> {
   protected readonly kind = journeyKind;
 
-  async create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
-    const { organizationId } = actor;
-    return em.transactional(async (tx) => {
-      await this.billing.lockOrganization(tx, organizationId);
-      const { steps, ...rest } = defined(input);
-      const normalized = normalizeSteps(steps ?? [], []);
-      const journey = tx.create(Journey, {
-        organization: tx.getReference(Organization, organizationId),
-        ...rest,
-        steps: normalized.steps,
-        createdAt: this.now(),
-        updatedAt: this.now(),
-        nextRunAt: this.now(),
-      } as never, { persist: false }) as Journey;
-      journey.status = journey.paused ? 'PAUSED' : 'PENDING';
+  create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
+    const { steps, ...rest } = defined(input);
+    const normalized = normalizeSteps(steps ?? [], []);
+    return this.createChecked(em, actor, { ...rest, steps: normalized.steps }, (journey) => {
       this.validate(journey, normalized.errors); // on plaintext: a sealed header hides the {{name}} it uses
       journey.steps = this.seal(journey.steps);
-      await this.billing.assertCanCreate(tx, organizationId, journeyKind);
-      await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
-      await checkLocations(tx, this.locations, journey);
-      await this.billing.assertLocations(tx, organizationId, journey.locations.length);
-      tx.persist(journey); // only now: nothing is written unless every rule holds
-      audit(tx, actor, this.action('created'), journey.id, this.now());
-      return journey;
     });
   }
 
@@ -77,17 +58,7 @@ export class JourneyService extends CheckServiceBase<Journey> {
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
-    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
-    if (rest.locations !== undefined || rest.minFailedLocations !== undefined) {
-      await checkLocations(em, this.locations, journey);
-      await this.billing.assertLocations(em, actor.organizationId, journey.locations.length);
-    }
-    journey.updatedAt = this.now();
-    const changed = changedFields(before, { ...journey, steps: plain ?? stored });
-    if (changed.length) audit(em, actor, this.action('updated'), id, this.now(), changed);
-    if (journey.paused !== wasPaused) audit(em, actor, this.action(journey.paused ? 'paused' : 'resumed'), id, this.now());
-    await em.flush();
-    return journey;
+    return this.finishUpdate(em, actor, journey, rest, { before, after: () => ({ ...journey, steps: plain ?? stored }), wasPaused });
   }
 
   /**

@@ -5,11 +5,10 @@ import { unmaskHeaders } from '../checks/secrets';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
 import { defined } from '../common/defined';
-import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
 import { monitorKind } from './monitor.kind';
-import { audit, changedFields, type Actor } from '../audit/audit';
-import { checkLocations, applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
+import type { Actor } from '../audit/audit';
+import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
 import { CheckServiceBase } from '../checks/check.service-base';
 
 export interface MonitorInput extends ScheduleInput {
@@ -26,27 +25,10 @@ export interface MonitorInput extends ScheduleInput {
 export class MonitorService extends CheckServiceBase<Monitor> {
   protected readonly kind = monitorKind;
 
-  async create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
-    const { organizationId } = actor;
-    return em.transactional(async (tx) => {
-      await this.billing.lockOrganization(tx, organizationId);
-      const monitor = tx.create(Monitor, {
-        organization: tx.getReference(Organization, organizationId),
-        ...defined(input),
-        createdAt: this.now(),
-        updatedAt: this.now(),
-        nextRunAt: this.now(),
-      } as never, { persist: false }) as Monitor;
-      monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
+  create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
+    return this.createChecked(em, actor, defined(input), (monitor) => {
       monitor.headers = this.secrets.sealHeaders(monitor.headers);
       this.validate(monitor);
-      await this.billing.assertCanCreate(tx, organizationId, monitorKind);
-      await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
-      await checkLocations(tx, this.locations, monitor);
-      await this.billing.assertLocations(tx, organizationId, monitor.locations.length);
-      tx.persist(monitor); // only now: nothing is written unless every rule holds
-      audit(tx, actor, this.action('created'), monitor.id, this.now());
-      return monitor;
     });
   }
 
@@ -73,17 +55,7 @@ export class MonitorService extends CheckServiceBase<Monitor> {
     if (patch.intervalSeconds !== undefined) applyInterval(monitor, this.now());
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
-    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
-    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
-      await checkLocations(em, this.locations, monitor);
-      await this.billing.assertLocations(em, actor.organizationId, monitor.locations.length);
-    }
-    monitor.updatedAt = this.now();
-    const changed = changedFields(before, { ...monitor, headers: headers ?? storedHeaders });
-    if (changed.length) audit(em, actor, this.action('updated'), id, this.now(), changed);
-    if (monitor.paused !== wasPaused) audit(em, actor, this.action(monitor.paused ? 'paused' : 'resumed'), id, this.now());
-    await em.flush();
-    return monitor;
+    return this.finishUpdate(em, actor, monitor, patch, { before, after: () => ({ ...monitor, headers: headers ?? storedHeaders }), wasPaused });
   }
 
   /**
