@@ -1,4 +1,4 @@
-import type { CheckEntity, CheckKind } from '../checks/check-kind';
+import type { CheckKind } from '../checks/check-kind';
 import { journeyKind } from '../journeys/journey.kind';
 import { monitorKind } from '../monitors/monitor.kind';
 
@@ -14,10 +14,8 @@ export type RegisteredKind = (typeof CHECK_KINDS)[number];
 /** A kind's name as jobs, runs and alert sources carry it: 'monitor' | 'journey'. */
 export type CheckKindName = RegisteredKind['name'];
 
-/** One check with its kind, for code that handles any kind alike. */
-export type AnyCheck = { kind: CheckKind; entity: CheckEntity };
-
-const byName = new Map<string, CheckKind>(CHECK_KINDS.map((k) => [k.name, k as unknown as CheckKind]));
+const ALL: readonly CheckKind[] = CHECK_KINDS;
+const byName = new Map(ALL.map((k) => [k.name, k]));
 
 /** The kind of that name; a name no kind has is a bug (jobs and rows only carry registered names). */
 export function checkKind(name: string): CheckKind {
@@ -44,5 +42,3 @@ export function kindOfRow(row: Record<string, unknown>): { kind: CheckKind; id: 
  */
 export const referencesTo = (kind: CheckKind, id: string, key: 'property' | 'column' = 'property'): Record<string, string | null> =>
   Object.fromEntries(ALL.map((k) => [k[key], k.name === kind.name ? id : null]));
-
-const ALL: readonly CheckKind[] = [...byName.values()];
