@@ -6,8 +6,8 @@ import { MissingScopes } from './MissingScopes';
 type KindWords = { name: string; plural: string; title: string };
 
 /**
- * A monitor's or journey's heading: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled
- * with the reason when the key lacks `<kind>s:run` or `<kind>s:write`. Both detail pages show the same controls.
+ * A check's heading on its page: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled with
+ * the reason when the key lacks `<kind>s:run` or `<kind>s:write`.
  */
 export function CheckHead({
   kind,
@@ -53,7 +53,7 @@ export function CheckHead({
   );
 }
 
-/** The monitors' or journeys' list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
+/** A kind's list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
 export function ChecksHead({ kind, held, onNew }: { kind: KindWords; held: readonly string[]; onNew: () => void }) {
   return (
     <Head kind={kind} held={held} titleId={`${kind.plural}-title`} title={kind.title} writeWhat={`creating, editing, pausing and deleting ${kind.plural} are`}>
