@@ -133,7 +133,7 @@ describe('credential headers at rest', () => {
     const m = await createMonitor([{ name: 'Authorization', value: 'Bearer s3cret' }], ['rekeyed']);
     try {
       const hits = target.hits.length;
-      const run = await other.services.runs.runMonitor(t.db.orm.em.fork(), { keyId: 'cli', organizationId: orgId, name: 'cli', ip: null }, m.id);
+      const run = await other.services.runs.runNow(t.db.orm.em.fork(), { keyId: 'cli', organizationId: orgId, name: 'cli', ip: null }, 'monitor', m.id);
       expect(run).toMatchObject({ status: 'ERROR', error: 'The check could not be run' });
       expect(target.hits.length).toBe(hits);
       expect(logs).toContain('SECRETS_KEY is not the key it was encrypted with');

@@ -5,11 +5,10 @@ import { session, type Me, type Session } from './session';
 import { holds } from './scopes';
 import { SignIn } from './pages/SignIn';
 import { ApiKeys } from './pages/ApiKeys';
-import { Monitors } from './pages/Monitors';
-import { MonitorDetail } from './pages/MonitorDetail';
+import { Checks } from './pages/Checks';
+import { CheckDetail } from './pages/CheckDetail';
 import { Alerts } from './pages/Alerts';
-import { Journeys } from './pages/Journeys';
-import { JourneyDetail } from './pages/JourneyDetail';
+import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
 import { expiryText } from './format';
 
@@ -73,22 +72,21 @@ export function App() {
   const s: Session = { key, me, lost, signOut };
   const perms = me.key.permissions;
   const route = hash.replace(/^#/, '');
-  const monitorId = /^\/monitors\/([\w-]+)$/.exec(route)?.[1];
-  const journeyId = /^\/journeys\/([\w-]+)$/.exec(route)?.[1];
+  // `#/<plural>/<id>` is a check's page, `#/<plural>` its kind's list; the first kind's list is home.
+  const kindRoute = /^\/([\w-]+)(?:\/([\w-]+))?$/.exec(route);
+  const listed = KINDS.find((k) => route.startsWith(`/${k.plural}`));
+  const checkId = listed && kindRoute?.[1] === listed.plural ? kindRoute[2] : undefined;
   const page =
-    route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, 'monitors:read'))
+    route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
       ? 'keys'
-      : monitorId
-        ? 'monitor'
-        : journeyId
-          ? 'journey'
-          : route.startsWith('/journeys')
-            ? 'journeys'
-            : route.startsWith('/alerts')
-              ? 'alerts'
-              : route.startsWith('/settings/notifications')
-                ? 'notifications'
-                : 'monitors';
+      : route.startsWith('/alerts')
+        ? 'alerts'
+        : route.startsWith('/settings/notifications')
+          ? 'notifications'
+          : checkId
+            ? 'check'
+            : 'checks';
+  const kind = listed ?? KINDS[0];
 
   return (
     <div className="shell">
@@ -97,12 +95,11 @@ export function App() {
           tracer
         </a>
         <nav aria-label="Main">
-          <a href="#/monitors" aria-current={page === 'monitors' || page === 'monitor' ? 'page' : undefined}>
-            Monitors
-          </a>
-          <a href="#/journeys" aria-current={page === 'journeys' || page === 'journey' ? 'page' : undefined}>
-            Journeys
-          </a>
+          {KINDS.map((k) => (
+            <a key={k.plural} href={`#/${k.plural}`} aria-current={(page === 'checks' || page === 'check') && kind === k ? 'page' : undefined}>
+              {k.title}
+            </a>
+          ))}
           <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
             Alerts
           </a>
@@ -125,11 +122,9 @@ export function App() {
       </header>
       <main ref={main} tabIndex={-1}>
         {page === 'keys' && <ApiKeys s={s} />}
-        {page === 'monitors' && <Monitors s={s} />}
-        {page === 'monitor' && <MonitorDetail s={s} id={monitorId!} />}
+        {page === 'checks' && <Checks key={kind.plural} s={s} kind={kind} />}
+        {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
         {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
-        {page === 'journeys' && <Journeys s={s} />}
-        {page === 'journey' && <JourneyDetail s={s} id={journeyId!} />}
         {page === 'notifications' && <Notifications s={s} />}
       </main>
     </div>

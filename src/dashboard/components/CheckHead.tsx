@@ -2,9 +2,12 @@ import type { ReactNode } from 'react';
 import { ScopedButton } from './ScopedButton';
 import { MissingScopes } from './MissingScopes';
 
+/** What the headings read of a kind (kinds/kind.ts): its word, its plural (its scopes' prefix) and its title. */
+type KindWords = { name: string; plural: string; title: string };
+
 /**
- * A monitor's or journey's heading: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled
- * with the reason when the key lacks `<kind>s:run` or `<kind>s:write`. Both detail pages show the same controls.
+ * A check's heading on its page: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled with
+ * the reason when the key lacks `<kind>s:run` or `<kind>s:write`.
  */
 export function CheckHead({
   kind,
@@ -16,7 +19,7 @@ export function CheckHead({
   onTogglePaused,
   onDelete,
 }: {
-  kind: 'monitor' | 'journey';
+  kind: KindWords;
   held: readonly string[];
   check: { name: string; status: string; paused: boolean };
   busy: 'run' | 'pause' | null;
@@ -25,15 +28,15 @@ export function CheckHead({
   onTogglePaused: () => void;
   onDelete: () => void;
 }) {
-  const write = `${kind}s:write` as const;
-  const run = `${kind}s:run` as const;
+  const write = `${kind.plural}:write`;
+  const run = `${kind.plural}:run`;
   const status = (
-    <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind}-status`}>
+    <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind.name}-status`}>
       {check.status}
     </span>
   );
   return (
-    <Head kind={kind} held={held} titleId={`${kind}-title`} title={check.name} afterTitle={status} writeWhat="Edit, Pause, Resume and Delete are">
+    <Head kind={kind} held={held} titleId={`${kind.name}-title`} title={check.name} afterTitle={status} writeWhat="Edit, Pause, Resume and Delete are">
       <ScopedButton held={held} scope={run} className="primary" onClick={onRun} disabled={busy !== null}>
         {busy === 'run' ? 'Running…' : 'Run now'}
       </ScopedButton>
@@ -50,12 +53,12 @@ export function CheckHead({
   );
 }
 
-/** The monitors' or journeys' list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
-export function ChecksHead({ kind, held, onNew }: { kind: 'monitor' | 'journey'; held: readonly string[]; onNew: () => void }) {
+/** A kind's list heading: New <kind> (needs `<kind>s:write`) and the missing-scope notice. */
+export function ChecksHead({ kind, held, onNew }: { kind: KindWords; held: readonly string[]; onNew: () => void }) {
   return (
-    <Head kind={kind} held={held} titleId={`${kind}s-title`} title={kind === 'monitor' ? 'Monitors' : 'Journeys'} writeWhat={`creating, editing, pausing and deleting ${kind}s are`}>
-      <ScopedButton held={held} scope={`${kind}s:write`} className="primary" onClick={onNew}>
-        New {kind}
+    <Head kind={kind} held={held} titleId={`${kind.plural}-title`} title={kind.title} writeWhat={`creating, editing, pausing and deleting ${kind.plural} are`}>
+      <ScopedButton held={held} scope={`${kind.plural}:write`} className="primary" onClick={onNew}>
+        New {kind.name}
       </ScopedButton>
     </Head>
   );
@@ -74,7 +77,7 @@ function Head({
   writeWhat,
   children,
 }: {
-  kind: 'monitor' | 'journey';
+  kind: KindWords;
   held: readonly string[];
   titleId: string;
   title: string;
@@ -92,8 +95,8 @@ function Head({
       <MissingScopes
         held={held}
         needs={[
-          { scope: `${kind}s:write`, what: writeWhat },
-          { scope: `${kind}s:run`, what: 'Run now is' },
+          { scope: `${kind.plural}:write`, what: writeWhat },
+          { scope: `${kind.plural}:run`, what: 'Run now is' },
         ]}
       />
     </>
@@ -101,9 +104,9 @@ function Head({
 }
 
 /** A list row's Run now (needs `<kind>s:run`), showing Running… while that check runs. */
-export function RunNowButton({ kind, held, check, running, onRun }: { kind: 'monitor' | 'journey'; held: readonly string[]; check: { id: string; name: string }; running: string | null; onRun: () => void }) {
+export function RunNowButton({ kind, held, check, running, onRun }: { kind: KindWords; held: readonly string[]; check: { id: string; name: string }; running: string | null; onRun: () => void }) {
   return (
-    <ScopedButton held={held} scope={`${kind}s:run`} disabled={running === check.id} onClick={onRun} aria-label={`Run ${check.name} now`}>
+    <ScopedButton held={held} scope={`${kind.plural}:run`} disabled={running === check.id} onClick={onRun} aria-label={`Run ${check.name} now`}>
       {running === check.id ? 'Running…' : 'Run now'}
     </ScopedButton>
   );

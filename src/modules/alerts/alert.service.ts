@@ -8,10 +8,11 @@ import { Alert, type AlertStatus } from './alert.entity';
 import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
+import { checkKind, type CheckKindName } from '../check-kinds/registry';
 
 /** The check an alert is about. */
 export interface AlertSource {
-  kind: 'monitor' | 'journey';
+  kind: CheckKindName;
   id: string;
   organizationId: string;
   name: string;
@@ -66,9 +67,10 @@ export class AlertService {
 
   /** Applies the rule's decision about a check's alert for a run finished at `at`, in the recording transaction. */
   async apply(em: EntityManager, source: AlertSource, decision: AlertDecision, at: Date): Promise<void> {
-    const column = source.kind === 'monitor' ? 'monitor_id' : 'journey_id';
+    const kind = checkKind(source.kind);
+    const { column } = kind;
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
-    const check: CheckRef = { id: source.id, name: source.name, kind: source.kind === 'monitor' ? 'MONITOR' : 'JOURNEY' };
+    const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue as CheckRef['kind'] };
     if (decision.action === 'open') {
       const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
         `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)

@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, notFound } from '../../errors';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import type { CheckKind } from '../checks/check-kind';
 import { QuotaAlerts, RESOLVE_QUOTA_ALERT } from '../alerts/quota-alert';
 import { monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits } from './plans';
 import { PLAN_NAMES, type PlanName } from '../common/plan-names';
@@ -116,13 +115,14 @@ export class BillingService {
    * Refuses a new monitor or journey beyond the plan. Call inside the creating transaction after
    * `lockOrganization`, so two concurrent creates cannot both take the last slot.
    */
-  async assertCanCreate(em: EntityManager, organizationId: string, kind: 'monitors' | 'journeys'): Promise<void> {
+  async assertCanCreate(em: EntityManager, organizationId: string, kind: CheckKind): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
-    const limit = limits[kind];
+    const key = kind.table as keyof PlanLimits; // each kind's allowance is named as its table
+    const limit = limits[key];
     if (limit === null) return;
-    const used = await em.count(kind === 'monitors' ? Monitor : Journey, { organization: organizationId });
+    const used = await em.count(kind.entity, { organization: organizationId } as never);
     if (used >= limit)
-      throw limitError(organizationId, `The ${name} plan allows ${limit} ${kind}`, { plan: name, limit, used }, (l) => l[kind] === null || l[kind] > used);
+      throw limitError(organizationId, `The ${name} plan allows ${limit} ${kind.table}`, { plan: name, limit, used }, (l) => l[key] === null || l[key] > used);
   }
 
   async assertInterval(em: EntityManager, organizationId: string, intervalSeconds: number): Promise<void> {

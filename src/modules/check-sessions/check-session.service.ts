@@ -7,10 +7,10 @@ import { limitError, type BillingService, type QuotaExhausted } from '../billing
 import { newId } from '../common/ids';
 import { audit } from '../audit/audit';
 import type { CheckJob } from '../runs/check-job';
-import { Journey } from '../journeys/journey.entity';
-import { Monitor } from '../monitors/monitor.entity';
+import { CHECK_KINDS, checkKind, kindOfId, kindOfRow, referencesTo } from '../check-kinds/registry';
 import { Organization } from '../organization/organization.entity';
 import { totalTimeoutMs, type RunDispatcher } from '../runs/run.service';
+import type { Check } from '../runs/run-recorder';
 import { CheckSession, CheckSessionRun } from './check-session.entity';
 import { CheckSessionStatus, CheckType, MAX_SESSION_CHECKS, SessionRunStatus, type CheckSessionRunView, type CheckSessionView } from './check-session.types';
 
@@ -30,7 +30,7 @@ export interface TriggerInput {
   location?: string | null;
 }
 
-type Selected = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+type Selected = Check;
 
 /**
  * A session waits for its runs at most this many times the longest run's lease: manual jobs are retried twice by the
@@ -80,8 +80,7 @@ export class CheckSessionService {
         runId: newId('run'),
         session,
         position,
-        monitor: p.kind === 'monitor' ? p.entity.id : null,
-        journey: p.kind === 'journey' ? p.entity.id : null,
+        ...referencesTo(checkKind(p.kind), p.entity.id),
         name: p.entity.name,
         location: p.location,
       }, { persist: false }),
@@ -126,12 +125,13 @@ export class CheckSessionService {
       'all',
       em.getTransactionContext(),
     );
-    assertSelectionScopes(principal, neededScopes(rows.map((r) => (r.monitor_id ? 'monitor' : 'journey'))), 'checkSession');
+    const checks = rows.map((r) => kindOfRow(r as unknown as Record<string, unknown>)!);
+    assertSelectionScopes(principal, neededScopes(checks.map((c) => c.kind.name)), 'checkSession');
     const overdue = this.deps.now().getTime() > session.deadlineAt.getTime();
-    const runs = rows.map((r): CheckSessionRunView => ({
+    const runs = rows.map((r, i): CheckSessionRunView => ({
       runId: r.run_id,
-      checkId: r.monitor_id ?? r.journey_id!,
-      checkType: r.monitor_id ? CheckType.MONITOR : CheckType.JOURNEY,
+      checkId: checks[i].id,
+      checkType: checks[i].kind.enumValue as CheckType,
       name: r.name,
       location: r.location,
       status: r.status ? (r.status as SessionRunStatus) : overdue ? SessionRunStatus.TIMED_OUT : SessionRunStatus.RUNNING,
@@ -153,25 +153,24 @@ export class CheckSessionService {
 
   /** The checks given by id (each must exist in the organization), then the active ones with any of the tags. */
   private async select(em: EntityManager, organizationId: string, ids: string[], tags: string[]): Promise<Selected[]> {
-    const monitorIds = ids.filter((i) => i.startsWith('mon_'));
-    const journeyIds = ids.filter((i) => i.startsWith('jrn_'));
-    const [monitors, journeys] = await Promise.all([
-      monitorIds.length ? em.find(Monitor, { id: { $in: monitorIds }, organization: organizationId }) : [],
-      journeyIds.length ? em.find(Journey, { id: { $in: journeyIds }, organization: organizationId }) : [],
-    ]);
-    const byId = new Map<string, Selected>([
-      ...monitors.map((m) => [m.id, { kind: 'monitor', entity: m }] as const),
-      ...journeys.map((j) => [j.id, { kind: 'journey', entity: j }] as const),
-    ]);
+    const found = await Promise.all(
+      CHECK_KINDS.map(async (kind) => {
+        const own = ids.filter((i) => kindOfId(i)?.name === kind.name);
+        const rows = own.length ? await em.find(kind.entity, { id: { $in: own }, organization: organizationId } as never) : [];
+        return rows.map((entity): Selected => ({ kind: kind.name, entity }));
+      }),
+    );
+    const byId = new Map<string, Selected>(found.flat().map((s) => [s.entity.id, s]));
     const unknown = ids.find((i) => !byId.has(i));
-    if (unknown) throw notFound(`${unknown.startsWith('mon_') ? 'Monitor' : 'Journey'} ${unknown}`);
+    // An id of no kind's prefix is named as a journey, as before kinds were listed.
+    if (unknown) throw notFound(`${(kindOfId(unknown) ?? CHECK_KINDS[CHECK_KINDS.length - 1]).label} ${unknown}`);
     const selected = ids.map((i) => byId.get(i)!);
     if (tags.length) {
       const tagged = { organization: organizationId, paused: false, tags: { $overlap: tags } };
       const order = { orderBy: { createdAt: 'asc', id: 'asc' } } as const;
-      const [tm, tj] = [await em.find(Monitor, tagged, order), await em.find(Journey, tagged, order)];
-      for (const m of tm) if (!byId.has(m.id)) selected.push({ kind: 'monitor', entity: m });
-      for (const j of tj) if (!byId.has(j.id)) selected.push({ kind: 'journey', entity: j });
+      for (const kind of CHECK_KINDS)
+        for (const entity of await em.find(kind.entity, tagged as never, order as never))
+          if (!byId.has(entity.id)) selected.push({ kind: kind.name, entity });
     }
     return selected;
   }
@@ -190,8 +189,9 @@ interface RunRow {
   finished_at: Date | string | null;
 }
 
-function neededScopes(kinds: Array<'monitor' | 'journey'>): Scope[] {
-  return [...(kinds.includes('monitor') ? (['monitors:run'] as const) : []), ...(kinds.includes('journey') ? (['journeys:run'] as const) : [])];
+/** Each selected kind's run scope, once, in the registry's order. */
+function neededScopes(kinds: string[]): Scope[] {
+  return CHECK_KINDS.filter((k) => kinds.includes(k.name)).map((k) => k.scopes.run);
 }
 
 /** RUNNING while any run is; then PASSED only if every run passed. */

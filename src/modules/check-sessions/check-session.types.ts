@@ -2,6 +2,14 @@ import { ArrayMaxSize, ArrayUnique, IsOptional, Matches } from 'class-validator'
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MAX_TAGS, TAG, TAG_RULE } from '../checks/scheduled-check';
 import { LOCATION_NAME } from '../engine/queue';
+import { CHECK_KINDS } from '../check-kinds/registry';
+
+/** An id of any registered kind: its prefix, an underscore and base62. */
+const CHECK_ID = new RegExp(`^(${CHECK_KINDS.map((k) => k.idPrefix).join('|')})_[0-9A-Za-z]{1,40}$`);
+
+/** "monitor (mon_…) or journey (jrn_…)": every kind with its id prefix, quoted with `quote`. */
+const kindIds = (quote: string, joiner: string) => CHECK_KINDS.map((k) => `${k.name} (${quote}${k.idPrefix}_…${quote})`).join(joiner);
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The most checks one session runs (a tag matching more is refused, not cut short). */
 export const MAX_SESSION_CHECKS = 100;
@@ -62,11 +70,11 @@ export class CheckSessionView {
 
 @InputType()
 export class TriggerChecksInput {
-  @Field(() => [ID], { nullable: true, description: `Monitor (\`mon_…\`) and journey (\`jrn_…\`) ids, run even when paused; at most ${MAX_SESSION_CHECKS}.` })
+  @Field(() => [ID], { nullable: true, description: `${capitalized(kindIds('`', ' and '))} ids, run even when paused; at most ${MAX_SESSION_CHECKS}.` })
   @IsOptional()
   @ArrayMaxSize(MAX_SESSION_CHECKS, { message: `at most ${MAX_SESSION_CHECKS} checks` })
   @ArrayUnique({ message: 'must not repeat an id' })
-  @Matches(/^(mon|jrn)_[0-9A-Za-z]{1,40}$/, { each: true, message: 'each must be a monitor (mon_…) or journey (jrn_…) id' })
+  @Matches(CHECK_ID, { each: true, message: `each must be a ${kindIds('', ' or ')} id` })
   checkIds?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Also every monitor and journey with any of these tags that is not paused.' })

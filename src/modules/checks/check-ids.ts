@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FieldError } from '../../errors';
+import { CHECK_KINDS } from '../check-kinds/registry';
 
 /**
  * A `checkIds` list (notification channels, maintenance windows) must name monitors or journeys of this
@@ -11,8 +12,8 @@ export async function unknownCheckErrors(em: EntityManager, organizationId: stri
   const rows = await em
     .getConnection()
     .execute<{ id: string }[]>(
-      'select id from monitors where organization_id = ? and id = any(?::text[]) union select id from journeys where organization_id = ? and id = any(?::text[])',
-      [organizationId, list, organizationId, list],
+      CHECK_KINDS.map((k) => `select id from ${k.table} where organization_id = ? and id = any(?::text[])`).join(' union '),
+      CHECK_KINDS.flatMap(() => [organizationId, list]),
     );
   const known = new Set(rows.map((r) => r.id));
   const unknown = [...new Set(ids.filter((i) => !known.has(i)))];

@@ -7,6 +7,7 @@ import { jobId } from '../queue/job-id';
 import { ormDb } from '../queue/pg-boss-db';
 import type { CheckJob } from '../runs/check-job';
 import { ensureQueue, queueName } from './queue';
+import { CHECK_KINDS, type RegisteredKind } from '../check-kinds/registry';
 
 export interface SchedulerOptions {
   tickMs: number;
@@ -86,7 +87,7 @@ export class SlotScheduler {
   private async enqueueDue(): Promise<number> {
     let total = 0;
     try {
-      for (const kind of ['monitors', 'journeys'] as const)
+      for (const kind of CHECK_KINDS)
         for (;;) {
           const result = await this.claimAndEnqueue(kind);
           if ('missing' in result) {
@@ -105,23 +106,22 @@ export class SlotScheduler {
     return total;
   }
 
-  private async claimAndEnqueue(kind: 'monitors' | 'journeys'): Promise<{ claimed: number; jobs: number } | { missing: string[] }> {
+  private async claimAndEnqueue(kind: RegisteredKind): Promise<{ claimed: number; jobs: number } | { missing: string[] }> {
     const missing = new Set<string>();
     const result = await this.orm.em.fork().transactional(async (tx) => {
-      const totalTimeout =
-        kind === 'journeys' ? `least(t.timeout_ms * greatest(json_array_length(t.steps::json), 1), ${Math.trunc(this.opts.journeyMaxDurationMs)})` : 't.timeout_ms';
+      const totalTimeout = kind.totalTimeoutSql(this.opts.journeyMaxDurationMs);
       const rows = await tx.getConnection().execute<DueRow[]>(
         `with due as (
-           select id from "${kind}"
+           select id from "${kind.table}"
             where paused = false and next_run_at <= now() + make_interval(secs => ?)
             order by next_run_at limit ? for no key update skip locked
          ), slots as (
            select t.id,
                   case when t.next_run_at < now() - make_interval(secs => t.interval_seconds)
                        then date_trunc('milliseconds', now()) else t.next_run_at end as slot
-             from "${kind}" t join due on due.id = t.id
+             from "${kind.table}" t join due on due.id = t.id
          )
-         update "${kind}" t set next_run_at = ${NEXT_SLOT}
+         update "${kind.table}" t set next_run_at = ${NEXT_SLOT}
            from slots where t.id = slots.id
          returning t.id, t.organization_id, t.locations, slots.slot, t.interval_seconds, ${totalTimeout} as total_timeout_ms`,
         [this.opts.lookaheadMs / 1000, this.opts.batch],
@@ -140,7 +140,7 @@ export class SlotScheduler {
           jobs.push({
             id: jobId(row.id, location, scheduledAt),
             name: queueName(location),
-            data: { kind: kind === 'monitors' ? 'monitor' : 'journey', checkId: row.id, organizationId: row.organization_id, location, scheduledAt, runId: newId('run'), trigger: 'SCHEDULED' },
+            data: { kind: kind.name, checkId: row.id, organizationId: row.organization_id, location, scheduledAt, runId: newId('run'), trigger: 'SCHEDULED' },
             priority: SCHEDULED_PRIORITY,
             startAfter: scheduledAt,
             expireInSeconds: lease,

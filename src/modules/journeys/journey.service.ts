@@ -1,18 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, type FieldError } from '../../errors';
+import { badInput, type FieldError } from '../../errors';
 import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import { TEMPLATE_VARIABLE } from '../checks/template';
-import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
-import type { BillingService } from '../billing/billing.service';
-import type { LocationService } from '../locations/location.service';
-import { Organization } from '../organization/organization.entity';
 import { defined } from '../common/defined';
-import { checkLocations, applyInterval, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
-import { audit, changedFields, type Actor } from '../audit/audit';
+import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
+import { CheckServiceBase } from '../checks/check.service-base';
+import type { Actor } from '../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
-import type { SecretBox } from '../checks/secret-box';
+import { journeyKind } from './journey.kind';
 
 export interface JourneyInput extends ScheduleInput {
   name?: string | null;
@@ -28,57 +25,15 @@ interface StepRuleFields {
 }
 
 /** Journeys of one organization, with the same rules as monitors plus step rules. */
-export class JourneyService {
-  constructor(
-    private readonly billing: BillingService,
-    private readonly locations: LocationService,
-    private readonly now: () => Date,
-    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
-    private readonly secrets: SecretBox,
-    /** ALLOW_PRIVATE_TARGETS: whether a step's URL may name a private, loopback or link-local host. */
-    private readonly allowPrivateTargets = false,
-  ) {}
+export class JourneyService extends CheckServiceBase<Journey> {
+  protected readonly kind = journeyKind;
 
-  /** A page of the organization's journeys; with `columns`, only those properties are read (see `paginate`). */
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }, columns?: PageColumns): Promise<Page<Journey>> {
-    const where = {
-      organization: organizationId,
-      ...(args.status ? { status: args.status } : {}),
-      ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
-    };
-    return paginate(em, Journey, where, 'createdAt', args, columns);
-  }
-
-  async get(em: EntityManager, organizationId: string, id: string): Promise<Journey> {
-    const journey = await em.findOne(Journey, { id, organization: organizationId });
-    if (!journey) throw notFound('Journey');
-    return journey;
-  }
-
-  async create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
-    const { organizationId } = actor;
-    return em.transactional(async (tx) => {
-      await this.billing.lockOrganization(tx, organizationId);
-      const { steps, ...rest } = defined(input);
-      const normalized = normalizeSteps(steps ?? [], []);
-      const journey = tx.create(Journey, {
-        organization: tx.getReference(Organization, organizationId),
-        ...rest,
-        steps: normalized.steps,
-        createdAt: this.now(),
-        updatedAt: this.now(),
-        nextRunAt: this.now(),
-      } as never, { persist: false }) as Journey;
-      journey.status = journey.paused ? 'PAUSED' : 'PENDING';
+  create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
+    const { steps, ...rest } = defined(input);
+    const normalized = normalizeSteps(steps ?? [], []);
+    return this.createChecked(em, actor, { ...rest, steps: normalized.steps }, (journey) => {
       this.validate(journey, normalized.errors); // on plaintext: a sealed header hides the {{name}} it uses
       journey.steps = this.seal(journey.steps);
-      await this.billing.assertCanCreate(tx, organizationId, 'journeys');
-      await this.billing.assertInterval(tx, organizationId, journey.intervalSeconds);
-      await checkLocations(tx, this.locations, journey);
-      await this.billing.assertLocations(tx, organizationId, journey.locations.length);
-      tx.persist(journey); // only now: nothing is written unless every rule holds
-      audit(tx, actor, 'journey.created', journey.id, this.now());
-      return journey;
     });
   }
 
@@ -103,17 +58,7 @@ export class JourneyService {
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
-    if (rest.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, journey.intervalSeconds);
-    if (rest.locations !== undefined || rest.minFailedLocations !== undefined) {
-      await checkLocations(em, this.locations, journey);
-      await this.billing.assertLocations(em, actor.organizationId, journey.locations.length);
-    }
-    journey.updatedAt = this.now();
-    const changed = changedFields(before, { ...journey, steps: plain ?? stored });
-    if (changed.length) audit(em, actor, 'journey.updated', id, this.now(), changed);
-    if (journey.paused !== wasPaused) audit(em, actor, journey.paused ? 'journey.paused' : 'journey.resumed', id, this.now());
-    await em.flush();
-    return journey;
+    return this.finishUpdate(em, actor, journey, rest, { before, after: () => ({ ...journey, steps: plain ?? stored }), wasPaused });
   }
 
   /**
@@ -154,24 +99,6 @@ export class JourneyService {
   private seal(steps: JourneyStep[]): JourneyStep[] {
     return mapStepHeaders(steps, (h) => this.secrets.sealHeaders(h));
   }
-
-  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
-    em.remove(await this.get(em, actor.organizationId, id));
-    audit(em, actor, 'journey.deleted', id, this.now());
-    await em.flush();
-    return id;
-  }
-
-  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Journey> {
-    const journey = await this.get(em, actor.organizationId, id);
-    // Pausing a paused journey changes nothing worth an event (resuming an active one still moves it to its next phased slot).
-    if (journey.paused !== paused) audit(em, actor, paused ? 'journey.paused' : 'journey.resumed', id, this.now());
-    applyPaused(journey, paused, this.now());
-    journey.updatedAt = this.now();
-    await em.flush();
-    return journey;
-  }
-
 }
 
 /**

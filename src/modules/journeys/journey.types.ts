@@ -7,7 +7,7 @@ import { ScheduleFields, TAG } from '../checks/scheduled-check';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
-import { CheckStatusEnum, setScheduledFields } from '../monitors/monitor.types';
+import { CheckStatusEnum, setScheduledFields } from '../checks/check-view';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';

@@ -1,18 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, notFound, type FieldError } from '../../errors';
+import { badInput, type FieldError } from '../../errors';
 import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
 import { unmaskHeaders } from '../checks/secrets';
-import type { SecretBox } from '../checks/secret-box';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
 import type { Assertion, Header } from '../checks/check.types';
-import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { defined } from '../common/defined';
-import type { BillingService } from '../billing/billing.service';
-import type { LocationService } from '../locations/location.service';
-import { Organization } from '../organization/organization.entity';
 import { Monitor } from './monitor.entity';
-import { audit, changedFields, type Actor } from '../audit/audit';
-import { checkLocations, applyInterval, applyPaused, type CheckStatus, type ScheduleInput } from '../checks/scheduled-check';
+import { monitorKind } from './monitor.kind';
+import type { Actor } from '../audit/audit';
+import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
+import { CheckServiceBase } from '../checks/check.service-base';
 
 export interface MonitorInput extends ScheduleInput {
   name?: string | null;
@@ -25,54 +22,13 @@ export interface MonitorInput extends ScheduleInput {
 }
 
 /** Monitors of one organization: every query is scoped by it, so another organization's id is NOT_FOUND. */
-export class MonitorService {
-  constructor(
-    private readonly billing: BillingService,
-    private readonly locations: LocationService,
-    private readonly now: () => Date,
-    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
-    private readonly secrets: SecretBox,
-    /** ALLOW_PRIVATE_TARGETS: whether a URL may name a private, loopback or link-local host. */
-    private readonly allowPrivateTargets = false,
-  ) {}
+export class MonitorService extends CheckServiceBase<Monitor> {
+  protected readonly kind = monitorKind;
 
-  /** A page of the organization's monitors; with `columns`, only those properties are read (see `paginate`). */
-  list(em: EntityManager, organizationId: string, args: PageArgs & { status?: CheckStatus | null; tag?: string | null }, columns?: PageColumns): Promise<Page<Monitor>> {
-    const where = {
-      organization: organizationId,
-      ...(args.status ? { status: args.status } : {}),
-      ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
-    };
-    return paginate(em, Monitor, where, 'createdAt', args, columns);
-  }
-
-  async get(em: EntityManager, organizationId: string, id: string): Promise<Monitor> {
-    const monitor = await em.findOne(Monitor, { id, organization: organizationId });
-    if (!monitor) throw notFound('Monitor');
-    return monitor;
-  }
-
-  async create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
-    const { organizationId } = actor;
-    return em.transactional(async (tx) => {
-      await this.billing.lockOrganization(tx, organizationId);
-      const monitor = tx.create(Monitor, {
-        organization: tx.getReference(Organization, organizationId),
-        ...defined(input),
-        createdAt: this.now(),
-        updatedAt: this.now(),
-        nextRunAt: this.now(),
-      } as never, { persist: false }) as Monitor;
-      monitor.status = monitor.paused ? 'PAUSED' : 'PENDING';
+  create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
+    return this.createChecked(em, actor, defined(input), (monitor) => {
       monitor.headers = this.secrets.sealHeaders(monitor.headers);
       this.validate(monitor);
-      await this.billing.assertCanCreate(tx, organizationId, 'monitors');
-      await this.billing.assertInterval(tx, organizationId, monitor.intervalSeconds);
-      await checkLocations(tx, this.locations, monitor);
-      await this.billing.assertLocations(tx, organizationId, monitor.locations.length);
-      tx.persist(monitor); // only now: nothing is written unless every rule holds
-      audit(tx, actor, 'monitor.created', monitor.id, this.now());
-      return monitor;
     });
   }
 
@@ -99,35 +55,7 @@ export class MonitorService {
     if (patch.intervalSeconds !== undefined) applyInterval(monitor, this.now());
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
-    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, monitor.intervalSeconds);
-    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
-      await checkLocations(em, this.locations, monitor);
-      await this.billing.assertLocations(em, actor.organizationId, monitor.locations.length);
-    }
-    monitor.updatedAt = this.now();
-    const changed = changedFields(before, { ...monitor, headers: headers ?? storedHeaders });
-    if (changed.length) audit(em, actor, 'monitor.updated', id, this.now(), changed);
-    if (monitor.paused !== wasPaused) audit(em, actor, monitor.paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
-    await em.flush();
-    return monitor;
-  }
-
-  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
-    const monitor = await this.get(em, actor.organizationId, id);
-    em.remove(monitor);
-    audit(em, actor, 'monitor.deleted', id, this.now());
-    await em.flush();
-    return id;
-  }
-
-  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<Monitor> {
-    const monitor = await this.get(em, actor.organizationId, id);
-    // Pausing a paused monitor changes nothing worth an event (resuming an active one still moves it to its next phased slot).
-    if (monitor.paused !== paused) audit(em, actor, paused ? 'monitor.paused' : 'monitor.resumed', id, this.now());
-    applyPaused(monitor, paused, this.now());
-    monitor.updatedAt = this.now();
-    await em.flush();
-    return monitor;
+    return this.finishUpdate(em, actor, monitor, patch, { before, after: () => ({ ...monitor, headers: headers ?? storedHeaders }), wasPaused });
   }
 
   /**

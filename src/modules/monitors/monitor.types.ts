@@ -1,9 +1,10 @@
 import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
 import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields, TAG, type ScheduledCheck } from '../checks/scheduled-check';
+import { ScheduleFields, TAG } from '../checks/scheduled-check';
+import { CheckStatusEnum, setScheduledFields } from '../checks/check-view';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
@@ -12,14 +13,6 @@ import type { FieldError } from '../../errors';
 import type { ServiceRules } from '../../graphql/validation';
 import type { MonitorService } from './monitor.service';
 import { NoControlCharacters } from '../common/names';
-
-export enum CheckStatusEnum {
-  UP = 'UP',
-  DOWN = 'DOWN',
-  PAUSED = 'PAUSED',
-  PENDING = 'PENDING',
-}
-registerEnumType(CheckStatusEnum, { name: 'CheckStatus', description: 'Derived from runs: PENDING until the first run.' });
 
 @ObjectType('Monitor', { description: 'An HTTP check of one URL, run every intervalSeconds.' })
 @RequiresScope('monitors:read')
@@ -67,27 +60,6 @@ export class MonitorView {
     setScheduledFields(v, m);
     return v;
   }
-}
-
-type ScheduledView = Pick<
-  MonitorView,
-  'intervalSeconds' | 'timeoutMs' | 'failureThreshold' | 'locations' | 'minFailedLocations' | 'paused' | 'tags' | 'status' | 'lastRunAt' | 'createdAt' | 'updatedAt' | 'organizationId'
->;
-
-/** The fields of a monitor's view and a journey's that come from what every scheduled check has. */
-export function setScheduledFields(v: ScheduledView, c: ScheduledCheck & { organization: { id: string } }): void {
-  v.intervalSeconds = c.intervalSeconds;
-  v.timeoutMs = c.timeoutMs;
-  v.failureThreshold = c.failureThreshold;
-  v.locations = c.locations;
-  v.minFailedLocations = c.minFailedLocations;
-  v.paused = c.paused;
-  v.tags = c.tags;
-  v.status = c.status as CheckStatusEnum;
-  v.lastRunAt = c.lastRunAt;
-  v.createdAt = c.createdAt;
-  v.updatedAt = c.updatedAt;
-  v.organizationId = c.organization.id;
 }
 
 export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');

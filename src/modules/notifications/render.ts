@@ -1,3 +1,5 @@
+import { kindOfEnum } from '../check-kinds/registry';
+
 /** What a person reads of a notification (Slack, email): built from the same payload a webhook receives. */
 
 interface AlertData {
@@ -42,8 +44,9 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   if (d.check) lines.push(`Check: ${d.check.name} (${d.check.kind.toLowerCase()} ${d.check.id})`);
   if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
-  // Monitors have a page of their own in the dashboard; everything else is on the alerts page.
-  const link = d.check?.kind === 'MONITOR' ? `${base}#/monitors/${d.check.id}` : `${base}#/alerts`;
+  // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
+  const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
+  const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
   return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link };
 }
 

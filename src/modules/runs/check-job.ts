@@ -1,6 +1,8 @@
+import type { CheckKindName } from '../check-kinds/registry';
+
 /** The work of one run: which check, where, for which slot, and the id its run row will have. */
 export interface CheckJob {
-  kind: 'monitor' | 'journey';
+  kind: CheckKindName;
   checkId: string;
   organizationId: string;
   location: string;

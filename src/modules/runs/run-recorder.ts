@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import { decide, type LocationState } from '../alerts/alert-rule';
 import type { RollupWriter } from '../stats/rollup.writer';
-import type { Monitor } from '../monitors/monitor.entity';
-import type { Journey } from '../journeys/journey.entity';
+import { checkKind, referencesTo, type CheckKindName } from '../check-kinds/registry';
+import type { CheckEntity } from '../checks/check-kind';
 import type { CheckJob } from './check-job';
 import type { CheckOutcome } from './check-runner';
 import { Run } from './run.entity';
 
-export type Check = { kind: 'monitor'; entity: Monitor } | { kind: 'journey'; entity: Journey };
+/** A check as jobs name it: its kind's name (check-kinds/registry.ts) and its row. */
+export type Check = { kind: CheckKindName; entity: CheckEntity };
 
 /** What became of one job. */
 export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
@@ -40,7 +41,7 @@ export class RunRecorder {
       // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
       // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
       // foreign-key share lock on the same row, and the other for ours: a deadlock.
-      await tx.execute(`select 1 from "${check.kind === 'monitor' ? 'monitors' : 'journeys'}" where id = ? for no key update`, [check.entity.id]);
+      await tx.execute(`select 1 from "${checkKind(check.kind).table}" where id = ? for no key update`, [check.entity.id]);
       const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
       const insert = tx
         .createQueryBuilder(Run)
@@ -48,8 +49,7 @@ export class RunRecorder {
           id: job.runId,
           slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
           organization: job.organizationId,
-          monitor: check.kind === 'monitor' ? check.entity.id : null,
-          journey: check.kind === 'journey' ? check.entity.id : null,
+          ...referencesTo(checkKind(check.kind), check.entity.id),
           trigger: job.trigger,
           triggeredBy: job.triggeredBy ?? null,
           location: job.location,
@@ -103,8 +103,7 @@ export class RunRecorder {
   private async countLocation(tx: EntityManager, check: Check, location: string, result: RunResult): Promise<LocationState[]> {
     const failed = result.status === 'FAILED';
     const id = check.entity.id;
-    const table = check.kind === 'monitor' ? 'monitors' : 'journeys';
-    const column = check.kind === 'monitor' ? 'monitor_id' : 'journey_id';
+    const { table, column } = checkKind(check.kind);
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.execute<T>(text, params as never[]);
     const states = await sql<{ location: string; consecutive_failures: number }[]>(
       `with counted as (

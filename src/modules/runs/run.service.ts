@@ -6,10 +6,10 @@ import type { SecretBox } from '../checks/secret-box';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import { newId } from '../common/ids';
 import type { BillingService } from '../billing/billing.service';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey, mapStepHeaders } from '../journeys/journey.entity';
 import type { CheckJob } from './check-job';
-import { checkJourney, checkMonitor, type CheckOutcome } from './check-runner';
+import { checkKind, type CheckKindName } from '../check-kinds/registry';
+import type { CheckEntity } from '../checks/check-kind';
+import type { CheckOutcome } from './check-runner';
 import { Run, type RunStatus } from './run.entity';
 import type { Check, Execution, RunRecorder } from './run-recorder';
 import { audit, type Actor } from '../audit/audit';
@@ -48,12 +48,8 @@ export interface RunFilter {
   location?: string | null;
 }
 
-/**
- * The longest one run of a check may take: its timeout, once per step for a journey but never more than the
- * journey's maximum duration (JOURNEY_MAX_DURATION_MS: 20 steps of 30 s would otherwise hold a slot 10 minutes).
- */
-export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) =>
-  c.kind === 'journey' ? Math.min(c.entity.timeoutMs * Math.max(c.entity.steps.length, 1), journeyMaxDurationMs) : c.entity.timeoutMs;
+/** The longest one run of a check may take, as its kind counts it (a journey's timeout is per step, bounded). */
+export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) => checkKind(c.kind).totalTimeoutMs(c.entity, journeyMaxDurationMs);
 
 /**
  * Runs checks for real and records them (ARCHITECTURE.md §6). Workers call `execute` for each job; manual runs
@@ -62,24 +58,16 @@ export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) =>
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
 
-  runMonitor(em: EntityManager, actor: Actor, monitorId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, actor, 'monitor', monitorId, location);
-  }
-
-  runJourney(em: EntityManager, actor: Actor, journeyId: string, location?: string | null): Promise<Run> {
-    return this.runNow(em, actor, 'journey', journeyId, location);
-  }
-
   /**
    * A manual run: enqueued for the location (the check's first by default) with priority over scheduled slots,
    * then waited for, at most the check's whole timeout plus the margin. A location with no live worker is refused
    * at once rather than waited on. The admission writes the audit event (`monitor.run` / `journey.run`), and the
    * run records the key that asked (`triggeredBy`, carried by the job).
    */
-  private async runNow(em: EntityManager, actor: Actor, kind: Check['kind'], id: string, location?: string | null): Promise<Run> {
+  async runNow(em: EntityManager, actor: Actor, kind: CheckKindName, id: string, location?: string | null): Promise<Run> {
     const { organizationId } = actor;
     const check = await this.find(em, organizationId, kind, id);
-    if (!check) throw notFound(kind === 'monitor' ? 'Monitor' : 'Journey');
+    if (!check) throw notFound(checkKind(kind).label);
     const where = location ?? check.entity.locations[0];
     if (!check.entity.locations.includes(where))
       throw badInput([{ field: 'location', message: `must be one of this check's locations: ${check.entity.locations.join(', ')}` }]);
@@ -90,7 +78,7 @@ export class RunService {
     // hears PLAN_LIMIT_EXCEEDED (402), not the worker. Not in a transaction with the audit event: a refusal opens
     // the quota alert, which must stay. An admitted run is audited before its job exists.
     await this.deps.billing.reserveRunOrThrow(em, organizationId);
-    audit(em, actor, kind === 'monitor' ? 'monitor.run' : 'journey.run', id, this.deps.now());
+    audit(em, actor, `${kind}.run`, id, this.deps.now());
     await em.flush();
     const job: CheckJob = {
       kind,
@@ -174,27 +162,20 @@ export class RunService {
   }
 
   private async find(em: EntityManager, organizationId: string, kind: Check['kind'], id: string): Promise<Check | null> {
-    if (kind === 'monitor') {
-      const entity = await em.findOne(Monitor, { id, organization: organizationId });
-      return entity && { kind, entity };
-    }
-    const entity = await em.findOne(Journey, { id, organization: organizationId });
+    const entity = await em.findOne(checkKind(kind).entity, { id, organization: organizationId } as never);
     return entity && { kind, entity };
   }
 
   private async perform(em: EntityManager, check: Check): Promise<CheckOutcome> {
-    const { secrets, http, redactionMaxCompared } = this.deps;
-    if (check.kind === 'monitor' && secrets.hasPlaintext(check.entity.headers)) {
-      const m = check.entity;
-      await this.sealLegacy(em, 'monitors', 'headers', m.id, m.headers, () => secrets.reseal(m.headers));
-    }
-    if (check.kind === 'journey' && check.entity.steps.some((s) => secrets.hasPlaintext(s.request.headers))) {
-      const j = check.entity;
-      await this.sealLegacy(em, 'journeys', 'steps', j.id, j.steps, () => mapStepHeaders(j.steps, (h) => secrets.reseal(h)));
+    const { secrets, http, redactionMaxCompared, journeyMaxDurationMs } = this.deps;
+    const kind = checkKind(check.kind);
+    const { column, hasPlaintext, reseal } = kind.credentials;
+    if (hasPlaintext(check.entity, secrets)) {
+      const c = check.entity;
+      await this.sealLegacy(em, kind.table, column, c.id, c[column as keyof CheckEntity], () => reseal(c, secrets));
     }
     try {
-      const opts = { http, redactionMaxCompared };
-      return check.kind === 'monitor' ? await checkMonitor(check.entity, opts, secrets) : await checkJourney(check.entity, opts, secrets, this.deps.journeyMaxDurationMs);
+      return await kind.probe(check.entity, { options: { http, redactionMaxCompared }, secrets, journeyMaxDurationMs });
     } catch (e) {
       // A bug in tracer, not the target's fault: recorded as ERROR, which neither opens nor resolves alerts.
       this.deps.log.error({ err: (e as Error).message, checkId: check.entity.id }, 'check crashed');
@@ -207,7 +188,7 @@ export class RunService {
    * credentials until someone edits them. Only if the column still holds what this run read: an update that
    * landed meanwhile wins, and seals its own values.
    */
-  private async sealLegacy(em: EntityManager, table: 'monitors' | 'journeys', column: 'headers' | 'steps', id: string, read: unknown, seal: () => unknown) {
+  private async sealLegacy(em: EntityManager, table: string, column: string, id: string, read: unknown, seal: () => unknown) {
     try {
       await em
         .getConnection()

@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Run } from './run.entity';
+import { checkKind, type CheckKindName } from '../check-kinds/registry';
 
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',
@@ -32,7 +33,7 @@ export enum StepStatusEnum {
 registerEnumType(StepStatusEnum, { name: 'StepStatus' });
 
 /** Which object type a run is; synchronous, as graphql-jit needs it (see TYPE_RESOLVERS in src/graphql/schema.ts). */
-export const resolveRunType = (run: { kind?: string }) => (run.kind === 'journey' ? 'JourneyRun' : 'MonitorRun');
+export const resolveRunType = (run: { kind?: string }) => checkKind(run.kind ?? 'monitor').runType;
 
 /** Fields every run has. An interface carries no scope (ARCHITECTURE.md §3): its object types do. */
 @InterfaceType('Run', { resolveType: resolveRunType })
@@ -51,7 +52,7 @@ export abstract class RunView {
   @Field(() => Int, { nullable: true, description: 'HTTP status of the (last) response.' }) responseStatus!: number | null;
   @Field(() => TimingsType, { nullable: true }) timings!: TimingsType | null;
   @Field(() => String, { nullable: true, description: 'Why it failed, in words.' }) error!: string | null;
-  kind!: 'monitor' | 'journey';
+  kind!: CheckKindName;
 }
 
 /**

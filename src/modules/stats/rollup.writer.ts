@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { bucketOf } from './histogram';
+import { CHECK_KINDS, checkKind, referencesTo, type CheckKindName } from '../check-kinds/registry';
 
 /** What a recorded run adds to its check's rollups. */
 export interface RolledRun {
-  kind: 'monitor' | 'journey';
+  kind: CheckKindName;
   checkId: string;
   organizationId: string;
   location: string;
@@ -58,8 +59,8 @@ export class RollupWriter {
     // A run adds exactly one histogram bucket, the same to both rows: one key set, not a merge of two objects
     // (merging with jsonb_each_text and jsonb_object_agg took a third of the statement's execution time).
     return {
-      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, monitor_id, journey_id, runs, failures, response_sum_ms, histogram)
-       select ?, ?, s.span, s.bucket_start, ?, ?, ?, 1, ?, ?, jsonb_build_object(?::text, 1)
+      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, ${CHECK_KINDS.map((k) => k.column).join(', ')}, runs, failures, response_sum_ms, histogram)
+       select ?, ?, s.span, s.bucket_start, ?, ${CHECK_KINDS.map(() => '?').join(', ')}, 1, ?, ?, jsonb_build_object(?::text, 1)
          from (values ('HOUR', ?::timestamptz), ('DAY', ?::timestamptz)) s (span, bucket_start)
         where ${gate.sql}
        on conflict (check_id, span, bucket_start, location) do update set
@@ -71,8 +72,7 @@ export class RollupWriter {
         run.checkId,
         run.location,
         run.organizationId,
-        run.kind === 'monitor' ? run.checkId : null,
-        run.kind === 'journey' ? run.checkId : null,
+        ...Object.values(referencesTo(checkKind(run.kind), run.checkId, 'column')),
         run.passed ? 0 : 1,
         run.durationMs,
         bucket,

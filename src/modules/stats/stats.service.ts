@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../errors';
 import { mergeInto, percentile, type Histogram } from './histogram';
 import { dayStart, hourStart } from './rollup.writer';
+import { CHECK_KINDS } from '../check-kinds/registry';
 
 export const STATS_WINDOWS = ['LAST_24_HOURS', 'LAST_7_DAYS', 'LAST_30_DAYS', 'LAST_90_DAYS'] as const;
 export type StatsWindow = (typeof STATS_WINDOWS)[number];
@@ -204,9 +205,9 @@ export class StatsService {
     const [counts, [alerts], uptimePercent24h] = await Promise.all([
       conn.execute<{ status: string; n: number }[]>(
         `select status, count(*)::int as n from (
-           select status from monitors where organization_id = ? union all select status from journeys where organization_id = ?
+           ${CHECK_KINDS.map((k) => `select status from ${k.table} where organization_id = ?`).join(' union all ')}
          ) c group by status`,
-        [organizationId, organizationId],
+        CHECK_KINDS.map(() => organizationId),
       ),
       conn.execute<{ n: number }[]>(`select count(*)::int as n from alerts where organization_id = ? and status <> 'RESOLVED'`, [organizationId]),
       this.organizationUptime(em, organizationId),

@@ -1,0 +1,117 @@
+import {
+  DeleteMonitorDocument,
+  MonitorDocument,
+  MonitorRunsDocument,
+  MonitorsOverviewDocument,
+  MonitorsUptimeDocument,
+  PauseMonitorDocument,
+  ResumeMonitorDocument,
+  RunMonitorDocument,
+  type MonitorFieldsFragment,
+  type MonitorRunsQuery,
+  type MonitorsOverviewQuery,
+  type MonitorsUptimeQuery,
+} from '../../client/generated/graphql';
+import { gql } from '../api';
+import type { Session } from '../session';
+import { dateTime, percent } from '../format';
+import { MonitorForm } from '../components/MonitorForm';
+import { MonitorStats } from '../components/MonitorStats';
+import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+import type { DashboardKind } from './kind';
+
+type Row = MonitorsOverviewQuery['monitors']['nodes'][number] & { uptime?: MonitorsUptimeQuery['monitors']['nodes'][number] };
+type Run = MonitorRunsQuery['monitorRuns']['nodes'][number];
+
+const uptimeColumn = (header: string, window: 'day' | 'week' | 'month') => ({
+  header,
+  cell: (m: Row) => (
+    <td className="uptime" data-window={window} data-label={header}>
+      {percent(m.uptime?.[window].uptimePercent)}
+    </td>
+  ),
+});
+
+/** Monitors: one request each; the list adds uptime over three windows, the detail page the request and statistics. */
+export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
+  name: 'monitor',
+  label: 'Monitor',
+  plural: 'monitors',
+  title: 'Monitors',
+  list: {
+    load: async (key) => {
+      const [overview, uptime] = await Promise.all([gql(key, MonitorsOverviewDocument, { first: 50, runs: 20 }), gql(key, MonitorsUptimeDocument, { first: 50 })]);
+      const byId = new Map(uptime.monitors.nodes.map((u) => [u.id, u]));
+      return overview.monitors.nodes.map((m) => ({ ...m, uptime: byId.get(m.id) }));
+    },
+    tableClass: 'checks monitors',
+    summary: (m) => (
+      <div className="hint url">
+        {m.method} {m.url}
+      </div>
+    ),
+    chart: { header: 'Response time (last 20 runs)', label: (m) => `Response times of the last ${m.recentRuns.length} runs of ${m.name}` },
+    columns: [uptimeColumn('Uptime 24 h', 'day'), uptimeColumn('7 d', 'week'), uptimeColumn('30 d', 'month')],
+  },
+  detail: {
+    load: async (key, id) => {
+      const [m, r] = await Promise.all([gql(key, MonitorDocument, { id }), gql(key, MonitorRunsDocument, { monitorId: id, first: 20 })]);
+      return [m.monitor, r.monitorRuns.nodes];
+    },
+    Overview: MonitorOverview,
+    RunItem: ({ run: r }) => (
+      <>
+        <div>
+          <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
+          {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
+        </div>
+        {r.error && <div className="error">{r.error}</div>}
+        <AssertionResults results={r.assertions} />
+      </>
+    ),
+  },
+  run: (key, id) => gql(key, RunMonitorDocument, { id }),
+  pause: async (key, id) => (await gql(key, PauseMonitorDocument, { id })).pauseMonitor,
+  resume: async (key, id) => (await gql(key, ResumeMonitorDocument, { id })).resumeMonitor,
+  remove: (key, id) => gql(key, DeleteMonitorDocument, { id }),
+  Form: ({ check, ...rest }) => <MonitorForm {...rest} monitor={check} />,
+};
+
+/** What a monitor requests and expects, after its statistics and schedule. */
+function MonitorOverview({ s, id, check: monitor }: { s: Session; id: string; check: MonitorFieldsFragment }) {
+  return (
+    <>
+      <p className="hint url">
+        {monitor.method} {monitor.url}
+      </p>
+      <MonitorStats s={s} id={id} />
+      <CheckSettings check={monitor} />
+      <h2>Request</h2>
+      <dl className="settings">
+        <dt>Headers</dt>
+        <dd>
+          <RequestHeaders headers={monitor.headers} />
+        </dd>
+        <dt>Body</dt>
+        <dd>{monitor.body ? <pre className="body">{monitor.body}</pre> : 'none'}</dd>
+        <dt>Expected status codes</dt>
+        <dd>{monitor.expectedStatusCodes.join(', ')}</dd>
+        <dt>Assertions</dt>
+        <dd>
+          {monitor.assertions.length === 0 ? (
+            'none'
+          ) : (
+            <ul className="plain">
+              {monitor.assertions.map((a, i) => (
+                <li key={i}>
+                  {a.source}
+                  {a.property ? ` ${a.property}` : ''} {a.comparison} {a.target ?? ''}
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+      </dl>
+    </>
+  );
+}

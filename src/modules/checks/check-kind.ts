@@ -1,0 +1,52 @@
+import type { EntityClass } from '@mikro-orm/core';
+import type { Scope } from '../../authorization/scopes';
+import type { CheckOptions, CheckOutcome } from '../runs/check-runner';
+import type { SecretBox } from './secret-box';
+import type { ScheduledCheck } from './scheduled-check';
+
+/** What every kind's entity has: the schedule and status of ScheduledCheck, an id and a name. */
+export type CheckEntity = ScheduledCheck & { id: string; name: string };
+
+/** What running a check needs besides the check: the HTTP client's rules, the credentials' box, the bounds. */
+export interface ProbeContext {
+  options: CheckOptions;
+  secrets: SecretBox;
+  /** JOURNEY_MAX_DURATION_MS: the longest one run of a multi-request check may take. */
+  journeyMaxDurationMs: number;
+}
+
+/**
+ * One kind of check (a monitor, a journey, …) as data: where it is stored, what it is called on each surface, which
+ * scopes guard it, how long it may run and how it is run. Everything that used to ask "monitor or journey?" asks the
+ * kind instead (check-kinds/registry.ts lists them), so a new kind is its own folder plus one registry entry.
+ */
+export interface CheckKind<E extends CheckEntity = CheckEntity> {
+  /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */
+  readonly name: string;
+  /** Its table, its plan allowance's key (billing/plans.ts) and its REST path (`/v1/monitors`). */
+  readonly table: string;
+  readonly entity: EntityClass<E>;
+  /** Its ids start with this and an underscore (`mon_…`). */
+  readonly idPrefix: string;
+  /** The foreign-key column naming it in runs, rollups, alerts, check locations and session runs (`monitor_id`). */
+  readonly column: string;
+  /** The same reference as an entity property (`Run.monitor`, `CheckSessionRun.monitor`). */
+  readonly property: string;
+  /** In words, capitalised: NOT_FOUND's subject ("Monitor not found"). */
+  readonly label: string;
+  /** Its value of the GraphQL enums that tell kinds apart (`AlertSourceKind`, `CheckType`). */
+  readonly enumValue: string;
+  /** The GraphQL object type of its runs (the `Run` interface resolves to it). */
+  readonly runType: string;
+  readonly scopes: { read: Scope; write: Scope; run: Scope };
+  /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
+  readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };
+  /** The longest one run may take (ms): the lease of its job and how long a manual run is waited for. */
+  totalTimeoutMs(check: E, journeyMaxDurationMs: number): number;
+  /** The same as a SQL expression over its row aliased `t`, for the scheduler's claiming statement. */
+  totalTimeoutSql(journeyMaxDurationMs: number): string;
+  /** Runs it once for real (the probe). */
+  probe(check: E, context: ProbeContext): Promise<CheckOutcome>;
+  /** Its page in the dashboard, if it has one that notifications link to (`#/monitors/<id>`). */
+  readonly notificationPage: string | null;
+}

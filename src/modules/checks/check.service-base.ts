@@ -1,0 +1,123 @@
+import type { EntityKey, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound } from '../../errors';
+import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
+import type { BillingService } from '../billing/billing.service';
+import type { LocationService } from '../locations/location.service';
+import { audit, changedFields, type Actor, type AuditAction } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
+import type { CheckEntity, CheckKind } from './check-kind';
+import type { SecretBox } from './secret-box';
+import { applyPaused, checkLocations, type CheckStatus, type ScheduleInput } from './scheduled-check';
+
+/** A check list's filters: by status, by tag (both optional, together). */
+export type CheckListArgs = PageArgs & { status?: CheckStatus | null; tag?: string | null };
+
+/**
+ * What every kind's service does alike: list, get, delete, pause and resume, all scoped by the organization, so
+ * another organization's id is NOT_FOUND. Each kind adds its own create, update and input rules.
+ */
+export abstract class CheckServiceBase<E extends CheckEntity> {
+  protected abstract readonly kind: CheckKind<E>;
+
+  constructor(
+    protected readonly billing: BillingService,
+    protected readonly locations: LocationService,
+    protected readonly now: () => Date,
+    /** Credential header values are stored sealed; plaintext only in memory, while they are used. */
+    protected readonly secrets: SecretBox,
+    /** ALLOW_PRIVATE_TARGETS: whether a target URL may name a private, loopback or link-local host. */
+    protected readonly allowPrivateTargets = false,
+  ) {}
+
+  /** A page of the organization's checks of this kind; with `columns`, only those properties are read (see `paginate`). */
+  list(em: EntityManager, organizationId: string, args: CheckListArgs, columns?: PageColumns): Promise<Page<E>> {
+    const where = {
+      organization: organizationId,
+      ...(args.status ? { status: args.status } : {}),
+      ...(args.tag ? { tags: { $contains: [args.tag] } } : {}), // tags @> '{tag}': the GIN index serves it
+    };
+    return paginate(em, this.kind.entity, where as FilterQuery<E>, 'createdAt' as EntityKey<E>, args, columns);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<E> {
+    const check = await em.findOne(this.kind.entity, { id, organization: organizationId } as FilterQuery<E>);
+    if (!check) throw notFound(this.kind.label);
+    return check;
+  }
+
+  /**
+   * Creates a check in one transaction under the organization's lock, so two creates cannot both take the plan's
+   * last slot. `prepare` applies the kind's own rules and seals its credentials; then the plan's and the locations'
+   * rules. Nothing is written unless every rule holds.
+   */
+  protected createChecked(em: EntityManager, actor: Actor, fields: object, prepare: (check: E) => void): Promise<E> {
+    const { organizationId } = actor;
+    return em.transactional(async (tx) => {
+      await this.billing.lockOrganization(tx, organizationId);
+      const check = tx.create(this.kind.entity, {
+        organization: tx.getReference(Organization, organizationId),
+        ...fields,
+        createdAt: this.now(),
+        updatedAt: this.now(),
+        nextRunAt: this.now(),
+      } as never, { persist: false }) as E;
+      check.status = check.paused ? 'PAUSED' : 'PENDING';
+      prepare(check);
+      await this.billing.assertCanCreate(tx, organizationId, this.kind);
+      await this.billing.assertInterval(tx, organizationId, check.intervalSeconds);
+      await checkLocations(tx, this.locations, check);
+      await this.billing.assertLocations(tx, organizationId, check.locations.length);
+      tx.persist(check); // only now: nothing is written unless every rule holds
+      audit(tx, actor, this.action('created'), check.id, this.now());
+      return check;
+    });
+  }
+
+  /**
+   * The end of an update, once the kind applied the patch and its own rules: the plan's and the locations' rules for
+   * what the patch changed, then the audit events (the fields that differ from `before`, compared with `after`;
+   * pause or resume) and the flush.
+   */
+  protected async finishUpdate(
+    em: EntityManager,
+    actor: Actor,
+    check: E,
+    patch: ScheduleInput,
+    { before, after, wasPaused }: { before: Record<string, unknown>; after: () => Record<string, unknown>; wasPaused: boolean },
+  ): Promise<E> {
+    if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, check.intervalSeconds);
+    if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
+      await checkLocations(em, this.locations, check);
+      await this.billing.assertLocations(em, actor.organizationId, check.locations.length);
+    }
+    check.updatedAt = this.now();
+    const changed = changedFields(before, after());
+    if (changed.length) audit(em, actor, this.action('updated'), check.id, this.now(), changed);
+    if (check.paused !== wasPaused) audit(em, actor, this.action(check.paused ? 'paused' : 'resumed'), check.id, this.now());
+    await em.flush();
+    return check;
+  }
+
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    em.remove(await this.get(em, actor.organizationId, id));
+    audit(em, actor, this.action('deleted'), id, this.now());
+    await em.flush();
+    return id;
+  }
+
+  async setPaused(em: EntityManager, actor: Actor, id: string, paused: boolean): Promise<E> {
+    const check = await this.get(em, actor.organizationId, id);
+    // Pausing a paused check changes nothing worth an event (resuming an active one still moves it to its next phased slot).
+    if (check.paused !== paused) audit(em, actor, this.action(paused ? 'paused' : 'resumed'), id, this.now());
+    applyPaused(check, paused, this.now());
+    check.updatedAt = this.now();
+    await em.flush();
+    return check;
+  }
+
+  /** This kind's audit action (`monitor.updated`): every kind's actions are listed in audit/audit.ts. */
+  protected action(verb: 'created' | 'updated' | 'deleted' | 'paused' | 'resumed'): AuditAction {
+    return `${this.kind.name}.${verb}` as AuditAction;
+  }
+}
