@@ -1,12 +1,13 @@
 /**
- * `tracer trigger` (package.json bin → bin/tracer.js → dist/src/cli/tracer.js), spawned as CI runs it, against a
- * real server with real monitors and journeys hitting a local target: the table it prints and every exit code.
- * Needs `npm run build:server` (npm test builds first).
+ * `tracer trigger` against a real server with real monitors and journeys hitting a local target: the table it
+ * prints and every exit code, run in this process (src/cli/tracer.ts's runTracer), and once as CI runs it: the
+ * package bin (bin/tracer.js → dist/src/cli/tracer-bin.js) spawned through npx. That one needs
+ * `npm run build:server` (npm test builds first).
  */
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateJourneyDocument, CreateMonitorDocument } from '../../src/client/generated/graphql';
+import { runTracer } from '../../src/cli/tracer';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { ROOT } from '../helpers/process';
 import { json, startTarget, type Target } from '../helpers/target';
@@ -55,10 +56,18 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the CLI as a child process (asynchronously: the server answering it runs in this process). */
-function tracer(args: string[], env: Record<string, string | undefined> = {}, command = [path.join(ROOT, 'bin/tracer.js')]): Promise<Result> {
+/**
+ * Runs the CLI in this process, on the given environment, collecting what it prints and its exit code; with
+ * `command`, as a child process of its own (asynchronously: the server answering it runs in this process).
+ */
+async function tracer(args: string[], env: Record<string, string | undefined> = {}, command?: string[]): Promise<Result> {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TRACER_URL: t.baseUrl, IZLI_API_KEY: keys.ci };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete base[k]; else base[k] = v;
+  if (!command) {
+    const out = { stdout: '', stderr: '' };
+    const code = await runTracer(args, { env: base, out: (line) => (out.stdout += `${line}\n`), err: (line) => (out.stderr += `${line}\n`) });
+    return { code, ...out };
+  }
   const [file, ...pre] = command[0].endsWith('.js') ? [process.execPath, ...command] : command;
   return new Promise((resolve) =>
     execFile(file, [...pre, ...args], { cwd: ROOT, env: base }, (error, stdout, stderr) =>
