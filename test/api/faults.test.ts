@@ -150,7 +150,7 @@ describe('query limits', () => {
   it('never bound the migrations', async () => {
     // A fresh database opened under a 1 ms limit: every migration statement takes longer than that.
     const sql: string[] = [];
-    const db = await openTestDatabase((q) => sql.push(q), { queryTimeoutMs: 1 });
+    const db = await openTestDatabase((q) => sql.push(q), { queryTimeoutMs: 1, fromScratch: true });
     await db.close();
     expect(sql.filter((q) => /create table/i.test(q)).length).toBeGreaterThan(3);
   });
