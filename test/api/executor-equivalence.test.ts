@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../helpers/app';
 import { Client } from '../helpers/client';
-import { OPERATIONS, registryGaps, seedOrganization, type Ids } from '../helpers/operations';
+import { OPERATIONS, registryGaps, rootFieldOf, seedOrganization, type Ids } from '../helpers/operations';
 import { json, startTarget, type Target } from '../helpers/target';
 
 let t: TestApp;
@@ -104,9 +104,18 @@ describe('graphql-jit and graphql-js answer every operation alike', () => {
   it('every operation, in order, with the same variables on like organizations', async () => {
     const differ: unknown[] = [];
     for (const op of OPERATIONS) {
-      const jit = await side.jit.client.gql(op.document, op.variables(side.jit.ids, target.url));
-      const interpreted = await side.plain.client.gql(op.document, op.variables(side.plain.ids, target.url));
-      const [a, b] = [{ status: jit.status, body: masked(jit.body) }, { status: interpreted.status, body: masked(interpreted.body) }];
+      const ask = async () => {
+        const jit = await side.jit.client.gql(op.document, op.variables(side.jit.ids, target.url));
+        const interpreted = await side.plain.client.gql(op.document, op.variables(side.plain.ids, target.url));
+        return [jit, { status: jit.status, body: masked(jit.body) }, { status: interpreted.status, body: masked(interpreted.body) }] as const;
+      };
+      let [jit, a, b] = await ask();
+      // A query is asked again, of both, while the answers differ (up to 10 s): background work started by the
+      // mutation before it (a test delivery, a check session) finishes on each organization at its own moment.
+      for (let i = 0; i < 20 && rootFieldOf(op.document).startsWith('query ') && JSON.stringify(a) !== JSON.stringify(b); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        [jit, a, b] = await ask();
+      }
       if (JSON.stringify(a) !== JSON.stringify(b)) differ.push({ op: op.name, jit: a, plain: b });
       // An answer of errors only would make the comparison weak: every operation succeeds on its seeded organization.
       else if (jit.status !== 200 || jit.errors) differ.push({ op: op.name, failed: a });
