@@ -5,6 +5,9 @@ import swc from 'unplugin-swc';
 
 const require = createRequire(import.meta.url);
 
+/** The migrated template database every file's database is copied from (test/helpers/global-setup.ts). */
+const withDatabase = { globalSetup: ['test/helpers/global-setup.ts'] };
+
 export default defineConfig({
   // Vitest's esbuild does not emit decorator metadata; type-graphql and MikroORM need it.
   plugins: [
@@ -18,8 +21,17 @@ export default defineConfig({
   },
   test: {
     setupFiles: ['reflect-metadata'],
-    globalSetup: ['test/helpers/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
+    // The suite by layer (`npx vitest run --project unit`): each layer a folder of test/.
+    projects: [
+      // Pure functions, formats, parsers: no database, no server.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The real app (Fastify, Apollo, MikroORM) on a real database, in this process.
+      { extends: true, test: { name: 'api', include: ['test/api/**/*.test.ts'], ...withDatabase } },
+      // The built server, workers and CLIs as processes of their own (they need `npm run build:server`).
+      { extends: true, test: { name: 'processes', include: ['test/processes/**/*.test.ts'], ...withDatabase } },
+      // The built dashboard under Chromium (it needs `npm run build`; REQUIRE_BROWSER=1 fails when it is missing).
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withDatabase } },
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,5 +1,6 @@
 /**
- * `tracer trigger`: runs checks from a pipeline through the API and waits for them (README › Tracer CLI).
+ * `tracer trigger`: runs checks from a pipeline through the API and waits for them (README › Tracer CLI). The command
+ * (bin/tracer.js) runs it through ./tracer-bin.ts; tests call `runTracer` in process.
  *
  *   tracer trigger --tag smoke --wait --timeout 120
  *   tracer trigger --monitor mon_… --journey jrn_… [--location eu] [--wait] [--timeout 300]
@@ -34,10 +35,27 @@ class Stop extends Error {
 
 const POLL_MS = 1000;
 
-async function main(argv: string[]): Promise<number> {
+/** Where a run reads its settings and writes its lines: the process's own, or a test's. */
+export interface TracerIo {
+  env: NodeJS.ProcessEnv;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Runs the command line `argv` (without node and the script) and answers the exit code; it never exits itself. */
+export async function runTracer(argv: string[], io: TracerIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (e) {
+    io.err(e instanceof Stop ? e.message : `error: ${e instanceof Error ? e.message : String(e)}`);
+    return e instanceof Stop ? e.code : EXIT.ERROR;
+  }
+}
+
+async function main(argv: string[], io: TracerIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    io.out(USAGE);
     return EXIT.PASSED;
   }
   if (command !== 'trigger') throw new Stop(EXIT.ERROR, `${command ? `Unknown command "${command}".` : 'No command given.'}\n\n${USAGE}`);
@@ -61,22 +79,22 @@ async function main(argv: string[]): Promise<number> {
     throw new Stop(EXIT.ERROR, `${(e as Error).message}\n\n${USAGE}`);
   }
   if (values.help) {
-    console.log(USAGE);
+    io.out(USAGE);
     return EXIT.PASSED;
   }
   const tags = values.tag ?? [];
   const checkIds = [...(values.monitor ?? []), ...(values.journey ?? [])];
   if (!tags.length && !checkIds.length) throw new Stop(EXIT.ERROR, `Nothing to run: give --tag, --monitor or --journey.\n\n${USAGE}`);
   if (!/^\d+$/.test(values.timeout) || Number(values.timeout) < 1) throw new Stop(EXIT.ERROR, `--timeout must be a whole number of seconds (at least 1), not "${values.timeout}".`);
-  const key = process.env.IZLI_API_KEY?.trim();
+  const key = io.env.IZLI_API_KEY?.trim();
   if (!key) throw new Stop(EXIT.ERROR, 'IZLI_API_KEY is not set: export the API key to use (in GitHub Actions: env: IZLI_API_KEY: ${{ secrets.IZLI_API_KEY }}).');
-  const base = (process.env.TRACER_URL?.trim() || 'http://127.0.0.1:4000').replace(/\/+$/, '');
+  const base = (io.env.TRACER_URL?.trim() || 'http://127.0.0.1:4000').replace(/\/+$/, '');
 
   const api = (method: string, path: string, body?: unknown) => call(base, key, method, path, body);
   let session = await api('POST', '/v1/check-sessions', { check_ids: checkIds, tags, ...(values.location ? { location: values.location } : {}) });
   if (!values.wait) {
-    console.log(resultTable(session));
-    console.log(`\nStarted; follow it with: curl -s ${base}/v1/check-sessions/${printable(session.id)} -H "Authorization: Bearer $IZLI_API_KEY"`);
+    io.out(resultTable(session));
+    io.out(`\nStarted; follow it with: curl -s ${base}/v1/check-sessions/${printable(session.id)} -H "Authorization: Bearer $IZLI_API_KEY"`);
     return EXIT.PASSED;
   }
   const until = Date.now() + Number(values.timeout) * 1000;
@@ -84,9 +102,9 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, until - Date.now()))));
     session = await api('GET', `/v1/check-sessions/${session.id}`);
   }
-  console.log(resultTable(session));
+  io.out(resultTable(session));
   if (session.status === 'RUNNING') {
-    console.error(`\nTimed out after ${values.timeout} s waiting for the results (--timeout); the checks may still finish.`);
+    io.err(`\nTimed out after ${values.timeout} s waiting for the results (--timeout); the checks may still finish.`);
     return EXIT.FAILED;
   }
   return session.status === 'PASSED' ? EXIT.PASSED : EXIT.FAILED;
@@ -117,11 +135,3 @@ async function call(base: string, key: string, method: string, path: string, bod
   const fields = Array.isArray(error.fields) ? printable((error.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('; ')) : '';
   throw new Stop(EXIT.ERROR, `${res.status} ${printable(String(error.code ?? 'ERROR'))}: ${fields || message}`);
 }
-
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (e: unknown) => {
-    console.error(e instanceof Stop ? e.message : `error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = e instanceof Stop ? e.code : EXIT.ERROR;
-  },
-);

@@ -50,7 +50,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     RATE_LIMIT_PER_MINUTE: '10000000',
     // Suites send many tests to one channel; the throttle's own test sets it back.
     NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE: '10000',
-    // CI runs the suite twice: with compiled execution (the default) and with GRAPHQL_JIT=false.
+    // GRAPHQL_JIT=false runs a suite on graphql-js's interpreter (CI compares the two executors in
+    // test/api/executor-equivalence.test.ts instead of running everything twice).
     ...(process.env.GRAPHQL_JIT ? { GRAPHQL_JIT: process.env.GRAPHQL_JIT } : {}),
     ...env,
   });

@@ -1,28 +1,37 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { inject } from 'vitest';
 import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/database';
-import { TEMPLATE_FILE } from './global-setup';
+import { TEMPLATE_FILE, withAdmin } from './global-setup';
 
 export type TestDatabase = Database;
 
 export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
 
+interface FromScratch {
+  /** An empty database, migrated as it opens (a test of the migrations themselves), not a copy of the template. */
+  fromScratch?: boolean;
+}
+
 /**
- * A fresh, migrated database for one test file: in-memory PGlite by default; with TEST_DATABASE_URL a database
- * of its own on that server, created now and dropped on close, so leftovers of earlier runs never decide a result.
+ * A fresh, migrated database for one test file, copied from the run's migrated template (global-setup.ts):
+ * in-memory PGlite loaded from the saved cluster by default; with TEST_DATABASE_URL a database of its own on that
+ * server, created from the template now and dropped on close, so leftovers of earlier runs never decide a result.
  */
-export async function openTestDatabase(onQuery?: (sql: string) => void, options: Pick<DatabaseOptions, 'queryTimeoutMs' | 'migrate'> = {}): Promise<TestDatabase> {
+export async function openTestDatabase(onQuery?: (sql: string) => void, options: Pick<DatabaseOptions, 'queryTimeoutMs' | 'migrate'> & FromScratch = {}): Promise<TestDatabase> {
+  const { fromScratch, ...open } = options;
+  // Not migrating means an empty database, as before there was a template (concurrent-start migrates it itself).
+  const empty = fromScratch || options.migrate === false;
   const admin = process.env.TEST_DATABASE_URL;
   if (!admin) {
-    const loadDataDir = fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined;
-    return openDatabase({ loadDataDir, onQuery, ...options });
+    const loadDataDir = !empty && fs.existsSync(TEMPLATE_FILE) ? new Blob([fs.readFileSync(TEMPLATE_FILE)]) : undefined;
+    return openDatabase({ loadDataDir, onQuery, ...open });
   }
   const name = `tracer_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin(admin, (c) => c.query(`create database "${name}"`));
+  await withAdmin(admin, (c) => c.query(`create database "${name}"${empty ? '' : ` template "${inject('templateDatabase')}"`}`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), onQuery, ...options });
+  const db = await openDatabase({ url: url.toString(), onQuery, ...open });
   return {
     ...db,
     url: url.toString(),
@@ -31,14 +40,4 @@ export async function openTestDatabase(onQuery?: (sql: string) => void, options:
       await withAdmin(admin, (c) => c.query(`drop database if exists "${name}" with (force)`));
     },
   };
-}
-
-async function withAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }

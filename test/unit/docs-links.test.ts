@@ -14,9 +14,9 @@ const ROOT = path.resolve(__dirname, '../..');
 const RUN_BY: Record<string, string[]> = {
   // The /v1/me request of "Verify your key" is made against a fresh server and its answer compared word for word;
   // "Verify your key" and "A monitor and an alert in five minutes" are typed into bash, command by command.
-  'README.md': ['test/e2e/seed.test.ts', 'test/processes/readme-walkthrough.test.ts'],
+  'README.md': ['test/processes/seed.test.ts', 'test/processes/readme-walkthrough.test.ts'],
   // The install and generate blocks run in an empty project; the codegen config and example in the repository.
-  'docs/how-to/typed-client.md': ['test/processes/typed-client-guide.test.ts', 'test/typed-client.test.ts'],
+  'docs/how-to/typed-client.md': ['test/processes/typed-client-guide.test.ts', 'test/processes/typed-client.test.ts'],
 };
 
 function pages(): string[] {

@@ -1,0 +1,352 @@
+/**
+ * Every operation of the API, written down once: the GraphQL document the tests send, the scopes it must demand
+ * (the spec, written here, not read from the implementation: test/api/privileges.test.ts checks it against the
+ * generated table of docs/reference/scopes.md), variables on a seeded organization, and variables that name nothing that exists.
+ * The REST route that mirrors each one is the product's own (src/rest/routes.ts), read, not copied: its path and
+ * body are built from the same variables. The security sweep, the scope-table test and the executor comparison
+ * all read this list; `registryGaps` fails them when the schema or the REST mirror gains an operation it lacks.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import * as ops from '../../src/client/generated/graphql';
+import { ROUTES, type RestRoute } from '../../src/rest/routes';
+import { snakeName } from '../../src/key-case';
+import type { Scope } from '../../src/authorization/scopes';
+import type { TestApp } from './app';
+import type { Client } from './client';
+
+/** The objects a seeded organization holds (`seedOrganization`). */
+export interface Ids {
+  monitor: string;
+  journey: string;
+  monitorRun: string;
+  journeyRun: string;
+  alert: string;
+  member: string;
+  /** A check session that ran the monitor. */
+  session: string;
+  key: string;
+  /** A key that a key with only organization:write may roll (rolling cannot grant more than the caller holds). */
+  rollable: string;
+  /** Likewise one it may revoke: revoking takes the power to grant the key's permissions. */
+  revocable: string;
+  channel: string;
+  window: string;
+}
+
+type Variables = Record<string, unknown>;
+
+export interface Operation {
+  /** The root field's name, or a name of its own where one root field has several documents (`members`). */
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  document: TypedDocumentNode<any, any>;
+  /** What the schema must demand of a key. */
+  scopes: Scope[];
+  /** The service decides the scopes from the objects it selects (SELECTION_SCOPES): `scopes` holds them for the seeded ids. */
+  bySelection?: boolean;
+  /** Takes an object id: another organization's gives NOT_FOUND. */
+  byId?: boolean;
+  /** Variables on a seeded organization; `target` serves `/ok`. Called once per request (fresh e-mails). */
+  variables: (ids: Ids, target: string) => Variables;
+  /** Variables naming nothing that exists, or invalid input: a call that passes authorization is refused later. */
+  absent: Variables;
+}
+
+const step = (url: string) => [{ name: 's', request: { method: 'GET', url, headers: [] }, assertions: [], extractions: [] }];
+const windowInput = () => ({ name: 'w', startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString() });
+const NO_KEY = 'key_000000000000';
+
+/** In the order the sweep runs them: the deletes last, as they remove what the other rows use. */
+export const OPERATIONS: readonly Operation[] = [
+  { name: 'me', scopes: [], document: ops.MeDocument, variables: () => ({}), absent: {} },
+  { name: 'locations', scopes: [], document: ops.LocationsDocument, variables: () => ({}), absent: {} },
+  { name: 'apiKeys', scopes: ['organization:read'], document: ops.ApiKeysDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'createApiKey',
+    scopes: ['organization:write'],
+    document: ops.CreateApiKeyDocument,
+    variables: () => ({ input: { name: 'x', permissions: ['organization:write'] } }),
+    absent: { input: { name: ' ', permissions: ['monitors:read'] } },
+  },
+  { name: 'auditEvents', scopes: ['organization:read'], document: ops.AuditEventsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'rollApiKey',
+    scopes: ['organization:write'],
+    byId: true,
+    document: ops.RollApiKeyDocument,
+    variables: (i) => ({ id: i.rollable, gracePeriod: 'ONE_HOUR' }),
+    absent: { id: NO_KEY, gracePeriod: 'NONE' },
+  },
+  { name: 'revokeApiKey', scopes: ['organization:write'], byId: true, document: ops.RevokeApiKeyDocument, variables: (i) => ({ id: i.revocable }), absent: { id: NO_KEY } },
+
+  { name: 'monitors', scopes: ['monitors:read'], document: ops.MonitorsDocument, variables: () => ({}), absent: {} },
+  { name: 'monitor', scopes: ['monitors:read'], byId: true, document: ops.MonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  {
+    name: 'createMonitor',
+    scopes: ['monitors:read', 'monitors:write'],
+    document: ops.CreateMonitorDocument,
+    variables: (_, target) => ({ input: { name: 'x', url: `${target}/ok` } }),
+    absent: { input: { name: 'x', url: 'not a url' } },
+  },
+  {
+    name: 'updateMonitor',
+    scopes: ['monitors:read', 'monitors:write'],
+    byId: true,
+    document: ops.UpdateMonitorDocument,
+    variables: (i) => ({ id: i.monitor, input: { name: 'y' } }),
+    absent: { id: 'mon_none', input: { name: 'y' } },
+  },
+  { name: 'pauseMonitor', scopes: ['monitors:read', 'monitors:write'], byId: true, document: ops.PauseMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  { name: 'resumeMonitor', scopes: ['monitors:read', 'monitors:write'], byId: true, document: ops.ResumeMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  { name: 'runMonitor', scopes: ['monitors:run'], byId: true, document: ops.RunMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  { name: 'monitorRuns', scopes: ['monitors:read'], byId: true, document: ops.MonitorRunsDocument, variables: (i) => ({ monitorId: i.monitor }), absent: { monitorId: 'mon_none' } },
+
+  { name: 'journeys', scopes: ['journeys:read'], document: ops.JourneysDocument, variables: () => ({}), absent: {} },
+  { name: 'journey', scopes: ['journeys:read'], byId: true, document: ops.JourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  {
+    name: 'createJourney',
+    scopes: ['journeys:read', 'journeys:write'],
+    document: ops.CreateJourneyDocument,
+    variables: (_, target) => ({ input: { name: 'x', steps: step(`${target}/ok`) } }),
+    absent: { input: { name: 'x', steps: [] } },
+  },
+  {
+    name: 'updateJourney',
+    scopes: ['journeys:read', 'journeys:write'],
+    byId: true,
+    document: ops.UpdateJourneyDocument,
+    variables: (i) => ({ id: i.journey, input: { name: 'y' } }),
+    absent: { id: 'jrn_none', input: { name: 'y' } },
+  },
+  { name: 'pauseJourney', scopes: ['journeys:read', 'journeys:write'], byId: true, document: ops.PauseJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  { name: 'resumeJourney', scopes: ['journeys:read', 'journeys:write'], byId: true, document: ops.ResumeJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  { name: 'runJourney', scopes: ['journeys:run'], byId: true, document: ops.RunJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  { name: 'journeyRuns', scopes: ['journeys:read'], byId: true, document: ops.JourneyRunsDocument, variables: (i) => ({ journeyId: i.journey }), absent: { journeyId: 'jrn_none' } },
+
+  {
+    name: 'monitorStats',
+    scopes: ['monitors:read'],
+    byId: true,
+    document: ops.MonitorStatsDocument,
+    variables: (i) => ({ id: i.monitor, window: 'LAST_7_DAYS' }),
+    absent: { id: 'mon_none', window: 'LAST_7_DAYS' },
+  },
+  {
+    name: 'monitorSeries',
+    scopes: ['monitors:read'],
+    byId: true,
+    document: ops.MonitorSeriesDocument,
+    variables: (i) => ({ id: i.monitor, window: 'LAST_7_DAYS', interval: 'DAY' }),
+    absent: { id: 'mon_none', window: 'LAST_7_DAYS', interval: 'DAY' },
+  },
+  {
+    name: 'journeyStats',
+    scopes: ['journeys:read'],
+    byId: true,
+    document: ops.JourneyStatsDocument,
+    variables: (i) => ({ id: i.journey, window: 'LAST_7_DAYS' }),
+    absent: { id: 'jrn_none', window: 'LAST_7_DAYS' },
+  },
+  {
+    name: 'journeySeries',
+    scopes: ['journeys:read'],
+    byId: true,
+    document: ops.JourneySeriesDocument,
+    variables: (i) => ({ id: i.journey, window: 'LAST_24_HOURS', interval: 'HOUR' }),
+    absent: { id: 'jrn_none', window: 'LAST_24_HOURS', interval: 'HOUR' },
+  },
+
+  { name: 'runs', scopes: ['monitors:read', 'journeys:read'], byId: true, document: ops.RunsDocument, variables: (i) => ({ monitorId: i.monitor }), absent: { monitorId: 'mon_none' } },
+  { name: 'run', scopes: ['monitors:read', 'journeys:read'], byId: true, document: ops.RunDocument, variables: (i) => ({ id: i.journeyRun }), absent: { id: 'run_none' } },
+
+  { name: 'alerts', scopes: ['alerts:read'], document: ops.AlertsDocument, variables: () => ({}), absent: {} },
+  { name: 'alert', scopes: ['alerts:read'], byId: true, document: ops.AlertDocument, variables: (i) => ({ id: i.alert }), absent: { id: 'alr_none' } },
+  { name: 'acknowledgeAlert', scopes: ['alerts:read', 'alerts:write'], byId: true, document: ops.AcknowledgeAlertDocument, variables: (i) => ({ id: i.alert }), absent: { id: 'alr_none' } },
+  { name: 'resolveAlert', scopes: ['alerts:read', 'alerts:write'], byId: true, document: ops.ResolveAlertDocument, variables: (i) => ({ id: i.alert }), absent: { id: 'alr_none' } },
+
+  { name: 'organization', scopes: ['organization:read'], document: ops.OrganizationDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'organizationOverview',
+    scopes: ['organization:read', 'monitors:read', 'journeys:read', 'alerts:read'],
+    document: ops.OrganizationOverviewDocument,
+    variables: () => ({}),
+    absent: {},
+  },
+  { name: 'updateOrganization', scopes: ['organization:write'], document: ops.UpdateOrganizationDocument, variables: () => ({ name: 'Acme' }), absent: { name: '' } },
+  { name: 'members', scopes: ['organization:read'], document: ops.MembersDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'inviteMember',
+    scopes: ['organization:read', 'organization:write'],
+    document: ops.InviteMemberDocument,
+    variables: () => ({ input: { email: `x${Math.random()}@example.com`, role: 'VIEWER' } }),
+    absent: { input: { email: 'not an email', role: 'VIEWER' } },
+  },
+  {
+    name: 'updateMemberRole',
+    scopes: ['organization:read', 'organization:write'],
+    byId: true,
+    document: ops.UpdateMemberRoleDocument,
+    variables: (i) => ({ id: i.member, role: 'ADMIN' }),
+    absent: { id: 'mem_none', role: 'ADMIN' },
+  },
+  { name: 'removeMember', scopes: ['organization:write'], byId: true, document: ops.RemoveMemberDocument, variables: (i) => ({ id: i.member }), absent: { id: 'mem_none' } },
+
+  { name: 'billing', scopes: ['billing:read'], document: ops.BillingDocument, variables: () => ({}), absent: {} },
+
+  { name: 'notificationChannels', scopes: ['organization:read'], document: ops.NotificationChannelsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'notificationChannel',
+    scopes: ['organization:read'],
+    byId: true,
+    document: ops.NotificationChannelDocument,
+    variables: (i) => ({ id: i.channel }),
+    absent: { id: 'nch_none' },
+  },
+  // Events carrying nothing more than the organization's own (key expiry): alert and quota events need their read
+  // scopes too (test/api/notifications-input.test.ts).
+  {
+    name: 'createNotificationChannel',
+    scopes: ['organization:read', 'organization:write'],
+    document: ops.CreateNotificationChannelDocument,
+    variables: (_, target) => ({ input: { name: 'x', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } }),
+    absent: { input: { name: 'x', type: 'WEBHOOK', url: 'not a url', events: ['API_KEY_EXPIRING'] } },
+  },
+  {
+    name: 'updateNotificationChannel',
+    scopes: ['organization:read', 'organization:write'],
+    byId: true,
+    document: ops.UpdateNotificationChannelDocument,
+    variables: (i) => ({ id: i.channel, input: { name: 'y' } }),
+    absent: { id: 'nch_none', input: { name: 'y' } },
+  },
+  {
+    name: 'testNotificationChannel',
+    scopes: ['organization:write', 'alerts:read'],
+    byId: true,
+    document: ops.TestNotificationChannelDocument,
+    variables: (i) => ({ id: i.channel }),
+    absent: { id: 'nch_none' },
+  },
+  { name: 'notificationDeliveries', scopes: ['alerts:read'], document: ops.NotificationDeliveriesDocument, variables: () => ({}), absent: {} },
+  { name: 'maintenanceWindows', scopes: ['alerts:read'], document: ops.MaintenanceWindowsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'createMaintenanceWindow',
+    scopes: ['alerts:read', 'alerts:write'],
+    document: ops.CreateMaintenanceWindowDocument,
+    variables: () => ({ input: windowInput() }),
+    absent: { input: { name: '', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } },
+  },
+  // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
+  {
+    name: 'triggerChecks',
+    scopes: ['monitors:run'],
+    bySelection: true,
+    byId: true,
+    document: ops.TriggerChecksDocument,
+    variables: (i) => ({ input: { checkIds: [i.monitor] } }),
+    absent: { input: { checkIds: ['mon_none'] } },
+  },
+  { name: 'checkSession', scopes: ['monitors:run'], bySelection: true, byId: true, document: ops.CheckSessionDocument, variables: (i) => ({ id: i.session }), absent: { id: 'cks_none' } },
+
+  // Last: they remove what the other rows use.
+  { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, document: ops.DeleteMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  { name: 'deleteJourney', scopes: ['journeys:write'], byId: true, document: ops.DeleteJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  {
+    name: 'deleteNotificationChannel',
+    scopes: ['organization:write'],
+    byId: true,
+    document: ops.DeleteNotificationChannelDocument,
+    variables: (i) => ({ id: i.channel }),
+    absent: { id: 'nch_none' },
+  },
+  {
+    name: 'deleteMaintenanceWindow',
+    scopes: ['alerts:write'],
+    byId: true,
+    document: ops.DeleteMaintenanceWindowDocument,
+    variables: (i) => ({ id: i.window }),
+    absent: { id: 'mnt_none' },
+  },
+];
+
+/** `query monitors`, `mutation createMonitor`: the root field a document calls. */
+export function rootFieldOf(document: TypedDocumentNode<unknown, unknown>): string {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const first = op.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  return `${op.operation} ${first?.kind === Kind.FIELD ? first.name.value : '?'}`;
+}
+
+/**
+ * The operations whose document is the root field's own (not a second document of the same field, such as
+ * `members` of `query organization`): one per root field, for checks keyed by root field.
+ */
+export const ROOT_OPERATIONS: readonly Operation[] = OPERATIONS.filter((o) => rootFieldOf(o.document).split(' ')[1] === o.name);
+
+/**
+ * The REST routes that mirror an operation: those that run its document; else, where REST runs a document of its
+ * own for the root field (`GET /v1/me`), those of the same root field.
+ */
+export function routesOf(op: Operation): RestRoute[] {
+  const same = ROUTES.filter((r) => r.document === op.document);
+  if (same.length) return same;
+  const field = rootFieldOf(op.document);
+  return ROUTES.filter((r) => rootFieldOf(r.document) === field && !OPERATIONS.some((o) => o.document === r.document));
+}
+
+/**
+ * The REST request a route answers for the same variables: `:id` from `id` (or the one `…Id` variable), the rest
+ * as the query string of a GET, else as the body (an `input` object as it is), in REST's snake_case.
+ */
+export function restRequest(route: RestRoute, variables: Variables): [method: string, path: string, body?: unknown] {
+  const rest = { ...variables };
+  let path = route.url;
+  if (path.includes(':id')) {
+    const idVar = 'id' in rest ? 'id' : Object.keys(rest).find((k) => k.endsWith('Id'))!;
+    path = path.replace(':id', String(rest[idVar]));
+    delete rest[idVar];
+  }
+  const fields = Object.entries((rest.input as Variables | undefined) ?? rest).map(([k, v]) => [snakeName(k), v] as const);
+  if (route.method === 'GET') {
+    const query = new URLSearchParams(fields.map(([k, v]) => [k, String(v)])).toString();
+    return [route.method, query ? `${path}?${query}` : path];
+  }
+  return fields.length ? [route.method, path, Object.fromEntries(fields)] : [route.method, path];
+}
+
+/** What the registry lacks: root fields of the schema no operation calls, REST routes no operation reaches. */
+export function registryGaps(schema: GraphQLSchema): { fields: string[]; routes: string[] } {
+  const fields = [
+    ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `query ${f}`),
+    ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `mutation ${f}`),
+  ];
+  const called = new Set(OPERATIONS.map((o) => rootFieldOf(o.document)));
+  const reached = new Set(OPERATIONS.flatMap(routesOf));
+  return { fields: fields.filter((f) => !called.has(f)), routes: ROUTES.filter((r) => !reached.has(r)).map((r) => `${r.method} ${r.url}`) };
+}
+
+/**
+ * An organization on the BUSINESS plan holding one of everything the operations take an id of: a failing
+ * monitor (so an alert is open), a journey, a run of each, a check session, a member, keys, a channel and a
+ * maintenance window. `target` serves `/ok` (200) and `/down` (500).
+ */
+export async function seedOrganization(t: TestApp, name: string, target: string): Promise<{ ids: Ids; admin: Client }> {
+  const org = await t.org(name);
+  await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'BUSINESS' });
+  const { client } = await t.key(org, ['all']);
+  const monitor = (await client.gql(ops.CreateMonitorDocument, { input: { name: 'down', url: `${target}/down`, failureThreshold: 1 } })).data!.createMonitor.id;
+  const journey = (await client.gql(ops.CreateJourneyDocument, { input: { name: 'j', steps: step(`${target}/ok`) as never } })).data!.createJourney.id;
+  const monitorRun = (await client.gql(ops.RunMonitorDocument, { id: monitor })).data!.runMonitor.id;
+  const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
+  const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
+  const session = (await client.gql(ops.TriggerChecksDocument, { input: { checkIds: [monitor] } })).data!.triggerChecks.id;
+  const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
+  // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
+  const key = (await t.key(org, ['organization:write'])).id;
+  const rollable = (await t.key(org, ['organization:write'])).id;
+  const revocable = (await t.key(org, ['organization:write'])).id;
+  const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
+    .createNotificationChannel.channel.id;
+  const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, session, key, rollable, revocable, channel, window }, admin: client };
+}

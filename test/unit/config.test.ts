@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('has the documented defaults for the limits on clients and shutdown', () => {
+    expect(loadConfig({})).toMatchObject({
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      HTTP_MAX_CONNECTIONS: 10_000,
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      SHUTDOWN_DEADLINE_MS: 25_000,
+    });
+  });
+
+  it('refuses settings that contradict each other, naming the variable', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not exceed/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000' })).toThrow(/SHUTDOWN_DEADLINE_MS: must exceed SHUTDOWN_TIMEOUT_MS/);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000', SHUTDOWN_DEADLINE_MS: '45000' }).SHUTDOWN_DEADLINE_MS).toBe(45_000);
+  });
+
+  it('prints a bootstrap key on the embedded database only, unless BOOTSTRAP_KEY says otherwise', () => {
+    expect(loadConfig({}).BOOTSTRAP_KEY).toBe(true); // the quickstart: no DATABASE_URL
+    const url = 'postgres://tracer@db.example.com/tracer';
+    expect(loadConfig({ DATABASE_URL: url }).BOOTSTRAP_KEY).toBe(false); // stdout is a log stream there
+    expect(loadConfig({ DATABASE_URL: url, BOOTSTRAP_KEY: 'true' }).BOOTSTRAP_KEY).toBe(true);
+    expect(loadConfig({ BOOTSTRAP_KEY: 'false' }).BOOTSTRAP_KEY).toBe(false);
+    expect(loadConfig({ DATABASE_URL: '' }).BOOTSTRAP_KEY).toBe(true); // an empty DATABASE_URL is unset
+    expect(() => loadConfig({ BOOTSTRAP_KEY: 'maybe' })).toThrow(/BOOTSTRAP_KEY/);
+  });
+});
