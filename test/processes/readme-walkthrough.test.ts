@@ -134,7 +134,9 @@ interface Alert {
   source: { kind: string; id: string };
 }
 
-describe('README.md: verify your key, then a monitor and an alert in five minutes', () => {
+// The quickstart runs on the embedded database whatever the suite's database is: on the PostgreSQL pass this file
+// would repeat the embedded pass's run word for word, so it runs once, there.
+describe.skipIf(!!process.env.TEST_DATABASE_URL)('README.md: verify your key, then a monitor and an alert in five minutes', () => {
   let dataDir: string;
   let curlHome: string;
   let server: ServerProcess;
