@@ -1,5 +1,5 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { AppError, type ErrorEnvelope } from '../errors';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, REQUEST_ID_HEADER, type ErrorEnvelope } from '../errors';
 import { envelopeOf, reportFault } from '../errors/envelope';
 import { graphqlErrorBody } from '../errors/graphql';
 import { sendRestError } from '../errors/rest';
@@ -16,28 +16,59 @@ interface Authenticator {
  * cannot be probed).
  */
 export function registerErrorHandlers(fastify: FastifyInstance, contexts: Authenticator, log: FastifyBaseLogger): void {
-  fastify.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (isClientAbort(err, req.raw)) {
-      log.debug({ reqId: req.id, err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
-      return reply.code(400).send(); // to a closed socket: nothing arrives, Fastify just finishes the request
-    }
+  const send = (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
     const e = err instanceof AppError ? err : (frameworkRefusal(err) ?? envelopeOf(err));
     if (e.status >= 500) reportFault(log, err, req.id);
     if (req.url.startsWith('/v1')) return sendRestError(reply, e);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     return reply.code(e.status).send(graphqlErrorBody(e, req.id));
+  };
+  /** Default deny under /v1: without a valid key the answer is the 401, whatever else is wrong with the request. */
+  const authenticated = async (req: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    try {
+      await contexts.build(req, reply);
+      return true;
+    } catch (e) {
+      if (e instanceof AppError) sendRestError(reply, e);
+      else send(e as Error, req, reply);
+      return false;
+    }
+  };
+  fastify.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (isClientAbort(err, req.raw)) {
+      log.debug({ reqId: req.id, err: `${err.name}: ${err.message}` }, 'client closed the connection before its request was received');
+      return reply.code(400).send(); // to a closed socket: nothing arrives, Fastify just finishes the request
+    }
+    return send(err, req, reply);
   });
   fastify.setNotFoundHandler(async (req, reply) => {
     if (!req.url.startsWith('/v1')) return reply.code(404).send({ error: 'Not Found', requestId: req.id });
     // Default deny: without a valid key even a route that does not exist answers 401, so routes cannot be probed.
-    try {
-      await contexts.build(req, reply);
-    } catch (e) {
-      if (e instanceof AppError) return sendRestError(reply, e);
-      throw e;
-    }
+    if (!(await authenticated(req, reply))) return reply;
     return sendRestError(reply, new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
   });
+  // What the router refuses before any hook runs (a URL that does not decode, a path parameter over its length):
+  // Fastify would answer its own body, without the envelope, the request's id or the 401 a keyless /v1 request gets.
+  FRAMEWORK_ERRORS.set(fastify, async (err, req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id); // onRequest hooks do not run for these
+    if (req.url.startsWith('/v1') && !(await authenticated(req, reply))) return;
+    send(err, req, reply);
+  });
+}
+
+type FrameworkErrorHandler = (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+const FRAMEWORK_ERRORS = new WeakMap<FastifyInstance, FrameworkErrorHandler>();
+
+/**
+ * Fastify's `frameworkErrors` option, given when the instance is created, before the error handlers exist: it
+ * hands the router's refusals to the handler registerErrorHandlers set for that instance.
+ */
+export function routerRefusals(fastify: () => FastifyInstance): FrameworkErrorHandler {
+  return async (err, req, reply) => {
+    const handle = FRAMEWORK_ERRORS.get(fastify());
+    if (handle) return handle(err, req, reply);
+    reply.header(REQUEST_ID_HEADER, req.id).code(err.statusCode ?? 400).send({ error: err.message, requestId: req.id });
+  };
 }
 
 /**

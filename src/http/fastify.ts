@@ -6,11 +6,12 @@ import { capConnections, cutSlowClients, httpServerOptions } from '../http-limit
 import { requestLogger } from './request-logger';
 import { answerWithRequestId, requestId } from './request-id';
 import { logDestination, requestLines } from './log-output';
+import { routerRefusals } from './errors';
 
 /** The Fastify instance: logger with keys redacted, body and connection limits, JSON bodies that may be empty. */
 export function createFastify(config: Config, logStream?: NodeJS.WritableStream): FastifyInstance {
   const stream = logDestination(config, logStream);
-  const fastify = Fastify({
+  const fastify: FastifyInstance = Fastify({
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
@@ -35,6 +36,7 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
     bodyLimit: 1_048_576,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { querystringParser: parseQueryString },
+    frameworkErrors: routerRefusals(() => fastify),
     ...httpServerOptions(config),
   });
   answerWithRequestId(fastify);

@@ -179,6 +179,35 @@ describe('request ids', () => {
     }
   });
 
+  it("what the router refuses before any route runs (a URL that does not decode, a path parameter over its length) carries the envelope and the request's id; under /v1 a keyless one is the 401", async () => {
+    const { t, lines } = await logged({ LOG_REQUESTS: 'true' });
+    const { key } = await t.key(await t.org(), ['monitors:read']);
+    const auth = { authorization: `Bearer ${key}` };
+    const long = 'x'.repeat(101);
+
+    // Without a key, a /v1 path the router refuses says no more than any other: the same 401.
+    for (const path of ['/v1/monitors/%E0', `/v1/monitors/${long}`]) {
+      const refused = await raw(t, path);
+      expect(refused.status, path).toBe(401);
+      expect(refused.body).toEqual({ success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key', request_id: refused.header } });
+    }
+    const badUrl = await raw(t, '/v1/monitors/%E0', { headers: auth });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body).toMatchObject({ success: false, error: { code: 'BAD_REQUEST', request_id: badUrl.header } });
+    const tooLong = await raw(t, `/v1/monitors/${long}`, { headers: auth });
+    expect(tooLong.status).toBe(414);
+    expect(tooLong.body).toMatchObject({ success: false, error: { code: 'BAD_REQUEST', request_id: tooLong.header } });
+    const outside = await raw(t, '/graphql%E0');
+    expect(outside.status).toBe(400);
+    expect(outside.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', requestId: outside.header });
+
+    for (const a of [badUrl, tooLong, outside]) expect(a.header).toMatch(/^req-[0-9a-f-]{36}$/);
+    const logged_ = await lines();
+    // Fastify runs no response hooks for these, so their line is the incoming one (LOG_REQUESTS=true).
+    for (const a of [badUrl, tooLong, outside])
+      expect(logged_.some((l) => l.msg === 'incoming request' && l.reqId === a.header), `log line of ${a.header}`).toBe(true);
+  });
+
   it('a safe incoming X-Request-Id is kept; anything else is replaced', async () => {
     const { t, lines } = await logged({ LOG_REQUESTS: 'true' });
     const kept = await raw(t, '/v1/me', { headers: { 'x-request-id': 'lb-7f3a.2_x' } });
