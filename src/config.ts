@@ -20,7 +20,7 @@ export function parseSecretsKey(text: string): Buffer | null {
   return null;
 }
 
-/** Every setting tracer reads from the environment. Documented in the README's configuration table. */
+/** Every setting tracer reads from the environment. Documented in docs/reference/configuration.md. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -4,7 +4,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { Config } from './config';
 
 /**
- * Node's server options for slow and idle clients (README › Abuse limits). Node's own request and headers timeouts
+ * Node's server options for slow and idle clients (docs/reference/limits.md). Node's own request and headers timeouts
  * are off: they could not be relied on (a lone slow connection was kept 8-30 s in a bare server and past 95 s in
  * tracer, while two or three at once were cut on time), so `cutSlowClients` enforces HTTP_HEADERS_TIMEOUT_MS and
  * HTTP_REQUEST_TIMEOUT_MS itself, one mechanism with one behaviour. An idle keep-alive connection is governed by

@@ -3,7 +3,7 @@ import { Directive } from 'type-graphql';
 import type { Scope } from './scopes';
 
 /**
- * The authorization vocabulary of the schema (ARCHITECTURE.md §3).
+ * The authorization vocabulary of the schema (docs/explanation/security-model.md).
  *
  * - `@requiresScope(scope:)` on a type or a field: the caller's key must hold that scope (or `all`). Repeatable;
  *   requirements compose by AND across the field, its parent type and the type it returns. A field can never

@@ -12,8 +12,8 @@ interface HasPrincipal {
 }
 
 /**
- * The one enforcement point (ARCHITECTURE.md §3): before execution, the operation's requirements are compared
- * with the key's permissions; if anything is missing the whole operation is refused with 403 and no resolver
+ * The one enforcement point (docs/explanation/architecture.md): before execution, the operation's requirements are
+ * compared with the key's permissions; if anything is missing the whole operation is refused with 403 and no resolver
  * runs (so of two mutations, neither runs).
  */
 export interface DocumentLimits {

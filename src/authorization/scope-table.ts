@@ -24,8 +24,8 @@ export interface RoutedOperation {
 
 /**
  * Every root field with the scopes it needs (its own, its type's and the returned types', as the enforcement point
- * computes them) and the REST routes that run it: the README's scope table, generated so it cannot drift. The
- * routes are given, not imported: authorization sits below the REST mirror, which is one of its users.
+ * computes them) and the REST routes that run it: the scope table of docs/reference/scopes.md, generated so it cannot
+ * drift. The routes are given, not imported: authorization sits below the REST mirror, which is one of its users.
  */
 export function scopeRows(schema: GraphQLSchema, index: ScopeIndex, routes: readonly RoutedOperation[]): ScopeRow[] {
   const rest = new Map<string, string[]>();
@@ -59,7 +59,7 @@ export function scopeTableMarkdown(rows: ScopeRow[]): string {
   return `${TABLE_START}\n${lines.join('\n')}\n${TABLE_END}`;
 }
 
-/** Reads the table back out of the README (the privilege test checks the API against what the README says). */
+/** Reads the table back out of its page (the privilege test checks the API against what the page says). */
 export function parseScopeTable(readme: string): Map<string, string[]> {
   const [start, end] = tableBounds(readme);
   const out = new Map<string, string[]>();
@@ -70,7 +70,7 @@ export function parseScopeTable(readme: string): Map<string, string[]> {
   return out;
 }
 
-/** Replaces the generated table in a README text. */
+/** Replaces the generated table in the text of its page (docs/reference/scopes.md). */
 export function withScopeTable(readme: string, table: string): string {
   const [start, end] = tableBounds(readme);
   return readme.slice(0, start) + table + readme.slice(end + TABLE_END.length);

@@ -4,7 +4,7 @@ import { missingScopes, type Scope, type ScopeHolder } from './scopes';
 /**
  * Root fields whose scopes depend on what they select, so no directive can state them: they are `@authenticated`
  * and their service calls `assertSelectionScopes`. Written here once for the descriptions (introspection) and the
- * README's scope table.
+ * scope table of docs/reference/scopes.md.
  */
 export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
   'Mutation.triggerChecks': '`monitors:run` for the monitors it selects and `journeys:run` for the journeys it selects',

@@ -1,5 +1,5 @@
 /**
- * `tracer trigger`: runs checks from a pipeline through the API and waits for them (README › Tracer CLI). The command
+ * `tracer trigger`: runs checks from a pipeline through the API and waits for them (docs/reference/cli.md). The command
  * (bin/tracer.js) runs it through ./tracer-bin.ts; tests call `runTracer` in process.
  *
  *   tracer trigger --tag smoke --wait --timeout 120

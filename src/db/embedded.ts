@@ -30,7 +30,7 @@ export interface EmbeddedDatabase {
  * on 127.0.0.1: over the loopback socket each statement cost two trips through the kernel and two waits for the
  * event loop (an embedded list page: 9 % more CPU). Nothing listens, so nothing else on the machine can connect to
  * the database either (it has no password, and pglite-socket's queue keeps connections apart only inside explicit
- * transactions); the pool's one connection (ARCHITECTURE.md §5) is the only one.
+ * transactions); the pool's one connection (docs/explanation/architecture.md) is the only one.
  *
  * PGlite must never be opened by two processes at once (that damages the files), so the data directory is
  * locked with an exclusive lock file holding the owner's pid; a lock left by a dead process is taken over.

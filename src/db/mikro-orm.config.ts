@@ -15,7 +15,7 @@ const MIGRATIONS_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}di
 
 export interface OrmOptions {
   clientUrl: string;
-  /** PGlite serves one connection at a time (ARCHITECTURE.md §5): the embedded database uses max 1. */
+  /** PGlite serves one connection at a time (docs/explanation/architecture.md): the embedded database uses max 1. */
   poolMax?: number;
   debug?: boolean;
   /** Counts SQL statements; tests use it to prove "no database access" and "constant queries per list". */

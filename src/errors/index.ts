@@ -1,5 +1,5 @@
 /**
- * tracer's one error vocabulary (ARCHITECTURE.md §4). Services throw AppError; anything else thrown becomes one
+ * tracer's one error vocabulary (docs/reference/errors.md). Services throw AppError; anything else thrown becomes one
  * (envelope.ts); the two surfaces only spell it: GraphQL carries the code in `extensions.code` and the status in
  * the HTTP response (graphql.ts), REST wraps the same code and message in the seed's envelope (rest.ts). Every
  * error body also carries the id of its request, the one the server's log lines for that request carry.

@@ -3,10 +3,10 @@ import type { Config } from '../config';
 import { printable } from '../modules/common/printable';
 
 /**
- * Where log lines go and in which form (README › Logs). JSON lines, as pino writes them, unless LOG_FORMAT=pretty,
- * or LOG_FORMAT=auto (the default) and stdout is a terminal: then one readable line each, `12:34:56.789 INFO  alert
- * opened alertId=alr_… checkId=mon_…`. The formatter is these few lines rather than pino-pretty, a dependency with
- * its own transport thread for what a person reading a terminal needs.
+ * Where log lines go and in which form (LOG_FORMAT in docs/reference/configuration.md). JSON lines, as pino writes
+ * them, unless LOG_FORMAT=pretty, or LOG_FORMAT=auto (the default) and stdout is a terminal: then one readable line
+ * each, `12:34:56.789 INFO  alert opened alertId=alr_… checkId=mon_…`. The formatter is these few lines rather than
+ * pino-pretty, a dependency with its own transport thread for what a person reading a terminal needs.
  */
 export function logDestination(config: Config, stream?: NodeJS.WritableStream): NodeJS.WritableStream | undefined {
   const out = stream ?? process.stdout;

@@ -27,7 +27,7 @@ export interface RuleInput {
 export type AlertDecision = { action: 'open'; failing: string[]; cause: string } | { action: 'name'; failing: string[] } | { action: 'resolve' };
 
 /**
- * The alert rule across locations (ARCHITECTURE.md §6), without a database: each location of a check counts its
+ * The alert rule across locations (docs/reference/alerts.md), without a database: each location of a check counts its
  * failed slots in a row; an alert opens when at least minFailedLocations of them reached failureThreshold, naming
  * them, and resolves when every location passes again. During a maintenance window no alert opens; one already open
  * stays open and keeps naming what fails.

@@ -11,7 +11,7 @@ export interface BcryptPoolOptions {
   idleMs?: number;
 }
 
-/** The pool is full: refused at once rather than queued without bound (ARCHITECTURE.md §2). */
+/** The pool is full: refused at once rather than queued without bound (docs/reference/limits.md). */
 export const bcryptBusy = () =>
   new AppError('SERVICE_UNAVAILABLE', `${MESSAGES.SERVICE_UNAVAILABLE}: too many keys are being created or checked; retry shortly`, {}, { 'retry-after': '1' });
 

@@ -19,7 +19,7 @@ export const EXPIRY_WARNING_DAYS = 7;
 const WARNING_MS = EXPIRY_WARNING_DAYS * DAY_MS;
 
 /**
- * The one context builder, for GraphQL and REST alike (ARCHITECTURE.md §1). Nothing else reads the
+ * The one context builder, for GraphQL and REST alike (docs/explanation/architecture.md). Nothing else reads the
  * Authorization header. Throws the UNAUTHORIZED AppError for every authentication failure, RATE_LIMITED (429)
  * when the key used up its requests for the minute. Sets the per-key headers: `RateLimit-Limit/-Remaining/-Reset`
  * on every authenticated response, `X-Api-Key-Expires-Soon: <ISO date>` when the key expires within 7 days.

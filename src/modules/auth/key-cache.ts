@@ -2,11 +2,11 @@ import type { KeyRecord } from './principal';
 import { Lru } from '../common/lru';
 
 /**
- * Bounded LRU of key rows (ARCHITECTURE.md §2). A row read from the database is only cached if no invalidation
- * happened while it was being read (the epoch did not move), so a revocation racing a cache fill cannot leave a
- * revoked row behind. While `trusted` is false (the NOTIFY listener is down) nothing is read from or put in it.
- * A row older than `maxAgeMs` is read again, so even a notification lost without the listener noticing has a
- * bound: a revoked key stops working everywhere within that age.
+ * Bounded LRU of key rows (docs/explanation/security-model.md). A row read from the database is only cached if no
+ * invalidation happened while it was being read (the epoch did not move), so a revocation racing a cache fill cannot
+ * leave a revoked row behind. While `trusted` is false (the NOTIFY listener is down) nothing is read from or put in it.
+ * A row older than `maxAgeMs` is read again, so even a notification lost without the listener noticing has a bound: a
+ * revoked key stops working everywhere within that age.
  */
 export class KeyCache {
   private readonly rows: Lru<string, { row: KeyRecord; at: number }>;

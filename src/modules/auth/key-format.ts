@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib';
 import { BASE62_ALPHABET as ALPHABET, randomBase62 } from '../common/base62';
 
 /**
- * API key format (ARCHITECTURE.md §2), 63 ASCII characters:
+ * API key format (docs/explanation/security-model.md), 63 ASCII characters:
  *   izli_sk_live_ <keyId: 12 base62> <secret: 32 base62> <checksum: 6 base62 CRC32 of everything before it>
  * The checksum lets a typo or a truncated copy be refused without any I/O, and lets secret scanners
  * recognise a real key offline.

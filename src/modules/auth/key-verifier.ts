@@ -63,10 +63,10 @@ const sha256 = oneShot ? (s: string) => oneShot('sha256', s, 'buffer') : (s: str
 const toDate = (v: string | Date | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
 
 /**
- * Turns an Authorization header into a Principal, or throws the one UNAUTHORIZED error (ARCHITECTURE.md §2).
- * After a key's first request this does no SQL and no bcrypt: the row comes from the key cache (kept right across
- * instances by LISTEN/NOTIFY) and the secret from the memory of verified secrets. Every failure looks the same to
- * the client; the log records the cause.
+ * Turns an Authorization header into a Principal, or throws the one UNAUTHORIZED error
+ * (docs/explanation/security-model.md). After a key's first request this does no SQL and no bcrypt: the row comes from
+ * the key cache (kept right across instances by LISTEN/NOTIFY) and the secret from the memory of verified secrets.
+ * Every failure looks the same to the client; the log records the cause.
  */
 export class KeyVerifier {
   readonly stats: VerifierStats = { bcryptCompares: 0, keyLookups: 0, headerHits: 0 };

@@ -6,8 +6,8 @@ const MAX_PENDING_FAILURES = 10_000;
 
 /**
  * Collects `lastUsedAt` / `lastUsedIp` and failed-authentication counts per key in memory and writes them in one
- * UPDATE each per interval and at shutdown (ARCHITECTURE.md §2): never one write per request, so neither normal
- * traffic nor a flood of wrong secrets turns into database load.
+ * UPDATE each per interval and at shutdown (docs/explanation/security-model.md): never one write per request, so
+ * neither normal traffic nor a flood of wrong secrets turns into database load.
  */
 export class LastUsedTracker {
   private pending = new Map<string, { at: Date; ip: string }>();

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Slots are phased per check (ARCHITECTURE.md §6): a check's slots are `k × interval + phase` (milliseconds since
- * the Unix epoch), where the phase is a stable offset within the interval taken from a hash of the check's id. So
- * checks created, resumed or changed together do not fire together for ever: their slots are spread evenly over
- * the interval, and each check keeps its own place in it across updates, pauses and resumes (for a given
+ * Slots are phased per check (docs/explanation/check-engine.md): a check's slots are `k × interval + phase`
+ * (milliseconds since the Unix epoch), where the phase is a stable offset within the interval taken from a hash of the
+ * check's id. So checks created, resumed or changed together do not fire together for ever: their slots are spread
+ * evenly over the interval, and each check keeps its own place in it across updates, pauses and resumes (for a given
  * interval). The same arithmetic exists in SQL for the scheduler (`phasedSlotSql`); a test holds the two equal.
  */
 

@@ -39,8 +39,8 @@ export interface Page<T> {
  *
  * A page is read and answered, never changed, so its rows are not turned into managed entities: each row is mapped
  * to property names (a many-to-one reads as `{ id }`, which is all a view needs). Hydrating 51 entities into the
- * unit of work was most of the cost of a list request (issue 4: ~2 ms of CPU for a page of 50 monitors; README ›
- * Performance).
+ * unit of work was most of the cost of a list request (issue 4: ~2 ms of CPU for a page of 50 monitors;
+ * docs/explanation/performance.md).
  *
  * `columns` (from `pageColumns`, the GraphQL selection of the list's nodes) narrows the statement to the properties
  * a view reads; the nodes then carry only those (and the primary key and the organization). The time column is

@@ -37,10 +37,10 @@ export interface EngineOptions {
 const MANUAL_PRIORITY = 10;
 
 /**
- * The check engine of one process (ARCHITECTURE.md §6): the job queue every role needs (an API instance enqueues
- * manual runs), and for a worker its location's check consumer, the other consumers it is given (notifications:
- * any location takes their jobs), its heartbeat and the slot scheduler. It starts and stops them; it builds only
- * its location's check worker, whose runner exists once the engine does (the runner dispatches through it).
+ * The check engine of one process (docs/explanation/check-engine.md): the job queue every role needs (an API instance
+ * enqueues manual runs), and for a worker its location's check consumer, the other consumers it is given
+ * (notifications: any location takes their jobs), its heartbeat and the slot scheduler. It starts and stops them; it
+ * builds only its location's check worker, whose runner exists once the engine does (the runner dispatches through it).
  */
 export class Engine implements RunDispatcher {
   worker: CheckWorker | undefined;

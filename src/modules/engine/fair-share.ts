@@ -6,9 +6,9 @@ import { QUEUE_SCHEMA } from '../queue/pg-boss-db';
 import type { CheckJob } from '../runs/check-job';
 
 /**
- * Fair shares of a location's check slots (ARCHITECTURE.md §6). pg-boss 10 has no per-group concurrency (its
- * `singletonKey` and `singleton`/`stately` policies allow one job per key, not n), so tracer takes a location's jobs
- * itself, in one statement that pg-boss's own fetch would otherwise run:
+ * Fair shares of a location's check slots (docs/explanation/check-engine.md). pg-boss 10 has no per-group concurrency
+ * (its `singletonKey` and `singleton`/`stately` policies allow one job per key, not n), so tracer takes a location's
+ * jobs itself, in one statement that pg-boss's own fetch would otherwise run:
  *
  * - an organization holds at most its share of the location's slots in flight: the smaller of its plan's
  *   `maxConcurrentChecksPerLocation` and `WORKER_ORG_SHARE` × the location's slots (`WORKER_CONCURRENCY` × its live

@@ -14,8 +14,8 @@ export interface PruneResult {
 }
 
 /**
- * Retention (README › Statistics and retention): raw runs per plan (`runRetentionDays`), rollups and audit events
- * 400 days. Run by the maintenance job (engine/maintenance.ts), once per interval across all workers.
+ * Retention (docs/explanation/statistics-and-retention.md): raw runs per plan (`runRetentionDays`), rollups and audit
+ * events 400 days. Run by the maintenance job (engine/maintenance.ts), once per interval across all workers.
  */
 export class RetentionService {
   constructor(

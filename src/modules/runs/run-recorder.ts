@@ -8,7 +8,7 @@ import type { CheckJob } from './check-job';
 import type { CheckOutcome } from './check-runner';
 import { Run } from './run.entity';
 
-/** A check as jobs name it: its kind's name (check-kinds/registry.ts) and its row. */
+/** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */
 export type Check = { kind: CheckKindName; entity: CheckEntity };
 
 /** What became of one job. */

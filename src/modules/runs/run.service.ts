@@ -52,8 +52,8 @@ export interface RunFilter {
 export const totalTimeoutMs = (c: Check, journeyMaxDurationMs: number) => checkKind(c.kind).totalTimeoutMs(c.entity, journeyMaxDurationMs);
 
 /**
- * Runs checks for real and records them (ARCHITECTURE.md §6). Workers call `execute` for each job; manual runs
- * go through the same queue with priority and are waited for.
+ * Runs checks for real and records them (docs/explanation/architecture.md). Workers call `execute` for each job; manual
+ * runs go through the same queue with priority and are waited for.
  */
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}

@@ -35,7 +35,7 @@ registerEnumType(StepStatusEnum, { name: 'StepStatus' });
 /** Which object type a run is; synchronous, as graphql-jit needs it (see TYPE_RESOLVERS in src/graphql/schema.ts). */
 export const resolveRunType = (run: { kind?: string }) => checkKind(run.kind ?? 'monitor').runType;
 
-/** Fields every run has. An interface carries no scope (ARCHITECTURE.md §3): its object types do. */
+/** Fields every run has. An interface carries no scope (docs/explanation/security-model.md): its object types do. */
 @InterfaceType('Run', { resolveType: resolveRunType })
 export abstract class RunView {
   @Field(() => ID) id!: string;

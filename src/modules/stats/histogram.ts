@@ -1,5 +1,6 @@
 /**
- * Response-time histograms with fixed log-scale buckets, the shape rollups store (ARCHITECTURE.md §6).
+ * Response-time histograms with fixed log-scale buckets, the shape rollups store
+ * (docs/explanation/statistics-and-retention.md).
  *
  * Buckets 0..31 hold one whole millisecond each (run durations are whole milliseconds, so those are exact). From
  * 32 ms on, bucket `32 + k` holds [32·1.05^k, 32·1.05^(k+1)): each bound is 5% above the one before, so a value

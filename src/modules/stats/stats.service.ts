@@ -107,7 +107,7 @@ const SEALED_CACHE_MAX = 20_000;
  * today (partial) and the UTC days before it, e.g. 7 for LAST_7_DAYS, from day rows (today's is kept current by
  * every run like the hour's). So a 30-day window is 30 rows per check and location, whatever the run interval and
  * however long the history: hour rows at its ends (46 more) made the statistics of a 30-day history cost twice
- * those of a 1-day one (README › Performance).
+ * those of a 1-day one (docs/explanation/performance.md).
  */
 export function windowRanges(window: StatsWindow, now: Date): Range[] {
   if (window === 'LAST_24_HOURS') {
