@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import { Monitor } from '../checks/kinds/monitor/monitor.entity';
+import { Journey } from '../checks/kinds/journey/journey.entity';
 import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
