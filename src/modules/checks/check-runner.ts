@@ -7,7 +7,20 @@ import { TEMPLATE_VARIABLE } from './template';
 import type { Monitor } from './kinds/monitor/monitor.entity';
 import { mapStepHeaders, type Journey } from './kinds/journey/journey.entity';
 import type { SecretBox } from './secret-box';
-import type { RunStatus, StepResult } from '../runs/run.entity';
+
+/** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
+export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
+
+export interface StepResult {
+  name: string;
+  request: { method: string; url: string; headers: { name: string; value: string }[] };
+  status: 'PASSED' | 'FAILED' | 'SKIPPED';
+  responseStatus: number | null;
+  timings: Timings | null;
+  assertions: AssertionResult[];
+  extracted: { name: string; value: string | null }[];
+  error: string | null;
+}
 
 export interface CheckOutcome {
   status: RunStatus;

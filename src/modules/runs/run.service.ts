@@ -9,8 +9,8 @@ import type { BillingService } from '../billing/billing.service';
 import type { CheckJob } from './check-job';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { CheckEntity } from '../checks/check-kind';
-import type { CheckOutcome } from '../checks/check-runner';
-import { Run, type RunStatus } from './run.entity';
+import type { CheckOutcome, RunStatus } from '../checks/check-runner';
+import { Run } from './run.entity';
 import type { Check, Execution, RunRecorder } from './run-recorder';
 import { audit, type Actor } from '../audit/audit';
 
