@@ -109,6 +109,15 @@ module.exports = {
       to: { path: '^src/modules/engine/' },
     },
     {
+      name: 'a-kind-does-not-import-another-kind',
+      severity: 'error',
+      comment:
+        'A check kind is one folder under src/modules/checks/kinds/ plus its registry entry; what two kinds share ' +
+        'belongs in src/modules/checks/, so a kind can be added or removed without touching the others.',
+      from: { path: '^src/modules/checks/kinds/([^/]+)/' },
+      to: { path: '^src/modules/checks/kinds/[^/]+/', pathNot: '^src/modules/checks/kinds/$1/' },
+    },
+    {
       name: 'resolvable',
       severity: 'error',
       comment: 'An import that does not resolve is a typo or a file that moved without its importers.',

@@ -14,7 +14,7 @@ import { OrganizationService } from '../../src/modules/organization/organization
 import { AlertService } from '../../src/modules/alerts/alert.service';
 import { RunRecorder } from '../../src/modules/runs/run-recorder';
 import { RollupWriter } from '../../src/modules/stats/rollup.writer';
-import { Monitor } from '../../src/modules/monitors/monitor.entity';
+import { Monitor } from '../../src/modules/checks/kinds/monitor/monitor.entity';
 import { newId } from '../../src/modules/common/ids';
 import { seedHistory } from '../seed-history';
 import { cli, median, pct, readyz, startProcess, withPostgresDatabase, type Proc } from './common';

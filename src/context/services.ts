@@ -1,7 +1,7 @@
 import type { ApiKeyService } from '../modules/api-keys/api-key.service';
 import type { OrganizationService } from '../modules/organization/organization.service';
-import type { MonitorService } from '../modules/monitors/monitor.service';
-import type { JourneyService } from '../modules/journeys/journey.service';
+import type { MonitorService } from '../modules/checks/kinds/monitor/monitor.service';
+import type { JourneyService } from '../modules/checks/kinds/journey/journey.service';
 import type { RunService } from '../modules/runs/run.service';
 import type { RunRecorder } from '../modules/runs/run-recorder';
 import type { AlertService } from '../modules/alerts/alert.service';

@@ -1,7 +1,7 @@
 import { Organization } from '../modules/organization/organization.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
-import { Monitor } from '../modules/monitors/monitor.entity';
-import { Journey } from '../modules/journeys/journey.entity';
+import { Monitor } from '../modules/checks/kinds/monitor/monitor.entity';
+import { Journey } from '../modules/checks/kinds/journey/journey.entity';
 import { Run } from '../modules/runs/run.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { Member } from '../modules/members/member.entity';

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import type { Organization } from '../../src/modules/organization/organization.entity';
-import { Monitor } from '../../src/modules/monitors/monitor.entity';
+import { Monitor } from '../../src/modules/checks/kinds/monitor/monitor.entity';
 import type { CheckJob } from '../../src/modules/runs/check-job';
 import { newId } from '../../src/modules/common/ids';
 import { phaseMs } from '../../src/modules/checks/phase';

@@ -21,7 +21,7 @@ import {
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import type { Organization } from '../../src/modules/organization/organization.entity';
-import { Monitor } from '../../src/modules/monitors/monitor.entity';
+import { Monitor } from '../../src/modules/checks/kinds/monitor/monitor.entity';
 import { Cursor } from '@mikro-orm/core';
 
 const FIXTURES = path.join(__dirname, 'fixtures');

@@ -11,7 +11,7 @@ import { json, startTarget, type Target } from '../helpers/target';
 import { bucketBounds, bucketOf, BUCKETS, exactPercentile, percentile, type Histogram } from '../../src/modules/stats/histogram';
 import { RollupWriter } from '../../src/modules/stats/rollup.writer';
 import { newId } from '../../src/modules/common/ids';
-import { Monitor } from '../../src/modules/monitors/monitor.entity';
+import { Monitor } from '../../src/modules/checks/kinds/monitor/monitor.entity';
 import type { CheckJob } from '../../src/modules/runs/check-job';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import type { Client } from '../helpers/client';

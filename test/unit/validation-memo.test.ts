@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { constraintsInUse, PURE_CONSTRAINTS, validateInput } from '../../src/graphql/validation';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { MonitorsArgs } from '../../src/modules/monitors/monitor.types';
+import { MonitorsArgs } from '../../src/modules/checks/kinds/monitor/monitor.types';
 import { AppError } from '../../src/errors';
 
 const args = (v: object) => Object.assign(new MonitorsArgs(), v);

@@ -19,7 +19,7 @@ export interface DetailCheck {
 }
 
 /**
- * One kind of check as the dashboard shows it (the server's checks/kinds/registry.ts has the same list): its
+ * One kind of check as the dashboard shows it (the server's modules/checks/kinds/registry.ts has the same list): its
  * words and route, its calls, and the few parts that differ between kinds. The list page (pages/Checks.tsx) and
  * the detail page (pages/CheckDetail.tsx) are the same for every kind.
  */

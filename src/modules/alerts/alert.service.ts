@@ -8,7 +8,7 @@ import { Alert, type AlertStatus } from './alert.entity';
 import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
-import { checkKind, type CheckKindName } from '../check-kinds/registry';
+import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 
 /** The check an alert is about. */
 export interface AlertSource {

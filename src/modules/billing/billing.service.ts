@@ -1,11 +1,20 @@
+import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, notFound } from '../../errors';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
-import type { CheckKind } from '../checks/check-kind';
 import { QuotaAlerts, RESOLVE_QUOTA_ALERT } from '../alerts/quota-alert';
 import { monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits } from './plans';
 import { PLAN_NAMES, type PlanName } from '../common/plan-names';
+
+/**
+ * What a plan limit needs of a check kind (checks/check-kind.ts's CheckKind fits it): its table, which names its
+ * allowance in PlanLimits, and its entity to count. Structural, so billing sits below checks and never imports them.
+ */
+export interface CountedKind {
+  readonly table: string;
+  readonly entity: EntityClass<object>;
+}
 
 export interface Usage {
   runs: number;
@@ -115,7 +124,7 @@ export class BillingService {
    * Refuses a new monitor or journey beyond the plan. Call inside the creating transaction after
    * `lockOrganization`, so two concurrent creates cannot both take the last slot.
    */
-  async assertCanCreate(em: EntityManager, organizationId: string, kind: CheckKind): Promise<void> {
+  async assertCanCreate(em: EntityManager, organizationId: string, kind: CountedKind): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
     const key = kind.table as keyof PlanLimits; // each kind's allowance is named as its table
     const limit = limits[key];

@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import { Monitor } from '../checks/kinds/monitor/monitor.entity';
+import { Journey } from '../checks/kinds/journey/journey.entity';
 import { newId } from '../common/ids';
 
 /** One `triggerChecks` call: the checks it started, and until when their runs are waited for. */

@@ -7,7 +7,7 @@ import { limitError, type BillingService, type QuotaExhausted } from '../billing
 import { newId } from '../common/ids';
 import { audit } from '../audit/audit';
 import type { CheckJob } from '../runs/check-job';
-import { CHECK_KINDS, checkKind, kindOfId, kindOfRow, referencesTo } from '../check-kinds/registry';
+import { CHECK_KINDS, checkKind, kindOfId, kindOfRow, referencesTo } from '../checks/kinds/registry';
 import { Organization } from '../organization/organization.entity';
 import { totalTimeoutMs, type RunDispatcher } from '../runs/run.service';
 import type { Check } from '../runs/run-recorder';

@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayUnique, IsOptional, Matches } from 'class-validator'
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MAX_TAGS, TAG, TAG_RULE } from '../checks/scheduled-check';
 import { LOCATION_NAME } from '../engine/queue';
-import { CHECK_KINDS } from '../check-kinds/registry';
+import { CHECK_KINDS } from '../checks/kinds/registry';
 
 /** An id of any registered kind: its prefix, an underscore and base62. */
 const CHECK_ID = new RegExp(`^(${CHECK_KINDS.map((k) => k.idPrefix).join('|')})_[0-9A-Za-z]{1,40}$`);

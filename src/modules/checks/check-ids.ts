@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FieldError } from '../../errors';
-import { CHECK_KINDS } from '../check-kinds/registry';
+import { CHECK_KINDS } from './kinds/registry';
 
 /**
  * A `checkIds` list (notification channels, maintenance windows) must name monitors or journeys of this

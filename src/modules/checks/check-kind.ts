@@ -1,6 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { Scope } from '../../authorization/scopes';
-import type { CheckOptions, CheckOutcome } from '../runs/check-runner';
+import type { CheckOptions, CheckOutcome } from './check-runner';
 import type { SecretBox } from './secret-box';
 import type { ScheduledCheck } from './scheduled-check';
 
@@ -18,7 +18,7 @@ export interface ProbeContext {
 /**
  * One kind of check (a monitor, a journey, …) as data: where it is stored, what it is called on each surface, which
  * scopes guard it, how long it may run and how it is run. Everything that used to ask "monitor or journey?" asks the
- * kind instead (checks/kinds/registry.ts lists them), so a new kind is its own folder plus one registry entry.
+ * kind instead (kinds/registry.ts lists them), so a new kind is its own folder plus one registry entry.
  */
 export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */

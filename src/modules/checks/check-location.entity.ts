@@ -1,6 +1,6 @@
 import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import { Monitor } from './kinds/monitor/monitor.entity';
+import { Journey } from './kinds/journey/journey.entity';
 
 /**
  * A check's state in one location: its failed slots in a row there. The alert rule reads these rows ("at least

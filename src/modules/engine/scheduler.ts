@@ -7,7 +7,7 @@ import { jobId } from '../queue/job-id';
 import { ormDb } from '../queue/pg-boss-db';
 import type { CheckJob } from '../runs/check-job';
 import { ensureQueue, queueName } from './queue';
-import { CHECK_KINDS, type RegisteredKind } from '../check-kinds/registry';
+import { CHECK_KINDS, type RegisteredKind } from '../checks/kinds/registry';
 
 export interface SchedulerOptions {
   tickMs: number;

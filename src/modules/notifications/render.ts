@@ -1,4 +1,4 @@
-import { kindOfEnum } from '../check-kinds/registry';
+import { kindOfEnum } from '../checks/kinds/registry';
 
 /** What a person reads of a notification (Slack, email): built from the same payload a webhook receives. */
 

@@ -1,4 +1,4 @@
-import type { CheckKindName } from '../check-kinds/registry';
+import type { CheckKindName } from '../checks/kinds/registry';
 
 /** The work of one run: which check, where, for which slot, and the id its run row will have. */
 export interface CheckJob {

@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import { decide, type LocationState } from '../alerts/alert-rule';
 import type { RollupWriter } from '../stats/rollup.writer';
-import { checkKind, referencesTo, type CheckKindName } from '../check-kinds/registry';
+import { checkKind, referencesTo, type CheckKindName } from '../checks/kinds/registry';
 import type { CheckEntity } from '../checks/check-kind';
 import type { CheckJob } from './check-job';
-import type { CheckOutcome } from './check-runner';
+import type { CheckOutcome } from '../checks/check-runner';
 import { Run } from './run.entity';
 
 /** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */

@@ -1,26 +1,14 @@
 import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../monitors/monitor.entity';
-import { Journey } from '../journeys/journey.entity';
+import { Monitor } from '../checks/kinds/monitor/monitor.entity';
+import { Journey } from '../checks/kinds/journey/journey.entity';
 import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
+import type { RunStatus, StepResult } from '../checks/check-runner';
 import { perCheckIndex } from '../../db/per-check-index';
 
 export type RunTrigger = 'SCHEDULED' | 'MANUAL';
-/** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
-export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
-
-export interface StepResult {
-  name: string;
-  request: { method: string; url: string; headers: { name: string; value: string }[] };
-  status: 'PASSED' | 'FAILED' | 'SKIPPED';
-  responseStatus: number | null;
-  timings: Timings | null;
-  assertions: AssertionResult[];
-  extracted: { name: string; value: string | null }[];
-  error: string | null;
-}
 
 /**
  * Runs are partitioned by time: `PARTITION BY RANGE (slot_at)`, one partition a week (`runs_pYYYYMMDD`, from its

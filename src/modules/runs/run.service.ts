@@ -7,10 +7,10 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import type { BillingService } from '../billing/billing.service';
 import type { CheckJob } from './check-job';
-import { checkKind, type CheckKindName } from '../check-kinds/registry';
+import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { CheckEntity } from '../checks/check-kind';
-import type { CheckOutcome } from './check-runner';
-import { Run, type RunStatus } from './run.entity';
+import type { CheckOutcome, RunStatus } from '../checks/check-runner';
+import { Run } from './run.entity';
 import type { Check, Execution, RunRecorder } from './run-recorder';
 import { audit, type Actor } from '../audit/audit';
 

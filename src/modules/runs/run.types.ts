@@ -4,7 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Run } from './run.entity';
-import { checkKind, type CheckKindName } from '../check-kinds/registry';
+import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',

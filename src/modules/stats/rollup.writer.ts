@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { bucketOf } from './histogram';
-import { CHECK_KINDS, checkKind, referencesTo, type CheckKindName } from '../check-kinds/registry';
+import { CHECK_KINDS, checkKind, referencesTo, type CheckKindName } from '../checks/kinds/registry';
 
 /** What a recorded run adds to its check's rollups. */
 export interface RolledRun {

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../context/request-context';
-import { MonitorView } from '../monitors/monitor.types';
-import { JourneyView } from '../journeys/journey.types';
+import { MonitorView } from '../checks/kinds/monitor/monitor.types';
+import { JourneyView } from '../checks/kinds/journey/journey.types';
 import { statsLocation } from './stats.service';
 import { CheckStatsType, OrganizationOverviewType, SeriesIntervalEnum, StatsBucketType, StatsWindowEnum } from './stats.types';
 import { OrganizationView } from '../organization/organization.types';

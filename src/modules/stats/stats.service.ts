@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../../errors';
 import { mergeInto, percentile, type Histogram } from './histogram';
 import { dayStart, hourStart } from './rollup.writer';
-import { CHECK_KINDS } from '../check-kinds/registry';
+import { CHECK_KINDS } from '../checks/kinds/registry';
 
 export const STATS_WINDOWS = ['LAST_24_HOURS', 'LAST_7_DAYS', 'LAST_30_DAYS', 'LAST_90_DAYS'] as const;
 export type StatsWindow = (typeof STATS_WINDOWS)[number];

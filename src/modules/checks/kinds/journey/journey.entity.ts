@@ -1,8 +1,8 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { Organization } from '../organization/organization.entity';
-import { newId } from '../common/ids';
-import type { Assertion, Extraction, Header } from '../checks/check.types';
-import { ScheduledCheck } from '../checks/scheduled-check';
+import { Organization } from '../../../organization/organization.entity';
+import { newId } from '../../../common/ids';
+import type { Assertion, Extraction, Header } from '../../check.types';
+import { ScheduledCheck } from '../../scheduled-check';
 
 export interface JourneyStep {
   name: string;

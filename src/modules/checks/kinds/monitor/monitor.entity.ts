@@ -1,10 +1,10 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { Organization } from '../organization/organization.entity';
-import { newId } from '../common/ids';
-import type { Assertion, Header } from '../checks/check.types';
-import { ScheduledCheck } from '../checks/scheduled-check';
+import { Organization } from '../../../organization/organization.entity';
+import { newId } from '../../../common/ids';
+import type { Assertion, Header } from '../../check.types';
+import { ScheduledCheck } from '../../scheduled-check';
 
-export type { CheckStatus } from '../checks/scheduled-check';
+export type { CheckStatus } from '../../scheduled-check';
 
 @Entity({ tableName: 'monitors' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })

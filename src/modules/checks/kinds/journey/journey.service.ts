@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, type FieldError } from '../../errors';
-import { checkAssertions, checkExtractions, checkUrl } from '../checks/check-rules';
-import { unmaskHeaders } from '../checks/secrets';
-import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
-import { TEMPLATE_VARIABLE } from '../checks/template';
-import { defined } from '../common/defined';
-import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
-import { CheckServiceBase } from '../checks/check.service-base';
-import type { Actor } from '../audit/audit';
+import { badInput, type FieldError } from '../../../../errors';
+import { checkAssertions, checkExtractions, checkUrl } from '../../check-rules';
+import { unmaskHeaders } from '../../secrets';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../../credential-origin';
+import { TEMPLATE_VARIABLE } from '../../template';
+import { defined } from '../../../common/defined';
+import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { CheckServiceBase } from '../../check.service-base';
+import type { Actor } from '../../../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import { journeyKind } from './journey.kind';
 

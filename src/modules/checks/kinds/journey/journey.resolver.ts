@@ -1,6 +1,6 @@
 import { Resolver } from 'type-graphql';
-import { createCheckResolver } from '../checks/check.resolver-base';
-import { JourneyRunView } from '../runs/run.types';
+import { createCheckResolver } from '../../check.resolver-base';
+import { JourneyRunView } from '../../../runs/run.types';
 import { journeyKind } from './journey.kind';
 import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 

@@ -1,6 +1,6 @@
-import type { CheckKind } from '../checks/check-kind';
-import { journeyKind } from '../journeys/journey.kind';
-import { monitorKind } from '../monitors/monitor.kind';
+import type { CheckKind } from '../check-kind';
+import { journeyKind } from './journey/journey.kind';
+import { monitorKind } from './monitor/monitor.kind';
 
 /**
  * Every kind of check, in the order the scheduler claims them and lists show them. A new kind is its own folder

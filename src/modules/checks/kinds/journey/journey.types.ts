@@ -1,18 +1,18 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RequiresScope } from '../../authorization/directives';
-import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../checks/check.types';
-import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields, TAG } from '../checks/scheduled-check';
+import { RequiresScope } from '../../../../authorization/directives';
+import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../../check.types';
+import { maskHeaders } from '../../secrets';
+import { ScheduleFields, TAG } from '../../scheduled-check';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
-import { CheckStatusEnum, setScheduledFields } from '../checks/check-view';
+import { connectionOf, PageArgs, pageColumns } from '../../../common/pagination';
+import { CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { Journey } from './journey.entity';
-import type { FieldError } from '../../errors';
-import type { ServiceRules } from '../../graphql/validation';
+import type { FieldError } from '../../../../errors';
+import type { ServiceRules } from '../../../../graphql/validation';
 import type { JourneyService } from './journey.service';
-import { NoControlCharacters } from '../common/names';
+import { NoControlCharacters } from '../../../common/names';
 
 @ObjectType('JourneyStep')
 export class JourneyStepType {

@@ -1,15 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, type FieldError } from '../../errors';
-import { checkAssertions, checkExpectedStatus, checkUrl } from '../checks/check-rules';
-import { unmaskHeaders } from '../checks/secrets';
-import { carriedCredentials, mustGiveAgain, originChanges } from '../checks/credential-origin';
-import type { Assertion, Header } from '../checks/check.types';
-import { defined } from '../common/defined';
+import { badInput, type FieldError } from '../../../../errors';
+import { checkAssertions, checkExpectedStatus, checkUrl } from '../../check-rules';
+import { unmaskHeaders } from '../../secrets';
+import { carriedCredentials, mustGiveAgain, originChanges } from '../../credential-origin';
+import type { Assertion, Header } from '../../check.types';
+import { defined } from '../../../common/defined';
 import { Monitor } from './monitor.entity';
 import { monitorKind } from './monitor.kind';
-import type { Actor } from '../audit/audit';
-import { applyInterval, applyPaused, type ScheduleInput } from '../checks/scheduled-check';
-import { CheckServiceBase } from '../checks/check.service-base';
+import type { Actor } from '../../../audit/audit';
+import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { CheckServiceBase } from '../../check.service-base';
 
 export interface MonitorInput extends ScheduleInput {
   name?: string | null;

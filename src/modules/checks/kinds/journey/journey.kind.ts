@@ -1,5 +1,5 @@
-import type { CheckKind } from '../checks/check-kind';
-import { checkJourney } from '../runs/check-runner';
+import type { CheckKind } from '../../check-kind';
+import { checkJourney } from '../../check-runner';
 import { Journey, mapStepHeaders } from './journey.entity';
 
 /** A journey: up to 20 requests in order, each step's extracted values available to the later ones. */

@@ -1,6 +1,6 @@
 import { Resolver } from 'type-graphql';
-import { createCheckResolver } from '../checks/check.resolver-base';
-import { MonitorRunView } from '../runs/run.types';
+import { createCheckResolver } from '../../check.resolver-base';
+import { MonitorRunView } from '../../../runs/run.types';
 import { monitorKind } from './monitor.kind';
 import { CreateMonitorInput, monitorColumns, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
 

@@ -1,5 +1,5 @@
-import type { CheckKind } from '../checks/check-kind';
-import { checkMonitor } from '../runs/check-runner';
+import type { CheckKind } from '../../check-kind';
+import { checkMonitor } from '../../check-runner';
 import { Monitor } from './monitor.entity';
 
 /** A monitor: one HTTP request, judged by its expected status codes and assertions. */

@@ -1,18 +1,18 @@
 import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { RequiresScope } from '../../authorization/directives';
-import { AssertionType, HeaderType, HttpMethod } from '../checks/check.types';
-import { maskHeaders } from '../checks/secrets';
-import { ScheduleFields, TAG } from '../checks/scheduled-check';
-import { CheckStatusEnum, setScheduledFields } from '../checks/check-view';
+import { RequiresScope } from '../../../../authorization/directives';
+import { AssertionType, HeaderType, HttpMethod } from '../../check.types';
+import { maskHeaders } from '../../secrets';
+import { ScheduleFields, TAG } from '../../scheduled-check';
+import { CheckStatusEnum, setScheduledFields } from '../../check-view';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
+import { connectionOf, PageArgs, pageColumns } from '../../../common/pagination';
 import { Monitor } from './monitor.entity';
-import type { FieldError } from '../../errors';
-import type { ServiceRules } from '../../graphql/validation';
+import type { FieldError } from '../../../../errors';
+import type { ServiceRules } from '../../../../graphql/validation';
 import type { MonitorService } from './monitor.service';
-import { NoControlCharacters } from '../common/names';
+import { NoControlCharacters } from '../../../common/names';
 
 @ObjectType('Monitor', { description: 'An HTTP check of one URL, run every intervalSeconds.' })
 @RequiresScope('monitors:read')

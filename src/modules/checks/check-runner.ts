@@ -1,13 +1,26 @@
-import { performRequest, type HttpClientOptions, type Timings } from '../checks/http-client';
-import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from '../checks/assertions';
-import { AssertionSource, type Header } from '../checks/check.types';
-import { isSecretHeader, isSensitiveName, MASK } from '../checks/secrets';
-import { Redactor } from '../checks/redactor';
-import { TEMPLATE_VARIABLE } from '../checks/template';
-import type { Monitor } from '../monitors/monitor.entity';
-import { mapStepHeaders, type Journey } from '../journeys/journey.entity';
-import type { SecretBox } from '../checks/secret-box';
-import type { RunStatus, StepResult } from './run.entity';
+import { performRequest, type HttpClientOptions, type Timings } from './http-client';
+import { evaluateAssertions, ResponseView, statusMatches, type AssertionResult } from './assertions';
+import { AssertionSource, type Header } from './check.types';
+import { isSecretHeader, isSensitiveName, MASK } from './secrets';
+import { Redactor } from './redactor';
+import { TEMPLATE_VARIABLE } from './template';
+import type { Monitor } from './kinds/monitor/monitor.entity';
+import { mapStepHeaders, type Journey } from './kinds/journey/journey.entity';
+import type { SecretBox } from './secret-box';
+
+/** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
+export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
+
+export interface StepResult {
+  name: string;
+  request: { method: string; url: string; headers: { name: string; value: string }[] };
+  status: 'PASSED' | 'FAILED' | 'SKIPPED';
+  responseStatus: number | null;
+  timings: Timings | null;
+  assertions: AssertionResult[];
+  extracted: { name: string; value: string | null }[];
+  error: string | null;
+}
 
 export interface CheckOutcome {
   status: RunStatus;
