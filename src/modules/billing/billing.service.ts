@@ -128,6 +128,8 @@ export class BillingService {
     const { name, limits } = await this.plan(em, organizationId);
     const key = kind.table as keyof PlanLimits; // each kind's allowance is named as its table
     const limit = limits[key];
+    // Fail closed: a kind registered without an allowance in the plans is a bug, never an unlimited kind.
+    if (typeof limit !== 'number' && limit !== null) throw new Error(`no plan allowance for ${kind.table}`);
     if (limit === null) return;
     const used = await em.count(kind.entity, { organization: organizationId } as never);
     if (used >= limit)

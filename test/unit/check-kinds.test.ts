@@ -1,0 +1,37 @@
+/**
+ * The check-kind registry's promises, without a database: every kind is told apart by its name, id prefix, table,
+ * column and enum value (a shared one would send a job, a row or an alert to the wrong kind), names only scopes
+ * that exist, and has an allowance in every plan (a kind without one would be refused by billing, never unlimited).
+ */
+import { describe, expect, it } from 'vitest';
+import { CHECK_KINDS, checkKind, kindOfEnum, kindOfId, kindOfRow, referencesTo } from '../../src/modules/checks/kinds/registry';
+import { PLANS } from '../../src/modules/billing/plans';
+import { isScope } from '../../src/authorization/scopes';
+
+describe('the check-kind registry', () => {
+  it('tells every kind apart by each of its names', () => {
+    for (const field of ['name', 'idPrefix', 'table', 'column', 'property', 'enumValue', 'runType'] as const)
+      expect(new Set(CHECK_KINDS.map((k) => k[field])).size, field).toBe(CHECK_KINDS.length);
+  });
+
+  it('finds each kind back from its name, an id, an enum value and a row', () => {
+    for (const kind of CHECK_KINDS) {
+      expect(checkKind(kind.name)).toBe(kind);
+      expect(kindOfId(`${kind.idPrefix}_AbC123dEf456gH78`)).toBe(kind);
+      expect(kindOfEnum(kind.enumValue)).toBe(kind);
+      expect(kindOfRow(referencesTo(kind, 'x_1', 'column'))).toEqual({ kind, id: 'x_1' });
+    }
+    expect(() => checkKind('tcp')).toThrow(/unknown check kind/);
+    expect(kindOfId('key_AbC123dEf456')).toBeUndefined();
+  });
+
+  it('names only scopes that exist, and has an allowance in every plan', () => {
+    for (const kind of CHECK_KINDS) {
+      for (const scope of Object.values(kind.scopes)) expect(isScope(scope), `${kind.name}: ${scope}`).toBe(true);
+      for (const [plan, limits] of Object.entries(PLANS)) {
+        const allowance = (limits as unknown as Record<string, unknown>)[kind.table];
+        expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.table}`).toBe(true);
+      }
+    }
+  });
+});
