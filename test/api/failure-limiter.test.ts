@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 /** GET /v1/me from a chosen loopback address (all of 127.0.0.0/8 is this machine), so tests can be "other clients". */
-function me(key: string, from = '127.0.0.1'): Promise<{ status: number; retryAfter?: string; body: Record<string, unknown> }> {
+function me(key: string, from = '127.0.0.1'): Promise<{ status: number; retryAfter?: string; requestId: string; body: Record<string, unknown> }> {
   const url = new URL(`${t.baseUrl}/v1/me`);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -23,7 +23,7 @@ function me(key: string, from = '127.0.0.1'): Promise<{ status: number; retryAft
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(body) }));
+        res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, requestId: res.headers['x-request-id'] as string, body: JSON.parse(body) }));
       },
     );
     req.on('error', reject);
@@ -47,7 +47,7 @@ describe('failed-authentication limiter', () => {
     const limited = await me(wrongSecretFor(victim.id, 99));
     expect(limited.status).toBe(429);
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
-    expect(limited.body).toEqual({ success: false, error: { code: 'RATE_LIMITED', message: 'Too many failed authentication attempts; retry later', retry_after: Number(limited.retryAfter) } });
+    expect(limited.body).toEqual({ success: false, error: { code: 'RATE_LIMITED', message: 'Too many failed authentication attempts; retry later', retry_after: Number(limited.retryAfter), request_id: limited.requestId } });
     for (let i = 0; i < 50; i++) await me(wrongSecretFor(victim.id, 200 + i));
     expect(t.app.verifier.stats.bcryptCompares - bcryptBefore).toBe(5); // no bcrypt while limited
 
@@ -124,7 +124,7 @@ describe('failed-authentication limiter', () => {
     for (let i = 0; i < 6; i++) await me(unknownKey(100 + i), from);
     const valid = await t.key(org, ['monitors:read']);
     const url = new URL(`${t.baseUrl}/graphql`);
-    const res = await new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+    const res = await new Promise<{ status: number; retryAfter?: string; requestId: string; body: string }>((resolve, reject) => {
       const req = http.request(
         {
           host: url.hostname,
@@ -138,7 +138,7 @@ describe('failed-authentication limiter', () => {
         (r) => {
           let body = '';
           r.on('data', (c) => (body += c));
-          r.on('end', () => resolve({ status: r.statusCode!, retryAfter: r.headers['retry-after'] as string, body }));
+          r.on('end', () => resolve({ status: r.statusCode!, retryAfter: r.headers['retry-after'] as string, requestId: r.headers['x-request-id'] as string, body }));
         },
       );
       req.on('error', reject);
@@ -147,7 +147,7 @@ describe('failed-authentication limiter', () => {
     expect(res.status).toBe(429);
     expect(Number(res.retryAfter)).toBeGreaterThan(0);
     expect(JSON.parse(res.body)).toEqual({
-      errors: [{ message: 'Too many failed authentication attempts; retry later', extensions: { code: 'RATE_LIMITED', retryAfter: Number(res.retryAfter) } }],
+      errors: [{ message: 'Too many failed authentication attempts; retry later', extensions: { code: 'RATE_LIMITED', retryAfter: Number(res.retryAfter), requestId: res.requestId } }],
     });
   });
 });
