@@ -103,11 +103,11 @@ describe('the queue consumer', () => {
     const consumer = new HeldConsumer(boss, log, { queue, concurrency: 2, pollMs: 20, maxIdleMs: 20 });
     consumer.start();
     await until(() => consumer.started.length === 2);
-    const t0 = Date.now();
+    // The held jobs never finish by themselves: stop returning at all is its deadline at work.
     await consumer.stop(300);
-    expect(Date.now() - t0).toBeLessThan(2000);
     // The two held ones are failed (pg-boss retries them: another worker takes them at once); the third never started.
     expect(await states(queue)).toEqual(['1:retry', '2:retry', '3:created']);
-    expect(consumer.started).toEqual([1, 2]);
+    // pg-boss fetches the two oldest, in no particular order within the batch.
+    expect([...consumer.started].sort()).toEqual([1, 2]);
   });
 });
