@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   const intervalSeconds = whole('interval', values.interval!, 10, 86_400);
   const plan = values.plan!.toUpperCase();
   if (!isPlanName(plan)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}.\n${USAGE}`);
-  await withServices(async ({ database, services }) => {
+  await withServices(process.env, async ({ database, services }) => {
     const em = database.orm.em.fork();
     const { org } = await services.organizations.findOrCreate(em, values.org!);
     // A plan keeping runs shorter than the history would have the maintenance job prune most of it at once.

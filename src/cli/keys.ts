@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { ExpiryChoice } from '../modules/api-keys/api-key.service';
 import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
-import { need, runCli, UsageError, withServices } from './common';
+import { need, runAsScript, runMain, UsageError, withServices, type CliIo } from './common';
 import { printable } from '../modules/common/printable';
 import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/common/plan-names';
 
@@ -26,7 +26,12 @@ const USAGE = `Usage:
   keys list   --org <name|org_id> [--json]
   keys revoke <key_id> [--json]`;
 
-async function main(argv: string[]): Promise<void> {
+/** Runs the command line `argv` (without node and the script) on `io` and answers the exit code; it never exits itself. */
+export function runKeys(argv: string[], io: CliIo): Promise<number> {
+  return runMain(() => main(argv, io), io);
+}
+
+async function main(argv: string[], io: CliIo): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -42,14 +47,14 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, ...rest] = positionals;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.out(USAGE);
     return;
   }
   if (!['create', 'list', 'revoke'].includes(command ?? '')) throw new UsageError(command ? `Unknown command "${command}".\n${USAGE}` : USAGE);
   // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
-  const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
+  const print = (json: unknown, lines: string[]) => io.out(values.json ? JSON.stringify(json) : lines.map(printable).join('\n'));
 
-  await withServices(async ({ database, services }) => {
+  await withServices(io.env, async ({ database, services }) => {
     const em = database.orm.em.fork();
     const now = () => new Date();
     const { organizations: orgs, apiKeys: keys } = services;
@@ -107,4 +112,4 @@ function planOption(value: string | undefined): PlanName | undefined {
   return plan;
 }
 
-runCli(() => main(process.argv.slice(2)));
+if (typeof require !== 'undefined' && require.main === module) runAsScript(runKeys);

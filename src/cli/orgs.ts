@@ -14,14 +14,19 @@ import { parseArgs } from 'node:util';
 import { Organization } from '../modules/organization/organization.entity';
 import { isPlanName, PLAN_NAMES } from '../modules/common/plan-names';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { need, runCli, UsageError, withServices } from './common';
+import { need, runAsScript, runMain, UsageError, withServices, type CliIo } from './common';
 import { printable } from '../modules/common/printable';
 
 const USAGE = `Usage:
   orgs list [--json]
   orgs set-plan [--org <name|org_id>] --plan ${PLAN_NAMES.join('|')} [--json]   (--org may be left out when there is one organization)`;
 
-async function main(argv: string[]): Promise<void> {
+/** Runs the command line `argv` (without node and the script) on `io` and answers the exit code; it never exits itself. */
+export function runOrgs(argv: string[], io: CliIo): Promise<number> {
+  return runMain(() => main(argv, io), io);
+}
+
+async function main(argv: string[], io: CliIo): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -29,13 +34,13 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command] = positionals;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.out(USAGE);
     return;
   }
   if (command !== 'list' && command !== 'set-plan') throw new UsageError(command ? `Unknown command "${command}".\n${USAGE}` : USAGE);
   // Text lines show stored names through `printable`: rows from before the name rule may hold control characters.
-  const print = (json: unknown, lines: string[]) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${lines.map(printable).join('\n')}\n`);
-  await withServices(async ({ database, services }) => {
+  const print = (json: unknown, lines: string[]) => io.out(values.json ? JSON.stringify(json) : lines.map(printable).join('\n'));
+  await withServices(io.env, async ({ database, services }) => {
     const em = database.orm.em.fork();
     if (command === 'list') {
       const all = await em.find(Organization, {}, { orderBy: { createdAt: 'asc' } });
@@ -57,4 +62,4 @@ async function theOnlyOrganization(em: EntityManager): Promise<string> {
   throw new UsageError(all.length ? `--org is required: there is more than one organization (see orgs list).\n${USAGE}` : 'There is no organization yet: create a key with `keys create --org <name>` (or start the server once on the embedded database).');
 }
 
-runCli(() => main(process.argv.slice(2)));
+if (typeof require !== 'undefined' && require.main === module) runAsScript(runOrgs);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { runKeys } from '../../src/cli/keys';
+import { runOrgs } from '../../src/cli/orgs';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -84,6 +86,18 @@ export function runCli(args: string[], env: Record<string, string>, cli: 'keys' 
     proc.stderr.on('data', (d) => (stderr += d));
     proc.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * `runCli`'s twin in this process: `runKeys` / `runOrgs` on the same environment, without starting Node. For tests that
+ * check a CLI's output and exit code; the script entry itself is tested through `runCli`. The run closes what it opens.
+ */
+export async function runCliInProcess(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' = 'keys'): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io = { env: { ...cleanEnv(), BCRYPT_COST: '4', ...env }, out: (line: string) => (stdout += `${line}\n`), err: (line: string) => (stderr += `${line}\n`) };
+  const code = await (cli === 'keys' ? runKeys : runOrgs)(args, io);
+  return { code, stdout, stderr };
 }
 
 /** The parent's environment without settings that would point a child at the wrong database. */

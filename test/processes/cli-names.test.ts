@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../helpers/database';
-import { runCli } from '../helpers/process';
+import { runCli, runCliInProcess } from '../helpers/process';
 
 const KEY_NAME = 'Deploy\n::error::pwned\r\u001b[32mOK \u202eDELIAF\u2066';
 const ORG_NAME = 'Legacy\nInc \u202egnp.exe \u200b\u2028';
@@ -51,13 +51,13 @@ const escapedOrg = 'Legacy\\nInc \\u202egnp.exe \\u200b\\u2028';
 
 describe('stored names with control characters', () => {
   it('keys list: one row per key, the name escaped', async () => {
-    const r = await runCli(['list', '--org', orgId], env);
+    const r = await runCliInProcess(['list', '--org', orgId], env);
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect(r.stdout).not.toMatch(RAW);
     expect(r.stdout.split('\n')).toEqual([expect.stringContaining(`${keyId}  ACTIVE `), '']);
     expect(r.stdout).toContain(`  ${escapedKey}  [`);
     // --json is data: the name as stored
-    const json = await runCli(['list', '--org', orgId, '--json'], env);
+    const json = await runCliInProcess(['list', '--org', orgId, '--json'], env);
     expect((JSON.parse(json.stdout) as Array<{ name: string }>).map((k) => k.name)).toEqual([KEY_NAME]);
   });
 
@@ -66,17 +66,17 @@ describe('stored names with control characters', () => {
     expect(list, list.stderr).toMatchObject({ code: 0 });
     expect(list.stdout).not.toMatch(RAW);
     expect(list.stdout).toBe(`${orgId}  ${(await planOf()).padEnd(8)}  ${escapedOrg}\n`);
-    const set = await runCli(['set-plan', '--org', orgId, '--plan', 'TEAM'], env, 'orgs');
+    const set = await runCliInProcess(['set-plan', '--org', orgId, '--plan', 'TEAM'], env, 'orgs');
     expect(set, set.stderr).toMatchObject({ code: 0 });
     expect(set.stdout).toBe(`${escapedOrg} (${orgId}) is now on TEAM.\n`);
   });
 
   it('keys create in that organization and keys revoke: the stored names escaped', async () => {
-    const made = await runCli(['create', '--org', orgId, '--name', 'Second', '--permissions', 'monitors:read'], env);
+    const made = await runCliInProcess(['create', '--org', orgId, '--name', 'Second', '--permissions', 'monitors:read'], env);
     expect(made, made.stderr).toMatchObject({ code: 0 });
     expect(made.stdout).not.toMatch(RAW);
     expect(made.stdout.split('\n')[0]).toBe(`Organization "${escapedOrg}" (${orgId}) on the TEAM plan`);
-    const revoked = await runCli(['revoke', keyId], env);
+    const revoked = await runCliInProcess(['revoke', keyId], env);
     expect(revoked, revoked.stderr).toMatchObject({ code: 0 });
     expect(revoked.stdout).not.toMatch(RAW);
     expect(revoked.stdout).toMatch(new RegExp(`^Revoked ${keyId} \\("${escapedKey.replace(/[\\[\]()]/g, '\\$&')}"\\) at \\S+\\n$`));
@@ -85,6 +85,6 @@ describe('stored names with control characters', () => {
 
 /** The organization's plan, as `orgs list --json` says (DEFAULT_PLAN at creation). */
 async function planOf(): Promise<string> {
-  const r = await runCli(['list', '--json'], env, 'orgs');
+  const r = await runCliInProcess(['list', '--json'], env, 'orgs');
   return (JSON.parse(r.stdout) as Array<{ id: string; plan: string }>).find((o) => o.id === orgId)!.plan;
 }

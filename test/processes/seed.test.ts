@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { migratorOf } from '../../src/db/database';
-import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { runCli, runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 
 const UNAUTHORIZED = { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } };
 const FORBIDDEN = { success: false, error: { code: 'FORBIDDEN', message: 'Insufficient permissions for this action' } };
@@ -128,9 +128,9 @@ describe('a self-hosted installation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-one-org-'));
     try {
       const own = { DATA_DIR: dir };
-      expect((await runCli(['set-plan', '--plan', 'UNLIMITED'], own, 'orgs')).stderr).toContain('There is no organization yet');
-      expect((await runCli(['create', '--org', 'Only Inc', '--name', 'Ops', '--permissions', 'all'], own)).code).toBe(0);
-      const set = await runCli(['set-plan', '--plan', 'UNLIMITED', '--json'], own, 'orgs');
+      expect((await runCliInProcess(['set-plan', '--plan', 'UNLIMITED'], own, 'orgs')).stderr).toContain('There is no organization yet');
+      expect((await runCliInProcess(['create', '--org', 'Only Inc', '--name', 'Ops', '--permissions', 'all'], own)).code).toBe(0);
+      const set = await runCliInProcess(['set-plan', '--plan', 'UNLIMITED', '--json'], own, 'orgs');
       expect(set.code).toBe(0);
       expect(JSON.parse(set.stdout)).toMatchObject({ name: 'Only Inc', plan: 'UNLIMITED' });
     } finally {
@@ -152,20 +152,20 @@ describe('restart and the CLI', () => {
     expect(JSON.parse(plan.stdout)).toEqual({ id: made.organizationId, name: 'Acme Inc', plan: 'TEAM' });
 
     // New organizations on DEFAULT_PLAN (UNLIMITED unless set; a hosted deployment sets FREE), or on --plan.
-    const hosted = await runCli(['create', '--org', 'Self Hosted', '--name', 'Ops', '--permissions', 'billing:read', '--json'], env);
+    const hosted = await runCliInProcess(['create', '--org', 'Self Hosted', '--name', 'Ops', '--permissions', 'billing:read', '--json'], env);
     expect(hosted.code).toBe(0);
     expect(JSON.parse(hosted.stdout)).toMatchObject({ organizationName: 'Self Hosted', plan: 'UNLIMITED' });
     const hostedKey = (JSON.parse(hosted.stdout) as { key: string }).key;
-    const customer = await runCli(['create', '--org', 'Customer', '--name', 'Ops', '--permissions', 'billing:read'], { ...env, DEFAULT_PLAN: 'free' });
+    const customer = await runCliInProcess(['create', '--org', 'Customer', '--name', 'Ops', '--permissions', 'billing:read'], { ...env, DEFAULT_PLAN: 'free' });
     expect(customer.stdout).toContain('Created organization "Customer" (org_');
     expect(customer.stdout).toContain('on the FREE plan');
-    const lab = await runCli(['create', '--org', 'Lab', '--name', 'Lab', '--permissions', 'billing:read', '--plan', 'business', '--json'], { ...env, DEFAULT_PLAN: 'free' });
+    const lab = await runCliInProcess(['create', '--org', 'Lab', '--name', 'Lab', '--permissions', 'billing:read', '--plan', 'business', '--json'], { ...env, DEFAULT_PLAN: 'free' });
     expect(JSON.parse(lab.stdout)).toMatchObject({ organizationName: 'Lab', plan: 'BUSINESS' });
-    const badPlan = await runCli(['create', '--org', 'Nowhere', '--name', 'x', '--permissions', 'billing:read', '--plan', 'GOLD'], env);
+    const badPlan = await runCliInProcess(['create', '--org', 'Nowhere', '--name', 'x', '--permissions', 'billing:read', '--plan', 'GOLD'], env);
     expect(badPlan.code).toBe(1);
     expect(badPlan.stderr).toContain('--plan must be one of FREE, TEAM, BUSINESS, UNLIMITED');
-    expect((await runCli(['set-plan', '--org', 'Lab', '--plan', 'UNLIMITED', '--json'], env, 'orgs')).stdout).toContain('"plan":"UNLIMITED"');
-    const orgs = JSON.parse((await runCli(['list', '--json'], env, 'orgs')).stdout) as Array<{ name: string; plan: string }>;
+    expect((await runCliInProcess(['set-plan', '--org', 'Lab', '--plan', 'UNLIMITED', '--json'], env, 'orgs')).stdout).toContain('"plan":"UNLIMITED"');
+    const orgs = JSON.parse((await runCliInProcess(['list', '--json'], env, 'orgs')).stdout) as Array<{ name: string; plan: string }>;
     expect(orgs.map((o) => [o.name, o.plan])).toEqual([
       ['Default Organization', 'UNLIMITED'],
       ['Acme Inc', 'TEAM'],
@@ -174,15 +174,15 @@ describe('restart and the CLI', () => {
       ['Lab', 'UNLIMITED'],
     ]);
     // Without --org there must be exactly one organization to mean.
-    const which = await runCli(['set-plan', '--plan', 'UNLIMITED'], env, 'orgs');
+    const which = await runCliInProcess(['set-plan', '--plan', 'UNLIMITED'], env, 'orgs');
     expect(which.code).toBe(1);
     expect(which.stderr).toContain('--org is required');
-    const gold = await runCli(['set-plan', '--org', 'Lab', '--plan', 'GOLD'], env, 'orgs');
+    const gold = await runCliInProcess(['set-plan', '--org', 'Lab', '--plan', 'GOLD'], env, 'orgs');
     expect(gold.code).toBe(1);
     expect(gold.stderr).toContain('--plan must be one of FREE, TEAM, BUSINESS, UNLIMITED');
     expect(lab.code).toBe(0);
 
-    const list = await runCli(['list', '--org', 'Acme Inc', '--json'], env);
+    const list = await runCliInProcess(['list', '--org', 'Acme Inc', '--json'], env);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'] })]);
     expect(list.stdout).not.toContain(made.key);
 
@@ -196,7 +196,7 @@ describe('restart and the CLI', () => {
       data: { plan: 'UNLIMITED', limits: { monitors: null, journeys: null, min_interval_seconds: 10, runs_per_month: null }, runs_remaining: null },
     });
 
-    const revoke = await runCli(['revoke', made.id], env);
+    const revoke = await runCliInProcess(['revoke', made.id], env);
     if (onPostgres()) {
       expect(revoke.code).toBe(0);
       expect((await call('/v1/me', made.key)).status).toBe(401);
