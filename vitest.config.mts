@@ -34,6 +34,10 @@ export default defineConfig({
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for a state that comes eventually (a run through the queue and a worker, a page that
+    // re-renders); it measures no speed. Its default second was not enough with both CI passes side by side
+    // (a dashboard run-now still PENDING after 1 s): wait up to 20 s, still failing when the state never comes.
+    expect: { poll: { timeout: 20_000 } },
     pool: 'forks',
     // Vitest's default is one file at a time on a 2-core machine (CPUs − 1), yet most of this suite waits on
     // sockets, child processes and timers (one file at a time kept ~1.1 of 2 cores busy): two at a time took a
