@@ -112,7 +112,9 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
   it('a worker killed with SIGKILL mid-run: another worker of the location runs its job after the lease', async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
     const [victim] = [await spawnWorker({ ...env, SCHEDULING: 'true' })];
-    const id = await create({ name: 'hang', url: `${target.url}/hang`, interval_seconds: 3600, timeout_ms: 5000 });
+    // A 15 s timeout: the rescuer (a new process) must be up while the victim still waits on the target; on a busy
+    // machine a worker takes 6-9 s to start, and with 5 s the victim recorded its own timeout before it was killed.
+    const id = await create({ name: 'hang', url: `${target.url}/hang`, interval_seconds: 3600, timeout_ms: 15_000 });
     const hangsBefore = hangs;
     for (let i = 0; i < 100 && hangs === hangsBefore; i++) await new Promise((r) => setTimeout(r, 100));
     expect(hangs).toBe(hangsBefore + 1); // the victim is running it now
@@ -121,9 +123,9 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     victim.proc.kill('SIGKILL');
     const killedAt = Date.now();
     await victim.stop();
-    // The lease is the check's timeout (5 s) plus the margin (2 s), counted from when the victim took the job.
+    // The lease is the check's timeout (15 s) plus the margin (2 s), counted from when the victim took the job.
     let rows: { id: string; scheduled_at: Date }[] = [];
-    while (Date.now() - killedAt < 7_000 + 5_000 + 4_000) {
+    while (Date.now() - killedAt < 17_000 + 15_000 + 4_000) {
       ({ rows } = await db.query('select id, scheduled_at from runs where monitor_id = $1', [id]));
       if (rows.length) break;
       await new Promise((r) => setTimeout(r, 200));
@@ -132,12 +134,12 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     // The lease runs from when the victim took the job (its first request to the target).
     const rerunAfter = hangAt[hangAt.length - 1] - hangAt[hangAt.length - 2];
     console.log(
-      `SIGKILL recovery: another worker started the job again ${rerunAfter} ms after the victim had (${hangAt[hangAt.length - 1] - killedAt} ms after the kill; lease 7 s), recorded at ${Date.now() - killedAt} ms`,
+      `SIGKILL recovery: another worker started the job again ${rerunAfter} ms after the victim had (${hangAt[hangAt.length - 1] - killedAt} ms after the kill; lease 17 s), recorded at ${Date.now() - killedAt} ms`,
     );
-    expect(rerunAfter).toBeLessThan(7_000 + 5_000); // within lease + 5 s
+    expect(rerunAfter).toBeLessThan(17_000 + 5_000); // within lease + 5 s
     await new Promise((r) => setTimeout(r, 1000));
     expect((await db.query('select id from runs where monitor_id = $1', [id])).rows).toHaveLength(1);
-  });
+  }, 120_000); // two worker starts and a 17 s lease
 
   it('SIGTERM: a worker stops within its deadline and hands back the check it could not finish', async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop()));
