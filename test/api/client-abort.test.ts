@@ -4,7 +4,8 @@
  */
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
@@ -19,7 +20,7 @@ afterAll(() => t?.close());
 
 const lines = () => logs.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
 
-describe('a client that hangs up', () => {
+describeDatabaseAgnostic('a client that hangs up', () => {
   it('is logged at debug, never as an error or as the database being down', async () => {
     const { key } = await t.key(await t.org('Acme Inc'), ['monitors:write', 'monitors:read']);
     const { port } = new URL(t.baseUrl);

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 
@@ -34,7 +35,7 @@ function loose(root = dataDir): string[] {
 }
 const files = (sub: string) => fs.readdirSync(path.join(dataDir, sub)).map((f) => path.join(dataDir, sub, f));
 
-describe('embedded database files', () => {
+describeDatabaseAgnostic('embedded database files', () => {
   let app: App | undefined;
   afterAll(() => app?.close());
 

@@ -3,7 +3,8 @@
  * the `pg` driver must work over them as over a socket, a transaction left open by a connection that goes away
  * must be rolled back, and closing the database must end the connections still open instead of hanging them.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { Client } from 'pg';
 import { startEmbedded } from '../../src/db/embedded';
 
@@ -13,7 +14,7 @@ const clientOf = async (embedded: Awaited<ReturnType<typeof startEmbedded>>) => 
   return client;
 };
 
-describe('embedded database connections', () => {
+describeDatabaseAgnostic('embedded database connections', () => {
   it('carry simple and extended-protocol statements, errors included, and stay usable after an error', async () => {
     const embedded = await startEmbedded();
     try {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { MonitorsDocument, MonitorsOverviewDocument } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -16,7 +17,7 @@ const refusal = async (query: string, variables?: Record<string, unknown>) => {
   return { status: res.status, code: res.errors?.[0]?.extensions?.code, extensions: res.errors?.[0]?.extensions, data: res.data };
 };
 
-describe('GraphQL document limits (checked before execution)', () => {
+describeDatabaseAgnostic('GraphQL document limits (checked before execution)', () => {
   it('refuses depth beyond the limit with QUERY_TOO_DEEP', async () => {
     expect(await refusal('{ monitors { nodes { recentRuns { timings { dns } } } } }')).toMatchObject({ status: 400, code: 'QUERY_TOO_DEEP', extensions: { limit: 4, actual: 5 } });
     expect((await admin.client.gql('{ monitors { nodes { recentRuns { id } } } }')).status).toBe(200);

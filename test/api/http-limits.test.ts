@@ -4,7 +4,8 @@
  * HTTP_MAX_CONNECTIONS new connections are closed at once; a request that is received but slow to answer is not cut.
  */
 import * as net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 
@@ -41,7 +42,7 @@ async function rawClient() {
   return { socket, closed, heard: () => heard };
 }
 
-describe('slow clients', () => {
+describeDatabaseAgnostic('slow clients', () => {
   it('closes a request whose body never completes (headers, Content-Length: 10, one byte) after the request timeout', async () => {
     const c = await rawClient();
     c.socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{');

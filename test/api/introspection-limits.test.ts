@@ -2,7 +2,8 @@
  * Introspection counts toward every document limit (it used to skip them all: 1,500 aliased `__schema` answered
  * 38.8 MB), while the introspection query Apollo Sandbox and graphql-codegen send passes under the defaults.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -21,7 +22,7 @@ const refusal = async (query: string) => {
   return { status: res.status, code: res.errors?.[0]?.extensions?.code, extensions: res.errors?.[0]?.extensions, data: res.data, size: JSON.stringify(res.body).length };
 };
 
-describe('introspection under the document limits', () => {
+describeDatabaseAgnostic('introspection under the document limits', () => {
   it('passes the standard introspection query (Sandbox, codegen) under the default limits', async () => {
     const everything = { descriptions: true, inputValueDeprecation: true, schemaDescription: true, directiveIsRepeatable: true, specifiedByUrl: true, oneOf: true };
     for (const query of [getIntrospectionQuery(), getIntrospectionQuery(everything)]) {

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { SANDBOX_SCRIPT, SANDBOX_VERSION } from '../../src/graphql/sandbox';
 
@@ -13,7 +14,7 @@ const start = async (env: Record<string, string> = {}) => {
 };
 const page = (t: TestApp) => fetch(`${t.baseUrl}/graphql`, { headers: { accept: 'text/html' } });
 
-describe('the Sandbox page (GET /graphql from a browser)', () => {
+describeDatabaseAgnostic('the Sandbox page (GET /graphql from a browser)', () => {
   it('loads only the pinned embed script, says so in a CSP header, and refuses to be framed', async () => {
     const t = await start();
     const res = await page(t);

@@ -5,7 +5,8 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, json, type Target } from '../helpers/target';
 import { cutSlowClients } from '../../src/http-limits';
@@ -75,7 +76,7 @@ async function settle(expected: number) {
   return connections();
 }
 
-describe('slow clients are cut off at their timeout', () => {
+describeDatabaseAgnostic('slow clients are cut off at their timeout', () => {
   it('a lone connection that sent part of its headers: 408 and closed within the headers timeout + 2 s', async () => {
     const c = await holdOpen(PARTIAL_HEADERS);
     const ms = await c.closed;
@@ -184,7 +185,7 @@ describe('slow clients are cut off at their timeout', () => {
   });
 });
 
-describe('cutSlowClients on a bare server (no timeouts of Node\'s own)', () => {
+describeDatabaseAgnostic('cutSlowClients on a bare server (no timeouts of Node\'s own)', () => {
   it('cuts a lone stalled request at its limit, and leaves a received one being answered alone', async () => {
     const server = http.createServer({ headersTimeout: 0, requestTimeout: 0 }, (req, res) => {
       req.resume();

@@ -1,12 +1,22 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/database';
 import { TEMPLATE_FILE, withAdmin } from './global-setup';
 
 export type TestDatabase = Database;
 
 export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
+
+/**
+ * `describe` for what does not depend on the database behind it: the embedded database's own files and
+ * connections, the HTTP server's limits on slow or vanishing clients, the GraphQL document limits checked before
+ * anything runs, the Sandbox page, clients generated from the schema. It runs in the embedded pass (`npm test`) and
+ * is skipped in the PostgreSQL pass (`TEST_DATABASE_URL`), which would repeat it word for word: CI runs both passes
+ * (.ci/run), and every test that reads or writes data still runs in both. A file whose every test is skipped runs
+ * none of its hooks either.
+ */
+export const describeDatabaseAgnostic = describe.skipIf(onPostgres());
 
 interface FromScratch {
   /** An empty database, migrated as it opens (a test of the migrations themselves), not a copy of the template. */

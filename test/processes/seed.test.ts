@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { describeDatabaseAgnostic, openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { migratorOf } from '../../src/db/database';
 import { runCli, runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 
@@ -123,7 +123,8 @@ describe('the API reference, example by example', () => {
   });
 });
 
-describe('a self-hosted installation', () => {
+// Its own DATA_DIR (the embedded database) whichever pass runs: the PostgreSQL pass would repeat it word for word.
+describeDatabaseAgnostic('a self-hosted installation', () => {
   it('sets its one organization on UNLIMITED with `orgs set-plan --plan UNLIMITED`, no --org needed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-one-org-'));
     try {

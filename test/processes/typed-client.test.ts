@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDatabaseAgnostic } from '../helpers/database';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { ROOT } from '../helpers/process';
 
@@ -51,7 +52,7 @@ const codegen = (extra: NodeJS.ProcessEnv) => run(bin('graphql-codegen'), ['--co
 const typecheck = () =>
   run(bin('tsc'), ['--strict', '--target', 'es2022', '--module', 'commonjs', '--lib', 'es2022,dom', '--skipLibCheck', '--outDir', 'out', 'src/monitors.ts'], { cwd: dir, env });
 
-describe('docs/how-to/typed-client.md', () => {
+describeDatabaseAgnostic('docs/how-to/typed-client.md', () => {
   it('generates from the live API with a key, type-checks, and the example prints the monitors', async () => {
     await codegen({});
     expect(fs.readFileSync(path.join(dir, 'src/gql/graphql.ts'), 'utf8')).toMatch(/export type MonitorsQuery = .*status: CheckStatus/);
