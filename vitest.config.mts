@@ -2,11 +2,31 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import swc from 'unplugin-swc';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const require = createRequire(import.meta.url);
 
 /** The migrated template database every file's database is copied from (test/helpers/global-setup.ts). */
 const withDatabase = { globalSetup: ['test/helpers/global-setup.ts'] };
+
+/**
+ * Vitest's order (by project name: api, browser, processes, unit; within one, longest or largest first) put the
+ * longest files last: the `processes` files, each spawning servers and workers, ran after every `api` file, and a
+ * run ended on two of them with nothing left to share the machine with. The layers that wait longest go first
+ * (processes, browser), then api, then unit, so the short files fill the gaps at the end; within a layer vitest's
+ * own order stays (failed first, then the longest of the last run, else the largest file).
+ */
+const LAYERS = ['processes', 'browser', 'api', 'unit'];
+class LongestLayersFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const i = LAYERS.indexOf(spec.project.name);
+      return i < 0 ? LAYERS.length : i;
+    };
+    const sorted = await super.sort(files);
+    return sorted.map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
+  }
+}
 
 export default defineConfig({
   // Vitest's esbuild does not emit decorator metadata; type-graphql and MikroORM need it.
@@ -50,6 +70,8 @@ export default defineConfig({
     // and ports, and module-level caches (prepared page statements, compiled operations) are keyed per schema or
     // per connection.
     isolate: false,
+    // The layers that wait longest run first (LongestLayersFirst above).
+    sequence: { sequencer: LongestLayersFirst },
     reporters: ['default'],
   },
 });
