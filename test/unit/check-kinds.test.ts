@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS, checkKind, kindOfEnum, kindOfId, kindOfRow, referencesTo } from '../../src/modules/checks/kinds/registry';
 import { PLANS } from '../../src/modules/billing/plans';
 import { isScope } from '../../src/authorization/scopes';
+import { KIND_APIS } from '../../src/modules/checks/kinds/apis';
 
 describe('the check-kind registry', () => {
   it('tells every kind apart by each of its names', () => {
@@ -33,5 +34,10 @@ describe('the check-kind registry', () => {
         expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.table}`).toBe(true);
       }
     }
+  });
+
+  it("lists every kind's service and resolvers (kinds/apis.ts) in the registry's order", () => {
+    expect(KIND_APIS.map((a) => a.kind)).toEqual([...CHECK_KINDS]);
+    for (const api of KIND_APIS) expect(api.resolvers.length, api.kind.name).toBeGreaterThan(0);
   });
 });
