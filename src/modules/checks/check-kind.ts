@@ -1,5 +1,6 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { Scope } from '../../authorization/scopes';
+import type { ListSize } from '../common/list-size';
 import type { CheckOptions, CheckOutcome } from './check-runner';
 import type { SecretBox } from './secret-box';
 import type { ScheduledCheck } from './scheduled-check';
@@ -36,8 +37,16 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   readonly label: string;
   /** Its value of the GraphQL enums that tell kinds apart (`AlertSourceKind`, `CheckType`). */
   readonly enumValue: string;
+  /** Its GraphQL object type (`Monitor`; its list's is `MonitorConnection`). */
+  readonly typeName: string;
   /** The GraphQL object type of its runs (the `Run` interface resolves to it). */
   readonly runType: string;
+  /**
+   * The sizes of the list fields of its own GraphQL types and its runs' (`Monitor.headers`), for the cost of a
+   * document: the ones every kind has (locations, tags, recentRuns, series, its connections) are in
+   * authorization/list-sizes.ts. The schema build fails on a list field without a size.
+   */
+  readonly listSizes: Readonly<Record<string, ListSize>>;
   readonly scopes: { read: Scope; write: Scope; run: Scope };
   /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
   readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };
