@@ -30,8 +30,8 @@ describe('the check-kind registry', () => {
     for (const kind of CHECK_KINDS) {
       for (const scope of Object.values(kind.scopes)) expect(isScope(scope), `${kind.name}: ${scope}`).toBe(true);
       for (const [plan, limits] of Object.entries(PLANS)) {
-        const allowance = (limits as unknown as Record<string, unknown>)[kind.table];
-        expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.table}`).toBe(true);
+        const allowance = (limits as unknown as Record<string, unknown>)[kind.allowance];
+        expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.allowance}`).toBe(true);
       }
     }
   });

@@ -1,6 +1,7 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { Scope } from '../../authorization/scopes';
 import type { ListSize } from '../common/list-size';
+import type { CheckAllowance } from '../billing/plans';
 import type { CheckOptions, CheckOutcome } from './check-runner';
 import type { SecretBox } from './secret-box';
 import type { ScheduledCheck } from './scheduled-check';
@@ -24,8 +25,10 @@ export interface ProbeContext {
 export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */
   readonly name: string;
-  /** Its table, its plan allowance's key (billing/plans.ts) and its REST path (`/v1/monitors`). */
+  /** Its table, and its plural on the API: its list query and its REST path (`/v1/monitors`). */
   readonly table: string;
+  /** The plan allowance it counts against (billing/plans.ts): its own, or the monitors' for a kind without one. */
+  readonly allowance: CheckAllowance;
   readonly entity: EntityClass<E>;
   /** Its ids start with this and an underscore (`mon_…`). */
   readonly idPrefix: string;

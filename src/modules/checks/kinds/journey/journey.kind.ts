@@ -12,6 +12,7 @@ const HEADERS = 50; // check.types.ts: at most 50 headers a request
 export const journeyKind = {
   name: 'journey' as const,
   table: 'journeys',
+  allowance: 'journeys',
   entity: Journey,
   idPrefix: 'jrn',
   column: 'journey_id',

@@ -11,6 +11,7 @@ const ASSERTIONS = 20; // at most 20 assertions
 export const monitorKind = {
   name: 'monitor' as const,
   table: 'monitors',
+  allowance: 'monitors',
   entity: Monitor,
   idPrefix: 'mon',
   column: 'monitor_id',
