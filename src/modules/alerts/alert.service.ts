@@ -1,3 +1,4 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { conflict, notFound } from '../../errors';
@@ -5,7 +6,7 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
-import { alertCheck } from './alert-check';
+import { ALERT_CHECK_PROPERTIES, alertCheck } from './alert-check';
 import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
@@ -104,7 +105,8 @@ export class AlertService {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
-      ...(args.checkId ? { $or: [{ monitor: args.checkId }, { journey: args.checkId }] } : {}),
+      // The check is of one kind, but which is not asked: `monitor_id = ? or journey_id = ?`, each by its index.
+      ...(args.checkId ? { $or: ALERT_CHECK_PROPERTIES.map((p) => ({ [p]: args.checkId }) as FilterQuery<Alert>) } : {}),
       ...(args.since ? { openedAt: { $gte: args.since } } : {}),
     };
     return paginate(em, Alert, where, 'openedAt', args, columns);

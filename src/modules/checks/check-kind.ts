@@ -20,7 +20,8 @@ export interface ProbeContext {
 /**
  * One kind of check (a monitor, a journey, …) as data: where it is stored, what it is called on each surface, which
  * scopes guard it, how long it may run and how it is run. Everything that used to ask "monitor or journey?" asks the
- * kind instead (kinds/registry.ts lists them), so a new kind is its own folder plus one registry entry.
+ * kind instead (kinds/registry.ts lists them), so a new kind is its own folder plus its line in the registry (and
+ * in kinds/apis.ts, which lists its service and resolvers).
  */
 export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */
