@@ -23,6 +23,7 @@ import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
+import { checkStatsResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -30,7 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApiKeyResolver,
   OrganizationResolver,
   MemberResolver,
-  ...KIND_APIS.flatMap((api) => api.resolvers), // each kind's queries, mutations and statistics fields
+  ...KIND_APIS.flatMap((api) => [...api.resolvers, checkStatsResolver(api.view)]), // each kind's queries, mutations and fields
   RunResolver,
   AlertResolver,
   BillingResolver,

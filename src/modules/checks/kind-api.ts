@@ -10,7 +10,9 @@ import type { KindServiceClass } from './check.service-base';
 export interface KindApi<E extends CheckEntity = CheckEntity> {
   readonly kind: CheckKind<E>;
   readonly service: KindServiceClass<E>;
-  /** Its resolver classes: its queries and mutations, its view's fields (statistics). */
+  /** Its resolver classes: its queries, its mutations and its view's own fields. */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly resolvers: readonly Function[];
+  /** Its object type (`MonitorView`), which the schema also gives the statistics fields (`stats`, `series`). */
+  readonly view: new () => { id: string; organizationId: string };
 }

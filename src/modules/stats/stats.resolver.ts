@@ -6,8 +6,8 @@ import { CheckStatsType, SeriesIntervalEnum, StatsBucketType, StatsWindowEnum } 
 const LOCATION = 'One location only; every location of the check when omitted.';
 
 /**
- * `stats` and `series` on a kind's object type (Monitor, Journey): each kind lists the resolver made for its view
- * (its `<name>.api.ts`). They carry no scope of their own: the parent type's read scope (the kind's `scopes.read`) is
+ * `stats` and `series` on a kind's object type (Monitor, Journey): the schema makes one for each kind's view
+ * (kinds/apis.ts). They carry no scope of their own: the parent type's read scope (the kind's `scopes.read`) is
  * what reaches them.
  */
 export function checkStatsResolver<T extends { id: string; organizationId: string }>(parent: new () => T) {
