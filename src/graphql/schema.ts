@@ -10,8 +10,7 @@ import { validateInput } from './validation';
 import { assertListSizes } from '../authorization/list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { MonitorResolver } from '../modules/checks/kinds/monitor/monitor.resolver';
-import { JourneyResolver } from '../modules/checks/kinds/journey/journey.resolver';
+import { KIND_APIS } from '../modules/checks/kinds/apis';
 import { RunResolver } from '../modules/runs/run.resolver';
 import { AlertResolver } from '../modules/alerts/alert.resolver';
 import { OrganizationResolver } from '../modules/organization/organization.resolver';
@@ -23,7 +22,8 @@ import { NotificationResolver } from '../modules/notifications/notification.reso
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
-import { JourneyStatsResolver, MonitorStatsResolver, OrganizationOverviewResolver } from '../modules/stats/stats.resolver';
+import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
+import { checkStatsResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -31,8 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApiKeyResolver,
   OrganizationResolver,
   MemberResolver,
-  MonitorResolver,
-  JourneyResolver,
+  ...KIND_APIS.flatMap((api) => [...api.resolvers, checkStatsResolver(api.view)]), // each kind's queries, mutations and fields
   RunResolver,
   AlertResolver,
   BillingResolver,
@@ -41,8 +40,6 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   NotificationResolver,
   MaintenanceResolver,
   CheckSessionResolver,
-  MonitorStatsResolver,
-  JourneyStatsResolver,
   OrganizationOverviewResolver,
 ];
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS, checkKind, kindOfEnum, kindOfId, kindOfRow, referencesTo } from '../../src/modules/checks/kinds/registry';
 import { PLANS } from '../../src/modules/billing/plans';
 import { isScope } from '../../src/authorization/scopes';
+import { KIND_APIS } from '../../src/modules/checks/kinds/apis';
 
 describe('the check-kind registry', () => {
   it('tells every kind apart by each of its names', () => {
@@ -29,9 +30,14 @@ describe('the check-kind registry', () => {
     for (const kind of CHECK_KINDS) {
       for (const scope of Object.values(kind.scopes)) expect(isScope(scope), `${kind.name}: ${scope}`).toBe(true);
       for (const [plan, limits] of Object.entries(PLANS)) {
-        const allowance = (limits as unknown as Record<string, unknown>)[kind.table];
-        expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.table}`).toBe(true);
+        const allowance = (limits as unknown as Record<string, unknown>)[kind.allowance];
+        expect(allowance === null || typeof allowance === 'number', `${plan} allows ${kind.allowance}`).toBe(true);
       }
     }
+  });
+
+  it("lists every kind's service and resolvers (kinds/apis.ts) in the registry's order", () => {
+    expect(KIND_APIS.map((a) => a.kind)).toEqual([...CHECK_KINDS]);
+    for (const api of KIND_APIS) expect(api.resolvers.length, api.kind.name).toBeGreaterThan(0);
   });
 });

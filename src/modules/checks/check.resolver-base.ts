@@ -3,20 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, type ClassType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
-import type { Actor } from '../audit/audit';
 import type { PageColumns } from '../common/pagination';
 import { recentRunsLimit } from '../runs/recent-runs.loader';
 import { runView } from '../runs/run.types';
 import type { CheckEntity, CheckKind } from './check-kind';
-import type { CheckListArgs, CheckServiceBase } from './check.service-base';
+import type { CheckListArgs, KindService } from './check.service-base';
+import type { CheckKindName } from './kinds/registry';
 
-/** A kind's service as its resolver uses it: the shared base plus its own create and update. */
-export interface KindService<E extends CheckEntity> extends CheckServiceBase<E> {
-  create(em: EntityManager, actor: Actor, input: never): Promise<E>;
-  update(em: EntityManager, actor: Actor, id: string, input: never): Promise<E>;
-}
-
-/** What differs between kinds' resolvers: their GraphQL types, their service and their words. */
+/** What differs between kinds' resolvers: their GraphQL types and their words. */
 export interface CheckResolverTypes<E extends CheckEntity, V extends { id: string; organizationId: string }> {
   kind: CheckKind<E>;
   /** The object type, and how a row (or a list page's row) becomes it. */
@@ -29,7 +23,6 @@ export interface CheckResolverTypes<E extends CheckEntity, V extends { id: strin
   runView: ClassType;
   /** The columns a list's selection reads (see `paginate`). */
   columns(em: EntityManager, info: GraphQLResolveInfo): PageColumns | undefined;
-  service(services: RequestContext['services']): KindService<E>;
   descriptions: { update: string; delete: string; run: string };
 }
 
@@ -42,6 +35,8 @@ export function createCheckResolver<E extends CheckEntity, V extends { id: strin
   const { kind, view } = t;
   const Label = kind.label;
   const { read, write, run } = kind.scopes;
+  // Its service, built by the wiring from kinds/apis.ts under the kind's name.
+  const service = (services: RequestContext['services']) => services.checks[kind.name as CheckKindName] as KindService<E>;
 
   // Not listed in the schema's resolvers itself: the kind's subclass is. The type is named here for the field resolvers.
   @Resolver(() => view)
@@ -49,44 +44,44 @@ export function createCheckResolver<E extends CheckEntity, V extends { id: strin
     @Query(() => t.connection, { name: kind.table, description: 'Newest first.' })
     @RequiresScope(read)
     async list(@Args(() => t.listArgs) args: CheckListArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-      const page = await t.service(services).list(reader, principal.organizationId, args, t.columns(reader, info));
+      const page = await service(services).list(reader, principal.organizationId, args, t.columns(reader, info));
       return { nodes: page.nodes.map((c) => view.from(c)), pageInfo: page.pageInfo };
     }
 
     @Query(() => view, { name: kind.name })
     @RequiresScope(read)
     async get(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-      return view.from(await t.service(services).get(em, principal.organizationId, id));
+      return view.from(await service(services).get(em, principal.organizationId, id));
     }
 
     @Mutation(() => view, { name: `create${Label}` })
     @RequiresScope(write)
     async create(@Arg('input', () => t.createInput) input: object, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).create(em, actor, input as never));
+      return view.from(await service(services).create(em, actor, input as never));
     }
 
     @Mutation(() => view, { name: `update${Label}`, description: t.descriptions.update })
     @RequiresScope(write)
     async update(@Arg('id', () => ID) id: string, @Arg('input', () => t.updateInput) input: object, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).update(em, actor, id, input as never));
+      return view.from(await service(services).update(em, actor, id, input as never));
     }
 
     @Mutation(() => ID, { name: `delete${Label}`, description: t.descriptions.delete })
     @RequiresScope(write)
     async delete(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return t.service(services).delete(em, actor, id);
+      return service(services).delete(em, actor, id);
     }
 
     @Mutation(() => view, { name: `pause${Label}` })
     @RequiresScope(write)
     async pause(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).setPaused(em, actor, id, true));
+      return view.from(await service(services).setPaused(em, actor, id, true));
     }
 
     @Mutation(() => view, { name: `resume${Label}` })
     @RequiresScope(write)
     async resume(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).setPaused(em, actor, id, false));
+      return view.from(await service(services).setPaused(em, actor, id, false));
     }
 
     @Mutation(() => t.runView, { name: `run${Label}`, description: t.descriptions.run })

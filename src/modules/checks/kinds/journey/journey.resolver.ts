@@ -14,7 +14,6 @@ export class JourneyResolver extends createCheckResolver({
   updateInput: UpdateJourneyInput,
   runView: JourneyRunView,
   columns: journeyColumns,
-  service: (services) => services.journeys,
   descriptions: {
     update: 'Only the fields given change; `steps` replaces every step.',
     delete: 'Deletes the journey with its runs and alerts; answers its id.',

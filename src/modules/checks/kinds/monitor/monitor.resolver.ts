@@ -14,7 +14,6 @@ export class MonitorResolver extends createCheckResolver({
   updateInput: UpdateMonitorInput,
   runView: MonitorRunView,
   columns: monitorColumns,
-  service: (services) => services.monitors,
   descriptions: {
     update: 'Only the fields given change; `[masked]` header values keep what is stored while the URL keeps its origin.',
     delete: 'Deletes the monitor with its runs and alerts; answers its id.',
