@@ -10,9 +10,9 @@ import { validateInput } from './validation';
 import { assertListSizes } from '../authorization/list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { MonitorResolver } from '../modules/checks/kinds/monitor/monitor.resolver';
-import { JourneyResolver } from '../modules/checks/kinds/journey/journey.resolver';
-import { RunResolver } from '../modules/runs/run.resolver';
+// Before the runs' queries: the order type-graphql lists fields in is the order these files make them (check-resolvers.ts).
+import { CHECK_RESOLVERS } from './check-resolvers';
+import { RUN_RESOLVERS } from '../modules/runs/run.resolver';
 import { AlertResolver } from '../modules/alerts/alert.resolver';
 import { OrganizationResolver } from '../modules/organization/organization.resolver';
 import { MemberResolver } from '../modules/members/member.resolver';
@@ -31,9 +31,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApiKeyResolver,
   OrganizationResolver,
   MemberResolver,
-  MonitorResolver,
-  JourneyResolver,
-  RunResolver,
+  ...CHECK_RESOLVERS,
+  ...RUN_RESOLVERS,
   AlertResolver,
   BillingResolver,
   AuditResolver,

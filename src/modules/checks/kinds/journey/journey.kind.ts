@@ -1,6 +1,7 @@
 import type { CheckKind } from '../../check-kind';
 import { checkJourney } from '../../check-runner';
 import { Journey, mapStepHeaders } from './journey.entity';
+import { StepResultType } from './journey-run.types';
 
 /** A journey: up to 20 requests in order, each step's extracted values available to the later ones. */
 export const journeyKind = {
@@ -13,6 +14,7 @@ export const journeyKind = {
   label: 'Journey',
   enumValue: 'JOURNEY',
   runType: 'JourneyRun',
+  runDetail: { field: 'steps', type: () => [StepResultType], value: (run) => run.steps ?? [] },
   scopes: { read: 'journeys:read', write: 'journeys:write', run: 'journeys:run' },
   credentials: {
     column: 'steps',

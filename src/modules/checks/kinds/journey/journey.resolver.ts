@@ -1,18 +1,16 @@
-import { Resolver } from 'type-graphql';
-import { createCheckResolver } from '../../check.resolver-base';
-import { JourneyRunView } from '../../../runs/run.types';
+import type { CheckResolverTypes } from '../../check.resolver-base';
+import type { Journey } from './journey.entity';
 import { journeyKind } from './journey.kind';
 import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 
-@Resolver(() => JourneyView)
-export class JourneyResolver extends createCheckResolver({
+/** The journey's queries and mutations, as `createCheckResolver` makes them (see src/graphql/check-resolvers.ts). */
+export const journeyResolver: CheckResolverTypes<Journey, JourneyView> = {
   kind: journeyKind,
   view: JourneyView,
   connection: JourneyConnection,
   listArgs: JourneysArgs,
   createInput: CreateJourneyInput,
   updateInput: UpdateJourneyInput,
-  runView: JourneyRunView,
   columns: journeyColumns,
   service: (services) => services.journeys,
   descriptions: {
@@ -20,4 +18,4 @@ export class JourneyResolver extends createCheckResolver({
     delete: 'Deletes the journey with its runs and alerts; answers its id.',
     run: 'Runs every step now and answers the finished run.',
   },
-}) {}
+};

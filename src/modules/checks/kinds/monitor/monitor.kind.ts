@@ -1,5 +1,6 @@
 import type { CheckKind } from '../../check-kind';
 import { checkMonitor } from '../../check-runner';
+import { AssertionResultType } from '../../check.types';
 import { Monitor } from './monitor.entity';
 
 /** A monitor: one HTTP request, judged by its expected status codes and assertions. */
@@ -13,6 +14,7 @@ export const monitorKind = {
   label: 'Monitor',
   enumValue: 'MONITOR',
   runType: 'MonitorRun',
+  runDetail: { field: 'assertions', type: () => [AssertionResultType], value: (run) => run.assertions },
   scopes: { read: 'monitors:read', write: 'monitors:write', run: 'monitors:run' },
   credentials: {
     column: 'headers',
