@@ -3,23 +3,21 @@ import { Arg, Args, Ctx, ID, Info, Query, Resolver, type ClassType } from 'type-
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import type { CheckKind } from '../checks/check-kind';
-import { CHECK_KINDS } from '../checks/kinds/registry';
+import { CHECK_KINDS, type RegisteredKind } from '../checks/kinds/registry';
 import { checkIdField } from './check-id-field';
 import { kindsInWords, RUN_TYPES, RunConnection, runColumns, RunsArgs, RunView, runView } from './run.types';
-import type { RunFilter } from './run.service';
-import type { PageArgs } from '../common/pagination';
+import type { RunListArgs } from './run.service';
 
 /** One kind's list of runs (`monitorRuns`), under its read scope. */
-function kindRunsResolver(kind: CheckKind): ClassType {
+function kindRunsResolver(kind: RegisteredKind): ClassType {
   const { connection, listArgs } = RUN_TYPES.get(kind.name)!;
   @Resolver()
   class KindRunsResolver {
     @Query(() => connection, { name: `${kind.name}Runs`, description: `A ${kind.name}'s runs, newest first.` })
     @RequiresScope(kind.scopes.read)
-    async list(@Args(() => listArgs) args: PageArgs & RunFilter, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-      const id = (args as unknown as Record<string, string>)[checkIdField(kind)];
-      await services.runs.getCheck(em, principal.organizationId, kind.name as never, id); // NOT_FOUND for another org's id
-      const page = await services.runs.list(em, principal.organizationId, args as never, runColumns(em, info));
+    async list(@Args(() => listArgs) args: RunListArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
+      await services.runs.getCheck(em, principal.organizationId, kind.name, args[checkIdField(kind)] as string); // NOT_FOUND for another org's id
+      const page = await services.runs.list(em, principal.organizationId, args, runColumns(em, info));
       return { nodes: page.nodes.map(runView), pageInfo: page.pageInfo };
     }
   }
@@ -28,7 +26,7 @@ function kindRunsResolver(kind: CheckKind): ClassType {
 
 /** Every kind's read scope, as `@RequiresScope` each: the fields that may answer a run of any kind need them all. */
 const everyReadScope: MethodDecorator = (target, key, descriptor) => {
-  // Decorators apply bottom-up: the last is applied first, so the schema lists them in CHECK_KINDS order.
+  // As if written one per line in CHECK_KINDS order: decorators run bottom-up, and type-graphql turns them back.
   for (const kind of [...CHECK_KINDS].reverse()) RequiresScope(kind.scopes.read)(target, key, descriptor);
 };
 
@@ -49,9 +47,9 @@ export class RunResolver {
   async runs(@Args() args: RunsArgs, @Ctx() { em, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
     for (const kind of CHECK_KINDS) {
       const id = args[checkIdField(kind)] as string | null | undefined;
-      if (id) await services.runs.getCheck(em, principal.organizationId, kind.name as never, id);
+      if (id) await services.runs.getCheck(em, principal.organizationId, kind.name, id);
     }
-    const page = await services.runs.list(em, principal.organizationId, args as never, runColumns(em, info));
+    const page = await services.runs.list(em, principal.organizationId, args, runColumns(em, info));
     return { nodes: page.nodes.map(runView), pageInfo: page.pageInfo };
   }
 

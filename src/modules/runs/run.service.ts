@@ -41,6 +41,9 @@ export interface RunServiceDeps {
   journeyMaxDurationMs: number;
 }
 
+/** What a run list is given: a page, its filters, and the check as its kind's id field (`monitorId`, …). */
+export type RunListArgs = PageArgs & RunFilter & { [checkIdField: string]: unknown };
+
 /** Optional filters of a run list (all together). */
 export interface RunFilter {
   since?: Date | null;
@@ -143,7 +146,7 @@ export class RunService {
    * A page of one check's runs, the check given by its kind's id field (`monitorId`, …; exactly one); with
    * `columns`, only those properties are read (see `paginate`).
    */
-  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & Record<string, unknown>, columns?: PageColumns): Promise<Page<Run>> {
+  list(em: EntityManager, organizationId: string, args: RunListArgs, columns?: PageColumns): Promise<Page<Run>> {
     const given = CHECK_KINDS.filter((k) => args[checkIdField(k)]);
     if (given.length !== 1) {
       const ids = CHECK_KINDS.map(checkIdField);

@@ -66,7 +66,7 @@ export interface KindRunTypes {
   listArgs: ClassType;
 }
 
-/** Filters of `monitorRuns` / `journeyRuns`; every one optional, all of them together (AND). */
+/** Filters of each kind's run list (`monitorRuns`, …); every one optional, all of them together (AND). */
 @ArgsType()
 export class RunFilterArgs extends PageArgs {
   @Field(() => Date, { nullable: true, description: 'Runs started at or after this instant.' }) since?: Date | null;
