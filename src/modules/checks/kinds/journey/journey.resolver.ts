@@ -3,7 +3,7 @@ import type { Journey } from './journey.entity';
 import { journeyKind } from './journey.kind';
 import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 
-/** The journey's queries and mutations, as `createCheckResolver` makes them (see src/graphql/check-resolvers.ts). */
+/** What the journey's resolver is made of: `createCheckResolver` builds its queries and mutations from these (src/graphql/check-resolvers.ts). */
 export const journeyResolver: CheckResolverTypes<Journey, JourneyView> = {
   kind: journeyKind,
   view: JourneyView,

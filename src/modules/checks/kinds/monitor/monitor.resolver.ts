@@ -3,7 +3,7 @@ import type { Monitor } from './monitor.entity';
 import { monitorKind } from './monitor.kind';
 import { CreateMonitorInput, monitorColumns, MonitorConnection, MonitorsArgs, MonitorView, UpdateMonitorInput } from './monitor.types';
 
-/** The monitor's queries and mutations, as `createCheckResolver` makes them (see src/graphql/check-resolvers.ts). */
+/** What the monitor's resolver is made of: `createCheckResolver` builds its queries and mutations from these (src/graphql/check-resolvers.ts). */
 export const monitorResolver: CheckResolverTypes<Monitor, MonitorView> = {
   kind: monitorKind,
   view: MonitorView,
