@@ -22,9 +22,6 @@ export interface Services {
   organizations: OrganizationService;
   /** Every kind's service, by the kind's name (`checks.monitor`), built from kinds/apis.ts. */
   checks: Readonly<Record<CheckKindName, KindService>>;
-  /** `checks.monitor` and `checks.journey` under the names the runs module calls them by; a new kind needs none. */
-  monitors: KindService;
-  journeys: KindService;
   runs: RunService;
   recorder: RunRecorder;
   alerts: AlertService;

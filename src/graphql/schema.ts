@@ -11,7 +11,9 @@ import { assertListSizes } from '../authorization/list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { KIND_APIS } from '../modules/checks/kinds/apis';
-import { RunResolver } from '../modules/runs/run.resolver';
+// Before the runs' queries: the order type-graphql lists fields in is the order these files make them (check-resolvers.ts).
+import { CHECK_RESOLVERS } from './check-resolvers';
+import { RUN_RESOLVERS } from '../modules/runs/run.resolver';
 import { AlertResolver } from '../modules/alerts/alert.resolver';
 import { OrganizationResolver } from '../modules/organization/organization.resolver';
 import { MemberResolver } from '../modules/members/member.resolver';
@@ -31,8 +33,9 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApiKeyResolver,
   OrganizationResolver,
   MemberResolver,
-  ...KIND_APIS.flatMap((api) => [...api.resolvers, checkStatsResolver(api.view)]), // each kind's queries, mutations and fields
-  RunResolver,
+  ...CHECK_RESOLVERS, // each kind's queries, mutations and fields, with its runs' (check-resolvers.ts)
+  ...KIND_APIS.map((api) => checkStatsResolver(api.view)), // each kind's statistics fields
+  ...RUN_RESOLVERS,
   AlertResolver,
   BillingResolver,
   AuditResolver,

@@ -131,8 +131,6 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const services = {
     organizations,
     checks,
-    monitors: checks.monitor,
-    journeys: checks.journey,
     runs: new RunService({
       billing,
       recorder,

@@ -1,4 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { ClassType } from 'type-graphql';
 import type { Scope } from '../../authorization/scopes';
 import type { ListSize } from '../common/list-size';
 import type { CheckAllowance } from '../billing/plans';
@@ -51,6 +52,12 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
    * authorization/list-sizes.ts. The schema build fails on a list field without a size.
    */
   readonly listSizes: Readonly<Record<string, ListSize>>;
+  /**
+   * What its run type shows besides the `Run` interface's fields and the check's id (`monitorId`): one field, its
+   * GraphQL type and its value from what the run recorded (`assertions` of a monitor, `steps` of a journey). The runs
+   * module builds the run type from it (runs/run.types.ts).
+   */
+  readonly runDetail: { field: string; type: () => ClassType | [ClassType]; value(run: Pick<CheckOutcome, 'assertions' | 'steps'>): unknown };
   readonly scopes: { read: Scope; write: Scope; run: Scope };
   /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
   readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };

@@ -1,5 +1,6 @@
 import type { CheckEntity, CheckKind } from './check-kind';
 import type { KindServiceClass } from './check.service-base';
+import type { CheckResolverTypes } from './check.resolver-base';
 
 /**
  * What a kind adds to the API besides its data (its `CheckKind`): its service, which the wiring builds once and
@@ -10,9 +11,9 @@ import type { KindServiceClass } from './check.service-base';
 export interface KindApi<E extends CheckEntity = CheckEntity> {
   readonly kind: CheckKind<E>;
   readonly service: KindServiceClass<E>;
-  /** Its resolver classes: its queries, its mutations and its view's own fields. */
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  readonly resolvers: readonly Function[];
+  /** What its resolver is made of (its GraphQL types and words): src/graphql/check-resolvers.ts makes it, with the runs' fields. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly resolver: CheckResolverTypes<E, any>;
   /** Its object type (`MonitorView`), which the schema also gives the statistics fields (`stats`, `series`). */
   readonly view: new () => { id: string; organizationId: string };
 }

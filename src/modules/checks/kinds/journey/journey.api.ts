@@ -1,7 +1,7 @@
 import type { KindApi } from '../../kind-api';
 import type { Journey } from './journey.entity';
 import { journeyKind } from './journey.kind';
-import { JourneyResolver } from './journey.resolver';
+import { journeyResolver } from './journey.resolver';
 import { JourneyService } from './journey.service';
 import { JourneyView } from './journey.types';
 
@@ -9,6 +9,6 @@ import { JourneyView } from './journey.types';
 export const journeyApi = {
   kind: journeyKind,
   service: JourneyService,
-  resolvers: [JourneyResolver],
+  resolver: journeyResolver,
   view: JourneyView,
 } satisfies KindApi<Journey>;

@@ -2,6 +2,7 @@ import { CHECK_SCOPES } from '../../../../authorization/scopes';
 import type { CheckKind } from '../../check-kind';
 import { checkJourney } from '../../check-runner';
 import { Journey, mapStepHeaders } from './journey.entity';
+import { StepResultType } from './journey-run.types';
 
 const STEPS = 20; // journey.types.ts: 1 to 20 steps
 const ASSERTIONS = 20; // at most 20 assertions a step
@@ -30,6 +31,7 @@ export const journeyKind = {
     'StepResult.extracted': { max: EXTRACTIONS },
     'StepRequest.headers': { max: HEADERS },
   },
+  runDetail: { field: 'steps', type: () => [StepResultType], value: (run) => run.steps ?? [] },
   scopes: CHECK_SCOPES.journeys,
   credentials: {
     column: 'steps',

@@ -1,7 +1,7 @@
 import type { KindApi } from '../../kind-api';
 import type { Monitor } from './monitor.entity';
 import { monitorKind } from './monitor.kind';
-import { MonitorResolver } from './monitor.resolver';
+import { monitorResolver } from './monitor.resolver';
 import { MonitorService } from './monitor.service';
 import { MonitorView } from './monitor.types';
 
@@ -9,6 +9,6 @@ import { MonitorView } from './monitor.types';
 export const monitorApi = {
   kind: monitorKind,
   service: MonitorService,
-  resolvers: [MonitorResolver],
+  resolver: monitorResolver,
   view: MonitorView,
 } satisfies KindApi<Monitor>;

@@ -1,6 +1,7 @@
 import { CHECK_SCOPES } from '../../../../authorization/scopes';
 import type { CheckKind } from '../../check-kind';
 import { checkMonitor } from '../../check-runner';
+import { AssertionResultType } from '../../check.types';
 import { Monitor } from './monitor.entity';
 
 const HEADERS = 50; // monitor.types.ts: at most 50 headers
@@ -26,6 +27,7 @@ export const monitorKind = {
     'Monitor.assertions': { max: ASSERTIONS },
     'MonitorRun.assertions': { max: ASSERTIONS },
   },
+  runDetail: { field: 'assertions', type: () => [AssertionResultType], value: (run) => run.assertions },
   scopes: CHECK_SCOPES.monitors,
   credentials: {
     column: 'headers',
