@@ -15,8 +15,13 @@ const withDatabase = { globalSetup: ['test/helpers/global-setup.ts'] };
  * run ended on two of them with nothing left to share the machine with. The layers that wait longest go first
  * (processes, browser), then api, then unit, so the short files fill the gaps at the end; within a layer vitest's
  * own order stays (failed first, then the longest of the last run, else the largest file).
+ *
+ * On PostgreSQL (`TEST_DATABASE_URL`) the api layer goes first instead: CI runs that pass beside the embedded one
+ * (.ci/run), and two passes both starting with their process-spawning files stacked a dozen servers, workers and
+ * CLIs on two cores at once (a server start then took longer than a test's minute); staggered, each pass's
+ * processes meet the other's in-process api files.
  */
-const LAYERS = ['processes', 'browser', 'api', 'unit'];
+const LAYERS = process.env.TEST_DATABASE_URL ? ['api', 'processes', 'browser', 'unit'] : ['processes', 'browser', 'api', 'unit'];
 class LongestLayersFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (spec: TestSpecification) => {
@@ -48,7 +53,9 @@ export default defineConfig({
       // The real app (Fastify, Apollo, MikroORM) on a real database, in this process.
       { extends: true, test: { name: 'api', include: ['test/api/**/*.test.ts'], ...withDatabase } },
       // The built server, workers and CLIs as processes of their own (they need `npm run build:server`).
-      { extends: true, test: { name: 'processes', include: ['test/processes/**/*.test.ts'], ...withDatabase } },
+      // Two minutes a test: each spawns servers, workers or CLIs, and a busy machine (both CI passes, two files at a
+      // time each) stretched one start past 20 s. A timeout here only ends a hung test; no test measures by it.
+      { extends: true, test: { name: 'processes', include: ['test/processes/**/*.test.ts'], testTimeout: 120_000, ...withDatabase } },
       // The built dashboard under Chromium (it needs `npm run build`; REQUIRE_BROWSER=1 fails when it is missing).
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withDatabase } },
     ],

@@ -135,8 +135,9 @@ describe('a journey', () => {
   it('that would outlast JOURNEY_MAX_DURATION_MS is a FAILED run saying so, cut at the limit', async () => {
     const { admin } = await orgWithKey('Journeys Inc', 'UNLIMITED');
     const step = (i: number) => ({ name: `s${i}`, request: { method: 'GET', url: `${target.url}/slow`, headers: [] }, assertions: [], extractions: [] });
-    // Five steps of ~0.8 s with 1 s timeouts: ~4 s and PASSED without the bound.
-    const created = await admin.client.gql(CreateJourneyDocument, { input: { name: 'Long', timeoutMs: 1000, intervalSeconds: 3600, steps: [1, 2, 3, 4, 5].map(step) } as never });
+    // Five steps of ~0.8 s: ~4 s and PASSED without the bound. Each step's own timeout (10 s) is far past the bound,
+    // so only the bound can end the run (with 1 s, a busy machine timed a step out before the bound was reached).
+    const created = await admin.client.gql(CreateJourneyDocument, { input: { name: 'Long', timeoutMs: 10_000, intervalSeconds: 3600, steps: [1, 2, 3, 4, 5].map(step) } as never });
     expect(created.errors).toBeUndefined();
     const run = (await admin.client.gql(RunJourneyDocument, { id: created.data!.createJourney.id })).data!.runJourney;
     expect(run.status).toBe('FAILED');
@@ -147,6 +148,7 @@ describe('a journey', () => {
     expect(k).toBeLessThan(5);
     const statuses = run.steps.map((s) => s.status);
     expect(statuses).toEqual([...Array(k - 1).fill('PASSED'), m![1] === 'in' ? 'FAILED' : 'SKIPPED', ...Array(5 - k).fill('SKIPPED')]);
+    // Cut at the 2 s bound, not run to its ~4 s end (the step in flight is cut, not waited for).
     expect(new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()).toBeLessThan(3500);
   });
 });

@@ -110,7 +110,9 @@ describe('SIGTERM under load', () => {
     await Promise.all(workers);
     agent.destroy();
 
-    expect(okBefore).toBeGreaterThan(50); // it really was under load (hundreds a second even on a busy CI machine)
+    // It really was under load: 12 clients back to back (hundreds of answers a second on a quiet machine; more than
+    // 20 in the 1.3 s before the signal even with both CI passes and other work on two cores).
+    expect(okBefore).toBeGreaterThan(20);
     expect(slowRes.status).toBe(201); // the in-flight check finished and was answered
     expect(slowBody.data.status).toBe('PASSED');
     expect(tally.reset).toBe(0);
