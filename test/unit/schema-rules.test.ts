@@ -98,7 +98,7 @@ describe('one enforcement point refuses the whole operation before any resolver 
   const schema = guardResolvers(raw, index);
   const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
   const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
   });
   const run = async (query: string, permissions: Permission[]) => {
     calls.length = 0;
@@ -164,7 +164,7 @@ describe('the resolver guard checks what an object was not already checked for',
   });
   const schema = guardResolvers(raw, new ScopeIndex(raw));
   const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
   });
   const source = '{ monitor { name alerts { id } } }';
 

@@ -26,4 +26,8 @@ export class Member {
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   joinedAt: Date = new Date();
+
+  /** argon2id (modules/accounts/password-hash.ts); null until the member sets a password, and then cannot sign in. */
+  @Property({ type: 'string', length: 255, nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null = null;
 }

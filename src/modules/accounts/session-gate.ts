@@ -1,0 +1,23 @@
+import type { IncomingRequest, SessionAuthenticator } from '../auth/context';
+import type { Principal } from '../auth/principal';
+import type { SessionCookie } from './session-cookie';
+import type { OriginCheck } from './same-origin';
+import type { SessionVerifier } from './session-verifier';
+
+/** The context builder's way in by cookie: the origin check first (it costs nothing), then the session. */
+export class SessionGate implements SessionAuthenticator {
+  constructor(
+    readonly cookie: SessionCookie,
+    readonly origins: OriginCheck,
+    readonly verifier: SessionVerifier,
+  ) {}
+
+  token(cookieHeader: string | undefined): string | undefined {
+    return this.cookie.read(cookieHeader);
+  }
+
+  async verify(token: string, req: IncomingRequest): Promise<Principal> {
+    if (req.method !== undefined) this.origins.assert({ method: req.method, headers: req.headers, protocol: req.protocol });
+    return this.verifier.verify(token, req.ip);
+  }
+}
