@@ -47,6 +47,8 @@ export interface Operation {
   bySelection?: boolean;
   /** Takes an object id: another organization's gives NOT_FOUND. */
   byId?: boolean;
+  /** Acts on the caller's own sessions: under an API key there are none, so it finds nothing (NOT_FOUND). */
+  sessionOnly?: boolean;
   /** Variables on a seeded organization; `target` serves `/ok`. Called once per request (fresh e-mails). */
   variables: (ids: Ids, target: string) => Variables;
   /** Variables naming nothing that exists, or invalid input: a call that passes authorization is refused later. */
@@ -60,6 +62,16 @@ const NO_KEY = 'key_000000000000';
 /** In the order the sweep runs them: the deletes last, as they remove what the other rows use. */
 export const OPERATIONS: readonly Operation[] = [
   { name: 'me', scopes: [], document: ops.MeDocument, variables: () => ({}), absent: {} },
+  { name: 'sessions', scopes: [], document: ops.SessionsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'revokeSession',
+    scopes: [],
+    byId: true,
+    sessionOnly: true,
+    document: ops.RevokeSessionDocument,
+    variables: () => ({ id: 'ses_0000000000000000' }),
+    absent: { id: 'ses_none' },
+  },
   { name: 'locations', scopes: [], document: ops.LocationsDocument, variables: () => ({}), absent: {} },
   { name: 'apiKeys', scopes: ['organization:read'], document: ops.ApiKeysDocument, variables: () => ({}), absent: {} },
   {

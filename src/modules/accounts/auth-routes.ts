@@ -45,7 +45,7 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
       const ua = req.headers['user-agent'];
       const { token, member, organization } = await accounts.signIn(orm.em.fork(), { email: input.email, password: input.password }, req.ip, ua);
       reply.header('set-cookie', sessions.cookie.set(token)).header('cache-control', 'no-store');
-      const data = { member: MemberView.from(member), organization: { id: organization.id, name: organization.name, createdAt: organization.createdAt } };
+      const data = { member: { ...MemberView.from(member) }, organization: { id: organization.id, name: organization.name, createdAt: organization.createdAt } };
       return reply.code(200).send({ success: true, data: snakeKeys(data) });
     } catch (e) {
       return fail(req, reply, e);

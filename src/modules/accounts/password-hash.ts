@@ -14,8 +14,12 @@ export function hashPassword(password: string): Promise<string> {
  */
 let decoy: Promise<string> | undefined;
 
+/** argon2 verifications started, for tests to see that every sign-in pays exactly one, whatever its outcome. */
+export const passwordStats = { verifies: 0 };
+
 /** True when `password` matches `stored`; with `stored` null the decoy is verified and the answer is false. */
 export async function passwordMatches(stored: string | null, password: string): Promise<boolean> {
+  passwordStats.verifies++;
   const target = stored ?? (await (decoy ??= hashPassword(`decoy-${Math.random()}-${Date.now()}`)));
   let ok: boolean;
   try {

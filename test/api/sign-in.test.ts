@@ -1,0 +1,153 @@
+/** People sign in (issue 25, phase 1): the set-password link, sign-in, the cookie, sign-out, failures, limits. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateMonitorDocument, MeDocument, SessionsDocument, SignedInMeDocument } from '../../src/client/generated/graphql';
+import { passwordStats } from '../../src/modules/accounts/password-hash';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { addPerson, GOOD_PASSWORD, post, signIn } from '../helpers/people';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp({ AUTH_FAILURE_LIMIT: '5', SESSION_IDLE_MINUTES: '30', SESSION_MAX_DAYS: '2', TRUST_PROXY: 'true' });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('from the set-password link to a session', () => {
+  it('sets a password once, signs in with a cookie that is HttpOnly, SameSite=Lax, Path=/, and answers member and organization', async () => {
+    const org = await t.org('Acme Inc');
+    const em = t.db.orm.em.fork();
+    const member = await t.app.services.members.invite(em, null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, { email: 'ada@example.com', role: 'OWNER' });
+    const { token } = await t.app.services.accounts.passwordLink(em, member.id);
+
+    // Too short, too common, then good; the link survives refused passwords and is spent by the good one.
+    for (const [password, message] of [
+      ['short-1A', /at least 12/],
+      ['password1234', /too easy to guess/],
+      ['ada@example.com1', /too easy to guess/],
+      ['x'.repeat(257), /at most 256/],
+    ] as const) {
+      const res = await post(t.baseUrl, '/auth/reset-password', { token, password });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; fields: { field: string; message: string }[] } };
+      expect(body.error.code).toBe('BAD_USER_INPUT');
+      expect(body.error.fields[0]).toMatchObject({ field: 'password', message: expect.stringMatching(message) });
+    }
+    expect((await post(t.baseUrl, '/auth/reset-password', { token, password: GOOD_PASSWORD })).status).toBe(204);
+    const again = await post(t.baseUrl, '/auth/reset-password', { token, password: GOOD_PASSWORD });
+    expect(again.status).toBe(400);
+    expect(((await again.json()) as { error: { fields: unknown[] } }).error.fields).toEqual([{ field: 'token', message: 'is invalid, used or expired; ask for a new link' }]);
+
+    const { res, body, cookie, client } = await signIn(t, 'Ada@Example.com ', GOOD_PASSWORD, { 'user-agent': 'test-browser/1.0' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/^tracer_session=[0-9A-Za-z]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=172800$/);
+    expect(cookie).toMatch(/^tracer_session=/);
+    expect(body).toEqual({
+      success: true,
+      data: {
+        member: { id: member.id, email: 'ada@example.com', name: null, role: 'OWNER', joined_at: member.joinedAt.toISOString(), permissions: ['all'] },
+        organization: { id: org.id, name: 'Acme Inc', created_at: org.createdAt.toISOString() },
+      },
+    });
+
+    // The session is a principal like a key: `me` names the member, no key.
+    const me = await client!.gql(SignedInMeDocument);
+    expect(me.data?.me).toMatchObject({ organization: { id: org.id }, member: { id: member.id, role: 'OWNER', permissions: ['all'] } });
+    expect((await client!.gql(MeDocument)).data?.me.key).toBeNull();
+    const rest = await client!.rest('GET', '/v1/me');
+    expect(rest.body).toEqual({ success: true, data: { organization: { id: org.id, name: 'Acme Inc' }, key: null } });
+    const sessions = (await client!.gql(SessionsDocument)).data!.sessions;
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ current: true, ip: '127.0.0.1', userAgent: 'test-browser/1.0' });
+    expect(await client!.gql(CreateMonitorDocument, { input: { name: 'm', url: 'http://127.0.0.1:1/' } })).toMatchObject({ status: 200 });
+  });
+
+  it('a link is good for 24 hours', async () => {
+    const org = await t.org();
+    const em = t.db.orm.em.fork();
+    const member = await t.app.services.members.invite(em, null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, { email: 'late@example.com', role: 'VIEWER' });
+    const { token, expiresAt } = await t.app.services.accounts.passwordLink(em, member.id);
+    t.clock.now = expiresAt;
+    try {
+      expect((await post(t.baseUrl, '/auth/reset-password', { token, password: GOOD_PASSWORD })).status).toBe(400);
+    } finally {
+      t.clock.now = null;
+    }
+    expect((await post(t.baseUrl, '/auth/reset-password', { token: 'not a token', password: GOOD_PASSWORD })).status).toBe(400);
+  });
+});
+
+describe('failures look alike', () => {
+  it('a wrong email and a wrong password: the same 401, each after exactly one argon2 verification', async () => {
+    await addPerson(t, await t.org(), 'grace@example.com', 'MEMBER');
+    const answers = [];
+    for (const [email, password] of [
+      ['nobody@example.com', GOOD_PASSWORD],
+      ['grace@example.com', `${GOOD_PASSWORD}x`],
+    ]) {
+      const before = passwordStats.verifies;
+      const { res, body, cookie } = await signIn(t, email, password, { 'x-forwarded-for': '203.0.113.9' });
+      expect(passwordStats.verifies - before).toBe(1);
+      expect(cookie).toBeUndefined();
+      delete (body.error as Record<string, unknown> | undefined)?.request_id;
+      answers.push({ status: res.status, body });
+    }
+    expect(answers[0]).toEqual({ status: 401, body: { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid email or password' } } });
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  it('a missing or foreign cookie is the session 401; a Bearer header is judged by the key alone', async () => {
+    const person = await addPerson(t, await t.org(), 'hopper@example.com', 'MEMBER');
+    const stale = t.client().withHeaders({ cookie: `tracer_session=${'A'.repeat(43)}`, origin: t.baseUrl });
+    const res = await stale.gql(MeDocument);
+    expect([res.status, res.errors?.[0].extensions?.code, res.errors?.[0].message]).toEqual([401, 'UNAUTHORIZED', 'Invalid or expired session']);
+    // A valid cookie does not rescue a bad key, nor lend its member to a request that names a key.
+    const withBadKey = person.client.withAuthorization('Bearer nope');
+    expect((await withBadKey.gql(MeDocument)).errors?.[0].message).toBe('Invalid or missing API key');
+    const key = await t.key(await t.org(), ['monitors:read']);
+    const both = key.client.withHeaders({ cookie: person.cookie });
+    expect((await both.gql(MeDocument)).data?.me.key?.id).toBe(key.id);
+  });
+
+  it('sign-in failures are limited per email and address, without locking the member out from another address', async () => {
+    await addPerson(t, await t.org(), 'turing@example.com', 'OWNER');
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    for (let i = 0; i < 5; i++) expect((await signIn(t, 'turing@example.com', 'wrong-password-guess', from('198.51.100.7'))).res.status).toBe(401);
+    const limited = await signIn(t, 'turing@example.com', GOOD_PASSWORD, from('198.51.100.7'));
+    expect(limited.res.status).toBe(429);
+    expect(limited.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await signIn(t, 'turing@example.com', GOOD_PASSWORD, from('192.0.2.44'))).res.status).toBe(200);
+  });
+});
+
+describe('sessions end', () => {
+  it('sign-out ends the session (204) and clears the cookie; the cookie is then refused', async () => {
+    const person = await addPerson(t, await t.org(), 'lovelace@example.com', 'VIEWER');
+    const out = await fetch(`${t.baseUrl}/auth/sign-out`, { method: 'POST', headers: { cookie: person.cookie, origin: t.baseUrl } });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^tracer_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
+    expect((await person.client.gql(MeDocument)).status).toBe(401);
+  });
+
+  it('after SESSION_IDLE_MINUTES unused, or SESSION_MAX_DAYS after sign-in however active', async () => {
+    const idle = await addPerson(t, await t.org(), 'idle@example.com', 'VIEWER');
+    const busy = await addPerson(t, await t.org(), 'busy@example.com', 'VIEWER');
+    const start = Date.now();
+    try {
+      t.clock.now = new Date(start + 29 * 60_000);
+      expect((await busy.client.gql(MeDocument)).status).toBe(200);
+      t.clock.now = new Date(start + 31 * 60_000);
+      expect((await idle.client.gql(MeDocument)).status).toBe(401);
+      // Used every 29 minutes, the busy one lives until two days after sign-in, and not a minute more.
+      for (let at = start + 58 * 60_000; at < start + 2 * 86_400_000 - 60_000; at += 29 * 60_000) {
+        t.clock.now = new Date(at);
+        if ((await busy.client.gql(MeDocument)).status !== 200) throw new Error(`refused at +${(at - start) / 60_000} min`);
+      }
+      t.clock.now = new Date(start + 2 * 86_400_000 + 1000);
+      expect((await busy.client.gql(MeDocument)).status).toBe(401);
+    } finally {
+      t.clock.now = null;
+    }
+  });
+});
