@@ -65,8 +65,8 @@ describe('the schema build enforces the authorization rules', () => {
     const { schema, index } = await buildAppSchema();
     for (const root of [schema.getQueryType()!, schema.getMutationType()!])
       for (const name of Object.keys(root.getFields()))
-        // me and locations: any valid key; the selection-scoped fields are checked by their service.
-        expect(index.scopesFor(root.name, name).length > 0 || name === 'me' || name === 'locations' || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
+        // me, locations and one's own sessions: any valid key or session; the selection-scoped fields are checked by their service.
+        expect(index.scopesFor(root.name, name).length > 0 || ['me', 'locations', 'sessions', 'revokeSession'].includes(name) || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
   });
 });
 
