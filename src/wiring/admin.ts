@@ -32,7 +32,7 @@ export async function openAdmin(config: Config, now: () => Date): Promise<AdminS
       ...accountServices(config, now),
       apiKeys: apiKeyService(config, database, bcrypt, now, NO_KEY_MEMORY),
       members: new MemberService(now, ends),
-      accounts: new AccountService({ now, limiter: new FailureLimiter(config.AUTH_FAILURE_LIMIT), ends, sessionMaxDays: config.SESSION_MAX_DAYS }),
+      accounts: new AccountService({ now, limiter: new FailureLimiter(config.AUTH_FAILURE_LIMIT), ends, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
     },
     async close() {
       await bcrypt.close();

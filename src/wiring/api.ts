@@ -98,7 +98,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, ends),
-    accounts: new AccountService({ now, limiter: failures, ends, sessionMaxDays: config.SESSION_MAX_DAYS }),
+    accounts: new AccountService({ now, limiter: failures, ends, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
   if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)

@@ -139,6 +139,9 @@ describe('sessions end', () => {
       expect((await busy.client.gql(MeDocument)).status).toBe(200);
       t.clock.now = new Date(start + 31 * 60_000);
       expect((await idle.client.gql(MeDocument)).status).toBe(401);
+      // Signing in again clears the member's ended rows: only the new session is left.
+      const back = await signIn(t, 'idle@example.com', GOOD_PASSWORD);
+      expect((await back.client!.gql(SessionsDocument)).data?.sessions.map((s) => s.current)).toEqual([true]);
       // Used every 29 minutes, the busy one lives until two days after sign-in, and not a minute more.
       for (let at = start + 58 * 60_000; at < start + 2 * 86_400_000 - 60_000; at += 29 * 60_000) {
         t.clock.now = new Date(at);

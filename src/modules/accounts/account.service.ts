@@ -22,6 +22,7 @@ export interface AccountServiceDeps {
   limiter: FailureLimiter;
   ends: SessionEnds;
   sessionMaxDays: number;
+  sessionIdleMinutes: number;
 }
 
 interface Credentials {
@@ -69,6 +70,9 @@ export class AccountService {
     const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });
     const token = newToken();
     const now = this.deps.now();
+    // The member's sessions that ended by age are deleted as a new one begins: rows do not pile up unread.
+    const idleSince = new Date(now.getTime() - this.deps.sessionIdleMinutes * 60_000);
+    await em.nativeDelete(Session, { member: member.id, $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lt: idleSince } }] });
     em.persist(
       em.create(Session, {
         organization: member.organization,
