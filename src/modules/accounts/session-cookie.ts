@@ -26,10 +26,20 @@ export class SessionCookie {
   /** The cookie's value in a Cookie header, or undefined; the first one wins when a name repeats. */
   read(header: string | undefined): string | undefined {
     if (!header) return undefined;
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === this.name) return part.slice(eq + 1).trim();
+    // Scanned in place (every cookie-authenticated request reads it): `name=` at the start or after `;` and spaces.
+    for (let at = header.indexOf(this.name); at >= 0; at = header.indexOf(this.name, at + 1)) {
+      const end = at + this.name.length;
+      if (header.charCodeAt(end) !== 61 /* = */ || !startsPair(header, at)) continue;
+      const stop = header.indexOf(';', end);
+      return header.slice(end + 1, stop < 0 ? undefined : stop).trim();
     }
     return undefined;
   }
+}
+
+/** True when position `at` of a Cookie header begins a name (the start, or after `;` and spaces). */
+function startsPair(header: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && header.charCodeAt(i) === 32) i--;
+  return i < 0 || header.charCodeAt(i) === 59; /* ; */
 }
