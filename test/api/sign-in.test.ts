@@ -61,6 +61,11 @@ describe('from the set-password link to a session', () => {
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ current: true, ip: '127.0.0.1', userAgent: 'test-browser/1.0' });
     expect(await client!.gql(CreateMonitorDocument, { input: { name: 'm', url: 'http://127.0.0.1:1/' } })).toMatchObject({ status: 200 });
+
+    // Like a key after its first request, a session costs no SQL: `me` is answered from the cached row.
+    t.queries.length = 0;
+    for (let i = 0; i < 5; i++) expect((await client!.gql(MeDocument)).status).toBe(200);
+    expect(t.requestQueries()).toEqual([]);
   });
 
   it('a link is good for 24 hours', async () => {
