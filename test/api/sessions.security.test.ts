@@ -166,6 +166,19 @@ describe('what ends sessions', () => {
   });
 });
 
+describe('keys and the audit log under a session', () => {
+  it('a member grants keys within its role only, and is recorded as the one who acted', async () => {
+    const admin = people.ADMIN.client;
+    const all = await admin.gql(ops.CreateApiKeyDocument, { input: { name: 'too much', permissions: ['all'] } });
+    expect(all.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const made = await admin.gql(ops.CreateApiKeyDocument, { input: { name: 'deploy', permissions: ['monitors:read', 'monitors:run'] } });
+    expect(made.data?.createApiKey.apiKey).toMatchObject({ createdBy: people.ADMIN.memberId, permissions: ['monitors:read', 'monitors:run'] });
+    expect((await t.client(made.data!.createApiKey.key).gql(ops.MeDocument)).status).toBe(200);
+    const events = (await people.OWNER.client.gql(ops.AuditEventsDocument, { first: 5, action: 'api_key.created' })).data!.auditEvents.nodes;
+    expect(events[0]).toMatchObject({ actorKeyId: people.ADMIN.memberId, target: made.data!.createApiKey.apiKey.id, ip: '127.0.0.1' });
+  });
+});
+
 describe('with an https PUBLIC_URL', () => {
   it('the cookie is __Host-tracer_session and Secure, and only PUBLIC_URL\'s origin may change state', async () => {
     const secure = await startTestApp({ PUBLIC_URL: 'https://tracer.example' });

@@ -33,7 +33,7 @@ describe('the origin check', () => {
     expect(() => check.assert(req('GET', {}))).not.toThrow();
     expect(() => check.assert(req('POST', { origin: 'https://tracer.example' }))).not.toThrow();
     expect(() => check.assert(req('POST', { referer: 'https://tracer.example/dashboard/x' }))).not.toThrow();
-    for (const headers of [{}, { origin: 'https://evil.example' }, { origin: 'null' }, { referer: 'https://tracer.example.evil/' }, { origin: 'http://tracer.example' }])
+    for (const headers of [{}, { origin: 'https://evil.example' }, { origin: 'null' }, { referer: 'https://tracer.example.evil/' }, { origin: 'http://tracer.example' }] as Record<string, string>[])
       expect(() => check.assert(req('POST', headers)), JSON.stringify(headers)).toThrow(/Cross-origin/);
   });
 
