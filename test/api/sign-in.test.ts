@@ -132,7 +132,10 @@ describe('sessions end', () => {
     const out = await fetch(`${t.baseUrl}/auth/sign-out`, { method: 'POST', headers: { cookie: person.cookie, origin: t.baseUrl } });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/^tracer_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
-    expect((await person.client.gql(MeDocument)).status).toBe(401);
+    const refused = await person.client.gql(MeDocument);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('set-cookie')).toMatch(/^tracer_session=; .*Max-Age=0$/); // the browser forgets it
+    expect((await person.client.rest('GET', '/v1/me')).headers.get('set-cookie')).toMatch(/^tracer_session=; .*Max-Age=0$/);
   });
 
   it('after SESSION_IDLE_MINUTES unused, or SESSION_MAX_DAYS after sign-in however active', async () => {

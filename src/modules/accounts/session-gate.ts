@@ -1,3 +1,4 @@
+import { AppError } from '../../errors';
 import type { IncomingRequest, SessionAuthenticator } from '../auth/context';
 import type { Principal } from '../auth/principal';
 import type { SessionCookie } from './session-cookie';
@@ -18,6 +19,13 @@ export class SessionGate implements SessionAuthenticator {
 
   async verify(token: string, req: IncomingRequest): Promise<Principal> {
     if (req.method !== undefined) this.origins.assert({ method: req.method, headers: req.headers, protocol: req.protocol });
-    return this.verifier.verify(token, req.ip);
+    try {
+      return await this.verifier.verify(token, req.ip);
+    } catch (e) {
+      // A refused cookie is cleared, so a browser stops sending it: each unknown token is a lookup the failure
+      // limiter counts against the address.
+      if (e instanceof AppError && e.code === 'UNAUTHORIZED') throw new AppError(e.code, e.message, e.details, { ...e.headers, 'set-cookie': this.cookie.clear() });
+      throw e;
+    }
   }
 }
