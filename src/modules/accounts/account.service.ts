@@ -56,7 +56,7 @@ export class AccountService {
     if (wait > 0) throw rateLimited(wait, 'Too many failed sign-in attempts; retry later');
 
     // An email may belong to members of several organizations: it signs in to the oldest membership that has a
-    // password (choosing among organizations comes with invitations, docs/adr/0053).
+    // password (choosing among organizations comes with invitations, docs/adr/0054).
     const rows = await em.getConnection().execute<Credentials[]>(
       'select id, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
       [email],

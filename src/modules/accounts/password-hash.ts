@@ -2,7 +2,7 @@ import { hash, verify, Algorithm } from '@node-rs/argon2';
 
 /**
  * argon2id with @node-rs/argon2's defaults (m = 19 MiB, t = 2, p = 1: OWASP's first recommendation), computed on
- * libuv's thread pool, off the request thread (docs/adr/0052). About 20 ms a verify here.
+ * libuv's thread pool, off the request thread (docs/adr/0053). About 20 ms a verify here.
  */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: Algorithm.Argon2id });
