@@ -2,6 +2,8 @@ import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectTyp
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
 import { PERMISSIONS } from './scopes';
+import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+import type { ListSize } from '../modules/common/list-size';
 import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
 
 /**
@@ -20,53 +22,42 @@ import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow 
  * `assertListSizes`), so a new list cannot be free in the cost. The sizes come from the rules next to each field:
  * keep them in step when a rule changes.
  */
-export type ListSize = { page: true } | { max: number; estimate?: true } | { series: true };
+export type { ListSize };
 
-const STEPS = 20; // journey.types.ts: 1 to 20 steps
-const HEADERS = 50; // check.types.ts / monitor.types.ts: at most 50 headers
-const ASSERTIONS = 20; // at most 20 assertions (monitor, journey step)
-const EXTRACTIONS = 20; // at most 20 extractions a step
-const STATUS_CODES = 20; // monitor.types.ts: at most 20 expected status codes
+const HEADERS = 50; // check.types.ts: at most 50 headers
 const LOCATIONS = 10; // scheduled-check.ts: at most 10 locations
 const CHECK_IDS = 100; // notification channels and maintenance windows: at most 100 checks
 
+/**
+ * What every kind's object type has alike (`Monitor`, `MonitorConnection`: the shared resolver's list and
+ * `recentRuns`, the statistics' `series`, the schedule's locations and tags; its runs query's connection), and the
+ * lists of its own types, which the kind states (`CheckKind.listSizes`).
+ */
+const kindSizes = (kind: (typeof CHECK_KINDS)[number]): Record<string, ListSize> => ({
+  [`${kind.typeName}Connection.nodes`]: { page: true },
+  [`${kind.runType}Connection.nodes`]: { page: true },
+  [`${kind.typeName}.locations`]: { max: LOCATIONS },
+  [`${kind.typeName}.tags`]: { max: MAX_TAGS },
+  [`${kind.typeName}.recentRuns`]: { page: true },
+  [`${kind.typeName}.series`]: { series: true },
+  ...kind.listSizes,
+});
+
 export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
+  ...Object.assign({}, ...CHECK_KINDS.map(kindSizes)),
   'Query.locations': { max: 100, estimate: true }, // the locations with workers: a deployment's handful
   'Organization.members': { max: 1000, estimate: true }, // not paged; members are invited one by one
   'ApiKey.permissions': { max: PERMISSIONS.length },
   'Member.permissions': { max: PERMISSIONS.length },
   'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
-  'MonitorConnection.nodes': { page: true },
-  'JourneyConnection.nodes': { page: true },
-  'MonitorRunConnection.nodes': { page: true },
-  'JourneyRunConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },
   'AlertConnection.nodes': { page: true },
   'AuditEventConnection.nodes': { page: true },
   'NotificationChannelConnection.nodes': { page: true },
   'NotificationDeliveryConnection.nodes': { page: true },
   'MaintenanceWindowConnection.nodes': { page: true },
-  'Monitor.headers': { max: HEADERS },
-  'Monitor.expectedStatusCodes': { max: STATUS_CODES },
-  'Monitor.assertions': { max: ASSERTIONS },
-  'Monitor.locations': { max: LOCATIONS },
-  'Monitor.tags': { max: MAX_TAGS },
-  'Monitor.recentRuns': { page: true },
-  'Monitor.series': { series: true },
-  'Journey.steps': { max: STEPS },
-  'Journey.locations': { max: LOCATIONS },
-  'Journey.tags': { max: MAX_TAGS },
-  'Journey.recentRuns': { page: true },
-  'Journey.series': { series: true },
-  'JourneyStep.assertions': { max: ASSERTIONS },
-  'JourneyStep.extractions': { max: EXTRACTIONS },
   'Request.headers': { max: HEADERS },
-  'MonitorRun.assertions': { max: ASSERTIONS },
-  'JourneyRun.steps': { max: STEPS },
-  'StepResult.assertions': { max: ASSERTIONS },
-  'StepResult.extracted': { max: EXTRACTIONS },
-  'StepRequest.headers': { max: HEADERS },
   'Alert.locations': { max: LOCATIONS },
   'AuditEvent.changedFields': { max: 30, estimate: true }, // the fields of an update input: about 20
   'NotificationChannel.events': { max: 10 },

@@ -17,6 +17,16 @@ export const SCOPES = [
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * The scope families a check kind can be guarded by (`CheckKind.scopes`): reading it, changing it, running it. The
+ * monitors' and the journeys' predate the registry; a new kind uses the monitors' (issue 27), so adding a kind adds
+ * no scope and keys keep meaning what they granted.
+ */
+export const CHECK_SCOPES = {
+  monitors: { read: 'monitors:read', write: 'monitors:write', run: 'monitors:run' },
+  journeys: { read: 'journeys:read', write: 'journeys:write', run: 'journeys:run' },
+} as const satisfies Record<string, { read: Scope; write: Scope; run: Scope }>;
 export const ALL = 'all' as const;
 export type Permission = Scope | typeof ALL;
 export const PERMISSIONS: readonly Permission[] = [...SCOPES, ALL];

@@ -1,5 +1,9 @@
 import { forbidden } from '../errors';
 import { missingScopes, type Scope, type ScopeHolder } from './scopes';
+import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+
+/** "a, b and c". */
+const inWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`);
 
 /**
  * Root fields whose scopes depend on what they select, so no directive can state them: they are `@authenticated`
@@ -7,8 +11,9 @@ import { missingScopes, type Scope, type ScopeHolder } from './scopes';
  * scope table of docs/reference/scopes.md.
  */
 export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
-  'Mutation.triggerChecks': '`monitors:run` for the monitors it selects and `journeys:run` for the journeys it selects',
-  'Query.checkSession': '`monitors:run` if the session ran monitors and `journeys:run` if it ran journeys',
+  // Each kind's run scope, named with its plural (its table's name: `monitors`).
+  'Mutation.triggerChecks': inWords(CHECK_KINDS.map((k) => `\`${k.scopes.run}\` for the ${k.table} it selects`)),
+  'Query.checkSession': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
 };
 
 /**

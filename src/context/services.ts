@@ -1,7 +1,7 @@
 import type { ApiKeyService } from '../modules/api-keys/api-key.service';
 import type { OrganizationService } from '../modules/organization/organization.service';
-import type { MonitorService } from '../modules/checks/kinds/monitor/monitor.service';
-import type { JourneyService } from '../modules/checks/kinds/journey/journey.service';
+import type { KindService } from '../modules/checks/check.service-base';
+import type { CheckKindName } from '../modules/checks/kinds/registry';
 import type { RunService } from '../modules/runs/run.service';
 import type { RunRecorder } from '../modules/runs/run-recorder';
 import type { AlertService } from '../modules/alerts/alert.service';
@@ -21,8 +21,8 @@ import type { AccountService } from '../modules/accounts/account.service';
 export interface Services {
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
-  monitors: MonitorService;
-  journeys: JourneyService;
+  /** Every kind's service, by the kind's name (`checks.monitor`), built from kinds/apis.ts. */
+  checks: Readonly<Record<CheckKindName, KindService>>;
   runs: RunService;
   recorder: RunRecorder;
   alerts: AlertService;

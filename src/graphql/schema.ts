@@ -10,9 +10,10 @@ import { validateInput } from './validation';
 import { assertListSizes } from '../authorization/list-sizes';
 import { MeResolver } from '../modules/me/me.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { MonitorResolver } from '../modules/checks/kinds/monitor/monitor.resolver';
-import { JourneyResolver } from '../modules/checks/kinds/journey/journey.resolver';
-import { RunResolver } from '../modules/runs/run.resolver';
+import { KIND_APIS } from '../modules/checks/kinds/apis';
+// Before the runs' queries: the order type-graphql lists fields in is the order these files make them (check-resolvers.ts).
+import { CHECK_RESOLVERS } from './check-resolvers';
+import { RUN_RESOLVERS } from '../modules/runs/run.resolver';
 import { AlertResolver } from '../modules/alerts/alert.resolver';
 import { OrganizationResolver } from '../modules/organization/organization.resolver';
 import { MemberResolver } from '../modules/members/member.resolver';
@@ -24,7 +25,8 @@ import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { SessionResolver } from '../modules/accounts/session.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
-import { JourneyStatsResolver, MonitorStatsResolver, OrganizationOverviewResolver } from '../modules/stats/stats.resolver';
+import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
+import { checkStatsResolver } from '../modules/stats/stats.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -32,9 +34,9 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ApiKeyResolver,
   OrganizationResolver,
   MemberResolver,
-  MonitorResolver,
-  JourneyResolver,
-  RunResolver,
+  ...CHECK_RESOLVERS, // each kind's queries, mutations and fields, with its runs' (check-resolvers.ts)
+  ...KIND_APIS.map((api) => checkStatsResolver(api.view)), // each kind's statistics fields
+  ...RUN_RESOLVERS,
   AlertResolver,
   BillingResolver,
   AuditResolver,
@@ -43,8 +45,6 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MaintenanceResolver,
   CheckSessionResolver,
   SessionResolver,
-  MonitorStatsResolver,
-  JourneyStatsResolver,
   OrganizationOverviewResolver,
 ];
 

@@ -4,6 +4,7 @@ import { badInput } from '../errors';
 import * as ops from '../client/generated/graphql';
 import { camelKeys, camelName, snakeName } from '../key-case';
 import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
+import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -64,23 +65,31 @@ function query(req: FastifyRequest, names: string[], whole: Record<string, strin
 /** `?first=&after=` of list routes, with the route's own filters. */
 const page = (req: FastifyRequest, filters: string[] = []) => query(req, ['after', ...filters], { first: 'from 1 to 100' });
 
-/** The monitor and journey routes are the same shape; only the operations differ. */
-function checkRoutes(
-  base: string,
-  o: Record<'list' | 'get' | 'create' | 'update' | 'remove' | 'pause' | 'resume' | 'run' | 'runs', RestRoute['document']>,
-  names: { plural: string; one: string; idVar: string },
-): RestRoute[] {
-  const N = names.one[0].toUpperCase() + names.one.slice(1);
+/**
+ * A kind's operation of src/client/operations by its codegen'd name (`CreateMonitorDocument`): every kind's routes
+ * are the same shape, so they are made from the kind's names. A kind without one of them fails the start, naming it.
+ */
+function kindOperation(name: string): RestRoute['document'] {
+  const document = (ops as Record<string, unknown>)[`${name}Document`];
+  if (!document) throw new Error(`no operation ${name} in src/client/operations (a check kind's REST routes need it; then npm run codegen)`);
+  return document as RestRoute['document'];
+}
+
+/** A kind's routes under `/v1/<table>`: list, create, get, update, delete, pause, resume, run, its runs. */
+function checkRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
+  const base = `/v1/${kind.table}`;
+  const N = kind.label;
+  const op = kindOperation;
   return [
-    { method: 'GET', url: base, document: o.list, variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[names.plural] },
-    { method: 'POST', url: base, document: o.create, variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
-    { method: 'GET', url: `${base}/:id`, document: o.get, variables: (r) => ({ id: id(r) }), pick: (d) => d[names.one] },
-    { method: 'PATCH', url: `${base}/:id`, document: o.update, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
-    { method: 'DELETE', url: `${base}/:id`, document: o.remove, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d[`delete${N}`] }) },
-    { method: 'POST', url: `${base}/:id/pause`, document: o.pause, variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
-    { method: 'POST', url: `${base}/:id/resume`, document: o.resume, variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
-    { method: 'POST', url: `${base}/:id/runs`, document: o.run, variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
-    { method: 'GET', url: `${base}/:id/runs`, document: o.runs, variables: (r) => ({ ...page(r, ['since', 'until', 'status', 'location']), [names.idVar]: id(r) }), pick: (d) => d[`${names.one}Runs`] },
+    { method: 'GET', url: base, document: op(`${kind.table[0].toUpperCase()}${kind.table.slice(1)}`), variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[kind.table] },
+    { method: 'POST', url: base, document: op(`Create${N}`), variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
+    { method: 'GET', url: `${base}/:id`, document: op(N), variables: (r) => ({ id: id(r) }), pick: (d) => d[kind.name] },
+    { method: 'PATCH', url: `${base}/:id`, document: op(`Update${N}`), variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
+    { method: 'DELETE', url: `${base}/:id`, document: op(`Delete${N}`), variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d[`delete${N}`] }) },
+    { method: 'POST', url: `${base}/:id/pause`, document: op(`Pause${N}`), variables: (r) => ({ id: id(r) }), pick: (d) => d[`pause${N}`] },
+    { method: 'POST', url: `${base}/:id/resume`, document: op(`Resume${N}`), variables: (r) => ({ id: id(r) }), pick: (d) => d[`resume${N}`] },
+    { method: 'POST', url: `${base}/:id/runs`, document: op(`Run${N}`), variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
+    { method: 'GET', url: `${base}/:id/runs`, document: op(`${N}Runs`), variables: (r) => ({ ...page(r, ['since', 'until', 'status', 'location']), [`${kind.name}Id`]: id(r) }), pick: (d) => d[`${kind.name}Runs`] },
   ];
 }
 
@@ -100,10 +109,13 @@ function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, 
   };
 }
 
-function statsRoutes(base: string, stats: RestRoute['document'], series: RestRoute['document'], one: string): RestRoute[] {
+/** A kind's statistics routes: its `stats` and `series` fields (`MonitorStats`, `MonitorSeries` operations). */
+function statsRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
+  const base = `/v1/${kind.table}`;
+  const one = kind.name;
   return [
-    { method: 'GET', url: `${base}/:id/stats`, document: stats, variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },
-    { method: 'GET', url: `${base}/:id/series`, document: series, variables: (r) => statsQuery(r, true), pick: (d) => d[one].series },
+    { method: 'GET', url: `${base}/:id/stats`, document: kindOperation(`${kind.label}Stats`), variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },
+    { method: 'GET', url: `${base}/:id/series`, document: kindOperation(`${kind.label}Series`), variables: (r) => statsQuery(r, true), pick: (d) => d[one].series },
   ];
 }
 
@@ -124,38 +136,8 @@ export const ROUTES: RestRoute[] = [
   },
   { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => page(r, ['action', 'key_id']), pick: (d) => d.auditEvents },
 
-  ...checkRoutes(
-    '/v1/monitors',
-    {
-      list: ops.MonitorsDocument,
-      get: ops.MonitorDocument,
-      create: ops.CreateMonitorDocument,
-      update: ops.UpdateMonitorDocument,
-      remove: ops.DeleteMonitorDocument,
-      pause: ops.PauseMonitorDocument,
-      resume: ops.ResumeMonitorDocument,
-      run: ops.RunMonitorDocument,
-      runs: ops.MonitorRunsDocument,
-    },
-    { plural: 'monitors', one: 'monitor', idVar: 'monitorId' },
-  ),
-  ...checkRoutes(
-    '/v1/journeys',
-    {
-      list: ops.JourneysDocument,
-      get: ops.JourneyDocument,
-      create: ops.CreateJourneyDocument,
-      update: ops.UpdateJourneyDocument,
-      remove: ops.DeleteJourneyDocument,
-      pause: ops.PauseJourneyDocument,
-      resume: ops.ResumeJourneyDocument,
-      run: ops.RunJourneyDocument,
-      runs: ops.JourneyRunsDocument,
-    },
-    { plural: 'journeys', one: 'journey', idVar: 'journeyId' },
-  ),
-  ...statsRoutes('/v1/monitors', ops.MonitorStatsDocument, ops.MonitorSeriesDocument, 'monitor'),
-  ...statsRoutes('/v1/journeys', ops.JourneyStatsDocument, ops.JourneySeriesDocument, 'journey'),
+  ...CHECK_KINDS.flatMap(checkRoutes),
+  ...CHECK_KINDS.flatMap(statsRoutes),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
 
   { method: 'POST', url: '/v1/check-sessions', document: ops.TriggerChecksDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.triggerChecks, status: 201 },

@@ -7,6 +7,7 @@ import { OrganizationService } from '../modules/organization/organization.servic
 import { BillingService } from '../modules/billing/billing.service';
 import type { Notifier } from '../modules/notifications/notifier';
 import { QuotaAlerts } from '../modules/alerts/quota-alert';
+import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 
 /** What this process knows of keys beyond the database: the API's key cache and its batched last-use writes. */
 export type KeyMemory = Pick<ApiKeyServiceDeps, 'forget' | 'pendingUse'>;
@@ -37,6 +38,6 @@ export function apiKeyService(config: Config, database: Database, bcrypt: Bcrypt
 export function accountServices(config: Config, now: () => Date, notifier?: Notifier): { organizations: OrganizationService; billing: BillingService } {
   return {
     organizations: new OrganizationService(now, config.DEFAULT_PLAN),
-    billing: new BillingService(now, config.RUN_RETENTION_DAYS, new QuotaAlerts(notifier)),
+    billing: new BillingService(now, config.RUN_RETENTION_DAYS, new QuotaAlerts(notifier), CHECK_KINDS),
   };
 }

@@ -3,8 +3,7 @@ import type { Config } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import type { Services } from '../context/services';
 import { accountServices } from './accounts';
-import { MonitorService } from '../modules/checks/kinds/monitor/monitor.service';
-import { JourneyService } from '../modules/checks/kinds/journey/journey.service';
+import { KIND_APIS } from '../modules/checks/kinds/apis';
 import { RunService } from '../modules/runs/run.service';
 import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
@@ -126,10 +125,12 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const { organizations, billing } = accountServices(config, now, notifier);
   const alerts = new AlertService(now, notifier, log);
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter() });
+  const checks = Object.fromEntries(
+    KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS)]),
+  ) as Services['checks'];
   const services = {
     organizations,
-    monitors: new MonitorService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
-    journeys: new JourneyService(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS),
+    checks,
     runs: new RunService({
       billing,
       recorder,

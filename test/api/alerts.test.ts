@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AcknowledgeAlertDocument, AlertDocument, AlertsDocument, CreateMonitorDocument, ResolveAlertDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+import {
+  AcknowledgeAlertDocument,
+  AlertDocument,
+  AlertsDocument,
+  CreateJourneyDocument,
+  CreateMonitorDocument,
+  ResolveAlertDocument,
+  RunJourneyDocument,
+  RunMonitorDocument,
+} from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 
@@ -65,6 +74,22 @@ describe('alerts', () => {
     const ackResolved = await oncall.client.rest('POST', `/v1/alerts/${alert.id}/acknowledge`);
     expect(ackResolved.status).toBe(409);
     expect(ackResolved.body.error?.code).toBe('CONFLICT');
+  });
+
+  it("lists one check's alerts by checkId, whichever its kind", async () => {
+    healthy = false;
+    const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Filtered monitor', url: `${target.url}/flappy`, failureThreshold: 1 } })).data!.createMonitor;
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    const j = (
+      await admin.client.gql(CreateJourneyDocument, {
+        input: { name: 'Filtered journey', failureThreshold: 1, steps: [{ name: 's', request: { method: 'GET', url: `${target.url}/flappy` } }] },
+      })
+    ).data!.createJourney;
+    await admin.client.gql(RunJourneyDocument, { id: j.id });
+    healthy = true;
+    const sources = async (checkId: string) => (await oncall.client.gql(AlertsDocument, { checkId })).data!.alerts.nodes.map((a) => a.source);
+    expect(await sources(m.id)).toEqual([{ kind: 'MONITOR', id: m.id, name: 'Filtered monitor', subject: null }]);
+    expect(await sources(j.id)).toEqual([{ kind: 'JOURNEY', id: j.id, name: 'Filtered journey', subject: null }]);
   });
 
   it('a key without alerts:write can read but not act', async () => {

@@ -13,6 +13,10 @@ import { loadConfig } from '../../src/config';
 import { migratorOf, openDatabase } from '../../src/db/database';
 import { monthStart, nextMonthStart, PLANS, RUNS_PER_CHECK_MONTH } from '../../src/modules/billing/plans';
 import type { Organization } from '../../src/modules/organization/organization.entity';
+import { BillingService } from '../../src/modules/billing/billing.service';
+import { CHECK_KINDS } from '../../src/modules/checks/kinds/registry';
+import { monitorKind } from '../../src/modules/checks/kinds/monitor/monitor.kind';
+import { Journey } from '../../src/modules/checks/kinds/journey/journey.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { onPostgres, openTestDatabase } from '../helpers/database';
 import { json, startTarget, type Target } from '../helpers/target';
@@ -239,6 +243,23 @@ describe('plans that add up', () => {
       expect(res.status, String(intervalSeconds)).toBe(402);
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', field: 'intervalSeconds', limit: 300 });
     }
+  });
+
+  it('counts every kind of an allowance against it, as a new kind counting as monitors would be', async () => {
+    const org = await t.org('Shared Allowance Co');
+    const k = await t.key(org, ['all']);
+    for (let i = 0; i < PLANS.FREE.monitors! - 1; i++)
+      expect((await k.client.gql(CreateMonitorDocument, { input: { name: `m${i}`, url: `${target.url}/ok` } })).errors).toBeUndefined();
+    expect((await k.client.gql(CreateJourneyDocument, { input: { name: 'j', steps: [{ name: 's', request: { method: 'GET', url: `${target.url}/ok` } }] } })).errors).toBeUndefined();
+    // A third kind with the monitors' allowance, stored (here) in the journeys' table: its checks count as monitors.
+    const shared = new BillingService(() => new Date(), 90, undefined, [...CHECK_KINDS, { allowance: 'monitors', table: 'journeys', entity: Journey }]);
+    expect(await billing().usage(em(), org.id)).toMatchObject({ monitors: PLANS.FREE.monitors! - 1, journeys: 1 });
+    expect(await shared.usage(em(), org.id)).toMatchObject({ monitors: PLANS.FREE.monitors!, journeys: 1 });
+    await expect(em().transactional((tx) => billing().assertCanCreate(tx, org.id, monitorKind))).resolves.toBeUndefined();
+    await expect(em().transactional((tx) => shared.assertCanCreate(tx, org.id, monitorKind))).rejects.toMatchObject({
+      code: 'PLAN_LIMIT_EXCEEDED',
+      details: { plan: 'FREE', limit: PLANS.FREE.monitors, used: PLANS.FREE.monitors },
+    });
   });
 
   it('every plan error names the plan, its limit, and the command that changes the plan to one that fits', async () => {

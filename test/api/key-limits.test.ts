@@ -169,7 +169,9 @@ describe('bcrypt runs off the event loop', () => {
     const worst = Math.max(...latencies);
     console.log(`bcrypt burst: 40 creations at cost 10; /v1/me polled ${latencies.length} times, worst ${worst.toFixed(1)} ms`);
     expect(latencies.length).toBeGreaterThan(10);
-    expect(worst).toBeLessThan(500);
+    // On the main thread the 40 hashes (81 ms each at cost 10) would stall the poller for over 3 s; off it, the
+    // worst poll is a busy machine's scheduling, well under half of that.
+    expect(worst).toBeLessThan(1500);
   });
 });
 

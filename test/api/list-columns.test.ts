@@ -197,7 +197,7 @@ for (const jit of ['true', 'false']) {
       const em = t.db.orm.em.fork();
       const names = await em.transactional(async (tx) => {
         await tx.getConnection().execute('select 1', [], 'all', tx.getTransactionContext());
-        const p = await t.app.services.monitors.list(tx, orgId, { first: 3 });
+        const p = await t.app.services.checks.monitor.list(tx, orgId, { first: 3 });
         return p.nodes.map((m) => m.name);
       });
       expect(names).toEqual(['c6', 'c5', 'c4']);

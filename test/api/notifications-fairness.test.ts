@@ -39,7 +39,7 @@ const app = async (env: Record<string, string>, logStream?: PassThrough) => {
 };
 
 describe('notification fairness and circuit breaking', () => {
-  it('org A floods a receiver that never answers with 100 test sends: org B’s alert still arrives within 2 s', async () => {
+  it('org A floods a receiver that never answers with 100 test sends: org B’s alert still arrives within 5 s, not after a held request’s 10 s timeout', async () => {
     // The defaults (NOTIFY_CONCURRENCY 20, NOTIFY_TIMEOUT_MS 10 s, in flight: 5 an organization, 2 a channel).
     const t = await app({ WORKER_POLL_MS: '50' });
     const hanging = await receiver();
@@ -64,7 +64,9 @@ describe('notification fairness and circuit breaking', () => {
     await normal.waitFor((r) => r.path === '/pager' && r.body.includes('alert.opened'));
     const latency = Date.now() - started;
     console.log(`org B's alert arrived ${latency} ms after its run started, with ${hanging.held.length} of org A's requests held open`);
-    expect(latency).toBeLessThan(2000);
+    // Unfair would be B's alert waiting for one of A's held requests to time out (NOTIFY_TIMEOUT_MS, 10 s): half of
+    // that tells the two apart on a machine busy with both CI passes, where 2 s did not always hold.
+    expect(latency).toBeLessThan(5000);
     // A had at most its channel's share in flight.
     expect(hanging.held.length).toBeLessThanOrEqual(2);
   }, 120_000);

@@ -1,3 +1,4 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { conflict, notFound } from '../../errors';
@@ -5,6 +6,7 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
+import { ALERT_CHECK_PROPERTIES, alertCheck } from './alert-check';
 import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
@@ -70,7 +72,7 @@ export class AlertService {
     const kind = checkKind(source.kind);
     const { column } = kind;
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
-    const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue as CheckRef['kind'] };
+    const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue };
     if (decision.action === 'open') {
       const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
         `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)
@@ -103,7 +105,8 @@ export class AlertService {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
-      ...(args.checkId ? { $or: [{ monitor: args.checkId }, { journey: args.checkId }] } : {}),
+      // The check is of one kind, but which is not asked: `monitor_id = ? or journey_id = ?`, each by its index.
+      ...(args.checkId ? { $or: ALERT_CHECK_PROPERTIES.map((p) => ({ [p]: args.checkId }) as FilterQuery<Alert>) } : {}),
       ...(args.since ? { openedAt: { $gte: args.since } } : {}),
     };
     return paginate(em, Alert, where, 'openedAt', args, columns);
@@ -179,7 +182,8 @@ interface AlertRow {
 interface CheckRef {
   id: string;
   name: string;
-  kind: 'MONITOR' | 'JOURNEY';
+  /** Its kind's enum value (`MONITOR`). */
+  kind: string;
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -220,7 +224,6 @@ function rowOf(a: Alert): AlertRow {
 }
 
 function checkOf(a: Alert): CheckRef | null {
-  if (a.monitor) return { id: a.monitor.id, name: a.sourceName, kind: 'MONITOR' };
-  if (a.journey) return { id: a.journey.id, name: a.sourceName, kind: 'JOURNEY' };
-  return null;
+  const check = alertCheck(a);
+  return check ? { id: check.id, name: a.sourceName, kind: check.kind.enumValue } : null;
 }

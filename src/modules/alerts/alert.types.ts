@@ -4,6 +4,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Alert } from './alert.entity';
+import { CHECK_KINDS } from '../checks/kinds/registry';
+import { ALERT_CHECK_PROPERTIES, alertCheck } from './alert-check';
 
 export enum AlertStatusEnum {
   OPEN = 'OPEN',
@@ -12,11 +14,11 @@ export enum AlertStatusEnum {
 }
 registerEnumType(AlertStatusEnum, { name: 'AlertStatus' });
 
-export enum AlertSourceKind {
-  MONITOR = 'MONITOR',
-  JOURNEY = 'JOURNEY',
-  ORGANIZATION = 'ORGANIZATION',
-}
+/** What an alert is about: each kind's enum value (`MONITOR`, `JOURNEY`, in the registry's order), or the organization. */
+export const AlertSourceKind = Object.freeze({
+  ...Object.fromEntries(CHECK_KINDS.map((k) => [k.enumValue, k.enumValue])),
+  ORGANIZATION: 'ORGANIZATION',
+});
 registerEnumType(AlertSourceKind, {
   name: 'AlertSourceKind',
   valuesConfig: { ORGANIZATION: { description: 'The organization itself, e.g. its monthly runs are used up (`subject: "quota"`).' } },
@@ -24,7 +26,7 @@ registerEnumType(AlertSourceKind, {
 
 @ObjectType('AlertSource')
 export class AlertSourceType {
-  @Field(() => AlertSourceKind) kind!: AlertSourceKind;
+  @Field(() => AlertSourceKind) kind!: string;
   @Field(() => ID) id!: string;
   @Field({ description: 'The name when the alert opened.' }) name!: string;
   @Field(() => String, { nullable: true, description: 'What an ORGANIZATION alert is about: `quota` (the month’s runs are used up). Null otherwise.' })
@@ -72,8 +74,8 @@ export class AlertView {
 }
 
 function sourceOf(a: Alert): AlertSourceType {
-  if (a.monitor) return { kind: AlertSourceKind.MONITOR, id: a.monitor.id, name: a.sourceName, subject: null };
-  if (a.journey) return { kind: AlertSourceKind.JOURNEY, id: a.journey.id, name: a.sourceName, subject: null };
+  const check = alertCheck(a);
+  if (check) return { kind: check.kind.enumValue, id: check.id, name: a.sourceName, subject: null };
   return { kind: AlertSourceKind.ORGANIZATION, id: a.organization.id, name: a.sourceName, subject: a.subject };
 }
 
@@ -84,7 +86,7 @@ export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
  * subject (`sourceOf`); every other field is the property of the same name (`AlertView.from`).
  */
 export const alertColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Alert, info, { source: ['monitor', 'journey', 'sourceName', 'subject'] });
+  pageColumns(em, Alert, info, { source: [...ALERT_CHECK_PROPERTIES, 'sourceName', 'subject'] });
 
 @ArgsType()
 export class AlertsArgs extends PageArgs {

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Organization } from '../organization/organization.entity';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { randomBase62 } from '../common/base62';
@@ -55,7 +54,7 @@ export function audit(em: EntityManager, actor: Actor, action: AuditAction, targ
   em.persist(
     em.create(AuditEvent, {
       id: nextAuditId(),
-      organization: em.getReference(Organization, actor.organizationId),
+      organization: actor.organizationId,
       action,
       actorKeyId: actor.keyId,
       target,

@@ -4,22 +4,23 @@ import { AppError, notFound } from '../../errors';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { QuotaAlerts, RESOLVE_QUOTA_ALERT } from '../alerts/quota-alert';
-import { monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type PlanLimits } from './plans';
+import { CHECK_ALLOWANCES, monthStart, nextMonthStart, PLANS, planChange, planLimits, runRetentionDays, type CheckAllowance, type PlanLimits } from './plans';
 import { PLAN_NAMES, type PlanName } from '../common/plan-names';
 
 /**
- * What a plan limit needs of a check kind (checks/check-kind.ts's CheckKind fits it): its table, which names its
- * allowance in PlanLimits, and its entity to count. Structural, so billing sits below checks and never imports them.
+ * What a plan limit needs of a check kind (checks/check-kind.ts's CheckKind fits it): the allowance it counts against,
+ * its table and its entity to count. Structural, so billing sits below checks and never imports them: the wiring
+ * passes the registered kinds in.
  */
 export interface CountedKind {
+  readonly allowance: CheckAllowance;
   readonly table: string;
   readonly entity: EntityClass<object>;
 }
 
-export interface Usage {
+/** Runs this month, and the checks each allowance counts (`monitors`, `journeys`). */
+export interface Usage extends Record<CheckAllowance, number> {
   runs: number;
-  monitors: number;
-  journeys: number;
   periodStart: Date;
 }
 
@@ -74,27 +75,37 @@ const PLAN_OF = `select o.id, o.name, o.plan, coalesce(l.runs_limit, ${PLANS.FRE
 
 /** Plans, usage and the limits every create and run is held to. */
 export class BillingService {
+  /** Each allowance's count of checks as a select list item (`usage`), and how many organization ids it takes. */
+  private readonly usageCounts: { sql: string; params: number }[];
+
   constructor(
     private readonly now: () => Date,
     /** RUN_RETENTION_DAYS: how long the UNLIMITED plan keeps runs. */
     readonly unlimitedRunRetentionDays = 90,
     /** The organization's quota alert (alerts/quota-alert.ts): opened when the month is used up, once. */
     private readonly quotaAlerts = new QuotaAlerts(),
-  ) {}
+    /** Every check kind (the registry's), counted against its allowance in `usage` and `assertCanCreate`. */
+    private readonly kinds: readonly CountedKind[] = [],
+  ) {
+    this.usageCounts = CHECK_ALLOWANCES.map((allowance) => {
+      const tables = kinds.filter((k) => k.allowance === allowance).map((k) => k.table);
+      const counts = tables.map((t) => `(select count(*)::int from ${t} where organization_id = ?)`);
+      return { sql: `${counts.join(' + ') || '0'} as ${allowance}`, params: tables.length };
+    });
+  }
 
   async plan(em: EntityManager, organizationId: string): Promise<{ name: string; limits: PlanLimits & { runRetentionDays: number } }> {
     const org = await em.findOneOrFail(Organization, { id: organizationId });
     return { name: org.plan, limits: { ...planLimits(org.plan), runRetentionDays: runRetentionDays(org.plan, this.unlimitedRunRetentionDays) } };
   }
 
-  /** This month's usage in one statement: the counter's row and two counts bounded by the plan. */
+  /** This month's usage in one statement: the counter's row and each allowance's count of checks, bounded by the plan. */
   async usage(em: EntityManager, organizationId: string): Promise<Usage> {
     const periodStart = monthStart(this.now());
-    const [row] = await em.getConnection().execute<{ runs: number; monitors: number; journeys: number }[]>(
+    const [row] = await em.getConnection().execute<Omit<Usage, 'periodStart'>[]>(
       `select coalesce((select runs from usage_counters where organization_id = ? and period_start = ?), 0) as runs,
-              (select count(*)::int from monitors where organization_id = ?) as monitors,
-              (select count(*)::int from journeys where organization_id = ?) as journeys`,
-      [organizationId, periodStart, organizationId, organizationId],
+              ${this.usageCounts.map((c) => c.sql).join(',\n              ')}`,
+      [organizationId, periodStart, ...this.usageCounts.flatMap((c) => Array<string>(c.params).fill(organizationId))],
       'all',
       em.getTransactionContext(),
     );
@@ -121,19 +132,22 @@ export class BillingService {
   }
 
   /**
-   * Refuses a new monitor or journey beyond the plan. Call inside the creating transaction after
-   * `lockOrganization`, so two concurrent creates cannot both take the last slot.
+   * Refuses a new check beyond the plan's allowance of its kind (every kind counting against the same allowance
+   * counted). Call inside the creating transaction after `lockOrganization`, so two concurrent creates cannot both
+   * take the last slot.
    */
   async assertCanCreate(em: EntityManager, organizationId: string, kind: CountedKind): Promise<void> {
     const { name, limits } = await this.plan(em, organizationId);
-    const key = kind.table as keyof PlanLimits; // each kind's allowance is named as its table
+    const key = kind.allowance;
     const limit = limits[key];
     // Fail closed: a kind registered without an allowance in the plans is a bug, never an unlimited kind.
-    if (typeof limit !== 'number' && limit !== null) throw new Error(`no plan allowance for ${kind.table}`);
+    if (typeof limit !== 'number' && limit !== null) throw new Error(`no plan allowance ${kind.allowance} for ${kind.table}`);
     if (limit === null) return;
-    const used = await em.count(kind.entity, { organization: organizationId } as never);
+    const counted = [kind, ...this.kinds.filter((k) => k.allowance === key && k.table !== kind.table)];
+    let used = 0;
+    for (const k of counted) used += await em.count(k.entity, { organization: organizationId } as never);
     if (used >= limit)
-      throw limitError(organizationId, `The ${name} plan allows ${limit} ${kind.table}`, { plan: name, limit, used }, (l) => l[key] === null || l[key] > used);
+      throw limitError(organizationId, `The ${name} plan allows ${limit} ${key}`, { plan: name, limit, used }, (l) => l[key] === null || l[key] > used);
   }
 
   async assertInterval(em: EntityManager, organizationId: string, intervalSeconds: number): Promise<void> {

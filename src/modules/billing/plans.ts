@@ -1,9 +1,15 @@
 import { isPlanName, PLAN_NAMES, type PlanName } from '../common/plan-names';
 
+/**
+ * The allowances that count checks, each a column of the plan table below. A check kind names the one it counts
+ * against (`CheckKind.allowance`): the monitors' and the journeys' their own; a new kind the monitors' (as it uses
+ * their scopes), unless the plans get a column for it.
+ */
+export const CHECK_ALLOWANCES = ['monitors', 'journeys'] as const;
+export type CheckAllowance = (typeof CHECK_ALLOWANCES)[number];
+
 /** What a plan allows; `null` is no limit. */
-export interface PlanLimits {
-  monitors: number | null;
-  journeys: number | null;
+export interface PlanLimits extends Record<CheckAllowance, number | null> {
   minIntervalSeconds: number;
   runsPerMonth: number | null;
   /** Locations one check may run from (the engine validates a check's `locations` against it). */

@@ -12,7 +12,7 @@ import { Organization } from '../organization/organization.entity';
 import { totalTimeoutMs, type RunDispatcher } from '../runs/run.service';
 import type { Check } from '../runs/run-recorder';
 import { CheckSession, CheckSessionRun } from './check-session.entity';
-import { CheckSessionStatus, CheckType, MAX_SESSION_CHECKS, SessionRunStatus, type CheckSessionRunView, type CheckSessionView } from './check-session.types';
+import { CheckSessionStatus, MAX_SESSION_CHECKS, SessionRunStatus, type CheckSessionRunView, type CheckSessionView } from './check-session.types';
 
 export interface CheckSessionDeps {
   billing: BillingService;
@@ -131,7 +131,7 @@ export class CheckSessionService {
     const runs = rows.map((r, i): CheckSessionRunView => ({
       runId: r.run_id,
       checkId: checks[i].id,
-      checkType: checks[i].kind.enumValue as CheckType,
+      checkType: checks[i].kind.enumValue,
       name: r.name,
       location: r.location,
       status: r.status ? (r.status as SessionRunStatus) : overdue ? SessionRunStatus.TIMED_OUT : SessionRunStatus.RUNNING,

@@ -36,17 +36,15 @@ registerEnumType(SessionRunStatus, {
   description: "A run's RunStatus once recorded; RUNNING before; TIMED_OUT when the session's deadline passed without it.",
 });
 
-export enum CheckType {
-  MONITOR = 'MONITOR',
-  JOURNEY = 'JOURNEY',
-}
+/** Each kind's enum value (`MONITOR`, `JOURNEY`), in the registry's order. */
+export const CheckType = Object.freeze(Object.fromEntries(CHECK_KINDS.map((k) => [k.enumValue, k.enumValue])));
 registerEnumType(CheckType, { name: 'CheckType' });
 
 @ObjectType('CheckSessionRun', { description: 'One check a session ran, and how its run went.' })
 export class CheckSessionRunView {
   @Field(() => ID, { description: 'The run (`run(id:)`, `monitorRuns`, `journeyRuns`) once recorded.' }) runId!: string;
   @Field(() => ID) checkId!: string;
-  @Field(() => CheckType) checkType!: CheckType;
+  @Field(() => CheckType) checkType!: string;
   @Field({ description: "The check's name when it was triggered." }) name!: string;
   @Field() location!: string;
   @Field(() => SessionRunStatus) status!: SessionRunStatus;

@@ -1,5 +1,8 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { ClassType } from 'type-graphql';
 import type { Scope } from '../../authorization/scopes';
+import type { ListSize } from '../common/list-size';
+import type { CheckAllowance } from '../billing/plans';
 import type { CheckOptions, CheckOutcome } from './check-runner';
 import type { SecretBox } from './secret-box';
 import type { ScheduledCheck } from './scheduled-check';
@@ -18,13 +21,16 @@ export interface ProbeContext {
 /**
  * One kind of check (a monitor, a journey, …) as data: where it is stored, what it is called on each surface, which
  * scopes guard it, how long it may run and how it is run. Everything that used to ask "monitor or journey?" asks the
- * kind instead (kinds/registry.ts lists them), so a new kind is its own folder plus one registry entry.
+ * kind instead (kinds/registry.ts lists them), so a new kind is its own folder plus its line in the registry (and
+ * in kinds/apis.ts, which lists its service and resolvers).
  */
 export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */
   readonly name: string;
-  /** Its table, its plan allowance's key (billing/plans.ts) and its REST path (`/v1/monitors`). */
+  /** Its table, and its plural on the API: its list query and its REST path (`/v1/monitors`). */
   readonly table: string;
+  /** The plan allowance it counts against (billing/plans.ts): its own, or the monitors' for a kind without one. */
+  readonly allowance: CheckAllowance;
   readonly entity: EntityClass<E>;
   /** Its ids start with this and an underscore (`mon_…`). */
   readonly idPrefix: string;
@@ -36,8 +42,22 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   readonly label: string;
   /** Its value of the GraphQL enums that tell kinds apart (`AlertSourceKind`, `CheckType`). */
   readonly enumValue: string;
+  /** Its GraphQL object type (`Monitor`; its list's is `MonitorConnection`). */
+  readonly typeName: string;
   /** The GraphQL object type of its runs (the `Run` interface resolves to it). */
   readonly runType: string;
+  /**
+   * The sizes of the list fields of its own GraphQL types and its runs' (`Monitor.headers`), for the cost of a
+   * document: the ones every kind has (locations, tags, recentRuns, series, its connections) are in
+   * authorization/list-sizes.ts. The schema build fails on a list field without a size.
+   */
+  readonly listSizes: Readonly<Record<string, ListSize>>;
+  /**
+   * What its run type shows besides the `Run` interface's fields and the check's id (`monitorId`): one field, its
+   * GraphQL type and its value from what the run recorded (`assertions` of a monitor, `steps` of a journey). The runs
+   * module builds the run type from it (runs/run.types.ts).
+   */
+  readonly runDetail: { field: string; type: () => ClassType | [ClassType]; value(run: Pick<CheckOutcome, 'assertions' | 'steps'>): unknown };
   readonly scopes: { read: Scope; write: Scope; run: Scope };
   /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
   readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };

@@ -1,22 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, type ClassType } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, type ClassType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
-import type { Actor } from '../audit/audit';
 import type { PageColumns } from '../common/pagination';
-import { recentRunsLimit } from '../runs/recent-runs.loader';
-import { runView } from '../runs/run.types';
 import type { CheckEntity, CheckKind } from './check-kind';
-import type { CheckListArgs, CheckServiceBase } from './check.service-base';
+import type { CheckListArgs, KindService } from './check.service-base';
+import { CHECK_KINDS, type CheckKindName } from './kinds/registry';
 
-/** A kind's service as its resolver uses it: the shared base plus its own create and update. */
-export interface KindService<E extends CheckEntity> extends CheckServiceBase<E> {
-  create(em: EntityManager, actor: Actor, input: never): Promise<E>;
-  update(em: EntityManager, actor: Actor, id: string, input: never): Promise<E>;
-}
-
-/** What differs between kinds' resolvers: their GraphQL types, their service and their words. */
+/** What differs between kinds' resolvers: their GraphQL types and their words. */
 export interface CheckResolverTypes<E extends CheckEntity, V extends { id: string; organizationId: string }> {
   kind: CheckKind<E>;
   /** The object type, and how a row (or a list page's row) becomes it. */
@@ -25,85 +17,87 @@ export interface CheckResolverTypes<E extends CheckEntity, V extends { id: strin
   listArgs: ClassType;
   createInput: ClassType;
   updateInput: ClassType;
-  /** The object type of its runs (`MonitorRun`). */
-  runView: ClassType;
   /** The columns a list's selection reads (see `paginate`). */
   columns(em: EntityManager, info: GraphQLResolveInfo): PageColumns | undefined;
-  service(services: RequestContext['services']): KindService<E>;
+  /** Texts of its mutations: `update<Kind>`, `delete<Kind>`, and `run<Kind>` (which the runs module adds). */
   descriptions: { update: string; delete: string; run: string };
 }
 
+/** A class its resolver may extend: type-graphql's resolver inheritance needs only the constructor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ResolverBase = abstract new (...args: any[]) => object;
+
 /**
- * One kind's queries and mutations (`monitors`, `monitor`, `createMonitor` … `runMonitor`) and its view's
- * `recentRuns` and `quotaExhausted`, named after the kind: type-graphql's resolver inheritance, so the kinds share
- * one body and each states only its types. The fields are declared in the printed schema's order.
+ * Adds to a kind's resolver fields that another module owns, given the kind's types (the runs module: `run<Kind>`
+ * and the view's `recentRuns`). It returns a subclass of `Base`, made with type-graphql's decorators.
  */
-export function createCheckResolver<E extends CheckEntity, V extends { id: string; organizationId: string }>(t: CheckResolverTypes<E, V>) {
+export type CheckResolverExtension = <B extends ResolverBase>(Base: B, types: CheckResolverTypes<CheckEntity, { id: string; organizationId: string }>) => B;
+
+/**
+ * One kind's queries and mutations (`monitors`, `monitor`, `createMonitor` … `resumeMonitor`), what `extend` adds,
+ * then its view's `quotaExhausted`, named after the kind: type-graphql's resolver inheritance, so the kinds share one
+ * body and each states only its types. type-graphql lists fields in the order their decorators ran, so the three
+ * layers are made in the printed schema's order.
+ */
+export function createCheckResolver<E extends CheckEntity, V extends { id: string; organizationId: string }>(
+  t: CheckResolverTypes<E, V>,
+  extend: CheckResolverExtension,
+) {
   const { kind, view } = t;
   const Label = kind.label;
-  const { read, write, run } = kind.scopes;
+  const { read, write } = kind.scopes;
+  // Its service, built by the wiring from kinds/apis.ts under the kind's name.
+  const service = (services: RequestContext['services']) => services.checks[kind.name as CheckKindName] as KindService<E>;
 
-  // Not listed in the schema's resolvers itself: the kind's subclass is. The type is named here for the field resolvers.
+  // Not listed in the schema's resolvers itself: the last layer is. The type is named here for the field resolvers.
   @Resolver(() => view)
-  abstract class CheckResolver {
+  abstract class CheckOperations {
     @Query(() => t.connection, { name: kind.table, description: 'Newest first.' })
     @RequiresScope(read)
     async list(@Args(() => t.listArgs) args: CheckListArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
-      const page = await t.service(services).list(reader, principal.organizationId, args, t.columns(reader, info));
+      const page = await service(services).list(reader, principal.organizationId, args, t.columns(reader, info));
       return { nodes: page.nodes.map((c) => view.from(c)), pageInfo: page.pageInfo };
     }
 
     @Query(() => view, { name: kind.name })
     @RequiresScope(read)
     async get(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext) {
-      return view.from(await t.service(services).get(em, principal.organizationId, id));
+      return view.from(await service(services).get(em, principal.organizationId, id));
     }
 
     @Mutation(() => view, { name: `create${Label}` })
     @RequiresScope(write)
     async create(@Arg('input', () => t.createInput) input: object, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).create(em, actor, input as never));
+      return view.from(await service(services).create(em, actor, input as never));
     }
 
     @Mutation(() => view, { name: `update${Label}`, description: t.descriptions.update })
     @RequiresScope(write)
     async update(@Arg('id', () => ID) id: string, @Arg('input', () => t.updateInput) input: object, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).update(em, actor, id, input as never));
+      return view.from(await service(services).update(em, actor, id, input as never));
     }
 
     @Mutation(() => ID, { name: `delete${Label}`, description: t.descriptions.delete })
     @RequiresScope(write)
     async delete(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return t.service(services).delete(em, actor, id);
+      return service(services).delete(em, actor, id);
     }
 
     @Mutation(() => view, { name: `pause${Label}` })
     @RequiresScope(write)
     async pause(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).setPaused(em, actor, id, true));
+      return view.from(await service(services).setPaused(em, actor, id, true));
     }
 
     @Mutation(() => view, { name: `resume${Label}` })
     @RequiresScope(write)
     async resume(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-      return view.from(await t.service(services).setPaused(em, actor, id, false));
+      return view.from(await service(services).setPaused(em, actor, id, false));
     }
+  }
 
-    @Mutation(() => t.runView, { name: `run${Label}`, description: t.descriptions.run })
-    @RequiresScope(run)
-    async run(
-      @Arg('id', () => ID) id: string,
-      @Arg('location', () => String, { nullable: true, description: "Where to run it: one of the check's locations (default: its first)." }) location: string | null,
-      @Ctx() { em, actor, services }: RequestContext,
-    ) {
-      return runView(await services.runs.runNow(em, actor, kind.name as never, id, location));
-    }
-
-    @FieldResolver(() => [t.runView], { description: 'The newest runs, newest first (batched across a list).' })
-    async recentRuns(@Root() check: V, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number, @Ctx() { loaders }: RequestContext) {
-      return (await loaders.recentRuns.load(kind.column as never, check.id, recentRunsLimit(limit))).map(runView);
-    }
-
+  @Resolver(() => view)
+  class CheckResolver extends extend(CheckOperations, t as never) {
     @FieldResolver(() => Boolean, {
       description:
         "The organization's runs for this month are used up, so this check is not running (scheduled or manual) until next " +
@@ -114,4 +108,16 @@ export function createCheckResolver<E extends CheckEntity, V extends { id: strin
     }
   }
   return CheckResolver;
+}
+
+/**
+ * Every kind's resolver, made in `CHECK_KINDS` order (the order of the printed schema), each with what `extend` adds.
+ * A registered kind without its types here, or one out of order, fails at start rather than missing from the API.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function checkResolvers(types: readonly CheckResolverTypes<any, any>[], extend: CheckResolverExtension): ClassType[] {
+  const given = types.map((t) => t.kind.name).join(', ');
+  const registered = CHECK_KINDS.map((k) => k.name).join(', ');
+  if (given !== registered) throw new Error(`check resolvers are for ${given}; the registered kinds are ${registered} (kinds/registry.ts)`);
+  return types.map((t) => createCheckResolver(t, extend));
 }

@@ -1,6 +1,6 @@
 import type { EntityKey, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '../../errors';
+import { notFound, type FieldError } from '../../errors';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
@@ -12,6 +12,17 @@ import { applyPaused, checkLocations, type CheckStatus, type ScheduleInput } fro
 
 /** A check list's filters: by status, by tag (both optional, together). */
 export type CheckListArgs = PageArgs & { status?: CheckStatus | null; tag?: string | null };
+
+/** A kind's service as the API uses it: the shared base plus its own create, update and input rules. */
+export interface KindService<E extends CheckEntity = CheckEntity> extends CheckServiceBase<E> {
+  create(em: EntityManager, actor: Actor, input: never): Promise<E>;
+  update(em: EntityManager, actor: Actor, id: string, input: never): Promise<E>;
+  /** The rules a GraphQL type cannot state, for the input validation (src/graphql/validation.ts). */
+  inputErrors(input: object, opts?: { targetGiven?: boolean }): FieldError[];
+}
+
+/** A kind's service class: every kind's service is built from the same dependencies (those of the base). */
+export type KindServiceClass<E extends CheckEntity = CheckEntity> = new (...deps: ConstructorParameters<typeof CheckServiceBase>) => KindService<E>;
 
 /**
  * What every kind's service does alike: list, get, delete, pause and resume, all scoped by the organization, so

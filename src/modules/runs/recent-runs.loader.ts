@@ -3,13 +3,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Run } from './run.entity';
 import { badInput } from '../../errors';
 import { defineLoader } from '../../context/loaders';
+import type { CheckKind } from '../checks/check-kind';
+import { CHECK_KINDS } from '../checks/kinds/registry';
 
 /**
  * `recentRuns` of every monitor (or journey) in a list, in ONE query: for each id, a LATERAL subquery reads its
- * newest `limit` runs straight off the `(monitor_id | journey_id, started_at, id)` index, backwards, and stops. Its
+ * newest `limit` runs straight off its kind's `(<kind column>, started_at, id)` index (`monitor_id`, …), backwards, and stops. Its
  * cost is ids × limit index entries whatever the length of each history: for 50 monitors × 20 runs on PostgreSQL,
  * ranking every run with row_number() took 60-80 ms at 2,500 runs per monitor and about a second at 22,500; this
- * takes 2-7 ms at either. One loader per request and per (column, limit), so lists stay N+1 free whatever their
+ * takes 2-7 ms at either. One loader per request and per (kind, limit), so lists stay N+1 free whatever their
  * length.
  */
 export class RecentRunsLoaders {
@@ -17,17 +19,18 @@ export class RecentRunsLoaders {
 
   constructor(private readonly em: EntityManager) {}
 
-  load(column: 'monitor_id' | 'journey_id', sourceId: string, limit: number): Promise<Run[]> {
-    const key = `${column}:${limit}`;
+  load(kind: CheckKind, sourceId: string, limit: number): Promise<Run[]> {
+    const key = `${kind.column}:${limit}`;
     let loader = this.loaders.get(key);
     if (!loader) {
-      loader = new DataLoader((ids) => this.batch(column, ids, limit));
+      loader = new DataLoader((ids) => this.batch(kind.column, ids, limit));
       this.loaders.set(key, loader);
     }
     return loader.load(sourceId);
   }
 
-  private async batch(column: 'monitor_id' | 'journey_id', ids: readonly string[], limit: number): Promise<Run[][]> {
+  /** `column` is a kind's (the registry's, never a caller's string): it is written into the statement. */
+  private async batch(column: string, ids: readonly string[], limit: number): Promise<Run[][]> {
     // `array[?]`: MikroORM inlines an array parameter as a list of literals. The outer order by is an incremental sort
     // of ids × limit rows that arrive nearly sorted; it makes "newest first, ties by id" the statement's contract, in
     // the database's collation like every page of runs, instead of a property of the plan.
@@ -46,7 +49,7 @@ export class RecentRunsLoaders {
     const byId = new Map<string, Run[]>(ids.map((id) => [id, []]));
     for (const row of rows as Record<string, unknown>[]) {
       const run = driver.mapResult(row, meta) as Record<string, unknown>;
-      for (const many of ['monitor', 'journey']) run[many] = run[many] == null ? null : { id: run[many] }; // a reference reads as { id }
+      for (const { property } of CHECK_KINDS) run[property] = run[property] == null ? null : { id: run[property] }; // a reference reads as { id }
       byId.get(row[column] as string)?.push(run as unknown as Run);
     }
     return ids.map((id) => byId.get(id)!);

@@ -7,7 +7,8 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import type { BillingService } from '../billing/billing.service';
 import type { CheckJob } from './check-job';
-import { checkKind, type CheckKindName } from '../checks/kinds/registry';
+import { CHECK_KINDS, checkKind, type CheckKindName } from '../checks/kinds/registry';
+import { checkIdField } from './check-id-field';
 import type { CheckEntity } from '../checks/check-kind';
 import type { CheckOutcome, RunStatus } from '../checks/check-runner';
 import { Run } from './run.entity';
@@ -40,6 +41,9 @@ export interface RunServiceDeps {
   journeyMaxDurationMs: number;
 }
 
+/** What a run list is given: a page, its filters, and the check as its kind's id field (`monitorId`, …). */
+export type RunListArgs = PageArgs & RunFilter & { [checkIdField: string]: unknown };
+
 /** Optional filters of a run list (all together). */
 export interface RunFilter {
   since?: Date | null;
@@ -66,8 +70,7 @@ export class RunService {
    */
   async runNow(em: EntityManager, actor: Actor, kind: CheckKindName, id: string, location?: string | null): Promise<Run> {
     const { organizationId } = actor;
-    const check = await this.find(em, organizationId, kind, id);
-    if (!check) throw notFound(checkKind(kind).label);
+    const check = await this.getCheck(em, organizationId, kind, id);
     const where = location ?? check.entity.locations[0];
     if (!check.entity.locations.includes(where))
       throw badInput([{ field: 'location', message: `must be one of this check's locations: ${check.entity.locations.join(', ')}` }]);
@@ -139,15 +142,22 @@ export class RunService {
     return this.deps.recorder.record(em, check, job, { ...outcome, startedAt, finishedAt });
   }
 
-  /** A page of one check's runs; with `columns`, only those properties are read (see `paginate`). */
-  list(em: EntityManager, organizationId: string, args: PageArgs & RunFilter & { monitorId?: string | null; journeyId?: string | null }, columns?: PageColumns): Promise<Page<Run>> {
-    if (!!args.monitorId === !!args.journeyId) throw badInput([{ field: 'monitorId', message: 'give exactly one of monitorId and journeyId' }]);
+  /**
+   * A page of one check's runs, the check given by its kind's id field (`monitorId`, …; exactly one); with
+   * `columns`, only those properties are read (see `paginate`).
+   */
+  list(em: EntityManager, organizationId: string, args: RunListArgs, columns?: PageColumns): Promise<Page<Run>> {
+    const given = CHECK_KINDS.filter((k) => args[checkIdField(k)]);
+    if (given.length !== 1) {
+      const ids = CHECK_KINDS.map(checkIdField);
+      throw badInput([{ field: ids[0], message: `give exactly one of ${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}` }]);
+    }
     if (args.since && args.until && args.since >= args.until) throw badInput([{ field: 'until', message: 'must be after since' }]);
     if (args.location != null && (args.location.length < 1 || args.location.length > 40)) throw badInput([{ field: 'location', message: 'must be 1 to 40 characters' }]);
     const startedAt = { ...(args.since ? { $gte: args.since } : {}), ...(args.until ? { $lt: args.until } : {}) };
     const where = {
       organization: organizationId,
-      ...(args.monitorId ? { monitor: args.monitorId } : { journey: args.journeyId! }),
+      [given[0].property]: args[checkIdField(given[0])],
       ...(args.since || args.until ? { startedAt } : {}),
       ...(args.status ? { status: args.status } : {}),
       ...(args.location != null ? { location: args.location } : {}),
@@ -159,6 +169,13 @@ export class RunService {
     const run = await em.findOne(Run, { id, organization: organizationId });
     if (!run) throw notFound('Run');
     return run;
+  }
+
+  /** The organization's check of that kind, or NOT_FOUND (another organization's id reads as unknown). */
+  async getCheck(em: EntityManager, organizationId: string, kind: Check['kind'], id: string): Promise<Check> {
+    const check = await this.find(em, organizationId, kind, id);
+    if (!check) throw notFound(checkKind(kind).label);
+    return check;
   }
 
   private async find(em: EntityManager, organizationId: string, kind: Check['kind'], id: string): Promise<Check | null> {

@@ -1,10 +1,12 @@
-import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
-import { AssertionResultType, HeaderType, HttpMethod, TimingsType } from '../checks/check.types';
+import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { TimingsType } from '../checks/check.types';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Run } from './run.entity';
-import { checkKind, type CheckKindName } from '../checks/kinds/registry';
+import type { CheckKind } from '../checks/check-kind';
+import { checkIdField } from './check-id-field';
+import { CHECK_KINDS, checkKind, type CheckKindName } from '../checks/kinds/registry';
 
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',
@@ -25,22 +27,24 @@ registerEnumType(RunStatusEnum, {
   },
 });
 
-export enum StepStatusEnum {
-  PASSED = 'PASSED',
-  FAILED = 'FAILED',
-  SKIPPED = 'SKIPPED',
-}
-registerEnumType(StepStatusEnum, { name: 'StepStatus' });
-
 /** Which object type a run is; synchronous, as graphql-jit needs it (see TYPE_RESOLVERS in src/graphql/schema.ts). */
-export const resolveRunType = (run: { kind?: string }) => checkKind(run.kind ?? 'monitor').runType;
+export const resolveRunType = (run: { kind?: string }) => checkKind(run.kind ?? CHECK_KINDS[0].name).runType;
+
+/** The kinds in words, for the texts of fields that serve every kind ("one monitor or one journey"). */
+export function kindsInWords(words: (kind: CheckKind) => string, last: string): string {
+  const all = CHECK_KINDS.map(words);
+  return all.length === 1 ? all[0] : `${all.slice(0, -1).join(', ')} ${last} ${all.at(-1)}`;
+}
 
 /** Fields every run has. An interface carries no scope (docs/explanation/security-model.md): its object types do. */
 @InterfaceType('Run', { resolveType: resolveRunType })
 export abstract class RunView {
   @Field(() => ID) id!: string;
   @Field(() => RunTriggerEnum) trigger!: RunTriggerEnum;
-  @Field(() => ID, { nullable: true, description: 'The API key that started a manual run (runMonitor, runJourney, triggerChecks); null for scheduled runs.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: `The API key that started a manual run (${CHECK_KINDS.map((k) => `run${k.label}`).join(', ')}, triggerChecks); null for scheduled runs.`,
+  })
   triggeredBy!: string | null;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
   @Field({ description: 'Where it ran: the location of the worker that ran it.' }) location!: string;
@@ -55,60 +59,14 @@ export abstract class RunView {
   kind!: CheckKindName;
 }
 
-/**
- * Run types carry no scope of their own: the way to them does. Listing and reading runs needs the owner's read
- * scope (monitorRuns, Monitor.recentRuns, run); runMonitor answers the run it just made to any key that may make
- * it, so a CI key with only monitors:run still learns whether its check passed.
- */
-@ObjectType('MonitorRun', { implements: RunView })
-export class MonitorRunView extends RunView {
-  @Field(() => ID) monitorId!: string;
-  @Field(() => [AssertionResultType]) assertions!: AssertionResultType[];
+/** One kind's run type, its page of runs and the arguments of its list (`MonitorRun`, `monitorRuns(…)`). */
+export interface KindRunTypes {
+  view: ClassType<RunView>;
+  connection: ClassType;
+  listArgs: ClassType;
 }
 
-@ObjectType('StepRequest')
-export class StepRequestType {
-  @Field(() => HttpMethod) method!: HttpMethod;
-  @Field() url!: string;
-  @Field(() => [HeaderType]) headers!: HeaderType[];
-}
-
-@ObjectType('ExtractedValue')
-export class ExtractedValueType {
-  @Field() name!: string;
-  @Field(() => String, { nullable: true, description: 'Values from credential headers or secret-named variables read `[masked]`.' })
-  value!: string | null;
-}
-
-@ObjectType('StepResult')
-export class StepResultType {
-  @Field() name!: string;
-  @Field(() => StepRequestType) request!: StepRequestType;
-  @Field(() => StepStatusEnum) status!: StepStatusEnum;
-  @Field(() => Int, { nullable: true }) responseStatus!: number | null;
-  @Field(() => TimingsType, { nullable: true }) timings!: TimingsType | null;
-  @Field(() => [AssertionResultType]) assertions!: AssertionResultType[];
-  @Field(() => [ExtractedValueType]) extracted!: ExtractedValueType[];
-  @Field(() => String, { nullable: true }) error!: string | null;
-}
-
-@ObjectType('JourneyRun', { implements: RunView })
-export class JourneyRunView extends RunView {
-  @Field(() => ID) journeyId!: string;
-  @Field(() => [StepResultType]) steps!: StepResultType[];
-}
-
-export const RunConnection = connectionOf(RunView as unknown as new () => RunView, 'RunConnection');
-export const MonitorRunConnection = connectionOf(MonitorRunView, 'MonitorRunConnection');
-export const JourneyRunConnection = connectionOf(JourneyRunView, 'JourneyRunConnection');
-
-@ArgsType()
-export class RunsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true }) monitorId?: string | null;
-  @Field(() => ID, { nullable: true }) journeyId?: string | null;
-}
-
-/** Filters of `monitorRuns` / `journeyRuns`; every one optional, all of them together (AND). */
+/** Filters of each kind's run list (`monitorRuns`, …); every one optional, all of them together (AND). */
 @ArgsType()
 export class RunFilterArgs extends PageArgs {
   @Field(() => Date, { nullable: true, description: 'Runs started at or after this instant.' }) since?: Date | null;
@@ -117,37 +75,60 @@ export class RunFilterArgs extends PageArgs {
   @Field(() => String, { nullable: true, description: 'Runs of one location.' }) location?: string | null;
 }
 
-@ArgsType()
-export class MonitorRunsArgs extends RunFilterArgs {
-  @Field(() => ID) monitorId!: string;
+/**
+ * A kind's run type: every run's fields, the check's id (`monitorId`) and the kind's own detail (`runDetail`).
+ * Run types carry no scope of their own: the way to them does. Listing and reading runs needs the owner's read scope
+ * (monitorRuns, Monitor.recentRuns, run); runMonitor answers the run it just made to any key that may make it, so a
+ * CI key with only monitors:run still learns whether its check passed. Fields are declared by calling type-graphql's
+ * decorators, as `@Field` on a property would.
+ */
+function kindRunTypes(kind: CheckKind): KindRunTypes {
+  @ObjectType(kind.runType, { implements: RunView })
+  class KindRunView extends RunView {}
+  Field(() => ID)(KindRunView.prototype, checkIdField(kind));
+  Field(kind.runDetail.type)(KindRunView.prototype, kind.runDetail.field);
+
+  @ArgsType()
+  class KindRunsArgs extends RunFilterArgs {}
+  Field(() => ID)(KindRunsArgs.prototype, checkIdField(kind));
+
+  return { view: KindRunView, connection: connectionOf(KindRunView, `${kind.runType}Connection`), listArgs: KindRunsArgs };
 }
 
+/** Each kind's run types, made in `CHECK_KINDS` order (the order the printed schema lists them). */
+export const RUN_TYPES: ReadonlyMap<string, KindRunTypes> = new Map(CHECK_KINDS.map((kind) => [kind.name, kindRunTypes(kind)]));
+
+export const RunConnection = connectionOf(RunView as unknown as new () => RunView, 'RunConnection');
+
+/** `runs(…)`: the id of one check of any kind. */
 @ArgsType()
-export class JourneyRunsArgs extends RunFilterArgs {
-  @Field(() => ID) journeyId!: string;
+export class RunsArgs extends PageArgs {
+  [checkId: string]: unknown;
 }
+for (const kind of CHECK_KINDS) Field(() => ID, { nullable: true })(RunsArgs.prototype, checkIdField(kind));
 
 /**
  * The columns a run list's selection reads: the view's fields are the properties of the same name (`runView`),
- * `monitorId` / `journeyId` the check; which check it has decides the kind, so both are always read.
+ * `monitorId` / `journeyId` the check; which check it has decides the kind, so every kind's reference is read.
  */
 export const runColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Run, info, { monitorId: ['monitor'], journeyId: ['journey'] }, ['monitor', 'journey']);
+  pageColumns(
+    em,
+    Run,
+    info,
+    Object.fromEntries(CHECK_KINDS.map((k) => [checkIdField(k), [k.property]])),
+    CHECK_KINDS.map((k) => k.property),
+  );
 
 /** Entity → view (or a list page's row, with the properties its selection reads); the kind picks the GraphQL type. */
-export function runView(run: Run): MonitorRunView | JourneyRunView {
-  let v: MonitorRunView | JourneyRunView;
-  if (run.journey) {
-    const j = (v = new JourneyRunView());
-    j.kind = 'journey';
-    j.journeyId = run.journey.id;
-    j.steps = (run.steps ?? []) as never;
-  } else {
-    const m = (v = new MonitorRunView());
-    m.kind = 'monitor';
-    m.monitorId = run.monitor!.id;
-    m.assertions = run.assertions as never;
-  }
+export function runView(run: Run): RunView {
+  // A run references one check: the kind whose reference is set (a list page's row reads every kind's, runColumns).
+  const refs = run as unknown as Record<string, { id: string } | null>;
+  const kind = CHECK_KINDS.find((k) => refs[k.property] != null) ?? CHECK_KINDS[0];
+  const v = new (RUN_TYPES.get(kind.name)!.view)() as RunView & Record<string, unknown>;
+  v.kind = kind.name;
+  v[checkIdField(kind)] = refs[kind.property]!.id;
+  v[kind.runDetail.field] = kind.runDetail.value(run);
   // Property by property (a page makes 50 of these): see MonitorView.from.
   v.id = run.id;
   v.trigger = run.trigger as RunTriggerEnum;
@@ -163,5 +144,3 @@ export function runView(run: Run): MonitorRunView | JourneyRunView {
   v.error = run.error;
   return v;
 }
-export const monitorRunView = (run: Run) => runView(run) as MonitorRunView;
-export const journeyRunView = (run: Run) => runView(run) as JourneyRunView;

@@ -4,7 +4,7 @@ import { monitorKind } from './monitor/monitor.kind';
 
 /**
  * Every kind of check, in the order the scheduler claims them and lists show them. A new kind is its own folder
- * (entity, service, resolver, types, `<name>.kind.ts`) plus its line here.
+ * (entity, service, resolver, types, `<name>.kind.ts`, `<name>.api.ts`) plus its line here and in apis.ts.
  */
 export const CHECK_KINDS = [monitorKind, journeyKind] as const;
 

@@ -1,19 +1,38 @@
+import { CHECK_SCOPES } from '../../../../authorization/scopes';
 import type { CheckKind } from '../../check-kind';
 import { checkJourney } from '../../check-runner';
 import { Journey, mapStepHeaders } from './journey.entity';
+import { StepResultType } from './journey-run.types';
+
+const STEPS = 20; // journey.types.ts: 1 to 20 steps
+const ASSERTIONS = 20; // at most 20 assertions a step
+const EXTRACTIONS = 20; // at most 20 extractions a step
+const HEADERS = 50; // check.types.ts: at most 50 headers a request
 
 /** A journey: up to 20 requests in order, each step's extracted values available to the later ones. */
 export const journeyKind = {
   name: 'journey' as const,
   table: 'journeys',
+  allowance: 'journeys',
   entity: Journey,
   idPrefix: 'jrn',
   column: 'journey_id',
   property: 'journey',
   label: 'Journey',
   enumValue: 'JOURNEY',
+  typeName: 'Journey',
   runType: 'JourneyRun',
-  scopes: { read: 'journeys:read', write: 'journeys:write', run: 'journeys:run' },
+  listSizes: {
+    'Journey.steps': { max: STEPS },
+    'JourneyStep.assertions': { max: ASSERTIONS },
+    'JourneyStep.extractions': { max: EXTRACTIONS },
+    'JourneyRun.steps': { max: STEPS },
+    'StepResult.assertions': { max: ASSERTIONS },
+    'StepResult.extracted': { max: EXTRACTIONS },
+    'StepRequest.headers': { max: HEADERS },
+  },
+  runDetail: { field: 'steps', type: () => [StepResultType], value: (run) => run.steps ?? [] },
+  scopes: CHECK_SCOPES.journeys,
   credentials: {
     column: 'steps',
     hasPlaintext: (j, secrets) => j.steps.some((s) => secrets.hasPlaintext(s.request.headers)),

@@ -1,23 +1,20 @@
-import { Resolver } from 'type-graphql';
-import { createCheckResolver } from '../../check.resolver-base';
-import { JourneyRunView } from '../../../runs/run.types';
+import type { CheckResolverTypes } from '../../check.resolver-base';
+import type { Journey } from './journey.entity';
 import { journeyKind } from './journey.kind';
 import { CreateJourneyInput, journeyColumns, JourneyConnection, JourneysArgs, JourneyView, UpdateJourneyInput } from './journey.types';
 
-@Resolver(() => JourneyView)
-export class JourneyResolver extends createCheckResolver({
+/** What the journey's resolver is made of: `createCheckResolver` builds its queries and mutations from these (src/graphql/check-resolvers.ts). */
+export const journeyResolver: CheckResolverTypes<Journey, JourneyView> = {
   kind: journeyKind,
   view: JourneyView,
   connection: JourneyConnection,
   listArgs: JourneysArgs,
   createInput: CreateJourneyInput,
   updateInput: UpdateJourneyInput,
-  runView: JourneyRunView,
   columns: journeyColumns,
-  service: (services) => services.journeys,
   descriptions: {
     update: 'Only the fields given change; `steps` replaces every step.',
     delete: 'Deletes the journey with its runs and alerts; answers its id.',
     run: 'Runs every step now and answers the finished run.',
   },
-}) {}
+};

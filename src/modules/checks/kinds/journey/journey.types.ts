@@ -117,8 +117,8 @@ export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   steps!: JourneyStepInput[];
 
-  serviceErrors(services: { journeys: Pick<JourneyService, 'inputErrors'> }): FieldError[] {
-    return services.journeys.inputErrors(this);
+  serviceErrors(services: { checks: { journey: Pick<JourneyService, 'inputErrors'> } }): FieldError[] {
+    return services.checks.journey.inputErrors(this);
   }
 }
 
@@ -137,7 +137,7 @@ export class UpdateJourneyInput extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   steps?: JourneyStepInput[] | null;
 
-  serviceErrors(services: { journeys: Pick<JourneyService, 'inputErrors'> }): FieldError[] {
-    return services.journeys.inputErrors(this);
+  serviceErrors(services: { checks: { journey: Pick<JourneyService, 'inputErrors'> } }): FieldError[] {
+    return services.checks.journey.inputErrors(this);
   }
 }

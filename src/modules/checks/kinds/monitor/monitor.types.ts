@@ -113,8 +113,8 @@ abstract class MonitorFields extends ScheduleFields implements ServiceRules {
   @ValidateNested({ each: true })
   assertions?: AssertionType[] | null;
 
-  serviceErrors(services: { monitors: Pick<MonitorService, 'inputErrors'> }): FieldError[] {
-    return services.monitors.inputErrors(this);
+  serviceErrors(services: { checks: { monitor: Pick<MonitorService, 'inputErrors'> } }): FieldError[] {
+    return services.checks.monitor.inputErrors(this);
   }
 }
 
