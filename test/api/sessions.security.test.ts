@@ -64,7 +64,7 @@ describe('roles are scope sets, judged like keys', () => {
     for (const op of OPERATIONS.filter((o) => !o.name.startsWith('delete') && o.name !== 'removeMember'))
       for (const surface of surfaces(op)) {
         const res = await call(people[role].client, op, orgs.a.ids, surface);
-        if (holds(role, op.scopes)) expect([op.name, surface, res.status !== 401 && res.status !== 403]).toEqual([op.name, surface, true]);
+        if (holds(role, [...op.scopes, ...(op.roleScopes ?? [])])) expect([op.name, surface, res.status !== 401 && res.status !== 403]).toEqual([op.name, surface, true]);
         else expect([op.name, surface, res.status, res.code]).toEqual([op.name, surface, 403, 'FORBIDDEN']);
       }
   });

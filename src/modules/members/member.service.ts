@@ -1,20 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { conflict, forbidden, notFound } from '../../errors';
-import { ALL } from '../../authorization/scopes';
+import { ALL, missingScopes } from '../../authorization/scopes';
 import type { Principal } from '../auth/principal';
 import { endMemberSessions, NO_SESSION_ENDS, type SessionEnds } from '../accounts/session-ends';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Member, type MemberRole } from './member.entity';
+import { ROLE_PERMISSIONS } from './roles';
 import { audit, type Actor } from '../audit/audit';
 
 /**
  * Members of one organization. Invitations take effect at once (joinedAt = invite time): tracer sends no email.
  * The last OWNER can be neither removed nor demoted; the check and the change share one locked transaction.
- * A signed-in member without `all` (an ADMIN) may not make, change or remove an OWNER: no escalation by people
- * (keys keep their rule: what they grant is bounded by what they hold, api-keys). A member removed or given another
- * role has every session ended, on every instance, before the change is answered.
+ * No escalation, whoever calls (a session or an API key; only the CLI, with no principal, is exempt): a role is
+ * given only by a caller holding every scope of it, and a member is changed or removed only by a caller holding
+ * every scope of its current role, the rule keys follow when they grant keys. So only `all` touches an OWNER, and an
+ * ADMIN cannot mint an `organization:write` key and promote itself with it. A member removed or given another role
+ * has every session ended, on every instance, before the change is answered.
  */
 export class MemberService {
   constructor(
@@ -27,7 +30,7 @@ export class MemberService {
   }
 
   async invite(em: EntityManager, principal: Principal | null, actor: Actor, input: { email: string; role: MemberRole; name?: string | null }): Promise<Member> {
-    if (input.role === 'OWNER') assertMayTouchOwners(principal);
+    assertHoldsRoles(principal, [input.role], `give the role ${input.role}`);
     const member = em.create(Member, {
       organization: em.getReference(Organization, actor.organizationId),
       email: input.email.trim().toLowerCase(),
@@ -53,7 +56,7 @@ export class MemberService {
     const updated = await em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
-      if (member.role === 'OWNER' || role === 'OWNER') assertMayTouchOwners(principal);
+      assertHoldsRoles(principal, [member.role, role], `change a ${member.role} into a ${role}`);
       if (member.role === 'OWNER' && role !== 'OWNER') await this.assertNotLastOwner(tx, organizationId);
       if (member.role !== role) {
         audit(tx, actor, 'member.role_changed', id, this.now());
@@ -72,10 +75,8 @@ export class MemberService {
     await em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
-      if (member.role === 'OWNER') {
-        assertMayTouchOwners(principal);
-        await this.assertNotLastOwner(tx, organizationId);
-      }
+      assertHoldsRoles(principal, [member.role], `remove a ${member.role}`);
+      if (member.role === 'OWNER') await this.assertNotLastOwner(tx, organizationId);
       await endMemberSessions(tx, this.sessions, id);
       tx.remove(member);
       audit(tx, actor, 'member.removed', id, this.now());
@@ -96,8 +97,14 @@ export class MemberService {
   }
 }
 
-/** Only a caller holding `all` makes, changes or removes an OWNER when the caller is a person (an ADMIN may not). */
-function assertMayTouchOwners(principal: Principal | null): void {
-  if (principal?.actor.type === 'MEMBER' && !principal.held.has(ALL))
-    throw forbidden({}, 'Only an owner can make, change or remove an owner');
+/**
+ * The caller holds every scope of each of `roles` (`all` holds everything; only `all` holds OWNER's `all`), or
+ * FORBIDDEN naming what it lacks, as a key grant is refused. The roles are the one a member is given and, for a
+ * change or a removal, the one it has now. The CLI (no principal) acts with the operator's authority.
+ */
+function assertHoldsRoles(principal: Principal | null, roles: readonly MemberRole[], what: string): void {
+  if (!principal || principal.held.has(ALL)) return;
+  const needed = roles.flatMap((r) => ROLE_PERMISSIONS[r]);
+  const missing = needed.includes(ALL) ? [ALL] : missingScopes(principal.held, needed);
+  if (missing.length) throw forbidden({ missingScopes: missing }, `Cannot ${what} without holding its permissions: ${missing.join(', ')}`);
 }
