@@ -124,6 +124,23 @@ describe('failures look alike', () => {
     expect(limited.res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect((await signIn(t, 'turing@example.com', GOOD_PASSWORD, from('192.0.2.44'))).res.status).toBe(200);
   });
+
+  it('attempts in flight at once count as they start: 20 parallel guesses get at most AUTH_FAILURE_LIMIT verifications', async () => {
+    await addPerson(t, await t.org(), 'lovelace@example.com', 'MEMBER');
+    const before = passwordStats.verifies;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn(t, 'lovelace@example.com', `wrong-password-guess-${i}`, { 'x-forwarded-for': '198.51.100.77' })),
+    );
+    const statuses = answers.map((a) => a.res.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(passwordStats.verifies - before).toBe(5);
+  });
+
+  it('a successful sign-in is not counted as a failure: more sign-ins than the limit from one address all succeed', async () => {
+    await addPerson(t, await t.org(), 'hamilton@example.com', 'MEMBER');
+    for (let i = 0; i < 8; i++) expect((await signIn(t, 'hamilton@example.com', GOOD_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).res.status).toBe(200);
+  });
 });
 
 describe('sessions end', () => {

@@ -52,8 +52,13 @@ export class AccountService {
     const password = (input.password as string).slice(0, PASSWORD_MAX + 1);
     const client = `ip:${clientGroup(ip)}`;
     const pair = `email:${email}|${client}`;
-    const wait = Math.max(this.deps.limiter.retryAfter(client), this.deps.limiter.retryAfter(pair));
+    const { limiter } = this.deps;
+    const wait = Math.max(limiter.retryAfter(client), limiter.retryAfter(pair));
     if (wait > 0) throw rateLimited(wait, 'Too many failed sign-in attempts; retry later');
+    // Counted as a failure before any await, and forgiven once it succeeds: attempts in flight at once are counted
+    // as they start, so N parallel guesses cannot all pass the check above before the first is refused.
+    limiter.fail(client);
+    limiter.fail(pair);
 
     // An email may belong to members of several organizations: it signs in to the oldest membership that has a
     // password (choosing among organizations comes with invitations, docs/adr/0054).
@@ -62,11 +67,9 @@ export class AccountService {
       [email],
     );
     const found = rows[0];
-    if (!(await passwordMatches(found?.password_hash ?? null, password)) || !found) {
-      this.deps.limiter.fail(client);
-      this.deps.limiter.fail(pair);
-      throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
-    }
+    if (!(await passwordMatches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    limiter.forgive(client);
+    limiter.forgive(pair);
     const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });
     const token = newToken();
     const now = this.deps.now();
