@@ -67,6 +67,11 @@ const schema = z.object({
   BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
   /** bcrypt tasks that may wait for a thread; beyond it 503 with Retry-After instead of an unbounded backlog. */
   BCRYPT_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
+  /**
+   * argon2 computations (sign-in, setting a password) that may wait for one of the two slots; beyond it 503 with
+   * Retry-After, before any hash: people's passwords are checked before anyone is authenticated.
+   */
+  PASSWORD_HASH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(64),
   /** Active keys one organization may have; one more is CONFLICT. */
   MAX_KEYS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Notification channels one organization may have. */

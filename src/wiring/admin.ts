@@ -5,6 +5,7 @@ import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { accountServices, apiKeyService, NO_KEY_MEMORY } from './accounts';
 import { FailureLimiter } from '../modules/auth/failure-limiter';
 import { publishKeyChange } from '../modules/auth/key-events';
+import { PasswordHasher } from '../modules/accounts/password-hash';
 import { AccountService } from '../modules/accounts/account.service';
 import { MemberService } from '../modules/members/member.service';
 import type { SessionEnds } from '../modules/accounts/session-ends';
@@ -32,7 +33,14 @@ export async function openAdmin(config: Config, now: () => Date): Promise<AdminS
       ...accountServices(config, now),
       apiKeys: apiKeyService(config, database, bcrypt, now, NO_KEY_MEMORY),
       members: new MemberService(now, ends),
-      accounts: new AccountService({ now, limiter: new FailureLimiter(config.AUTH_FAILURE_LIMIT), ends, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
+      accounts: new AccountService({
+        now,
+        limiter: new FailureLimiter(config.AUTH_FAILURE_LIMIT),
+        ends,
+        passwords: new PasswordHasher({ concurrency: 1, maxQueue: 1 }),
+        sessionMaxDays: config.SESSION_MAX_DAYS,
+        sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
+      }),
     },
     async close() {
       await bcrypt.close();

@@ -19,6 +19,7 @@ import { SessionGate } from '../modules/accounts/session-gate';
 import { SessionCookie } from '../modules/accounts/session-cookie';
 import { OriginCheck } from '../modules/accounts/same-origin';
 import { AccountService } from '../modules/accounts/account.service';
+import { PasswordHasher } from '../modules/accounts/password-hash';
 import type { SessionEnds } from '../modules/accounts/session-ends';
 import { MemberService } from '../modules/members/member.service';
 import { DAY_MS } from '../modules/common/time';
@@ -91,6 +92,9 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       if (!opts.database) await database.close().catch(() => {});
       throw e;
     });
+  // Two argon2 computations at once: half of libuv's default pool of four, which file and DNS work share.
+  const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
+  await started(passwords.ready());
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
@@ -98,7 +102,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, ends),
-    accounts: new AccountService({ now, limiter: failures, ends, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
   if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)

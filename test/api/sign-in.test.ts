@@ -143,6 +143,30 @@ describe('failures look alike', () => {
   });
 });
 
+describe('argon2 work is bounded', () => {
+  it('beyond two computations and PASSWORD_HASH_QUEUE_MAX waiting, a sign-in is 503 before any hash', async () => {
+    const busy = await startTestApp({ PASSWORD_HASH_QUEUE_MAX: '1', TRUST_PROXY: 'true' });
+    try {
+      const before = passwordStats.verifies;
+      // Each from its own address, so the failure limiter lets every one through to the hash.
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => signIn(busy, `nobody${i}@example.com`, GOOD_PASSWORD, { 'x-forwarded-for': `198.18.0.${i + 1}` })),
+      );
+      const refused = answers.filter((a) => a.res.status === 503);
+      expect(answers.filter((a) => a.res.status === 401).length + refused.length).toBe(30);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0].res.headers.get('retry-after')).toBe('1');
+      expect(refused[0].body.error?.code).toBe('SERVICE_UNAVAILABLE');
+      // The refused ones did no argon2 work.
+      expect(passwordStats.verifies - before).toBe(30 - refused.length);
+      // Once the burst is over, sign-in answers again.
+      expect((await signIn(busy, 'nobody@example.com', GOOD_PASSWORD, { 'x-forwarded-for': '198.18.1.1' })).res.status).toBe(401);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
 describe('sessions end', () => {
   it('sign-out ends the session (204) and clears the cookie; the cookie is then refused', async () => {
     const person = await addPerson(t, await t.org(), 'lovelace@example.com', 'VIEWER');

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { Member } from '../members/member.entity';
 import { Session } from './session.entity';
 import { PasswordToken } from './password-token.entity';
-import { hashPassword, passwordMatches } from './password-hash';
+import type { PasswordHasher } from './password-hash';
 import { assertPasswordAcceptable, PASSWORD_MAX } from './password-policy';
 import { looksLikeToken, newToken, tokenHash } from './session-token';
 import { endMemberSessions, type SessionEnds } from './session-ends';
@@ -21,6 +21,8 @@ export interface AccountServiceDeps {
   /** The key verifier's limiter: sign-in failures count per (email, address) and per address, as key failures do. */
   limiter: FailureLimiter;
   ends: SessionEnds;
+  /** argon2, bounded: a sign-in or reset beyond its queue is 503 before any hash. */
+  passwords: PasswordHasher;
   sessionMaxDays: number;
   sessionIdleMinutes: number;
 }
@@ -67,7 +69,7 @@ export class AccountService {
       [email],
     );
     const found = rows[0];
-    if (!(await passwordMatches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
     limiter.forgive(client);
     limiter.forgive(pair);
     const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });
@@ -139,7 +141,7 @@ export class AccountService {
     const link = await em.findOne(PasswordToken, { tokenHash: hash, usedAt: null, expiresAt: { $gt: now } }, { populate: ['member'] });
     if (!link) throw invalid();
     assertPasswordAcceptable(password, link.member.getEntity().email);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.deps.passwords.hash(password);
     await em.transactional(async (tx) => {
       // Spent by the statement that checks it is unspent: two concurrent uses cannot both pass.
       const spent = await tx.nativeUpdate(PasswordToken, { id: link.id, usedAt: null }, { usedAt: now });
