@@ -1,7 +1,7 @@
 /** People sign in (issue 25, phase 1): the set-password link, sign-in, the cookie, sign-out, failures, limits. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateMonitorDocument, MeDocument, SessionsDocument, SignedInMeDocument } from '../../src/client/generated/graphql';
-import { passwordStats } from '../../src/modules/accounts/password-hash';
+import { PasswordHasher, passwordStats } from '../../src/modules/accounts/password-hash';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { addPerson, GOOD_PASSWORD, post, signIn } from '../helpers/people';
 
@@ -168,6 +168,40 @@ describe('argon2 work is bounded', () => {
 });
 
 describe('sessions end', () => {
+  it('a sign-in in flight with the old password while the password is reset opens no session: the same 401', async () => {
+    const org = await t.org();
+    const person = await addPerson(t, org, 'noether@example.com', 'MEMBER');
+    const { token } = await t.app.services.accounts.passwordLink(t.db.orm.em.fork(), person.memberId);
+    // Hold the sign-in between its password check and the session it opens, as a slow hash would.
+    let reached!: () => void;
+    let release!: () => void;
+    const atCheck = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const matches = PasswordHasher.prototype.matches;
+    const spy = vi.spyOn(PasswordHasher.prototype, 'matches').mockImplementation(async function (this: PasswordHasher, stored, password) {
+      const ok = await matches.call(this, stored, password);
+      if (password === GOOD_PASSWORD) {
+        reached();
+        await gate;
+      }
+      return ok;
+    });
+    try {
+      const inFlight = signIn(t, 'noether@example.com', GOOD_PASSWORD, { 'x-forwarded-for': '198.51.100.90' });
+      await atCheck;
+      expect((await post(t.baseUrl, '/auth/reset-password', { token, password: 'amber-lantern-orbit-5531' })).status).toBe(204);
+      release();
+      const { res, cookie, body } = await inFlight;
+      expect([res.status, body.error?.message, cookie]).toEqual([401, 'Invalid email or password', undefined]);
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = await t.db.orm.em.fork().getConnection().execute('select count(*)::int as n from sessions where member_id = ?', [person.memberId]);
+    expect(rows[0].n).toBe(0);
+    expect((await person.client.gql(MeDocument)).status).toBe(401);
+    expect((await signIn(t, 'noether@example.com', 'amber-lantern-orbit-5531')).res.status).toBe(200);
+  });
+
   it('sign-out ends the session (204) and clears the cookie; the cookie is then refused', async () => {
     const person = await addPerson(t, await t.org(), 'lovelace@example.com', 'VIEWER');
     const out = await fetch(`${t.baseUrl}/auth/sign-out`, { method: 'POST', headers: { cookie: person.cookie, origin: t.baseUrl } });

@@ -11,6 +11,7 @@ import { assertPasswordAcceptable, PASSWORD_MAX } from './password-policy';
 import { looksLikeToken, newToken, tokenHash } from './session-token';
 import { endMemberSessions, type SessionEnds } from './session-ends';
 import { DAY_MS } from '../common/time';
+import { newId } from '../common/ids';
 
 export const SIGN_IN_REFUSED = 'Invalid email or password';
 /** A link to set a password (`members add`) is good for this long. */
@@ -64,7 +65,8 @@ export class AccountService {
 
     // An email may belong to members of several organizations: it signs in to the oldest membership that has a
     // password (choosing among organizations comes with invitations, docs/adr/0054).
-    const rows = await em.getConnection().execute<Credentials[]>(
+    const conn = em.getConnection();
+    const rows = await conn.execute<Credentials[]>(
       'select id, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
       [email],
     );
@@ -78,19 +80,16 @@ export class AccountService {
     // The member's sessions that ended by age are deleted as a new one begins: rows do not pile up unread.
     const idleSince = new Date(now.getTime() - this.deps.sessionIdleMinutes * 60_000);
     await em.nativeDelete(Session, { member: member.id, $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lt: idleSince } }] });
-    em.persist(
-      em.create(Session, {
-        organization: member.organization,
-        member,
-        tokenHash: tokenHash(token),
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS),
-        ip,
-        userAgent: userAgent ? userAgent.slice(0, 256) : null,
-      }),
+    // Opened only if the password checked is still the member's: a reset (or a removal) that landed while the hash
+    // was being verified ended every session, and this one, begun with the old password, must not outlive it.
+    const expiresAt = new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS);
+    const opened = await conn.execute<{ affectedRows: number }>(
+      `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ?`,
+      [newId('ses'), tokenHash(token), now, now, expiresAt, ip, userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
+      'run',
     );
-    await em.flush();
+    if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
     return { token, member, organization: member.organization.getEntity() };
   }
 
