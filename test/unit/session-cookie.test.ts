@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SessionCookie } from '../../src/modules/accounts/session-cookie';
 import { OriginCheck } from '../../src/modules/accounts/same-origin';
+import { SessionGate } from '../../src/modules/accounts/session-gate';
+import type { SessionVerifier } from '../../src/modules/accounts/session-verifier';
+import type { IncomingRequest } from '../../src/modules/auth/context';
 
 describe('the session cookie', () => {
   const plain = new SessionCookie(false, 60);
@@ -43,5 +46,16 @@ describe('the origin check', () => {
     expect(() => local.assert(req('DELETE', { host: '127.0.0.1:4000', origin: 'http://localhost:4000' }))).toThrow();
     expect(() => local.assertNotForeign(req('POST', { host: '127.0.0.1:4000' }))).not.toThrow();
     expect(() => local.assertNotForeign(req('POST', { host: '127.0.0.1:4000', origin: 'https://evil.example' }))).toThrow();
+  });
+
+  it('a cookie-authenticated request without a method is judged unsafe: no origin, no session looked up', async () => {
+    let looked = 0;
+    const verifier = { verify: async () => (looked++, {}) } as unknown as SessionVerifier;
+    const gate = new SessionGate(new SessionCookie(false, 60), check, verifier);
+    const noMethod = { headers: {}, ip: '127.0.0.1' } as unknown as IncomingRequest;
+    await expect(gate.verify('t', noMethod)).rejects.toThrow(/Cross-origin/);
+    expect(looked).toBe(0);
+    await expect(gate.verify('t', { ...noMethod, headers: { origin: 'https://tracer.example' } })).resolves.toEqual({});
+    await expect(gate.verify('t', { ...noMethod, method: 'GET' })).resolves.toEqual({});
   });
 });

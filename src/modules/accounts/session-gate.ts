@@ -18,7 +18,8 @@ export class SessionGate implements SessionAuthenticator {
   }
 
   async verify(token: string, req: IncomingRequest): Promise<Principal> {
-    if (req.method !== undefined) this.origins.assert({ method: req.method, headers: req.headers, protocol: req.protocol });
+    // Always checked: a request without a method is not a safe one (OriginCheck refuses it without this origin).
+    this.origins.assert({ method: req.method, headers: req.headers, protocol: req.protocol });
     try {
       return await this.verifier.verify(token, req.ip);
     } catch (e) {

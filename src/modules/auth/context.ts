@@ -7,8 +7,11 @@ import { DAY_MS } from '../common/time';
 export interface IncomingRequest {
   headers: { authorization?: string; cookie?: string; origin?: string; referer?: string; host?: string };
   ip: string;
-  /** Absent for executions that are not HTTP requests; the origin check treats those as safe. */
-  method?: string;
+  /**
+   * Required: every caller is an HTTP request, and the origin check of a cookie-authenticated request reads it. A
+   * caller that is not one must name a method; a missing one is judged unsafe (fail closed), never skipped.
+   */
+  method: string;
   protocol?: string;
 }
 
