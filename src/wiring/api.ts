@@ -69,8 +69,10 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   });
   const sessionVerifier = new SessionVerifier(orm, log, now, failures, { idleMs: config.SESSION_IDLE_MINUTES * 60_000, cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS });
   const publicUrl = config.PUBLIC_URL;
+  // The parsed scheme, as the origin check parses the URL: a prefix test would depend on how the setting is spelt.
+  const secure = publicUrl !== undefined && new URL(publicUrl).protocol === 'https:';
   const sessions = new SessionGate(
-    new SessionCookie(!!publicUrl?.startsWith('https:'), (config.SESSION_MAX_DAYS * DAY_MS) / 1000),
+    new SessionCookie(secure, (config.SESSION_MAX_DAYS * DAY_MS) / 1000),
     new OriginCheck(publicUrl),
     sessionVerifier,
   );
