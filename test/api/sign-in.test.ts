@@ -1,6 +1,6 @@
 /** People sign in (issue 25, phase 1): the set-password link, sign-in, the cookie, sign-out, failures, limits. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CreateMonitorDocument, MeDocument, SessionsDocument, SignedInMeDocument } from '../../src/client/generated/graphql';
+import { CreateApiKeyDocument, CreateMonitorDocument, MeDocument, SessionsDocument, SignedInMeDocument } from '../../src/client/generated/graphql';
 import { PasswordHasher, passwordStats } from '../../src/modules/accounts/password-hash';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { addPerson, GOOD_PASSWORD, post, signIn } from '../helpers/people';
@@ -140,6 +140,30 @@ describe('failures look alike', () => {
   it('a successful sign-in is not counted as a failure: more sign-ins than the limit from one address all succeed', async () => {
     await addPerson(t, await t.org(), 'hamilton@example.com', 'MEMBER');
     for (let i = 0; i < 8; i++) expect((await signIn(t, 'hamilton@example.com', GOOD_PASSWORD, { 'x-forwarded-for': '198.51.100.78' })).res.status).toBe(200);
+  });
+});
+
+describe('client addresses from X-Forwarded-For (TRUST_PROXY)', () => {
+  it('an address too long or not an address is not stored: sign-in and what the session does still work', async () => {
+    const person = await addPerson(t, await t.org(), 'curie@example.com', 'OWNER');
+    for (const forwarded of [`fe80::1%${'z'.repeat(100)}`, 'x'.repeat(300)]) {
+      const { res, client } = await signIn(t, 'curie@example.com', GOOD_PASSWORD, { 'x-forwarded-for': forwarded });
+      expect(res.status).toBe(200);
+      const withProxy = client!.withHeaders({ 'x-forwarded-for': forwarded });
+      const sessions = (await withProxy.gql(SessionsDocument)).data!.sessions;
+      const current = sessions.find((s) => s.current)!;
+      expect(current.ip === null || current.ip.length <= 64).toBe(true);
+      // A change under that session writes the audit log with the address.
+      const key = await withProxy.gql(CreateApiKeyDocument, { input: { name: 'from a proxy', permissions: ['monitors:read'] } });
+      expect(key.errors).toBeUndefined();
+      expect((await t.client(key.data!.createApiKey.key).withHeaders({ 'x-forwarded-for': forwarded }).gql(MeDocument)).status).toBe(200);
+    }
+    // The keys' last use is written with them, not failing the batch.
+    await t.app.lastUsed.flush();
+    const used = await t.db.orm.em.fork().getConnection().execute(`select last_used_at, last_used_ip from api_keys where name = 'from a proxy'`);
+    expect(used).toHaveLength(2);
+    for (const row of used) expect(row.last_used_at).not.toBeNull();
+    expect((await person.client.gql(MeDocument)).status).toBe(200);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, badInput, notFound, rateLimited } from '../../errors';
 import type { FailureLimiter } from '../auth/failure-limiter';
-import { clientGroup } from '../auth/client-address';
+import { clientGroup, storedAddress } from '../auth/client-address';
 import type { Principal } from '../auth/principal';
 import { Member } from '../members/member.entity';
 import { Session } from './session.entity';
@@ -86,7 +86,7 @@ export class AccountService {
     const opened = await conn.execute<{ affectedRows: number }>(
       `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
        select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ?`,
-      [newId('ses'), tokenHash(token), now, now, expiresAt, ip, userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
+      [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
       'run',
     );
     if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
