@@ -20,6 +20,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205122332',
   'Migration20261205130241',
   'Migration20261205182221',
+  'Migration20261205192328',
 ];
 
 /**

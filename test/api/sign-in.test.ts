@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateApiKeyDocument, CreateMonitorDocument, MeDocument, SessionsDocument, SignedInMeDocument } from '../../src/client/generated/graphql';
 import { PasswordHasher, passwordStats } from '../../src/modules/accounts/password-hash';
+import { newToken, tokenHash } from '../../src/modules/accounts/session-token';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { addPerson, GOOD_PASSWORD, post, signIn } from '../helpers/people';
 
@@ -83,10 +84,38 @@ describe('from the set-password link to a session', () => {
   });
 });
 
+describe('a link sets a password only if it was made for it', () => {
+  it('a token made for another purpose is the same invalid-token 400, and stays unspent', async () => {
+    const org = await t.org();
+    const em = t.db.orm.em.fork();
+    const member = await t.app.services.members.invite(em, null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, { email: 'other-purpose@example.com', role: 'VIEWER' });
+    const token = newToken();
+    const now = new Date();
+    await em
+      .fork()
+      .getConnection()
+      .execute(`insert into password_tokens (id, member_id, token_hash, purpose, created_at, expires_at) values (?, ?, ?, 'invitation', ?, ?)`, [
+        'pwt_0000000000000001',
+        member.id,
+        tokenHash(token),
+        now,
+        new Date(now.getTime() + 3_600_000),
+      ]);
+    const res = await post(t.baseUrl, '/auth/reset-password', { token, password: GOOD_PASSWORD });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { fields: unknown[] } }).error.fields).toEqual([{ field: 'token', message: 'is invalid, used or expired; ask for a new link' }]);
+    expect((await signIn(t, 'other-purpose@example.com', GOOD_PASSWORD, { 'x-forwarded-for': '198.51.100.95' })).res.status).toBe(401);
+    const rows = await em.fork().getConnection().execute(`select used_at from password_tokens where id = 'pwt_0000000000000001'`);
+    expect(rows[0].used_at).toBeNull();
+  });
+});
+
 describe('failures look alike', () => {
   it('a wrong email and a wrong password: the same 401, each after exactly one argon2 verification', async () => {
     await addPerson(t, await t.org(), 'grace@example.com', 'MEMBER');
     const answers = [];
+    // The decoy an unknown email is checked against was made at start: this sign-in hashes nothing of its own.
+    const hashes = passwordStats.hashes;
     for (const [email, password] of [
       ['nobody@example.com', GOOD_PASSWORD],
       ['grace@example.com', `${GOOD_PASSWORD}x`],
@@ -100,6 +129,7 @@ describe('failures look alike', () => {
     }
     expect(answers[0]).toEqual({ status: 401, body: { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid email or password' } } });
     expect(answers[1]).toEqual(answers[0]);
+    expect(passwordStats.hashes).toBe(hashes);
   });
 
   it('a missing or foreign cookie is the session 401; a Bearer header is judged by the key alone', async () => {

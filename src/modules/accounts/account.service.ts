@@ -5,7 +5,7 @@ import { clientGroup, storedAddress } from '../auth/client-address';
 import type { Principal } from '../auth/principal';
 import { Member } from '../members/member.entity';
 import { Session } from './session.entity';
-import { PasswordToken } from './password-token.entity';
+import { PasswordToken, SET_PASSWORD } from './password-token.entity';
 import type { PasswordHasher } from './password-hash';
 import { assertPasswordAcceptable, PASSWORD_MAX } from './password-policy';
 import { looksLikeToken, newToken, tokenHash } from './session-token';
@@ -121,7 +121,7 @@ export class AccountService {
     const expiresAt = new Date(now.getTime() + SET_PASSWORD_LINK_MS);
     await em.transactional(async (tx) => {
       await tx.nativeDelete(PasswordToken, { member: memberId, usedAt: null });
-      tx.persist(tx.create(PasswordToken, { member: tx.getReference(Member, memberId), tokenHash: tokenHash(token), purpose: 'set_password', createdAt: now, expiresAt }));
+      tx.persist(tx.create(PasswordToken, { member: tx.getReference(Member, memberId), tokenHash: tokenHash(token), purpose: SET_PASSWORD, createdAt: now, expiresAt }));
     });
     return { token, expiresAt };
   }
@@ -137,7 +137,8 @@ export class AccountService {
     const password = input.password;
     const hash = tokenHash(input.token);
     const now = this.deps.now();
-    const link = await em.findOne(PasswordToken, { tokenHash: hash, usedAt: null, expiresAt: { $gt: now } }, { populate: ['member'] });
+    // Only a link made to set a password sets one: a token made for anything else (later, invitations) is invalid.
+    const link = await em.findOne(PasswordToken, { tokenHash: hash, purpose: SET_PASSWORD, usedAt: null, expiresAt: { $gt: now } }, { populate: ['member'] });
     if (!link) throw invalid();
     assertPasswordAcceptable(password, link.member.getEntity().email);
     const passwordHash = await this.deps.passwords.hash(password);

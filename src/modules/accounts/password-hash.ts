@@ -43,7 +43,11 @@ export class PasswordHasher {
   }
 
   private decoyHash(): Promise<string> {
-    return (this.decoy ??= hash(`decoy-${Math.random()}-${Date.now()}`, { algorithm: Algorithm.Argon2id }));
+    if (!this.decoy) {
+      passwordStats.hashes++;
+      this.decoy = hash(`decoy-${Math.random()}-${Date.now()}`, { algorithm: Algorithm.Argon2id });
+    }
+    return this.decoy;
   }
 
   async hash(password: string): Promise<string> {

@@ -2,6 +2,9 @@ import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/co
 import { Member } from '../members/member.entity';
 import { newId } from '../common/ids';
 
+/** What a link may do; each endpoint spends only its own kind (a link made for one purpose opens no other). */
+export const SET_PASSWORD = 'set_password';
+
 /**
  * A single-use link to set a member's password (`members add` prints one; later phases add invitations and
  * forgot-password mails of the same kind). Only the token's SHA-256 is stored; `usedAt` spends it.

@@ -7,6 +7,8 @@ export type MemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 @Entity({ tableName: 'members' })
 @Unique({ properties: ['organization', 'email'] })
 @Index({ properties: ['organization', 'joinedAt'] })
+// Sign-in looks a member up by email alone (the unique index leads with the organization, so cannot serve it).
+@Index({ properties: ['email'] })
 export class Member {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('mem');
