@@ -82,10 +82,12 @@ export class AccountService {
     await em.nativeDelete(Session, { member: member.id, $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lt: idleSince } }] });
     // Opened only if the password checked is still the member's: a reset (or a removal) that landed while the hash
     // was being verified ended every session, and this one, begun with the old password, must not outlive it.
+    // `for share` waits for a reset's uncommitted update and then re-reads the row, so a reset in progress either
+    // commits first (no row) or waits for this insert and then deletes the session with the others.
     const expiresAt = new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS);
     const opened = await conn.execute<{ affectedRows: number }>(
       `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ?`,
+       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
       [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
       'run',
     );
