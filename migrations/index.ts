@@ -19,6 +19,8 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205121818',
   'Migration20261205122332',
   'Migration20261205130241',
+  'Migration20261205182221',
+  'Migration20261205192328',
 ];
 
 /**

@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health';
 import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
+import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
 import { createApollo } from './graphql/apollo';
@@ -75,6 +76,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
+  registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 

@@ -67,6 +67,11 @@ const schema = z.object({
   BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
   /** bcrypt tasks that may wait for a thread; beyond it 503 with Retry-After instead of an unbounded backlog. */
   BCRYPT_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(256),
+  /**
+   * argon2 computations (sign-in, setting a password) that may wait for one of the two slots; beyond it 503 with
+   * Retry-After, before any hash: people's passwords are checked before anyone is authenticated.
+   */
+  PASSWORD_HASH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(64),
   /** Active keys one organization may have; one more is CONFLICT. */
   MAX_KEYS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Notification channels one organization may have. */
@@ -212,6 +217,10 @@ const schema = z.object({
   /** Confirmation emails one organization may send an hour, to any addresses; beyond, 429 RATE_LIMITED likewise. */
   NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
+  /** A session unused this long ends (minutes); `lastSeenAt` is written at most once a minute. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(525_600).default(720),
+  /** A session ends this many days after sign-in, however active. */
+  SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */
   SMTP_URL: z

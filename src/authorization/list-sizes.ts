@@ -48,6 +48,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.locations': { max: 100, estimate: true }, // the locations with workers: a deployment's handful
   'Organization.members': { max: 1000, estimate: true }, // not paged; members are invited one by one
   'ApiKey.permissions': { max: PERMISSIONS.length },
+  'Member.permissions': { max: PERMISSIONS.length },
+  'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },
   'AlertConnection.nodes': { page: true },

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Services } from './services';
 import type { Principal } from '../modules/auth/principal';
+import { storedAddress } from '../modules/auth/client-address';
 import type { Actor } from '../modules/audit/audit';
 import type { LoaderRegistry, Loaders } from './loaders';
 
@@ -15,7 +16,8 @@ export interface RequestContext {
    * map: that is `em`.
    */
   reader: EntityManager;
-  ip: string;
+  /** The client address as it is stored (audit log, keys): an IP address, or null when the request's is not one. */
+  ip: string | null;
   /** The caller as the audit log records it: key, organization, address. */
   actor: Actor;
   services: Services;
@@ -32,7 +34,7 @@ export class RequestContextFactory {
   ) {}
 
   create(principal: Principal, ip: string): RequestContext {
-    return new LazyContext(principal, ip, this.services, this.orm, this.loaders);
+    return new LazyContext(principal, storedAddress(ip), this.services, this.orm, this.loaders);
   }
 }
 
@@ -45,7 +47,7 @@ class LazyContext implements RequestContext {
 
   constructor(
     readonly principal: Principal,
-    readonly ip: string,
+    readonly ip: string | null,
     readonly services: Services,
     private readonly orm: MikroORM,
     private readonly registry: LoaderRegistry,

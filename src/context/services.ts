@@ -12,6 +12,7 @@ import type { NotificationService } from '../modules/notifications/notification.
 import type { MaintenanceService } from '../modules/maintenance/maintenance.service';
 import type { CheckSessionService } from '../modules/check-sessions/check-session.service';
 import type { StatsService } from '../modules/stats/stats.service';
+import type { AccountService } from '../modules/accounts/account.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -32,5 +33,7 @@ export interface Services {
   maintenance: MaintenanceService;
   checkSessions: CheckSessionService;
   stats: StatsService;
+  /** People's sign-in, sessions and password links (the API role builds it: it shares the key verifier's limiter). */
+  accounts: AccountService;
   now: () => Date;
 }

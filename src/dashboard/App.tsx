@@ -51,7 +51,7 @@ export function App() {
   useEffect(() => {
     if (!key || me) return;
     gql(key, MeDocument)
-      .then((d) => setMe(d.me))
+      .then((d) => (d.me.key ? setMe({ ...d.me, key: d.me.key }) : lost('This dashboard signs in with an API key')))
       .catch((e) => lost(e instanceof ApiError ? e.display : String(e)));
   }, [key, me, lost]);
 

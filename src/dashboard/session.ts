@@ -12,7 +12,8 @@ export const session = {
   clear: () => sessionStorage.removeItem(STORAGE_KEY),
 };
 
-export type Me = MeQuery['me'];
+/** The dashboard still signs in with a pasted key (sign-in pages come later): its `me` always has the key. */
+export type Me = MeQuery['me'] & { key: NonNullable<MeQuery['me']['key']> };
 
 /** What every page gets: the key, who it is, and how to report that the key stopped working. */
 export interface Session {

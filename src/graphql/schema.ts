@@ -23,6 +23,7 @@ import { LocationResolver } from '../modules/locations/location.resolver';
 import { NotificationResolver } from '../modules/notifications/notification.resolver';
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
+import { SessionResolver } from '../modules/accounts/session.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
@@ -43,6 +44,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   NotificationResolver,
   MaintenanceResolver,
   CheckSessionResolver,
+  SessionResolver,
   OrganizationOverviewResolver,
 ];
 

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
-import { redactKeys } from '../modules/auth/key-format';
+import { redactUrl } from './redact-url';
 import { parseQueryString } from '../query-string';
 import { capConnections, cutSlowClients, httpServerOptions } from '../http-limits';
 import { requestLogger } from './request-logger';
@@ -16,11 +16,11 @@ export function createFastify(config: Config, logStream?: NodeJS.WritableStream)
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.key', 'key'], censor: '[redacted]' },
       serializers: {
-        // Fastify's own request fields, with keys scrubbed from the URL: people paste keys into query strings
-        // (`?api_key=izli_sk_live_…`), and a log must never carry one.
+        // Fastify's own request fields, with keys and link tokens scrubbed from the URL: people paste keys into
+        // query strings (`?api_key=izli_sk_live_…`), links carry `?token=…`, and a log must never carry either.
         req: (req: FastifyRequest) => ({
           method: req.method,
-          url: typeof req.url === 'string' ? redactKeys(req.url) : req.url, // any `req` a log line carries, not only Fastify's
+          url: typeof req.url === 'string' ? redactUrl(req.url) : req.url, // any `req` a log line carries, not only Fastify's
           version: req.headers?.['accept-version'] as string | undefined,
           host: req.host,
           remoteAddress: req.ip,

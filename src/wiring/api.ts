@@ -10,10 +10,19 @@ import { KeyVerifier } from '../modules/auth/key-verifier';
 import { FailureLimiter } from '../modules/auth/failure-limiter';
 import { LastUsedTracker } from '../modules/auth/last-used';
 import { RequestRateLimiter } from '../modules/auth/rate-limit';
-import { KeyChangeListener } from '../modules/auth/key-events';
+import { KeyChangeListener, publishKeyChange } from '../modules/auth/key-events';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { bootstrapFirstKey } from '../modules/api-keys/bootstrap';
 import { LoaderRegistry } from '../context/loaders';
+import { SessionVerifier } from '../modules/accounts/session-verifier';
+import { SessionGate } from '../modules/accounts/session-gate';
+import { SessionCookie } from '../modules/accounts/session-cookie';
+import { OriginCheck } from '../modules/accounts/same-origin';
+import { AccountService } from '../modules/accounts/account.service';
+import { PasswordHasher } from '../modules/accounts/password-hash';
+import type { SessionEnds } from '../modules/accounts/session-ends';
+import { MemberService } from '../modules/members/member.service';
+import { DAY_MS } from '../modules/common/time';
 import { RequestContextFactory, type RequestContext } from '../context/request-context';
 import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
 import { quotaLoader } from '../modules/billing/quota.loader';
@@ -32,6 +41,8 @@ export interface ApiServices {
   rateLimiter: RequestRateLimiter;
   keyListener?: KeyChangeListener;
   contexts: ContextBuilder<RequestContext>;
+  /** The session cookie, the origin check and the session verifier (the /auth routes use them). */
+  sessions: SessionGate;
   /** Partitions ahead and retention: the maintenance job's task (./core.ts). */
   retention: Core['retention'];
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
@@ -51,9 +62,25 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
 
   const lastUsed = new LastUsedTracker(orm, log, config.LAST_USED_FLUSH_MS);
   const bcrypt = new BcryptPool({ threads: config.BCRYPT_THREADS, maxQueue: config.BCRYPT_QUEUE_MAX });
-  const verifier = new KeyVerifier(orm, lastUsed, log, now, new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime()), bcrypt, {
+  // One limiter for every credential: key failures, session lookups and sign-in failures count per address alike.
+  const failures = new FailureLimiter(config.AUTH_FAILURE_LIMIT, () => now().getTime());
+  const verifier = new KeyVerifier(orm, lastUsed, log, now, failures, bcrypt, {
     cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS,
   });
+  const sessionVerifier = new SessionVerifier(orm, log, now, failures, { idleMs: config.SESSION_IDLE_MINUTES * 60_000, cacheMaxAgeMs: config.KEY_CACHE_MAX_AGE_MS });
+  const publicUrl = config.PUBLIC_URL;
+  // The parsed scheme, as the origin check parses the URL: a prefix test would depend on how the setting is spelt.
+  const secure = publicUrl !== undefined && new URL(publicUrl).protocol === 'https:';
+  const sessions = new SessionGate(
+    new SessionCookie(secure, (config.SESSION_MAX_DAYS * DAY_MS) / 1000),
+    new OriginCheck(publicUrl),
+    sessionVerifier,
+  );
+  // Ended sessions travel like revoked keys: NOTIFY on PostgreSQL (heard by every instance), and this instance's cache.
+  const ends: SessionEnds = {
+    announce: database.kind === 'postgresql' ? publishKeyChange : async () => {},
+    forget: () => sessionVerifier.forget(),
+  };
   let keyListener: KeyChangeListener | undefined;
   let rateLimiter: RequestRateLimiter | undefined;
   /** A start that fails half-way leaves nothing running: no queue timers, no pools, no worker row. */
@@ -67,12 +94,17 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       if (!opts.database) await database.close().catch(() => {});
       throw e;
     });
+  // Two argon2 computations at once: half of libuv's default pool of four, which file and DNS work share.
+  const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
+  await started(passwords.ready());
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
       forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
       pendingUse: (id) => lastUsed.peek(id),
     }),
+    members: new MemberService(now, ends),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
   if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)
@@ -89,12 +121,19 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   );
   rateLimiter = limiter;
   const requestContexts = new RequestContextFactory(orm, services, new LoaderRegistry().register(...LOADERS));
-  const contexts = new ContextBuilder(verifier, limiter, now, (principal, ip) => requestContexts.create(principal, ip));
+  const contexts = new ContextBuilder(verifier, limiter, now, (principal, ip) => requestContexts.create(principal, ip), sessions);
   // Several instances can share PostgreSQL: keep their key caches right with LISTEN/NOTIFY. The embedded database
   // has exactly one process (it is locked), so its local invalidation is enough.
   keyListener =
     database.kind === 'postgresql'
-      ? new KeyChangeListener(database.url, verifier, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
+      ? new KeyChangeListener(database.url, {
+          // One channel for keys (`key_…`) and sessions (`ses_…`, or `mem_…` for all of a member's).
+          forget: (id) => (id.startsWith('key_') ? verifier.forget(id) : sessionVerifier.forget()),
+          setTrusted: (trusted) => {
+            verifier.setTrusted(trusted);
+            sessionVerifier.setTrusted(trusted);
+          },
+        }, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
       : undefined;
   if (keyListener) await started(keyListener.start());
   const listener = keyListener;
@@ -108,6 +147,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     rateLimiter: limiter,
     keyListener: listener,
     contexts,
+    sessions,
     retention: core.retention,
     bootstrapKey,
     started,

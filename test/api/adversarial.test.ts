@@ -144,6 +144,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   InviteMember: { input: { email: 'a@example.com', role: 'VIEWER' } },
   UpdateMemberRole: { id: 'mem_none', role: 'ADMIN' },
   RemoveMember: { id: 'mem_none' },
+  RevokeSession: { id: 'ses_none' },
   CreateNotificationChannel: { input: { name: 'c', type: 'WEBHOOK', url: 'https://example.com/hook', events: ['ALERT_OPENED'], checkIds: [] } },
   UpdateNotificationChannel: { id: 'nch_none', input: { name: 'c' } },
   DeleteNotificationChannel: { id: 'nch_none' },

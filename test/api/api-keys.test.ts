@@ -40,7 +40,7 @@ describe('createApiKey', () => {
     expect(days).toBe(365);
 
     const me = await t.client(key).gql(MeDocument);
-    expect(me.data?.me.key.id).toBe(apiKey.id);
+    expect(me.data?.me.key!.id).toBe(apiKey.id);
 
     const list = await admin.client.gql(ApiKeysDocument);
     expect(list.data?.apiKeys.nodes[0].id).toBe(apiKey.id); // newest first

@@ -66,7 +66,7 @@ describe('a valid key', () => {
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
       const res = await good.client.withAuthorization(`${scheme} ${good.key}`).gql(MeDocument);
       expect(res.status).toBe(200);
-      expect(res.data?.me.key.id).toBe(good.id);
+      expect(res.data?.me.key!.id).toBe(good.id);
     }
   });
 

@@ -110,10 +110,10 @@ describe('rolling counts against the cap on working keys', () => {
 
     // Below the cap a grace period is fine once; the key in its grace period then counts, so a second is refused.
     const spare = plaintexts.at(-1)!;
-    const spareId = (await t.client(spare).gql(MeDocument)).data!.me.key.id;
+    const spareId = (await t.client(spare).gql(MeDocument)).data!.me.key!.id;
     expect((await admin.client.gql(RevokeApiKeyDocument, { id: spareId })).status).toBe(200);
     const replacement = await t.client(plaintexts.at(-2)!).gql(MeDocument);
-    const graced = await admin.client.gql(RollApiKeyDocument, { id: replacement.data!.me.key.id, gracePeriod: 'ONE_HOUR' });
+    const graced = await admin.client.gql(RollApiKeyDocument, { id: replacement.data!.me.key!.id, gracePeriod: 'ONE_HOUR' });
     expect(graced.status).toBe(200);
     plaintexts.push(graced.data!.rollApiKey.key);
     expect(await working(plaintexts)).toBe(5);

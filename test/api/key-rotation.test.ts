@@ -35,7 +35,7 @@ describe('rollApiKey', () => {
     expect(apiKey).toMatchObject({ name: 'CI pipeline', permissions: ['monitors:read', 'monitors:run'], status: 'ACTIVE', createdBy: admin.id });
     expect(new Date(apiKey.expiresAt!).getTime()).toBeLessThanOrEqual(oldExpiry);
     const fresh = t.client(key);
-    expect((await fresh.gql(MeDocument)).data!.me.key.id).toBe(apiKey.id);
+    expect((await fresh.gql(MeDocument)).data!.me.key!.id).toBe(apiKey.id);
 
     const keys = (await admin.client.gql(ApiKeysDocument, {})).data!.apiKeys.nodes;
     const oldView = keys.find((k) => k.id === old.id)!;
@@ -126,7 +126,7 @@ describe('expiry warnings', () => {
     const expiresAt = new Date(Date.now() + 5 * DAY - HOUR);
     const soon = await t.key(org, ['organization:read'], { expiresAt });
     const gql = await soon.client.gql(MeDocument);
-    expect(gql.data!.me.key.expiresInDays).toBe(5);
+    expect(gql.data!.me.key!.expiresInDays).toBe(5);
     expect(gql.headers.get('x-api-key-expires-soon')).toBe(expiresAt.toISOString());
     const rest = await soon.client.rest('GET', '/v1/monitors');
     expect(rest.status).toBe(403); // even an error response made with the key warns
@@ -136,10 +136,10 @@ describe('expiry warnings', () => {
 
     const later = await t.key(org, ['organization:read'], { expiresAt: new Date(Date.now() + 30 * DAY) });
     const quiet = await later.client.gql(MeDocument);
-    expect(quiet.data!.me.key.expiresInDays).toBe(30);
+    expect(quiet.data!.me.key!.expiresInDays).toBe(30);
     expect(quiet.headers.get('x-api-key-expires-soon')).toBeNull();
     const never = await admin.client.gql(MeDocument);
-    expect(never.data!.me.key.expiresInDays).toBeNull();
+    expect(never.data!.me.key!.expiresInDays).toBeNull();
     expect(never.headers.get('x-api-key-expires-soon')).toBeNull();
   });
 });

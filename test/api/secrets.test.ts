@@ -95,6 +95,21 @@ describe('secrets', () => {
     for (const k of [key, forged]) for (const secret of secretsOf(k)) expect(lines.includes(secret), `logs contain ${secret.slice(0, 16)}…`).toBe(false);
   });
 
+  it('scrubs the tokens of single-use links from logged request URLs', async () => {
+    const secret = 'Q'.repeat(43);
+    const before = logs.length;
+    await fetch(`${t.baseUrl}/dashboard/setup?token=${secret}`);
+    await fetch(`${t.baseUrl}/dashboard/accept-invite?x=1&token=${secret}#done`);
+    await fetch(`${t.baseUrl}/auth/reset-password?TOKEN=${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await fetch(`${t.baseUrl}/v1/me?access_token=${secret}&y=2`);
+    const lines = logs.slice(before);
+    expect(lines).toContain('/dashboard/setup?token=[redacted]');
+    expect(lines).toContain('/dashboard/accept-invite?x=1&token=[redacted]');
+    expect(lines).toContain('/auth/reset-password?TOKEN=[redacted]');
+    expect(lines).toContain('/v1/me?access_token=[redacted]&y=2');
+    expect(lines.includes(secret)).toBe(false);
+  });
+
   it('redacts an Authorization header wherever a log line would carry it', () => {
     const before = logs.length;
     t.app.fastify.log.info({ req: { headers: { authorization: 'Bearer izli_sk_live_leak' } }, headers: { authorization: 'x' }, key: 'izli_sk_live_leak' }, 'probe');

@@ -25,10 +25,20 @@ export class Client {
     readonly baseUrl: string,
     readonly key?: string,
     readonly authorization = key ? `Bearer ${key}` : undefined,
+    /** More headers on every request (a session's Cookie and Origin). */
+    readonly extra: Record<string, string> = {},
   ) {}
 
   withAuthorization(header: string | undefined): Client {
-    return new Client(this.baseUrl, this.key, header);
+    return new Client(this.baseUrl, this.key, header, this.extra);
+  }
+
+  /** The same client sending `headers` too (merged over its own; undefined values dropped). */
+  withHeaders(headers: Record<string, string | undefined>): Client {
+    const merged: Record<string, string> = { ...this.extra };
+    for (const [k, v] of Object.entries(headers)) if (v === undefined) delete merged[k];
+    else merged[k] = v;
+    return new Client(this.baseUrl, this.key, this.authorization, merged);
   }
 
   async gql<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
@@ -38,7 +48,7 @@ export class Client {
     const query = typeof document === 'string' ? document : print(document);
     const res = await fetch(`${this.baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.authorization ? { authorization: this.authorization } : {}) },
+      headers: { 'content-type': 'application/json', ...this.extra, ...(this.authorization ? { authorization: this.authorization } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as Record<string, unknown>;
@@ -53,6 +63,7 @@ export class Client {
       method,
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...this.extra,
         ...(this.authorization ? { authorization: this.authorization } : {}),
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

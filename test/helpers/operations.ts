@@ -11,7 +11,8 @@ import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
 import * as ops from '../../src/client/generated/graphql';
 import { ROUTES, type RestRoute } from '../../src/rest/routes';
 import { snakeName } from '../../src/key-case';
-import type { Scope } from '../../src/authorization/scopes';
+import { SCOPES, type Scope } from '../../src/authorization/scopes';
+import { ROLE_PERMISSIONS } from '../../src/modules/members/roles';
 import type { TestApp } from './app';
 import type { Client } from './client';
 
@@ -43,10 +44,17 @@ export interface Operation {
   document: TypedDocumentNode<any, any>;
   /** What the schema must demand of a key. */
   scopes: Scope[];
+  /**
+   * Scopes the service demands beyond `scopes` for `variables` on the seeded organization: giving a role, or
+   * changing or removing a member, needs every scope of the roles involved (no escalation, MemberService).
+   */
+  roleScopes?: readonly Scope[];
   /** The service decides the scopes from the objects it selects (SELECTION_SCOPES): `scopes` holds them for the seeded ids. */
   bySelection?: boolean;
   /** Takes an object id: another organization's gives NOT_FOUND. */
   byId?: boolean;
+  /** Acts on the caller's own sessions: under an API key there are none, so it finds nothing (NOT_FOUND). */
+  sessionOnly?: boolean;
   /** Variables on a seeded organization; `target` serves `/ok`. Called once per request (fresh e-mails). */
   variables: (ids: Ids, target: string) => Variables;
   /** Variables naming nothing that exists, or invalid input: a call that passes authorization is refused later. */
@@ -60,6 +68,16 @@ const NO_KEY = 'key_000000000000';
 /** In the order the sweep runs them: the deletes last, as they remove what the other rows use. */
 export const OPERATIONS: readonly Operation[] = [
   { name: 'me', scopes: [], document: ops.MeDocument, variables: () => ({}), absent: {} },
+  { name: 'sessions', scopes: [], document: ops.SessionsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'revokeSession',
+    scopes: [],
+    byId: true,
+    sessionOnly: true,
+    document: ops.RevokeSessionDocument,
+    variables: () => ({ id: 'ses_0000000000000000' }),
+    absent: { id: 'ses_none' },
+  },
   { name: 'locations', scopes: [], document: ops.LocationsDocument, variables: () => ({}), absent: {} },
   { name: 'apiKeys', scopes: ['organization:read'], document: ops.ApiKeysDocument, variables: () => ({}), absent: {} },
   {
@@ -179,6 +197,7 @@ export const OPERATIONS: readonly Operation[] = [
     name: 'inviteMember',
     scopes: ['organization:read', 'organization:write'],
     document: ops.InviteMemberDocument,
+    roleScopes: ROLE_PERMISSIONS.VIEWER as Scope[],
     variables: () => ({ input: { email: `x${Math.random()}@example.com`, role: 'VIEWER' } }),
     absent: { input: { email: 'not an email', role: 'VIEWER' } },
   },
@@ -187,10 +206,11 @@ export const OPERATIONS: readonly Operation[] = [
     scopes: ['organization:read', 'organization:write'],
     byId: true,
     document: ops.UpdateMemberRoleDocument,
+    roleScopes: SCOPES, // the seeded member is an ADMIN
     variables: (i) => ({ id: i.member, role: 'ADMIN' }),
     absent: { id: 'mem_none', role: 'ADMIN' },
   },
-  { name: 'removeMember', scopes: ['organization:write'], byId: true, document: ops.RemoveMemberDocument, variables: (i) => ({ id: i.member }), absent: { id: 'mem_none' } },
+  { name: 'removeMember', scopes: ['organization:write'], roleScopes: SCOPES, byId: true, document: ops.RemoveMemberDocument, variables: (i) => ({ id: i.member }), absent: { id: 'mem_none' } },
 
   { name: 'billing', scopes: ['billing:read'], document: ops.BillingDocument, variables: () => ({}), absent: {} },
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { runKeys } from '../../src/cli/keys';
 import { runOrgs } from '../../src/cli/orgs';
+import { runMembers } from '../../src/cli/members';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -73,7 +74,7 @@ export interface CliResult {
 }
 
 /** Runs a built CLI (`npm run keys` / `npm run orgs` run the same files after building). */
-export function runCli(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' | 'seed-history' = 'keys'): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' | 'members' | 'seed-history' = 'keys'): Promise<CliResult> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [cli === 'seed-history' ? 'dist/scripts/seed-history.js' : `dist/src/cli/${cli}.js`, ...args], {
       cwd: ROOT,
@@ -92,11 +93,11 @@ export function runCli(args: string[], env: Record<string, string>, cli: 'keys' 
  * `runCli`'s twin in this process: `runKeys` / `runOrgs` on the same environment, without starting Node. For tests that
  * check a CLI's output and exit code; the script entry itself is tested through `runCli`. The run closes what it opens.
  */
-export async function runCliInProcess(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' = 'keys'): Promise<CliResult> {
+export async function runCliInProcess(args: string[], env: Record<string, string>, cli: 'keys' | 'orgs' | 'members' = 'keys'): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const io = { env: { ...cleanEnv(), BCRYPT_COST: '4', ...env }, out: (line: string) => (stdout += `${line}\n`), err: (line: string) => (stderr += `${line}\n`) };
-  const code = await (cli === 'keys' ? runKeys : runOrgs)(args, io);
+  const code = await (cli === 'keys' ? runKeys : cli === 'orgs' ? runOrgs : runMembers)(args, io);
   return { code, stdout, stderr };
 }
 

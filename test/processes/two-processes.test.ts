@@ -44,4 +44,42 @@ describe.runIf(onPostgres())('revocation across two server processes', () => {
     }
     expect(Math.max(...latencies)).toBeLessThan(1000);
   });
+
+  it('a session ended on A (sign-out, a new role) gets 401 on B right away, though B had it cached', async () => {
+    const password = 'cobalt-river-sparrow-6604';
+    const signIn = async (email: string, role: string) => {
+      const made = JSON.parse((await runCli(['add', '--org', 'People Inc', '--email', email, '--role', role, '--json'], env, 'members')).stdout) as { token: string; memberId: string };
+      const post = (p: string, body: unknown) => fetch(`${a.baseUrl}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post('/auth/reset-password', { token: made.token, password })).status).toBe(204);
+      const res = await post('/auth/sign-in', { email, password });
+      return { cookie: res.headers.get('set-cookie')!.split(';')[0], memberId: made.memberId };
+    };
+    const me = (base: string, cookie: string) => fetch(`${base}/v1/me`, { headers: { cookie } });
+    const refusedOnB = async (cookie: string) => {
+      const start = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - start < 2000) status = (await me(b.baseUrl, cookie)).status;
+      expect(status).toBe(401);
+      return Date.now() - start;
+    };
+
+    const owner = await signIn('owner@people.test', 'OWNER');
+    const viewer = await signIn('viewer@people.test', 'VIEWER');
+    for (const s of [owner, viewer]) expect((await me(b.baseUrl, s.cookie)).status).toBe(200); // B verified and cached them
+
+    const out = await fetch(`${a.baseUrl}/auth/sign-out`, { method: 'POST', headers: { cookie: viewer.cookie, origin: a.baseUrl } });
+    expect(out.status).toBe(204);
+    expect(await refusedOnB(viewer.cookie)).toBeLessThan(1000);
+
+    const again = await signIn('viewer@people.test', 'VIEWER');
+    expect((await me(b.baseUrl, again.cookie)).status).toBe(200);
+    const promote = await fetch(`${a.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie, origin: a.baseUrl },
+      body: JSON.stringify({ query: 'mutation($id: ID!) { updateMemberRole(id: $id, role: MEMBER) { role } }', variables: { id: again.memberId } }),
+    });
+    expect(await promote.json()).toEqual({ data: { updateMemberRole: { role: 'MEMBER' } } });
+    expect(await refusedOnB(again.cookie)).toBeLessThan(1000);
+    expect((await me(b.baseUrl, owner.cookie)).status).toBe(200);
+  });
 });

@@ -65,8 +65,8 @@ describe('the schema build enforces the authorization rules', () => {
     const { schema, index } = await buildAppSchema();
     for (const root of [schema.getQueryType()!, schema.getMutationType()!])
       for (const name of Object.keys(root.getFields()))
-        // me and locations: any valid key; the selection-scoped fields are checked by their service.
-        expect(index.scopesFor(root.name, name).length > 0 || name === 'me' || name === 'locations' || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
+        // me, locations and one's own sessions: any valid key or session; the selection-scoped fields are checked by their service.
+        expect(index.scopesFor(root.name, name).length > 0 || ['me', 'locations', 'sessions', 'revokeSession'].includes(name) || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
   });
 });
 
@@ -98,7 +98,7 @@ describe('one enforcement point refuses the whole operation before any resolver 
   const schema = guardResolvers(raw, index);
   const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
   const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
   });
   const run = async (query: string, permissions: Permission[]) => {
     calls.length = 0;
@@ -164,7 +164,7 @@ describe('the resolver guard checks what an object was not already checked for',
   });
   const schema = guardResolvers(raw, new ScopeIndex(raw));
   const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null,
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
   });
   const source = '{ monitor { name alerts { id } } }';
 

@@ -15,7 +15,8 @@ export function SignIn({ notice, busy, onSignedIn }: { notice: string | null; bu
     setError(null);
     try {
       const { me } = await gql(key.trim(), MeDocument);
-      onSignedIn(key.trim(), me);
+      // A key always answers its key (only a session answers none, and this page signs in with a key).
+      if (me.key) onSignedIn(key.trim(), { ...me, key: me.key });
     } catch (err) {
       setError(err instanceof ApiError ? err.display : String(err));
     } finally {

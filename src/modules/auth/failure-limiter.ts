@@ -38,6 +38,15 @@ export class FailureLimiter {
     }
   }
 
+  /**
+   * Takes back one failure counted in advance for an attempt that succeeded (sign-in counts each attempt before
+   * its work, so concurrent attempts cannot all pass the check). A window that has rolled over meanwhile is left.
+   */
+  forgive(subject: string): void {
+    const w = this.windows.get(subject);
+    if (w && w.count > 0 && this.now() - w.start < this.windowMs) w.count--;
+  }
+
   private prune(now: number): void {
     for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
     // Still full (a flood of distinct subjects): drop the oldest half rather than grow without bound.

@@ -8,8 +8,8 @@ import { Lru } from '../common/lru';
  * A row older than `maxAgeMs` is read again, so even a notification lost without the listener noticing has a bound: a
  * revoked key stops working everywhere within that age.
  */
-export class KeyCache {
-  private readonly rows: Lru<string, { row: KeyRecord; at: number }>;
+export class KeyCache<R = KeyRecord> {
+  private readonly rows: Lru<string, { row: R; at: number }>;
   private epochValue = 0;
   trusted = true;
 
@@ -18,6 +18,8 @@ export class KeyCache {
     max = 10_000,
     /** A monotonic clock in milliseconds (a test's wall clock may stand still or jump). */
     private readonly clock: () => number = () => performance.now(),
+    /** What a row is looked up by (a key's id; a session's token hash). */
+    private readonly keyOf: (row: R) => string = (row) => (row as { id: string }).id,
   ) {
     this.rows = new Lru(max);
   }
@@ -26,7 +28,7 @@ export class KeyCache {
     return this.epochValue;
   }
 
-  get(id: string): KeyRecord | undefined {
+  get(id: string): R | undefined {
     if (!this.trusted) return undefined;
     const entry = this.rows.get(id);
     if (!entry) return undefined;
@@ -38,9 +40,9 @@ export class KeyCache {
   }
 
   /** Caches `row` if nothing was invalidated since `epoch` was read. */
-  set(row: KeyRecord, epoch: number): void {
+  set(row: R, epoch: number): void {
     if (!this.trusted || epoch !== this.epochValue) return;
-    this.rows.set(row.id, { row, at: this.clock() });
+    this.rows.set(this.keyOf(row), { row, at: this.clock() });
   }
 
   /** Drops the row; true if it was cached. */

@@ -289,6 +289,7 @@ function toRecord(r: KeyRow): KeyRecord {
     permissions,
     held: new Set(permissions),
     expiresAt: record.expiresAt,
+    actor: { type: 'API_KEY', id: r.id, name: r.name },
     record,
   };
   return record;

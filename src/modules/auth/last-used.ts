@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { storedAddress } from './client-address';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Failed authentications remembered between flushes; beyond this many keys the oldest counts are dropped. */
@@ -10,7 +11,7 @@ const MAX_PENDING_FAILURES = 10_000;
  * neither normal traffic nor a flood of wrong secrets turns into database load.
  */
 export class LastUsedTracker {
-  private pending = new Map<string, { at: Date; ip: string }>();
+  private pending = new Map<string, { at: Date; ip: string | null }>();
   private failures = new Map<string, { count: number; at: Date }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -25,7 +26,7 @@ export class LastUsedTracker {
   }
 
   record(keyId: string, at: Date, ip: string): void {
-    this.pending.set(keyId, { at, ip });
+    this.pending.set(keyId, { at, ip: storedAddress(ip) });
   }
 
   /** A failed authentication naming an existing key; only the count and the time are kept, never what was sent. */

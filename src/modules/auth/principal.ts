@@ -1,17 +1,36 @@
 import type { Permission } from '../../authorization/scopes';
 
-/** Who is calling: the verified API key, its organization and its permissions. */
+/** Who acts behind a principal: a member signed in with a session, or an API key. */
+export interface PrincipalActor {
+  type: 'MEMBER' | 'API_KEY';
+  /** `mem_…` or `key_…` */
+  id: string;
+  /** The member's name (or email when it has none), or the key's name. */
+  name: string;
+}
+
+/**
+ * Who is calling, however it authenticated (an API key or a session cookie): its organization, its permissions
+ * and its actor. Everything after the context builder (`@requiresScope`, services, the audit log) reads only this.
+ */
 export interface Principal {
-  /** `key_<keyId>` */
+  /**
+   * The id the caller is counted and recorded by: the key (`key_…`), or under a session the member (`mem_…`).
+   * Rate limits, audit events and check sessions use it as they did when only keys could call.
+   */
   keyId: string;
   organizationId: string;
   name: string;
   permissions: readonly Permission[];
   /** The same permissions as a Set, for the per-request scope check. */
   held: ReadonlySet<string>;
+  /** When the key expires (a key it creates may not outlive it); null for sessions and keys that never expire. */
   expiresAt: Date | null;
-  /** The key's row as verified (absent for principals built by hand in mechanism tests). */
+  actor: PrincipalActor;
+  /** The key's row as verified (absent under a session, and for principals built by hand in mechanism tests). */
   record?: KeyRecord;
+  /** The session as verified (absent under a key). */
+  session?: SessionRecord;
 }
 
 /**
@@ -35,5 +54,25 @@ export interface KeyRecord {
   lastFailedAuthAt: Date | null;
   replacedBy: string | null;
   /** Built once per record, so a request allocates nothing for it. */
+  principal: Principal;
+}
+
+/** A session and its member as a request needs them, read once and kept by the session cache (modules/accounts). */
+export interface SessionRecord {
+  /** `ses_…`; the cache is keyed by the token's hash, never by the token. */
+  id: string;
+  tokenHash: string;
+  organizationId: string;
+  organizationName: string;
+  organizationCreatedAt: Date;
+  memberId: string;
+  email: string;
+  memberName: string | null;
+  role: string;
+  joinedAt: Date;
+  createdAt: Date;
+  /** As this instance last knew it (its own writes included): the idle timeout counts from here. */
+  lastSeenAt: Date;
+  expiresAt: Date;
   principal: Principal;
 }

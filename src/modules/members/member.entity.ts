@@ -7,6 +7,8 @@ export type MemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 @Entity({ tableName: 'members' })
 @Unique({ properties: ['organization', 'email'] })
 @Index({ properties: ['organization', 'joinedAt'] })
+// Sign-in looks a member up by email alone (the unique index leads with the organization, so cannot serve it).
+@Index({ properties: ['email'] })
 export class Member {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('mem');
@@ -26,4 +28,8 @@ export class Member {
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   joinedAt: Date = new Date();
+
+  /** argon2id (modules/accounts/password-hash.ts); null until the member sets a password, and then cannot sign in. */
+  @Property({ type: 'string', length: 255, nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null = null;
 }

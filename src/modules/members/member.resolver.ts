@@ -9,24 +9,24 @@ import { OrganizationView } from '../organization/organization.types';
 export class MemberResolver {
   @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization.' })
   @RequiresScope('organization:write')
-  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, actor, services }: RequestContext) {
-    return MemberView.from(await services.members.invite(em, actor, input));
+  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, principal, actor, services }: RequestContext) {
+    return MemberView.from(await services.members.invite(em, principal, actor, input));
   }
 
-  @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT.' })
+  @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT. Ends the member\'s sessions. A signed-in ADMIN may not change an OWNER or make one: FORBIDDEN.' })
   @RequiresScope('organization:write')
   async updateMemberRole(
     @Arg('id', () => ID) id: string,
     @Arg('role', () => MemberRoleEnum) role: MemberRoleEnum,
-    @Ctx() { em, actor, services }: RequestContext,
+    @Ctx() { em, principal, actor, services }: RequestContext,
   ) {
-    return MemberView.from(await services.members.updateRole(em, actor, id, role));
+    return MemberView.from(await services.members.updateRole(em, principal, actor, id, role));
   }
 
-  @Mutation(() => ID, { description: 'Answers the removed member id. The last OWNER cannot be removed: CONFLICT.' })
+  @Mutation(() => ID, { description: 'Answers the removed member id; ends its sessions. The last OWNER cannot be removed: CONFLICT; a signed-in ADMIN may not remove an OWNER: FORBIDDEN.' })
   @RequiresScope('organization:write')
-  async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
-    return services.members.remove(em, actor, id);
+  async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, principal, actor, services }: RequestContext) {
+    return services.members.remove(em, principal, actor, id);
   }
 
   @FieldResolver(() => [MemberView], { description: 'Oldest first.' })

@@ -1,23 +1,36 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { conflict, notFound } from '../../errors';
+import { conflict, forbidden, notFound } from '../../errors';
+import { ALL, missingScopes } from '../../authorization/scopes';
+import type { Principal } from '../auth/principal';
+import { endMemberSessions, NO_SESSION_ENDS, type SessionEnds } from '../accounts/session-ends';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Member, type MemberRole } from './member.entity';
+import { ROLE_PERMISSIONS } from './roles';
 import { audit, type Actor } from '../audit/audit';
 
 /**
  * Members of one organization. Invitations take effect at once (joinedAt = invite time): tracer sends no email.
  * The last OWNER can be neither removed nor demoted; the check and the change share one locked transaction.
+ * No escalation, whoever calls (a session or an API key; only the CLI, with no principal, is exempt): a role is
+ * given only by a caller holding every scope of it, and a member is changed or removed only by a caller holding
+ * every scope of its current role, the rule keys follow when they grant keys. So only `all` touches an OWNER, and an
+ * ADMIN cannot mint an `organization:write` key and promote itself with it. A member removed or given another role
+ * has every session ended, on every instance, before the change is answered.
  */
 export class MemberService {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    private readonly sessions: SessionEnds = NO_SESSION_ENDS,
+  ) {}
 
   list(em: EntityManager, organizationId: string): Promise<Member[]> {
     return em.find(Member, { organization: organizationId }, { orderBy: { joinedAt: 'asc', id: 'asc' } });
   }
 
-  async invite(em: EntityManager, actor: Actor, input: { email: string; role: MemberRole; name?: string | null }): Promise<Member> {
+  async invite(em: EntityManager, principal: Principal | null, actor: Actor, input: { email: string; role: MemberRole; name?: string | null }): Promise<Member> {
+    assertHoldsRoles(principal, [input.role], `give the role ${input.role}`);
     const member = em.create(Member, {
       organization: em.getReference(Organization, actor.organizationId),
       email: input.email.trim().toLowerCase(),
@@ -38,28 +51,38 @@ export class MemberService {
     return member;
   }
 
-  async updateRole(em: EntityManager, actor: Actor, id: string, role: MemberRole): Promise<Member> {
+  async updateRole(em: EntityManager, principal: Principal | null, actor: Actor, id: string, role: MemberRole): Promise<Member> {
     const { organizationId } = actor;
-    return em.transactional(async (tx) => {
+    const updated = await em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
+      assertHoldsRoles(principal, [member.role, role], `change a ${member.role} into a ${role}`);
       if (member.role === 'OWNER' && role !== 'OWNER') await this.assertNotLastOwner(tx, organizationId);
-      if (member.role !== role) audit(tx, actor, 'member.role_changed', id, this.now());
+      if (member.role !== role) {
+        audit(tx, actor, 'member.role_changed', id, this.now());
+        // The sessions carry the old role's scopes: they end, and the member signs in again with the new ones.
+        await endMemberSessions(tx, this.sessions, id);
+      }
       member.role = role;
       return member;
     });
+    this.sessions.forget(id);
+    return updated;
   }
 
-  async remove(em: EntityManager, actor: Actor, id: string): Promise<string> {
+  async remove(em: EntityManager, principal: Principal | null, actor: Actor, id: string): Promise<string> {
     const { organizationId } = actor;
-    return em.transactional(async (tx) => {
+    await em.transactional(async (tx) => {
       await lockOrganization(tx, organizationId);
       const member = await this.get(tx, organizationId, id);
+      assertHoldsRoles(principal, [member.role], `remove a ${member.role}`);
       if (member.role === 'OWNER') await this.assertNotLastOwner(tx, organizationId);
+      await endMemberSessions(tx, this.sessions, id);
       tx.remove(member);
       audit(tx, actor, 'member.removed', id, this.now());
-      return id;
     });
+    this.sessions.forget(id);
+    return id;
   }
 
   private async get(em: EntityManager, organizationId: string, id: string): Promise<Member> {
@@ -72,4 +95,16 @@ export class MemberService {
     if ((await em.count(Member, { organization: organizationId, role: 'OWNER' })) <= 1)
       throw conflict('The last owner cannot be removed or demoted; make someone else an owner first');
   }
+}
+
+/**
+ * The caller holds every scope of each of `roles` (`all` holds everything; only `all` holds OWNER's `all`), or
+ * FORBIDDEN naming what it lacks, as a key grant is refused. The roles are the one a member is given and, for a
+ * change or a removal, the one it has now. The CLI (no principal) acts with the operator's authority.
+ */
+function assertHoldsRoles(principal: Principal | null, roles: readonly MemberRole[], what: string): void {
+  if (!principal || principal.held.has(ALL)) return;
+  const needed = roles.flatMap((r) => ROLE_PERMISSIONS[r]);
+  const missing = needed.includes(ALL) ? [ALL] : missingScopes(principal.held, needed);
+  if (missing.length) throw forbidden({ missingScopes: missing }, `Cannot ${what} without holding its permissions: ${missing.join(', ')}`);
 }

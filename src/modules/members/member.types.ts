@@ -2,6 +2,7 @@ import { IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { Member } from './member.entity';
+import { ROLE_PERMISSIONS } from './roles';
 import { NoControlCharacters } from '../common/names';
 
 export enum MemberRoleEnum {
@@ -20,9 +21,18 @@ export class MemberView {
   @Field(() => String, { nullable: true }) name!: string | null;
   @Field(() => MemberRoleEnum) role!: MemberRoleEnum;
   @Field() joinedAt!: Date;
+  @Field(() => [String], { description: 'What the role may do (README "Roles"): the scopes a session of this member holds; OWNER holds `all`.' })
+  permissions!: string[];
 
-  static from(m: Member): MemberView {
-    return Object.assign(new MemberView(), { id: m.id, email: m.email, name: m.name, role: m.role as MemberRoleEnum, joinedAt: m.joinedAt });
+  static from(m: Pick<Member, 'id' | 'email' | 'name' | 'role' | 'joinedAt'>): MemberView {
+    return Object.assign(new MemberView(), {
+      id: m.id,
+      email: m.email,
+      name: m.name,
+      role: m.role as MemberRoleEnum,
+      joinedAt: m.joinedAt,
+      permissions: [...ROLE_PERMISSIONS[m.role]],
+    });
   }
 }
 

@@ -1,0 +1,170 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, badInput, notFound, rateLimited } from '../../errors';
+import type { FailureLimiter } from '../auth/failure-limiter';
+import { clientGroup, storedAddress } from '../auth/client-address';
+import type { Principal } from '../auth/principal';
+import { Member } from '../members/member.entity';
+import { Session } from './session.entity';
+import { PasswordToken, SET_PASSWORD } from './password-token.entity';
+import type { PasswordHasher } from './password-hash';
+import { assertPasswordAcceptable, PASSWORD_MAX } from './password-policy';
+import { looksLikeToken, newToken, tokenHash } from './session-token';
+import { endMemberSessions, type SessionEnds } from './session-ends';
+import { DAY_MS } from '../common/time';
+import { newId } from '../common/ids';
+
+export const SIGN_IN_REFUSED = 'Invalid email or password';
+/** A link to set a password (`members add`) is good for this long. */
+export const SET_PASSWORD_LINK_MS = DAY_MS;
+
+export interface AccountServiceDeps {
+  now: () => Date;
+  /** The key verifier's limiter: sign-in failures count per (email, address) and per address, as key failures do. */
+  limiter: FailureLimiter;
+  ends: SessionEnds;
+  /** argon2, bounded: a sign-in or reset beyond its queue is 503 before any hash. */
+  passwords: PasswordHasher;
+  sessionMaxDays: number;
+  sessionIdleMinutes: number;
+}
+
+interface Credentials {
+  id: string;
+  password_hash: string | null;
+}
+
+/**
+ * People's credentials and sessions: sign in, sign out, a session list of one's own, the single-use links that
+ * set a password. Every way a session ends (sign-out, revoke, a new password, a member removed or given another
+ * role) deletes the rows and announces it, so every instance refuses the cookie at once.
+ */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  /**
+   * Checks the credentials and opens a session: the new token, its member and organization. A wrong email and a
+   * wrong password take the same path (an unknown email is verified against a decoy hash) and throw the same 401;
+   * failures count per (email, address) and per address, so guesses from elsewhere never lock the owner out.
+   */
+  async signIn(em: EntityManager, input: { email: unknown; password: unknown }, ip: string, userAgent: string | undefined) {
+    const fields = [];
+    if (typeof input.email !== 'string' || !input.email.trim()) fields.push({ field: 'email', message: 'is required' });
+    if (typeof input.password !== 'string' || !input.password) fields.push({ field: 'password', message: 'is required' });
+    if (fields.length) throw badInput(fields);
+    const email = (input.email as string).trim().toLowerCase().slice(0, 254);
+    const password = (input.password as string).slice(0, PASSWORD_MAX + 1);
+    const client = `ip:${clientGroup(ip)}`;
+    const pair = `email:${email}|${client}`;
+    const { limiter } = this.deps;
+    const wait = Math.max(limiter.retryAfter(client), limiter.retryAfter(pair));
+    if (wait > 0) throw rateLimited(wait, 'Too many failed sign-in attempts; retry later');
+    // Counted as a failure before any await, and forgiven once it succeeds: attempts in flight at once are counted
+    // as they start, so N parallel guesses cannot all pass the check above before the first is refused.
+    limiter.fail(client);
+    limiter.fail(pair);
+
+    // An email may belong to members of several organizations: it signs in to the oldest membership that has a
+    // password (choosing among organizations comes with invitations, docs/adr/0054).
+    const conn = em.getConnection();
+    const rows = await conn.execute<Credentials[]>(
+      'select id, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      [email],
+    );
+    const found = rows[0];
+    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    limiter.forgive(client);
+    limiter.forgive(pair);
+    const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });
+    const token = newToken();
+    const now = this.deps.now();
+    // The member's sessions that ended by age are deleted as a new one begins: rows do not pile up unread.
+    const idleSince = new Date(now.getTime() - this.deps.sessionIdleMinutes * 60_000);
+    await em.nativeDelete(Session, { member: member.id, $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lt: idleSince } }] });
+    // Opened only if the password checked is still the member's: a reset (or a removal) that landed while the hash
+    // was being verified ended every session, and this one, begun with the old password, must not outlive it.
+    // `for share` waits for a reset's uncommitted update and then re-reads the row, so a reset in progress either
+    // commits first (no row) or waits for this insert and then deletes the session with the others.
+    const expiresAt = new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS);
+    const opened = await conn.execute<{ affectedRows: number }>(
+      `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
+      [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
+      'run',
+    );
+    if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    return { token, member, organization: member.organization.getEntity() };
+  }
+
+  /** Ends the session behind `principal` (sign-out): everywhere, before this answers. */
+  async signOut(em: EntityManager, principal: Principal): Promise<void> {
+    if (principal.session) await this.end(em, { id: principal.session.id }, principal.session.id);
+  }
+
+  /** The caller's own sessions, the newest 100 first; none under an API key. */
+  async list(em: EntityManager, principal: Principal): Promise<Session[]> {
+    if (!principal.session) return [];
+    return em.find(Session, { member: principal.session.memberId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
+  }
+
+  /** Ends one of the caller's own sessions; anyone else's (or any id under an API key) is NOT_FOUND. */
+  async revoke(em: EntityManager, principal: Principal, id: string): Promise<string> {
+    const memberId = principal.session?.memberId;
+    if (!memberId || !(await this.end(em, { id, member: memberId }, id))) throw notFound('Session');
+    return id;
+  }
+
+  /**
+   * Makes a single-use link token that sets `memberId`'s password (valid 24 hours); earlier unused links of the
+   * member stop working. Answers the token, shown once: only its hash is stored.
+   */
+  async passwordLink(em: EntityManager, memberId: string): Promise<{ token: string; expiresAt: Date }> {
+    const token = newToken();
+    const now = this.deps.now();
+    const expiresAt = new Date(now.getTime() + SET_PASSWORD_LINK_MS);
+    await em.transactional(async (tx) => {
+      await tx.nativeDelete(PasswordToken, { member: memberId, usedAt: null });
+      tx.persist(tx.create(PasswordToken, { member: tx.getReference(Member, memberId), tokenHash: tokenHash(token), purpose: SET_PASSWORD, createdAt: now, expiresAt }));
+    });
+    return { token, expiresAt };
+  }
+
+  /**
+   * Sets a password through a link token: the token is spent, and every session of the member ends (a new
+   * password locks out whoever had the old one). An unknown, used or expired token is one BAD_USER_INPUT.
+   */
+  async resetPassword(em: EntityManager, input: { token: unknown; password: unknown }): Promise<void> {
+    const invalid = () => badInput([{ field: 'token', message: 'is invalid, used or expired; ask for a new link' }]);
+    if (!looksLikeToken(input.token)) throw invalid();
+    if (typeof input.password !== 'string') throw badInput([{ field: 'password', message: 'is required' }]);
+    const password = input.password;
+    const hash = tokenHash(input.token);
+    const now = this.deps.now();
+    // Only a link made to set a password sets one: a token made for anything else (later, invitations) is invalid.
+    const link = await em.findOne(PasswordToken, { tokenHash: hash, purpose: SET_PASSWORD, usedAt: null, expiresAt: { $gt: now } }, { populate: ['member'] });
+    if (!link) throw invalid();
+    assertPasswordAcceptable(password, link.member.getEntity().email);
+    const passwordHash = await this.deps.passwords.hash(password);
+    await em.transactional(async (tx) => {
+      // Spent by the statement that checks it is unspent: two concurrent uses cannot both pass.
+      const spent = await tx.nativeUpdate(PasswordToken, { id: link.id, usedAt: null }, { usedAt: now });
+      if (spent !== 1) throw invalid();
+      await tx.nativeUpdate(Member, { id: link.member.id }, { passwordHash });
+      await this.endAll(tx, link.member.id);
+    });
+    this.deps.ends.forget(link.member.id);
+  }
+
+  private async endAll(tx: EntityManager, memberId: string): Promise<void> {
+    await endMemberSessions(tx, this.deps.ends, memberId);
+  }
+
+  private async end(em: EntityManager, where: { id: string; member?: string }, announced: string): Promise<boolean> {
+    const deleted = await em.transactional(async (tx) => {
+      const n = await tx.nativeDelete(Session, where);
+      if (n) await this.deps.ends.announce(tx, announced);
+      return n;
+    });
+    this.deps.ends.forget(announced);
+    return deleted > 0;
+  }
+}
