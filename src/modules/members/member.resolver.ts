@@ -7,13 +7,13 @@ import { OrganizationView } from '../organization/organization.types';
 // Typed on Organization for its `members` field: the members module knows organizations, not the reverse.
 @Resolver(() => OrganizationView)
 export class MemberResolver {
-  @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization.' })
+  @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization. Giving a role needs every scope of that role (`Member.permissions`), so only `all` makes an OWNER: FORBIDDEN otherwise.' })
   @RequiresScope('organization:write')
   async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, principal, actor, services }: RequestContext) {
     return MemberView.from(await services.members.invite(em, principal, actor, input));
   }
 
-  @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT. Ends the member\'s sessions. A signed-in ADMIN may not change an OWNER or make one: FORBIDDEN.' })
+  @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT. Ends the member\'s sessions. Needs every scope of the member\'s role and of the new one, so only `all` changes an OWNER or makes one: FORBIDDEN otherwise.' })
   @RequiresScope('organization:write')
   async updateMemberRole(
     @Arg('id', () => ID) id: string,
@@ -23,7 +23,7 @@ export class MemberResolver {
     return MemberView.from(await services.members.updateRole(em, principal, actor, id, role));
   }
 
-  @Mutation(() => ID, { description: 'Answers the removed member id; ends its sessions. The last OWNER cannot be removed: CONFLICT; a signed-in ADMIN may not remove an OWNER: FORBIDDEN.' })
+  @Mutation(() => ID, { description: 'Answers the removed member id; ends its sessions. The last OWNER cannot be removed: CONFLICT. Needs every scope of the member\'s role, so only `all` removes an OWNER: FORBIDDEN otherwise.' })
   @RequiresScope('organization:write')
   async removeMember(@Arg('id', () => ID) id: string, @Ctx() { em, principal, actor, services }: RequestContext) {
     return services.members.remove(em, principal, actor, id);
