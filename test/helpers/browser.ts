@@ -1,30 +1,31 @@
 /**
  * Chromium for the dashboard's browser tests (Debian's Chromium driven by playwright-core). `describeBrowser` skips a
  * suite when there is no browser at CHROMIUM_PATH (default /usr/bin/chromium), or fails it when REQUIRE_BROWSER is set
- * (as CI does); it also leaves the suite out on PostgreSQL: the dashboard runs its own fresh embedded database, so once
- * per CI run is enough. Screenshots go to OUT, test-output/ (not committed).
+ * (as CI does). The dashboard runs on its own fresh embedded database whatever the suite's database, so a suite runs
+ * in one pass only (`runsInThisPass`: the embedded one, or the one it names for CI). Screenshots go to OUT,
+ * test-output/ (not committed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT } from './process';
-import { onPostgres } from './database';
+import { runsInThisPass } from './database';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const OUT = path.join(ROOT, 'test-output');
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** `describe` for a browser suite: skipped without Chromium (an error with REQUIRE_BROWSER) and on PostgreSQL. */
-export function describeBrowser(name: string, fn: () => void): void {
+/** `describe` for a browser suite: skipped without Chromium (an error with REQUIRE_BROWSER) and in the other pass. */
+export function describeBrowser(name: string, fn: () => void, opts: { ciPass?: 'embedded' | 'postgres' } = {}): void {
   const present = fs.existsSync(CHROMIUM);
   if (!present) {
     const message = `Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`;
     if (process.env.REQUIRE_BROWSER) throw new Error(message.replace('SKIPPED', 'cannot run'));
     console.warn(`\n  ${message}\n`);
   }
-  describe.skipIf(!present || onPostgres())(name, fn);
+  describe.skipIf(!present || !runsInThisPass(opts.ciPass))(name, fn);
 }
 
 /** Launches headless Chromium (and makes sure OUT exists for screenshots). */

@@ -9,14 +9,21 @@ export type TestDatabase = Database;
 export const onPostgres = () => !!process.env.TEST_DATABASE_URL;
 
 /**
- * `describe` for what does not depend on the database behind it: the embedded database's own files and
- * connections, the HTTP server's limits on slow or vanishing clients, the GraphQL document limits checked before
- * anything runs, the Sandbox page, clients generated from the schema. It runs in the embedded pass (`npm test`) and
- * is skipped in the PostgreSQL pass (`TEST_DATABASE_URL`), which would repeat it word for word: CI runs both passes
- * (.ci/run), and every test that reads or writes data still runs in both. A file whose every test is skipped runs
- * none of its hooks either.
+ * Whether this pass runs a test that does not depend on the database behind it (the embedded database's own files
+ * and connections, the HTTP server's limits on slow or vanishing clients, the GraphQL document limits checked
+ * before anything runs, the Sandbox page, clients generated from the schema, the dashboard on a DATA_DIR of its
+ * own). Such a test runs once: in the embedded pass (`npm test`), and not in the PostgreSQL pass
+ * (`TEST_DATABASE_URL`), which would repeat it word for word. When CI runs both passes side by side
+ * (`CI_PASSES=both`, .ci/run), a few of the longest name the PostgreSQL pass instead (`ciPass: 'postgres'`), to
+ * even the two passes out; every test that reads or writes data still runs in both.
  */
-export const describeDatabaseAgnostic = describe.skipIf(onPostgres());
+export function runsInThisPass(ciPass: 'embedded' | 'postgres' = 'embedded'): boolean {
+  if (process.env.CI_PASSES !== 'both') return !onPostgres();
+  return ciPass === 'postgres' ? onPostgres() : !onPostgres();
+}
+
+/** `describe` for what does not depend on the database (see `runsInThisPass`). A file whose every test is skipped runs none of its hooks either. */
+export const describeDatabaseAgnostic = describe.skipIf(!runsInThisPass());
 
 interface FromScratch {
   /** An empty database, migrated as it opens (a test of the migrations themselves), not a copy of the template. */

@@ -3,9 +3,9 @@
  * node_modules resolve), the guide's `install` block run line by line against the npm registry, its two files
  * written, and its `generate` block run against a running tracer. It failed as once written (TypeScript 7 pulled
  * in, no @types/node, 16 EBADENGINE warnings on Node 20), so npm's output is checked for engine warnings too.
- * The install takes most of a minute: it runs only when CI or DOCS_INSTALL_TESTS=1 is set, and in CI only in the
- * embedded-database pass (the guide does not depend on tracer's database or executor, so the other passes would
- * install the same packages again for nothing).
+ * The install takes most of a minute: it runs only when CI or DOCS_INSTALL_TESTS=1 is set, and once (the guide does
+ * not depend on tracer's database or executor): in CI's PostgreSQL pass, which has more room than the embedded one
+ * (`runsInThisPass` in helpers/database.ts).
  */
 import { exec } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,12 +14,13 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { runsInThisPass } from '../helpers/database';
 import { ROOT } from '../helpers/process';
 
 const sh = promisify(exec);
 const GUIDE = fs.readFileSync(path.join(ROOT, 'docs/how-to/typed-client.md'), 'utf8');
 const enabled =
-  (!!process.env.CI || process.env.DOCS_INSTALL_TESTS === '1') && !process.env.TEST_DATABASE_URL && process.env.GRAPHQL_JIT !== 'false';
+  (!!process.env.CI || process.env.DOCS_INSTALL_TESTS === '1') && runsInThisPass('postgres') && process.env.GRAPHQL_JIT !== 'false';
 
 /** The fenced block whose info string is exactly `<lang> <name>`. */
 function block(info: string): string {
