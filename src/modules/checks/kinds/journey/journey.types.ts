@@ -1,13 +1,11 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, ValidateNested } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
-import { ScheduleFields, TAG } from '../../scheduled-check';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { connectionOf, PageArgs, pageColumns } from '../../../common/pagination';
-import { CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { ScheduleFields } from '../../scheduled-check';
+import { connectionOf } from '../../../common/pagination';
+import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
@@ -64,23 +62,9 @@ export class JourneyView {
 
 export const JourneyConnection = connectionOf(JourneyView, 'JourneyConnection');
 
-/**
- * The columns a `journeys` selection reads: every field of the view is the property of the same name (`from`),
- * `organizationId` is the organization (always read); the field resolvers read only the id and the organization.
- */
-export const journeyColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Journey, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [] });
+export const journeyColumns = checkColumns(Journey);
 
-@ArgsType()
-export class JourneysArgs extends PageArgs {
-  @Field(() => CheckStatusEnum, { nullable: true })
-  status?: CheckStatusEnum | null;
-
-  @Field(() => String, { nullable: true, description: 'Only journeys with this tag.' })
-  @IsOptional()
-  @Matches(TAG, { message: 'is not a tag (1-40 lower-case letters, digits and - _ . : /)' })
-  tag?: string | null;
-}
+export const JourneysArgs = checkListArgs('JourneysArgs', 'journeys');
 
 @InputType()
 export class JourneyStepInput {

@@ -1,13 +1,11 @@
-import { ArrayMaxSize, IsOptional, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
-import { ScheduleFields, TAG } from '../../scheduled-check';
-import { CheckStatusEnum, setScheduledFields } from '../../check-view';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { connectionOf, PageArgs, pageColumns } from '../../../common/pagination';
+import { ScheduleFields } from '../../scheduled-check';
+import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { connectionOf } from '../../../common/pagination';
 import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
@@ -64,23 +62,9 @@ export class MonitorView {
 
 export const MonitorConnection = connectionOf(MonitorView, 'MonitorConnection');
 
-/**
- * The columns a `monitors` selection reads: every field of the view is the property of the same name (`from`),
- * `organizationId` is the organization (always read); the field resolvers read only the id and the organization.
- */
-export const monitorColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Monitor, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [] });
+export const monitorColumns = checkColumns(Monitor);
 
-@ArgsType()
-export class MonitorsArgs extends PageArgs {
-  @Field(() => CheckStatusEnum, { nullable: true })
-  status?: CheckStatusEnum | null;
-
-  @Field(() => String, { nullable: true, description: 'Only monitors with this tag.' })
-  @IsOptional()
-  @Matches(TAG, { message: 'is not a tag (1-40 lower-case letters, digits and - _ . : /)' })
-  tag?: string | null;
-}
+export const MonitorsArgs = checkListArgs('MonitorsArgs', 'monitors');
 
 /** Fields shared by create and update; every one optional here, create requires name and url below. */
 @InputType()
