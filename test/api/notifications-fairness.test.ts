@@ -54,7 +54,10 @@ describe('notification fairness and circuit breaking', () => {
     await b.client.gql(CreateNotificationChannelDocument, { input: { name: 'pager', type: 'WEBHOOK', url: `${normal.url}/pager`, events: ['ALERT_OPENED'] } });
     const m = (await b.client.gql(CreateMonitorDocument, { input: { name: 'Checkout', url: `${target.url}/down`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
 
-    const sent = await Promise.all(Array.from({ length: 100 }, () => a.client.gql(TestNotificationChannelDocument, { id: aChannel })));
+    // Queued ten at a time: a hundred requests at once on a machine busy with both CI passes exhausted the database
+    // pool, whose refusal (503) is its own tested behaviour, not this test's subject.
+    const sent = [];
+    for (let i = 0; i < 100; i += 10) sent.push(...(await Promise.all(Array.from({ length: 10 }, () => a.client.gql(TestNotificationChannelDocument, { id: aChannel })))));
     expect(sent.filter((r) => r.errors)).toEqual([]);
     // The worker is busy with A's flood: the hanging receiver holds what it was given.
     await eventually(async () => hanging.held.length >= 2);
@@ -63,12 +66,13 @@ describe('notification fairness and circuit breaking', () => {
     await b.client.gql(RunMonitorDocument, { id: m });
     await normal.waitFor((r) => r.path === '/pager' && r.body.includes('alert.opened'));
     const latency = Date.now() - started;
-    console.log(`org B's alert arrived ${latency} ms after its run started, with ${hanging.held.length} of org A's requests held open`);
+    console.log(`org B's alert arrived ${latency} ms after its run started, with at most ${hanging.maxHeldAtOnce} of org A's requests held open at once`);
     // Unfair would be B's alert waiting for one of A's held requests to time out (NOTIFY_TIMEOUT_MS, 10 s): half of
     // that tells the two apart on a machine busy with both CI passes, where 2 s did not always hold.
     expect(latency).toBeLessThan(5000);
-    // A had at most its channel's share in flight.
-    expect(hanging.held.length).toBeLessThanOrEqual(2);
+    // A had at most its channel's share in flight at any moment (a held request times out after NOTIFY_TIMEOUT_MS
+    // and its retry is held anew, so the count of every request held so far is not the measure).
+    expect(hanging.maxHeldAtOnce).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('a receiver failing NOTIFY_CIRCUIT_FAILURES times in a row opens its circuit: deliveries are put off, not attempted; a probe after the cool-down closes it', async () => {

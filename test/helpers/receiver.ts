@@ -18,8 +18,10 @@ export interface Receiver {
   received: Received[];
   /** Decides each answer; default 200. `n` counts requests with this webhook-id (or to this path) so far, from 1. */
   answer: (req: Received, n: number) => Answer;
-  /** Requests held open ('hold'). */
+  /** Requests held open ('hold'), every one so far (a held request the sender gave up on stays listed). */
   held: http.ServerResponse[];
+  /** The most requests held open at the same time: a sender's concurrency, whatever it retried after timeouts. */
+  maxHeldAtOnce: number;
   /** Resolves when `count` requests matching `pred` were received. */
   waitFor(pred: (r: Received) => boolean, count?: number): Promise<Received[]>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startReceiver(): Promise<Receiver> {
     url: '',
     received: [],
     held: [],
+    maxHeldAtOnce: 0,
     answer: () => ({ status: 200 }),
     waitFor: (pred, count = 1) =>
       new Promise((resolve) => {
@@ -47,6 +50,7 @@ export async function startReceiver(): Promise<Receiver> {
       server.close(() => done());
     }),
   };
+  let heldNow = 0;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -55,8 +59,11 @@ export async function startReceiver(): Promise<Receiver> {
       const key = (req.headers['webhook-id'] as string | undefined) ?? rec.path;
       const n = r.received.filter((x) => ((x.headers['webhook-id'] as string | undefined) ?? x.path) === key).length + 1;
       const answer = r.answer(rec, n);
-      if (answer === 'hold') r.held.push(res);
-      else {
+      if (answer === 'hold') {
+        r.held.push(res);
+        r.maxHeldAtOnce = Math.max(r.maxHeldAtOnce, ++heldNow);
+        res.on('close', () => heldNow--);
+      } else {
         rec.answered = answer.status;
         res.writeHead(answer.status, answer.headers).end('ok');
       }
