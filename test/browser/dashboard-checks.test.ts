@@ -5,7 +5,6 @@
  * masked. Screenshots go to test-output/ (not committed).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
 import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+import { migratedDataDir } from '../helpers/database';
 
 // Like dashboard.test.ts: its own fresh embedded database whatever the suite's database, so once per CI run.
 describeBrowser('dashboard manages monitors and journeys', () => {
@@ -24,7 +24,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
   let api: Client;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-checks-'));
+    dataDir = migratedDataDir('tracer-dashboard-checks-');
     // checks of the server itself; a hosted deployment's FREE plan, whose interval limit the form shows
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', DEFAULT_PLAN: 'FREE' };
     const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);

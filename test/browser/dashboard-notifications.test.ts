@@ -5,13 +5,13 @@
  * cannot add. Screenshots go to test-output/ (not committed).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
+import { migratedDataDir } from '../helpers/database';
 
 describeBrowser('Settings › Notifications in Chromium', () => {
   let dataDir: string;
@@ -22,7 +22,7 @@ describeBrowser('Settings › Notifications in Chromium', () => {
   let reader: string;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-notify-'));
+    dataDir = migratedDataDir('tracer-dashboard-notify-');
     rx = await startReceiver();
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50' };
     const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);

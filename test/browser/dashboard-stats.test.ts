@@ -5,12 +5,12 @@
  * history with resolved alerts, and all of it usable at 390 px.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
+import { migratedDataDir } from '../helpers/database';
 
 describeBrowser('statistics in the dashboard', () => {
   let dataDir: string;
@@ -20,7 +20,7 @@ describeBrowser('statistics in the dashboard', () => {
   let monitorId: string;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-stats-'));
+    dataDir = migratedDataDir('tracer-dashboard-stats-');
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' };
     // The embedded database belongs to one process at a time: history and key before the server.
     const seeded = await runCli(['--monitors', '2', '--days', '8', '--interval', '900'], env, 'seed-history');

@@ -5,12 +5,12 @@
  * create. Screenshots go to test-output/ (not committed).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
+import { migratedDataDir } from '../helpers/database';
 
 // The dashboard runs on its own fresh embedded database whatever the suite's database: once per CI run is enough,
 // so the PostgreSQL pass leaves it out.
@@ -23,7 +23,7 @@ describeBrowser('dashboard in Chromium', () => {
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-dashboard-'));
+    dataDir = migratedDataDir('tracer-dashboard-');
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
     // Keys first: the embedded database belongs to one process at a time.
     const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);

@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
 import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/database';
+import { PGDATA } from '../../src/db/data-dir';
 import { TEMPLATE_FILE, withAdmin } from './global-setup';
 
 export type TestDatabase = Database;
@@ -43,6 +47,25 @@ class TemplateBlob extends Blob {
 }
 let template: Buffer | undefined;
 const templateBlob = () => new TemplateBlob((template ??= fs.readFileSync(TEMPLATE_FILE)));
+
+/**
+ * A new DATA_DIR (under the system's temporary directory, named from `prefix`) for server, worker and CLI processes
+ * on the embedded database, holding a copy of the run's migrated template cluster: a process starting on an empty
+ * directory first runs initdb and every migration (measured here: 13 s of CPU for `orgs list`, against 3.5 s on a
+ * migrated directory), which a test not about the first start has no reason to pay. Tests of the first start itself
+ * (the README walkthrough, the seed test, data-directory modes) make an empty directory. Without the template (a
+ * PostgreSQL pass that has not made it), the directory starts empty and the process migrates it, as on a first start.
+ */
+export function migratedDataDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (fs.existsSync(TEMPLATE_FILE)) {
+    const pgdata = path.join(dir, PGDATA);
+    fs.mkdirSync(pgdata, { mode: 0o700 });
+    // GNU tar, as Debian has it; it strips the members' leading '/' (and says so on stderr, ignored).
+    execFileSync('tar', ['-xf', TEMPLATE_FILE, '-C', pgdata], { stdio: 'ignore' });
+  }
+  return dir;
+}
 
 interface FromScratch {
   /** An empty database, migrated as it opens (a test of the migrations themselves), not a copy of the template. */

@@ -6,11 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database';
-import { onPostgres, openTestDatabase, type TestDatabase } from '../helpers/database';
+import { onPostgres, openTestDatabase, type TestDatabase, migratedDataDir } from '../helpers/database';
 import { runCli, runCliInProcess } from '../helpers/process';
 
 const KEY_NAME = 'Deploy\n::error::pwned\r\u001b[32mOK \u202eDELIAF\u2066';
@@ -25,7 +23,7 @@ let orgId: string;
 let keyId: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-cli-names-'));
+  dataDir = migratedDataDir('tracer-cli-names-');
   pg = onPostgres() ? await openTestDatabase() : undefined;
   env = pg ? { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir };
   const made = await runCli(['create', '--org', 'Legacy', '--name', 'Ops', '--permissions', 'all', '--json'], env);

@@ -5,10 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres, openTestDatabase, type TestDatabase } from '../helpers/database';
+import { onPostgres, openTestDatabase, type TestDatabase, migratedDataDir } from '../helpers/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 
 const PASSWORD = 'quartz-meadow-lantern-2719';
@@ -18,7 +16,7 @@ let env: Record<string, string>;
 let server: ServerProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-members-cli-'));
+  dataDir = migratedDataDir('tracer-members-cli-');
   pg = onPostgres() ? await openTestDatabase() : undefined;
   env = pg ? { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64'), BOOTSTRAP_KEY: 'false' } : { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false' };
 });

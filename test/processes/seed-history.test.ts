@@ -3,14 +3,12 @@
  * that agree with those runs (counts exactly, percentiles within 5%) — and the command works on a real database.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../../src/client/generated/graphql';
 import { seedHistory } from '../../scripts/seed-history';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { onPostgres, openTestDatabase } from '../helpers/database';
+import { onPostgres, openTestDatabase, migratedDataDir } from '../helpers/database';
 import { runCli } from '../helpers/process';
 
 let t: TestApp;
@@ -55,7 +53,7 @@ describe('seedHistory', () => {
 
 describe('npm run seed:history', () => {
   it('fills a fresh database and says what it made; a bad flag is exit 1 with the usage', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-seed-'));
+    const dataDir = migratedDataDir('tracer-seed-');
     const pg = onPostgres() ? await openTestDatabase() : undefined;
     try {
       const env: Record<string, string> = pg ? { DATABASE_URL: pg.url!, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir };

@@ -4,12 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
 import { openDatabase } from '../../src/db/database';
-import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { openTestDatabase, onPostgres, type TestDatabase, migratedDataDir } from '../helpers/database';
 import { runCli, spawnServer } from '../helpers/process';
 import { startTarget, type Target } from '../helpers/target';
 
@@ -19,7 +17,7 @@ let env: Record<string, string>;
 let target: Target;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-shutdown-'));
+  dataDir = migratedDataDir('tracer-shutdown-');
   pg = onPostgres() ? await openTestDatabase() : undefined;
   env = {
     ...(pg ? { DATABASE_URL: pg.url, SECRETS_KEY: randomBytes(32).toString('base64') } : { DATA_DIR: dataDir }),
