@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
 import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
@@ -27,8 +27,8 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     dataDir = migratedDataDir('tracer-dashboard-checks-');
     // checks of the server itself; a hosted deployment's FREE plan, whose interval limit the form shows
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', DEFAULT_PLAN: 'FREE' };
-    const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    const r = await runCli(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
+    const a = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
+    const r = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
     admin = (JSON.parse(a.stdout) as { key: string }).key;
     reader = (JSON.parse(r.stdout) as { key: string }).key;
     server = await spawnServer(env);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { runCli, runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 
@@ -25,7 +25,7 @@ describeBrowser('statistics in the dashboard', () => {
     // The embedded database belongs to one process at a time: history and key before the server.
     const seeded = await runCli(['--monitors', '2', '--days', '8', '--interval', '900'], env, 'seed-history');
     expect(seeded.code).toBe(0);
-    const k = await runCli(['create', '--org', 'History Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
+    const k = await runCliInProcess(['create', '--org', 'History Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
     admin = (JSON.parse(k.stdout) as { key: string }).key;
     server = await spawnServer(env);
     browser = await launchChromium();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
+import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 
@@ -25,9 +25,9 @@ describeBrowser('dashboard in Chromium', () => {
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-');
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
-    // Keys first: the embedded database belongs to one process at a time.
-    const a = await runCli(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    const r = await runCli(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
+    // Keys first, made by the CLI in this process (no Node start): the embedded database belongs to one process at a time.
+    const a = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
+    const r = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
     admin = (JSON.parse(a.stdout) as { key: string }).key;
     reader = (JSON.parse(r.stdout) as { key: string }).key;
     server = await spawnServer(env);
