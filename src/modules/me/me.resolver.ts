@@ -18,7 +18,7 @@ export class MeResolver {
     // Everything comes from the verified key's or session's record: `me` costs no SQL (the health check of every CI job).
     const s = principal.session;
     if (s) {
-      const member = { id: s.memberId, email: s.email, name: s.memberName, role: s.role as MemberRole, joinedAt: s.joinedAt };
+      const member = { id: s.memberId, email: s.email, name: s.memberName, role: s.role as MemberRole, joinedAt: s.joinedAt, mfaEnabled: s.mfaEnabled };
       return { organization: organizationOf(s), member: MemberView.from(member), key: null };
     }
     const k = principal.record!;
