@@ -274,8 +274,10 @@ describe('Organization.requireMfa', () => {
     expect([mutation.status, mutation.errors?.[0].extensions?.code, mutation.errors?.[0].message]).toEqual([403, 'MFA_SETUP_REQUIRED', expect.stringMatching(/requires two-factor/)]);
     expect(await t.db.orm.em.getConnection().execute('select id from monitors where organization_id = ?', [org.id])).toEqual([]);
     // `me` (GraphQL and REST) still answers, saying what is asked of them.
+    t.queries.length = 0;
     const me = await viewer.client.gql(MeMfaDocument);
     expect(me.data?.me).toEqual({ organization: { id: org.id, requireMfa: true }, member: { id: viewer.memberId, mfaEnabled: false } });
+    expect(t.requestQueries()).toEqual([]); // answered from the cached session, like any `me`
     expect((await viewer.client.rest('GET', '/v1/me')).status).toBe(200);
     // A new sign-in is limited the same way.
     const fresh = await signIn(t, 'viewer@must.example', GOOD_PASSWORD, { 'x-forwarded-for': '198.51.100.50' });

@@ -139,6 +139,7 @@ function toRecord(r: SessionRow): SessionRecord {
     role: r.role,
     joinedAt: toDate(r.joined_at),
     mfaEnabled: r.mfa_enabled_at !== null,
+    requireMfa: r.require_mfa,
     createdAt: toDate(r.created_at),
     lastSeenAt: toDate(r.last_seen_at),
     expiresAt: toDate(r.expires_at),

@@ -77,6 +77,8 @@ export interface SessionRecord {
   joinedAt: Date;
   /** Whether the member has two-factor on (`Member.mfaEnabled`). */
   mfaEnabled: boolean;
+  /** The organization's `requireMfa`. */
+  requireMfa: boolean;
   createdAt: Date;
   /** As this instance last knew it (its own writes included): the idle timeout counts from here. */
   lastSeenAt: Date;
