@@ -128,11 +128,15 @@ export class MfaService {
    */
   async passes(em: EntityManager, member: SignInMember, otp: unknown): Promise<boolean> {
     if (typeof otp !== 'string' || !otp.trim()) return false;
+    const code = otp.trim();
     const now = this.deps.now();
+    // A TOTP code is spent by one conditional update: no transaction needed. A recovery code and its audit event
+    // are written together.
+    if (looksLikeTotp(code)) return this.spendTotp(em, member.id, code, now);
     return em.transactional(async (tx) => {
-      const recovery = await this.spend(tx, member.id, otp.trim(), now);
-      if (recovery === 'recovery') audit(tx, { keyId: member.id, organizationId: member.organizationId, name: member.name, ip: member.ip }, 'mfa.recovery_code_used', member.id, now);
-      return recovery !== false;
+      if (!(await this.spendRecoveryCode(tx, member.id, code, now))) return false;
+      audit(tx, { keyId: member.id, organizationId: member.organizationId, name: member.name, ip: member.ip }, 'mfa.recovery_code_used', member.id, now);
+      return true;
     });
   }
 
@@ -157,23 +161,28 @@ export class MfaService {
     return org;
   }
 
+  /** A current TOTP code or an unused recovery code of the member, spent inside `tx`; false for anything else. */
+  private async spend(tx: EntityManager, memberId: string, otp: string, now: Date): Promise<boolean> {
+    return looksLikeTotp(otp) ? this.spendTotp(tx, memberId, otp, now) : this.spendRecoveryCode(tx, memberId, otp, now);
+  }
+
   /**
-   * Spends a second factor of the member inside `tx`: a TOTP code (its step becomes the last one used, so the same
-   * code is refused from then on, on every instance) or a recovery code (marked used). What passed, or false.
+   * A current TOTP code whose step is later than the last one used: that step becomes the last used, so the same
+   * code (or an older one) is refused from then on, on every instance.
    */
-  private async spend(tx: EntityManager, memberId: string, otp: string, now: Date): Promise<'totp' | 'recovery' | false> {
-    if (looksLikeTotp(otp)) {
-      const totp = await tx.findOne(MfaTotp, { member: memberId, confirmedAt: { $ne: null } });
-      if (!totp) return false;
-      const step = await totpStep(this.deps.secrets.open(totp.secretSealed), otp, now, totp.lastStep);
-      if (step === undefined) return false;
-      // Compared and set in one statement: two sign-ins with the same code at once cannot both pass.
-      const moved = await tx.nativeUpdate(MfaTotp, { id: totp.id, $or: [{ lastStep: null }, { lastStep: { $lt: step } }] }, { lastStep: step });
-      return moved === 1 ? 'totp' : false;
-    }
+  private async spendTotp(em: EntityManager, memberId: string, otp: string, now: Date): Promise<boolean> {
+    const totp = await em.findOne(MfaTotp, { member: memberId, confirmedAt: { $ne: null } });
+    if (!totp) return false;
+    const step = await totpStep(this.deps.secrets.open(totp.secretSealed), otp, now, totp.lastStep);
+    if (step === undefined) return false;
+    // Compared and set in one statement: two sign-ins with the same code at once cannot both pass.
+    return (await em.nativeUpdate(MfaTotp, { id: totp.id, $or: [{ lastStep: null }, { lastStep: { $lt: step } }] }, { lastStep: step })) === 1;
+  }
+
+  /** An unused recovery code of the member, marked used by the statement that checks it is unused. */
+  private async spendRecoveryCode(em: EntityManager, memberId: string, otp: string, now: Date): Promise<boolean> {
     const hash = recoveryCodeHash(otp);
     if (!hash) return false;
-    const spent = await tx.nativeUpdate(MfaRecoveryCode, { member: memberId, codeHash: hash, usedAt: null }, { usedAt: now });
-    return spent === 1 ? 'recovery' : false;
+    return (await em.nativeUpdate(MfaRecoveryCode, { member: memberId, codeHash: hash, usedAt: null }, { usedAt: now })) === 1;
   }
 }
