@@ -16,6 +16,7 @@ import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
+import { registerMfaRoutes } from './modules/mfa/mfa-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
 import { createApollo } from './graphql/apollo';
@@ -77,6 +78,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
+  registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 

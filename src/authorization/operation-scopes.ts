@@ -34,6 +34,8 @@ export interface OperationRequirements {
   rootFields: number;
   /** `__schema` selections, once fragments are expanded: one answers the whole schema. */
   schemaFields: number;
+  /** The root fields' names (not aliases), each once. */
+  rootNames: readonly string[];
   /**
    * Fields to resolve, each multiplied by the page sizes (`first`, `limit`) above it, as terms: `weight` fields
    * under pages given by `vars` (variable names; literal sizes are already in the weight). See `costOf`.
@@ -114,7 +116,8 @@ function collect(
   const terms = new Map<string, { weight: number; vars: string[] }>();
   let bound = 0; // the cost with every page variable at its largest: bounds the walk's own work
   const root = schema.getRootType(operation.operation);
-  if (!root) return { scopes: [], paths: [], ...size, costTerms: [], variableDefaults: new Map() }; // validation refuses it first
+  const rootNames = new Set<string>();
+  if (!root) return { scopes: [], paths: [], ...size, rootNames: [], costTerms: [], variableDefaults: new Map() }; // validation refuses it first
 
   const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, level: Level) => {
     for (const sel of set.selections) {
@@ -140,7 +143,10 @@ function collect(
       const depth = name === 'ofType' && parent.name === '__Type' ? level.depth : level.depth + 1;
       size.depth = Math.max(size.depth, depth);
       if (sel.alias) size.aliases++;
-      if (level.depth === 0) size.rootFields++;
+      if (level.depth === 0) {
+        size.rootFields++;
+        rootNames.add(name);
+      }
       // The field counts once; a list of scalars also counts each of its items (a list of objects counts its
       // items through their fields, below).
       const list = listSizeOf(schema, parent, name);
@@ -175,6 +181,7 @@ function collect(
     scopes: SCOPES.filter((s) => all.has(s)),
     paths: [...byPath].map(([path, scopes]) => ({ path, scopes: SCOPES.filter((s) => scopes.has(s)) })),
     ...size,
+    rootNames: [...rootNames],
     costTerms: bound > COST_CEILING ? [{ weight: COST_CEILING + 1, vars: [] }] : [...terms.values()],
     variableDefaults: defaults,
   };

@@ -34,11 +34,21 @@ export function refusal(principal: ScopeHolder, needs: OperationRequirements, li
     if (e instanceof AppError) return e;
     throw e;
   }
+  if (principal.mfaSetupRequired && needs.rootNames.some((n) => !MFA_SETUP_ALLOWS.has(n))) return mfaSetupRequired();
   const missing = missingScopes(principal.held, needs.scopes);
   if (!missing.length) return undefined;
   const paths = needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path);
   return forbidden({ missingScopes: missing, paths });
 }
+
+/**
+ * What a member asked to set up two-factor first (`Organization.requireMfa`) may still ask GraphQL (and its REST
+ * mirror, `GET /v1/me`): who it is. The setup routes and sign-out are plain HTTP routes outside this check.
+ */
+export const MFA_SETUP_ALLOWS: ReadonlySet<string> = new Set(['me', '__typename']);
+
+export const mfaSetupRequired = () =>
+  new AppError('MFA_SETUP_REQUIRED', 'Your organization requires two-factor sign-in: set it up (POST /auth/mfa/totp/setup, then /auth/mfa/totp/confirm) before anything else');
 
 /** Refuses oversized documents (400, one code each) before any resolver runs; measured in the same cached walk. */
 function assertWithinLimits(needs: OperationRequirements, limits: DocumentLimits, variables: Record<string, unknown> | undefined): void {
@@ -94,6 +104,7 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
         ...config,
         resolve(source, args, context: HasPrincipal, info) {
           assertGranted(context?.principal, needed);
+          if (isRoot && context.principal!.mfaSetupRequired && !MFA_SETUP_ALLOWS.has(fieldName)) throw mfaSetupRequired();
           return resolve(source, args, context, info);
         },
       };

@@ -41,6 +41,8 @@ export const isScope = (s: string): s is Scope => scopeSet.has(s);
  */
 export interface ScopeHolder {
   readonly held: ReadonlySet<string>;
+  /** Asked to set up two-factor first: only the root fields of MFA_SETUP_ALLOWS may run (scope-guard.ts). */
+  readonly mfaSetupRequired?: boolean;
 }
 
 const NONE: readonly Scope[] = Object.freeze([]);

@@ -22,6 +22,7 @@ import { AccountService } from '../modules/accounts/account.service';
 import { PasswordHasher } from '../modules/accounts/password-hash';
 import type { SessionEnds } from '../modules/accounts/session-ends';
 import { MemberService } from '../modules/members/member.service';
+import { MfaService } from '../modules/mfa/mfa.service';
 import { DAY_MS } from '../modules/common/time';
 import { RequestContextFactory, type RequestContext } from '../context/request-context';
 import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
@@ -97,6 +98,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   // Two argon2 computations at once: half of libuv's default pool of four, which file and DNS work share.
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
+  const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
@@ -104,7 +106,8 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, ends),
-    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa }),
+    mfa,
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
   if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)

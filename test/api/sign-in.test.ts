@@ -47,7 +47,7 @@ describe('from the set-password link to a session', () => {
     expect(body).toEqual({
       success: true,
       data: {
-        member: { id: member.id, email: 'ada@example.com', name: null, role: 'OWNER', joined_at: member.joinedAt.toISOString(), permissions: ['all'] },
+        member: { id: member.id, email: 'ada@example.com', name: null, role: 'OWNER', joined_at: member.joinedAt.toISOString(), permissions: ['all'], mfa_enabled: false },
         organization: { id: org.id, name: 'Acme Inc', created_at: org.createdAt.toISOString() },
       },
     });

@@ -11,7 +11,7 @@ import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
 import * as ops from '../../src/client/generated/graphql';
 import { ROUTES, type RestRoute } from '../../src/rest/routes';
 import { snakeName } from '../../src/key-case';
-import { SCOPES, type Scope } from '../../src/authorization/scopes';
+import { SCOPES, type Permission, type Scope } from '../../src/authorization/scopes';
 import { ROLE_PERMISSIONS } from '../../src/modules/members/roles';
 import type { TestApp } from './app';
 import type { Client } from './client';
@@ -46,9 +46,10 @@ export interface Operation {
   scopes: Scope[];
   /**
    * Scopes the service demands beyond `scopes` for `variables` on the seeded organization: giving a role, or
-   * changing or removing a member, needs every scope of the roles involved (no escalation, MemberService).
+   * changing or removing a member, needs every scope of the roles involved (no escalation, MemberService);
+   * `all` where only an OWNER may (setRequireMfa).
    */
-  roleScopes?: readonly Scope[];
+  roleScopes?: readonly Permission[];
   /** The service decides the scopes from the objects it selects (SELECTION_SCOPES): `scopes` holds them for the seeded ids. */
   bySelection?: boolean;
   /** Takes an object id: another organization's gives NOT_FOUND. */
@@ -192,6 +193,8 @@ export const OPERATIONS: readonly Operation[] = [
     absent: {},
   },
   { name: 'updateOrganization', scopes: ['organization:write'], document: ops.UpdateOrganizationDocument, variables: () => ({ name: 'Acme' }), absent: { name: '' } },
+  // OWNER only: binds every member, owners included. `false` leaves the seeded organization's sessions as they are.
+  { name: 'setRequireMfa', scopes: ['organization:write'], roleScopes: ['all'], document: ops.SetRequireMfaDocument, variables: () => ({ requireMfa: false }), absent: { requireMfa: 'yes' } },
   { name: 'members', scopes: ['organization:read'], document: ops.MembersDocument, variables: () => ({}), absent: {} },
   {
     name: 'inviteMember',

@@ -26,11 +26,23 @@ export interface AccountServiceDeps {
   passwords: PasswordHasher;
   sessionMaxDays: number;
   sessionIdleMinutes: number;
+  /** The second factor of members who turned it on (modules/mfa); absent, no member is asked for one. */
+  secondFactor?: SecondFactor;
 }
+
+/** Checks a sign-in's `otp` for a member with two-factor on: a current TOTP code or an unused recovery code. */
+export interface SecondFactor {
+  passes(em: EntityManager, member: { id: string; organizationId: string; name: string; ip: string | null }, otp: unknown): Promise<boolean>;
+}
+
+export const MFA_NEEDED = 'A one-time code is needed: the code of your authenticator app, or a recovery code, as `otp`';
 
 interface Credentials {
   id: string;
   password_hash: string | null;
+  organization_id: string;
+  display_name: string;
+  mfa_enabled_at: string | Date | null;
 }
 
 /**
@@ -46,7 +58,7 @@ export class AccountService {
    * wrong password take the same path (an unknown email is verified against a decoy hash) and throw the same 401;
    * failures count per (email, address) and per address, so guesses from elsewhere never lock the owner out.
    */
-  async signIn(em: EntityManager, input: { email: unknown; password: unknown }, ip: string, userAgent: string | undefined) {
+  async signIn(em: EntityManager, input: { email: unknown; password: unknown; otp?: unknown }, ip: string, userAgent: string | undefined) {
     const fields = [];
     if (typeof input.email !== 'string' || !input.email.trim()) fields.push({ field: 'email', message: 'is required' });
     if (typeof input.password !== 'string' || !input.password) fields.push({ field: 'password', message: 'is required' });
@@ -67,11 +79,17 @@ export class AccountService {
     // password (choosing among organizations comes with invitations, docs/adr/0054).
     const conn = em.getConnection();
     const rows = await conn.execute<Credentials[]>(
-      'select id, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      'select id, password_hash, organization_id, coalesce(name, email) as display_name, mfa_enabled_at from members where email = ? and password_hash is not null order by joined_at, id limit 1',
       [email],
     );
     const found = rows[0];
     if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    // Asked only once the password is right, so MFA_REQUIRED tells nothing to whoever lacks it; a missing or wrong
+    // code stays counted as a failure, as a wrong password is.
+    if (found.mfa_enabled_at && this.deps.secondFactor) {
+      const who = { id: found.id, organizationId: found.organization_id, name: found.display_name, ip: storedAddress(ip) };
+      if (!(await this.deps.secondFactor.passes(em, who, input.otp))) throw new AppError('MFA_REQUIRED', MFA_NEEDED);
+    }
     limiter.forgive(client);
     limiter.forgive(pair);
     const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });

@@ -23,7 +23,7 @@ const body = (req: FastifyRequest): Record<string, unknown> => (req.body && type
 
 /**
  * People's HTTP endpoints, in the REST envelope (docs/reference/rest-routes.md#sign-in):
- * - `POST /auth/sign-in {email, password}` → 200 `{success, data: {member, organization}}` and the session cookie;
+ * - `POST /auth/sign-in {email, password, otp?}` → 200 `{success, data: {member, organization}}` and the session cookie;
  * - `POST /auth/sign-out` → 204, the session ended on every instance, the cookie cleared;
  * - `POST /auth/reset-password {token, password}` → 204: sets the password of a link's member, ends its sessions.
  * Sign-in and reset carry no cookie yet, so they are refused only when a browser names another origin; sign-out is
@@ -43,7 +43,7 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
       sessions.origins.assertNotForeign(request(req));
       const input = body(req);
       const ua = req.headers['user-agent'];
-      const { token, member, organization } = await accounts.signIn(orm.em.fork(), { email: input.email, password: input.password }, req.ip, ua);
+      const { token, member, organization } = await accounts.signIn(orm.em.fork(), { email: input.email, password: input.password, otp: input.otp }, req.ip, ua);
       reply.header('set-cookie', sessions.cookie.set(token)).header('cache-control', 'no-store');
       const data = { member: { ...MemberView.from(member) }, organization: { id: organization.id, name: organization.name, createdAt: organization.createdAt } };
       return reply.code(200).send({ success: true, data: snakeKeys(data) });

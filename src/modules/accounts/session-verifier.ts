@@ -27,6 +27,8 @@ interface SessionRow {
   member_name: string | null;
   role: MemberRole;
   joined_at: string | Date;
+  mfa_enabled_at: string | Date | null;
+  require_mfa: boolean;
   created_at: string | Date;
   last_seen_at: string | Date;
   expires_at: string | Date;
@@ -100,7 +102,7 @@ export class SessionVerifier {
     try {
       rows = await this.orm.em.getConnection().execute<SessionRow[]>(
         `select s.id, s.token_hash, s.organization_id, o.name as organization_name, o.created_at as organization_created_at, s.member_id,
-                m.email, m.name as member_name, m.role, m.joined_at, s.created_at, s.last_seen_at, s.expires_at
+                m.email, m.name as member_name, m.role, m.joined_at, m.mfa_enabled_at, o.require_mfa, s.created_at, s.last_seen_at, s.expires_at
            from sessions s join members m on m.id = s.member_id join organizations o on o.id = s.organization_id
           where s.token_hash = ?`,
         [hash],
@@ -136,6 +138,8 @@ function toRecord(r: SessionRow): SessionRecord {
     memberName: r.member_name,
     role: r.role,
     joinedAt: toDate(r.joined_at),
+    mfaEnabled: r.mfa_enabled_at !== null,
+    requireMfa: r.require_mfa,
     createdAt: toDate(r.created_at),
     lastSeenAt: toDate(r.last_seen_at),
     expiresAt: toDate(r.expires_at),
@@ -149,6 +153,8 @@ function toRecord(r: SessionRow): SessionRecord {
     expiresAt: null,
     actor: { type: 'MEMBER', id: r.member_id, name },
     session: record,
+    // Re-read on every instance when the member or the organization changes it (MfaService announces).
+    mfaSetupRequired: r.require_mfa && r.mfa_enabled_at === null,
   };
   return record;
 }

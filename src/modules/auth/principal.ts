@@ -31,6 +31,11 @@ export interface Principal {
   record?: KeyRecord;
   /** The session as verified (absent under a key). */
   session?: SessionRecord;
+  /**
+   * A member of an organization that requires two-factor, without it: may call only `me`, the two-factor setup
+   * routes and sign-out; anything else is MFA_SETUP_REQUIRED (403). Never set for a key.
+   */
+  mfaSetupRequired?: boolean;
 }
 
 /**
@@ -70,6 +75,10 @@ export interface SessionRecord {
   memberName: string | null;
   role: string;
   joinedAt: Date;
+  /** Whether the member has two-factor on (`Member.mfaEnabled`). */
+  mfaEnabled: boolean;
+  /** The organization's `requireMfa`. */
+  requireMfa: boolean;
   createdAt: Date;
   /** As this instance last knew it (its own writes included): the idle timeout counts from here. */
   lastSeenAt: Date;

@@ -18,8 +18,8 @@ export class MeResolver {
     // Everything comes from the verified key's or session's record: `me` costs no SQL (the health check of every CI job).
     const s = principal.session;
     if (s) {
-      const member = { id: s.memberId, email: s.email, name: s.memberName, role: s.role as MemberRole, joinedAt: s.joinedAt };
-      return { organization: organizationOf(s), member: MemberView.from(member), key: null };
+      const member = { id: s.memberId, email: s.email, name: s.memberName, role: s.role as MemberRole, joinedAt: s.joinedAt, mfaEnabled: s.mfaEnabled };
+      return { organization: Object.assign(organizationOf(s), { requireMfa: s.requireMfa }), member: MemberView.from(member), key: null };
     }
     const k = principal.record!;
     return { organization: organizationOf(k), member: null, key: ApiKeyView.from(services.apiKeys.withPendingUse(k), services.now()) };

@@ -32,4 +32,8 @@ export class Member {
   /** argon2id (modules/accounts/password-hash.ts); null until the member sets a password, and then cannot sign in. */
   @Property({ type: 'string', length: 255, nullable: true, hidden: true, lazy: true })
   passwordHash: string | null = null;
+
+  /** When two-factor (TOTP, modules/mfa) was turned on; null while it is off. Sign-in asks for a code when set. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  mfaEnabledAt: Date | null = null;
 }

@@ -23,8 +23,10 @@ export class MemberView {
   @Field() joinedAt!: Date;
   @Field(() => [String], { description: 'What the role may do (README "Roles"): the scopes a session of this member holds; OWNER holds `all`.' })
   permissions!: string[];
+  @Field({ description: 'Whether the member signs in with two-factor (TOTP); see Organization.requireMfa.' })
+  mfaEnabled!: boolean;
 
-  static from(m: Pick<Member, 'id' | 'email' | 'name' | 'role' | 'joinedAt'>): MemberView {
+  static from(m: Pick<Member, 'id' | 'email' | 'name' | 'role' | 'joinedAt'> & { mfaEnabledAt?: Date | null; mfaEnabled?: boolean }): MemberView {
     return Object.assign(new MemberView(), {
       id: m.id,
       email: m.email,
@@ -32,6 +34,7 @@ export class MemberView {
       role: m.role as MemberRoleEnum,
       joinedAt: m.joinedAt,
       permissions: [...ROLE_PERMISSIONS[m.role]],
+      mfaEnabled: m.mfaEnabled ?? m.mfaEnabledAt != null,
     });
   }
 }

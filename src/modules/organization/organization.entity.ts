@@ -3,7 +3,7 @@ import { newId } from '../common/ids';
 
 @Entity({ tableName: 'organizations' })
 export class Organization {
-  [OptionalProps]?: 'plan' | 'createdAt';
+  [OptionalProps]?: 'plan' | 'createdAt' | 'requireMfa';
 
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('org');
@@ -20,4 +20,8 @@ export class Organization {
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt: Date = new Date();
+
+  /** Members without two-factor may do nothing but set it up (modules/mfa); set by an OWNER. API keys are not affected. */
+  @Property({ type: 'boolean', default: false })
+  requireMfa: boolean = false;
 }

@@ -12,7 +12,10 @@ export class OrganizationView {
   @Field()
   createdAt!: Date;
 
+  /** Known when the view was made from the row; `Organization.requireMfa` reads it then (modules/mfa). */
+  requireMfa?: boolean;
+
   static from(o: Organization): OrganizationView {
-    return Object.assign(new OrganizationView(), { id: o.id, name: o.name, createdAt: o.createdAt });
+    return Object.assign(new OrganizationView(), { id: o.id, name: o.name, createdAt: o.createdAt, requireMfa: o.requireMfa });
   }
 }
