@@ -6,8 +6,8 @@
  * PostgreSQL (in a database of its own, dropped afterwards) and adds the revocation-across-instances row.
  *
  * The machine is shared and noisy (the same row moves by a third between two runs a minute apart), so the rows
- * compared with the baseline are measured in interleaved rounds (baseline, me, /v1/me, list ceiling, list, and on
- * PostgreSQL the peer; again; again) and each ratio is the median of the per-round ratios: drift hits both sides of
+ * compared with the baseline are measured in interleaved rounds (baseline, me, /v1/me, list ceiling, list, on
+ * PostgreSQL the peer, and `me` signed in with a session cookie instead of a key; again; again) and each ratio is the median of the per-round ratios: drift hits both sides of
  * a pair alike. Each tracer row runs in a process started for it; the baseline and ceiling (bare Apollo, both
  * NODE_ENV=production, the ceiling with cache-control off) and the peer (GraphQL Yoga + generic-auth) are
  * processes of their own. Every row
@@ -41,6 +41,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
 const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });
+/** `me` as the dashboard of a signed-in person asks it: the same shape as ME_QUERY, the member instead of the key. */
+const ME_SESSION_QUERY = JSON.stringify({ query: '{ me { organization { id name } member { email role permissions } } }' });
+/** The bench's PUBLIC_URL: a signed-in request must name the server's origin, which is then the same for every process of a row. */
+const BENCH_ORIGIN = 'http://bench.tracer.test';
 const MONITORS_QUERY = JSON.stringify({ query: '{ monitors(first: 50) { nodes { id name url status intervalSeconds lastRunAt } pageInfo { endCursor hasNextPage } } }' });
 
 
@@ -141,6 +145,7 @@ async function main() {
       LOG_LEVEL: 'warn', // the baseline logs nothing per request either
       SCHEDULING: 'false',
       BOOTSTRAP_KEY: 'false',
+      PUBLIC_URL: BENCH_ORIGIN,
       LAST_USED_FLUSH_MS: '5000',
       // One key sends tens of thousands of requests a second here: the per-key limit still runs its check on every
       // request (that cost is measured), but must not turn the rows into 429s.
@@ -152,8 +157,16 @@ async function main() {
     try {
       const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string; id: string };
       await cli(['dist/src/cli/orgs.js', 'set-plan', '--org', 'Bench Inc', '--plan', 'BUSINESS'], env);
+      const person = JSON.parse(await cli(['dist/src/cli/members.js', 'add', '--org', 'Bench Inc', '--email', 'bench@example.com', '--role', 'OWNER', '--json'], env)) as { token: string };
       const seeder = await startProcess('dist/src/server.js', api, readyz);
       const auth = { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' };
+      // The person's password (set through the CLI's link) and a session, kept for the session row.
+      const post = (p: string, body: unknown) => fetch(`${seeder.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const password = randomBytes(18).toString('base64url');
+      if ((await post('/auth/reset-password', { token: person.token, password })).status !== 204) throw new Error('bench: could not set the member password');
+      const signedIn = await post('/auth/sign-in', { email: 'bench@example.com', password });
+      if (signedIn.status !== 200) throw new Error(`bench: sign-in answered ${signedIn.status}`);
+      const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
       log('seeding 1,000 monitors');
       for (let i = 0; i < 1000; i += 20)
         await Promise.all(
@@ -174,7 +187,7 @@ async function main() {
         (peer as Proc & { key?: string }).key = peerKey;
       }
 
-      log('interleaved rounds, each tracer row in a fresh process: baseline, me, /v1/me, ceiling, monitors(first: 50)' + (peer ? ', peer' : ''));
+      log('interleaved rounds, each tracer row in a fresh process: baseline, me, /v1/me, ceiling, monitors(first: 50)' + (peer ? ', peer' : '') + ', me signed in');
       // Every tracer row runs in a process of its own, started for the row: a row measured right after another
       // pays for the other's garbage (`me` after the list rows measured 0.70× there, 0.89× alone).
       type Entry = { name: string; url: string; opts: Parameters<typeof load>[2]; fixed?: Proc };
@@ -188,7 +201,13 @@ async function main() {
         ...(peer
           ? [{ name: 'peer: GraphQL Yoga + @envelop/generic-auth, SHA-256 key lookup in PostgreSQL per request', url: `${peer.url}/graphql`, opts: gql((peer as Proc & { key?: string }).key!, ME_QUERY), fixed: peer }]
           : []),
+        tracerRow('`me` over GraphQL signed in (session cookie)', '/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, origin: BENCH_ORIGIN },
+          body: ME_SESSION_QUERY,
+        }),
       ];
+      const sessionRow = entries.length - 1;
       const samples = entries.map(() => [] as Row[]);
       for (let round = 0; round < ROUNDS; round++)
         for (const [i, e] of entries.entries()) {
@@ -215,6 +234,7 @@ async function main() {
       }
       rows[4].note += `; ${pairedRatio(samples[4], samples[3])}× the ceiling`;
       if (peer) rows[5].note += `; tracer's \`me\` is ${pairedRatio(samples[1], samples[5])}× this row`;
+      rows[sessionRow].note += `; ${pairedRatio(samples[sessionRow], samples[1])}× \`me\` with a key`;
 
       if (process.env.BENCH_ONLY === 'rounds') return;
       let current = await startProcess('dist/src/server.js', api, readyz);
