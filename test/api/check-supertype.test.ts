@@ -145,6 +145,32 @@ describe('a check is two rows', () => {
     ]);
   });
 
+  it("a run list by one kind's id field answers that kind's runs only, as when each kind had its column", async () => {
+    const org = await t.org('By Kind');
+    const { client } = await t.key(org, ['all']);
+    healthy = true;
+    const m = (await client.gql(ops.CreateMonitorDocument, { input: { name: 'm', url: `${target.url}/flappy` } })).data!.createMonitor;
+    const j = (await client.gql(ops.CreateJourneyDocument, { input: { name: 'j', steps: [{ name: 's', request: { method: 'GET', url: `${target.url}/flappy` } }] } })).data!
+      .createJourney;
+    const mr = (await client.gql(ops.RunMonitorDocument, { id: m.id })).data!.runMonitor.id;
+    const jr = (await client.gql(ops.RunJourneyDocument, { id: j.id })).data!.runJourney.id;
+    const runs = async (args: string) =>
+      client.gql(`{ runs(${args}) { nodes { id __typename ... on MonitorRun { monitorId } ... on JourneyRun { journeyId } } } }`) as Promise<{
+        data: { runs: { nodes: Array<Record<string, string>> } } | null;
+        errors?: Array<{ extensions?: Record<string, unknown> }>;
+      }>;
+    expect((await runs(`monitorId: "${m.id}"`)).data!.runs.nodes).toEqual([{ id: mr, __typename: 'MonitorRun', monitorId: m.id }]);
+    expect((await runs(`journeyId: "${j.id}"`)).data!.runs.nodes).toEqual([{ id: jr, __typename: 'JourneyRun', journeyId: j.id }]);
+    // Another kind's id: no such monitor (or journey), as before.
+    expect((await runs(`monitorId: "${j.id}"`)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await runs(`journeyId: "${m.id}"`)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    // And the list itself, asked directly, has no runs of this kind for it (check_id alone would find the other's).
+    const list = (args: Record<string, string>) => t.app.services.runs.list(t.db.orm.em.fork(), org.id, { first: 20, ...args });
+    expect((await list({ monitorId: j.id })).nodes).toEqual([]);
+    expect((await list({ journeyId: m.id })).nodes).toEqual([]);
+    expect((await list({ journeyId: j.id })).nodes.map((r) => r.id)).toEqual([jr]);
+  });
+
   for (const refused of ['monitors', 'checks'] as const)
     it(`neither row is written when the database refuses the ${refused} row`, async () => {
       const org = await t.org(`Refused ${refused}`);
