@@ -22,6 +22,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205182221',
   'Migration20261205192328',
   'Migration20261205211619',
+  'Migration20261205220000',
 ];
 
 /**

@@ -37,13 +37,13 @@ export interface SeedResult {
 /** One day's rollups of `span`, from the runs of [from, to), merged into rows already there. */
 function rollupSql(span: 'HOUR' | 'DAY'): string {
   const trunc = span === 'HOUR' ? `date_trunc('hour', started_at at time zone 'UTC') at time zone 'UTC'` : `date_trunc('day', started_at at time zone 'UTC') at time zone 'UTC'`;
-  return `insert into run_rollups (check_id, span, bucket_start, location, organization_id, monitor_id, journey_id, runs, failures, response_sum_ms, histogram)
-    select check_id, '${span}', bucket_start, location, organization_id, check_id, null, sum(n)::int, sum(failures)::int, sum(sum_ms), jsonb_object_agg(bucket::text, n)
+  return `insert into run_rollups (check_id, span, bucket_start, location, organization_id, runs, failures, response_sum_ms, histogram)
+    select check_id, '${span}', bucket_start, location, organization_id, sum(n)::int, sum(failures)::int, sum(sum_ms), jsonb_object_agg(bucket::text, n)
       from (
-        select monitor_id as check_id, ${trunc} as bucket_start, location, organization_id, ${bucketSql('duration_ms')} as bucket,
+        select check_id, ${trunc} as bucket_start, location, organization_id, ${bucketSql('duration_ms')} as bucket,
                count(*) as n, count(*) filter (where status <> 'PASSED') as failures, sum(duration_ms) as sum_ms
           from runs
-         where organization_id = ? and monitor_id = any(array[?]::text[]) and slot_at >= ? and slot_at < ?
+         where organization_id = ? and check_id = any(array[?]::text[]) and slot_at >= ? and slot_at < ?
          group by 1, 2, 3, 4, 5
       ) b
      group by check_id, bucket_start, location, organization_id
@@ -65,12 +65,15 @@ export async function seedHistory(em: EntityManager, opts: SeedOptions): Promise
   const start = new Date(end.getTime() - opts.days * DAY_MS);
   const conn = em.getConnection();
   const monitorIds = Array.from({ length: opts.monitors }, () => newId('mon'));
+  // Each monitor with its `checks` row, as the service writes them.
   await conn.execute(
-    `insert into monitors (id, organization_id, name, url, method, headers, expected_status_codes, assertions, interval_seconds, timeout_ms,
+    `with m as (insert into monitors (id, organization_id, name, url, method, headers, expected_status_codes, assertions, interval_seconds, timeout_ms,
                            failure_threshold, paused, status, consecutive_failures, last_run_at, next_run_at, created_at, updated_at, locations, min_failed_locations)
      select m.id, ?, 'History ' || m.n, 'https://example.com/history/' || m.n, 'GET', '[]', '["200-299"]', '[]', ?, 10000,
             2, true, 'PAUSED', 0, ?, ?, ?, ?, '{local}', 1
-       from unnest(array[?]::text[]) with ordinality as m(id, n)`,
+       from unnest(array[?]::text[]) with ordinality as m(id, n)
+     returning id, organization_id)
+     insert into checks (id, organization_id, kind) select id, organization_id, 'monitor' from m`,
     [opts.organizationId, opts.intervalSeconds, end, end, start, end, monitorIds],
   );
   await ensurePartitions(em, start, end);
@@ -86,7 +89,7 @@ export async function seedHistory(em: EntityManager, opts: SeedOptions): Promise
     const to = new Date(Math.min(day.getTime() + DAY_MS, end.getTime()));
     let t0 = Date.now();
     const inserted = await conn.execute<{ affectedRows: number }>(
-      `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, scheduled_at, started_at, finished_at, duration_ms, response_status, assertions)
+      `insert into runs (id, slot_at, organization_id, check_id, trigger, status, location, scheduled_at, started_at, finished_at, duration_ms, response_status, assertions)
        select 'run_' || substr(md5(m.id || s::text), 1, 16), s, ?, m.id, 'SCHEDULED', case when bad or random() < 0.003 then 'FAILED' else 'PASSED' end, 'local', s,
               s + interval '40 milliseconds', s + interval '40 milliseconds' + d * interval '1 millisecond', d,
               case when bad or random() < 0.003 then 500 else 200 end, '[]'

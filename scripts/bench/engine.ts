@@ -66,11 +66,13 @@ type Sql = { query<T = Record<string, unknown>>(text: string, values?: unknown[]
 async function seedMonitors(db: Sql, organizationId: string, count: number, url: string, locations: (i: number) => string): Promise<void> {
   const locs = Array.from({ length: count }, (_, i) => locations(i));
   await db.query(
-    `insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
+    `with m as (insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
                            failure_threshold, paused, status, consecutive_failures, last_run_at, next_run_at, created_at, updated_at, locations, min_failed_locations)
      select 'mon_bench' || lpad(i::text, 11, '0'), $1, 'bench ' || i, $2, 'GET', '[]', null, '["200-299"]', '[]', $3, 5000,
             2, false, 'PENDING', 0, null, now() + make_interval(secs => 5 + (i % 1000) * $3 / 1000.0), now(), now(), ($4::text[])[i + 1 : i + 1], 1
-       from generate_series(0, $5 - 1) as i`,
+       from generate_series(0, $5 - 1) as i
+     returning id, organization_id)
+     insert into checks (id, organization_id, kind) select id, organization_id, 'monitor' from m`,
     [organizationId, url, INTERVAL, locs, count],
   );
   // ($4)[i+1:i+1] is a one-element slice of the location list: each monitor gets its own location.
@@ -91,14 +93,14 @@ async function measure(db: Sql, w: Window, where = 'true'): Promise<Omit<EngineR
   const lags = runs.map((r) => Number(r.lag)).sort((a, b) => a - b);
   const { rows: dup } = await db.query<{ n: number }>(
     `select count(*)::int as n from (select 1 from runs where scheduled_at >= $1 and scheduled_at < $2 and ${where}
-       group by monitor_id, location, scheduled_at having count(*) > 1) d`,
+       group by check_id, location, scheduled_at having count(*) > 1) d`,
     [w.from, w.to],
   );
   // Missed: slots of the window that have no run, from the gaps between a check's consecutive recorded slots
   // (every check runs every INTERVAL s: two runs 20 s apart are one slot missed).
   const { rows: missed } = await db.query<{ n: number }>(
     `select coalesce(sum(round(extract(epoch from gap) / $3) - 1), 0)::int as n from (
-       select scheduled_at - lag(scheduled_at) over (partition by monitor_id, location order by scheduled_at) as gap
+       select scheduled_at - lag(scheduled_at) over (partition by check_id, location order by scheduled_at) as gap
          from runs where scheduled_at >= $1 and scheduled_at < $2 and ${where}) g
       where gap > make_interval(secs => $3 * 1.5)`,
     [w.from, w.to, INTERVAL],

@@ -80,18 +80,20 @@ async function startTarget(): Promise<{ url: string; close(): Promise<void> }> {
 /** Monitors in one statement: `count` of them, their first slots spread over `spreadS` seconds from `startInS`. */
 async function seed(db: Client, org: string, prefix: string, count: number, url: string, o: { interval: number; threshold: number; startInS: number; spreadS: number }) {
   await db.query(
-    `insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
+    `with m as (insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
                            failure_threshold, paused, status, consecutive_failures, last_run_at, next_run_at, created_at, updated_at, locations, min_failed_locations)
      select $6 || lpad(i::text, 8, '0'), $1, $6 || i, $2, 'GET', '[]', null, '["200-299"]', '[]', $3, 5000,
             $4, false, 'PENDING', 0, null, now() + make_interval(secs => $7 + (i % 1000) * $8 / 1000.0), now(), now(), '{local}', 1
-       from generate_series(0, $5 - 1) as i`,
+       from generate_series(0, $5 - 1) as i
+     returning id, organization_id)
+     insert into checks (id, organization_id, kind) select id, organization_id, 'monitor' from m`,
     [org, url, o.interval, o.threshold, count, prefix, o.startInS, o.spreadS],
   );
 }
 
 async function checkRate(db: Client, prefix: string, from: Date, to: Date) {
   const { rows } = await db.query<{ lag: number }>(
-    `select extract(epoch from started_at - scheduled_at) * 1000 as lag from runs where monitor_id like $3 and scheduled_at >= $1 and scheduled_at < $2`,
+    `select extract(epoch from started_at - scheduled_at) * 1000 as lag from runs where check_id like $3 and scheduled_at >= $1 and scheduled_at < $2`,
     [from, to, `${prefix}%`],
   );
   const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
@@ -172,10 +174,10 @@ export async function benchNotify(databaseUrl: string, log: (s: string) => void)
     const delivered = [...rx.answers.values()].filter((a) => a.includes(200)).length;
     const twice = [...rx.answers.values()].filter((a) => a.filter((s) => s === 200).length > 1).length;
     const { rows: left } = await db.query<{ n: number }>(
-      `select count(*)::int as n from notification_deliveries d join alerts a on a.id = (d.payload->'data'->'alert'->>'id') where a.monitor_id like 'mon_storm%' and d.status <> 'DELIVERED'`,
+      `select count(*)::int as n from notification_deliveries d join alerts a on a.id = (d.payload->'data'->'alert'->>'id') where a.check_id like 'mon_storm%' and d.status <> 'DELIVERED'`,
     );
     const { rows: attempts } = await db.query<{ max: number; avg: number }>(
-      `select max(d.attempts)::int as max, avg(d.attempts)::float as avg from notification_deliveries d join alerts a on a.id = (d.payload->'data'->'alert'->>'id') where a.monitor_id like 'mon_storm%'`,
+      `select max(d.attempts)::int as max, avg(d.attempts)::float as avg from notification_deliveries d join alerts a on a.id = (d.payload->'data'->'alert'->>'id') where a.check_id like 'mon_storm%'`,
     );
     const elapsed = Math.round((Date.now() - stormFrom.getTime()) / 1000);
     rows.push({

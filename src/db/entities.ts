@@ -9,6 +9,7 @@ import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { RequestCount } from '../modules/auth/request-count.entity';
 import { ScheduledCheck } from '../modules/checks/scheduled-check';
 import { CheckLocation } from '../modules/checks/check-location.entity';
+import { CheckRow } from '../modules/checks/check-row.entity';
 import { Location, Worker } from '../modules/locations/worker.entity';
 import { UsageCounter } from '../modules/billing/usage-counter.entity';
 import { NotificationChannel } from '../modules/notifications/notification-channel.entity';
@@ -24,4 +25,4 @@ import { MfaRecoveryCode, MfaTotp } from '../modules/mfa/mfa.entity';
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode];

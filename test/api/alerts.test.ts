@@ -116,9 +116,9 @@ describe('a run and its effect on status and alerts are one transaction', () => 
       expect(res.status).toBe(503);
       expect(res.errors![0].extensions!.code).toBe('SERVICE_UNAVAILABLE');
       expect(res.errors![0].message).toMatch(/did not finish/);
-      const runs = await conn.execute('select count(*)::int as n from runs where monitor_id = ?', [m.id]);
+      const runs = await conn.execute('select count(*)::int as n from runs where check_id = ?', [m.id]);
       expect(runs[0].n).toBe(0);
-      const alerts = await conn.execute('select count(*)::int as n from alerts where monitor_id = ?', [m.id]);
+      const alerts = await conn.execute('select count(*)::int as n from alerts where check_id = ?', [m.id]);
       expect(alerts[0].n).toBe(0);
     } finally {
       await conn.execute('drop trigger refuse_status on monitors');
@@ -128,7 +128,7 @@ describe('a run and its effect on status and alerts are one transaction', () => 
     expect((await admin.client.gql(RunMonitorDocument, { id: m.id })).status).toBe(200);
     const [row] = await conn.execute('select status from monitors where id = ?', [m.id]);
     expect(row.status).toBe('DOWN');
-    const runs = await conn.execute('select count(*)::int as n from runs where monitor_id = ?', [m.id]);
+    const runs = await conn.execute('select count(*)::int as n from runs where check_id = ?', [m.id]);
     expect(runs[0].n).toBe(1);
     healthy = true;
   });

@@ -82,12 +82,12 @@ describe('locations', () => {
 describe('scheduled slots', () => {
   it('run once in every location of the check, by the worker of that location, with slot and lag recorded', async () => {
     const m = await create({ locations: ['local', 'eu'] });
-    await waitFor('both locations to run the first slot', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
+    await waitFor('both locations to run the first slot', async () => (await sql('select id from runs where check_id = ?', [m.id])).length >= 2);
     await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
     const states = async () => (await sql<{ state: string }>(`select state from pgboss.job where data->>'checkId' = ?`, [m.id])).map((j) => j.state);
     await waitFor('both jobs to be completed', async () => (await states()).join() === 'completed,completed', 3000);
     const runs = await sql<{ location: string; trigger: string; scheduled_at: Date; started_at: Date }>(
-      'select location, trigger, scheduled_at, started_at from runs where monitor_id = ? order by location',
+      'select location, trigger, scheduled_at, started_at from runs where check_id = ? order by location',
       [m.id],
     );
     expect(runs.map((r) => [r.location, r.trigger])).toEqual([
@@ -102,12 +102,12 @@ describe('scheduled slots', () => {
 
   it('after downtime a check runs once now, not once per missed slot', async () => {
     const m = await create({ intervalSeconds: 60 });
-    await waitFor('its first slot', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length === 1);
+    await waitFor('its first slot', async () => (await sql('select id from runs where check_id = ?', [m.id])).length === 1);
     // As if every scheduler had been down for an hour: 60 slots missed.
     await sql(`update monitors set next_run_at = now() - interval '1 hour' where id = ?`, [m.id]);
-    await waitFor('the catch-up run', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
+    await waitFor('the catch-up run', async () => (await sql('select id from runs where check_id = ?', [m.id])).length >= 2);
     await new Promise((r) => setTimeout(r, 800));
-    const runs = await sql<{ scheduled_at: Date }>('select scheduled_at from runs where monitor_id = ? order by scheduled_at', [m.id]);
+    const runs = await sql<{ scheduled_at: Date }>('select scheduled_at from runs where check_id = ? order by scheduled_at', [m.id]);
     expect(runs).toHaveLength(2);
     expect(Date.now() - new Date(runs[1].scheduled_at).getTime()).toBeLessThan(10_000); // the slot is now, not an hour ago
     const [next] = await sql<{ next_run_at: Date }>('select next_run_at from monitors where id = ?', [m.id]);
@@ -124,7 +124,7 @@ describe('scheduled slots', () => {
     const local = t.app.engine.worker!.completed;
     const euDone = eu.engine.worker!.completed;
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await sql('select id from runs where monitor_id = ?', [m.id])).toHaveLength(0);
+    expect(await sql('select id from runs where check_id = ?', [m.id])).toHaveLength(0);
     const queued = await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-us' and data->>'checkId' = ?`, [m.id]);
     expect(queued[0].n).toBe(1); // waiting for a worker of its own location
     expect(t.app.engine.worker!.completed - local + eu.engine.worker!.completed - euDone).toBeLessThan(50);
@@ -138,7 +138,7 @@ describe('scheduled slots', () => {
 describe('manual runs', () => {
   it('go through the queue to the location asked for (the first by default) and answer the finished run', async () => {
     const m = await create({ locations: ['eu', 'local'], intervalSeconds: 3600 });
-    await waitFor('the scheduled slots', async () => (await sql('select id from runs where monitor_id = ?', [m.id])).length >= 2);
+    await waitFor('the scheduled slots', async () => (await sql('select id from runs where check_id = ?', [m.id])).length >= 2);
     const first = await admin.client.gql(RunMonitorDocument, { id: m.id });
     expect(first.data!.runMonitor).toMatchObject({ trigger: 'MANUAL', location: 'eu', scheduledAt: null, status: 'PASSED' });
     const local = await admin.client.gql(RunMonitorDocument, { id: m.id, location: 'local' });
@@ -194,7 +194,7 @@ describe('exactly-once recording', () => {
     expect(await t.app.services.runs.execute(t.db.orm.em.fork(), job)).toBe('duplicate');
     // Another job for the same slot (a second scheduler that did not see the first): still one run.
     expect(await t.app.services.runs.execute(t.db.orm.em.fork(), { ...job, runId: newId('run') })).toBe('duplicate');
-    expect(await sql('select id from runs where monitor_id = ? and scheduled_at = ?', [m.id, job.scheduledAt])).toHaveLength(1);
+    expect(await sql('select id from runs where check_id = ? and scheduled_at = ?', [m.id, job.scheduledAt])).toHaveLength(1);
   });
 });
 

@@ -87,8 +87,8 @@ describe("one organization's flood", () => {
     await waitFor('the other organization\'s first runs', async () => (await sql('select id from runs where organization_id = ?', [other.org.id])).length >= 3, 40_000);
     sampling = false;
     await sampler;
-    const runs = await sql<{ monitor_id: string; scheduled_at: Date; started_at: Date }>('select monitor_id, scheduled_at, started_at from runs where organization_id = ?', [other.org.id]);
-    expect(runs.map((r) => r.monitor_id).sort()).toEqual([...ids].sort());
+    const runs = await sql<{ check_id: string; scheduled_at: Date; started_at: Date }>('select check_id, scheduled_at, started_at from runs where organization_id = ?', [other.org.id]);
+    expect(runs.map((r) => r.check_id).sort()).toEqual([...ids].sort());
     const lags = runs.map((r) => new Date(r.started_at).getTime() - new Date(r.scheduled_at).getTime());
     expect(Math.max(...lags), `first-run lags ${lags.join(', ')} ms`).toBeLessThan(2000);
     expect(peaks.flood).toBeLessThanOrEqual(25);
@@ -120,8 +120,8 @@ describe('two organizations flooding at once', () => {
 
     const other = await orgWithKey('Third Inc', 'UNLIMITED');
     const [id] = await createMonitors(other.admin, 1, { url: `${target.url}/ok`, intervalSeconds: 60 });
-    await waitFor("the third organization's first run", async () => (await sql('select id from runs where monitor_id = ?', [id])).length >= 1, 20_000);
-    const [run] = await sql<{ scheduled_at: Date; started_at: Date }>('select scheduled_at, started_at from runs where monitor_id = ?', [id]);
+    await waitFor("the third organization's first run", async () => (await sql('select id from runs where check_id = ?', [id])).length >= 1, 20_000);
+    const [run] = await sql<{ scheduled_at: Date; started_at: Date }>('select scheduled_at, started_at from runs where check_id = ?', [id]);
     const lag = new Date(run.started_at).getTime() - new Date(run.scheduled_at).getTime();
     expect(lag, `first-run lag ${lag} ms`).toBeLessThan(2000);
     // The floods still each at most their share, together no more than the slots outside the reserve.

@@ -496,7 +496,7 @@ describe('lists are N+1 free', () => {
     // The monitors have 120, 80, 40 and 0 runs, five to each instant (the newest instant differs per monitor), with
     // ids in no particular order: within an instant the order is the ids'.
     await t.db.orm.em.getConnection().execute(
-      `insert into runs (id, organization_id, monitor_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions)
+      `insert into runs (id, organization_id, check_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions)
        select 'run_h' || left(md5(m.id || g), 16), ?, m.id, 'SCHEDULED', 'PASSED',
               now() - ((g / 5) * 60 + m.n) * interval '1 second', now() - ((g / 5) * 60 + m.n) * interval '1 second', now(), g, '[]'
          from unnest(array[?]::text[]) with ordinality as m(id, n), generate_series(1, 120) g
@@ -514,12 +514,12 @@ describe('lists are N+1 free', () => {
         expect(node.recentRuns).toHaveLength(Math.min(limit, 40 * (4 - ids.indexOf(node.id) - 1)));
       }
     }
-    // Journeys read the same way, by journey_id.
+    // Journeys read the same way, by check_id.
     const j = await t.key(o, ['journeys:read', 'journeys:write']);
     const steps = [{ name: 's', request: { method: 'GET' as const, url: `${target.url}/health` } }];
     const journey = (await j.client.gql(CreateJourneyDocument, { input: { name: 'flow', steps } })).data!.createJourney.id;
     await t.db.orm.em.getConnection().execute(
-      `insert into runs (id, organization_id, journey_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions, steps)
+      `insert into runs (id, organization_id, check_id, trigger, status, started_at, slot_at, finished_at, duration_ms, assertions, steps)
        select 'run_j' || left(md5(g::text), 16), ?, ?, 'SCHEDULED', 'PASSED', now() - (g / 2) * interval '1 minute', now() - (g / 2) * interval '1 minute', now(), g, '[]', '[]'
          from generate_series(1, 9) g`,
       [o.id, journey],

@@ -121,6 +121,6 @@ describe('billing', () => {
     const res = await k.client.gql(RunMonitorDocument, { id: m.id });
     expect(res.status).toBe(402);
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'PLAN_LIMIT_EXCEEDED', plan: 'FREE', limit: 120000, used: 120000 });
-    expect(await t.db.orm.em.getConnection().execute('select count(*)::int as n from runs where monitor_id = ?', [m.id])).toEqual([{ n: 0 }]);
+    expect(await t.db.orm.em.getConnection().execute('select count(*)::int as n from runs where check_id = ?', [m.id])).toEqual([{ n: 0 }]);
   });
 });

@@ -42,16 +42,16 @@ async function runAt(org: Organization, monitorId: string, daysAgo: number) {
   const at = new Date(Date.now() - daysAgo * DAY);
   await t.db.orm.em.fork().transactional(async (tx) => {
     const insert = {
-      sql: `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+      sql: `insert into runs (id, slot_at, organization_id, check_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
             values (?, ?, ?, ?, 'MANUAL', 'PASSED', 'local', ?, ?, 20, '[]')`,
       params: [newId('run'), at, org.id, monitorId, at, at],
     };
-    await new RollupWriter().insertWithRun(tx, insert, { kind: 'monitor', checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, finishedAt: new Date(at.getTime() + 20), passed: true, durationMs: 20 });
+    await new RollupWriter().insertWithRun(tx, insert, { checkId: monitorId, organizationId: org.id, location: 'local', startedAt: at, finishedAt: new Date(at.getTime() + 20), passed: true, durationMs: 20 });
   });
 }
 
 const ages = async (monitorId: string) =>
-  (await sql<{ d: number }>(`select round(extract(epoch from now() - started_at) / 86400)::int as d from runs where monitor_id = ? order by d`, [monitorId])).map((r) => r.d);
+  (await sql<{ d: number }>(`select round(extract(epoch from now() - started_at) / 86400)::int as d from runs where check_id = ? order by d`, [monitorId])).map((r) => r.d);
 
 describe('retention by plan', () => {
   it('billing says how long runs are kept: FREE 7, TEAM 30, BUSINESS 90, UNLIMITED RUN_RETENTION_DAYS', async () => {

@@ -90,11 +90,11 @@ async function storeRun(monitorId: string, at: Date, durationMs: number, status:
   const finishedAt = new Date(at.getTime() + durationMs);
   await t.db.orm.em.fork().transactional(async (tx) => {
     const insert = {
-      sql: `insert into runs (id, slot_at, organization_id, monitor_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
+      sql: `insert into runs (id, slot_at, organization_id, check_id, trigger, status, location, started_at, finished_at, duration_ms, assertions)
             values (?, ?, ?, ?, 'MANUAL', ?, ?, ?, ?, ?, '[]')`,
       params: [newId('run'), at, organizationId, monitorId, status, location, at, finishedAt, durationMs],
     };
-    await writer.insertWithRun(tx, insert, { kind: 'monitor', checkId: monitorId, organizationId, location, startedAt: at, finishedAt, passed: status === 'PASSED', durationMs });
+    await writer.insertWithRun(tx, insert, { checkId: monitorId, organizationId, location, startedAt: at, finishedAt, passed: status === 'PASSED', durationMs });
   });
 }
 
@@ -122,7 +122,7 @@ describe('rollups against raw runs', () => {
                 percentile_disc(0.5) within group (order by duration_ms) as p50,
                 percentile_disc(0.95) within group (order by duration_ms) as p95,
                 percentile_disc(0.99) within group (order by duration_ms) as p99
-           from runs where monitor_id = ? and started_at >= ?`,
+           from runs where check_id = ? and started_at >= ?`,
         [m.id, since],
       );
       const res = await admin.gql(ops.MonitorStatsDocument, { id: m.id, window });

@@ -42,7 +42,7 @@ describe('seedHistory', () => {
     const stats = (await client.gql(ops.MonitorStatsDocument, { id, window: 'LAST_7_DAYS' })).data!.monitor.stats;
     const [exact] = await sql<{ n: number; p95: number; p50: number }>(
       `select count(*)::int as n, percentile_disc(0.95) within group (order by duration_ms) as p95, percentile_disc(0.5) within group (order by duration_ms) as p50
-         from runs where monitor_id = ?`,
+         from runs where check_id = ?`,
       [id],
     );
     expect(stats.runs).toBe(exact.n);

@@ -102,19 +102,19 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     const deadline = Date.now() + 90_000;
     for (;;) {
       const { rows: done } = await db.query<{ n: number }>(
-        `select count(*)::int as n from (select monitor_id from runs where monitor_id = any($1) group by 1 having count(*) >= 2) s`,
+        `select count(*)::int as n from (select check_id from runs where check_id = any($1) group by 1 having count(*) >= 2) s`,
         [ids],
       );
       if (done[0].n === ids.length || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const { rows } = await db.query<{ monitor_id: string; scheduled_at: Date; n: number }>(
-      `select monitor_id, scheduled_at, count(*)::int as n from runs where monitor_id = any($1) group by 1, 2 order by 1, 2`,
+    const { rows } = await db.query<{ check_id: string; scheduled_at: Date; n: number }>(
+      `select check_id, scheduled_at, count(*)::int as n from runs where check_id = any($1) group by 1, 2 order by 1, 2`,
       [ids],
     );
     expect(rows.filter((r) => r.n !== 1)).toEqual([]); // no duplicated slot
     for (const id of ids) {
-      const slots = rows.filter((r) => r.monitor_id === id).map((r) => new Date(r.scheduled_at).getTime());
+      const slots = rows.filter((r) => r.check_id === id).map((r) => new Date(r.scheduled_at).getTime());
       expect(slots.length, id).toBeGreaterThanOrEqual(2);
       // No missed slot: the second is exactly the check's phased slot half an interval after the first, the rest
       // one interval apart.
@@ -127,7 +127,7 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     const { rows: perWorker } = await db.query<{ n: number }>(`select count(distinct pid)::int as n from workers`);
     expect(perWorker[0].n).toBe(2);
     const { rows: lag } = await db.query<{ p99: number }>(
-      `select percentile_cont(0.99) within group (order by extract(epoch from started_at - scheduled_at) * 1000) as p99 from runs where monitor_id = any($1)`,
+      `select percentile_cont(0.99) within group (order by extract(epoch from started_at - scheduled_at) * 1000) as p99 from runs where check_id = any($1)`,
       [ids],
     );
     console.log(`two workers: ${rows.length} slots recorded once each in ${Date.now() - started} ms; lag p99 ${Math.round(lag[0].p99)} ms`);
@@ -149,7 +149,7 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     // The lease is the check's timeout (15 s) plus the margin (2 s), counted from when the victim took the job.
     let rows: { id: string; scheduled_at: Date }[] = [];
     while (Date.now() - killedAt < 17_000 + 30_000) {
-      ({ rows } = await db.query('select id, scheduled_at from runs where monitor_id = $1', [id]));
+      ({ rows } = await db.query('select id, scheduled_at from runs where check_id = $1', [id]));
       if (rows.length) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -164,7 +164,7 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     expect(rerunAfter).toBeGreaterThanOrEqual(17_000 - 1_000);
     expect(rerunAfter).toBeLessThan(17_000 + 15_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await db.query('select id from runs where monitor_id = $1', [id])).rows).toHaveLength(1);
+    expect((await db.query('select id from runs where check_id = $1', [id])).rows).toHaveLength(1);
   }, 120_000); // two worker starts and a 17 s lease
 
   it('SIGTERM: a worker stops within its deadline and hands back the check it could not finish', async () => {
@@ -192,7 +192,7 @@ describe.runIf(onPostgres())('worker processes sharing PostgreSQL', () => {
     expect(rerunAfter).toBeLessThan(20_000);
     let rows: unknown[] = [];
     for (let i = 0; i < 250 && !rows.length; i++) {
-      ({ rows } = await db.query('select id from runs where monitor_id = $1', [id]));
+      ({ rows } = await db.query('select id from runs where check_id = $1', [id]));
       if (!rows.length) await new Promise((r) => setTimeout(r, 200));
     }
     expect(rows).toHaveLength(1);

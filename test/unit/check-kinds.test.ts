@@ -1,32 +1,37 @@
 /**
- * The check-kind registry's promises, without a database: every kind is told apart by its name, id prefix, table,
- * column and enum value (a shared one would send a job, a row or an alert to the wrong kind), names only scopes
+ * The check-kind registry's promises, without a database: every kind is told apart by its name, id prefix, table
+ * and enum value (a shared one would send a job, a row or an alert to the wrong kind; the shared tables tell a
+ * check's kind by its id's prefix alone), names only scopes
  * that exist, has an allowance in every plan (a kind without one would be refused by billing, never unlimited), and
  * gets its runs in the API from the runs module without being named there.
  */
 import { describe, expect, it } from 'vitest';
 import type { GraphQLObjectType } from 'graphql';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { CHECK_KINDS, checkKind, kindOfEnum, kindOfId, kindOfRow, referencesTo } from '../../src/modules/checks/kinds/registry';
+import { CHECK_KINDS, checkKind, kindOfCheckId, kindOfEnum, kindOfId } from '../../src/modules/checks/kinds/registry';
 import { PLANS } from '../../src/modules/billing/plans';
 import { isScope } from '../../src/authorization/scopes';
 import { KIND_APIS } from '../../src/modules/checks/kinds/apis';
 
 describe('the check-kind registry', () => {
   it('tells every kind apart by each of its names', () => {
-    for (const field of ['name', 'idPrefix', 'table', 'column', 'property', 'enumValue', 'runType'] as const)
+    for (const field of ['name', 'idPrefix', 'table', 'enumValue', 'runType'] as const)
       expect(new Set(CHECK_KINDS.map((k) => k[field])).size, field).toBe(CHECK_KINDS.length);
   });
 
-  it('finds each kind back from its name, an id, an enum value and a row', () => {
+  it('finds each kind back from its name, an id and an enum value', () => {
     for (const kind of CHECK_KINDS) {
       expect(checkKind(kind.name)).toBe(kind);
       expect(kindOfId(`${kind.idPrefix}_AbC123dEf456gH78`)).toBe(kind);
       expect(kindOfEnum(kind.enumValue)).toBe(kind);
-      expect(kindOfRow(referencesTo(kind, 'x_1', 'column'))).toEqual({ kind, id: 'x_1' });
+      expect(kindOfCheckId(`${kind.idPrefix}_AbC123dEf456gH78`)).toBe(kind);
+      // `checks.kind` is varchar(16); an id is varchar(24), its random part 16 characters after the prefix.
+      expect(kind.name.length, kind.name).toBeLessThanOrEqual(16);
+      expect(kind.idPrefix.length + 1 + 16, kind.name).toBeLessThanOrEqual(24);
     }
     expect(() => checkKind('tcp')).toThrow(/unknown check kind/);
     expect(kindOfId('key_AbC123dEf456')).toBeUndefined();
+    expect(() => kindOfCheckId('key_AbC123dEf456')).toThrow(/no check kind/);
   });
 
   it('names only scopes that exist, and has an allowance in every plan', () => {

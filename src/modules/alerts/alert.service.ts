@@ -1,4 +1,3 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { conflict, notFound } from '../../errors';
@@ -6,7 +5,7 @@ import { paginate, type Page, type PageArgs, type PageColumns } from '../common/
 import { newId } from '../common/ids';
 import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
-import { ALERT_CHECK_PROPERTIES, alertCheck } from './alert-check';
+import { alertCheck } from './alert-check';
 import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
@@ -70,14 +69,13 @@ export class AlertService {
   /** Applies the rule's decision about a check's alert for a run finished at `at`, in the recording transaction. */
   async apply(em: EntityManager, source: AlertSource, decision: AlertDecision, at: Date): Promise<void> {
     const kind = checkKind(source.kind);
-    const { column } = kind;
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
     const check: CheckRef = { id: source.id, name: source.name, kind: kind.enumValue };
     if (decision.action === 'open') {
       const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
-        `insert into alerts (id, organization_id, ${column}, source_name, cause, status, opened_at, locations)
+        `insert into alerts (id, organization_id, check_id, source_name, cause, status, opened_at, locations)
          values (?, ?, ?, ?, ?, 'OPEN', ?, ?::text[])
-         on conflict (${column}) where status <> 'RESOLVED' do update set locations = excluded.locations
+         on conflict (check_id) where status <> 'RESOLVED' do update set locations = excluded.locations
          returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
         [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${decision.failing.join(',')}}`],
       );
@@ -86,12 +84,12 @@ export class AlertService {
     } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
-          where ${column} = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
+          where check_id = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
         [at, source.id],
       );
       for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, at);
     } else {
-      await sql(`update alerts set locations = ?::text[] where ${column} = ? and status <> 'RESOLVED'`, [`{${decision.failing.join(',')}}`, source.id]);
+      await sql(`update alerts set locations = ?::text[] where check_id = ? and status <> 'RESOLVED'`, [`{${decision.failing.join(',')}}`, source.id]);
     }
   }
 
@@ -105,8 +103,8 @@ export class AlertService {
     const where = {
       organization: organizationId,
       ...(args.status ? { status: args.status } : {}),
-      // The check is of one kind, but which is not asked: `monitor_id = ? or journey_id = ?`, each by its index.
-      ...(args.checkId ? { $or: ALERT_CHECK_PROPERTIES.map((p) => ({ [p]: args.checkId }) as FilterQuery<Alert>) } : {}),
+      // Any kind's check: `check_id = ?`, off the (check_id, opened_at, id) index.
+      ...(args.checkId ? { check: args.checkId } : {}),
       ...(args.since ? { openedAt: { $gte: args.since } } : {}),
     };
     return paginate(em, Alert, where, 'openedAt', args, columns);

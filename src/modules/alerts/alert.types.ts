@@ -5,7 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Alert } from './alert.entity';
 import { CHECK_KINDS } from '../checks/kinds/registry';
-import { ALERT_CHECK_PROPERTIES, alertCheck } from './alert-check';
+import { alertCheck } from './alert-check';
 
 export enum AlertStatusEnum {
   OPEN = 'OPEN',
@@ -86,7 +86,7 @@ export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
  * subject (`sourceOf`); every other field is the property of the same name (`AlertView.from`).
  */
 export const alertColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Alert, info, { source: [...ALERT_CHECK_PROPERTIES, 'sourceName', 'subject'] });
+  pageColumns(em, Alert, info, { source: ['check', 'sourceName', 'subject'] });
 
 @ArgsType()
 export class AlertsArgs extends PageArgs {

@@ -1,7 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../checks/kinds/monitor/monitor.entity';
-import { Journey } from '../checks/kinds/journey/journey.entity';
+import { CheckRow } from '../checks/check-row.entity';
 import { newId } from '../common/ids';
 
 /** One `triggerChecks` call: the checks it started, and until when their runs are waited for. */
@@ -41,8 +40,7 @@ export class CheckSession {
 @Entity({ tableName: 'check_session_runs' })
 @Index({ properties: ['session', 'position'] })
 // Deleting a check deletes its session rows (cascade): these serve that delete.
-@Index({ properties: ['monitor'] })
-@Index({ properties: ['journey'] })
+@Index({ properties: ['check'] })
 export class CheckSessionRun {
   @PrimaryKey({ type: 'string', length: 24 })
   runId!: string;
@@ -53,11 +51,9 @@ export class CheckSessionRun {
   @Property({ type: 'integer' })
   position!: number;
 
-  @ManyToOne(() => Monitor, { ref: true, nullable: true, deleteRule: 'cascade' })
-  monitor: Ref<Monitor> | null = null;
-
-  @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade' })
-  journey: Ref<Journey> | null = null;
+  /** The check it ran (any kind: the id's prefix tells which). */
+  @ManyToOne(() => CheckRow, { ref: true, deleteRule: 'cascade' })
+  check!: Ref<CheckRow>;
 
   /** The check's name when it was triggered. */
   @Property({ type: 'string', length: 100 })

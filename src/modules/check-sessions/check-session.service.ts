@@ -7,7 +7,7 @@ import { limitError, type BillingService, type QuotaExhausted } from '../billing
 import { newId } from '../common/ids';
 import { audit } from '../audit/audit';
 import type { CheckJob } from '../runs/check-job';
-import { CHECK_KINDS, checkKind, kindOfId, kindOfRow, referencesTo } from '../checks/kinds/registry';
+import { CHECK_KINDS, kindOfCheckId, kindOfId } from '../checks/kinds/registry';
 import { Organization } from '../organization/organization.entity';
 import { totalTimeoutMs, type RunDispatcher } from '../runs/run.service';
 import type { Check } from '../runs/run-recorder';
@@ -80,7 +80,7 @@ export class CheckSessionService {
         runId: newId('run'),
         session,
         position,
-        ...referencesTo(checkKind(p.kind), p.entity.id),
+        check: p.entity.id,
         name: p.entity.name,
         location: p.location,
       }, { persist: false }),
@@ -117,7 +117,7 @@ export class CheckSessionService {
     const session = await em.findOne(CheckSession, { id, organization: principal.organizationId });
     if (!session) throw notFound('Check session');
     const rows = await em.getConnection().execute<RunRow[]>(
-      `select i.run_id, i.monitor_id, i.journey_id, i.name, i.location,
+      `select i.run_id, i.check_id, i.name, i.location,
               r.status, r.response_status, r.duration_ms, r.error, r.finished_at
          from check_session_runs i left join runs r on r.id = i.run_id
         where i.session_id = ? order by i.position`,
@@ -125,7 +125,7 @@ export class CheckSessionService {
       'all',
       em.getTransactionContext(),
     );
-    const checks = rows.map((r) => kindOfRow(r as unknown as Record<string, unknown>)!);
+    const checks = rows.map((r) => ({ kind: kindOfCheckId(r.check_id), id: r.check_id }));
     assertSelectionScopes(principal, neededScopes(checks.map((c) => c.kind.name)), 'checkSession');
     const overdue = this.deps.now().getTime() > session.deadlineAt.getTime();
     const runs = rows.map((r, i): CheckSessionRunView => ({
@@ -178,8 +178,7 @@ export class CheckSessionService {
 
 interface RunRow {
   run_id: string;
-  monitor_id: string | null;
-  journey_id: string | null;
+  check_id: string;
   name: string;
   location: string;
   status: string | null;

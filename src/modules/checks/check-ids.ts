@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FieldError } from '../../errors';
-import { CHECK_KINDS } from './kinds/registry';
 
 /**
  * A `checkIds` list (notification channels, maintenance windows) must name monitors or journeys of this
- * organization; another organization's ids are as unknown as made-up ones. One statement.
+ * organization; another organization's ids are as unknown as made-up ones. One statement, on `checks` (every
+ * kind's).
  */
 export async function unknownCheckErrors(em: EntityManager, organizationId: string, ids: string[], field = 'checkIds'): Promise<FieldError[]> {
   if (!ids.length) return [];
@@ -12,8 +12,8 @@ export async function unknownCheckErrors(em: EntityManager, organizationId: stri
   const rows = await em
     .getConnection()
     .execute<{ id: string }[]>(
-      CHECK_KINDS.map((k) => `select id from ${k.table} where organization_id = ? and id = any(?::text[])`).join(' union '),
-      CHECK_KINDS.flatMap(() => [organizationId, list]),
+      'select id from checks where organization_id = ? and id = any(?::text[])',
+      [organizationId, list],
     );
   const known = new Set(rows.map((r) => r.id));
   const unknown = [...new Set(ids.filter((i) => !known.has(i)))];

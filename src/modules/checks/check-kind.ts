@@ -34,10 +34,6 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   readonly entity: EntityClass<E>;
   /** Its ids start with this and an underscore (`mon_…`). */
   readonly idPrefix: string;
-  /** The foreign-key column naming it in runs, rollups, alerts, check locations and session runs (`monitor_id`). */
-  readonly column: string;
-  /** The same reference as an entity property (`Run.monitor`, `CheckSessionRun.monitor`). */
-  readonly property: string;
   /** In words, capitalised: NOT_FOUND's subject ("Monitor not found"). */
   readonly label: string;
   /** Its value of the GraphQL enums that tell kinds apart (`AlertSourceKind`, `CheckType`). */

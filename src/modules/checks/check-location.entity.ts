@@ -1,6 +1,5 @@
 import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { Monitor } from './kinds/monitor/monitor.entity';
-import { Journey } from './kinds/journey/journey.entity';
+import { CheckRow } from './check-row.entity';
 
 /**
  * A check's state in one location: its failed slots in a row there. The alert rule reads these rows ("at least
@@ -9,19 +8,12 @@ import { Journey } from './kinds/journey/journey.entity';
  */
 @Entity({ tableName: 'check_locations' })
 export class CheckLocation {
-  /** A monitor's or a journey's id (their prefixes keep them apart). */
-  @PrimaryKey({ type: 'string', length: 24 })
-  checkId!: string;
+  /** The check (any kind), whose delete cascades here through the primary key it leads. */
+  @ManyToOne(() => CheckRow, { ref: true, primary: true, deleteRule: 'cascade' })
+  check!: Ref<CheckRow>;
 
   @PrimaryKey({ type: 'string', length: 40 })
   location!: string;
-
-  // Only so that deleting the check deletes its rows.
-  @ManyToOne(() => Monitor, { ref: true, nullable: true, deleteRule: 'cascade' })
-  monitor: Ref<Monitor> | null = null;
-
-  @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade' })
-  journey: Ref<Journey> | null = null;
 
   @Property({ type: 'integer' })
   consecutiveFailures: number = 0;

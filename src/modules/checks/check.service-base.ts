@@ -7,6 +7,7 @@ import type { LocationService } from '../locations/location.service';
 import { audit, changedFields, type Actor, type AuditAction } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
 import type { CheckEntity, CheckKind } from './check-kind';
+import { CheckRow } from './check-row.entity';
 import type { SecretBox } from './secret-box';
 import { applyPaused, checkLocations, type CheckStatus, type ScheduleInput } from './scheduled-check';
 
@@ -60,7 +61,8 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
   /**
    * Creates a check in one transaction under the organization's lock, so two creates cannot both take the plan's
    * last slot. `prepare` applies the kind's own rules and seals its credentials; then the plan's and the locations'
-   * rules. Nothing is written unless every rule holds.
+   * rules. Nothing is written unless every rule holds. The check is two rows, written together: its kind's, and
+   * its `checks` row (same id), which the runs, rollups, alerts and the rest reference.
    */
   protected createChecked(em: EntityManager, actor: Actor, fields: object, prepare: (check: E) => void): Promise<E> {
     const { organizationId } = actor;
@@ -80,6 +82,7 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
       await checkLocations(tx, this.locations, check);
       await this.billing.assertLocations(tx, organizationId, check.locations.length);
       tx.persist(check); // only now: nothing is written unless every rule holds
+      tx.persist(tx.create(CheckRow, { id: check.id, organization: organizationId, kind: this.kind.name }, { persist: false }));
       audit(tx, actor, this.action('created'), check.id, this.now());
       return check;
     });
@@ -110,8 +113,13 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
     return check;
   }
 
+  /**
+   * Deletes both rows of the check in one flush (one transaction): its `checks` row takes its runs, rollups, alerts,
+   * locations and session runs with it (on delete cascade).
+   */
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
     em.remove(await this.get(em, actor.organizationId, id));
+    em.remove(em.getReference(CheckRow, id));
     audit(em, actor, this.action('deleted'), id, this.now());
     await em.flush();
     return id;

@@ -28,7 +28,7 @@ export const runFields: CheckResolverExtension = (Base, { kind, view, descriptio
 
     @FieldResolver(() => [runType], { description: 'The newest runs, newest first (batched across a list).' })
     async recentRuns(@Root() check: { id: string }, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number, @Ctx() { loaders }: RequestContext) {
-      return (await loaders.recentRuns.load(kind, check.id, recentRunsLimit(limit))).map(runView);
+      return (await loaders.recentRuns.load(check.id, recentRunsLimit(limit))).map(runView);
     }
   }
   return RunFields;

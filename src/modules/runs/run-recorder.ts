@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AlertService, AlertSource } from '../alerts/alert.service';
 import { decide, type LocationState } from '../alerts/alert-rule';
 import type { RollupWriter } from '../stats/rollup.writer';
-import { checkKind, referencesTo, type CheckKindName } from '../checks/kinds/registry';
+import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { CheckEntity } from '../checks/check-kind';
 import type { CheckJob } from './check-job';
 import type { CheckOutcome } from '../checks/check-runner';
@@ -49,7 +49,7 @@ export class RunRecorder {
           id: job.runId,
           slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
           organization: job.organizationId,
-          ...referencesTo(checkKind(check.kind), check.entity.id),
+          check: check.entity.id,
           trigger: job.trigger,
           triggeredBy: job.triggeredBy ?? null,
           location: job.location,
@@ -71,7 +71,6 @@ export class RunRecorder {
       const { sql, bindings } = insert.getKnexQuery().toSQL();
       const { inserted, underMaintenance } = this.deps.rollups
         ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
-            kind: check.kind,
             checkId: check.entity.id,
             organizationId: job.organizationId,
             location: job.location,
@@ -103,12 +102,12 @@ export class RunRecorder {
   private async countLocation(tx: EntityManager, check: Check, location: string, result: RunResult): Promise<LocationState[]> {
     const failed = result.status === 'FAILED';
     const id = check.entity.id;
-    const { table, column } = checkKind(check.kind);
+    const { table } = checkKind(check.kind);
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.execute<T>(text, params as never[]);
     const states = await sql<{ location: string; consecutive_failures: number }[]>(
       `with counted as (
-         insert into check_locations (check_id, location, ${column}, consecutive_failures, last_status, last_run_at)
-         values (?, ?, ?, ?, ?, ?)
+         insert into check_locations (check_id, location, consecutive_failures, last_status, last_run_at)
+         values (?, ?, ?, ?, ?)
          on conflict (check_id, location) do update set
            consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
            last_status = excluded.last_status, last_run_at = excluded.last_run_at
@@ -117,7 +116,7 @@ export class RunRecorder {
        union all
        select location, consecutive_failures from check_locations
         where check_id = ? and location <> ? and location = any(?::text[])`,
-      [id, location, id, failed ? 1 : 0, result.status, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
+      [id, location, failed ? 1 : 0, result.status, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
     );
     const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
     await sql(

@@ -1,12 +1,10 @@
 import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../checks/kinds/monitor/monitor.entity';
-import { Journey } from '../checks/kinds/journey/journey.entity';
+import { CheckRow } from '../checks/check-row.entity';
 import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
 import type { RunStatus, StepResult } from '../checks/check-runner';
-import { perCheckIndex } from '../../db/per-check-index';
 
 export type RunTrigger = 'SCHEDULED' | 'MANUAL';
 
@@ -17,9 +15,8 @@ export type RunTrigger = 'SCHEDULED' | 'MANUAL';
  * table only; its columns, keys and indexes are what is declared here.
  */
 @Entity({ tableName: 'runs' })
-// Partial: a run is a monitor's or a journey's, so each of these indexes skips the other half of the rows.
-@Index(perCheckIndex('runs', 'monitor', ['started_at', 'id']))
-@Index(perCheckIndex('runs', 'journey', ['started_at', 'id']))
+// A check's runs newest first (its run list, recentRuns); also serves its delete cascading here.
+@Index({ properties: ['check', 'startedAt', 'id'] })
 @Index({ properties: ['organization', 'startedAt'] })
 // Execution is at least once (a worker that dies mid-run is replaced), recording exactly once: one run per check,
 // location and slot, whatever retries or schedulers did. A unique key of a partitioned table must include the
@@ -27,12 +24,8 @@ export type RunTrigger = 'SCHEDULED' | 'MANUAL';
 // runs have no slot; their job carries the run id and the request time, so a retried manual job hits the primary
 // key (id, slot_at).
 @Index({
-  name: 'runs_one_per_monitor_slot',
-  expression: `create unique index "runs_one_per_monitor_slot" on "runs" ("monitor_id", "location", "slot_at") where "scheduled_at" is not null and "monitor_id" is not null`,
-})
-@Index({
-  name: 'runs_one_per_journey_slot',
-  expression: `create unique index "runs_one_per_journey_slot" on "runs" ("journey_id", "location", "slot_at") where "scheduled_at" is not null and "journey_id" is not null`,
+  name: 'runs_one_per_check_slot',
+  expression: `create unique index "runs_one_per_check_slot" on "runs" ("check_id", "location", "slot_at") where "scheduled_at" is not null`,
 })
 export class Run {
   [PrimaryKeyProp]?: ['id', 'slotAt'];
@@ -50,11 +43,9 @@ export class Run {
   @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
   organization!: Ref<Organization>;
 
-  @ManyToOne(() => Monitor, { ref: true, nullable: true, deleteRule: 'cascade' })
-  monitor: Ref<Monitor> | null = null;
-
-  @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade' })
-  journey: Ref<Journey> | null = null;
+  /** The check it is a run of (any kind: the id's prefix tells which). */
+  @ManyToOne(() => CheckRow, { ref: true, deleteRule: 'cascade' })
+  check!: Ref<CheckRow>;
 
   @Property({ type: 'string', length: 10 })
   trigger!: RunTrigger;

@@ -6,7 +6,7 @@ import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
 import { Run } from './run.entity';
 import type { CheckKind } from '../checks/check-kind';
 import { checkIdField } from './check-id-field';
-import { CHECK_KINDS, checkKind, type CheckKindName } from '../checks/kinds/registry';
+import { CHECK_KINDS, checkKind, kindOfCheckId, type CheckKindName } from '../checks/kinds/registry';
 
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',
@@ -109,25 +109,18 @@ for (const kind of CHECK_KINDS) Field(() => ID, { nullable: true })(RunsArgs.pro
 
 /**
  * The columns a run list's selection reads: the view's fields are the properties of the same name (`runView`),
- * `monitorId` / `journeyId` the check; which check it has decides the kind, so every kind's reference is read.
+ * `monitorId` / `journeyId` the check; its id decides the kind, so the check is always read.
  */
 export const runColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(
-    em,
-    Run,
-    info,
-    Object.fromEntries(CHECK_KINDS.map((k) => [checkIdField(k), [k.property]])),
-    CHECK_KINDS.map((k) => k.property),
-  );
+  pageColumns(em, Run, info, Object.fromEntries(CHECK_KINDS.map((k) => [checkIdField(k), ['check']])), ['check']);
 
 /** Entity → view (or a list page's row, with the properties its selection reads); the kind picks the GraphQL type. */
 export function runView(run: Run): RunView {
-  // A run references one check: the kind whose reference is set (a list page's row reads every kind's, runColumns).
-  const refs = run as unknown as Record<string, { id: string } | null>;
-  const kind = CHECK_KINDS.find((k) => refs[k.property] != null) ?? CHECK_KINDS[0];
+  // A run references one check, of the kind its id's prefix names (a list page's row always reads it, runColumns).
+  const kind = kindOfCheckId(run.check.id);
   const v = new (RUN_TYPES.get(kind.name)!.view)() as RunView & Record<string, unknown>;
-  v.kind = kind.name;
-  v[checkIdField(kind)] = refs[kind.property]!.id;
+  v.kind = kind.name as CheckKindName;
+  v[checkIdField(kind)] = run.check.id;
   v[kind.runDetail.field] = kind.runDetail.value(run);
   // Property by property (a page makes 50 of these): see MonitorView.from.
   v.id = run.id;

@@ -1,9 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
-import { Monitor } from '../checks/kinds/monitor/monitor.entity';
-import { Journey } from '../checks/kinds/journey/journey.entity';
+import { CheckRow } from '../checks/check-row.entity';
 import type { Histogram } from './histogram';
-import { perCheckIndex } from '../../db/per-check-index';
 
 export type RollupSpan = 'HOUR' | 'DAY';
 
@@ -15,13 +13,13 @@ export type RollupSpan = 'HOUR' | 'DAY';
 @Entity({ tableName: 'run_rollups' })
 // The organization overview reads an organization's last hours; retention prunes an organization's old rows.
 @Index({ properties: ['organization', 'span', 'bucketStart'] })
-// A check's delete cascades through these; partial, as most rows have one of the two null.
-@Index(perCheckIndex('run_rollups', 'monitor'))
-@Index(perCheckIndex('run_rollups', 'journey'))
 export class RunRollup {
-  /** The monitor's or the journey's id (their prefixes differ): the key the upsert and every read go by. */
-  @PrimaryKey({ type: 'string', length: 24 })
-  checkId!: string;
+  /**
+   * The check (any kind; its id's prefix tells which): the key the upsert and every read go by, and the reference
+   * its delete cascades through (the primary key, which it leads, serves that).
+   */
+  @ManyToOne(() => CheckRow, { ref: true, primary: true, deleteRule: 'cascade' })
+  check!: Ref<CheckRow>;
 
   @PrimaryKey({ type: 'string', length: 4 })
   span!: RollupSpan;
@@ -36,13 +34,6 @@ export class RunRollup {
 
   @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
   organization!: Ref<Organization>;
-
-  // The owning check, for its delete to cascade here; reads go by checkId.
-  @ManyToOne(() => Monitor, { ref: true, nullable: true, deleteRule: 'cascade', index: false })
-  monitor: Ref<Monitor> | null = null;
-
-  @ManyToOne(() => Journey, { ref: true, nullable: true, deleteRule: 'cascade', index: false })
-  journey: Ref<Journey> | null = null;
 
   @Property({ type: 'integer' })
   runs!: number;

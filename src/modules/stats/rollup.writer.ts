@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { bucketOf } from './histogram';
-import { CHECK_KINDS, checkKind, referencesTo, type CheckKindName } from '../checks/kinds/registry';
 
 /** What a recorded run adds to its check's rollups. */
 export interface RolledRun {
-  kind: CheckKindName;
+  /** The check, of any kind: rollups reference its `checks` row. */
   checkId: string;
   organizationId: string;
   location: string;
@@ -59,8 +58,8 @@ export class RollupWriter {
     // A run adds exactly one histogram bucket, the same to both rows: one key set, not a merge of two objects
     // (merging with jsonb_each_text and jsonb_object_agg took a third of the statement's execution time).
     return {
-      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, ${CHECK_KINDS.map((k) => k.column).join(', ')}, runs, failures, response_sum_ms, histogram)
-       select ?, ?, s.span, s.bucket_start, ?, ${CHECK_KINDS.map(() => '?').join(', ')}, 1, ?, ?, jsonb_build_object(?::text, 1)
+      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, runs, failures, response_sum_ms, histogram)
+       select ?, ?, s.span, s.bucket_start, ?, 1, ?, ?, jsonb_build_object(?::text, 1)
          from (values ('HOUR', ?::timestamptz), ('DAY', ?::timestamptz)) s (span, bucket_start)
         where ${gate.sql}
        on conflict (check_id, span, bucket_start, location) do update set
@@ -72,7 +71,6 @@ export class RollupWriter {
         run.checkId,
         run.location,
         run.organizationId,
-        ...Object.values(referencesTo(checkKind(run.kind), run.checkId, 'column')),
         run.passed ? 0 : 1,
         run.durationMs,
         bucket,

@@ -30,15 +30,12 @@ export const kindOfId = (id: string): CheckKind | undefined => ALL.find((k) => i
 /** The kind with this GraphQL enum value (`MONITOR`). */
 export const kindOfEnum = (value: string): CheckKind | undefined => ALL.find((k) => k.enumValue === value);
 
-/** The kind a row references (the one of its kind columns that is set), with that id. */
-export function kindOfRow(row: Record<string, unknown>): { kind: CheckKind; id: string } | undefined {
-  for (const kind of ALL) if (row[kind.column] != null) return { kind, id: row[kind.column] as string };
-  return undefined;
-}
-
 /**
- * A row's references to its check (a run, a session's run, a rollup): its kind's property (or column) set to the
- * id, every other kind's null.
+ * The kind of a check id stored in a shared table (`runs.check_id`, …): those reference `checks`, whose ids are
+ * every kind's, so the prefix is what tells them apart. An id no kind has is a bug.
  */
-export const referencesTo = (kind: CheckKind, id: string, key: 'property' | 'column' = 'property'): Record<string, string | null> =>
-  Object.fromEntries(ALL.map((k) => [k[key], k.name === kind.name ? id : null]));
+export function kindOfCheckId(id: string): CheckKind {
+  const kind = kindOfId(id);
+  if (!kind) throw new Error(`no check kind has the id "${id}"`);
+  return kind;
+}

@@ -16,8 +16,6 @@ export const journeyKind = {
   allowance: 'journeys',
   entity: Journey,
   idPrefix: 'jrn',
-  column: 'journey_id',
-  property: 'journey',
   label: 'Journey',
   enumValue: 'JOURNEY',
   typeName: 'Journey',

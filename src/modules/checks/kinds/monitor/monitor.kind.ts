@@ -15,8 +15,6 @@ export const monitorKind = {
   allowance: 'monitors',
   entity: Monitor,
   idPrefix: 'mon',
-  column: 'monitor_id',
-  property: 'monitor',
   label: 'Monitor',
   enumValue: 'MONITOR',
   typeName: 'Monitor',
