@@ -12,6 +12,8 @@ import { looksLikeToken, newToken, tokenHash } from './session-token';
 import { endMemberSessions, type SessionEnds } from './session-ends';
 import { DAY_MS } from '../common/time';
 import { newId } from '../common/ids';
+import { audit, type Actor } from '../audit/audit';
+import { describeFault } from '../../db/faults';
 
 export const SIGN_IN_REFUSED = 'Invalid email or password';
 /** A link to set a password (`members add`) is good for this long. */
@@ -26,12 +28,20 @@ export interface AccountServiceDeps {
   passwords: PasswordHasher;
   sessionMaxDays: number;
   sessionIdleMinutes: number;
+  /** Where a failed sign-in's audit event that could not be written is reported (it is written off the answer's path). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 interface Credentials {
   id: string;
+  organization_id: string;
+  name: string | null;
+  email: string;
   password_hash: string | null;
 }
+
+/** The member as the audit log names it: its name, or its email when it has none (as a session's principal does). */
+const memberActor = (m: Credentials, ip: string): Actor => ({ keyId: m.id, organizationId: m.organization_id, name: m.name ?? m.email, ip: storedAddress(ip) });
 
 /**
  * People's credentials and sessions: sign in, sign out, a session list of one's own, the single-use links that
@@ -39,6 +49,9 @@ interface Credentials {
  * role) deletes the rows and announces it, so every instance refuses the cookie at once.
  */
 export class AccountService {
+  /** Failed sign-ins' audit events being written (see signIn). */
+  private readonly recording = new Set<Promise<void>>();
+
   constructor(private readonly deps: AccountServiceDeps) {}
 
   /**
@@ -67,11 +80,14 @@ export class AccountService {
     // password (choosing among organizations comes with invitations, docs/adr/0054).
     const conn = em.getConnection();
     const rows = await conn.execute<Credentials[]>(
-      'select id, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      'select id, organization_id, name, email, password_hash from members where email = ? and password_hash is not null order by joined_at, id limit 1',
       [email],
     );
     const found = rows[0];
-    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) {
+      if (found) this.recordFailure(em, found, ip);
+      throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    }
     limiter.forgive(client);
     limiter.forgive(pair);
     const member = await em.findOneOrFail(Member, { id: found.id }, { populate: ['organization'] });
@@ -85,19 +101,45 @@ export class AccountService {
     // `for share` waits for a reset's uncommitted update and then re-reads the row, so a reset in progress either
     // commits first (no row) or waits for this insert and then deletes the session with the others.
     const expiresAt = new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS);
-    const opened = await conn.execute<{ affectedRows: number }>(
-      `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
-      [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
-      'run',
-    );
-    if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    // The session and its `member.signed_in` event are written together, or neither.
+    await em.transactional(async (tx) => {
+      const opened = await tx.execute<{ affectedRows: number }>(
+        `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
+        [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
+        'run',
+      );
+      if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+      audit(tx, memberActor(found, ip), 'member.signed_in', found.id, now);
+    });
     return { token, member, organization: member.organization.getEntity() };
   }
 
-  /** Ends the session behind `principal` (sign-out): everywhere, before this answers. */
-  async signOut(em: EntityManager, principal: Principal): Promise<void> {
-    if (principal.session) await this.end(em, { id: principal.session.id }, principal.session.id);
+  /**
+   * Audits a wrong password for a member that exists (`member.sign_in_failed`, the member as actor and target; an
+   * unknown email has no organization to record it in). Written off the answer's path: awaiting the insert would
+   * make a known email answer later than an unknown one, which is what the decoy hash is there to prevent. Never the
+   * password. The limiter bounds how many such events an address can cause.
+   */
+  private recordFailure(em: EntityManager, found: Credentials, ip: string): void {
+    const fork = em.fork();
+    audit(fork, memberActor(found, ip), 'member.sign_in_failed', found.id, this.deps.now());
+    const write: Promise<void> = fork
+      .flush()
+      .catch((err: unknown) => this.deps.log?.warn({ err: describeFault(err), memberId: found.id }, 'could not record a failed sign-in'))
+      .finally(() => this.recording.delete(write));
+    this.recording.add(write);
+  }
+
+  /** Waits for failed sign-ins' audit events still being written (before the database closes). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.recording]);
+  }
+
+  /** Ends the session behind `principal` (sign-out): everywhere, before this answers; audited as `member.signed_out`. */
+  async signOut(em: EntityManager, principal: Principal, actor: Actor): Promise<void> {
+    const s = principal.session;
+    if (s) await this.end(em, { id: s.id }, s.id, (tx) => audit(tx, actor, 'member.signed_out', s.memberId, this.deps.now()));
   }
 
   /** The caller's own sessions, the newest 100 first; none under an API key. */
@@ -106,10 +148,10 @@ export class AccountService {
     return em.find(Session, { member: principal.session.memberId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
   }
 
-  /** Ends one of the caller's own sessions; anyone else's (or any id under an API key) is NOT_FOUND. */
-  async revoke(em: EntityManager, principal: Principal, id: string): Promise<string> {
+  /** Ends one of the caller's own sessions (audited as `session.revoked`); anyone else's (or any id under an API key) is NOT_FOUND. */
+  async revoke(em: EntityManager, principal: Principal, actor: Actor, id: string): Promise<string> {
     const memberId = principal.session?.memberId;
-    if (!memberId || !(await this.end(em, { id, member: memberId }, id))) throw notFound('Session');
+    if (!memberId || !(await this.end(em, { id, member: memberId }, id, (tx) => audit(tx, actor, 'session.revoked', id, this.deps.now())))) throw notFound('Session');
     return id;
   }
 
@@ -158,10 +200,14 @@ export class AccountService {
     await endMemberSessions(tx, this.deps.ends, memberId);
   }
 
-  private async end(em: EntityManager, where: { id: string; member?: string }, announced: string): Promise<boolean> {
+  /** Deletes the sessions `where` names, and when there were some, announces it and records `event` in the same transaction. */
+  private async end(em: EntityManager, where: { id: string; member?: string }, announced: string, event?: (tx: EntityManager) => void): Promise<boolean> {
     const deleted = await em.transactional(async (tx) => {
       const n = await tx.nativeDelete(Session, where);
-      if (n) await this.deps.ends.announce(tx, announced);
+      if (n) {
+        await this.deps.ends.announce(tx, announced);
+        event?.(tx);
+      }
       return n;
     });
     this.deps.ends.forget(announced);
