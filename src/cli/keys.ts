@@ -91,7 +91,7 @@ async function main(argv: string[], io: CliIo): Promise<void> {
       print(
         list,
         list.length
-          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`)
+          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}  by ${k.createdBy.name} (${k.createdBy.type})${k.creatorRemoved ? '  creator removed' : ''}`)
           : [`No keys in ${organization.name}.`],
       );
     } else {
