@@ -124,8 +124,10 @@ export class AccountService {
   private recordFailure(em: EntityManager, found: Credentials, ip: string): void {
     const fork = em.fork();
     audit(fork, memberActor(found, ip), 'member.sign_in_failed', found.id, this.deps.now());
-    const write: Promise<void> = fork
-      .flush()
+    // After the 401 is written (setImmediate runs once the promise chain that sends it has run): the embedded
+    // database executes statements on this thread, so even a write not awaited would otherwise delay the answer.
+    const write: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => fork.flush())
       .catch((err: unknown) => this.deps.log?.warn({ err: describeFault(err), memberId: found.id }, 'could not record a failed sign-in'))
       .finally(() => this.recording.delete(write));
     this.recording.add(write);
