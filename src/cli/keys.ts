@@ -16,6 +16,7 @@ import { ApiKeyView } from '../modules/api-keys/api-key.types';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { need, runAsScript, runMain, UsageError, withServices, type CliIo } from './common';
 import { printable } from '../modules/common/printable';
+import { systemActorOf } from '../modules/audit/audit';
 import { isPlanName, PLAN_NAMES, type PlanName } from '../modules/common/plan-names';
 
 const EXPIRES_IN: Record<string, ExpiryChoice> = { '30d': 'THIRTY_DAYS', '90d': 'NINETY_DAYS', '1y': 'ONE_YEAR', never: 'NEVER' };
@@ -90,7 +91,7 @@ async function main(argv: string[], io: CliIo): Promise<void> {
       print(
         list,
         list.length
-          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}`)
+          ? list.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.prefix}  ${k.name}  [${k.permissions.join(', ')}]  expires ${k.expiresAt?.toISOString() ?? 'never'}  by ${k.createdBy.name} (${k.createdBy.type})${k.creatorRemoved ? '  creator removed' : ''}`)
           : [`No keys in ${organization.name}.`],
       );
     } else {
@@ -98,7 +99,7 @@ async function main(argv: string[], io: CliIo): Promise<void> {
       if (!id) throw new UsageError('revoke needs a key id, e.g. keys revoke key_AbC123…');
       const found = await em.findOne(ApiKey, { id });
       if (!found) throw new UsageError(`No API key ${id}.`);
-      const actor = { keyId: 'cli', organizationId: found.organization.id, name: 'cli', ip: null };
+      const actor = systemActorOf(found.organization.id, 'cli');
       const view = ApiKeyView.from(await keys.revoke(em, null, actor, id), now());
       print(view, [`Revoked ${view.id} ("${view.name}") at ${view.revokedAt?.toISOString()}`]);
     }

@@ -12,6 +12,7 @@ import { Member } from '../modules/members/member.entity';
 import { MEMBER_ROLES } from '../modules/members/roles';
 import { need, runAsScript, runMain, UsageError, withServices, type CliIo } from './common';
 import { printable } from '../modules/common/printable';
+import { systemActorOf } from '../modules/audit/audit';
 
 const USAGE = `Usage:
   members add --org <name|org_id> --email <email> --role ${MEMBER_ROLES.join('|')} [--name <name>] [--json]
@@ -48,7 +49,7 @@ async function main(argv: string[], io: CliIo): Promise<void> {
   await withServices(io.env, async ({ database, services }) => {
     const em = database.orm.em.fork();
     const { org, created } = await services.organizations.findOrCreate(em, orgName);
-    const actor = { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null };
+    const actor = systemActorOf(org.id, 'cli');
     const existing = await em.findOne(Member, { organization: org.id, email });
     const member = existing ?? (await services.members.invite(em, null, actor, { email, role: role as Member['role'], name: values.name ?? null }));
     const { token, expiresAt } = await services.accounts.passwordLink(em, member.id);

@@ -18,7 +18,7 @@ export interface RequestContext {
   reader: EntityManager;
   /** The client address as it is stored (audit log, keys): an IP address, or null when the request's is not one. */
   ip: string | null;
-  /** The caller as the audit log records it: key, organization, address. */
+  /** The caller as the audit log records it: the member or key (its kind read from its id), organization, address. */
   actor: Actor;
   services: Services;
   /** Per-request batching (DataLoader), so nested lists cost one query per level; registered by the modules. */

@@ -106,7 +106,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, ends),
-    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa }),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, log }),
     mfa,
   };
   const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
@@ -161,6 +161,8 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       await lastUsed.close();
       step('rate limiter');
       await limiter.close();
+      step('sign-in audit');
+      await services.accounts.settled();
       await bcrypt.close();
       step('database');
       if (!opts.database) await database.close();

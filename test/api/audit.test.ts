@@ -96,7 +96,7 @@ describe('audit log', () => {
       ['monitor.deleted', monitor.id],
     ]);
     for (const e of log.nodes) {
-      expect(e).toMatchObject({ actorKeyId: admin.id, ip: '127.0.0.1' });
+      expect(e).toMatchObject({ actorKeyId: admin.id, actor: { type: 'API_KEY', id: admin.id, name: 'admin' }, ip: '127.0.0.1' });
       expect(e.id).toMatch(/^aud_/);
       expect(new Date(e.createdAt).getTime()).toBeGreaterThanOrEqual(started - 1000);
     }
@@ -114,6 +114,7 @@ describe('audit log', () => {
     expect((await events({ keyId: admin.id })).nodes.length).toBe(12);
     const byCli = await events({ keyId: 'cli', action: 'api_key.created' });
     expect(byCli.nodes.map((e) => [e.target, e.ip])).toContainEqual([admin.id, null]); // made by the CLI: no address
+    for (const e of byCli.nodes) expect(e.actor).toEqual({ type: 'SYSTEM', id: 'cli', name: 'cli' });
 
     const first = await events({ first: 4 });
     const second = await events({ first: 4, after: first.pageInfo.endCursor! });

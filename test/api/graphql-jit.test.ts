@@ -73,7 +73,7 @@ const q = (document: unknown) => (typeof document === 'string' ? document : prin
 describe('graphql-jit answers as graphql-js does', () => {
   const cases: Array<[string, () => { key: string; query: string; variables?: Record<string, unknown>; operationName?: string }]> = [
     // Without lastUsedAt: each app keeps its own pending use of the key in memory.
-    ['me', () => ({ key: all, query: '{ me { organization { id name createdAt } key { id name prefix permissions status expiresAt createdBy } } }' })],
+    ['me', () => ({ key: all, query: '{ me { organization { id name createdAt } key { id name prefix permissions status expiresAt createdBy { type id name } createdByLabel creatorRemoved } } }' })],
     ['a missing scope: 403 with the missing scopes and paths', () => ({ key: reader, query: '{ a: monitors { nodes { id } } me { key { name } } b: monitor(id: "mon_x") { id } }' })],
     ['another id: NOT_FOUND with its path', () => ({ key: all, query: q(ops.MonitorDocument), variables: { id: 'mon_doesnotexist0000' } })],
     ['class-validator: BAD_USER_INPUT with fields', () => ({ key: all, query: q(ops.CreateMonitorDocument), variables: { input: { name: '', url: 'not a url' } } })],

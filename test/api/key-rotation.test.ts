@@ -32,7 +32,7 @@ describe('rollApiKey', () => {
     const res = await admin.client.gql(RollApiKeyDocument, { id: old.id, gracePeriod: 'ONE_HOUR' });
     expect(res.errors).toBeUndefined();
     const { key, apiKey } = res.data!.rollApiKey;
-    expect(apiKey).toMatchObject({ name: 'CI pipeline', permissions: ['monitors:read', 'monitors:run'], status: 'ACTIVE', createdBy: admin.id });
+    expect(apiKey).toMatchObject({ name: 'CI pipeline', permissions: ['monitors:read', 'monitors:run'], status: 'ACTIVE', createdBy: { type: 'API_KEY', id: admin.id } });
     expect(new Date(apiKey.expiresAt!).getTime()).toBeLessThanOrEqual(oldExpiry);
     const fresh = t.client(key);
     expect((await fresh.gql(MeDocument)).data!.me.key!.id).toBe(apiKey.id);
@@ -174,7 +174,7 @@ describe('a rolled key in its grace period', () => {
     // The replacement is untouched and still manages keys, the old one among them.
     expect((await fresh.rest('GET', '/v1/me')).status).toBe(200);
     const keys = (await fresh.gql(ApiKeysDocument, { first: 100 })).data!.apiKeys.nodes;
-    expect(keys.filter((k) => k.createdBy === owner.id || k.createdBy === rolled.apiKey.id)).toHaveLength(1); // nothing minted
+    expect(keys.filter((k) => k.createdBy.id === owner.id || k.createdBy.id === rolled.apiKey.id)).toHaveLength(1); // nothing minted
     expect((await fresh.gql(RevokeApiKeyDocument, { id: owner.id })).status).toBe(200);
     expect((await leaked.rest('GET', '/v1/me')).status).toBe(401);
   });

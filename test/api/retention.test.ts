@@ -68,7 +68,7 @@ describe('retention by plan', () => {
     const unlimited = await orgOn('UNLIMITED');
     for (const o of [free, team, unlimited]) for (const d of [1, 8, 31, 46]) await runAt(o.org, o.monitorId, d);
     await runAt(free.org, free.monitorId, 401); // its rollups are past 400 days too
-    await sql(`insert into audit_events (id, organization_id, action, actor_key_id, target, created_at) values (?, ?, 'monitor.created', 'cli', 'x', now() - interval '401 days'), (?, ?, 'monitor.created', 'cli', 'y', now() - interval '399 days')`, [newId('aud'), free.org.id, newId('aud'), free.org.id]);
+    await sql(`insert into audit_events (id, organization_id, action, actor_key_id, actor_type, actor_name, target, created_at) values (?, ?, 'monitor.created', 'cli', 'SYSTEM', 'cli', 'x', now() - interval '401 days'), (?, ?, 'monitor.created', 'cli', 'SYSTEM', 'cli', 'y', now() - interval '399 days')`, [newId('aud'), free.org.id, newId('aud'), free.org.id]);
 
     const retention = new RetentionService(() => new Date(), 45);
     const pruned = await retention.prune(t.db.orm.em.fork());

@@ -172,10 +172,10 @@ describe('keys and the audit log under a session', () => {
     const all = await admin.gql(ops.CreateApiKeyDocument, { input: { name: 'too much', permissions: ['all'] } });
     expect(all.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const made = await admin.gql(ops.CreateApiKeyDocument, { input: { name: 'deploy', permissions: ['monitors:read', 'monitors:run'] } });
-    expect(made.data?.createApiKey.apiKey).toMatchObject({ createdBy: people.ADMIN.memberId, permissions: ['monitors:read', 'monitors:run'] });
+    expect(made.data?.createApiKey.apiKey).toMatchObject({ createdBy: { type: 'MEMBER', id: people.ADMIN.memberId, name: 'admin@people.example' }, permissions: ['monitors:read', 'monitors:run'] });
     expect((await t.client(made.data!.createApiKey.key).gql(ops.MeDocument)).status).toBe(200);
     const events = (await people.OWNER.client.gql(ops.AuditEventsDocument, { first: 5, action: 'api_key.created' })).data!.auditEvents.nodes;
-    expect(events[0]).toMatchObject({ actorKeyId: people.ADMIN.memberId, target: made.data!.createApiKey.apiKey.id, ip: '127.0.0.1' });
+    expect(events[0]).toMatchObject({ actorKeyId: people.ADMIN.memberId, actor: { type: 'MEMBER', id: people.ADMIN.memberId }, target: made.data!.createApiKey.apiKey.id, ip: '127.0.0.1' });
   });
 });
 

@@ -80,6 +80,9 @@ describeBrowser('dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Settings › API Keys' }).click();
     await page.getByRole('heading', { name: 'API Keys' }).waitFor();
     await page.locator('tr', { hasText: 'this key' }).waitFor(); // the signed-in key is marked
+    // "Created by": the CLI made both keys of this organization.
+    expect(await page.getByRole('columnheader', { name: 'Created by' }).count()).toBe(1);
+    expect(await page.locator('tr', { hasText: 'this key' }).locator('td.created-by').textContent()).toBe('cli (system)');
     await page.screenshot({ path: path.join(OUT, 'dashboard-keys.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Create API Key' }).click();
@@ -113,6 +116,7 @@ describeBrowser('dashboard in Chromium', () => {
     const row = page.locator('tr', { hasText: 'CI pipeline' });
     expect(await row.textContent()).toContain('monitors:read, monitors:run, journeys:read, journeys:run');
     expect(await row.textContent()).toMatch(/in (29|30) days/);
+    expect(await row.locator('td.created-by').textContent()).toBe('Admin (API key)'); // made by the key signed in
     await row.getByRole('button', { name: 'Revoke CI pipeline' }).click();
     const confirm = page.getByRole('dialog', { name: /Revoke “CI pipeline”/ });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();

@@ -1,6 +1,7 @@
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import type { MemberRole } from '../../src/modules/members/member.entity';
 import type { TestApp } from './app';
+import { systemActorOf } from '../../src/modules/audit/audit';
 import type { Client } from './client';
 
 /** A password the strength estimator accepts. */
@@ -39,7 +40,7 @@ export async function signIn(t: TestApp, email: string, password: string, header
  */
 export async function addPerson(t: TestApp, org: Organization, email: string, role: MemberRole, password = GOOD_PASSWORD): Promise<Person> {
   const em = t.db.orm.em.fork();
-  const actor = { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null };
+  const actor = systemActorOf(org.id, 'cli');
   const member = await t.app.services.members.invite(em, null, actor, { email, role });
   const { token } = await t.app.services.accounts.passwordLink(em, member.id);
   const set = await post(t.baseUrl, '/auth/reset-password', { token, password });

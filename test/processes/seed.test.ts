@@ -104,7 +104,12 @@ describe('the API reference, example by example', () => {
       body: JSON.stringify({ name: 'CI/CD Key', permissions: ['monitors:read', 'monitors:run'], expires_at: '2099-01-15T00:00:00Z' }),
     });
     expect(created.status).toBe(201);
-    const { data } = (await created.json()) as { data: { key: string } };
+    const { data } = (await created.json()) as { data: { key: string; api_key: { id: string; created_by: unknown } } };
+    // Who made which key: the first start made the bootstrap key (SYSTEM), which made this one (API_KEY).
+    const keys = ((await (await call('/v1/api-keys', bootstrapKey)).json()) as { data: { nodes: Array<{ id: string; name: string; created_by: unknown }> } }).data.nodes;
+    const boot = keys.find((k) => k.name === 'Bootstrap admin key')!;
+    expect(boot.created_by).toEqual({ type: 'SYSTEM', id: 'bootstrap', name: 'bootstrap' });
+    expect(data.api_key.created_by).toEqual({ type: 'API_KEY', id: boot.id, name: 'Bootstrap admin key' });
     const res = await call('/v1/me', data.key);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
@@ -184,7 +189,9 @@ describe('restart and the CLI', () => {
     expect(lab.code).toBe(0);
 
     const list = await runCliInProcess(['list', '--org', 'Acme Inc', '--json'], env);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'] })]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ id: made.id, name: 'Admin', permissions: ['all'], createdBy: { type: 'SYSTEM', id: 'cli', name: 'cli' }, createdByLabel: 'cli' }),
+    ]);
     expect(list.stdout).not.toContain(made.key);
 
     server = await spawnServer(env);

@@ -12,6 +12,9 @@ import { ScopedButton } from '../components/ScopedButton';
 
 type Key = ApiKeysQuery['apiKeys']['nodes'][number];
 
+/** How each kind of creator reads in the "Created by" column. */
+const CREATOR_KIND: Record<Key['createdBy']['type'], string> = { MEMBER: 'member', API_KEY: 'API key', SYSTEM: 'system' };
+
 /** Keys per page; more come with "Load more". */
 const PAGE = 50;
 
@@ -70,6 +73,7 @@ export function ApiKeys({ s }: { s: Session }) {
                 <th scope="col">Key</th>
                 <th scope="col">Permissions</th>
                 <th scope="col">Created</th>
+                <th scope="col">Created by</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Status</th>
@@ -92,6 +96,14 @@ export function ApiKeys({ s }: { s: Session }) {
                     </td>
                     <td>{k.permissions.join(', ')}</td>
                     <td>{dateTime(k.createdAt)}</td>
+                    <td className="created-by">
+                      {k.createdBy.name} <span className="hint">({CREATOR_KIND[k.createdBy.type]})</span>
+                      {k.creatorRemoved && (
+                        <span className="badge warn" title="The member who created this key was removed: review it, and revoke or roll it">
+                          creator removed
+                        </span>
+                      )}
+                    </td>
                     <td>{k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'}</td>
                     <td className={soon ? 'warn' : undefined}>
                       {k.expiresAt ? `${dateTime(k.expiresAt)} (${k.status === 'ACTIVE' ? expiryText(k.expiresAt).replace('expires ', '') : 'expired'})` : 'never'}

@@ -12,6 +12,8 @@ import { looksLikeToken, newToken, tokenHash } from './session-token';
 import { endMemberSessions, type SessionEnds } from './session-ends';
 import { DAY_MS } from '../common/time';
 import { newId } from '../common/ids';
+import { audit, type Actor } from '../audit/audit';
+import { describeFault } from '../../db/faults';
 
 export const SIGN_IN_REFUSED = 'Invalid email or password';
 /** A link to set a password (`members add`) is good for this long. */
@@ -28,6 +30,8 @@ export interface AccountServiceDeps {
   sessionIdleMinutes: number;
   /** The second factor of members who turned it on (modules/mfa); absent, no member is asked for one. */
   secondFactor?: SecondFactor;
+  /** Where a failed sign-in's audit event that could not be written is reported (it is written off the answer's path). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** Checks a sign-in's `otp` for a member with two-factor on: a current TOTP code or an unused recovery code. */
@@ -39,11 +43,15 @@ export const MFA_NEEDED = 'A one-time code is needed: the code of your authentic
 
 interface Credentials {
   id: string;
-  password_hash: string | null;
   organization_id: string;
-  display_name: string;
+  name: string | null;
+  email: string;
+  password_hash: string | null;
   mfa_enabled_at: string | Date | null;
 }
+
+/** The member as the audit log names it: its name, or its email when it has none (as a session's principal does). */
+const memberActor = (m: Credentials, ip: string): Actor => ({ keyId: m.id, organizationId: m.organization_id, name: m.name ?? m.email, ip: storedAddress(ip) });
 
 /**
  * People's credentials and sessions: sign in, sign out, a session list of one's own, the single-use links that
@@ -51,6 +59,9 @@ interface Credentials {
  * role) deletes the rows and announces it, so every instance refuses the cookie at once.
  */
 export class AccountService {
+  /** Failed sign-ins' audit events being written (see signIn). */
+  private readonly recording = new Set<Promise<void>>();
+
   constructor(private readonly deps: AccountServiceDeps) {}
 
   /**
@@ -79,16 +90,23 @@ export class AccountService {
     // password (choosing among organizations comes with invitations, docs/adr/0054).
     const conn = em.getConnection();
     const rows = await conn.execute<Credentials[]>(
-      'select id, password_hash, organization_id, coalesce(name, email) as display_name, mfa_enabled_at from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      'select id, organization_id, name, email, password_hash, mfa_enabled_at from members where email = ? and password_hash is not null order by joined_at, id limit 1',
       [email],
     );
     const found = rows[0];
-    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) {
+      if (found) this.recordFailure(em, found, ip);
+      throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    }
     // Asked only once the password is right, so MFA_REQUIRED tells nothing to whoever lacks it; a missing or wrong
-    // code stays counted as a failure, as a wrong password is.
+    // code stays counted as a failure, as a wrong password is. Only a wrong one is audited: a sign-in without a code
+    // is the first step of every two-factor sign-in (the dashboard asks for the code when told MFA_REQUIRED).
     if (found.mfa_enabled_at && this.deps.secondFactor) {
-      const who = { id: found.id, organizationId: found.organization_id, name: found.display_name, ip: storedAddress(ip) };
-      if (!(await this.deps.secondFactor.passes(em, who, input.otp))) throw new AppError('MFA_REQUIRED', MFA_NEEDED);
+      const who = { id: found.id, organizationId: found.organization_id, name: found.name ?? found.email, ip: storedAddress(ip) };
+      if (!(await this.deps.secondFactor.passes(em, who, input.otp))) {
+        if (input.otp !== undefined && input.otp !== null && input.otp !== '') this.recordFailure(em, found, ip);
+        throw new AppError('MFA_REQUIRED', MFA_NEEDED);
+      }
     }
     limiter.forgive(client);
     limiter.forgive(pair);
@@ -103,19 +121,47 @@ export class AccountService {
     // `for share` waits for a reset's uncommitted update and then re-reads the row, so a reset in progress either
     // commits first (no row) or waits for this insert and then deletes the session with the others.
     const expiresAt = new Date(now.getTime() + this.deps.sessionMaxDays * DAY_MS);
-    const opened = await conn.execute<{ affectedRows: number }>(
-      `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-       select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
-      [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
-      'run',
-    );
-    if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    // The session and its `member.signed_in` event are written together, or neither.
+    await em.transactional(async (tx) => {
+      const opened = await tx.execute<{ affectedRows: number }>(
+        `insert into sessions (id, organization_id, member_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         select ?, organization_id, id, ?, ?, ?, ?, ?, ? from members where id = ? and password_hash = ? for share`,
+        [newId('ses'), tokenHash(token), now, now, expiresAt, storedAddress(ip), userAgent ? userAgent.slice(0, 256) : null, found.id, found.password_hash],
+        'run',
+      );
+      if (opened.affectedRows !== 1) throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+      audit(tx, memberActor(found, ip), 'member.signed_in', found.id, now);
+    });
     return { token, member, organization: member.organization.getEntity() };
   }
 
-  /** Ends the session behind `principal` (sign-out): everywhere, before this answers. */
-  async signOut(em: EntityManager, principal: Principal): Promise<void> {
-    if (principal.session) await this.end(em, { id: principal.session.id }, principal.session.id);
+  /**
+   * Audits a wrong password for a member that exists (`member.sign_in_failed`, the member as actor and target; an
+   * unknown email has no organization to record it in). Written off the answer's path: awaiting the insert would
+   * make a known email answer later than an unknown one, which is what the decoy hash is there to prevent. Never the
+   * password. The limiter bounds how many such events an address can cause.
+   */
+  private recordFailure(em: EntityManager, found: Credentials, ip: string): void {
+    const fork = em.fork();
+    audit(fork, memberActor(found, ip), 'member.sign_in_failed', found.id, this.deps.now());
+    // After the 401 is written (setImmediate runs once the promise chain that sends it has run): the embedded
+    // database executes statements on this thread, so even a write not awaited would otherwise delay the answer.
+    const write: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => fork.flush())
+      .catch((err: unknown) => this.deps.log?.warn({ err: describeFault(err), memberId: found.id }, 'could not record a failed sign-in'))
+      .finally(() => this.recording.delete(write));
+    this.recording.add(write);
+  }
+
+  /** Waits for failed sign-ins' audit events still being written (before the database closes). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.recording]);
+  }
+
+  /** Ends the session behind `principal` (sign-out): everywhere, before this answers; audited as `member.signed_out`. */
+  async signOut(em: EntityManager, principal: Principal, actor: Actor): Promise<void> {
+    const s = principal.session;
+    if (s) await this.end(em, { id: s.id }, s.id, (tx) => audit(tx, actor, 'member.signed_out', s.memberId, this.deps.now()));
   }
 
   /** The caller's own sessions, the newest 100 first; none under an API key. */
@@ -124,10 +170,10 @@ export class AccountService {
     return em.find(Session, { member: principal.session.memberId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 100 });
   }
 
-  /** Ends one of the caller's own sessions; anyone else's (or any id under an API key) is NOT_FOUND. */
-  async revoke(em: EntityManager, principal: Principal, id: string): Promise<string> {
+  /** Ends one of the caller's own sessions (audited as `session.revoked`); anyone else's (or any id under an API key) is NOT_FOUND. */
+  async revoke(em: EntityManager, principal: Principal, actor: Actor, id: string): Promise<string> {
     const memberId = principal.session?.memberId;
-    if (!memberId || !(await this.end(em, { id, member: memberId }, id))) throw notFound('Session');
+    if (!memberId || !(await this.end(em, { id, member: memberId }, id, (tx) => audit(tx, actor, 'session.revoked', id, this.deps.now())))) throw notFound('Session');
     return id;
   }
 
@@ -176,10 +222,14 @@ export class AccountService {
     await endMemberSessions(tx, this.deps.ends, memberId);
   }
 
-  private async end(em: EntityManager, where: { id: string; member?: string }, announced: string): Promise<boolean> {
+  /** Deletes the sessions `where` names, and when there were some, announces it and records `event` in the same transaction. */
+  private async end(em: EntityManager, where: { id: string; member?: string }, announced: string, event?: (tx: EntityManager) => void): Promise<boolean> {
     const deleted = await em.transactional(async (tx) => {
       const n = await tx.nativeDelete(Session, where);
-      if (n) await this.deps.ends.announce(tx, announced);
+      if (n) {
+        await this.deps.ends.announce(tx, announced);
+        event?.(tx);
+      }
       return n;
     });
     this.deps.ends.forget(announced);

@@ -6,6 +6,7 @@ import { sendRestError } from '../../errors/rest';
 import { snakeKeys } from '../../key-case';
 import type { ContextBuilder } from '../auth/context';
 import type { Principal } from '../auth/principal';
+import type { Actor } from '../audit/audit';
 import { MemberView } from '../members/member.types';
 import type { AccountService } from './account.service';
 import type { SessionGate } from './session-gate';
@@ -15,7 +16,7 @@ export interface AuthRouteDeps {
   accounts: AccountService;
   sessions: SessionGate;
   /** The one context builder: sign-out authenticates like every other request. */
-  contexts: Pick<ContextBuilder<{ principal: Principal }>, 'build'>;
+  contexts: Pick<ContextBuilder<{ principal: Principal; actor: Actor }>, 'build'>;
   log: FastifyBaseLogger;
 }
 
@@ -54,9 +55,9 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
 
   fastify.post('/auth/sign-out', async (req, reply) => {
     try {
-      const { principal } = await deps.contexts.build(req, reply);
+      const { principal, actor } = await deps.contexts.build(req, reply);
       if (!principal.session) throw new AppError('BAD_USER_INPUT', 'This request carries no session to end (an API key is revoked instead)');
-      await accounts.signOut(orm.em.fork(), principal);
+      await accounts.signOut(orm.em.fork(), principal, actor);
       return reply.header('set-cookie', sessions.cookie.clear()).code(204).send();
     } catch (e) {
       return fail(req, reply, e);

@@ -13,7 +13,7 @@ export class SessionResolver {
 
   @Mutation(() => ID, { description: 'Ends one of the calling member\'s own sessions on every instance at once. Answers its id; any other id is NOT_FOUND.' })
   @Authenticated()
-  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() { em, principal, services }: RequestContext): Promise<string> {
-    return services.accounts.revoke(em, principal, id);
+  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() { em, principal, actor, services }: RequestContext): Promise<string> {
+    return services.accounts.revoke(em, principal, actor, id);
   }
 }

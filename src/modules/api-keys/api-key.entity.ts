@@ -31,9 +31,21 @@ export class ApiKey {
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt: Date = new Date();
 
-  /** The id of the key that created this one, or "cli" / "bootstrap". */
+  /** Who created it (ActorRef): the id of the member (`mem_…`) or key (`key_…`), or `cli` / `bootstrap`. */
   @Property({ type: 'string', length: 24 })
   createdBy!: string;
+
+  /** MEMBER, API_KEY or SYSTEM. */
+  @Property({ type: 'string', length: 8 })
+  createdByType!: string;
+
+  /** The creator's name when it created the key: it stays after the member is removed. */
+  @Property({ type: 'string', length: 254 })
+  createdByName!: string;
+
+  /** Set when the member who created the key is removed: the key still works, and an owner should review it. */
+  @Property({ type: 'boolean', default: false })
+  creatorRemoved: Opt<boolean> = false;
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   lastUsedAt: Date | null = null;

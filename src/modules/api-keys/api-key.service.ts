@@ -6,7 +6,8 @@ import { ALL, isScope, missingScopes, normalizePermissions, type Permission } fr
 import type { Principal } from '../auth/principal';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
-import { audit, type Actor } from '../audit/audit';
+import { audit, systemActorOf, type Actor } from '../audit/audit';
+import { systemActor, type ActorRef, type SystemActor } from '../audit/actor';
 import { DAY_MS } from '../common/time';
 import { nameErrors } from '../common/names';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
@@ -96,8 +97,10 @@ export class ApiKeyService {
   }
 
   /**
-   * Creates a key for the caller's organization. A key can never create a key with more power than itself:
-   * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive it.
+   * Creates a key for the caller's organization, recording the caller as its creator (`createdBy`). No caller can
+   * create a key with more power than itself, whether a key or a signed-in member (whose scopes are its role's):
+   * every permission must be one the caller holds (only `all` grants `all`), and the new key may not outlive a
+   * calling key. A session has no expiry of its own to compare: a member may choose any expiry (docs/reference/api-keys.md).
    */
   async create(em: EntityManager, caller: Principal, input: NewKeyInput, ip: string | null): Promise<CreatedKey> {
     await this.assertNotReplaced(em, caller); // first, so a replaced key hears why before any other refusal
@@ -113,20 +116,21 @@ export class ApiKeyService {
       await this.assertBelowCap(tx, caller.organizationId, now);
       // After the organization's lock, which a roll takes first too: a roll of the caller committed meanwhile is seen.
       await this.assertNotReplaced(tx, caller);
-      const created = this.row(tx, secret, caller.organizationId, caller.keyId, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
-      audit(tx, { ...caller, ip }, 'api_key.created', created.apiKey.id, now);
+      const created = this.row(tx, secret, caller.organizationId, caller.actor, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+      audit(tx, actorOf(caller, ip), 'api_key.created', created.apiKey.id, now);
       return created;
     });
   }
 
   /** Creates a key with no caller to compare against: the CLI and first-start bootstrap (local administrators). */
-  async createTrusted(em: EntityManager, organizationId: string, createdBy: 'cli' | 'bootstrap', input: NewKeyInput): Promise<CreatedKey> {
+  async createTrusted(em: EntityManager, organizationId: string, createdBy: SystemActor, input: NewKeyInput): Promise<CreatedKey> {
     const { permissions, expiresAt, now } = this.check(input);
     const secret = await this.secret();
+    const actor = systemActorOf(organizationId, createdBy);
     return em.transactional(async (tx) => {
       await this.assertBelowCap(tx, organizationId, now);
-      const created = this.row(tx, secret, organizationId, createdBy, { name: input.name.trim(), permissions, expiresAt, createdAt: now });
-      audit(tx, { keyId: createdBy, organizationId, name: createdBy, ip: null }, 'api_key.created', created.apiKey.id, now);
+      const created = this.row(tx, secret, organizationId, systemActor(createdBy), { name: input.name.trim(), permissions, expiresAt, createdAt: now });
+      audit(tx, actor, 'api_key.created', created.apiKey.id, now);
       return created;
     });
   }
@@ -195,7 +199,7 @@ export class ApiKeyService {
    * CONFLICT, and a roll with NONE (the old key stops at once) still works. A rolled key cannot roll (FORBIDDEN).
    */
   async roll(em: EntityManager, caller: Principal, ip: string | null, id: string, grace: GraceChoice): Promise<CreatedKey> {
-    const actor: Actor = { ...caller, ip };
+    const actor = actorOf(caller, ip);
     const secret = await this.secret();
     const created = await em.transactional(async (tx) => {
       // The organization first (as creating does), then the key: two concurrent rolls of one key would otherwise
@@ -210,7 +214,7 @@ export class ApiKeyService {
       await this.assertNotReplaced(tx, caller);
       assertCanGrant(caller, old.permissions);
       if (GRACE_MS[grace] > 0) await this.assertBelowCap(tx, caller.organizationId, now, 'roll');
-      const result = this.row(tx, secret, caller.organizationId, caller.keyId, {
+      const result = this.row(tx, secret, caller.organizationId, caller.actor, {
         name: old.name,
         permissions: old.permissions,
         expiresAt: earliest(old.expiresAt, caller.expiresAt),
@@ -259,7 +263,7 @@ export class ApiKeyService {
     em: EntityManager,
     secret: { key: string; keyId: string; hash: string },
     organizationId: string,
-    createdBy: string,
+    creator: ActorRef,
     fields: { name: string; permissions: Permission[]; expiresAt: Date | null; createdAt: Date },
   ): CreatedKey {
     const apiKey = em.create(ApiKey, {
@@ -267,27 +271,37 @@ export class ApiKeyService {
       organization: em.getReference(Organization, organizationId),
       ...fields,
       hash: secret.hash,
-      createdBy,
+      createdBy: creator.id,
+      createdByType: creator.type,
+      createdByName: creator.name.slice(0, 254),
     });
     return { apiKey, key: secret.key };
   }
 }
 
+/** The audit log's actor for a principal (a key or a signed-in member) acting from `ip`. */
+const actorOf = (caller: Principal, ip: string | null): Actor => ({ keyId: caller.keyId, organizationId: caller.organizationId, name: caller.name, ip });
+
 /**
  * No privilege escalation: every permission must be one the caller holds, and only `all` grants `all`. The same
- * rule decides who may revoke a key: only a caller that could have granted it.
+ * rule for a key and a signed-in member (who holds its role's scopes), and it decides who may revoke a key: only a
+ * caller that could have granted it. FORBIDDEN names what is missing in `missingScopes`, as the scope check does.
  */
 function assertCanGrant(caller: Principal, permissions: readonly Permission[], action: 'grant' | 'revoke' = 'grant'): void {
   if (caller.held.has(ALL)) return;
   const field = action === 'grant' ? { field: 'permissions' } : {};
+  const who = caller.actor.type === 'MEMBER' ? "this member's role" : 'this key';
   if (permissions.includes(ALL))
-    throw forbidden(field, action === 'grant' ? 'Only a key with `all` can grant `all`' : 'Only a key with `all` can revoke a key with `all`');
+    throw forbidden(
+      { ...field, missingScopes: [ALL] },
+      action === 'grant' ? `Only a caller holding \`all\` can grant \`all\`; ${who} does not` : `Only a caller holding \`all\` can revoke a key with \`all\`; ${who} does not`,
+    );
   const beyond = missingScopes(caller.held, permissions);
   if (beyond.length)
     throw forbidden(
       { ...field, missingScopes: beyond },
       action === 'grant'
-        ? `Cannot grant permissions this key does not hold: ${beyond.join(', ')}`
-        : `Cannot revoke a key with permissions this key does not hold: ${beyond.join(', ')}`,
+        ? `Cannot grant permissions ${who} does not hold: ${beyond.join(', ')}`
+        : `Cannot revoke a key with permissions ${who} does not hold: ${beyond.join(', ')}`,
     );
 }

@@ -6,6 +6,8 @@ import { displayPrefixOf } from '../auth/key-format';
 import { DAY_MS } from '../common/time';
 import { connectionOf, PageArgs } from '../common/pagination';
 import { NoControlCharacters } from '../common/names';
+import { ActorView } from '../audit/actor.types';
+import type { ActorType } from '../audit/actor';
 
 export enum ExpiresIn {
   THIRTY_DAYS = 'THIRTY_DAYS',
@@ -75,8 +77,19 @@ export class ApiKeyView {
   @Field()
   createdAt!: Date;
 
-  @Field({ description: 'The id of the key that created this one, or `cli` / `bootstrap`.' })
-  createdBy!: string;
+  @Field(() => ActorView, { description: 'Who created the key: a member (in a session), a key, or the system (CLI, first start).' })
+  createdBy!: ActorView;
+
+  @Field({
+    description: 'The creator\'s id as one string (`mem_…`, `key_…`, `cli`, `bootstrap`): what `createdBy` was before it became an Actor.',
+    deprecationReason: 'Use createdBy { type id name }. createdByLabel is removed in the next release.',
+  })
+  createdByLabel!: string;
+
+  @Field({
+    description: 'True once the member who created the key was removed from the organization: the key still works; review it, and revoke or roll it.',
+  })
+  creatorRemoved!: boolean;
 
   @Field(() => ApiKeyStatus)
   status!: ApiKeyStatus;
@@ -84,7 +97,20 @@ export class ApiKeyView {
   static from(
     key: Pick<
       ApiKey,
-      'id' | 'name' | 'permissions' | 'expiresAt' | 'revokedAt' | 'lastUsedAt' | 'createdAt' | 'createdBy' | 'failedAuthCount' | 'lastFailedAuthAt' | 'replacedBy'
+      | 'id'
+      | 'name'
+      | 'permissions'
+      | 'expiresAt'
+      | 'revokedAt'
+      | 'lastUsedAt'
+      | 'createdAt'
+      | 'createdBy'
+      | 'createdByType'
+      | 'createdByName'
+      | 'creatorRemoved'
+      | 'failedAuthCount'
+      | 'lastFailedAuthAt'
+      | 'replacedBy'
     >,
     now: Date,
   ): ApiKeyView {
@@ -101,7 +127,9 @@ export class ApiKeyView {
       lastFailedAuthAt: key.lastFailedAuthAt,
       lastUsedAt: key.lastUsedAt,
       createdAt: key.createdAt,
-      createdBy: key.createdBy,
+      createdBy: ActorView.from({ type: key.createdByType as ActorType, id: key.createdBy, name: key.createdByName }),
+      createdByLabel: key.createdBy,
+      creatorRemoved: key.creatorRemoved,
       status: key.revokedAt
         ? ApiKeyStatus.REVOKED
         : key.expiresAt && key.expiresAt.getTime() <= now.getTime()

@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { newId } from '../common/ids';
 
-/** One security-relevant change: who (key and address) did what to which object, and when. Never a secret. */
+/** One security-relevant change: who (member, key or system, and address) did what to which object, and when. Never a secret. */
 @Entity({ tableName: 'audit_events' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 export class AuditEvent {
@@ -19,9 +19,17 @@ export class AuditEvent {
   @Property({ type: 'string', length: 40 })
   action!: string;
 
-  /** The key that did it (`key_…`), or `cli` / `bootstrap`. */
+  /** Who did it: the member (`mem_…`), the key (`key_…`), or `cli` / `bootstrap` (the actor's id). */
   @Property({ type: 'string', length: 24 })
   actorKeyId!: string;
+
+  /** MEMBER, API_KEY or SYSTEM (ActorType). */
+  @Property({ type: 'string', length: 8 })
+  actorType!: string;
+
+  /** The actor's name when it acted: it stays readable after the member is removed or the key renamed or revoked. */
+  @Property({ type: 'string', length: 254 })
+  actorName!: string;
 
   /** The id of the object changed (`key_…`, `mon_…`, `mem_…`, `alr_…`). */
   @Property({ type: 'string', length: 64 })

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { randomBase62 } from '../common/base62';
+import { actorTypeOf, type SystemActor } from './actor';
 
 /** Every action the audit log records. Adding one here is the whole change: the GraphQL filter validates against it. */
 export const AUDIT_ACTIONS = [
@@ -15,6 +16,10 @@ export const AUDIT_ACTIONS = [
   'mfa.enabled',
   'mfa.disabled',
   'mfa.recovery_code_used',
+  'member.signed_in',
+  'member.sign_in_failed',
+  'member.signed_out',
+  'session.revoked',
   'monitor.created',
   'monitor.updated',
   'monitor.paused',
@@ -39,14 +44,21 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** Who is acting: the verified key (or the CLI) and the client address of the request. */
+/**
+ * Who is acting (a member, a key, or the system: ActorRef) in which organization, from which client address. Its
+ * kind is read from the id's prefix (actorTypeOf).
+ */
 export interface Actor {
+  /** The actor's id (`mem_…`, `key_…`, `cli`, `bootstrap`); named keyId since keys were the only callers once. */
   keyId: string;
   organizationId: string;
-  /** The key's name, shown on alerts it acknowledges or resolves. */
+  /** The member's or key's name, shown on alerts it acknowledges or resolves and kept on its audit events. */
   name: string;
   ip: string | null;
 }
+
+/** The CLI or the first-start bootstrap acting on an organization: no client address. */
+export const systemActorOf = (organizationId: string, id: SystemActor): Actor => ({ keyId: id, organizationId, name: id, ip: null });
 
 /**
  * Adds an audit event to the unit of work of `em`: it is written by the same flush (or transaction) as the change
@@ -60,6 +72,9 @@ export function audit(em: EntityManager, actor: Actor, action: AuditAction, targ
       organization: actor.organizationId,
       action,
       actorKeyId: actor.keyId,
+      actorType: actorTypeOf(actor.keyId),
+      // Cut to the column (an email used as a member's name can be 254 characters): a name, never a secret.
+      actorName: actor.name.slice(0, 254),
       target,
       ip: actor.ip,
       changedFields,

@@ -35,6 +35,9 @@ interface KeyRow {
   revoked_at: string | Date | null;
   created_at: string | Date;
   created_by: string;
+  created_by_type: string;
+  created_by_name: string;
+  creator_removed: boolean;
   last_used_at: string | Date | null;
   failed_auth_count: number;
   last_failed_auth_at: string | Date | null;
@@ -214,7 +217,7 @@ export class KeyVerifier {
   private readKey(id: string): Promise<KeyRow[]> {
     return this.orm.em.getConnection().execute<KeyRow[]>(
       `select k.id, k.organization_id, o.name as organization_name, o.created_at as organization_created_at, k.name, k.hash, k.permissions, k.expires_at,
-              k.revoked_at, k.created_at, k.created_by, k.last_used_at, k.failed_auth_count, k.last_failed_auth_at, k.replaced_by
+              k.revoked_at, k.created_at, k.created_by, k.created_by_type, k.created_by_name, k.creator_removed, k.last_used_at, k.failed_auth_count, k.last_failed_auth_at, k.replaced_by
          from api_keys k join organizations o on o.id = k.organization_id
         where k.id = ?`,
       [id],
@@ -277,6 +280,9 @@ function toRecord(r: KeyRow): KeyRecord {
     revokedAt: toDate(r.revoked_at),
     createdAt: toDate(r.created_at)!,
     createdBy: r.created_by,
+    createdByType: r.created_by_type,
+    createdByName: r.created_by_name,
+    creatorRemoved: r.creator_removed === true,
     lastUsedAt: toDate(r.last_used_at),
     failedAuthCount: Number(r.failed_auth_count),
     lastFailedAuthAt: toDate(r.last_failed_auth_at),

@@ -54,6 +54,10 @@ export interface KeyRecord {
   revokedAt: Date | null;
   createdAt: Date;
   createdBy: string;
+  createdByType: string;
+  createdByName: string;
+  /** As the row was read: a removal flags it on the row at once, and a cached record within KEY_CACHE_MAX_AGE_MS. */
+  creatorRemoved: boolean;
   lastUsedAt: Date | null;
   failedAuthCount: number;
   lastFailedAuthAt: Date | null;

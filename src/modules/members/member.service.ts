@@ -9,6 +9,7 @@ import { lockOrganization } from '../organization/organization.service';
 import { Member, type MemberRole } from './member.entity';
 import { ROLE_PERMISSIONS } from './roles';
 import { audit, type Actor } from '../audit/audit';
+import { flagKeysOfRemovedCreator } from '../api-keys/creator-removed';
 
 /**
  * Members of one organization. Invitations take effect at once (joinedAt = invite time): tracer sends no email.
@@ -17,7 +18,8 @@ import { audit, type Actor } from '../audit/audit';
  * given only by a caller holding every scope of it, and a member is changed or removed only by a caller holding
  * every scope of its current role, the rule keys follow when they grant keys. So only `all` touches an OWNER, and an
  * ADMIN cannot mint an `organization:write` key and promote itself with it. A member removed or given another role
- * has every session ended, on every instance, before the change is answered.
+ * has every session ended, on every instance, before the change is answered. The keys a removed member created keep
+ * working and are flagged `creatorRemoved`.
  */
 export class MemberService {
   constructor(
@@ -78,6 +80,7 @@ export class MemberService {
       assertHoldsRoles(principal, [member.role], `remove a ${member.role}`);
       if (member.role === 'OWNER') await this.assertNotLastOwner(tx, organizationId);
       await endMemberSessions(tx, this.sessions, id);
+      await flagKeysOfRemovedCreator(tx, organizationId, id);
       tx.remove(member);
       audit(tx, actor, 'member.removed', id, this.now());
     });
