@@ -21,6 +21,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205130241',
   'Migration20261205182221',
   'Migration20261205192328',
+  'Migration20261205211814',
 ];
 
 /**

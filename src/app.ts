@@ -16,6 +16,7 @@ import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
+import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
 import { createApollo } from './graphql/apollo';
@@ -47,6 +48,8 @@ export interface App {
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
+  /** The link made on first start with an empty database that makes the first owner, shown once; undefined otherwise. */
+  setupLink?: string;
   /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
   readonly closingStep: string | undefined;
   close(): Promise<void>;
@@ -77,6 +80,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
+  registerInvitationRoutes(fastify, { orm: database.orm, invitations: services.invitations, recovery: services.recovery, sessions: api.sessions, log });
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 
@@ -96,6 +100,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     engine,
     keyListener: api.keyListener,
     bootstrapKey: api.bootstrapKey,
+    setupLink: api.setupLink,
     get closingStep() {
       return closingStep;
     },

@@ -13,6 +13,8 @@ import type { MaintenanceService } from '../modules/maintenance/maintenance.serv
 import type { CheckSessionService } from '../modules/check-sessions/check-session.service';
 import type { StatsService } from '../modules/stats/stats.service';
 import type { AccountService } from '../modules/accounts/account.service';
+import type { InvitationService } from '../modules/invitations/invitation.service';
+import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -35,5 +37,9 @@ export interface Services {
   stats: StatsService;
   /** People's sign-in, sessions and password links (the API role builds it: it shares the key verifier's limiter). */
   accounts: AccountService;
+  /** Invitations and the first start's setup link (the API role builds it: it signs the new member in). */
+  invitations: InvitationService;
+  /** Forgot password: the emailed reset link. */
+  recovery: PasswordRecovery;
   now: () => Date;
 }

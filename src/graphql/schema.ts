@@ -24,6 +24,7 @@ import { NotificationResolver } from '../modules/notifications/notification.reso
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { SessionResolver } from '../modules/accounts/session.resolver';
+import { InvitationResolver } from '../modules/invitations/invitation.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
@@ -45,6 +46,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MaintenanceResolver,
   CheckSessionResolver,
   SessionResolver,
+  InvitationResolver,
   OrganizationOverviewResolver,
 ];
 

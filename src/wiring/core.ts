@@ -32,7 +32,7 @@ export interface Core {
   engine: Engine;
   secrets: SecretBox;
   /** Every service but the API keys' and accounts', which belong to the API role (they need the verifiers). */
-  services: Omit<Services, 'apiKeys' | 'accounts'>;
+  services: Omit<Services, 'apiKeys' | 'accounts' | 'invitations' | 'recovery'>;
   /** Pruning and run partitions: the maintenance job's work. */
   retention: RetentionService;
 }

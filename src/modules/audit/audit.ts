@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'member.invited',
   'member.removed',
   'member.role_changed',
+  'invitation.revoked',
+  'invitation.accepted',
   'monitor.created',
   'monitor.updated',
   'monitor.paused',
