@@ -6,7 +6,7 @@ import type { AccountMail } from '../accounts/account-mailer';
  */
 export function inviteMail(m: { organization: string; invitedBy: string; role: string; url: string; expiresAt: Date }): AccountMail {
   return {
-    subject: `[tracer] You are invited to "${m.organization}"`,
+    subject: `[tracer] Invitation to ${m.organization}`,
     text:
       `"${m.invitedBy}" invited you to the organization "${m.organization}" on tracer, a monitoring service, as ${m.role}.\n\n` +
       `To accept, open this link and choose your name and password (it works once, until ${m.expiresAt.toISOString()}):\n\n${m.url}\n\n` +
