@@ -30,7 +30,9 @@ export class InvitationView {
   }
 }
 
+// organization:read as on Member, which inviteMember answered before: inviting needed both, and still does.
 @ObjectType('InviteMemberPayload')
+@RequiresScope('organization:read')
 export class InviteMemberPayload {
   @Field(() => InvitationView) invitation!: InvitationView;
 
