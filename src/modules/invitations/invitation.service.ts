@@ -88,6 +88,7 @@ export class InvitationService {
       return row;
     });
     const url = this.link('accept-invite', token);
+    if (!this.deps.mailer.configured) return { invitation, inviteUrl: url };
     const org = await em.findOneOrFail(Organization, { id: actor.organizationId });
     const sent = await this.deps.mailer.send(email, inviteMail({ organization: org.name, invitedBy: actor.name, role: input.role, url, expiresAt: invitation.expiresAt }));
     return { invitation, inviteUrl: sent ? null : url };
