@@ -23,6 +23,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205192328',
   'Migration20261205211616',
   'Migration20261205211619',
+  'Migration20261205211814',
   'Migration20261205220000',
 ];
 

@@ -17,6 +17,7 @@ import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { registerMfaRoutes } from './modules/mfa/mfa-routes';
+import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
 import { createApollo } from './graphql/apollo';
@@ -48,6 +49,8 @@ export interface App {
   keyListener?: KeyChangeListener;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
+  /** The link made on first start with an empty database that makes the first owner, shown once; undefined otherwise. */
+  setupLink?: string;
   /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
   readonly closingStep: string | undefined;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerConfirmRoute(fastify, database, services.notifications);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
+  registerInvitationRoutes(fastify, { orm: database.orm, invitations: services.invitations, recovery: services.recovery, sessions: api.sessions, log });
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));
 
@@ -98,6 +102,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     engine,
     keyListener: api.keyListener,
     bootstrapKey: api.bootstrapKey,
+    setupLink: api.setupLink,
     get closingStep() {
       return closingStep;
     },

@@ -55,6 +55,15 @@ const schema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  /**
+   * On first start with an empty database, print a single-use link (valid 24 hours) that makes the first OWNER of
+   * "Default Organization". Default: on for the embedded database, off with DATABASE_URL (stdout there is a log
+   * stream; make the first owner with `npm run members -- add`).
+   */
+  SETUP_LINK: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   MIGRATE_ON_START: bool(true),
   /** How often batched `lastUsedAt` updates are written, in milliseconds. */
   LAST_USED_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
@@ -250,7 +259,7 @@ const consistent = schema
   });
 
 type Parsed = z.infer<typeof schema>;
-export type Config = Readonly<Omit<Parsed, 'BOOTSTRAP_KEY'> & { BOOTSTRAP_KEY: boolean }>;
+export type Config = Readonly<Omit<Parsed, 'BOOTSTRAP_KEY' | 'SETUP_LINK'> & { BOOTSTRAP_KEY: boolean; SETUP_LINK: boolean }>;
 
 export class ConfigError extends Error {}
 
@@ -264,5 +273,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const data = result.data;
-  return Object.freeze({ ...data, BOOTSTRAP_KEY: data.BOOTSTRAP_KEY ?? !data.DATABASE_URL });
+  return Object.freeze({ ...data, BOOTSTRAP_KEY: data.BOOTSTRAP_KEY ?? !data.DATABASE_URL, SETUP_LINK: data.SETUP_LINK ?? !data.DATABASE_URL });
 }

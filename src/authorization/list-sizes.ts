@@ -1,6 +1,7 @@
 import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
+import { MAX_PENDING_INVITATIONS } from '../modules/invitations/invitation.entity';
 import { PERMISSIONS } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 import type { ListSize } from '../modules/common/list-size';
@@ -49,6 +50,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Organization.members': { max: 1000, estimate: true }, // not paged; members are invited one by one
   'ApiKey.permissions': { max: PERMISSIONS.length },
   'Member.permissions': { max: PERMISSIONS.length },
+  'Invitation.permissions': { max: PERMISSIONS.length },
+  'Query.invitations': { max: MAX_PENDING_INVITATIONS },
   'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },

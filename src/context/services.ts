@@ -14,6 +14,8 @@ import type { CheckSessionService } from '../modules/check-sessions/check-sessio
 import type { StatsService } from '../modules/stats/stats.service';
 import type { AccountService } from '../modules/accounts/account.service';
 import type { MfaService } from '../modules/mfa/mfa.service';
+import type { InvitationService } from '../modules/invitations/invitation.service';
+import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -38,5 +40,9 @@ export interface Services {
   accounts: AccountService;
   /** Two-factor (TOTP, recovery codes) and Organization.requireMfa; built beside `accounts`. */
   mfa: MfaService;
+  /** Invitations and the first start's setup link (the API role builds it: it signs the new member in). */
+  invitations: InvitationService;
+  /** Forgot password: the emailed reset link. */
+  recovery: PasswordRecovery;
   now: () => Date;
 }

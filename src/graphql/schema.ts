@@ -25,6 +25,7 @@ import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
 import { SessionResolver } from '../modules/accounts/session.resolver';
 import { MfaResolver } from '../modules/mfa/mfa.resolver';
+import { InvitationResolver } from '../modules/invitations/invitation.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
@@ -47,6 +48,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   CheckSessionResolver,
   SessionResolver,
   MfaResolver,
+  InvitationResolver,
   OrganizationOverviewResolver,
 ];
 

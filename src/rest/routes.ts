@@ -161,6 +161,8 @@ export const ROUTES: RestRoute[] = [
     pick: (d) => d.updateMemberRole,
   },
   { method: 'DELETE', url: '/v1/organization/members/:id', document: ops.RemoveMemberDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.removeMember }) },
+  { method: 'GET', url: '/v1/organization/invitations', document: ops.InvitationsDocument, pick: (d) => d.invitations },
+  { method: 'DELETE', url: '/v1/organization/invitations/:id', document: ops.RevokeInvitationDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.revokeInvitation }) },
 
   { method: 'GET', url: '/v1/billing', document: ops.BillingDocument, pick: (d) => d.billing },
 

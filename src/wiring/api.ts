@@ -12,7 +12,10 @@ import { LastUsedTracker } from '../modules/auth/last-used';
 import { RequestRateLimiter } from '../modules/auth/rate-limit';
 import { KeyChangeListener, publishKeyChange } from '../modules/auth/key-events';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
-import { bootstrapFirstKey } from '../modules/api-keys/bootstrap';
+import { firstStart } from '../modules/invitations/first-start';
+import { InvitationService } from '../modules/invitations/invitation.service';
+import { AccountMailer } from '../modules/accounts/account-mailer';
+import { PasswordRecovery } from '../modules/accounts/password-recovery';
 import { LoaderRegistry } from '../context/loaders';
 import { SessionVerifier } from '../modules/accounts/session-verifier';
 import { SessionGate } from '../modules/accounts/session-gate';
@@ -48,6 +51,8 @@ export interface ApiServices {
   retention: Core['retention'];
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
+  /** The first start's link that makes the first owner, to be shown once; undefined otherwise. */
+  setupLink?: string;
   /** A later start step: if it fails, everything opened here is closed before the error goes on. */
   started<T>(step: Promise<T>): Promise<T>;
   /** Closes what was opened here after the engine, in order, naming each step. */
@@ -96,6 +101,9 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       throw e;
     });
   // Two argon2 computations at once: half of libuv's default pool of four, which file and DNS work share.
+  // Account emails (invitations, reset links) go through the SMTP server of notifications; links point at PUBLIC_URL.
+  const mailer = new AccountMailer({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs: config.NOTIFY_TIMEOUT_MS });
+  const linkBase = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
   const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
@@ -108,13 +116,16 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     members: new MemberService(now, ends),
     accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, log }),
     mfa,
+    invitations: new InvitationService({ now, passwords, mailer, publicUrl: linkBase, sessionMaxDays: config.SESSION_MAX_DAYS }),
+    recovery: new PasswordRecovery({ now, limiter: failures, mailer, publicUrl: linkBase, log }),
   };
-  const bootstrapKey = config.BOOTSTRAP_KEY ? await started(bootstrapFirstKey(orm.em.fork(), services)) : undefined;
-  if (!config.BOOTSTRAP_KEY && (await started(services.organizations.count(orm.em.fork()))) === 0)
+  const { bootstrapKey, setupLink } = await started(firstStart(orm.em.fork(), services, { key: config.BOOTSTRAP_KEY, setupLink: config.SETUP_LINK }));
+  if (!config.BOOTSTRAP_KEY && !config.SETUP_LINK && (await started(services.organizations.count(orm.em.fork()))) === 0)
     log.info(
-      { bootstrapKey: false },
-      'no organization yet and no bootstrap key (off by default with DATABASE_URL): create the first key with ' +
-        '`npm run keys -- create --org "<name>" --name Admin --permissions all`, or start once with BOOTSTRAP_KEY=true',
+      { bootstrapKey: false, setupLink: false },
+      'no organization yet, and no bootstrap key or setup link (off by default with DATABASE_URL): make the first owner with ' +
+        '`npm run members -- add --org "<name>" --email <email> --role OWNER` or the first key with ' +
+        '`npm run keys -- create --org "<name>" --name Admin --permissions all`, or start once with SETUP_LINK=true or BOOTSTRAP_KEY=true',
     );
   // Embedded: one process, counts in memory. PostgreSQL: shared between instances through request_counts.
   const limiter = new RequestRateLimiter(
@@ -153,6 +164,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     sessions,
     retention: core.retention,
     bootstrapKey,
+    setupLink,
     started,
     async close(step) {
       step('key listener');
@@ -164,6 +176,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       step('sign-in audit');
       await services.accounts.settled();
       await bcrypt.close();
+      mailer.close();
       step('database');
       if (!opts.database) await database.close();
     },

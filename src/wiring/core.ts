@@ -31,8 +31,8 @@ export interface Core {
   database: Database;
   engine: Engine;
   secrets: SecretBox;
-  /** Every service but the API keys', accounts' and two-factor's, which belong to the API role (they need the verifiers). */
-  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa'>;
+  /** Every service but the API keys', accounts', two-factor's and invitations', which belong to the API role (they need the verifiers). */
+  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery'>;
   /** Pruning and run partitions: the maintenance job's work. */
   retention: RetentionService;
 }

@@ -67,6 +67,7 @@ function masked(body: unknown): unknown {
     .replace(/Executor (jit|plain)/g, '<org>')
     .replace(/izli_sk_live_[0-9A-Za-z]+/g, '<key>')
     .replace(/whsec_[0-9A-Za-z+/=]+/g, '<signing secret>')
+    .replace(/token=[0-9A-Za-z]{43}/g, 'token=<link token>')
     .replace(/\b[a-z]{3}_[0-9A-Za-z]{8,}\b/g, '<id>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/x0\.\d+@example\.com/g, '<email>');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ops from '../../src/client/generated/graphql';
 import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { addPerson, type Person } from '../helpers/people';
+import { acceptInvite, addPerson, type Person } from '../helpers/people';
 import type { Client } from '../helpers/client';
 
 let t: TestApp;
@@ -32,6 +32,12 @@ const refusal = (res: { status: number; errors?: readonly { extensions?: Record<
 });
 const roleOf = async (id: string) => (await owner.client.gql(ops.MembersDocument)).data!.organization.members.find((m) => m.id === id)?.role;
 const invite = (client: Client, email: string, role: 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER') => client.gql(ops.InviteMemberDocument, { input: { email, role } });
+/** Invited by `client` and accepted over HTTP by the person: the member it makes. */
+const join = async (client: Client, email: string, role: 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER') => {
+  const invited = await invite(client, email, role);
+  expect(invited.errors).toBeUndefined();
+  return (await acceptInvite(t, invited.data!.inviteMember.inviteUrl!)).body.data!.member;
+};
 
 describe('an ADMIN session cannot escalate through a key it mints', () => {
   it('the minted organization:write key cannot make the ADMIN an OWNER, nor demote or remove the OWNER', async () => {
@@ -69,7 +75,7 @@ describe('API keys give and change only roles they hold', () => {
   it('a key holding every scope of a role gives it and changes its holders, but nothing above', async () => {
     const viewerScopes: Permission[] = ['monitors:read', 'journeys:read', 'alerts:read', 'organization:read', 'organization:write'];
     const { client } = await t.key(org, viewerScopes);
-    const viewer = (await invite(client, 'viewer@escalation.example', 'VIEWER')).data!.inviteMember;
+    const viewer = await join(client, 'viewer@escalation.example', 'VIEWER');
     expect(viewer.role).toBe('VIEWER');
     expect(refusal(await client.gql(ops.UpdateMemberRoleDocument, { id: viewer.id, role: 'MEMBER' }))).toEqual({
       status: 403,
@@ -85,8 +91,8 @@ describe('API keys give and change only roles they hold', () => {
     const { client } = await t.key(other, ['all']);
     expect(refusal(await client.gql(ops.UpdateMemberRoleDocument, { id: only.memberId, role: 'ADMIN' }))).toMatchObject({ status: 409, code: 'CONFLICT' });
     expect(refusal(await client.gql(ops.RemoveMemberDocument, { id: only.memberId }))).toMatchObject({ status: 409, code: 'CONFLICT' });
-    const second = (await invite(client, 'second@all.example', 'OWNER')).data!.inviteMember;
-    const admin2 = (await invite(client, 'admin@all.example', 'ADMIN')).data!.inviteMember;
+    const second = await join(client, 'second@all.example', 'OWNER');
+    const admin2 = await join(client, 'admin@all.example', 'ADMIN');
     expect((await client.gql(ops.UpdateMemberRoleDocument, { id: admin2.id, role: 'OWNER' })).data?.updateMemberRole.role).toBe('OWNER');
     expect((await client.gql(ops.UpdateMemberRoleDocument, { id: only.memberId, role: 'VIEWER' })).data?.updateMemberRole.role).toBe('VIEWER');
     expect((await client.gql(ops.RemoveMemberDocument, { id: second.id })).data?.removeMember).toBe(second.id);

@@ -44,7 +44,7 @@ describe('a control character in a name', () => {
     ['notification channel', 'mutation($i: CreateNotificationChannelInput!) { createNotificationChannel(input: $i) { channel { id } } }', (n) => ({ i: { name: n, type: 'WEBHOOK', url: 'https://hooks.example.com/x' } }), 'name'],
     ['API key', 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }', (n) => ({ i: { name: n, permissions: ['monitors:read'] } }), 'name'],
     ['organization', 'mutation($n: String!) { updateOrganization(name: $n) { id } }', (n) => ({ n }), 'name'],
-    ['member', 'mutation($i: InviteMemberInput!) { inviteMember(input: $i) { id } }', (n) => ({ i: { email: 'a@example.com', role: 'VIEWER', name: n } }), 'name'],
+    ['member', 'mutation($i: InviteMemberInput!) { inviteMember(input: $i) { invitation { id } } }', (n) => ({ i: { email: 'a@example.com', role: 'VIEWER', name: n } }), 'name'],
     ['maintenance window', 'mutation($i: CreateMaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id } }', (n) => ({ i: { name: n, startsAt: soon(1), endsAt: soon(2) } }), 'name'],
   ];
   for (const [what, query, vars, field] of graphql)

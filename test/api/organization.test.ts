@@ -11,6 +11,7 @@ import {
   UpdateMemberRoleDocument,
   UpdateOrganizationDocument,
 } from '../../src/client/generated/graphql';
+import { acceptInvite } from '../helpers/people';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 
@@ -46,8 +47,10 @@ describe('organization and members', () => {
 
   it('invites with validated, case-insensitively unique emails', async () => {
     const owner = await admin.client.gql(InviteMemberDocument, { input: { email: 'Ada@Example.com', role: 'OWNER', name: 'Ada' } });
-    expect(owner.data?.inviteMember).toMatchObject({ email: 'ada@example.com', role: 'OWNER', name: 'Ada' });
-    expect(owner.data?.inviteMember.id).toMatch(/^mem_/);
+    expect(owner.data?.inviteMember.invitation).toMatchObject({ email: 'ada@example.com', role: 'OWNER', name: 'Ada' });
+    expect(owner.data?.inviteMember.invitation.id).toMatch(/^inv_/);
+    // A member once the invitation is accepted; inviting the address again is then CONFLICT.
+    expect((await acceptInvite(t, owner.data!.inviteMember.inviteUrl!, 'Ada')).res.status).toBe(200);
     const dup = await admin.client.gql(InviteMemberDocument, { input: { email: 'ADA@example.com', role: 'VIEWER' } });
     expect(dup.status).toBe(409);
     expect(dup.errors?.[0].extensions?.code).toBe('CONFLICT');
@@ -68,7 +71,8 @@ describe('organization and members', () => {
     expect(remove.status).toBe(409);
     expect(remove.body.error?.code).toBe('CONFLICT');
 
-    const bob = (await admin.client.gql(InviteMemberDocument, { input: { email: 'bob@example.com', role: 'MEMBER' } })).data!.inviteMember;
+    const bobInvited = (await admin.client.gql(InviteMemberDocument, { input: { email: 'bob@example.com', role: 'MEMBER' } })).data!.inviteMember;
+    const bob = (await acceptInvite(t, bobInvited.inviteUrl!, 'Bob')).body.data!.member;
     expect((await admin.client.gql(UpdateMemberRoleDocument, { id: bob.id, role: 'OWNER' })).data?.updateMemberRole.role).toBe('OWNER');
     expect((await admin.client.gql(UpdateMemberRoleDocument, { id: ada.id, role: 'VIEWER' })).data?.updateMemberRole.role).toBe('VIEWER');
     expect((await admin.client.gql(RemoveMemberDocument, { id: ada.id })).data?.removeMember).toBe(ada.id);

@@ -24,6 +24,8 @@ export interface Ids {
   journeyRun: string;
   alert: string;
   member: string;
+  /** A pending invitation (to VIEWER). */
+  invitation: string;
   /** A check session that ran the monitor. */
   session: string;
   key: string;
@@ -204,6 +206,16 @@ export const OPERATIONS: readonly Operation[] = [
     variables: () => ({ input: { email: `x${Math.random()}@example.com`, role: 'VIEWER' } }),
     absent: { input: { email: 'not an email', role: 'VIEWER' } },
   },
+  { name: 'invitations', scopes: ['organization:read'], document: ops.InvitationsDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'revokeInvitation',
+    scopes: ['organization:write'],
+    roleScopes: ROLE_PERMISSIONS.VIEWER as Scope[], // the seeded invitation is to VIEWER
+    byId: true,
+    document: ops.RevokeInvitationDocument,
+    variables: (i) => ({ id: i.invitation }),
+    absent: { id: 'inv_none' },
+  },
   {
     name: 'updateMemberRole',
     scopes: ['organization:read', 'organization:write'],
@@ -363,7 +375,8 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
   const session = (await client.gql(ops.TriggerChecksDocument, { input: { checkIds: [monitor] } })).data!.triggerChecks.id;
-  const member = (await client.gql(ops.InviteMemberDocument, { input: { email: 'owner@example.com', role: 'ADMIN' } })).data!.inviteMember.id;
+  const member = (await t.app.services.members.invite(t.db.orm.em.fork(), null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, { email: 'owner@example.com', role: 'ADMIN' })).id;
+  const invitation = (await client.gql(ops.InviteMemberDocument, { input: { email: 'invited@example.com', role: 'VIEWER' } })).data!.inviteMember.invitation.id;
   // Revoking takes the power to grant: a key with organization:write may revoke a key holding no more than that.
   const key = (await t.key(org, ['organization:write'])).id;
   const rollable = (await t.key(org, ['organization:write'])).id;
@@ -371,5 +384,5 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, session, key, rollable, revocable, channel, window }, admin: client };
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window }, admin: client };
 }

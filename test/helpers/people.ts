@@ -49,3 +49,17 @@ export async function addPerson(t: TestApp, org: Organization, email: string, ro
   if (!signed.client) throw new Error(`sign-in answered ${signed.res.status}: ${JSON.stringify(signed.body)}`);
   return { memberId: member.id, email, cookie: signed.cookie!, client: signed.client };
 }
+
+/** The token of a `/dashboard/…?token=` link (an invitation, a setup or a reset link). */
+export const tokenOf = (link: string): string => new URL(link).searchParams.get('token') ?? '';
+
+/**
+ * Accepts an invitation link over HTTP (`POST /auth/accept-invite`), as the invited person would: the answer and,
+ * when it worked, a client holding the new session.
+ */
+export async function acceptInvite(t: TestApp, link: string, name = 'Invited Person', password = GOOD_PASSWORD) {
+  const res = await post(t.baseUrl, '/auth/accept-invite', { token: tokenOf(link), name, password });
+  const cookie = sessionCookieOf(res);
+  const client = cookie ? t.client().withHeaders({ cookie, origin: t.baseUrl }) : undefined;
+  return { res, cookie, client, body: (await res.json()) as { success: boolean; data?: { member: { id: string; email: string; role: string; permissions: string[] }; organization: { id: string } }; error?: { code: string; message: string; fields?: unknown[] } } };
+}

@@ -105,7 +105,7 @@ export async function runCliInProcess(args: string[], env: Record<string, string
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // NODE_ENV too: vitest sets it to "test", which changes library defaults (Apollo's signal handling, for one).
-  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'BOOTSTRAP_KEY', 'NODE_OPTIONS', 'NODE_ENV', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID'])
+  for (const k of ['DATABASE_URL', 'DATA_DIR', 'PORT', 'BOOTSTRAP_KEY', 'SETUP_LINK', 'NODE_OPTIONS', 'NODE_ENV', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID'])
     delete env[k];
   return env;
 }

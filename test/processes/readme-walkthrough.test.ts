@@ -1,8 +1,9 @@
 /**
- * README.md's "Verify your key" and "A monitor and an alert in five minutes", typed as a newcomer types them: one
+ * README.md's "Verify your key", "A monitor and an alert in five minutes" and the first owner of "People and
+ * roles" (the setup link the first start printed), typed as a newcomer types them: one
  * bash session, each command of each ```bash block as written, against the server process `npm start` runs, with
  * the key its first start printed. Only what the reader is told to fill in is filled in: the key in the `export`
- * line, the monitor's URL (a local target that answers 200, not https://example.com/: tests do not reach the
+ * line, the setup link's token and a password of the reader's own, the monitor's URL (a local target that answers 200, not https://example.com/: tests do not reach the
  * Internet) and the `mon_XXXXXXXXXXXXXXXX` / `alr_XXXXXXXXXXXXXXXX` ids, taken from the answers before them.
  *
  * The commands name http://127.0.0.1:4000; a test cannot hold a fixed port on a shared machine, so curl's own
@@ -24,6 +25,8 @@ const KEY_PLACEHOLDER = 'izli_sk_live_...';
 const TARGET_PLACEHOLDER = 'https://example.com/';
 const MONITOR_PLACEHOLDER = 'mon_XXXXXXXXXXXXXXXX';
 const ALERT_PLACEHOLDER = 'alr_XXXXXXXXXXXXXXXX';
+const SETUP_PLACEHOLDER = 'SETUP_TOKEN';
+const PASSWORD_PLACEHOLDER = 'YOUR_PASSWORD';
 /** Generous: the machine running the suite is shared, and "Run now" waits for its run through the queue. */
 const COMMAND_TIMEOUT_MS = 120_000;
 
@@ -142,6 +145,7 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('README.md: verify your key, th
   let server: ServerProcess;
   let target: Target;
   let key: string;
+  let setupLink: string;
   let shell: Shell;
 
   beforeAll(async () => {
@@ -152,6 +156,9 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('README.md: verify your key, th
     server = await spawnServer({ DATA_DIR: dataDir, ALLOW_PRIVATE_TARGETS: 'true' });
     key = /izli_sk_live_[0-9A-Za-z]{50}/.exec(server.output())?.[0] ?? '';
     expect(key, server.output()).not.toBe('');
+    // Printed with the server's own address (the README shows the default 127.0.0.1:4000).
+    setupLink = /^ {4}(http:\/\/\S+\/dashboard\/setup\?token=[0-9A-Za-z]{43})$/m.exec(server.output())?.[1] ?? '';
+    expect(setupLink, server.output()).not.toBe('');
 
     curlHome = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-readme-curl-'));
     const port = new URL(server.baseUrl).port;
@@ -170,9 +177,17 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('README.md: verify your key, th
     for (const dir of [dataDir, curlHome]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The key, the monitor's URL, the setup token and the reader's password, where the README leaves them blank. */
+  const filledIn = (text: string) =>
+    text
+      .replace(KEY_PLACEHOLDER, key)
+      .replace(TARGET_PLACEHOLDER, `${target.url}/`)
+      .replace(SETUP_PLACEHOLDER, new URL(setupLink).searchParams.get('token')!)
+      .replace(PASSWORD_PLACEHOLDER, 'violet-harbor-tunnel-8142');
+
   /** Runs a README command with the reader's blanks filled in; fails on a blank left unfilled. */
   async function type(command: Command, ids: { monitor?: string; alert?: string } = {}): Promise<string> {
-    let text = command.text.replace(KEY_PLACEHOLDER, key).replace(TARGET_PLACEHOLDER, `${target.url}/`);
+    let text = filledIn(command.text);
     if (text.includes(MONITOR_PLACEHOLDER)) text = text.replaceAll(MONITOR_PLACEHOLDER, ids.monitor ?? fail(`no monitor id yet for: ${text}`));
     if (text.includes(ALERT_PLACEHOLDER)) text = text.replaceAll(ALERT_PLACEHOLDER, ids.alert ?? fail(`no alert id yet for: ${text}`));
     if (text.startsWith('curl ')) expect(text).toContain(`http://${DOCUMENTED_SERVER}/`);
@@ -199,6 +214,20 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('README.md: verify your key, th
       organization: me.data.organization,
       key: { id: expect.stringMatching(/^key_/), name: me.data.key.name, permissions: me.data.key.permissions, expiresAt: null },
     });
+  });
+
+  it('People and roles: the setup link the first start printed makes the first OWNER, once', async () => {
+    expect(README).toContain(`    http://${DOCUMENTED_SERVER}/dashboard/setup?token=`); // what "Your first key" shows printed
+    const blocks = bashBlocks('People and roles').map(commands);
+    expect(blocks.map((b) => b.length)).toEqual([1]);
+    const [setup] = blocks[0];
+    expect(setup.text).toContain(SETUP_PLACEHOLDER);
+    expect(setup.sample.length).toBeGreaterThan(0);
+    const made = JSON.parse(await type(setup)) as Envelope<{ member: { role: string; permissions: string[] }; organization: { name: string } }>;
+    expect(made.data).toMatchObject({ member: { role: 'OWNER', permissions: ['all'] }, organization: { name: 'Default Organization' } });
+    // The link works once: typed again, it is refused.
+    const again = JSON.parse((await shell.run(filledIn(setup.text))).out) as { success: boolean; error: { code: string } };
+    expect(again).toMatchObject({ success: false, error: { code: 'BAD_USER_INPUT' } });
   });
 
   // "With the server running and IZLI_API_KEY set as above": the shell of the test before, with its export.

@@ -28,5 +28,11 @@ describe('configuration', () => {
     expect(loadConfig({ BOOTSTRAP_KEY: 'false' }).BOOTSTRAP_KEY).toBe(false);
     expect(loadConfig({ DATABASE_URL: '' }).BOOTSTRAP_KEY).toBe(true); // an empty DATABASE_URL is unset
     expect(() => loadConfig({ BOOTSTRAP_KEY: 'maybe' })).toThrow(/BOOTSTRAP_KEY/);
+    // The setup link follows the same rule: printed on the embedded database, not where stdout is a log stream.
+    expect(loadConfig({}).SETUP_LINK).toBe(true);
+    expect(loadConfig({ DATABASE_URL: url }).SETUP_LINK).toBe(false);
+    expect(loadConfig({ DATABASE_URL: url, SETUP_LINK: 'true' }).SETUP_LINK).toBe(true);
+    expect(loadConfig({ SETUP_LINK: 'false' }).SETUP_LINK).toBe(false);
+    expect(() => loadConfig({ SETUP_LINK: 'maybe' })).toThrow(/SETUP_LINK/);
   });
 });

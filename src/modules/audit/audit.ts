@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'member.sign_in_failed',
   'member.signed_out',
   'session.revoked',
+  'invitation.revoked',
+  'invitation.accepted',
   'monitor.created',
   'monitor.updated',
   'monitor.paused',

@@ -1,18 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
-import { InviteMemberInput, MemberRoleEnum, MemberView } from './member.types';
+import { MemberRoleEnum, MemberView } from './member.types';
 import { OrganizationView } from '../organization/organization.types';
 
 // Typed on Organization for its `members` field: the members module knows organizations, not the reverse.
 @Resolver(() => OrganizationView)
 export class MemberResolver {
-  @Mutation(() => MemberView, { description: 'Adds a member at once (no email is sent). Emails are unique per organization. Giving a role needs every scope of that role (`Member.permissions`), so only `all` makes an OWNER: FORBIDDEN otherwise.' })
-  @RequiresScope('organization:write')
-  async inviteMember(@Arg('input') input: InviteMemberInput, @Ctx() { em, principal, actor, services }: RequestContext) {
-    return MemberView.from(await services.members.invite(em, principal, actor, input));
-  }
-
   @Mutation(() => MemberView, { description: 'The last OWNER cannot be demoted: CONFLICT. Ends the member\'s sessions. Needs every scope of the member\'s role and of the new one, so only `all` changes an OWNER or makes one: FORBIDDEN otherwise.' })
   @RequiresScope('organization:write')
   async updateMemberRole(

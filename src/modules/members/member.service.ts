@@ -12,7 +12,8 @@ import { audit, type Actor } from '../audit/audit';
 import { flagKeysOfRemovedCreator } from '../api-keys/creator-removed';
 
 /**
- * Members of one organization. Invitations take effect at once (joinedAt = invite time): tracer sends no email.
+ * Members of one organization. `invite` adds a member at once, with no email and no password yet: what the CLI
+ * (`members add`) and setup code use; the API's `inviteMember` makes an invitation instead (modules/invitations).
  * The last OWNER can be neither removed nor demoted; the check and the change share one locked transaction.
  * No escalation, whoever calls (a session or an API key; only the CLI, with no principal, is exempt): a role is
  * given only by a caller holding every scope of it, and a member is changed or removed only by a caller holding
@@ -105,7 +106,7 @@ export class MemberService {
  * FORBIDDEN naming what it lacks, as a key grant is refused. The roles are the one a member is given and, for a
  * change or a removal, the one it has now. The CLI (no principal) acts with the operator's authority.
  */
-function assertHoldsRoles(principal: Principal | null, roles: readonly MemberRole[], what: string): void {
+export function assertHoldsRoles(principal: Principal | null, roles: readonly MemberRole[], what: string): void {
   if (!principal || principal.held.has(ALL)) return;
   const needed = roles.flatMap((r) => ROLE_PERMISSIONS[r]);
   const missing = needed.includes(ALL) ? [ALL] : missingScopes(principal.held, needed);
