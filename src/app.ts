@@ -18,7 +18,9 @@ import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
-import { createApollo } from './graphql/apollo';
+import { createApollo, documentLimits } from './graphql/apollo';
+import { LiveServer } from './modules/live/live-server';
+import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
 
@@ -45,6 +47,8 @@ export interface App {
   rateLimiter: RequestRateLimiter;
   engine: Engine;
   keyListener?: KeyChangeListener;
+  /** The WebSocket subscriptions server (tests read its connection count). */
+  live: LiveServer<RequestContext>;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
@@ -70,8 +74,30 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   const apollo = createApollo(config, log, schema);
   await api.started(apollo.start());
 
+  // Subscriptions: WebSocket upgrades of /graphql, authenticated by the same context builder (modules/live/).
+  const live = new LiveServer<RequestContext>({
+    schema: schema.schema,
+    index: schema.index,
+    connections: api.live.connections,
+    authenticate: async (req) => (await contexts.build(req)).principal,
+    recheck: (principal) => api.live.recheck(principal),
+    context: api.live.context,
+    log,
+    settings: {
+      maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxPerKey: config.LIVE_MAX_CONNECTIONS_PER_KEY,
+      maxPerAddress: config.LIVE_MAX_CONNECTIONS_PER_ADDRESS,
+      keepAliveMs: config.LIVE_KEEPALIVE_MS,
+      idleMs: config.LIVE_IDLE_TIMEOUT_MS,
+      sendBufferBytes: config.LIVE_SEND_BUFFER_BYTES,
+      maxExpanded: Math.max(config.GRAPHQL_MAX_COST, 500_000),
+      limits: documentLimits(config),
+    },
+  });
+  live.attach(fastify);
+
   registerErrorHandlers(fastify, contexts, log);
-  registerGraphQLRoute(fastify, apollo, contexts);
+  registerGraphQLRoute(fastify, apollo, contexts, live);
   registerRestRoutes(fastify, { schema, config, log }, contexts);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
@@ -95,6 +121,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     rateLimiter: api.rateLimiter,
     engine,
     keyListener: api.keyListener,
+    live,
     bootstrapKey: api.bootstrapKey,
     get closingStep() {
       return closingStep;
@@ -102,6 +129,8 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     async close() {
       if (closed) return;
       closed = true;
+      step('live');
+      await live.close(); // sockets held open for hours must not hold the drain
       step('http');
       await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
       step('apollo');

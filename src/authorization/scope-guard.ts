@@ -90,12 +90,20 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
       const checkedOnEntry = index.typeScopesOf(typeName);
       if (!isRoot && needed.every((s) => checkedOnEntry.includes(s))) return config;
       const resolve = config.resolve ?? defaultFieldResolver;
+      const subscribe = config.subscribe;
       return {
         ...config,
         resolve(source, args, context: HasPrincipal, info) {
           assertGranted(context?.principal, needed);
           return resolve(source, args, context, info);
         },
+        // A subscription's event stream is opened only for a caller holding what its events need.
+        ...(subscribe && {
+          subscribe(source: unknown, args: Record<string, unknown>, context: HasPrincipal, info: Parameters<typeof subscribe>[3]) {
+            assertGranted(context?.principal, needed);
+            return subscribe(source, args, context, info);
+          },
+        }),
       };
     },
   });

@@ -13,6 +13,7 @@ import type { MaintenanceService } from '../modules/maintenance/maintenance.serv
 import type { CheckSessionService } from '../modules/check-sessions/check-session.service';
 import type { StatsService } from '../modules/stats/stats.service';
 import type { AccountService } from '../modules/accounts/account.service';
+import type { LiveService } from '../modules/live/live.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -35,5 +36,7 @@ export interface Services {
   stats: StatsService;
   /** People's sign-in, sessions and password links (the API role builds it: it shares the key verifier's limiter). */
   accounts: AccountService;
+  /** The event streams of the subscriptions (live/). */
+  live: LiveService;
   now: () => Date;
 }
