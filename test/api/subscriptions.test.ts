@@ -16,6 +16,8 @@ import {
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import { liveClient } from '../helpers/live';
+import { rootFieldOf, seedOrganization, SUBSCRIPTIONS } from '../helpers/operations';
+import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 
 let t: TestApp;
@@ -30,6 +32,7 @@ beforeAll(async () => {
   t = await startTestApp();
   target = await startTarget();
   target.route('/ok', json(200, { ok: true }));
+  target.route('/down', json(500, { ok: false }));
   target.route('/flip', (req, res, body) => json(healthy ? 200 : 500, { healthy })(req, res, body));
   org = await t.org('Live Inc');
   admin = await t.key(org, ['all']);
@@ -114,6 +117,42 @@ describe('scopes', () => {
     await seen.nth(1);
     expect(statuses.results).toEqual([]);
     expect(alerts.results).toEqual([]);
+  });
+});
+
+describe('the scope sweep over every subscription (test/helpers/operations.ts SUBSCRIPTIONS)', () => {
+  it('refuses exactly the missing scopes, each scope alone and all of them, and answers NOT_FOUND for ids of nothing', async () => {
+    const seeded = await seedOrganization(t, 'Swept', target.url);
+    const sweepOrg = (await t.db.orm.em.fork().getConnection().execute<{ organization_id: string }[]>('select organization_id from monitors where id = ?', [seeded.ids.monitor]))[0].organization_id;
+    const held: Permission[][] = [...SCOPES.map((s) => [s] as Permission[]), ['all']];
+    let denied = 0;
+    await Promise.all(
+      held.map(async (permissions) => {
+        const { key } = await t.key({ id: sweepOrg } as Organization, permissions);
+        const c = client(`Bearer ${key}`);
+        for (const op of SUBSCRIPTIONS) {
+          const name = rootFieldOf(op.document);
+          const missing = permissions.includes('all') ? [] : op.scopes.filter((s) => !permissions.includes(s));
+          // The seeded ids for the scope check (a session's scopes depend on what it ran), nothing else streamed.
+          const sub = c.subscribe(op.document, op.variables(seeded.ids, target.url));
+          // A refusal comes (an `error` message); an accepted subscription stays open and streams nothing here.
+          await (missing.length ? sub.ended() : Promise.race([sub.ended(), new Promise((r) => setTimeout(r, 300))]));
+          const code = sub.errors?.[0]?.extensions?.code;
+          if (missing.length) {
+            denied++;
+            expect([name, permissions, code, sub.errors?.[0]?.extensions?.missingScopes]).toEqual([name, permissions, 'FORBIDDEN', missing]);
+            expect(sub.results).toEqual([]);
+          } else expect([name, permissions, code]).not.toEqual([name, permissions, 'FORBIDDEN']);
+          sub.stop();
+          if (op.byId && !missing.length) {
+            const none = c.subscribe(op.document, op.absent);
+            await none.ended();
+            expect([name, none.errors?.[0]?.extensions?.code]).toEqual([name, 'NOT_FOUND']);
+          }
+        }
+      }),
+    );
+    expect(denied).toBeGreaterThan(20);
   });
 });
 

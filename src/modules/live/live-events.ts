@@ -116,6 +116,7 @@ export class NotifyPublisher implements LivePublisher {
     if (!events.length) return;
     // A few events a transaction at most (a run, a status, an alert): one statement.
     const params = events.flatMap((e) => [LIVE_CHANNEL, JSON.stringify(e)]);
-    await em.getConnection().execute(`select ${events.map(() => 'pg_notify(?, ?)').join(', ')}`, params);
+    // `em.execute` runs in em's transaction: the notification leaves on its commit, not before.
+    await em.execute(`select ${events.map(() => 'pg_notify(?, ?)').join(', ')}`, params);
   }
 }
