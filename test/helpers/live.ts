@@ -21,6 +21,7 @@ export interface Received<T> {
  */
 export function liveClient(baseUrl: string, opts: { authorization?: string; headers?: Record<string, string>; params?: Record<string, unknown> } = {}) {
   const closes: number[] = [];
+  let acknowledged = 0;
   let onClose: (() => void) | undefined;
   const client: WsClient = createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
@@ -34,6 +35,7 @@ export function liveClient(baseUrl: string, opts: { authorization?: string; head
     lazy: true,
     lazyCloseTimeout: 0,
     on: {
+      connected: () => void acknowledged++,
       closed: (event) => {
         closes.push((event as { code: number }).code);
         onClose?.();
@@ -79,7 +81,9 @@ export function liveClient(baseUrl: string, opts: { authorization?: string; head
     return received;
   }
 
-  return { client, closes, closed, subscribe, dispose: () => client.dispose() };
+  /** Resolves once the server acknowledged connection_init (the connection is authenticated and listed). */
+  const connected = (timeoutMs = 10_000) => waitFor(() => (acknowledged ? true : undefined), timeoutMs, 'connection_ack').then(() => {});
+  return { client, closes, closed, connected, subscribe, dispose: () => client.dispose() };
 }
 
 async function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {

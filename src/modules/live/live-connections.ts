@@ -36,6 +36,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class LiveConnections {
   private readonly byId = new Map<string, Set<LiveConnection>>();
+  /** Moves on every change heard: a connection whose authentication overlapped one asks again once added. */
+  private changes = 0;
   private poll: NodeJS.Timeout | undefined;
   private readonly sweep: NodeJS.Timeout;
 
@@ -59,12 +61,22 @@ export class LiveConnections {
     return n;
   }
 
-  add(conn: LiveConnection): void {
+  /** Read before authenticating; given to `add`. */
+  get epoch(): number {
+    return this.changes;
+  }
+
+  /**
+   * Registers a connection authenticated since `epoch`. If a key or session changed meanwhile (its row read before
+   * a revocation, answered after it), it asks again at once: the change was announced before it was listed here.
+   */
+  add(conn: LiveConnection, epoch = this.changes): void {
     const id = conn.principal.keyId;
     let set = this.byId.get(id);
     if (!set) this.byId.set(id, (set = new Set()));
     set.add(conn);
-    this.scheduleExpiry(conn);
+    if (epoch !== this.changes) void this.recheck(conn);
+    else this.scheduleExpiry(conn);
   }
 
   remove(conn: LiveConnection): void {
@@ -78,12 +90,14 @@ export class LiveConnections {
 
   /** A key changed (`key_…`): its connections ask again. Anything else is a session change: every session's ask. */
   async changed(id: string): Promise<void> {
+    this.changes++;
     if (id.startsWith('key_')) await Promise.all([...(this.byId.get(id) ?? [])].map((c) => this.recheck(c)));
     else await Promise.all(this.all().filter((c) => c.principal.session).map((c) => this.recheck(c)));
   }
 
   /** The listener's state: untrusted, every connection asks now and every pollMs; trusted again, once more. */
   setTrusted(trusted: boolean): void {
+    this.changes++;
     clearInterval(this.poll);
     this.poll = undefined;
     if (!trusted) {

@@ -220,6 +220,8 @@ export class LiveServer<C> {
       method: 'WEBSOCKET',
       protocol: (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
     };
+    const { connections, settings } = this.deps;
+    const epoch = connections.epoch;
     let principal: Principal;
     try {
       principal = await this.deps.authenticate(incoming);
@@ -230,7 +232,6 @@ export class LiveServer<C> {
       else socket.close(CLOSE.UNAUTHORIZED, 'Unauthorized');
       return false;
     }
-    const { connections, settings } = this.deps;
     if (connections.count(principal.keyId) >= settings.maxPerKey) {
       socket.close(CLOSE.TOO_MANY, 'Too many connections for this key');
       return false;
@@ -243,7 +244,7 @@ export class LiveServer<C> {
       close: (code, reason) => socket.close(code, reason),
     };
     ctx.extra.conn = conn;
-    connections.add(conn);
+    connections.add(conn, epoch);
     return true;
   }
 
