@@ -9,6 +9,7 @@ import {
   CheckStatusChangedDocument,
   CreateMonitorDocument,
   RevokeApiKeyDocument,
+  RollApiKeyDocument,
   RunMonitorDocument,
   RunRecordedDocument,
   TriggerChecksDocument,
@@ -16,6 +17,7 @@ import {
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import { liveClient } from '../helpers/live';
+import { addPerson, post } from '../helpers/people';
 import { rootFieldOf, seedOrganization, SUBSCRIPTIONS } from '../helpers/operations';
 import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import type { Organization } from '../../src/modules/organization/organization.entity';
@@ -219,6 +221,37 @@ describe('revocation', () => {
     expect(await closed).toBe(4403);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(alerts.results).toEqual([]);
+  });
+
+  it('rolling a key without grace closes the old key\'s subscriptions with 4403; the new key subscribes', async () => {
+    const rolled = await t.key(org, ['all']);
+    const c = client(`Bearer ${rolled.key}`);
+    c.subscribe(AlertChangedDocument);
+    await c.connected();
+    const closed = c.closed();
+    const res = await admin.client.gql(RollApiKeyDocument, { id: rolled.id, gracePeriod: 'NONE' as never });
+    expect(res.errors).toBeUndefined();
+    expect(await closed).toBe(4403);
+    const next = client(`Bearer ${res.data!.rollApiKey.key}`);
+    const sub = next.subscribe(AlertChangedDocument);
+    await next.connected();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sub.errors).toBeUndefined();
+  });
+
+  it('a session cookie works from the same origin only, and signing out closes its subscriptions with 4403', async () => {
+    const person = await addPerson(t, org, 'live@example.com', 'ADMIN');
+    const foreign = client(undefined, { headers: { cookie: person.cookie, origin: 'https://evil.example' } });
+    foreign.subscribe(AlertChangedDocument);
+    expect(await foreign.closed()).toBe(4401);
+    const c = client(undefined, { headers: { cookie: person.cookie, origin: t.baseUrl } });
+    const alerts = c.subscribe(AlertChangedDocument);
+    await c.connected();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alerts.errors).toBeUndefined();
+    const closed = c.closed();
+    expect((await post(t.baseUrl, '/auth/sign-out', {}, { cookie: person.cookie, origin: t.baseUrl })).status).toBe(204);
+    expect(await closed).toBe(4403);
   });
 
   it("closes with 4403 at the key's expiry instant", async () => {
