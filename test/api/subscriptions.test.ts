@@ -18,6 +18,7 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import { liveClient } from '../helpers/live';
 import { addPerson, post } from '../helpers/people';
+import { forgeKey } from '../helpers/keys';
 import { rootFieldOf, seedOrganization, SUBSCRIPTIONS } from '../helpers/operations';
 import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import type { Organization } from '../../src/modules/organization/organization.entity';
@@ -277,7 +278,7 @@ describe('with tiny limits', () => {
   let small: TestApp;
   let key: string;
   beforeAll(async () => {
-    small = await startTestApp({ LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '1', LIVE_MAX_CONNECTIONS_PER_KEY: '1', GRAPHQL_MAX_DEPTH: '2' });
+    small = await startTestApp({ LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '1', LIVE_MAX_CONNECTIONS_PER_KEY: '1', GRAPHQL_MAX_DEPTH: '2', AUTH_FAILURE_LIMIT: '3' });
     key = (await small.key(await small.org('Tiny'), ['all'])).key;
   });
   afterAll(async () => small?.close());
@@ -289,6 +290,20 @@ describe('with tiny limits', () => {
     await deep.ended();
     expect(deep.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_DEEP' });
     c.dispose();
+  });
+
+  it('counts failed connection_inits on the failure limiter HTTP uses: past the limit, 4429, and HTTP answers 429 too', async () => {
+    for (let i = 0; i < 3; i++) {
+      const c = liveClient(small.baseUrl, { authorization: `Bearer ${forgeKey(`ZZZZZZZZZZZ${i}`)}` });
+      open.push(c);
+      c.subscribe('subscription { alertChanged { change } }');
+      expect(await c.closed()).toBe(4401);
+    }
+    const next = liveClient(small.baseUrl, { authorization: `Bearer ${forgeKey('ZZZZZZZZZZZY')}` });
+    open.push(next);
+    next.subscribe('subscription { alertChanged { change } }');
+    expect(await next.closed()).toBe(4429);
+    expect((await small.client(forgeKey('ZZZZZZZZZZZX')).gql('{ me { organization { id } } }')).status).toBe(429);
   });
 
   it('limits subscriptions per connection and connections per key', async () => {
