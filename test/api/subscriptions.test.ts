@@ -343,3 +343,30 @@ describe('with a tiny send buffer', () => {
     expect(await l.closed()).toBe(4408);
   });
 });
+
+describe('Apollo Client 4', () => {
+  it('subscribes through GraphQLWsLink and receives runs of a real check', async () => {
+    const { ApolloClient, InMemoryCache } = await import('@apollo/client');
+    const { GraphQLWsLink } = await import('@apollo/client/link/subscriptions');
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    const ws = createClient({ url: `${t.baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${admin.key}` }, retryAttempts: 0 });
+    const apollo = new ApolloClient({ link: new GraphQLWsLink(ws), cache: new InMemoryCache() });
+    try {
+      const id = await monitor('/ok', 'Through Apollo');
+      const got: Array<{ id: string; status: string }> = [];
+      const subscription = apollo.subscribe({ query: RunRecordedDocument, variables: { checkId: id } }).subscribe({
+        next: (result) => result.data && got.push(result.data.runRecorded),
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const ran = await runOnce(id);
+      const until = Date.now() + 10_000;
+      while (!got.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      subscription.unsubscribe();
+      expect(got).toMatchObject([{ id: ran, status: 'PASSED' }]);
+    } finally {
+      apollo.stop();
+      await ws.dispose();
+    }
+  });
+});
