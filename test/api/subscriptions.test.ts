@@ -271,6 +271,13 @@ describe('limits', () => {
     const q = c.subscribe('query { me { organization { id } } }');
     await q.ended();
     expect(q.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const unknown = c.subscribe('subscription { alertChanged { nope } }');
+    await unknown.ended();
+    expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    const broken = c.subscribe('subscription { alertChanged { ');
+    await broken.ended();
+    expect(broken.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_PARSE_FAILED' });
+    for (const e of [...q.errors!, ...unknown.errors!, ...broken.errors!]) expect(JSON.stringify(e)).not.toMatch(/stack|at .*\.js:\d+/);
   });
 });
 
