@@ -134,7 +134,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const alerts = new AlertService(now, notifier, log, live);
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
-    KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS)]),
+    KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
   ) as Services['checks'];
   const runs = new RunService({
     billing,

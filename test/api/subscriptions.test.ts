@@ -8,6 +8,8 @@ import {
   CheckSessionUpdatedDocument,
   CheckStatusChangedDocument,
   CreateMonitorDocument,
+  PauseMonitorDocument,
+  ResumeMonitorDocument,
   RevokeApiKeyDocument,
   RollApiKeyDocument,
   RunMonitorDocument,
@@ -193,6 +195,20 @@ describe('events', () => {
     const up = (await statuses.nth(2)).data as { checkStatusChanged: Record<string, unknown> };
     expect(up.checkStatusChanged).toMatchObject({ status: 'UP', previousStatus: 'DOWN' });
     expect(((await alerts.nth(2)).data as { alertChanged: { change: string } }).alertChanged.change).toBe('RESOLVED');
+  });
+
+  it('checkStatusChanged says when a person pauses and resumes a check, with no run', async () => {
+    const id = await monitor('/ok', 'Paused by hand');
+    const c = client(`Bearer ${admin.key}`);
+    const statuses = c.subscribe(CheckStatusChangedDocument, { checkIds: [id] });
+    await c.connected();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await admin.client.gql(PauseMonitorDocument, { id })).errors).toBeUndefined();
+    const paused = (await statuses.nth(1)).data as { checkStatusChanged: Record<string, unknown> };
+    expect(paused.checkStatusChanged).toMatchObject({ status: 'PAUSED', previousStatus: 'PENDING', run: null, check: { id, status: 'PAUSED' } });
+    expect((await admin.client.gql(ResumeMonitorDocument, { id })).errors).toBeUndefined();
+    const resumed = (await statuses.nth(2)).data as { checkStatusChanged: Record<string, unknown> };
+    expect(resumed.checkStatusChanged).toMatchObject({ status: 'PENDING', previousStatus: 'PAUSED', run: null });
   });
 
   it('checkSessionUpdated follows a session until it PASSED, then completes', async () => {

@@ -529,7 +529,7 @@ export type CheckStatusChangedSubscription = { checkStatusChanged: { status: Che
     , run:
       | { id: string, status: RunStatus }
       | { id: string, status: RunStatus }
-     } };
+     | null } };
 
 export type AlertChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 

@@ -10,7 +10,7 @@ export const LIVE_CHANNEL = 'tracer_live';
  */
 export type LiveEvent =
   | { type: 'run'; org: string; check: string; run: string; at: number }
-  | { type: 'status'; org: string; check: string; run: string; status: string; previous: string; at: number }
+  | { type: 'status'; org: string; check: string; run: string | null; status: string; previous: string; at: number }
   | { type: 'alert'; org: string; alert: string; change: 'OPENED' | 'ACKNOWLEDGED' | 'RESOLVED'; at: number };
 
 /** Tells every instance's subscribers what changed: called in the transaction of the change, delivered once it commits. */

@@ -36,7 +36,7 @@ export class LiveResolver {
 
   @Subscription(() => CheckStatusEventView, {
     description:
-      "Whenever a check's status changes (a run turns it DOWN or back UP): every check of the organization, or only those " +
+      "Whenever a check's status changes (a run turns it DOWN or back UP; `pause…` and `resume…` PAUSED and back): every check of the organization, or only those " +
       'in `checkIds` or with any of `tags`. It may deliver a check of either kind: needs both read scopes.',
     subscribe: ({ args, context }: Subscribed) =>
       context.services.live.statuses(
@@ -60,7 +60,7 @@ export class LiveResolver {
     view.check = api.resolver.view.from(check);
     view.status = event.status as CheckStatusEnum;
     view.previousStatus = event.previous as CheckStatusEnum;
-    view.run = runView(await services.runs.get(em, principal.organizationId, event.run));
+    view.run = event.run ? runView(await services.runs.get(em, principal.organizationId, event.run)) : null;
     view.at = new Date(event.at);
     return view;
   }

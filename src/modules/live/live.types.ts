@@ -28,8 +28,8 @@ export class CheckStatusEventView {
   @Field(() => CheckUnion, { description: 'The check as it is when the event is sent.' }) check!: object;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => CheckStatusEnum) previousStatus!: CheckStatusEnum;
-  @Field(() => RunView, { description: 'The run that changed it.' }) run!: RunView;
-  @Field({ description: 'When the run that changed it finished.' }) at!: Date;
+  @Field(() => RunView, { nullable: true, description: 'The run that changed it; null when a person did (paused or resumed it).' }) run!: RunView | null;
+  @Field({ description: 'When it changed: the run\'s end, or the pause or resume.' }) at!: Date;
 }
 
 @ObjectType('AlertEvent', { description: 'An alert opened, was acknowledged or resolved (`alertChanged`).' })
