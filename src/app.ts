@@ -20,7 +20,9 @@ import { registerMfaRoutes } from './modules/mfa/mfa-routes';
 import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
-import { createApollo } from './graphql/apollo';
+import { createApollo, documentLimits } from './graphql/apollo';
+import { LiveServer } from './modules/live/live-server';
+import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
 
@@ -47,6 +49,8 @@ export interface App {
   rateLimiter: RequestRateLimiter;
   engine: Engine;
   keyListener?: KeyChangeListener;
+  /** The WebSocket subscriptions server (tests read its connection count). */
+  live: LiveServer<RequestContext>;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   /** The link made on first start with an empty database that makes the first owner, shown once; undefined otherwise. */
@@ -74,8 +78,30 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   const apollo = createApollo(config, log, schema);
   await api.started(apollo.start());
 
+  // Subscriptions: WebSocket upgrades of /graphql, authenticated by the same context builder (modules/live/).
+  const live = new LiveServer<RequestContext>({
+    schema: schema.schema,
+    index: schema.index,
+    connections: api.live.connections,
+    authenticate: async (req) => (await contexts.build(req)).principal,
+    recheck: (principal) => api.live.recheck(principal),
+    context: api.live.context,
+    log,
+    settings: {
+      maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxPerKey: config.LIVE_MAX_CONNECTIONS_PER_KEY,
+      maxPerAddress: config.LIVE_MAX_CONNECTIONS_PER_ADDRESS,
+      keepAliveMs: config.LIVE_KEEPALIVE_MS,
+      idleMs: config.LIVE_IDLE_TIMEOUT_MS,
+      sendBufferBytes: config.LIVE_SEND_BUFFER_BYTES,
+      maxExpanded: Math.max(config.GRAPHQL_MAX_COST, 500_000),
+      limits: documentLimits(config),
+    },
+  });
+  live.attach(fastify);
+
   registerErrorHandlers(fastify, contexts, log);
-  registerGraphQLRoute(fastify, apollo, contexts);
+  registerGraphQLRoute(fastify, apollo, contexts, live);
   registerRestRoutes(fastify, { schema, config, log }, contexts);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
@@ -101,6 +127,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     rateLimiter: api.rateLimiter,
     engine,
     keyListener: api.keyListener,
+    live,
     bootstrapKey: api.bootstrapKey,
     setupLink: api.setupLink,
     get closingStep() {
@@ -109,6 +136,8 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     async close() {
       if (closed) return;
       closed = true;
+      step('live');
+      await live.close(); // sockets held open for hours must not hold the drain
       step('http');
       await drain.close(config.SHUTDOWN_TIMEOUT_MS); // stops accepting, lets in-flight requests finish
       step('apollo');

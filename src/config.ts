@@ -92,6 +92,16 @@ const schema = z.object({
   /** How often the key-change listener proves its connection alive, and how long the proof may take (ms). */
   KEY_LISTENER_HEARTBEAT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   KEY_LISTENER_DEADLINE_MS: z.coerce.number().int().min(50).max(60_000).default(3000),
+  /** GraphQL subscriptions over WebSocket (/graphql, graphql-transport-ws): docs/how-to/live-updates.md. */
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1000).default(20),
+  LIVE_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(20),
+  LIVE_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** How often the server pings each socket; a socket that has not answered the previous ping is closed (ms). */
+  LIVE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** A connection with no subscription for this long is closed (ms). */
+  LIVE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+  /** Bytes a socket may have waiting to be sent; past it the client is too slow and is closed with 4408. */
+  LIVE_SEND_BUFFER_BYTES: z.coerce.number().int().min(1).max(256 * 1024 * 1024).default(1024 * 1024),
   /** Which proxies to believe about the client address (Fastify's trustProxy): false, true, a hop count, or CIDRs. */
   TRUST_PROXY: z
     .string()

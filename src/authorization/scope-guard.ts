@@ -100,6 +100,7 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
       const checkedOnEntry = index.typeScopesOf(typeName);
       if (!isRoot && needed.every((s) => checkedOnEntry.includes(s))) return config;
       const resolve = config.resolve ?? defaultFieldResolver;
+      const subscribe = config.subscribe;
       return {
         ...config,
         resolve(source, args, context: HasPrincipal, info) {
@@ -107,6 +108,13 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
           if (isRoot && context.principal!.mfaSetupRequired && !MFA_SETUP_ALLOWS.has(fieldName)) throw mfaSetupRequired();
           return resolve(source, args, context, info);
         },
+        // A subscription's event stream is opened only for a caller holding what its events need.
+        ...(subscribe && {
+          subscribe(source: unknown, args: Record<string, unknown>, context: HasPrincipal, info: Parameters<typeof subscribe>[3]) {
+            assertGranted(context?.principal, needed);
+            return subscribe(source, args, context, info);
+          },
+        }),
       };
     },
   });

@@ -14,6 +14,7 @@ export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
   // Each kind's run scope, named with its plural (its table's name: `monitors`).
   'Mutation.triggerChecks': inWords(CHECK_KINDS.map((k) => `\`${k.scopes.run}\` for the ${k.table} it selects`)),
   'Query.checkSession': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
+  'Subscription.checkSessionUpdated': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
 };
 
 /**

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { resultTable, type Session } from './trigger-table';
 import { printable } from '../modules/common/printable';
+import { waitForSession } from './live-wait';
 
 const USAGE = `Usage:
   tracer trigger [--tag <tag>]... [--monitor <id>]... [--journey <id>]... [--location <name>] [--wait] [--timeout <seconds>]
@@ -34,6 +35,7 @@ class Stop extends Error {
 }
 
 const POLL_MS = 1000;
+
 
 /** Where a run reads its settings and writes its lines: the process's own, or a test's. */
 export interface TracerIo {
@@ -98,6 +100,8 @@ async function main(argv: string[], io: TracerIo): Promise<number> {
     return EXIT.PASSED;
   }
   const until = Date.now() + Number(values.timeout) * 1000;
+  // Told by the subscription when it is done; polled where WebSockets do not get through.
+  if (session.status === 'RUNNING' && (await waitForSession(base, key, session.id, until)) === 'done') session = await api('GET', `/v1/check-sessions/${session.id}`);
   while (session.status === 'RUNNING' && Date.now() < until) {
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, until - Date.now()))));
     session = await api('GET', `/v1/check-sessions/${session.id}`);

@@ -16,6 +16,7 @@ import type { AccountService } from '../modules/accounts/account.service';
 import type { MfaService } from '../modules/mfa/mfa.service';
 import type { InvitationService } from '../modules/invitations/invitation.service';
 import type { PasswordRecovery } from '../modules/accounts/password-recovery';
+import type { LiveService } from '../modules/live/live.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -44,5 +45,7 @@ export interface Services {
   invitations: InvitationService;
   /** Forgot password: the emailed reset link. */
   recovery: PasswordRecovery;
+  /** The event streams of the subscriptions (live/). */
+  live: LiveService;
   now: () => Date;
 }

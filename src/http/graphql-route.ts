@@ -7,6 +7,7 @@ import { toGraphQLError, withRequestId } from '../errors/graphql';
 import { sandboxPageHeaders } from '../graphql/sandbox';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
+import { LiveServer } from '../modules/live/live-server';
 
 /**
  * `/graphql` (GET, POST, OPTIONS) handed straight to Apollo's `executeHTTPGraphQLRequest`, with the one context
@@ -14,11 +15,18 @@ import type { RequestContext } from '../context/request-context';
  * prevention, GET's query parameters, status codes); this only translates Fastify's request and reply, without
  * the integration package's per-request URL parsing.
  */
-export function registerGraphQLRoute(fastify: FastifyInstance, apollo: ApolloServer<RequestContext>, contexts: ContextBuilder<RequestContext>): void {
+export function registerGraphQLRoute(
+  fastify: FastifyInstance,
+  apollo: ApolloServer<RequestContext>,
+  contexts: ContextBuilder<RequestContext>,
+  live?: LiveServer<RequestContext>,
+): void {
   fastify.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     handler: async (req, reply) => {
+      // A WebSocket upgrade (subscriptions, graphql-transport-ws) is the live server's.
+      if (live && LiveServer.isUpgrade(req)) return live.upgrade(req, reply);
       const headers = new HeaderMap();
       for (const name in req.headers) {
         const value = req.headers[name];

@@ -31,6 +31,9 @@ import { RequestContextFactory, type RequestContext } from '../context/request-c
 import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
 import { quotaLoader } from '../modules/billing/quota.loader';
 import { statsLoader } from '../modules/stats/stats.loader';
+import { LiveConnections } from '../modules/live/live-connections';
+import { LIVE_CHANNEL, type LiveBus } from '../modules/live/live-events';
+import type { Principal } from '../modules/auth/principal';
 
 /** Every module's per-request loader; a module that batches adds its own here. */
 export const LOADERS = [recentRunsLoader, quotaLoader, statsLoader];
@@ -45,6 +48,14 @@ export interface ApiServices {
   rateLimiter: RequestRateLimiter;
   keyListener?: KeyChangeListener;
   contexts: ContextBuilder<RequestContext>;
+  /** The live connections (subscriptions) of this instance, closed when their credential stops working. */
+  live: {
+    bus: LiveBus;
+    connections: LiveConnections;
+    /** The credential of a connection as it is now (undefined: revoked, expired, ended). */
+    recheck(principal: Principal): Promise<Principal | undefined>;
+    context(principal: Principal, ip: string): RequestContext;
+  };
   /** The session cookie, the origin check and the session verifier (the /auth routes use them). */
   sessions: SessionGate;
   /** Partitions ahead and retention: the maintenance job's task (./core.ts). */
@@ -82,10 +93,15 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     new OriginCheck(publicUrl),
     sessionVerifier,
   );
+  // Subscriptions held open on this instance: each change of a key or session below makes them ask again.
+  const liveConnections = new LiveConnections(now, log, { pollMs: config.KEY_LISTENER_HEARTBEAT_MS, maxAgeMs: config.KEY_CACHE_MAX_AGE_MS });
   // Ended sessions travel like revoked keys: NOTIFY on PostgreSQL (heard by every instance), and this instance's cache.
   const ends: SessionEnds = {
     announce: database.kind === 'postgresql' ? publishKeyChange : async () => {},
-    forget: () => sessionVerifier.forget(),
+    forget: (id) => {
+      sessionVerifier.forget();
+      void liveConnections.changed(id);
+    },
   };
   let keyListener: KeyChangeListener | undefined;
   let rateLimiter: RequestRateLimiter | undefined;
@@ -110,7 +126,10 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
-      forget: (id) => verifier.forget(id), // this instance refuses the key before the change is answered
+      forget: (id) => {
+        verifier.forget(id); // this instance refuses the key before the change is answered
+        void liveConnections.changed(id); // and closes its subscriptions
+      },
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, ends),
@@ -142,11 +161,18 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     database.kind === 'postgresql'
       ? new KeyChangeListener(database.url, {
           // One channel for keys (`key_…`) and sessions (`ses_…`, or `mem_…` for all of a member's).
-          forget: (id) => (id.startsWith('key_') ? verifier.forget(id) : sessionVerifier.forget()),
+          forget: (id) => {
+            if (id.startsWith('key_')) verifier.forget(id);
+            else sessionVerifier.forget();
+            void liveConnections.changed(id);
+          },
           setTrusted: (trusted) => {
             verifier.setTrusted(trusted);
             sessionVerifier.setTrusted(trusted);
+            liveConnections.setTrusted(trusted);
           },
+          // Runs, statuses and alerts recorded by any process, for this instance's subscribers.
+          channels: { [LIVE_CHANNEL]: (payload) => core.liveBus.receive(payload) },
         }, log, { heartbeatMs: config.KEY_LISTENER_HEARTBEAT_MS, deadlineMs: config.KEY_LISTENER_DEADLINE_MS })
       : undefined;
   if (keyListener) await started(keyListener.start());
@@ -161,6 +187,12 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     rateLimiter: limiter,
     keyListener: listener,
     contexts,
+    live: {
+      bus: core.liveBus,
+      connections: liveConnections,
+      recheck: (principal) => (principal.session ? sessionVerifier.current(principal.session.tokenHash) : verifier.current(principal.keyId)),
+      context: (principal, ip) => requestContexts.create(principal, ip),
+    },
     sessions,
     retention: core.retention,
     bootstrapKey,
@@ -168,6 +200,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     started,
     async close(step) {
       step('key listener');
+      liveConnections.closeAll(1001, 'Server shutting down');
       await listener?.stop();
       step('lastUsed');
       await lastUsed.close();

@@ -25,6 +25,8 @@ import { CheckSessionService } from '../modules/check-sessions/check-session.ser
 import { RollupWriter } from '../modules/stats/rollup.writer';
 import { StatsService } from '../modules/stats/stats.service';
 import { RetentionService } from '../modules/retention/retention.service';
+import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/live/live-events';
+import { LiveService } from '../modules/live/live.service';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -35,6 +37,8 @@ export interface Core {
   services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery'>;
   /** Pruning and run partitions: the maintenance job's work. */
   retention: RetentionService;
+  /** This process's subscribers (GraphQL subscriptions), fed by what is published (live/live-events.ts). */
+  liveBus: LiveBus;
 }
 
 export interface CoreOptions {
@@ -123,26 +127,32 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
   }, [delivering]);
   const { organizations, billing } = accountServices(config, now, notifier);
-  const alerts = new AlertService(now, notifier, log);
-  const recorder = new RunRecorder({ alerts, rollups: new RollupWriter() });
+  // Embedded: one process, events go to its own subscribers on commit. PostgreSQL: a NOTIFY in the transaction,
+  // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
+  const liveBus = new LiveBus();
+  const live = database.kind === 'postgresql' ? new NotifyPublisher() : new LocalPublisher(liveBus, database.orm);
+  const alerts = new AlertService(now, notifier, log, live);
+  const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
-    KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS)]),
+    KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
   ) as Services['checks'];
+  const runs = new RunService({
+    billing,
+    recorder,
+    http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
+    redactionMaxCompared: config.REDACTION_MAX_COMPARED,
+    secrets,
+    now,
+    log,
+    dispatcher: engine,
+    leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
+    journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
+  });
+  const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
   const services = {
     organizations,
     checks,
-    runs: new RunService({
-      billing,
-      recorder,
-      http: { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS },
-      redactionMaxCompared: config.REDACTION_MAX_COMPARED,
-      secrets,
-      now,
-      log,
-      dispatcher: engine,
-      leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
-      journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
-    }),
+    runs,
     recorder,
     alerts,
     members: new MemberService(now),
@@ -155,9 +165,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       confirmationsPerOrganizationPerHour: config.NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR,
     }),
     maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
-    checkSessions: new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS }),
+    checkSessions,
+    live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
     now,
   };
-  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS) };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };
 }

@@ -12,7 +12,7 @@ import { parseScopeTable } from '../../src/authorization/scope-table';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { rootFieldOf, ROOT_OPERATIONS } from '../helpers/operations';
+import { rootFieldOf, ROOT_OPERATIONS, SUBSCRIPTIONS } from '../helpers/operations';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 
 let t: TestApp;
@@ -32,18 +32,20 @@ describe('the scope table of docs/reference/scopes.md', () => {
     const fields = [
       ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `query ${f}`),
       ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `mutation ${f}`),
+      ...Object.keys(schema.getSubscriptionType()!.getFields()).map((f) => `subscription ${f}`),
     ].sort();
     expect([...table.keys()].sort()).toEqual(fields);
-    expect(ROOT_OPERATIONS.map((o) => rootFieldOf(o.document)).sort()).toEqual(fields);
+    // Subscriptions are swept over a WebSocket (test/api/subscriptions.test.ts), against the same table.
+    expect([...ROOT_OPERATIONS, ...SUBSCRIPTIONS].map((o) => rootFieldOf(o.document)).sort()).toEqual(fields);
   });
 
   it('says what the registry of operations demands (the spec)', () => {
-    for (const op of ROOT_OPERATIONS.filter((o) => !o.bySelection)) {
+    for (const op of [...ROOT_OPERATIONS, ...SUBSCRIPTIONS].filter((o) => !o.bySelection)) {
       const field = rootFieldOf(op.document);
       expect([field, [...table.get(field)!].sort()]).toEqual([field, [...op.scopes].sort()]);
     }
     // Decided on what they select: no scope of their own in the table.
-    for (const op of ROOT_OPERATIONS.filter((o) => o.bySelection)) expect([rootFieldOf(op.document), table.get(rootFieldOf(op.document))]).toEqual([rootFieldOf(op.document), []]);
+    for (const op of [...ROOT_OPERATIONS, ...SUBSCRIPTIONS].filter((o) => o.bySelection)) expect([rootFieldOf(op.document), table.get(rootFieldOf(op.document))]).toEqual([rootFieldOf(op.document), []]);
   });
 
   it('matches the API for every drawn combination of scopes, over every operation', async () => {

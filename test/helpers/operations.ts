@@ -313,6 +313,40 @@ export function rootFieldOf(document: TypedDocumentNode<unknown, unknown>): stri
 }
 
 /**
+ * Every subscription (graphql-transport-ws on /graphql, never HTTP): the same spec as OPERATIONS, swept over a
+ * WebSocket by test/api/subscriptions.test.ts (each scope alone and all of them; another organization's ids).
+ * `variables` name the seeded organization's objects; `absent` ids that exist nowhere.
+ */
+export const SUBSCRIPTIONS: readonly Operation[] = [
+  {
+    name: 'runRecorded',
+    scopes: ['monitors:read', 'journeys:read'],
+    byId: true,
+    document: ops.RunRecordedDocument,
+    variables: (ids) => ({ checkId: ids.monitor }),
+    absent: { checkId: 'mon_000000000000' },
+  },
+  {
+    name: 'checkStatusChanged',
+    scopes: ['monitors:read', 'journeys:read'],
+    byId: true,
+    document: ops.CheckStatusChangedDocument,
+    variables: (ids) => ({ checkIds: [ids.monitor, ids.journey] }),
+    absent: { checkIds: ['mon_000000000000'] },
+  },
+  { name: 'alertChanged', scopes: ['alerts:read'], document: ops.AlertChangedDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'checkSessionUpdated',
+    scopes: ['monitors:run'],
+    bySelection: true,
+    byId: true,
+    document: ops.CheckSessionUpdatedDocument,
+    variables: (ids) => ({ id: ids.session }),
+    absent: { id: 'cks_000000000000' },
+  },
+];
+
+/**
  * The operations whose document is the root field's own (not a second document of the same field, such as
  * `members` of `query organization`): one per root field, for checks keyed by root field.
  */
@@ -354,8 +388,9 @@ export function registryGaps(schema: GraphQLSchema): { fields: string[]; routes:
   const fields = [
     ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `query ${f}`),
     ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `mutation ${f}`),
+    ...Object.keys(schema.getSubscriptionType()?.getFields() ?? {}).map((f) => `subscription ${f}`),
   ];
-  const called = new Set(OPERATIONS.map((o) => rootFieldOf(o.document)));
+  const called = new Set([...OPERATIONS, ...SUBSCRIPTIONS].map((o) => rootFieldOf(o.document)));
   const reached = new Set(OPERATIONS.flatMap(routesOf));
   return { fields: fields.filter((f) => !called.has(f)), routes: ROUTES.filter((r) => !reached.has(r)).map((r) => `${r.method} ${r.url}`) };
 }

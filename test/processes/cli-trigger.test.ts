@@ -5,6 +5,8 @@
  * `npm run build:server` (npm test builds first).
  */
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateJourneyDocument, CreateMonitorDocument } from '../../src/client/generated/graphql';
 import { runTracer } from '../../src/cli/tracer';
@@ -50,6 +52,46 @@ afterAll(async () => {
   await t?.close();
 });
 
+/**
+ * A plain HTTP proxy in front of the server: forwards requests (recording them), and WebSocket upgrades as they
+ * are, or refuses them (a corporate proxy that blocks WebSockets) by closing the socket.
+ */
+async function startProxy(upstream: string, opts: { blockUpgrades?: boolean; onRequest?: (method: string, url: string) => void }) {
+  const up = new URL(upstream);
+  const state = { upgrades: 0 };
+  const server = http.createServer((req, res) => {
+    opts.onRequest?.(req.method ?? '', req.url ?? '');
+    const forward = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(forward);
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    state.upgrades++;
+    if (opts.blockUpgrades) return void socket.destroy();
+    const target = net.connect(Number(up.port), up.hostname, () => {
+      target.write(`${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      target.write(head);
+      socket.pipe(target).pipe(socket);
+    });
+    target.on('error', () => socket.destroy());
+    socket.on('error', () => target.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get upgrades() {
+      return state.upgrades;
+    },
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
 interface Result {
   code: number;
   stdout: string;
@@ -85,6 +127,32 @@ describe('tracer trigger', () => {
     expect(lines.find((l) => l.startsWith('Home page'))).toMatch(new RegExp(`^Home page\\s+monitor\\s+${ids.home}\\s+local\\s+PASSED\\s+200\\s+\\d+ ms$`));
     expect(lines.find((l) => l.startsWith('Sign-up flow'))).toMatch(new RegExp(`^Sign-up flow\\s+journey\\s+${ids.journey}\\s+local\\s+PASSED\\s+200`));
     expect(r.stdout).toMatch(/Session cks_\w+: PASSED \(2 checks: 2 passed, 0 failed\)/);
+  });
+
+  it('--wait is told by the checkSessionUpdated subscription, without polling the session', async () => {
+    const polls: string[] = [];
+    const proxy = await startProxy(t.baseUrl, { onRequest: (method, url) => polls.push(`${method} ${url}`) });
+    try {
+      const r = await tracer(['trigger', '--tag', 'smoke', '--wait', '--timeout', '60'], { TRACER_URL: proxy.url });
+      expect(r, r.stderr).toMatchObject({ code: 0 });
+      expect(proxy.upgrades).toBe(1);
+      // The session is started and read once more at the end: no GET a second while it runs.
+      expect(polls.filter((p) => p.startsWith('GET /v1/check-sessions/')).length).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--wait falls back to polling where WebSockets are blocked', async () => {
+    const proxy = await startProxy(t.baseUrl, { blockUpgrades: true });
+    try {
+      const r = await tracer(['trigger', '--tag', 'smoke', '--wait', '--timeout', '60'], { TRACER_URL: proxy.url });
+      expect(r, r.stderr).toMatchObject({ code: 0 });
+      expect(proxy.upgrades).toBe(1);
+      expect(r.stdout).toMatch(/Session cks_\w+: PASSED \(2 checks: 2 passed, 0 failed\)/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('exits 1 when any check failed, and shows why', async () => {

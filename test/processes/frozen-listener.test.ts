@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { runCli, spawnServer, type ServerProcess } from '../helpers/process';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { liveClient } from '../helpers/live';
 
 const HEARTBEAT_MS = 500;
 const DEADLINE_MS = 1000;
@@ -89,5 +90,33 @@ describe.runIf(onPostgres())('revocation with a frozen listener path', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(after).toBe(401);
+  });
+
+  it("a frozen listener path cannot keep a revoked key's subscription open on B", async () => {
+    const made = await runCli(['create', '--org', 'Live Inc', '--name', 'admin', '--permissions', 'all', '--json'], env);
+    const admin = (JSON.parse(made.stdout) as { key: string }).key;
+    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${a.baseUrl}/v1/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'live', permissions: ['alerts:read'] }) })).json()) as {
+      data: { key: string; api_key: { id: string } };
+    };
+    const c = liveClient(b.baseUrl, { authorization: `Bearer ${created.data.key}` });
+    try {
+      const sub = c.subscribe('subscription { alertChanged { change } }');
+      await new Promise((r) => setTimeout(r, 500)); // B holds it
+      expect(sub.errors).toBeUndefined();
+      const closed = c.closed(DEADLINE_MS + HEARTBEAT_MS + 10_000);
+      relay.freeze();
+      const frozenAt = Date.now();
+      expect((await fetch(`${a.baseUrl}/v1/api-keys/${created.data.api_key.id}`, { method: 'DELETE', headers })).status).toBe(200);
+      // B cannot hear the NOTIFY; once its heartbeat is missed it asks about every connection's key, which it
+      // cannot read through the frozen path either: closed (4403 once it reads the row, 1013 while it cannot).
+      const code = await closed;
+      console.log(`frozen listener path: B closed the revoked key's subscription (${code}) after ${Date.now() - frozenAt} ms`);
+      expect([4403, 1013]).toContain(code);
+      expect(sub.results).toEqual([]);
+    } finally {
+      relay.thaw();
+      await c.dispose();
+    }
   });
 });

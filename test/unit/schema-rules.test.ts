@@ -63,7 +63,7 @@ describe('the schema build enforces the authorization rules', () => {
 
   it('the real schema builds and every root field is covered', async () => {
     const { schema, index } = await buildAppSchema();
-    for (const root of [schema.getQueryType()!, schema.getMutationType()!])
+    for (const root of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!])
       for (const name of Object.keys(root.getFields()))
         // me, locations and one's own sessions: any valid key or session; the selection-scoped fields are checked by their service.
         expect(index.scopesFor(root.name, name).length > 0 || ['me', 'locations', 'sessions', 'revokeSession'].includes(name) || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);

@@ -77,6 +77,18 @@ export class SessionVerifier {
     return record.principal;
   }
 
+  /**
+   * The session's principal as its row stands now, or undefined once it ended, expired or went idle: for a
+   * connection that signed in when it opened (live/), asked again when sessions change. Counts nothing.
+   */
+  async current(tokenHash: string): Promise<Principal | undefined> {
+    const record = this.cache.get(tokenHash) ?? (await this.load(tokenHash));
+    if (!record) return undefined;
+    const now = this.now().getTime();
+    if (record.expiresAt.getTime() <= now || now - record.lastSeenAt.getTime() > this.opts.idleMs) return undefined;
+    return record.principal;
+  }
+
   /** Drops what this process knows of sessions (one ended, or a member's all): the next request reads its row. */
   forget(): void {
     this.cache.clear();

@@ -10,6 +10,7 @@ import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
+import type { LivePublisher } from '../live/live-events';
 
 /** The check an alert is about. */
 export interface AlertSource {
@@ -33,6 +34,8 @@ export class AlertService {
     private readonly notifier?: Notifier,
     /** Where an alert opening or resolving is said, at info, for the operator. */
     private readonly log?: Pick<FastifyBaseLogger, 'info'>,
+    /** Every change is told to `alertChanged` subscribers too (live/), maintenance or not, on commit. */
+    private readonly live?: LivePublisher,
   ) {}
 
   /**
@@ -59,6 +62,8 @@ export class AlertService {
     at: Date,
     maintenance?: boolean,
   ): Promise<void> {
+    const change = event === 'ALERT_OPENED' ? 'OPENED' : event === 'ALERT_ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'RESOLVED';
+    await this.live?.publish(em, [{ type: 'alert', org: alert.organization_id, alert: alert.id, change, at: at.getTime() }]);
     if (event !== 'ALERT_ACKNOWLEDGED')
       this.log?.info({ alertId: alert.id, organizationId: alert.organization_id, checkId: check?.id, locations: alert.locations }, event === 'ALERT_OPENED' ? 'alert opened' : 'alert resolved');
     if (!this.notifier) return;

@@ -19,6 +19,11 @@ export interface KeyListenerHandlers {
   forget(id: string): void;
   /** false: stop trusting the cache (every request reads the row); true: subscribed again, cache cleared. */
   setTrusted(trusted: boolean): void;
+  /**
+   * More channels heard on the same connection, under the same heartbeat (live/: runs, statuses and alerts for
+   * subscribers): one connection per instance, and a frozen one is noticed for all of them at once.
+   */
+  channels?: Readonly<Record<string, (payload: string) => void>>;
 }
 
 export interface KeyListenerOptions {
@@ -87,6 +92,7 @@ export class KeyChangeListener {
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {
       if (msg.channel === KEY_CHANNEL && msg.payload) this.handlers.forget(msg.payload);
+      else if (msg.payload && this.handlers.channels && Object.hasOwn(this.handlers.channels, msg.channel)) this.handlers.channels[msg.channel](msg.payload);
       else if (msg.channel === this.selfChannel && this.awaiting && msg.payload === this.awaiting.token) {
         clearTimeout(this.awaiting.deadline);
         this.awaiting = undefined;
@@ -95,6 +101,7 @@ export class KeyChangeListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${KEY_CHANNEL}`);
+      for (const channel of Object.keys(this.handlers.channels ?? {})) await client.query(`LISTEN ${channel}`);
       await client.query(`LISTEN ${this.selfChannel}`);
       this.backendPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       if (this.stopped) return void (await client.end().catch(() => {}));

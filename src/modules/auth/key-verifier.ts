@@ -167,6 +167,18 @@ export class KeyVerifier {
     }
   }
 
+  /**
+   * The key's principal as its row stands now, or undefined once it is revoked, expired or gone: for a connection
+   * that proved the secret when it opened (live/), asked again when the key changes. Neither a request nor a failed
+   * authentication: nothing is counted or recorded.
+   */
+  async current(id: string): Promise<Principal | undefined> {
+    const row = this.cache.get(id) ?? (await this.load(id));
+    if (!row || row.revokedAt) return undefined;
+    if (row.expiresAt && row.expiresAt.getTime() <= this.now().getTime()) return undefined;
+    return row.principal;
+  }
+
   /** Forget what this process knows of a key (revocation, roll): called before the change is answered. */
   forget(id: string): void {
     const wasCached = this.cache.invalidate(id);

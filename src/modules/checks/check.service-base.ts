@@ -1,6 +1,7 @@
 import type { EntityKey, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound, type FieldError } from '../../errors';
+import type { LivePublisher } from '../live/live-events';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';
@@ -40,6 +41,8 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
     protected readonly secrets: SecretBox,
     /** ALLOW_PRIVATE_TARGETS: whether a target URL may name a private, loopback or link-local host. */
     protected readonly allowPrivateTargets = false,
+    /** A status a person changes (pause, resume) is told to `checkStatusChanged` subscribers (live/). */
+    protected readonly live?: LivePublisher,
   ) {}
 
   /** A page of the organization's checks of this kind; with `columns`, only those properties are read (see `paginate`). */
@@ -129,10 +132,22 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
     const check = await this.get(em, actor.organizationId, id);
     // Pausing a paused check changes nothing worth an event (resuming an active one still moves it to its next phased slot).
     if (check.paused !== paused) audit(em, actor, this.action(paused ? 'paused' : 'resumed'), id, this.now());
+    const previous = check.status;
     applyPaused(check, paused, this.now());
     check.updatedAt = this.now();
     await em.flush();
+    await this.tellStatus(em, check, previous);
     return check;
+  }
+
+  /**
+   * Once written, a status changed by a person (`pause…`, `resume…`) goes to `checkStatusChanged` subscribers, with no
+   * run. A lost live update never fails the change: it is committed already.
+   */
+  private async tellStatus(em: EntityManager, check: E, previous: unknown): Promise<void> {
+    if (!this.live || typeof previous !== 'string' || previous === check.status) return;
+    const org = (check as unknown as { organization: { id: string } }).organization.id;
+    await this.live.publish(em, [{ type: 'status', org, check: check.id, run: null, status: check.status, previous, at: this.now().getTime() }]).catch(() => {});
   }
 
   /** This kind's audit action (`monitor.updated`): every kind's actions are listed in audit/audit.ts. */

@@ -7,6 +7,7 @@ import type { CheckEntity } from '../checks/check-kind';
 import type { CheckJob } from './check-job';
 import type { CheckOutcome } from '../checks/check-runner';
 import { Run } from './run.entity';
+import type { LiveEvent, LivePublisher } from '../live/live-events';
 
 /** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */
 export type Check = { kind: CheckKindName; entity: CheckEntity };
@@ -21,6 +22,8 @@ export interface RunRecorderDeps {
   alerts: AlertService;
   /** Keeps the hourly and daily statistics; null only in the benchmark's baseline (recording without them). */
   rollups: RollupWriter | null;
+  /** Subscribers on every instance hear of the run and of a status it changed (live/), on commit. */
+  live?: LivePublisher;
 }
 
 /**
@@ -41,7 +44,8 @@ export class RunRecorder {
       // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
       // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
       // foreign-key share lock on the same row, and the other for ours: a deadlock.
-      await tx.execute(`select 1 from "${checkKind(check.kind).table}" where id = ? for no key update`, [check.entity.id]);
+      // The status before this run comes with the lock: a change of it is told to subscribers.
+      const [locked] = await tx.execute<{ status: string }[]>(`select status from "${checkKind(check.kind).table}" where id = ? for no key update`, [check.entity.id]);
       const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
       const insert = tx
         .createQueryBuilder(Run)
@@ -81,9 +85,18 @@ export class RunRecorder {
           })
         : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
       if (!inserted) return 'duplicate';
+      const told: LiveEvent = { type: 'run', org: job.organizationId, check: check.entity.id, run: job.runId, at: result.finishedAt.getTime() };
       // ERROR runs (a bug in tracer, not the target's fault) change neither status nor alerts.
-      if (result.status === 'ERROR') return 'recorded';
-      const states = await this.countLocation(tx, check, job.location, result);
+      if (result.status === 'ERROR') {
+        await this.deps.live?.publish(tx, [told]);
+        return 'recorded';
+      }
+      const { states, status } = await this.countLocation(tx, check, job.location, result);
+      const previous = locked?.status;
+      await this.deps.live?.publish(tx, [
+        told,
+        ...(previous !== undefined && status !== previous ? [{ ...told, type: 'status' as const, status, previous }] : []),
+      ]);
       // Whether a window holds was asked in the rollups' statement, so statistics and alerts agree on it. Without
       // rollups (the benchmark's baseline) it is asked only when it matters: when the rule would open an alert.
       const input = { states, underMaintenance: underMaintenance ?? false, error: result.error };
@@ -99,7 +112,7 @@ export class RunRecorder {
    * Counts the run's location's failures in a row, reads every location of the check, and sets the check's status
    * and failure count from the worst of them (in `tx`, under the check's lock).
    */
-  private async countLocation(tx: EntityManager, check: Check, location: string, result: RunResult): Promise<LocationState[]> {
+  private async countLocation(tx: EntityManager, check: Check, location: string, result: RunResult): Promise<{ states: LocationState[]; status: string }> {
     const failed = result.status === 'FAILED';
     const id = check.entity.id;
     const { table } = checkKind(check.kind);
@@ -119,10 +132,10 @@ export class RunRecorder {
       [id, location, failed ? 1 : 0, result.status, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
     );
     const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
-    await sql(
-      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ?`,
+    const [updated] = await sql<{ status: string }[]>(
+      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ? returning status`,
       [worst, worst > 0, result.finishedAt, id],
     );
-    return states.map((s) => ({ location: s.location, consecutiveFailures: s.consecutive_failures }));
+    return { states: states.map((s) => ({ location: s.location, consecutiveFailures: s.consecutive_failures })), status: updated?.status };
   }
 }
