@@ -87,6 +87,9 @@ export function cutSlowClients(
     open.set(socket, { socket, since: Date.now(), req: undefined, res: undefined, idleBytes: 0 });
     socket.once('close', () => open.delete(socket));
   });
+  // An upgraded connection (a WebSocket) is no longer HTTP: never timed, never answered 408 (those bytes would land
+  // in the WebSocket stream as a malformed frame).
+  server.on('upgrade', (req: IncomingMessage) => open.delete(req.socket as Socket));
   server.on('request', (req: IncomingMessage, res: ServerResponse & { [kTracked]?: Tracked }) => {
     const tracked = open.get(req.socket as Socket);
     if (!tracked) return;

@@ -2,6 +2,7 @@
  * GraphQL subscriptions over WebSocket (graphql-transport-ws on /graphql): a plain graphql-ws client against the real
  * server, real runs of real checks by the in-process worker against a local target, real keys revoked and expired.
  */
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AlertChangedDocument,
@@ -344,6 +345,56 @@ describe('with tiny limits', () => {
     c.dispose();
   });
 
+});
+
+describe('with tiny limits: what a connection holds', () => {
+  let small: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    small = await startTestApp({ LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '1', HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '300' });
+    key = (await small.key(await small.org('Holds'), ['all'])).key;
+  });
+  afterAll(async () => small?.close());
+
+  it('a completed subscription frees its place on the connection and its event stream, though no event ever came to it', async () => {
+    const c = liveClient(small.baseUrl, { authorization: `Bearer ${key}` });
+    open.push(c);
+    for (let i = 0; i < 4; i++) {
+      const s = c.subscribe('subscription { alertChanged { change } }');
+      // Apart from the stop before it (one WebSocket read each): the server ends the last one before taking this.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.errors, `subscription ${i + 1}`).toBeUndefined();
+      expect(small.app.services.live.streams).toBe(1);
+      s.stop();
+      // A stream waiting for an event used to be ended only by its next event: held (its listener, its socket) for good.
+      await expect.poll(() => small.app.services.live.streams, { timeout: 2000 }).toBe(0);
+    }
+    c.dispose();
+  });
+
+  it('a WebSocket held past the HTTP timeouts stays open: it is no HTTP request to cut with a 408', async () => {
+    const c = liveClient(small.baseUrl, { authorization: `Bearer ${key}` });
+    open.push(c);
+    const s = c.subscribe('subscription { alertChanged { change } }');
+    // The slow-client sweep cut an upgraded socket after HTTP_HEADERS_TIMEOUT_MS, writing "HTTP/1.1 408" into it.
+    await expect(c.closed(1500)).rejects.toThrow('did not close');
+    expect(s.errors).toBeUndefined();
+    c.dispose();
+  });
+
+  it('a malformed frame closes that socket only: the server goes on', async () => {
+    const ws = new WebSocket(`${small.baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.on('error', () => {}); // the client's side of the broken exchange
+    // A text frame with RSV1 set and no extension negotiated: ws rejects it ("RSV1 must be clear") as an 'error'.
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0xc1, 0x80, 0, 0, 0, 0]));
+    await closed;
+    expect((await small.client(key).gql('{ me { organization { id } } }')).status).toBe(200);
+  });
 });
 
 describe('with a tiny send buffer', () => {

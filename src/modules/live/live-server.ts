@@ -109,6 +109,9 @@ export class LiveServer<C> {
       if (this.closed) return void socket.destroy();
       (req as IncomingMessage & { [UPGRADE_HEAD]?: Buffer })[UPGRADE_HEAD] = head;
       const res = new ServerResponse(req);
+      // An upgrade answered over HTTP (404, 401, 429) ends its connection: nothing parses HTTP on it any more.
+      res.shouldKeepAlive = false;
+      res.once('finish', () => socket.end());
       res.assignSocket(socket as never);
       fastify.routing(req, res);
     });
@@ -145,6 +148,12 @@ export class LiveServer<C> {
 
   private opened(socket: WebSocket, request: IncomingMessage, ip: string): void {
     const { settings, connections } = this.deps;
+    // A malformed frame (RSV bits set, unmasked, invalid UTF-8, too large) is an 'error' on the socket, which with
+    // no listener would be thrown and end the process: any client could do it before authenticating.
+    socket.on('error', (err) => {
+      this.deps.log.debug({ err: err.message }, 'live socket error');
+      socket.terminate();
+    });
     this.perAddress.set(ip, (this.perAddress.get(ip) ?? 0) + 1);
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
@@ -299,26 +308,56 @@ export class LiveServer<C> {
     return args;
   }
 
-  /** Each event is executed with a context of its own (a fresh EntityManager: nothing held for hours). */
-  private run(args: ExecutionArgs): AsyncGenerator<ExecutionResult> {
+  /**
+   * Each event is executed with a context of its own (a fresh EntityManager: nothing held for hours). A hand-made
+   * iterator, not an async generator: graphql-ws calls `return()` on `complete` and on close, most often while
+   * `next()` waits for an event, and a generator queues that `return()` until its next `yield` (for a quiet check,
+   * never), so the stream behind it, its bus listener and the connection's subscription count would be held for
+   * good. Here `return()` ends the stream at once.
+   */
+  private run(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
     const { stream, fresh, socket } = opened.get(args)!;
     opened.delete(args);
-    return (async function* () {
-      const iterator = stream[Symbol.asyncIterator]();
-      try {
-        for (;;) {
+    const iterator = stream[Symbol.asyncIterator]();
+    let finished = false;
+    const finish = async () => {
+      if (finished) return;
+      finished = true;
+      await iterator.return?.();
+    };
+    const end = { value: undefined, done: true } as const;
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next(): Promise<IteratorResult<ExecutionResult>> {
+        if (finished) return end;
+        try {
           const { value, done } = await iterator.next();
-          if (done) return;
-          yield (await execute({ ...args, rootValue: value, contextValue: fresh() })) as ExecutionResult;
+          if (done || finished) {
+            await finish();
+            return end;
+          }
+          return { value: (await execute({ ...args, rootValue: value, contextValue: fresh() })) as ExecutionResult, done: false };
+        } catch (e) {
+          await finish();
+          // Events came faster than this subscriber took them: closed, never queued without bound.
+          if (e instanceof SlowConsumer) {
+            socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
+            return end;
+          }
+          throw e;
         }
-      } catch (e) {
-        // Events came faster than this subscriber took them: closed, never queued without bound.
-        if (e instanceof SlowConsumer) return void socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer');
+      },
+      async return(): Promise<IteratorResult<ExecutionResult>> {
+        await finish();
+        return end;
+      },
+      async throw(e?: unknown): Promise<IteratorResult<ExecutionResult>> {
+        await finish();
         throw e;
-      } finally {
-        await iterator.return?.();
-      }
-    })();
+      },
+    };
   }
 }
 

@@ -35,6 +35,11 @@ export type AlertEvent = Extract<LiveEvent, { type: 'alert' }>;
 export class LiveService {
   constructor(private readonly deps: LiveDeps) {}
 
+  /** The event streams this instance holds open: one per subscription, none left once they are completed or closed. */
+  get streams(): number {
+    return this.deps.bus.subscribers;
+  }
+
   /** Every run of one check, in the order they are recorded. */
   async runs(principal: Principal, checkId: string): Promise<AsyncGenerator<RunEvent>> {
     await this.checkOf(principal, checkId);
@@ -80,8 +85,13 @@ export class LiveService {
         while (view.status === CheckSessionStatus.RUNNING) {
           // Past its deadline a session is read once more (its missing runs are TIMED_OUT) and ends.
           const wait = Math.max(0, deadline - now().getTime()) + 50;
-          const timer = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), Math.min(wait, 2 ** 31 - 1)).unref());
-          await Promise.race([landed.next(), timer]);
+          let timer: NodeJS.Timeout | undefined;
+          const deadlinePassed = new Promise<'deadline'>((r) => (timer = setTimeout(() => r('deadline'), Math.min(wait, 2 ** 31 - 1)).unref()));
+          try {
+            await Promise.race([landed.next(), deadlinePassed]);
+          } finally {
+            clearTimeout(timer); // one timer per wait, not one per run landed until the deadline
+          }
           view = await read();
           yield view;
         }
@@ -118,9 +128,11 @@ export class LiveService {
       else queue.push(e);
       wake?.();
     });
+    let stopped = false;
     const events = (async function* () {
       try {
         for (;;) {
+          if (stopped) return;
           if (overflow) throw new SlowConsumer();
           const next = queue.shift();
           if (!next) {
@@ -134,10 +146,13 @@ export class LiveService {
         off();
       }
     })();
-    // A generator returned before it started never runs its `finally`: stop hearing in either case.
+    // A generator returned before it started never runs its `finally`: stop hearing in either case. One waiting
+    // for an event is woken to see it is stopped: its `return()` would otherwise wait for the next event.
     const done = events.return.bind(events);
     events.return = (value) => {
+      stopped = true;
       off();
+      wake?.();
       return done(value);
     };
     return events;
