@@ -160,10 +160,11 @@ export function App() {
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
           <span>
-            <a href="#/account" data-testid="member-email" aria-current={page === 'account' ? 'page' : undefined}>
-              {me.member.email}
-            </a>{' '}
-            · <span data-testid="member-role">{me.member.role}</span>
+            <span data-testid="member-email">{me.member.email}</span>{' '}
+            · <span data-testid="member-role">{me.member.role}</span> ·{' '}
+            <a href="#/account" aria-current={page === 'account' ? 'page' : undefined}>
+              Account
+            </a>
           </span>
           <button type="button" className="link" onClick={signOut}>
             Sign out

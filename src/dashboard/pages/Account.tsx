@@ -9,7 +9,7 @@ import { TwoFactor } from '../components/TwoFactor';
 
 type SignedInSession = SessionsQuery['sessions'][number];
 
-/** The signed-in person's account: two-factor, the sessions they are signed in with (revoke any), sign out. */
+/** The signed-in person's account: two-factor, and the sessions they are signed in with (revoke any; Sign out is in the header). */
 export function Account({ s, mfaFirst }: { s: Session; mfaFirst: boolean }) {
   const [sessions, setSessions] = useState<SignedInSession[] | null>(null);
   const { error, call } = useApi(s);
@@ -80,11 +80,6 @@ export function Account({ s, mfaFirst }: { s: Session; mfaFirst: boolean }) {
           )}
         </>
       )}
-      <p>
-        <button type="button" onClick={s.signOut}>
-          Sign out
-        </button>
-      </p>
     </section>
   );
 }
