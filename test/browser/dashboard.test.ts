@@ -94,7 +94,7 @@ describeBrowser('dashboard in Chromium', () => {
 
   it('creates a key with the CI/CD preset and 30 days, shows it once, and revokes it with a confirmation', async () => {
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Settings › API Keys' }).click();
     await page.getByRole('heading', { name: 'API Keys' }).waitFor();
     await page.locator('tr', { hasText: 'Monitoring Dashboard' }).waitFor();
@@ -154,7 +154,7 @@ describeBrowser('dashboard in Chromium', () => {
     for (let i = 0; i < 3; i++) await api('POST', `/v1/monitors/${up.id}/runs`);
 
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     const upRow = page.locator(`tr[data-monitor-id="${up.id}"]`);
     await expect.poll(() => upRow.locator('.status').textContent()).toBe('UP');
@@ -274,7 +274,7 @@ describeBrowser('dashboard in Chromium', () => {
       expect(res.status).toBe(201);
     }
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Settings › API Keys' }).click();
     await page.locator('tr', { hasText: 'bulk 49' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(50); // one page
