@@ -60,30 +60,34 @@ export function App() {
       .catch(() => undefined) // an ended session is signed out already
       .finally(() => lost('Signed out'));
   }, [lost]);
+  /** Reads `me`; `opening`: the page load's check, where no session is no news (the sign-in page, no notice). */
+  const refresh = useCallback(
+    (opening = false) => {
+      gql(DashboardMeDocument, undefined, { quiet: true })
+        .then((d) => {
+          if (!d.me.member) return lost('The dashboard is for people: sign in with your email and password');
+          setMe({ ...d.me, member: d.me.member });
+          setSignedIn(true);
+        })
+        .catch((e) => {
+          if (opening && e instanceof ApiError && e.status === 401) setSignedIn(false);
+          else lost(e instanceof ApiError ? e.display : String(e));
+        });
+    },
+    [lost],
+  );
+  // Two-factor became required after this page read `me`: read it again, which shows the setup only.
   const mfaSetup = useCallback(() => {
     window.location.hash = '#/account';
-  }, []);
-  const refresh = useCallback(() => {
-    gql(DashboardMeDocument)
-      .then((d) => {
-        if (!d.me.member) return lost('The dashboard is for people: sign in with your email and password');
-        setMe({ ...d.me, member: d.me.member });
-        setSignedIn(true);
-      })
-      .catch((e) => {
-        if (e instanceof ApiError && e.status === 401) {
-          setMe(null);
-          setSignedIn(false);
-        } else lost(e instanceof ApiError ? e.display : String(e));
-      });
-  }, [lost]);
+    refresh();
+  }, [refresh]);
 
   useEffect(() => {
     setRefusalHandler((e) => (e.status === 401 ? lost(e.display) : mfaSetup()));
   }, [lost, mfaSetup]);
   // The cookie is HttpOnly: whether there is a session is known by asking.
   useEffect(() => {
-    if (signedIn === null) refresh();
+    if (signedIn === null) refresh(true);
   }, [signedIn, refresh]);
 
   if (linkToken)
@@ -117,19 +121,20 @@ export function App() {
   const kindRoute = /^\/([\w-]+)(?:\/([\w-]+))?$/.exec(route);
   const listed = KINDS.find((k) => route.startsWith(`/${k.plural}`));
   const checkId = listed && kindRoute?.[1] === listed.plural ? kindRoute[2] : undefined;
-  const page = mfaFirst || route.startsWith('/account')
-    ? 'account'
-    : route.startsWith('/settings/members')
-      ? 'members'
-      : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
-      ? 'keys'
-      : route.startsWith('/alerts')
-        ? 'alerts'
-        : route.startsWith('/settings/notifications')
-          ? 'notifications'
-          : checkId
-            ? 'check'
-            : 'checks';
+  const page =
+    mfaFirst || route.startsWith('/account')
+      ? 'account'
+      : route.startsWith('/settings/members')
+        ? 'members'
+        : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
+          ? 'keys'
+          : route.startsWith('/alerts')
+            ? 'alerts'
+            : route.startsWith('/settings/notifications')
+              ? 'notifications'
+              : checkId
+                ? 'check'
+                : 'checks';
   const kind = listed ?? KINDS[0];
 
   return (

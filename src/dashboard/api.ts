@@ -44,7 +44,7 @@ const printed = new WeakMap<object, string>();
  * cookie (same origin; the browser adds the Origin header the server's CSRF check reads). No API key is ever sent.
  * No hand-written query strings live outside src/client.
  */
-export async function gql<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars): Promise<TData> {
+export async function gql<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars, opts: { quiet?: boolean } = {}): Promise<TData> {
   let query = printed.get(document);
   if (!query) printed.set(document, (query = print(document)));
   let res: Response;
@@ -65,7 +65,8 @@ export async function gql<TData, TVars>(document: TypedDocumentNode<TData, TVars
   const first = body.errors?.[0];
   if (first) {
     const ext = first.extensions ?? {};
-    throw refused(new ApiError(first.message, res.status, ext.code ?? 'ERROR', ext.missingScopes ?? [], ext.fields ?? [], ext.field));
+    const e = new ApiError(first.message, res.status, ext.code ?? 'ERROR', ext.missingScopes ?? [], ext.fields ?? [], ext.field);
+    throw opts.quiet ? e : refused(e); // quiet: the caller handles a 401 itself (the first `me` of a page load)
   }
   return body.data as TData;
 }

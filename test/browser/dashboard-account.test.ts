@@ -61,7 +61,8 @@ describeBrowser('two-factor in the dashboard', () => {
     const qr = page.getByTestId('mfa-qr');
     await qr.waitFor();
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/); // drawn in the browser: no request for it
-    expect(await qr.evaluate('(img) => img.naturalWidth')).toBeGreaterThan(100);
+    // (browser-side expressions as strings: this file is compiled without the DOM library)
+    await expect.poll(() => page.evaluate(`document.querySelector('[data-testid="mfa-qr"]').naturalWidth`)).toBeGreaterThan(100); // decoded
     secret = (await page.getByTestId('mfa-secret').textContent())!;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await page.screenshot({ path: path.join(OUT, 'dashboard-two-factor-setup.png'), fullPage: true });
