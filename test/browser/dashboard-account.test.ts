@@ -3,7 +3,8 @@
  * account page's setup (a QR code of the otpauth URI drawn in the browser, the secret, confirm with a code, the 10
  * recovery codes shown once), sign-in asking for the code (a wrong one refused, a right one and a recovery code
  * accepted), and an organization requiring two-factor sending a member without it to the setup before anything else.
- * The codes are computed here by RFC 6238 written out, not by the server's library.
+ * The set-password page of the members CLI link comes first. The codes are computed here by RFC 6238 written out,
+ * not by the server's library.
  */
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -35,11 +36,14 @@ describeBrowser('two-factor in the dashboard', () => {
   let browser: Browser;
   const ADA = 'ada@acme.example'; // OWNER
   const BEN = 'ben@acme.example'; // MEMBER, without two-factor
+  const CAL = 'cal@acme.example'; // VIEWER, whose password is set on the link's page
+  let calLink: string;
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-account-');
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false' };
     const links = [await addMember(env, 'Acme Inc', ADA, 'OWNER'), await addMember(env, 'Acme Inc', BEN, 'MEMBER')];
+    calLink = await addMember(env, 'Acme Inc', CAL, 'VIEWER');
     server = await spawnServer(env);
     for (const token of links) await setPassword(server.baseUrl, token);
     browser = await launchChromium();
@@ -52,6 +56,26 @@ describeBrowser('two-factor in the dashboard', () => {
 
   let secret: string;
   let recovery: string[];
+
+  it('the link members add prints opens the page that sets the password, and the token leaves the address bar', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.baseUrl}/dashboard/reset-password?token=${calLink}`);
+    await page.getByRole('heading', { name: 'Set your password' }).waitFor();
+    expect(page.url()).not.toContain(calLink);
+    await page.getByLabel('New password').fill('password1234');
+    await page.getByLabel('Repeat it').fill('password1234');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBeTruthy(); // too easy to guess: the API says why
+    await page.getByLabel('New password').fill(GOOD_PASSWORD);
+    await page.getByLabel('Repeat it').fill(GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Your password is set: sign in with it');
+    await page.getByLabel('Email', { exact: true }).fill(CAL);
+    await page.getByLabel('Password', { exact: true }).fill(GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('member-role').textContent()).toBe('VIEWER');
+    await page.context().close();
+  });
 
   it('the account page sets two-factor up: QR code and secret, confirmed with a code, recovery codes shown once', async () => {
     const page = await openPage(browser);
