@@ -373,7 +373,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.locator('.runs > li').first().waitFor();
     await noHorizontalScroll(page, 'a journey');
     await page.screenshot({ path: path.join(OUT, 'dashboard-journey-390.png'), fullPage: true });
-    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys']]) {
+    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys'], ['#/settings/members', 'Members'], ['#/account', 'Account']]) {
       await page.goto(`${server.baseUrl}/dashboard/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await noHorizontalScroll(page, heading);

@@ -46,37 +46,39 @@ export function Account({ s, mfaFirst }: { s: Session; mfaFirst: boolean }) {
           <h2>Sessions</h2>
           <ErrorNote error={error} />
           {sessions && (
-            <table className="sessions">
-              <thead>
-                <tr>
-                  <th scope="col">Signed in</th>
-                  <th scope="col">Last seen</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Browser</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.map((x) => (
-                  <tr key={x.id} data-session-id={x.id}>
-                    <td>
-                      {dateTime(x.createdAt)}
-                      {x.current && <span className="badge"> this session</span>}
-                    </td>
-                    <td>{dateTime(x.lastSeenAt)}</td>
-                    <td>{x.ip ?? '—'}</td>
-                    <td className="ua">{x.userAgent ?? '—'}</td>
-                    <td>
-                      <button type="button" className="danger" onClick={() => void revoke(x)} aria-label={x.current ? 'Revoke this session' : `Revoke session from ${dateTime(x.createdAt)}`}>
-                        Revoke
-                      </button>
-                    </td>
+            <div className="table-wrap">
+              <table className="sessions">
+                <thead>
+                  <tr>
+                    <th scope="col">Signed in</th>
+                    <th scope="col">Last seen</th>
+                    <th scope="col">Address</th>
+                    <th scope="col">Browser</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {sessions.map((x) => (
+                    <tr key={x.id} data-session-id={x.id}>
+                      <td>
+                        {dateTime(x.createdAt)}
+                        {x.current && <span className="badge"> this session</span>}
+                      </td>
+                      <td>{dateTime(x.lastSeenAt)}</td>
+                      <td>{x.ip ?? '—'}</td>
+                      <td className="ua">{x.userAgent ?? '—'}</td>
+                      <td>
+                        <button type="button" className="danger" onClick={() => void revoke(x)} aria-label={x.current ? 'Revoke this session' : `Revoke session from ${dateTime(x.createdAt)}`}>
+                          Revoke
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       )}
