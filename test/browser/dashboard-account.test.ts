@@ -137,27 +137,35 @@ describeBrowser('two-factor in the dashboard', () => {
   });
 
   it('when the organization requires two-factor, a member without it is taken to the setup before anything else', async () => {
-    // the OWNER turns the requirement on over HTTP, as the API reference's user would (sign-in with a recovery code)
+    const ben: Page = await openPage(browser);
+    await signInPage(ben, server.baseUrl, BEN, { heading: 'Monitors' }); // before the requirement
+
+    // the OWNER turns the requirement on over HTTP (signed in with a recovery code)
     const signed = await post(server.baseUrl, '/auth/sign-in', { email: ADA, password: GOOD_PASSWORD, otp: recovery[1] });
     expect(signed.status).toBe(200);
     const set = await post(server.baseUrl, '/graphql', { query: 'mutation { setRequireMfa(requireMfa: true) { requireMfa } }' }, { cookie: sessionCookieOf(signed)!, origin: server.baseUrl });
     expect(((await set.json()) as { data: unknown }).data).toEqual({ setRequireMfa: { requireMfa: true } });
 
-    const page: Page = await openPage(browser);
-    await signInPage(page, server.baseUrl, BEN);
-    await page.getByRole('heading', { name: 'Account' }).waitFor();
-    expect(await page.getByRole('status').textContent()).toContain('requires two-factor');
-    await page.getByRole('link', { name: 'Alerts' }).click(); // anything else: still the setup
-    await page.getByRole('heading', { name: 'Account' }).waitFor();
-    expect(await page.getByRole('heading', { name: 'Alerts' }).count()).toBe(0);
-    await page.getByRole('button', { name: 'Set up two-factor' }).click();
-    const benSecret = (await page.getByTestId('mfa-secret').textContent())!;
-    await page.getByLabel('Code from your app').fill(codeAt(benSecret, new Date()));
-    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
-    await page.getByRole('button', { name: 'I have saved them' }).click();
+    // Ben's next call answers MFA_SETUP_REQUIRED: the dashboard takes him to the setup
+    await ben.getByRole('link', { name: 'Alerts' }).click();
+    await ben.getByRole('heading', { name: 'Account' }).waitFor();
+    expect(await ben.getByRole('status').textContent()).toContain('requires two-factor');
+    // and someone signing in now sees nothing else either
+    const cal: Page = await openPage(browser);
+    await signInPage(cal, server.baseUrl, CAL, { heading: 'Account' });
+    await cal.getByRole('link', { name: 'Monitors' }).click();
+    await cal.getByRole('heading', { name: 'Account' }).waitFor();
+    expect(await cal.getByRole('heading', { name: 'Monitors' }).count()).toBe(0);
+    await cal.context().close();
+
+    await ben.getByRole('button', { name: 'Set up two-factor' }).click();
+    const benSecret = (await ben.getByTestId('mfa-secret').textContent())!;
+    await ben.getByLabel('Code from your app').fill(codeAt(benSecret, new Date()));
+    await ben.getByRole('button', { name: 'Turn on two-factor' }).click();
+    await ben.getByRole('button', { name: 'I have saved them' }).click();
     // set up: the rest of the dashboard opens
-    await page.getByRole('link', { name: 'Alerts' }).click();
-    await page.getByText('No open alerts.').waitFor();
-    await page.context().close();
+    await ben.getByRole('link', { name: 'Alerts' }).click();
+    await ben.getByText('No open alerts.').waitFor();
+    await ben.context().close();
   });
 });
