@@ -1,16 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MeDocument } from '../client/generated/graphql';
-import { ApiError, gql } from './api';
-import { session, type Me, type Session } from './session';
+import { DashboardMeDocument } from '../client/generated/graphql';
+import { ApiError, auth, gql, setRefusalHandler } from './api';
+import type { Me, Session } from './session';
 import { holds } from './scopes';
 import { SignIn } from './pages/SignIn';
+import { SetPassword } from './pages/SetPassword';
 import { ApiKeys } from './pages/ApiKeys';
 import { Checks } from './pages/Checks';
 import { CheckDetail } from './pages/CheckDetail';
 import { Alerts } from './pages/Alerts';
 import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
-import { expiryText } from './format';
+import { Account } from './pages/Account';
+import { Members } from './pages/Members';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -22,9 +24,21 @@ const useHash = () => {
   return hash;
 };
 
+/** A link's token (/dashboard/reset-password?token=…), taken out of the address bar as soon as it is read. */
+function takeLinkToken(): string | null {
+  if (!window.location.pathname.endsWith('/reset-password')) return null;
+  const token = new URLSearchParams(window.location.search).get('token');
+  window.history.replaceState(null, '', `${window.location.pathname.replace(/reset-password$/, '')}${window.location.hash}`);
+  return token;
+}
+// Read once when the page loads (not in a component: StrictMode runs state initialisers twice).
+const LINK_TOKEN = takeLinkToken();
+
 export function App() {
-  const [key, setKey] = useState<string | null>(() => session.get());
+  const [linkToken, setLinkToken] = useState(LINK_TOKEN);
   const [me, setMe] = useState<Me | null>(null);
+  // null: not known yet (the first `me` is on its way); false: no session, the sign-in page
+  const [signedIn, setSignedIn] = useState<boolean | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const hash = useHash();
   const main = useRef<HTMLElement>(null);
@@ -35,57 +49,92 @@ export function App() {
     else main.current?.focus();
   }, [hash]);
 
-  const signOut = useCallback(() => {
-    session.clear();
-    setKey(null);
+  const lost = useCallback((message: string) => {
     setMe(null);
+    setSignedIn(false);
+    setNotice(message);
   }, []);
-  const lost = useCallback(
-    (message: string) => {
-      signOut();
-      setNotice(message);
+  const signOut = useCallback(() => {
+    // The session ends on the server (every instance at once); the cookie is cleared by its answer.
+    auth('sign-out')
+      .catch(() => undefined) // an ended session is signed out already
+      .finally(() => lost('Signed out'));
+  }, [lost]);
+  /** Reads `me`; `opening`: the page load's check, where no session is no news (the sign-in page, no notice). */
+  const refresh = useCallback(
+    (opening = false) => {
+      gql(DashboardMeDocument, undefined, { quiet: true })
+        .then((d) => {
+          if (!d.me.member) return lost('The dashboard is for people: sign in with your email and password');
+          setMe({ ...d.me, member: d.me.member });
+          setSignedIn(true);
+        })
+        .catch((e) => {
+          if (opening && e instanceof ApiError && e.status === 401) setSignedIn(false);
+          else lost(e instanceof ApiError ? e.display : String(e));
+        });
     },
-    [signOut],
+    [lost],
   );
+  // Two-factor became required after this page read `me`: read it again, which shows the setup only.
+  const mfaSetup = useCallback(() => {
+    window.location.hash = '#/account';
+    refresh();
+  }, [refresh]);
 
   useEffect(() => {
-    if (!key || me) return;
-    gql(key, MeDocument)
-      .then((d) => (d.me.key ? setMe({ ...d.me, key: d.me.key }) : lost('This dashboard signs in with an API key')))
-      .catch((e) => lost(e instanceof ApiError ? e.display : String(e)));
-  }, [key, me, lost]);
+    setRefusalHandler((e) => (e.status === 401 ? lost(e.display) : mfaSetup()));
+  }, [lost, mfaSetup]);
+  // The cookie is HttpOnly: whether there is a session is known by asking.
+  useEffect(() => {
+    if (signedIn === null) refresh(true);
+  }, [signedIn, refresh]);
 
-  if (!key || !me)
+  if (linkToken)
+    return (
+      <SetPassword
+        token={linkToken}
+        onDone={(message) => {
+          setLinkToken(null);
+          lost(message);
+        }}
+      />
+    );
+  if (signedIn === null) return <p className="hint">Loading…</p>;
+  if (!signedIn || !me)
     return (
       <SignIn
         notice={notice}
-        busy={!!key && !me}
-        onSignedIn={(k, m) => {
-          session.set(k);
+        onSignedIn={() => {
           setNotice(null);
-          setKey(k);
-          setMe(m);
+          refresh();
         }}
       />
     );
 
-  const s: Session = { key, me, lost, signOut };
-  const perms = me.key.permissions;
+  const s: Session = { me, perms: me.member.permissions, lost, mfaSetup, signOut, refresh };
+  const perms = s.perms;
+  // An organization that requires two-factor lets a member without it do nothing else: the account page only.
+  const mfaFirst = me.organization.requireMfa && !me.member.mfaEnabled;
   const route = hash.replace(/^#/, '');
   // `#/<plural>/<id>` is a check's page, `#/<plural>` its kind's list; the first kind's list is home.
   const kindRoute = /^\/([\w-]+)(?:\/([\w-]+))?$/.exec(route);
   const listed = KINDS.find((k) => route.startsWith(`/${k.plural}`));
   const checkId = listed && kindRoute?.[1] === listed.plural ? kindRoute[2] : undefined;
   const page =
-    route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
-      ? 'keys'
-      : route.startsWith('/alerts')
-        ? 'alerts'
-        : route.startsWith('/settings/notifications')
-          ? 'notifications'
-          : checkId
-            ? 'check'
-            : 'checks';
+    mfaFirst || route.startsWith('/account')
+      ? 'account'
+      : route.startsWith('/settings/members')
+        ? 'members'
+        : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
+          ? 'keys'
+          : route.startsWith('/alerts')
+            ? 'alerts'
+            : route.startsWith('/settings/notifications')
+              ? 'notifications'
+              : checkId
+                ? 'check'
+                : 'checks';
   const kind = listed ?? KINDS[0];
 
   return (
@@ -109,11 +158,18 @@ export function App() {
           <a href="#/settings/notifications" aria-current={page === 'notifications' ? 'page' : undefined}>
             Settings › Notifications
           </a>
+          <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
+            Settings › Members
+          </a>
         </nav>
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
           <span>
-            Key <span data-testid="key-name">{me.key.name}</span> · {perms.join(', ')} · {expiryText(me.key.expiresAt)}
+            <span data-testid="member-email">{me.member.email}</span>{' '}
+            · <span data-testid="member-role">{me.member.role}</span> ·{' '}
+            <a href="#/account" aria-current={page === 'account' ? 'page' : undefined}>
+              Account
+            </a>
           </span>
           <button type="button" className="link" onClick={signOut}>
             Sign out
@@ -121,6 +177,8 @@ export function App() {
         </div>
       </header>
       <main ref={main} tabIndex={-1}>
+        {page === 'account' && <Account s={s} mfaFirst={mfaFirst} />}
+        {page === 'members' && <Members s={s} />}
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'checks' && <Checks key={kind.plural} s={s} kind={kind} />}
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}

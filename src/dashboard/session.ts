@@ -1,26 +1,22 @@
-import type { MeQuery } from '../client/generated/graphql';
+import type { DashboardMeQuery } from '../client/generated/graphql';
 
 /**
- * The signed-in key lives in sessionStorage only: it is gone when the tab closes or on sign-out, and never in
- * localStorage, a cookie or the URL.
+ * The dashboard signs people in with the server's session cookie (HttpOnly: no script reads it). The browser keeps
+ * no credential of its own: nothing in sessionStorage or localStorage, no API key anywhere.
  */
-const STORAGE_KEY = 'tracer.apiKey';
+export type Me = DashboardMeQuery['me'] & { member: NonNullable<DashboardMeQuery['me']['member']> };
 
-export const session = {
-  get: (): string | null => sessionStorage.getItem(STORAGE_KEY),
-  set: (key: string) => sessionStorage.setItem(STORAGE_KEY, key),
-  clear: () => sessionStorage.removeItem(STORAGE_KEY),
-};
-
-/** The dashboard still signs in with a pasted key (sign-in pages come later): its `me` always has the key. */
-export type Me = MeQuery['me'] & { key: NonNullable<MeQuery['me']['key']> };
-
-/** What every page gets: the key, who it is, and how to report that the key stopped working. */
+/** What every page gets: who is signed in, what their role may do, and how to react to the API's refusals. */
 export interface Session {
-  key: string;
   me: Me;
-  /** A 401 from any call: the key was revoked or expired; back to sign-in with the API's message. */
+  /** The signed-in member's scopes (their role's, `Member.permissions`). */
+  perms: readonly string[];
+  /** A 401 from any call: the session ended (signed out elsewhere, revoked, expired); back to sign-in. */
   lost(message: string): void;
-  /** Signing out, also used when the signed-in key revokes itself. */
+  /** MFA_SETUP_REQUIRED from any call: the organization requires two-factor; to the account page to set it up. */
+  mfaSetup(): void;
+  /** Ends the session on the server, then shows the sign-in page. */
   signOut(): void;
+  /** Reads `me` again (after two-factor was turned on or off). */
+  refresh(): void;
 }

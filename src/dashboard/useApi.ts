@@ -3,8 +3,9 @@ import { ApiError } from './api';
 import type { Session } from './session';
 
 /**
- * One way for pages to call the API: a 401 means the key stopped working (revoked, expired), so the dashboard
- * signs out with the API's message; any other error is kept for the page to show ("This key lacks …").
+ * One way for pages to call the API: a 401 means the session ended (signed out elsewhere, revoked, expired), so the
+ * dashboard returns to sign-in with the API's message; MFA_SETUP_REQUIRED goes to the two-factor setup; any other
+ * error is kept for the page to show ("Your role lacks …").
  */
 export function useApi(s: Session) {
   const [error, setError] = useState<string | null>(null);
@@ -16,6 +17,7 @@ export function useApi(s: Session) {
         return result;
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) s.lost(e.display);
+        else if (e instanceof ApiError && e.code === 'MFA_SETUP_REQUIRED') s.mfaSetup();
         else setError(e instanceof ApiError ? e.display : String(e));
         return undefined;
       }

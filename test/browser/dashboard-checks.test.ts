@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
-import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
+import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
 import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
 import { migratedDataDir } from '../helpers/database';
@@ -20,7 +20,8 @@ describeBrowser('dashboard manages monitors and journeys', () => {
   let server: ServerProcess;
   let browser: Browser;
   let admin: string;
-  let reader: string;
+  const OWNER = 'owner@acme.example';
+  const READER = 'reader@acme.example'; // a VIEWER: read scopes only
   let api: Client;
 
   beforeAll(async () => {
@@ -28,10 +29,11 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     // checks of the server itself; a hosted deployment's FREE plan, whose interval limit the form shows
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', DEFAULT_PLAN: 'FREE' };
     const a = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    const r = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
-    admin = (JSON.parse(a.stdout) as { key: string }).key;
-    reader = (JSON.parse(r.stdout) as { key: string }).key;
+    admin = (JSON.parse(a.stdout) as { key: string }).key; // the test's own API calls, and a journey's header
+    // People for the browser (it holds no key), made by the members CLI before the server owns the database.
+    const links = [await addMember(env, 'Acme Inc', OWNER, 'OWNER'), await addMember(env, 'Acme Inc', READER, 'VIEWER')];
     server = await spawnServer(env);
+    for (const token of links) await setPassword(server.baseUrl, token);
     api = new Client(server.baseUrl, admin);
     // what the read-only and 390 px checks look at, each with a run
     const health = (await api.gql(CreateMonitorDocument, { input: { name: 'Health', url: `${server.baseUrl}/healthz` } })).data!.createMonitor;
@@ -47,7 +49,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
   });
 
   const open = (width = 1280): Promise<Page> => openPage(browser, width);
-  const signIn = (page: Page, key: string) => signInPage(page, server.baseUrl, key, { testId: 'org-name' });
+  const signIn = (page: Page, email: string) => signInPage(page, server.baseUrl, email, { testId: 'org-name' });
   // (browser-side expressions as strings: this file is compiled without the DOM library)
   const focused = (page: Page) => page.evaluate('document.activeElement?.textContent ?? ""') as Promise<string>;
   const noHorizontalScroll = async (page: Page, what: string) =>
@@ -62,7 +64,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
 
   it('creates a monitor through the form (field errors first), edits it keeping its masked header, pauses, resumes and deletes it', async () => {
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     await page.getByRole('button', { name: 'New monitor' }).click();
     const form = page.getByRole('dialog', { name: 'New monitor' });
@@ -176,7 +178,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
 
   it('creates a monitor with the keyboard alone: focus order reaches New monitor, focus is visible, Escape closes, focus returns', async () => {
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     let steps = 0;
     while ((await focused(page)) !== 'New monitor' && steps++ < 25) await page.keyboard.press('Tab');
@@ -229,7 +231,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     const journey = made.data!.createJourney;
 
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Journeys' }).click();
     await page.getByRole('heading', { name: 'Journeys' }).waitFor();
     const row = page.locator(`tr[data-journey-id="${journey.id}"]`);
@@ -258,7 +260,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
 
   it('creates a journey through the form and edits it, keeping the masked header of its step', async () => {
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Journeys' }).click();
     await page.getByRole('button', { name: 'New journey' }).click();
     const form = page.getByRole('dialog', { name: 'New journey' });
@@ -308,22 +310,22 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.context().close();
   });
 
-  it('a read-only key sees every monitor and journey control disabled, each saying which scope it lacks', async () => {
+  it('a VIEWER sees every monitor and journey control disabled, each saying which scope it lacks', async () => {
     const page = await open();
-    await signIn(page, reader);
+    await signIn(page, READER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     const create = page.getByRole('button', { name: 'New monitor' });
     expect(await create.isDisabled()).toBe(true);
-    expect(await description(create)).toBe('This key lacks monitors:write');
-    expect(await page.getByRole('list', { name: 'Unavailable actions' }).textContent()).toContain('This key lacks monitors:write');
+    expect(await description(create)).toBe('Your role lacks monitors:write');
+    expect(await page.getByRole('list', { name: 'Unavailable actions' }).textContent()).toContain('Your role lacks monitors:write');
 
     await page.getByRole('link', { name: 'Health', exact: true }).click();
     await page.getByRole('heading', { name: 'Health', exact: true }).waitFor();
     for (const [name, scope] of [['Run now', 'monitors:run'], ['Edit', 'monitors:write'], ['Pause', 'monitors:write'], ['Delete', 'monitors:write']]) {
       const button = page.getByRole('button', { name, exact: true });
       expect(await button.isDisabled(), name).toBe(true);
-      expect(await description(button), name).toBe(`This key lacks ${scope}`);
-      expect(await button.locator('xpath=..').getAttribute('title'), name).toBe(`This key lacks ${scope}`); // the tooltip
+      expect(await description(button), name).toBe(`Your role lacks ${scope}`);
+      expect(await button.locator('xpath=..').getAttribute('title'), name).toBe(`Your role lacks ${scope}`); // the tooltip
     }
 
     await page.getByRole('link', { name: 'Journeys' }).click();
@@ -332,14 +334,14 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     for (const [name, scope] of [['Run now', 'journeys:run'], ['Pause', 'journeys:write'], ['Delete', 'journeys:write']]) {
       const button = page.getByRole('button', { name, exact: true });
       expect(await button.isDisabled(), name).toBe(true);
-      expect(await description(button), name).toBe(`This key lacks ${scope}`);
+      expect(await description(button), name).toBe(`Your role lacks ${scope}`);
     }
     await page.context().close();
   });
 
   it('every page fits 390 px without horizontal scrolling', async () => {
     const page = await open(390);
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     await noHorizontalScroll(page, 'Monitors');
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitors-list-390.png'), fullPage: true });
@@ -371,7 +373,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.locator('.runs > li').first().waitFor();
     await noHorizontalScroll(page, 'a journey');
     await page.screenshot({ path: path.join(OUT, 'dashboard-journey-390.png'), fullPage: true });
-    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys']]) {
+    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys'], ['#/settings/members', 'Members'], ['#/account', 'Account']]) {
       await page.goto(`${server.baseUrl}/dashboard/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await noHorizontalScroll(page, heading);

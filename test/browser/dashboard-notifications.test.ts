@@ -1,15 +1,15 @@
 /**
  * Settings › Notifications in a real browser (Debian's Chromium via playwright-core), 390 px wide and by keyboard,
  * against the real server process: add a webhook channel (its secret shown once), send a test that a real local
- * receiver verifies with that secret, read the delivery log; a key without organization:write is told why it
+ * receiver verifies with that secret, read the delivery log; a VIEWER (no organization:write) is told why they
  * cannot add. Screenshots go to test-output/ (not committed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
-import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
+import { spawnServer, type ServerProcess } from '../helpers/process';
+import { addMember, describeBrowser, launchChromium, OUT, setPassword, signIn } from '../helpers/browser';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
 import { migratedDataDir } from '../helpers/database';
 
@@ -18,18 +18,17 @@ describeBrowser('Settings › Notifications in Chromium', () => {
   let server: ServerProcess;
   let browser: Browser;
   let rx: Receiver;
-  let admin: string;
-  let reader: string;
+  const ADMIN = 'admin@acme.example';
+  const READER = 'on-call@acme.example'; // a VIEWER: alerts:read and organization:read, no write scope
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-notify-');
     rx = await startReceiver();
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50' };
-    const a = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    const r = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'On-call reader', '--permissions', 'alerts:read,organization:read', '--json'], env);
-    admin = (JSON.parse(a.stdout) as { key: string }).key;
-    reader = (JSON.parse(r.stdout) as { key: string }).key;
+    // People for the browser (it holds no key), made by the members CLI before the server owns the database.
+    const links = [await addMember(env, 'Acme Inc', ADMIN, 'ADMIN'), await addMember(env, 'Acme Inc', READER, 'VIEWER')];
     server = await spawnServer(env);
+    for (const token of links) await setPassword(server.baseUrl, token);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -39,10 +38,10 @@ describeBrowser('Settings › Notifications in Chromium', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const open = (key: string): Promise<Page> => signIn(browser, server.baseUrl, key, { width: 390, height: 844, testId: 'org-name' });
+  const open = (email: string): Promise<Page> => signIn(browser, server.baseUrl, email, { width: 390, height: 844, testId: 'org-name' });
 
   it('adds a webhook channel by keyboard, shows its secret once, sends a test the receiver verifies, and logs it', async () => {
-    const page = await open(admin);
+    const page = await open(ADMIN);
     await page.getByRole('link', { name: 'Settings › Notifications' }).click();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
     await page.getByText('No channels yet').waitFor();
@@ -87,13 +86,13 @@ describeBrowser('Settings › Notifications in Chromium', () => {
     await page.context().close();
   });
 
-  it('a key without organization:write sees Add channel and Send test disabled, and why', async () => {
-    const page = await open(reader);
+  it('a VIEWER (no organization:write) sees Add channel and Send test disabled, and why', async () => {
+    const page = await open(READER);
     await page.goto(`${server.baseUrl}/dashboard/#/settings/notifications`);
     const add = page.getByRole('button', { name: 'Add channel' });
     await add.waitFor();
     expect(await add.isDisabled()).toBe(true);
-    expect(await page.getByText('This key lacks organization:write').first().isVisible()).toBe(true);
+    expect(await page.getByText('Your role lacks organization:write').first().isVisible()).toBe(true);
     const test = page.getByRole('button', { name: 'Send test to On-call' });
     await test.waitFor();
     expect(await test.isDisabled()).toBe(true);

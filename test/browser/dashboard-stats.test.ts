@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runCli, runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
-import { describeBrowser, launchChromium, OUT, signIn } from '../helpers/browser';
+import { addMember, describeBrowser, launchChromium, OUT, setPassword, signIn } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 
 describeBrowser('statistics in the dashboard', () => {
@@ -18,6 +18,7 @@ describeBrowser('statistics in the dashboard', () => {
   let browser: Browser;
   let admin: string;
   let monitorId: string;
+  const OWNER = 'owner@history.example';
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-stats-');
@@ -26,8 +27,10 @@ describeBrowser('statistics in the dashboard', () => {
     const seeded = await runCli(['--monitors', '2', '--days', '8', '--interval', '900'], env, 'seed-history');
     expect(seeded.code).toBe(0);
     const k = await runCliInProcess(['create', '--org', 'History Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    admin = (JSON.parse(k.stdout) as { key: string }).key;
+    admin = (JSON.parse(k.stdout) as { key: string }).key; // the test's own API calls; the browser signs in as a person
+    const owner = await addMember(env, 'History Inc', OWNER, 'OWNER');
     server = await spawnServer(env);
+    await setPassword(server.baseUrl, owner);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -43,7 +46,7 @@ describeBrowser('statistics in the dashboard', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then((r) => r.json() as Promise<{ data: Record<string, unknown> & { id: string } }>);
 
-  const open = (width: number): Promise<Page> => signIn(browser, server.baseUrl, admin, { width, heading: 'Monitors' });
+  const open = (width: number): Promise<Page> => signIn(browser, server.baseUrl, OWNER, { width, heading: 'Monitors' });
 
   it('the monitor list shows uptime over 24 h, 7 d and 30 d, as the API computes it', async () => {
     const list = (await api('GET', '/v1/monitors')).data as unknown as { nodes: { id: string; name: string }[] };

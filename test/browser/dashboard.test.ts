@@ -1,15 +1,17 @@
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real server process on
- * a fresh embedded database: sign in with a CLI key, create a key through the dialog (CI/CD preset, 30 days), prove
- * it works, revoke it through the UI, prove it is refused, and check that a key without organization:write cannot
- * create. Screenshots go to test-output/ (not committed).
+ * a fresh embedded database: people sign in with email and password (members made by the CLI, passwords set through
+ * the link), the browser holding no key; create a key through the dialog (CI/CD preset, 30 days), prove it works,
+ * revoke it through the UI, prove it is refused; a VIEWER sees write controls disabled; the Members page; a session
+ * ended by sign-out or revoked from the account page ends wherever it is used. Two-factor is in
+ * dashboard-account.test.ts. Screenshots go to test-output/ (not committed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
-import { describeBrowser, launchChromium, openPage, OUT, signInPage } from '../helpers/browser';
+import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 
 // The dashboard runs on its own fresh embedded database whatever the suite's database: once per CI run is enough,
@@ -19,7 +21,8 @@ describeBrowser('dashboard in Chromium', () => {
   let server: ServerProcess;
   let browser: Browser;
   let admin: string;
-  let reader: string;
+  const OWNER = 'owner@acme.example';
+  const READER = 'reader@acme.example'; // a VIEWER
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
@@ -27,10 +30,11 @@ describeBrowser('dashboard in Chromium', () => {
     const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' }; // checks of the server itself
     // Keys first, made by the CLI in this process (no Node start): the embedded database belongs to one process at a time.
     const a = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Admin', '--permissions', 'all', '--json'], env);
-    const r = await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
-    admin = (JSON.parse(a.stdout) as { key: string }).key;
-    reader = (JSON.parse(r.stdout) as { key: string }).key;
+    await runCliInProcess(['create', '--org', 'Acme Inc', '--name', 'Monitoring Dashboard', '--permissions', 'monitors:read,journeys:read,alerts:read', '--json'], env);
+    admin = (JSON.parse(a.stdout) as { key: string }).key; // the test's own API calls; the browser signs in as a person
+    const links = [await addMember(env, 'Acme Inc', OWNER, 'OWNER'), await addMember(env, 'Acme Inc', READER, 'VIEWER')];
     server = await spawnServer(env);
+    for (const token of links) await setPassword(server.baseUrl, token);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -46,7 +50,7 @@ describeBrowser('dashboard in Chromium', () => {
     });
     return page;
   };
-  const signIn = (page: Page, key: string) => signInPage(page, server.baseUrl, key);
+  const signIn = (page: Page, email: string, password?: string) => signInPage(page, server.baseUrl, email, { password });
 
   it('is served with a strict CSP, no framing, and no third-party requests', async () => {
     const res = await fetch(`${server.baseUrl}/dashboard/`);
@@ -59,30 +63,44 @@ describeBrowser('dashboard in Chromium', () => {
     expect(await res.text()).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/); // no inline script
   });
 
-  it('signs in with a key, shows who it is, and answers a bad key with the API message', async () => {
+  it('signs in with email and password, shows who it is, answers a wrong password with the API message, and keeps no credential in the page', async () => {
     const page = await open();
-    await signIn(page, `${admin.slice(0, -1)}x`);
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Invalid or missing API key');
-    await signIn(page, admin);
+    await signIn(page, OWNER, 'not-the-password-at-all');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Invalid email or password');
+    await signIn(page, OWNER);
     await expect.poll(() => page.getByTestId('org-name').textContent()).toBe('Acme Inc');
-    expect(await page.getByTestId('key-name').textContent()).toBe('Admin');
+    expect(await page.getByTestId('member-email').textContent()).toBe(OWNER);
+    expect(await page.getByTestId('member-role').textContent()).toBe('OWNER');
     // (browser-side expressions as strings: this file is compiled without the DOM library)
-    expect(await page.evaluate('[Object.keys(localStorage).length, document.cookie, sessionStorage.length]')).toEqual([0, '', 1]);
+    // The session cookie is HttpOnly: no script sees it; nothing is kept in either storage.
+    expect(await page.evaluate('[localStorage.length, document.cookie, sessionStorage.length]')).toEqual([0, '', 0]);
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['tracer_session', true, 'Lax']]);
+    // the dashboard's GraphQL calls carry the cookie, never an Authorization header
+    const sent: (string | undefined)[] = [];
+    page.on('request', (req) => {
+      if (req.url().endsWith('/graphql')) sent.push(req.headers().authorization);
+    });
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByText('No open alerts.').waitFor();
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((h) => h === undefined)).toBe(true);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.reload(); // the session ended on the server: a reload does not bring it back
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.context().close();
   });
 
   it('creates a key with the CI/CD preset and 30 days, shows it once, and revokes it with a confirmation', async () => {
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Settings › API Keys' }).click();
     await page.getByRole('heading', { name: 'API Keys' }).waitFor();
-    await page.locator('tr', { hasText: 'this key' }).waitFor(); // the signed-in key is marked
+    await page.locator('tr', { hasText: 'Monitoring Dashboard' }).waitFor();
     // "Created by": the CLI made both keys of this organization.
     expect(await page.getByRole('columnheader', { name: 'Created by' }).count()).toBe(1);
-    expect(await page.locator('tr', { hasText: 'this key' }).locator('td.created-by').textContent()).toBe('cli (system)');
+    expect(await page.locator('tr', { hasText: 'Monitoring Dashboard' }).locator('td.created-by').textContent()).toBe('cli (system)');
     await page.screenshot({ path: path.join(OUT, 'dashboard-keys.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Create API Key' }).click();
@@ -140,7 +158,7 @@ describeBrowser('dashboard in Chromium', () => {
     for (let i = 0; i < 3; i++) await api('POST', `/v1/monitors/${up.id}/runs`);
 
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     const upRow = page.locator(`tr[data-monitor-id="${up.id}"]`);
     await expect.poll(() => upRow.locator('.status').textContent()).toBe('UP');
@@ -165,46 +183,89 @@ describeBrowser('dashboard in Chromium', () => {
     await page.context().close();
   });
 
-  it('a key without organization:write sees Create disabled and is told why', async () => {
+  it('a VIEWER sees write controls disabled everywhere and is told why', async () => {
     const page = await open(390);
-    await signIn(page, reader);
+    await signIn(page, READER);
     await page.getByTestId('org-name').waitFor();
     await page.goto(`${server.baseUrl}/dashboard/#/settings/api-keys`);
     const create = page.getByRole('button', { name: 'Create API Key' });
     await create.waitFor();
     expect(await create.isDisabled()).toBe(true);
-    expect(await page.getByText('This key lacks organization:write').first().isVisible()).toBe(true);
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This key lacks organization:read'); // the list itself
+    expect(await page.getByText('Your role lacks organization:write').first().isVisible()).toBe(true);
+    const revoke = page.getByRole('button', { name: 'Revoke Monitoring Dashboard' }); // organization:read: the list is there
+    await revoke.waitFor();
+    expect(await revoke.isDisabled()).toBe(true);
     await page.goto(`${server.baseUrl}/dashboard/#/monitors`);
     await page.getByRole('heading', { name: 'Monitors' }).waitFor();
     const run = page.getByRole('button', { name: 'Run Health now' });
     await run.waitFor();
     expect(await run.isDisabled()).toBe(true); // no monitors:run
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitors-390.png'), fullPage: true });
+    await page.goto(`${server.baseUrl}/dashboard/#/settings/members`);
+    const role = page.getByLabel(`Role of ${OWNER}`);
+    await role.waitFor();
+    expect(await role.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: `Remove ${OWNER}` }).isDisabled()).toBe(true);
+    expect(await page.getByRole('list', { name: 'Unavailable actions' }).textContent()).toContain('Your role lacks organization:write');
     await page.context().close();
     expect(foreignRequests).toEqual([]);
   });
 
-  it('revoking the key you are signed in with signs you out', async () => {
-    const made = (await (
-      await fetch(`${server.baseUrl}/v1/api-keys`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Short-lived admin', permissions: ['organization:read', 'organization:write'] }),
-      })
-    ).json()) as { data: { key: string } };
+  it('the Members page lists role and two-factor, changes a role and removes a member', async () => {
     const page = await open();
-    await signIn(page, made.data.key);
-    await page.getByRole('link', { name: 'Settings › API Keys' }).click();
-    const own = page.locator('tr', { hasText: 'this key' });
-    await own.getByRole('button', { name: 'Revoke Short-lived admin' }).click();
-    const confirm = page.getByRole('dialog', { name: /Revoke “Short-lived admin”/ });
-    expect(await confirm.textContent()).toContain('you will be signed out');
-    await page.keyboard.press('Tab'); // keyboard only: Cancel has focus, Tab moves to "Revoke key"
-    await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Sign in' }).waitFor(); // back on the sign-in page
-    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await signIn(page, OWNER);
+    await page.getByTestId('org-name').waitFor();
+    await page.getByRole('link', { name: 'Settings › Members' }).click();
+    const row = page.locator('tr', { hasText: READER });
+    await row.waitFor();
+    expect(await row.locator('td[data-mfa]').textContent()).toBe('off');
+    await page.getByLabel(`Role of ${READER}`).selectOption('MEMBER');
+    // the API's word: the reader signs in and is a MEMBER
+    const other = await open();
+    await signIn(other, READER);
+    await expect.poll(() => other.getByTestId('member-role').textContent()).toBe('MEMBER');
+    await page.getByRole('button', { name: `Remove ${READER}` }).click();
+    await page.getByRole('dialog', { name: `Remove ${READER}?` }).getByRole('button', { name: 'Remove member' }).click();
+    await expect.poll(() => page.locator('tr', { hasText: READER }).count()).toBe(0);
+    // removed: their open session ends, and their next call takes them to sign-in
+    await other.getByRole('link', { name: 'Alerts' }).click();
+    await other.getByRole('button', { name: 'Sign in' }).waitFor();
+    await other.context().close();
     await page.context().close();
+  });
+
+  it('signing out ends the session everywhere it is used, and a session revoked from the account page ends at once', async () => {
+    const a = await open();
+    await signIn(a, OWNER);
+    await a.getByTestId('org-name').waitFor();
+    // the same session in a second browser context (its cookie copied), and another session of the same person
+    const b = await open();
+    await b.context().addCookies(await a.context().cookies());
+    await b.goto(`${server.baseUrl}/dashboard/#/alerts`);
+    await b.getByText('No open alerts.').waitFor();
+    const c = await open();
+    await signIn(c, OWNER);
+    await c.getByTestId('org-name').waitFor();
+
+    await a.getByRole('link', { name: 'Account' }).click();
+    const rows = a.locator('tr[data-session-id]');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+    expect(await rows.filter({ hasText: 'this session' }).count()).toBe(1);
+    // revoke every other session (c's among them)
+    const others = rows.filter({ hasNotText: 'this session' });
+    for (let n = await others.count(); n > 0; n--) {
+      await others.first().getByRole('button', { name: /^Revoke session/ }).click();
+      await expect.poll(() => others.count()).toBe(n - 1);
+    }
+    await c.getByRole('link', { name: 'Alerts' }).click();
+    await c.getByRole('button', { name: 'Sign in' }).waitFor();
+
+    await a.getByRole('button', { name: 'Sign out' }).click();
+    await a.getByRole('button', { name: 'Sign in' }).waitFor();
+    // b holds the very session a ended: its next call answers 401 and it is back at sign-in
+    await b.getByRole('link', { name: 'Monitors' }).click();
+    await b.getByRole('button', { name: 'Sign in' }).waitFor();
+    for (const p of [a, b, c]) await p.context().close();
   });
 
   it('lists keys a page at a time, and "Load more keys" (keyboard) brings the older ones', async () => {
@@ -217,7 +278,7 @@ describeBrowser('dashboard in Chromium', () => {
       expect(res.status).toBe(201);
     }
     const page = await open();
-    await signIn(page, admin);
+    await signIn(page, OWNER);
     await page.getByRole('link', { name: 'Settings › API Keys' }).click();
     await page.locator('tr', { hasText: 'bulk 49' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(50); // one page

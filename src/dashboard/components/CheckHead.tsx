@@ -7,7 +7,7 @@ type KindWords = { name: string; plural: string; title: string };
 
 /**
  * A check's heading on its page: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled with
- * the reason when the key lacks `<kind>s:run` or `<kind>s:write`.
+ * the reason when the role lacks `<kind>s:run` or `<kind>s:write`.
  */
 export function CheckHead({
   kind,
@@ -65,7 +65,7 @@ export function ChecksHead({ kind, held, onNew }: { kind: KindWords; held: reado
 }
 
 /**
- * The heading both share: the title (and what follows it), the toolbar, and the notice naming what the key cannot
+ * The heading both share: the title (and what follows it), the toolbar, and the notice naming what the role cannot
  * do without `<kind>s:write` (`writeWhat`) or `<kind>s:run` (Run now).
  */
 function Head({

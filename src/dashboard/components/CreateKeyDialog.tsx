@@ -6,7 +6,6 @@ import { GROUPS, PRESETS, holds } from '../scopes';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 
-const DAY = 86_400_000;
 const EXPIRIES: { value: ExpiresIn; label: string; days: number | null }[] = [
   { value: 'THIRTY_DAYS', label: '30 days', days: 30 },
   { value: 'NINETY_DAYS', label: '90 days', days: 90 },
@@ -16,11 +15,11 @@ const EXPIRIES: { value: ExpiresIn; label: string; days: number | null }[] = [
 
 /**
  * Create API Key: name, permissions grouped by resource (with the reference's presets), expiration. Scopes the
- * signed-in key does not hold are disabled, saying why; the API enforces the same rule and its field errors are
+ * signed-in member.s role does not hold are disabled, saying why; the API enforces the same rule and its field errors are
  * shown next to their field. After creation the key is shown once; closing the panel forgets it.
  */
 export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose: () => void; onCreated: () => void }) {
-  const held = s.me.key.permissions;
+  const held = s.perms;
   const [name, setName] = useState('');
   const [perms, setPerms] = useState<string[]>([]);
   const [expiresIn, setExpiresIn] = useState<ExpiresIn>('NINETY_DAYS');
@@ -30,8 +29,6 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
   const [copied, setCopied] = useState(false);
   const keyField = useRef<HTMLInputElement>(null);
 
-  const callerExpiry = s.me.key.expiresAt ? new Date(s.me.key.expiresAt).getTime() : null;
-  const tooLate = (days: number | null) => callerExpiry !== null && (days === null || Date.now() + days * DAY > callerExpiry);
   const toggle = (scope: string, on: boolean) => setPerms((p) => (on ? [...p.filter((x) => x !== scope && x !== 'all'), scope] : p.filter((x) => x !== scope)));
 
   const submit = async (e: FormEvent) => {
@@ -39,7 +36,7 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
     setBusy(true);
     setErrors({});
     try {
-      const res = await gql(s.key, CreateApiKeyDocument, { input: { name, permissions: perms, expiresIn } });
+      const res = await gql(CreateApiKeyDocument, { input: { name, permissions: perms, expiresIn } });
       setCreated(res.createApiKey.key);
       onCreated();
     } catch (err) {
@@ -114,7 +111,7 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
             {PRESETS.map((p) => {
               const ok = p.permissions.every((x) => (x === 'all' ? held.includes('all') : holds(held, x)));
               return (
-                <span key={p.name} title={ok ? undefined : `This key cannot grant ${p.permissions.filter((x) => !(x === 'all' ? held.includes('all') : holds(held, x))).join(', ')}`}>
+                <span key={p.name} title={ok ? undefined : `Your role cannot grant ${p.permissions.filter((x) => !(x === 'all' ? held.includes('all') : holds(held, x))).join(', ')}`}>
                   <button type="button" className="preset" disabled={!ok} onClick={() => setPerms([...p.permissions])}>
                     {p.name}
                   </button>
@@ -122,7 +119,7 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
               );
             })}
           </div>
-          <label className="scope" title={held.includes('all') ? undefined : 'Only a key with all can grant all'}>
+          <label className="scope" title={held.includes('all') ? undefined : 'Only an OWNER (all) can grant all'}>
             <input type="checkbox" disabled={!held.includes('all')} checked={perms.includes('all')} onChange={(e) => setPerms(e.target.checked ? ['all'] : [])} /> Full access
             (<code>all</code>)
           </label>
@@ -133,7 +130,7 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
                 {g.scopes.map((scope) => {
                   const can = holds(held, scope);
                   return (
-                    <label key={scope} className="scope" title={can ? undefined : `This key lacks ${scope}, so it cannot grant it`}>
+                    <label key={scope} className="scope" title={can ? undefined : `Your role lacks ${scope}, so you cannot grant it`}>
                       <input
                         type="checkbox"
                         name="permission"
@@ -165,9 +162,8 @@ export function CreateKeyDialog({ s, onClose, onCreated }: { s: Session; onClose
           aria-describedby={errors.expiresIn ? 'expiry-error' : undefined}
         >
           {EXPIRIES.map((x) => (
-            <option key={x.value} value={x.value} disabled={tooLate(x.days)}>
+            <option key={x.value} value={x.value}>
               {x.label}
-              {tooLate(x.days) ? ' (later than this key expires)' : ''}
             </option>
           ))}
         </select>

@@ -87,8 +87,8 @@ export function JourneyForm({ s, journey, onClose, onSaved }: { s: Session; jour
     {
       toInput,
       shownFields,
-      create: async (input) => (await gql(s.key, CreateJourneyDocument, { input })).createJourney,
-      update: async (input) => (await gql(s.key, UpdateJourneyDocument, { id: journey!.id, input })).updateJourney,
+      create: async (input) => (await gql(CreateJourneyDocument, { input })).createJourney,
+      update: async (input) => (await gql(UpdateJourneyDocument, { id: journey!.id, input })).updateJourney,
     },
     onSaved,
   );

@@ -1,7 +1,7 @@
 import { holds } from '../scopes';
 import { lacks } from './ScopedButton';
 
-/** In words, on the page, which of its actions the signed-in key cannot use and why (each button says so too). */
+/** In words, on the page, which of its actions the signed-in member cannot use and why (each button says so too). */
 export function MissingScopes({ held, needs }: { held: readonly string[]; needs: { scope: string; what: string }[] }) {
   const missing = needs.filter((n) => !holds(held, n.scope));
   if (!missing.length) return null;

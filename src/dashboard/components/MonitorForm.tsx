@@ -87,8 +87,8 @@ export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; moni
     {
       toInput,
       shownFields,
-      create: async (input) => (await gql(s.key, CreateMonitorDocument, { input })).createMonitor,
-      update: async (input) => (await gql(s.key, UpdateMonitorDocument, { id: monitor!.id, input })).updateMonitor,
+      create: async (input) => (await gql(CreateMonitorDocument, { input })).createMonitor,
+      update: async (input) => (await gql(UpdateMonitorDocument, { id: monitor!.id, input })).updateMonitor,
     },
     onSaved,
   );

@@ -29,11 +29,11 @@ export function MonitorStats({ s, id }: { s: Session; id: string }) {
 
   const load = useCallback(async () => {
     const { window, interval } = CHARTS[chart];
-    const data = await call(() => gql(s.key, MonitorStatsOverviewDocument, { id, window, interval }));
+    const data = await call(() => gql(MonitorStatsOverviewDocument, { id, window, interval }));
     if (!data) return;
     setOverview(data.monitor);
     const per = await call(() =>
-      Promise.all(data.monitor.locations.map(async (location) => ({ location, stats: (await gql(s.key, MonitorStatsDocument, { id, window: 'LAST_7_DAYS', location })).monitor.stats }))),
+      Promise.all(data.monitor.locations.map(async (location) => ({ location, stats: (await gql(MonitorStatsDocument, { id, window: 'LAST_7_DAYS', location })).monitor.stats }))),
     );
     if (per) setByLocation(per);
   }, [s, id, chart, call]);

@@ -44,7 +44,7 @@ export const SCHEDULE_FIELDS = new Set<string>([...NUMBERS, 'locations', 'tags']
 export function useLocations(s: Session, onDefault: (name: string) => void, onError: (message: string) => void) {
   const [locations, setLocations] = useState<LocationsQuery['locations'] | null>(null);
   useEffect(() => {
-    gql(s.key, LocationsDocument)
+    gql(LocationsDocument)
       .then((r) => {
         setLocations(r.locations);
         const first = r.locations.find((l) => l.name === 'local') ?? r.locations[0];
@@ -52,7 +52,7 @@ export function useLocations(s: Session, onDefault: (name: string) => void, onEr
       })
       .catch((e) => onError(e instanceof ApiError ? e.display : String(e)));
     // once per form (per key): the callbacks only set state
-  }, [s.key]);
+  }, []);
   return locations;
 }
 

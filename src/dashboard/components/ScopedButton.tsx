@@ -2,17 +2,17 @@ import { useId, type ButtonHTMLAttributes } from 'react';
 import { holds } from '../scopes';
 
 type Props = ButtonHTMLAttributes<HTMLButtonElement> & {
-  /** The signed-in key's permissions. */
+  /** The signed-in member's role's permissions. */
   held: readonly string[];
   /** The scope the action needs. */
   scope: string;
 };
 
-/** Why an action is unavailable to the signed-in key, in the API's words for a 403. */
-export const lacks = (scope: string) => `This key lacks ${scope}`;
+/** Why an action is unavailable to the signed-in member, as ApiError.display words a 403. */
+export const lacks = (scope: string) => `Your role lacks ${scope}`;
 
 /**
- * A button for an action that needs a scope: disabled when the signed-in key lacks it, saying why on hover (the
+ * A button for an action that needs a scope: disabled when the signed-in member's role lacks it, saying why on hover (the
  * tooltip sits on a wrapper, since a disabled button gets no pointer events) and to assistive technology (the
  * reason is the button's description). The API refuses it anyway.
  */

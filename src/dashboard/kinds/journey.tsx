@@ -26,7 +26,7 @@ export const journeyKind: DashboardKind<Row, JourneyFieldsFragment, Run> = {
   plural: 'journeys',
   title: 'Journeys',
   list: {
-    load: async (key) => (await gql(key, JourneysOverviewDocument, { first: 50, runs: 20 })).journeys.nodes,
+    load: async () => (await gql(JourneysOverviewDocument, { first: 50, runs: 20 })).journeys.nodes,
     tableClass: 'checks',
     summary: (j) => (
       <div className="hint">
@@ -37,8 +37,8 @@ export const journeyKind: DashboardKind<Row, JourneyFieldsFragment, Run> = {
     columns: [],
   },
   detail: {
-    load: async (key, id) => {
-      const [j, r] = await Promise.all([gql(key, JourneyDocument, { id }), gql(key, JourneyRunsDocument, { journeyId: id, first: 20 })]);
+    load: async (id) => {
+      const [j, r] = await Promise.all([gql(JourneyDocument, { id }), gql(JourneyRunsDocument, { journeyId: id, first: 20 })]);
       return [j.journey, r.journeyRuns.nodes];
     },
     Overview: ({ check }) => <JourneyOverview journey={check} />,
@@ -61,10 +61,10 @@ export const journeyKind: DashboardKind<Row, JourneyFieldsFragment, Run> = {
       </>
     ),
   },
-  run: (key, id) => gql(key, RunJourneyDocument, { id }),
-  pause: async (key, id) => (await gql(key, PauseJourneyDocument, { id })).pauseJourney,
-  resume: async (key, id) => (await gql(key, ResumeJourneyDocument, { id })).resumeJourney,
-  remove: (key, id) => gql(key, DeleteJourneyDocument, { id }),
+  run: (id) => gql(RunJourneyDocument, { id }),
+  pause: async (id) => (await gql(PauseJourneyDocument, { id })).pauseJourney,
+  resume: async (id) => (await gql(ResumeJourneyDocument, { id })).resumeJourney,
+  remove: (id) => gql(DeleteJourneyDocument, { id }),
   Form: ({ check, ...rest }) => <JourneyForm {...rest} journey={check} />,
 };
 

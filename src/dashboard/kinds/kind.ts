@@ -34,7 +34,7 @@ export interface DashboardKind<Row extends ListRow, Check extends DetailCheck, R
   title: string;
   list: {
     /** The newest 50 with their last 20 runs (and anything the kind's columns show). */
-    load(key: string): Promise<Row[]>;
+    load(): Promise<Row[]>;
     tableClass: string;
     /** Under the name: what it checks. */
     summary(row: Row): ReactNode;
@@ -45,16 +45,16 @@ export interface DashboardKind<Row extends ListRow, Check extends DetailCheck, R
   };
   detail: {
     /** The check and its newest 20 runs. */
-    load(key: string, id: string): Promise<[Check, Run[]]>;
+    load(id: string): Promise<[Check, Run[]]>;
     /** Between the heading and the runs: what it checks and how. */
     Overview(props: { s: Session; id: string; check: Check }): ReactNode;
     /** One run's item in the runs list. */
     RunItem(props: { run: Run }): ReactNode;
   };
-  run(key: string, id: string): Promise<unknown>;
-  pause(key: string, id: string): Promise<Check>;
-  resume(key: string, id: string): Promise<Check>;
-  remove(key: string, id: string): Promise<unknown>;
+  run(id: string): Promise<unknown>;
+  pause(id: string): Promise<Check>;
+  resume(id: string): Promise<Check>;
+  remove(id: string): Promise<unknown>;
   /** The create and edit dialog. */
   Form(props: { s: Session; check?: Check; onClose(): void; onSaved(c: Check): void }): ReactNode;
 }

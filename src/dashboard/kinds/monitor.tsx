@@ -39,8 +39,8 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
   plural: 'monitors',
   title: 'Monitors',
   list: {
-    load: async (key) => {
-      const [overview, uptime] = await Promise.all([gql(key, MonitorsOverviewDocument, { first: 50, runs: 20 }), gql(key, MonitorsUptimeDocument, { first: 50 })]);
+    load: async () => {
+      const [overview, uptime] = await Promise.all([gql(MonitorsOverviewDocument, { first: 50, runs: 20 }), gql(MonitorsUptimeDocument, { first: 50 })]);
       const byId = new Map(uptime.monitors.nodes.map((u) => [u.id, u]));
       return overview.monitors.nodes.map((m) => ({ ...m, uptime: byId.get(m.id) }));
     },
@@ -54,8 +54,8 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
     columns: [uptimeColumn('Uptime 24 h', 'day'), uptimeColumn('7 d', 'week'), uptimeColumn('30 d', 'month')],
   },
   detail: {
-    load: async (key, id) => {
-      const [m, r] = await Promise.all([gql(key, MonitorDocument, { id }), gql(key, MonitorRunsDocument, { monitorId: id, first: 20 })]);
+    load: async (id) => {
+      const [m, r] = await Promise.all([gql(MonitorDocument, { id }), gql(MonitorRunsDocument, { monitorId: id, first: 20 })]);
       return [m.monitor, r.monitorRuns.nodes];
     },
     Overview: MonitorOverview,
@@ -70,10 +70,10 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
       </>
     ),
   },
-  run: (key, id) => gql(key, RunMonitorDocument, { id }),
-  pause: async (key, id) => (await gql(key, PauseMonitorDocument, { id })).pauseMonitor,
-  resume: async (key, id) => (await gql(key, ResumeMonitorDocument, { id })).resumeMonitor,
-  remove: (key, id) => gql(key, DeleteMonitorDocument, { id }),
+  run: (id) => gql(RunMonitorDocument, { id }),
+  pause: async (id) => (await gql(PauseMonitorDocument, { id })).pauseMonitor,
+  resume: async (id) => (await gql(ResumeMonitorDocument, { id })).resumeMonitor,
+  remove: (id) => gql(DeleteMonitorDocument, { id }),
   Form: ({ check, ...rest }) => <MonitorForm {...rest} monitor={check} />,
 };
 

@@ -18,11 +18,11 @@ export function Alerts({ s, history = false }: { s: Session; history?: boolean }
   const [status, setStatus] = useState<AlertStatus | ''>('');
   const [next, setNext] = useState<string | null>(null);
   const { error, call } = useApi(s);
-  const held = s.me.key.permissions;
+  const held = s.perms;
 
   const load = useCallback(
     async (after?: string) => {
-      const data = await call(() => gql(s.key, AlertsDocument, { first: history ? 25 : 100, after, status: history && status ? status : undefined }));
+      const data = await call(() => gql(AlertsDocument, { first: history ? 25 : 100, after, status: history && status ? status : undefined }));
       if (!data) return;
       const page = history ? data.alerts.nodes : data.alerts.nodes.filter((a) => a.status !== 'RESOLVED');
       setAlerts((prev) => (after ? [...(prev ?? []), ...page] : page));
@@ -34,7 +34,7 @@ export function Alerts({ s, history = false }: { s: Session; history?: boolean }
 
   const act = async (a: Alert, what: 'ack' | 'resolve') => {
     const done = await call<unknown>(() =>
-      what === 'ack' ? gql(s.key, AcknowledgeAlertDocument, { id: a.id }) : gql(s.key, ResolveAlertDocument, { id: a.id }),
+      what === 'ack' ? gql(AcknowledgeAlertDocument, { id: a.id }) : gql(ResolveAlertDocument, { id: a.id }),
     );
     if (done) await load();
   };

@@ -8,7 +8,7 @@ import { dateTime, expiresSoon, expiryText } from '../format';
 import { CreateKeyDialog } from '../components/CreateKeyDialog';
 import { Dialog } from '../components/Dialog';
 import { ErrorNote } from '../components/ErrorNote';
-import { ScopedButton } from '../components/ScopedButton';
+import { lacks, ScopedButton } from '../components/ScopedButton';
 
 type Key = ApiKeysQuery['apiKeys']['nodes'][number];
 
@@ -26,17 +26,17 @@ export function ApiKeys({ s }: { s: Session }) {
   const [hideRevoked, setHideRevoked] = useState(false);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<Key | null>(null);
-  const canWrite = holds(s.me.key.permissions, 'organization:write');
+  const canWrite = holds(s.perms, 'organization:write');
 
   const load = useCallback(async () => {
-    const data = await call(() => gql(s.key, ApiKeysDocument, { first: PAGE }));
+    const data = await call(() => gql(ApiKeysDocument, { first: PAGE }));
     if (data) {
       setKeys(data.apiKeys.nodes);
       setNext(data.apiKeys.pageInfo.hasNextPage ? data.apiKeys.pageInfo.endCursor : null);
     }
   }, [s, call]);
   const loadMore = async () => {
-    const data = await call(() => gql(s.key, ApiKeysDocument, { first: PAGE, after: next }));
+    const data = await call(() => gql(ApiKeysDocument, { first: PAGE, after: next }));
     if (data) {
       setKeys((before) => [...(before ?? []), ...data.apiKeys.nodes]);
       setNext(data.apiKeys.pageInfo.hasNextPage ? data.apiKeys.pageInfo.endCursor : null);
@@ -53,12 +53,12 @@ export function ApiKeys({ s }: { s: Session }) {
         <label className="toggle">
           <input type="checkbox" checked={hideRevoked} onChange={(e) => setHideRevoked(e.target.checked)} /> Hide revoked keys
         </label>
-        <ScopedButton held={s.me.key.permissions} scope="organization:write" onClick={() => setCreating(true)} aria-describedby={canWrite ? undefined : 'create-why'}>
+        <ScopedButton held={s.perms} scope="organization:write" onClick={() => setCreating(true)} aria-describedby={canWrite ? undefined : 'create-why'}>
           Create API Key
         </ScopedButton>
         {!canWrite && (
           <span id="create-why" className="hint">
-            This key lacks organization:write
+            {lacks('organization:write')}
           </span>
         )}
       </div>
@@ -84,12 +84,11 @@ export function ApiKeys({ s }: { s: Session }) {
             </thead>
             <tbody>
               {shown.map((k) => {
-                const self = k.id === s.me.key.id;
                 const soon = k.status === 'ACTIVE' && expiresSoon(k.expiresAt);
                 return (
                   <tr key={k.id} data-key-id={k.id} className={k.status.toLowerCase()}>
                     <td>
-                      {k.name} {self && <span className="badge">this key</span>}
+                      {k.name}
                     </td>
                     <td>
                       <code>{k.prefix}</code>
@@ -113,7 +112,7 @@ export function ApiKeys({ s }: { s: Session }) {
                     </td>
                     <td>
                       {k.status === 'ACTIVE' && (
-                        <ScopedButton held={s.me.key.permissions} scope="organization:write" className="danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                        <ScopedButton held={s.perms} scope="organization:write" className="danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
                           Revoke
                         </ScopedButton>
                       )}
@@ -137,10 +136,9 @@ export function ApiKeys({ s }: { s: Session }) {
           s={s}
           target={revoking}
           onClose={() => setRevoking(null)}
-          onRevoked={(self) => {
+          onRevoked={() => {
             setRevoking(null);
-            if (self) s.signOut();
-            else void load();
+            void load();
           }}
         />
       )}
@@ -148,15 +146,14 @@ export function ApiKeys({ s }: { s: Session }) {
   );
 }
 
-function RevokeDialog({ s, target, onClose, onRevoked }: { s: Session; target: Key; onClose: () => void; onRevoked: (self: boolean) => void }) {
+function RevokeDialog({ target, onClose, onRevoked }: { s: Session; target: Key; onClose: () => void; onRevoked: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const self = target.id === s.me.key.id;
   const revoke = async () => {
     setBusy(true);
     try {
-      await gql(s.key, RevokeApiKeyDocument, { id: target.id });
-      onRevoked(self);
+      await gql(RevokeApiKeyDocument, { id: target.id });
+      onRevoked();
     } catch (e) {
       setError(e instanceof ApiError ? e.display : String(e));
       setBusy(false);
@@ -166,7 +163,6 @@ function RevokeDialog({ s, target, onClose, onRevoked }: { s: Session; target: K
     <Dialog title={`Revoke “${target.name}”?`} onClose={onClose}>
       <p>
         Requests made with <code>{target.prefix}</code> will fail with 401 at once. This cannot be undone.
-        {self && <strong> This is the key you are signed in with: you will be signed out.</strong>}
       </p>
       <ErrorNote error={error} />
       <div className="actions">

@@ -16,12 +16,12 @@ export function CheckDetail<Check extends DetailCheck, Run extends { id: string;
   id: string;
 }) {
   const { check, setCheck, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused } = useCheckDetail(s, id, {
-    load: () => kind.detail.load(s.key, id),
-    run: () => kind.run(s.key, id),
-    pause: () => kind.pause(s.key, id),
-    resume: () => kind.resume(s.key, id),
+    load: () => kind.detail.load(id),
+    run: () => kind.run(id),
+    pause: () => kind.pause(id),
+    resume: () => kind.resume(id),
   });
-  const held = s.me.key.permissions;
+  const held = s.perms;
   const { name, plural, title, detail, Form } = kind;
 
   return (
@@ -70,7 +70,7 @@ export function CheckDetail<Check extends DetailCheck, Run extends { id: string;
               action={`Delete ${name}`}
               onClose={closeDialog}
               onConfirm={async () => {
-                await kind.remove(s.key, id);
+                await kind.remove(id);
                 window.location.hash = `#/${plural}`;
               }}
             >

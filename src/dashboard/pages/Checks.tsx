@@ -15,19 +15,19 @@ export function Checks<Row extends ListRow, Check extends DetailCheck, Run exten
   const [rows, setRows] = useState<Row[] | null>(null);
   const [running, setRunning] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  const held = s.me.key.permissions;
+  const held = s.perms;
   const { error, call } = useApi(s);
   const { list, name, plural, title } = kind;
 
   const load = useCallback(async () => {
-    const data = await call(() => list.load(s.key));
+    const data = await call(() => list.load());
     if (data) setRows(data);
   }, [s, call, list]);
   useEffect(() => void load(), [load]);
 
   const runNow = async (row: Row) => {
     setRunning(row.id);
-    if (await call(() => kind.run(s.key, row.id))) await load();
+    if (await call(() => kind.run(row.id))) await load();
     setRunning(null);
   };
   const Form = kind.Form;

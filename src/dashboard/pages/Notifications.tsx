@@ -26,7 +26,7 @@ type Delivery = NotificationDeliveriesQuery['notificationDeliveries']['nodes'][n
  * them sees that part and is told about the other.
  */
 export function Notifications({ s }: { s: Session }) {
-  const held = s.me.key.permissions;
+  const held = s.perms;
   const canChannels = holds(held, 'organization:read');
   const canLog = holds(held, 'alerts:read');
   const canWrite = holds(held, 'organization:write');
@@ -38,18 +38,18 @@ export function Notifications({ s }: { s: Session }) {
 
   const load = useCallback(async () => {
     if (canChannels) {
-      const data = await call(() => gql(s.key, NotificationChannelsDocument, { first: 100 }));
+      const data = await call(() => gql(NotificationChannelsDocument, { first: 100 }));
       if (data) setChannels(data.notificationChannels.nodes);
     }
     if (canLog) {
-      const data = await call(() => gql(s.key, NotificationDeliveriesDocument, { first: 50 }));
+      const data = await call(() => gql(NotificationDeliveriesDocument, { first: 50 }));
       if (data) setLog(data.notificationDeliveries.nodes);
     }
   }, [s, call, canChannels, canLog]);
   useEffect(() => void load(), [load]);
 
   const test = async (c: Channel) => {
-    const data = await call(() => gql(s.key, TestNotificationChannelDocument, { id: c.id }));
+    const data = await call(() => gql(TestNotificationChannelDocument, { id: c.id }));
     if (data) {
       setSent(`Test sent to ${c.name}`);
       void load();
@@ -69,7 +69,7 @@ export function Notifications({ s }: { s: Session }) {
         </ScopedButton>
         {!canWrite && (
           <span id="add-why" className="hint">
-            This key lacks organization:write
+            Your role lacks organization:write
           </span>
         )}
       </div>
@@ -81,7 +81,7 @@ export function Notifications({ s }: { s: Session }) {
       )}
 
       <h2 id="channels-title">Channels</h2>
-      {!canChannels && <p className="hint">This key lacks organization:read, so it cannot list channels.</p>}
+      {!canChannels && <p className="hint">Your role lacks organization:read, so it cannot list channels.</p>}
       {channels && (
         <div className="table-wrap">
           <table aria-labelledby="channels-title">
@@ -121,7 +121,7 @@ export function Notifications({ s }: { s: Session }) {
       )}
 
       <h2 id="log-title">Delivery log</h2>
-      {!canLog && <p className="hint">This key lacks alerts:read, so it cannot read the delivery log.</p>}
+      {!canLog && <p className="hint">Your role lacks alerts:read, so it cannot read the delivery log.</p>}
       {log && (
         <div className="table-wrap">
           <table aria-labelledby="log-title">
@@ -183,7 +183,7 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
     setErrors({});
     try {
       const input = type === 'EMAIL' ? { name, type, email: target } : { name, type, url: target };
-      const res = await gql(s.key, CreateNotificationChannelDocument, { input });
+      const res = await gql(CreateNotificationChannelDocument, { input });
       onAdded();
       if (res.createNotificationChannel.secret) setSecret(res.createNotificationChannel.secret);
       else setDone(true);

@@ -1,58 +1,104 @@
-import { useState, type FormEvent } from 'react';
-import { MeDocument } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
-import type { Me } from '../session';
+import { useRef, useState, type FormEvent } from 'react';
+import { ApiError, auth } from '../api';
 
-/** Paste an API key; the dashboard checks it with `me` and remembers it for this tab only. */
-export function SignIn({ notice, busy, onSignedIn }: { notice: string | null; busy: boolean; onSignedIn: (key: string, me: Me) => void }) {
-  const [key, setKey] = useState('');
+/**
+ * Email and password, sent to POST /auth/sign-in; the server answers with its HttpOnly session cookie, which the
+ * browser sends back with every later call. When the member signs in with two-factor the server answers
+ * MFA_REQUIRED: the page then asks for the 6-digit code (or a recovery code) and sends the three together.
+ */
+export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [otp, setOtp] = useState('');
+  const [needsOtp, setNeedsOtp] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
+  const otpField = useRef<HTMLInputElement>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setChecking(true);
     setError(null);
     try {
-      const { me } = await gql(key.trim(), MeDocument);
-      // A key always answers its key (only a session answers none, and this page signs in with a key).
-      if (me.key) onSignedIn(key.trim(), { ...me, key: me.key });
+      await auth('sign-in', { email: email.trim(), password, ...(needsOtp ? { otp: otp.trim() } : {}) });
+      setPassword('');
+      onSignedIn();
     } catch (err) {
-      setError(err instanceof ApiError ? err.display : String(err));
+      if (err instanceof ApiError && err.code === 'MFA_REQUIRED') {
+        // the first time is the step itself, not an error; a wrong code says so
+        if (needsOtp) setError(err.message);
+        setNeedsOtp(true);
+        setOtp('');
+        setTimeout(() => otpField.current?.focus());
+      } else setError(err instanceof ApiError ? err.message : String(err));
     } finally {
       setChecking(false);
     }
   };
 
+  const message = error ?? notice;
   return (
     <main className="signin">
       <h1>tracer</h1>
-      <form onSubmit={submit} aria-describedby="signin-help">
-        <label htmlFor="api-key">API key</label>
+      <form onSubmit={submit}>
+        <label htmlFor="email">Email</label>
+        <input id="email" name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} readOnly={needsOtp} required />
+        <label htmlFor="password">Password</label>
         <input
-          id="api-key"
-          name="api-key"
+          id="password"
+          name="password"
           type="password"
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="izli_sk_live_…"
-          value={key}
-          onChange={(e) => setKey(e.target.value)}
-          aria-invalid={!!error}
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          readOnly={needsOtp}
+          aria-invalid={!!error && !needsOtp}
           aria-errormessage={error ? 'signin-error' : undefined}
           required
         />
-        <p id="signin-help" className="hint">
-          The key stays in this tab only (sessionStorage): closing the tab or signing out forgets it.
-        </p>
-        {(error ?? notice) && (
+        {needsOtp && (
+          <>
+            <label htmlFor="otp">Two-factor code</label>
+            <input
+              id="otp"
+              name="otp"
+              ref={otpField}
+              inputMode="text"
+              autoComplete="one-time-code"
+              spellCheck={false}
+              value={otp}
+              onChange={(e) => setOtp(e.target.value)}
+              aria-describedby="otp-help"
+              aria-invalid={!!error}
+              aria-errormessage={error ? 'signin-error' : undefined}
+              required
+            />
+            <p id="otp-help" className="hint">
+              The 6-digit code of your authenticator app, or one of your recovery codes.
+            </p>
+          </>
+        )}
+        {message && (
           <p id="signin-error" className="error" role="alert">
-            {error ?? notice}
+            {message}
           </p>
         )}
-        <button type="submit" disabled={checking || busy || !key.trim()}>
-          {checking || busy ? 'Checking…' : 'Sign in'}
+        <button type="submit" disabled={checking || !email.trim() || !password || (needsOtp && !otp.trim())}>
+          {checking ? 'Checking…' : needsOtp ? 'Verify' : 'Sign in'}
         </button>
+        {needsOtp && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setNeedsOtp(false);
+              setPassword('');
+              setError(null);
+            }}
+          >
+            Use another account
+          </button>
+        )}
       </form>
     </main>
   );
