@@ -187,6 +187,24 @@ describe('signing in with two-factor on', () => {
     expect((await post(t.baseUrl, '/auth/sign-in', { email: 'dee@example.com', password: GOOD_PASSWORD, otp: await codeAt(secret, later(60)) }, elsewhere)).status).toBe(200);
   });
 
+  it('wrong codes count per member too: from a new address each time, whoever holds the password gets AUTH_FAILURE_LIMIT guesses, then 429', async () => {
+    const org = await t.org();
+    const gus = await addPerson(t, org, 'guesser@example.com', 'MEMBER');
+    const { secret } = await turnOn(gus, STEP_START);
+    t.clock.now = later(30);
+    const current = await codeAt(secret, later(30));
+    const wrong = current === '123456' ? '654321' : '123456';
+    // One address per guess: the per-address limits never see more than one failure.
+    const from = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i + 10}` });
+    const attempt = (otp: string, i: number) => post(t.baseUrl, '/auth/sign-in', { email: 'guesser@example.com', password: GOOD_PASSWORD, otp }, from(i));
+    for (let i = 0; i < 6; i++) expect((await attempt(wrong, i)).status).toBe(401);
+    const limited = await attempt(current, 6);
+    expect([limited.status, ((await limited.json()) as { error: { code: string } }).error.code]).toEqual([429, 'RATE_LIMITED']);
+    // Until the window passes the member's sign-in waits, from any address: only someone holding the password can
+    // cause that pause, and it bounds their guesses at the code.
+    expect((await post(t.baseUrl, '/auth/sign-in', { email: 'guesser@example.com', password: GOOD_PASSWORD }, from(7))).status).toBe(429);
+  });
+
   it('a recovery code signs in once, however it is typed, and is audited', async () => {
     const org = await t.org();
     const eve = await addPerson(t, org, 'eve@example.com', 'ADMIN');

@@ -102,11 +102,19 @@ export class AccountService {
     // code stays counted as a failure, as a wrong password is. Only a wrong one is audited: a sign-in without a code
     // is the first step of every two-factor sign-in (the dashboard asks for the code when told MFA_REQUIRED).
     if (found.mfa_enabled_at && this.deps.secondFactor) {
+      // Wrong codes also count per member (the subject two-factor's confirm and disable count on): from many
+      // addresses, someone holding the password still gets only so many guesses at a 6-digit code.
+      const given = input.otp !== undefined && input.otp !== null && input.otp !== '';
+      const subject = `mfa:${found.id}`;
+      const codeWait = limiter.retryAfter(subject);
+      if (codeWait > 0) throw rateLimited(codeWait, 'Too many wrong one-time codes; retry later');
+      if (given) limiter.fail(subject);
       const who = { id: found.id, organizationId: found.organization_id, name: found.name ?? found.email, ip: storedAddress(ip) };
       if (!(await this.deps.secondFactor.passes(em, who, input.otp))) {
-        if (input.otp !== undefined && input.otp !== null && input.otp !== '') this.recordFailure(em, found, ip);
+        if (given) this.recordFailure(em, found, ip);
         throw new AppError('MFA_REQUIRED', MFA_NEEDED);
       }
+      if (given) limiter.forgive(subject);
     }
     limiter.forgive(client);
     limiter.forgive(pair);

@@ -72,6 +72,11 @@ export class MfaService {
     const session = principal.session;
     if (!session) throw needsSession();
     if (typeof otp !== 'string' || !looksLikeTotp(otp.trim())) throw badInput([{ field: 'otp', message: 'must be the 6-digit code the authenticator app shows' }]);
+    // Guesses count per member, as for disable and sign-in: one subject for every place a code is tried.
+    const subject = `mfa:${session.memberId}`;
+    const wait = this.deps.limiter.retryAfter(subject);
+    if (wait > 0) throw rateLimited(wait, 'Too many wrong codes; retry later');
+    this.deps.limiter.fail(subject);
     const now = this.deps.now();
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await em.transactional(async (tx) => {
@@ -90,6 +95,7 @@ export class MfaService {
       await tx.flush();
       await this.deps.ends.announce(tx, member.id);
     });
+    this.deps.limiter.forgive(subject);
     this.deps.ends.forget(session.memberId);
     return { recoveryCodes: codes };
   }
