@@ -5,6 +5,7 @@ import type { Me, Session } from './session';
 import { holds } from './scopes';
 import { SignIn } from './pages/SignIn';
 import { SetPassword } from './pages/SetPassword';
+import { Join } from './pages/Join';
 import { ApiKeys } from './pages/ApiKeys';
 import { Checks } from './pages/Checks';
 import { CheckDetail } from './pages/CheckDetail';
@@ -24,18 +25,23 @@ const useHash = () => {
   return hash;
 };
 
-/** A link's token (/dashboard/reset-password?token=…), taken out of the address bar as soon as it is read. */
-function takeLinkToken(): string | null {
-  if (!window.location.pathname.endsWith('/reset-password')) return null;
+/** The single-use links that open the dashboard on a page of their own, by the path's last segment. */
+const LINK_PAGES = ['reset-password', 'setup', 'accept-invite'] as const;
+type LinkPage = { page: (typeof LINK_PAGES)[number]; token: string };
+
+/** A link's page and token (/dashboard/setup?token=…), the token taken out of the address bar as soon as it is read. */
+function takeLink(): LinkPage | null {
+  const page = LINK_PAGES.find((p) => window.location.pathname.endsWith(`/${p}`));
+  if (!page) return null;
   const token = new URLSearchParams(window.location.search).get('token');
-  window.history.replaceState(null, '', `${window.location.pathname.replace(/reset-password$/, '')}${window.location.hash}`);
-  return token;
+  window.history.replaceState(null, '', `${window.location.pathname.slice(0, -page.length)}${window.location.hash}`);
+  return token ? { page, token } : null;
 }
 // Read once when the page loads (not in a component: StrictMode runs state initialisers twice).
-const LINK_TOKEN = takeLinkToken();
+const LINK = takeLink();
 
 export function App() {
-  const [linkToken, setLinkToken] = useState(LINK_TOKEN);
+  const [link, setLink] = useState(LINK);
   const [me, setMe] = useState<Me | null>(null);
   // null: not known yet (the first `me` is on its way); false: no session, the sign-in page
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
@@ -90,13 +96,26 @@ export function App() {
     if (signedIn === null) refresh(true);
   }, [signedIn, refresh]);
 
-  if (linkToken)
+  if (link?.page === 'reset-password')
     return (
       <SetPassword
-        token={linkToken}
+        token={link.token}
         onDone={(message) => {
-          setLinkToken(null);
+          setLink(null);
           lost(message);
+        }}
+      />
+    );
+  if (link)
+    return (
+      <Join
+        kind={link.page === 'setup' ? 'setup' : 'invite'}
+        token={link.token}
+        onDone={() => {
+          // signed in by the answer's cookie: read `me` as after a sign-in
+          setLink(null);
+          setNotice(null);
+          refresh();
         }}
       />
     );

@@ -73,7 +73,7 @@ export async function gql<TData, TVars>(document: TypedDocumentNode<TData, TVars
 
 /**
  * The people endpoints under /auth (sign-in, sign-out, two-factor), in the REST envelope: `data` of a success
- * (undefined for a 204), an ApiError with the envelope's code otherwise.
+ * (undefined for a 204, null for a 202 such as forgot-password's), an ApiError with the envelope's code otherwise.
  */
 export async function auth<T = unknown>(path: string, body: Record<string, unknown> = {}): Promise<T> {
   let res: Response;
@@ -89,7 +89,7 @@ export async function auth<T = unknown>(path: string, body: Record<string, unkno
   }
   if (res.status === 204) return undefined as T;
   const answer = (await res.json().catch(() => ({}))) as { data?: T; error?: { code?: string; message?: string; fields?: { field: string; message: string }[] } };
-  if (!res.ok || !answer.data) {
+  if (!res.ok || answer.data === undefined) {
     const e = answer.error ?? {};
     throw new ApiError(e.message ?? `The API answered ${res.status}`, res.status, e.code ?? 'ERROR', [], e.fields ?? []);
   }

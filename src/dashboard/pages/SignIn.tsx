@@ -1,10 +1,12 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { ApiError, auth } from '../api';
+import { ForgotPassword } from './ForgotPassword';
 
 /**
  * Email and password, sent to POST /auth/sign-in; the server answers with its HttpOnly session cookie, which the
  * browser sends back with every later call. When the member signs in with two-factor the server answers
  * MFA_REQUIRED: the page then asks for the 6-digit code (or a recovery code) and sends the three together.
+ * "Forgot password?" opens the form that asks for a reset link.
  */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
@@ -13,6 +15,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   const [needsOtp, setNeedsOtp] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
+  const [forgot, setForgot] = useState(false);
   const otpField = useRef<HTMLInputElement>(null);
 
   const submit = async (e: FormEvent) => {
@@ -36,6 +39,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
     }
   };
 
+  if (forgot) return <ForgotPassword onBack={() => setForgot(false)} />;
   const message = error ?? notice;
   return (
     <main className="signin">
@@ -97,6 +101,11 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             }}
           >
             Use another account
+          </button>
+        )}
+        {!needsOtp && (
+          <button type="button" className="link" onClick={() => setForgot(true)}>
+            Forgot password?
           </button>
         )}
       </form>

@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, auth } from '../api';
+
+/** What each link asks and where it posts: the first owner's (with an email) or an invited person's. */
+const LINKS = {
+  setup: { path: 'setup', title: 'Set up tracer', lead: 'You become the first owner of the organization.', button: 'Create owner' },
+  invite: { path: 'accept-invite', title: 'Join the organization', lead: 'You were invited: choose your name and password.', button: 'Accept invitation' },
+} as const;
+
+/**
+ * /dashboard/setup?token=… (the link the server prints on its first start) and /dashboard/accept-invite?token=…
+ * (the invitation link): a name, for setup an email, and a password typed twice, posted to POST /auth/setup or
+ * /auth/accept-invite. The server answers with its session cookie, so the person lands in the dashboard signed in.
+ * As on the set-password page, the token left the address bar before this page showed.
+ */
+export function Join({ kind, token, onDone }: { kind: keyof typeof LINKS; token: string; onDone: () => void }) {
+  const link = LINKS[kind];
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (password !== repeat) return setError('The two passwords differ');
+    setBusy(true);
+    setError(null);
+    try {
+      await auth(link.path, { token, name: name.trim(), password, ...(kind === 'setup' ? { email: email.trim() } : {}) });
+      onDone();
+    } catch (err) {
+      // the envelope's message names every refused field ("password: …; email: …")
+      setError(err instanceof ApiError ? err.message : String(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="signin">
+      <h1>{link.title}</h1>
+      <p className="hint">{link.lead}</p>
+      <form onSubmit={submit}>
+        <label htmlFor="join-name">Your name</label>
+        <input id="join-name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required />
+        {kind === 'setup' && (
+          <>
+            <label htmlFor="join-email">Email</label>
+            <input id="join-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          </>
+        )}
+        <label htmlFor="new-password">Password</label>
+        <input id="new-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby="new-password-help" required />
+        <p id="new-password-help" className="hint">
+          At least 12 characters; common or easily guessed passwords are refused.
+        </p>
+        <label htmlFor="repeat-password">Repeat it</label>
+        <input id="repeat-password" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy || !name.trim() || (kind === 'setup' && !email.trim()) || !password || !repeat}>
+          {link.button}
+        </button>
+      </form>
+    </main>
+  );
+}
