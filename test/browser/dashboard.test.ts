@@ -134,7 +134,7 @@ describeBrowser('dashboard in Chromium', () => {
     const row = page.locator('tr', { hasText: 'CI pipeline' });
     expect(await row.textContent()).toContain('monitors:read, monitors:run, journeys:read, journeys:run');
     expect(await row.textContent()).toMatch(/in (29|30) days/);
-    expect(await row.locator('td.created-by').textContent()).toBe('Admin (API key)'); // made by the key signed in
+    expect(await row.locator('td.created-by').textContent()).toBe(`${OWNER} (member)`); // made by the person signed in (no name given: the email)
     await row.getByRole('button', { name: 'Revoke CI pipeline' }).click();
     const confirm = page.getByRole('dialog', { name: /Revoke “CI pipeline”/ });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
