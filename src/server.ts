@@ -28,7 +28,7 @@ async function main() {
       [
         ...(app.bootstrapKey ? [] : ['']), // one blank line after the key, as the README shows them
         '  First start: "Default Organization" has no owner yet. This single-use link (valid 24 hours) makes its',
-        '  first OWNER (POST its token to /auth/setup; set SETUP_LINK=false to skip this):',
+        '  first OWNER: open it in a browser (set SETUP_LINK=false to skip this):',
         '',
         `    ${app.setupLink}`,
         '',
