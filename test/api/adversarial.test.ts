@@ -145,6 +145,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   UpdateMemberRole: { id: 'mem_none', role: 'ADMIN' },
   RemoveMember: { id: 'mem_none' },
   RevokeSession: { id: 'ses_none' },
+  RevokeInvitation: { id: 'inv_none' },
+  SetRequireMfa: { requireMfa: false },
   CreateNotificationChannel: { input: { name: 'c', type: 'WEBHOOK', url: 'https://example.com/hook', events: ['ALERT_OPENED'], checkIds: [] } },
   UpdateNotificationChannel: { id: 'nch_none', input: { name: 'c' } },
   DeleteNotificationChannel: { id: 'nch_none' },

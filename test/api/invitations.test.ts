@@ -65,7 +65,7 @@ describe('an emailed invitation', () => {
     expect(joined.body).toEqual({
       success: true,
       data: {
-        member: { id: expect.stringMatching(/^mem_/), email: 'ann@example.com', name: 'Ann Smith', role: 'MEMBER', joined_at: expect.any(String), permissions: expect.arrayContaining(['monitors:write']) },
+        member: { id: expect.stringMatching(/^mem_/), email: 'ann@example.com', name: 'Ann Smith', role: 'MEMBER', joined_at: expect.any(String), permissions: expect.arrayContaining(['monitors:write']), mfa_enabled: false },
         organization: { id: org.id, name: 'Acme Inc', created_at: org.createdAt.toISOString() },
       },
     });

@@ -361,10 +361,9 @@ describe('with tiny limits: what a connection holds', () => {
     open.push(c);
     for (let i = 0; i < 4; i++) {
       const s = c.subscribe('subscription { alertChanged { change } }');
-      // Apart from the stop before it (one WebSocket read each): the server ends the last one before taking this.
-      await new Promise((r) => setTimeout(r, 200));
+      // Taken once its stream exists (the server ended the one before, which was stopped apart from this, first).
+      await expect.poll(() => small.app.services.live.streams, { timeout: 5000 }).toBe(1);
       expect(s.errors, `subscription ${i + 1}`).toBeUndefined();
-      expect(small.app.services.live.streams).toBe(1);
       s.stop();
       // A stream waiting for an event used to be ended only by its next event: held (its listener, its socket) for good.
       await expect.poll(() => small.app.services.live.streams, { timeout: 2000 }).toBe(0);
