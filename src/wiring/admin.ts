@@ -1,3 +1,4 @@
+import { memberSessions } from '../modules/accounts/session-ends';
 import type { Config } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import type { Services } from '../context/services';
@@ -32,7 +33,7 @@ export async function openAdmin(config: Config, now: () => Date): Promise<AdminS
     services: {
       ...accountServices(config, now),
       apiKeys: apiKeyService(config, database, bcrypt, now, NO_KEY_MEMORY),
-      members: new MemberService(now, ends),
+      members: new MemberService(now, memberSessions(ends)),
       accounts: new AccountService({
         now,
         limiter: new FailureLimiter(config.AUTH_FAILURE_LIMIT),

@@ -1,3 +1,4 @@
+import { memberSessions } from '../modules/accounts/session-ends';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
@@ -32,7 +33,7 @@ import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
 import { quotaLoader } from '../modules/billing/quota.loader';
 import { statsLoader } from '../modules/stats/stats.loader';
 import { LiveConnections } from '../modules/live/live-connections';
-import { LIVE_CHANNEL, type LiveBus } from '../modules/live/live-events';
+import { LIVE_CHANNEL, type LiveBus } from '../modules/common/live-events';
 import type { Principal } from '../modules/auth/principal';
 
 /** Every module's per-request loader; a module that batches adds its own here. */
@@ -132,7 +133,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       },
       pendingUse: (id) => lastUsed.peek(id),
     }),
-    members: new MemberService(now, ends),
+    members: new MemberService(now, memberSessions(ends)),
     accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, log }),
     mfa,
     invitations: new InvitationService({ now, passwords, mailer, publicUrl: linkBase, sessionMaxDays: config.SESSION_MAX_DAYS }),

@@ -1,3 +1,4 @@
+import { memberSessions } from '../modules/accounts/session-ends';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import { openDatabase, type Database } from '../db/database';
@@ -25,7 +26,7 @@ import { CheckSessionService } from '../modules/check-sessions/check-session.ser
 import { RollupWriter } from '../modules/stats/rollup.writer';
 import { StatsService } from '../modules/stats/stats.service';
 import { RetentionService } from '../modules/retention/retention.service';
-import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/live/live-events';
+import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/common/live-events';
 import { LiveService } from '../modules/live/live.service';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
@@ -155,7 +156,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     runs,
     recorder,
     alerts,
-    members: new MemberService(now),
+    members: new MemberService(now, memberSessions()),
     billing,
     locations: engine.locations,
     notifications: new NotificationService(notifier, secrets, now, {

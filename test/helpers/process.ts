@@ -38,7 +38,7 @@ async function spawnRole(script: string, env: Record<string, string>, ready: Reg
     const timer = setTimeout(() => {
       proc.kill('SIGKILL'); // a test that gives up on a process must not leave it running
       reject(new Error(`${script} did not start:\n${out}`));
-    }, 60_000);
+    }, 110_000);
     const check = () => {
       const m = ready.exec(out);
       if (m) {

@@ -23,3 +23,9 @@ export async function endMemberSessions(tx: EntityManager, ends: SessionEnds, me
   await tx.nativeDelete(Session, { member: memberId });
   await ends.announce(tx, memberId);
 }
+
+/** What the members module needs of sessions (`MemberSessions`, members/member.service.ts), over `ends`. */
+export const memberSessions = (ends: SessionEnds = NO_SESSION_ENDS) => ({
+  end: (tx: EntityManager, memberId: string) => endMemberSessions(tx, ends, memberId),
+  forget: (memberId: string) => ends.forget(memberId),
+});

@@ -10,7 +10,7 @@ import type { AlertDecision } from './alert-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
-import type { LivePublisher } from '../live/live-events';
+import type { LivePublisher } from '../common/live-events';
 
 /** The check an alert is about. */
 export interface AlertSource {

@@ -1,7 +1,7 @@
 import type { EntityKey, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound, type FieldError } from '../../errors';
-import type { LivePublisher } from '../live/live-events';
+import type { LivePublisher } from '../common/live-events';
 import { paginate, type Page, type PageArgs, type PageColumns } from '../common/pagination';
 import type { BillingService } from '../billing/billing.service';
 import type { LocationService } from '../locations/location.service';

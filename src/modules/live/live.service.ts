@@ -6,7 +6,7 @@ import type { CheckKindName } from '../checks/kinds/registry';
 import type { RunService } from '../runs/run.service';
 import type { CheckSessionService } from '../check-sessions/check-session.service';
 import { CheckSessionStatus, type CheckSessionView } from '../check-sessions/check-session.types';
-import type { LiveBus, LiveEvent } from './live-events';
+import type { LiveBus, LiveEvent } from '../common/live-events';
 
 /** A subscriber this far behind (events heard, not yet sent) is a slow consumer: its connection is closed (4408). */
 export const MAX_QUEUED_EVENTS = 1000;

@@ -3,7 +3,6 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { conflict, forbidden, notFound } from '../../errors';
 import { ALL, missingScopes } from '../../authorization/scopes';
 import type { Principal } from '../auth/principal';
-import { endMemberSessions, NO_SESSION_ENDS, type SessionEnds } from '../accounts/session-ends';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { Member, type MemberRole } from './member.entity';
@@ -22,10 +21,20 @@ import { flagKeysOfRemovedCreator } from '../api-keys/creator-removed';
  * has every session ended, on every instance, before the change is answered. The keys a removed member created keep
  * working and are flagged `creatorRemoved`.
  */
+/**
+ * Ending a member's sessions, as the accounts module does it (`memberSessions` in accounts/session-ends.ts, given by
+ * the wiring): `end` inside the change's transaction (the rows, and the word to every instance), `forget` on this
+ * instance once it committed. An interface here, so members need nothing of accounts.
+ */
+export interface MemberSessions {
+  end(tx: EntityManager, memberId: string): Promise<void>;
+  forget(memberId: string): void;
+}
+
 export class MemberService {
   constructor(
     private readonly now: () => Date,
-    private readonly sessions: SessionEnds = NO_SESSION_ENDS,
+    private readonly sessions: MemberSessions,
   ) {}
 
   list(em: EntityManager, organizationId: string): Promise<Member[]> {
@@ -64,7 +73,7 @@ export class MemberService {
       if (member.role !== role) {
         audit(tx, actor, 'member.role_changed', id, this.now());
         // The sessions carry the old role's scopes: they end, and the member signs in again with the new ones.
-        await endMemberSessions(tx, this.sessions, id);
+        await this.sessions.end(tx, id);
       }
       member.role = role;
       return member;
@@ -80,7 +89,7 @@ export class MemberService {
       const member = await this.get(tx, organizationId, id);
       assertHoldsRoles(principal, [member.role], `remove a ${member.role}`);
       if (member.role === 'OWNER') await this.assertNotLastOwner(tx, organizationId);
-      await endMemberSessions(tx, this.sessions, id);
+      await this.sessions.end(tx, id);
       await flagKeysOfRemovedCreator(tx, organizationId, id);
       tx.remove(member);
       audit(tx, actor, 'member.removed', id, this.now());

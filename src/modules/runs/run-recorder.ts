@@ -7,7 +7,7 @@ import type { CheckEntity } from '../checks/check-kind';
 import type { CheckJob } from './check-job';
 import type { CheckOutcome } from '../checks/check-runner';
 import { Run } from './run.entity';
-import type { LiveEvent, LivePublisher } from '../live/live-events';
+import type { LiveEvent, LivePublisher } from '../common/live-events';
 
 /** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */
 export type Check = { kind: CheckKindName; entity: CheckEntity };
