@@ -1,6 +1,5 @@
 /** Two-factor (issue 25): TOTP setup and confirm, sign-in with a code or a recovery code, replay, Organization.requireMfa. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
 import { CreateMonitorDocument, MeMfaDocument, MembersMfaDocument, MonitorsDocument, SetRequireMfaDocument } from '../../src/client/generated/graphql';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../helpers/app';
@@ -10,6 +9,7 @@ import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
 import { addPerson, GOOD_PASSWORD, post, signIn, type Person } from '../helpers/people';
 import type { Client } from '../helpers/client';
+import { codeAt } from '../helpers/totp';
 
 let t: TestApp;
 
@@ -35,20 +35,6 @@ async function send(who: Person | Client, path: string, body: unknown = {}): Pro
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
 
-/**
- * The code an authenticator app shows for the base32 `secret` at `at`: RFC 6238 (HMAC-SHA1 of the 30-second step,
- * RFC 4226's dynamic truncation, 6 digits) written out here, not through the library the server uses.
- */
-async function codeAt(secret: string, at: Date): Promise<string> {
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at.getTime() / 30_000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 /** A fixed instant at the start of a 30-second step, so `+30 s` is exactly the next code. */
 const STEP_START = new Date(Math.floor(Date.now() / 30_000) * 30_000 + 60_000);

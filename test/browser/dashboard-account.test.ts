@@ -6,7 +6,6 @@
  * The set-password page of the members CLI link comes first. The codes are computed here by RFC 6238 written out,
  * not by the server's library.
  */
-import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,18 +14,8 @@ import { spawnServer, type ServerProcess } from '../helpers/process';
 import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 import { post, sessionCookieOf, GOOD_PASSWORD } from '../helpers/people';
+import { codeAt } from '../helpers/totp';
 
-/** The code an authenticator app shows for the base32 `secret` at `at` (RFC 6238: HMAC-SHA1, 30 s, 6 digits). */
-function codeAt(secret: string, at: Date): string {
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '')) bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at.getTime() / 30_000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 /** The code of the next 30-second step: within the server's one-step window, and later than any code used now. */
 const nextCode = (secret: string) => codeAt(secret, new Date(Date.now() + 30_000));
 

@@ -12,6 +12,8 @@ const MAX_PENDING_FAILURES = 10_000;
  */
 export class LastUsedTracker {
   private pending = new Map<string, { at: Date; ip: string | null }>();
+  /** The batch being written: still unwritten for readers (`peek`) until its update has committed. */
+  private writing = new Map<string, { at: Date; ip: string | null }>();
   private failures = new Map<string, { count: number; at: Date }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -43,7 +45,7 @@ export class LastUsedTracker {
 
   /** The newest use not yet written, if any. */
   peek(keyId: string): Date | undefined {
-    return this.pending.get(keyId)?.at;
+    return this.pending.get(keyId)?.at ?? this.writing.get(keyId)?.at;
   }
 
   /** Writes what is pending; concurrent calls are serialised so the newest value always lands last. */
@@ -84,6 +86,8 @@ export class LastUsedTracker {
   private async writeUses(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending];
+    // Moved aside, not dropped: a read during the write (a list filtered on last use) still sees these uses.
+    this.writing = this.pending;
     this.pending = new Map();
     const values = batch.map(() => '(?, ?::timestamptz, ?)').join(', ');
     const params = batch.flatMap(([id, v]) => [id, v.at.toISOString(), v.ip]);
@@ -99,6 +103,8 @@ export class LastUsedTracker {
       // Losing a last-used time must never fail a request; keep the values for the next attempt.
       for (const [id, v] of batch) if (!this.pending.has(id)) this.pending.set(id, v);
       this.log.warn({ err: (err as Error).message }, 'could not write lastUsedAt');
+    } finally {
+      this.writing = new Map();
     }
   }
 
