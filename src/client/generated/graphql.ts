@@ -142,6 +142,12 @@ export type CreateMonitorInput = {
 };
 
 export type CreateNotificationChannelInput = {
+  /** OPSGENIE: an API key of an API integration (GenieKey). Sealed at rest, never shown. */
+  apiKey?: string | null | undefined;
+  /** TELEGRAM: the bot token from BotFather. Sealed at rest, never shown. */
+  botToken?: string | null | undefined;
+  /** TELEGRAM: the chat id (a number) or channel username (`@name`). */
+  chatId?: string | null | undefined;
   /** Only alerts of these monitors and journeys; empty (the default): every check. */
   checkIds?: Array<string> | null | undefined;
   /** EMAIL: the address to write to. */
@@ -150,8 +156,14 @@ export type CreateNotificationChannelInput = {
   events?: Array<NotificationEvent> | null | undefined;
   /** 1 to 100 characters. */
   name: string;
+  /** OPSGENIE: US (the default) or EU. */
+  region?: OpsgenieRegion | null | undefined;
+  /** PAGERDUTY: the integration key of an Events API v2 integration. Sealed at rest, never shown. */
+  routingKey?: string | null | undefined;
+  /** PAGERDUTY: the signing secret of the PagerDuty webhook subscription pointed at POST /integrations/pagerduty/webhook. Sealed, never shown. */
+  signingSecret?: string | null | undefined;
   type: NotificationChannelType;
-  /** WEBHOOK and SLACK: the http(s) URL to POST to (the same target rules as checks). */
+  /** WEBHOOK, SLACK, MSTEAMS and DISCORD: the http(s) URL to POST to (the same target rules as checks). */
   url?: string | null | undefined;
 };
 
@@ -216,10 +228,20 @@ export type MemberRole =
   | 'VIEWER';
 
 export type NotificationChannelType =
+  /** A Discord incoming webhook `url`: `content` and an embed. */
+  | 'DISCORD'
   /** An email through the SMTP server of SMTP_URL, once its address is confirmed through the link of the confirmation email sent when it is set. */
   | 'EMAIL'
+  /** A Microsoft Teams Workflows webhook `url`: a message with an Adaptive Card. */
+  | 'MSTEAMS'
+  /** Opsgenie Alert API (`apiKey`, `region` US or EU): create with `alias` = the alert id, acknowledge, close. */
+  | 'OPSGENIE'
+  /** PagerDuty Events API v2 (`routingKey`): trigger, acknowledge and resolve with `dedup_key` = the alert id. With a `signingSecret`, PagerDuty’s v3 webhooks to POST /integrations/pagerduty/webhook acknowledge and resolve the alert. */
+  | 'PAGERDUTY'
   /** A Slack incoming-webhook URL: a readable message with the check, locations, error and a link. */
   | 'SLACK'
+  /** The Telegram Bot API `sendMessage` to `chatId` with `botToken` (sealed, never shown). */
+  | 'TELEGRAM'
   /** A JSON POST signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature). */
   | 'WEBHOOK';
 
@@ -237,6 +259,11 @@ export type NotificationEvent =
   /** Seven days and one day before a key of the organization expires, once each. */
   | 'API_KEY_EXPIRING'
   | 'QUOTA_EXHAUSTED';
+
+/** Which Opsgenie instance: api.opsgenie.com (US) or api.eu.opsgenie.com (EU). */
+export type OpsgenieRegion =
+  | 'EU'
+  | 'US';
 
 export type Plan =
   | 'BUSINESS'
@@ -341,13 +368,25 @@ export type UpdateMonitorInput = {
 };
 
 export type UpdateNotificationChannelInput = {
+  /** OPSGENIE: an API key of an API integration (GenieKey). Sealed at rest, never shown. */
+  apiKey?: string | null | undefined;
+  /** TELEGRAM: the bot token from BotFather. Sealed at rest, never shown. */
+  botToken?: string | null | undefined;
+  /** TELEGRAM: the chat id (a number) or channel username (`@name`). */
+  chatId?: string | null | undefined;
   /** Only alerts of these monitors and journeys; empty (the default): every check. */
   checkIds?: Array<string> | null | undefined;
   /** EMAIL: the address to write to. */
   email?: string | null | undefined;
   events?: Array<NotificationEvent> | null | undefined;
   name?: string | null | undefined;
-  /** WEBHOOK and SLACK: the http(s) URL to POST to (the same target rules as checks). */
+  /** OPSGENIE: US (the default) or EU. */
+  region?: OpsgenieRegion | null | undefined;
+  /** PAGERDUTY: the integration key of an Events API v2 integration. Sealed at rest, never shown. */
+  routingKey?: string | null | undefined;
+  /** PAGERDUTY: the signing secret of the PagerDuty webhook subscription pointed at POST /integrations/pagerduty/webhook. Sealed, never shown. */
+  signingSecret?: string | null | undefined;
+  /** WEBHOOK, SLACK, MSTEAMS and DISCORD: the http(s) URL to POST to (the same target rules as checks). */
   url?: string | null | undefined;
 };
 
