@@ -55,6 +55,7 @@ const NOT_SIGNED = () => new AppError('UNAUTHORIZED', 'The X-PagerDuty-Signature
 export function registerPagerDutyWebhook(fastify: FastifyInstance, database: Database, secrets: SecretBox, alerts: AlertTransitions): void {
   void fastify.register(async (scope) => {
     // The raw bytes are what is signed: parsed here, after the signature is checked.
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
     scope.post<{ Querystring: { channel?: string } }>(PAGERDUTY_WEBHOOK_PATH, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
