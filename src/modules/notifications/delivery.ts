@@ -268,7 +268,12 @@ export class DeliveryAttempts {
     const gone = res.status >= 400 && res.status < 500 ? provider.gone(res.status, res.body) : undefined;
     if (gone) return { outcome: 'broken', status: res.status, error: scrub(gone) };
     if (res.status === 429 || res.status >= 500)
-      return { outcome: 'retry', status: res.status, error: `The receiver answered ${res.status}`, afterMs: retryAfterMs(res.retryAfter, this.now()) };
+      return {
+        outcome: 'retry',
+        status: res.status,
+        error: `The receiver answered ${res.status}`,
+        afterMs: retryAfterMs(res.retryAfter, this.now()) ?? (res.status === 429 ? provider.retryAfterMs?.(res.body) : undefined),
+      };
     if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed` };
     return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
   }

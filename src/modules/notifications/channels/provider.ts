@@ -51,6 +51,8 @@ export interface ChannelProvider {
   request(ctx: SendContext): OutboundRequest;
   /** A 4xx answer that says the integration no longer exists or is no longer allowed: why, in words; else undefined. */
   gone(status: number, body: string): string | undefined;
+  /** A 429's wait when the provider says it in the body rather than in Retry-After, in milliseconds. */
+  retryAfterMs?(body: string): number | undefined;
 }
 
 /** The JSON of an answer, or undefined. */

@@ -32,6 +32,11 @@ export const telegram: ChannelProvider = {
       body: { chat_id: ctx.settings.chatId, text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
     };
   },
+  retryAfterMs(text) {
+    // `{"ok":false,"error_code":429,"parameters":{"retry_after":30}}`
+    const seconds = (parseAnswer(text)?.parameters as { retry_after?: unknown } | undefined)?.retry_after;
+    return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : undefined;
+  },
   gone(status, text) {
     const description = String(parseAnswer(text)?.description ?? '');
     if (status === 401) return `Telegram answered 401: ${clip(description || 'Unauthorized')} (the bot token is not valid)`;
