@@ -4,13 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Who acted: a member signed in with a session, an API key, or the system (the CLI, the first-start bootstrap). */
+/** Who acted: a member signed in with a session, an API key, or the system (the CLI, the first-start bootstrap, a signed PagerDuty webhook). */
 export type ActorType =
   /** An API key; `id` is `key_…`. */
   | 'API_KEY'
   /** A member signed in with a session; `id` is `mem_…`. */
   | 'MEMBER'
-  /** A local administrator: `id` is `cli` (the command line) or `bootstrap` (the first start). */
+  /** A local administrator: `id` is `cli` (the command line) or `bootstrap` (the first start); or `pagerduty`, a signed PagerDuty webhook (its name says who in PagerDuty, through which channel). */
   | 'SYSTEM';
 
 /** What happened to an alert. */
