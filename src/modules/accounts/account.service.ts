@@ -250,7 +250,7 @@ export class AccountService {
     const session = principal.session;
     if (!session) throw new AppError('BAD_USER_INPUT', 'A password belongs to a signed-in member: this request carries no session (an API key has none)');
     const fields = [];
-    if (typeof input.currentPassword !== 'string' || !input.currentPassword) fields.push({ field: 'currentPassword', message: 'is required' });
+    if (typeof input.currentPassword !== 'string') fields.push({ field: 'currentPassword', message: 'is required' });
     if (typeof input.newPassword !== 'string') fields.push({ field: 'newPassword', message: 'is required' });
     if (fields.length) throw badInput(fields);
     const { limiter } = this.deps;
@@ -263,7 +263,7 @@ export class AccountService {
     const rows = await em.getConnection().execute<{ password_hash: string | null }[]>('select password_hash from members where id = ?', [session.memberId]);
     const current = rows[0]?.password_hash ?? null;
     // A member made by single sign-on has no password yet: there is none to give, so none is asked for.
-    if (current !== null && !(await this.deps.passwords.matches(current, (input.currentPassword as string).slice(0, PASSWORD_MAX + 1))))
+    if (current !== null && !(input.currentPassword && (await this.deps.passwords.matches(current, (input.currentPassword as string).slice(0, PASSWORD_MAX + 1)))))
       throw badInput([{ field: 'currentPassword', message: 'is not your current password' }]);
     limiter.forgive(subject);
     limiter.forgive(client);

@@ -129,6 +129,10 @@ export class SsoSignIn {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      // Providers that keep the ID token small (oidc-provider by default) give the email at the userinfo endpoint,
+      // for the ID token's subject only.
+      if (claims && typeof claims.email !== 'string' && tokens.access_token)
+        claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub as string)), ...claims };
     } catch (e) {
       this.deps.log.warn({ connectionId: connection.id, err: describeOidcError(e) }, 'sso: the provider answer was refused');
       throw refused();
@@ -163,11 +167,15 @@ export class SsoSignIn {
     const skew = Math.round((this.deps.now().getTime() - Date.now()) / 1000);
     const insecure = new URL(connection.issuer).protocol === 'http:';
     try {
-      return await oidc.discovery(new URL(connection.issuer), connection.clientId, { [oidc.clockSkew]: skew } as never, oidc.ClientSecretBasic(secret), {
+      const config = await oidc.discovery(new URL(connection.issuer), connection.clientId, { [oidc.clockSkew]: skew } as never, oidc.ClientSecretBasic(secret), {
         timeout: PROVIDER_TIMEOUT_S,
         // An http issuer was only accepted with ALLOW_PRIVATE_TARGETS (a provider on this machine or network).
         ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
       });
+      // The ID token's signature is checked against the provider's published keys too (openid-client otherwise
+      // trusts a token endpoint's answer by its TLS connection alone, which an http issuer does not have).
+      oidc.enableNonRepudiationChecks(config);
+      return config;
     } catch (e) {
       this.deps.log.warn({ connectionId: connection.id, err: describeOidcError(e) }, 'sso: the provider could not be discovered');
       throw unreachable();
