@@ -14,6 +14,7 @@ import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
+import { SingleSignOn } from './pages/SingleSignOn';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -40,12 +41,30 @@ function takeLink(): LinkPage | null {
 // Read once when the page loads (not in a component: StrictMode runs state initialisers twice).
 const LINK = takeLink();
 
+/** Why a single sign-on came back without a session (`/dashboard/?sso_error=CODE`), in words; taken out of the address bar. */
+const SSO_ERRORS: Record<string, string> = {
+  NOT_FOUND: 'Single sign-on is not set up for this email’s domain: sign in with your password',
+  UNAUTHORIZED: 'Single sign-on could not be completed (it expired, was already used, or the provider’s answer did not check out): try again',
+  FORBIDDEN: 'Your identity provider did not confirm an email address of this organization’s domains',
+  SERVICE_UNAVAILABLE: 'The identity provider could not be reached: try again later',
+  RATE_LIMITED: 'Too many single sign-on attempts: wait a minute and try again',
+  BAD_USER_INPUT: 'Type your email address, then choose Sign in with SSO',
+};
+function takeSsoError(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const code = params.get('sso_error');
+  if (code === null) return null;
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.hash}`);
+  return SSO_ERRORS[code] ?? 'Single sign-on failed: try again';
+}
+const SSO_ERROR = takeSsoError();
+
 export function App() {
   const [link, setLink] = useState(LINK);
   const [me, setMe] = useState<Me | null>(null);
   // null: not known yet (the first `me` is on its way); false: no session, the sign-in page
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(SSO_ERROR);
   const hash = useHash();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -145,6 +164,8 @@ export function App() {
       ? 'account'
       : route.startsWith('/settings/members')
         ? 'members'
+        : route.startsWith('/settings/sso')
+          ? 'sso'
         : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
           ? 'keys'
           : route.startsWith('/alerts')
@@ -180,6 +201,9 @@ export function App() {
           <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
             Settings › Members
           </a>
+          <a href="#/settings/sso" aria-current={page === 'sso' ? 'page' : undefined}>
+            Settings › Single sign-on
+          </a>
         </nav>
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
@@ -198,6 +222,7 @@ export function App() {
       <main ref={main} tabIndex={-1}>
         {page === 'account' && <Account s={s} mfaFirst={mfaFirst} />}
         {page === 'members' && <Members s={s} />}
+        {page === 'sso' && <SingleSignOn s={s} />}
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'checks' && <Checks key={kind.plural} s={s} kind={kind} />}
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
