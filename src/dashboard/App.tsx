@@ -48,7 +48,7 @@ const SSO_ERRORS: Record<string, string> = {
   FORBIDDEN: 'Your identity provider did not confirm an email address of this organization’s domains',
   SERVICE_UNAVAILABLE: 'The identity provider could not be reached: try again later',
   RATE_LIMITED: 'Too many single sign-on attempts: wait a minute and try again',
-  BAD_USER_INPUT: 'Type your email address, then choose Sign in with SSO',
+  BAD_USER_INPUT: 'Type your email address, then choose Continue with SSO',
 };
 function takeSsoError(): string | null {
   const params = new URLSearchParams(window.location.search);

@@ -5,79 +5,28 @@
  * re-signing the provider's ID token on its way out of the token endpoint. Also here: enforceSso against the
  * password sign-in, and POST /auth/change-password.
  */
-import { createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app';
 import * as ops from '../../src/client/generated/graphql';
 import type { Client } from '../helpers/client';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import { GOOD_PASSWORD, addPerson, post, sessionCookieOf, signIn } from '../helpers/people';
+import { b64json as b64, resign, signingKey, startIdp, type IdpAccount, type TestIdp } from '../helpers/oidc';
 
-// oidc-provider is an ES module; the tests compile as CommonJS, so it is imported at run time.
-type Provider = import('oidc-provider', { with: { 'resolution-mode': 'import' } }).default;
-let ProviderClass: typeof import('oidc-provider', { with: { 'resolution-mode': 'import' } }).default;
-
-const CLIENT_ID = 'tracer';
-const CLIENT_SECRET = randomBytes(24).toString('base64url');
 const DOMAIN = 'acme.example';
 
 /** The people the provider knows, by account id (what its dev login form takes). */
-const ACCOUNTS: Record<string, { email: string; email_verified: boolean; name: string }> = {
+const ACCOUNTS: Record<string, IdpAccount> = {
   ada: { email: 'ada@acme.example', email_verified: true, name: 'Ada Lovelace' },
   bob: { email: 'bob@other.example', email_verified: true, name: 'Bob' },
   eve: { email: 'eve@acme.example', email_verified: false, name: 'Eve' },
   cyd: { email: 'cyd@acme.example', email_verified: true, name: 'Cyd' },
 };
 
-interface SigningKey {
-  kid: string;
-  privateKey: KeyObject;
-  jwk: Record<string, unknown>;
-}
-const signingKey = (): SigningKey => {
-  const kid = randomBytes(6).toString('hex');
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { kid, privateKey, jwk: { ...(privateKey.export({ format: 'jwk' }) as Record<string, unknown>), kid, alg: 'RS256', use: 'sig' } };
-};
-
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-/** An ID token with `change` applied to the provider's claims, signed RS256 with `key`. */
-function resign(idToken: string, key: SigningKey, change: (claims: Record<string, unknown>) => void): string {
-  const claims = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-  change(claims);
-  const input = `${b64({ alg: 'RS256', kid: key.kid, typ: 'JWT' })}.${b64(claims)}`;
-  return `${input}.${createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url')}`;
-}
-
 let t: TestApp;
 let owner: Client;
 let org: Organization;
-let idp: { server: Server; issuer: string; provider: Provider; key: SigningKey };
-/** When set, rewrites the ID token the provider's token endpoint answers. */
-let tamper: ((idToken: string) => string) | undefined;
-
-function makeProvider(issuer: string, key: SigningKey, redirectUri: string): Provider {
-  const provider = new ProviderClass(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
-    jwks: { keys: [key.jwk as never] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    features: { devInteractions: { enabled: true } },
-    async findAccount(_ctx, sub) {
-      const account = ACCOUNTS[sub];
-      if (!account) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, ...account }) };
-    },
-  });
-  provider.use(async (ctx, next) => {
-    await next();
-    const body = ctx.body as { id_token?: string } | undefined;
-    if (ctx.path === '/token' && tamper && body?.id_token) ctx.body = { ...body, id_token: tamper(body.id_token) };
-  });
-  return provider;
-}
+let idp: TestIdp;
 
 /** A browser without the browser: one cookie jar per host, redirects followed by hand, the provider's forms filled in. */
 class Browser {
@@ -161,35 +110,29 @@ const me = (session: string) => t.client().withHeaders({ cookie: `tracer_session
 const sessionCount = async () => Number((await t.db.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from sessions'))[0].n);
 
 beforeAll(async () => {
-  ProviderClass = (await import('oidc-provider')).default;
   t = await startTestApp();
   org = await t.org('Acme');
   owner = (await t.key(org, ['all'])).client;
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const key = signingKey();
-  idp = { server, issuer, key, provider: makeProvider(issuer, key, `${t.baseUrl}/auth/sso/callback`) };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => idp.provider.callback()(req, res));
+  idp = await startIdp(`${t.baseUrl}/auth/sso/callback`, ACCOUNTS);
   const created = await owner.gql(ops.CreateSsoConnectionDocument, {
-    input: { issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, emailDomains: [DOMAIN.toUpperCase()], defaultRole: 'MEMBER' as never },
+    input: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomains: [DOMAIN.toUpperCase()], defaultRole: 'MEMBER' as never },
   });
   expect(created.errors).toBeUndefined();
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => idp?.server.close(resolve));
+  await idp?.close();
   await t?.close();
 });
 
 describe('connections', () => {
   it('answers the connection without its secret, and seals the secret at rest', async () => {
     const list = await owner.gql(ops.SsoConnectionsDocument, {});
-    expect(list.data!.ssoConnections).toEqual([expect.objectContaining({ issuer: idp.issuer, clientId: CLIENT_ID, emailDomains: [DOMAIN], defaultRole: 'MEMBER' })]);
-    expect(JSON.stringify(list.body)).not.toContain(CLIENT_SECRET);
+    expect(list.data!.ssoConnections).toEqual([expect.objectContaining({ issuer: idp.issuer, clientId: idp.clientId, emailDomains: [DOMAIN], defaultRole: 'MEMBER' })]);
+    expect(JSON.stringify(list.body)).not.toContain(idp.clientSecret);
     const rows = await t.db.orm.em.fork().getConnection().execute<{ client_secret_sealed: string }[]>('select client_secret_sealed from sso_connections');
     expect(rows[0].client_secret_sealed).toMatch(/^enc:v1:/);
-    expect(rows[0].client_secret_sealed).not.toContain(CLIENT_SECRET);
+    expect(rows[0].client_secret_sealed).not.toContain(idp.clientSecret);
   });
 
   it('refuses invalid input field by field, a domain already taken, and anyone but an owner', async () => {
@@ -219,7 +162,7 @@ describe('the sign-in', () => {
     const auth = new URL(start.headers.get('location')!);
     expect(auth.origin).toBe(idp.issuer);
     expect(Object.fromEntries(['client_id', 'response_type', 'code_challenge_method', 'redirect_uri'].map((k) => [k, auth.searchParams.get(k)]))).toEqual({
-      client_id: CLIENT_ID,
+      client_id: idp.clientId,
       response_type: 'code',
       code_challenge_method: 'S256',
       redirect_uri: `${t.baseUrl}/auth/sso/callback`,
@@ -288,29 +231,27 @@ describe('the sign-in', () => {
     ['a changed email under the provider\'s signature', forged],
   ])('refuses %s', async (_what, change) => {
     const before = await sessionCount();
-    tamper = change;
+    idp.tamper = change;
     try {
       const { browser, callback: url } = await untilCallback('ada');
       expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
     } finally {
-      tamper = undefined;
+      idp.tamper = undefined;
     }
     expect(await sessionCount()).toBe(before);
   });
 
   it('refuses a token signed by a key the provider does not publish, and follows the provider when it rotates its keys', async () => {
     const stranger = signingKey();
-    tamper = (token) => resign(token, stranger, () => {});
+    idp.tamper = (token) => resign(token, stranger, () => {});
     try {
       const { browser, callback: url } = await untilCallback('ada');
       expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
     } finally {
-      tamper = undefined;
+      idp.tamper = undefined;
     }
     // The provider rotates: a new key, the old one gone. Nothing is reconfigured in tracer.
-    const rotated = signingKey();
-    idp.provider = makeProvider(idp.issuer, rotated, `${t.baseUrl}/auth/sso/callback`);
-    idp.key = rotated;
+    await idp.rotate();
     const after = await ssoSignIn('ada');
     expect(after.location).toBe('/dashboard/');
     expect((await me(after.session!).gql(ops.SignedInMeDocument, {})).data!.me.member!.email).toBe('ada@acme.example');

@@ -6,7 +6,7 @@ import { ForgotPassword } from './ForgotPassword';
  * Email and password, sent to POST /auth/sign-in; the server answers with its HttpOnly session cookie, which the
  * browser sends back with every later call. When the member signs in with two-factor the server answers
  * MFA_REQUIRED: the page then asks for the 6-digit code (or a recovery code) and sends the three together.
- * "Forgot password?" opens the form that asks for a reset link. "Sign in with SSO" goes to the identity provider of the
+ * "Forgot password?" opens the form that asks for a reset link. "Continue with SSO" goes to the identity provider of the
  * email's domain (/auth/sso/start), which sends the browser back signed in, or here with `?sso_error=`.
  */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
@@ -36,7 +36,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
         setTimeout(() => otpField.current?.focus());
       } else if (err instanceof ApiError && err.code === 'SSO_REQUIRED') {
         setPassword('');
-        setError('Your organization signs you in through single sign-on: choose Sign in with SSO');
+        setError('Your organization signs you in through single sign-on: choose Continue with SSO');
       } else setError(err instanceof ApiError ? err.message : String(err));
     } finally {
       setChecking(false);
@@ -114,7 +114,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             title={email.trim() ? undefined : 'Type your work email first'}
             onClick={() => window.location.assign(`/auth/sso/start?email=${encodeURIComponent(email.trim())}`)}
           >
-            Sign in with SSO
+            Continue with SSO
           </button>
         )}
         {!needsOtp && (

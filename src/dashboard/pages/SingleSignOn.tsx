@@ -79,7 +79,7 @@ export function SingleSignOn({ s }: { s: Session }) {
       <ErrorNote error={error} />
       <p className="hint">
         Register tracer at your OpenID Connect provider with the redirect URI <code>{`${window.location.origin}/auth/sso/callback`}</code> and the scopes{' '}
-        <code>openid email profile</code>. People of these domains then choose “Sign in with SSO”; their account is made at their first sign-in.
+        <code>openid email profile</code>. People of these domains then choose “Continue with SSO”; their account is made at their first sign-in.
       </p>
       {connections && connections.length > 0 && (
         <div className="table-wrap">

@@ -46,7 +46,7 @@ export interface SsoPolicy {
   requiredFor(em: EntityManager, member: { organizationId: string; email: string }): Promise<boolean>;
 }
 
-export const SSO_NEEDED = 'This organization signs its members in through single sign-on: use "Sign in with SSO" (/auth/sso/start)';
+export const SSO_NEEDED = 'This organization signs its members in through single sign-on: use "Continue with SSO" (/auth/sso/start)';
 
 export const MFA_NEEDED = 'A one-time code is needed: the code of your authenticator app, or a recovery code, as `otp`';
 
@@ -57,6 +57,8 @@ interface Credentials {
   email: string;
   password_hash: string | null;
   mfa_enabled_at: string | Date | null;
+  /** Organization.enforceSso: only then is the SSO policy asked (no query on the common path). */
+  enforce_sso: boolean;
 }
 
 /** The member as the audit log names it: its name, or its email when it has none (as a session's principal does). */
@@ -99,7 +101,9 @@ export class AccountService {
     // password (choosing among organizations comes with invitations, docs/adr/0054).
     const conn = em.getConnection();
     const rows = await conn.execute<Credentials[]>(
-      'select id, organization_id, name, email, password_hash, mfa_enabled_at from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      `select m.id, m.organization_id, m.name, m.email, m.password_hash, m.mfa_enabled_at, o.enforce_sso
+       from members m join organizations o on o.id = m.organization_id
+       where m.email = ? and m.password_hash is not null order by m.joined_at, m.id limit 1`,
       [email],
     );
     const found = rows[0];
@@ -108,7 +112,7 @@ export class AccountService {
       throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
     }
     // Like MFA_REQUIRED, told only to whoever has the password: a stranger learns nothing of the member's organization.
-    if (this.deps.ssoPolicy && (await this.deps.ssoPolicy.requiredFor(em, { organizationId: found.organization_id, email: found.email }))) {
+    if (found.enforce_sso && this.deps.ssoPolicy && (await this.deps.ssoPolicy.requiredFor(em, { organizationId: found.organization_id, email: found.email }))) {
       limiter.forgive(client);
       limiter.forgive(pair);
       throw new AppError('SSO_REQUIRED', SSO_NEEDED);
