@@ -61,7 +61,7 @@ describeBrowser('two-factor in the dashboard', () => {
     await ada.getByLabel('Client secret').fill(idp.clientSecret);
     await ada.getByLabel('Email domains').fill('sso.example');
     await ada.getByRole('button', { name: 'Add connection' }).click();
-    await ada.getByRole('cell', { name: 'sso.example' }).waitFor();
+    await ada.getByRole('cell', { name: 'sso.example', exact: true }).waitFor();
     await ada.context().close();
 
     const dan = await openPage(browser);
