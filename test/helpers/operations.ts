@@ -207,7 +207,7 @@ export const OPERATIONS: readonly Operation[] = [
     scopes: ['organization:read', 'organization:write'],
     roleScopes: ['all'],
     document: ops.CreateSsoConnectionDocument,
-    variables: () => ({ input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`d${Math.random().toString(36).slice(2)}.example`], defaultRole: 'VIEWER' } }),
+    variables: () => ({ input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${Math.random().toString(36).slice(2)}.example`], defaultRole: 'VIEWER' } }),
     absent: { input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: ['example.com'], defaultRole: 'NOBODY' } },
   },
   // `false` leaves the seeded organization's sign-in as it is.

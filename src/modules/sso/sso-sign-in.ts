@@ -10,6 +10,7 @@ import { tokenHash } from '../accounts/session-token';
 import { Member } from '../members/member.entity';
 import { Organization } from '../organization/organization.entity';
 import { audit } from '../audit/audit';
+import { newId } from '../common/ids';
 import { SsoAttempt, SsoConnection, SsoDomain } from './sso.entity';
 import { domainOf } from './sso.service';
 
@@ -73,7 +74,7 @@ export class SsoSignIn {
     // Attempts never finished are deleted as new ones begin: rows do not pile up.
     await em.nativeDelete(SsoAttempt, { expiresAt: { $lte: now } });
     await em.insert(SsoAttempt, {
-      id: new SsoAttempt().id,
+      id: newId('ssa'),
       connection: connection.id,
       stateHash: tokenHash(state),
       nonce,
