@@ -47,6 +47,7 @@ function LiveIndicator() {
     </span>
   );
 }
+import { SingleSignOn } from './pages/SingleSignOn';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -73,12 +74,43 @@ function takeLink(): LinkPage | null {
 // Read once when the page loads (not in a component: StrictMode runs state initialisers twice).
 const LINK = takeLink();
 
+/** Why a single sign-on came back without a session (`/dashboard/?sso_error=CODE`), in words; taken out of the address bar. */
+const SSO_ERRORS: Record<string, string> = {
+  NOT_FOUND: 'Single sign-on is not set up for this email’s domain: sign in with your password',
+  UNAUTHORIZED: 'Single sign-on could not be completed (it expired, was already used, or the provider’s answer did not check out): try again',
+  FORBIDDEN: 'Your identity provider did not confirm an email address of this organization’s domains',
+  SERVICE_UNAVAILABLE: 'The identity provider could not be reached: try again later',
+  RATE_LIMITED: 'Too many single sign-on attempts: wait a minute and try again',
+  BAD_USER_INPUT: 'Type your email address, then choose Continue with SSO',
+};
+function takeSsoError(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const code = params.get('sso_error');
+  if (code === null) return null;
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.hash}`);
+  return SSO_ERRORS[code] ?? 'Single sign-on failed: try again';
+}
+const SSO_ERROR = takeSsoError();
+
+type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'maintenance' | 'billing' | 'check' | 'checks';
+/** Pages by the start of their route (`#/settings/members`), the first match winning; else a kind's list or check. */
+const ROUTES: [string, Page][] = [
+  ['/account', 'account'],
+  ['/settings/members', 'members'],
+  ['/settings/sso', 'sso'],
+  ['/settings/api-keys', 'keys'],
+  ['/alerts', 'alerts'],
+  ['/settings/notifications', 'notifications'],
+  ['/maintenance', 'maintenance'],
+  ['/settings/billing', 'billing'],
+];
+
 export function App() {
   const [link, setLink] = useState(LINK);
   const [me, setMe] = useState<Me | null>(null);
   // null: not known yet (the first `me` is on its way); false: no session, the sign-in page
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(SSO_ERROR);
   const hash = useHash();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -175,24 +207,10 @@ export function App() {
   const kindRoute = /^\/([\w-]+)(?:\/([\w-]+))?$/.exec(route);
   const listed = KINDS.find((k) => route.startsWith(`/${k.plural}`));
   const checkId = listed && kindRoute?.[1] === listed.plural ? kindRoute[2] : undefined;
-  const page =
-    mfaFirst || route.startsWith('/account')
-      ? 'account'
-      : route.startsWith('/settings/members')
-        ? 'members'
-        : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
-          ? 'keys'
-          : route.startsWith('/alerts')
-            ? 'alerts'
-            : route.startsWith('/settings/notifications')
-              ? 'notifications'
-              : route.startsWith('/maintenance')
-                ? 'maintenance'
-                : route.startsWith('/settings/billing')
-                  ? 'billing'
-              : checkId
-                ? 'check'
-                : 'checks';
+  const page: Page = mfaFirst
+    ? 'account'
+    : (ROUTES.find(([prefix]) => route.startsWith(prefix))?.[1] ??
+      (route === '/' && !holds(perms, `${KINDS[0].plural}:read`) ? 'keys' : checkId ? 'check' : 'checks'));
   const kind = listed ?? KINDS[0];
 
   return (
@@ -225,6 +243,9 @@ export function App() {
           <a href="#/settings/billing" aria-current={page === 'billing' ? 'page' : undefined}>
             Settings › Billing
           </a>
+          <a href="#/settings/sso" aria-current={page === 'sso' ? 'page' : undefined}>
+            Settings › Single sign-on
+          </a>
         </nav>
         <LiveIndicator />
         <div className="who" data-testid="who">
@@ -244,6 +265,7 @@ export function App() {
       <main ref={main} tabIndex={-1}>
         {page === 'account' && <Account s={s} mfaFirst={mfaFirst} />}
         {page === 'members' && <Members s={s} />}
+        {page === 'sso' && <SingleSignOn s={s} />}
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'checks' && <Checks key={kind.plural} s={s} kind={kind} />}
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}

@@ -28,6 +28,8 @@ import { PasswordHasher } from '../modules/accounts/password-hash';
 import type { SessionEnds } from '../modules/accounts/session-ends';
 import { MemberService } from '../modules/members/member.service';
 import { MfaService } from '../modules/mfa/mfa.service';
+import { SsoService } from '../modules/sso/sso.service';
+import { SsoSignIn } from '../modules/sso/sso-sign-in';
 import { DAY_MS } from '../modules/common/time';
 import { RequestContextFactory, type RequestContext } from '../context/request-context';
 import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
@@ -127,6 +129,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
   const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
+  const sso = new SsoService({ now, secrets: core.secrets, allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS });
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
@@ -137,8 +140,10 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, memberSessions(ends)),
-    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, log }),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, ssoPolicy: sso, log }),
     mfa,
+    sso,
+    ssoSignIn: new SsoSignIn({ now, secrets: core.secrets, limiter: failures, sessionMaxDays: config.SESSION_MAX_DAYS, log }),
     invitations: new InvitationService({ now, passwords, mailer, publicUrl: linkBase, sessionMaxDays: config.SESSION_MAX_DAYS }),
     recovery: new PasswordRecovery({ now, limiter: failures, mailer, publicUrl: linkBase, log }),
   };

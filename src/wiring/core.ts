@@ -35,7 +35,7 @@ export interface Core {
   engine: Engine;
   secrets: SecretBox;
   /** Every service but the API keys', accounts', two-factor's and invitations', which belong to the API role (they need the verifiers). */
-  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery'>;
+  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery' | 'sso' | 'ssoSignIn'>;
   /** Pruning and run partitions: the maintenance job's work. */
   retention: RetentionService;
   /** This process's subscribers (GraphQL subscriptions), fed by what is published (live/live-events.ts). */
