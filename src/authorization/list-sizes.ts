@@ -5,6 +5,7 @@ import { MAX_PENDING_INVITATIONS } from '../modules/invitations/invitation.entit
 import { PERMISSIONS } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 import type { ListSize } from '../modules/common/list-size';
+import { MAX_RETRIES } from '../modules/checks/retry';
 import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
 
 /**
@@ -41,6 +42,7 @@ const kindSizes = (kind: (typeof CHECK_KINDS)[number]): Record<string, ListSize>
   [`${kind.typeName}.tags`]: { max: MAX_TAGS },
   [`${kind.typeName}.recentRuns`]: { page: true },
   [`${kind.typeName}.series`]: { series: true },
+  [`${kind.runType}.attemptErrors`]: { max: MAX_RETRIES + 1 }, // checks/retry.ts: one attempt and at most 3 retries
   ...kind.listSizes,
 });
 
