@@ -18,7 +18,7 @@ export class Migration20261206002742 extends Migration {
     this.addSql(`drop index if exists "alerts_one_active_per_check";`);
     this.addSql(`create unique index "alerts_one_active_per_check" on "alerts" ("check_id", "cause_code") where "status" <> 'RESOLVED';`);
 
-    this.addSql(`alter table "runs" add column "degraded" boolean not null default false, add column "attempts" smallint not null default 1, add column "attempt_errors" jsonb not null default '[]', add column "tls" jsonb null;`);
+    this.addSql(`alter table "runs" add column "degraded" boolean not null default false, add column "attempts" smallint not null default 1, add column "attempt_errors" jsonb null, add column "tls" jsonb null;`);
 
     this.addSql(`alter table "run_rollups" add column "degraded" int not null default 0;`);
   }

@@ -98,9 +98,9 @@ export class Run {
   @Property({ type: 'smallint', default: 1 })
   attempts: number = 1;
 
-  /** The error of each attempt that failed, in order. */
-  @Property({ type: 'json', default: '[]' })
-  attemptErrors: string[] = [];
+  /** The error of each attempt that failed, in order (null on runs recorded before retries existed: none). */
+  @Property({ type: 'json', nullable: true })
+  attemptErrors: string[] | null = null;
 
   /** The peer certificate of an HTTPS run (its first HTTPS connection). */
   @Property({ type: 'json', nullable: true })

@@ -143,7 +143,7 @@ export function runView(run: Run): RunView {
   v.error = run.error;
   v.degraded = run.degraded;
   v.attempts = run.attempts;
-  v.attemptErrors = run.attemptErrors;
+  v.attemptErrors = run.attemptErrors ?? [];
   v.tls = run.tls && { ...run.tls, validFrom: new Date(run.tls.validFrom), validTo: new Date(run.tls.validTo) };
   return v;
 }
