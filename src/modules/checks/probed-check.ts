@@ -1,5 +1,5 @@
 import { Property } from '@mikro-orm/core';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { FieldError } from '../../errors';
 import { ScheduledCheck, ScheduleFields, type ScheduleInput } from './scheduled-check';
@@ -55,13 +55,11 @@ export class RetryPolicyInput {
   strategy!: RetryStrategyEnum;
 
   @Field(() => Int, { description: `0 to ${MAX_RETRIES}.` })
-  @IsInt()
   @Min(0, { message: 'must be at least 0' })
   @Max(MAX_RETRIES, { message: `must be at most ${MAX_RETRIES}` })
   maxRetries!: number;
 
   @Field(() => Int, { description: `0 to ${MAX_BASE_BACKOFF_MS} ms.` })
-  @IsInt()
   @Min(0, { message: 'must be at least 0' })
   @Max(MAX_BASE_BACKOFF_MS, { message: `must be at most ${MAX_BASE_BACKOFF_MS} ms` })
   baseBackoffMs!: number;
