@@ -6,6 +6,7 @@ import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS } from '../modules/sso/sso.entity'
 import { PERMISSIONS } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 import type { ListSize } from '../modules/common/list-size';
+import { MAX_RETRIES } from '../modules/checks/retry';
 import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
 
 /**
@@ -42,6 +43,7 @@ const kindSizes = (kind: (typeof CHECK_KINDS)[number]): Record<string, ListSize>
   [`${kind.typeName}.tags`]: { max: MAX_TAGS },
   [`${kind.typeName}.recentRuns`]: { page: true },
   [`${kind.typeName}.series`]: { series: true },
+  [`${kind.runType}.attemptErrors`]: { max: MAX_RETRIES + 1 }, // checks/retry.ts: one attempt and at most 3 retries
   ...kind.listSizes,
 });
 

@@ -6,8 +6,10 @@ export const CHANNEL_TYPES = ['WEBHOOK', 'SLACK', 'EMAIL', 'PAGERDUTY', 'OPSGENI
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** What a channel can subscribe to (a test delivery is sent on request, to any channel). */
-export const NOTIFICATION_EVENTS = ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING'] as const;
+export const NOTIFICATION_EVENTS = ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING', 'CHECK_DEGRADED'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** A channel made without `events` hears these: all but CHECK_DEGRADED, which a channel chooses (slowness is not an incident). */
+export const DEFAULT_EVENTS: readonly NotificationEvent[] = NOTIFICATION_EVENTS.filter((e) => e !== 'CHECK_DEGRADED');
 
 /** Non-secret settings of the on-call channel types. */
 export interface ChannelSettings {

@@ -12,7 +12,7 @@ import { defined } from '../common/defined';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
-import { CHANNEL_TYPES, NOTIFICATION_EVENTS, NotificationChannel, type ChannelSettings, type ChannelType, type NotificationEvent } from './notification-channel.entity';
+import { CHANNEL_TYPES, DEFAULT_EVENTS, NotificationChannel, type ChannelSettings, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
 import { randomBase62 } from '../common/base62';
@@ -65,7 +65,8 @@ const HOUR_MS = 3_600_000;
 /** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
 export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
   const needed: Scope[] = [];
-  if (events.some((e) => e.startsWith('ALERT_'))) needed.push('alerts:read');
+  // CHECK_DEGRADED carries what an alert does (the check, its run): the same scope.
+  if (events.some((e) => e.startsWith('ALERT_') || e === 'CHECK_DEGRADED')) needed.push('alerts:read');
   if (events.includes('QUOTA_EXHAUSTED')) needed.push('billing:read');
   return needed;
 }
@@ -106,7 +107,7 @@ export class NotificationService {
     actor: Actor,
     input: ChannelInput & { name: string; type: ChannelType },
   ): Promise<{ channel: NotificationChannel; secret: string | null }> {
-    const events = dedupe(input.events ?? [...NOTIFICATION_EVENTS]);
+    const events = dedupe(input.events ?? [...DEFAULT_EVENTS]);
     // A channel can point at anything, the caller's own receiver included: it may hear only what the key may read.
     assertSelectionScopes(principal, eventScopes(events), 'createNotificationChannel');
     const errors = [...this.inputErrors(input), ...this.shapeErrors(input.type, input, input)];

@@ -63,10 +63,14 @@ export enum NotificationEventEnum {
   ALERT_RESOLVED = 'ALERT_RESOLVED',
   QUOTA_EXHAUSTED = 'QUOTA_EXHAUSTED',
   API_KEY_EXPIRING = 'API_KEY_EXPIRING',
+  CHECK_DEGRADED = 'CHECK_DEGRADED',
 }
 registerEnumType(NotificationEventEnum, {
   name: 'NotificationEvent',
-  valuesConfig: { API_KEY_EXPIRING: { description: 'Seven days and one day before a key of the organization expires, once each.' } },
+  valuesConfig: {
+    API_KEY_EXPIRING: { description: 'Seven days and one day before a key of the organization expires, once each.' },
+    CHECK_DEGRADED: { description: 'A check became DEGRADED: a passing run slower than its degradedResponseTimeMs (once, until it is UP or DOWN again).' },
+  },
 });
 
 export enum DeliveryStatusEnum {
@@ -252,7 +256,7 @@ export class CreateNotificationChannelInput extends ChannelFields {
   @Field(() => NotificationChannelTypeEnum)
   type!: NotificationChannelTypeEnum;
 
-  @Field(() => [NotificationEventEnum], { nullable: true, description: 'Default: every event.' })
+  @Field(() => [NotificationEventEnum], { nullable: true, description: 'Default: every event but CHECK_DEGRADED, which a channel chooses.' })
   @IsOptional()
   @ArrayMaxSize(10)
   events?: NotificationEventEnum[] | null;

@@ -11,6 +11,7 @@ interface AlertData {
   channel?: { name: string };
   plan?: string;
   ackUrl?: string | null;
+  run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
 }
 
 export interface Readable {
@@ -27,6 +28,7 @@ const TITLES: Record<string, string> = {
   'alert.resolved': 'Alert resolved',
   'quota.exhausted': 'Monthly runs used up',
   'api_key.expiring': 'API key expiring',
+  'check.degraded': 'Check degraded',
   test: 'Test notification',
 };
 
@@ -46,6 +48,7 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   const lines: string[] = [];
   if (d.check) lines.push(`Check: ${d.check.name} (${d.check.kind.toLowerCase()} ${d.check.id})`);
   if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
+  if (d.run && payload.type === 'check.degraded') lines.push(`Response time: ${d.run.responseTimeMs} ms, over ${d.run.degradedResponseTimeMs} ms`);
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
