@@ -17,6 +17,8 @@ import type { MfaService } from '../modules/mfa/mfa.service';
 import type { InvitationService } from '../modules/invitations/invitation.service';
 import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
+import type { EscalationService } from '../modules/escalation/escalation.service';
+import type { AckService } from '../modules/escalation/ack.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -47,5 +49,9 @@ export interface Services {
   recovery: PasswordRecovery;
   /** The event streams of the subscriptions (live/). */
   live: LiveService;
+  /** Escalation policies (escalation/). */
+  escalation: EscalationService;
+  /** One-click acknowledge links of notifications (`/alerts/ack`). */
+  acks: AckService;
   now: () => Date;
 }

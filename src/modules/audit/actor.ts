@@ -13,8 +13,8 @@ export interface ActorRef {
   name: string;
 }
 
-/** The local administrator's actors: commands of the CLI, and the key made at first start. */
-export const SYSTEM_ACTORS = ['cli', 'bootstrap'] as const;
+/** The local administrator's actors (commands of the CLI, the key made at first start) and an alert's one-click acknowledge link. */
+export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'link'] as const;
 export type SystemActor = (typeof SYSTEM_ACTORS)[number];
 
 export const systemActor = (id: SystemActor): ActorRef => ({ type: 'SYSTEM', id, name: id });

@@ -10,12 +10,16 @@ interface AlertData {
   daysLeft?: number;
   channel?: { name: string };
   plan?: string;
+  /** An escalation policy's step (and repeat) that sent it. */
+  escalation?: { step: number; repeat: number };
 }
 
 export interface Readable {
   title: string;
   lines: string[];
   link: string;
+  /** An open alert's one-click acknowledge link (`/alerts/ack?token=…`), for this message's channel. */
+  ackUrl?: string;
 }
 
 const TITLES: Record<string, string> = {
@@ -44,6 +48,8 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   if (d.check) lines.push(`Check: ${d.check.name} (${d.check.kind.toLowerCase()} ${d.check.id})`);
   if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
+  if (d.escalation && (d.escalation.step > 1 || d.escalation.repeat > 0))
+    lines.push(`Still not acknowledged: escalation step ${d.escalation.step}${d.escalation.repeat ? `, repeat ${d.escalation.repeat}` : ''}`);
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
   const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
@@ -58,7 +64,7 @@ export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: r.title.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: r.lines.map(escapeSlack).join('\n') || ' ' } },
-      { type: 'section', text: { type: 'mrkdwn', text: `<${r.link}|Open in tracer>` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `<${r.link}|Open in tracer>${r.ackUrl ? ` · <${r.ackUrl}|Acknowledge>` : ''}` } },
     ],
   };
 }
@@ -67,7 +73,8 @@ export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
 const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function emailMessage(r: Readable): { subject: string; text: string } {
-  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n` };
+  const ack = r.ackUrl ? `\nAcknowledge (stops escalation; the link works for 24 hours, once):\n${r.ackUrl}\n` : '';
+  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n${ack}` };
 }
 
 /**

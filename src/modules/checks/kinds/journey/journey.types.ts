@@ -33,6 +33,7 @@ export class JourneyView {
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
   @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
