@@ -35,6 +35,7 @@ export interface Ids {
   revocable: string;
   channel: string;
   window: string;
+  policy: string;
 }
 
 type Variables = Record<string, unknown>;
@@ -272,6 +273,23 @@ export const OPERATIONS: readonly Operation[] = [
     variables: () => ({ input: windowInput() }),
     absent: { input: { name: '', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } },
   },
+  { name: 'alertTimeline', scopes: ['alerts:read'], byId: true, document: ops.AlertTimelineDocument, variables: (i) => ({ id: i.alert }), absent: { id: 'alr_none' } },
+  { name: 'escalationPolicies', scopes: ['alerts:read'], document: ops.EscalationPoliciesDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'createEscalationPolicy',
+    scopes: ['alerts:read', 'alerts:write'],
+    document: ops.CreateEscalationPolicyDocument,
+    variables: (i) => ({ input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: [i.channel] }] } }),
+    absent: { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }] } },
+  },
+  {
+    name: 'updateEscalationPolicy',
+    scopes: ['alerts:read', 'alerts:write'],
+    byId: true,
+    document: ops.UpdateEscalationPolicyDocument,
+    variables: (i) => ({ id: i.policy, input: { name: 'q' } }),
+    absent: { id: 'esc_none', input: { name: 'q' } },
+  },
   // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
   {
     name: 'triggerChecks',
@@ -294,6 +312,14 @@ export const OPERATIONS: readonly Operation[] = [
     document: ops.DeleteNotificationChannelDocument,
     variables: (i) => ({ id: i.channel }),
     absent: { id: 'nch_none' },
+  },
+  {
+    name: 'deleteEscalationPolicy',
+    scopes: ['alerts:write'],
+    byId: true,
+    document: ops.DeleteEscalationPolicyDocument,
+    variables: (i) => ({ id: i.policy }),
+    absent: { id: 'esc_none' },
   },
   {
     name: 'deleteMaintenanceWindow',
@@ -419,5 +445,6 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window }, admin: client };
+  const policy = (await client.gql(ops.CreateEscalationPolicyDocument, { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: [channel] }] } })).data!.createEscalationPolicy.id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, policy }, admin: client };
 }
