@@ -146,8 +146,10 @@ describe('escalation policies', () => {
       [1, 'SENT'],
       [2, 'SENT'],
     ]);
-    // Never early: sent at or after the time it was planned for.
-    expect(new Date(rows[1].sent_at!).getTime()).toBeGreaterThanOrEqual(new Date(rows[1].due_at).getTime());
+    // Never early: sent at or after the time it was planned for (how much after is logged, not asserted).
+    const lateMs = new Date(rows[1].sent_at!).getTime() - new Date(rows[1].due_at).getTime();
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    console.log(`escalation: step 2 sent ${lateMs} ms after its planned time (ESCALATION_TICK_MS 100)`);
 
     await m.run(true); // a passing run resolves it: both channels heard it, both hear the resolution
     await rx.waitFor((r) => r.path === a.path && body(r).type === 'alert.resolved' && body(r).data.alert?.id === alertId);

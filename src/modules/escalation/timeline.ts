@@ -31,8 +31,8 @@ export interface TimelineAlert {
 /** Who, from the id an alert records: `key_…`, `mem_…`, `link` (a one-click link), or the system. */
 const actorType = (id: string | null): TimelineActorType => (id?.startsWith('key_') ? 'KEY' : id?.startsWith('mem_') ? 'MEMBER' : id === 'link' ? 'LINK' : 'SYSTEM');
 
-/** Same instant: the opening first, then escalations, notifications, acknowledgement, resolution. */
-const ORDER: Record<TimelineType, number> = { OPENED: 0, ESCALATED: 1, NOTIFIED: 2, ACKNOWLEDGED: 3, RESOLVED: 4 };
+/** Same instant: the opening first, the recorded lines in their order, then acknowledgement and resolution. */
+const ORDER: Record<TimelineType, number> = { OPENED: 0, ESCALATED: 1, NOTIFIED: 1, ACKNOWLEDGED: 2, RESOLVED: 3 };
 
 const blank = { step: null, repeat: null, channelId: null, channelName: null, deliveryId: null, deliveryStatus: null, actorType: null, actorName: null };
 
@@ -48,7 +48,7 @@ export async function timelineOf(em: EntityManager, organizationId: string, a: T
        left join notification_channels c on c.id = e.channel_id
        left join notification_deliveries d on d.id = e.delivery_id
       where e.alert_id = ? and e.organization_id = ?
-      order by e.at, e.id`,
+      order by e.at, e.repeat nulls last, e.step nulls last, e.type, e.channel_id`,
     [a.id, organizationId],
   );
   const entries: TimelineEntry[] = [{ ...blank, type: 'OPENED', at: a.openedAt }];
@@ -56,5 +56,7 @@ export async function timelineOf(em: EntityManager, organizationId: string, a: T
     entries.push({ ...blank, type: r.type, at: new Date(r.at), step: r.step, repeat: r.repeat, channelId: r.channel_id, channelName: r.channel_name, deliveryId: r.delivery_id, deliveryStatus: r.delivery_status });
   if (a.acknowledgedAt) entries.push({ ...blank, type: 'ACKNOWLEDGED', at: a.acknowledgedAt, actorType: actorType(a.acknowledgedBy), actorName: a.acknowledgedByName });
   if (a.resolvedAt) entries.push({ ...blank, type: 'RESOLVED', at: a.resolvedAt, actorType: actorType(a.resolvedBy), actorName: a.resolvedByName });
+  // A stable sort: lines of one instant (two steps one tick sent) keep the query's order, each step's escalation
+  // before its notifications.
   return entries.sort((x, y) => x.at.getTime() - y.at.getTime() || ORDER[x.type] - ORDER[y.type]);
 }
