@@ -14,6 +14,7 @@ import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
+import { EscalationPolicies } from './pages/EscalationPolicies';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -151,9 +152,11 @@ export function App() {
             ? 'alerts'
             : route.startsWith('/settings/notifications')
               ? 'notifications'
-              : checkId
-                ? 'check'
-                : 'checks';
+              : route.startsWith('/settings/escalation')
+                ? 'escalation'
+                : checkId
+                  ? 'check'
+                  : 'checks';
   const kind = listed ?? KINDS[0];
 
   return (
@@ -176,6 +179,9 @@ export function App() {
           </a>
           <a href="#/settings/notifications" aria-current={page === 'notifications' ? 'page' : undefined}>
             Settings › Notifications
+          </a>
+          <a href="#/settings/escalation" aria-current={page === 'escalation' ? 'page' : undefined}>
+            Settings › Escalation
           </a>
           <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
             Settings › Members
@@ -203,6 +209,7 @@ export function App() {
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
         {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
         {page === 'notifications' && <Notifications s={s} />}
+        {page === 'escalation' && <EscalationPolicies s={s} />}
       </main>
     </div>
   );
