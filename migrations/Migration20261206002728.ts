@@ -3,7 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Escalation policies (issue 28): the policies, the planned steps of escalating alerts (one row per alert, step and
  * repeat), the timeline's notification and escalation lines, the spent one-click acknowledge links, and the
- * `escalation_policy_id` every check kind's table gets.
+ * `escalation_policy_id` every check kind's table gets, and a channel's `remind_every_minutes`.
  */
 export class Migration20261206002728 extends Migration {
 
@@ -37,6 +37,8 @@ export class Migration20261206002728 extends Migration {
     this.addSql(`alter table "monitors" add column "escalation_policy_id" varchar(24) null;`);
 
     this.addSql(`alter table "journeys" add column "escalation_policy_id" varchar(24) null;`);
+
+    this.addSql(`alter table "notification_channels" add column "remind_every_minutes" int null;`);
   }
 
   override async down(): Promise<void> {
@@ -51,6 +53,8 @@ export class Migration20261206002728 extends Migration {
     this.addSql(`alter table "journeys" drop column "escalation_policy_id";`);
 
     this.addSql(`alter table "monitors" drop column "escalation_policy_id";`);
+
+    this.addSql(`alter table "notification_channels" drop column "remind_every_minutes";`);
   }
 
 }

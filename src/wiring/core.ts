@@ -135,7 +135,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
     maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
-  }, [delivering, new EscalationScheduler(database.orm, notifier, log, now, { tickMs: config.ESCALATION_TICK_MS })]);
+  }, [delivering, new EscalationScheduler(database.orm, notifier, log, now, { tickMs: config.ESCALATION_TICK_MS, minuteMs: config.ESCALATION_MINUTE_MS })]);
   const { organizations, billing } = accountServices(config, now, notifier);
   // Embedded: one process, events go to its own subscribers on commit. PostgreSQL: a NOTIFY in the transaction,
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.

@@ -212,6 +212,33 @@ describe('escalation policies', () => {
   });
 });
 
+describe('reminders without a policy', () => {
+  it('a channel with remindEveryMinutes hears an open alert again until it is acknowledged; others hear it once', async () => {
+    const m = await monitor('remind', null);
+    // Subscribed to this monitor's openings only: the other tests' alerts are not theirs.
+    const subscribe = { events: ['ALERT_OPENED' as const], checkIds: [m.id] };
+    const remind = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'remind', type: 'WEBHOOK', url: `${rx.url}/remind`, ...subscribe, remindEveryMinutes: 1 } })).data!
+      .createNotificationChannel.channel;
+    expect(remind.remindEveryMinutes).toBe(1);
+    const once = (await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'once', type: 'WEBHOOK', url: `${rx.url}/once`, ...subscribe } })).data!.createNotificationChannel.channel;
+    const alertId = await m.openAlert();
+    // Reminders 1 and 2, one minute apart, to the reminding channel only.
+    const hits = await rx.waitFor((r) => r.path === '/remind' && body(r).data.alert?.id === alertId, 3);
+    expect(hits.map((h) => (body(h).data as { reminder?: { number: number } }).reminder?.number)).toEqual([undefined, 1, 2]);
+    await admin.client.gql(AcknowledgeAlertDocument, { id: alertId });
+    const rows = await stepRows(alertId);
+    expect(rows.filter((r) => r.status === 'PLANNED')).toEqual([]);
+    const heard = hitsOf('/remind', alertId).length;
+    const last = Math.max(...rows.map((r) => new Date(r.due_at).getTime()));
+    await eventually(async () => Date.now() > last + 500);
+    expect(hitsOf('/remind', alertId).filter((h) => h.type === 'alert.opened')).toHaveLength(heard);
+    expect(hitsOf('/once', alertId)).toHaveLength(1);
+    const tl = await timeline(alertId);
+    expect(tl.filter((e) => e.type === 'NOTIFIED' && e.channelId === remind.id).map((e) => e.repeat)).toEqual(expect.arrayContaining([null, 1, 2]));
+    expect(tl.filter((e) => e.channelId === once.id)).toHaveLength(1);
+  });
+});
+
 describe('one-click acknowledge', () => {
   it('a Slack message carries the link; GET changes nothing; POST acknowledges once, by link; the link then says it was used', async () => {
     const slack = await channel('oncall-slack', 'SLACK');

@@ -13,7 +13,8 @@ const idArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 /**
  * Tells the channels about a check's alert, in the transaction of the change, and keeps its timeline. An opening
  * under an escalation policy goes to step 1's channels and plans the later steps and repeats (escalation_steps,
- * sent by EscalationScheduler); without one, to the channels subscribed to it, as before policies. An
+ * sent by EscalationScheduler); without one, to the channels subscribed to it, as before policies, and those of
+ * them with `remindEveryMinutes` are reminded while it stays open. An
  * acknowledgement or resolution cancels what is still planned and goes to the channels subscribed to it and, for an
  * alert escalated by a policy, every channel that heard the alert.
  */
@@ -38,7 +39,8 @@ export class AlertEscalation implements AlertTeller {
         : [];
       if (!policy) {
         const ids = await this.notifier.emit(em, { organizationId, event: t.event, checkId, data: t.data });
-        await recordNotified(sql, t.alert.id, organizationId, ids, t.at, null, null);
+        const heard = await recordNotified(sql, t.alert.id, organizationId, ids, t.at, null, null);
+        await this.planReminders(sql, t.alert.id, organizationId, t.at, heard);
         return;
       }
       const [first] = policy.steps;
@@ -54,13 +56,28 @@ export class AlertEscalation implements AlertTeller {
       `select id from notification_channels c
         where c.organization_id = ?
           and ((? = any(c.events) ${checkId ? 'and (cardinality(c.check_ids) = 0 or ? = any(c.check_ids))' : ''})
-               or (exists (select 1 from escalation_steps s where s.alert_id = ?)
+               or (exists (select 1 from escalation_steps s where s.alert_id = ? and s.step > 0)
                    and exists (select 1 from alert_events e where e.alert_id = ? and e.type = 'NOTIFIED' and e.channel_id = c.id)))`,
       [organizationId, t.event, ...(checkId ? [checkId] : []), t.alert.id, t.alert.id],
     );
     if (!channels.length) return;
     const ids = await this.notifier.emit(em, { organizationId, event: t.event, checkId, data: t.data, channelIds: channels.map((c) => c.id) });
     await recordNotified(sql, t.alert.id, organizationId, ids, t.at, null, null);
+  }
+
+  /**
+   * The first reminder of the channels that heard an opening without a policy and remind (`remindEveryMinutes`): one
+   * row per interval (step = minus the interval in minutes, repeat = the reminder's number); the scheduler plans the
+   * next when it sends one.
+   */
+  private async planReminders(sql: Sql, alertId: string, organizationId: string, at: Date, channelIds: string[]): Promise<void> {
+    if (!channelIds.length) return;
+    const groups = await sql<{ minutes: number; ids: string[] }[]>(
+      `select remind_every_minutes as minutes, array_agg(id order by id) as ids from notification_channels
+        where id = any(?::text[]) and remind_every_minutes is not null group by remind_every_minutes`,
+      [idArray(channelIds)],
+    );
+    for (const g of groups) await planReminder(sql, alertId, organizationId, g.minutes, 1, g.ids, new Date(at.getTime() + g.minutes * this.minuteMs));
   }
 
   /**
@@ -91,12 +108,26 @@ export class AlertEscalation implements AlertTeller {
   }
 }
 
-/** NOTIFIED lines of the timeline, one per delivery just written (with its channel). */
-export async function recordNotified(sql: Sql, alertId: string, organizationId: string, deliveryIds: string[], at: Date, step: number | null, repeat: number | null): Promise<void> {
-  if (!deliveryIds.length) return;
+/** Reminders stop after this many, acknowledged or not. */
+export const MAX_REMINDERS = 100;
+
+/** Reminder `n` of an alert for the channels reminding every `minutes` (unique per alert, interval and number). */
+export async function planReminder(sql: Sql, alertId: string, organizationId: string, minutes: number, n: number, channelIds: string[], due: Date): Promise<void> {
+  if (n > MAX_REMINDERS) return;
+  await sql(
+    `insert into escalation_steps (id, organization_id, alert_id, step, repeat, channel_ids, due_at, status) values (?, ?, ?, ?, ?, ?::text[], ?, 'PLANNED')
+     on conflict (alert_id, step, repeat) do nothing`,
+    [newId('ess'), organizationId, alertId, -minutes, n, idArray(channelIds), due],
+  );
+}
+
+/** NOTIFIED lines of the timeline, one per delivery just written (with its channel); answers the channels. */
+export async function recordNotified(sql: Sql, alertId: string, organizationId: string, deliveryIds: string[], at: Date, step: number | null, repeat: number | null): Promise<string[]> {
+  if (!deliveryIds.length) return [];
   const rows = await sql<{ id: string; channel_id: string }[]>(`select id, channel_id from notification_deliveries where id = any(?::text[])`, [idArray(deliveryIds)]);
   await sql(
     `insert into alert_events (id, organization_id, alert_id, type, at, step, repeat, channel_id, delivery_id) values ${rows.map(() => `(?, ?, ?, 'NOTIFIED', ?, ?, ?, ?, ?)`).join(', ')}`,
     rows.flatMap((r) => [newId('ale'), organizationId, alertId, at, step, repeat, r.channel_id, r.id]),
   );
+  return rows.map((r) => r.channel_id);
 }

@@ -6,14 +6,16 @@ import { alertData } from '../alerts/alert.service';
 import type { AlertRow } from '../alerts/alert-teller';
 import { kindOfCheckId } from '../checks/kinds/registry';
 import { newId } from '../common/ids';
-import { recordNotified } from './alert-escalation';
+import { planReminder, recordNotified } from './alert-escalation';
 
 /** Due steps claimed per statement. */
 const BATCH = 100;
 
 interface DueStep extends AlertRow {
   step_id: string;
+  /** A policy's step; negative: a reminder, minus its interval in minutes. */
   step: number;
+  due_at: Date;
   repeat: number;
   channel_ids: string[];
   check_id: string | null;
@@ -41,7 +43,8 @@ export class EscalationScheduler implements Consumer {
     private readonly notifier: Notifier,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => Date,
-    private readonly opts: { tickMs: number },
+    /** `minuteMs`: ESCALATION_MINUTE_MS (a reminder's next time). */
+    private readonly opts: { tickMs: number; minuteMs: number },
   ) {}
 
   start(): void {
@@ -67,7 +70,7 @@ export class EscalationScheduler implements Consumer {
     return em.transactional(async (tx) => {
       const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
       const due = await sql<DueStep[]>(
-        `select s.id as step_id, s.step, s.repeat, s.channel_ids, a.id, a.organization_id, a.subject, a.cause, a.status, a.locations, a.opened_at,
+        `select s.id as step_id, s.step, s.repeat, s.channel_ids, s.due_at, a.id, a.organization_id, a.subject, a.cause, a.status, a.locations, a.opened_at,
                 a.acknowledged_at, a.acknowledged_by_name, a.resolved_at, a.resolved_by_name, a.check_id, a.source_name,
                 (select max(mw.ends_at) from maintenance_windows mw
                   where a.check_id is not null and mw.organization_id = a.organization_id and mw.starts_at <= ? and mw.ends_at > ?
@@ -90,15 +93,25 @@ export class EscalationScheduler implements Consumer {
           continue;
         }
         const check = d.check_id ? { id: d.check_id, name: d.source_name, kind: kindOfCheckId(d.check_id).enumValue } : null;
+        const reminder = d.step < 0;
         const ids = await this.notifier.emit(tx, {
           organizationId: d.organization_id,
           event: 'ALERT_OPENED',
           checkId: d.check_id,
-          data: { ...alertData(d, check), escalation: { step: d.step, repeat: d.repeat } },
+          data: { ...alertData(d, check), ...(reminder ? { reminder: { number: d.repeat } } : { escalation: { step: d.step, repeat: d.repeat } }) },
           channelIds: d.channel_ids,
         });
-        await sql(`insert into alert_events (id, organization_id, alert_id, type, at, step, repeat) values (?, ?, ?, 'ESCALATED', ?, ?, ?)`, [newId('ale'), d.organization_id, d.id, at, d.step, d.repeat]);
-        await recordNotified(sql, d.id, d.organization_id, ids, at, d.step, d.repeat);
+        if (reminder) {
+          await recordNotified(sql, d.id, d.organization_id, ids, at, null, d.repeat);
+          // One interval after this one's time; after one sent more than half an interval late (no worker ran),
+          // half an interval from now: missed reminders are not sent in a burst.
+          const every = -d.step * this.opts.minuteMs;
+          const next = Math.max(new Date(d.due_at).getTime() + every, at.getTime() + every / 2);
+          await planReminder(sql, d.id, d.organization_id, -d.step, d.repeat + 1, d.channel_ids, new Date(next));
+        } else {
+          await sql(`insert into alert_events (id, organization_id, alert_id, type, at, step, repeat) values (?, ?, ?, 'ESCALATED', ?, ?, ?)`, [newId('ale'), d.organization_id, d.id, at, d.step, d.repeat]);
+          await recordNotified(sql, d.id, d.organization_id, ids, at, d.step, d.repeat);
+        }
         await sql(`update escalation_steps set status = 'SENT', sent_at = ? where id = ?`, [at, d.step_id]);
         sent++;
       }

@@ -59,6 +59,13 @@ export class NotificationChannel {
   @Index({ name: 'notification_channels_confirm_token_hash_index' })
   confirmTokenHash: string | null = null;
 
+  /**
+   * Without an escalation policy: while an alert this channel heard stays open (not acknowledged, not resolved), it is
+   * told again every this many minutes (escalation/). Null: once.
+   */
+  @Property({ type: 'integer', nullable: true })
+  remindEveryMinutes: number | null = null;
+
   /** Sealed `whsec_…` (WEBHOOK only): signs every delivery. Shown once, by the create call. */
   @Property({ type: 'text', nullable: true, hidden: true })
   secret: string | null = null;

@@ -25,6 +25,8 @@ export interface ChannelInput {
   email?: string | null;
   events?: NotificationEvent[] | null;
   checkIds?: string[] | null;
+  /** 0 on update: no reminders. */
+  remindEveryMinutes?: number | null;
 }
 
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
@@ -114,6 +116,7 @@ export class NotificationService {
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
+        remindEveryMinutes: input.remindEveryMinutes || null,
         secret: secret ? this.secrets.seal(secret) : null,
         createdAt: this.now(),
         updatedAt: this.now(),
@@ -139,7 +142,7 @@ export class NotificationService {
     errors.push(...this.shapeErrors(channel.type, patch.url ?? storedUrl, patch.email ?? channel.email));
     if (patch.checkIds) errors.push(...(await unknownCheckErrors(em, actor.organizationId, patch.checkIds)));
     if (errors.length) throw badInput(errors);
-    const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds };
+    const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds, remindEveryMinutes: channel.remindEveryMinutes };
     // A new address (or the same one given again while unconfirmed) is confirmed anew: its confirmation email goes
     // out, and nothing else is sent to it until its link is opened.
     const reconfirm = channel.type === 'EMAIL' && patch.email != null && (patch.email !== channel.email || !channel.confirmedAt);
@@ -153,7 +156,15 @@ export class NotificationService {
       if (patch.email !== undefined) channel.email = patch.email;
       if (patch.events !== undefined) channel.events = dedupe(patch.events);
       if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
-      const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
+      if (patch.remindEveryMinutes !== undefined) channel.remindEveryMinutes = patch.remindEveryMinutes || null;
+      const changed = changedFields(before, {
+        name: channel.name,
+        url: patch.url ?? storedUrl,
+        email: channel.email,
+        events: channel.events,
+        checkIds: channel.checkIds,
+        remindEveryMinutes: channel.remindEveryMinutes,
+      });
       if (changed.length) {
         channel.updatedAt = this.now();
         audit(tx, actor, 'notification_channel.updated', id, this.now(), changed);

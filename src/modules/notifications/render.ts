@@ -12,6 +12,8 @@ interface AlertData {
   plan?: string;
   /** An escalation policy's step (and repeat) that sent it. */
   escalation?: { step: number; repeat: number };
+  /** A channel's reminder (`remindEveryMinutes`), its number. */
+  reminder?: { number: number };
 }
 
 export interface Readable {
@@ -50,6 +52,7 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
   if (d.escalation && (d.escalation.step > 1 || d.escalation.repeat > 0))
     lines.push(`Still not acknowledged: escalation step ${d.escalation.step}${d.escalation.repeat ? `, repeat ${d.escalation.repeat}` : ''}`);
+  if (d.reminder) lines.push(`Still not acknowledged: reminder ${d.reminder.number}`);
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
   const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
