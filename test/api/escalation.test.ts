@@ -23,6 +23,7 @@ import {
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 import { eventually, startReceiver, type Receiver, type Received } from '../helpers/receiver';
+import { emailMessage, readable } from '../../src/modules/notifications/render';
 
 /** A policy's minute here: step 2 at `afterMinutes: 2` is 0.8 s after the opening. */
 const MINUTE_MS = 400;
@@ -266,6 +267,14 @@ describe('one-click acknowledge', () => {
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('was used already');
     expect((await fetch(url)).status).toBe(409);
+  });
+
+  it('an email carries the link too, and an escalation step says which', () => {
+    const r = readable({ type: 'alert.opened', data: { alert: { id: 'alr_x', cause: 'HTTP 500', status: 'OPEN' }, escalation: { step: 2, repeat: 0 } } }, 'https://tracer.example');
+    r.ackUrl = 'https://tracer.example/alerts/ack?token=t.s';
+    const mail = emailMessage(r);
+    expect(mail.text).toContain('Still not acknowledged: escalation step 2');
+    expect(mail.text).toContain('Acknowledge (stops escalation; the link works for 24 hours, once):\nhttps://tracer.example/alerts/ack?token=t.s');
   });
 
   it('an altered, expired or other-alert token changes nothing and says so', async () => {

@@ -65,8 +65,11 @@ export class EscalationScheduler implements Consumer {
     await this.ticking?.catch(() => {});
   }
 
-  private sendDue(em: EntityManager): Promise<number> {
+  private async sendDue(em: EntityManager): Promise<number> {
     const at = this.now();
+    // Most ticks find nothing: one read of the partial index, no transaction, until something is due.
+    const [any] = await em.execute<{ due: number }[]>(`select 1 as due from escalation_steps where status = 'PLANNED' and due_at <= ? limit 1`, [at]);
+    if (!any) return 0;
     return em.transactional(async (tx) => {
       const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
       const due = await sql<DueStep[]>(
