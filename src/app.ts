@@ -16,6 +16,7 @@ import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
 import { registerPagerDutyWebhook } from './modules/notifications/channels/pagerduty-webhook';
+import { registerAckRoute } from './modules/escalation/ack-route';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { registerMfaRoutes } from './modules/mfa/mfa-routes';
 import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
@@ -109,6 +110,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
   registerPagerDutyWebhook(fastify, database, api.secrets, services.alerts);
+  registerAckRoute(fastify, database, services.acks);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
   registerSsoRoutes(fastify, { orm: database.orm, sso: services.ssoSignIn, cookie: api.sessions.cookie, publicUrl: config.PUBLIC_URL, log });

@@ -256,6 +256,13 @@ const schema = z.object({
   TELEGRAM_API_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.telegram.org'),
   /** The From of notification emails. */
   SMTP_FROM: z.string().min(3).default('tracer <tracer@localhost>'),
+  /**
+   * How long an escalation policy's minute lasts, in milliseconds (`afterMinutes`, `repeatAfterMinutes`). 60000;
+   * a test knob: tests shorten it to run a policy in seconds. Not for production.
+   */
+  ESCALATION_MINUTE_MS: z.coerce.number().int().min(10).max(60_000).default(60_000),
+  /** How often a worker looks for escalation steps that are due (they are sent within this of their time). */
+  ESCALATION_TICK_MS: z.coerce.number().int().min(50).max(5_000).default(1000),
   /** The address people open the dashboard at, for links in notifications; default http://HOST:PORT. */
   PUBLIC_URL: z
     .string()

@@ -1,5 +1,6 @@
 import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, isIntrospectionType, type GraphQLSchema } from 'graphql';
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
+import { MAX_STEPS } from '../modules/escalation/escalation.service';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
 import { MAX_PENDING_INVITATIONS } from '../modules/invitations/invitation.entity';
 import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS } from '../modules/sso/sso.entity';
@@ -71,6 +72,11 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'NotificationChannel.events': { max: 10 },
   'NotificationChannel.checkIds': { max: CHECK_IDS },
   'MaintenanceWindow.checkIds': { max: CHECK_IDS },
+  'EscalationPolicyConnection.nodes': { page: true },
+  'EscalationPolicy.steps': { max: MAX_STEPS },
+  'EscalationPolicyStep.channelIds': { max: 10 }, // escalation.types.ts: at most 10 channels a step
+  // Each notification and escalation of the alert: a policy's steps and repeats times their channels, or a few without one.
+  'Alert.timeline': { max: 200, estimate: true },
   'CheckSession.tags': { max: MAX_TAGS },
   'CheckSession.runs': { max: MAX_SESSION_CHECKS * LOCATIONS }, // each check once in each of its locations
 };

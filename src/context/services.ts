@@ -19,6 +19,8 @@ import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
 import type { SsoService } from '../modules/sso/sso.service';
 import type { SsoSignIn } from '../modules/sso/sso-sign-in';
+import type { EscalationService } from '../modules/escalation/escalation.service';
+import type { AckService } from '../modules/escalation/ack.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -53,5 +55,9 @@ export interface Services {
   ssoSignIn: SsoSignIn;
   /** The event streams of the subscriptions (live/). */
   live: LiveService;
+  /** Escalation policies (escalation/). */
+  escalation: EscalationService;
+  /** One-click acknowledge links of notifications (`/alerts/ack`). */
+  acks: AckService;
   now: () => Date;
 }

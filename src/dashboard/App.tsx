@@ -48,6 +48,7 @@ function LiveIndicator() {
   );
 }
 import { SingleSignOn } from './pages/SingleSignOn';
+import { EscalationPolicies } from './pages/EscalationPolicies';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -92,7 +93,7 @@ function takeSsoError(): string | null {
 }
 const SSO_ERROR = takeSsoError();
 
-type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'maintenance' | 'billing' | 'check' | 'checks';
+type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'escalation' | 'maintenance' | 'billing' | 'check' | 'checks';
 /** Pages by the start of their route (`#/settings/members`), the first match winning; else a kind's list or check. */
 const ROUTES: [string, Page][] = [
   ['/account', 'account'],
@@ -101,6 +102,7 @@ const ROUTES: [string, Page][] = [
   ['/settings/api-keys', 'keys'],
   ['/alerts', 'alerts'],
   ['/settings/notifications', 'notifications'],
+  ['/settings/escalation', 'escalation'],
   ['/maintenance', 'maintenance'],
   ['/settings/billing', 'billing'],
 ];
@@ -237,6 +239,9 @@ export function App() {
           <a href="#/settings/notifications" aria-current={page === 'notifications' ? 'page' : undefined}>
             Settings › Notifications
           </a>
+          <a href="#/settings/escalation" aria-current={page === 'escalation' ? 'page' : undefined}>
+            Settings › Escalation
+          </a>
           <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
             Settings › Members
           </a>
@@ -273,6 +278,7 @@ export function App() {
         {page === 'notifications' && <Notifications s={s} />}
         {page === 'maintenance' && <Maintenance s={s} />}
         {page === 'billing' && <Billing s={s} />}
+        {page === 'escalation' && <EscalationPolicies s={s} />}
       </main>
     </div>
   );

@@ -25,6 +25,10 @@ import { MfaRecoveryCode, MfaTotp } from '../modules/mfa/mfa.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
 import { SsoAttempt, SsoConnection, SsoDomain } from '../modules/sso/sso.entity';
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
+import { EscalationPolicy } from '../modules/escalation/escalation-policy.entity';
+import { EscalationStep } from '../modules/escalation/escalation-step.entity';
+import { AlertEvent } from '../modules/escalation/alert-event.entity';
+import { AckLinkUse } from '../modules/escalation/ack-link-use.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt, EscalationPolicy, EscalationStep, AlertEvent, AckLinkUse];

@@ -31,6 +31,8 @@ import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
 import { LiveResolver } from '../modules/live/live.resolver';
+import { EscalationResolver } from '../modules/escalation/escalation.resolver';
+import { AlertTimelineResolver } from '../modules/escalation/timeline.resolver';
 import { resolveCheckType } from '../modules/live/live.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -55,6 +57,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   SsoResolver,
   OrganizationOverviewResolver,
   LiveResolver,
+  EscalationResolver,
+  AlertTimelineResolver,
 ];
 
 /**

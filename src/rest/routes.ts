@@ -147,6 +147,11 @@ export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/alerts/:id', document: ops.AlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert },
   { method: 'POST', url: '/v1/alerts/:id/acknowledge', document: ops.AcknowledgeAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.acknowledgeAlert },
   { method: 'POST', url: '/v1/alerts/:id/resolve', document: ops.ResolveAlertDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.resolveAlert },
+  { method: 'GET', url: '/v1/alerts/:id/timeline', document: ops.AlertTimelineDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.alert.timeline },
+  { method: 'GET', url: '/v1/escalation-policies', document: ops.EscalationPoliciesDocument, variables: (r) => page(r), pick: (d) => d.escalationPolicies },
+  { method: 'POST', url: '/v1/escalation-policies', document: ops.CreateEscalationPolicyDocument, variables: (r) => ({ input: body(r) }), pick: (d) => d.createEscalationPolicy, status: 201 },
+  { method: 'PATCH', url: '/v1/escalation-policies/:id', document: ops.UpdateEscalationPolicyDocument, variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d.updateEscalationPolicy },
+  { method: 'DELETE', url: '/v1/escalation-policies/:id', document: ops.DeleteEscalationPolicyDocument, variables: (r) => ({ id: id(r) }), pick: (d) => ({ id: d.deleteEscalationPolicy }) },
 
   { method: 'GET', url: '/v1/organization', document: ops.OrganizationDocument, pick: (d) => d.organization },
   { method: 'GET', url: '/v1/organization/overview', document: ops.OrganizationOverviewDocument, pick: (d) => d.organization.overview },

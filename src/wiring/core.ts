@@ -28,6 +28,11 @@ import { StatsService } from '../modules/stats/stats.service';
 import { RetentionService } from '../modules/retention/retention.service';
 import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/common/live-events';
 import { LiveService } from '../modules/live/live.service';
+import { AckLinks } from '../modules/escalation/ack-link';
+import { AckService } from '../modules/escalation/ack.service';
+import { AlertEscalation } from '../modules/escalation/alert-escalation';
+import { EscalationScheduler } from '../modules/escalation/escalation-scheduler';
+import { EscalationService } from '../modules/escalation/escalation.service';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -58,15 +63,18 @@ export interface CoreOptions {
 export async function openCore(config: Config, opts: CoreOptions): Promise<Core> {
   const { log, now } = opts;
   // Before the database opens: a missing key on PostgreSQL stops the start with a ConfigError, before any connection.
-  const secrets = new SecretBox(
+  const secretsKey =
     opts.secretsKey ??
-      loadSecretsKey({
-        configured: config.SECRETS_KEY,
-        // Only a database this process opens from DATA_DIR may keep its key there.
-        embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
-        onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
-      }),
-  );
+    loadSecretsKey({
+      configured: config.SECRETS_KEY,
+      // Only a database this process opens from DATA_DIR may keep its key there.
+      embeddedDataDir: !opts.database && !config.DATABASE_URL ? config.DATA_DIR : undefined,
+      onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
+    });
+  const secrets = new SecretBox(secretsKey);
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  // One-click acknowledge links are signed with a key derived from the secrets key (ack-link.ts).
+  const ackLinks = new AckLinks(secretsKey, publicUrl, now);
   const database =
     opts.database ??
     (await openDatabase({
@@ -93,13 +101,14 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS,
     smtpUrl: config.SMTP_URL,
     smtpFrom: config.SMTP_FROM,
-    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    publicUrl,
     endpoints: {
       pagerdutyEventsUrl: config.PAGERDUTY_EVENTS_URL,
       opsgenieApiUrl: config.OPSGENIE_API_URL,
       opsgenieEuApiUrl: config.OPSGENIE_EU_API_URL,
       telegramApiUrl: config.TELEGRAM_API_URL,
     },
+    ackUrl: (alertId, channelId) => ackLinks.url(alertId, channelId),
   });
   const gate = new DeliveryGate(
     {
@@ -132,13 +141,13 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
     maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
-  }, [delivering]);
+  }, [delivering, new EscalationScheduler(database.orm, notifier, log, now, { tickMs: config.ESCALATION_TICK_MS, minuteMs: config.ESCALATION_MINUTE_MS })]);
   const { organizations, billing } = accountServices(config, now, notifier);
   // Embedded: one process, events go to its own subscribers on commit. PostgreSQL: a NOTIFY in the transaction,
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
   const liveBus = new LiveBus();
   const live = database.kind === 'postgresql' ? new NotifyPublisher() : new LocalPublisher(liveBus, database.orm);
-  const alerts = new AlertService(now, notifier, log, live);
+  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS));
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
     KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
@@ -175,6 +184,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
+    escalation: new EscalationService(now),
+    acks: new AckService(ackLinks, alerts),
     now,
   };
   return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };

@@ -106,7 +106,7 @@ describe('10,000 hostile Authorization headers', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Mutated GraphQL documents and variables, REST bodies
 
-const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows'];
+const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows', 'escalation_policies'];
 async function counts(): Promise<Record<string, number>> {
   const conn = t.db.orm.em.fork().getConnection();
   const out: Record<string, number> = {};
@@ -156,6 +156,9 @@ const VALID: Record<string, Record<string, unknown>> = {
   TestNotificationChannel: { id: 'nch_none' },
   CreateMaintenanceWindow: { input: { name: 'w', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', checkIds: [] } },
   DeleteMaintenanceWindow: { id: 'mnt_none' },
+  CreateEscalationPolicy: { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }], repeatAfterMinutes: 5, maxRepeats: 1 } },
+  UpdateEscalationPolicy: { id: 'esc_none', input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }], repeatAfterMinutes: 5, maxRepeats: 1 } },
+  DeleteEscalationPolicy: { id: 'esc_none' },
   TriggerChecks: { input: { checkIds: ['mon_none'], tags: ['smoke'], location: 'local' } },
 };
 

@@ -21,7 +21,7 @@ export interface TestApp {
   queries: string[];
   /**
    * The same without the app's timed background writers (batched lastUsedAt / failed-auth counts, shared rate-limit
-   * counts): what requests themselves ran, whenever a timer happens to fire.
+   * counts, the escalation scheduler's look for due steps): what requests themselves ran, whenever a timer fires.
    */
   requestQueries(): string[];
   /** The clock the app reads: real time while `now` is null; tests set it to check expiry to the millisecond. */
@@ -66,7 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     db,
     baseUrl,
     queries,
-    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts|pgboss\.|workers|locations/i.test(q)),
+    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts|pgboss\.|workers|locations|from escalation_steps where status = 'PLANNED'/i.test(q)),
     clock,
     client,
     async close() {

@@ -37,6 +37,7 @@ export interface Ids {
   window: string;
   /** An SSO connection (its domain is the seeded organization's own, sso-<n>.example). */
   ssoConnection: string;
+  policy: string;
 }
 
 type Variables = Record<string, unknown>;
@@ -287,6 +288,23 @@ export const OPERATIONS: readonly Operation[] = [
     variables: () => ({ input: windowInput() }),
     absent: { input: { name: '', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } },
   },
+  { name: 'alertTimeline', scopes: ['alerts:read'], byId: true, document: ops.AlertTimelineDocument, variables: (i) => ({ id: i.alert }), absent: { id: 'alr_none' } },
+  { name: 'escalationPolicies', scopes: ['alerts:read'], document: ops.EscalationPoliciesDocument, variables: () => ({}), absent: {} },
+  {
+    name: 'createEscalationPolicy',
+    scopes: ['alerts:read', 'alerts:write'],
+    document: ops.CreateEscalationPolicyDocument,
+    variables: (i) => ({ input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: [i.channel] }] } }),
+    absent: { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }] } },
+  },
+  {
+    name: 'updateEscalationPolicy',
+    scopes: ['alerts:read', 'alerts:write'],
+    byId: true,
+    document: ops.UpdateEscalationPolicyDocument,
+    variables: (i) => ({ id: i.policy, input: { name: 'q' } }),
+    absent: { id: 'esc_none', input: { name: 'q' } },
+  },
   // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
   {
     name: 'triggerChecks',
@@ -311,6 +329,14 @@ export const OPERATIONS: readonly Operation[] = [
     absent: { id: 'nch_none' },
   },
   { name: 'deleteSsoConnection', scopes: ['organization:write'], roleScopes: ['all'], byId: true, document: ops.DeleteSsoConnectionDocument, variables: (i) => ({ id: i.ssoConnection }), absent: { id: 'sso_none' } },
+  {
+    name: 'deleteEscalationPolicy',
+    scopes: ['alerts:write'],
+    byId: true,
+    document: ops.DeleteEscalationPolicyDocument,
+    variables: (i) => ({ id: i.policy }),
+    absent: { id: 'esc_none' },
+  },
   {
     name: 'deleteMaintenanceWindow',
     scopes: ['alerts:write'],
@@ -435,10 +461,11 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
+  const policy = (await client.gql(ops.CreateEscalationPolicyDocument, { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: [channel] }] } })).data!.createEscalationPolicy.id;
   const ssoConnection = (
     await client.gql(ops.CreateSsoConnectionDocument, {
       input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${org.id.slice(4).toLowerCase()}.example`], defaultRole: 'VIEWER' },
     })
   ).data!.createSsoConnection.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection }, admin: client };
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy }, admin: client };
 }

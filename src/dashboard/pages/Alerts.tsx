@@ -8,6 +8,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 import { AlertChangedDocument } from '../../client/generated/graphql';
 import { useLive } from '../live';
+import { AlertTimeline } from '../components/AlertTimeline';
 
 type Alert = AlertsQuery['alerts']['nodes'][number];
 
@@ -19,6 +20,8 @@ export function Alerts({ s, history = false }: { s: Session; history?: boolean }
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
   const [status, setStatus] = useState<AlertStatus | ''>('');
   const [next, setNext] = useState<string | null>(null);
+  const [shown, setShown] = useState<Set<string>>(new Set());
+  const toggle = (id: string) => setShown((prev) => new Set(prev.has(id) ? [...prev].filter((x) => x !== id) : [...prev, id]));
   const { error, call } = useApi(s);
   const held = s.perms;
 
@@ -79,6 +82,10 @@ export function Alerts({ s, history = false }: { s: Session; history?: boolean }
             </div>
             <div>{a.cause}</div>
             {a.acknowledgedByName && <div className="hint">Acknowledged by {a.acknowledgedByName}</div>}
+            <button type="button" className="link" aria-expanded={shown.has(a.id)} onClick={() => toggle(a.id)}>
+              Timeline
+            </button>
+            {shown.has(a.id) && <AlertTimeline key={a.status} id={a.id} />}
             {a.status !== 'RESOLVED' && (
               <div className="actions">
                 <ScopedButton held={held} scope="alerts:write" disabled={a.status !== 'OPEN'} onClick={() => act(a, 'ack')}>

@@ -12,6 +12,7 @@ import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { LivePublisher } from '../common/live-events';
+import type { AlertRow, AlertTeller, CheckRef } from './alert-teller';
 
 /** The check an alert is about. */
 export interface AlertSource {
@@ -37,6 +38,8 @@ export class AlertService {
     private readonly log?: Pick<FastifyBaseLogger, 'info'>,
     /** Every change is told to `alertChanged` subscribers too (live/), maintenance or not, on commit. */
     private readonly live?: LivePublisher,
+    /** Escalation policies, reminders and the timeline (escalation/): when set, it tells the channels instead. */
+    private readonly teller?: AlertTeller,
   ) {}
 
   /**
@@ -62,14 +65,17 @@ export class AlertService {
     check: CheckRef | null,
     at: Date,
     maintenance?: boolean,
+    extra: { policyId?: string | null } = {},
   ): Promise<void> {
     const change = event === 'ALERT_OPENED' ? 'OPENED' : event === 'ALERT_ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'RESOLVED';
     await this.live?.publish(em, [{ type: 'alert', org: alert.organization_id, alert: alert.id, change, at: at.getTime() }]);
     if (event !== 'ALERT_ACKNOWLEDGED')
       this.log?.info({ alertId: alert.id, organizationId: alert.organization_id, checkId: check?.id, locations: alert.locations }, event === 'ALERT_OPENED' ? 'alert opened' : 'alert resolved');
-    if (!this.notifier) return;
-    if (event !== 'ALERT_RESOLVED' && check && (maintenance ?? (await this.underMaintenance(em, alert.organization_id, check.id, at)))) return;
-    await this.notifier.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });
+    if (!this.notifier && !this.teller) return;
+    const paused = event !== 'ALERT_RESOLVED' && !!check && (maintenance ?? (await this.underMaintenance(em, alert.organization_id, check.id, at)));
+    if (this.teller) return this.teller.tell(em, { event, alert, check, data: alertData(alert, check), at, maintenance: paused, ...extra });
+    if (paused) return;
+    await this.notifier!.emit(em, { organizationId: alert.organization_id, event, checkId: check?.id ?? null, data: alertData(alert, check) });
   }
 
   /** Applies the rule's decision about a check's alert for a run finished at `at`, in the recording transaction. */
@@ -86,7 +92,7 @@ export class AlertService {
         [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${decision.failing.join(',')}}`],
       );
       // The rule opened it outside any window.
-      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false);
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false, { policyId: await this.policyOf(em, source) });
     } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
@@ -119,7 +125,7 @@ export class AlertService {
          returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
         [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${location}}`],
       );
-      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false);
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false, { policyId: await this.policyOf(em, source) });
       return;
     }
     const resolved = await sql<AlertRow[]>(
@@ -149,6 +155,14 @@ export class AlertService {
     });
   }
 
+  /** The escalation policy the check names (`escalationPolicyId`, a column of every kind's table), if any. */
+  private async policyOf(em: EntityManager, source: AlertSource): Promise<string | null> {
+    if (!this.teller) return null;
+    const table = em.getMetadata().get(checkKind(source.kind).entity).tableName;
+    const [row] = await em.execute<{ escalation_policy_id: string | null }[]>(`select escalation_policy_id from "${table}" where id = ?`, [source.id]);
+    return row?.escalation_policy_id ?? null;
+  }
+
   /** A page of the organization's alerts; with `columns`, only those properties are read (see `paginate`). */
   list(
     em: EntityManager,
@@ -174,22 +188,27 @@ export class AlertService {
 
   /** OPEN → ACKNOWLEDGED (again: unchanged). A resolved alert cannot be acknowledged: CONFLICT. */
   async acknowledge(em: EntityManager, actor: Actor, id: string): Promise<Alert> {
-    return em.transactional(async (tx) => {
-      const alert = await this.get(tx, actor.organizationId, id);
-      if (alert.status === 'RESOLVED') throw conflict('The alert is already resolved');
-      if (alert.status === 'OPEN') {
-        const changed = await tx.nativeUpdate(
-          Alert,
-          { id, status: 'OPEN' },
-          { status: 'ACKNOWLEDGED', acknowledgedAt: this.now(), acknowledgedBy: actor.keyId, acknowledgedByName: actor.name },
-        );
-        if (!changed) return this.acknowledgeRaced(tx, actor, id);
-        audit(tx, actor, 'alert.acknowledged', id, this.now());
-        await tx.refresh(alert);
-        await this.notify(tx, 'ALERT_ACKNOWLEDGED', rowOf(alert), checkOf(alert), this.now());
-      }
-      return alert;
-    });
+    return em.transactional(async (tx) => (await this.acknowledgeIn(tx, actor, id)).alert);
+  }
+
+  /**
+   * Acknowledges in `tx` (the caller's transaction: the one-click link's, which also spends its token). Answers the
+   * alert and whether this call changed it (false: it was acknowledged already).
+   */
+  async acknowledgeIn(tx: EntityManager, actor: Actor, id: string): Promise<{ alert: Alert; changed: boolean }> {
+    const alert = await this.get(tx, actor.organizationId, id);
+    if (alert.status === 'RESOLVED') throw conflict('The alert is already resolved');
+    if (alert.status !== 'OPEN') return { alert, changed: false };
+    const changed = await tx.nativeUpdate(
+      Alert,
+      { id, status: 'OPEN' },
+      { status: 'ACKNOWLEDGED', acknowledgedAt: this.now(), acknowledgedBy: actor.keyId, acknowledgedByName: actor.name.slice(0, 100) },
+    );
+    if (!changed) return { alert: await this.acknowledgeRaced(tx, actor, id), changed: false };
+    audit(tx, actor, 'alert.acknowledged', id, this.now());
+    await tx.refresh(alert);
+    await this.notify(tx, 'ALERT_ACKNOWLEDGED', rowOf(alert), checkOf(alert), this.now());
+    return { alert, changed: true };
   }
 
   /** OPEN or ACKNOWLEDGED → RESOLVED by this key. Resolving twice: CONFLICT. */
@@ -218,28 +237,6 @@ export class AlertService {
 
 /** The columns of an alert that notifications carry, as `returning` gives them. */
 const ALERT_COLUMNS = 'id, organization_id, subject, cause, cause_code, status, locations, opened_at, acknowledged_at, acknowledged_by_name, resolved_at, resolved_by_name';
-
-interface AlertRow {
-  id: string;
-  organization_id: string;
-  subject: string | null;
-  cause: string;
-  cause_code: string;
-  status: string;
-  locations: string[];
-  opened_at: Date;
-  acknowledged_at: Date | null;
-  acknowledged_by_name: string | null;
-  resolved_at: Date | null;
-  resolved_by_name: string | null;
-}
-
-interface CheckRef {
-  id: string;
-  name: string;
-  /** Its kind's enum value (`MONITOR`). */
-  kind: string;
-}
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 

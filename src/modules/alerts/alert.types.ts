@@ -103,7 +103,7 @@ export const AlertConnection = connectionOf(AlertView, 'AlertConnection');
  * subject (`sourceOf`); every other field is the property of the same name (`AlertView.from`).
  */
 export const alertColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Alert, info, { source: ['check', 'sourceName', 'subject'] });
+  pageColumns(em, Alert, info, { source: ['check', 'sourceName', 'subject'], timeline: ['openedAt', 'acknowledgedAt', 'acknowledgedBy', 'acknowledgedByName', 'resolvedAt', 'resolvedBy', 'resolvedByName'] });
 
 @ArgsType()
 export class AlertsArgs extends PageArgs {

@@ -14,10 +14,11 @@ export interface ActorRef {
 }
 
 /**
- * The local administrator's actors (commands of the CLI, the key made at first start) and `pagerduty`: a signed
- * PagerDuty webhook acknowledging or resolving an alert (its name says who in PagerDuty, and through which channel).
+ * The local administrator's actors (commands of the CLI, the key made at first start), `pagerduty`: a signed
+ * PagerDuty webhook acknowledging or resolving an alert (its name says who in PagerDuty, and through which channel),
+ * and `link`: an alert's one-click acknowledge link.
  */
-export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'pagerduty'] as const;
+export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'pagerduty', 'link'] as const;
 export type SystemActor = (typeof SYSTEM_ACTORS)[number];
 
 export const systemActor = (id: SystemActor): ActorRef => ({ type: 'SYSTEM', id, name: id });

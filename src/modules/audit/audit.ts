@@ -47,6 +47,9 @@ export const AUDIT_ACTIONS = [
   'notification_channel.tested',
   'maintenance_window.created',
   'maintenance_window.deleted',
+  'escalation_policy.created',
+  'escalation_policy.updated',
+  'escalation_policy.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

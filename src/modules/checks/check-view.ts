@@ -28,6 +28,7 @@ export interface ScheduledView {
   minFailedLocations: number;
   paused: boolean;
   tags: string[];
+  escalationPolicyId: string | null;
   status: CheckStatusEnum;
   lastRunAt: Date | null;
   createdAt: Date;
@@ -44,6 +45,7 @@ export function setScheduledFields(v: ScheduledView, c: ScheduledCheck & { organ
   v.minFailedLocations = c.minFailedLocations;
   v.paused = c.paused;
   v.tags = c.tags;
+  v.escalationPolicyId = c.escalationPolicyId;
   v.status = c.status as CheckStatusEnum;
   v.lastRunAt = c.lastRunAt;
   v.createdAt = c.createdAt;

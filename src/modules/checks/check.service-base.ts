@@ -10,7 +10,7 @@ import { Organization } from '../organization/organization.entity';
 import type { CheckEntity, CheckKind } from './check-kind';
 import { CheckRow } from './check-row.entity';
 import type { SecretBox } from './secret-box';
-import { applyPaused, checkLocations, type CheckStatus, type ScheduleInput } from './scheduled-check';
+import { applyPaused, checkEscalationPolicy, checkLocations, type CheckStatus, type ScheduleInput } from './scheduled-check';
 
 /** A check list's filters: by status, by tag (both optional, together). */
 export type CheckListArgs = PageArgs & { status?: CheckStatus | null; tag?: string | null };
@@ -84,6 +84,7 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
       await this.billing.assertInterval(tx, organizationId, check.intervalSeconds);
       await checkLocations(tx, this.locations, check);
       await this.billing.assertLocations(tx, organizationId, check.locations.length);
+      await checkEscalationPolicy(tx, organizationId, check);
       tx.persist(check); // only now: nothing is written unless every rule holds
       tx.persist(tx.create(CheckRow, { id: check.id, organization: organizationId, kind: this.kind.name }, { persist: false }));
       audit(tx, actor, this.action('created'), check.id, this.now());
@@ -108,6 +109,7 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
       await checkLocations(em, this.locations, check);
       await this.billing.assertLocations(em, actor.organizationId, check.locations.length);
     }
+    if (patch.escalationPolicyId !== undefined) await checkEscalationPolicy(em, actor.organizationId, check);
     check.updatedAt = this.now();
     const changed = changedFields(before, after());
     if (changed.length) audit(em, actor, this.action('updated'), check.id, this.now(), changed);

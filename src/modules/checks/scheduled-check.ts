@@ -1,8 +1,8 @@
 import { Property } from '@mikro-orm/core';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, Matches, Max, Min } from 'class-validator';
-import { Field, InputType, Int } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Field, ID, InputType, Int } from 'type-graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../../errors';
+import { badInput, notFound } from '../../errors';
 import { DEFAULT_INTERVAL_SECONDS } from '../billing/plans';
 import { phasedSlotAtOrAfter } from './phase';
 
@@ -41,6 +41,10 @@ export abstract class ScheduledCheck {
 
   @Property({ type: 'string', length: 8 })
   status: CheckStatus = 'PENDING';
+
+  /** The escalation policy its alerts follow (escalation/); null: the channels' own subscriptions. */
+  @Property({ type: 'string', length: 24, nullable: true })
+  escalationPolicyId: string | null = null;
 
   /** Failed runs in a row; the alert opens when it reaches failureThreshold. */
   @Property({ type: 'integer' })
@@ -102,6 +106,8 @@ export interface ScheduleInput {
   locations?: string[] | null;
   minFailedLocations?: number | null;
   tags?: string[] | null;
+  /** An escalation policy's id; "" detaches (null keeps). */
+  escalationPolicyId?: string | null;
 }
 
 /** A tag: lower-case letters and digits, inner `-`, `_`, `.`, `:` or `/`; 1-40 characters (e.g. `smoke`, `team:payments`). */
@@ -157,6 +163,24 @@ export abstract class ScheduleFields {
   @ArrayUnique({ message: 'must not repeat a tag' })
   @Matches(TAG, { each: true, message: TAG_RULE })
   tags?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them.' })
+  @IsOptional()
+  @MaxLength(24, { message: 'is not an escalation policy id' })
+  escalationPolicyId?: string | null;
+}
+
+/**
+ * The rule of `escalationPolicyId` a GraphQL type cannot state: a policy of the check's organization (another
+ * organization's is NOT_FOUND, as everywhere); `""` stores none.
+ */
+export async function checkEscalationPolicy(em: EntityManager, organizationId: string, check: ScheduledCheck): Promise<void> {
+  if (!check.escalationPolicyId) {
+    check.escalationPolicyId = null;
+    return;
+  }
+  const [found] = await em.execute<{ id: string }[]>(`select id from escalation_policies where id = ? and organization_id = ?`, [check.escalationPolicyId, organizationId]);
+  if (!found) throw notFound('Escalation policy');
 }
 
 /** The rules of `locations` a GraphQL type cannot state: known names, and enough of them for the alert rule. */

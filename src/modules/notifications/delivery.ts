@@ -22,6 +22,8 @@ export interface DeliveryOptions {
   publicUrl: string;
   /** The providers' API endpoints (PAGERDUTY_EVENTS_URL, OPSGENIE_API_URL, OPSGENIE_EU_API_URL, TELEGRAM_API_URL). */
   endpoints: ProviderEndpoints;
+  /** The one-click acknowledge link of an open alert for a channel (email and Slack messages carry it). */
+  ackUrl?: (alertId: string, channelId: string) => string;
 }
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -222,9 +224,9 @@ export class DeliveryAttempts {
       }
       // Emitted before its address changed (and lost its confirmation): not sent to the new one.
       if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
-      return this.sendEmail(row.email!, emailMessage(readable(row.payload as never, this.opts.publicUrl)));
+      return this.sendEmail(row.email!, emailMessage(this.readable(row)));
     }
-    const text = readable(row.payload as never, this.opts.publicUrl);
+    const text = this.readable(row);
     const provider = CHANNEL_PROVIDERS[row.type];
     if (provider) return this.attemptProvider(row, provider, text);
     const url = this.secrets.open(row.url!);
@@ -276,6 +278,14 @@ export class DeliveryAttempts {
       };
     if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed` };
     return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
+  }
+
+  /** What a person reads; an open alert's opening (or escalation) carries its acknowledge link for this channel. */
+  private readable(row: Row): ReturnType<typeof readable> {
+    const r = readable(row.payload as never, this.opts.publicUrl);
+    const alert = row.payload.data.alert as { id?: string; status?: string } | undefined;
+    if (this.opts.ackUrl && row.payload.type === 'alert.opened' && alert?.id && alert.status === 'OPEN') r.ackUrl = this.opts.ackUrl(alert.id, row.channel_id);
+    return r;
   }
 
   private async sendEmail(to: string, message: { subject: string; text: string }): Promise<Attempt> {

@@ -70,6 +70,13 @@ export class NotificationChannel {
   confirmTokenHash: string | null = null;
 
   /**
+   * Without an escalation policy: while an alert this channel heard stays open (not acknowledged, not resolved), it is
+   * told again every this many minutes (escalation/). Null: once.
+   */
+  @Property({ type: 'integer', nullable: true })
+  remindEveryMinutes: number | null = null;
+
+  /**
    * Sealed. WEBHOOK: `whsec_…`, signs every delivery, shown once by the create call. PAGERDUTY: the signing secret
    * of the PagerDuty webhook subscription (given by the caller), which verifies its v3 webhooks; never shown.
    */

@@ -35,6 +35,8 @@ export interface ChannelInput {
   region?: 'US' | 'EU' | null;
   botToken?: string | null;
   chatId?: string | null;
+  /** 0 on update: no reminders. */
+  remindEveryMinutes?: number | null;
 }
 
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
@@ -125,6 +127,7 @@ export class NotificationService {
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
+        remindEveryMinutes: input.remindEveryMinutes || null,
         secret: secret ? this.secrets.seal(secret) : input.signingSecret ? this.secrets.seal(input.signingSecret) : null,
         credential: this.credentialOf(input.type, input) ? this.secrets.seal(this.credentialOf(input.type, input)!) : null,
         settings: settingsOf(input.type, {}, input),
@@ -161,7 +164,7 @@ export class NotificationService {
     errors.push(...this.shapeErrors(channel.type, { ...has, ...patch }, patch));
     if (patch.checkIds) errors.push(...(await unknownCheckErrors(em, actor.organizationId, patch.checkIds)));
     if (errors.length) throw badInput(errors);
-    const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds };
+    const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds, remindEveryMinutes: channel.remindEveryMinutes };
     // A new address (or the same one given again while unconfirmed) is confirmed anew: its confirmation email goes
     // out, and nothing else is sent to it until its link is opened.
     const reconfirm = channel.type === 'EMAIL' && patch.email != null && (patch.email !== channel.email || !channel.confirmedAt);
@@ -183,7 +186,15 @@ export class NotificationService {
       channel.brokenReason = null;
       if (patch.events !== undefined) channel.events = dedupe(patch.events);
       if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
-      const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
+      if (patch.remindEveryMinutes !== undefined) channel.remindEveryMinutes = patch.remindEveryMinutes || null;
+      const changed = changedFields(before, {
+        name: channel.name,
+        url: patch.url ?? storedUrl,
+        email: channel.email,
+        events: channel.events,
+        checkIds: channel.checkIds,
+        remindEveryMinutes: channel.remindEveryMinutes,
+      });
       // Credentials are never compared (nor read back): given is changed.
       for (const f of ['routingKey', 'signingSecret', 'apiKey', 'botToken', 'region', 'chatId'] as const) if (patch[f] != null) changed.push(f);
       if (fixed) changed.push('status');

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsEmail, IsOptional, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsEmail, IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import { connectionOf, PageArgs } from '../common/pagination';
@@ -108,6 +108,8 @@ export class NotificationChannelView {
   @Field(() => Date, { nullable: true, description: 'EMAIL: when its address was confirmed.' }) confirmedAt!: Date | null;
   @Field(() => [NotificationEventEnum]) events!: NotificationEventEnum[];
   @Field(() => [ID], { description: 'Monitors and journeys it hears about; empty: every check of the organization.' }) checkIds!: string[];
+  @Field(() => Int, { nullable: true, description: 'Alerts without an escalation policy: told again every this many minutes while open. Null: once.' })
+  remindEveryMinutes!: number | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 
@@ -130,6 +132,7 @@ export class NotificationChannelView {
       confirmedAt: c.confirmedAt,
       events: c.events as NotificationEventEnum[],
       checkIds: c.checkIds,
+      remindEveryMinutes: c.remindEveryMinutes,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     });
@@ -240,6 +243,12 @@ abstract class ChannelFields implements ServiceRules {
   @IsOptional()
   @ArrayMaxSize(100, { message: 'at most 100 checks' })
   checkIds?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'For alerts of checks without an escalation policy: tell the channel again every this many minutes (1 to 1440) until the alert is acknowledged or resolved, at most 100 times. 0 on update: stop reminding.' })
+  @IsOptional()
+  @Min(0, { message: 'must be at least 0' })
+  @Max(1440, { message: 'must be at most 1440 (a day)' })
+  remindEveryMinutes?: number | null;
 
   serviceErrors(services: { notifications: Pick<NotificationService, 'inputErrors'> }): FieldError[] {
     return services.notifications.inputErrors(this);

@@ -35,6 +35,8 @@ export interface Notice {
   data: Record<string, unknown>;
   /** Only this channel (a test, a confirmation). */
   channelId?: string;
+  /** Exactly these channels of the organization, whatever they subscribe to (an escalation policy's step). */
+  channelIds?: string[];
 }
 
 export interface DeliveryJob {
@@ -80,7 +82,9 @@ export class Notifier {
     // An EMAIL channel not confirmed yet gets its confirmation email and nothing else: the rest is logged SKIPPED.
     type Target = { id: string; unconfirmed: boolean };
     const unconfirmed = `type = 'EMAIL' and confirmed_at is null as unconfirmed`;
-    const channels = notice.channelId
+    const channels = notice.channelIds
+      ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = any(?::text[]) and organization_id = ?`, [`{${notice.channelIds.join(',')}}`, notice.organizationId])
+      : notice.channelId
       ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = ? and organization_id = ?`, [notice.channelId, notice.organizationId])
       : await sql<Target[]>(
           `select id, ${unconfirmed} from notification_channels where organization_id = ? and ? = any(events)

@@ -12,13 +12,17 @@ interface AlertData {
   plan?: string;
   ackUrl?: string | null;
   run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
+  /** An escalation policy's step (and repeat) that sent it. */
+  escalation?: { step: number; repeat: number };
+  /** A channel's reminder (`remindEveryMinutes`), its number. */
+  reminder?: { number: number };
 }
 
 export interface Readable {
   title: string;
   lines: string[];
   link: string;
-  /** The one-click acknowledge link of an open alert, when the notification carries one (Teams and Telegram show it). */
+  /** An open alert's one-click acknowledge link (`/alerts/ack?token=…`), for this message's channel: email, Slack, Teams and Telegram show it. */
   ackUrl?: string;
 }
 
@@ -50,6 +54,9 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
   if (d.run && payload.type === 'check.degraded') lines.push(`Response time: ${d.run.responseTimeMs} ms, over ${d.run.degradedResponseTimeMs} ms`);
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
+  if (d.escalation && (d.escalation.step > 1 || d.escalation.repeat > 0))
+    lines.push(`Still not acknowledged: escalation step ${d.escalation.step}${d.escalation.repeat ? `, repeat ${d.escalation.repeat}` : ''}`);
+  if (d.reminder) lines.push(`Still not acknowledged: reminder ${d.reminder.number}`);
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
   const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
@@ -65,7 +72,7 @@ export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: r.title.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: r.lines.map(escapeSlack).join('\n') || ' ' } },
-      { type: 'section', text: { type: 'mrkdwn', text: `<${r.link}|Open in tracer>` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `<${r.link}|Open in tracer>${r.ackUrl ? ` · <${r.ackUrl}|Acknowledge>` : ''}` } },
     ],
   };
 }
@@ -74,7 +81,8 @@ export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
 const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function emailMessage(r: Readable): { subject: string; text: string } {
-  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n` };
+  const ack = r.ackUrl ? `\nAcknowledge (stops escalation; the link works for 24 hours, once):\n${r.ackUrl}\n` : '';
+  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n${ack}` };
 }
 
 /**

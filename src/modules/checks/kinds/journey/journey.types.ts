@@ -35,6 +35,7 @@ export class JourneyView {
   @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
   @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms, all steps together) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
   @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the whole journey again) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;

@@ -36,6 +36,7 @@ export class MonitorView {
   @Field(() => Int, { nullable: true, description: 'An HTTPS run seeing fewer days left on the certificate opens a TLS_CERTIFICATE_EXPIRING alert; null: never.' })
   tlsExpiryWarningDays!: number | null;
   @Field({ description: 'The certificate is not verified (a self-signed endpoint runs); runs still record it.' }) skipTlsVerification!: boolean;
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;

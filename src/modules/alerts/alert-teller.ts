@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export type AlertEventName = 'ALERT_OPENED' | 'ALERT_ACKNOWLEDGED' | 'ALERT_RESOLVED';
+
+/** The columns of an alert that notifications carry, as `returning` gives them. */
+export interface AlertRow {
+  id: string;
+  organization_id: string;
+  subject: string | null;
+  cause: string;
+  /** CHECK_FAILED, TLS_CERTIFICATE_EXPIRING or QUOTA_EXHAUSTED. */
+  cause_code: string;
+  status: string;
+  locations: string[];
+  opened_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by_name: string | null;
+  resolved_at: Date | null;
+  resolved_by_name: string | null;
+}
+
+export interface CheckRef {
+  id: string;
+  name: string;
+  /** Its kind's enum value (`MONITOR`). */
+  kind: string;
+}
+
+export interface AlertTelling {
+  event: AlertEventName;
+  alert: AlertRow;
+  check: CheckRef | null;
+  /** The webhook's `data` of the event. */
+  data: Record<string, unknown>;
+  at: Date;
+  /** The check is under maintenance at `at`: nothing but a resolution is sent (the timeline still records it). */
+  maintenance: boolean;
+  /** ALERT_OPENED: the check's escalation policy, if it names one. */
+  policyId?: string | null;
+}
+
+/**
+ * Who tells the channels about an alert's changes, in the transaction of the change (escalation/alert-escalation.ts:
+ * escalation policies, reminders and the timeline). Without one, AlertService emits to the subscribed channels.
+ */
+export interface AlertTeller {
+  tell(em: EntityManager, telling: AlertTelling): Promise<void>;
+}
