@@ -25,6 +25,7 @@ import { LiveServer } from './modules/live/live-server';
 import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
+import { registerPingRoutes } from './modules/heartbeats/ping-route';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -106,6 +107,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
+  registerPingRoutes(fastify, services.heartbeats, config.HEARTBEAT_PINGS_PER_MINUTE);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
   registerInvitationRoutes(fastify, { orm: database.orm, invitations: services.invitations, recovery: services.recovery, sessions: api.sessions, log });

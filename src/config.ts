@@ -249,7 +249,9 @@ const schema = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** The From of notification emails. */
   SMTP_FROM: z.string().min(3).default('tracer <tracer@localhost>'),
-  /** The address people open the dashboard at, for links in notifications; default http://HOST:PORT. */
+  /** Pings one heartbeat's URL may make per minute (`/ping/:token…`); more answer 429. */
+  HEARTBEAT_PINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default http://HOST:PORT. */
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')

@@ -17,6 +17,7 @@ import type { MfaService } from '../modules/mfa/mfa.service';
 import type { InvitationService } from '../modules/invitations/invitation.service';
 import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
+import type { PingService } from '../modules/heartbeats/ping.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -47,5 +48,7 @@ export interface Services {
   recovery: PasswordRecovery;
   /** The event streams of the subscriptions (live/). */
   live: LiveService;
+  /** Heartbeats' pings and missed deadlines (heartbeats/). */
+  heartbeats: PingService;
   now: () => Date;
 }

@@ -28,6 +28,9 @@ import { StatsService } from '../modules/stats/stats.service';
 import { RetentionService } from '../modules/retention/retention.service';
 import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/common/live-events';
 import { LiveService } from '../modules/live/live.service';
+import { PingService } from '../modules/heartbeats/ping.service';
+import { DeadlineWatcher } from '../modules/heartbeats/deadline-watcher';
+import type { Consumer } from '../modules/queue/consumer';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -113,6 +116,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     // Half the lease margin: a job held that long and then attempted still ends within its lease.
     holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
+  // Started and stopped with the worker role; the deadline watcher joins once the recorder exists (below).
+  const workerRole: Consumer[] = [delivering];
   const engine = new Engine(boss, database, log, {
     worker: config.WORKER,
     scheduling: config.SCHEDULING,
@@ -126,7 +131,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
     maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
-  }, [delivering]);
+  }, workerRole);
   const { organizations, billing } = accountServices(config, now, notifier);
   // Embedded: one process, events go to its own subscribers on commit. PostgreSQL: a NOTIFY in the transaction,
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
@@ -149,6 +154,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
   });
+  const heartbeats = new PingService({
+    orm: database.orm, recorder, billing, secrets, now, log, publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+  });
+  workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
   const services = {
     organizations,
@@ -169,6 +178,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
+    heartbeats,
     now,
   };
   return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };

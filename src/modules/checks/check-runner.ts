@@ -7,6 +7,7 @@ import { TEMPLATE_VARIABLE } from './template';
 import type { Monitor } from './kinds/monitor/monitor.entity';
 import { mapStepHeaders, type Journey } from './kinds/journey/journey.entity';
 import type { SecretBox } from './secret-box';
+import type { PingDetail } from './kinds/heartbeat/ping.types';
 
 /** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
 export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
@@ -29,6 +30,8 @@ export interface CheckOutcome {
   assertions: AssertionResult[];
   steps: StepResult[] | null;
   error: string | null;
+  /** A heartbeat's ping: its route, exit code and log excerpt (runs.ping). */
+  ping?: PingDetail | null;
 }
 
 /** How a check is run: its HTTP client's rules, and how many credential pieces its record is searched for. */

@@ -5,8 +5,9 @@ import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
 import type { RunStatus, StepResult } from '../checks/check-runner';
+import type { PingDetail } from '../checks/kinds/heartbeat/ping.types';
 
-export type RunTrigger = 'SCHEDULED' | 'MANUAL';
+export type RunTrigger = 'SCHEDULED' | 'MANUAL' | 'PING';
 
 /**
  * Runs are partitioned by time: `PARTITION BY RANGE (slot_at)`, one partition a week (`runs_pYYYYMMDD`, from its
@@ -88,4 +89,8 @@ export class Run {
 
   @Property({ type: 'text', nullable: true })
   error: string | null = null;
+
+  /** A heartbeat's run: which ping (or MISSED), its exit code and the first 10 kB of its body. */
+  @Property({ type: 'json', nullable: true })
+  ping: PingDetail | null = null;
 }
