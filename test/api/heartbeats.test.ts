@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AlertsDocument,
@@ -101,6 +105,19 @@ describe('heartbeats', () => {
     expect((await runs(h.id))[0]).toMatchObject({ status: 'FAILED', ping: { kind: 'EXIT_CODE', exitCode: 3 }, error: 'Exit code 3' });
     expect((await ping(token, '/256')).status).toBe(404);
     expect((await ping(token, '/01')).status).toBe(404);
+  });
+
+  it("docs/reference/heartbeats.md's curl lines work as written (one bash process)", async () => {
+    const h = await create({ periodSeconds: 3600 });
+    const page = readFileSync(join(__dirname, '../../docs/reference/heartbeats.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(page)![1];
+    // Async: the server answering the curls is in this process.
+    await promisify(execFile)('bash', ['-euc', block], { env: { ...process.env, PING_URL: `${t.baseUrl}/ping/${tokenOf(h.pingUrl)}` } });
+    const list = await runs(h.id);
+    expect(list.map((r) => [r.status, r.ping?.kind, r.ping?.exitCode, r.ping?.log])).toEqual([
+      ['PASSED', 'EXIT_CODE', 0, null],
+      ['PASSED', 'SUCCESS', null, 'backup finished'],
+    ]);
   });
 
   it('answers one 404 for every token that finds nothing, and a rotated token stops at once', async () => {

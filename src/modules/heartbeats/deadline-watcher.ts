@@ -22,6 +22,7 @@ export class DeadlineWatcher {
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.tickMs);
     this.timer.unref();
+    void this.tick(); // deadlines that passed while no worker ran are recorded at once
   }
 
   tick(): Promise<number> {
