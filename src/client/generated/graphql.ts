@@ -262,6 +262,8 @@ export type PingKind =
   | 'EXIT_CODE'
   /** `/ping/:token/fail` */
   | 'FAIL'
+  /** `runHeartbeat` or `triggerChecks`: no ping, the heartbeat judged at that moment (FAILED past its deadline). */
+  | 'MANUAL'
   /** No success before the deadline (period or cron instant, plus grace). */
   | 'MISSED'
   /** `/ping/:token` */

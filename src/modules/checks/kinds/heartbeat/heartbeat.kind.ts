@@ -20,14 +20,17 @@ export const heartbeatKind = {
   runType: 'HeartbeatRun',
   pushed: true,
   listSizes: {},
-  runDetail: { field: 'ping', type: () => PingDetailType, value: (run) => run.ping ?? null },
+  runDetail: { field: 'ping', type: () => PingDetailType, value: (run) => run.ping ?? { kind: 'MANUAL', exitCode: null, log: null } },
   scopes: CHECK_SCOPES.monitors,
   credentials: { column: 'token_sealed', hasPlaintext: () => false, reseal: (h) => h.tokenSealed },
   totalTimeoutMs: () => 1000,
   totalTimeoutSql: () => '1000',
   probe: async (h) => {
     const late = h.nextDeadlineAt !== null && h.nextDeadlineAt.getTime() <= Date.now();
-    return { status: late ? 'FAILED' : 'PASSED', responseStatus: null, timings: null, assertions: [], steps: null, error: late ? 'No ping before the deadline' : null };
+    return {
+      status: late ? 'FAILED' : 'PASSED', responseStatus: null, timings: null, assertions: [], steps: null,
+      error: late ? 'No ping before the deadline' : null, ping: { kind: 'MANUAL', exitCode: null, log: null },
+    };
   },
   notificationPage: 'heartbeats',
 } satisfies CheckKind<Heartbeat>;

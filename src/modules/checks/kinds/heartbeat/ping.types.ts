@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** What a heartbeat's run was: a ping of each route, or a deadline that passed with none. */
-export type PingKind = 'SUCCESS' | 'FAIL' | 'EXIT_CODE' | 'MISSED';
+export type PingKind = 'SUCCESS' | 'FAIL' | 'EXIT_CODE' | 'MISSED' | 'MANUAL';
 
 /** What a heartbeat's run stores besides every run's fields (runs.ping). */
 export interface PingDetail {
@@ -18,6 +18,7 @@ export enum PingKindEnum {
   FAIL = 'FAIL',
   EXIT_CODE = 'EXIT_CODE',
   MISSED = 'MISSED',
+  MANUAL = 'MANUAL',
 }
 registerEnumType(PingKindEnum, {
   name: 'PingKind',
@@ -26,6 +27,7 @@ registerEnumType(PingKindEnum, {
     FAIL: { description: '`/ping/:token/fail`' },
     EXIT_CODE: { description: '`/ping/:token/:exitCode` (0 passes, 1-255 fail)' },
     MISSED: { description: 'No success before the deadline (period or cron instant, plus grace).' },
+    MANUAL: { description: '`runHeartbeat` or `triggerChecks`: no ping, the heartbeat judged at that moment (FAILED past its deadline).' },
   },
 });
 
