@@ -3,6 +3,7 @@ import { badInput, type FieldError } from '../../../../errors';
 import { defined } from '../../../common/defined';
 import { audit, type Actor } from '../../../audit/audit';
 import { CheckServiceBase } from '../../check.service-base';
+import { activeStatus } from '../../scheduled-check';
 import { Heartbeat } from './heartbeat.entity';
 import { heartbeatKind } from './heartbeat.kind';
 import { cronError, deadlineAfter, isTimeZone } from './heartbeat-schedule';
@@ -51,7 +52,7 @@ export class HeartbeatService extends CheckServiceBase<Heartbeat> {
     const wasPaused = h.paused;
     em.assign(h, patch);
     this.validate(h);
-    if (paused !== undefined) h.status = h.paused ? 'PAUSED' : h.status === 'PAUSED' ? 'PENDING' : h.status;
+    if (paused !== undefined) h.status = h.paused ? 'PAUSED' : activeStatus(h);
     if (SCHEDULE_FIELDS.some((f) => patch[f] !== undefined) || (wasPaused && !h.paused)) h.nextDeadlineAt = deadlineAfter(h, this.now());
     return this.finishUpdate(em, actor, h, {}, { before, after: () => ({ ...h }), wasPaused });
   }
