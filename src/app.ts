@@ -28,6 +28,7 @@ import { LiveServer } from './modules/live/live-server';
 import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
+import { registerPingRoutes } from './modules/heartbeats/ping-route';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -111,6 +112,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerConfirmRoute(fastify, database, services.notifications);
   registerPagerDutyWebhook(fastify, database, api.secrets, services.alerts);
   registerAckRoute(fastify, database, services.acks);
+  registerPingRoutes(fastify, services.heartbeats, config.HEARTBEAT_PINGS_PER_MINUTE);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
   registerSsoRoutes(fastify, { orm: database.orm, sso: services.ssoSignIn, cookie: api.sessions.cookie, publicUrl: config.PUBLIC_URL, log });

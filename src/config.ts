@@ -263,7 +263,9 @@ const schema = z.object({
   ESCALATION_MINUTE_MS: z.coerce.number().int().min(10).max(60_000).default(60_000),
   /** How often a worker looks for escalation steps that are due (they are sent within this of their time). */
   ESCALATION_TICK_MS: z.coerce.number().int().min(50).max(5_000).default(1000),
-  /** The address people open the dashboard at, for links in notifications; default http://HOST:PORT. */
+  /** Pings one heartbeat's URL may make per minute (`/ping/:token…`); more answer 429. */
+  HEARTBEAT_PINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default http://HOST:PORT. */
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')

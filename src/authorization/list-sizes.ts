@@ -40,7 +40,8 @@ const CHECK_IDS = 100; // notification channels and maintenance windows: at most
 const kindSizes = (kind: (typeof CHECK_KINDS)[number]): Record<string, ListSize> => ({
   [`${kind.typeName}Connection.nodes`]: { page: true },
   [`${kind.runType}Connection.nodes`]: { page: true },
-  [`${kind.typeName}.locations`]: { max: LOCATIONS },
+  // A pushed kind (heartbeats) runs nowhere: no locations.
+  ...('pushed' in kind && kind.pushed ? {} : { [`${kind.typeName}.locations`]: { max: LOCATIONS } }),
   [`${kind.typeName}.tags`]: { max: MAX_TAGS },
   [`${kind.typeName}.recentRuns`]: { page: true },
   [`${kind.typeName}.series`]: { series: true },

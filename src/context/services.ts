@@ -21,6 +21,7 @@ import type { SsoService } from '../modules/sso/sso.service';
 import type { SsoSignIn } from '../modules/sso/sso-sign-in';
 import type { EscalationService } from '../modules/escalation/escalation.service';
 import type { AckService } from '../modules/escalation/ack.service';
+import type { PingService } from '../modules/heartbeats/ping.service';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -59,5 +60,7 @@ export interface Services {
   escalation: EscalationService;
   /** One-click acknowledge links of notifications (`/alerts/ack`). */
   acks: AckService;
+  /** Heartbeats' pings and missed deadlines (heartbeats/). */
+  heartbeats: PingService;
   now: () => Date;
 }

@@ -33,6 +33,7 @@ import { checkStatsResolver } from '../modules/stats/stats.resolver';
 import { LiveResolver } from '../modules/live/live.resolver';
 import { EscalationResolver } from '../modules/escalation/escalation.resolver';
 import { AlertTimelineResolver } from '../modules/escalation/timeline.resolver';
+import { HeartbeatPingResolver } from '../modules/heartbeats/heartbeat-ping.resolver';
 import { resolveCheckType } from '../modules/live/live.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -43,6 +44,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MemberResolver,
   ...CHECK_RESOLVERS, // each kind's queries, mutations and fields, with its runs' (check-resolvers.ts)
   ...KIND_APIS.map((api) => checkStatsResolver(api.view)), // each kind's statistics fields
+  HeartbeatPingResolver, // a heartbeat's pingUrl and rotateHeartbeatToken
   ...RUN_RESOLVERS,
   AlertResolver,
   BillingResolver,

@@ -137,6 +137,7 @@ export const ROUTES: RestRoute[] = [
   { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => page(r, ['action', 'key_id']), pick: (d) => d.auditEvents },
 
   ...CHECK_KINDS.flatMap(checkRoutes),
+  { method: 'POST', url: '/v1/heartbeats/:id/rotate-token', document: ops.RotateHeartbeatTokenDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.rotateHeartbeatToken },
   ...CHECK_KINDS.flatMap(statsRoutes),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },
 

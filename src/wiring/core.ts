@@ -33,6 +33,9 @@ import { AckService } from '../modules/escalation/ack.service';
 import { AlertEscalation } from '../modules/escalation/alert-escalation';
 import { EscalationScheduler } from '../modules/escalation/escalation-scheduler';
 import { EscalationService } from '../modules/escalation/escalation.service';
+import { PingService } from '../modules/heartbeats/ping.service';
+import { DeadlineWatcher } from '../modules/heartbeats/deadline-watcher';
+import type { Consumer } from '../modules/queue/consumer';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -128,6 +131,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     // Half the lease margin: a job held that long and then attempted still ends within its lease.
     holdMs: (config.LEASE_MARGIN_SECONDS * 1000) / 2,
   });
+  // Started and stopped with the worker role; the deadline watcher joins once the recorder exists (below).
+  const workerRole: Consumer[] = [delivering, new EscalationScheduler(database.orm, notifier, log, now, { tickMs: config.ESCALATION_TICK_MS, minuteMs: config.ESCALATION_MINUTE_MS })];
   const engine = new Engine(boss, database, log, {
     worker: config.WORKER,
     scheduling: config.SCHEDULING,
@@ -141,7 +146,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     heartbeatMs: config.WORKER_HEARTBEAT_MS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
     maintenanceIntervalMs: config.MAINTENANCE_INTERVAL_MINUTES * 60_000,
-  }, [delivering, new EscalationScheduler(database.orm, notifier, log, now, { tickMs: config.ESCALATION_TICK_MS, minuteMs: config.ESCALATION_MINUTE_MS })]);
+  }, workerRole);
   const { organizations, billing } = accountServices(config, now, notifier);
   // Embedded: one process, events go to its own subscribers on commit. PostgreSQL: a NOTIFY in the transaction,
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
@@ -164,6 +169,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     leaseMarginSeconds: config.LEASE_MARGIN_SECONDS,
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
   });
+  const heartbeats = new PingService({
+    orm: database.orm, recorder, billing, secrets, now, log, publicUrl,
+  });
+  workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
   const services = {
     organizations,
@@ -186,6 +195,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     stats: new StatsService(now),
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
+    heartbeats,
     now,
   };
   return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };

@@ -106,7 +106,7 @@ describe('10,000 hostile Authorization headers', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Mutated GraphQL documents and variables, REST bodies
 
-const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows', 'escalation_policies'];
+const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'heartbeats', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows', 'escalation_policies'];
 async function counts(): Promise<Record<string, number>> {
   const conn = t.db.orm.em.fork().getConnection();
   const out: Record<string, number> = {};
@@ -138,6 +138,13 @@ const VALID: Record<string, Record<string, unknown>> = {
   PauseJourney: { id: 'jrn_none' },
   ResumeJourney: { id: 'jrn_none' },
   RunJourney: { id: 'jrn_none' },
+  CreateHeartbeat: { input: { name: 'h', periodSeconds: 60, graceSeconds: 30, tags: ['cron'] } },
+  UpdateHeartbeat: { id: 'hbt_none', input: { name: 'h' } },
+  DeleteHeartbeat: { id: 'hbt_none' },
+  PauseHeartbeat: { id: 'hbt_none' },
+  ResumeHeartbeat: { id: 'hbt_none' },
+  RotateHeartbeatToken: { id: 'hbt_none' },
+  RunHeartbeat: { id: 'hbt_none' },
   AcknowledgeAlert: { id: 'alr_none' },
   ResolveAlert: { id: 'alr_none' },
   UpdateOrganization: { name: 'Acme Inc' },

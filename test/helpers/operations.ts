@@ -20,6 +20,7 @@ import type { Client } from './client';
 export interface Ids {
   monitor: string;
   journey: string;
+  heartbeat: string;
   monitorRun: string;
   journeyRun: string;
   alert: string;
@@ -147,6 +148,52 @@ export const OPERATIONS: readonly Operation[] = [
   { name: 'resumeJourney', scopes: ['journeys:read', 'journeys:write'], byId: true, document: ops.ResumeJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
   { name: 'runJourney', scopes: ['journeys:run'], byId: true, document: ops.RunJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
   { name: 'journeyRuns', scopes: ['journeys:read'], byId: true, document: ops.JourneyRunsDocument, variables: (i) => ({ journeyId: i.journey }), absent: { journeyId: 'jrn_none' } },
+
+  { name: 'heartbeats', scopes: ['monitors:read'], document: ops.HeartbeatsDocument, variables: () => ({}), absent: {} },
+  { name: 'heartbeat', scopes: ['monitors:read'], byId: true, document: ops.HeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
+  {
+    name: 'createHeartbeat',
+    scopes: ['monitors:read', 'monitors:write'],
+    document: ops.CreateHeartbeatDocument,
+    variables: () => ({ input: { name: 'x', periodSeconds: 3600 } }),
+    absent: { input: { name: 'x', cron: 'not a cron' } },
+  },
+  {
+    name: 'updateHeartbeat',
+    scopes: ['monitors:read', 'monitors:write'],
+    byId: true,
+    document: ops.UpdateHeartbeatDocument,
+    variables: (i) => ({ id: i.heartbeat, input: { name: 'y' } }),
+    absent: { id: 'hbt_none', input: { name: 'y' } },
+  },
+  { name: 'pauseHeartbeat', scopes: ['monitors:read', 'monitors:write'], byId: true, document: ops.PauseHeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
+  { name: 'resumeHeartbeat', scopes: ['monitors:read', 'monitors:write'], byId: true, document: ops.ResumeHeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
+  {
+    name: 'rotateHeartbeatToken',
+    scopes: ['monitors:read', 'monitors:write'],
+    byId: true,
+    document: ops.RotateHeartbeatTokenDocument,
+    variables: (i) => ({ id: i.heartbeat }),
+    absent: { id: 'hbt_none' },
+  },
+  { name: 'runHeartbeat', scopes: ['monitors:run'], byId: true, document: ops.RunHeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
+  { name: 'heartbeatRuns', scopes: ['monitors:read'], byId: true, document: ops.HeartbeatRunsDocument, variables: (i) => ({ heartbeatId: i.heartbeat }), absent: { heartbeatId: 'hbt_none' } },
+  {
+    name: 'heartbeatStats',
+    scopes: ['monitors:read'],
+    byId: true,
+    document: ops.HeartbeatStatsDocument,
+    variables: (i) => ({ id: i.heartbeat, window: 'LAST_7_DAYS' }),
+    absent: { id: 'hbt_none', window: 'LAST_7_DAYS' },
+  },
+  {
+    name: 'heartbeatSeries',
+    scopes: ['monitors:read'],
+    byId: true,
+    document: ops.HeartbeatSeriesDocument,
+    variables: (i) => ({ id: i.heartbeat, window: 'LAST_24_HOURS', interval: 'HOUR' }),
+    absent: { id: 'hbt_none', window: 'LAST_24_HOURS', interval: 'HOUR' },
+  },
 
   {
     name: 'monitorStats',
@@ -320,6 +367,7 @@ export const OPERATIONS: readonly Operation[] = [
   // Last: they remove what the other rows use.
   { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, document: ops.DeleteMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
   { name: 'deleteJourney', scopes: ['journeys:write'], byId: true, document: ops.DeleteJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
+  { name: 'deleteHeartbeat', scopes: ['monitors:write'], byId: true, document: ops.DeleteHeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
   {
     name: 'deleteNotificationChannel',
     scopes: ['organization:write'],
@@ -448,6 +496,7 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const { client } = await t.key(org, ['all']);
   const monitor = (await client.gql(ops.CreateMonitorDocument, { input: { name: 'down', url: `${target}/down`, failureThreshold: 1 } })).data!.createMonitor.id;
   const journey = (await client.gql(ops.CreateJourneyDocument, { input: { name: 'j', steps: step(`${target}/ok`) as never } })).data!.createJourney.id;
+  const heartbeat = (await client.gql(ops.CreateHeartbeatDocument, { input: { name: 'h', periodSeconds: 3600 } })).data!.createHeartbeat.id;
   const monitorRun = (await client.gql(ops.RunMonitorDocument, { id: monitor })).data!.runMonitor.id;
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
@@ -467,5 +516,5 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
       input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${org.id.slice(4).toLowerCase()}.example`], defaultRole: 'VIEWER' },
     })
   ).data!.createSsoConnection.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy }, admin: client };
+  return { ids: { monitor, journey, heartbeat, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy }, admin: client };
 }

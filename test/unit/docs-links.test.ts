@@ -17,6 +17,8 @@ const RUN_BY: Record<string, string[]> = {
   'README.md': ['test/processes/seed.test.ts', 'test/processes/readme-walkthrough.test.ts'],
   // The install and generate blocks run in an empty project; the codegen config and example in the repository.
   'docs/how-to/typed-client.md': ['test/processes/typed-client-guide.test.ts', 'test/processes/typed-client.test.ts'],
+  // The curl lines run against a real heartbeat, in bash, and each ping is checked as a run.
+  'docs/reference/heartbeats.md': ['test/api/heartbeats.test.ts'],
 };
 
 function pages(): string[] {

@@ -54,7 +54,7 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
    * GraphQL type and its value from what the run recorded (`assertions` of a monitor, `steps` of a journey). The runs
    * module builds the run type from it (runs/run.types.ts).
    */
-  readonly runDetail: { field: string; type: () => ClassType | [ClassType]; value(run: Pick<CheckOutcome, 'assertions' | 'steps'>): unknown };
+  readonly runDetail: { field: string; type: () => ClassType | [ClassType]; value(run: Pick<CheckOutcome, 'assertions' | 'steps' | 'ping'>): unknown };
   readonly scopes: { read: Scope; write: Scope; run: Scope };
   /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
   readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };
@@ -62,6 +62,8 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   totalTimeoutMs(check: E, journeyMaxDurationMs: number): number;
   /** The same as a SQL expression over its row aliased `t`, for the scheduler's claiming statement. */
   totalTimeoutSql(journeyMaxDurationMs: number): string;
+  /** Its checks are pushed (pings), not run on a schedule: the slot scheduler never claims them. */
+  readonly pushed?: boolean;
   /** Runs it once for real (the probe). */
   probe(check: E, context: ProbeContext): Promise<CheckOutcome>;
   /**

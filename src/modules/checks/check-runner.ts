@@ -8,6 +8,7 @@ import type { Monitor } from './kinds/monitor/monitor.entity';
 import { mapStepHeaders, type Journey } from './kinds/journey/journey.entity';
 import type { SecretBox } from './secret-box';
 import type { TlsInfo } from './tls-info';
+import type { PingDetail } from './kinds/heartbeat/ping.types';
 
 /** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
 export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
@@ -32,6 +33,8 @@ export interface CheckOutcome {
   error: string | null;
   /** The peer certificate of an HTTPS run (its first HTTPS connection); absent or null otherwise. */
   tls?: TlsInfo | null;
+  /** A heartbeat's ping: its route, exit code and log excerpt (runs.ping). */
+  ping?: PingDetail | null;
 }
 
 /** How a check is run: its HTTP client's rules, and how many credential pieces its record is searched for. */

@@ -89,6 +89,7 @@ export class SlotScheduler {
     try {
       for (const kind of CHECK_KINDS)
         for (;;) {
+          if ('pushed' in kind && kind.pushed) break; // pinged, never run by slot (heartbeats: heartbeats/deadline-watcher.ts)
           const result = await this.claimAndEnqueue(kind);
           if ('missing' in result) {
             // A location whose queue this process has not made yet: make it, outside the transaction (which

@@ -10,7 +10,7 @@ export interface CheckJob {
   scheduledAt: string | null;
   /** The run row's id, chosen at enqueue time so a manual run can wait for exactly its run. */
   runId: string;
-  trigger: 'SCHEDULED' | 'MANUAL';
+  trigger: 'SCHEDULED' | 'MANUAL' | 'PING';
   /**
    * When a manual run was asked for (ISO 8601): the run's partition key (`slot_at`), fixed by the job so that a
    * retried job writes the same key and is refused as a duplicate. Absent on scheduled runs (their slot is the key).

@@ -75,6 +75,7 @@ export class RunRecorder {
           attempts: result.attempts ?? 1,
           attemptErrors: result.attemptErrors ?? [],
           tls: result.tls ?? null,
+          ping: result.ping ?? null,
         })
         .onConflict()
         .ignore();

@@ -6,8 +6,9 @@ import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
 import type { RunStatus, StepResult } from '../checks/check-runner';
 import type { TlsInfo } from '../checks/tls-info';
+import type { PingDetail } from '../checks/kinds/heartbeat/ping.types';
 
-export type RunTrigger = 'SCHEDULED' | 'MANUAL';
+export type RunTrigger = 'SCHEDULED' | 'MANUAL' | 'PING';
 
 /**
  * Runs are partitioned by time: `PARTITION BY RANGE (slot_at)`, one partition a week (`runs_pYYYYMMDD`, from its
@@ -105,4 +106,8 @@ export class Run {
   /** The peer certificate of an HTTPS run (its first HTTPS connection). */
   @Property({ type: 'json', nullable: true })
   tls: TlsInfo | null = null;
+
+  /** A heartbeat's run: which ping (or MISSED), its exit code and the first 10 kB of its body. */
+  @Property({ type: 'json', nullable: true })
+  ping: PingDetail | null = null;
 }

@@ -12,8 +12,9 @@ import { CHECK_KINDS, checkKind, kindOfCheckId, type CheckKindName } from '../ch
 export enum RunTriggerEnum {
   SCHEDULED = 'SCHEDULED',
   MANUAL = 'MANUAL',
+  PING = 'PING',
 }
-registerEnumType(RunTriggerEnum, { name: 'RunTrigger' });
+registerEnumType(RunTriggerEnum, { name: 'RunTrigger', valuesConfig: { PING: { description: "A heartbeat's ping." } } });
 
 export enum RunStatusEnum {
   PASSED = 'PASSED',

@@ -1,0 +1,126 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { newId } from '../common/ids';
+import type { BillingService } from '../billing/billing.service';
+import type { RunRecorder, RunResult } from '../runs/run-recorder';
+import type { CheckJob } from '../runs/check-job';
+import type { SecretBox } from '../checks/secret-box';
+import { Heartbeat } from '../checks/kinds/heartbeat/heartbeat.entity';
+import { deadlineAfter } from '../checks/kinds/heartbeat/heartbeat-schedule';
+import { hashPingToken, PING_TOKEN, sameHash } from '../checks/kinds/heartbeat/heartbeat-token';
+import type { PingDetail } from '../checks/kinds/heartbeat/ping.types';
+
+/** What a ping says: its route, and for `/ping/:token/:exitCode` the code; a POST's body is its log. */
+export type Ping = { route: 'success' | 'start' | 'fail' } | { route: 'exit'; exitCode: number };
+
+/** The most of a POST body kept as the ping's log. */
+export const PING_LOG_BYTES = 10_000;
+
+export interface PingServiceDeps {
+  orm: MikroORM;
+  recorder: RunRecorder;
+  billing: BillingService;
+  secrets: SecretBox;
+  now: () => Date;
+  log: FastifyBaseLogger;
+  /** Where ping URLs point: PUBLIC_URL, or the server's own address. */
+  publicUrl: string;
+}
+
+/**
+ * A heartbeat's pings and missed deadlines, each recorded as a run through the run recorder (so status, alerts,
+ * statistics and live events are a monitor's), in one transaction with the heartbeat's new deadline, under the
+ * heartbeat row's lock: a ping and the deadline watcher never both decide on one deadline.
+ */
+export class PingService {
+  constructor(private readonly deps: PingServiceDeps) {}
+
+  /** The URL a job pings (GET, POST or HEAD), from the stored sealed token. */
+  pingUrl(tokenSealed: string): string {
+    return `${this.deps.publicUrl.replace(/\/+$/, '')}/ping/${this.deps.secrets.open(tokenSealed)}`;
+  }
+
+  /**
+   * Records one ping. Answers false for a token no heartbeat has (the route answers the same 404 whatever the
+   * reason). A ping of a paused heartbeat is noted (`lastPingAt`) and not recorded as a run.
+   */
+  async ping(token: string, ping: Ping, body: string | null): Promise<boolean> {
+    if (!PING_TOKEN.test(token)) return false;
+    const hash = hashPingToken(token);
+    return this.deps.orm.em.fork().transactional(async (tx) => {
+      const [row] = await tx.execute<{ id: string; token_hash: string }[]>('select id, token_hash from heartbeats where token_hash = ? for no key update', [hash]);
+      if (!row || !sameHash(row.token_hash, hash)) return false;
+      const h = await tx.findOneOrFail(Heartbeat, row.id);
+      const now = this.deps.now();
+      h.lastPingAt = now;
+      if (h.paused) return this.done(tx);
+      if (ping.route === 'start') {
+        h.startedAt = now;
+        return this.done(tx);
+      }
+      const passed = ping.route === 'success' || (ping.route === 'exit' && ping.exitCode === 0);
+      const exitCode = ping.route === 'exit' ? ping.exitCode : null;
+      const detail: PingDetail = { kind: ping.route === 'exit' ? 'EXIT_CODE' : ping.route === 'fail' ? 'FAIL' : 'SUCCESS', exitCode, log: body };
+      const error = passed ? null : exitCode !== null ? `Exit code ${exitCode}` : 'The job reported a failure';
+      const job: CheckJob = { kind: 'heartbeat', checkId: h.id, organizationId: h.organization.id, location: h.locations[0] ?? 'local', scheduledAt: null, runId: newId('run'), trigger: 'PING', requestedAt: now.toISOString() };
+      await this.recordRun(tx, h, job, { status: passed ? 'PASSED' : 'FAILED', responseStatus: null, timings: null, assertions: [], steps: null, error, ping: detail, startedAt: h.startedAt ?? now, finishedAt: now });
+      h.startedAt = null;
+      if (passed) h.nextDeadlineAt = deadlineAfter(h, now);
+      return this.done(tx);
+    });
+  }
+
+  /**
+   * Records a missed deadline of each overdue heartbeat (at most `limit`): one indexed query finds them; each is then
+   * locked (`skip locked`: another worker has it) and judged again, recorded once as a FAILED run whose slot is the
+   * deadline (the runs' unique (check, location, slot) key), and given its next deadline, in one transaction. A
+   * worker that dies half way leaves the deadline passed, and the next tick (of any worker) records it.
+   */
+  async recordMissed(limit = 500): Promise<number> {
+    const em = this.deps.orm.em.fork();
+    const due = await em.getConnection().execute<{ id: string; next_deadline_at: Date }[]>(
+      'select id, next_deadline_at from heartbeats where paused = false and next_deadline_at <= ? order by next_deadline_at limit ?',
+      [this.deps.now(), limit],
+    );
+    let recorded = 0;
+    for (const { id, next_deadline_at } of due) {
+      const deadline = new Date(next_deadline_at);
+      const done = await this.deps.orm.em.fork().transactional(async (tx) => {
+        const [still] = await tx.execute('select id from heartbeats where id = ? and paused = false and next_deadline_at = ? for no key update skip locked', [id, deadline]);
+        if (!still) return false; // a ping moved the deadline, or another worker is recording it
+        const h = await tx.findOneOrFail(Heartbeat, id);
+        const now = this.deps.now();
+        const job: CheckJob = { kind: 'heartbeat', checkId: id, organizationId: h.organization.id, location: h.locations[0] ?? 'local', scheduledAt: deadline.toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
+        const late = Math.round((now.getTime() - deadline.getTime()) / 1000);
+        await this.recordRun(tx, h, job, {
+          status: 'FAILED', responseStatus: null, timings: null, assertions: [], steps: null,
+          error: `No ping before the deadline (${deadline.toISOString()})`, ping: { kind: 'MISSED', exitCode: null, log: null, deadline: deadline.toISOString() },
+          startedAt: now, finishedAt: now,
+        });
+        if (late > 5) this.deps.log.warn({ heartbeatId: id, lateSeconds: late }, 'a heartbeat deadline was recorded late (were the workers down?)');
+        // The next deadline: one period (or cron instant) on; after a long outage, counted from now.
+        const grace = h.graceSeconds * 1000;
+        h.nextDeadlineAt = deadlineAfter(h, new Date(Math.max(deadline.getTime() - grace, now.getTime() - grace)));
+        await tx.flush();
+        return true;
+      });
+      if (done) recorded++;
+    }
+    return recorded;
+  }
+
+  /** Admits the run against the month's quota (as every run is), then records it; an exhausted quota records nothing. */
+  private async recordRun(tx: EntityManager, h: Heartbeat, job: CheckJob, result: RunResult): Promise<void> {
+    const admission = await this.deps.billing.reserveRun(tx, job.organizationId);
+    if (!admission.ok) {
+      await this.deps.billing.quotaExhausted(tx, job.organizationId, admission);
+      return;
+    }
+    await this.deps.recorder.record(tx, { kind: 'heartbeat', entity: h }, job, result);
+  }
+
+  private async done(tx: EntityManager): Promise<true> {
+    await tx.flush();
+    return true;
+  }
+}

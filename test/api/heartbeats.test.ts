@@ -1,0 +1,224 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AlertsDocument,
+  CreateHeartbeatDocument,
+  DeleteHeartbeatDocument,
+  HeartbeatDocument,
+  HeartbeatRunsDocument,
+  HeartbeatsDocument,
+  PauseHeartbeatDocument,
+  ResumeHeartbeatDocument,
+  RotateHeartbeatTokenDocument,
+  RunHeartbeatDocument,
+  UpdateHeartbeatDocument,
+} from '../../src/client/generated/graphql';
+import { startTestApp, type TestApp } from '../helpers/app';
+
+let t: TestApp;
+let admin: Awaited<ReturnType<TestApp['key']>>;
+let reader: Awaited<ReturnType<TestApp['key']>>;
+let stranger: Awaited<ReturnType<TestApp['key']>>;
+
+beforeAll(async () => {
+  // The deadline watcher ticks every SCHEDULE_TICK_MS; a short tick keeps the late-heartbeat test short.
+  t = await startTestApp({ SCHEDULE_TICK_MS: '250', HEARTBEAT_PINGS_PER_MINUTE: '40' });
+  const org = await t.org('Acme Inc');
+  admin = await t.key(org, ['monitors:read', 'monitors:write', 'monitors:run', 'alerts:read']);
+  reader = await t.key(org, ['monitors:read']);
+  stranger = await t.key(await t.org('Other Inc'), ['all']);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const tokenOf = (pingUrl: string) => pingUrl.split('/ping/')[1];
+/** A real HTTP ping of the running server. */
+async function ping(token: string, suffix = '', init: RequestInit = {}) {
+  const res = await fetch(`${t.baseUrl}/ping/${token}${suffix}`, init);
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
+}
+async function create(input: Record<string, unknown>) {
+  const res = await admin.client.gql(CreateHeartbeatDocument, { input: { name: 'Nightly backup', ...input } as never });
+  expect(res.errors).toBeUndefined();
+  return res.data!.createHeartbeat;
+}
+const runs = async (id: string) => (await admin.client.gql(HeartbeatRunsDocument, { heartbeatId: id, first: 50 })).data!.heartbeatRuns.nodes;
+const heartbeat = async (id: string) => (await admin.client.gql(HeartbeatDocument, { id })).data!.heartbeat;
+const alertsOf = async (id: string) => (await admin.client.gql(AlertsDocument, { checkId: id })).data!.alerts.nodes;
+/** Waits (not a timed assertion: the bound only ends a hung test) until `f` answers something. */
+async function eventually<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const v = await f();
+    if (v !== undefined) return v;
+  }
+  throw new Error('never happened');
+}
+
+describe('heartbeats', () => {
+  it('are created with a ping URL whose token is ≥128 bits and stored only hashed and sealed', async () => {
+    const h = await create({ periodSeconds: 3600, graceSeconds: 300, tags: ['backup'] });
+    expect(h).toMatchObject({ name: 'Nightly backup', status: 'PENDING', periodSeconds: 3600, graceSeconds: 300, cron: null, timezone: 'UTC', failureThreshold: 1, tags: ['backup'], lastPingAt: null });
+    expect(h.id).toMatch(/^hbt_/);
+    const token = tokenOf(h.pingUrl);
+    expect(token).toMatch(/^[0-9A-Za-z]{32}$/); // 32 base62 ≈ 190 bits
+    expect(new Date(h.nextDeadlineAt!).getTime() - new Date(h.nextExpectedAt!).getTime()).toBe(300_000);
+    const [row] = await t.db.orm.em.fork().getConnection().execute(`select * from heartbeats where id = ?`, [h.id]);
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    // Listed, by tag, and over REST like monitors.
+    expect((await reader.client.gql(HeartbeatsDocument, { tag: 'backup' })).data!.heartbeats.nodes.map((n) => n.id)).toContain(h.id);
+    const rest = await reader.client.rest('GET', `/v1/heartbeats/${h.id}`);
+    expect(rest.status).toBe(200);
+    expect(rest.body.data).toMatchObject({ id: h.id, ping_url: h.pingUrl });
+  });
+
+  it('take GET, POST and HEAD pings as runs: success, log, /start duration, failure, exit codes; alerts open and resolve', async () => {
+    const h = await create({ periodSeconds: 3600 });
+    const token = tokenOf(h.pingUrl);
+    expect(await ping(token)).toMatchObject({ status: 200, body: 'OK' });
+    expect((await fetch(`${t.baseUrl}/ping/${token}`, { method: 'HEAD' })).status).toBe(200);
+    const log = 'backup done\n' + 'x'.repeat(20_000);
+    expect(await ping(token, '', { method: 'POST', body: log, headers: { 'content-type': 'text/plain' } })).toMatchObject({ status: 200, body: 'OK' });
+    expect(await ping(token, '/start')).toMatchObject({ status: 200, body: 'OK' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await ping(token, '/0')).status).toBe(200);
+    let list = await runs(h.id);
+    expect(list).toHaveLength(4); // HEAD is a GET: success, success, POST, exit 0 (a /start is no run)
+    expect(list.every((r) => r.status === 'PASSED' && r.trigger === 'PING')).toBe(true);
+    expect(list[0].ping).toMatchObject({ kind: 'EXIT_CODE', exitCode: 0 });
+    expect(list[0].durationMs).toBeGreaterThanOrEqual(300); // measured from /start
+    expect(list[1].ping!.log).toBe(log.slice(0, 10_000));
+    expect((await heartbeat(h.id)).status).toBe('UP');
+
+    expect((await ping(token, '/fail', { method: 'POST', body: 'disk full' })).status).toBe(200);
+    list = await runs(h.id);
+    expect(list[0]).toMatchObject({ status: 'FAILED', ping: { kind: 'FAIL', log: 'disk full' }, error: 'The job reported a failure' });
+    expect((await heartbeat(h.id)).status).toBe('DOWN');
+    expect((await alertsOf(h.id))[0]).toMatchObject({ status: 'OPEN', source: { kind: 'HEARTBEAT', id: h.id } });
+
+    expect((await ping(token)).status).toBe(200);
+    expect((await alertsOf(h.id))[0].status).toBe('RESOLVED');
+    expect((await ping(token, '/3')).status).toBe(200);
+    expect((await runs(h.id))[0]).toMatchObject({ status: 'FAILED', ping: { kind: 'EXIT_CODE', exitCode: 3 }, error: 'Exit code 3' });
+    expect((await ping(token, '/256')).status).toBe(404);
+    expect((await ping(token, '/01')).status).toBe(404);
+  });
+
+  it("docs/reference/heartbeats.md's curl lines work as written (one bash process)", async () => {
+    const h = await create({ periodSeconds: 3600 });
+    const page = readFileSync(join(__dirname, '../../docs/reference/heartbeats.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(page)![1];
+    // Async: the server answering the curls is in this process.
+    await promisify(execFile)('bash', ['-euc', block], { env: { ...process.env, PING_URL: `${t.baseUrl}/ping/${tokenOf(h.pingUrl)}` } });
+    const list = await runs(h.id);
+    expect(list.map((r) => [r.status, r.ping?.kind, r.ping?.exitCode, r.ping?.log])).toEqual([
+      ['PASSED', 'EXIT_CODE', 0, null],
+      ['PASSED', 'SUCCESS', null, 'backup finished'],
+    ]);
+  });
+
+  it('answers one 404 for every token that finds nothing, and a rotated token stops at once', async () => {
+    const h = await create({ periodSeconds: 60 });
+    const old = tokenOf(h.pingUrl);
+    const rotated = (await admin.client.gql(RotateHeartbeatTokenDocument, { id: h.id })).data!.rotateHeartbeatToken;
+    const fresh = tokenOf(rotated.pingUrl);
+    expect(fresh).not.toBe(old);
+    const answers = [await ping(old), await ping('A'.repeat(32)), await ping('short'), await ping(`${old}x`, '/fail'), await ping(old, '/start', { method: 'POST', body: 'x' })];
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ status: 404, body: 'Not found' });
+    expect(await ping(fresh)).toMatchObject({ status: 200, body: 'OK' });
+    await admin.client.gql(DeleteHeartbeatDocument, { id: h.id });
+    expect(await ping(fresh)).toEqual(answers[0]);
+  });
+
+  it('rate-limits pings per token', async () => {
+    const h = await create({ periodSeconds: 60 });
+    const token = tokenOf(h.pingUrl);
+    // The window is the clock's minute: 41 pings may straddle two, so up to 81 are sent until the first 429.
+    const statuses: number[] = [];
+    while (statuses.length < 81 && statuses.at(-1) !== 429) statuses.push((await ping(token, '/start')).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.length).toBeGreaterThanOrEqual(41);
+    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    // Another heartbeat's budget is its own.
+    expect((await ping(tokenOf((await create({ periodSeconds: 60 })).pingUrl))).status).toBe(200);
+  });
+
+  it('goes DOWN at its first missed deadline (period + grace), opens one alert, and the next ping resolves it', async () => {
+    const h = await create({ periodSeconds: 2, graceSeconds: 1 });
+    const token = tokenOf(h.pingUrl);
+    expect((await ping(token)).status).toBe(200);
+    const { nextDeadlineAt } = await heartbeat(h.id);
+    const deadline = new Date(nextDeadlineAt!).getTime();
+    const alert = await eventually(async () => (await alertsOf(h.id))[0]);
+    const openedAt = new Date(alert.openedAt).getTime();
+    expect(openedAt).toBeGreaterThanOrEqual(deadline);
+    expect(openedAt - deadline).toBeLessThan(5_000); // the issue's bound: exact within 5 s
+    expect(alert.status).toBe('OPEN');
+    const missed = (await runs(h.id)).filter((r) => r.ping?.kind === 'MISSED');
+    expect(missed[missed.length - 1]).toMatchObject({ status: 'FAILED', trigger: 'SCHEDULED', scheduledAt: new Date(deadline).toISOString() });
+    expect((await heartbeat(h.id)).status).toBe('DOWN');
+    // Recording again (another worker, a restart) records nothing twice for a deadline.
+    await t.app.services.heartbeats.recordMissed();
+    const slots = (await runs(h.id)).filter((r) => r.ping?.kind === 'MISSED').map((r) => r.scheduledAt);
+    expect(new Set(slots).size).toBe(slots.length);
+    expect((await ping(token)).status).toBe(200);
+    expect((await alertsOf(h.id))[0].status).toBe('RESOLVED');
+    expect((await heartbeat(h.id)).status).toBe('UP');
+    // Paused: no deadline, nothing recorded; resumed: counted from now.
+    const paused = (await admin.client.gql(PauseHeartbeatDocument, { id: h.id })).data!.pauseHeartbeat;
+    expect(paused).toMatchObject({ status: 'PAUSED', nextDeadlineAt: null });
+    const resumed = (await admin.client.gql(ResumeHeartbeatDocument, { id: h.id })).data!.resumeHeartbeat;
+    expect(new Date(resumed.nextDeadlineAt!).getTime()).toBeGreaterThan(Date.now());
+    await admin.client.gql(DeleteHeartbeatDocument, { id: h.id });
+  }, 30_000);
+
+  it('reads a cron schedule in its time zone, and validates every input', async () => {
+    const h = await create({ cron: '30 2 * * *', timezone: 'Europe/Paris', graceSeconds: 600 });
+    expect(h).toMatchObject({ cron: '30 2 * * *', timezone: 'Europe/Paris', periodSeconds: null });
+    const expected = new Date(h.nextExpectedAt!);
+    const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(expected);
+    expect(paris).toBe('02:30');
+    // Giving a period replaces the cron expression.
+    const updated = (await admin.client.gql(UpdateHeartbeatDocument, { id: h.id, input: { periodSeconds: 600 } })).data!.updateHeartbeat;
+    expect(updated).toMatchObject({ cron: null, periodSeconds: 600 });
+
+    const bad = async (input: Record<string, unknown>) => {
+      const res = await admin.client.gql(CreateHeartbeatDocument, { input: { name: 'x', ...input } as never });
+      expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      return (res.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field);
+    };
+    expect(await bad({ cron: '61 * * * *' })).toContain('cron');
+    expect(await bad({ cron: '0 3 * * *', timezone: 'Mars/Olympus' })).toContain('timezone');
+    expect(await bad({ cron: '0 3 * * *', periodSeconds: 60 })).toContain('cron');
+    expect(await bad({ periodSeconds: 0 })).toContain('periodSeconds');
+    expect(await bad({ name: '   ', periodSeconds: 60 })).toContain('name');
+  });
+
+  it('runHeartbeat judges it now: PASSED before its deadline', async () => {
+    const h = await create({ periodSeconds: 3600 });
+    const res = await admin.client.gql(RunHeartbeatDocument, { id: h.id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.runHeartbeat).toMatchObject({ status: 'PASSED', trigger: 'MANUAL', heartbeatId: h.id });
+  });
+
+  it("are NOT_FOUND to another organization, and writes need monitors:write", async () => {
+    const h = await create({ periodSeconds: 60 });
+    for (const res of [
+      await stranger.client.gql(HeartbeatDocument, { id: h.id }),
+      await stranger.client.gql(UpdateHeartbeatDocument, { id: h.id, input: { name: 'mine' } }),
+      await stranger.client.gql(RotateHeartbeatTokenDocument, { id: h.id }),
+      await stranger.client.gql(DeleteHeartbeatDocument, { id: h.id }),
+    ])
+      expect(res.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await stranger.client.rest('GET', `/v1/heartbeats/${h.id}`)).status).toBe(404);
+    expect((await stranger.client.gql(HeartbeatsDocument, {})).data!.heartbeats.nodes).toEqual([]);
+    const denied = await reader.client.gql(RotateHeartbeatTokenDocument, { id: h.id });
+    expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(tokenOf((await heartbeat(h.id)).pingUrl)).toBe(tokenOf(h.pingUrl));
+  });
+});
