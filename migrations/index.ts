@@ -30,6 +30,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206002659',
   'Migration20261206002728',
   'Migration20261206002742',
+  'Migration20261206012008',
 ];
 
 /**

@@ -172,7 +172,9 @@ describe('on-call channels', () => {
     const card = (pv.calls.find((c) => c.provider === 'teams')!.body.attachments as Array<{ content: { body: Array<{ type: string; text?: string; facts?: Array<{ title: string; value: string }> }>; actions: Array<{ title: string }> } }>)[0].content;
     expect(card.body[0].text).toBe('Alert opened: Checkout API');
     expect(card.body[1].facts!.map((f) => f.title)).toEqual(['Check', 'Cause', 'Locations']);
-    expect(card.actions.map((a) => a.title)).toEqual(['Open in tracer']);
+    // the opening of an open alert carries its one-click acknowledge link (escalation/ack-link.ts), bound to this channel
+    expect(card.actions.map((a) => a.title)).toEqual(['Open in tracer', 'Acknowledge']);
+    expect((card.actions as Array<{ title: string; url?: string }>)[1].url).toMatch(/\/alerts\/ack\?token=[\w.-]+/);
 
     // Discord: content and an embed, mentions off.
     const d = pv.calls.find((c) => c.provider === 'discord')!;
