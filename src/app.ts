@@ -25,6 +25,7 @@ import { LiveServer } from './modules/live/live-server';
 import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
+import { registerPublicStatusRoutes } from './modules/status-pages/public/public-routes';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -103,6 +104,8 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerErrorHandlers(fastify, contexts, log);
   registerGraphQLRoute(fastify, apollo, contexts, live);
   registerRestRoutes(fastify, { schema, config, log }, contexts);
+  // Before the dashboard: a custom domain's `GET /` is its status page, not the dashboard's redirect.
+  registerPublicStatusRoutes(fastify, services.publicStatus, { perMinute: config.STATUS_PAGE_RATE_LIMIT_PER_MINUTE });
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);

@@ -17,6 +17,9 @@ import type { MfaService } from '../modules/mfa/mfa.service';
 import type { InvitationService } from '../modules/invitations/invitation.service';
 import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
+import type { StatusPageService } from '../modules/status-pages/status-page.service';
+import type { IncidentService } from '../modules/status-pages/incident.service';
+import type { PublicStatus } from '../modules/status-pages/public/public-status';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -47,5 +50,10 @@ export interface Services {
   recovery: PasswordRecovery;
   /** The event streams of the subscriptions (live/). */
   live: LiveService;
+  /** Status pages and their components (status-pages/). */
+  statusPages: StatusPageService;
+  incidents: IncidentService;
+  /** The public pages' snapshots and their cache (status-pages/public/). */
+  publicStatus: PublicStatus;
   now: () => Date;
 }

@@ -30,6 +30,8 @@ import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
 import { LiveResolver } from '../modules/live/live.resolver';
+import { StatusPageResolver } from '../modules/status-pages/status-page.resolver';
+import { IncidentResolver } from '../modules/status-pages/incident.resolver';
 import { resolveCheckType } from '../modules/live/live.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -53,6 +55,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   InvitationResolver,
   OrganizationOverviewResolver,
   LiveResolver,
+  StatusPageResolver,
+  IncidentResolver,
 ];
 
 /**

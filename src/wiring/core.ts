@@ -28,6 +28,9 @@ import { StatsService } from '../modules/stats/stats.service';
 import { RetentionService } from '../modules/retention/retention.service';
 import { LiveBus, LocalPublisher, NotifyPublisher } from '../modules/common/live-events';
 import { LiveService } from '../modules/live/live.service';
+import { StatusPageService } from '../modules/status-pages/status-page.service';
+import { IncidentService } from '../modules/status-pages/incident.service';
+import { PublicStatus } from '../modules/status-pages/public/public-status';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -150,6 +153,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS,
   });
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  const publicStatus = new PublicStatus(database.orm, liveBus, now, { ttlMs: config.STATUS_PAGE_CACHE_MS, publicUrl });
+  const pageChanged = (organizationId: string) => publicStatus.invalidate(organizationId);
   const services = {
     organizations,
     checks,
@@ -169,6 +175,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION }, pageChanged),
+    incidents: new IncidentService(now, pageChanged),
+    publicStatus,
     now,
   };
   return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };

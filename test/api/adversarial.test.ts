@@ -153,6 +153,11 @@ const VALID: Record<string, Record<string, unknown>> = {
   TestNotificationChannel: { id: 'nch_none' },
   CreateMaintenanceWindow: { input: { name: 'w', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', checkIds: [] } },
   DeleteMaintenanceWindow: { id: 'mnt_none' },
+  CreateStatusPage: { input: { name: 'p', slug: 'p', components: [{ name: 'c', description: 'd', checkIds: [] }], customDomain: 'status.example.com', showUptime: true } },
+  UpdateStatusPage: { id: 'stp_none', input: { name: 'p' } },
+  DeleteStatusPage: { id: 'stp_none' },
+  CreateIncident: { input: { statusPageId: 'stp_none', title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm', componentIds: [] } },
+  AddIncidentUpdate: { input: { incidentId: 'inc_none', status: 'RESOLVED', message: 'm' } },
   TriggerChecks: { input: { checkIds: ['mon_none'], tags: ['smoke'], location: 'local' } },
 };
 

@@ -35,6 +35,8 @@ export interface Ids {
   revocable: string;
   channel: string;
   window: string;
+  statusPage: string;
+  incident: string;
 }
 
 type Variables = Record<string, unknown>;
@@ -272,6 +274,47 @@ export const OPERATIONS: readonly Operation[] = [
     variables: () => ({ input: windowInput() }),
     absent: { input: { name: '', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } },
   },
+  { name: 'statusPages', scopes: ['status_pages:read'], document: ops.StatusPagesDocument, variables: () => ({}), absent: {} },
+  { name: 'statusPage', scopes: ['status_pages:read'], byId: true, document: ops.StatusPageDocument, variables: (i) => ({ id: i.statusPage }), absent: { id: 'stp_none' } },
+  {
+    name: 'incidents',
+    scopes: ['status_pages:read'],
+    byId: true,
+    document: ops.IncidentsDocument,
+    variables: (i) => ({ statusPageId: i.statusPage }),
+    absent: { statusPageId: 'stp_none' },
+  },
+  {
+    name: 'createStatusPage',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    document: ops.CreateStatusPageDocument,
+    variables: () => ({ input: { name: 'p', slug: `p-${Math.random().toString(36).slice(2, 10)}` } }),
+    absent: { input: { name: 'p', slug: 'Not A Slug' } },
+  },
+  {
+    name: 'updateStatusPage',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.UpdateStatusPageDocument,
+    variables: (i) => ({ id: i.statusPage, input: { name: 'q' } }),
+    absent: { id: 'stp_none', input: { name: 'q' } },
+  },
+  {
+    name: 'createIncident',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.CreateIncidentDocument,
+    variables: (i) => ({ input: { statusPageId: i.statusPage, title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm' } }),
+    absent: { input: { statusPageId: 'stp_none', title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm' } },
+  },
+  {
+    name: 'addIncidentUpdate',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.AddIncidentUpdateDocument,
+    variables: (i) => ({ input: { incidentId: i.incident, status: 'MONITORING', message: 'm' } }),
+    absent: { input: { incidentId: 'inc_none', status: 'MONITORING', message: 'm' } },
+  },
   // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
   {
     name: 'triggerChecks',
@@ -302,6 +345,14 @@ export const OPERATIONS: readonly Operation[] = [
     document: ops.DeleteMaintenanceWindowDocument,
     variables: (i) => ({ id: i.window }),
     absent: { id: 'mnt_none' },
+  },
+  {
+    name: 'deleteStatusPage',
+    scopes: ['status_pages:write'],
+    byId: true,
+    document: ops.DeleteStatusPageDocument,
+    variables: (i) => ({ id: i.statusPage }),
+    absent: { id: 'stp_none' },
   },
 ];
 
@@ -419,5 +470,11 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
-  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window }, admin: client };
+  const statusPage = (
+    await client.gql(ops.CreateStatusPageDocument, { input: { name: 'Public', slug: `s-${Math.random().toString(36).slice(2, 10)}`, components: [{ name: 'API', checkIds: [monitor] }] } })
+  ).data!.createStatusPage.id;
+  const incident = (
+    await client.gql(ops.CreateIncidentDocument, { input: { statusPageId: statusPage, title: 'Slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking' } })
+  ).data!.createIncident.id;
+  return { ids: { monitor, journey, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, statusPage, incident }, admin: client };
 }

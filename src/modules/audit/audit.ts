@@ -43,6 +43,11 @@ export const AUDIT_ACTIONS = [
   'notification_channel.tested',
   'maintenance_window.created',
   'maintenance_window.deleted',
+  'status_page.created',
+  'status_page.updated',
+  'status_page.deleted',
+  'incident.created',
+  'incident.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
