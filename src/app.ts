@@ -26,6 +26,7 @@ import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
 import { registerPublicStatusRoutes } from './modules/status-pages/public/public-routes';
+import { registerSubscribeRoutes } from './modules/status-pages/public/subscribe-routes';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -106,6 +107,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerRestRoutes(fastify, { schema, config, log }, contexts);
   // Before the dashboard: a custom domain's `GET /` is its status page, not the dashboard's redirect.
   registerPublicStatusRoutes(fastify, services.publicStatus, { perMinute: config.STATUS_PAGE_RATE_LIMIT_PER_MINUTE });
+  registerSubscribeRoutes(fastify, database.orm, services.subscribers);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);

@@ -19,6 +19,7 @@ import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
 import type { StatusPageService } from '../modules/status-pages/status-page.service';
 import type { IncidentService } from '../modules/status-pages/incident.service';
+import type { Subscribers } from '../modules/status-pages/subscribers';
 import type { PublicStatus } from '../modules/status-pages/public/public-status';
 
 /**
@@ -53,6 +54,8 @@ export interface Services {
   /** Status pages and their components (status-pages/). */
   statusPages: StatusPageService;
   incidents: IncidentService;
+  /** Visitors subscribed to status pages (email, webhook). */
+  subscribers: Subscribers;
   /** The public pages' snapshots and their cache (status-pages/public/). */
   publicStatus: PublicStatus;
   now: () => Date;

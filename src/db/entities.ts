@@ -19,6 +19,7 @@ import { ConfirmationSend } from '../modules/notifications/confirmation-send.ent
 import { MaintenanceWindow } from '../modules/maintenance/maintenance-window.entity';
 import { RunRollup } from '../modules/stats/rollup.entity';
 import { Incident, IncidentUpdate, StatusComponent, StatusPage } from '../modules/status-pages/status-page.entity';
+import { StatusSubscriber } from '../modules/status-pages/subscriber.entity';
 
 import { Session } from '../modules/accounts/session.entity';
 import { PasswordToken } from '../modules/accounts/password-token.entity';
@@ -27,4 +28,4 @@ import { Invitation } from '../modules/invitations/invitation.entity';
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, StatusPage, StatusComponent, Incident, IncidentUpdate];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, StatusPage, StatusComponent, Incident, IncidentUpdate, StatusSubscriber];

@@ -20,9 +20,13 @@ import {
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
+import { startMailbox, type Mailbox } from '../helpers/mailbox';
+import { startReceiver, verify, type Receiver } from '../helpers/receiver';
 
 let t: TestApp;
 let target: Target;
+let mailbox: Mailbox;
+let rx: Receiver;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 let other: Awaited<ReturnType<TestApp['key']>>;
 
@@ -57,7 +61,16 @@ async function pub(path: string, headers: Record<string, string> = {}): Promise<
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ WORKER_POLL_MS: '50', STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '400' });
+  mailbox = await startMailbox();
+  rx = await startReceiver();
+  t = await startTestApp({
+    WORKER_POLL_MS: '50',
+    STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '400',
+    SMTP_URL: mailbox.url,
+    SMTP_FROM: 'tracer <status@tracer.example>',
+    NOTIFY_RETRY_SCHEDULE_MS: '10',
+    PUBLIC_URL: 'https://tracer.example',
+  });
   target = await startTarget();
   target.route('/up', (_req, res) => res.writeHead(200).end('ok'));
   target.route('/down', (_req, res) => res.writeHead(500).end('boom s3cr3t-url-token'));
@@ -87,6 +100,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
   await t?.close();
+  await rx?.close();
+  await mailbox?.close();
 });
 
 describe('managing status pages', () => {
@@ -267,6 +282,73 @@ describe('the public page', () => {
       for (const secret of [...SECRETS.filter((s) => s !== 'Other org component'), ids.up, ids.down, 'Acme']) expect(body).not.toContain(secret);
   });
 
+});
+
+describe('subscribers', () => {
+  const post = (path: string, body: string, type: string) => fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+  const deliveries = async (type: string) =>
+    (await t.db.orm.em.fork().getConnection().execute<{ status: string; channel_id: string }[]>(`select status, channel_id from notification_deliveries where event = ?`, [type]));
+
+  it('email: double opt-in, then every update with a one-click unsubscribe (RFC 8058); addresses never shown', async () => {
+    const page = (await admin.client.gql(CreateStatusPageDocument, { input: { name: 'Subs', slug: 'subs', components: [{ name: 'Core', checkIds: [ids.up] }] } })).data!.createStatusPage;
+    const form = await post('/status/subs/subscribe', 'email=visitor%40example.com', 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('Check your inbox');
+    const confirmation = await mailbox.next('visitor@example.com');
+    const confirmPath = confirmation.data.match(/https:\/\/tracer\.example(\/notifications\/confirm\/[A-Za-z0-9_-]+)/)![1];
+    // The same address again: the same answer, no second subscriber.
+    expect((await post('/status/subs/subscribe', JSON.stringify({ email: 'Visitor@example.com' }), 'application/json')).status).toBe(200);
+    expect((await admin.client.gql(StatusPageDocument, { id: page.id })).data!.statusPage.subscriberCount).toBe(1);
+
+    // Before the link is followed nothing but the confirmation is sent: the incident's delivery is logged SKIPPED.
+    const incident = (
+      await admin.client.gql(CreateIncidentDocument, { input: { statusPageId: page.id, title: 'Core is slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking.' } })
+    ).data!.createIncident;
+    expect((await deliveries('incident.created')).map((d) => d.status)).toEqual(['SKIPPED']);
+    expect((await post(confirmPath, '', 'application/x-www-form-urlencoded')).status).toBe(200);
+
+    const before = mailbox.mails.length;
+    await admin.client.gql(AddIncidentUpdateDocument, { input: { incidentId: incident.id, status: 'RESOLVED', message: 'Fixed the cache.' } });
+    const mail = await mailbox.next('visitor@example.com', before);
+    expect(mail.data).toContain('Fixed the cache.');
+    // Long header lines are folded (RFC 5322): unfolded before reading.
+    const headers = mail.data.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+    const unsubscribe = headers.match(/^List-Unsubscribe: ?<https:\/\/tracer\.example(\/status\/unsubscribe\/[A-Za-z0-9_-]+)>/m)![1];
+    expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    // The one-click POST a mail client sends.
+    expect((await post(unsubscribe, 'List-Unsubscribe=One-Click', 'application/x-www-form-urlencoded')).status).toBe(200);
+    expect((await admin.client.gql(StatusPageDocument, { id: page.id })).data!.statusPage.subscriberCount).toBe(0);
+    expect((await post(unsubscribe, 'List-Unsubscribe=One-Click', 'application/x-www-form-urlencoded')).status).toBe(404);
+    for (const path of ['/status/subs', '/status/subs/api/v2/summary.json', '/status/subs/api/v2/incidents.json', '/status/subs/history.atom'])
+      expect(await get(path)).toMatchObject({ status: 200, body: expect.not.stringContaining('visitor') });
+  });
+
+  it('webhook: signed with Standard Webhooks, through the delivery queue, with its unsubscribe link', async () => {
+    const res = await post('/status/subs/subscribe', JSON.stringify({ url: `${rx.url}/status-hook` }), 'application/json');
+    expect(res.status).toBe(200);
+    const { secret } = ((await res.json()) as { data: { secret: string } }).data;
+    expect(secret).toMatch(/^whsec_/);
+    const page = (await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes.find((p) => p.slug === 'subs')!;
+    await admin.client.gql(CreateIncidentDocument, { input: { statusPageId: page.id, title: 'Queue backlog', impact: 'MAJOR', status: 'IDENTIFIED', message: 'Draining it.' } });
+    const [hit] = await rx.waitFor((r) => r.body.includes('Queue backlog'));
+    const event = verify(secret, hit);
+    expect(event.type).toBe('incident.created');
+    expect(event.data).toMatchObject({ statusPage: { name: 'Subs' }, incident: { title: 'Queue backlog', status: 'IDENTIFIED' }, update: { message: 'Draining it.' } });
+    expect(String(event.data.unsubscribe)).toMatch(/^https:\/\/tracer\.example\/status\/unsubscribe\/[A-Za-z0-9_-]{43}$/);
+    // Subscribers are no channels of the organization's.
+    expect(JSON.stringify((await admin.client.rest('GET', '/v1/notification-channels')).body)).not.toContain('status-hook');
+  });
+
+  it('refuses a subscription without an address, and to a page that does not exist', async () => {
+    const none = await post('/status/subs/subscribe', JSON.stringify({}), 'application/json');
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+    expect((await post('/status/nope/subscribe', JSON.stringify({ email: 'a@example.com' }), 'application/json')).status).toBe(404);
+  });
+});
+
+// Last: it spends this address's budget for the minute.
+describe('the rate limit', () => {
   it('limits each address (429 with Retry-After) and never caches the refusal', async () => {
     let res: Res | undefined;
     for (let n = 0; n < 1000; n++) {

@@ -59,6 +59,13 @@ export class NotificationChannel {
   @Index({ name: 'notification_channels_confirm_token_hash_index' })
   confirmTokenHash: string | null = null;
 
+  /**
+   * A status page's subscriber (status-pages/): hears only what its page sends it, is not in the organization's
+   * channel list or cap, and is removed by its own unsubscribe link or with its page.
+   */
+  @Property({ type: 'boolean', default: false })
+  subscriber: boolean = false;
+
   /** Sealed `whsec_…` (WEBHOOK only): signs every delivery. Shown once, by the create call. */
   @Property({ type: 'text', nullable: true, hidden: true })
   secret: string | null = null;

@@ -80,11 +80,11 @@ export class NotificationService {
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<NotificationChannel>> {
-    return paginate(em, NotificationChannel, { organization: organizationId }, 'createdAt', args);
+    return paginate(em, NotificationChannel, { organization: organizationId, subscriber: false }, 'createdAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<NotificationChannel> {
-    const channel = await em.findOne(NotificationChannel, { id, organization: organizationId });
+    const channel = await em.findOne(NotificationChannel, { id, organization: organizationId, subscriber: false });
     if (!channel) throw notFound('Notification channel');
     return channel;
   }
@@ -114,6 +114,7 @@ export class NotificationService {
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
+        subscriber: false,
         secret: secret ? this.secrets.seal(secret) : null,
         createdAt: this.now(),
         updatedAt: this.now(),
@@ -125,6 +126,34 @@ export class NotificationService {
       }
       return { channel, secret };
     });
+  }
+
+  /**
+   * A status page subscriber's channel (status-pages/), in the caller's transaction: an EMAIL one gets its
+   * confirmation email (within the per-address and per-organization budgets) and nothing else until it is
+   * confirmed; a WEBHOOK one answers its signing secret, once. It hears no event of its own (`events` empty).
+   */
+  async createSubscriber(tx: EntityManager, organizationId: string, input: { type: 'EMAIL' | 'WEBHOOK'; email?: string | null; url?: string | null }): Promise<{ channel: NotificationChannel; secret: string | null }> {
+    const errors = this.shapeErrors(input.type, input.url ?? null, input.email ?? null);
+    if (errors.length) throw badInput(errors);
+    const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
+    const channel = tx.create(NotificationChannel, {
+      organization: tx.getReference(Organization, organizationId),
+      name: 'Status page subscriber',
+      type: input.type,
+      url: input.url ? this.secrets.seal(input.url) : null,
+      maskedUrl: input.url ? maskUrl(input.url) : null,
+      email: input.email ?? null,
+      events: [],
+      checkIds: [],
+      subscriber: true,
+      secret: secret ? this.secrets.seal(secret) : null,
+      createdAt: this.now(),
+      updatedAt: this.now(),
+    });
+    await tx.flush();
+    if (channel.type === 'EMAIL') await this.sendConfirmation(tx, organizationId, channel);
+    return { channel, secret };
   }
 
   /** Only the fields given change; the type does not (make a new channel), nor the secret. */
@@ -184,7 +213,7 @@ export class NotificationService {
    */
   private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
     await lockOrganization(tx, organizationId);
-    const count = await tx.count(NotificationChannel, { organization: organizationId });
+    const count = await tx.count(NotificationChannel, { organization: organizationId, subscriber: false });
     if (count >= this.opts.maxChannels)
       throw conflict(`The organization has ${count} notification channels, the most it may have (${this.opts.maxChannels}); delete unused ones first`);
   }

@@ -3,7 +3,7 @@ import { Organization } from '../organization/organization.entity';
 import { randomBase62 } from '../common/base62';
 
 /** Prefixed ids of this module (`stp_…`), the same length and alphabet as common/ids.ts's. */
-export const statusId = (prefix: 'stp' | 'spc' | 'inc' | 'inu') => `${prefix}_${randomBase62(16)}`;
+export const statusId = (prefix: 'stp' | 'spc' | 'inc' | 'inu' | 'sub') => `${prefix}_${randomBase62(16)}`;
 
 /** A public page: what it shows is only what it names (its components) and the incidents written for it. */
 @Entity({ tableName: 'status_pages' })

@@ -10,7 +10,7 @@ import { CreateStatusPageInput, StatusPageConnection, StatusPageView, UpdateStat
 /** The page with its components and their states now. */
 async function viewOf(em: EntityManager, services: Services, page: StatusPage): Promise<StatusPageView> {
   const components = await services.statusPages.components(em, page.id);
-  return StatusPageView.from(page, components, await services.statusPages.states(em, page.organization.id, components));
+  return StatusPageView.from(page, components, await services.statusPages.states(em, page.organization.id, components), await services.subscribers.count(em, page.id));
 }
 
 @Resolver()

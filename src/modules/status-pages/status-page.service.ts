@@ -31,7 +31,7 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
 // A host name (RFC 1123 labels), at least two labels, no port, no trailing dot.
 const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Slugs that would shadow the page's own paths. */
-const RESERVED_SLUGS = new Set(['api', 'assets', 'static']);
+const RESERVED_SLUGS = new Set(['api', 'assets', 'static', 'unsubscribe']);
 
 /** Told after a commit that changed what a page shows (its public cache drops the page). */
 export type PageChanged = (organizationId: string) => void;
@@ -45,6 +45,8 @@ export class StatusPageService {
     private readonly now: () => Date,
     private readonly opts: { maxPages: number },
     private readonly changed: PageChanged,
+    /** Told in the delete's transaction (subscribers' channels go with the page). */
+    private readonly deleting: { hook: ((tx: EntityManager, pageId: string) => Promise<void>) | null } = { hook: null },
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<StatusPage>> {
@@ -120,9 +122,11 @@ export class StatusPageService {
 
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
     const page = await this.get(em, actor.organizationId, id);
-    em.remove(page);
-    audit(em, actor, 'status_page.deleted', id, this.now());
-    await em.flush();
+    await em.transactional(async (tx) => {
+      await this.deleting.hook?.(tx, id);
+      tx.remove(tx.merge(page));
+      audit(tx, actor, 'status_page.deleted', id, this.now());
+    });
     this.changed(actor.organizationId);
     return id;
   }

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsOptional, Length } from 'class-validator';
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import { connectionOf } from '../common/pagination';
 import { NoControlCharacters } from '../common/names';
@@ -41,10 +41,11 @@ export class StatusPageView {
   @Field() showUptime!: boolean;
   @Field(() => [StatusComponentView]) components!: StatusComponentView[];
   @Field(() => ComponentStateEnum, { description: 'The worst state of its components.' }) state!: ComponentState;
+  @Field(() => Int, { description: 'Visitors subscribed (email, confirmed or not, and webhooks); their addresses are never shown.' }) subscriberCount!: number;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 
-  static from(p: StatusPage, components: StatusComponent[], states: Map<string, ComponentState>): StatusPageView {
+  static from(p: StatusPage, components: StatusComponent[], states: Map<string, ComponentState>, subscriberCount: number): StatusPageView {
     const views = components.map((c) => StatusComponentView.from(c, states.get(c.id) ?? 'OPERATIONAL'));
     return Object.assign(new StatusPageView(), {
       id: p.id,
@@ -55,6 +56,7 @@ export class StatusPageView {
       showUptime: p.showUptime,
       components: views,
       state: worstState(views.map((v) => v.state)),
+      subscriberCount,
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
     });

@@ -56,7 +56,7 @@ function incidentHtml(i: PublicIncident): string {
 }
 
 /** The whole page, server-rendered: readable without JavaScript (there is none), at 390 px and up. */
-export function statusHtml(s: Snapshot, paths: { atom: string; json: string }): string {
+export function statusHtml(s: Snapshot, paths: { atom: string; json: string; subscribe: string }): string {
   const status = statusOf(s);
   const components = s.components
     .map((c) => {
@@ -93,6 +93,11 @@ export function statusHtml(s: Snapshot, paths: { atom: string; json: string }): 
         )
       : '') +
     section('Components', `<ul>${components}</ul>`) +
+    section(
+      'Subscribe',
+      `<form method="post" action="${x(paths.subscribe)}"><label for="email">Email updates on incidents</label> ` +
+        `<input id="email" type="email" name="email" required autocomplete="email"> <button type="submit">Subscribe</button></form>`,
+    ) +
     section(`Past incidents (last ${HISTORY_DAYS} days)`, past.length ? past.map(incidentHtml).join('') : '<p>No incidents reported.</p>') +
     `<footer><p>Updated ${when(s.at)}. <a href="${x(paths.atom)}">Incident feed (Atom)</a> · <a href="${x(paths.json)}">JSON</a></p></footer>` +
     `</main></body></html>`

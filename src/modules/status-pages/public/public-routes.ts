@@ -9,7 +9,7 @@ import { STYLE_SOURCE } from './html';
 import type { PublicStatus, Variant } from './public-status';
 
 /** The public page: nothing but its own inline style (by hash); no script, image, font, frame or other origin. */
-const HTML_HEADERS = lockedDownPage([`style-src ${STYLE_SOURCE}`]);
+const HTML_HEADERS = lockedDownPage([`style-src ${STYLE_SOURCE}`, "form-action 'self'"]);
 /** Feeds and JSON: no active content at all; JSON readable from any origin, as Statuspage's is. */
 const DATA_HEADERS = lockedDownPage([]);
 /** Every visitor revalidates (the ETag makes that a 304), so nobody sees a state older than the server's cache. */

@@ -84,7 +84,7 @@ export class PublicStatus {
     const base = variant === 'domain' && s.page.customDomain ? '' : `/status/${s.page.slug}`;
     const url = variant === 'domain' && s.page.customDomain ? `https://${s.page.customDomain}` : `${this.opts.publicUrl}/status/${s.page.slug}`;
     if (document === '') {
-      const body = statusHtml(s, { atom: `${base}/history.atom`, json: `${base}/api/v2/summary.json` });
+      const body = statusHtml(s, { atom: `${base}/history.atom`, json: `${base}/api/v2/summary.json`, subscribe: `/status/${s.page.slug}/subscribe` });
       return { body, etag: etagOf(body), type: 'text/html; charset=utf-8' };
     }
     if (document === 'history.atom') {
