@@ -12,6 +12,7 @@ import { CheckDetail } from './pages/CheckDetail';
 import { Alerts } from './pages/Alerts';
 import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
+import { StatusPages } from './pages/StatusPages';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
 
@@ -151,6 +152,8 @@ export function App() {
             ? 'alerts'
             : route.startsWith('/settings/notifications')
               ? 'notifications'
+              : route.startsWith('/status-pages')
+                ? 'status'
               : checkId
                 ? 'check'
                 : 'checks';
@@ -171,6 +174,11 @@ export function App() {
           <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
             Alerts
           </a>
+          {holds(perms, 'status_pages:read') && (
+            <a href="#/status-pages" aria-current={page === 'status' ? 'page' : undefined}>
+              Status pages
+            </a>
+          )}
           <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
             Settings › API Keys
           </a>
@@ -203,6 +211,7 @@ export function App() {
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
         {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
         {page === 'notifications' && <Notifications s={s} />}
+        {page === 'status' && <StatusPages s={s} />}
       </main>
     </div>
   );
