@@ -10,7 +10,8 @@ import { statuspageJson } from './statuspage-json';
 
 /** One answer, ready to send. */
 export interface PublicBody {
-  body: string;
+  /** Encoded once, when rendered: every request sends the same bytes. */
+  body: Buffer;
   etag: string;
   type: string;
 }
@@ -27,6 +28,7 @@ interface Entry {
 
 
 const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`;
+const ready = (text: string, type: string): PublicBody => ({ body: Buffer.from(text), etag: etagOf(text), type });
 
 /**
  * The public pages' answers, cached in memory per page: a visitor's request costs a Map lookup, and the database
@@ -84,18 +86,15 @@ export class PublicStatus {
     const base = variant === 'domain' && s.page.customDomain ? '' : `/status/${s.page.slug}`;
     const url = variant === 'domain' && s.page.customDomain ? `https://${s.page.customDomain}` : `${this.opts.publicUrl}/status/${s.page.slug}`;
     if (document === '') {
-      const body = statusHtml(s, { atom: `${base}/history.atom`, json: `${base}/api/v2/summary.json`, subscribe: `/status/${s.page.slug}/subscribe` });
-      return { body, etag: etagOf(body), type: 'text/html; charset=utf-8' };
+      return ready(statusHtml(s, { atom: `${base}/history.atom`, json: `${base}/api/v2/summary.json`, subscribe: `/status/${s.page.slug}/subscribe` }), 'text/html; charset=utf-8');
     }
     if (document === 'history.atom') {
-      const body = atomFeed(s, url);
-      return { body, etag: etagOf(body), type: 'application/atom+xml; charset=utf-8' };
+      return ready(atomFeed(s, url), 'application/atom+xml; charset=utf-8');
     }
     if (!document.startsWith('api/v2/')) return null;
     const json = statuspageJson(s, url)[document.slice('api/v2/'.length)];
     if (json === undefined) return null;
-    const body = JSON.stringify(json);
-    return { body, etag: etagOf(body), type: 'application/json; charset=utf-8' };
+    return ready(JSON.stringify(json), 'application/json; charset=utf-8');
   }
 
   private *entries(): Generator<[string, Entry]> {
