@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './http/health';
 import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
+import { registerPagerDutyWebhook } from './modules/notifications/channels/pagerduty-webhook';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { registerMfaRoutes } from './modules/mfa/mfa-routes';
 import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
@@ -111,6 +112,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
+  registerPagerDutyWebhook(fastify, database, api.secrets, services.alerts);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
   registerInvitationRoutes(fastify, { orm: database.orm, invitations: services.invitations, recovery: services.recovery, sessions: api.sessions, log });

@@ -15,6 +15,39 @@ import { Notifications } from './pages/Notifications';
 import { StatusPages } from './pages/StatusPages';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
+import { Maintenance } from './pages/Maintenance';
+import { Billing } from './pages/Billing';
+import { AlertChangedDocument, AlertsDocument } from '../client/generated/graphql';
+import { setSessionEndedHandler, useLive, useLiveState } from './live';
+
+/** The number of OPEN alerts (not yet acknowledged) beside the navigation's Alerts link, kept live. */
+function OpenAlertCount() {
+  const [count, setCount] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    const d = await gql(AlertsDocument, { first: 100, status: 'OPEN' }).catch(() => null);
+    if (d) setCount(d.alerts.nodes.length ? `${d.alerts.nodes.length}${d.alerts.pageInfo.hasNextPage ? '+' : ''}` : null);
+  }, []);
+  useEffect(() => void load(), [load]);
+  useLive(AlertChangedDocument, undefined, load);
+  if (!count) return null;
+  return (
+    <span className="badge alerts" data-testid="open-alert-count" aria-label={`${count} open`}>
+      {count}
+    </span>
+  );
+}
+
+/** Says whether the page is updating itself: connected, (re)connecting, or not live (no subscription open). */
+function LiveIndicator() {
+  const state = useLiveState();
+  if (state === 'off') return null;
+  const text = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  return (
+    <span className={`live ${state}`} data-testid="live" role="status" title={state === 'live' ? 'This page updates itself' : 'Live updates are reconnecting'}>
+      {text}
+    </span>
+  );
+}
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -92,6 +125,8 @@ export function App() {
   useEffect(() => {
     setRefusalHandler((e) => (e.status === 401 ? lost(e.display) : mfaSetup()));
   }, [lost, mfaSetup]);
+  // The live connection was closed because the session ended or was revoked: `me` answers 401, back to sign-in.
+  useEffect(() => setSessionEndedHandler(() => refresh()), [refresh]);
   // The cookie is HttpOnly: whether there is a session is known by asking.
   useEffect(() => {
     if (signedIn === null) refresh(true);
@@ -152,8 +187,12 @@ export function App() {
             ? 'alerts'
             : route.startsWith('/settings/notifications')
               ? 'notifications'
-              : route.startsWith('/status-pages')
-                ? 'status'
+              : route.startsWith('/maintenance')
+                ? 'maintenance'
+                : route.startsWith('/settings/billing')
+                  ? 'billing'
+                  : route.startsWith('/status-pages')
+                    ? 'status'
               : checkId
                 ? 'check'
                 : 'checks';
@@ -172,7 +211,10 @@ export function App() {
             </a>
           ))}
           <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
-            Alerts
+            Alerts{holds(perms, 'alerts:read') && !mfaFirst && <OpenAlertCount />}
+          </a>
+          <a href="#/maintenance" aria-current={page === 'maintenance' ? 'page' : undefined}>
+            Maintenance
           </a>
           {holds(perms, 'status_pages:read') && (
             <a href="#/status-pages" aria-current={page === 'status' ? 'page' : undefined}>
@@ -188,7 +230,11 @@ export function App() {
           <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
             Settings › Members
           </a>
+          <a href="#/settings/billing" aria-current={page === 'billing' ? 'page' : undefined}>
+            Settings › Billing
+          </a>
         </nav>
+        <LiveIndicator />
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
           <span>
@@ -211,6 +257,8 @@ export function App() {
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
         {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
         {page === 'notifications' && <Notifications s={s} />}
+        {page === 'maintenance' && <Maintenance s={s} />}
+        {page === 'billing' && <Billing s={s} />}
         {page === 'status' && <StatusPages s={s} />}
       </main>
     </div>

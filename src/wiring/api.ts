@@ -1,3 +1,4 @@
+import type { SecretBox } from '../modules/checks/secret-box';
 import { memberSessions } from '../modules/accounts/session-ends';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
@@ -42,6 +43,8 @@ export const LOADERS = [recentRunsLoader, quotaLoader, statsLoader];
 /** What the API role adds to the core (./core.ts): authentication, its caches and timers, the context. */
 export interface ApiServices {
   database: Database;
+  /** Opens sealed channel secrets (the PagerDuty webhook's signing secrets). */
+  secrets: SecretBox;
   engine: Engine;
   services: Services;
   verifier: KeyVerifier;
@@ -181,6 +184,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
 
   return {
     database,
+    secrets: core.secrets,
     engine,
     services,
     verifier,

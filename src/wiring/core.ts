@@ -98,6 +98,12 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     smtpUrl: config.SMTP_URL,
     smtpFrom: config.SMTP_FROM,
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    endpoints: {
+      pagerdutyEventsUrl: config.PAGERDUTY_EVENTS_URL,
+      opsgenieApiUrl: config.OPSGENIE_API_URL,
+      opsgenieEuApiUrl: config.OPSGENIE_EU_API_URL,
+      telegramApiUrl: config.TELEGRAM_API_URL,
+    },
   });
   const gate = new DeliveryGate(
     {

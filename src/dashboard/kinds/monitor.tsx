@@ -17,7 +17,7 @@ import type { Session } from '../session';
 import { dateTime, percent } from '../format';
 import { MonitorForm } from '../components/MonitorForm';
 import { MonitorStats } from '../components/MonitorStats';
-import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+import { AssertionResults, CheckSettings, RequestHeaders, RunDetails } from '../components/CheckViews';
 import type { DashboardKind } from './kind';
 
 type Row = MonitorsOverviewQuery['monitors']['nodes'][number] & { uptime?: MonitorsUptimeQuery['monitors']['nodes'][number] };
@@ -59,15 +59,19 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
       return [m.monitor, r.monitorRuns.nodes];
     },
     Overview: MonitorOverview,
-    RunItem: ({ run: r }) => (
-      <>
-        <div>
-          <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
-          {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
-        </div>
+    RunItem: ({ run: r, open }) => (
+      <RunDetails
+        open={open}
+        summary={
+          <>
+            <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
+            {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
+          </>
+        }
+      >
         {r.error && <div className="error">{r.error}</div>}
-        <AssertionResults results={r.assertions} />
-      </>
+        {r.assertions.length > 0 && <AssertionResults results={r.assertions} />}
+      </RunDetails>
     ),
   },
   run: (id) => gql(RunMonitorDocument, { id }),

@@ -14,12 +14,15 @@ interface AlertData {
   statusPage?: { name: string; url: string };
   incident?: { title: string; status: string; impact: string };
   update?: { status: string; message: string; createdAt: string };
+  ackUrl?: string | null;
 }
 
 export interface Readable {
   title: string;
   lines: string[];
   link: string;
+  /** The one-click acknowledge link of an open alert, when the notification carries one (Teams and Telegram show it). */
+  ackUrl?: string;
 }
 
 const TITLES: Record<string, string> = {
@@ -57,7 +60,8 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
   const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
-  return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link };
+  const ackUrl = typeof d.ackUrl === 'string' && /^https?:\/\//.test(d.ackUrl) ? d.ackUrl : undefined;
+  return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link, ...(ackUrl ? { ackUrl } : {}) };
 }
 
 /** A Slack incoming-webhook message: `text` (notifications, fallbacks) and `blocks` (the message). */
