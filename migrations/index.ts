@@ -27,9 +27,11 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205220000',
   'Migration20261206002030',
   'Migration20261206002340',
+  'Migration20261206002442',
   'Migration20261206002659',
   'Migration20261206002728',
   'Migration20261206002742',
+  'Migration20261206004534',
   'Migration20261206012008',
 ];
 

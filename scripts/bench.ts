@@ -25,6 +25,7 @@
  * BENCH_ONLY=live (only the live-updates rows, scripts/bench/live.ts: 1,000 subscribers; PostgreSQL).
  * BENCH_ONLY=api (every row but the check engine's).
  * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
+ * BENCH_ONLY=status (only the public status page against /healthz on the same server).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -126,11 +127,59 @@ async function coldStarts(env: Record<string, string>, where: string): Promise<s
   return `cold start (process start → /readyz 200, ${where}): ${times.join(', ')} ms (median ${times[1]} ms)`;
 }
 
+/**
+ * The public status page (issue 29): `GET /status/:slug` (its HTML, 3 components over 3 monitors, answered from the
+ * page cache) against `GET /healthz`, on the same server, interleaved rounds; the target is ≥ 0.5× /healthz.
+ */
+async function statusPageRows(env: Record<string, string>, key: string, log: (s: string) => void): Promise<Row[]> {
+  log('status page: GET /status/bench against GET /healthz on the same server');
+  const sp = await startProcess('dist/src/server.js', { ...env, STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '10000000' }, readyz);
+  try {
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${sp.url}/v1/monitors`, { method: 'POST', headers, body: JSON.stringify({ name: `status ${i}`, url: `https://example.com/s${i}` }) });
+      ids.push(((await res.json()) as { data: { id: string } }).data.id);
+    }
+    const query = `mutation($input: CreateStatusPageInput!) { createStatusPage(input: $input) { id } }`;
+    const input = { name: 'Bench', slug: 'bench', components: ids.map((id, i) => ({ name: `Component ${i}`, checkIds: [id] })) };
+    const made = await fetch(`${sp.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables: { input } }) });
+    if (!made.ok) throw new Error(`bench: createStatusPage answered ${made.status}`);
+    const health: Row[] = [];
+    const page: Row[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      health.push(await load('`GET /healthz` (the status page row\'s server)', `${sp.url}/healthz`, { pid: sp.child.pid }));
+      page.push(await load('public status page `GET /status/:slug` (HTML, 3 components, cached)', `${sp.url}/status/bench`, { pid: sp.child.pid }));
+    }
+    const mid = (xs: Row[]) => ({ ...[...xs].sort((x, y) => x.reqPerSec - y.reqPerSec)[Math.floor(xs.length / 2)] });
+    const h = mid(health);
+    const p = mid(page);
+    h.note = `rounds: ${health.map((x) => x.reqPerSec).join(', ')} req/s`;
+    p.note = `rounds: ${page.map((x) => x.reqPerSec).join(', ')} req/s; ${pairedRatio(page, health)}× /healthz on the same server (target ≥ 0.5×)`;
+    return [h, p];
+  } finally {
+    await sp.stop();
+  }
+}
+
+async function statusOnly() {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-'));
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', SCHEDULING: 'false', BOOTSTRAP_KEY: 'false', WORKER: 'false', RATE_LIMIT_PER_MINUTE: '10000000' };
+  const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string };
+  const rows = await statusPageRows(env, made.key, log);
+  const file = path.join(ROOT, 'bench/results/latest.json');
+  const previous = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  fs.writeFileSync(file, `${JSON.stringify({ ...previous, statusPage: { date: new Date().toISOString(), database: 'embedded', connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, rows } }, null, 2)}\n`);
+  process.stdout.write(`\n| row | req/s | p50 ms | p99 ms | CPU µs/req | note |\n| --- | ---: | ---: | ---: | ---: | --- |\n${rows.map((r) => `| ${r.name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.cpuUsPerReq ?? ''} | ${r.note ?? ''} |`).join('\n')}\n`);
+}
+
 async function main() {
   if (process.env.BENCH_ONLY === 'engine') return engineOnly();
   if (process.env.BENCH_ONLY === 'notify') return notifyOnly();
   if (process.env.BENCH_ONLY === 'live') return liveOnly();
   if (process.env.BENCH_ONLY === 'stats') return statsOnly();
+  if (process.env.BENCH_ONLY === 'status') return statusOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -238,6 +287,8 @@ async function main() {
       rows[4].note += `; ${pairedRatio(samples[4], samples[3])}× the ceiling`;
       if (peer) rows[5].note += `; tracer's \`me\` is ${pairedRatio(samples[1], samples[5])}× this row`;
       rows[sessionRow].note += `; ${pairedRatio(samples[sessionRow], samples[1])}× \`me\` with a key`;
+
+      rows.push(...(await statusPageRows(api, made.key, log)));
 
       if (process.env.BENCH_ONLY === 'rounds') return;
       let current = await startProcess('dist/src/server.js', api, readyz);

@@ -29,6 +29,8 @@ import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
 import { registerPingRoutes } from './modules/heartbeats/ping-route';
+import { registerPublicStatusRoutes } from './modules/status-pages/public/public-routes';
+import { registerSubscribeRoutes } from './modules/status-pages/public/subscribe-routes';
 
 export interface AppOptions {
   /** The clock every expiry decision reads; tests pass their own to check expiry to the millisecond. */
@@ -107,6 +109,9 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerErrorHandlers(fastify, contexts, log);
   registerGraphQLRoute(fastify, apollo, contexts, live);
   registerRestRoutes(fastify, { schema, config, log }, contexts);
+  // Before the dashboard: a custom domain's `GET /` is its status page, not the dashboard's redirect.
+  registerPublicStatusRoutes(fastify, services.publicStatus, { perMinute: config.STATUS_PAGE_RATE_LIMIT_PER_MINUTE });
+  registerSubscribeRoutes(fastify, database.orm, services.subscribers);
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);

@@ -87,6 +87,11 @@ const schema = z.object({
   MAX_CHANNELS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(50),
   /** Maintenance windows (current or future: not yet ended) one organization may have; one more is CONFLICT. */
   MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(100_000).default(100),
+  MAX_STATUS_PAGES_PER_ORGANIZATION: z.coerce.number().int().min(1).max(1000).default(20),
+  STATUS_PAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(600),
+  STATUS_PAGE_SUBSCRIPTIONS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAX_SUBSCRIBERS_PER_STATUS_PAGE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  STATUS_PAGE_CACHE_MS: z.coerce.number().int().min(0).max(5000).default(5000),
   /** How long a cached key row is trusted before it is read again, in milliseconds (the bound on a lost NOTIFY). */
   KEY_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** How often the key-change listener proves its connection alive, and how long the proof may take (ms). */

@@ -67,6 +67,13 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'NotificationChannelConnection.nodes': { page: true },
   'NotificationDeliveryConnection.nodes': { page: true },
   'MaintenanceWindowConnection.nodes': { page: true },
+  'StatusPageConnection.nodes': { page: true },
+  'IncidentConnection.nodes': { page: true },
+  // status-pages/: at most 50 components a page, 100 checks a component, 100 updates an incident.
+  'StatusPage.components': { max: 50 },
+  'StatusComponent.checkIds': { max: CHECK_IDS },
+  'Incident.componentIds': { max: 50 },
+  'Incident.updates': { max: 100 },
   'Request.headers': { max: HEADERS },
   'Alert.locations': { max: LOCATIONS },
   'AuditEvent.changedFields': { max: 30, estimate: true }, // the fields of an update input: about 20

@@ -14,6 +14,8 @@ export const SCOPES = [
   'organization:read',
   'organization:write',
   'billing:read',
+  'status_pages:read',
+  'status_pages:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

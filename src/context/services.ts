@@ -22,6 +22,10 @@ import type { SsoSignIn } from '../modules/sso/sso-sign-in';
 import type { EscalationService } from '../modules/escalation/escalation.service';
 import type { AckService } from '../modules/escalation/ack.service';
 import type { PingService } from '../modules/heartbeats/ping.service';
+import type { StatusPageService } from '../modules/status-pages/status-page.service';
+import type { IncidentService } from '../modules/status-pages/incident.service';
+import type { Subscribers } from '../modules/status-pages/subscribers';
+import type { PublicStatus } from '../modules/status-pages/public/public-status';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -62,5 +66,12 @@ export interface Services {
   acks: AckService;
   /** Heartbeats' pings and missed deadlines (heartbeats/). */
   heartbeats: PingService;
+  /** Status pages and their components (status-pages/). */
+  statusPages: StatusPageService;
+  incidents: IncidentService;
+  /** Visitors subscribed to status pages (email, webhook). */
+  subscribers: Subscribers;
+  /** The public pages' snapshots and their cache (status-pages/public/). */
+  publicStatus: PublicStatus;
   now: () => Date;
 }

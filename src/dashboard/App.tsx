@@ -12,6 +12,7 @@ import { CheckDetail } from './pages/CheckDetail';
 import { Alerts } from './pages/Alerts';
 import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
+import { StatusPages } from './pages/StatusPages';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
 import { Maintenance } from './pages/Maintenance';
@@ -93,7 +94,7 @@ function takeSsoError(): string | null {
 }
 const SSO_ERROR = takeSsoError();
 
-type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'escalation' | 'maintenance' | 'billing' | 'check' | 'checks';
+type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'escalation' | 'status' | 'maintenance' | 'billing' | 'check' | 'checks';
 /** Pages by the start of their route (`#/settings/members`), the first match winning; else a kind's list or check. */
 const ROUTES: [string, Page][] = [
   ['/account', 'account'],
@@ -103,6 +104,7 @@ const ROUTES: [string, Page][] = [
   ['/alerts', 'alerts'],
   ['/settings/notifications', 'notifications'],
   ['/settings/escalation', 'escalation'],
+  ['/status-pages', 'status'],
   ['/maintenance', 'maintenance'],
   ['/settings/billing', 'billing'],
 ];
@@ -233,6 +235,11 @@ export function App() {
           <a href="#/maintenance" aria-current={page === 'maintenance' ? 'page' : undefined}>
             Maintenance
           </a>
+          {holds(perms, 'status_pages:read') && (
+            <a href="#/status-pages" aria-current={page === 'status' ? 'page' : undefined}>
+              Status pages
+            </a>
+          )}
           <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
             Settings › API Keys
           </a>
@@ -279,6 +286,7 @@ export function App() {
         {page === 'maintenance' && <Maintenance s={s} />}
         {page === 'billing' && <Billing s={s} />}
         {page === 'escalation' && <EscalationPolicies s={s} />}
+        {page === 'status' && <StatusPages s={s} />}
       </main>
     </div>
   );

@@ -5,6 +5,7 @@ export const GROUPS: { resource: string; scopes: string[] }[] = [
   { resource: 'Alerts', scopes: ['alerts:read', 'alerts:write'] },
   { resource: 'Organization', scopes: ['organization:read', 'organization:write'] },
   { resource: 'Billing', scopes: ['billing:read'] },
+  { resource: 'Status pages', scopes: ['status_pages:read', 'status_pages:write'] },
 ];
 
 /** The API reference's presets. */

@@ -19,6 +19,8 @@ import { ApiKeyExpiryNotice } from '../modules/notifications/api-key-notice.enti
 import { ConfirmationSend } from '../modules/notifications/confirmation-send.entity';
 import { MaintenanceWindow } from '../modules/maintenance/maintenance-window.entity';
 import { RunRollup } from '../modules/stats/rollup.entity';
+import { Incident, IncidentUpdate, StatusComponent, StatusPage } from '../modules/status-pages/status-page.entity';
+import { StatusSubscriber } from '../modules/status-pages/subscriber.entity';
 
 import { Session } from '../modules/accounts/session.entity';
 import { PasswordToken } from '../modules/accounts/password-token.entity';
@@ -32,4 +34,4 @@ import { AlertEvent } from '../modules/escalation/alert-event.entity';
 import { AckLinkUse } from '../modules/escalation/ack-link-use.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Heartbeat, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt, EscalationPolicy, EscalationStep, AlertEvent, AckLinkUse];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Heartbeat, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt, EscalationPolicy, EscalationStep, AlertEvent, AckLinkUse, StatusPage, StatusComponent, Incident, IncidentUpdate, StatusSubscriber];

@@ -34,6 +34,8 @@ import { LiveResolver } from '../modules/live/live.resolver';
 import { EscalationResolver } from '../modules/escalation/escalation.resolver';
 import { AlertTimelineResolver } from '../modules/escalation/timeline.resolver';
 import { HeartbeatPingResolver } from '../modules/heartbeats/heartbeat-ping.resolver';
+import { StatusPageResolver } from '../modules/status-pages/status-page.resolver';
+import { IncidentResolver } from '../modules/status-pages/incident.resolver';
 import { resolveCheckType } from '../modules/live/live.types';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -61,6 +63,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   LiveResolver,
   EscalationResolver,
   AlertTimelineResolver,
+  StatusPageResolver,
+  IncidentResolver,
 ];
 
 /**

@@ -36,6 +36,10 @@ import { EscalationService } from '../modules/escalation/escalation.service';
 import { PingService } from '../modules/heartbeats/ping.service';
 import { DeadlineWatcher } from '../modules/heartbeats/deadline-watcher';
 import type { Consumer } from '../modules/queue/consumer';
+import { StatusPageService } from '../modules/status-pages/status-page.service';
+import { IncidentService } from '../modules/status-pages/incident.service';
+import { PublicStatus } from '../modules/status-pages/public/public-status';
+import { Subscribers } from '../modules/status-pages/subscribers';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -174,6 +178,19 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   });
   workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
+  const publicStatus = new PublicStatus(database.orm, liveBus, now, { ttlMs: config.STATUS_PAGE_CACHE_MS, publicUrl });
+  const pageChanged = (organizationId: string) => publicStatus.invalidate(organizationId);
+  const notifications = new NotificationService(notifier, secrets, now, {
+    allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION,
+    testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
+    confirmationsPerAddressPerHour: config.NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
+    confirmationsPerOrganizationPerHour: config.NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR,
+  });
+  const subscribers = new Subscribers(notifications, notifier, secrets, now, {
+    perPagePerHour: config.STATUS_PAGE_SUBSCRIPTIONS_PER_HOUR,
+    maxPerPage: config.MAX_SUBSCRIBERS_PER_STATUS_PAGE,
+    publicUrl,
+  });
   const services = {
     organizations,
     checks,
@@ -183,12 +200,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     members: new MemberService(now, memberSessions()),
     billing,
     locations: engine.locations,
-    notifications: new NotificationService(notifier, secrets, now, {
-      allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, smtpConfigured: !!config.SMTP_URL, maxChannels: config.MAX_CHANNELS_PER_ORGANIZATION,
-      testsPerMinute: config.NOTIFY_TESTS_PER_CHANNEL_PER_MINUTE,
-      confirmationsPerAddressPerHour: config.NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR,
-      confirmationsPerOrganizationPerHour: config.NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR,
-    }),
+    notifications,
     maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
@@ -196,6 +208,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
     heartbeats,
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
+    incidents: new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) }),
+    subscribers,
+    publicStatus,
     now,
   };
   return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };

@@ -80,7 +80,7 @@ describe('API keys give and change only roles they hold', () => {
     expect(refusal(await client.gql(ops.UpdateMemberRoleDocument, { id: viewer.id, role: 'MEMBER' }))).toEqual({
       status: 403,
       code: 'FORBIDDEN',
-      missing: ['monitors:write', 'monitors:run', 'journeys:write', 'journeys:run', 'alerts:write'],
+      missing: ['monitors:write', 'monitors:run', 'journeys:write', 'journeys:run', 'alerts:write', 'status_pages:read'],
     });
     expect((await client.gql(ops.RemoveMemberDocument, { id: viewer.id })).data?.removeMember).toBe(viewer.id);
   });

@@ -39,6 +39,8 @@ export interface Ids {
   /** An SSO connection (its domain is the seeded organization's own, sso-<n>.example). */
   ssoConnection: string;
   policy: string;
+  statusPage: string;
+  incident: string;
 }
 
 type Variables = Record<string, unknown>;
@@ -352,6 +354,47 @@ export const OPERATIONS: readonly Operation[] = [
     variables: (i) => ({ id: i.policy, input: { name: 'q' } }),
     absent: { id: 'esc_none', input: { name: 'q' } },
   },
+  { name: 'statusPages', scopes: ['status_pages:read'], document: ops.StatusPagesDocument, variables: () => ({}), absent: {} },
+  { name: 'statusPage', scopes: ['status_pages:read'], byId: true, document: ops.StatusPageDocument, variables: (i) => ({ id: i.statusPage }), absent: { id: 'stp_none' } },
+  {
+    name: 'incidents',
+    scopes: ['status_pages:read'],
+    byId: true,
+    document: ops.IncidentsDocument,
+    variables: (i) => ({ statusPageId: i.statusPage }),
+    absent: { statusPageId: 'stp_none' },
+  },
+  {
+    name: 'createStatusPage',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    document: ops.CreateStatusPageDocument,
+    variables: () => ({ input: { name: 'p', slug: `p-${Math.random().toString(36).slice(2, 10)}` } }),
+    absent: { input: { name: 'p', slug: 'Not A Slug' } },
+  },
+  {
+    name: 'updateStatusPage',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.UpdateStatusPageDocument,
+    variables: (i) => ({ id: i.statusPage, input: { name: 'q' } }),
+    absent: { id: 'stp_none', input: { name: 'q' } },
+  },
+  {
+    name: 'createIncident',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.CreateIncidentDocument,
+    variables: (i) => ({ input: { statusPageId: i.statusPage, title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm' } }),
+    absent: { input: { statusPageId: 'stp_none', title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm' } },
+  },
+  {
+    name: 'addIncidentUpdate',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.AddIncidentUpdateDocument,
+    variables: (i) => ({ input: { incidentId: i.incident, status: 'MONITORING', message: 'm' } }),
+    absent: { input: { incidentId: 'inc_none', status: 'MONITORING', message: 'm' } },
+  },
   // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
   {
     name: 'triggerChecks',
@@ -392,6 +435,14 @@ export const OPERATIONS: readonly Operation[] = [
     document: ops.DeleteMaintenanceWindowDocument,
     variables: (i) => ({ id: i.window }),
     absent: { id: 'mnt_none' },
+  },
+  {
+    name: 'deleteStatusPage',
+    scopes: ['status_pages:write'],
+    byId: true,
+    document: ops.DeleteStatusPageDocument,
+    variables: (i) => ({ id: i.statusPage }),
+    absent: { id: 'stp_none' },
   },
 ];
 
@@ -516,5 +567,11 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
       input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${org.id.slice(4).toLowerCase()}.example`], defaultRole: 'VIEWER' },
     })
   ).data!.createSsoConnection.id;
-  return { ids: { monitor, journey, heartbeat, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy }, admin: client };
+  const statusPage = (
+    await client.gql(ops.CreateStatusPageDocument, { input: { name: 'Public', slug: `s-${Math.random().toString(36).slice(2, 10)}`, components: [{ name: 'API', checkIds: [monitor] }] } })
+  ).data!.createStatusPage.id;
+  const incident = (
+    await client.gql(ops.CreateIncidentDocument, { input: { statusPageId: statusPage, title: 'Slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking' } })
+  ).data!.createIncident.id;
+  return { ids: { monitor, journey, heartbeat, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy, statusPage, incident }, admin: client };
 }

@@ -57,6 +57,11 @@ export const AUDIT_ACTIONS = [
   'escalation_policy.created',
   'escalation_policy.updated',
   'escalation_policy.deleted',
+  'status_page.created',
+  'status_page.updated',
+  'status_page.deleted',
+  'incident.created',
+  'incident.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

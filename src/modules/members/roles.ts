@@ -20,6 +20,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<MemberRole, readonly Permission[]
     'alerts:read',
     'alerts:write',
     'organization:read',
+    'status_pages:read',
   ]),
   VIEWER: Object.freeze<Permission[]>(['monitors:read', 'journeys:read', 'alerts:read', 'organization:read']),
 });

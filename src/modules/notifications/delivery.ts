@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { SecretBox } from '../checks/secret-box';
 import type { AttemptJob, Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
-import { UNCONFIRMED_EMAIL } from './notifier';
+import { UNCONFIRMED_EMAIL, UNSUBSCRIBE_PATH } from './notifier';
 import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
 import { CHANNEL_PROVIDERS } from './channels/registry';
 import type { ChannelProvider, ProviderEndpoints } from './channels/provider';
@@ -224,13 +224,19 @@ export class DeliveryAttempts {
       }
       // Emitted before its address changed (and lost its confirmation): not sent to the new one.
       if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
-      return this.sendEmail(row.email!, emailMessage(this.readable(row)));
+      const unsubscribe = this.unsubscribeUrl(row.payload);
+      // RFC 8058: a one-click unsubscribe (a POST to the link) that mail clients can offer.
+      const headers = unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined;
+      return this.sendEmail(row.email!, emailMessage(this.readable(row), unsubscribe), headers);
     }
     const text = this.readable(row);
     const provider = CHANNEL_PROVIDERS[row.type];
     if (provider) return this.attemptProvider(row, provider, text);
     const url = this.secrets.open(row.url!);
-    const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : row.payload);
+    const unsubscribe = this.unsubscribeUrl(row.payload);
+    // A subscriber's webhook gets its unsubscribe link, never the sealed token the log keeps.
+    const payload = unsubscribe ? { ...row.payload, data: { ...row.payload.data, unsubscribe } } : row.payload;
+    const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : payload);
     const headers: Record<string, string> = {};
     if (row.type === 'WEBHOOK') {
       // Standard Webhooks: the same webhook-id on every attempt, a timestamp and signature of this attempt.
@@ -288,7 +294,13 @@ export class DeliveryAttempts {
     return r;
   }
 
-  private async sendEmail(to: string, message: { subject: string; text: string }): Promise<Attempt> {
+  /** A status page subscriber's unsubscribe link, from the sealed token of its payload; undefined for any other delivery. */
+  private unsubscribeUrl(payload: Row['payload']): string | undefined {
+    const sealed = (payload.data.unsubscribe as { token?: string } | undefined)?.token;
+    return sealed ? `${this.opts.publicUrl.replace(/\/$/, '')}${UNSUBSCRIBE_PATH}/${this.secrets.open(sealed)}` : undefined;
+  }
+
+  private async sendEmail(to: string, message: { subject: string; text: string }, headers?: Record<string, string>): Promise<Attempt> {
     if (!this.opts.smtpUrl) return { outcome: 'failed', status: null, error: 'SMTP_URL is not configured' };
     const t = this.opts.timeoutMs;
     // nodemailer (~0.7 MB of source) is loaded by the first e-mail, not by every process that might send one.
@@ -300,7 +312,7 @@ export class DeliveryAttempts {
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), t)));
     try {
       // An object address: nodemailer takes it as it is, never parsing a list or a display name out of it.
-      const sent = await Promise.race([mailer.sendMail({ from: this.opts.smtpFrom, to: { name: '', address: to }, subject: message.subject, text: message.text }), timedOut]);
+      const sent = await Promise.race([mailer.sendMail({ from: this.opts.smtpFrom, to: { name: '', address: to }, subject: message.subject, text: message.text, headers }), timedOut]);
       if (sent === 'timeout') {
         // Closing the transport drops its connections (the send in flight fails); the next attempt opens a new one.
         if (this.mailer === mailer) this.mailer = undefined;

@@ -77,6 +77,13 @@ export class NotificationChannel {
   remindEveryMinutes: number | null = null;
 
   /**
+   * A status page's subscriber (status-pages/): hears only what its page sends it, is not in the organization's
+   * channel list or cap, and is removed by its own unsubscribe link or with its page.
+   */
+  @Property({ type: 'boolean', default: false })
+  subscriber: boolean = false;
+
+  /**
    * Sealed. WEBHOOK: `whsec_…`, signs every delivery, shown once by the create call. PAGERDUTY: the signing secret
    * of the PagerDuty webhook subscription (given by the caller), which verifies its v3 webhooks; never shown.
    */

@@ -93,11 +93,11 @@ export class NotificationService {
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<NotificationChannel>> {
-    return paginate(em, NotificationChannel, { organization: organizationId }, 'createdAt', args);
+    return paginate(em, NotificationChannel, { organization: organizationId, subscriber: false }, 'createdAt', args);
   }
 
   async get(em: EntityManager, organizationId: string, id: string): Promise<NotificationChannel> {
-    const channel = await em.findOne(NotificationChannel, { id, organization: organizationId });
+    const channel = await em.findOne(NotificationChannel, { id, organization: organizationId, subscriber: false });
     if (!channel) throw notFound('Notification channel');
     return channel;
   }
@@ -128,6 +128,7 @@ export class NotificationService {
         events,
         checkIds: dedupe(input.checkIds ?? []),
         remindEveryMinutes: input.remindEveryMinutes || null,
+        subscriber: false,
         secret: secret ? this.secrets.seal(secret) : input.signingSecret ? this.secrets.seal(input.signingSecret) : null,
         credential: this.credentialOf(input.type, input) ? this.secrets.seal(this.credentialOf(input.type, input)!) : null,
         settings: settingsOf(input.type, {}, input),
@@ -141,6 +142,35 @@ export class NotificationService {
       }
       return { channel, secret };
     });
+  }
+
+  /**
+   * A status page subscriber's channel (status-pages/), in the caller's transaction: an EMAIL one gets its
+   * confirmation email (within the per-address and per-organization budgets) and nothing else until it is
+   * confirmed; a WEBHOOK one answers its signing secret, once. It hears no event of its own (`events` empty).
+   */
+  async createSubscriber(tx: EntityManager, organizationId: string, input: { type: 'EMAIL' | 'WEBHOOK'; email?: string | null; url?: string | null }): Promise<{ channel: NotificationChannel; secret: string | null }> {
+    const errors = this.shapeErrors(input.type, input, input);
+    if (errors.length) throw badInput(errors);
+    const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
+    const channel = tx.create(NotificationChannel, {
+      organization: tx.getReference(Organization, organizationId),
+      name: 'Status page subscriber',
+      type: input.type,
+      url: input.url ? this.secrets.seal(input.url) : null,
+      maskedUrl: input.url ? maskUrl(input.url) : null,
+      email: input.email ?? null,
+      events: [],
+      checkIds: [],
+      subscriber: true,
+      settings: {},
+      secret: secret ? this.secrets.seal(secret) : null,
+      createdAt: this.now(),
+      updatedAt: this.now(),
+    });
+    await tx.flush();
+    if (channel.type === 'EMAIL') await this.sendConfirmation(tx, organizationId, channel);
+    return { channel, secret };
   }
 
   /** Only the fields given change; the type does not (make a new channel), nor the secret. */
@@ -228,7 +258,7 @@ export class NotificationService {
    */
   private async assertBelowCap(tx: EntityManager, organizationId: string): Promise<void> {
     await lockOrganization(tx, organizationId);
-    const count = await tx.count(NotificationChannel, { organization: organizationId });
+    const count = await tx.count(NotificationChannel, { organization: organizationId, subscriber: false });
     if (count >= this.opts.maxChannels)
       throw conflict(`The organization has ${count} notification channels, the most it may have (${this.opts.maxChannels}); delete unused ones first`);
   }

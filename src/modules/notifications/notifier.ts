@@ -19,10 +19,19 @@ export const EVENT_TYPES: Record<NoticeEvent, string> = {
   CHECK_DEGRADED: 'check.degraded',
   TEST: 'test',
   EMAIL_CONFIRMATION: 'email.confirmation',
+  INCIDENT_CREATED: 'incident.created',
+  INCIDENT_UPDATED: 'incident.updated',
+  INCIDENT_RESOLVED: 'incident.resolved',
 };
 
 /** What a notice can be about: a subscribable event, a test, or an EMAIL channel's confirmation email. */
-export type NoticeEvent = NotificationEvent | 'TEST' | 'EMAIL_CONFIRMATION';
+export type NoticeEvent = NotificationEvent | 'TEST' | 'EMAIL_CONFIRMATION' | StatusPageEvent;
+
+/** What a status page sends its subscribers (status-pages/subscribers.ts); never heard by an organization's channels. */
+export type StatusPageEvent = 'INCIDENT_CREATED' | 'INCIDENT_UPDATED' | 'INCIDENT_RESOLVED';
+
+/** The path of a subscriber's one-click unsubscribe link (`<PUBLIC_URL>/status/unsubscribe/<token>`, RFC 8058). */
+export const UNSUBSCRIBE_PATH = '/status/unsubscribe';
 
 /** Why a delivery to an EMAIL channel not confirmed yet is SKIPPED (at emit, and again at its attempt). */
 export const UNCONFIRMED_EMAIL = 'Not sent: the email address is not confirmed yet (open the link in the confirmation email sent to it and press Confirm)';

@@ -10,6 +10,10 @@ interface AlertData {
   daysLeft?: number;
   channel?: { name: string };
   plan?: string;
+  /** A status page's incident (status-pages/subscribers.ts): only what the page shows publicly. */
+  statusPage?: { name: string; url: string };
+  incident?: { title: string; status: string; impact: string };
+  update?: { status: string; message: string; createdAt: string };
   ackUrl?: string | null;
   run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
   /** An escalation policy's step (and repeat) that sent it. */
@@ -41,6 +45,12 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   const d = payload.data;
   const base = `${publicUrl.replace(/\/$/, '')}/dashboard/`;
   const title = TITLES[payload.type] ?? payload.type;
+  if (payload.type.startsWith('incident.') && d.statusPage && d.incident && d.update)
+    return {
+      title: `${d.statusPage.name}: ${d.incident.title}`,
+      lines: [`${d.update.status.charAt(0)}${d.update.status.slice(1).toLowerCase()} (${d.update.createdAt})`, d.update.message],
+      link: d.statusPage.url,
+    };
   if (payload.type === 'test')
     return { title: `${title} for ${d.channel?.name ?? 'a channel'}`, lines: ['This channel works: tracer can reach it.'], link: `${base}#/settings/notifications` };
   if (payload.type === 'api_key.expiring' && d.apiKey)
@@ -80,9 +90,10 @@ export function slackMessage(r: Readable): { text: string; blocks: unknown[] } {
 /** Slack's mrkdwn gives &, < and > meaning: a check name or an error must not become a link or a mention. */
 const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function emailMessage(r: Readable): { subject: string; text: string } {
+export function emailMessage(r: Readable, unsubscribe?: string): { subject: string; text: string } {
   const ack = r.ackUrl ? `\nAcknowledge (stops escalation; the link works for 24 hours, once):\n${r.ackUrl}\n` : '';
-  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n${ack}` };
+  const footer = unsubscribe ? `\n--\nUnsubscribe: ${unsubscribe}\n` : '';
+  return { subject: `[tracer] ${r.title}`.slice(0, 200), text: `${r.title}\n\n${r.lines.join('\n')}\n\n${r.link}\n${ack}${footer}` };
 }
 
 /**

@@ -1,0 +1,120 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, notFound, type FieldError } from '../../errors';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { audit, type Actor } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
+import { Incident, IncidentUpdate, StatusComponent, StatusPage, type IncidentImpact, type IncidentStatus } from './status-page.entity';
+import { textErrors, type PageChanged } from './status-page.service';
+
+export interface IncidentInput {
+  statusPageId: string;
+  title: string;
+  impact: IncidentImpact;
+  status: IncidentStatus;
+  message: string;
+  componentIds?: string[] | null;
+}
+
+export interface IncidentUpdateInput {
+  incidentId: string;
+  status: IncidentStatus;
+  message: string;
+  /** A new impact, if it changed. */
+  impact?: IncidentImpact | null;
+}
+
+/** Told after an incident or update committed: subscribers are sent it (subscribers.ts). */
+export type IncidentPosted = (em: EntityManager, incident: Incident, update: IncidentUpdate, kind: 'created' | 'updated' | 'resolved') => Promise<void>;
+
+const MESSAGE_MAX = 5000;
+/** Updates one incident may have (its list is answered whole). */
+export const MAX_UPDATES = 100;
+
+/** Incidents of a page: each is created with its first update; every later update may change its status. */
+export class IncidentService {
+  constructor(
+    private readonly now: () => Date,
+    private readonly changed: PageChanged,
+    private readonly posted: { hook: IncidentPosted | null } = { hook: null },
+  ) {}
+
+  list(em: EntityManager, organizationId: string, statusPageId: string, args: PageArgs): Promise<Page<Incident>> {
+    return paginate(em, Incident, { organization: organizationId, page: statusPageId }, 'createdAt', args);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<Incident> {
+    const incident = await em.findOne(Incident, { id, organization: organizationId });
+    if (!incident) throw notFound('Incident');
+    return incident;
+  }
+
+  /** Updates of these incidents, oldest first, by incident. */
+  async updatesOf(em: EntityManager, incidentIds: readonly string[]): Promise<Map<string, IncidentUpdate[]>> {
+    const out = new Map<string, IncidentUpdate[]>(incidentIds.map((id) => [id, []]));
+    if (!incidentIds.length) return out;
+    for (const u of await em.find(IncidentUpdate, { incident: { $in: [...incidentIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } }))
+      out.get(u.incident.id)?.push(u);
+    return out;
+  }
+
+  async create(em: EntityManager, actor: Actor, input: IncidentInput): Promise<Incident> {
+    const page = await em.findOne(StatusPage, { id: input.statusPageId, organization: actor.organizationId });
+    if (!page) throw notFound('Status page');
+    const componentIds = [...new Set(input.componentIds ?? [])];
+    const errors = this.inputErrors(input);
+    if (componentIds.length) {
+      const known = new Set((await em.find(StatusComponent, { page: page.id, id: { $in: componentIds } }, { fields: ['id'] })).map((c) => c.id));
+      const unknown = componentIds.filter((id) => !known.has(id));
+      if (unknown.length) errors.push({ field: 'componentIds', message: `no component ${unknown.join(', ')} on this page` });
+    }
+    if (errors.length) throw badInput(errors);
+    const now = this.now();
+    const { incident, update } = await em.transactional(async (tx) => {
+      const incident = tx.create(Incident, {
+        page: tx.getReference(StatusPage, page.id),
+        organization: tx.getReference(Organization, actor.organizationId),
+        title: input.title.trim(),
+        impact: input.impact,
+        status: input.status,
+        componentIds,
+        createdAt: now,
+        updatedAt: now,
+        resolvedAt: input.status === 'RESOLVED' ? now : null,
+      });
+      const update = tx.create(IncidentUpdate, { incident, organization: incident.organization, status: input.status, message: input.message.trim(), createdAt: now });
+      audit(tx, actor, 'incident.created', incident.id, now);
+      return { incident, update };
+    });
+    this.changed(actor.organizationId);
+    await this.posted.hook?.(em, incident, update, input.status === 'RESOLVED' ? 'resolved' : 'created');
+    return incident;
+  }
+
+  async addUpdate(em: EntityManager, actor: Actor, input: IncidentUpdateInput): Promise<Incident> {
+    const incident = await this.get(em, actor.organizationId, input.incidentId);
+    const errors = [...textErrors('message', input.message, MESSAGE_MAX)];
+    if (errors.length) throw badInput(errors);
+    const now = this.now();
+    const wasResolved = incident.status === 'RESOLVED';
+    const { i: updated, update } = await em.transactional(async (tx) => {
+      // Locked: concurrent updates are counted one after another.
+      const i = (await tx.findOne(Incident, { id: incident.id }, { lockMode: LockMode.PESSIMISTIC_WRITE }))!;
+      if ((await tx.count(IncidentUpdate, { incident: i.id })) >= MAX_UPDATES) throw conflict(`The incident has ${MAX_UPDATES} updates, the most it may have; open a new incident`);
+      i.status = input.status;
+      if (input.impact) i.impact = input.impact;
+      i.updatedAt = now;
+      i.resolvedAt = input.status === 'RESOLVED' ? (i.resolvedAt ?? now) : null;
+      const update = tx.create(IncidentUpdate, { incident: i, organization: i.organization, status: input.status, message: input.message.trim(), createdAt: now });
+      audit(tx, actor, 'incident.updated', i.id, now);
+      return { i, update };
+    });
+    this.changed(actor.organizationId);
+    await this.posted.hook?.(em, updated, update, input.status === 'RESOLVED' && !wasResolved ? 'resolved' : 'updated');
+    return updated;
+  }
+
+  inputErrors(input: Pick<IncidentInput, 'title' | 'message'>): FieldError[] {
+    return [...textErrors('title', input.title, 200), ...textErrors('message', input.message, MESSAGE_MAX)];
+  }
+}

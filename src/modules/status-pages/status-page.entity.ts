@@ -1,0 +1,136 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Organization } from '../organization/organization.entity';
+import { randomBase62 } from '../common/base62';
+
+/** Prefixed ids of this module (`stp_…`), the same length and alphabet as common/ids.ts's. */
+export const statusId = (prefix: 'stp' | 'spc' | 'inc' | 'inu' | 'sub') => `${prefix}_${randomBase62(16)}`;
+
+/** A public page: what it shows is only what it names (its components) and the incidents written for it. */
+@Entity({ tableName: 'status_pages' })
+@Index({ properties: ['organization', 'createdAt', 'id'] })
+export class StatusPage {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = statusId('stp');
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  /** `/status/<slug>`: unique across every organization (the public address has no organization in it). */
+  @Property({ type: 'string', length: 50 })
+  @Unique()
+  slug!: string;
+
+  /** A host name whose `GET /` answers this page (lower case); unique across every organization. */
+  @Property({ type: 'string', length: 253, nullable: true })
+  @Unique()
+  customDomain: string | null = null;
+
+  @Property({ type: 'boolean', default: true })
+  showUptime: boolean = true;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  updatedAt!: Date;
+}
+
+/** One line of a page: a name the public sees, and the checks whose state it takes (never shown themselves). */
+@Entity({ tableName: 'status_components' })
+@Index({ properties: ['page', 'position'] })
+export class StatusComponent {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = statusId('spc');
+
+  @ManyToOne(() => StatusPage, { ref: true, deleteRule: 'cascade' })
+  page!: Ref<StatusPage>;
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  description: string | null = null;
+
+  /** Checks of any kind (ids of `checks`); deleting a check leaves its id here, where it counts for nothing. */
+  @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
+  checkIds: string[] = [];
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  updatedAt!: Date;
+}
+
+export const INCIDENT_IMPACTS = ['NONE', 'MINOR', 'MAJOR', 'CRITICAL'] as const;
+export type IncidentImpact = (typeof INCIDENT_IMPACTS)[number];
+export const INCIDENT_STATUSES = ['INVESTIGATING', 'IDENTIFIED', 'MONITORING', 'RESOLVED'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** What a person (or key) told the page's visitors; its updates say how it went, the last one its current status. */
+@Entity({ tableName: 'status_incidents' })
+@Index({ properties: ['page', 'createdAt', 'id'] })
+@Index({ properties: ['organization', 'createdAt', 'id'] })
+export class Incident {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = statusId('inc');
+
+  @ManyToOne(() => StatusPage, { ref: true, deleteRule: 'cascade' })
+  page!: Ref<StatusPage>;
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @Property({ type: 'string', length: 200 })
+  title!: string;
+
+  @Property({ type: 'string', length: 12 })
+  impact!: IncidentImpact;
+
+  @Property({ type: 'string', length: 16 })
+  status!: IncidentStatus;
+
+  /** Components of its page it affects. */
+  @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })
+  componentIds: string[] = [];
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  updatedAt!: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  resolvedAt: Date | null = null;
+}
+
+@Entity({ tableName: 'status_incident_updates' })
+@Index({ properties: ['incident', 'createdAt'] })
+export class IncidentUpdate {
+  @PrimaryKey({ type: 'string', length: 24 })
+  id: string = statusId('inu');
+
+  @ManyToOne(() => Incident, { ref: true, deleteRule: 'cascade' })
+  incident!: Ref<Incident>;
+
+  @ManyToOne(() => Organization, { ref: true, deleteRule: 'cascade' })
+  organization!: Ref<Organization>;
+
+  @Property({ type: 'string', length: 16 })
+  status!: IncidentStatus;
+
+  @Property({ type: 'text' })
+  message!: string;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt!: Date;
+}

@@ -1,0 +1,193 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, notFound, type FieldError } from '../../errors';
+import { unknownCheckErrors } from '../checks/check-ids';
+import { nameErrors } from '../common/names';
+import { paginate, type Page, type PageArgs } from '../common/pagination';
+import { audit, type Actor } from '../audit/audit';
+import { Organization } from '../organization/organization.entity';
+import { lockOrganization } from '../organization/organization-lock';
+import { StatusComponent, StatusPage } from './status-page.entity';
+import { checkFacts, componentState, type ComponentState } from './component-state';
+
+export interface ComponentInput {
+  /** An existing component of the page to keep (its id stays, so incidents naming it still do); none: a new one. */
+  id?: string | null;
+  name: string;
+  description?: string | null;
+  checkIds?: string[] | null;
+}
+
+export interface PageInput {
+  name?: string | null;
+  slug?: string | null;
+  components?: ComponentInput[] | null;
+  customDomain?: string | null;
+  showUptime?: boolean | null;
+}
+
+export const MAX_COMPONENTS = 50;
+export const MAX_CHECKS_PER_COMPONENT = 100;
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/;
+// A host name (RFC 1123 labels), at least two labels, no port, no trailing dot.
+const HOST = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Slugs that would shadow the page's own paths. */
+const RESERVED_SLUGS = new Set(['api', 'assets', 'static', 'unsubscribe']);
+
+/** Told after a commit that changed what a page shows (its public cache drops the page). */
+export type PageChanged = (organizationId: string) => void;
+
+/**
+ * Status pages of one organization and their components. A component names checks; its state is derived from
+ * them when read (component-state.ts), never stored, so it cannot disagree with the checks.
+ */
+export class StatusPageService {
+  constructor(
+    private readonly now: () => Date,
+    private readonly opts: { maxPages: number },
+    private readonly changed: PageChanged,
+    /** Told in the delete's transaction (subscribers' channels go with the page). */
+    private readonly deleting: { hook: ((tx: EntityManager, pageId: string) => Promise<void>) | null } = { hook: null },
+  ) {}
+
+  list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<StatusPage>> {
+    return paginate(em, StatusPage, { organization: organizationId }, 'createdAt', args);
+  }
+
+  async get(em: EntityManager, organizationId: string, id: string): Promise<StatusPage> {
+    const page = await em.findOne(StatusPage, { id, organization: organizationId });
+    if (!page) throw notFound('Status page');
+    return page;
+  }
+
+  components(em: EntityManager, pageId: string): Promise<StatusComponent[]> {
+    return em.find(StatusComponent, { page: pageId }, { orderBy: { position: 'asc' } });
+  }
+
+  /** Every component's state now (one set of statements for all of them). */
+  async states(em: EntityManager, organizationId: string, components: readonly StatusComponent[]): Promise<Map<string, ComponentState>> {
+    const facts = await checkFacts(em, organizationId, components.flatMap((c) => c.checkIds), this.now());
+    return new Map(components.map((c) => [c.id, componentState(c.checkIds.flatMap((id) => facts.get(id) ?? []))]));
+  }
+
+  async create(em: EntityManager, actor: Actor, input: PageInput): Promise<StatusPage> {
+    const errors = [...this.inputErrors(input, true), ...(await this.checkErrors(em, actor.organizationId, input))];
+    if (errors.length) throw badInput(errors);
+    const page = await em.transactional(async (tx) => {
+      await lockOrganization(tx, actor.organizationId);
+      const count = await tx.count(StatusPage, { organization: actor.organizationId });
+      if (count >= this.opts.maxPages) throw conflict(`The organization has ${count} status pages, the most it may have (${this.opts.maxPages})`);
+      await this.assertFree(tx, input, null);
+      const now = this.now();
+      const page = tx.create(StatusPage, {
+        organization: tx.getReference(Organization, actor.organizationId),
+        name: input.name!.trim(),
+        slug: input.slug!,
+        customDomain: input.customDomain ? input.customDomain.toLowerCase() : null,
+        showUptime: input.showUptime ?? true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      this.writeComponents(tx, page, [], input.components ?? [], now);
+      audit(tx, actor, 'status_page.created', page.id, now);
+      return page;
+    });
+    this.changed(actor.organizationId);
+    return page;
+  }
+
+  async update(em: EntityManager, actor: Actor, id: string, input: PageInput): Promise<StatusPage> {
+    const page = await this.get(em, actor.organizationId, id);
+    const existing = await this.components(em, page.id);
+    const known = new Set(existing.map((c) => c.id));
+    const errors = [...this.inputErrors(input, false), ...(await this.checkErrors(em, actor.organizationId, input))];
+    (input.components ?? []).forEach((c, i) => {
+      if (c.id && !known.has(c.id)) errors.push({ field: `components[${i}].id`, message: 'no component of this page has this id' });
+    });
+    if (errors.length) throw badInput(errors);
+    await em.transactional(async (tx) => {
+      await this.assertFree(tx, input, page.id);
+      const now = this.now();
+      const p = tx.merge(page);
+      if (input.name != null) p.name = input.name.trim();
+      if (input.slug != null) p.slug = input.slug;
+      if (input.customDomain !== undefined) p.customDomain = input.customDomain ? input.customDomain.toLowerCase() : null;
+      if (input.showUptime != null) p.showUptime = input.showUptime;
+      if (input.components != null) this.writeComponents(tx, p, existing.map((c) => tx.merge(c)), input.components, now);
+      p.updatedAt = now;
+      audit(tx, actor, 'status_page.updated', p.id, now);
+    });
+    this.changed(actor.organizationId);
+    return page;
+  }
+
+  async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
+    const page = await this.get(em, actor.organizationId, id);
+    await em.transactional(async (tx) => {
+      await this.deleting.hook?.(tx, id);
+      tx.remove(tx.merge(page));
+      audit(tx, actor, 'status_page.deleted', id, this.now());
+    });
+    this.changed(actor.organizationId);
+    return id;
+  }
+
+  /** Replaces the page's components by `wanted`, in its order: kept ones by id, new ones created, the rest removed. */
+  private writeComponents(tx: EntityManager, page: StatusPage, existing: StatusComponent[], wanted: ComponentInput[], now: Date): void {
+    const byId = new Map(existing.map((c) => [c.id, c]));
+    const kept = new Set<string>();
+    wanted.forEach((w, position) => {
+      const fields = { name: w.name.trim(), description: w.description?.trim() || null, checkIds: [...new Set(w.checkIds ?? [])], position, updatedAt: now };
+      const old = w.id ? byId.get(w.id) : undefined;
+      if (old) {
+        Object.assign(old, fields);
+        kept.add(old.id);
+      } else {
+        tx.create(StatusComponent, { ...fields, page, organization: page.organization, createdAt: now });
+      }
+    });
+    for (const c of existing) if (!kept.has(c.id)) tx.remove(c);
+  }
+
+  /** Slug and domain are unique across organizations: taken is CONFLICT (it says no more than that it is taken). */
+  private async assertFree(tx: EntityManager, input: PageInput, self: string | null): Promise<void> {
+    const notSelf = self ? { id: { $ne: self } } : {};
+    if (input.slug && (await tx.count(StatusPage, { slug: input.slug, ...notSelf }))) throw conflict('This slug is taken; choose another');
+    if (input.customDomain && (await tx.count(StatusPage, { customDomain: input.customDomain.toLowerCase(), ...notSelf })))
+      throw conflict('This custom domain is used by another status page');
+  }
+
+  private async checkErrors(em: EntityManager, organizationId: string, input: PageInput): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const [i, c] of (input.components ?? []).entries()) errors.push(...(await unknownCheckErrors(em, organizationId, c.checkIds ?? [], `components[${i}].checkIds`)));
+    return errors;
+  }
+
+  inputErrors(input: PageInput, creating: boolean): FieldError[] {
+    const errors: FieldError[] = [];
+    if (creating || input.name != null) errors.push(...textErrors('name', input.name, 100));
+    if (creating || input.slug != null) {
+      if (!input.slug || !SLUG.test(input.slug)) errors.push({ field: 'slug', message: 'must be 1 to 50 lower-case letters, digits and inner hyphens' });
+      else if (RESERVED_SLUGS.has(input.slug)) errors.push({ field: 'slug', message: 'is reserved' });
+    }
+    if (input.customDomain && !HOST.test(input.customDomain.toLowerCase()))
+      errors.push({ field: 'customDomain', message: 'must be a host name such as status.example.com (no scheme, port or path)' });
+    const components = input.components ?? [];
+    if (components.length > MAX_COMPONENTS) errors.push({ field: 'components', message: `at most ${MAX_COMPONENTS}` });
+    const ids = components.map((c) => c.id).filter(Boolean);
+    if (new Set(ids).size !== ids.length) errors.push({ field: 'components', message: 'a component id appears twice' });
+    components.forEach((c, i) => {
+      errors.push(...textErrors(`components[${i}].name`, c.name, 100));
+      if (c.description && (c.description.length > 500 || /[\p{Cc}]/u.test(c.description.replace(/\n/g, ''))))
+        errors.push({ field: `components[${i}].description`, message: 'must be at most 500 characters, without control characters' });
+      if ((c.checkIds ?? []).length > MAX_CHECKS_PER_COMPONENT) errors.push({ field: `components[${i}].checkIds`, message: `at most ${MAX_CHECKS_PER_COMPONENT} checks` });
+    });
+    return errors;
+  }
+}
+
+/** A name shown to the public: not blank, at most `max` characters, no control characters. */
+export function textErrors(field: string, value: string | null | undefined, max: number): FieldError[] {
+  if (!value?.trim()) return [{ field, message: 'must not be blank' }];
+  if (value.length > max) return [{ field, message: `must be at most ${max} characters` }];
+  return nameErrors(field, value);
+}
