@@ -1,6 +1,7 @@
 import { forbidden } from '../errors';
 import { missingScopes, type Scope, type ScopeHolder } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+import { apiPlural } from '../modules/checks/check-kind';
 
 /** "a, b and c". */
 const inWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`);
@@ -12,9 +13,9 @@ const inWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('')
  */
 export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
   // Each kind's run scope, named with its plural (its table's name: `monitors`).
-  'Mutation.triggerChecks': inWords(CHECK_KINDS.map((k) => `\`${k.scopes.run}\` for the ${k.table} it selects`)),
-  'Query.checkSession': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
-  'Subscription.checkSessionUpdated': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
+  'Mutation.triggerChecks': inWords(CHECK_KINDS.map((k) => `\`${k.scopes.run}\` for the ${apiPlural(k)} it selects`)),
+  'Query.checkSession': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${apiPlural(k)}`)),
+  'Subscription.checkSessionUpdated': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${apiPlural(k)}`)),
 };
 
 /**

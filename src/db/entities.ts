@@ -2,6 +2,8 @@ import { Organization } from '../modules/organization/organization.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { Monitor } from '../modules/checks/kinds/monitor/monitor.entity';
 import { Journey } from '../modules/checks/kinds/journey/journey.entity';
+import { TcpMonitor } from '../modules/checks/kinds/tcp/tcp-monitor.entity';
+import { DnsMonitor } from '../modules/checks/kinds/dns/dns-monitor.entity';
 import { Run } from '../modules/runs/run.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { Member } from '../modules/members/member.entity';
@@ -26,4 +28,4 @@ import { Invitation } from '../modules/invitations/invitation.entity';
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, TcpMonitor, DnsMonitor, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation];

@@ -5,6 +5,7 @@ import * as ops from '../client/generated/graphql';
 import { camelKeys, camelName, snakeName } from '../key-case';
 import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+import { apiPlural, restPlural } from '../modules/checks/check-kind';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -76,12 +77,13 @@ function kindOperation(name: string): RestRoute['document'] {
 }
 
 /** A kind's routes under `/v1/<table>`: list, create, get, update, delete, pause, resume, run, its runs. */
-function checkRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
-  const base = `/v1/${kind.table}`;
+function checkRoutes(kind: { name: string; table: string; plural?: string; label: string }): RestRoute[] {
+  const base = `/v1/${restPlural(kind)}`;
   const N = kind.label;
   const op = kindOperation;
+  const plural = apiPlural(kind);
   return [
-    { method: 'GET', url: base, document: op(`${kind.table[0].toUpperCase()}${kind.table.slice(1)}`), variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[kind.table] },
+    { method: 'GET', url: base, document: op(`${plural[0].toUpperCase()}${plural.slice(1)}`), variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[plural] },
     { method: 'POST', url: base, document: op(`Create${N}`), variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id`, document: op(N), variables: (r) => ({ id: id(r) }), pick: (d) => d[kind.name] },
     { method: 'PATCH', url: `${base}/:id`, document: op(`Update${N}`), variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
@@ -110,8 +112,8 @@ function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, 
 }
 
 /** A kind's statistics routes: its `stats` and `series` fields (`MonitorStats`, `MonitorSeries` operations). */
-function statsRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
-  const base = `/v1/${kind.table}`;
+function statsRoutes(kind: { name: string; table: string; plural?: string; label: string }): RestRoute[] {
+  const base = `/v1/${restPlural(kind)}`;
   const one = kind.name;
   return [
     { method: 'GET', url: `${base}/:id/stats`, document: kindOperation(`${kind.label}Stats`), variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },

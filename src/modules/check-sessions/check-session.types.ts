@@ -36,9 +36,9 @@ registerEnumType(SessionRunStatus, {
   description: "A run's RunStatus once recorded; RUNNING before; TIMED_OUT when the session's deadline passed without it.",
 });
 
-/** Each kind's enum value (`MONITOR`, `JOURNEY`), in the registry's order. */
-export const CheckType = Object.freeze(Object.fromEntries(CHECK_KINDS.map((k) => [k.enumValue, k.enumValue])));
-registerEnumType(CheckType, { name: 'CheckType' });
+// Each kind's enum value, in the registry's order: `checks(kinds:)` takes it too.
+import { CheckType } from '../checks/check-interface';
+export { CheckType };
 
 @ObjectType('CheckSessionRun', { description: 'One check a session ran, and how its run went.' })
 export class CheckSessionRunView {

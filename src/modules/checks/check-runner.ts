@@ -29,6 +29,8 @@ export interface CheckOutcome {
   assertions: AssertionResult[];
   steps: StepResult[] | null;
   error: string | null;
+  /** What a kind records of its own besides timings (a DNS run's answers, what a TCP server sent); stored as JSON. */
+  detail?: Record<string, unknown> | null;
 }
 
 /** How a check is run: its HTTP client's rules, and how many credential pieces its record is searched for. */

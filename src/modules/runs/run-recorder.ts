@@ -67,6 +67,7 @@ export class RunRecorder {
           assertions: result.assertions,
           steps: result.steps,
           error: result.error,
+          detail: result.detail ?? null,
         })
         .onConflict()
         .ignore();

@@ -1,0 +1,44 @@
+import { ArrayMaxSize, ArrayUnique, IsOptional, Matches } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
+import { RequiresScope } from '../../authorization/directives';
+import type { RequestContext } from '../../context/request-context';
+import { connectionOf, PageArgs } from '../common/pagination';
+import { CheckInterface, CheckType } from './check-interface';
+import { listChecks } from './check-list.service';
+import { CheckStatusEnum } from './check-view';
+import { KIND_APIS } from './kinds/apis';
+import { MAX_TAGS, TAG, TAG_RULE } from './scheduled-check';
+
+export const CheckConnection = connectionOf(CheckInterface as unknown as new () => CheckInterface, 'CheckConnection');
+
+@ArgsType()
+export class ChecksArgs extends PageArgs {
+  @Field(() => [CheckType], { nullable: true, description: 'Only these kinds; each needs its read scope. Default: every kind the key may read.' })
+  kinds?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Only checks carrying every one of these tags.' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
+  @ArrayUnique({ message: 'must not repeat a tag' })
+  @Matches(TAG, { each: true, message: TAG_RULE })
+  tags?: string[] | null;
+
+  @Field(() => CheckStatusEnum, { nullable: true })
+  status?: CheckStatusEnum | null;
+}
+
+const views = new Map(KIND_APIS.map((api) => [api.kind.entity, api.resolver.view]));
+
+@Resolver()
+export class CheckListResolver {
+  @Query(() => CheckConnection, {
+    description:
+      'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds). ' +
+      "Lists the kinds named by `kinds` (each needs its read scope: `journeys:read` for journeys, `monitors:read` for the others) or, without it, every kind the key may read.",
+  })
+  @RequiresScope('monitors:read')
+  async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { reader, principal }: RequestContext) {
+    const page = await listChecks(reader, principal.organizationId, principal.held, args);
+    return { nodes: page.nodes.map((c) => views.get(c.constructor as never)!.from(c as never)), pageInfo: page.pageInfo };
+  }
+}
