@@ -95,6 +95,14 @@ function checkRoutes(kind: { name: string; table: string; plural?: string; label
   ];
 }
 
+/** `/v1/checks?kinds=TCP_MONITOR,DNS_MONITOR&tags=web,db&status=DOWN`: lists are comma-separated. */
+function checksQuery(req: FastifyRequest): Record<string, unknown> {
+  const out = page(req, ['status']);
+  const q = req.query as Record<string, string | undefined>;
+  for (const name of ['kinds', 'tags']) if (q[name] !== undefined) out[name] = q[name]!.split(',').filter(Boolean);
+  return out;
+}
+
 /** `?window=` (default LAST_24_HOURS), `?interval=` (default HOUR) and `?location=` of the statistics routes. */
 function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, unknown> {
   const q = req.query as Record<string, string | undefined>;
@@ -138,6 +146,7 @@ export const ROUTES: RestRoute[] = [
   },
   { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => page(r, ['action', 'key_id']), pick: (d) => d.auditEvents },
 
+  { method: 'GET', url: '/v1/checks', document: ops.ChecksDocument, variables: (r) => checksQuery(r), pick: (d) => d.checks },
   ...CHECK_KINDS.flatMap(checkRoutes),
   ...CHECK_KINDS.flatMap(statsRoutes),
   { method: 'GET', url: '/v1/runs/:id', document: ops.RunDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.run },

@@ -13,7 +13,7 @@ export const CheckConnection = connectionOf(CheckInterface as unknown as new () 
 
 @ArgsType()
 export class ChecksArgs extends PageArgs {
-  @Field(() => [CheckType], { nullable: true, description: 'Only these kinds; each needs its read scope. Default: every kind the key may read.' })
+  @Field(() => [CheckType], { nullable: true, description: 'Only these kinds; default every kind.' })
   kinds?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Only checks carrying every one of these tags.' })
@@ -33,12 +33,12 @@ const views = new Map(KIND_APIS.map((api) => [api.kind.entity, api.resolver.view
 export class CheckListResolver {
   @Query(() => CheckConnection, {
     description:
-      'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds). ' +
-      "Lists the kinds named by `kinds` (each needs its read scope: `journeys:read` for journeys, `monitors:read` for the others) or, without it, every kind the key may read.",
+      'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds); ' +
+      '`kinds` (default every kind), `tags` (every one of them) and `status` narrow it. Its nodes may be of any kind, so it needs every kind\'s read scope.',
   })
   @RequiresScope('monitors:read')
-  async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { reader, principal }: RequestContext) {
-    const page = await listChecks(reader, principal.organizationId, principal.held, args);
+  async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { em, principal }: RequestContext) {
+    const page = await listChecks(em, principal.organizationId, principal.held, args);
     return { nodes: page.nodes.map((c) => views.get(c.constructor as never)!.from(c as never)), pageInfo: page.pageInfo };
   }
 }

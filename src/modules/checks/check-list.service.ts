@@ -41,13 +41,14 @@ export async function listChecks(em: EntityManager, organizationId: string, held
     let sql = `select id, created_at from "${kind.table}" where organization_id = ?`;
     params.push(organizationId);
     if (args.status) (sql += ' and status = ?'), params.push(args.status);
-    if (tags.length) (sql += ' and tags @> ?::text[]'), params.push(tags);
+    // An array literal bound as one text value (a bound array would be spread); tags are `[a-z0-9_.:/-]` (TAG).
+    if (tags.length) (sql += ' and tags @> ?::text[]'), params.push(`{${tags.join(',')}}`);
     if (cursor) (sql += ' and (created_at, id) < (?::timestamptz, ?)'), params.push(...cursor);
     parts.push(`(${sql} order by created_at desc, id desc limit ?)`);
     params.push(args.first + 1);
   }
   const rows = kinds.length
-    ? await em.getConnection().execute<{ id: string; created_at: string | Date }[]>(`${parts.join(' union all ')} order by created_at desc, id desc limit ?`, [...params, args.first + 1])
+    ? await em.getConnection().execute<{ id: string; created_at: string | Date }[]>(`select id, created_at from (${parts.join(' union all ')}) c order by created_at desc, id desc limit ?`, [...params, args.first + 1])
     : [];
   const shown = rows.slice(0, args.first);
   const byKind = new Map<CheckKind, string[]>();

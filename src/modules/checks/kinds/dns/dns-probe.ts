@@ -59,7 +59,7 @@ export async function checkDns(d: Pick<DnsMonitor, 'hostname' | 'recordType' | '
     clearTimeout(timer);
   }
   const answers = formatAnswers(d.recordType, raw);
-  if (!allowPrivateTargets && (d.recordType === 'A' || d.recordType === 'AAAA') && answers.some((a) => addressRange(a) !== 'unicast'))
+  if (!allowPrivateTargets && hasNonPublicAddress(d.recordType, answers))
     return outcome(`${resolvesToNonPublic(d.hostname)}; tracer does not check those`, null);
   const recorded = answers.slice(0, MAX_ANSWERS);
   if (!answers.length) return outcome(`No ${d.recordType} records for ${d.hostname}`, recorded);
@@ -74,6 +74,10 @@ export async function checkDns(d: Pick<DnsMonitor, 'hostname' | 'recordType' | '
     recorded,
   );
 }
+
+/** Whether an A or AAAA answer is an address the target guard refuses: such answers are not recorded. */
+export const hasNonPublicAddress = (type: RecordType, answers: string[]): boolean =>
+  (type === 'A' || type === 'AAAA') && answers.some((a) => addressRange(a) !== 'unicast');
 
 function describe(code: string | undefined, d: Pick<DnsMonitor, 'hostname' | 'recordType' | 'timeoutMs'>): string {
   switch (code) {
