@@ -36,7 +36,9 @@ export class CheckListResolver {
       'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds); ' +
       '`kinds` (default every kind), `tags` (every one of them) and `status` narrow it. Its nodes may be of any kind, so it needs every kind\'s read scope.',
   })
+  // Every kind's read scope: its nodes may be of any kind (the interface's object types demand them anyway).
   @RequiresScope('monitors:read')
+  @RequiresScope('journeys:read')
   async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { em, principal }: RequestContext) {
     const page = await listChecks(em, principal.organizationId, principal.held, args);
     return { nodes: page.nodes.map((c) => views.get(c.constructor as never)!.from(c as never)), pageInfo: page.pageInfo };
