@@ -34,5 +34,5 @@ export const dnsMonitorKind = {
   totalTimeoutMs: (d) => d.timeoutMs,
   totalTimeoutSql: () => 't.timeout_ms',
   probe: (d, { options }) => checkDns(d, options.http.allowPrivateTargets),
-  notificationPage: null,
+  notificationPage: 'dns-monitors',
 } satisfies CheckKind<DnsMonitor>;

@@ -29,5 +29,5 @@ export const tcpMonitorKind = {
   totalTimeoutMs: (t) => t.timeoutMs,
   totalTimeoutSql: () => 't.timeout_ms',
   probe: (t, { options }) => checkTcp(t, options.http.allowPrivateTargets),
-  notificationPage: null,
+  notificationPage: 'tcp-monitors',
 } satisfies CheckKind<TcpMonitor>;
