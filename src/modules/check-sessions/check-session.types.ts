@@ -3,6 +3,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { MAX_TAGS, TAG, TAG_RULE } from '../checks/scheduled-check';
 import { LOCATION_NAME } from '../engine/queue';
 import { CHECK_KINDS } from '../checks/kinds/registry';
+import { CheckType } from '../checks/check-interface';
 
 /** An id of any registered kind: its prefix, an underscore and base62. */
 const CHECK_ID = new RegExp(`^(${CHECK_KINDS.map((k) => k.idPrefix).join('|')})_[0-9A-Za-z]{1,40}$`);
@@ -37,7 +38,6 @@ registerEnumType(SessionRunStatus, {
 });
 
 // Each kind's enum value, in the registry's order: `checks(kinds:)` takes it too.
-import { CheckType } from '../checks/check-interface';
 export { CheckType };
 
 @ObjectType('CheckSessionRun', { description: 'One check a session ran, and how its run went.' })
