@@ -25,6 +25,9 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205211619',
   'Migration20261205211814',
   'Migration20261205220000',
+  'Migration20261206002030',
+  'Migration20261206002340',
+  'Migration20261206002742',
   'Migration20261206002901',
 ];
 

@@ -22,6 +22,7 @@
  * BENCH_SOAK (s, default 60), BENCH_ONLY=rounds (only the interleaved rows, for quick comparisons while working),
  * BENCH_ONLY=soak (only the two soaks),
  * BENCH_ONLY=notify (only the notifications rows; PostgreSQL).
+ * BENCH_ONLY=live (only the live-updates rows, scripts/bench/live.ts: 1,000 subscribers; PostgreSQL).
  * BENCH_ONLY=api (every row but the check engine's).
  * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
  */
@@ -33,6 +34,7 @@ import autocannon from 'autocannon';
 import { checksum, KEY_PREFIX } from '../src/modules/auth/key-format';
 import { benchEngine, engineTable } from './bench/engine';
 import { benchNotify, notifyTable } from './bench/notify';
+import { benchLive, liveTable } from './bench/live';
 import { benchStatsOn, statsTable } from './bench/stats';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
@@ -127,6 +129,7 @@ async function coldStarts(env: Record<string, string>, where: string): Promise<s
 async function main() {
   if (process.env.BENCH_ONLY === 'engine') return engineOnly();
   if (process.env.BENCH_ONLY === 'notify') return notifyOnly();
+  if (process.env.BENCH_ONLY === 'live') return liveOnly();
   if (process.env.BENCH_ONLY === 'stats') return statsOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -349,6 +352,7 @@ async function main() {
   const partial = ['rounds', 'api', 'soak'].includes(process.env.BENCH_ONLY ?? '');
   if (!partial) await engineOnly(result);
   if (!partial && process.env.DATABASE_URL) await notifyOnly();
+  if (!partial && process.env.DATABASE_URL) await liveOnly();
 }
 
 /** The notifications' rows (scripts/bench/notify.ts): PostgreSQL only (workers are processes of their own). */
@@ -364,6 +368,21 @@ async function notifyOnly() {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), database: 'postgresql', rows }, null, 2)}\n`);
   process.stdout.write(`\n${notifyTable(rows)}\n`);
+}
+
+/** The live-updates rows (scripts/bench/live.ts): PostgreSQL only (the worker recording runs is a process of its own). */
+async function liveOnly() {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  if (!process.env.DATABASE_URL) {
+    log('BENCH_ONLY=live needs DATABASE_URL (an API instance and a worker process share one PostgreSQL)');
+    process.exitCode = 1;
+    return;
+  }
+  const rows = await withPostgresDatabase(process.env.DATABASE_URL, (url) => benchLive(url, log));
+  const file = path.join(ROOT, 'bench/results/live.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), database: 'postgresql', rows }, null, 2)}\n`);
+  process.stdout.write(`\n${liveTable(rows)}\n`);
 }
 
 /** The check engine's rows (scripts/bench/engine.ts), on its own database; merged into latest.json. */

@@ -15,9 +15,11 @@ import { registerHealthRoutes } from './http/health';
 import { registerGraphQLRoute } from './http/graphql-route';
 import { registerDashboard } from './dashboard-static';
 import { registerConfirmRoute } from './modules/notifications/confirm-route';
+import { registerPagerDutyWebhook } from './modules/notifications/channels/pagerduty-webhook';
 import { registerAuthRoutes } from './modules/accounts/auth-routes';
 import { registerMfaRoutes } from './modules/mfa/mfa-routes';
 import { registerInvitationRoutes } from './modules/invitations/invitation-routes';
+import { registerSsoRoutes } from './modules/sso/sso-routes';
 import { openServices } from './wiring/open-services';
 import type { ApiServices } from './wiring/api';
 import { createApollo, documentLimits } from './graphql/apollo';
@@ -106,8 +108,10 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   registerDashboard(fastify);
   registerHealthRoutes(fastify, drain, database);
   registerConfirmRoute(fastify, database, services.notifications);
+  registerPagerDutyWebhook(fastify, database, api.secrets, services.alerts);
   registerAuthRoutes(fastify, { orm: database.orm, accounts: services.accounts, sessions: api.sessions, contexts, log });
   registerMfaRoutes(fastify, { orm: database.orm, mfa: services.mfa, contexts, log });
+  registerSsoRoutes(fastify, { orm: database.orm, sso: services.ssoSignIn, cookie: api.sessions.cookie, publicUrl: config.PUBLIC_URL, log });
   registerInvitationRoutes(fastify, { orm: database.orm, invitations: services.invitations, recovery: services.recovery, sessions: api.sessions, log });
 
   await api.started(engine.startWorker(services.runs, (em) => api.retention.maintain(em)));

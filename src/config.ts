@@ -247,6 +247,13 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  /** PAGERDUTY channels: the Events API v2 enqueue URL (a local receiver in tests). */
+  PAGERDUTY_EVENTS_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://events.pagerduty.com/v2/enqueue'),
+  /** OPSGENIE channels of region US, and of region EU: the Alert API's base URL. */
+  OPSGENIE_API_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.opsgenie.com'),
+  OPSGENIE_EU_API_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.eu.opsgenie.com'),
+  /** TELEGRAM channels: the Bot API's base URL (`/bot<token>/sendMessage` is added). */
+  TELEGRAM_API_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.telegram.org'),
   /** The From of notification emails. */
   SMTP_FROM: z.string().min(3).default('tracer <tracer@localhost>'),
   /** The address people open the dashboard at, for links in notifications; default http://HOST:PORT. */

@@ -70,7 +70,7 @@ async function startReceiver(): Promise<Receiver> {
 }
 
 /** A target for the checks: /down answers 500, anything else 200. */
-async function startTarget(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startTarget(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => res.writeHead(req.url === '/down' ? 500 : 200).end());
   server.keepAliveTimeout = 1000;
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -78,7 +78,7 @@ async function startTarget(): Promise<{ url: string; close(): Promise<void> }> {
 }
 
 /** Monitors in one statement: `count` of them, their first slots spread over `spreadS` seconds from `startInS`. */
-async function seed(db: Client, org: string, prefix: string, count: number, url: string, o: { interval: number; threshold: number; startInS: number; spreadS: number }) {
+export async function seed(db: Client, org: string, prefix: string, count: number, url: string, o: { interval: number; threshold: number; startInS: number; spreadS: number }) {
   await db.query(
     `with m as (insert into monitors (id, organization_id, name, url, method, headers, body, expected_status_codes, assertions, interval_seconds, timeout_ms,
                            failure_threshold, paused, status, consecutive_failures, last_run_at, next_run_at, created_at, updated_at, locations, min_failed_locations)

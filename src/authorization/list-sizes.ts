@@ -2,9 +2,11 @@ import { getNamedType, getNullableType, isInterfaceType, isListType, isObjectTyp
 import { MAX_TAGS } from '../modules/checks/scheduled-check';
 import { MAX_SESSION_CHECKS } from '../modules/check-sessions/check-session.types';
 import { MAX_PENDING_INVITATIONS } from '../modules/invitations/invitation.entity';
+import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS } from '../modules/sso/sso.entity';
 import { PERMISSIONS } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
 import type { ListSize } from '../modules/common/list-size';
+import { MAX_RETRIES } from '../modules/checks/retry';
 import { SERIES_INTERVALS, STATS_WINDOWS, type SeriesInterval, type StatsWindow } from '../modules/stats/stats.service';
 
 /**
@@ -41,6 +43,7 @@ const kindSizes = (kind: (typeof CHECK_KINDS)[number]): Record<string, ListSize>
   [`${kind.typeName}.tags`]: { max: MAX_TAGS },
   [`${kind.typeName}.recentRuns`]: { page: true },
   [`${kind.typeName}.series`]: { series: true },
+  [`${kind.runType}.attemptErrors`]: { max: MAX_RETRIES + 1 }, // checks/retry.ts: one attempt and at most 3 retries
   ...kind.listSizes,
 });
 
@@ -52,6 +55,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Member.permissions': { max: PERMISSIONS.length },
   'Invitation.permissions': { max: PERMISSIONS.length },
   'Query.invitations': { max: MAX_PENDING_INVITATIONS },
+  'Query.ssoConnections': { max: MAX_SSO_CONNECTIONS },
+  'SsoConnection.emailDomains': { max: MAX_SSO_DOMAINS },
   'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },

@@ -17,6 +17,8 @@ import type { MfaService } from '../modules/mfa/mfa.service';
 import type { InvitationService } from '../modules/invitations/invitation.service';
 import type { PasswordRecovery } from '../modules/accounts/password-recovery';
 import type { LiveService } from '../modules/live/live.service';
+import type { SsoService } from '../modules/sso/sso.service';
+import type { SsoSignIn } from '../modules/sso/sso-sign-in';
 
 /**
  * The services a request reaches through its context. Built once by the wiring (src/wiring/); declared here, with
@@ -45,6 +47,10 @@ export interface Services {
   invitations: InvitationService;
   /** Forgot password: the emailed reset link. */
   recovery: PasswordRecovery;
+  /** Single sign-on settings (connections, Organization.enforceSso). */
+  sso: SsoService;
+  /** The OpenID Connect sign-in behind /auth/sso/start and /auth/sso/callback. */
+  ssoSignIn: SsoSignIn;
   /** The event streams of the subscriptions (live/). */
   live: LiveService;
   now: () => Date;

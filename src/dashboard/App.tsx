@@ -14,6 +14,40 @@ import { KINDS } from './kinds';
 import { Notifications } from './pages/Notifications';
 import { Account } from './pages/Account';
 import { Members } from './pages/Members';
+import { Maintenance } from './pages/Maintenance';
+import { Billing } from './pages/Billing';
+import { AlertChangedDocument, AlertsDocument } from '../client/generated/graphql';
+import { setSessionEndedHandler, useLive, useLiveState } from './live';
+
+/** The number of OPEN alerts (not yet acknowledged) beside the navigation's Alerts link, kept live. */
+function OpenAlertCount() {
+  const [count, setCount] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    const d = await gql(AlertsDocument, { first: 100, status: 'OPEN' }).catch(() => null);
+    if (d) setCount(d.alerts.nodes.length ? `${d.alerts.nodes.length}${d.alerts.pageInfo.hasNextPage ? '+' : ''}` : null);
+  }, []);
+  useEffect(() => void load(), [load]);
+  useLive(AlertChangedDocument, undefined, load);
+  if (!count) return null;
+  return (
+    <span className="badge alerts" data-testid="open-alert-count" aria-label={`${count} open`}>
+      {count}
+    </span>
+  );
+}
+
+/** Says whether the page is updating itself: connected, (re)connecting, or not live (no subscription open). */
+function LiveIndicator() {
+  const state = useLiveState();
+  if (state === 'off') return null;
+  const text = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  return (
+    <span className={`live ${state}`} data-testid="live" role="status" title={state === 'live' ? 'This page updates itself' : 'Live updates are reconnecting'}>
+      {text}
+    </span>
+  );
+}
+import { SingleSignOn } from './pages/SingleSignOn';
 
 const useHash = () => {
   const [hash, setHash] = useState(() => window.location.hash || '#/');
@@ -40,12 +74,43 @@ function takeLink(): LinkPage | null {
 // Read once when the page loads (not in a component: StrictMode runs state initialisers twice).
 const LINK = takeLink();
 
+/** Why a single sign-on came back without a session (`/dashboard/?sso_error=CODE`), in words; taken out of the address bar. */
+const SSO_ERRORS: Record<string, string> = {
+  NOT_FOUND: 'Single sign-on is not set up for this email’s domain: sign in with your password',
+  UNAUTHORIZED: 'Single sign-on could not be completed (it expired, was already used, or the provider’s answer did not check out): try again',
+  FORBIDDEN: 'Your identity provider did not confirm an email address of this organization’s domains',
+  SERVICE_UNAVAILABLE: 'The identity provider could not be reached: try again later',
+  RATE_LIMITED: 'Too many single sign-on attempts: wait a minute and try again',
+  BAD_USER_INPUT: 'Type your email address, then choose Continue with SSO',
+};
+function takeSsoError(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const code = params.get('sso_error');
+  if (code === null) return null;
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.hash}`);
+  return SSO_ERRORS[code] ?? 'Single sign-on failed: try again';
+}
+const SSO_ERROR = takeSsoError();
+
+type Page = 'account' | 'members' | 'sso' | 'keys' | 'alerts' | 'notifications' | 'maintenance' | 'billing' | 'check' | 'checks';
+/** Pages by the start of their route (`#/settings/members`), the first match winning; else a kind's list or check. */
+const ROUTES: [string, Page][] = [
+  ['/account', 'account'],
+  ['/settings/members', 'members'],
+  ['/settings/sso', 'sso'],
+  ['/settings/api-keys', 'keys'],
+  ['/alerts', 'alerts'],
+  ['/settings/notifications', 'notifications'],
+  ['/maintenance', 'maintenance'],
+  ['/settings/billing', 'billing'],
+];
+
 export function App() {
   const [link, setLink] = useState(LINK);
   const [me, setMe] = useState<Me | null>(null);
   // null: not known yet (the first `me` is on its way); false: no session, the sign-in page
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(SSO_ERROR);
   const hash = useHash();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -91,6 +156,8 @@ export function App() {
   useEffect(() => {
     setRefusalHandler((e) => (e.status === 401 ? lost(e.display) : mfaSetup()));
   }, [lost, mfaSetup]);
+  // The live connection was closed because the session ended or was revoked: `me` answers 401, back to sign-in.
+  useEffect(() => setSessionEndedHandler(() => refresh()), [refresh]);
   // The cookie is HttpOnly: whether there is a session is known by asking.
   useEffect(() => {
     if (signedIn === null) refresh(true);
@@ -140,20 +207,10 @@ export function App() {
   const kindRoute = /^\/([\w-]+)(?:\/([\w-]+))?$/.exec(route);
   const listed = KINDS.find((k) => route.startsWith(`/${k.plural}`));
   const checkId = listed && kindRoute?.[1] === listed.plural ? kindRoute[2] : undefined;
-  const page =
-    mfaFirst || route.startsWith('/account')
-      ? 'account'
-      : route.startsWith('/settings/members')
-        ? 'members'
-        : route.startsWith('/settings/api-keys') || (route === '/' && !holds(perms, `${KINDS[0].plural}:read`))
-          ? 'keys'
-          : route.startsWith('/alerts')
-            ? 'alerts'
-            : route.startsWith('/settings/notifications')
-              ? 'notifications'
-              : checkId
-                ? 'check'
-                : 'checks';
+  const page: Page = mfaFirst
+    ? 'account'
+    : (ROUTES.find(([prefix]) => route.startsWith(prefix))?.[1] ??
+      (route === '/' && !holds(perms, `${KINDS[0].plural}:read`) ? 'keys' : checkId ? 'check' : 'checks'));
   const kind = listed ?? KINDS[0];
 
   return (
@@ -169,7 +226,10 @@ export function App() {
             </a>
           ))}
           <a href="#/alerts" aria-current={page === 'alerts' ? 'page' : undefined}>
-            Alerts
+            Alerts{holds(perms, 'alerts:read') && !mfaFirst && <OpenAlertCount />}
+          </a>
+          <a href="#/maintenance" aria-current={page === 'maintenance' ? 'page' : undefined}>
+            Maintenance
           </a>
           <a href="#/settings/api-keys" aria-current={page === 'keys' ? 'page' : undefined}>
             Settings › API Keys
@@ -180,7 +240,14 @@ export function App() {
           <a href="#/settings/members" aria-current={page === 'members' ? 'page' : undefined}>
             Settings › Members
           </a>
+          <a href="#/settings/billing" aria-current={page === 'billing' ? 'page' : undefined}>
+            Settings › Billing
+          </a>
+          <a href="#/settings/sso" aria-current={page === 'sso' ? 'page' : undefined}>
+            Settings › Single sign-on
+          </a>
         </nav>
+        <LiveIndicator />
         <div className="who" data-testid="who">
           <strong data-testid="org-name">{me.organization.name}</strong>
           <span>
@@ -198,11 +265,14 @@ export function App() {
       <main ref={main} tabIndex={-1}>
         {page === 'account' && <Account s={s} mfaFirst={mfaFirst} />}
         {page === 'members' && <Members s={s} />}
+        {page === 'sso' && <SingleSignOn s={s} />}
         {page === 'keys' && <ApiKeys s={s} />}
         {page === 'checks' && <Checks key={kind.plural} s={s} kind={kind} />}
         {page === 'check' && <CheckDetail key={`${kind.plural}/${checkId}`} s={s} kind={kind} id={checkId!} />}
         {page === 'alerts' && <Alerts s={s} history={route.startsWith('/alerts/history')} />}
         {page === 'notifications' && <Notifications s={s} />}
+        {page === 'maintenance' && <Maintenance s={s} />}
+        {page === 'billing' && <Billing s={s} />}
       </main>
     </div>
   );

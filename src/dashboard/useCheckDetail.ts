@@ -45,5 +45,5 @@ export function useCheckDetail<C extends { paused: boolean }, R>(s: Session, id:
   };
   const closeDialog = useCallback(() => setDialog(null), []);
 
-  return { check, setCheck, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused };
+  return { check, setCheck, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused, load };
 }

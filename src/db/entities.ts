@@ -25,7 +25,8 @@ import { Session } from '../modules/accounts/session.entity';
 import { PasswordToken } from '../modules/accounts/password-token.entity';
 import { MfaRecoveryCode, MfaTotp } from '../modules/mfa/mfa.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
+import { SsoAttempt, SsoConnection, SsoDomain } from '../modules/sso/sso.entity';
 import { CheckSession, CheckSessionRun } from '../modules/check-sessions/check-session.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, TcpMonitor, DnsMonitor, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, TcpMonitor, DnsMonitor, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt];

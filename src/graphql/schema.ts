@@ -27,6 +27,7 @@ import { CheckListResolver } from '../modules/checks/check-list.resolver';
 import { SessionResolver } from '../modules/accounts/session.resolver';
 import { MfaResolver } from '../modules/mfa/mfa.resolver';
 import { InvitationResolver } from '../modules/invitations/invitation.resolver';
+import { SsoResolver } from '../modules/sso/sso.resolver';
 import { resolveRunType } from '../modules/runs/run.types';
 import { OrganizationOverviewResolver } from '../modules/stats/overview.resolver';
 import { checkStatsResolver } from '../modules/stats/stats.resolver';
@@ -53,6 +54,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   SessionResolver,
   MfaResolver,
   InvitationResolver,
+  SsoResolver,
   OrganizationOverviewResolver,
   LiveResolver,
 ];

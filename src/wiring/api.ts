@@ -1,3 +1,4 @@
+import type { SecretBox } from '../modules/checks/secret-box';
 import { memberSessions } from '../modules/accounts/session-ends';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
@@ -27,6 +28,8 @@ import { PasswordHasher } from '../modules/accounts/password-hash';
 import type { SessionEnds } from '../modules/accounts/session-ends';
 import { MemberService } from '../modules/members/member.service';
 import { MfaService } from '../modules/mfa/mfa.service';
+import { SsoService } from '../modules/sso/sso.service';
+import { SsoSignIn } from '../modules/sso/sso-sign-in';
 import { DAY_MS } from '../modules/common/time';
 import { RequestContextFactory, type RequestContext } from '../context/request-context';
 import { recentRunsLoader } from '../modules/runs/recent-runs.loader';
@@ -42,6 +45,8 @@ export const LOADERS = [recentRunsLoader, quotaLoader, statsLoader];
 /** What the API role adds to the core (./core.ts): authentication, its caches and timers, the context. */
 export interface ApiServices {
   database: Database;
+  /** Opens sealed channel secrets (the PagerDuty webhook's signing secrets). */
+  secrets: SecretBox;
   engine: Engine;
   services: Services;
   verifier: KeyVerifier;
@@ -124,6 +129,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
   const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
+  const sso = new SsoService({ now, secrets: core.secrets, allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS });
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {
@@ -134,8 +140,10 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
       pendingUse: (id) => lastUsed.peek(id),
     }),
     members: new MemberService(now, memberSessions(ends)),
-    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, log }),
+    accounts: new AccountService({ now, limiter: failures, ends, passwords, sessionMaxDays: config.SESSION_MAX_DAYS, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, secondFactor: mfa, ssoPolicy: sso, log }),
     mfa,
+    sso,
+    ssoSignIn: new SsoSignIn({ now, secrets: core.secrets, limiter: failures, sessionMaxDays: config.SESSION_MAX_DAYS, log }),
     invitations: new InvitationService({ now, passwords, mailer, publicUrl: linkBase, sessionMaxDays: config.SESSION_MAX_DAYS }),
     recovery: new PasswordRecovery({ now, limiter: failures, mailer, publicUrl: linkBase, log }),
   };
@@ -181,6 +189,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
 
   return {
     database,
+    secrets: core.secrets,
     engine,
     services,
     verifier,

@@ -35,7 +35,7 @@ export interface Core {
   engine: Engine;
   secrets: SecretBox;
   /** Every service but the API keys', accounts', two-factor's and invitations', which belong to the API role (they need the verifiers). */
-  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery'>;
+  services: Omit<Services, 'apiKeys' | 'accounts' | 'mfa' | 'invitations' | 'recovery' | 'sso' | 'ssoSignIn'>;
   /** Pruning and run partitions: the maintenance job's work. */
   retention: RetentionService;
   /** This process's subscribers (GraphQL subscriptions), fed by what is published (live/live-events.ts). */
@@ -94,6 +94,12 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     smtpUrl: config.SMTP_URL,
     smtpFrom: config.SMTP_FROM,
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    endpoints: {
+      pagerdutyEventsUrl: config.PAGERDUTY_EVENTS_URL,
+      opsgenieApiUrl: config.OPSGENIE_API_URL,
+      opsgenieEuApiUrl: config.OPSGENIE_EU_API_URL,
+      telegramApiUrl: config.TELEGRAM_API_URL,
+    },
   });
   const gate = new DeliveryGate(
     {

@@ -93,7 +93,8 @@ for (const jit of ['true', 'false']) {
       expect(nodes.map((n) => n.id)).toEqual(ids);
       expect(Object.keys(nodes[0]).sort()).toEqual(
         ['assertions', 'body', 'created_at', 'expected_status_codes', 'failure_threshold', 'headers', 'id', 'interval_seconds', 'last_run_at', 'locations', 'method',
-          'min_failed_locations', 'name', 'paused', 'quota_exhausted', 'status', 'tags', 'timeout_ms', 'updated_at', 'url'].sort(),
+          'min_failed_locations', 'name', 'paused', 'quota_exhausted', 'status', 'tags', 'timeout_ms', 'updated_at', 'url',
+          'degraded_response_time_ms', 'retry', 'tls_expiry_warning_days', 'skip_tls_verification'].sort(),
       );
       expect(nodes[0].headers).toEqual([
         { name: 'Authorization', value: '[masked]', secret: true },

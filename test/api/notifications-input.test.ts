@@ -104,7 +104,7 @@ describe('channel input', () => {
     const cases: Array<[string, string, string[]]> = [
       ['https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOp', 'https://discord.com/…', ['123456789012345678', 'AbCdEfGhIjKlMnOp']],
       ['https://webhook.site/0b6c2a1e-5d6f-4c1e-9a0b-2f3e4d5c6b7a', 'https://webhook.site/…', ['0b6c2a1e']],
-      ['https://api.telegram.org/bot123456:AAE-secretToken/sendMessage?chat_id=42', 'https://*.telegram.org/…', ['123456', 'secretToken', 'chat_id']],
+      ['https://api.telegram.org/bot123456:AAE-secretToken/sendMessage?chat_id=42', 'https://*.telegram.org/…', ['123456', 'secretToken', 'chat_id=42']],
       ['https://eo1f2b3c4d5e6f7.m.pipedream.net', 'https://*.pipedream.net', ['eo1f2b3c4d5e6f7']],
       ['https://user:pa55@hooks.example.co.uk:8443/x?token=t0k', 'https://*.example.co.uk:8443/…', ['pa55', 'user', 't0k', 'hooks']],
       ['https://example.com/', 'https://example.com', []],

@@ -259,7 +259,7 @@ describe('windows, series and locations', () => {
   it('no runs: uptime and response times are null, counts 0', async () => {
     const m = await createMonitor();
     const stats = (await admin.gql(ops.MonitorStatsDocument, { id: m.id, window: 'LAST_90_DAYS' })).data!.monitor.stats;
-    expect(stats).toEqual({ uptimePercent: null, runs: 0, failures: 0, responseTime: { p50: null, p95: null, p99: null, avg: null } });
+    expect(stats).toEqual({ uptimePercent: null, runs: 0, failures: 0, degraded: 0, responseTime: { p50: null, p95: null, p99: null, avg: null } });
   });
 
   it('series: every bucket of the window, oldest first, runs where they happened; per location', async () => {
@@ -389,7 +389,7 @@ describe('filters and the organization overview', () => {
     await t.app.services.billing.setPlan(t.db.orm.em.fork(), o.id, 'UNLIMITED');
     const { client } = await t.key(o, ['all']);
     const empty = (await client.gql(ops.OrganizationOverviewDocument)).data!.organization.overview;
-    expect(empty).toEqual({ checks: { up: 0, down: 0, paused: 0, pending: 0 }, openAlerts: 0, uptimePercent24h: null });
+    expect(empty).toEqual({ checks: { up: 0, down: 0, degraded: 0, paused: 0, pending: 0 }, openAlerts: 0, uptimePercent24h: null });
 
     const mk = async (path: string) => (await client.gql(ops.CreateMonitorDocument, { input: { name: path, url: `${target.url}${path}`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
     const up = await mk('/ok');
@@ -402,7 +402,7 @@ describe('filters and the organization overview', () => {
       expect(await t.app.services.runs.execute(t.db.orm.em.fork(), job)).toBe('recorded');
     }
     const overview = (await client.gql(ops.OrganizationOverviewDocument)).data!.organization.overview;
-    expect(overview).toEqual({ checks: { up: 1, down: 1, paused: 1, pending: 1 }, openAlerts: 1, uptimePercent24h: 50 });
+    expect(overview).toEqual({ checks: { up: 1, down: 1, degraded: 0, paused: 1, pending: 1 }, openAlerts: 1, uptimePercent24h: 50 });
     const rest = await client.rest('GET', '/v1/organization/overview');
     expect(rest.body).toMatchObject({ success: true, data: { open_alerts: 1, uptime_percent24h: 50 } });
 

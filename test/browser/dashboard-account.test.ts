@@ -4,17 +4,20 @@
  * recovery codes shown once), sign-in asking for the code (a wrong one refused, a right one and a recovery code
  * accepted), and an organization requiring two-factor sending a member without it to the setup before anything else.
  * The set-password page of the members CLI link comes first. The codes are computed here by RFC 6238 written out,
- * not by the server's library.
+ * not by the server's library. First of all, single sign-on: an owner adds a connection on Settings › Single sign-on,
+ * and a person of its domain signs in through a real OpenID provider running in this process (its own login and
+ * consent pages), then sets a password on the account page.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { spawnServer, type ServerProcess } from '../helpers/process';
-import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
+import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signIn, signInPage } from '../helpers/browser';
 import { migratedDataDir } from '../helpers/database';
 import { post, sessionCookieOf, GOOD_PASSWORD } from '../helpers/people';
 import { codeAt } from '../helpers/totp';
+import { startIdp, type TestIdp } from '../helpers/oidc';
 
 /** The code of the next 30-second step: within the server's one-step window, and later than any code used now. */
 const nextCode = (secret: string) => codeAt(secret, new Date(Date.now() + 30_000));
@@ -27,17 +30,21 @@ describeBrowser('two-factor in the dashboard', () => {
   const BEN = 'ben@acme.example'; // MEMBER, without two-factor
   const CAL = 'cal@acme.example'; // VIEWER, whose password is set on the link's page
   let calLink: string;
+  let idp: TestIdp;
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-account-');
-    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false' };
+    // ALLOW_PRIVATE_TARGETS: the OpenID provider of the SSO test is on 127.0.0.1, over http.
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' };
     const links = [await addMember(env, 'Acme Inc', ADA, 'OWNER'), await addMember(env, 'Acme Inc', BEN, 'MEMBER')];
     calLink = await addMember(env, 'Acme Inc', CAL, 'VIEWER');
     server = await spawnServer(env);
     for (const token of links) await setPassword(server.baseUrl, token);
     browser = await launchChromium();
+    idp = await startIdp(`${server.baseUrl}/auth/sso/callback`, { dan: { email: 'dan@sso.example', email_verified: true, name: 'Dan' } });
   });
   afterAll(async () => {
+    await idp?.close();
     await browser?.close();
     await server?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -45,6 +52,39 @@ describeBrowser('two-factor in the dashboard', () => {
 
   let secret: string;
   let recovery: string[];
+
+  it('an owner adds an SSO connection; a person of its domain signs in through the provider and sets a password', async () => {
+    const ada = await signIn(browser, server.baseUrl, ADA, { testId: 'who' });
+    await ada.getByRole('link', { name: 'Settings › Single sign-on' }).click();
+    await ada.getByLabel('Issuer URL').fill(idp.issuer);
+    await ada.getByLabel('Client id').fill(idp.clientId);
+    await ada.getByLabel('Client secret').fill(idp.clientSecret);
+    await ada.getByLabel('Email domains').fill('sso.example');
+    await ada.getByRole('button', { name: 'Add connection' }).click();
+    await ada.getByRole('cell', { name: 'sso.example', exact: true }).waitFor();
+    await ada.context().close();
+
+    const dan = await openPage(browser);
+    await dan.goto(`${server.baseUrl}/dashboard/`);
+    await dan.getByLabel('Email', { exact: true }).fill('dan@sso.example');
+    await dan.getByRole('button', { name: 'Continue with SSO' }).click();
+    // the provider's own pages: its login form (any password), then its consent
+    await dan.locator('input[name="login"]').fill('dan');
+    await dan.locator('input[name="password"]').fill('anything');
+    await dan.locator('button[type="submit"]').click();
+    await dan.locator('button[type="submit"]').click();
+    await dan.getByTestId('member-email').waitFor();
+    expect(await dan.getByTestId('member-email').textContent()).toBe('dan@sso.example');
+    expect(await dan.getByTestId('member-role').textContent()).toBe('MEMBER');
+
+    // made by SSO, Dan has no password yet: the account page sets one without a current one
+    await dan.getByRole('link', { name: 'Account' }).click();
+    await dan.getByLabel('New password').fill(GOOD_PASSWORD);
+    await dan.getByRole('button', { name: 'Change password' }).click();
+    await dan.getByTestId('password-changed').waitFor();
+    await dan.context().close();
+    expect((await post(server.baseUrl, '/auth/sign-in', { email: 'dan@sso.example', password: GOOD_PASSWORD })).status).toBe(200);
+  });
 
   it('the link members add prints opens the page that sets the password, and the token leaves the address bar', async () => {
     const page = await openPage(browser);

@@ -11,8 +11,9 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
-import { CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+import { AlertsDocument, BillingDocument, MaintenanceWindowsDocument, CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
 import { migratedDataDir } from '../helpers/database';
+import { startTarget } from '../helpers/target';
 
 // Like dashboard.test.ts: its own fresh embedded database whatever the suite's database, so once per CI run.
 describeBrowser('dashboard manages monitors and journeys', () => {
@@ -356,6 +357,76 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.context().close();
   });
 
+  it('updates itself: a broken target turns the monitor DOWN on the list and on its page, the open-alert count appears, and a recovery shows, all without a reload', async () => {
+    const target = await startTarget();
+    let healthy = true;
+    target.route('/svc', (_req, res) => res.writeHead(healthy ? 200 : 500).end(healthy ? 'ok' : 'broken'));
+    const flaky = (await api.gql(CreateMonitorDocument, { input: { name: 'Flaky', url: `${target.url}/svc`, failureThreshold: 1 } })).data!.createMonitor;
+    await api.gql(RunMonitorDocument, { id: flaky.id });
+    const openAlerts = async () => (await api.gql(AlertsDocument, { first: 100, status: 'OPEN' })).data!.alerts.nodes.length;
+    const page = await open();
+    await signIn(page, OWNER);
+    const row = page.locator(`tr[data-monitor-id="${flaky.id}"]`);
+    await expect.poll(() => row.locator('.status').textContent()).toBe('UP');
+    await expect.poll(() => page.getByTestId('live').textContent()).toBe('Live'); // the subscription is up
+    await page.evaluate('window.notReloaded = true'); // gone if the page were loaded again
+
+    healthy = false;
+    await api.gql(RunMonitorDocument, { id: flaky.id }); // a run recorded by the server, not by this page
+    await expect.poll(() => row.locator('.status').textContent()).toBe('DOWN');
+    const count = await openAlerts();
+    expect(count).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('open-alert-count').textContent()).toBe(String(count));
+
+    await row.getByRole('link', { name: 'Flaky' }).click();
+    const status = page.getByTestId('monitor-status');
+    await expect.poll(() => status.textContent()).toBe('DOWN');
+    const runsBefore = await page.locator('.runs > li').count();
+    healthy = true;
+    await api.gql(RunMonitorDocument, { id: flaky.id });
+    await expect.poll(() => status.textContent()).toBe('UP');
+    await expect.poll(() => page.locator('.runs > li').count()).toBe(runsBefore + 1);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await page.context().close();
+    await target.close();
+  });
+
+  it('shows the plan, usage and runs left on the Billing page, and creates and deletes a maintenance window for chosen checks', async () => {
+    const billing = (await api.gql(BillingDocument)).data!.billing;
+    const page = await open();
+    await signIn(page, OWNER);
+    await page.getByRole('link', { name: 'Settings › Billing' }).click();
+    await expect.poll(() => page.getByTestId('billing-plan').textContent()).toBe(`Plan${billing.plan}`);
+    expect(billing.plan).toBe('FREE');
+    const runs = await page.getByTestId('billing-runs').textContent();
+    expect(runs).toContain(`${billing.usage.runs.toLocaleString('en-US')} of ${billing.limits.runsPerMonth!.toLocaleString('en-US')}`);
+    expect(runs).toMatch(/[\d,]+ remaining$/);
+
+    await page.getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByRole('heading', { name: 'Maintenance windows' }).waitFor();
+    await page.getByRole('button', { name: 'New maintenance window' }).click();
+    const form = page.getByRole('dialog', { name: 'New maintenance window' });
+    await form.getByRole('button', { name: 'Create window' }).click(); // no name: the API's error next to the field
+    await expect.poll(() => form.locator('#mw-name-error').textContent()).toMatch(/1 to 100 characters|must not be blank/);
+    await form.getByLabel('Name').fill('Database upgrade');
+    await form.getByRole('group', { name: /Checks/ }).getByLabel('Health', { exact: true }).check();
+    await form.getByRole('button', { name: 'Create window' }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = page.locator('tr', { hasText: 'Database upgrade' });
+    await expect.poll(() => row.locator('td[data-label="State"]').textContent()).toBe('scheduled');
+    expect(await row.locator('td[data-label="Checks"]').textContent()).toBe('Health');
+    const saved = (await api.gql(MaintenanceWindowsDocument, { first: 100 })).data!.maintenanceWindows.nodes.find((w) => w.name === 'Database upgrade')!;
+    const health = await monitorByName('Health');
+    expect(saved.checkIds).toEqual([health!.id]);
+    expect(Date.parse(saved.endsAt) - Date.parse(saved.startsAt)).toBe(3600_000); // the form's default: one hour, five minutes from now
+
+    await row.getByRole('button', { name: 'Delete Database upgrade' }).click();
+    await page.getByRole('dialog', { name: '“Database upgrade”' }).getByRole('button', { name: 'Delete window' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await api.gql(MaintenanceWindowsDocument, { first: 100 })).data!.maintenanceWindows.nodes.some((w) => w.name === 'Database upgrade')).toBe(false);
+    await page.context().close();
+  });
+
   it('a VIEWER sees every monitor and journey control disabled, each saying which scope it lacks', async () => {
     const page = await open();
     await signIn(page, READER);
@@ -419,7 +490,7 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.locator('.runs > li').first().waitFor();
     await noHorizontalScroll(page, 'a journey');
     await page.screenshot({ path: path.join(OUT, 'dashboard-journey-390.png'), fullPage: true });
-    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/settings/api-keys', 'API Keys'], ['#/settings/members', 'Members'], ['#/account', 'Account']]) {
+    for (const [hash, heading] of [['#/alerts', 'Open alerts'], ['#/maintenance', 'Maintenance windows'], ['#/settings/api-keys', 'API Keys'], ['#/settings/members', 'Members'], ['#/settings/billing', 'Billing'], ['#/account', 'Account']]) {
       await page.goto(`${server.baseUrl}/dashboard/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await noHorizontalScroll(page, heading);

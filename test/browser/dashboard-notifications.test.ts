@@ -12,19 +12,22 @@ import { spawnServer, type ServerProcess } from '../helpers/process';
 import { addMember, describeBrowser, launchChromium, OUT, setPassword, signIn } from '../helpers/browser';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
 import { migratedDataDir } from '../helpers/database';
+import { startProviders, type Providers } from '../helpers/providers';
 
 describeBrowser('Settings › Notifications in Chromium', () => {
   let dataDir: string;
   let server: ServerProcess;
   let browser: Browser;
   let rx: Receiver;
+  let pv: Providers;
   const ADMIN = 'admin@acme.example';
   const READER = 'on-call@acme.example'; // a VIEWER: alerts:read and organization:read, no write scope
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-notify-');
     rx = await startReceiver();
-    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50' };
+    pv = await startProviders();
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', WORKER_POLL_MS: '50', TELEGRAM_API_URL: `${pv.url}/telegram` };
     // People for the browser (it holds no key), made by the members CLI before the server owns the database.
     const links = [await addMember(env, 'Acme Inc', ADMIN, 'ADMIN'), await addMember(env, 'Acme Inc', READER, 'VIEWER')];
     server = await spawnServer(env);
@@ -35,6 +38,7 @@ describeBrowser('Settings › Notifications in Chromium', () => {
     await browser?.close();
     await server?.stop();
     await rx?.close();
+    await pv?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -83,6 +87,43 @@ describeBrowser('Settings › Notifications in Chromium', () => {
     // 390 px: the page itself does not scroll sideways (tables scroll inside their frame).
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(OUT, 'dashboard-notifications-390.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('adds a Telegram channel with its own fields; a chat the bot cannot reach shows BROKEN with the reason; an edit clears it', async () => {
+    const page = await open(ADMIN);
+    await page.goto(`${server.baseUrl}/dashboard/#/settings/notifications`);
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add channel' });
+    await dialog.getByLabel('Name').fill('Telegram on-call');
+    await dialog.getByLabel('Type').selectOption('TELEGRAM');
+    expect(await dialog.getByLabel('URL').count()).toBe(0); // a Telegram channel has no URL
+    await dialog.getByLabel('Bot token').fill(pv.botToken);
+    await dialog.getByLabel('Chat id').fill('-100404'); // the stand-in answers "chat not found"
+    await dialog.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('dialog', { name: 'Channel added' }).getByRole('button', { name: 'Done' }).click();
+    const row = page.locator('tr[data-channel-id]', { hasText: 'Telegram on-call' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('chat -100404');
+    expect(await page.content()).not.toContain(pv.botToken.split(':')[1]);
+
+    await row.getByRole('button', { name: 'Send test to Telegram on-call' }).click();
+    await expect.poll(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return row.locator('.status').textContent();
+    }).toBe('broken');
+    expect(await row.getAttribute('class')).toBe('broken');
+    expect(await row.textContent()).toContain('Telegram answered 400: Bad Request: chat not found');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-notifications-broken-390.png'), fullPage: true });
+
+    await row.getByRole('button', { name: 'Edit Telegram on-call' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Telegram on-call' });
+    expect(await edit.getByRole('alert').textContent()).toContain('chat not found');
+    await edit.getByLabel('Chat id').fill('-1001234567890');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog', { name: 'Channel saved' }).getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => row.locator('.status').textContent()).toBe('active');
+    expect(await row.textContent()).toContain('chat -1001234567890');
     await page.context().close();
   });
 

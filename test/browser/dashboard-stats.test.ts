@@ -74,13 +74,34 @@ describeBrowser('statistics in the dashboard', () => {
     expect(await page.locator('tr[data-location="local"] td').first().textContent()).toMatch(/^\d+\.\d\d %$/);
     expect(await page.getByTestId('uptime-30days').textContent()).toMatch(/Uptime, last 30 days\d+\.\d\d %/);
 
-    // Keyboard: focus the window selector and pick the 30-day daily chart with the arrow keys.
+    // Keyboard: focus the window selector and pick the 7-day chart, then the 30-day daily chart, with the arrow keys.
     await page.getByLabel('Chart').focus();
     await page.keyboard.press('ArrowDown');
+    await expect.poll(() => chart.getByRole('img').getAttribute('aria-label')).toMatch(/^Response time, last 7 days, hourly:/);
+    // hourly buckets over seven days: each axis label says its day as well as its hour (the same locale as the page's)
+    const dayOf = (iso: string) => new Date(iso).toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+    const ticks = await chart.locator('text.tick').allTextContents();
+    const xTicks = ticks.filter((t) => !/^\d+$/.test(t));
+    expect(xTicks.length).toBeGreaterThan(1);
+    for (const t of xTicks) expect(t).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d\d:\d\d/);
+    expect(new Set(xTicks.map((t) => t.split(',')[0])).size).toBeGreaterThan(1); // different days
+    expect(xTicks.some((t) => t.startsWith(dayOf(new Date().toISOString())) || t.startsWith(dayOf(new Date(Date.now() - 3600_000).toISOString())))).toBe(true);
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => chart.getByRole('img').getAttribute('aria-label')).toMatch(/^Response time, last 30 days, daily: p95 from \d+ to \d+ ms over (8|9) days with runs$/);
     expect(await chart.locator('text.axis-label').allTextContents()).toEqual(['Response time (ms)', 'Day (UTC)']);
     await page.screenshot({ path: path.join(OUT, 'dashboard-monitor-stats.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('a new monitor with one hour of runs draws that hour as a dot, not an empty chart', async () => {
+    const fresh = (await api('POST', '/v1/monitors', { name: 'Fresh', url: `${server.baseUrl}/healthz` })).data;
+    await api('POST', `/v1/monitors/${fresh.id}/runs`);
+    const page = await open(1280);
+    await page.goto(`${server.baseUrl}/dashboard/#/monitors/${fresh.id}`);
+    const chart = page.locator('figure.chart');
+    await expect.poll(() => chart.getByRole('img').getAttribute('aria-label')).toMatch(/over 1 hours with runs$/);
+    expect(await chart.locator('circle.dot-p50').count()).toBe(1);
+    expect(await chart.locator('circle.dot-p95').count()).toBe(1);
     await page.context().close();
   });
 

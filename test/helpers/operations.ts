@@ -37,6 +37,8 @@ export interface Ids {
   revocable: string;
   channel: string;
   window: string;
+  /** An SSO connection (its domain is the seeded organization's own, sso-<n>.example). */
+  ssoConnection: string;
 }
 
 type Variables = Record<string, unknown>;
@@ -226,6 +228,19 @@ export const OPERATIONS: readonly Operation[] = [
   { name: 'updateOrganization', scopes: ['organization:write'], document: ops.UpdateOrganizationDocument, variables: () => ({ name: 'Acme' }), absent: { name: '' } },
   // OWNER only: binds every member, owners included. `false` leaves the seeded organization's sessions as they are.
   { name: 'setRequireMfa', scopes: ['organization:write'], roleScopes: ['all'], document: ops.SetRequireMfaDocument, variables: () => ({ requireMfa: false }), absent: { requireMfa: 'yes' } },
+  { name: 'ssoConnections', scopes: ['organization:read'], document: ops.SsoConnectionsDocument, variables: () => ({}), absent: {} },
+  // OWNER only. A fresh domain each call (a domain belongs to one connection); the input's rules are the service's,
+  // so `absent` is refused by the schema (an unknown role) before the owner check.
+  {
+    name: 'createSsoConnection',
+    scopes: ['organization:read', 'organization:write'],
+    roleScopes: ['all'],
+    document: ops.CreateSsoConnectionDocument,
+    variables: () => ({ input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${Math.random().toString(36).slice(2)}.example`], defaultRole: 'VIEWER' } }),
+    absent: { input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: ['example.com'], defaultRole: 'NOBODY' } },
+  },
+  // `false` leaves the seeded organization's sign-in as it is.
+  { name: 'setEnforceSso', scopes: ['organization:write'], roleScopes: ['all'], document: ops.SetEnforceSsoDocument, variables: () => ({ enforceSso: false }), absent: { enforceSso: 'yes' } },
   { name: 'members', scopes: ['organization:read'], document: ops.MembersDocument, variables: () => ({}), absent: {} },
   {
     name: 'inviteMember',
@@ -326,6 +341,7 @@ export const OPERATIONS: readonly Operation[] = [
     variables: (i) => ({ id: i.channel }),
     absent: { id: 'nch_none' },
   },
+  { name: 'deleteSsoConnection', scopes: ['organization:write'], roleScopes: ['all'], byId: true, document: ops.DeleteSsoConnectionDocument, variables: (i) => ({ id: i.ssoConnection }), absent: { id: 'sso_none' } },
   {
     name: 'deleteMaintenanceWindow',
     scopes: ['alerts:write'],
@@ -452,5 +468,10 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const channel = (await client.gql(ops.CreateNotificationChannelDocument, { input: { name: 'c', type: 'WEBHOOK', url: `${target}/ok`, events: ['API_KEY_EXPIRING'] } })).data!
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
-  return { ids: { monitor, journey, tcpMonitor, dnsMonitor, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window }, admin: client };
+  const ssoConnection = (
+    await client.gql(ops.CreateSsoConnectionDocument, {
+      input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${org.id.slice(4).toLowerCase()}.example`], defaultRole: 'VIEWER' },
+    })
+  ).data!.createSsoConnection.id;
+  return { ids: { monitor, journey, tcpMonitor, dnsMonitor, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection }, admin: client };
 }

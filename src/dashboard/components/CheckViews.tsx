@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { AssertionResultFieldsFragment } from '../../client/generated/graphql';
 import { dateTime } from '../format';
 
@@ -51,5 +52,20 @@ export function AssertionResults({ results, label = 'Assertions' }: { results: A
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * A run in a check's runs list: one line (status, when, how, result), what else it has (error, assertions, steps)
+ * folded under it, so twenty runs read as a compact list rather than twenty cards; `open` unfolds it (the newest).
+ */
+export function RunDetails({ summary, open, children }: { summary: ReactNode; open?: boolean; children?: ReactNode }) {
+  const parts = (Array.isArray(children) ? children : [children]).filter((c) => c !== null && c !== undefined && c !== false);
+  if (!parts.length) return <div className="run-line">{summary}</div>;
+  return (
+    <details open={open}>
+      <summary className="run-line">{summary}</summary>
+      {children}
+    </details>
   );
 }

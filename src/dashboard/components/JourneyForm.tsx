@@ -7,6 +7,7 @@ import { ErrorNote } from './ErrorNote';
 import { FieldNote, describe } from './FieldNote';
 import { AssertionsEditor, ExtractionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type ExtractionRow, type HeaderRow } from './CheckEditors';
 import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, type Schedule } from './ScheduleEditor';
+import { DEFAULT_PROBE, PROBE_FIELDS, ProbeEditor, probeInput, probeOf, type Probe } from './ProbeEditor';
 import { useCheckForm } from './useCheckForm';
 
 /** A step as typed; `from` is its position when the form opened (a masked header is kept only at that position). */
@@ -26,6 +27,7 @@ interface Draft {
   name: string;
   steps: StepRow[];
   schedule: Schedule;
+  probe: Probe;
 }
 
 const newStep = (): StepRow => ({ name: '', method: 'GET', url: '', headers: [], body: '', assertions: [], extractions: [] });
@@ -43,6 +45,7 @@ const fromJourney = (j: JourneyFieldsFragment): Draft => ({
     from: i,
   })),
   schedule: scheduleOf(j),
+  probe: probeOf(j),
 });
 
 function toInput(d: Draft): { input: CreateJourneyInput; errors: FieldErrors } {
@@ -64,6 +67,7 @@ function toInput(d: Draft): { input: CreateJourneyInput; errors: FieldErrors } {
       extractions: st.extractions.map((x) => ({ name: x.name.trim(), source: x.source, property: x.property.trim() || null })),
     })),
     ...scheduleInput(d.schedule, errors),
+    ...probeInput(d.probe, errors),
   };
   return { input, errors };
 }
@@ -71,6 +75,7 @@ function toInput(d: Draft): { input: CreateJourneyInput; errors: FieldErrors } {
 const shownFields = (d: Draft) => [
   'name',
   ...SCHEDULE_FIELDS,
+  ...PROBE_FIELDS,
   ...rowFields('steps', d.steps.length, ['name', 'request.method', 'request.url', 'request.body']),
   ...d.steps.flatMap((st, i) => [
     ...rowFields(`steps[${i}].request.headers`, st.headers.length, ['name', 'value']),
@@ -83,7 +88,7 @@ const shownFields = (d: Draft) => [
 export function JourneyForm({ s, journey, onClose, onSaved }: { s: Session; journey?: JourneyFieldsFragment; onClose: () => void; onSaved: (j: JourneyFieldsFragment) => void }) {
   const { d, setD, errors, busy, locations, submit } = useCheckForm(
     s,
-    { blank: (): Draft => ({ name: '', steps: [newStep()], schedule: DEFAULT_SCHEDULE }), original: journey && fromJourney(journey) },
+    { blank: (): Draft => ({ name: '', steps: [newStep()], schedule: DEFAULT_SCHEDULE, probe: DEFAULT_PROBE }), original: journey && fromJourney(journey) },
     {
       toInput,
       shownFields,
@@ -147,6 +152,7 @@ export function JourneyForm({ s, journey, onClose, onSaved }: { s: Session; jour
         <FieldNote id="j-steps" error={e.steps} />
 
         <ScheduleEditor idPrefix="j" value={d.schedule} errors={e} locations={locations} onChange={(schedule) => setD({ ...d, schedule })} />
+        <ProbeEditor idPrefix="j" value={d.probe} errors={e} onChange={(probe) => setD({ ...d, probe })} />
 
         <div className="actions">
           <button type="button" onClick={onClose}>

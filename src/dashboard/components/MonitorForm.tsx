@@ -8,6 +8,7 @@ import { FieldNote, describe } from './FieldNote';
 import { AssertionsEditor, HeadersEditor, MASK, METHODS, type AssertionRow, type HeaderRow } from './CheckEditors';
 import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, type Schedule } from './ScheduleEditor';
 import { useCheckForm } from './useCheckForm';
+import { DEFAULT_PROBE, PROBE_FIELDS, ProbeEditor, probeInput, probeOf, type Probe } from './ProbeEditor';
 
 /**
  * The form's state: text as typed. A new field (tags, say) is one entry here, one line each in `EMPTY`,
@@ -22,6 +23,10 @@ interface Draft {
   expectedStatusCodes: string;
   assertions: AssertionRow[];
   schedule: Schedule;
+  probe: Probe;
+  /** Empty: no certificate warning. */
+  tlsExpiryWarningDays: string;
+  skipTlsVerification: boolean;
 }
 
 const EMPTY: Draft = {
@@ -33,6 +38,9 @@ const EMPTY: Draft = {
   expectedStatusCodes: '200-299',
   assertions: [],
   schedule: DEFAULT_SCHEDULE,
+  probe: DEFAULT_PROBE,
+  tlsExpiryWarningDays: '14',
+  skipTlsVerification: false,
 };
 
 const fromMonitor = (m: MonitorFieldsFragment): Draft => ({
@@ -45,6 +53,9 @@ const fromMonitor = (m: MonitorFieldsFragment): Draft => ({
   expectedStatusCodes: m.expectedStatusCodes.join(', '),
   assertions: m.assertions.map((a) => ({ source: a.source, property: a.property ?? '', comparison: a.comparison, target: a.target ?? '' })),
   schedule: scheduleOf(m),
+  probe: probeOf(m),
+  tlsExpiryWarningDays: m.tlsExpiryWarningDays == null ? '' : String(m.tlsExpiryWarningDays),
+  skipTlsVerification: m.skipTlsVerification,
 });
 
 /** The API's input, and the errors the form can tell without asking (a number that is not one, a masked value under a new name). */
@@ -63,7 +74,11 @@ function toInput(d: Draft): { input: CreateMonitorInput; errors: FieldErrors } {
     expectedStatusCodes: d.expectedStatusCodes.split(/[\s,]+/).filter(Boolean),
     assertions: d.assertions.map((a) => ({ source: a.source, comparison: a.comparison, property: a.property.trim() || null, target: a.target === '' ? null : a.target })),
     ...scheduleInput(d.schedule, errors),
+    ...probeInput(d.probe, errors),
+    tlsExpiryWarningDays: d.tlsExpiryWarningDays.trim() ? Number(d.tlsExpiryWarningDays) : null,
+    skipTlsVerification: d.skipTlsVerification,
   };
+  if (d.tlsExpiryWarningDays.trim() && !/^\d+$/.test(d.tlsExpiryWarningDays.trim())) errors.tlsExpiryWarningDays = 'must be a whole number of days, or empty';
   return { input, errors };
 }
 
@@ -75,6 +90,9 @@ const shownFields = (d: Draft) => [
   'body',
   'expectedStatusCodes',
   ...SCHEDULE_FIELDS,
+  ...PROBE_FIELDS,
+  'tlsExpiryWarningDays',
+  'skipTlsVerification',
   ...rowFields('headers', d.headers.length, ['name', 'value']),
   ...rowFields('assertions', d.assertions.length, ['source', 'property', 'comparison', 'target']),
 ];
@@ -135,6 +153,19 @@ export function MonitorForm({ s, monitor, onClose, onSaved }: { s: Session; moni
         <AssertionsEditor idPrefix="m-assertions" rows={d.assertions} errors={e} onChange={(rows) => set('assertions', rows)} />
 
         <ScheduleEditor idPrefix="m" value={d.schedule} errors={e} locations={locations} onChange={(v) => set('schedule', v)} />
+
+        <ProbeEditor idPrefix="m" value={d.probe} errors={e} onChange={(v) => set('probe', v)} />
+
+        <div className="form-row">
+          <div>
+            <label htmlFor="m-tls-days">Warn when the certificate expires within (days)</label>
+            <input id="m-tls-days" inputMode="numeric" value={d.tlsExpiryWarningDays} placeholder="off" onChange={(x) => set('tlsExpiryWarningDays', x.target.value)} {...describe('m-tls-days', e.tlsExpiryWarningDays)} />
+            <FieldNote id="m-tls-days" error={e.tlsExpiryWarningDays} />
+          </div>
+        </div>
+        <label className="scope">
+          <input type="checkbox" checked={d.skipTlsVerification} onChange={(x) => set('skipTlsVerification', x.target.checked)} /> Skip certificate verification (self-signed endpoints)
+        </label>
 
         <div className="actions">
           <button type="button" onClick={onClose}>

@@ -23,7 +23,8 @@ const ms = (v: number | null | undefined) => (v == null ? '—' : `${v} ms`);
 /** Uptime over three windows, the response-time chart, and the same statistics per location. */
 export function MonitorStats({ s, id }: { s: Session; id: string }) {
   const [chart, setChart] = useState<ChartKey>('24h');
-  const [overview, setOverview] = useState<Overview | null>(null);
+  // the series with the window it was read for: the chart's title and axis follow the data drawn, not the selector
+  const [overview, setOverview] = useState<(Overview & { chart: ChartKey }) | null>(null);
   const [byLocation, setByLocation] = useState<{ location: string; stats: Stats }[]>([]);
   const { error, call } = useApi(s);
 
@@ -31,7 +32,7 @@ export function MonitorStats({ s, id }: { s: Session; id: string }) {
     const { window, interval } = CHARTS[chart];
     const data = await call(() => gql(MonitorStatsOverviewDocument, { id, window, interval }));
     if (!data) return;
-    setOverview(data.monitor);
+    setOverview({ ...data.monitor, chart });
     const per = await call(() =>
       Promise.all(data.monitor.locations.map(async (location) => ({ location, stats: (await gql(MonitorStatsDocument, { id, window: 'LAST_7_DAYS', location })).monitor.stats }))),
     );
@@ -70,7 +71,7 @@ export function MonitorStats({ s, id }: { s: Session; id: string }) {
           ))}
         </select>
       </div>
-      <ResponseChart buckets={overview.series} daily={CHARTS[chart].interval === 'DAY'} title={`Response time, ${CHARTS[chart].label.toLowerCase()}`} />
+      <ResponseChart buckets={overview.series} daily={CHARTS[overview.chart].interval === 'DAY'} title={`Response time, ${CHARTS[overview.chart].label.toLowerCase()}`} />
       <h3>By location, last 7 days</h3>
       <div className="table-wrap">
         <table>

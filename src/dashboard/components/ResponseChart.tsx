@@ -34,10 +34,21 @@ export function ResponseChart({ buckets, daily, title }: { buckets: ChartBucket[
     });
     return d;
   };
+  // Hourly buckets over more than a day (the 7-day chart) say which day too: a bare "14:00" is every day's.
+  const spansDays = buckets.length > 1 && Date.parse(buckets[buckets.length - 1].start) - Date.parse(buckets[0].start) >= 24 * 3600_000;
   const label = (iso: string) => {
     const d = new Date(iso);
-    return daily ? d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    if (daily) return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+    if (spansDays) return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   };
+  // A bucket with no neighbour holding a value (the first hour of a new check, an hour between gaps) draws no line:
+  // it gets a dot, so one bucket of data is visible.
+  const lonely = (key: 'p50' | 'p95') =>
+    buckets.flatMap((b, i) => {
+      const v = b[key];
+      return v != null && buckets[i - 1]?.[key] == null && buckets[i + 1]?.[key] == null ? [{ i, v }] : [];
+    });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * max));
   const xTicks = buckets.length ? [0, Math.floor((buckets.length - 1) / 3), Math.floor((2 * (buckets.length - 1)) / 3), buckets.length - 1] : [];
   const withRuns = buckets.filter((b) => b.runs > 0);
@@ -68,6 +79,9 @@ export function ResponseChart({ buckets, daily, title }: { buckets: ChartBucket[
         </text>
         <path d={path('p95')} className="line-p95" fill="none" />
         <path d={path('p50')} className="line-p50" fill="none" />
+        {(['p95', 'p50'] as const).flatMap((key) =>
+          lonely(key).map(({ i, v }) => <circle key={`${key}-${i}`} cx={x(i)} cy={y(v)} r={3.5} className={`dot-${key}`} />),
+        )}
       </svg>
       <figcaption className="legend">
         <span className="key p50">p50</span> <span className="key p95">p95</span>

@@ -13,7 +13,7 @@ import {
 import { gql } from '../api';
 import { dateTime } from '../format';
 import { JourneyForm } from '../components/JourneyForm';
-import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+import { AssertionResults, CheckSettings, RequestHeaders, RunDetails } from '../components/CheckViews';
 import type { DashboardKind } from './kind';
 
 type Row = JourneysOverviewQuery['journeys']['nodes'][number];
@@ -42,11 +42,15 @@ export const journeyKind: DashboardKind<Row, JourneyFieldsFragment, Run> = {
       return [j.journey, r.journeyRuns.nodes];
     },
     Overview: ({ check }) => <JourneyOverview journey={check} />,
-    RunItem: ({ run: r }) => (
-      <>
-        <div>
-          <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} · {r.durationMs} ms
-        </div>
+    RunItem: ({ run: r, open }) => (
+      <RunDetails
+        open={open}
+        summary={
+          <>
+            <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} · {r.durationMs} ms
+          </>
+        }
+      >
         {r.error && <div className="error">{r.error}</div>}
         <ol className="step-results" aria-label="Step results">
           {r.steps.map((st, i) => (
@@ -58,7 +62,7 @@ export const journeyKind: DashboardKind<Row, JourneyFieldsFragment, Run> = {
             </li>
           ))}
         </ol>
-      </>
+      </RunDetails>
     ),
   },
   run: (id) => gql(RunJourneyDocument, { id }),

@@ -50,8 +50,11 @@ export interface DashboardKind<Row extends ListRow, Check extends DetailCheck, R
     load(id: string): Promise<[Check, Run[]]>;
     /** Between the heading and the runs: what it checks and how. */
     Overview(props: { s: Session; id: string; check: Check }): ReactNode;
-    /** One run's item in the runs list. */
-    RunItem(props: { run: Run }): ReactNode;
+    /**
+     * One run's item in the runs list: a one-line summary, its details (error, assertions, steps) folded under it
+     * (`RunDetails`), unfolded when `open` (the newest run).
+     */
+    RunItem(props: { run: Run; open?: boolean }): ReactNode;
   };
   run(id: string): Promise<unknown>;
   pause(id: string): Promise<Check>;

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import {
   DeleteMonitorDocument,
   MonitorDocument,
@@ -11,13 +12,14 @@ import {
   type MonitorRunsQuery,
   type MonitorsOverviewQuery,
   type MonitorsUptimeQuery,
+  type TlsFieldsFragment,
 } from '../../client/generated/graphql';
 import { gql } from '../api';
 import type { Session } from '../session';
 import { dateTime, percent } from '../format';
 import { MonitorForm } from '../components/MonitorForm';
 import { MonitorStats } from '../components/MonitorStats';
-import { AssertionResults, CheckSettings, RequestHeaders } from '../components/CheckViews';
+import { AssertionResults, CheckSettings, RequestHeaders, RunDetails } from '../components/CheckViews';
 import type { DashboardKind } from './kind';
 
 type Row = MonitorsOverviewQuery['monitors']['nodes'][number] & { uptime?: MonitorsUptimeQuery['monitors']['nodes'][number] };
@@ -59,15 +61,25 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
       return [m.monitor, r.monitorRuns.nodes];
     },
     Overview: MonitorOverview,
-    RunItem: ({ run: r }) => (
-      <>
-        <div>
-          <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
-          {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
-        </div>
+    RunItem: ({ run: r, open }) => (
+      <RunDetails
+        open={open}
+        summary={
+          <>
+            <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} ·{' '}
+            {r.responseStatus ?? 'no response'} · {r.durationMs ?? '—'} ms
+            {r.degraded && <> · <span className="status degraded">degraded</span></>}
+            {r.attempts > 1 && <> · {r.attempts} attempts</>}
+            {r.tls && <> · certificate {daysLeft(r.tls.daysRemaining)}</>}
+          </>
+        }
+      >
         {r.error && <div className="error">{r.error}</div>}
-        <AssertionResults results={r.assertions} />
-      </>
+        {r.attemptErrors.length > (r.status === 'FAILED' ? 1 : 0) && (
+          <div className="hint">Earlier attempts: {r.attemptErrors.slice(0, r.status === 'FAILED' ? -1 : undefined).join('; ')}</div>
+        )}
+        {r.assertions.length > 0 && <AssertionResults results={r.assertions} />}
+      </RunDetails>
     ),
   },
   run: (id) => gql(RunMonitorDocument, { id }),
@@ -77,6 +89,27 @@ export const monitorKind: DashboardKind<Row, MonitorFieldsFragment, Run> = {
   Form: ({ check, ...rest }) => <MonitorForm {...rest} monitor={check} />,
 };
 
+const daysLeft = (n: number) => (n < 0 ? `expired ${-n} day${n === -1 ? '' : 's'} ago` : `${n} day${n === 1 ? '' : 's'} left`);
+
+/** An HTTPS monitor's certificate as its newest run saw it: days left, and when it expires. */
+function Certificate({ id, warningDays }: { id: string; warningDays: number | null }) {
+  const [tls, setTls] = useState<TlsFieldsFragment | null | undefined>(undefined);
+  useEffect(() => {
+    gql(MonitorRunsDocument, { monitorId: id, first: 1 }).then(
+      (r) => setTls(r.monitorRuns.nodes[0]?.tls ?? null),
+      () => setTls(null),
+    );
+  }, [id]);
+  if (!tls) return tls === null ? <p className="hint">Certificate: not seen yet (no run has finished a TLS handshake).</p> : null;
+  const warn = warningDays !== null && tls.daysRemaining < warningDays;
+  return (
+    <p className={warn ? 'error' : 'hint'}>
+      Certificate: <strong>{daysLeft(tls.daysRemaining)}</strong> (expires {dateTime(tls.validTo)}; {tls.subject}, issued by {tls.issuer}
+      {tls.protocol ? `, ${tls.protocol}` : ''})
+    </p>
+  );
+}
+
 /** What a monitor requests and expects, after its statistics and schedule. */
 function MonitorOverview({ s, id, check: monitor }: { s: Session; id: string; check: MonitorFieldsFragment }) {
   return (
@@ -84,6 +117,7 @@ function MonitorOverview({ s, id, check: monitor }: { s: Session; id: string; ch
       <p className="hint url">
         {monitor.method} {monitor.url}
       </p>
+      {monitor.url.startsWith('https:') && <Certificate id={id} warningDays={monitor.tlsExpiryWarningDays ?? null} />}
       <MonitorStats s={s} id={id} />
       <CheckSettings check={monitor} />
       <h2>Request</h2>

@@ -6,10 +6,11 @@ import type { Session } from '../session';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { TwoFactor } from '../components/TwoFactor';
+import { ChangePassword } from '../components/ChangePassword';
 
 type SignedInSession = SessionsQuery['sessions'][number];
 
-/** The signed-in person's account: two-factor, and the sessions they are signed in with (revoke any; Sign out is in the header). */
+/** The signed-in person's account: password, two-factor, and the sessions they are signed in with (revoke any; Sign out is in the header). */
 export function Account({ s, mfaFirst }: { s: Session; mfaFirst: boolean }) {
   const [sessions, setSessions] = useState<SignedInSession[] | null>(null);
   const { error, call } = useApi(s);
@@ -43,6 +44,7 @@ export function Account({ s, mfaFirst }: { s: Session; mfaFirst: boolean }) {
       <TwoFactor s={s} />
       {!mfaFirst && (
         <>
+          <ChangePassword s={s} />
           <h2>Sessions</h2>
           <ErrorNote error={error} />
           {sessions && (

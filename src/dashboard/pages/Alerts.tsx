@@ -6,6 +6,8 @@ import type { Session } from '../session';
 import { dateTime } from '../format';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
+import { AlertChangedDocument } from '../../client/generated/graphql';
+import { useLive } from '../live';
 
 type Alert = AlertsQuery['alerts']['nodes'][number];
 
@@ -31,6 +33,8 @@ export function Alerts({ s, history = false }: { s: Session; history?: boolean }
     [s, call, history, status],
   );
   useEffect(() => void load(), [load]);
+  // an alert opened, was acknowledged or resolved: the open alerts read again (the history keeps the pages it shows)
+  useLive(AlertChangedDocument, undefined, () => load(), !history);
 
   const act = async (a: Alert, what: 'ack' | 'resolve') => {
     const done = await call<unknown>(() =>

@@ -4,6 +4,8 @@ import { ErrorNote } from '../components/ErrorNote';
 import { CheckHead } from '../components/CheckHead';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import type { DashboardKind, DetailCheck, ListRow } from '../kinds/kind';
+import { RunRecordedDocument } from '../../client/generated/graphql';
+import { useLive } from '../live';
 
 /** One check: Run now / Edit / Pause / Resume / Delete, what its kind shows of it, and its runs. */
 export function CheckDetail<Check extends DetailCheck, Run extends { id: string; status: string }>({
@@ -15,12 +17,14 @@ export function CheckDetail<Check extends DetailCheck, Run extends { id: string;
   kind: DashboardKind<ListRow, Check, Run>;
   id: string;
 }) {
-  const { check, setCheck, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused } = useCheckDetail(s, id, {
+  const { check, setCheck, runs, busy, dialog, setDialog, closeDialog, error, runNow, togglePaused, load } = useCheckDetail(s, id, {
     load: () => kind.detail.load(id),
     run: () => kind.run(id),
     pause: () => kind.pause(id),
     resume: () => kind.resume(id),
   });
+  // each run of this check as it is recorded: the check (its status) and its runs read again
+  useLive(RunRecordedDocument, { checkId: id }, load);
   const held = s.perms;
   const { name, plural, title, detail, Form } = kind;
 
@@ -46,9 +50,9 @@ export function CheckDetail<Check extends DetailCheck, Run extends { id: string;
           <h2>Runs</h2>
           {runs.length === 0 && <p className="hint">No runs yet.</p>}
           <ol className="runs">
-            {runs.map((r) => (
+            {runs.map((r, i) => (
               <li key={r.id} className={`run ${r.status.toLowerCase()}`}>
-                <detail.RunItem run={r} />
+                <detail.RunItem run={r} open={i === 0} />
               </li>
             ))}
           </ol>

@@ -6,6 +6,8 @@ import { Sparkline } from '../components/Sparkline';
 import { ErrorNote } from '../components/ErrorNote';
 import { ChecksHead, RunNowButton } from '../components/CheckHead';
 import type { DashboardKind, DetailCheck, ListRow } from '../kinds/kind';
+import { CheckStatusChangedDocument } from '../../client/generated/graphql';
+import { useLive } from '../live';
 
 /**
  * The checks of one kind, newest first: status, last run, the last runs' sparkline and the kind's own columns; New
@@ -24,6 +26,8 @@ export function Checks<Row extends ListRow, Check extends DetailCheck, Run exten
     if (data) setRows(data);
   }, [s, call, list]);
   useEffect(() => void load(), [load]);
+  // a check's status changed (a run failed, a check recovered): read the list again, as a reload would
+  useLive(CheckStatusChangedDocument, undefined, load);
 
   const runNow = async (row: Row) => {
     setRunning(row.id);

@@ -4,7 +4,9 @@ import {
   NotificationChannelsDocument,
   NotificationDeliveriesDocument,
   TestNotificationChannelDocument,
+  UpdateNotificationChannelDocument,
   type NotificationChannelType,
+  type OpsgenieRegion,
   type NotificationChannelsQuery,
   type NotificationDeliveriesQuery,
 } from '../../client/generated/graphql';
@@ -33,6 +35,7 @@ export function Notifications({ s }: { s: Session }) {
   const [channels, setChannels] = useState<Channel[] | null>(null);
   const [log, setLog] = useState<Delivery[] | null>(null);
   const [adding, setAdding] = useState(false);
+  const [fixing, setFixing] = useState<Channel | null>(null);
   const [sent, setSent] = useState<string | null>(null);
   const { error, call } = useApi(s);
 
@@ -90,6 +93,7 @@ export function Notifications({ s }: { s: Session }) {
                 <th scope="col">Name</th>
                 <th scope="col">Type</th>
                 <th scope="col">Destination</th>
+                <th scope="col">Status</th>
                 <th scope="col">Events</th>
                 <th scope="col">Checks</th>
                 <th scope="col">
@@ -99,17 +103,24 @@ export function Notifications({ s }: { s: Session }) {
             </thead>
             <tbody>
               {channels.map((c) => (
-                <tr key={c.id} data-channel-id={c.id}>
+                <tr key={c.id} data-channel-id={c.id} className={c.status === 'BROKEN' ? 'broken' : undefined}>
                   <td>{c.name}</td>
-                  <td>{c.type.toLowerCase()}</td>
+                  <td>{TYPE_NAMES[c.type] ?? c.type.toLowerCase()}</td>
                   <td>
-                    <code>{c.url ?? c.email}</code>
+                    <code>{destination(c)}</code>
+                  </td>
+                  <td>
+                    <span className={`status ${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
+                    {c.brokenReason && <span className="hint"> {c.brokenReason}</span>}
                   </td>
                   <td>{c.events.map((e) => e.toLowerCase().replace(/_/g, ' ')).join(', ')}</td>
                   <td>{c.checkIds.length ? c.checkIds.length : 'all'}</td>
                   <td>
                     <ScopedButton held={held} scope="organization:write" onClick={() => void test(c)} aria-label={`Send test to ${c.name}`}>
                       Send test
+                    </ScopedButton>{' '}
+                    <ScopedButton held={held} scope="organization:write" onClick={() => setFixing(c)} aria-label={`Edit ${c.name}`}>
+                      Edit
                     </ScopedButton>
                   </td>
                 </tr>
@@ -157,6 +168,7 @@ export function Notifications({ s }: { s: Session }) {
         </div>
       )}
       {adding && <AddChannelDialog s={s} onClose={() => setAdding(false)} onAdded={() => void load()} />}
+      {fixing && <AddChannelDialog s={s} channel={fixing} onClose={() => setFixing(null)} onAdded={() => void load()} />}
     </section>
   );
 }
@@ -165,13 +177,40 @@ const TYPES: { value: NotificationChannelType; label: string }[] = [
   { value: 'WEBHOOK', label: 'Webhook (signed JSON)' },
   { value: 'SLACK', label: 'Slack incoming webhook' },
   { value: 'EMAIL', label: 'Email' },
+  { value: 'PAGERDUTY', label: 'PagerDuty (Events API v2)' },
+  { value: 'OPSGENIE', label: 'Opsgenie' },
+  { value: 'MSTEAMS', label: 'Microsoft Teams (Workflows webhook)' },
+  { value: 'DISCORD', label: 'Discord webhook' },
+  { value: 'TELEGRAM', label: 'Telegram bot' },
 ];
+const TYPE_NAMES: Partial<Record<NotificationChannelType, string>> = { PAGERDUTY: 'PagerDuty', OPSGENIE: 'Opsgenie', MSTEAMS: 'Teams', DISCORD: 'Discord', TELEGRAM: 'Telegram' };
 
-/** Add channel: name, type, URL or email. A webhook's secret is shown once, as a new key is; closing forgets it. */
-function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => void; onAdded: () => void }) {
-  const [name, setName] = useState('');
-  const [type, setType] = useState<NotificationChannelType>('WEBHOOK');
+/** Where a channel sends, as far as it can be shown (credentials never are). */
+const destination = (c: Channel) =>
+  c.url ?? c.email ?? (c.type === 'OPSGENIE' ? `${c.region} instance` : c.type === 'TELEGRAM' ? `chat ${c.chatId}` : c.type === 'PAGERDUTY' ? `routing key set${c.hasSigningSecret ? ', two-way' : ''}` : '—');
+
+/** The secret fields each type takes: typed in, never read back (an edit leaves them as they are when left empty). */
+const SECRET_FIELDS: Partial<Record<NotificationChannelType, { field: 'routingKey' | 'apiKey' | 'botToken' | 'signingSecret'; label: string; optional?: boolean }[]>> = {
+  PAGERDUTY: [
+    { field: 'routingKey', label: 'Integration (routing) key' },
+    { field: 'signingSecret', label: 'Webhook signing secret (two-way: PagerDuty acknowledges and resolves here)', optional: true },
+  ],
+  OPSGENIE: [{ field: 'apiKey', label: 'API key' }],
+  TELEGRAM: [{ field: 'botToken', label: 'Bot token' }],
+};
+const URL_TYPES: NotificationChannelType[] = ['WEBHOOK', 'SLACK', 'MSTEAMS', 'DISCORD'];
+
+/**
+ * Add channel (name, type and the type's fields), or edit one (`channel`: its type stays; an edit clears BROKEN).
+ * A webhook's secret is shown once, as a new key is; closing forgets it.
+ */
+function AddChannelDialog({ s, channel, onClose, onAdded }: { s: Session; channel?: Channel; onClose: () => void; onAdded: () => void }) {
+  const [name, setName] = useState(channel?.name ?? '');
+  const [type, setType] = useState<NotificationChannelType>(channel?.type ?? 'WEBHOOK');
   const [target, setTarget] = useState('');
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [region, setRegion] = useState<OpsgenieRegion>(channel?.region ?? 'US');
+  const [chatId, setChatId] = useState(channel?.chatId ?? '');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
@@ -182,8 +221,18 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
     setBusy(true);
     setErrors({});
     try {
-      const input = type === 'EMAIL' ? { name, type, email: target } : { name, type, url: target };
-      const res = await gql(CreateNotificationChannelDocument, { input });
+      const fields: Record<string, string> = {};
+      if (target) fields[type === 'EMAIL' ? 'email' : 'url'] = target;
+      for (const f of SECRET_FIELDS[type] ?? []) if (secrets[f.field]) fields[f.field] = secrets[f.field];
+      if (type === 'OPSGENIE') fields.region = region;
+      if (type === 'TELEGRAM' && chatId) fields.chatId = chatId;
+      if (channel) {
+        await gql(UpdateNotificationChannelDocument, { id: channel.id, input: { name, ...fields } });
+        onAdded();
+        setDone(true);
+        return;
+      }
+      const res = await gql(CreateNotificationChannelDocument, { input: { name, type, ...fields } });
       onAdded();
       if (res.createNotificationChannel.secret) setSecret(res.createNotificationChannel.secret);
       else setDone(true);
@@ -202,7 +251,7 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
 
   if (secret || done)
     return (
-      <Dialog title={secret ? 'Copy the signing secret' : 'Channel added'} onClose={onClose}>
+      <Dialog title={secret ? 'Copy the signing secret' : channel ? 'Channel saved' : 'Channel added'} onClose={onClose}>
         {secret && (
           <>
             <p className="warning" role="alert">
@@ -222,7 +271,8 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
       </Dialog>
     );
 
-  const targetLabel = type === 'EMAIL' ? 'Email address' : type === 'SLACK' ? 'Incoming-webhook URL' : 'URL';
+  const targetLabel =
+    type === 'EMAIL' ? 'Email address' : type === 'SLACK' || type === 'DISCORD' ? 'Incoming-webhook URL' : type === 'MSTEAMS' ? 'Workflow webhook URL' : 'URL';
   const targetField = type === 'EMAIL' ? 'email' : 'url';
   const fieldError = (f: string, id: string) =>
     errors[f] && (
@@ -231,13 +281,18 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
       </p>
     );
   return (
-    <Dialog title="Add channel" onClose={onClose}>
+    <Dialog title={channel ? `Edit ${channel.name}` : 'Add channel'} onClose={onClose}>
       <form onSubmit={submit} noValidate>
+        {channel?.status === 'BROKEN' && (
+          <p className="warning" role="alert">
+            Broken: {channel.brokenReason}. Saving the fixed settings sends to it again.
+          </p>
+        )}
         <label htmlFor="channel-name">Name</label>
         <input id="channel-name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="On-call" aria-invalid={!!errors.name} aria-describedby={errors.name ? 'channel-name-error' : undefined} autoFocus />
         {fieldError('name', 'channel-name-error')}
         <label htmlFor="channel-type">Type</label>
-        <select id="channel-type" value={type} onChange={(e) => setType(e.target.value as NotificationChannelType)} aria-invalid={!!errors.type} aria-describedby={errors.type ? 'channel-type-error' : undefined}>
+        <select id="channel-type" value={type} disabled={!!channel} onChange={(e) => setType(e.target.value as NotificationChannelType)} aria-invalid={!!errors.type} aria-describedby={errors.type ? 'channel-type-error' : undefined}>
           {TYPES.map((t) => (
             <option key={t.value} value={t.value}>
               {t.label}
@@ -245,16 +300,53 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
           ))}
         </select>
         {fieldError('type', 'channel-type-error')}
-        <label htmlFor="channel-target">{targetLabel}</label>
-        <input
-          id="channel-target"
-          value={target}
-          type={type === 'EMAIL' ? 'email' : 'url'}
-          onChange={(e) => setTarget(e.target.value)}
-          aria-invalid={!!errors[targetField]}
-          aria-describedby={errors[targetField] ? 'channel-target-error' : undefined}
-        />
-        {fieldError(targetField, 'channel-target-error')}
+        {(type === 'EMAIL' || URL_TYPES.includes(type)) && (
+          <>
+            <label htmlFor="channel-target">{targetLabel}</label>
+            <input
+              id="channel-target"
+              value={target}
+              type={type === 'EMAIL' ? 'email' : 'url'}
+              placeholder={channel ? (channel.url ?? channel.email ?? '') : undefined}
+              onChange={(e) => setTarget(e.target.value)}
+              aria-invalid={!!errors[targetField]}
+              aria-describedby={errors[targetField] ? 'channel-target-error' : undefined}
+            />
+            {fieldError(targetField, 'channel-target-error')}
+          </>
+        )}
+        {(SECRET_FIELDS[type] ?? []).map((f) => (
+          <div key={f.field}>
+            <label htmlFor={`channel-${f.field}`}>{f.label}</label>
+            <input
+              id={`channel-${f.field}`}
+              type="password"
+              autoComplete="off"
+              value={secrets[f.field] ?? ''}
+              placeholder={channel ? 'unchanged' : f.optional ? 'optional' : undefined}
+              onChange={(e) => setSecrets({ ...secrets, [f.field]: e.target.value })}
+              aria-invalid={!!errors[f.field]}
+              aria-describedby={errors[f.field] ? `channel-${f.field}-error` : undefined}
+            />
+            {fieldError(f.field, `channel-${f.field}-error`)}
+          </div>
+        ))}
+        {type === 'OPSGENIE' && (
+          <>
+            <label htmlFor="channel-region">Region</label>
+            <select id="channel-region" value={region} onChange={(e) => setRegion(e.target.value as OpsgenieRegion)}>
+              <option value="US">US (api.opsgenie.com)</option>
+              <option value="EU">EU (api.eu.opsgenie.com)</option>
+            </select>
+          </>
+        )}
+        {type === 'TELEGRAM' && (
+          <>
+            <label htmlFor="channel-chatId">Chat id</label>
+            <input id="channel-chatId" value={chatId} placeholder="-1001234567890 or @channel" onChange={(e) => setChatId(e.target.value)} aria-invalid={!!errors.chatId} aria-describedby={errors.chatId ? 'channel-chatId-error' : undefined} />
+            {fieldError('chatId', 'channel-chatId-error')}
+          </>
+        )}
         <p className="hint">Every event, for every check; narrow it with the API (events, checkIds).</p>
         <ErrorNote error={errors.form} />
         <div className="actions">
@@ -262,7 +354,7 @@ function AddChannelDialog({ s, onClose, onAdded }: { s: Session; onClose: () => 
             Cancel
           </button>
           <button type="submit" disabled={busy}>
-            Add channel
+            {channel ? 'Save' : 'Add channel'}
           </button>
         </div>
       </form>

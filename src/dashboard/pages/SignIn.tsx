@@ -6,7 +6,8 @@ import { ForgotPassword } from './ForgotPassword';
  * Email and password, sent to POST /auth/sign-in; the server answers with its HttpOnly session cookie, which the
  * browser sends back with every later call. When the member signs in with two-factor the server answers
  * MFA_REQUIRED: the page then asks for the 6-digit code (or a recovery code) and sends the three together.
- * "Forgot password?" opens the form that asks for a reset link.
+ * "Forgot password?" opens the form that asks for a reset link. "Continue with SSO" goes to the identity provider of the
+ * email's domain (/auth/sso/start), which sends the browser back signed in, or here with `?sso_error=`.
  */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
@@ -33,6 +34,9 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
         setNeedsOtp(true);
         setOtp('');
         setTimeout(() => otpField.current?.focus());
+      } else if (err instanceof ApiError && err.code === 'SSO_REQUIRED') {
+        setPassword('');
+        setError('Your organization signs you in through single sign-on: choose Continue with SSO');
       } else setError(err instanceof ApiError ? err.message : String(err));
     } finally {
       setChecking(false);
@@ -101,6 +105,16 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             }}
           >
             Use another account
+          </button>
+        )}
+        {!needsOtp && (
+          <button
+            type="button"
+            disabled={!email.trim()}
+            title={email.trim() ? undefined : 'Type your work email first'}
+            onClick={() => window.location.assign(`/auth/sso/start?email=${encodeURIComponent(email.trim())}`)}
+          >
+            Continue with SSO
           </button>
         )}
         {!needsOtp && (

@@ -30,6 +30,8 @@ export interface AccountServiceDeps {
   sessionIdleMinutes: number;
   /** The second factor of members who turned it on (modules/mfa); absent, no member is asked for one. */
   secondFactor?: SecondFactor;
+  /** Organization.enforceSso (modules/sso): absent, every member may sign in with a password. */
+  ssoPolicy?: SsoPolicy;
   /** Where a failed sign-in's audit event that could not be written is reported (it is written off the answer's path). */
   log?: { warn(obj: object, msg: string): void };
 }
@@ -38,6 +40,13 @@ export interface AccountServiceDeps {
 export interface SecondFactor {
   passes(em: EntityManager, member: { id: string; organizationId: string; name: string; ip: string | null }, otp: unknown): Promise<boolean>;
 }
+
+/** Whether a member must sign in through their organization's SSO connection rather than with a password. */
+export interface SsoPolicy {
+  requiredFor(em: EntityManager, member: { organizationId: string; email: string }): Promise<boolean>;
+}
+
+export const SSO_NEEDED = 'This organization signs its members in through single sign-on: use "Continue with SSO" (/auth/sso/start)';
 
 export const MFA_NEEDED = 'A one-time code is needed: the code of your authenticator app, or a recovery code, as `otp`';
 
@@ -48,6 +57,8 @@ interface Credentials {
   email: string;
   password_hash: string | null;
   mfa_enabled_at: string | Date | null;
+  /** Organization.enforceSso: only then is the SSO policy asked (no query on the common path). */
+  enforce_sso: boolean;
 }
 
 /** The member as the audit log names it: its name, or its email when it has none (as a session's principal does). */
@@ -90,13 +101,21 @@ export class AccountService {
     // password (choosing among organizations comes with invitations, docs/adr/0054).
     const conn = em.getConnection();
     const rows = await conn.execute<Credentials[]>(
-      'select id, organization_id, name, email, password_hash, mfa_enabled_at from members where email = ? and password_hash is not null order by joined_at, id limit 1',
+      `select m.id, m.organization_id, m.name, m.email, m.password_hash, m.mfa_enabled_at, o.enforce_sso
+       from members m join organizations o on o.id = m.organization_id
+       where m.email = ? and m.password_hash is not null order by m.joined_at, m.id limit 1`,
       [email],
     );
     const found = rows[0];
     if (!(await this.deps.passwords.matches(found?.password_hash ?? null, password)) || !found) {
       if (found) this.recordFailure(em, found, ip);
       throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
+    }
+    // Like MFA_REQUIRED, told only to whoever has the password: a stranger learns nothing of the member's organization.
+    if (found.enforce_sso && this.deps.ssoPolicy && (await this.deps.ssoPolicy.requiredFor(em, { organizationId: found.organization_id, email: found.email }))) {
+      limiter.forgive(client);
+      limiter.forgive(pair);
+      throw new AppError('SSO_REQUIRED', SSO_NEEDED);
     }
     // Asked only once the password is right, so MFA_REQUIRED tells nothing to whoever lacks it; a missing or wrong
     // code stays counted as a failure, as a wrong password is. Only a wrong one is audited: a sign-in without a code
@@ -224,6 +243,57 @@ export class AccountService {
       await this.endAll(tx, link.member.id);
     });
     this.deps.ends.forget(link.member.id);
+  }
+
+  /**
+   * Changes the signed-in member's password: the current one must be given (a wrong one counts as a failed sign-in,
+   * per member), the new one passes the same rules as every password. Every other session of the member ends;
+   * the one making the change stays. Audited as `member.password_changed`.
+   */
+  async changePassword(em: EntityManager, principal: Principal, actor: Actor, input: { currentPassword: unknown; newPassword: unknown }, ip: string): Promise<void> {
+    const session = principal.session;
+    if (!session) throw new AppError('BAD_USER_INPUT', 'A password belongs to a signed-in member: this request carries no session (an API key has none)');
+    const fields = [];
+    if (typeof input.currentPassword !== 'string') fields.push({ field: 'currentPassword', message: 'is required' });
+    if (typeof input.newPassword !== 'string') fields.push({ field: 'newPassword', message: 'is required' });
+    if (fields.length) throw badInput(fields);
+    const { limiter } = this.deps;
+    const subject = `password:${session.memberId}`;
+    const client = `ip:${clientGroup(ip)}`;
+    const wait = Math.max(limiter.retryAfter(subject), limiter.retryAfter(client));
+    if (wait > 0) throw rateLimited(wait, 'Too many wrong passwords; retry later');
+    limiter.fail(subject);
+    limiter.fail(client);
+    const rows = await em.getConnection().execute<{ password_hash: string | null }[]>('select password_hash from members where id = ?', [session.memberId]);
+    const current = rows[0]?.password_hash ?? null;
+    // A member made by single sign-on has no password yet: there is none to give, so none is asked for.
+    if (current !== null && !(input.currentPassword && (await this.deps.passwords.matches(current, (input.currentPassword as string).slice(0, PASSWORD_MAX + 1)))))
+      throw badInput([{ field: 'currentPassword', message: 'is not your current password' }]);
+    limiter.forgive(subject);
+    limiter.forgive(client);
+    try {
+      assertPasswordAcceptable(input.newPassword as string, session.email);
+    } catch (e) {
+      // The rules speak of `password`; here the field is `newPassword`.
+      if (e instanceof AppError) throw badInput(((e.details.fields as { message: string }[] | undefined) ?? []).map((f) => ({ field: 'newPassword', message: f.message })));
+      throw e;
+    }
+    const passwordHash = await this.deps.passwords.hash(input.newPassword as string);
+    const now = this.deps.now();
+    await em.transactional(async (tx) => {
+      // Only over the hash that was checked: a change or reset that landed meanwhile wins, and this one is refused.
+      const changed = await tx.execute<{ affectedRows: number }>(
+        'update members set password_hash = ? where id = ? and password_hash is not distinct from ?',
+        [passwordHash, session.memberId, current],
+        'run',
+      );
+      if (changed.affectedRows !== 1) throw badInput([{ field: 'currentPassword', message: 'is not your current password' }]);
+      await tx.nativeDelete(Session, { member: session.memberId, id: { $ne: session.id } });
+      await tx.nativeDelete(PasswordToken, { member: session.memberId, usedAt: null });
+      await this.deps.ends.announce(tx, session.memberId);
+      audit(tx, actor, 'member.password_changed', session.memberId, now);
+    });
+    this.deps.ends.forget(session.memberId);
   }
 
   private async endAll(tx: EntityManager, memberId: string): Promise<void> {

@@ -26,7 +26,8 @@ const body = (req: FastifyRequest): Record<string, unknown> => (req.body && type
  * People's HTTP endpoints, in the REST envelope (docs/reference/rest-routes.md#sign-in):
  * - `POST /auth/sign-in {email, password, otp?}` → 200 `{success, data: {member, organization}}` and the session cookie;
  * - `POST /auth/sign-out` → 204, the session ended on every instance, the cookie cleared;
- * - `POST /auth/reset-password {token, password}` → 204: sets the password of a link's member, ends its sessions.
+ * - `POST /auth/reset-password {token, password}` → 204: sets the password of a link's member, ends its sessions;
+ * - `POST /auth/change-password {current_password, new_password}` → 204: the signed-in member's, ends their other sessions.
  * Sign-in and reset carry no cookie yet, so they are refused only when a browser names another origin; sign-out is
  * cookie-authenticated and goes through the context builder's origin check like any request that changes state.
  */
@@ -59,6 +60,17 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
       if (!principal.session) throw new AppError('BAD_USER_INPUT', 'This request carries no session to end (an API key is revoked instead)');
       await accounts.signOut(orm.em.fork(), principal, actor);
       return reply.header('set-cookie', sessions.cookie.clear()).code(204).send();
+    } catch (e) {
+      return fail(req, reply, e);
+    }
+  });
+
+  fastify.post('/auth/change-password', async (req, reply) => {
+    try {
+      const { principal, actor } = await deps.contexts.build(req, reply);
+      const input = body(req);
+      await accounts.changePassword(orm.em.fork(), principal, actor, { currentPassword: input.current_password, newPassword: input.new_password }, req.ip);
+      return reply.header('cache-control', 'no-store').code(204).send();
     } catch (e) {
       return fail(req, reply, e);
     }

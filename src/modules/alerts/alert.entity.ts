@@ -6,15 +6,21 @@ import { newId } from '../common/ids';
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
 /** What an organization alert is about. `quota`: the month's runs are used up (BillingService). */
 export type AlertSubject = 'quota';
+/**
+ * Why an alert opened: a check failing the rule, its certificate about to expire, or the organization's quota. A
+ * check has at most one unresolved alert of each cause.
+ */
+export const ALERT_CAUSE_CODES = ['CHECK_FAILED', 'TLS_CERTIFICATE_EXPIRING', 'QUOTA_EXHAUSTED'] as const;
+export type AlertCauseCode = (typeof ALERT_CAUSE_CODES)[number];
 
 @Entity({ tableName: 'alerts' })
 @Index({ properties: ['organization', 'openedAt', 'id'] })
 // `alerts(checkId, since)`: the check's alerts by time; also serves a check's delete cascading here.
 @Index({ properties: ['check', 'openedAt', 'id'] })
-// At most one unresolved alert per source, enforced by the database so concurrent runs cannot open two.
+// At most one unresolved alert per source and cause, enforced by the database so concurrent runs cannot open two.
 @Index({
   name: 'alerts_one_active_per_check',
-  expression: `create unique index "alerts_one_active_per_check" on "alerts" ("check_id") where "status" <> 'RESOLVED'`,
+  expression: `create unique index "alerts_one_active_per_check" on "alerts" ("check_id", "cause_code") where "status" <> 'RESOLVED'`,
 })
 // Organization alerts (no check) name their subject; one unresolved alert per organization and subject.
 @Index({
@@ -44,6 +50,9 @@ export class Alert {
 
   @Property({ type: 'text' })
   cause!: string;
+
+  @Property({ type: 'string', length: 32, default: 'CHECK_FAILED' })
+  causeCode: AlertCauseCode = 'CHECK_FAILED';
 
   /** The locations failing the rule (kept current while the alert is open). */
   @Property({ type: 'string[]', columnType: 'text[]', default: '{}' })

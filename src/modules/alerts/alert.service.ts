@@ -7,6 +7,7 @@ import { audit, type Actor } from '../audit/audit';
 import { Alert, type AlertStatus } from './alert.entity';
 import { alertCheck } from './alert-check';
 import type { AlertDecision } from './alert-rule';
+import { TLS_CERTIFICATE_EXPIRING, type TlsExpiryDecision } from './tls-expiry-rule';
 import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
@@ -80,7 +81,7 @@ export class AlertService {
       const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
         `insert into alerts (id, organization_id, check_id, source_name, cause, status, opened_at, locations)
          values (?, ?, ?, ?, ?, 'OPEN', ?, ?::text[])
-         on conflict (check_id) where status <> 'RESOLVED' do update set locations = excluded.locations
+         on conflict (check_id, cause_code) where status <> 'RESOLVED' do update set locations = excluded.locations
          returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
         [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${decision.failing.join(',')}}`],
       );
@@ -89,13 +90,63 @@ export class AlertService {
     } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
-          where check_id = ? and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
+          where check_id = ? and cause_code = 'CHECK_FAILED' and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
         [at, source.id],
       );
       for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, at);
     } else {
-      await sql(`update alerts set locations = ?::text[] where check_id = ? and status <> 'RESOLVED'`, [`{${decision.failing.join(',')}}`, source.id]);
+      await sql(`update alerts set locations = ?::text[] where check_id = ? and cause_code = 'CHECK_FAILED' and status <> 'RESOLVED'`, [
+        `{${decision.failing.join(',')}}`,
+        source.id,
+      ]);
     }
+  }
+
+  /**
+   * Applies the certificate rule's decision (tls-expiry-rule.ts) to the check's TLS_CERTIFICATE_EXPIRING alert, in
+   * the recording transaction: opened once (told to the channels as ALERT_OPENED), its cause kept current with the
+   * days left while open, resolved by a run that sees a renewed certificate. Independent of the failure alert.
+   */
+  async applyTls(em: EntityManager, source: AlertSource, decision: TlsExpiryDecision, location: string, at: Date): Promise<void> {
+    if (decision.action === 'none') return;
+    const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
+    const check: CheckRef = { id: source.id, name: source.name, kind: checkKind(source.kind).enumValue };
+    if (decision.action === 'open') {
+      const [row] = await sql<(AlertRow & { inserted: boolean })[]>(
+        `insert into alerts (id, organization_id, check_id, source_name, cause, cause_code, status, opened_at, locations)
+         values (?, ?, ?, ?, ?, '${TLS_CERTIFICATE_EXPIRING}', 'OPEN', ?, ?::text[])
+         on conflict (check_id, cause_code) where status <> 'RESOLVED' do update set cause = excluded.cause
+         returning ${ALERT_COLUMNS}, (xmax = 0) as inserted`,
+        [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${location}}`],
+      );
+      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false);
+      return;
+    }
+    const resolved = await sql<AlertRow[]>(
+      `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'
+        where check_id = ? and cause_code = '${TLS_CERTIFICATE_EXPIRING}' and status <> 'RESOLVED' returning ${ALERT_COLUMNS}`,
+      [at, source.id],
+    );
+    for (const row of resolved) await this.notify(em, 'ALERT_RESOLVED', row, check, at);
+  }
+
+  /**
+   * A check just became DEGRADED (a passing run slower than its degradedResponseTimeMs): CHECK_DEGRADED goes to the
+   * channels that chose it, unless the check is in a maintenance window. Not an alert: nothing to acknowledge.
+   */
+  async degraded(em: EntityManager, source: AlertSource, run: { id: string; location: string; responseTimeMs: number; thresholdMs: number }, at: Date, maintenance: boolean): Promise<void> {
+    if (!this.notifier || maintenance) return;
+    await this.notifier.emit(em, {
+      organizationId: source.organizationId,
+      event: 'CHECK_DEGRADED',
+      checkId: source.id,
+      data: {
+        check: { id: source.id, name: source.name, kind: checkKind(source.kind).enumValue },
+        run: { id: run.id, location: run.location, responseTimeMs: run.responseTimeMs, degradedResponseTimeMs: run.thresholdMs },
+        locations: [run.location],
+        at: at.toISOString(),
+      },
+    });
   }
 
   /** A page of the organization's alerts; with `columns`, only those properties are read (see `paginate`). */
@@ -166,13 +217,14 @@ export class AlertService {
 }
 
 /** The columns of an alert that notifications carry, as `returning` gives them. */
-const ALERT_COLUMNS = 'id, organization_id, subject, cause, status, locations, opened_at, acknowledged_at, acknowledged_by_name, resolved_at, resolved_by_name';
+const ALERT_COLUMNS = 'id, organization_id, subject, cause, cause_code, status, locations, opened_at, acknowledged_at, acknowledged_by_name, resolved_at, resolved_by_name';
 
 interface AlertRow {
   id: string;
   organization_id: string;
   subject: string | null;
   cause: string;
+  cause_code: string;
   status: string;
   locations: string[];
   opened_at: Date;
@@ -198,6 +250,7 @@ export function alertData(a: AlertRow, check: CheckRef | null): Record<string, u
       id: a.id,
       status: a.status,
       cause: a.cause,
+      causeCode: a.cause_code,
       subject: a.subject,
       openedAt: iso(a.opened_at),
       acknowledgedAt: iso(a.acknowledged_at),
@@ -216,6 +269,7 @@ function rowOf(a: Alert): AlertRow {
     organization_id: a.organization.id,
     subject: a.subject,
     cause: a.cause,
+    cause_code: a.causeCode,
     status: a.status,
     locations: a.locations,
     opened_at: a.openedAt,

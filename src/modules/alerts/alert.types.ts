@@ -14,6 +14,21 @@ export enum AlertStatusEnum {
 }
 registerEnumType(AlertStatusEnum, { name: 'AlertStatus' });
 
+export enum AlertCauseCodeEnum {
+  CHECK_FAILED = 'CHECK_FAILED',
+  TLS_CERTIFICATE_EXPIRING = 'TLS_CERTIFICATE_EXPIRING',
+  QUOTA_EXHAUSTED = 'QUOTA_EXHAUSTED',
+}
+registerEnumType(AlertCauseCodeEnum, {
+  name: 'AlertCauseCode',
+  description: 'Why an alert opened. A check has at most one unresolved alert of each cause.',
+  valuesConfig: {
+    CHECK_FAILED: { description: 'Locations failed the alert rule (failureThreshold, minFailedLocations); resolved when every location passes.' },
+    TLS_CERTIFICATE_EXPIRING: { description: "An HTTPS run saw fewer days left on the certificate than the check's tlsExpiryWarningDays; resolved by a run seeing a renewed one." },
+    QUOTA_EXHAUSTED: { description: "The organization's monthly runs are used up." },
+  },
+});
+
 /** What an alert is about: each kind's enum value (`MONITOR`, `JOURNEY`, in the registry's order), or the organization. */
 export const AlertSourceKind = Object.freeze({
   ...Object.fromEntries(CHECK_KINDS.map((k) => [k.enumValue, k.enumValue])),
@@ -44,6 +59,7 @@ export class AlertView {
   @Field(() => ID) id!: string;
   @Field(() => AlertSourceType) source!: AlertSourceType;
   @Field() cause!: string;
+  @Field(() => AlertCauseCodeEnum, { description: 'Why it opened, as a stable code (`cause` says it in words).' }) causeCode!: AlertCauseCodeEnum;
   @Field(() => [String], { description: 'The locations failing (kept current while the alert is open).' }) locations!: string[];
   @Field(() => AlertStatusEnum) status!: AlertStatusEnum;
   @Field() openedAt!: Date;
@@ -60,6 +76,7 @@ export class AlertView {
     v.id = a.id;
     v.source = sourceOf(a);
     v.cause = a.cause;
+    v.causeCode = a.causeCode as AlertCauseCodeEnum;
     v.locations = a.locations;
     v.status = a.status as AlertStatusEnum;
     v.openedAt = a.openedAt;

@@ -36,8 +36,8 @@ export class QuotaAlerts {
   open(em: EntityManager, q: QuotaOpening): Promise<boolean> {
     return em.transactional(async (tx) => {
       const rows = await tx.getConnection().execute<{ id: string; cause: string }[]>(
-        `insert into alerts (id, organization_id, subject, source_name, cause, status, opened_at)
-         select ?::varchar, p.id, 'quota', p.name, ?::text, 'OPEN', ?::timestamptz from ${q.exhausted.sql}
+        `insert into alerts (id, organization_id, subject, source_name, cause, cause_code, status, opened_at)
+         select ?::varchar, p.id, 'quota', p.name, ?::text, 'QUOTA_EXHAUSTED', 'OPEN', ?::timestamptz from ${q.exhausted.sql}
          on conflict (organization_id, subject) where subject is not null and status <> 'RESOLVED' do nothing
          returning id, cause`,
         [newId('alr'), q.cause, q.at, ...q.exhausted.params] as never[],

@@ -13,8 +13,11 @@ export interface ActorRef {
   name: string;
 }
 
-/** The local administrator's actors: commands of the CLI, and the key made at first start. */
-export const SYSTEM_ACTORS = ['cli', 'bootstrap'] as const;
+/**
+ * The local administrator's actors (commands of the CLI, the key made at first start) and `pagerduty`: a signed
+ * PagerDuty webhook acknowledging or resolving an alert (its name says who in PagerDuty, and through which channel).
+ */
+export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'pagerduty'] as const;
 export type SystemActor = (typeof SYSTEM_ACTORS)[number];
 
 export const systemActor = (id: SystemActor): ActorRef => ({ type: 'SYSTEM', id, name: id });

@@ -8,11 +8,11 @@ export enum ActorTypeEnum {
 }
 registerEnumType(ActorTypeEnum, {
   name: 'ActorType',
-  description: 'Who acted: a member signed in with a session, an API key, or the system (the CLI, the first-start bootstrap).',
+  description: 'Who acted: a member signed in with a session, an API key, or the system (the CLI, the first-start bootstrap, a signed PagerDuty webhook).',
   valuesConfig: {
     MEMBER: { description: 'A member signed in with a session; `id` is `mem_…`.' },
     API_KEY: { description: 'An API key; `id` is `key_…`.' },
-    SYSTEM: { description: 'A local administrator: `id` is `cli` (the command line) or `bootstrap` (the first start).' },
+    SYSTEM: { description: 'A local administrator: `id` is `cli` (the command line) or `bootstrap` (the first start); or `pagerduty`, a signed PagerDuty webhook (its name says who in PagerDuty, through which channel).' },
   },
 });
 
@@ -22,7 +22,7 @@ export class ActorView {
   @Field(() => ActorTypeEnum)
   type!: ActorTypeEnum;
 
-  @Field(() => ID, { description: '`mem_…`, `key_…`, or `cli` / `bootstrap` for SYSTEM.' })
+  @Field(() => ID, { description: '`mem_…`, `key_…`, or `cli` / `bootstrap` / `pagerduty` for SYSTEM.' })
   id!: string;
 
   @Field({ description: "The member's name (its email when it has none), the key's name, or `cli` / `bootstrap`." })

@@ -95,6 +95,8 @@ export class KeyVerifier {
   private readonly readingBack = new Map<string, symbol>();
   /** One bcrypt per key at a time: concurrent first requests share the same compare. */
   private inFlight = new Map<string, Promise<boolean>>();
+  /** One row lookup per key at a time (see load). */
+  private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
 
   readonly cache: KeyCache;
 
@@ -209,7 +211,21 @@ export class KeyVerifier {
     this.cache.trusted = trusted;
   }
 
-  private async load(id: string): Promise<KeyRecord | undefined> {
+  /**
+   * One lookup per key at a time: a burst of first requests of the same key (an instance just started, a thousand
+   * live connections opening at once) shares one read instead of queueing one each for the pool's few connections
+   * until they time out.
+   */
+  private load(id: string): Promise<KeyRecord | undefined> {
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.lookup(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async lookup(id: string): Promise<KeyRecord | undefined> {
     this.stats.keyLookups++;
     const epoch = this.cache.epoch;
     let rows: KeyRow[];

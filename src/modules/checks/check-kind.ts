@@ -6,6 +6,7 @@ import type { CheckAllowance } from '../billing/plans';
 import type { CheckOptions, CheckOutcome } from './check-runner';
 import type { SecretBox } from './secret-box';
 import type { ScheduledCheck } from './scheduled-check';
+import type { RetryPolicy } from './retry';
 
 /** What every kind's entity has: the schedule and status of ScheduledCheck, an id and a name. */
 export type CheckEntity = ScheduledCheck & { id: string; name: string };
@@ -74,6 +75,16 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   totalTimeoutSql(journeyMaxDurationMs: number): string;
   /** Runs it once for real (the probe). */
   probe(check: E, context: ProbeContext): Promise<CheckOutcome>;
+  /**
+   * Opt-in behaviours the run path applies to every kind alike (a kind without them has none): its retry policy
+   * (checks/retry.ts: a failed attempt is tried again in the slot; `totalTimeoutMs` and `totalTimeoutSql` must count
+   * the retries, retryBudgetMs/retryBudgetSql), the response time above which a passing run is DEGRADED
+   * (checks/degraded.ts), and how many days before its certificate expires an HTTPS run opens a
+   * TLS_CERTIFICATE_EXPIRING alert (alerts/tls-expiry-rule.ts). Each answers null when the check does not use it.
+   */
+  retryPolicy?(check: E): RetryPolicy | null;
+  degradedAfterMs?(check: E): number | null;
+  tlsExpiryWarningDays?(check: E): number | null;
   /** Its page in the dashboard, if it has one that notifications link to (`#/monitors/<id>`). */
   readonly notificationPage: string | null;
 }

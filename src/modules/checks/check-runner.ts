@@ -7,6 +7,7 @@ import { TEMPLATE_VARIABLE } from './template';
 import type { Monitor } from './kinds/monitor/monitor.entity';
 import { mapStepHeaders, type Journey } from './kinds/journey/journey.entity';
 import type { SecretBox } from './secret-box';
+import type { TlsInfo } from './tls-info';
 
 /** PASSED / FAILED: the target's verdict (a timeout or a refused connection is FAILED). ERROR: tracer could not run it. */
 export type RunStatus = 'PASSED' | 'FAILED' | 'ERROR';
@@ -31,6 +32,8 @@ export interface CheckOutcome {
   error: string | null;
   /** What a kind records of its own besides timings (a DNS run's answers, what a TCP server sent); stored as JSON. */
   detail?: Record<string, unknown> | null;
+  /** The peer certificate of an HTTPS run (its first HTTPS connection); absent or null otherwise. */
+  tls?: TlsInfo | null;
 }
 
 /** How a check is run: its HTTP client's rules, and how many credential pieces its record is searched for. */
@@ -43,8 +46,8 @@ export interface CheckOptions {
 /** Runs a monitor's request and judges it: expected status codes, then every assertion. */
 export async function checkMonitor(m: Monitor, { http, redactionMaxCompared }: CheckOptions, secrets: SecretBox): Promise<CheckOutcome> {
   const headers = secrets.openHeaders(m.headers); // decrypted only to be sent
-  const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs }, http);
-  if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error };
+  const res = await performRequest({ method: m.method, url: m.url, headers, body: m.body, timeoutMs: m.timeoutMs, skipTlsVerification: m.skipTlsVerification }, http);
+  if (!res.ok) return { status: 'FAILED', responseStatus: null, timings: res.timings, assertions: [], steps: null, error: res.error, tls: res.tls };
   const view = new ResponseView({ status: res.status, headers: res.headers, body: res.body, totalMs: res.timings.total });
   const assertions = evaluateAssertions(m.assertions, view, await new Redactor(redactionMaxCompared).addHeadersInTurns(headers));
   const statusOk = statusMatches(res.status, m.expectedStatusCodes);
@@ -54,7 +57,7 @@ export async function checkMonitor(m: Monitor, { http, redactionMaxCompared }: C
     : failed.length
       ? `${failed.length} of ${assertions.length} assertions failed`
       : null;
-  return { status: error ? 'FAILED' : 'PASSED', responseStatus: res.status, timings: res.timings, assertions, steps: null, error };
+  return { status: error ? 'FAILED' : 'PASSED', responseStatus: res.status, timings: res.timings, assertions, steps: null, error, tls: res.tls };
 }
 
 
@@ -78,6 +81,7 @@ export async function checkJourney(j: Journey, { http, redactionMaxCompared }: C
   const steps: StepResult[] = [];
   let failure: string | null = null;
   let total = 0;
+  let tls: TlsInfo | null = null; // the first HTTPS step's certificate
   for (const [i, step] of plainSteps.entries()) {
     const headers: Header[] = step.request.headers.map((h) => ({ ...h, value: substitute(h.value, vars) }));
     const url = substitute(step.request.url, vars);
@@ -99,6 +103,7 @@ export async function checkJourney(j: Journey, { http, redactionMaxCompared }: C
       http,
     );
     total += res.timings.total;
+    tls ??= res.tls;
     if (!res.ok) {
       // A step that timed out with its timeout cut to what was left of the journey's reached the journey's limit
       // (asked of the result, not the clock: a timer may fire a millisecond before performance.now() says so).
@@ -138,6 +143,7 @@ export async function checkJourney(j: Journey, { http, redactionMaxCompared }: C
     assertions: [],
     steps,
     error: failure,
+    tls,
   };
 }
 

@@ -11,8 +11,13 @@ export enum CheckStatusEnum {
   DOWN = 'DOWN',
   PAUSED = 'PAUSED',
   PENDING = 'PENDING',
+  DEGRADED = 'DEGRADED',
 }
-registerEnumType(CheckStatusEnum, { name: 'CheckStatus', description: 'Derived from runs: PENDING until the first run.' });
+registerEnumType(CheckStatusEnum, {
+  name: 'CheckStatus',
+  description: 'Derived from runs: PENDING until the first run.',
+  valuesConfig: { DEGRADED: { description: 'Passing, but a location\'s last run was slower than degradedResponseTimeMs: between UP and DOWN.' } },
+});
 
 /** What every kind's view has from its schedule and status (Monitor, Journey: the same fields). */
 export interface ScheduledView {
@@ -54,7 +59,7 @@ export function setScheduledFields(v: ScheduledView, c: ScheduledCheck & { organ
 export const checkColumns =
   (entity: EntityName<object>) =>
   (em: EntityManager, info: GraphQLResolveInfo): PageColumns | undefined =>
-    pageColumns(em, entity, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [] });
+    pageColumns(em, entity, info, { recentRuns: [], quotaExhausted: [], stats: [], series: [], retry: ['retryStrategy', 'retryMaxRetries', 'retryBaseBackoffMs'] });
 
 /** A kind's list arguments (`monitors(status:, tag:, first:, after:)`): `name` is the class's (`MonitorsArgs`), `plural` its words. */
 export function checkListArgs(name: string, plural: string) {

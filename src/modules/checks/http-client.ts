@@ -1,12 +1,14 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as dns from 'node:dns';
+import type { TLSSocket } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Header } from './check.types';
 import { addressRange, rangeWords, resolvesToNonPublic } from './target-guard';
 import { ACCEPT_ENCODING, BodyDecodeError, readBody } from './body-reader';
 import { redirectedRequest, type OutgoingRequest } from './redirects';
+import { tlsInfoOf, type TlsInfo } from './tls-info';
 
 export interface HttpRequestSpec {
   method: string;
@@ -14,6 +16,8 @@ export interface HttpRequestSpec {
   headers: Header[];
   body: string | null;
   timeoutMs: number;
+  /** skipTlsVerification: an HTTPS target's certificate is not verified (still recorded). */
+  skipTlsVerification?: boolean;
 }
 
 export interface Timings {
@@ -24,9 +28,10 @@ export interface Timings {
   total: number;
 }
 
+/** `tls`: the peer certificate of the exchange's first HTTPS connection (null over plain HTTP, or before a handshake). */
 export type HttpResult =
-  | { ok: true; status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean; timings: Timings; redirects: number }
-  | { ok: false; error: string; timings: Timings };
+  | { ok: true; status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean; timings: Timings; redirects: number; tls: TlsInfo | null }
+  | { ok: false; error: string; timings: Timings; tls: TlsInfo | null };
 
 export interface HttpClientOptions {
   allowPrivateTargets: boolean;
@@ -51,30 +56,32 @@ export async function performRequest(spec: HttpRequestSpec, opts: HttpClientOpti
   const started = performance.now();
   const deadline = started + spec.timeoutMs;
   let timings: Timings = { dns: null, connect: null, tls: null, firstByte: null, total: 0 };
+  // The first HTTPS connection's certificate: the one of the URL checked (or of the first https hop it redirects to).
+  const seen: { tls: TlsInfo | null } = { tls: null };
   let url: URL;
   try {
     url = new URL(spec.url);
   } catch {
-    return { ok: false, error: `Invalid URL: ${spec.url}`, timings };
+    return { ok: false, error: `Invalid URL: ${spec.url}`, timings, tls: null };
   }
   let req: OutgoingRequest = { method: spec.method, headers: spec.headers, body: spec.body };
   for (let redirects = 0; ; redirects++) {
     try {
-      const res = await once(url, req, deadline, opts);
+      const res = await once(url, req, deadline, opts, seen, spec.skipTlsVerification === true);
       timings = { ...res.timings, total: round(performance.now() - started) };
       const location = res.headers.location;
       if (REDIRECTS.has(res.status) && location) {
-        if (redirects >= MAX_REDIRECTS) return { ok: false, error: `Too many redirects (more than ${MAX_REDIRECTS})`, timings };
+        if (redirects >= MAX_REDIRECTS) return { ok: false, error: `Too many redirects (more than ${MAX_REDIRECTS})`, timings, tls: seen.tls };
         const next = new URL(location, url);
         req = redirectedRequest(res.status, url, next, req);
         url = next;
         continue;
       }
-      return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects };
+      return { ok: true, status: res.status, headers: res.headers, body: res.body, bodyTruncated: res.truncated, timings, redirects, tls: seen.tls };
     } catch (e) {
       timings.total = round(performance.now() - started);
-      if (e instanceof TimeoutError) return { ok: false, error: `Timed out after ${spec.timeoutMs} ms`, timings };
-      return { ok: false, error: e instanceof CheckError || e instanceof BodyDecodeError ? e.message : describeNetworkError(e, url), timings };
+      if (e instanceof TimeoutError) return { ok: false, error: `Timed out after ${spec.timeoutMs} ms`, timings, tls: seen.tls };
+      return { ok: false, error: e instanceof CheckError || e instanceof BodyDecodeError ? e.message : describeNetworkError(e, url), timings, tls: seen.tls };
     }
   }
 }
@@ -84,6 +91,8 @@ function once(
   { method, headers, body }: OutgoingRequest,
   deadline: number,
   opts: HttpClientOptions,
+  seen: { tls: TlsInfo | null },
+  skipTlsVerification: boolean,
 ): Promise<{ status: number; headers: Record<string, string>; body: string; truncated: boolean; timings: Timings }> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CheckError(`Only http and https URLs can be checked, not ${url.protocol}`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -109,7 +118,7 @@ function once(
     const lib = url.protocol === 'https:' ? https : http;
     const requestHeaders: Record<string, string> = { 'user-agent': 'tracer-synthetic-monitor/1.0', 'accept-encoding': ACCEPT_ENCODING };
     for (const h of headers) requestHeaders[h.name.toLowerCase()] = h.value;
-    const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining });
+    const req = lib.request(url, { method, headers: requestHeaders, agent: false, lookup, timeout: remaining, ...(skipTlsVerification ? { rejectUnauthorized: false } : {}) });
     // One deadline for the connection, the download and the decoding: the body reader stops at it too.
     const deadlineReached = new AbortController();
     const timeUp = () => {
@@ -125,7 +134,10 @@ function once(
     req.on('socket', (socket) => {
       socket.once('lookup', () => (timings.dns = round(performance.now() - t0)));
       socket.once('connect', () => (timings.connect = round(performance.now() - t0 - (timings.dns ?? 0))));
-      socket.once('secureConnect', () => (timings.tls = round(performance.now() - t0 - (timings.dns ?? 0) - (timings.connect ?? 0))));
+      socket.once('secureConnect', () => {
+        timings.tls = round(performance.now() - t0 - (timings.dns ?? 0) - (timings.connect ?? 0));
+        seen.tls ??= tlsInfoOf(socket as TLSSocket);
+      });
     });
     req.on('timeout', timeUp);
     req.on('error', (e) => finish(() => reject(e)));

@@ -6,7 +6,7 @@ import { badInput } from '../../errors';
 import { DEFAULT_INTERVAL_SECONDS } from '../billing/plans';
 import { phasedSlotAtOrAfter } from './phase';
 
-export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING';
+export type CheckStatus = 'UP' | 'DOWN' | 'PAUSED' | 'PENDING' | 'DEGRADED';
 
 /**
  * What monitors and journeys share: their schedule, their failure count and the status derived from their runs.

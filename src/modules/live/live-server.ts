@@ -56,10 +56,22 @@ export interface LiveServerDeps<C> {
   settings: LiveSettings;
 }
 
-/** What graphql-ws keeps of each socket. */
+/** The upgrade request's headers that connection_init reads (the credential's fallback and the CSRF check). */
+interface UpgradeHeaders {
+  cookie?: string;
+  origin?: string;
+  referer?: string;
+  host?: string;
+}
+
+/**
+ * What graphql-ws keeps of each socket, for as long as it is open: only what later messages read (not the upgrade
+ * request, whose message, response and Fastify objects would otherwise live as long as the connection).
+ */
 interface Extra {
   socket: WebSocket;
-  request: IncomingMessage;
+  headers: UpgradeHeaders;
+  encrypted: boolean;
   ip: string;
   conn?: LiveConnection;
   subscriptions: number;
@@ -68,6 +80,9 @@ interface Extra {
 /** A subscription's stream, opened in onSubscribe (so its errors are an `error` message), run by `subscribe`. */
 const opened = new WeakMap<object, { stream: AsyncIterable<unknown>; fresh: () => unknown; socket: WebSocket }>();
 const UPGRADE_HEAD = Symbol('upgradeHead');
+/** Valid subscription documents kept parsed (see LiveServer.checkedDocument). */
+const DOCUMENT_CACHE_SIZE = 500;
+const DOCUMENT_CACHE_MAX_TEXT = 8 * 1024;
 
 /**
  * GraphQL subscriptions over WebSocket (graphql-transport-ws, graphql-ws's server) on `/graphql`, on the Fastify
@@ -131,7 +146,13 @@ export class LiveServer<C> {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(raw, socket, raw[UPGRADE_HEAD] ?? Buffer.alloc(0), (ws) => this.opened(ws, raw, ip));
+    // The socket is the WebSocket's from here: it no longer belongs to the response made for routing (which would
+    // otherwise stay reachable from it, with the request and Fastify's objects, for the connection's lifetime).
+    reply.raw.detachSocket(socket);
+    const { cookie, origin, referer, host } = raw.headers;
+    const headers: UpgradeHeaders = { cookie, origin, referer, host };
+    const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+    this.wss.handleUpgrade(raw, socket, raw[UPGRADE_HEAD] ?? Buffer.alloc(0), (ws) => this.opened(ws, headers, encrypted, ip));
   }
 
   get connections(): number {
@@ -146,7 +167,7 @@ export class LiveServer<C> {
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
 
-  private opened(socket: WebSocket, request: IncomingMessage, ip: string): void {
+  private opened(socket: WebSocket, headers: UpgradeHeaders, encrypted: boolean, ip: string): void {
     const { settings, connections } = this.deps;
     // A malformed frame (RSV bits set, unmasked, invalid UTF-8, too large) is an 'error' on the socket, which with
     // no listener would be thrown and end the process: any client could do it before authenticating.
@@ -157,7 +178,7 @@ export class LiveServer<C> {
     this.perAddress.set(ip, (this.perAddress.get(ip) ?? 0) + 1);
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
-    const extra: Extra = { socket, request, ip, subscriptions: 0 };
+    const extra: Extra = { socket, headers, encrypted, ip, subscriptions: 0 };
     let idle: NodeJS.Timeout | undefined;
     const idleFrom = () => {
       clearTimeout(idle);
@@ -218,16 +239,15 @@ export class LiveServer<C> {
 
   /** connection_init: the credential (the payload's `authorization`, else the session cookie) through the context builder. */
   private async onConnect(ctx: Context<Record<string, unknown>, Extra>): Promise<boolean> {
-    const { socket, request, ip } = ctx.extra;
+    const { socket, headers: h, encrypted, ip } = ctx.extra;
     const given = ctx.connectionParams?.authorization;
     const authorization = typeof given === 'string' ? given : undefined;
-    const h = request.headers;
     const incoming: IncomingRequest = {
       headers: { authorization, cookie: authorization === undefined ? h.cookie : undefined, origin: h.origin, referer: h.referer, host: h.host },
       ip,
       // Not a safe method: a session cookie is accepted only from the dashboard's own origin.
       method: 'WEBSOCKET',
-      protocol: (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+      protocol: encrypted ? 'https' : 'http',
     };
     const { connections, settings } = this.deps;
     const epoch = connections.epoch;
@@ -278,20 +298,42 @@ export class LiveServer<C> {
     return result;
   }
 
-  private async open(conn: LiveConnection, extra: Extra, payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null }): Promise<ExecutionArgs | readonly GraphQLError[]> {
-    const { schema, index, settings } = this.deps;
-    const refuse = (e: AppError) => [toGraphQLError(e)];
+  /**
+   * Parsed, size-checked and validated documents by their text: a fleet of dashboards sends the same few
+   * subscriptions, and each parsed copy (tokens, locations, nodes: ~10 kB) would otherwise live as long as its
+   * subscription. Only valid documents are kept, at most DOCUMENT_CACHE_SIZE of them (the oldest dropped first).
+   */
+  private readonly documents = new Map<string, DocumentNode>();
+
+  private checkedDocument(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+    const cached = this.documents.get(query);
+    if (cached) return { document: cached };
+    const { schema, settings } = this.deps;
     let document: DocumentNode;
     try {
-      document = parse(String(payload.query ?? ''), { maxTokens: 50_000 });
+      document = parse(query, { maxTokens: 50_000 });
     } catch (e) {
-      return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      return { errors: [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
     }
     const size = expandedSize(document);
     if (size > settings.maxExpanded)
-      return refuse(new AppError('QUERY_TOO_COMPLEX', `The document expands to ${size} fields; the limit is ${settings.maxExpanded}`, { limit: settings.maxExpanded, actual: size }));
+      return { errors: [toGraphQLError(new AppError('QUERY_TOO_COMPLEX', `The document expands to ${size} fields; the limit is ${settings.maxExpanded}`, { limit: settings.maxExpanded, actual: size }))] };
     const invalid = validate(schema, document);
-    if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    if (invalid.length) return { errors: invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+    // Kept only when short: a padded document (comments, whitespace) must not make the cache hold 500 × 256 kB.
+    if (query.length <= DOCUMENT_CACHE_MAX_TEXT) {
+      if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.delete(this.documents.keys().next().value!);
+      this.documents.set(query, document);
+    }
+    return { document };
+  }
+
+  private async open(conn: LiveConnection, extra: Extra, payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null }): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const { schema, index, settings } = this.deps;
+    const refuse = (e: AppError) => [toGraphQLError(e)];
+    const checked = this.checkedDocument(String(payload.query ?? ''));
+    if (!('document' in checked)) return checked.errors;
+    const { document } = checked;
     const operation = getOperationAST(document, payload.operationName ?? undefined);
     if (!operation) return refuse(badInput([{ field: 'operationName', message: 'names no operation of the document' }]));
     if (operation.operation !== 'subscription')

@@ -8,6 +8,9 @@ import type { AttemptJob, Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
 import { UNCONFIRMED_EMAIL } from './notifier';
 import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
+import { CHANNEL_PROVIDERS } from './channels/registry';
+import type { ChannelProvider, ProviderEndpoints } from './channels/provider';
+import type { ChannelSettings, ChannelType } from './notification-channel.entity';
 
 export interface DeliveryOptions {
   /** NOTIFY_RETRY_SCHEDULE_MS: the wait before attempt 2, 3, …; after the last, FAILED. */
@@ -17,6 +20,8 @@ export interface DeliveryOptions {
   smtpUrl: string | undefined;
   smtpFrom: string;
   publicUrl: string;
+  /** The providers' API endpoints (PAGERDUTY_EVENTS_URL, OPSGENIE_API_URL, OPSGENIE_EU_API_URL, TELEGRAM_API_URL). */
+  endpoints: ProviderEndpoints;
 }
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -29,10 +34,13 @@ interface Row {
   payload: { type: string; timestamp: string; data: Record<string, unknown> };
   status: string;
   attempts: number;
-  type: 'WEBHOOK' | 'SLACK' | 'EMAIL';
+  type: ChannelType;
   url: string | null;
   email: string | null;
   secret: string | null;
+  credential: string | null;
+  settings: ChannelSettings | null;
+  broken_reason: string | null;
   /** EMAIL not confirmed yet: only its confirmation email is sent. */
   unconfirmed: boolean;
 }
@@ -42,7 +50,9 @@ type Attempt =
   | { outcome: 'delivered'; status: number | null }
   | { outcome: 'skipped'; error: string }
   | { outcome: 'retry'; status: number | null; error: string; afterMs?: number }
-  | { outcome: 'failed'; status: number | null; error: string };
+  | { outcome: 'failed'; status: number | null; error: string }
+  /** The receiver said the integration is gone: failed, and the channel marked BROKEN with the reason. */
+  | { outcome: 'broken'; status: number; error: string };
 
 /**
  * What an attempt told of its receiver, for the circuit breaker: `dead` (no answer, a timeout, 5xx, 429), `alive`
@@ -90,7 +100,7 @@ export class DeliveryAttempts {
          from notification_channels c
         where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
           and (case when ?::int is null then d.next_attempt_at <= now() + interval '1 second' else d.attempts between ?::int - 1 and ?::int end)
-        returning d.id, d.organization_id, d.channel_id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
+        returning d.id, d.organization_id, d.channel_id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, c.credential, c.settings, c.broken_reason, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
       [deliveryId, attempt ?? null, attempt ?? null, attempt ?? null],
     );
     if (!row) {
@@ -138,12 +148,21 @@ export class DeliveryAttempts {
         const next = new Date(at.getTime() + wait);
         await sql(`update notification_deliveries set last_response_status = ?, error = ?, next_attempt_at = ? where id = ?`, [result.status, result.error, next, row.id]);
         await this.notifier.enqueue(tx, [{ deliveryId: row.id, attempt: row.attempts + 1, startAfter: next, organizationId: row.organization_id, channelId: row.channel_id }]);
+      } else if (result.outcome === 'broken') {
+        await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [
+          result.status,
+          `${result.error} (the channel is marked BROKEN: fix it and update it)`,
+          row.id,
+        ]);
+        await sql(`update notification_channels set broken_at = ?, broken_reason = ? where id = ?`, [at, result.error.slice(0, 500), row.channel_id]);
       } else {
         const error = result.outcome === 'retry' ? `${result.error} (gave up after ${row.attempts} attempts)` : result.error;
         await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [result.status, error, row.id]);
       }
       await this.notifier.complete(tx, jobId);
     });
+    if (result.outcome === 'broken')
+      this.log.warn({ deliveryId: row.id, channelId: row.channel_id, organizationId: row.organization_id, status: result.status }, 'notification channel marked BROKEN');
     if (result.outcome === 'failed' || (result.outcome === 'retry' && this.opts.retryScheduleMs[row.attempts - 1] === undefined))
       this.log.warn(
         { deliveryId: row.id, channelId: row.channel_id, organizationId: row.organization_id, alertId: alertIdOf(row.payload), attempts: row.attempts, status: result.status },
@@ -206,6 +225,8 @@ export class DeliveryAttempts {
       return this.sendEmail(row.email!, emailMessage(readable(row.payload as never, this.opts.publicUrl)));
     }
     const text = readable(row.payload as never, this.opts.publicUrl);
+    const provider = CHANNEL_PROVIDERS[row.type];
+    if (provider) return this.attemptProvider(row, provider, text);
     const url = this.secrets.open(row.url!);
     const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : row.payload);
     const headers: Record<string, string> = {};
@@ -222,6 +243,38 @@ export class DeliveryAttempts {
     if (res.status === 429 || res.status >= 500)
       return { outcome: 'retry', status: res.status, error: `The receiver answered ${res.status}`, afterMs: retryAfterMs(res.retryAfter, this.now()) };
     if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
+    return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
+  }
+
+  /** A channel type speaking its provider's API (channels/): its request, and its answer read as the provider means it. */
+  private async attemptProvider(row: Row, provider: ChannelProvider, text: ReturnType<typeof readable>): Promise<Attempt> {
+    // A channel whose integration is gone is not sent to until it is updated; a test still goes (it shows the fix).
+    if (row.broken_reason && row.payload.type !== 'test') return { outcome: 'skipped', error: `Not sent: the channel is BROKEN (${row.broken_reason}); update it once fixed` };
+    const credential = row.credential ? this.secrets.open(row.credential) : null;
+    const req = provider.request({
+      payload: row.payload,
+      readable: text,
+      webhookId: row.webhook_id,
+      url: row.url ? this.secrets.open(row.url) : null,
+      credential,
+      settings: row.settings ?? {},
+      endpoints: this.opts.endpoints,
+    });
+    const res = await postJson(req.url, req.headers, JSON.stringify(req.body), { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
+    if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
+    if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
+    // A reason names what the provider said, never the credential (some answers echo what they were sent).
+    const scrub = (s: string) => (credential ? s.split(credential).join('[masked]') : s);
+    const gone = res.status >= 400 && res.status < 500 ? provider.gone(res.status, res.body) : undefined;
+    if (gone) return { outcome: 'broken', status: res.status, error: scrub(gone) };
+    if (res.status === 429 || res.status >= 500)
+      return {
+        outcome: 'retry',
+        status: res.status,
+        error: `The receiver answered ${res.status}`,
+        afterMs: retryAfterMs(res.retryAfter, this.now()) ?? (res.status === 429 ? provider.retryAfterMs?.(res.body) : undefined),
+      };
+    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed` };
     return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
   }
 

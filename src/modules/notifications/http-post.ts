@@ -6,10 +6,12 @@ import { addressRange, rangeWords, resolvesToNonPublic } from '../checks/target-
 import { maskHost, registrable } from './mask-url';
 
 /** What one attempt got: a status (any), or no answer at all (connection, timeout, refused target). */
-export type PostResult = { status: number; retryAfter: string | undefined } | { status: null; error: string; retry: boolean };
+export type PostResult = { status: number; retryAfter: string | undefined; /** The answer's first 4 KiB (providers say why in it). */ body: string } | { status: null; error: string; retry: boolean };
 
-/** At most this much of an answer is read (and thrown away): a receiver cannot make a worker buffer its body. */
+/** At most this much of an answer is read: a receiver cannot make a worker buffer its body. */
 const MAX_ANSWER_BYTES = 64 * 1024;
+/** Of which this much is kept: a provider's error answer (`chat not found`, `Unknown Webhook`) is short. */
+const KEPT_ANSWER_BYTES = 4096;
 
 /**
  * POSTs a JSON body to a channel's URL once: the same target guard as checks (unless ALLOW_PRIVATE_TARGETS, no
@@ -61,13 +63,16 @@ export function postJson(
     req.on('error', (e: NodeJS.ErrnoException) => done({ status: null, error: describe(e, target), retry: e.code !== 'ETRACERBLOCKED' }));
     req.on('response', (res) => {
       let read = 0;
+      const kept: Buffer[] = [];
       const retryAfter = typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined;
       res.on('data', (chunk: Buffer) => {
+        if (read < KEPT_ANSWER_BYTES) kept.push(chunk.subarray(0, KEPT_ANSWER_BYTES - read));
         read += chunk.length;
         if (read > MAX_ANSWER_BYTES) res.destroy();
       });
-      res.on('close', () => done({ status: res.statusCode ?? 0, retryAfter }));
-      res.on('error', () => done({ status: res.statusCode ?? 0, retryAfter }));
+      const answer = () => done({ status: res.statusCode ?? 0, retryAfter, body: Buffer.concat(kept).toString('utf8') });
+      res.on('close', answer);
+      res.on('error', answer);
     });
     req.end(body);
   });

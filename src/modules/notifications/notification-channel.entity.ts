@@ -2,12 +2,22 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro
 import { Organization } from '../organization/organization.entity';
 import { newId } from '../common/ids';
 
-export const CHANNEL_TYPES = ['WEBHOOK', 'SLACK', 'EMAIL'] as const;
+export const CHANNEL_TYPES = ['WEBHOOK', 'SLACK', 'EMAIL', 'PAGERDUTY', 'OPSGENIE', 'MSTEAMS', 'DISCORD', 'TELEGRAM'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** What a channel can subscribe to (a test delivery is sent on request, to any channel). */
-export const NOTIFICATION_EVENTS = ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING'] as const;
+export const NOTIFICATION_EVENTS = ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED', 'ALERT_RESOLVED', 'QUOTA_EXHAUSTED', 'API_KEY_EXPIRING', 'CHECK_DEGRADED'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** A channel made without `events` hears these: all but CHECK_DEGRADED, which a channel chooses (slowness is not an incident). */
+export const DEFAULT_EVENTS: readonly NotificationEvent[] = NOTIFICATION_EVENTS.filter((e) => e !== 'CHECK_DEGRADED');
+
+/** Non-secret settings of the on-call channel types. */
+export interface ChannelSettings {
+  /** OPSGENIE: which Opsgenie instance (default US). */
+  region?: 'US' | 'EU';
+  /** TELEGRAM: the chat to post to (a number, or `@channelname`). */
+  chatId?: string;
+}
 
 /**
  * Where an organization's notifications go. The URL (a Slack incoming-webhook URL is itself a credential, and a
@@ -29,7 +39,7 @@ export class NotificationChannel {
   @Property({ type: 'string', length: 10 })
   type!: ChannelType;
 
-  /** Sealed (`enc:v1:…`); WEBHOOK and SLACK. */
+  /** Sealed (`enc:v1:…`); WEBHOOK, SLACK, MSTEAMS and DISCORD. */
   @Property({ type: 'text', nullable: true })
   url: string | null = null;
 
@@ -59,9 +69,33 @@ export class NotificationChannel {
   @Index({ name: 'notification_channels_confirm_token_hash_index' })
   confirmTokenHash: string | null = null;
 
-  /** Sealed `whsec_…` (WEBHOOK only): signs every delivery. Shown once, by the create call. */
+  /**
+   * Sealed. WEBHOOK: `whsec_…`, signs every delivery, shown once by the create call. PAGERDUTY: the signing secret
+   * of the PagerDuty webhook subscription (given by the caller), which verifies its v3 webhooks; never shown.
+   */
   @Property({ type: 'text', nullable: true, hidden: true })
   secret: string | null = null;
+
+  /**
+   * Sealed: the provider's credential (PAGERDUTY: the integration's routing key; OPSGENIE: the API key; TELEGRAM: the
+   * bot token). Never shown.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  credential: string | null = null;
+
+  /** What a provider needs that is not secret: OPSGENIE `region` (US, EU), TELEGRAM `chatId`. */
+  @Property({ type: 'json', columnType: 'jsonb', default: '{}' })
+  settings: ChannelSettings = {};
+
+  /**
+   * Set when a receiver said the integration is gone (a 4xx such as PagerDuty's invalid routing key or Discord's
+   * unknown webhook): its deliveries other than tests are SKIPPED until the channel is updated, which clears it.
+   */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  brokenAt: Date | null = null;
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  brokenReason: string | null = null;
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt!: Date;

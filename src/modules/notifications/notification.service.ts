@@ -12,11 +12,15 @@ import { defined } from '../common/defined';
 import { audit, changedFields, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
-import { NOTIFICATION_EVENTS, NotificationChannel, type ChannelType, type NotificationEvent } from './notification-channel.entity';
+import { CHANNEL_TYPES, DEFAULT_EVENTS, NotificationChannel, type ChannelSettings, type ChannelType, type NotificationEvent } from './notification-channel.entity';
 import { NotificationDelivery, type DeliveryStatus } from './notification-delivery.entity';
 import type { Notifier } from './notifier';
 import { randomBase62 } from '../common/base62';
 import { maskUrl } from './mask-url';
+import { CHANNEL_PROVIDERS, fieldsOf } from './channels/registry';
+import type { ChannelField } from './channels/provider';
+
+const FIELDS: ChannelField[] = ['url', 'email', 'routingKey', 'signingSecret', 'apiKey', 'region', 'botToken', 'chatId'];
 
 export interface ChannelInput {
   name?: string | null;
@@ -25,6 +29,12 @@ export interface ChannelInput {
   email?: string | null;
   events?: NotificationEvent[] | null;
   checkIds?: string[] | null;
+  routingKey?: string | null;
+  signingSecret?: string | null;
+  apiKey?: string | null;
+  region?: 'US' | 'EU' | null;
+  botToken?: string | null;
+  chatId?: string | null;
 }
 
 /** A WEBHOOK channel's signing secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
@@ -55,7 +65,8 @@ const HOUR_MS = 3_600_000;
 /** The scopes a channel's events need of the key that creates or changes it: it receives what they carry. */
 export function eventScopes(events: readonly NotificationEvent[]): Scope[] {
   const needed: Scope[] = [];
-  if (events.some((e) => e.startsWith('ALERT_'))) needed.push('alerts:read');
+  // CHECK_DEGRADED carries what an alert does (the check, its run): the same scope.
+  if (events.some((e) => e.startsWith('ALERT_') || e === 'CHECK_DEGRADED')) needed.push('alerts:read');
   if (events.includes('QUOTA_EXHAUSTED')) needed.push('billing:read');
   return needed;
 }
@@ -96,10 +107,10 @@ export class NotificationService {
     actor: Actor,
     input: ChannelInput & { name: string; type: ChannelType },
   ): Promise<{ channel: NotificationChannel; secret: string | null }> {
-    const events = dedupe(input.events ?? [...NOTIFICATION_EVENTS]);
+    const events = dedupe(input.events ?? [...DEFAULT_EVENTS]);
     // A channel can point at anything, the caller's own receiver included: it may hear only what the key may read.
     assertSelectionScopes(principal, eventScopes(events), 'createNotificationChannel');
-    const errors = [...this.inputErrors(input), ...this.shapeErrors(input.type, input.url ?? null, input.email ?? null)];
+    const errors = [...this.inputErrors(input), ...this.shapeErrors(input.type, input, input)];
     errors.push(...(await unknownCheckErrors(em, actor.organizationId, input.checkIds ?? [])));
     if (errors.length) throw badInput(errors);
     const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
@@ -114,7 +125,9 @@ export class NotificationService {
         email: input.email ?? null,
         events,
         checkIds: dedupe(input.checkIds ?? []),
-        secret: secret ? this.secrets.seal(secret) : null,
+        secret: secret ? this.secrets.seal(secret) : input.signingSecret ? this.secrets.seal(input.signingSecret) : null,
+        credential: this.credentialOf(input.type, input) ? this.secrets.seal(this.credentialOf(input.type, input)!) : null,
+        settings: settingsOf(input.type, {}, input),
         createdAt: this.now(),
         updatedAt: this.now(),
       });
@@ -136,7 +149,16 @@ export class NotificationService {
     const errors = this.inputErrors(patch);
     if (patch.type !== undefined && patch.type !== channel.type) errors.push({ field: 'type', message: 'cannot change; create a new channel' });
     const storedUrl = channel.url ? this.secrets.open(channel.url) : null;
-    errors.push(...this.shapeErrors(channel.type, patch.url ?? storedUrl, patch.email ?? channel.email));
+    // What the channel has: a credential or secret is known to be there, never read back.
+    const has: Partial<Record<ChannelField, unknown>> = {
+      url: storedUrl,
+      email: channel.email,
+      region: channel.settings?.region,
+      chatId: channel.settings?.chatId,
+      signingSecret: channel.type === 'PAGERDUTY' ? channel.secret : null,
+      ...(CHANNEL_PROVIDERS[channel.type]?.credentialField ? { [CHANNEL_PROVIDERS[channel.type]!.credentialField!]: channel.credential } : {}),
+    };
+    errors.push(...this.shapeErrors(channel.type, { ...has, ...patch }, patch));
     if (patch.checkIds) errors.push(...(await unknownCheckErrors(em, actor.organizationId, patch.checkIds)));
     if (errors.length) throw badInput(errors);
     const before = { name: channel.name, url: storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds };
@@ -151,9 +173,20 @@ export class NotificationService {
         channel.maskedUrl = maskUrl(patch.url);
       }
       if (patch.email !== undefined) channel.email = patch.email;
+      const credential = this.credentialOf(channel.type, patch);
+      if (credential) channel.credential = this.secrets.seal(credential);
+      if (channel.type === 'PAGERDUTY' && patch.signingSecret) channel.secret = this.secrets.seal(patch.signingSecret);
+      channel.settings = settingsOf(channel.type, channel.settings ?? {}, patch);
+      const fixed = channel.brokenAt !== null;
+      // Updating a BROKEN channel is how it is said to be fixed: its deliveries go out again.
+      channel.brokenAt = null;
+      channel.brokenReason = null;
       if (patch.events !== undefined) channel.events = dedupe(patch.events);
       if (patch.checkIds !== undefined) channel.checkIds = dedupe(patch.checkIds);
       const changed = changedFields(before, { name: channel.name, url: patch.url ?? storedUrl, email: channel.email, events: channel.events, checkIds: channel.checkIds });
+      // Credentials are never compared (nor read back): given is changed.
+      for (const f of ['routingKey', 'signingSecret', 'apiKey', 'botToken', 'region', 'chatId'] as const) if (patch[f] != null) changed.push(f);
+      if (fixed) changed.push('status');
       if (changed.length) {
         channel.updatedAt = this.now();
         audit(tx, actor, 'notification_channel.updated', id, this.now(), changed);
@@ -357,19 +390,43 @@ export class NotificationService {
     return [];
   }
 
-  /** Which of url and email a type needs. */
-  private shapeErrors(type: ChannelType, url: string | null, email: string | null): FieldError[] {
-    if (type === 'EMAIL') {
-      const errors: FieldError[] = [];
-      if (!email) errors.push({ field: 'email', message: 'is required for an EMAIL channel' });
-      if (url) errors.push({ field: 'url', message: 'is only for WEBHOOK and SLACK channels' });
-      return errors;
-    }
+  /**
+   * Which fields a type needs and takes (channels/registry.ts): `has` is what the channel has after the change,
+   * `given` what this call sets.
+   */
+  private shapeErrors(type: ChannelType, has: Partial<Record<ChannelField, unknown>>, given: Partial<Record<ChannelField, unknown>>): FieldError[] {
+    const { required, optional } = fieldsOf(type);
     const errors: FieldError[] = [];
-    if (!url) errors.push({ field: 'url', message: `is required for a ${type} channel` });
-    if (email) errors.push({ field: 'email', message: 'is only for EMAIL channels' });
+    for (const f of required) if (has[f] == null || has[f] === '') errors.push({ field: f, message: `is required for a${/^[AEIOU]/.test(type) ? 'n' : ''} ${type} channel` });
+    for (const f of FIELDS) {
+      if (given[f] == null || required.includes(f) || optional.includes(f)) continue;
+      const types = CHANNEL_TYPES_TAKING(f);
+      errors.push({ field: f, message: `is only for ${types.length > 1 ? `${types.slice(0, -1).join(', ')} and ${types[types.length - 1]}` : types[0]} channels` });
+    }
+    const provider = CHANNEL_PROVIDERS[type];
+    if (provider?.validate) errors.push(...provider.validate(given as never));
     return errors;
   }
+
+  /** The credential this call sets, if any. */
+  private credentialOf(type: ChannelType, input: ChannelInput): string | null {
+    const field = CHANNEL_PROVIDERS[type]?.credentialField;
+    return field ? (input[field] ?? null) : null;
+  }
+}
+
+/** The types that take a field. */
+const CHANNEL_TYPES_TAKING = (f: ChannelField): ChannelType[] =>
+  CHANNEL_TYPES.filter((t) => {
+    const { required, optional } = fieldsOf(t);
+    return required.includes(f) || optional.includes(f);
+  });
+
+/** The non-secret settings after a change. */
+function settingsOf(type: ChannelType, current: ChannelSettings, patch: ChannelInput): ChannelSettings {
+  if (type === 'OPSGENIE') return { region: patch.region ?? current.region ?? 'US' };
+  if (type === 'TELEGRAM') return { chatId: patch.chatId ?? current.chatId };
+  return {};
 }
 
 const dedupe = <T>(xs: T[]): T[] => [...new Set(xs)];

@@ -14,6 +14,11 @@ export enum NotificationChannelTypeEnum {
   WEBHOOK = 'WEBHOOK',
   SLACK = 'SLACK',
   EMAIL = 'EMAIL',
+  PAGERDUTY = 'PAGERDUTY',
+  OPSGENIE = 'OPSGENIE',
+  MSTEAMS = 'MSTEAMS',
+  DISCORD = 'DISCORD',
+  TELEGRAM = 'TELEGRAM',
 }
 registerEnumType(NotificationChannelTypeEnum, {
   name: 'NotificationChannelType',
@@ -21,6 +26,34 @@ registerEnumType(NotificationChannelTypeEnum, {
     WEBHOOK: { description: 'A JSON POST signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature).' },
     SLACK: { description: 'A Slack incoming-webhook URL: a readable message with the check, locations, error and a link.' },
     EMAIL: { description: 'An email through the SMTP server of SMTP_URL, once its address is confirmed through the link of the confirmation email sent when it is set.' },
+    PAGERDUTY: {
+      description:
+        'PagerDuty Events API v2 (`routingKey`): trigger, acknowledge and resolve with `dedup_key` = the alert id. With a `signingSecret`, PagerDuty’s v3 webhooks to POST /integrations/pagerduty/webhook acknowledge and resolve the alert.',
+    },
+    OPSGENIE: { description: 'Opsgenie Alert API (`apiKey`, `region` US or EU): create with `alias` = the alert id, acknowledge, close.' },
+    MSTEAMS: { description: 'A Microsoft Teams Workflows webhook `url`: a message with an Adaptive Card.' },
+    DISCORD: { description: 'A Discord incoming webhook `url`: `content` and an embed.' },
+    TELEGRAM: { description: 'The Telegram Bot API `sendMessage` to `chatId` with `botToken` (sealed, never shown).' },
+  },
+});
+
+export enum OpsgenieRegionEnum {
+  US = 'US',
+  EU = 'EU',
+}
+registerEnumType(OpsgenieRegionEnum, { name: 'OpsgenieRegion', description: 'Which Opsgenie instance: api.opsgenie.com (US) or api.eu.opsgenie.com (EU).' });
+
+export enum NotificationChannelStatusEnum {
+  ACTIVE = 'ACTIVE',
+  BROKEN = 'BROKEN',
+}
+registerEnumType(NotificationChannelStatusEnum, {
+  name: 'NotificationChannelStatus',
+  valuesConfig: {
+    BROKEN: {
+      description:
+        'The receiver said the integration is gone (PagerDuty: invalid routing key; Discord: unknown webhook; Telegram: chat not found, bot blocked or token revoked; Opsgenie: key refused; Teams: workflow gone). Deliveries other than tests are SKIPPED until the channel is updated, which clears it.',
+    },
   },
 });
 
@@ -30,10 +63,14 @@ export enum NotificationEventEnum {
   ALERT_RESOLVED = 'ALERT_RESOLVED',
   QUOTA_EXHAUSTED = 'QUOTA_EXHAUSTED',
   API_KEY_EXPIRING = 'API_KEY_EXPIRING',
+  CHECK_DEGRADED = 'CHECK_DEGRADED',
 }
 registerEnumType(NotificationEventEnum, {
   name: 'NotificationEvent',
-  valuesConfig: { API_KEY_EXPIRING: { description: 'Seven days and one day before a key of the organization expires, once each.' } },
+  valuesConfig: {
+    API_KEY_EXPIRING: { description: 'Seven days and one day before a key of the organization expires, once each.' },
+    CHECK_DEGRADED: { description: 'A check became DEGRADED: a passing run slower than its degradedResponseTimeMs (once, until it is UP or DOWN again).' },
+  },
 });
 
 export enum DeliveryStatusEnum {
@@ -55,6 +92,14 @@ export class NotificationChannelView {
   @Field(() => NotificationChannelTypeEnum) type!: NotificationChannelTypeEnum;
   @Field(() => String, { nullable: true, description: 'Masked: the scheme, the registrable host (labels left of it read `*`) and the port; a path or query reads `/…`; never credentials. `https://*.pipedream.net/…`' }) url!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => NotificationChannelStatusEnum) status!: NotificationChannelStatusEnum;
+  @Field(() => String, { nullable: true, description: 'BROKEN: what the receiver said.' }) brokenReason!: string | null;
+  @Field(() => Date, { nullable: true, description: 'BROKEN: since when.' }) brokenAt!: Date | null;
+  @Field(() => OpsgenieRegionEnum, { nullable: true, description: 'OPSGENIE: the instance alerts go to.' }) region!: OpsgenieRegionEnum | null;
+  @Field(() => String, { nullable: true, description: 'TELEGRAM: the chat messages go to.' }) chatId!: string | null;
+  @Field({ description: 'PAGERDUTY, OPSGENIE, TELEGRAM: whether the routing key, API key or bot token is set (it is never shown).' }) hasCredential!: boolean;
+  @Field({ description: 'PAGERDUTY: whether a webhook signing secret is set, so PagerDuty’s webhooks can acknowledge and resolve alerts (it is never shown).' })
+  hasSigningSecret!: boolean;
   @Field({
     description:
       'EMAIL: whether the address was confirmed through the link of the confirmation email sent to it; until then nothing else is sent to it (deliveries are SKIPPED). WEBHOOK and SLACK: always true.',
@@ -74,6 +119,13 @@ export class NotificationChannelView {
       // Masked again on the way out: rows stored before the current rule read back by it too.
       url: c.maskedUrl === null ? null : maskUrl(c.maskedUrl),
       email: c.email,
+      status: c.brokenAt ? NotificationChannelStatusEnum.BROKEN : NotificationChannelStatusEnum.ACTIVE,
+      brokenReason: c.brokenReason,
+      brokenAt: c.brokenAt,
+      region: c.type === 'OPSGENIE' ? ((c.settings?.region ?? 'US') as OpsgenieRegionEnum) : null,
+      chatId: c.settings?.chatId ?? null,
+      hasCredential: c.credential !== null,
+      hasSigningSecret: c.type === 'PAGERDUTY' && c.secret !== null,
       confirmed: c.type !== 'EMAIL' || c.confirmedAt !== null,
       confirmedAt: c.confirmedAt,
       events: c.events as NotificationEventEnum[],
@@ -144,7 +196,7 @@ export class NotificationDeliveriesArgs extends PageArgs {
 abstract class ChannelFields implements ServiceRules {
   abstract name?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'WEBHOOK and SLACK: the http(s) URL to POST to (the same target rules as checks).' })
+  @Field(() => String, { nullable: true, description: 'WEBHOOK, SLACK, MSTEAMS and DISCORD: the http(s) URL to POST to (the same target rules as checks).' })
   @IsOptional()
   @Length(1, 2048, { message: 'must be 1 to 2048 characters' })
   url?: string | null;
@@ -154,6 +206,35 @@ abstract class ChannelFields implements ServiceRules {
   @MaxLength(254, { message: 'must be at most 254 characters' })
   @IsEmail({}, { message: 'must be an email address' })
   email?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'PAGERDUTY: the integration key of an Events API v2 integration. Sealed at rest, never shown.' })
+  @IsOptional()
+  @Length(1, 64, { message: 'must be 1 to 64 characters' })
+  routingKey?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'PAGERDUTY: the signing secret of the PagerDuty webhook subscription pointed at POST /integrations/pagerduty/webhook. Sealed, never shown.' })
+  @IsOptional()
+  @Length(8, 200, { message: 'must be 8 to 200 characters' })
+  signingSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'OPSGENIE: an API key of an API integration (GenieKey). Sealed at rest, never shown.' })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  apiKey?: string | null;
+
+  @Field(() => OpsgenieRegionEnum, { nullable: true, description: 'OPSGENIE: US (the default) or EU.' })
+  @IsOptional()
+  region?: OpsgenieRegionEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'TELEGRAM: the bot token from BotFather. Sealed at rest, never shown.' })
+  @IsOptional()
+  @Length(1, 130, { message: 'must be 1 to 130 characters' })
+  botToken?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'TELEGRAM: the chat id (a number) or channel username (`@name`).' })
+  @IsOptional()
+  @Length(1, 40, { message: 'must be 1 to 40 characters' })
+  chatId?: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Only alerts of these monitors and journeys; empty (the default): every check.' })
   @IsOptional()
@@ -175,7 +256,7 @@ export class CreateNotificationChannelInput extends ChannelFields {
   @Field(() => NotificationChannelTypeEnum)
   type!: NotificationChannelTypeEnum;
 
-  @Field(() => [NotificationEventEnum], { nullable: true, description: 'Default: every event.' })
+  @Field(() => [NotificationEventEnum], { nullable: true, description: 'Default: every event but CHECK_DEGRADED, which a channel chooses.' })
   @IsOptional()
   @ArrayMaxSize(10)
   events?: NotificationEventEnum[] | null;

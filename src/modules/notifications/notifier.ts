@@ -16,6 +16,7 @@ export const EVENT_TYPES: Record<NoticeEvent, string> = {
   ALERT_RESOLVED: 'alert.resolved',
   QUOTA_EXHAUSTED: 'quota.exhausted',
   API_KEY_EXPIRING: 'api_key.expiring',
+  CHECK_DEGRADED: 'check.degraded',
   TEST: 'test',
   EMAIL_CONFIRMATION: 'email.confirmation',
 };

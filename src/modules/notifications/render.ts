@@ -10,12 +10,16 @@ interface AlertData {
   daysLeft?: number;
   channel?: { name: string };
   plan?: string;
+  ackUrl?: string | null;
+  run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
 }
 
 export interface Readable {
   title: string;
   lines: string[];
   link: string;
+  /** The one-click acknowledge link of an open alert, when the notification carries one (Teams and Telegram show it). */
+  ackUrl?: string;
 }
 
 const TITLES: Record<string, string> = {
@@ -24,6 +28,7 @@ const TITLES: Record<string, string> = {
   'alert.resolved': 'Alert resolved',
   'quota.exhausted': 'Monthly runs used up',
   'api_key.expiring': 'API key expiring',
+  'check.degraded': 'Check degraded',
   test: 'Test notification',
 };
 
@@ -43,11 +48,13 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
   const lines: string[] = [];
   if (d.check) lines.push(`Check: ${d.check.name} (${d.check.kind.toLowerCase()} ${d.check.id})`);
   if (d.locations?.length) lines.push(`Locations: ${d.locations.join(', ')}`);
+  if (d.run && payload.type === 'check.degraded') lines.push(`Response time: ${d.run.responseTimeMs} ms, over ${d.run.degradedResponseTimeMs} ms`);
   if (d.alert) lines.push(`${payload.type === 'alert.opened' || payload.type === 'quota.exhausted' ? 'Error' : 'Cause'}: ${d.alert.cause}`);
   // A kind with a page of its own in the dashboard links there; everything else is on the alerts page.
   const page = d.check && kindOfEnum(d.check.kind)?.notificationPage;
   const link = page ? `${base}#/${page}/${d.check!.id}` : `${base}#/alerts`;
-  return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link };
+  const ackUrl = typeof d.ackUrl === 'string' && /^https?:\/\//.test(d.ackUrl) ? d.ackUrl : undefined;
+  return { title: d.check ? `${title}: ${d.check.name}` : title, lines, link, ...(ackUrl ? { ackUrl } : {}) };
 }
 
 /** A Slack incoming-webhook message: `text` (notifications, fallbacks) and `blocks` (the message). */

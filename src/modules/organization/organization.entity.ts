@@ -3,7 +3,7 @@ import { newId } from '../common/ids';
 
 @Entity({ tableName: 'organizations' })
 export class Organization {
-  [OptionalProps]?: 'plan' | 'createdAt' | 'requireMfa';
+  [OptionalProps]?: 'plan' | 'createdAt' | 'requireMfa' | 'enforceSso';
 
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('org');
@@ -24,4 +24,11 @@ export class Organization {
   /** Members without two-factor may do nothing but set it up (modules/mfa); set by an OWNER. API keys are not affected. */
   @Property({ type: 'boolean', default: false })
   requireMfa: boolean = false;
+
+  /**
+   * Members whose email is in a domain of one of the organization's SSO connections sign in only through it
+   * (modules/sso): a password sign-in is SSO_REQUIRED. Set by an OWNER. API keys are not affected.
+   */
+  @Property({ type: 'boolean', default: false })
+  enforceSso: boolean = false;
 }

@@ -8,6 +8,7 @@ import type { CheckJob } from './check-job';
 import type { CheckOutcome } from '../checks/check-runner';
 import { Run } from './run.entity';
 import type { LiveEvent, LivePublisher } from '../common/live-events';
+import { decideTlsExpiry } from '../alerts/tls-expiry-rule';
 
 /** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */
 export type Check = { kind: CheckKindName; entity: CheckEntity };
@@ -15,8 +16,11 @@ export type Check = { kind: CheckKindName; entity: CheckEntity };
 /** What became of one job. */
 export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
-/** A check's outcome with its times: what is recorded. */
-export type RunResult = CheckOutcome & { startedAt: Date; finishedAt: Date };
+/**
+ * A check's outcome with its times: what is recorded. `attempts` and `attemptErrors` come from the retries
+ * (checks/retry.ts; one attempt and none when absent), `degraded` from checks/degraded.ts.
+ */
+export type RunResult = CheckOutcome & { startedAt: Date; finishedAt: Date; attempts?: number; attemptErrors?: string[]; degraded?: boolean };
 
 export interface RunRecorderDeps {
   alerts: AlertService;
@@ -68,6 +72,10 @@ export class RunRecorder {
           steps: result.steps,
           error: result.error,
           detail: result.detail ?? null,
+          degraded: result.degraded ?? false,
+          attempts: result.attempts ?? 1,
+          attemptErrors: result.attemptErrors ?? [],
+          tls: result.tls ?? null,
         })
         .onConflict()
         .ignore();
@@ -82,6 +90,7 @@ export class RunRecorder {
             startedAt: result.startedAt,
             finishedAt: result.finishedAt,
             passed: result.status === 'PASSED',
+            degraded: result.degraded ?? false,
             durationMs,
           })
         : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
@@ -105,8 +114,38 @@ export class RunRecorder {
       if (underMaintenance === undefined && decision.action === 'open')
         decision = decide(check.entity, { ...input, underMaintenance: await this.deps.alerts.underMaintenance(tx, job.organizationId, check.entity.id, result.finishedAt) });
       await this.deps.alerts.apply(tx, source, decision, result.finishedAt);
+      await this.applyOptIns(tx, check, job, result, source, { status, previous, underMaintenance });
       return 'recorded';
     });
+  }
+
+  /**
+   * What kinds opt into (CheckKind): the certificate rule on a run that saw one, and CHECK_DEGRADED when the check
+   * just became DEGRADED. In the recording transaction, after the failure rule. A window is asked of the database
+   * only when it matters and the rollups' statement did not answer it (the benchmark's baseline).
+   */
+  private async applyOptIns(
+    tx: EntityManager,
+    check: Check,
+    job: CheckJob,
+    result: RunResult,
+    source: AlertSource,
+    { status, previous, underMaintenance }: { status: string; previous: string | undefined; underMaintenance: boolean | undefined },
+  ): Promise<void> {
+    const kind = checkKind(check.kind);
+    let maintenance = underMaintenance;
+    const window = async () => (maintenance ??= await this.deps.alerts.underMaintenance(tx, job.organizationId, check.entity.id, result.finishedAt));
+    if (result.tls && kind.tlsExpiryWarningDays) {
+      const warningDays = kind.tlsExpiryWarningDays(check.entity);
+      const opens = warningDays !== null && result.tls.daysRemaining < warningDays;
+      const decision = decideTlsExpiry({ warningDays, tls: result.tls, underMaintenance: opens ? await window() : false });
+      await this.deps.alerts.applyTls(tx, source, decision, job.location, result.finishedAt);
+    }
+    if (status === 'DEGRADED' && previous !== 'DEGRADED' && result.degraded) {
+      const thresholdMs = kind.degradedAfterMs?.(check.entity) ?? 0;
+      const run = { id: job.runId, location: job.location, responseTimeMs: Math.round(result.timings?.total ?? 0), thresholdMs };
+      await this.deps.alerts.degraded(tx, source, run, result.finishedAt, await window());
+    }
   }
 
   /**
@@ -118,24 +157,27 @@ export class RunRecorder {
     const id = check.entity.id;
     const { table } = checkKind(check.kind);
     const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.execute<T>(text, params as never[]);
-    const states = await sql<{ location: string; consecutive_failures: number }[]>(
+    // A location's last status is DEGRADED for a degraded run: the check is DEGRADED while any location's is.
+    const lastStatus = result.degraded ? 'DEGRADED' : result.status;
+    const states = await sql<{ location: string; consecutive_failures: number; last_status: string }[]>(
       `with counted as (
          insert into check_locations (check_id, location, consecutive_failures, last_status, last_run_at)
          values (?, ?, ?, ?, ?)
          on conflict (check_id, location) do update set
            consecutive_failures = case when ? then check_locations.consecutive_failures + 1 else 0 end,
            last_status = excluded.last_status, last_run_at = excluded.last_run_at
-         returning location, consecutive_failures)
-       select location, consecutive_failures from counted
+         returning location, consecutive_failures, last_status)
+       select location, consecutive_failures, last_status from counted
        union all
-       select location, consecutive_failures from check_locations
+       select location, consecutive_failures, last_status from check_locations
         where check_id = ? and location <> ? and location = any(?::text[])`,
-      [id, location, failed ? 1 : 0, result.status, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
+      [id, location, failed ? 1 : 0, lastStatus, result.finishedAt, failed, id, location, `{${check.entity.locations.join(',')}}`],
     );
     const worst = Math.max(0, ...states.map((s) => s.consecutive_failures));
+    const degraded = states.some((s) => s.last_status === 'DEGRADED');
     const [updated] = await sql<{ status: string }[]>(
-      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' else 'UP' end, last_run_at = ? where id = ? returning status`,
-      [worst, worst > 0, result.finishedAt, id],
+      `update "${table}" set consecutive_failures = ?, status = case when paused then 'PAUSED' when ? then 'DOWN' when ? then 'DEGRADED' else 'UP' end, last_run_at = ? where id = ? returning status`,
+      [worst, worst > 0, degraded, result.finishedAt, id],
     );
     return { states: states.map((s) => ({ location: s.location, consecutiveFailures: s.consecutive_failures })), status: updated?.status };
   }

@@ -5,6 +5,7 @@ import { newId } from '../common/ids';
 import type { AssertionResult } from '../checks/assertions';
 import type { Timings } from '../checks/http-client';
 import type { RunStatus, StepResult } from '../checks/check-runner';
+import type { TlsInfo } from '../checks/tls-info';
 
 export type RunTrigger = 'SCHEDULED' | 'MANUAL';
 
@@ -92,4 +93,19 @@ export class Run {
   /** What the kind records of its own (CheckOutcome.detail): a DNS run's answers, what a TCP server sent. */
   @Property({ type: 'json', nullable: true })
   detail: Record<string, unknown> | null = null;
+  /** A PASSED run slower than its check's degradedResponseTimeMs. */
+  @Property({ type: 'boolean', default: false })
+  degraded: boolean = false;
+
+  /** Attempts made in the slot: 1, plus the retries a failed attempt took (the check's retry policy). */
+  @Property({ type: 'smallint', default: 1 })
+  attempts: number = 1;
+
+  /** The error of each attempt that failed, in order (null on runs recorded before retries existed: none). */
+  @Property({ type: 'json', nullable: true })
+  attemptErrors: string[] | null = null;
+
+  /** The peer certificate of an HTTPS run (its first HTTPS connection). */
+  @Property({ type: 'json', nullable: true })
+  tls: TlsInfo | null = null;
 }

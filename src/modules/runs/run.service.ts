@@ -11,6 +11,8 @@ import { CHECK_KINDS, checkKind, kindOfId, type CheckKindName } from '../checks/
 import { checkIdField } from './check-id-field';
 import type { CheckEntity } from '../checks/check-kind';
 import type { CheckOutcome, RunStatus } from '../checks/check-runner';
+import { withRetries, type AttemptedOutcome } from '../checks/retry';
+import { isDegraded } from '../checks/degraded';
 import { Run } from './run.entity';
 import type { Check, Execution, RunRecorder } from './run-recorder';
 import { audit, type Actor } from '../audit/audit';
@@ -139,7 +141,8 @@ export class RunService {
     const startedAt = this.deps.now();
     const outcome = await this.perform(em, check);
     const finishedAt = this.deps.now();
-    return this.deps.recorder.record(em, check, job, { ...outcome, startedAt, finishedAt });
+    const degraded = isDegraded(outcome, checkKind(check.kind).degradedAfterMs?.(check.entity));
+    return this.deps.recorder.record(em, check, job, { ...outcome, degraded, startedAt, finishedAt });
   }
 
   /**
@@ -186,7 +189,17 @@ export class RunService {
     return entity && { kind, entity };
   }
 
-  private async perform(em: EntityManager, check: Check): Promise<CheckOutcome> {
+  /**
+   * The check's attempts in this slot: a FAILED attempt is tried again as its kind's retry policy says
+   * (checks/retry.ts), within the job's lease (the kind's total timeout counts every attempt and wait) and the one
+   * admission already made: a retried run is still one run of the quota.
+   */
+  private async perform(em: EntityManager, check: Check): Promise<AttemptedOutcome<CheckOutcome>> {
+    const kind = checkKind(check.kind);
+    return withRetries(kind.retryPolicy?.(check.entity) ?? null, () => this.attempt(em, check));
+  }
+
+  private async attempt(em: EntityManager, check: Check): Promise<CheckOutcome> {
     const { secrets, http, redactionMaxCompared, journeyMaxDurationMs } = this.deps;
     const kind = checkKind(check.kind);
     const { column, hasPlaintext, reseal } = kind.credentials;

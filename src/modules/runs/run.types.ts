@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { TimingsType } from '../checks/check.types';
+import { TlsInfoType } from '../checks/tls-info';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectionOf, PageArgs, pageColumns } from '../common/pagination';
@@ -56,6 +57,11 @@ export abstract class RunView {
   @Field(() => Int, { nullable: true, description: 'HTTP status of the (last) response.' }) responseStatus!: number | null;
   @Field(() => TimingsType, { nullable: true }) timings!: TimingsType | null;
   @Field(() => String, { nullable: true, description: 'Why it failed, in words.' }) error!: string | null;
+  @Field({ description: "PASSED, but slower than the check's degradedResponseTimeMs (the check is DEGRADED)." }) degraded!: boolean;
+  @Field(() => Int, { description: 'Attempts made in the slot: 1, plus the retries of failed attempts (the check\'s `retry`).' }) attempts!: number;
+  @Field(() => [String], { description: 'The error of each attempt that failed, in order (the last is `error` when the run FAILED).' }) attemptErrors!: string[];
+  @Field(() => TlsInfoType, { nullable: true, description: 'The certificate an HTTPS run saw; null over plain HTTP or when no handshake finished.' })
+  tls!: TlsInfoType | null;
   kind!: CheckKindName;
 }
 
@@ -141,5 +147,9 @@ export function runView(run: Run): RunView {
   v.responseStatus = run.responseStatus;
   v.timings = run.timings;
   v.error = run.error;
+  v.degraded = run.degraded;
+  v.attempts = run.attempts;
+  v.attemptErrors = run.attemptErrors ?? [];
+  v.tls = run.tls && { ...run.tls, validFrom: new Date(run.tls.validFrom), validTo: new Date(run.tls.validTo) };
   return v;
 }

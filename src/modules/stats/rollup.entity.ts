@@ -42,6 +42,10 @@ export class RunRollup {
   @Property({ type: 'integer' })
   failures!: number;
 
+  /** Runs that passed, but slower than their check's degradedResponseTimeMs (counted in runs, not in failures). */
+  @Property({ type: 'integer', default: 0 })
+  degraded: number = 0;
+
   @Property({ type: 'bigint' })
   responseSumMs!: number;
 

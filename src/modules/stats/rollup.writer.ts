@@ -13,6 +13,8 @@ export interface RolledRun {
   /** Whether it counts at all: a run that finished inside a maintenance window of its check does not. */
   finishedAt: Date;
   passed: boolean;
+  /** A passing run slower than its check's degradedResponseTimeMs: counted apart (it still passed). */
+  degraded?: boolean;
   durationMs: number;
 }
 
@@ -58,13 +60,14 @@ export class RollupWriter {
     // A run adds exactly one histogram bucket, the same to both rows: one key set, not a merge of two objects
     // (merging with jsonb_each_text and jsonb_object_agg took a third of the statement's execution time).
     return {
-      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, runs, failures, response_sum_ms, histogram)
-       select ?, ?, s.span, s.bucket_start, ?, 1, ?, ?, jsonb_build_object(?::text, 1)
+      sql: `insert into run_rollups (check_id, location, span, bucket_start, organization_id, runs, failures, degraded, response_sum_ms, histogram)
+       select ?, ?, s.span, s.bucket_start, ?, 1, ?, ?, ?, jsonb_build_object(?::text, 1)
          from (values ('HOUR', ?::timestamptz), ('DAY', ?::timestamptz)) s (span, bucket_start)
         where ${gate.sql}
        on conflict (check_id, span, bucket_start, location) do update set
          runs = run_rollups.runs + excluded.runs,
          failures = run_rollups.failures + excluded.failures,
+         degraded = run_rollups.degraded + excluded.degraded,
          response_sum_ms = run_rollups.response_sum_ms + excluded.response_sum_ms,
          histogram = run_rollups.histogram || jsonb_build_object(?::text, coalesce((run_rollups.histogram ->> ?::text)::int, 0) + 1)`,
       params: [
@@ -72,6 +75,7 @@ export class RollupWriter {
         run.location,
         run.organizationId,
         run.passed ? 0 : 1,
+        run.degraded ? 1 : 0,
         run.durationMs,
         bucket,
         hourStart(run.startedAt),

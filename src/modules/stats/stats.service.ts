@@ -24,6 +24,7 @@ export interface CheckStats {
   uptimePercent: number | null;
   runs: number;
   failures: number;
+  degraded: number;
   responseTime: ResponseTime;
 }
 
@@ -31,6 +32,7 @@ export interface SeriesBucket {
   start: Date;
   runs: number;
   failures: number;
+  degraded: number;
   uptimePercent: number | null;
   p50: number | null;
   p95: number | null;
@@ -42,6 +44,8 @@ interface RollupRow {
   bucket_start: Date;
   runs: number;
   failures: number;
+  /** Absent from rows cached before the column existed. */
+  degraded?: number | null;
   response_sum_ms: string | number;
   histogram: Histogram | string;
 }
@@ -57,6 +61,7 @@ interface Range {
 class Tally {
   runs = 0;
   failures = 0;
+  degraded = 0;
   sumMs = 0;
   histogram: Histogram = {};
 
@@ -64,6 +69,7 @@ class Tally {
   merge(t: Tally): this {
     this.runs += t.runs;
     this.failures += t.failures;
+    this.degraded += t.degraded;
     this.sumMs += t.sumMs;
     mergeInto(this.histogram, t.histogram);
     return this;
@@ -72,6 +78,7 @@ class Tally {
   add(row: RollupRow) {
     this.runs += row.runs;
     this.failures += row.failures;
+    this.degraded += row.degraded ?? 0;
     this.sumMs += Number(row.response_sum_ms);
     mergeInto(this.histogram, typeof row.histogram === 'string' ? JSON.parse(row.histogram) : row.histogram);
   }
@@ -90,6 +97,7 @@ class Tally {
       uptimePercent: this.uptimePercent,
       runs: this.runs,
       failures: this.failures,
+      degraded: this.degraded,
       responseTime: { p50: this.p(50), p95: this.p(95), p99: this.p(99), avg: this.runs ? Math.round(this.sumMs / this.runs) : null },
     };
   }
@@ -192,6 +200,7 @@ export class StatsService {
         start: new Date(range.from.getTime() + i * range.step),
         runs: t.runs,
         failures: t.failures,
+        degraded: t.degraded,
         uptimePercent: t.uptimePercent,
         p50: t.p(50),
         p95: t.p(95),
@@ -213,7 +222,7 @@ export class StatsService {
       this.organizationUptime(em, organizationId),
     ]);
     const by = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
-    return { checks: { up: by('UP'), down: by('DOWN'), paused: by('PAUSED'), pending: by('PENDING') }, openAlerts: alerts.n, uptimePercent24h };
+    return { checks: { up: by('UP'), down: by('DOWN'), degraded: by('DEGRADED'), paused: by('PAUSED'), pending: by('PENDING') }, openAlerts: alerts.n, uptimePercent24h };
   }
 
   /** Passed over all runs of every check of the organization in the last 24 hours (hour rows); null with no runs. */
@@ -240,7 +249,7 @@ export class StatsService {
     if (location) params.push(location);
     // `array[?]`: MikroORM inlines an array parameter as a list of literals (as recent-runs.loader.ts does).
     return em.getConnection().execute<RollupRow[]>(
-      `select check_id, span, bucket_start, runs, failures, response_sum_ms, histogram from run_rollups
+      `select check_id, span, bucket_start, runs, failures, degraded, response_sum_ms, histogram from run_rollups
         where organization_id = ? and check_id = any(array[?]::text[]) and (${conditions.join(' or ')})${location ? ' and location = ?' : ''}`,
       params,
     );

@@ -36,6 +36,8 @@ export class CheckStatsType {
   uptimePercent!: number | null;
   @Field(() => Int) runs!: number;
   @Field(() => Int, { description: 'Runs that did not pass (FAILED or ERROR).' }) failures!: number;
+  @Field(() => Int, { description: 'Runs that passed but slower than the check\'s degradedResponseTimeMs: counted in runs and as up for uptime, and apart here.' })
+  degraded!: number;
   @Field(() => ResponseTimeStatsType) responseTime!: ResponseTimeStatsType;
 }
 
@@ -44,6 +46,7 @@ export class StatsBucketType {
   @Field() start!: Date;
   @Field(() => Int) runs!: number;
   @Field(() => Int) failures!: number;
+  @Field(() => Int, { description: 'Passing runs slower than degradedResponseTimeMs.' }) degraded!: number;
   @Field(() => Float, { nullable: true }) uptimePercent!: number | null;
   @Field(() => Int, { nullable: true }) p50!: number | null;
   @Field(() => Int, { nullable: true }) p95!: number | null;
@@ -53,6 +56,7 @@ export class StatsBucketType {
 export class CheckCountsType {
   @Field(() => Int) up!: number;
   @Field(() => Int) down!: number;
+  @Field(() => Int, { description: 'Passing, but slower than their degradedResponseTimeMs.' }) degraded!: number;
   @Field(() => Int) paused!: number;
   @Field(() => Int, { description: 'Not run yet.' }) pending!: number;
 }

@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro
 import { Organization } from '../../../organization/organization.entity';
 import { newId } from '../../../common/ids';
 import type { Assertion, Extraction, Header } from '../../check.types';
-import { ScheduledCheck } from '../../scheduled-check';
+import { ProbedCheck } from '../../probed-check';
 
 export interface JourneyStep {
   name: string;
@@ -19,7 +19,7 @@ export const mapStepHeaders = (steps: JourneyStep[], fn: (headers: Header[]) => 
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ name: 'journeys_tags_index', expression: 'create index "journeys_tags_index" on "journeys" using gin ("tags")' })
 @Index({ name: 'journeys_due_index', expression: 'create index "journeys_due_index" on "journeys" ("next_run_at") where "paused" = false' })
-export class Journey extends ScheduledCheck {
+export class Journey extends ProbedCheck {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('jrn');
 

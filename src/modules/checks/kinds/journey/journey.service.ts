@@ -5,13 +5,14 @@ import { unmaskHeaders } from '../../secrets';
 import { carriedCredentials, mustGiveAgain, originChanges } from '../../credential-origin';
 import { TEMPLATE_VARIABLE } from '../../template';
 import { defined } from '../../../common/defined';
-import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { applyInterval, applyPaused } from '../../scheduled-check';
+import { applyProbeInput, probeErrors, type ProbeInput } from '../../probed-check';
 import { CheckServiceBase } from '../../check.service-base';
 import type { Actor } from '../../../audit/audit';
 import { Journey, mapStepHeaders, type JourneyStep } from './journey.entity';
 import { journeyKind } from './journey.kind';
 
-export interface JourneyInput extends ScheduleInput {
+export interface JourneyInput extends ProbeInput {
   name?: string | null;
   steps?: Array<Omit<JourneyStep, 'request'> & { request: { method: string; url: string; headers: JourneyStep['request']['headers']; body?: string | null } }> | null;
 }
@@ -29,9 +30,11 @@ export class JourneyService extends CheckServiceBase<Journey> {
   protected readonly kind = journeyKind;
 
   create(em: EntityManager, actor: Actor, input: JourneyInput & { name: string; steps: NonNullable<JourneyInput['steps']> }): Promise<Journey> {
-    const { steps, ...rest } = defined(input);
+    const { degradedResponseTimeMs, retry, ...given } = input;
+    const { steps, ...rest } = defined(given);
     const normalized = normalizeSteps(steps ?? [], []);
     return this.createChecked(em, actor, { ...rest, steps: normalized.steps }, (journey) => {
+      applyProbeInput(journey, { degradedResponseTimeMs, retry });
       this.validate(journey, normalized.errors); // on plaintext: a sealed header hides the {{name}} it uses
       journey.steps = this.seal(journey.steps);
     });
@@ -39,7 +42,13 @@ export class JourneyService extends CheckServiceBase<Journey> {
 
   async update(em: EntityManager, actor: Actor, id: string, input: JourneyInput): Promise<Journey> {
     const journey = await this.get(em, actor.organizationId, id);
-    const patch = defined(input);
+    const { degradedResponseTimeMs, retry, ...given0 } = input;
+    // Null turns these off rather than keeping them: applied apart from the patch (applyProbeInput).
+    const touched = [
+      ...(degradedResponseTimeMs !== undefined ? ['degradedResponseTimeMs'] : []),
+      ...(retry !== undefined ? ['retryStrategy', 'retryMaxRetries', 'retryBaseBackoffMs'] : []),
+    ];
+    const patch = defined(given0);
     const { steps, ...rest } = patch;
     // `[masked]` keeps a stored value: decrypted here, sealed again once the steps are valid. Rows from before
     // encryption at rest are sealed by any update.
@@ -48,9 +57,10 @@ export class JourneyService extends CheckServiceBase<Journey> {
     const plain = normalized?.steps;
     // The given fields as they are now; steps in clear, compared in memory (the event records only names).
     const { paused, ...given } = patch;
-    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
+    const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
     const wasPaused = journey.paused;
     em.assign(journey, rest);
+    applyProbeInput(journey, { degradedResponseTimeMs, retry });
     if (plain) journey.steps = plain;
     if (rest.intervalSeconds !== undefined) applyInterval(journey, this.now());
     if (paused !== undefined) applyPaused(journey, journey.paused, this.now());
@@ -92,7 +102,8 @@ export class JourneyService extends CheckServiceBase<Journey> {
   }
 
   private validate(j: Journey, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
-    const errors = [...earlier, ...this.inputErrors(j, opts)];
+    // One attempt at its longest: every step its whole timeout (JOURNEY_MAX_DURATION_MS may cut it shorter).
+    const errors = [...earlier, ...this.inputErrors(j, opts), ...probeErrors(j, j.timeoutMs * Math.max(j.steps.length, 1))];
     if (errors.length) throw badInput(errors);
   }
 

@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
-import { ScheduleFields } from '../../scheduled-check';
+import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { connectionOf } from '../../../common/pagination';
 import { CheckInterface } from '../../check-interface';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
@@ -34,6 +34,8 @@ export class JourneyView {
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
   @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms, all steps together) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the whole journey again) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
@@ -56,6 +58,7 @@ export class JourneyView {
         assertions: s.assertions,
         extractions: s.extractions,
       }));
+    setProbeFields(v, j);
     setScheduledFields(v, j);
     return v;
   }
@@ -90,7 +93,7 @@ export class JourneyStepInput {
 }
 
 @InputType()
-export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
+export class CreateJourneyInput extends ProbeFields implements ServiceRules {
   @Field()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   @NoControlCharacters()
@@ -108,7 +111,7 @@ export class CreateJourneyInput extends ScheduleFields implements ServiceRules {
 }
 
 @InputType()
-export class UpdateJourneyInput extends ScheduleFields implements ServiceRules {
+export class UpdateJourneyInput extends ProbeFields implements ServiceRules {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })

@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro
 import { Organization } from '../../../organization/organization.entity';
 import { newId } from '../../../common/ids';
 import type { Assertion, Header } from '../../check.types';
-import { ScheduledCheck } from '../../scheduled-check';
+import { ProbedCheck } from '../../probed-check';
 
 export type { CheckStatus } from '../../scheduled-check';
 
@@ -10,7 +10,7 @@ export type { CheckStatus } from '../../scheduled-check';
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ name: 'monitors_tags_index', expression: 'create index "monitors_tags_index" on "monitors" using gin ("tags")' })
 @Index({ name: 'monitors_due_index', expression: 'create index "monitors_due_index" on "monitors" ("next_run_at") where "paused" = false' })
-export class Monitor extends ScheduledCheck {
+export class Monitor extends ProbedCheck {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('mon');
 
@@ -37,4 +37,12 @@ export class Monitor extends ScheduledCheck {
 
   @Property({ type: 'json' })
   assertions: Assertion[] = [];
+
+  /** An HTTPS run seeing fewer days left on the certificate opens a TLS_CERTIFICATE_EXPIRING alert; null: never. */
+  @Property({ type: 'integer', nullable: true, default: 14 })
+  tlsExpiryWarningDays: number | null = 14;
+
+  /** The certificate is not verified (a self-signed endpoint runs), though still recorded. */
+  @Property({ type: 'boolean', default: false })
+  skipTlsVerification: boolean = false;
 }

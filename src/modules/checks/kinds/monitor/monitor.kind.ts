@@ -3,6 +3,8 @@ import type { CheckKind } from '../../check-kind';
 import { checkMonitor } from '../../check-runner';
 import { AssertionResultType } from '../../check.types';
 import { Monitor } from './monitor.entity';
+import { retryPolicyOf } from '../../probed-check';
+import { retryBudgetMs, retryBudgetSql } from '../../retry';
 
 const HEADERS = 50; // monitor.types.ts: at most 50 headers
 const STATUS_CODES = 20; // at most 20 expected status codes
@@ -32,8 +34,12 @@ export const monitorKind = {
     hasPlaintext: (m, secrets) => secrets.hasPlaintext(m.headers),
     reseal: (m, secrets) => secrets.reseal(m.headers),
   },
-  totalTimeoutMs: (m) => m.timeoutMs,
-  totalTimeoutSql: () => 't.timeout_ms',
+  // Every attempt of the slot and the waits between them: the lease covers the retries.
+  totalTimeoutMs: (m) => retryBudgetMs(m.timeoutMs, retryPolicyOf(m)),
+  totalTimeoutSql: () => retryBudgetSql('t.timeout_ms'),
+  retryPolicy: (m) => retryPolicyOf(m),
+  degradedAfterMs: (m) => m.degradedResponseTimeMs,
+  tlsExpiryWarningDays: (m) => m.tlsExpiryWarningDays,
   probe: (m, { options, secrets }) => checkMonitor(m, options, secrets),
   notificationPage: 'monitors',
 } satisfies CheckKind<Monitor>;

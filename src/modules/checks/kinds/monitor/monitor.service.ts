@@ -8,10 +8,11 @@ import { defined } from '../../../common/defined';
 import { Monitor } from './monitor.entity';
 import { monitorKind } from './monitor.kind';
 import type { Actor } from '../../../audit/audit';
-import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { applyInterval, applyPaused } from '../../scheduled-check';
+import { applyProbeInput, probeErrors, type ProbeInput } from '../../probed-check';
 import { CheckServiceBase } from '../../check.service-base';
 
-export interface MonitorInput extends ScheduleInput {
+export interface MonitorInput extends ProbeInput {
   name?: string | null;
   url?: string | null;
   method?: string | null;
@@ -19,6 +20,25 @@ export interface MonitorInput extends ScheduleInput {
   body?: string | null;
   expectedStatusCodes?: string[] | null;
   assertions?: Assertion[] | null;
+  /** Absent keeps it (create: 14); null turns it off. */
+  tlsExpiryWarningDays?: number | null;
+  skipTlsVerification?: boolean | null;
+}
+
+/** The fields where null means "off" rather than "keep": applied apart from the rest of the patch. */
+function splitOff(input: MonitorInput) {
+  const { degradedResponseTimeMs, retry, tlsExpiryWarningDays, ...rest } = input;
+  const apply = (m: Monitor) => {
+    applyProbeInput(m, { degradedResponseTimeMs, retry });
+    if (tlsExpiryWarningDays !== undefined) m.tlsExpiryWarningDays = tlsExpiryWarningDays;
+  };
+  // The properties they change, for the audit event.
+  const touched = [
+    ...(degradedResponseTimeMs !== undefined ? ['degradedResponseTimeMs'] : []),
+    ...(retry !== undefined ? ['retryStrategy', 'retryMaxRetries', 'retryBaseBackoffMs'] : []),
+    ...(tlsExpiryWarningDays !== undefined ? ['tlsExpiryWarningDays'] : []),
+  ];
+  return { rest, apply, touched };
 }
 
 /** Monitors of one organization: every query is scoped by it, so another organization's id is NOT_FOUND. */
@@ -26,7 +46,9 @@ export class MonitorService extends CheckServiceBase<Monitor> {
   protected readonly kind = monitorKind;
 
   create(em: EntityManager, actor: Actor, input: MonitorInput & { name: string; url: string }): Promise<Monitor> {
-    return this.createChecked(em, actor, defined(input), (monitor) => {
+    const { rest, apply } = splitOff(input);
+    return this.createChecked(em, actor, defined(rest), (monitor) => {
+      apply(monitor);
       monitor.headers = this.secrets.sealHeaders(monitor.headers);
       this.validate(monitor);
     });
@@ -34,7 +56,8 @@ export class MonitorService extends CheckServiceBase<Monitor> {
 
   async update(em: EntityManager, actor: Actor, id: string, input: MonitorInput): Promise<Monitor> {
     const monitor = await this.get(em, actor.organizationId, id);
-    const patch = defined(input);
+    const { rest, apply, touched } = splitOff(input);
+    const patch = defined(rest);
     const errors: FieldError[] = [];
     if (patch.url && originChanges(monitor.url, patch.url)) {
       // Refused rather than dropped: a monitor whose credentials vanished would fail with no word of why.
@@ -47,11 +70,12 @@ export class MonitorService extends CheckServiceBase<Monitor> {
     const headers = patch.headers ? unmaskHeaders(patch.headers, storedHeaders) : undefined;
     // The given fields as they are now; headers in clear, compared in memory (the event records only names).
     const { paused, ...given } = patch;
-    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, f === 'headers' ? storedHeaders : monitor[f as keyof Monitor]])));
+    const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, f === 'headers' ? storedHeaders : monitor[f as keyof Monitor]])));
     const wasPaused = monitor.paused;
     if (headers) patch.headers = this.secrets.sealHeaders(headers);
     else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
+    apply(monitor);
     if (patch.intervalSeconds !== undefined) applyInterval(monitor, this.now());
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
@@ -76,7 +100,7 @@ export class MonitorService extends CheckServiceBase<Monitor> {
   }
 
   private validate(m: Monitor, earlier: FieldError[] = [], opts: { targetGiven?: boolean } = {}): void {
-    const errors = [...earlier, ...this.inputErrors(m, opts)];
+    const errors = [...earlier, ...this.inputErrors(m, opts), ...probeErrors(m, m.timeoutMs)];
     if (errors.length) throw badInput(errors);
   }
 }

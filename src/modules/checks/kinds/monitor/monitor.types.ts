@@ -1,9 +1,9 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
-import { ScheduleFields } from '../../scheduled-check';
+import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { connectionOf } from '../../../common/pagination';
 import { CheckInterface } from '../../check-interface';
@@ -32,6 +32,11 @@ export class MonitorView {
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
   @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt in the same slot; null: none.' }) retry!: RetryPolicyType | null;
+  @Field(() => Int, { nullable: true, description: 'An HTTPS run seeing fewer days left on the certificate opens a TLS_CERTIFICATE_EXPIRING alert; null: never.' })
+  tlsExpiryWarningDays!: number | null;
+  @Field({ description: 'The certificate is not verified (a self-signed endpoint runs); runs still record it.' }) skipTlsVerification!: boolean;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
@@ -56,6 +61,9 @@ export class MonitorView {
     v.body = m.body;
     v.expectedStatusCodes = m.expectedStatusCodes;
     v.assertions = m.assertions;
+    v.tlsExpiryWarningDays = m.tlsExpiryWarningDays;
+    v.skipTlsVerification = m.skipTlsVerification;
+    setProbeFields(v, m);
     setScheduledFields(v, m);
     return v;
   }
@@ -69,7 +77,7 @@ export const MonitorsArgs = checkListArgs('MonitorsArgs', 'monitors');
 
 /** Fields shared by create and update; every one optional here, create requires name and url below. */
 @InputType()
-abstract class MonitorFields extends ScheduleFields implements ServiceRules {
+abstract class MonitorFields extends ProbeFields implements ServiceRules {
   abstract name?: string | null;
   abstract url?: string | null;
 
@@ -97,6 +105,15 @@ abstract class MonitorFields extends ScheduleFields implements ServiceRules {
   @ArrayMaxSize(20, { message: 'at most 20 assertions' })
   @ValidateNested({ each: true })
   assertions?: AssertionType[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days, 1 to 365: an HTTPS run seeing fewer left on the certificate opens a TLS_CERTIFICATE_EXPIRING alert. Default 14; null turns it off.' })
+  @IsOptional()
+  @Min(1, { message: 'must be at least 1 day' })
+  @Max(365, { message: 'must be at most 365 days' })
+  tlsExpiryWarningDays?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Do not verify the certificate (a self-signed endpoint); it is still recorded. Default false.' })
+  skipTlsVerification?: boolean | null;
 
   serviceErrors(services: { checks: { monitor: Pick<MonitorService, 'inputErrors'> } }): FieldError[] {
     return services.checks.monitor.inputErrors(this);

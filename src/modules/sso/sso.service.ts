@@ -1,0 +1,150 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, forbidden, notFound, type FieldError } from '../../errors';
+import { ALL } from '../../authorization/scopes';
+import type { Principal } from '../auth/principal';
+import type { SecretBox } from '../checks/secret-box';
+import { checkUrl } from '../checks/check-rules';
+import type { MemberRole } from '../members/member.entity';
+import { Organization } from '../organization/organization.entity';
+import { lockOrganization } from '../organization/organization.service';
+import { audit, type Actor } from '../audit/audit';
+import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS, SsoConnection, SsoDomain } from './sso.entity';
+
+export interface SsoServiceDeps {
+  now: () => Date;
+  /** The credentials' key: client secrets are sealed with it at rest. */
+  secrets: SecretBox;
+  /** ALLOW_PRIVATE_TARGETS: an issuer on a private or loopback address, or over plain http, is accepted. */
+  allowPrivateTargets: boolean;
+}
+
+export interface SsoConnectionInput {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  emailDomains: string[];
+  defaultRole: MemberRole;
+}
+
+/** A domain name: labels of letters, digits and hyphens, with a dot, at most 253 characters. */
+const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+const ownerOnly = (what: string) => forbidden({ missingScopes: [ALL] }, `Only an owner (a principal holding \`all\`) may ${what}`);
+
+/** The domain of an email address, lower-cased; undefined when it has none. */
+export const domainOf = (email: string): string | undefined => {
+  const at = email.lastIndexOf('@');
+  return at > 0 && at < email.length - 1 ? email.slice(at + 1).toLowerCase() : undefined;
+};
+
+/**
+ * Single sign-on settings: an organization's OpenID Connect connections (each with the email domains it signs in,
+ * a domain belonging to one connection in all of tracer) and `Organization.enforceSso`. Changes are OWNER only.
+ */
+export class SsoService {
+  constructor(private readonly deps: SsoServiceDeps) {}
+
+  /** The organization's connections, oldest first, each with its domains. */
+  async list(em: EntityManager, organizationId: string): Promise<Array<{ connection: SsoConnection; domains: string[] }>> {
+    const connections = await em.find(SsoConnection, { organization: organizationId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    const domains = connections.length ? await em.find(SsoDomain, { connection: { $in: connections.map((c) => c.id) } }, { orderBy: { domain: 'asc' } }) : [];
+    return connections.map((connection) => ({ connection, domains: domains.filter((d) => d.connection.id === connection.id).map((d) => d.domain) }));
+  }
+
+  /** Adds a connection (OWNER only); a domain another connection has is CONFLICT. The secret is sealed, never answered. */
+  async create(em: EntityManager, principal: Principal, actor: Actor, input: SsoConnectionInput): Promise<{ connection: SsoConnection; domains: string[] }> {
+    if (!principal.held.has(ALL)) throw ownerOnly('add an SSO connection');
+    const { issuer, domains } = this.validate(input);
+    const now = this.deps.now();
+    return em.transactional(async (tx) => {
+      await lockOrganization(tx, actor.organizationId);
+      if ((await tx.count(SsoConnection, { organization: actor.organizationId })) >= MAX_SSO_CONNECTIONS) throw conflict(`An organization has at most ${MAX_SSO_CONNECTIONS} SSO connections`);
+      const taken = await tx.find(SsoDomain, { domain: { $in: domains } });
+      if (taken.length) throw conflict(`${taken.map((d) => d.domain).join(', ')} already signs in through another SSO connection`);
+      const connection = tx.create(SsoConnection, {
+        organization: tx.getReference(Organization, actor.organizationId),
+        issuer,
+        clientId: input.clientId.trim(),
+        clientSecretSealed: this.deps.secrets.seal(input.clientSecret),
+        defaultRole: input.defaultRole,
+        createdAt: now,
+      });
+      tx.persist(connection);
+      for (const domain of domains) tx.persist(tx.create(SsoDomain, { domain, connection }));
+      audit(tx, actor, 'sso_connection.created', connection.id, now);
+      // A domain claimed at the same moment by another organization: the primary key refuses the second.
+      await tx.flush().catch((e: unknown) => {
+        if ((e as { name?: string }).name === 'UniqueConstraintViolationException') throw conflict('An email domain already signs in through another SSO connection');
+        throw e;
+      });
+      return { connection, domains };
+    });
+  }
+
+  /** Removes a connection of the caller's organization (OWNER only); another organization's is NOT_FOUND. */
+  async delete(em: EntityManager, principal: Principal, actor: Actor, id: string): Promise<string> {
+    await em.transactional(async (tx) => {
+      const found = await tx.findOne(SsoConnection, { id, organization: actor.organizationId });
+      if (!found) throw notFound('SSO connection');
+      if (!principal.held.has(ALL)) throw ownerOnly('remove an SSO connection');
+      await tx.nativeDelete(SsoConnection, { id });
+      audit(tx, actor, 'sso_connection.deleted', id, this.deps.now());
+    });
+    return id;
+  }
+
+  /** Sets `Organization.enforceSso` (OWNER only); turning it on needs a connection first (CONFLICT). */
+  async setEnforced(em: EntityManager, principal: Principal, actor: Actor, enforced: boolean): Promise<Organization> {
+    if (!principal.held.has(ALL)) throw ownerOnly('change whether single sign-on is enforced');
+    return em.transactional(async (tx) => {
+      await lockOrganization(tx, actor.organizationId);
+      const org = await tx.findOneOrFail(Organization, { id: actor.organizationId });
+      if (enforced && !(await tx.count(SsoConnection, { organization: org.id }))) throw conflict('Add an SSO connection before enforcing single sign-on');
+      if (org.enforceSso !== enforced) {
+        org.enforceSso = enforced;
+        audit(tx, actor, 'organization.updated', org.id, this.deps.now(), ['enforceSso']);
+        await tx.flush();
+      }
+      return org;
+    });
+  }
+
+  /**
+   * Whether a member may not sign in with a password: their organization enforces SSO and their email's domain
+   * belongs to one of its connections. Read by the password sign-in (accounts) once the password is right.
+   */
+  async requiredFor(em: EntityManager, member: { organizationId: string; email: string }): Promise<boolean> {
+    const domain = domainOf(member.email);
+    if (!domain) return false;
+    const rows = await em.getConnection().execute<{ one: number }[]>(
+      `select 1 as one from organizations o join sso_connections c on c.organization_id = o.id join sso_domains d on d.connection_id = c.id
+       where o.id = ? and o.enforce_sso and d.domain = ? limit 1`,
+      [member.organizationId, domain],
+    );
+    return rows.length > 0;
+  }
+
+  private validate(input: SsoConnectionInput): { issuer: string; domains: string[] } {
+    const errors: FieldError[] = [];
+    const issuer = typeof input.issuer === 'string' ? input.issuer.trim().replace(/\/+$/, '') : '';
+    errors.push(...checkUrl(issuer, 'issuer', { allowPrivateTargets: this.deps.allowPrivateTargets }));
+    if (!errors.length) {
+      const u = new URL(issuer);
+      if (u.protocol !== 'https:' && !this.deps.allowPrivateTargets) errors.push({ field: 'issuer', message: 'must be an https URL' });
+      if (u.search || u.hash) errors.push({ field: 'issuer', message: 'must not have a query or a fragment' });
+      if (issuer.length > 512) errors.push({ field: 'issuer', message: 'must be at most 512 characters' });
+    }
+    const clientId = typeof input.clientId === 'string' ? input.clientId.trim() : '';
+    if (!clientId || clientId.length > 256 || /[\u0000-\u001f]/.test(clientId)) errors.push({ field: 'clientId', message: 'must be 1 to 256 characters' });
+    if (typeof input.clientSecret !== 'string' || !input.clientSecret || input.clientSecret.length > 1024 || /[\u0000-\u001f]/.test(input.clientSecret))
+      errors.push({ field: 'clientSecret', message: 'must be 1 to 1024 characters' });
+    const list = Array.isArray(input.emailDomains) ? input.emailDomains : [];
+    const domains = [...new Set(list.map((d) => (typeof d === 'string' ? d.trim().toLowerCase().replace(/^@/, '') : '')))];
+    if (!domains.length || domains.length > MAX_SSO_DOMAINS) errors.push({ field: 'emailDomains', message: `must name 1 to ${MAX_SSO_DOMAINS} domains` });
+    domains.forEach((d, i) => {
+      if (!DOMAIN.test(d)) errors.push({ field: `emailDomains[${i}]`, message: 'must be a domain name such as example.com' });
+    });
+    if (input.defaultRole === 'OWNER') errors.push({ field: 'defaultRole', message: 'may not be OWNER: owners are made by an owner, not by a first sign-in' });
+    if (errors.length) throw badInput(errors);
+    return { issuer, domains };
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * Single sign-on over HTTP against a real OpenID provider (oidc-provider) running in this process on 127.0.0.1:
+ * the browser's whole redirect dance is followed by a cookie-keeping HTTP client (the provider's own login and
+ * consent forms included). Tampered, replayed, expired, foreign-audience and foreign-key answers are made by
+ * re-signing the provider's ID token on its way out of the token endpoint. Also here: enforceSso against the
+ * password sign-in, and POST /auth/change-password.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app';
+import * as ops from '../../src/client/generated/graphql';
+import type { Client } from '../helpers/client';
+import type { Organization } from '../../src/modules/organization/organization.entity';
+import { GOOD_PASSWORD, addPerson, post, sessionCookieOf, signIn } from '../helpers/people';
+import { b64json as b64, resign, signingKey, startIdp, type IdpAccount, type TestIdp } from '../helpers/oidc';
+
+const DOMAIN = 'acme.example';
+
+/** The people the provider knows, by account id (what its dev login form takes). */
+const ACCOUNTS: Record<string, IdpAccount> = {
+  ada: { email: 'ada@acme.example', email_verified: true, name: 'Ada Lovelace' },
+  bob: { email: 'bob@other.example', email_verified: true, name: 'Bob' },
+  eve: { email: 'eve@acme.example', email_verified: false, name: 'Eve' },
+  cyd: { email: 'cyd@acme.example', email_verified: true, name: 'Cyd' },
+};
+
+let t: TestApp;
+let owner: Client;
+let org: Organization;
+let idp: TestIdp;
+
+/** A browser without the browser: one cookie jar per host, redirects followed by hand, the provider's forms filled in. */
+class Browser {
+  private readonly jars = new Map<string, Map<string, string>>();
+  /** Every URL it was sent to, in order. */
+  readonly visited: string[] = [];
+
+  cookie(url: string, name: string): string | undefined {
+    return this.jars.get(new URL(url).host)?.get(name);
+  }
+
+  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+    const u = new URL(url);
+    const jar = this.jars.get(u.host) ?? new Map<string, string>();
+    this.jars.set(u.host, jar);
+    const headers: Record<string, string> = {};
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    this.visited.push(url);
+    const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.form ? new URLSearchParams(init.form).toString() : undefined, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const [name, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+      if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a)) || !value) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return res;
+  }
+
+  /**
+   * Follows redirects from `url`, logging in at the provider as `account` (and consenting) when it asks; stops at
+   * the first answer of `stopAt`'s origin that is not a redirect, or at tracer's dashboard. Answers that last response and its URL.
+   */
+  async follow(url: string, account: string, stop: (u: URL) => boolean): Promise<{ res: Response; url: string }> {
+    let next: { url: string; method?: string; form?: Record<string, string> } = { url };
+    for (let hop = 0; hop < 20; hop++) {
+      if (stop(new URL(next.url))) return { res: new Response(null), url: next.url };
+      const res = await this.request(next.url, next);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        next = { url: new URL(location, next.url).href };
+        continue;
+      }
+      const html = res.status === 200 && (res.headers.get('content-type') ?? '').includes('html') ? await res.text() : '';
+      const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
+      if (!form) return { res, url: next.url };
+      const fields: Record<string, string> = {};
+      for (const input of form[2].matchAll(/<input[^>]*>/g)) {
+        const name = /name="([^"]+)"/.exec(input[0])?.[1];
+        if (name) fields[name] = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+      }
+      if (fields.prompt === 'login') Object.assign(fields, { login: account, password: 'any' });
+      next = { url: new URL(form[1].replace(/&amp;/g, '&'), next.url).href, method: 'POST', form: fields };
+    }
+    throw new Error(`too many hops: ${this.visited.join(' → ')}`);
+  }
+}
+
+/** The callback URL the provider sends the browser to (not yet followed), and the browser. */
+async function untilCallback(account: string, email = ACCOUNTS[account].email): Promise<{ browser: Browser; callback: string }> {
+  const browser = new Browser();
+  const { url } = await browser.follow(`${t.baseUrl}/auth/sso/start?email=${encodeURIComponent(email)}`, account, (u) => u.pathname === '/auth/sso/callback');
+  expect(new URL(url).pathname).toBe('/auth/sso/callback');
+  return { browser, callback: url };
+}
+
+/** Finishes at tracer's callback: where it redirected, and the session cookie it set, if any. */
+async function callback(browser: Browser, url: string): Promise<{ location: string; session: string | undefined; status: number }> {
+  const res = await browser.request(url);
+  return { status: res.status, location: res.headers.get('location') ?? '', session: browser.cookie(url, 'tracer_session') };
+}
+
+/** The whole dance for `account`: where tracer sent the browser at the end, and the session cookie. */
+async function ssoSignIn(account: string) {
+  const { browser, callback: url } = await untilCallback(account);
+  return { browser, ...(await callback(browser, url)) };
+}
+
+const me = (session: string) => t.client().withHeaders({ cookie: `tracer_session=${session}`, origin: t.baseUrl });
+const sessionCount = async () => Number((await t.db.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from sessions'))[0].n);
+
+beforeAll(async () => {
+  t = await startTestApp();
+  org = await t.org('Acme');
+  owner = (await t.key(org, ['all'])).client;
+  idp = await startIdp(`${t.baseUrl}/auth/sso/callback`, ACCOUNTS);
+  const created = await owner.gql(ops.CreateSsoConnectionDocument, {
+    input: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomains: [DOMAIN.toUpperCase()], defaultRole: 'MEMBER' as never },
+  });
+  expect(created.errors).toBeUndefined();
+});
+
+afterAll(async () => {
+  await idp?.close();
+  await t?.close();
+});
+
+describe('connections', () => {
+  it('answers the connection without its secret, and seals the secret at rest', async () => {
+    const list = await owner.gql(ops.SsoConnectionsDocument, {});
+    expect(list.data!.ssoConnections).toEqual([expect.objectContaining({ issuer: idp.issuer, clientId: idp.clientId, emailDomains: [DOMAIN], defaultRole: 'MEMBER' })]);
+    expect(JSON.stringify(list.body)).not.toContain(idp.clientSecret);
+    const rows = await t.db.orm.em.fork().getConnection().execute<{ client_secret_sealed: string }[]>('select client_secret_sealed from sso_connections');
+    expect(rows[0].client_secret_sealed).toMatch(/^enc:v1:/);
+    expect(rows[0].client_secret_sealed).not.toContain(idp.clientSecret);
+  });
+
+  it('refuses invalid input field by field, a domain already taken, and anyone but an owner', async () => {
+    const bad = await owner.gql(ops.CreateSsoConnectionDocument, {
+      input: { issuer: 'not a url', clientId: '', clientSecret: '', emailDomains: ['no_domain'], defaultRole: 'OWNER' as never },
+    });
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((bad.errors?.[0].extensions?.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['clientId', 'clientSecret', 'defaultRole', 'emailDomains[0]', 'issuer']);
+    const other = await t.org('Other');
+    const otherOwner = (await t.key(other, ['all'])).client;
+    const taken = await otherOwner.gql(ops.CreateSsoConnectionDocument, { input: { issuer: idp.issuer, clientId: 'x', clientSecret: 'y', emailDomains: [DOMAIN], defaultRole: 'VIEWER' as never } });
+    expect(taken.errors?.[0].extensions?.code).toBe('CONFLICT');
+    const admin = (await t.key(org, ['organization:read', 'organization:write'])).client;
+    const notOwner = await admin.gql(ops.CreateSsoConnectionDocument, { input: { issuer: idp.issuer, clientId: 'x', clientSecret: 'y', emailDomains: ['b.example'], defaultRole: 'VIEWER' as never } });
+    expect([notOwner.status, notOwner.errors?.[0].extensions?.code]).toEqual([403, 'FORBIDDEN']);
+    // Another organization's connection does not exist for this one.
+    const mine = (await owner.gql(ops.SsoConnectionsDocument, {})).data!.ssoConnections[0].id;
+    expect((await otherOwner.gql(ops.DeleteSsoConnectionDocument, { id: mine })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the sign-in', () => {
+  it('goes to the provider with state, nonce and PKCE, and back signed in, the member made at the first sign-in', async () => {
+    const browser = new Browser();
+    const start = await browser.request(`${t.baseUrl}/auth/sso/start?email=Ada%40ACME.example`);
+    expect(start.status).toBe(302);
+    const auth = new URL(start.headers.get('location')!);
+    expect(auth.origin).toBe(idp.issuer);
+    expect(Object.fromEntries(['client_id', 'response_type', 'code_challenge_method', 'redirect_uri'].map((k) => [k, auth.searchParams.get(k)]))).toEqual({
+      client_id: idp.clientId,
+      response_type: 'code',
+      code_challenge_method: 'S256',
+      redirect_uri: `${t.baseUrl}/auth/sso/callback`,
+    });
+    for (const k of ['state', 'nonce', 'code_challenge']) expect(auth.searchParams.get(k)?.length).toBeGreaterThanOrEqual(43);
+    expect(browser.cookie(t.baseUrl, 'tracer_sso')).toBe(auth.searchParams.get('state'));
+    expect(start.headers.getSetCookie()[0]).toMatch(/HttpOnly; SameSite=Lax/);
+
+    const { url } = await browser.follow(auth.href, 'ada', (u) => u.pathname === '/auth/sso/callback');
+    const done = await callback(browser, url);
+    expect([done.status, done.location]).toEqual([302, '/dashboard/']);
+    expect(done.session).toBeDefined();
+    expect(browser.cookie(t.baseUrl, 'tracer_sso')).toBeUndefined(); // spent
+    const who = await me(done.session!).gql(ops.SignedInMeDocument, {});
+    expect(who.data!.me.member).toMatchObject({ email: 'ada@acme.example', name: 'Ada Lovelace', role: 'MEMBER' });
+    expect(who.data!.me.organization.id).toBe(org.id);
+
+    // The second time, the same member signs in again.
+    const again = await ssoSignIn('ada');
+    expect((await me(again.session!).gql(ops.SignedInMeDocument, {})).data!.me.member!.id).toBe(who.data!.me.member!.id);
+    const events = (await owner.gql(ops.AuditEventsDocument, { first: 100 })).data!.auditEvents.nodes.map((e) => e.action);
+    expect(events.filter((a) => a === 'member.joined_by_sso')).toHaveLength(1);
+  });
+
+  it('refuses a replayed callback, a state that is not this browser\'s, and a missing one', async () => {
+    const { browser, callback: url } = await untilCallback('ada');
+    // Another browser (no cookie, or its own) cannot finish this sign-in: a login CSRF gets nowhere.
+    const stranger = new Browser();
+    expect(await callback(stranger, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+    const tampered = new URL(url);
+    tampered.searchParams.set('state', `${tampered.searchParams.get('state')}x`);
+    expect(await callback(browser, tampered.href)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+    const noState = new URL(url);
+    noState.searchParams.delete('state');
+    expect(await callback(browser, noState.href)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+
+    // The real one: the cookie was cleared by the refusals, so it goes back in by hand, as a replaying attacker would.
+    const state = new URL(url).searchParams.get('state')!;
+    const first = await fetch(url, { redirect: 'manual', headers: { cookie: `tracer_sso=${state}` } });
+    expect(first.headers.get('location')).toBe('/dashboard/');
+    expect(sessionCookieOf(first)).toMatch(/^tracer_session=/);
+    const before = await sessionCount();
+    const replay = await fetch(url, { redirect: 'manual', headers: { cookie: `tracer_sso=${state}` } });
+    expect(replay.headers.get('location')).toBe('/dashboard/?sso_error=UNAUTHORIZED');
+    expect(replay.headers.getSetCookie().some((c) => c.startsWith('tracer_session='))).toBe(false);
+    expect(await sessionCount()).toBe(before);
+  });
+
+  it('refuses an ID token whose nonce is not the one sent', async () => {
+    const { browser, callback: url } = await untilCallback('ada');
+    await t.db.orm.em.fork().getConnection().execute("update sso_attempts set nonce = 'not-the-nonce-that-was-sent'");
+    expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+  });
+
+  /** The provider's token with its payload changed but its signature kept: no longer what was signed. */
+  const forged = (token: string) => {
+    const [header, payload, signature] = token.split('.');
+    return `${header}.${b64({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), email: 'boss@acme.example' })}.${signature}`;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  // Re-signed with the provider's own key, so only the changed claim is wrong.
+  it.each([
+    ['a wrong audience', (token: string) => resign(token, idp.key, (c) => void (c.aud = 'another-client'))],
+    ['a wrong issuer', (token: string) => resign(token, idp.key, (c) => void (c.iss = 'http://127.0.0.1:1'))],
+    ['an expired token', (token: string) => resign(token, idp.key, (c) => void Object.assign(c, { iat: now() - 7200, exp: now() - 3600 }))],
+    ['a changed email under the provider\'s signature', forged],
+  ])('refuses %s', async (_what, change) => {
+    const before = await sessionCount();
+    idp.tamper = change;
+    try {
+      const { browser, callback: url } = await untilCallback('ada');
+      expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+    } finally {
+      idp.tamper = undefined;
+    }
+    expect(await sessionCount()).toBe(before);
+  });
+
+  it('refuses a token signed by a key the provider does not publish, and follows the provider when it rotates its keys', async () => {
+    const stranger = signingKey();
+    idp.tamper = (token) => resign(token, stranger, () => {});
+    try {
+      const { browser, callback: url } = await untilCallback('ada');
+      expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=UNAUTHORIZED', session: undefined });
+    } finally {
+      idp.tamper = undefined;
+    }
+    // The provider rotates: a new key, the old one gone. Nothing is reconfigured in tracer.
+    await idp.rotate();
+    const after = await ssoSignIn('ada');
+    expect(after.location).toBe('/dashboard/');
+    expect((await me(after.session!).gql(ops.SignedInMeDocument, {})).data!.me.member!.email).toBe('ada@acme.example');
+  });
+
+  it('refuses an email of another domain, and one the provider has not verified', async () => {
+    const before = await sessionCount();
+    const none = await fetch(`${t.baseUrl}/auth/sso/start?email=bob%40other.example`, { redirect: 'manual' });
+    expect(none.headers.get('location')).toBe('/dashboard/?sso_error=NOT_FOUND'); // no connection for other.example
+    // Bob starts with an acme address, but the provider signs him in as bob@other.example.
+    const { browser, callback: url } = await untilCallback('bob', 'bob@acme.example');
+    expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=FORBIDDEN', session: undefined });
+    expect(await ssoSignIn('eve').then((r) => [r.location, r.session])).toEqual(['/dashboard/?sso_error=FORBIDDEN', undefined]);
+    expect(await sessionCount()).toBe(before);
+    const emails = (await owner.gql(ops.MembersDocument, {})).data!.organization.members.map((m) => m.email);
+    expect(emails).not.toContain('bob@other.example');
+    expect(emails).not.toContain('eve@acme.example');
+  });
+
+  it('sends an unusable start back to the sign-in page with the code', async () => {
+    const res = await fetch(`${t.baseUrl}/auth/sso/start?email=nobody`, { redirect: 'manual' });
+    expect([res.status, res.headers.get('location')]).toEqual([302, '/dashboard/?sso_error=BAD_USER_INPUT']);
+  });
+});
+
+describe('enforceSso', () => {
+  it('refuses a password sign-in to members of the connection\'s domains (after the password), not to others; keys are unaffected', async () => {
+    // Cyd signs in through SSO first (no password), then sets one on the account page.
+    const cyd = await ssoSignIn('cyd');
+    const set = await post(t.baseUrl, '/auth/change-password', { current_password: '', new_password: GOOD_PASSWORD }, { cookie: `tracer_session=${cyd.session}`, origin: t.baseUrl });
+    expect(set.status).toBe(204);
+    expect((await signIn(t, 'cyd@acme.example', GOOD_PASSWORD)).res.status).toBe(200);
+    const outsider = await addPerson(t, org, 'pat@elsewhere.example', 'VIEWER');
+
+    const off = await owner.gql(ops.SsoConnectionsDocument, {});
+    expect(off.data!.organization.enforceSso).toBe(false);
+    const on = await owner.gql(ops.SetEnforceSsoDocument, { enforceSso: true });
+    expect(on.data!.setEnforceSso.enforceSso).toBe(true);
+
+    const refused = await signIn(t, 'cyd@acme.example', GOOD_PASSWORD);
+    expect([refused.res.status, refused.body.error?.code, refused.cookie]).toEqual([403, 'SSO_REQUIRED', undefined]);
+    const wrong = await signIn(t, 'cyd@acme.example', `${GOOD_PASSWORD}x`);
+    expect([wrong.res.status, wrong.body.error?.code]).toEqual([401, 'UNAUTHORIZED']); // no hint without the password
+    expect((await signIn(t, outsider.email, GOOD_PASSWORD)).res.status).toBe(200);
+    expect((await ssoSignIn('cyd')).location).toBe('/dashboard/');
+    expect((await owner.gql(ops.SignedInMeDocument, {})).status).toBe(200);
+
+    // Only an owner changes it; with no connection left it cannot be turned on.
+    const admin = (await t.key(org, ['organization:read', 'organization:write'])).client;
+    expect((await admin.gql(ops.SetEnforceSsoDocument, { enforceSso: false })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await owner.gql(ops.SetEnforceSsoDocument, { enforceSso: false })).data!.setEnforceSso.enforceSso).toBe(false);
+    expect((await signIn(t, 'cyd@acme.example', GOOD_PASSWORD)).res.status).toBe(200);
+    const lone = await t.org('Lone');
+    expect((await (await t.key(lone, ['all'])).client.gql(ops.SetEnforceSsoDocument, { enforceSso: true })).errors?.[0].extensions?.code).toBe('CONFLICT');
+  });
+});
+
+describe('change password', () => {
+  it('needs the current password and a strong new one, keeps this session and ends the others', async () => {
+    const person = await addPerson(t, org, 'kim@elsewhere.example', 'MEMBER');
+    const other = await signIn(t, person.email, GOOD_PASSWORD);
+    const headers = { cookie: person.cookie, origin: t.baseUrl };
+    const change = (body: Record<string, unknown>, h: Record<string, string> = headers) => post(t.baseUrl, '/auth/change-password', body, h);
+    const NEW = 'copper-lantern-meadow-5307';
+
+    const wrong = await change({ current_password: 'not-my-password-at-all', new_password: NEW });
+    expect([wrong.status, ((await wrong.json()) as { error: { code: string; fields: { field: string }[] } }).error.fields[0].field]).toEqual([400, 'current_password']);
+    const weak = await change({ current_password: GOOD_PASSWORD, new_password: 'password1234' });
+    expect([weak.status, ((await weak.json()) as { error: { fields: { field: string }[] } }).error.fields[0].field]).toEqual([400, 'new_password']);
+    expect((await change({ current_password: GOOD_PASSWORD, new_password: NEW }, { cookie: person.cookie, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await change({ current_password: GOOD_PASSWORD, new_password: NEW }, { cookie: person.cookie })).status).toBe(403); // no Origin: refused
+    const withKey = await fetch(`${t.baseUrl}/auth/change-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${(await t.key(org, ['all'])).key}` },
+      body: JSON.stringify({ current_password: GOOD_PASSWORD, new_password: NEW }),
+    });
+    expect(withKey.status).toBe(400);
+    // Nothing changed so far.
+    expect((await signIn(t, person.email, GOOD_PASSWORD)).res.status).toBe(200);
+
+    expect((await change({ current_password: GOOD_PASSWORD, new_password: NEW })).status).toBe(204);
+    expect((await person.client.gql(ops.SignedInMeDocument, {})).status).toBe(200);
+    expect((await other.client!.gql(ops.SignedInMeDocument, {})).status).toBe(401);
+    expect((await signIn(t, person.email, GOOD_PASSWORD)).res.status).toBe(401);
+    expect((await signIn(t, person.email, NEW)).res.status).toBe(200);
+    const events = (await owner.gql(ops.AuditEventsDocument, { first: 100 })).data!.auditEvents.nodes;
+    expect(events.filter((e) => e.action === 'member.password_changed').map((e) => e.target)).toContain(person.memberId);
+  });
+});
