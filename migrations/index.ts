@@ -31,8 +31,10 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206002659',
   'Migration20261206002728',
   'Migration20261206002742',
+  'Migration20261206002901',
   'Migration20261206004534',
   'Migration20261206012008',
+  'Migration20261206012440',
 ];
 
 /**

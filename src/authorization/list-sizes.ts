@@ -62,6 +62,7 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },
+  'CheckConnection.nodes': { page: true },
   'AlertConnection.nodes': { page: true },
   'AuditEventConnection.nodes': { page: true },
   'NotificationChannelConnection.nodes': { page: true },

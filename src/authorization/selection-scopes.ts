@@ -1,6 +1,7 @@
 import { forbidden } from '../errors';
 import { missingScopes, type Scope, type ScopeHolder } from './scopes';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+import { apiPlural } from '../modules/checks/check-kind';
 
 /** "a, b and c". */
 const inWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`);
@@ -10,11 +11,20 @@ const inWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('')
  * and their service calls `assertSelectionScopes`. Written here once for the descriptions (introspection) and the
  * scope table of docs/reference/scopes.md.
  */
+/** The kinds' plurals (`monitors`, `tcpMonitors`) grouped by a scope of theirs, in the registry's order. */
+function byScope(scope: (k: (typeof CHECK_KINDS)[number]) => string): [string, string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const k of CHECK_KINDS) groups.set(scope(k), [...(groups.get(scope(k)) ?? []), apiPlural(k)]);
+  return [...groups];
+}
+const orWords = (parts: readonly string[]) => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`);
+const runScopes = byScope((k) => k.scopes.run);
+
 export const SELECTION_SCOPES: Readonly<Record<string, string>> = {
-  // Each kind's run scope, named with its plural (its table's name: `monitors`).
-  'Mutation.triggerChecks': inWords(CHECK_KINDS.map((k) => `\`${k.scopes.run}\` for the ${k.table} it selects`)),
-  'Query.checkSession': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
-  'Subscription.checkSessionUpdated': inWords(CHECK_KINDS.map((k, i) => `\`${k.scopes.run}\` if ${i ? 'it' : 'the session'} ran ${k.table}`)),
+  // Each kind's run scope, named with the plurals of the kinds it covers (`monitors`, `tcpMonitors`).
+  'Mutation.triggerChecks': inWords(runScopes.map(([scope, kinds]) => `\`${scope}\` for the ${inWords(kinds)} it selects`)),
+  'Query.checkSession': inWords(runScopes.map(([scope, kinds], i) => `\`${scope}\` if ${i ? 'it' : 'the session'} ran ${orWords(kinds)}`)),
+  'Subscription.checkSessionUpdated': inWords(runScopes.map(([scope, kinds], i) => `\`${scope}\` if ${i ? 'it' : 'the session'} ran ${orWords(kinds)}`)),
 };
 
 /**

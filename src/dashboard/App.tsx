@@ -214,7 +214,7 @@ export function App() {
   const page: Page = mfaFirst
     ? 'account'
     : (ROUTES.find(([prefix]) => route.startsWith(prefix))?.[1] ??
-      (route === '/' && !holds(perms, `${KINDS[0].plural}:read`) ? 'keys' : checkId ? 'check' : 'checks'));
+      (route === '/' && !holds(perms, `${KINDS[0].scopes ?? KINDS[0].plural}:read`) ? 'keys' : checkId ? 'check' : 'checks'));
   const kind = listed ?? KINDS[0];
 
   return (

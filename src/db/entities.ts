@@ -3,6 +3,8 @@ import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { Monitor } from '../modules/checks/kinds/monitor/monitor.entity';
 import { Journey } from '../modules/checks/kinds/journey/journey.entity';
 import { Heartbeat } from '../modules/checks/kinds/heartbeat/heartbeat.entity';
+import { TcpMonitor } from '../modules/checks/kinds/tcp/tcp-monitor.entity';
+import { DnsMonitor } from '../modules/checks/kinds/dns/dns-monitor.entity';
 import { Run } from '../modules/runs/run.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { Member } from '../modules/members/member.entity';
@@ -34,4 +36,4 @@ import { AlertEvent } from '../modules/escalation/alert-event.entity';
 import { AckLinkUse } from '../modules/escalation/ack-link-use.entity';
 /** Every entity, listed explicitly: no folder scanning, so the compiled app, the tests and the scripts agree. */
 // ScheduledCheck is a mapped superclass (no table): listed so discovery sees the columns Monitor and Journey inherit.
-export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, Heartbeat, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt, EscalationPolicy, EscalationStep, AlertEvent, AckLinkUse, StatusPage, StatusComponent, Incident, IncidentUpdate, StatusSubscriber];
+export const ENTITIES = [ScheduledCheck, Organization, ApiKey, CheckRow, Monitor, Journey, TcpMonitor, DnsMonitor, Heartbeat, Run, Alert, Member, AuditEvent, RequestCount, CheckLocation, Location, Worker, UsageCounter, NotificationChannel, NotificationDelivery, ApiKeyExpiryNotice, ConfirmationSend, MaintenanceWindow, CheckSession, CheckSessionRun, RunRollup, Session, PasswordToken, MfaTotp, MfaRecoveryCode, Invitation, SsoConnection, SsoDomain, SsoAttempt, EscalationPolicy, EscalationStep, AlertEvent, AckLinkUse, StatusPage, StatusComponent, Incident, IncidentUpdate, StatusSubscriber];

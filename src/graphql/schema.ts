@@ -23,6 +23,7 @@ import { LocationResolver } from '../modules/locations/location.resolver';
 import { NotificationResolver } from '../modules/notifications/notification.resolver';
 import { MaintenanceResolver } from '../modules/maintenance/maintenance.resolver';
 import { CheckSessionResolver } from '../modules/check-sessions/check-session.resolver';
+import { CheckListResolver } from '../modules/checks/check-list.resolver';
 import { SessionResolver } from '../modules/accounts/session.resolver';
 import { MfaResolver } from '../modules/mfa/mfa.resolver';
 import { InvitationResolver } from '../modules/invitations/invitation.resolver';
@@ -55,6 +56,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   NotificationResolver,
   MaintenanceResolver,
   CheckSessionResolver,
+  CheckListResolver,
   SessionResolver,
   MfaResolver,
   InvitationResolver,

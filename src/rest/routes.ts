@@ -5,6 +5,7 @@ import * as ops from '../client/generated/graphql';
 import { camelKeys, camelName, snakeName } from '../key-case';
 import { SERIES_INTERVALS, STATS_WINDOWS } from '../modules/stats/stats.service';
 import { CHECK_KINDS } from '../modules/checks/kinds/registry';
+import { apiPlural, restPlural } from '../modules/checks/check-kind';
 
 /**
  * The REST mirror as data: each route is one GraphQL operation of src/client plus how to build its variables
@@ -76,12 +77,13 @@ function kindOperation(name: string): RestRoute['document'] {
 }
 
 /** A kind's routes under `/v1/<table>`: list, create, get, update, delete, pause, resume, run, its runs. */
-function checkRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
-  const base = `/v1/${kind.table}`;
+function checkRoutes(kind: { name: string; table: string; plural?: string; label: string }): RestRoute[] {
+  const base = `/v1/${restPlural(kind)}`;
   const N = kind.label;
   const op = kindOperation;
+  const plural = apiPlural(kind);
   return [
-    { method: 'GET', url: base, document: op(`${kind.table[0].toUpperCase()}${kind.table.slice(1)}`), variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[kind.table] },
+    { method: 'GET', url: base, document: op(`${plural[0].toUpperCase()}${plural.slice(1)}`), variables: (r) => page(r, ['status', 'tag']), pick: (d) => d[plural] },
     { method: 'POST', url: base, document: op(`Create${N}`), variables: (r) => ({ input: body(r) }), pick: (d) => d[`create${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id`, document: op(N), variables: (r) => ({ id: id(r) }), pick: (d) => d[kind.name] },
     { method: 'PATCH', url: `${base}/:id`, document: op(`Update${N}`), variables: (r) => ({ id: id(r), input: body(r) }), pick: (d) => d[`update${N}`] },
@@ -91,6 +93,14 @@ function checkRoutes(kind: { name: string; table: string; label: string }): Rest
     { method: 'POST', url: `${base}/:id/runs`, document: op(`Run${N}`), variables: (r) => ({ id: id(r), ...args(r, ['location']) }), pick: (d) => d[`run${N}`], status: 201 },
     { method: 'GET', url: `${base}/:id/runs`, document: op(`${N}Runs`), variables: (r) => ({ ...page(r, ['since', 'until', 'status', 'location']), [`${kind.name}Id`]: id(r) }), pick: (d) => d[`${kind.name}Runs`] },
   ];
+}
+
+/** `/v1/checks?kinds=TCP_MONITOR,DNS_MONITOR&tags=web,db&status=DOWN`: lists are comma-separated. */
+function checksQuery(req: FastifyRequest): Record<string, unknown> {
+  const out = page(req, ['status']);
+  const q = req.query as Record<string, string | undefined>;
+  for (const name of ['kinds', 'tags']) if (q[name] !== undefined) out[name] = q[name]!.split(',').filter(Boolean);
+  return out;
 }
 
 /** `?window=` (default LAST_24_HOURS), `?interval=` (default HOUR) and `?location=` of the statistics routes. */
@@ -110,8 +120,8 @@ function statsQuery(req: FastifyRequest, withInterval: boolean): Record<string, 
 }
 
 /** A kind's statistics routes: its `stats` and `series` fields (`MonitorStats`, `MonitorSeries` operations). */
-function statsRoutes(kind: { name: string; table: string; label: string }): RestRoute[] {
-  const base = `/v1/${kind.table}`;
+function statsRoutes(kind: { name: string; table: string; plural?: string; label: string }): RestRoute[] {
+  const base = `/v1/${restPlural(kind)}`;
   const one = kind.name;
   return [
     { method: 'GET', url: `${base}/:id/stats`, document: kindOperation(`${kind.label}Stats`), variables: (r) => statsQuery(r, false), pick: (d) => d[one].stats },
@@ -136,6 +146,7 @@ export const ROUTES: RestRoute[] = [
   },
   { method: 'GET', url: '/v1/audit-events', document: ops.AuditEventsDocument, variables: (r) => page(r, ['action', 'key_id']), pick: (d) => d.auditEvents },
 
+  { method: 'GET', url: '/v1/checks', document: ops.ChecksDocument, variables: (r) => checksQuery(r), pick: (d) => d.checks },
   ...CHECK_KINDS.flatMap(checkRoutes),
   { method: 'POST', url: '/v1/heartbeats/:id/rotate-token', document: ops.RotateHeartbeatTokenDocument, variables: (r) => ({ id: id(r) }), pick: (d) => d.rotateHeartbeatToken },
   ...CHECK_KINDS.flatMap(statsRoutes),

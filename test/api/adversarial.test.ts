@@ -106,7 +106,7 @@ describe('10,000 hostile Authorization headers', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Mutated GraphQL documents and variables, REST bodies
 
-const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'heartbeats', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows', 'escalation_policies'];
+const tables = ['organizations', 'api_keys', 'monitors', 'journeys', 'heartbeats', 'tcp_monitors', 'dns_monitors', 'runs', 'alerts', 'members', 'audit_events', 'notification_channels', 'notification_deliveries', 'maintenance_windows', 'escalation_policies'];
 async function counts(): Promise<Record<string, number>> {
   const conn = t.db.orm.em.fork().getConnection();
   const out: Record<string, number> = {};
@@ -145,6 +145,18 @@ const VALID: Record<string, Record<string, unknown>> = {
   ResumeHeartbeat: { id: 'hbt_none' },
   RotateHeartbeatToken: { id: 'hbt_none' },
   RunHeartbeat: { id: 'hbt_none' },
+  CreateTcpMonitor: { input: { name: 't', host: 'example.com', port: 443, send: 'PING', expect: 'PONG', intervalSeconds: 60 } },
+  UpdateTcpMonitor: { id: 'tcp_none', input: { name: 't' } },
+  DeleteTcpMonitor: { id: 'tcp_none' },
+  PauseTcpMonitor: { id: 'tcp_none' },
+  ResumeTcpMonitor: { id: 'tcp_none' },
+  RunTcpMonitor: { id: 'tcp_none' },
+  CreateDnsMonitor: { input: { name: 'd', hostname: 'example.com', recordType: 'MX', expectedValues: ['10 mail.example.com'], match: 'ALL', intervalSeconds: 60 } },
+  UpdateDnsMonitor: { id: 'dns_none', input: { name: 'd' } },
+  DeleteDnsMonitor: { id: 'dns_none' },
+  PauseDnsMonitor: { id: 'dns_none' },
+  ResumeDnsMonitor: { id: 'dns_none' },
+  RunDnsMonitor: { id: 'dns_none' },
   AcknowledgeAlert: { id: 'alr_none' },
   ResolveAlert: { id: 'alr_none' },
   UpdateOrganization: { name: 'Acme Inc' },

@@ -311,6 +311,52 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await page.context().close();
   });
 
+  it('creates a TCP check and a DNS check through their forms, runs the TCP one and edits the DNS one', async () => {
+    const page = await open();
+    await signIn(page, OWNER);
+    const { hostname, port } = new URL(server.baseUrl);
+    await page.getByRole('link', { name: 'TCP checks' }).click();
+    await page.getByRole('heading', { name: 'TCP checks' }).waitFor();
+    await page.getByRole('button', { name: 'New tcp-check' }).click();
+    const tcp = page.getByRole('dialog', { name: 'New TCP check' });
+    await tcp.getByLabel('Name', { exact: true }).fill('Server port');
+    await tcp.getByLabel('Host').fill(hostname);
+    await tcp.getByLabel('Port').fill('70000');
+    await tcp.getByRole('button', { name: 'Create TCP check' }).click();
+    await expect.poll(() => tcp.locator('#t-port-error').textContent()).toContain('from 1 to 65535');
+    await tcp.getByLabel('Port').fill(port);
+    // Not HTTP: the server answers 400 at once, which is what the check expects
+    await tcp.getByLabel('Send (optional)').fill('HELLO');
+    await tcp.getByLabel('Expect (optional)').fill('400 Bad Request');
+    await tcp.getByRole('button', { name: 'Create TCP check' }).click();
+    await page.getByRole('link', { name: 'Server port' }).click();
+    await page.getByText(`${hostname}:${port}`).waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => page.locator('.status.passed').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await page.getByText(/connect \d+ ms/).count()).toBeGreaterThan(0);
+
+    await page.getByRole('link', { name: 'DNS checks' }).click();
+    await page.getByRole('button', { name: 'New dns-check' }).click();
+    const dns = page.getByRole('dialog', { name: 'New DNS check' });
+    await dns.getByLabel('Name', { exact: true }).fill('Mail');
+    await dns.getByLabel('Name to query').fill('example.com');
+    await dns.getByLabel('Record type').selectOption('MX');
+    await dns.getByLabel(/Expected values/).fill('mail.example.com');
+    await dns.getByRole('button', { name: 'Create DNS check' }).click();
+    await expect.poll(() => dns.locator('#d-values-error').textContent()).toContain('priority exchange');
+    await dns.getByLabel(/Expected values/).fill('10 mail.example.com');
+    await dns.getByRole('button', { name: 'Create DNS check' }).click();
+    await page.getByRole('link', { name: 'Mail' }).click();
+    await page.getByText('MX example.com').waitFor();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “Mail”' });
+    await edit.getByLabel('Match').selectOption('ALL');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Expected (every one)').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-dns-check.png') });
+    await page.context().close();
+  });
+
   it('updates itself: a broken target turns the monitor DOWN on the list and on its page, the open-alert count appears, and a recovery shows, all without a reload', async () => {
     const target = await startTarget();
     let healthy = true;

@@ -21,6 +21,8 @@ export interface Ids {
   monitor: string;
   journey: string;
   heartbeat: string;
+  tcpMonitor: string;
+  dnsMonitor: string;
   monitorRun: string;
   journeyRun: string;
   alert: string;
@@ -73,6 +75,29 @@ export interface Operation {
 const step = (url: string) => [{ name: 's', request: { method: 'GET', url, headers: [] }, assertions: [], extractions: [] }];
 const windowInput = () => ({ name: 'w', startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString() });
 const NO_KEY = 'key_000000000000';
+
+/** A TCP and a DNS check (`tcpMonitor`, `dnsMonitor`): the monitor's operations, their inputs their own. */
+function monitorKindOperations(n: 'tcpMonitor' | 'dnsMonitor', prefix: string, input: (target: string) => Variables, badInput: Variables): Operation[] {
+  const N = n[0].toUpperCase() + n.slice(1);
+  const doc = (name: string) => (ops as unknown as Record<string, TypedDocumentNode>)[`${name}Document`];
+  const none = `${prefix}_none`;
+  const rw: Scope[] = ['monitors:read', 'monitors:write'];
+  return [
+    { name: `${n}s`, scopes: ['monitors:read'], document: doc(`${N}s`), variables: () => ({}), absent: {} },
+    { name: n, scopes: ['monitors:read'], byId: true, document: doc(N), variables: (i) => ({ id: i[n] }), absent: { id: none } },
+    { name: `create${N}`, scopes: rw, document: doc(`Create${N}`), variables: (_, target) => ({ input: input(target) }), absent: { input: badInput } },
+    { name: `update${N}`, scopes: rw, byId: true, document: doc(`Update${N}`), variables: (i) => ({ id: i[n], input: { name: 'y' } }), absent: { id: none, input: { name: 'y' } } },
+    { name: `pause${N}`, scopes: rw, byId: true, document: doc(`Pause${N}`), variables: (i) => ({ id: i[n] }), absent: { id: none } },
+    { name: `resume${N}`, scopes: rw, byId: true, document: doc(`Resume${N}`), variables: (i) => ({ id: i[n] }), absent: { id: none } },
+    { name: `run${N}`, scopes: ['monitors:run'], byId: true, document: doc(`Run${N}`), variables: (i) => ({ id: i[n] }), absent: { id: none } },
+    { name: `${n}Runs`, scopes: ['monitors:read'], byId: true, document: doc(`${N}Runs`), variables: (i) => ({ [`${n}Id`]: i[n] }), absent: { [`${n}Id`]: none } },
+    { name: `${n}Stats`, scopes: ['monitors:read'], byId: true, document: doc(`${N}Stats`), variables: (i) => ({ id: i[n], window: 'LAST_7_DAYS' }), absent: { id: none, window: 'LAST_7_DAYS' } },
+    { name: `${n}Series`, scopes: ['monitors:read'], byId: true, document: doc(`${N}Series`), variables: (i) => ({ id: i[n], window: 'LAST_7_DAYS', interval: 'DAY' }), absent: { id: none, window: 'LAST_7_DAYS', interval: 'DAY' } },
+  ];
+}
+const tcpInput = (target: string) => ({ name: 'x', host: new URL(target).hostname, port: Number(new URL(target).port), timeoutMs: 1000 });
+// Its resolver refuses at once (nothing listens on UDP port 9 of 127.0.0.1): the run is FAILED, quickly.
+const dnsInput = () => ({ name: 'x', hostname: 'example.test', recordType: 'A', resolver: '127.0.0.1:9', timeoutMs: 300 });
 
 /** In the order the sweep runs them: the deletes last, as they remove what the other rows use. */
 export const OPERATIONS: readonly Operation[] = [
@@ -196,6 +221,9 @@ export const OPERATIONS: readonly Operation[] = [
     variables: (i) => ({ id: i.heartbeat, window: 'LAST_24_HOURS', interval: 'HOUR' }),
     absent: { id: 'hbt_none', window: 'LAST_24_HOURS', interval: 'HOUR' },
   },
+  ...monitorKindOperations('tcpMonitor', 'tcp', tcpInput, { name: 'x', host: 'not a host', port: 1 }),
+  ...monitorKindOperations('dnsMonitor', 'dns', dnsInput, { name: 'x', hostname: 'not a host', recordType: 'A' }),
+  { name: 'checks', scopes: ['monitors:read', 'journeys:read'], document: ops.ChecksDocument, variables: () => ({}), absent: { tags: ['NOT A TAG'] } },
 
   {
     name: 'monitorStats',
@@ -409,6 +437,8 @@ export const OPERATIONS: readonly Operation[] = [
 
   // Last: they remove what the other rows use.
   { name: 'deleteMonitor', scopes: ['monitors:write'], byId: true, document: ops.DeleteMonitorDocument, variables: (i) => ({ id: i.monitor }), absent: { id: 'mon_none' } },
+  { name: 'deleteTcpMonitor', scopes: ['monitors:write'], byId: true, document: ops.DeleteTcpMonitorDocument, variables: (i) => ({ id: i.tcpMonitor }), absent: { id: 'tcp_none' } },
+  { name: 'deleteDnsMonitor', scopes: ['monitors:write'], byId: true, document: ops.DeleteDnsMonitorDocument, variables: (i) => ({ id: i.dnsMonitor }), absent: { id: 'dns_none' } },
   { name: 'deleteJourney', scopes: ['journeys:write'], byId: true, document: ops.DeleteJourneyDocument, variables: (i) => ({ id: i.journey }), absent: { id: 'jrn_none' } },
   { name: 'deleteHeartbeat', scopes: ['monitors:write'], byId: true, document: ops.DeleteHeartbeatDocument, variables: (i) => ({ id: i.heartbeat }), absent: { id: 'hbt_none' } },
   {
@@ -548,6 +578,8 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const monitor = (await client.gql(ops.CreateMonitorDocument, { input: { name: 'down', url: `${target}/down`, failureThreshold: 1 } })).data!.createMonitor.id;
   const journey = (await client.gql(ops.CreateJourneyDocument, { input: { name: 'j', steps: step(`${target}/ok`) as never } })).data!.createJourney.id;
   const heartbeat = (await client.gql(ops.CreateHeartbeatDocument, { input: { name: 'h', periodSeconds: 3600 } })).data!.createHeartbeat.id;
+  const tcpMonitor = (await client.gql(ops.CreateTcpMonitorDocument, { input: tcpInput(target) as never })).data!.createTcpMonitor.id;
+  const dnsMonitor = (await client.gql(ops.CreateDnsMonitorDocument, { input: dnsInput() as never })).data!.createDnsMonitor.id;
   const monitorRun = (await client.gql(ops.RunMonitorDocument, { id: monitor })).data!.runMonitor.id;
   const journeyRun = (await client.gql(ops.RunJourneyDocument, { id: journey })).data!.runJourney.id;
   const alert = (await client.gql(ops.AlertsDocument, {})).data!.alerts.nodes[0].id;
@@ -573,5 +605,5 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
   const incident = (
     await client.gql(ops.CreateIncidentDocument, { input: { statusPageId: statusPage, title: 'Slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking' } })
   ).data!.createIncident.id;
-  return { ids: { monitor, journey, heartbeat, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy, statusPage, incident }, admin: client };
+  return { ids: { monitor, journey, heartbeat, tcpMonitor, dnsMonitor, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy, statusPage, incident }, admin: client };
 }

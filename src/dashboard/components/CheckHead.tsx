@@ -3,7 +3,7 @@ import { ScopedButton } from './ScopedButton';
 import { MissingScopes } from './MissingScopes';
 
 /** What the headings read of a kind (kinds/kind.ts): its word, its plural (its scopes' prefix) and its title. */
-type KindWords = { name: string; plural: string; title: string };
+type KindWords = { name: string; plural: string; title: string; scopes?: string };
 
 /**
  * A check's heading on its page: name, status, and Run now / Edit / Pause or Resume / Delete, each disabled with
@@ -28,8 +28,8 @@ export function CheckHead({
   onTogglePaused: () => void;
   onDelete: () => void;
 }) {
-  const write = `${kind.plural}:write`;
-  const run = `${kind.plural}:run`;
+  const write = `${kind.scopes ?? kind.plural}:write`;
+  const run = `${kind.scopes ?? kind.plural}:run`;
   const status = (
     <span className={`status ${check.status.toLowerCase()}`} data-testid={`${kind.name}-status`}>
       {check.status}
@@ -57,7 +57,7 @@ export function CheckHead({
 export function ChecksHead({ kind, held, onNew }: { kind: KindWords; held: readonly string[]; onNew: () => void }) {
   return (
     <Head kind={kind} held={held} titleId={`${kind.plural}-title`} title={kind.title} writeWhat={`creating, editing, pausing and deleting ${kind.plural} are`}>
-      <ScopedButton held={held} scope={`${kind.plural}:write`} className="primary" onClick={onNew}>
+      <ScopedButton held={held} scope={`${kind.scopes ?? kind.plural}:write`} className="primary" onClick={onNew}>
         New {kind.name}
       </ScopedButton>
     </Head>
@@ -95,8 +95,8 @@ function Head({
       <MissingScopes
         held={held}
         needs={[
-          { scope: `${kind.plural}:write`, what: writeWhat },
-          { scope: `${kind.plural}:run`, what: 'Run now is' },
+          { scope: `${kind.scopes ?? kind.plural}:write`, what: writeWhat },
+          { scope: `${kind.scopes ?? kind.plural}:run`, what: 'Run now is' },
         ]}
       />
     </>
@@ -106,7 +106,7 @@ function Head({
 /** A list row's Run now (needs `<kind>s:run`), showing Running… while that check runs. */
 export function RunNowButton({ kind, held, check, running, onRun }: { kind: KindWords; held: readonly string[]; check: { id: string; name: string }; running: string | null; onRun: () => void }) {
   return (
-    <ScopedButton held={held} scope={`${kind.plural}:run`} disabled={running === check.id} onClick={onRun} aria-label={`Run ${check.name} now`}>
+    <ScopedButton held={held} scope={`${kind.scopes ?? kind.plural}:run`} disabled={running === check.id} onClick={onRun} aria-label={`Run ${check.name} now`}>
       {running === check.id ? 'Running…' : 'Run now'}
     </ScopedButton>
   );

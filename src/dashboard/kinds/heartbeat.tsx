@@ -29,6 +29,7 @@ export const heartbeatKind: DashboardKind<Row, HeartbeatFieldsFragment, Run> = {
   name: 'heartbeat',
   label: 'Heartbeat',
   plural: 'heartbeats',
+  scopes: 'monitors',
   title: 'Heartbeats',
   list: {
     load: async () => (await gql(HeartbeatsOverviewDocument, { first: 50, runs: 20 })).heartbeats.nodes,

@@ -28,8 +28,10 @@ export interface DashboardKind<Row extends ListRow, Check extends DetailCheck, R
   name: string;
   /** 'Monitor': in operation names (`createMonitor`). */
   label: string;
-  /** 'monitors': its route (`#/monitors`) and its scopes' prefix (`monitors:write`). */
+  /** 'monitors': its route (`#/monitors`) and, unless `scopes` says otherwise, its scopes' prefix (`monitors:write`). */
   plural: string;
+  /** Its scopes' prefix when its route is not it: TCP and DNS checks (`#/tcp-monitors`) use `monitors:*`. */
+  scopes?: string;
   /** 'Monitors': the nav link and the list's heading. */
   title: string;
   list: {

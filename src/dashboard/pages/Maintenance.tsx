@@ -38,7 +38,7 @@ export function Maintenance({ s }: { s: Session }) {
   useEffect(() => void load(), [load]);
   // the checks' names, for the windows' lists and the form (each kind the member may read)
   useEffect(() => {
-    void Promise.all(KINDS.filter((k) => holds(held, `${k.plural}:read`)).map((k) => k.list.load().catch(() => [])))
+    void Promise.all(KINDS.filter((k) => holds(held, `${k.scopes ?? k.plural}:read`)).map((k) => k.list.load().catch(() => [])))
       .then((lists) => setChecks(new Map(lists.flat().map((c) => [c.id, c.name]))));
   }, [held]);
 

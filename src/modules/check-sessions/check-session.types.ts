@@ -3,6 +3,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { MAX_TAGS, TAG, TAG_RULE } from '../checks/scheduled-check';
 import { LOCATION_NAME } from '../engine/queue';
 import { CHECK_KINDS } from '../checks/kinds/registry';
+import { CheckType } from '../checks/check-interface';
 
 /** An id of any registered kind: its prefix, an underscore and base62. */
 const CHECK_ID = new RegExp(`^(${CHECK_KINDS.map((k) => k.idPrefix).join('|')})_[0-9A-Za-z]{1,40}$`);
@@ -36,9 +37,8 @@ registerEnumType(SessionRunStatus, {
   description: "A run's RunStatus once recorded; RUNNING before; TIMED_OUT when the session's deadline passed without it.",
 });
 
-/** Each kind's enum value (`MONITOR`, `JOURNEY`), in the registry's order. */
-export const CheckType = Object.freeze(Object.fromEntries(CHECK_KINDS.map((k) => [k.enumValue, k.enumValue])));
-registerEnumType(CheckType, { name: 'CheckType' });
+// Each kind's enum value, in the registry's order: `checks(kinds:)` takes it too.
+export { CheckType };
 
 @ObjectType('CheckSessionRun', { description: 'One check a session ran, and how its run went.' })
 export class CheckSessionRunView {

@@ -28,8 +28,13 @@ export interface ProbeContext {
 export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** The job's and the run's word for it (`CheckJob.kind`, `Run.kind`); also its audit events' prefix (`monitor.run`). */
   readonly name: string;
-  /** Its table, and its plural on the API: its list query and its REST path (`/v1/monitors`). */
+  /** Its table, and its plural on the API unless `plural` says otherwise: its list query and its REST path (`/v1/monitors`). */
   readonly table: string;
+  /**
+   * Its plural on the API when the table's name is not one (`tcp_monitors`): its list query (`tcpMonitors`) and, in
+   * kebab case, its REST path (`/v1/tcp-monitors`). See `apiPlural`.
+   */
+  readonly plural?: string;
   /** The plan allowance it counts against (billing/plans.ts): its own, or the monitors' for a kind without one. */
   readonly allowance: CheckAllowance;
   readonly entity: EntityClass<E>;
@@ -54,7 +59,13 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
    * GraphQL type and its value from what the run recorded (`assertions` of a monitor, `steps` of a journey). The runs
    * module builds the run type from it (runs/run.types.ts).
    */
-  readonly runDetail: { field: string; type: () => ClassType | [ClassType]; value(run: Pick<CheckOutcome, 'assertions' | 'steps' | 'ping'>): unknown };
+  readonly runDetail: {
+    field: string;
+    type: () => ClassType | [ClassType];
+    value(run: Pick<CheckOutcome, 'assertions' | 'steps' | 'ping' | 'detail'>): unknown;
+    /** The run's stored properties it reads, for a list page's selection (runs/run.types.ts); default its own name. */
+    reads?: readonly string[];
+  };
   readonly scopes: { read: Scope; write: Scope; run: Scope };
   /** The stored column holding its sealed credential headers, resealed by its first run if still in clear. */
   readonly credentials: { column: string; hasPlaintext(check: E, secrets: SecretBox): boolean; reseal(check: E, secrets: SecretBox): unknown };
@@ -79,3 +90,9 @@ export interface CheckKind<E extends CheckEntity = CheckEntity> {
   /** Its page in the dashboard, if it has one that notifications link to (`#/monitors/<id>`). */
   readonly notificationPage: string | null;
 }
+
+/** A kind's list query (`monitors`, `tcpMonitors`): its `plural`, else its table. */
+export const apiPlural = (kind: { table: string; plural?: string }): string => kind.plural ?? kind.table;
+
+/** A kind's REST path segment (`monitors`, `tcp-monitors`). */
+export const restPlural = (kind: { table: string; plural?: string }): string => apiPlural(kind).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

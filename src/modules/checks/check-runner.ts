@@ -31,6 +31,8 @@ export interface CheckOutcome {
   assertions: AssertionResult[];
   steps: StepResult[] | null;
   error: string | null;
+  /** What a kind records of its own besides timings (a DNS run's answers, what a TCP server sent); stored as JSON. */
+  detail?: Record<string, unknown> | null;
   /** The peer certificate of an HTTPS run (its first HTTPS connection); absent or null otherwise. */
   tls?: TlsInfo | null;
   /** A heartbeat's ping: its route, exit code and log excerpt (runs.ping). */

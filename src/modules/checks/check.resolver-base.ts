@@ -4,7 +4,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Roo
 import { RequiresScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import type { PageColumns } from '../common/pagination';
-import type { CheckEntity, CheckKind } from './check-kind';
+import { apiPlural, type CheckEntity, type CheckKind } from './check-kind';
 import type { CheckListArgs, KindService } from './check.service-base';
 import { CHECK_KINDS, type CheckKindName } from './kinds/registry';
 
@@ -52,7 +52,7 @@ export function createCheckResolver<E extends CheckEntity, V extends { id: strin
   // Not listed in the schema's resolvers itself: the last layer is. The type is named here for the field resolvers.
   @Resolver(() => view)
   abstract class CheckOperations {
-    @Query(() => t.connection, { name: kind.table, description: 'Newest first.' })
+    @Query(() => t.connection, { name: apiPlural(kind), description: 'Newest first.' })
     @RequiresScope(read)
     async list(@Args(() => t.listArgs) args: CheckListArgs, @Ctx() { reader, principal, services }: RequestContext, @Info() info: GraphQLResolveInfo) {
       const page = await service(services).list(reader, principal.organizationId, args, t.columns(reader, info));

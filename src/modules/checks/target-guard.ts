@@ -57,3 +57,37 @@ export function literalHostRange(hostname: string): string | undefined {
   if (isIP(host)) return addressRange(host);
   return host === 'localhost' || host.endsWith('.localhost') ? 'loopback' : undefined;
 }
+
+/** A DNS name or an address literal as a TCP or DNS check takes it (`db.example.com`, `192.0.2.1`, `2001:db8::1`). */
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.?$/i;
+
+/**
+ * Suffixes that name a private network by convention (RFC 6762 `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`)
+ * or nothing at all: refused unless ALLOW_PRIVATE_TARGETS, so a check cannot ask the operator's resolver about its
+ * own network. A single-label name (`db`) is refused too: resolvers complete it with the host's search domains.
+ */
+const PRIVATE_SUFFIXES = ['localhost', 'local', 'internal', 'home.arpa', 'lan', 'intranet', 'corp', 'private'];
+
+/**
+ * The rules of a host given to a TCP or DNS check, as field errors: a name or an address, and unless
+ * `allowPrivateTargets` not a literal private, loopback or link-local address, `localhost`, a private-use suffix or a
+ * single label. Like checkUrl, a name that resolves to such an address is only known at run time, where the run
+ * fails saying so.
+ */
+export function checkHost(host: string, field: string, allowPrivateTargets: boolean): { field: string; message: string }[] {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (!isIP(bare) && !HOSTNAME.test(bare)) return [{ field, message: 'must be a host name or an IP address' }];
+  if (allowPrivateTargets) return [];
+  const range = literalHostRange(bare);
+  const unless = 'tracer does not check private, loopback or link-local targets unless ALLOW_PRIVATE_TARGETS=true';
+  if (range && range !== 'unicast') {
+    const words = rangeWords(range);
+    return [{ field, message: `${bare} is ${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} address; ${unless}` }];
+  }
+  if (isIP(bare)) return [];
+  const name = bare.toLowerCase().replace(/\.$/, '');
+  if (!name.includes('.')) return [{ field, message: `${bare} is a single-label name, which only a private network answers; ${unless}` }];
+  const suffix = PRIVATE_SUFFIXES.find((s) => name === s || name.endsWith(`.${s}`));
+  if (suffix) return [{ field, message: `${bare} is in .${suffix}, a private-use domain; ${unless}` }];
+  return [];
+}

@@ -1,20 +1,11 @@
-import { createUnionType, Field, ObjectType, registerEnumType } from 'type-graphql';
-import { KIND_APIS } from '../checks/kinds/apis';
-import { kindOfId } from '../checks/kinds/registry';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { CheckInterface } from '../checks/check-interface';
 import { CheckStatusEnum } from '../checks/check-view';
 import { RunView } from '../runs/run.types';
 import { AlertView } from '../alerts/alert.types';
 
-/** Which object type a check is, from its id's prefix; synchronous (TYPE_RESOLVERS in src/graphql/schema.ts). */
-export const resolveCheckType = (check: { id: string }) => kindOfId(check.id)!.typeName;
-
-/** A check of any kind: `... on Monitor`, `... on Journey`. Selecting it needs every kind's read scope. */
-export const CheckUnion = createUnionType({
-  name: 'Check',
-  description: 'A check of any kind.',
-  types: () => KIND_APIS.map((api) => api.view) as unknown as [typeof KIND_APIS[number]['view']],
-  resolveType: resolveCheckType,
-});
+// The check's type is the `Check` interface (checks/check-interface.ts); its resolver is re-exported for the schema.
+export { resolveCheckType } from '../checks/check-interface';
 
 export enum AlertChange {
   OPENED = 'OPENED',
@@ -25,7 +16,7 @@ registerEnumType(AlertChange, { name: 'AlertChange', description: 'What happened
 
 @ObjectType('CheckStatusEvent', { description: "A check's status changed (`checkStatusChanged`)." })
 export class CheckStatusEventView {
-  @Field(() => CheckUnion, { description: 'The check as it is when the event is sent.' }) check!: object;
+  @Field(() => CheckInterface, { description: 'The check as it is when the event is sent.' }) check!: object;
   @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
   @Field(() => CheckStatusEnum) previousStatus!: CheckStatusEnum;
   @Field(() => RunView, { nullable: true, description: 'The run that changed it; null when a person did (paused or resumed it).' }) run!: RunView | null;

@@ -71,6 +71,7 @@ export class RunRecorder {
           assertions: result.assertions,
           steps: result.steps,
           error: result.error,
+          detail: result.detail ?? null,
           degraded: result.degraded ?? false,
           attempts: result.attempts ?? 1,
           attemptErrors: result.attemptErrors ?? [],

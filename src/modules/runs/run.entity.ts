@@ -91,6 +91,9 @@ export class Run {
   @Property({ type: 'text', nullable: true })
   error: string | null = null;
 
+  /** What the kind records of its own (CheckOutcome.detail): a DNS run's answers, what a TCP server sent. */
+  @Property({ type: 'json', nullable: true })
+  detail: Record<string, unknown> | null = null;
   /** A PASSED run slower than its check's degradedResponseTimeMs. */
   @Property({ type: 'boolean', default: false })
   degraded: boolean = false;

@@ -119,7 +119,13 @@ for (const kind of CHECK_KINDS) Field(() => ID, { nullable: true })(RunsArgs.pro
  * `monitorId` / `journeyId` the check; its id decides the kind, so the check is always read.
  */
 export const runColumns = (em: EntityManager, info: GraphQLResolveInfo) =>
-  pageColumns(em, Run, info, Object.fromEntries(CHECK_KINDS.map((k) => [checkIdField(k), ['check']])), ['check']);
+  pageColumns(
+    em,
+    Run,
+    info,
+    Object.fromEntries(CHECK_KINDS.flatMap((k) => [[checkIdField(k), ['check']], [k.runDetail.field, (k.runDetail as { reads?: readonly string[] }).reads ?? [k.runDetail.field]]])),
+    ['check'],
+  );
 
 /** Entity → view (or a list page's row, with the properties its selection reads); the kind picks the GraphQL type. */
 export function runView(run: Run): RunView {

@@ -2,12 +2,14 @@ import type { CheckKind } from '../check-kind';
 import { journeyKind } from './journey/journey.kind';
 import { monitorKind } from './monitor/monitor.kind';
 import { heartbeatKind } from './heartbeat/heartbeat.kind';
+import { tcpMonitorKind } from './tcp/tcp-monitor.kind';
+import { dnsMonitorKind } from './dns/dns-monitor.kind';
 
 /**
  * Every kind of check, in the order the scheduler claims them and lists show them. A new kind is its own folder
  * (entity, service, resolver, types, `<name>.kind.ts`, `<name>.api.ts`) plus its line here and in apis.ts.
  */
-export const CHECK_KINDS = [monitorKind, journeyKind, heartbeatKind] as const;
+export const CHECK_KINDS = [monitorKind, journeyKind, tcpMonitorKind, dnsMonitorKind, heartbeatKind] as const;
 
 /** One of the registered kinds, with its own entity type. */
 export type RegisteredKind = (typeof CHECK_KINDS)[number];

@@ -10,9 +10,10 @@ import { NoControlCharacters } from '../../../common/names';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
 import { Heartbeat } from './heartbeat.entity';
+import { CheckInterface } from '../../check-interface';
 import type { HeartbeatService } from './heartbeat.service';
 
-@ObjectType('Heartbeat', { description: 'A push check: a job pings its `pingUrl`; a ping missing past its deadline makes it DOWN.' })
+@ObjectType('Heartbeat', { implements: CheckInterface, description: 'A push check: a job pings its `pingUrl`; a ping missing past its deadline makes it DOWN.' })
 @RequiresScope('monitors:read')
 export class HeartbeatView {
   @Field(() => ID) id!: string;

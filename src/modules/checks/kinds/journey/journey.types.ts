@@ -5,6 +5,7 @@ import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMeth
 import { maskHeaders } from '../../secrets';
 import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { connectionOf } from '../../../common/pagination';
+import { CheckInterface } from '../../check-interface';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../../../errors';
@@ -20,7 +21,7 @@ export class JourneyStepType {
   @Field(() => [ExtractionType]) extractions!: ExtractionType[];
 }
 
-@ObjectType('Journey', { description: 'An ordered list of 1-20 HTTP steps; values extracted by a step feed later ones as {{name}}.' })
+@ObjectType('Journey', { implements: CheckInterface, description: 'An ordered list of 1-20 HTTP steps; values extracted by a step feed later ones as {{name}}.' })
 @RequiresScope('journeys:read')
 export class JourneyView {
   @Field(() => ID) id!: string;

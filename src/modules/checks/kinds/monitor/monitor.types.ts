@@ -6,13 +6,14 @@ import { maskHeaders } from '../../secrets';
 import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { connectionOf } from '../../../common/pagination';
+import { CheckInterface } from '../../check-interface';
 import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
 import type { MonitorService } from './monitor.service';
 import { NoControlCharacters } from '../../../common/names';
 
-@ObjectType('Monitor', { description: 'An HTTP check of one URL, run every intervalSeconds.' })
+@ObjectType('Monitor', { implements: CheckInterface, description: 'An HTTP check of one URL, run every intervalSeconds.' })
 @RequiresScope('monitors:read')
 export class MonitorView {
   @Field(() => ID) id!: string;

@@ -1,0 +1,46 @@
+import { ArrayMaxSize, ArrayUnique, IsOptional, Matches } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
+import { RequiresScope } from '../../authorization/directives';
+import type { RequestContext } from '../../context/request-context';
+import { connectionOf, PageArgs } from '../common/pagination';
+import { CheckInterface, CheckType } from './check-interface';
+import { listChecks } from './check-list.service';
+import { CheckStatusEnum } from './check-view';
+import { KIND_APIS } from './kinds/apis';
+import { MAX_TAGS, TAG, TAG_RULE } from './scheduled-check';
+
+export const CheckConnection = connectionOf(CheckInterface as unknown as new () => CheckInterface, 'CheckConnection');
+
+@ArgsType()
+export class ChecksArgs extends PageArgs {
+  @Field(() => [CheckType], { nullable: true, description: 'Only these kinds; default every kind.' })
+  kinds?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Only checks carrying every one of these tags.' })
+  @IsOptional()
+  @ArrayMaxSize(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
+  @ArrayUnique({ message: 'must not repeat a tag' })
+  @Matches(TAG, { each: true, message: TAG_RULE })
+  tags?: string[] | null;
+
+  @Field(() => CheckStatusEnum, { nullable: true })
+  status?: CheckStatusEnum | null;
+}
+
+const views = new Map(KIND_APIS.map((api) => [api.kind.entity, api.resolver.view]));
+
+@Resolver()
+export class CheckListResolver {
+  @Query(() => CheckConnection, {
+    description:
+      'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds); ' +
+      '`kinds` (default every kind), `tags` (every one of them) and `status` narrow it. Its nodes may be of any kind, so it needs every kind\'s read scope.',
+  })
+  // Every kind's read scope: its nodes may be of any kind (the interface's object types demand them anyway).
+  @RequiresScope('monitors:read')
+  @RequiresScope('journeys:read')
+  async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { em, principal }: RequestContext) {
+    const page = await listChecks(em, principal.organizationId, principal.held, args);
+    return { nodes: page.nodes.map((c) => views.get(c.constructor as never)!.from(c as never)), pageInfo: page.pageInfo };
+  }
+}

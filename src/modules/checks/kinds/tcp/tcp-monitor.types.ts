@@ -1,0 +1,112 @@
+import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { RequiresScope } from '../../../../authorization/directives';
+import { ScheduleFields } from '../../scheduled-check';
+import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { connectionOf } from '../../../common/pagination';
+import { CheckInterface } from '../../check-interface';
+import { NoControlCharacters } from '../../../common/names';
+import type { FieldError } from '../../../../errors';
+import type { ServiceRules } from '../../../../graphql/validation';
+import { TcpMonitor } from './tcp-monitor.entity';
+import type { TcpMonitorService } from './tcp-monitor.service';
+
+@ObjectType('TcpMonitor', { implements: CheckInterface, description: 'A TCP check of host:port, run every intervalSeconds: connects, optionally sends a line and expects a substring back.' })
+@RequiresScope('monitors:read')
+export class TcpMonitorView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field({ description: 'A public host name or address (any address unless ALLOW_PRIVATE_TARGETS).' }) host!: string;
+  @Field(() => Int) port!: number;
+  @Field(() => String, { nullable: true, description: 'A line sent once connected (CRLF appended).' }) send!: string | null;
+  @Field(() => String, { nullable: true, description: 'A substring the server must send back.' }) expect!: string | null;
+  @Field(() => Int) intervalSeconds!: number;
+  @Field(() => Int, { description: 'For the lookup, the connection and the expected answer together.' }) timeoutMs!: number;
+  @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
+  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
+  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
+  @Field() paused!: boolean;
+  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
+  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
+  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+  /** Not a field: which organization's quota `quotaExhausted` reads. */
+  organizationId!: string;
+
+  static from(t: TcpMonitor): TcpMonitorView {
+    const v = new TcpMonitorView();
+    v.id = t.id;
+    v.name = t.name;
+    v.host = t.host;
+    v.port = t.port;
+    v.send = t.send;
+    v.expect = t.expect;
+    setScheduledFields(v, t);
+    return v;
+  }
+}
+
+export const TcpMonitorConnection = connectionOf(TcpMonitorView, 'TcpMonitorConnection');
+export const tcpMonitorColumns = checkColumns(TcpMonitor);
+export const TcpMonitorsArgs = checkListArgs('TcpMonitorsArgs', 'TCP checks');
+
+@InputType()
+abstract class TcpMonitorFields extends ScheduleFields implements ServiceRules {
+  abstract name?: string | null;
+  abstract host?: string | null;
+  abstract port?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A line sent once connected (CRLF appended); at most 1024 characters. An update clears it with "".' })
+  @IsOptional()
+  @MaxLength(1024, { message: 'must be at most 1024 characters' })
+  @NoControlCharacters()
+  send?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A substring the server must send back within the timeout; at most 1024 characters. An update clears it with "".' })
+  @IsOptional()
+  @MaxLength(1024, { message: 'must be at most 1024 characters' })
+  expect?: string | null;
+
+  serviceErrors(services: { checks: { tcpMonitor: Pick<TcpMonitorService, 'inputErrors'> } }): FieldError[] {
+    return services.checks.tcpMonitor.inputErrors(this);
+  }
+}
+
+@InputType()
+export class CreateTcpMonitorInput extends TcpMonitorFields {
+  @Field()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
+  name!: string;
+
+  @Field({ description: 'A host name or an IP address.' })
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  host!: string;
+
+  @Field(() => Int)
+  @Min(1, { message: 'must be from 1 to 65535' })
+  @Max(65535, { message: 'must be from 1 to 65535' })
+  port!: number;
+}
+
+@InputType()
+export class UpdateTcpMonitorInput extends TcpMonitorFields {
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100, { message: 'must be 1 to 100 characters' })
+  @NoControlCharacters()
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  host?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Min(1, { message: 'must be from 1 to 65535' })
+  @Max(65535, { message: 'must be from 1 to 65535' })
+  port?: number | null;
+}

@@ -1,0 +1,283 @@
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import dnsPacket from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ChecksDocument,
+  CreateDnsMonitorDocument,
+  CreateMonitorDocument,
+  CreateTcpMonitorDocument,
+  DeleteTcpMonitorDocument,
+  DnsMonitorRunsDocument,
+  PauseTcpMonitorDocument,
+  RunDnsMonitorDocument,
+  RunTcpMonitorDocument,
+  TcpMonitorDocument,
+  UpdateTcpMonitorDocument,
+} from '../../src/client/generated/graphql';
+import { startTestApp, type TestApp } from '../helpers/app';
+import type { Organization } from '../../src/modules/organization/organization.entity';
+import { checkTcp } from '../../src/modules/checks/kinds/tcp/tcp-probe';
+import { checkDns, hasNonPublicAddress } from '../../src/modules/checks/kinds/dns/dns-probe';
+import { checkHost } from '../../src/modules/checks/target-guard';
+
+let t: TestApp;
+let org: Organization;
+let admin: Awaited<ReturnType<TestApp['key']>>;
+let tcp: net.Server;
+let tcpPort: number;
+let refusedPort: number;
+let dns: dgram.Socket;
+let dnsPort: number;
+const queries: { name: string; type: string }[] = [];
+
+/** A DNS server on 127.0.0.1 over UDP: a few records of example.test, NXDOMAIN for anything else. */
+const ZONE: Record<string, dnsPacket.Answer[]> = {
+  'A www.example.test': [
+    { type: 'A', name: 'www.example.test', ttl: 60, data: '93.184.216.34' },
+    { type: 'A', name: 'www.example.test', ttl: 60, data: '93.184.216.35' },
+  ],
+  'A internal.example.test': [{ type: 'A', name: 'internal.example.test', ttl: 60, data: '10.1.2.3' }],
+  'MX example.test': [{ type: 'MX', name: 'example.test', ttl: 60, data: { preference: 10, exchange: 'Mail.Example.test' } }],
+  'TXT example.test': [{ type: 'TXT', name: 'example.test', ttl: 60, data: ['v=spf1 ', '-all'] }],
+  'AAAA www.example.test': [{ type: 'AAAA', name: 'www.example.test', ttl: 60, data: '2606:2800:220:1:248:1893:25c8:1946' }],
+  'CAA example.test': [{ type: 'CAA', name: 'example.test', ttl: 60, data: { flags: 0, tag: 'issue', value: 'letsencrypt.org' } }],
+  'SRV _sip._tcp.example.test': [{ type: 'SRV', name: '_sip._tcp.example.test', ttl: 60, data: { priority: 10, weight: 5, port: 5060, target: 'sip.example.test' } }],
+};
+
+beforeAll(async () => {
+  t = await startTestApp(); // ALLOW_PRIVATE_TARGETS=true: the servers are on 127.0.0.1
+  org = await t.org('Acme Inc');
+  await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'BUSINESS' });
+  admin = await t.key(org, ['all']);
+
+  // A line protocol: greets, and answers `PING` with `PONG`.
+  tcp = net.createServer((s) => {
+    s.write('HELLO tracer-test\r\n');
+    s.on('data', (d) => {
+      if (d.toString().startsWith('PING')) s.end('PONG\r\n');
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  tcpPort = (tcp.address() as net.AddressInfo).port;
+  // A port nothing listens on: bound, its number kept, then closed.
+  const closed = net.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  refusedPort = (closed.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+
+  dns = dgram.createSocket('udp4');
+  dns.on('message', (msg, rinfo) => {
+    const q = dnsPacket.decode(msg);
+    const question = q.questions![0];
+    queries.push({ name: question.name, type: question.type });
+    const answers = ZONE[`${question.type} ${question.name.toLowerCase()}`];
+    const known = Object.keys(ZONE).some((k) => k.endsWith(` ${question.name.toLowerCase()}`));
+    const reply = dnsPacket.encode({
+      type: 'response',
+      id: q.id,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3), // rcode 3: NXDOMAIN
+      questions: q.questions,
+      answers: answers ?? [],
+    });
+    dns.send(reply, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
+  dnsPort = dns.address().port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => tcp?.close(() => r()));
+  dns?.close();
+  await t?.close();
+});
+
+const tcpInput = (over: Record<string, unknown> = {}) => ({ name: 'Line server', host: '127.0.0.1', port: tcpPort, timeoutMs: 2000, tags: ['tcp', 'smoke'], ...over });
+const dnsInput = (over: Record<string, unknown> = {}) => ({ name: 'Web A', hostname: 'www.example.test', recordType: 'A' as const, resolver: `127.0.0.1:${dnsPort}`, timeoutMs: 2000, ...over });
+
+describe('TCP checks', () => {
+  it('connects, sends a line and finds the expected answer; the run records the connect time and what came back', async () => {
+    const created = await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ send: 'PING', expect: 'PONG' }) });
+    expect(created.errors).toBeUndefined();
+    const m = created.data!.createTcpMonitor;
+    expect(m).toMatchObject({ host: '127.0.0.1', port: tcpPort, send: 'PING', expect: 'PONG', status: 'PENDING' });
+    expect(m.id).toMatch(/^tcp_/);
+    const run = (await admin.client.gql(RunTcpMonitorDocument, { id: m.id })).data!.runTcpMonitor;
+    expect(run).toMatchObject({ tcpMonitorId: m.id, status: 'PASSED', error: null });
+    expect(run.timings!.connect).toBeGreaterThanOrEqual(0);
+    expect(run.tcp.received).toContain('PONG');
+    expect((await admin.client.gql(TcpMonitorDocument, { id: m.id })).data!.tcpMonitor.status).toBe('UP');
+  });
+
+  it('fails when the expected text never comes, and a refused port is FAILED saying so', async () => {
+    const mismatch = (await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'Wrong', send: 'PING', expect: 'NOPE', timeoutMs: 500 }) })).data!.createTcpMonitor;
+    const run = (await admin.client.gql(RunTcpMonitorDocument, { id: mismatch.id })).data!.runTcpMonitor;
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('The response did not contain "NOPE"');
+    expect(run.tcp.received).toContain('PONG');
+
+    const refused = (await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'Closed', port: refusedPort }) })).data!.createTcpMonitor;
+    const r2 = (await admin.client.gql(RunTcpMonitorDocument, { id: refused.id })).data!.runTcpMonitor;
+    expect(r2).toMatchObject({ status: 'FAILED', error: `Connection refused by 127.0.0.1:${refusedPort}` });
+  });
+
+  it('updates, pauses, deletes; validates the port and host; REST mirrors it', async () => {
+    const m = (await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'Edit me', expect: 'HELLO' }) })).data!.createTcpMonitor;
+    const updated = await admin.client.gql(UpdateTcpMonitorDocument, { id: m.id, input: { name: 'Edited', expect: '' } });
+    expect(updated.data!.updateTcpMonitor).toMatchObject({ name: 'Edited', expect: null });
+    expect((await admin.client.gql(PauseTcpMonitorDocument, { id: m.id })).data!.pauseTcpMonitor.status).toBe('PAUSED');
+
+    const bad = await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ port: 70000, host: 'not a host' }) });
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const fields = (bad.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field).sort();
+    expect(fields).toEqual(['host', 'port']);
+
+    const rest = await admin.client.rest('GET', `/v1/tcp-monitors/${m.id}`);
+    expect(rest.status).toBe(200);
+    expect((rest.body as { data: { name: string } }).data.name).toBe('Edited');
+    const made = await admin.client.rest('POST', '/v1/tcp-monitors', { name: 'By REST', host: '127.0.0.1', port: tcpPort });
+    expect(made.status).toBe(201);
+
+    expect((await admin.client.gql(DeleteTcpMonitorDocument, { id: m.id })).data!.deleteTcpMonitor).toBe(m.id);
+    const gone = await admin.client.gql(TcpMonitorDocument, { id: m.id });
+    expect(gone.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('DNS checks', () => {
+  it('asks the given resolver and records the answers; ANY and ALL matching', async () => {
+    const any = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ expectedValues: ['93.184.216.35', '192.0.2.1'], match: 'ANY', tags: ['dns'] }) })).data!.createDnsMonitor;
+    expect(any.id).toMatch(/^dns_/);
+    const run = (await admin.client.gql(RunDnsMonitorDocument, { id: any.id })).data!.runDnsMonitor;
+    expect(run).toMatchObject({ dnsMonitorId: any.id, status: 'PASSED', error: null });
+    expect(run.dns.answers.sort()).toEqual(['93.184.216.34', '93.184.216.35']);
+    expect(run.timings!.dns).toBeGreaterThanOrEqual(0);
+    expect(queries.at(-1)).toEqual({ name: 'www.example.test', type: 'A' });
+
+    const all = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'All', expectedValues: ['93.184.216.34', '192.0.2.1'], match: 'ALL' }) })).data!.createDnsMonitor;
+    const failed = (await admin.client.gql(RunDnsMonitorDocument, { id: all.id })).data!.runDnsMonitor;
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('Expected every one of "93.184.216.34", "192.0.2.1"; missing "192.0.2.1"');
+    expect(failed.dns.answers).toHaveLength(2);
+
+    const runs = (await admin.client.gql(DnsMonitorRunsDocument, { dnsMonitorId: all.id })).data!.dnsMonitorRuns.nodes;
+    expect(runs[0].dns.answers).toHaveLength(2); // read back from the list, which reads only selected columns
+  });
+
+  it.each([
+    ['MX', 'example.test', ['10 mail.example.test'], 'ALL'],
+    ['TXT', 'example.test', ['v=spf1 -all'], 'ANY'],
+    ['AAAA', 'www.example.test', ['2606:2800:220:1:248:1893:25C8:1946'], 'ANY'],
+    ['CAA', 'example.test', ['0 issue "letsencrypt.org"'], 'ANY'],
+    ['SRV', '_sip._tcp.example.test', ['10 5 5060 sip.example.test'], 'ALL'],
+  ] as const)('%s records match their written form', async (recordType, hostname, expectedValues, match) => {
+    const d = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: recordType, hostname, recordType, expectedValues, match }) }));
+    expect(d.errors).toBeUndefined();
+    const run = (await admin.client.gql(RunDnsMonitorDocument, { id: d.data!.createDnsMonitor.id })).data!.runDnsMonitor;
+    expect(run).toMatchObject({ status: 'PASSED', error: null });
+  });
+
+  it('NXDOMAIN is FAILED, naming the name', async () => {
+    const d = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'Missing', hostname: 'nope.example.test' }) })).data!.createDnsMonitor;
+    const run = (await admin.client.gql(RunDnsMonitorDocument, { id: d.id })).data!.runDnsMonitor;
+    expect(run).toMatchObject({ status: 'FAILED', error: 'nope.example.test does not exist (NXDOMAIN)' });
+    expect(run.dns.answers).toEqual([]);
+  });
+
+  it('refuses expected values that are not answers of the record type', async () => {
+    const bad = await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ recordType: 'MX', expectedValues: ['mail.example.test'], resolver: 'dns.google' }) });
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((bad.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['expectedValues[0]', 'resolver']);
+  });
+});
+
+describe('the target guard without ALLOW_PRIVATE_TARGETS', () => {
+  it('refuses private, loopback and private-use hosts when given', () => {
+    expect(checkHost('127.0.0.1', 'host', false)[0].message).toMatch(/^127\.0\.0\.1 is a loopback address/);
+    expect(checkHost('10.0.0.1', 'host', false)[0].message).toMatch(/private address/);
+    expect(checkHost('localhost', 'host', false)).toHaveLength(1);
+    expect(checkHost('db.internal', 'host', false)[0].message).toMatch(/private-use domain/);
+    expect(checkHost('db', 'host', false)[0].message).toMatch(/single-label/);
+    expect(checkHost('example.com', 'host', false)).toEqual([]);
+    expect(checkHost('db.internal', 'host', true)).toEqual([]);
+  });
+
+  it('a TCP run connects to no private address, even one a name resolves to', async () => {
+    const literal = await checkTcp({ host: '127.0.0.1', port: tcpPort, timeoutMs: 1000, send: null, expect: null }, false);
+    expect(literal).toMatchObject({ status: 'FAILED', error: 'Target 127.0.0.1 is not a public address (loopback range); tracer does not check those' });
+    const named = await checkTcp({ host: 'localhost', port: tcpPort, timeoutMs: 1000, send: null, expect: null }, false);
+    expect(named).toMatchObject({ status: 'FAILED', error: 'Target localhost resolves to a non-public address; tracer does not check those' });
+    expect((await checkTcp({ host: '127.0.0.1', port: tcpPort, timeoutMs: 1000, send: null, expect: null }, true)).status).toBe('PASSED');
+  });
+
+  it('a DNS run asks no private resolver, and records no private answer', async () => {
+    const asked = queries.length;
+    const check = { hostname: 'www.example.test', recordType: 'A' as const, resolver: `127.0.0.1:${dnsPort}`, expectedValues: [], match: 'ANY' as const, timeoutMs: 1000 };
+    expect(await checkDns(check, false)).toMatchObject({ status: 'FAILED', error: 'Resolver 127.0.0.1 is not a public address (loopback range); tracer does not ask those' });
+    expect(queries.length).toBe(asked); // never sent
+    // The test resolver is on loopback, so it is asked with the guard off; the rule on its answers is the probe's own.
+    const internal = await checkDns({ ...check, hostname: 'internal.example.test' }, true);
+    expect(internal.detail).toEqual({ answers: ['10.1.2.3'] });
+    expect(hasNonPublicAddress('A', ['10.1.2.3'])).toBe(true);
+    expect(hasNonPublicAddress('AAAA', ['2606:2800:220:1:248:1893:25c8:1946'])).toBe(false);
+    expect(hasNonPublicAddress('TXT', ['10.1.2.3'])).toBe(false);
+  });
+});
+
+describe('checks(first, after, kinds, tags, status)', () => {
+  it('lists every kind newest first through the Check interface, filters by kind, tags and status, and pages', async () => {
+    const other = await t.org('Other');
+    await t.db.orm.em.fork().nativeUpdate('Organization', { id: other.id }, { plan: 'BUSINESS' });
+    const own = await t.key(other, ['all']);
+    const mon = (await own.client.gql(CreateMonitorDocument, { input: { name: 'HTTP', url: 'http://127.0.0.1:9/', tags: ['web'] } })).data!.createMonitor;
+    const tc = (await own.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'TCP', tags: ['web', 'db'] }) })).data!.createTcpMonitor;
+    const dn = (await own.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'DNS', tags: ['dns'], paused: true }) })).data!.createDnsMonitor;
+
+    const listed0 = await own.client.gql(ChecksDocument, {});
+    expect(listed0.errors).toBeUndefined();
+    const all = listed0.data!.checks;
+    expect(all.nodes.map((n) => n.__typename)).toEqual(['DnsMonitor', 'TcpMonitor', 'Monitor']);
+    expect(all.nodes.map((n) => ('id' in n ? n.id : null))).toEqual([dn.id, tc.id, mon.id]);
+
+    const web = (await own.client.gql(ChecksDocument, { tags: ['web'] })).data!.checks.nodes.map((n) => ('id' in n ? n.id : null));
+    expect(web).toEqual([tc.id, mon.id]);
+    const both = (await own.client.gql(ChecksDocument, { tags: ['web', 'db'] })).data!.checks.nodes.map((n) => ('id' in n ? n.id : null));
+    expect(both).toEqual([tc.id]);
+    const kinds = (await own.client.gql(ChecksDocument, { kinds: ['MONITOR', 'DNS_MONITOR'] })).data!.checks.nodes.map((n) => ('id' in n ? n.id : null));
+    expect(kinds).toEqual([dn.id, mon.id]);
+    const paused = (await own.client.gql(ChecksDocument, { status: 'PAUSED' })).data!.checks.nodes.map((n) => ('id' in n ? n.id : null));
+    expect(paused).toEqual([dn.id]);
+
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const page = (await own.client.gql(ChecksDocument, { first: 2, after })).data!.checks;
+      seen.push(...page.nodes.map((n) => ('id' in n ? n.id : '')));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([dn.id, tc.id, mon.id]);
+
+    const direct = await own.client.gql('{ checks { nodes { id name status tags } } }');
+    expect(direct.errors).toBeUndefined();
+    expect((direct.data as { checks: { nodes: { name: string }[] } }).checks.nodes.map((n) => n.name)).toEqual(['DNS', 'TCP', 'HTTP']);
+
+    const rest = await own.client.rest('GET', '/v1/checks?tags=web');
+    expect(rest.status).toBe(200);
+
+    // Another organization's checks are not listed, and its ids are NOT_FOUND.
+    expect((await admin.client.gql(ChecksDocument, {})).data!.checks.nodes.map((n) => ('id' in n ? n.id : ''))).not.toContain(tc.id);
+    for (const doc of [TcpMonitorDocument] as const) expect((await admin.client.gql(doc, { id: tc.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await admin.client.gql(RunDnsMonitorDocument, { id: dn.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+
+    // Its nodes may be of any kind, so the list needs every kind's read scope (as `checkStatusChanged` does).
+    const monitorsOnly = await t.key(other, ['monitors:read']);
+    const refused = await monitorsOnly.client.gql('{ checks { nodes { __typename ... on TcpMonitor { host } } } }');
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['journeys:read'] });
+    const readers = await t.key(other, ['monitors:read', 'journeys:read']);
+    const listed = await readers.client.gql(ChecksDocument, { kinds: ['TCP_MONITOR'] });
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.checks.nodes.map((n) => ('id' in n ? n.id : null))).toEqual([tc.id]);
+  });
+});
