@@ -8,7 +8,7 @@
 //
 // Messages from the app: { open } once; then { connect: id }, { data: id, bytes }, { end: id } (the app's side
 // went away), { close: true } (every connection lets go, the database closes, this thread ends).
-// Messages to the app: { opened: true } or { failed: message }; { data: id, bytes }; { end: id } (the database's
+// Messages to the app: { opened: true, modules } (PGlite's compiled WebAssembly, for the next thread) or { failed: message }; { data: id, bytes }; { end: id } (the database's
 // side ended the connection); { closed: true }.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -133,15 +133,33 @@ const handlers = new Set();
 let db;
 let queue;
 
-async function open({ dataDir, pgdata, loadDataDir, sharedBuffers }) {
+/**
+ * PGlite's two WebAssembly modules, compiled: given by the app when an earlier thread of the process compiled them
+ * (a compiled module is shared between threads, not copied), else compiled here and handed back with `opened`.
+ * Compiling them took ~0.4 s of CPU, which a process opening many databases (the tests: one a file) paid on every
+ * open once each database had a thread of its own.
+ */
+async function compiledModules(given) {
+  if (given) return given;
+  const dist = path.dirname(require.resolve('@electric-sql/pglite'));
+  const compile = async (name) => WebAssembly.compile(await fs.promises.readFile(path.join(dist, name)));
+  const [pglite, initdb] = await Promise.all([compile('pglite.wasm'), compile('initdb.wasm')]);
+  return { pglite, initdb };
+}
+
+async function open({ dataDir, pgdata, loadDataDir, sharedBuffers, modules }) {
+  const compiled = await compiledModules(modules);
   db = await PGlite.create({
     ...(dataDir ? { fs: ownerOnlyNodeFS(path.resolve(dataDir, pgdata)) } : {}),
     loadDataDir: loadDataDir ? new BytesBlob(loadDataDir) : undefined,
+    pgliteWasmModule: compiled.pglite,
+    initdbWasmModule: compiled.initdb,
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
   });
   // pglite-socket exports its protocol handler but not the queue that orders the handlers' messages on the
   // database: the server makes one as it is constructed. It is never started (nothing listens).
   queue = new PGLiteSocketServer({ db }).queryQueue;
+  return compiled;
 }
 
 function connect(id) {
@@ -184,7 +202,7 @@ parentPort.on('message', (message) => {
 });
 
 open(workerData).then(
-  () => parentPort.postMessage({ opened: true }),
+  (modules) => parentPort.postMessage({ opened: true, modules }),
   async (e) => {
     await db?.close().catch(() => {});
     parentPort.postMessage({ failed: e instanceof Error ? e.message : String(e) });

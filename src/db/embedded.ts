@@ -78,11 +78,19 @@ interface ThreadData {
   pgdata: string;
   loadDataDir?: ArrayBuffer;
   sharedBuffers: string;
+  modules?: CompiledModules;
 }
+
+/** PGlite's WebAssembly modules as the first thread compiled them: later threads of the process start from them. */
+interface CompiledModules {
+  pglite: WebAssembly.Module;
+  initdb: WebAssembly.Module;
+}
+let compiled: CompiledModules | undefined;
 
 /** A message from the thread (src/db/embedded.thread.js says what each means). */
 type FromThread =
-  | { opened: true }
+  | { opened: true; modules: CompiledModules }
   | { failed: string }
   | { data: number; bytes: ArrayBuffer }
   | { end: number }
@@ -101,7 +109,7 @@ class DatabaseThread {
 
   static open(data: ThreadData): Promise<DatabaseThread> {
     const worker = new Worker(path.join(__dirname, 'embedded.thread.js'), {
-      workerData: data,
+      workerData: { ...data, modules: compiled },
       transferList: data.loadDataDir ? [data.loadDataDir] : [],
       // PGlite writes PostgreSQL's own messages to stdout/stderr only when debugging; none are expected.
       stdout: false,
@@ -116,6 +124,7 @@ class DatabaseThread {
       };
       const first = (message: FromThread) => {
         if ('opened' in message) {
+          compiled ??= message.modules;
           worker.off('message', first);
           worker.off('error', failed);
           thread.listen();
