@@ -111,9 +111,6 @@ class DatabaseThread {
     const worker = new Worker(path.join(__dirname, 'embedded.thread.js'), {
       workerData: { ...data, modules: compiled },
       transferList: data.loadDataDir ? [data.loadDataDir] : [],
-      // PGlite writes PostgreSQL's own messages to stdout/stderr only when debugging; none are expected.
-      stdout: false,
-      stderr: false,
     });
     const thread = new DatabaseThread(worker);
     return new Promise((resolve, reject) => {
