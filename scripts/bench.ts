@@ -26,6 +26,7 @@
  * BENCH_ONLY=api (every row but the check engine's).
  * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
  * BENCH_ONLY=status (only the public status page against /healthz on the same server).
+ * BENCH_ONLY=me (only the `me` CPU-per-request and fixed-rate p99 rows, scripts/bench/me.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -37,6 +38,7 @@ import { benchEngine, engineTable } from './bench/engine';
 import { benchNotify, notifyTable } from './bench/notify';
 import { benchLive, liveTable } from './bench/live';
 import { benchStatsOn, statsTable } from './bench/stats';
+import { benchMe, meTable } from './bench/me';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -180,6 +182,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'live') return liveOnly();
   if (process.env.BENCH_ONLY === 'stats') return statsOnly();
   if (process.env.BENCH_ONLY === 'status') return statusOnly();
+  if (process.env.BENCH_ONLY === 'me') return meOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -402,6 +405,7 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
   const partial = ['rounds', 'api', 'soak'].includes(process.env.BENCH_ONLY ?? '');
   if (!partial) await engineOnly(result);
+  if (!partial) await meOnly();
   if (!partial && process.env.DATABASE_URL) await notifyOnly();
   if (!partial && process.env.DATABASE_URL) await liveOnly();
 }
@@ -446,6 +450,20 @@ async function engineOnly(into: Record<string, unknown> = { date: new Date().toI
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ ...into, engine }, null, 2)}\n`);
   process.stdout.write(`\n${engineTable(engine.rows, engine.notes)}\n`);
+}
+
+/**
+ * The `me` rows of issue 30 (scripts/bench/me.ts): server CPU per request over a fixed count and p99 at a fixed
+ * open-loop rate, against a bare Apollo Server; merged into latest.json as `me`.
+ */
+async function meOnly() {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const me = process.env.DATABASE_URL ? await withPostgresDatabase(process.env.DATABASE_URL, (url) => benchMe(url, log)) : await benchMe(undefined, log);
+  const file = path.join(ROOT, 'bench/results/latest.json');
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ ...previous, me: { date: new Date().toISOString(), ...me } }, null, 2)}\n`);
+  process.stdout.write(`\n${meTable(me)}\n`);
 }
 
 /** The statistics rows (scripts/bench/stats.ts), on their own database; merged into latest.json as `stats`. */

@@ -51,34 +51,3 @@ const statIfAny = (at: string, stat: (at: string) => fs.Stats): fs.Stats | undef
     throw e;
   }
 };
-
-/** The parts of Emscripten's NODEFS (PGlite's bridge to Node's fs) that create files and change their modes. */
-interface NodeFsOps {
-  node_ops: { mknod(parent: unknown, name: string, mode: number, dev: number): unknown; setattr(node: EmNode, attr: { mode?: number }): void };
-  stream_ops: { setattr(stream: { node: EmNode }, attr: { mode?: number }): void };
-}
-interface EmNode {
-  mode: number;
-}
-
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-/** A mode with its permission bits narrowed to the owner's: 0700 for a directory, 0600 for anything else. */
-const ownerOnly = (mode: number) => (mode & ~0o7777) | ((mode & S_IFMT) === S_IFDIR ? DATA_DIR_MODE : DATA_FILE_MODE);
-
-/**
- * PGlite's files are made and chmod'ed through Emscripten's NODEFS, with the modes of the WebAssembly side: new files
- * 0777 (less the process umask), then chmod 0666 for the whole initial cluster (measured: 968 files 0666 with any
- * umask, 0077 included; a umask of 0177 would make directories unusable). Every mode NODEFS passes to Node's fs
- * is narrowed here to the owner's, so files PostgreSQL creates later (WAL segments, new tables) are 0600 as well.
- * Called from PGlite's `preRun`, before the database starts; `NODEFS` is that module instance's own.
- */
-export function ownerOnlyFiles(nodefs: NodeFsOps): void {
-  const { node_ops: nodeOps, stream_ops: streamOps } = nodefs;
-  const mknod = nodeOps.mknod;
-  nodeOps.mknod = (parent, name, mode, dev) => mknod.call(nodeOps, parent, name, ownerOnly(mode), dev);
-  const setattr = nodeOps.setattr;
-  nodeOps.setattr = (node, attr) => setattr.call(nodeOps, node, attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) });
-  const streamSetattr = streamOps.setattr;
-  streamOps.setattr = (stream, attr) => streamSetattr.call(streamOps, stream, attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) });
-}

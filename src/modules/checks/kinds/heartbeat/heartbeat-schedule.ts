@@ -8,7 +8,7 @@ export interface HeartbeatSchedule {
   graceSeconds: number;
 }
 
-/** Why a cron expression or time zone cannot be used, or null. Parsed by croner (docs/adr/0061). */
+/** Why a cron expression or time zone cannot be used, or null. Parsed by croner (docs/adr/0064). */
 export function cronError(cron: string, timezone: string): string | null {
   try {
     const job = new Cron(cron, { timezone, paused: true });

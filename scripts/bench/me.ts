@@ -1,0 +1,186 @@
+/**
+ * The `me` rows of issue 30 (`BENCH_ONLY=me`, and part of a full `npm run bench`): tracer's server CPU per request
+ * for `me` through `/graphql` and for `GET /v1/me`, against a bare Apollo Server 5 (NODE_ENV=production) answering
+ * the same `me` selection from constants in its own process, and p99 latency at a fixed open-loop rate.
+ *
+ * - CPU µs/request: the server process's own CPU counters (utime + stime from /proc, every thread of it: the
+ *   embedded database's thread included) over a fixed number of requests (BENCH_ME_REQUESTS, default 5,000, 10
+ *   connections), after a warm-up of a fifth of that. Far steadier than req/s on a shared machine.
+ * - p99 at BENCH_ME_RATE req/s (default 300), open loop: requests are sent on a fixed schedule whatever the
+ *   answers do, and each latency counts from the moment its request was due (a server that stalls is charged for
+ *   the requests queued behind the stall, which a closed loop would not send). BENCH_ME_SECONDS (default 10) s.
+ * - Interleaved rounds (BENCH_ROUNDS, default 5): each round measures the baseline, then every tracer row in a
+ *   process started for it; a row's figure is the median of its rounds, and its ratio is the median of the
+ *   per-round ratios (bare ÷ tracer for CPU, tracer ÷ bare for p99), so drift hits both sides of a pair alike.
+ *
+ * Embedded database: the default `npm start` process (API and worker in one process, the database in its thread).
+ * PostgreSQL (DATABASE_URL): the API role (`WORKER=false`), in a database of its own.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { cli, cpuMs, median, readyz, rssMb, startProcess, type Proc } from './common';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.BENCH_ME_REQUESTS ?? 5000);
+const RATE = Number(process.env.BENCH_ME_RATE ?? 300);
+const SECONDS = Number(process.env.BENCH_ME_SECONDS ?? 10);
+const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });
+
+export interface MeRow {
+  name: string;
+  /** Median over the rounds of the server's CPU per request (µs). */
+  cpuUsPerReq: number;
+  /** Median over the rounds of p99 at the fixed rate (ms). */
+  p99Ms: number;
+  /** RSS after the round's load (MB), median over the rounds. */
+  rssMb: number | null;
+  /** Median of the per-round bare ÷ tracer CPU (≥ 1: tracer costs no more than the bare server). */
+  cpuRatio?: number;
+  /** Median of the per-round tracer ÷ bare p99. */
+  p99Ratio?: number;
+  rounds: { cpuUsPerReq: number; p99Ms: number; rssMb: number | null }[];
+}
+
+interface Target {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** CPU µs per request over a fixed count of requests (a warm-up first), and the RSS after it. */
+async function cpuPerRequest(url: string, t: Target, pid: number): Promise<{ cpuUsPerReq: number; rssMb: number | null }> {
+  const base = { url: url + t.path, connections: 10, method: t.method as 'GET', headers: t.headers, body: t.body };
+  await autocannon({ ...base, amount: Math.ceil(REQUESTS / 5) });
+  const cpu0 = cpuMs(pid)!;
+  const r = await autocannon({ ...base, amount: REQUESTS });
+  const cpu1 = cpuMs(pid)!;
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`bench: ${t.path} answered ${r.non2xx} non-2xx and ${r.errors} errors`);
+  return { cpuUsPerReq: Math.round(((cpu1 - cpu0) * 1000) / r.requests.total), rssMb: rssMb(pid) };
+}
+
+/** p99 (ms) of requests sent on a fixed schedule of `RATE` a second, each timed from when it was due. */
+async function openLoopP99(url: string, t: Target): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(url + t.path);
+  const total = RATE * SECONDS;
+  const latencies: number[] = [];
+  const start = performance.now();
+  let failures = 0;
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    let done = 0;
+    const fire = (due: number) => {
+      const req = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: t.method, headers: t.headers, agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) failures++;
+            latencies.push(performance.now() - due);
+            if (++done === total) resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        failures++;
+        if (++done === total) resolve();
+      });
+      req.end(t.body);
+    };
+    const tick = () => {
+      const now = performance.now();
+      // Every request due by now goes out, each timed from its own due moment.
+      while (sent < total && start + (sent * 1000) / RATE <= now) fire(start + (sent++ * 1000) / RATE);
+      if (sent < total) setTimeout(tick, Math.max(0, start + (sent * 1000) / RATE - performance.now()));
+    };
+    tick();
+  });
+  agent.destroy();
+  if (failures) throw new Error(`bench: ${failures} of ${total} requests to ${t.path} failed at ${RATE} req/s`);
+  latencies.sort((a, b) => a - b);
+  return Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(0.99 * latencies.length) - 1)] * 100) / 100;
+}
+
+async function measure(url: string, t: Target, pid: number) {
+  const cpu = await cpuPerRequest(url, t, pid);
+  const p99Ms = await openLoopP99(url, t);
+  return { ...cpu, p99Ms };
+}
+
+/** The rows; `databaseUrl` undefined → the embedded default in a fresh DATA_DIR. */
+export async function benchMe(databaseUrl: string | undefined, log: (s: string) => void): Promise<{ rows: MeRow[]; role: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-bench-me-'));
+  const role = databaseUrl ? 'PostgreSQL, API role (`WORKER=false`)' : 'embedded, `npm start` (API + worker in one process)';
+  const env: Record<string, string> = {
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, SECRETS_KEY: randomBytes(32).toString('base64'), WORKER: 'false' } : { DATA_DIR: dataDir }),
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_KEY: 'false',
+    SETUP_LINK: 'false',
+    LAST_USED_FLUSH_MS: '5000',
+    RATE_LIMIT_PER_MINUTE: '10000000',
+  };
+  try {
+    const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string };
+    const targets: { name: string; target: Target }[] = [
+      { name: '`me` over /graphql', target: { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${made.key}` }, body: ME_QUERY } },
+      { name: '`GET /v1/me`', target: { method: 'GET', path: '/v1/me', headers: { authorization: `Bearer ${made.key}` } } },
+    ];
+    const bareTarget: Target = { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: ME_QUERY };
+    const answersMe = async (u: string) => (await fetch(u, { method: 'POST', headers: bareTarget.headers, body: ME_QUERY })).ok;
+    const bareRounds: MeRow['rounds'] = [];
+    const tracerRounds = targets.map(() => [] as MeRow['rounds']);
+    log(`me rows (${role}): ${ROUNDS} interleaved rounds; CPU over ${REQUESTS} requests, p99 at ${RATE} req/s open loop for ${SECONDS} s`);
+    for (let round = 0; round < ROUNDS; round++) {
+      const bare: Proc = await startProcess('dist/scripts/bench/baseline-server.js', { NODE_ENV: 'production' }, answersMe);
+      try {
+        bareRounds.push(await measure(bare.url, bareTarget, bare.child.pid!));
+      } finally {
+        await bare.stop();
+      }
+      for (const [i, { target }] of targets.entries()) {
+        const s = await startProcess('dist/src/server.js', env, readyz);
+        try {
+          tracerRounds[i].push(await measure(s.url, target, s.child.pid!));
+        } finally {
+          await s.stop();
+        }
+      }
+      log(`  round ${round + 1}: bare ${bareRounds[round].cpuUsPerReq} µs, ${targets.map((t, i) => `${t.name} ${tracerRounds[i][round].cpuUsPerReq} µs`).join(', ')}`);
+    }
+    const rowOf = (name: string, rounds: MeRow['rounds']): MeRow => ({
+      name,
+      cpuUsPerReq: median(rounds.map((r) => r.cpuUsPerReq)),
+      p99Ms: median(rounds.map((r) => r.p99Ms)),
+      rssMb: median(rounds.map((r) => r.rssMb ?? NaN)),
+      rounds,
+    });
+    const ratio = (xs: number[]) => Math.round(median(xs) * 100) / 100;
+    const rows = [rowOf('bare Apollo Server 5 `me` from constants', bareRounds)];
+    for (const [i, t] of targets.entries()) {
+      const row = rowOf(t.name, tracerRounds[i]);
+      row.cpuRatio = ratio(tracerRounds[i].map((r, k) => bareRounds[k].cpuUsPerReq / r.cpuUsPerReq));
+      row.p99Ratio = ratio(tracerRounds[i].map((r, k) => r.p99Ms / bareRounds[k].p99Ms));
+      rows.push(row);
+    }
+    return { rows, role };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function meTable({ rows, role }: { rows: MeRow[]; role: string }): string {
+  return [
+    `\`me\` rows, ${role}: CPU over ${REQUESTS} requests, p99 at ${RATE} req/s open loop, ${ROUNDS} interleaved rounds (medians)`,
+    '',
+    '| row | CPU µs/req | bare ÷ tracer CPU | p99 ms | p99 × bare | RSS MB | CPU per round |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map(
+      (r) => `| ${r.name} | ${r.cpuUsPerReq} | ${r.cpuRatio ?? ''} | ${r.p99Ms} | ${r.p99Ratio ?? ''} | ${r.rssMb ?? ''} | ${r.rounds.map((x) => x.cpuUsPerReq).join(', ')} |`,
+    ),
+  ].join('\n');
+}
