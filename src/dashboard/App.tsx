@@ -43,7 +43,7 @@ function LiveIndicator() {
   if (state === 'off') return null;
   const text = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   return (
-    <span className={`live ${state}`} data-testid="live" role="status" title={state === 'live' ? 'This page updates itself' : 'Live updates are reconnecting'}>
+    <span className={`live ${state}`} data-testid="live" aria-live="polite" title={state === 'live' ? 'This page updates itself' : 'Live updates are reconnecting'}>
       {text}
     </span>
   );

@@ -38,7 +38,7 @@ import { DeadlineWatcher } from '../modules/heartbeats/deadline-watcher';
 import type { Consumer } from '../modules/queue/consumer';
 import { StatusPageService } from '../modules/status-pages/status-page.service';
 import { IncidentService } from '../modules/status-pages/incident.service';
-import { PublicStatus } from '../modules/status-pages/public/public-status';
+import { PublicStatus, hostOf } from '../modules/status-pages/public/public-status';
 import { Subscribers } from '../modules/status-pages/subscribers';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
@@ -208,7 +208,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
     heartbeats,
-    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
     incidents: new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) }),
     subscribers,
     publicStatus,

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateHeartbeatDocument,
+  UpdateHeartbeatDocument,
   AcknowledgeAlertDocument,
   AlertsDocument,
   AlertTimelineDocument,
@@ -112,6 +114,16 @@ describe('escalation policies', () => {
     const theirs = (await other.client.gql(CreateNotificationChannelDocument, { input: { name: 'theirs', type: 'WEBHOOK', url: `${rx.url}/theirs` } })).data!.createNotificationChannel.channel.id;
     const foreign = await admin.client.gql(CreateEscalationPolicyDocument, { input: { name: 'x', steps: [{ afterMinutes: 0, channelIds: [theirs] }] } });
     expect(foreign.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    // Nor is a status page's subscriber (a visitor's address): a policy never sends alerts to the public.
+    const visitor = await channel('visitor');
+    await t.db.orm.em.fork().getConnection().execute(`update notification_channels set subscriber = true where id = ?`, [visitor.id]);
+    expect(await fieldsOf({ steps: [{ afterMinutes: 0, channelIds: [visitor.id] }] })).toEqual(['steps.0.channelIds']);
+
+    // Heartbeats follow a policy like every kind (their missed deadlines escalate too).
+    const hb = (await admin.client.gql(CreateHeartbeatDocument, { input: { name: 'nightly', periodSeconds: 3600, escalationPolicyId: id } })).data!.createHeartbeat;
+    expect(hb.escalationPolicyId).toBe(id);
+    expect((await admin.client.gql(UpdateHeartbeatDocument, { id: hb.id, input: { escalationPolicyId: 'esc_none' } })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await admin.client.gql(UpdateHeartbeatDocument, { id: hb.id, input: { escalationPolicyId: '' } })).data!.updateHeartbeat.escalationPolicyId).toBeNull();
 
     const updated = await admin.client.gql(UpdateEscalationPolicyDocument, { id, input: { name: 'Renamed', repeatAfterMinutes: 10, maxRepeats: 3 } });
     expect(updated.data!.updateEscalationPolicy).toMatchObject({ name: 'Renamed', repeatAfterMinutes: 10, maxRepeats: 3, steps: [{ afterMinutes: 0 }, { afterMinutes: 5 }] });

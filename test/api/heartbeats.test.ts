@@ -10,6 +10,7 @@ import {
   HeartbeatDocument,
   HeartbeatRunsDocument,
   HeartbeatsDocument,
+  HeartbeatPingUrlDocument,
   PauseHeartbeatDocument,
   ResumeHeartbeatDocument,
   RotateHeartbeatTokenDocument,
@@ -73,7 +74,13 @@ describe('heartbeats', () => {
     expect((await reader.client.gql(HeartbeatsDocument, { tag: 'backup' })).data!.heartbeats.nodes.map((n) => n.id)).toContain(h.id);
     const rest = await reader.client.rest('GET', `/v1/heartbeats/${h.id}`);
     expect(rest.status).toBe(200);
-    expect(rest.body.data).toMatchObject({ id: h.id, ping_url: h.pingUrl });
+    expect(rest.body.data).toMatchObject({ id: h.id, escalation_policy_id: null });
+    // The ping URL writes (a success hides a dead job, /fail pages someone): a read-only key never sees it.
+    expect(rest.body.data).not.toHaveProperty('ping_url');
+    const hidden = await reader.client.gql(HeartbeatPingUrlDocument, { id: h.id });
+    expect(hidden.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['monitors:write'] });
+    expect(JSON.stringify(hidden.body)).not.toContain(token);
+    expect((await admin.client.gql(HeartbeatPingUrlDocument, { id: h.id })).data!.heartbeat.pingUrl).toBe(h.pingUrl);
   });
 
   it('take GET, POST and HEAD pings as runs: success, log, /start duration, failure, exit codes; alerts open and resolve', async () => {
@@ -219,6 +226,6 @@ describe('heartbeats', () => {
     expect((await stranger.client.gql(HeartbeatsDocument, {})).data!.heartbeats.nodes).toEqual([]);
     const denied = await reader.client.gql(RotateHeartbeatTokenDocument, { id: h.id });
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(tokenOf((await heartbeat(h.id)).pingUrl)).toBe(tokenOf(h.pingUrl));
+    expect((await admin.client.gql(HeartbeatPingUrlDocument, { id: h.id })).data!.heartbeat.pingUrl).toBe(h.pingUrl); // unchanged
   });
 });

@@ -62,7 +62,7 @@ describe('introspection shows every scope requirement', () => {
     expect(mutation.createMonitor.description).toBe('Requires `monitors:read` and `monitors:write`.');
     expect(query.me.description).toMatch(/Requires a valid API key; no scope of its own\.$/);
     expect(mutation.triggerChecks.description).toMatch(
-      /Requires `monitors:run` for the monitors, tcpMonitors and dnsMonitors it selects and `journeys:run` for the journeys it selects \(checked on what it selects; FORBIDDEN names what is missing\)\.$/,
+      /Requires `monitors:run` for the monitors, tcpMonitors, dnsMonitors and heartbeats it selects and `journeys:run` for the journeys it selects \(checked on what it selects; FORBIDDEN names what is missing\)\.$/,
     );
     expect(introspected.getType('Monitor')!.description).toBe('An HTTP check of one URL, run every intervalSeconds.\n\nRequires `monitors:read`.');
   });

@@ -130,6 +130,17 @@ describe('managing status pages', () => {
     ids.website = page.components[0].id;
     ids.api = page.components[1].id;
     expect((await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes.map((p) => p.id)).toEqual([page.id]);
+
+    // A certificate about to expire is an alert of the check, not an outage: the component stays OPERATIONAL.
+    const sql = t.db.orm.em.fork().getConnection();
+    const [{ organization_id: orgId }] = await sql.execute<{ organization_id: string }[]>(`select organization_id from monitors where id = ?`, [ids.up]);
+    await sql.execute(
+      `insert into alerts (id, organization_id, check_id, source_name, cause, cause_code, status, opened_at, locations) values ('alr_tlsexpiring000001', ?, ?, 'Frontend probe', 'The certificate expires in 5 days', 'TLS_CERTIFICATE_EXPIRING', 'OPEN', now(), '{local}')`,
+      [orgId, ids.up],
+    );
+    const states = async () => (await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes[0].components.map((c) => [c.name, c.state]);
+    expect((await states())[0]).toEqual(['Website', 'OPERATIONAL']);
+    await sql.execute(`delete from alerts where id = 'alr_tlsexpiring000001'`);
   });
 
   it('refuses bad input, taken slugs and domains, and checks of another organization', async () => {
@@ -141,6 +152,9 @@ describe('managing status pages', () => {
     expect(taken.errors?.[0].extensions?.code).toBe('CONFLICT');
     const domain = await other.client.gql(CreateStatusPageDocument, { input: { name: 'x', slug: 'x-1', customDomain: 'status.acme.test' } });
     expect(domain.errors?.[0].extensions?.code).toBe('CONFLICT');
+    // tracer's own host (PUBLIC_URL) is nobody's custom domain: its `/` stays the dashboard for everyone
+    const own = await other.client.gql(CreateStatusPageDocument, { input: { name: 'x', slug: 'x-3', customDomain: 'Tracer.Example' } });
+    expect(own.errors?.[0].extensions?.fields).toEqual([{ field: 'customDomain', message: "is tracer's own host (PUBLIC_URL): a page cannot take it" }]);
     const foreign = await admin.client.gql(CreateStatusPageDocument, { input: { name: 'x', slug: 'x-2', components: [{ name: 'c', checkIds: [ids.otherMon] }] } });
     expect(foreign.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
@@ -269,6 +283,11 @@ describe('the public page', () => {
     expect(JSON.parse(json.body).page.url).toBe('https://status.acme.test');
     expect((await get('/', { host: 'elsewhere.test' })).status).toBe(302);
     expect((await get('/')).status).toBe(302);
+    // even a page whose row names tracer's own host (written before the rule) does not take its `/`
+    const sql = t.db.orm.em.fork().getConnection();
+    await sql.execute(`update status_pages set custom_domain = 'tracer.example' where id = ?`, [ids.otherPage]);
+    expect((await get('/', { host: 'tracer.example' })).status).toBe(302);
+    await sql.execute(`update status_pages set custom_domain = null where id = ?`, [ids.otherPage]);
   });
 
   it('shows nothing of checks, targets, errors or another organization (every public body swept)', async () => {

@@ -47,6 +47,8 @@ describe('escalation across a worker crash', () => {
       ESCALATION_MINUTE_MS: String(MINUTE_MS),
       ESCALATION_TICK_MS: '200',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      // the first start prints a key to use (on PostgreSQL only when asked)
+      BOOTSTRAP_KEY: 'true',
     };
     server = await spawnServer(env);
     key = /izli_sk_live_[0-9A-Za-z]{50}/.exec(server.output())?.[0] ?? '';

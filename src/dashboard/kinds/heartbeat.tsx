@@ -1,6 +1,7 @@
 import {
   DeleteHeartbeatDocument,
   HeartbeatDocument,
+  HeartbeatPingUrlDocument,
   HeartbeatRunsDocument,
   HeartbeatsOverviewDocument,
   PauseHeartbeatDocument,
@@ -11,7 +12,9 @@ import {
   type HeartbeatRunsQuery,
   type HeartbeatsOverviewQuery,
 } from '../../client/generated/graphql';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { holds } from '../scopes';
+import { lacks } from '../components/ScopedButton';
 import { gql } from '../api';
 import type { Session } from '../session';
 import { dateTime } from '../format';
@@ -80,7 +83,12 @@ function Copyable({ label, text }: { label: string; text: string }) {
 
 /** The ping URL and how to use it, then the schedule. */
 function HeartbeatOverview({ s, id, check: h }: { s: Session; id: string; check: HeartbeatFieldsFragment }) {
-  const [url, setUrl] = useState(h.pingUrl);
+  // The URL writes (a success hides a dead job): read only by a role holding monitors:write.
+  const mayWrite = holds(s.perms, 'monitors:write');
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (mayWrite) void gql(HeartbeatPingUrlDocument, { id }).then((d) => setUrl(d.heartbeat.pingUrl), () => undefined);
+  }, [id, mayWrite]);
   const when = h.cron ?? '*/5 * * * *';
   const rotate = async () => {
     if (!window.confirm('Make a new ping URL? The current one stops working at once.')) return;
@@ -93,13 +101,18 @@ function HeartbeatOverview({ s, id, check: h }: { s: Session; id: string; check:
   return (
     <>
       <h2>Ping URL</h2>
-      <Copyable label="url" text={url} />
-      <p className="hint">GET, POST or HEAD it when the job succeeds; add /start when it begins, /fail or /&lt;exit code&gt; when it ends. No API key: keep it secret.</p>
-      <Copyable label="curl" text={`curl -fsS -m 10 --retry 3 ${url} > /dev/null`} />
-      <Copyable label="crontab" text={`${when} /path/to/job.sh && curl -fsS -m 10 --retry 3 ${url} > /dev/null`} />
-      <button type="button" onClick={() => void rotate()}>
-        New ping URL
-      </button>
+      {!mayWrite && <p className="hint">{lacks('monitors:write')}: the ping URL is not shown (whoever has it can report the job's runs).</p>}
+      {url && (
+        <>
+          <Copyable label="url" text={url} />
+          <p className="hint">GET, POST or HEAD it when the job succeeds; add /start when it begins, /fail or /&lt;exit code&gt; when it ends. No API key: keep it secret.</p>
+          <Copyable label="curl" text={`curl -fsS -m 10 --retry 3 ${url} > /dev/null`} />
+          <Copyable label="crontab" text={`${when} /path/to/job.sh && curl -fsS -m 10 --retry 3 ${url} > /dev/null`} />
+          <button type="button" onClick={() => void rotate()}>
+            New ping URL
+          </button>
+        </>
+      )}
       <dl className="settings" aria-label="Settings">
         <dt>Expected</dt>
         <dd>{schedule(h)}</dd>

@@ -54,7 +54,7 @@ export class AlertEscalation implements AlertTeller {
     if (t.maintenance) return;
     const channels = await sql<{ id: string }[]>(
       `select id from notification_channels c
-        where c.organization_id = ?
+        where c.organization_id = ? and not c.subscriber
           and ((? = any(c.events) ${checkId ? 'and (cardinality(c.check_ids) = 0 or ? = any(c.check_ids))' : ''})
                or (exists (select 1 from escalation_steps s where s.alert_id = ? and s.step > 0)
                    and exists (select 1 from alert_events e where e.alert_id = ? and e.type = 'NOTIFIED' and e.channel_id = c.id)))`,

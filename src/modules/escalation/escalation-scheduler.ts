@@ -73,7 +73,7 @@ export class EscalationScheduler implements Consumer {
     return em.transactional(async (tx) => {
       const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
       const due = await sql<DueStep[]>(
-        `select s.id as step_id, s.step, s.repeat, s.channel_ids, s.due_at, a.id, a.organization_id, a.subject, a.cause, a.status, a.locations, a.opened_at,
+        `select s.id as step_id, s.step, s.repeat, s.channel_ids, s.due_at, a.id, a.organization_id, a.subject, a.cause, a.cause_code, a.status, a.locations, a.opened_at,
                 a.acknowledged_at, a.acknowledged_by_name, a.resolved_at, a.resolved_by_name, a.check_id, a.source_name,
                 (select max(mw.ends_at) from maintenance_windows mw
                   where a.check_id is not null and mw.organization_id = a.organization_id and mw.starts_at <= ? and mw.ends_at > ?

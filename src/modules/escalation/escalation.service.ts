@@ -106,7 +106,7 @@ export class EscalationService {
     if (p.maxRepeats > 0 && !p.repeatAfterMinutes) errors.push({ field: 'repeatAfterMinutes', message: 'is needed when maxRepeats is more than 0' });
     const ids = [...new Set(p.steps.flatMap((s) => s.channelIds))];
     if (ids.length) {
-      const found = await em.execute<{ id: string }[]>(`select id from notification_channels where organization_id = ? and id = any(?::text[])`, [organizationId, `{${ids.map(quoteItem).join(',')}}`]);
+      const found = await em.execute<{ id: string }[]>(`select id from notification_channels where organization_id = ? and id = any(?::text[]) and not subscriber`, [organizationId, `{${ids.map(quoteItem).join(',')}}`]);
       const known = new Set(found.map((r) => r.id));
       p.steps.forEach((s, i) => {
         if (s.channelIds.some((c) => !known.has(c))) errors.push({ field: `steps.${i}.channelIds`, message: 'names a notification channel that does not exist' });

@@ -7,7 +7,10 @@ import type { HeartbeatService } from '../checks/kinds/heartbeat/heartbeat.servi
 /** What a heartbeat has besides every kind's operations: its ping URL, and a new one. */
 @Resolver(() => HeartbeatView)
 export class HeartbeatPingResolver {
+  // The URL is a credential that writes (a success hides a dead job, `/fail` pages someone): a key or role that may
+  // only read heartbeats does not see it.
   @FieldResolver(() => String, { description: 'GET, POST or HEAD it (no API key): `/start`, `/fail` and `/<exit code>` after it say more. The token in it is the credential.' })
+  @RequiresScope('monitors:write')
   pingUrl(@Root() h: HeartbeatView, @Ctx() { services }: RequestContext): string {
     return services.heartbeats.pingUrl(h.tokenSealed);
   }

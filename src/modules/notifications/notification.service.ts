@@ -150,7 +150,7 @@ export class NotificationService {
    * confirmed; a WEBHOOK one answers its signing secret, once. It hears no event of its own (`events` empty).
    */
   async createSubscriber(tx: EntityManager, organizationId: string, input: { type: 'EMAIL' | 'WEBHOOK'; email?: string | null; url?: string | null }): Promise<{ channel: NotificationChannel; secret: string | null }> {
-    const errors = this.shapeErrors(input.type, input, input);
+    const errors = [...this.shapeErrors(input.type, input, input), ...(input.url != null ? this.urlErrors(input.url) : [])];
     if (errors.length) throw badInput(errors);
     const secret = input.type === 'WEBHOOK' ? newWebhookSecret() : null;
     const channel = tx.create(NotificationChannel, {
@@ -169,7 +169,9 @@ export class NotificationService {
       updatedAt: this.now(),
     });
     await tx.flush();
-    if (channel.type === 'EMAIL') await this.sendConfirmation(tx, organizationId, channel);
+    // Visitors' confirmations do not spend the organization's budget (its admins' channels would be refused after a
+    // stranger's twenty subscriptions): the address's budget and the page's own limits (status-pages/) bound them.
+    if (channel.type === 'EMAIL') await this.sendConfirmation(tx, organizationId, channel, { organizationBudget: false });
     return { channel, secret };
   }
 
@@ -307,8 +309,8 @@ export class NotificationService {
   }
 
   /** A new confirmation token for an EMAIL channel (the previous link stops working) and its email, through the queue. */
-  private async sendConfirmation(tx: EntityManager, organizationId: string, channel: NotificationChannel): Promise<void> {
-    await this.spendConfirmationBudget(tx, organizationId, channel.email!);
+  private async sendConfirmation(tx: EntityManager, organizationId: string, channel: NotificationChannel, opts: { organizationBudget?: boolean } = {}): Promise<void> {
+    await this.spendConfirmationBudget(tx, organizationId, channel.email!, opts.organizationBudget ?? !channel.subscriber);
     const token = newConfirmToken();
     channel.confirmTokenHash = tokenHash(token);
     await tx.flush();
@@ -331,7 +333,7 @@ export class NotificationService {
    * records nothing); beyond it, RATE_LIMITED with Retry-After (when the oldest counted send leaves the hour), and
    * the caller's transaction, the channel's creation or change included, is rolled back.
    */
-  private async spendConfirmationBudget(tx: EntityManager, organizationId: string, email: string): Promise<void> {
+  private async spendConfirmationBudget(tx: EntityManager, organizationId: string, email: string, organizationBudget = true): Promise<void> {
     const { confirmationsPerAddressPerHour: perAddress, confirmationsPerOrganizationPerHour: perOrganization } = this.opts;
     const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
     const addressHash = confirmationAddressHash(email);
@@ -354,15 +356,16 @@ export class NotificationService {
     const byAddress = await count('address_hash', addressHash);
     if (byAddress.count >= perAddress)
       throw refuse(byAddress.oldest, (s) => `This address was sent ${byAddress.count} confirmation emails in the last hour, the most one address may get (${perAddress}); retry in ${s} s`);
-    const byOrganization = await count('organization_id', organizationId);
+    const byOrganization = organizationBudget ? await count('organization_id', organizationId) : { count: 0, oldest: null };
     if (byOrganization.count >= perOrganization)
       throw refuse(byOrganization.oldest, (s) => `The organization sent ${byOrganization.count} confirmation emails in the last hour, the most it may send (${perOrganization}); retry in ${s} s`);
     // Sends older than the hour count for nothing: deleted as new ones are written, so the table stays an hour long.
     await sql('delete from notification_confirmation_sends where sent_at <= ?', [since]);
+    // A visitor's send is recorded under no organization (`-`): it counts for its address only.
     await sql('insert into notification_confirmation_sends (id, address_hash, organization_id, sent_at) values (?, ?, ?, ?)', [
       `ncf_${randomBase62(16)}`,
       addressHash,
-      organizationId,
+      organizationBudget ? organizationId : '-',
       now,
     ]);
   }

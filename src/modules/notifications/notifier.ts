@@ -92,7 +92,7 @@ export class Notifier {
     type Target = { id: string; unconfirmed: boolean };
     const unconfirmed = `type = 'EMAIL' and confirmed_at is null as unconfirmed`;
     const channels = notice.channelIds
-      ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = any(?::text[]) and organization_id = ?`, [`{${notice.channelIds.join(',')}}`, notice.organizationId])
+      ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = any(?::text[]) and organization_id = ? and not subscriber`, [`{${notice.channelIds.join(',')}}`, notice.organizationId])
       : notice.channelId
       ? await sql<Target[]>(`select id, ${unconfirmed} from notification_channels where id = ? and organization_id = ?`, [notice.channelId, notice.organizationId])
       : await sql<Target[]>(

@@ -50,7 +50,7 @@ export async function checkFacts(em: EntityManager, organizationId: string, ids:
   const rows = await conn.execute<{ id: string; status: string }[]>(statuses, CHECK_KINDS.flatMap(() => [organizationId, list]));
   for (const r of rows) out.set(r.id, { status: r.status, alertOpen: false, underMaintenance: false });
   const alerts = await conn.execute<{ check_id: string }[]>(
-    `select check_id from alerts where organization_id = ? and check_id = any(?::text[]) and status <> 'RESOLVED'`,
+    `select check_id from alerts where organization_id = ? and check_id = any(?::text[]) and status <> 'RESOLVED' and cause_code = 'CHECK_FAILED'`,
     [organizationId, list],
   );
   for (const a of alerts) {

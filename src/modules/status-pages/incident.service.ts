@@ -70,7 +70,7 @@ export class IncidentService {
     }
     if (errors.length) throw badInput(errors);
     const now = this.now();
-    const { incident, update } = await em.transactional(async (tx) => {
+    const { incident } = await em.transactional(async (tx) => {
       const incident = tx.create(Incident, {
         page: tx.getReference(StatusPage, page.id),
         organization: tx.getReference(Organization, actor.organizationId),
@@ -84,10 +84,11 @@ export class IncidentService {
       });
       const update = tx.create(IncidentUpdate, { incident, organization: incident.organization, status: input.status, message: input.message.trim(), createdAt: now });
       audit(tx, actor, 'incident.created', incident.id, now);
+      // The subscribers' deliveries commit with the incident: no incident that nobody heard of, no news of none.
+      await this.posted.hook?.(tx, incident, update, input.status === 'RESOLVED' ? 'resolved' : 'created');
       return { incident, update };
     });
     this.changed(actor.organizationId);
-    await this.posted.hook?.(em, incident, update, input.status === 'RESOLVED' ? 'resolved' : 'created');
     return incident;
   }
 
@@ -97,7 +98,7 @@ export class IncidentService {
     if (errors.length) throw badInput(errors);
     const now = this.now();
     const wasResolved = incident.status === 'RESOLVED';
-    const { i: updated, update } = await em.transactional(async (tx) => {
+    const { i: updated } = await em.transactional(async (tx) => {
       // Locked: concurrent updates are counted one after another.
       const i = (await tx.findOne(Incident, { id: incident.id }, { lockMode: LockMode.PESSIMISTIC_WRITE }))!;
       if ((await tx.count(IncidentUpdate, { incident: i.id })) >= MAX_UPDATES) throw conflict(`The incident has ${MAX_UPDATES} updates, the most it may have; open a new incident`);
@@ -107,10 +108,10 @@ export class IncidentService {
       i.resolvedAt = input.status === 'RESOLVED' ? (i.resolvedAt ?? now) : null;
       const update = tx.create(IncidentUpdate, { incident: i, organization: i.organization, status: input.status, message: input.message.trim(), createdAt: now });
       audit(tx, actor, 'incident.updated', i.id, now);
+      await this.posted.hook?.(tx, i, update, input.status === 'RESOLVED' && !wasResolved ? 'resolved' : 'updated');
       return { i, update };
     });
     this.changed(actor.organizationId);
-    await this.posted.hook?.(em, updated, update, input.status === 'RESOLVED' && !wasResolved ? 'resolved' : 'updated');
     return updated;
   }
 

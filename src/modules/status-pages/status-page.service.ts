@@ -43,7 +43,8 @@ export type PageChanged = (organizationId: string) => void;
 export class StatusPageService {
   constructor(
     private readonly now: () => Date,
-    private readonly opts: { maxPages: number },
+    /** `ownHost`: the host tracer is served on (PUBLIC_URL's), which no page may take as its custom domain. */
+    private readonly opts: { maxPages: number; ownHost?: string },
     private readonly changed: PageChanged,
     /** Told in the delete's transaction (subscribers' channels go with the page). */
     private readonly deleting: { hook: ((tx: EntityManager, pageId: string) => Promise<void>) | null } = { hook: null },
@@ -171,6 +172,8 @@ export class StatusPageService {
     }
     if (input.customDomain && !HOST.test(input.customDomain.toLowerCase()))
       errors.push({ field: 'customDomain', message: 'must be a host name such as status.example.com (no scheme, port or path)' });
+    else if (input.customDomain && this.opts.ownHost && input.customDomain.toLowerCase() === this.opts.ownHost)
+      errors.push({ field: 'customDomain', message: "is tracer's own host (PUBLIC_URL): a page cannot take it" });
     const components = input.components ?? [];
     if (components.length > MAX_COMPONENTS) errors.push({ field: 'components', message: `at most ${MAX_COMPONENTS}` });
     const ids = components.map((c) => c.id).filter(Boolean);

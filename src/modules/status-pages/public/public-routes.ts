@@ -68,7 +68,8 @@ export function registerPublicStatusRoutes(fastify: FastifyInstance, status: Pub
     const document = path === '/' ? '' : path === '/history.atom' ? 'history.atom' : path.startsWith('/api/v2/') ? path.slice(1) : null;
     if (document === null) return;
     const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (!host.includes('.') || isIP(host)) return;
+    // tracer's own host stays tracer's (the dashboard's `/`) even if a page named it as its custom domain
+    if (!host.includes('.') || isIP(host) || host === status.ownHost) return;
     const slug = await status.slugOfHost(host);
     if (!slug) return;
     await serve(req, reply, slug, document, 'domain');

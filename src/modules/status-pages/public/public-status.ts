@@ -62,6 +62,11 @@ export class PublicStatus {
   }
 
   /** The page of a custom domain (a Host header's name, lower case, no port), if any. */
+  /** The host tracer itself is served on (PUBLIC_URL's): never a page's custom domain, whatever a page says. */
+  get ownHost(): string {
+    return hostOf(this.opts.publicUrl);
+  }
+
   async slugOfHost(host: string): Promise<string | null> {
     const now = Date.now();
     const hit = this.hosts.get(host);
@@ -135,5 +140,14 @@ export class PublicStatus {
       this.listening.set(org, this.bus.on(org, (e) => (e.type === 'status' || e.type === 'alert') && this.invalidate(org)));
     }
     return entry;
+  }
+}
+
+/** The lower-case host name of a URL ('' when it is not one). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
   }
 }

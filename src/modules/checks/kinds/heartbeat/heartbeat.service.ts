@@ -18,6 +18,8 @@ export interface HeartbeatInput {
   failureThreshold?: number | null;
   paused?: boolean | null;
   tags?: string[] | null;
+  /** An escalation policy's id; "" detaches (null keeps). */
+  escalationPolicyId?: string | null;
 }
 
 /** A heartbeat with neither a period nor a cron expression is expected daily. */
@@ -54,7 +56,7 @@ export class HeartbeatService extends CheckServiceBase<Heartbeat> {
     this.validate(h);
     if (paused !== undefined) h.status = h.paused ? 'PAUSED' : activeStatus(h);
     if (SCHEDULE_FIELDS.some((f) => patch[f] !== undefined) || (wasPaused && !h.paused)) h.nextDeadlineAt = deadlineAfter(h, this.now());
-    return this.finishUpdate(em, actor, h, {}, { before, after: () => ({ ...h }), wasPaused });
+    return this.finishUpdate(em, actor, h, { escalationPolicyId: patch.escalationPolicyId }, { before, after: () => ({ ...h }), wasPaused });
   }
 
   /** Resuming counts the deadline from now: the time spent paused is not late. */

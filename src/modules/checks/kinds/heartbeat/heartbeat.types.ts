@@ -30,6 +30,7 @@ export class HeartbeatView {
   @Field(() => Date, { nullable: true, description: 'When the next success is expected (the deadline is this plus `graceSeconds`); null while paused.' })
   nextExpectedAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When it goes DOWN without a success: `nextExpectedAt + graceSeconds`.' }) nextDeadlineAt!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
   @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
@@ -49,6 +50,7 @@ export class HeartbeatView {
     v.failureThreshold = h.failureThreshold;
     v.paused = h.paused;
     v.tags = h.tags;
+    v.escalationPolicyId = h.escalationPolicyId;
     v.lastPingAt = h.lastPingAt;
     v.nextDeadlineAt = h.paused ? null : h.nextDeadlineAt;
     v.nextExpectedAt = v.nextDeadlineAt && new Date(v.nextDeadlineAt.getTime() - h.graceSeconds * 1000);
@@ -113,6 +115,11 @@ abstract class HeartbeatFields implements ServiceRules {
   @ArrayUnique({ message: 'must not repeat a tag' })
   @Matches(TAG, { each: true, message: TAG_RULE })
   tags?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them.' })
+  @IsOptional()
+  @MaxLength(24, { message: 'is not an escalation policy id' })
+  escalationPolicyId?: string | null;
 
   serviceErrors(services: { checks: { heartbeat: Pick<HeartbeatService, 'inputErrors'> } }): FieldError[] {
     return services.checks.heartbeat.inputErrors(this);
