@@ -261,6 +261,11 @@ describe('the sign-in', () => {
     const before = await sessionCount();
     const none = await fetch(`${t.baseUrl}/auth/sso/start?email=bob%40other.example`, { redirect: 'manual' });
     expect(none.headers.get('location')).toBe('/dashboard/?sso_error=NOT_FOUND'); // no connection for other.example
+    // What the sign-in page asks before it offers "Continue with SSO": the domain's connection, nothing more.
+    const available = async (email: string) => (await (await fetch(`${t.baseUrl}/auth/sso/available?email=${encodeURIComponent(email)}`)).json()) as unknown;
+    expect(await available('Someone@ACME.example')).toEqual({ success: true, data: { sso: true } });
+    expect(await available('bob@other.example')).toEqual({ success: true, data: { sso: false } });
+    expect(await available('not an email')).toEqual({ success: true, data: { sso: false } });
     // Bob starts with an acme address, but the provider signs him in as bob@other.example.
     const { browser, callback: url } = await untilCallback('bob', 'bob@acme.example');
     expect(await callback(browser, url)).toMatchObject({ location: '/dashboard/?sso_error=FORBIDDEN', session: undefined });

@@ -66,6 +66,11 @@ describeBrowser('two-factor in the dashboard', () => {
 
     const dan = await openPage(browser);
     await dan.goto(`${server.baseUrl}/dashboard/`);
+    // offered only for a domain with a connection (asked once typing pauses)
+    await dan.getByLabel('Email', { exact: true }).fill('dan@elsewhere.example');
+    const asked = dan.waitForResponse((r) => r.url().includes('/auth/sso/available?email=dan%40elsewhere.example'));
+    expect(await (await asked).json()).toEqual({ success: true, data: { sso: false } });
+    expect(await dan.getByRole('button', { name: 'Continue with SSO' }).count()).toBe(0);
     await dan.getByLabel('Email', { exact: true }).fill('dan@sso.example');
     await dan.getByRole('button', { name: 'Continue with SSO' }).click();
     // the provider's own pages: its login form (any password), then its consent

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, auth } from '../api';
 import { ForgotPassword } from './ForgotPassword';
 
@@ -6,8 +6,9 @@ import { ForgotPassword } from './ForgotPassword';
  * Email and password, sent to POST /auth/sign-in; the server answers with its HttpOnly session cookie, which the
  * browser sends back with every later call. When the member signs in with two-factor the server answers
  * MFA_REQUIRED: the page then asks for the 6-digit code (or a recovery code) and sends the three together.
- * "Forgot password?" opens the form that asks for a reset link. "Continue with SSO" goes to the identity provider of the
- * email's domain (/auth/sso/start), which sends the browser back signed in, or here with `?sso_error=`.
+ * "Forgot password?" opens the form that asks for a reset link. "Continue with SSO" shows once the typed email's domain
+ * has a connection (GET /auth/sso/available, asked when typing pauses) and goes to its identity provider
+ * (/auth/sso/start), which sends the browser back signed in, or here with `?sso_error=`.
  */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
@@ -18,6 +19,19 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   const [checking, setChecking] = useState(false);
   const [forgot, setForgot] = useState(false);
   const otpField = useRef<HTMLInputElement>(null);
+  // The email whose domain signs in through SSO (the button is for that email only), asked 400 ms after typing stops.
+  const [ssoFor, setSsoFor] = useState<string | null>(null);
+  useEffect(() => {
+    const typed = email.trim();
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(typed)) return;
+    const timer = setTimeout(() => {
+      fetch(`/auth/sso/available?email=${encodeURIComponent(typed)}`, { credentials: 'same-origin' })
+        .then((r) => (r.ok ? (r.json() as Promise<{ data: { sso: boolean } }>) : null))
+        .then((b) => setSsoFor(b?.data.sso ? typed : null))
+        .catch(() => setSsoFor(null));
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [email]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -36,6 +50,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
         setTimeout(() => otpField.current?.focus());
       } else if (err instanceof ApiError && err.code === 'SSO_REQUIRED') {
         setPassword('');
+        setSsoFor(email.trim());
         setError('Your organization signs you in through single sign-on: choose Continue with SSO');
       } else setError(err instanceof ApiError ? err.message : String(err));
     } finally {
@@ -107,13 +122,8 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             Use another account
           </button>
         )}
-        {!needsOtp && (
-          <button
-            type="button"
-            disabled={!email.trim()}
-            title={email.trim() ? undefined : 'Type your work email first'}
-            onClick={() => window.location.assign(`/auth/sso/start?email=${encodeURIComponent(email.trim())}`)}
-          >
+        {!needsOtp && ssoFor === email.trim() && email.trim() !== '' && (
+          <button type="button" onClick={() => window.location.assign(`/auth/sso/start?email=${encodeURIComponent(email.trim())}`)}>
             Continue with SSO
           </button>
         )}

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors';
 import { envelopeOf, reportFault } from '../../errors/envelope';
+import { sendRestError } from '../../errors/rest';
 import type { SessionCookie } from '../accounts/session-cookie';
 import { SSO_ATTEMPT_MS, type SsoSignIn } from './sso-sign-in';
 
@@ -52,6 +53,18 @@ export function registerSsoRoutes(fastify: FastifyInstance, deps: SsoRouteDeps):
         .redirect(url, 302);
     } catch (e) {
       return failed(req, reply, e);
+    }
+  });
+
+  // `{ sso: true }` when the email's domain has a connection: the sign-in page shows "Continue with SSO" only then.
+  fastify.get('/auth/sso/available', async (req, reply) => {
+    try {
+      const sso = await deps.sso.available(orm.em.fork(), (req.query as Record<string, unknown>).email, req.ip);
+      return reply.header('cache-control', 'no-store').send({ success: true, data: { sso } });
+    } catch (e) {
+      const error = envelopeOf(e);
+      if (error.status >= 500) reportFault(deps.log, e, req.id);
+      return sendRestError(reply, error);
     }
   });
 

@@ -55,6 +55,20 @@ const unreachable = () => new AppError('SERVICE_UNAVAILABLE', 'The SSO provider 
 export class SsoSignIn {
   constructor(private readonly deps: SsoSignInDeps) {}
 
+  /**
+   * Whether the email's domain signs in through a connection: what the sign-in page asks before it offers "Continue
+   * with SSO". It says only that (the domain's organization and provider stay unnamed); a domain's use of SSO is
+   * visible anyway to whoever starts a sign-in. Counted like a start, per address.
+   */
+  async available(em: EntityManager, email: unknown, ip: string): Promise<boolean> {
+    if (typeof email !== 'string' || email.length > 254 || !domainOf(email.trim())) return false;
+    const subject = `sso:ip:${clientGroup(ip)}`;
+    const wait = this.deps.limiter.retryAfter(subject);
+    if (wait > 0) throw rateLimited(wait, 'Too many single sign-on attempts; retry later');
+    this.deps.limiter.fail(subject);
+    return (await em.count(SsoDomain, { domain: domainOf(email.trim().toLowerCase())! })) > 0;
+  }
+
   async start(em: EntityManager, email: unknown, redirectUri: string, ip: string): Promise<{ url: string; state: string }> {
     if (typeof email !== 'string' || email.length > 254 || !domainOf(email.trim())) throw badInput([{ field: 'email', message: 'must be an email address' }]);
     const address = email.trim().toLowerCase();
