@@ -270,6 +270,15 @@ const schema = z.object({
   ESCALATION_TICK_MS: z.coerce.number().int().min(50).max(5_000).default(1000),
   /** Pings one heartbeat's URL may make per minute (`/ping/:token…`); more answer 429. */
   HEARTBEAT_PINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * The DNS server `verifySsoDomain` asks for `_tracer-challenge.<domain>` TXT records: an IP address with an
+   * optional port (`192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:53`); unset, the system's resolvers.
+   */
+  SSO_DNS_RESOLVER: z
+    .string()
+    .regex(/^(?:[0-9.]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$/, 'must be an IP address with an optional port, such as 192.0.2.53:53')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default http://HOST:PORT. */
   PUBLIC_URL: z
     .string()

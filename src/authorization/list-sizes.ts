@@ -59,6 +59,7 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.invitations': { max: MAX_PENDING_INVITATIONS },
   'Query.ssoConnections': { max: MAX_SSO_CONNECTIONS },
   'SsoConnection.emailDomains': { max: MAX_SSO_DOMAINS },
+  'SsoConnection.domains': { max: MAX_SSO_DOMAINS },
   'Query.sessions': { max: 100 }, // the newest 100 of the caller's own (AccountService.list)
   'ApiKeyConnection.nodes': { page: true },
   'RunConnection.nodes': { page: true },

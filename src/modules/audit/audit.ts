@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'member.password_changed',
   'member.joined_by_sso',
   'sso_connection.created',
+  'sso_domain.verified',
   'sso_connection.deleted',
   'session.revoked',
   'invitation.revoked',

@@ -50,7 +50,7 @@ const unreachable = () => new AppError('SERVICE_UNAVAILABLE', 'The SSO provider 
  * a cookie; `finish` checks the provider's answer against that state (single use, 10 minutes), has openid-client
  * redeem the code and validate the ID token (issuer, audience, signature, nonce, expiry), then signs the member in,
  * making them with the connection's `defaultRole` on their first sign-in. The email must be verified by the provider
- * and in one of the connection's domains.
+ * and in one of the connection's VERIFIED domains.
  */
 export class SsoSignIn {
   constructor(private readonly deps: SsoSignInDeps) {}
@@ -66,7 +66,7 @@ export class SsoSignIn {
     const wait = this.deps.limiter.retryAfter(subject);
     if (wait > 0) throw rateLimited(wait, 'Too many single sign-on attempts; retry later');
     this.deps.limiter.fail(subject);
-    return (await em.count(SsoDomain, { domain: domainOf(email.trim().toLowerCase())! })) > 0;
+    return (await em.count(SsoDomain, { domain: domainOf(email.trim().toLowerCase())!, status: 'VERIFIED' })) > 0;
   }
 
   async start(em: EntityManager, email: unknown, redirectUri: string, ip: string): Promise<{ url: string; state: string }> {
@@ -76,7 +76,8 @@ export class SsoSignIn {
     const wait = this.deps.limiter.retryAfter(subject);
     if (wait > 0) throw rateLimited(wait, 'Too many single sign-on attempts; retry later');
     this.deps.limiter.fail(subject);
-    const found = await em.findOne(SsoDomain, { domain: domainOf(address)! }, { populate: ['connection'] });
+    // Only a domain its owner proved by DNS routes anyone: a pending claim answers as if there were no connection.
+    const found = await em.findOne(SsoDomain, { domain: domainOf(address)!, status: 'VERIFIED' }, { populate: ['connection'] });
     if (!found) throw notFound('SSO connection for this email domain');
     const connection = found.connection.getEntity();
     const oidc = await oidcClient();
@@ -157,7 +158,7 @@ export class SsoSignIn {
     const domain = domainOf(email);
     if (!domain || email.length > 254) throw new AppError('FORBIDDEN', 'The provider gave no email address for this account');
     if (claims.email_verified !== true) throw new AppError('FORBIDDEN', 'The provider has not verified this account\'s email address');
-    if (!(await em.count(SsoDomain, { domain, connection: connection.id }))) throw new AppError('FORBIDDEN', 'This email address is not in a domain of the SSO connection');
+    if (!(await em.count(SsoDomain, { domain, connection: connection.id, status: 'VERIFIED' }))) throw new AppError('FORBIDDEN', 'This email address is not in a domain of the SSO connection');
     const organizationId = connection.organization.id;
     const now = this.deps.now();
     const result = await em.transactional(async (tx) => {

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../organization/organization.entity';
 import type { MemberRole } from '../members/member.entity';
 import { newId } from '../common/ids';
@@ -35,15 +35,34 @@ export class SsoConnection {
   createdAt: Date = new Date();
 }
 
-/** An email domain a connection signs in: one connection per domain across every organization (the primary key). */
+/** PENDING until its owner proves it by DNS (`verifySsoDomain`); only a VERIFIED domain signs anyone in. */
+export type SsoDomainStatus = 'PENDING' | 'VERIFIED';
+
+/**
+ * An email domain a connection claims. Several connections (of several organizations) may claim one domain while
+ * it is PENDING; at most one holds it VERIFIED (the partial unique index): the first to publish its TXT record.
+ */
 @Entity({ tableName: 'sso_domains' })
+@Index({ name: 'sso_domains_verified_unique', expression: 'create unique index "sso_domains_verified_unique" on "sso_domains" ("domain") where "status" = \'VERIFIED\'' })
 export class SsoDomain {
+  [PrimaryKeyProp]?: ['connection', 'domain'];
+
+  @ManyToOne(() => SsoConnection, { ref: true, deleteRule: 'cascade', primary: true })
+  connection!: Ref<SsoConnection>;
+
   /** Lower-case, without `@`: `example.com`. */
   @PrimaryKey({ type: 'string', length: 253 })
   domain!: string;
 
-  @ManyToOne(() => SsoConnection, { ref: true, deleteRule: 'cascade', index: true })
-  connection!: Ref<SsoConnection>;
+  @Property({ type: 'string', length: 8 })
+  status!: SsoDomainStatus;
+
+  /** Random, 256 bits in base64url: published as `tracer-domain-verification=<token>` at `_tracer-challenge.<domain>`. */
+  @Property({ type: 'string', length: 64 })
+  verificationToken!: string;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  verifiedAt?: Date | null;
 }
 
 /**

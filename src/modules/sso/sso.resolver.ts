@@ -15,11 +15,24 @@ export class SsoResolver {
 
   @Mutation(() => SsoConnectionView, {
     description:
-      'Adds an OpenID Connect provider for members of `emailDomains` (`/auth/sso/start`); they are made members with `defaultRole` at their first sign-in. A domain of another connection is CONFLICT. OWNER only (a principal holding `all`): FORBIDDEN otherwise.',
+      'Adds an OpenID Connect provider for members of `emailDomains` (`/auth/sso/start`), each domain PENDING until proven by DNS (`verifySsoDomain`); they are made members with `defaultRole` at their first sign-in. A domain VERIFIED by another connection is CONFLICT. OWNER only (a principal holding `all`): FORBIDDEN otherwise.',
   })
   @RequiresScope('organization:write')
   async createSsoConnection(@Arg('input') input: CreateSsoConnectionInput, @Ctx() { em, principal, actor, services }: RequestContext): Promise<SsoConnectionView> {
     return SsoConnectionView.from(await services.sso.create(em, principal, actor, input));
+  }
+
+  @Mutation(() => SsoConnectionView, {
+    description:
+      'Proves `domain` of the connection: looks up the TXT records of `_tracer-challenge.<domain>` and marks it VERIFIED when one is its `verificationRecord`; other organizations\' pending claims on it are dropped. No such record is BAD_USER_INPUT, a DNS server that does not answer SERVICE_UNAVAILABLE, a domain verified by another connection first CONFLICT. OWNER only.',
+  })
+  @RequiresScope('organization:write')
+  async verifySsoDomain(
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('domain') domain: string,
+    @Ctx() { em, principal, actor, services }: RequestContext,
+  ): Promise<SsoConnectionView> {
+    return SsoConnectionView.from(await services.sso.verifyDomain(em, principal, actor, connectionId, domain));
   }
 
   @Mutation(() => ID, { description: 'Removes an SSO connection; its members keep their accounts. Answers its id. OWNER only.' })

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, conflict, forbidden, notFound, type FieldError } from '../../errors';
+import { AppError, badInput, conflict, forbidden, notFound, type FieldError } from '../../errors';
 import { ALL } from '../../authorization/scopes';
 import type { Principal } from '../auth/principal';
 import type { SecretBox } from '../checks/secret-box';
@@ -8,6 +10,7 @@ import type { MemberRole } from '../members/member.entity';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { audit, type Actor } from '../audit/audit';
+import { parseResolver } from '../checks/kinds/dns/dns-answers';
 import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS, SsoConnection, SsoDomain } from './sso.entity';
 
 export interface SsoServiceDeps {
@@ -16,6 +19,20 @@ export interface SsoServiceDeps {
   secrets: SecretBox;
   /** ALLOW_PRIVATE_TARGETS: an issuer on a private or loopback address, or over plain http, is accepted. */
   allowPrivateTargets: boolean;
+  /** SSO_DNS_RESOLVER: the DNS server asked for domain proofs (`address[:port]`); undefined, the system's. */
+  dnsResolver?: string;
+}
+
+/** Where and what an owner publishes to prove a domain (`verifySsoDomain`). */
+export const CHALLENGE_PREFIX = '_tracer-challenge.';
+export const RECORD_PREFIX = 'tracer-domain-verification=';
+/** How long one DNS query may take, and how many times it is sent. */
+const DNS_TIMEOUT_MS = 5000;
+const DNS_TRIES = 2;
+
+export interface ConnectionWithDomains {
+  connection: SsoConnection;
+  domains: SsoDomain[];
 }
 
 export interface SsoConnectionInput {
@@ -44,22 +61,26 @@ export class SsoService {
   constructor(private readonly deps: SsoServiceDeps) {}
 
   /** The organization's connections, oldest first, each with its domains. */
-  async list(em: EntityManager, organizationId: string): Promise<Array<{ connection: SsoConnection; domains: string[] }>> {
+  async list(em: EntityManager, organizationId: string): Promise<ConnectionWithDomains[]> {
     const connections = await em.find(SsoConnection, { organization: organizationId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
     const domains = connections.length ? await em.find(SsoDomain, { connection: { $in: connections.map((c) => c.id) } }, { orderBy: { domain: 'asc' } }) : [];
-    return connections.map((connection) => ({ connection, domains: domains.filter((d) => d.connection.id === connection.id).map((d) => d.domain) }));
+    return connections.map((connection) => ({ connection, domains: domains.filter((d) => d.connection.id === connection.id) }));
   }
 
-  /** Adds a connection (OWNER only); a domain another connection has is CONFLICT. The secret is sealed, never answered. */
-  async create(em: EntityManager, principal: Principal, actor: Actor, input: SsoConnectionInput): Promise<{ connection: SsoConnection; domains: string[] }> {
+  /**
+   * Adds a connection (OWNER only), each of its domains PENDING with a fresh verification token. A domain another
+   * connection holds VERIFIED, or one this organization already claims, is CONFLICT; other organizations' pending
+   * claims do not stop it. The secret is sealed, never answered.
+   */
+  async create(em: EntityManager, principal: Principal, actor: Actor, input: SsoConnectionInput): Promise<ConnectionWithDomains> {
     if (!principal.held.has(ALL)) throw ownerOnly('add an SSO connection');
     const { issuer, domains } = this.validate(input);
     const now = this.deps.now();
     return em.transactional(async (tx) => {
       await lockOrganization(tx, actor.organizationId);
       if ((await tx.count(SsoConnection, { organization: actor.organizationId })) >= MAX_SSO_CONNECTIONS) throw conflict(`An organization has at most ${MAX_SSO_CONNECTIONS} SSO connections`);
-      const taken = await tx.find(SsoDomain, { domain: { $in: domains } });
-      if (taken.length) throw conflict(`${taken.map((d) => d.domain).join(', ')} already signs in through another SSO connection`);
+      const taken = await tx.find(SsoDomain, { domain: { $in: domains }, $or: [{ status: 'VERIFIED' }, { connection: { organization: actor.organizationId } }] });
+      if (taken.length) throw conflict(`${[...new Set(taken.map((d) => d.domain))].sort().join(', ')} already belongs to another SSO connection`);
       const connection = tx.create(SsoConnection, {
         organization: tx.getReference(Organization, actor.organizationId),
         issuer,
@@ -69,15 +90,70 @@ export class SsoService {
         createdAt: now,
       });
       tx.persist(connection);
-      for (const domain of domains) tx.persist(tx.create(SsoDomain, { domain, connection }));
+      const rows = domains.map((domain) => tx.create(SsoDomain, { domain, connection, status: 'PENDING', verificationToken: randomBytes(32).toString('base64url'), verifiedAt: null }));
+      tx.persist(rows);
       audit(tx, actor, 'sso_connection.created', connection.id, now);
-      // A domain claimed at the same moment by another organization: the primary key refuses the second.
-      await tx.flush().catch((e: unknown) => {
-        if ((e as { name?: string }).name === 'UniqueConstraintViolationException') throw conflict('An email domain already signs in through another SSO connection');
-        throw e;
-      });
-      return { connection, domains };
+      await tx.flush();
+      return { connection, domains: rows };
     });
+  }
+
+  /**
+   * Proves one of a connection's domains (OWNER only): asks SSO_DNS_RESOLVER for the TXT records of
+   * `_tracer-challenge.<domain>` and marks it VERIFIED when one is `tracer-domain-verification=<token>`; every other
+   * connection's pending claim on the domain is then dropped. Another organization's connection, or a domain the
+   * connection does not claim, is NOT_FOUND; a domain verified elsewhere first is CONFLICT; no such record is
+   * BAD_USER_INPUT; a resolver that does not answer is SERVICE_UNAVAILABLE. Nothing changes unless it is VERIFIED.
+   */
+  async verifyDomain(em: EntityManager, principal: Principal, actor: Actor, connectionId: string, domainInput: string): Promise<ConnectionWithDomains> {
+    const connection = await em.findOne(SsoConnection, { id: connectionId, organization: actor.organizationId });
+    if (!connection) throw notFound('SSO connection');
+    if (!principal.held.has(ALL)) throw ownerOnly('verify an SSO domain');
+    const domain = typeof domainInput === 'string' ? domainInput.trim().toLowerCase().replace(/^@/, '') : '';
+    if (!DOMAIN.test(domain)) throw badInput([{ field: 'domain', message: 'must be a domain name such as example.com' }]);
+    const claim = await em.findOne(SsoDomain, { connection: connection.id, domain });
+    if (!claim) throw notFound('SSO domain');
+    if (claim.status !== 'VERIFIED') {
+      if (await em.count(SsoDomain, { domain, status: 'VERIFIED' })) throw conflict(`${domain} was verified by another SSO connection first`);
+      const records = await this.txtRecords(`${CHALLENGE_PREFIX}${domain}`);
+      const expected = `${RECORD_PREFIX}${claim.verificationToken}`;
+      if (!records.some((r) => r.trim() === expected))
+        throw badInput([{ field: 'domain', message: `no TXT record of ${CHALLENGE_PREFIX}${domain} is ${expected} (${records.length} record${records.length === 1 ? '' : 's'} found)` }]);
+      const now = this.deps.now();
+      await em.transactional(async (tx) => {
+        // Only a claim still pending turns VERIFIED; a claim verified by another organization in the meantime makes
+        // the partial unique index refuse this one.
+        const changed = await tx
+          .nativeUpdate(SsoDomain, { connection: connection.id, domain, status: 'PENDING' }, { status: 'VERIFIED', verifiedAt: now })
+          .catch((e: unknown) => {
+            if ((e as { name?: string }).name === 'UniqueConstraintViolationException') throw conflict(`${domain} was verified by another SSO connection first`);
+            throw e;
+          });
+        if (!changed) throw notFound('SSO domain');
+        await tx.nativeDelete(SsoDomain, { domain, status: 'PENDING', connection: { $ne: connection.id } });
+        audit(tx, actor, 'sso_domain.verified', connection.id, now, [domain]);
+      });
+    }
+    const [fresh] = (await this.list(em.fork(), actor.organizationId)).filter((c) => c.connection.id === connection.id);
+    return fresh;
+  }
+
+  /** The TXT records of `name`, each one string; none is an empty list. Any other failure is SERVICE_UNAVAILABLE. */
+  private async txtRecords(name: string): Promise<string[]> {
+    const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+    if (this.deps.dnsResolver) {
+      const server = parseResolver(this.deps.dnsResolver);
+      if (server) resolver.setServers([server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`]);
+    }
+    try {
+      return (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOTFOUND' || code === 'ENODATA') return [];
+      throw new AppError('SERVICE_UNAVAILABLE', `The DNS server did not answer for ${name} (${code ?? 'error'}); try again later`, {}, { 'retry-after': '5' });
+    } finally {
+      resolver.cancel();
+    }
   }
 
   /** Removes a connection of the caller's organization (OWNER only); another organization's is NOT_FOUND. */
@@ -117,7 +193,7 @@ export class SsoService {
     if (!domain) return false;
     const rows = await em.getConnection().execute<{ one: number }[]>(
       `select 1 as one from organizations o join sso_connections c on c.organization_id = o.id join sso_domains d on d.connection_id = c.id
-       where o.id = ? and o.enforce_sso and d.domain = ? limit 1`,
+       where o.id = ? and o.enforce_sso and d.domain = ? and d.status = 'VERIFIED' limit 1`,
       [member.organizationId, domain],
     );
     return rows.length > 0;

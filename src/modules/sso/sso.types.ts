@@ -1,7 +1,37 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../authorization/directives';
 import { MemberRoleEnum } from '../members/member.types';
-import type { SsoConnection } from './sso.entity';
+import type { SsoDomain } from './sso.entity';
+import { CHALLENGE_PREFIX, RECORD_PREFIX, type ConnectionWithDomains } from './sso.service';
+
+export enum SsoDomainStatusEnum {
+  PENDING = 'PENDING',
+  VERIFIED = 'VERIFIED',
+}
+registerEnumType(SsoDomainStatusEnum, {
+  name: 'SsoDomainStatus',
+  description: 'PENDING until the TXT record is found (`verifySsoDomain`); only a VERIFIED domain signs anyone in.',
+});
+
+@ObjectType('SsoDomain', { description: 'An email domain an SSO connection claims, and how its owner proves it by DNS.' })
+@RequiresScope('organization:read')
+export class SsoDomainView {
+  @Field({ description: 'Lower-case: `example.com`.' }) domain!: string;
+  @Field(() => SsoDomainStatusEnum) status!: SsoDomainStatusEnum;
+  @Field({ description: 'The TXT record value to publish at `verificationName`: `tracer-domain-verification=<token>`.' }) verificationRecord!: string;
+  @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) verificationName!: string;
+  @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
+
+  static from(d: SsoDomain): SsoDomainView {
+    return Object.assign(new SsoDomainView(), {
+      domain: d.domain,
+      status: d.status as SsoDomainStatusEnum,
+      verificationRecord: `${RECORD_PREFIX}${d.verificationToken}`,
+      verificationName: `${CHALLENGE_PREFIX}${d.domain}`,
+      verifiedAt: d.verifiedAt ?? null,
+    });
+  }
+}
 
 @ObjectType('SsoConnection', { description: 'An OpenID Connect provider members of its email domains sign in with (`/auth/sso/start`). The client secret is never answered.' })
 @RequiresScope('organization:read')
@@ -9,16 +39,18 @@ export class SsoConnectionView {
   @Field(() => ID) id!: string;
   @Field({ description: 'The provider\'s issuer URL.' }) issuer!: string;
   @Field() clientId!: string;
-  @Field(() => [String], { description: 'Email domains signed in through this connection (each in one connection only).' }) emailDomains!: string[];
+  @Field(() => [String], { description: 'The names of `domains`, verified or not (only VERIFIED ones sign anyone in).' }) emailDomains!: string[];
+  @Field(() => [SsoDomainView], { description: 'Each claimed domain with its status and the TXT record that proves it.' }) domains!: SsoDomainView[];
   @Field(() => MemberRoleEnum, { description: 'The role of a member made at their first sign-in.' }) defaultRole!: MemberRoleEnum;
   @Field() createdAt!: Date;
 
-  static from({ connection, domains }: { connection: SsoConnection; domains: string[] }): SsoConnectionView {
+  static from({ connection, domains }: ConnectionWithDomains): SsoConnectionView {
     return Object.assign(new SsoConnectionView(), {
       id: connection.id,
       issuer: connection.issuer,
       clientId: connection.clientId,
-      emailDomains: domains,
+      emailDomains: domains.map((d) => d.domain),
+      domains: domains.map(SsoDomainView.from),
       defaultRole: connection.defaultRole as MemberRoleEnum,
       createdAt: connection.createdAt,
     });
