@@ -169,6 +169,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   CreateSsoConnection: { input: { issuer: 'https://idp.example.com', clientId: 'c', clientSecret: 's', emailDomains: ['example.com'], defaultRole: 'VIEWER' } },
   DeleteSsoConnection: { id: 'sso_none' },
   SetEnforceSso: { enforceSso: false },
+  VerifySsoDomain: { connectionId: 'sso_none', domain: 'example.com' },
   CreateNotificationChannel: { input: { name: 'c', type: 'WEBHOOK', url: 'https://example.com/hook', events: ['ALERT_OPENED'], checkIds: [] } },
   UpdateNotificationChannel: { id: 'nch_none', input: { name: 'c' } },
   DeleteNotificationChannel: { id: 'nch_none' },

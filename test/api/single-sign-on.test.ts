@@ -3,7 +3,8 @@
  * the browser's whole redirect dance is followed by a cookie-keeping HTTP client (the provider's own login and
  * consent forms included). Tampered, replayed, expired, foreign-audience and foreign-key answers are made by
  * re-signing the provider's ID token on its way out of the token endpoint. Also here: enforceSso against the
- * password sign-in, and POST /auth/change-password.
+ * password sign-in, POST /auth/change-password, and the DNS proof of a domain (verifySsoDomain) against a DNS
+ * server on 127.0.0.1 (SSO_DNS_RESOLVER).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -12,6 +13,7 @@ import type { Client } from '../helpers/client';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import { GOOD_PASSWORD, addPerson, post, sessionCookieOf, signIn } from '../helpers/people';
 import { b64json as b64, resign, signingKey, startIdp, type IdpAccount, type TestIdp } from '../helpers/oidc';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
 
 const DOMAIN = 'acme.example';
 
@@ -21,12 +23,22 @@ const ACCOUNTS: Record<string, IdpAccount> = {
   bob: { email: 'bob@other.example', email_verified: true, name: 'Bob' },
   eve: { email: 'eve@acme.example', email_verified: false, name: 'Eve' },
   cyd: { email: 'cyd@acme.example', email_verified: true, name: 'Cyd' },
+  alice: { email: 'alice@bigcorp.example', email_verified: true, name: 'Alice' },
 };
 
 let t: TestApp;
 let owner: Client;
 let org: Organization;
 let idp: TestIdp;
+let dns: TestDnsServer;
+
+/** Publishes the connection's record for `domain` on the test DNS server and has `client` verify it. */
+async function prove(client: Client, connectionId: string, domain: string) {
+  const connection = (await client.gql(ops.SsoConnectionsDocument, {})).data!.ssoConnections.find((c) => c.id === connectionId)!;
+  const claim = connection.domains.find((d) => d.domain === domain)!;
+  dns.txt(claim.verificationName, claim.verificationRecord);
+  return client.gql(ops.VerifySsoDomainDocument, { connectionId, domain });
+}
 
 /** A browser without the browser: one cookie jar per host, redirects followed by hand, the provider's forms filled in. */
 class Browser {
@@ -110,7 +122,8 @@ const me = (session: string) => t.client().withHeaders({ cookie: `tracer_session
 const sessionCount = async () => Number((await t.db.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from sessions'))[0].n);
 
 beforeAll(async () => {
-  t = await startTestApp();
+  dns = await startDnsServer();
+  t = await startTestApp({ SSO_DNS_RESOLVER: dns.address });
   org = await t.org('Acme');
   owner = (await t.key(org, ['all'])).client;
   idp = await startIdp(`${t.baseUrl}/auth/sso/callback`, ACCOUNTS);
@@ -118,9 +131,13 @@ beforeAll(async () => {
     input: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomains: [DOMAIN.toUpperCase()], defaultRole: 'MEMBER' as never },
   });
   expect(created.errors).toBeUndefined();
+  expect(created.data!.createSsoConnection.domains).toEqual([expect.objectContaining({ domain: DOMAIN, status: 'PENDING' })]);
+  const proven = await prove(owner, created.data!.createSsoConnection.id, DOMAIN);
+  expect(proven.data!.verifySsoDomain.domains[0].status).toBe('VERIFIED');
 });
 
 afterAll(async () => {
+  await dns?.close();
   await idp?.close();
   await t?.close();
 });
@@ -344,5 +361,106 @@ describe('change password', () => {
     expect((await signIn(t, person.email, NEW)).res.status).toBe(200);
     const events = (await owner.gql(ops.AuditEventsDocument, { first: 100 })).data!.auditEvents.nodes;
     expect(events.filter((e) => e.action === 'member.password_changed').map((e) => e.target)).toContain(person.memberId);
+  });
+});
+
+describe('domain verification', () => {
+  const BIG = 'bigcorp.example';
+  const idpInput = (emailDomains: string[]) => ({ input: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomains, defaultRole: 'VIEWER' as never } });
+  const available = async (email: string) => ((await (await fetch(`${t.baseUrl}/auth/sso/available?email=${encodeURIComponent(email)}`)).json()) as { data: { sso: boolean } }).data.sso;
+  const attempts = async () => Number((await t.db.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from sso_attempts'))[0].n);
+  const claimsOf = async (client: Client) => (await client.gql(ops.SsoConnectionsDocument, {})).data!.ssoConnections.flatMap((c) => c.domains.map((d) => ({ connection: c.id, ...d })));
+
+  it('routes nobody through a pending claim; the first to publish its record owns the domain and the other claims are dropped', async () => {
+    // Mallory claims another company's domain first: it stays PENDING and routes nobody.
+    const mallory = (await t.key(await t.org('Mallory'), ['all'])).client;
+    const hers = (await mallory.gql(ops.CreateSsoConnectionDocument, idpInput([BIG]))).data!.createSsoConnection;
+    const [pending] = hers.domains;
+    expect(pending).toMatchObject({ domain: BIG, status: 'PENDING', verificationName: `_tracer-challenge.${BIG}`, verifiedAt: null });
+    expect(pending.verificationRecord).toMatch(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/); // 256 random bits
+    expect(await available('alice@bigcorp.example')).toBe(false);
+    const before = await attempts();
+    const start = await fetch(`${t.baseUrl}/auth/sso/start?email=alice%40bigcorp.example`, { redirect: 'manual' });
+    expect(start.headers.get('location')).toBe('/dashboard/?sso_error=NOT_FOUND');
+    expect(await attempts()).toBe(before);
+
+    // The real owner may still claim it (CONFLICT only against a VERIFIED domain), with a token of its own.
+    const bigOrg = await t.org('BigCorp');
+    const big = (await t.key(bigOrg, ['all'])).client;
+    const theirs = (await big.gql(ops.CreateSsoConnectionDocument, idpInput([BIG]))).data!.createSsoConnection;
+    expect(theirs.domains[0].verificationRecord).not.toBe(pending.verificationRecord);
+
+    // No record yet; then only BigCorp's record is published at BigCorp's DNS: Mallory cannot prove it.
+    const noRecord = await mallory.gql(ops.VerifySsoDomainDocument, { connectionId: hers.id, domain: BIG });
+    expect([noRecord.errors?.[0].extensions?.code, (noRecord.errors?.[0].extensions?.fields as { field: string }[])[0].field]).toEqual(['BAD_USER_INPUT', 'domain']);
+    dns.txt(`_tracer-challenge.${BIG}`, 'v=unrelated', theirs.domains[0].verificationRecord);
+    expect((await mallory.gql(ops.VerifySsoDomainDocument, { connectionId: hers.id, domain: BIG })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    // Another organization's connection, or a domain the connection does not claim, does not exist; an admin is not an owner.
+    expect((await mallory.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: BIG })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await big.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: 'other.example' })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await big.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: 'not a domain' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const admin = (await t.key(bigOrg, ['organization:read', 'organization:write'])).client;
+    expect((await admin.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: BIG })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // A DNS server that fails: SERVICE_UNAVAILABLE, and nothing changes.
+    dns.failing.add(`_tracer-challenge.${BIG}`);
+    try {
+      const down = await big.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: BIG });
+      expect(down.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      dns.failing.delete(`_tracer-challenge.${BIG}`);
+    }
+    expect((await claimsOf(big))[0].status).toBe('PENDING');
+    expect((await claimsOf(mallory))[0].status).toBe('PENDING');
+
+    // BigCorp proves it: verified, Mallory's claim gone, and a new one CONFLICT.
+    const done = await big.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: BIG.toUpperCase() });
+    expect(done.data!.verifySsoDomain.domains[0]).toMatchObject({ domain: BIG, status: 'VERIFIED', verifiedAt: expect.any(String) });
+    expect(dns.queries.at(-1)).toEqual({ name: `_tracer-challenge.${BIG}`, type: 'TXT' });
+    expect(await claimsOf(mallory)).toEqual([]);
+    expect((await mallory.gql(ops.SsoConnectionsDocument, {})).data!.ssoConnections[0].emailDomains).toEqual([]);
+    expect((await mallory.gql(ops.VerifySsoDomainDocument, { connectionId: hers.id, domain: BIG })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await mallory.gql(ops.CreateSsoConnectionDocument, idpInput([BIG]))).errors?.[0].extensions?.code).toBe('CONFLICT');
+    // Verifying again changes nothing and asks no DNS server.
+    const asked = dns.queries.length;
+    expect((await big.gql(ops.VerifySsoDomainDocument, { connectionId: theirs.id, domain: BIG })).data!.verifySsoDomain.domains[0].status).toBe('VERIFIED');
+    expect(dns.queries.length).toBe(asked);
+    const events = (await big.gql(ops.AuditEventsDocument, { first: 100 })).data!.auditEvents.nodes.filter((e) => e.action === 'sso_domain.verified');
+    expect(events.map((e) => [e.target, e.changedFields])).toEqual([[theirs.id, [BIG]]]);
+
+    // Now Alice signs in through BigCorp's connection, and becomes BigCorp's member.
+    expect(await available('alice@bigcorp.example')).toBe(true);
+    const alice = await ssoSignIn('alice');
+    expect(alice.location).toBe('/dashboard/');
+    expect((await me(alice.session!).gql(ops.SignedInMeDocument, {})).data!.me.organization.id).toBe(bigOrg.id);
+  });
+
+  it('lets one of two owners verifying at once win; the other is refused and nothing is half-written', async () => {
+    const RACE = 'race.example';
+    const a = (await t.key(await t.org('Race A'), ['all'])).client;
+    const b = (await t.key(await t.org('Race B'), ['all'])).client;
+    const ca = (await a.gql(ops.CreateSsoConnectionDocument, idpInput([RACE]))).data!.createSsoConnection;
+    const cb = (await b.gql(ops.CreateSsoConnectionDocument, idpInput([RACE]))).data!.createSsoConnection;
+    // Both records published (as if the domain had changed hands between them).
+    dns.txt(`_tracer-challenge.${RACE}`, ca.domains[0].verificationRecord, cb.domains[0].verificationRecord);
+    const results = await Promise.all([a.gql(ops.VerifySsoDomainDocument, { connectionId: ca.id, domain: RACE }), b.gql(ops.VerifySsoDomainDocument, { connectionId: cb.id, domain: RACE })]);
+    const won = results.filter((r) => r.data?.verifySsoDomain.domains[0]?.status === 'VERIFIED');
+    expect(won).toHaveLength(1);
+    expect(['CONFLICT', 'NOT_FOUND']).toContain(results.find((r) => r !== won[0])!.errors?.[0].extensions?.code);
+    const rows = await t.db.orm.em.fork().getConnection().execute<{ status: string }[]>('select status from sso_domains where domain = ?', [RACE]);
+    expect(rows).toEqual([{ status: 'VERIFIED' }]);
+  });
+
+  it('enforceSso binds only the members of a verified domain', async () => {
+    const created = (await owner.gql(ops.CreateSsoConnectionDocument, idpInput(['later.example']))).data!.createSsoConnection;
+    const lee = await addPerson(t, org, 'lee@later.example', 'VIEWER');
+    expect((await owner.gql(ops.SetEnforceSsoDocument, { enforceSso: true })).data!.setEnforceSso.enforceSso).toBe(true);
+    try {
+      expect((await signIn(t, lee.email, GOOD_PASSWORD)).res.status).toBe(200); // pending: as if there were no connection
+      expect((await prove(owner, created.id, 'later.example')).data!.verifySsoDomain.domains[0].status).toBe('VERIFIED');
+      const refused = await signIn(t, lee.email, GOOD_PASSWORD);
+      expect([refused.res.status, refused.body.error?.code]).toEqual([403, 'SSO_REQUIRED']);
+    } finally {
+      await owner.gql(ops.SetEnforceSsoDocument, { enforceSso: false });
+    }
   });
 });

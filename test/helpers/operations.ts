@@ -38,8 +38,9 @@ export interface Ids {
   revocable: string;
   channel: string;
   window: string;
-  /** An SSO connection (its domain is the seeded organization's own, sso-<n>.example). */
+  /** An SSO connection (its domain is the seeded organization's own, sso-<n>.example, VERIFIED). */
   ssoConnection: string;
+  ssoDomain: string;
   policy: string;
   statusPage: string;
   incident: string;
@@ -287,6 +288,15 @@ export const OPERATIONS: readonly Operation[] = [
     document: ops.CreateSsoConnectionDocument,
     variables: () => ({ input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${Math.random().toString(36).slice(2)}.example`], defaultRole: 'VIEWER' } }),
     absent: { input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: ['example.com'], defaultRole: 'NOBODY' } },
+  },
+  // OWNER only. The seeded domain is already VERIFIED (seedOrganization), so no DNS server is asked.
+  {
+    name: 'verifySsoDomain',
+    scopes: ['organization:write'],
+    roleScopes: ['all'],
+    document: ops.VerifySsoDomainDocument,
+    variables: (i) => ({ connectionId: i.ssoConnection, domain: i.ssoDomain }),
+    absent: { connectionId: 'sso_none', domain: 'example.com' },
   },
   // `false` leaves the seeded organization's sign-in as it is.
   { name: 'setEnforceSso', scopes: ['organization:write'], roleScopes: ['all'], document: ops.SetEnforceSsoDocument, variables: () => ({ enforceSso: false }), absent: { enforceSso: 'yes' } },
@@ -594,16 +604,19 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
     .createNotificationChannel.channel.id;
   const window = (await client.gql(ops.CreateMaintenanceWindowDocument, { input: windowInput() })).data!.createMaintenanceWindow.id;
   const policy = (await client.gql(ops.CreateEscalationPolicyDocument, { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: [channel] }] } })).data!.createEscalationPolicy.id;
+  const ssoDomain = `sso-${org.id.slice(4).toLowerCase()}.example`;
   const ssoConnection = (
     await client.gql(ops.CreateSsoConnectionDocument, {
-      input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [`sso-${org.id.slice(4).toLowerCase()}.example`], defaultRole: 'VIEWER' },
+      input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: [ssoDomain], defaultRole: 'VIEWER' },
     })
   ).data!.createSsoConnection.id;
+  // Proven as if its TXT record had been found (test/api/sso-domains.test.ts asks a real DNS server).
+  await t.db.orm.em.fork().getConnection().execute(`update sso_domains set status = 'VERIFIED', verified_at = now() where connection_id = ?`, [ssoConnection]);
   const statusPage = (
     await client.gql(ops.CreateStatusPageDocument, { input: { name: 'Public', slug: `s-${Math.random().toString(36).slice(2, 10)}`, components: [{ name: 'API', checkIds: [monitor] }] } })
   ).data!.createStatusPage.id;
   const incident = (
     await client.gql(ops.CreateIncidentDocument, { input: { statusPageId: statusPage, title: 'Slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking' } })
   ).data!.createIncident.id;
-  return { ids: { monitor, journey, heartbeat, tcpMonitor, dnsMonitor, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, policy, statusPage, incident }, admin: client };
+  return { ids: { monitor, journey, heartbeat, tcpMonitor, dnsMonitor, monitorRun, journeyRun, alert, member, invitation, session, key, rollable, revocable, channel, window, ssoConnection, ssoDomain, policy, statusPage, incident }, admin: client };
 }
