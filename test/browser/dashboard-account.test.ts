@@ -5,8 +5,9 @@
  * accepted), and an organization requiring two-factor sending a member without it to the setup before anything else.
  * The set-password page of the members CLI link comes first. The codes are computed here by RFC 6238 written out,
  * not by the server's library. First of all, single sign-on: an owner adds a connection on Settings › Single sign-on,
- * and a person of its domain signs in through a real OpenID provider running in this process (its own login and
- * consent pages), then sets a password on the account page.
+ * proves its domain (the TXT record the page shows, published on a DNS server on 127.0.0.1, then Verify), and a
+ * person of its domain signs in through a real OpenID provider running in this process (its own login and consent
+ * pages), then sets a password on the account page.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import { migratedDataDir } from '../helpers/database';
 import { post, sessionCookieOf, GOOD_PASSWORD } from '../helpers/people';
 import { codeAt } from '../helpers/totp';
 import { startIdp, type TestIdp } from '../helpers/oidc';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
 
 /** The code of the next 30-second step: within the server's one-step window, and later than any code used now. */
 const nextCode = (secret: string) => codeAt(secret, new Date(Date.now() + 30_000));
@@ -31,11 +33,14 @@ describeBrowser('two-factor in the dashboard', () => {
   const CAL = 'cal@acme.example'; // VIEWER, whose password is set on the link's page
   let calLink: string;
   let idp: TestIdp;
+  let dns: TestDnsServer;
 
   beforeAll(async () => {
     dataDir = migratedDataDir('tracer-dashboard-account-');
-    // ALLOW_PRIVATE_TARGETS: the OpenID provider of the SSO test is on 127.0.0.1, over http.
-    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true' };
+    dns = await startDnsServer();
+    // ALLOW_PRIVATE_TARGETS: the OpenID provider of the SSO test is on 127.0.0.1, over http; SSO_DNS_RESOLVER: the
+    // DNS server the SSO domain is proven on.
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_KEY: 'false', SCHEDULING: 'false', ALLOW_PRIVATE_TARGETS: 'true', SSO_DNS_RESOLVER: dns.address };
     const links = [await addMember(env, 'Acme Inc', ADA, 'OWNER'), await addMember(env, 'Acme Inc', BEN, 'MEMBER')];
     calLink = await addMember(env, 'Acme Inc', CAL, 'VIEWER');
     server = await spawnServer(env);
@@ -44,6 +49,7 @@ describeBrowser('two-factor in the dashboard', () => {
     idp = await startIdp(`${server.baseUrl}/auth/sso/callback`, { dan: { email: 'dan@sso.example', email_verified: true, name: 'Dan' } });
   });
   afterAll(async () => {
+    await dns?.close();
     await idp?.close();
     await browser?.close();
     await server?.stop();
@@ -61,7 +67,17 @@ describeBrowser('two-factor in the dashboard', () => {
     await ada.getByLabel('Client secret').fill(idp.clientSecret);
     await ada.getByLabel('Email domains').fill('sso.example');
     await ada.getByRole('button', { name: 'Add connection' }).click();
-    await ada.getByRole('cell', { name: 'sso.example', exact: true }).waitFor();
+    // The domain is pending until its TXT record is found: the page shows where and what to publish.
+    const domain = ada.locator('[data-sso-domain="sso.example"]');
+    expect(await domain.getByTestId('sso-domain-status').textContent()).toBe('Pending');
+    const name = await domain.getByTestId('sso-txt-name').textContent();
+    const value = await domain.getByTestId('sso-txt-value').textContent();
+    expect([name, value]).toEqual(['_tracer-challenge.sso.example', expect.stringMatching(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/)]);
+    expect(await (await fetch(`${server.baseUrl}/auth/sso/available?email=dan%40sso.example`)).json()).toEqual({ success: true, data: { sso: false } });
+    dns.txt(name!, value!);
+    await domain.getByRole('button', { name: 'Verify sso.example' }).click();
+    await domain.getByTestId('sso-domain-status').getByText('Verified').waitFor();
+    expect(await domain.getByTestId('sso-txt-value').count()).toBe(0);
     await ada.context().close();
 
     const dan = await openPage(browser);

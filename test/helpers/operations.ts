@@ -292,7 +292,7 @@ export const OPERATIONS: readonly Operation[] = [
   // OWNER only. The seeded domain is already VERIFIED (seedOrganization), so no DNS server is asked.
   {
     name: 'verifySsoDomain',
-    scopes: ['organization:write'],
+    scopes: ['organization:read', 'organization:write'],
     roleScopes: ['all'],
     document: ops.VerifySsoDomainDocument,
     variables: (i) => ({ connectionId: i.ssoConnection, domain: i.ssoDomain }),

@@ -4,6 +4,7 @@ import {
   DeleteSsoConnectionDocument,
   SetEnforceSsoDocument,
   SsoConnectionsDocument,
+  VerifySsoDomainDocument,
   type MemberRole,
   type SsoConnectionsQuery,
 } from '../../client/generated/graphql';
@@ -25,7 +26,7 @@ const empty = { issuer: '', clientId: '', clientSecret: '', domains: '', default
 
 /**
  * Settings › Single sign-on: the organization's OpenID Connect connections (the secret is sent once and never
- * shown), adding and removing one, and whether members of their domains may sign in only through SSO. Every
+ * shown), each domain's status with the TXT record that proves it and a Verify button, adding and removing one, and whether members of their domains may sign in only through SSO. Every
  * control is an OWNER's; other roles see the settings read-only.
  */
 export function SingleSignOn({ s }: { s: Session }) {
@@ -65,6 +66,13 @@ export function SingleSignOn({ s }: { s: Session }) {
     setForm(empty);
     await load();
   };
+  const [verifying, setVerifying] = useState<string | null>(null);
+  const verify = async (connectionId: string, domain: string) => {
+    setVerifying(`${connectionId} ${domain}`);
+    const done = await call(() => gql(VerifySsoDomainDocument, { connectionId, domain }));
+    setVerifying(null);
+    if (done) await load();
+  };
   const enforce = async (on: boolean) => {
     const done = await call(() => gql(SetEnforceSsoDocument, { enforceSso: on }));
     if (done) setEnforced(done.setEnforceSso.enforceSso);
@@ -80,6 +88,10 @@ export function SingleSignOn({ s }: { s: Session }) {
       <p className="hint">
         Register tracer at your OpenID Connect provider with the redirect URI <code>{`${window.location.origin}/auth/sso/callback`}</code> and the scopes{' '}
         <code>openid email profile</code>. People of these domains then choose “Continue with SSO”; their account is made at their first sign-in.
+      </p>
+      <p className="hint">
+        A domain signs nobody in until you prove it is yours: publish its TXT record in your DNS, then choose Verify. Until then it is pending, and
+        sign-ins of its people go on as if there were no connection.
       </p>
       {connections && connections.length > 0 && (
         <div className="table-wrap">
@@ -102,7 +114,29 @@ export function SingleSignOn({ s }: { s: Session }) {
                 <tr key={c.id} data-sso-id={c.id}>
                   <td>{c.issuer}</td>
                   <td>{c.clientId}</td>
-                  <td>{c.emailDomains.join(', ')}</td>
+                  <td>
+                    <ul className="sso-domains">
+                      {c.domains.map((d) => (
+                        <li key={d.domain} data-sso-domain={d.domain}>
+                          <span>{d.domain}</span>{' '}
+                          <span className={d.status === 'VERIFIED' ? 'badge' : 'badge warn'} data-testid="sso-domain-status">
+                            {d.status === 'VERIFIED' ? 'Verified' : 'Pending'}
+                          </span>
+                          {d.status === 'PENDING' && (
+                            <>
+                              <p className="hint">
+                                Publish a TXT record named <code data-testid="sso-txt-name">{d.verificationName}</code> with the value{' '}
+                                <code data-testid="sso-txt-value">{d.verificationRecord}</code>
+                              </p>
+                              <ScopedButton held={s.perms} scope={OWNER} disabled={verifying !== null} onClick={() => void verify(c.id, d.domain)} aria-label={`Verify ${d.domain}`}>
+                                {verifying === `${c.id} ${d.domain}` ? 'Looking up…' : 'Verify'}
+                              </ScopedButton>
+                            </>
+                          )}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
                   <td>{c.defaultRole}</td>
                   <td>{dateTime(c.createdAt)}</td>
                   <td>
