@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import { parseTrustProxy } from './modules/common/trust-proxy';
 import { PLAN_NAMES } from './modules/common/plan-names';
 
@@ -276,7 +277,7 @@ const schema = z.object({
    */
   SSO_DNS_RESOLVER: z
     .string()
-    .regex(/^(?:[0-9.]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$/, 'must be an IP address with an optional port, such as 192.0.2.53:53')
+    .refine(isResolverAddress, 'must be an IP address with an optional port, such as 192.0.2.53:53 or [2001:db8::53]:53')
     .optional()
     .or(z.literal('').transform(() => undefined)),
   /** The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default http://HOST:PORT. */
@@ -286,6 +287,14 @@ const schema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
 });
+
+/** `address[:port]` of a DNS server: IPv4, or IPv6 in brackets, and a port from 1 to 65535 (SSO_DNS_RESOLVER). */
+function isResolverAddress(value: string): boolean {
+  const m = /^(?:([0-9.]+)|\[([0-9a-fA-F:.]+)\])(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return false;
+  const port = m[3] === undefined ? 53 : Number(m[3]);
+  return (m[1] !== undefined ? isIP(m[1]) === 4 : isIP(m[2]) === 6) && port >= 1 && port <= 65535;
+}
 
 /** Settings that only make sense together; each message names the variable to change. */
 const consistent = schema

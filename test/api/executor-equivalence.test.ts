@@ -73,7 +73,8 @@ function masked(body: unknown): unknown {
     .replace(/\b[a-z]{3}_[0-9A-Za-z]{8,}\b/g, '<id>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/x0\.\d+@example\.com/g, '<email>')
-    .replace(/\bsso-[0-9a-z]+\.example\b/g, '<sso domain>'); // SSO connections' domains: one per connection in all of tracer
+    .replace(/\bsso-[0-9a-z]+\.example\b/g, '<sso domain>') // SSO connections' domains: one per connection in all of tracer
+    .replace(/tracer-domain-verification=[0-9A-Za-z_-]{43}/g, 'tracer-domain-verification=<token>'); // an SSO domain's own token
   const walk = (v: unknown, key = ''): unknown => {
     if (Array.isArray(v)) return v.map((x) => walk(x));
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, OPAQUE_KEY.test(k) && x !== null ? `<${k}>` : walk(x, k)]));

@@ -20,6 +20,14 @@ describe('configuration', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000', SHUTDOWN_DEADLINE_MS: '45000' }).SHUTDOWN_DEADLINE_MS).toBe(45_000);
   });
 
+  it('takes SSO_DNS_RESOLVER as an IP address with an optional port, unset when empty', () => {
+    expect(loadConfig({}).SSO_DNS_RESOLVER).toBeUndefined();
+    expect(loadConfig({ SSO_DNS_RESOLVER: '' }).SSO_DNS_RESOLVER).toBeUndefined();
+    for (const ok of ['192.0.2.53', '127.0.0.1:5353', '[2001:db8::53]', '[2001:db8::53]:53']) expect(loadConfig({ SSO_DNS_RESOLVER: ok }).SSO_DNS_RESOLVER).toBe(ok);
+    for (const bad of ['dns.example.com', '999.1.1.1', '127.0.0.1:0', '127.0.0.1:70000', '2001:db8::53', '[1.2.3.4]'])
+      expect(() => loadConfig({ SSO_DNS_RESOLVER: bad }), bad).toThrow(/SSO_DNS_RESOLVER/);
+  });
+
   it('prints a bootstrap key on the embedded database only, unless BOOTSTRAP_KEY says otherwise', () => {
     expect(loadConfig({}).BOOTSTRAP_KEY).toBe(true); // the quickstart: no DATABASE_URL
     const url = 'postgres://tracer@db.example.com/tracer';
