@@ -141,6 +141,8 @@ export type CreateApiKeyInput = {
 };
 
 export type CreateDnsMonitorInput = {
+  /** A passing run slower than this (ms) is DEGRADED. Default none; null turns it off. */
+  degradedResponseTimeMs?: number | null | undefined;
   /** The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them. */
   escalationPolicyId?: string | null | undefined;
   /** Answers expected (at most 20), written as runs record them: `192.0.2.1`, `10 mail.example.com`, `0 issue letsencrypt.org`. Default none: any answer passes. */
@@ -162,6 +164,8 @@ export type CreateDnsMonitorInput = {
   recordType: DnsRecordType;
   /** An IP address with an optional port (`192.0.2.53:5353`, `[2001:db8::53]:53`); default the system's resolver. An update goes back to it with "". */
   resolver?: string | null | undefined;
+  /** Retries of a failed attempt in the same slot. Default none; null turns them off. Every attempt and wait must fit the interval. */
+  retry?: RetryPolicyInput | null | undefined;
   /** Labels for selecting checks (`triggerChecks`, `tag:` filters): at most 20, each 1-40 lower-case letters, digits and `- _ . : /`. Default none; an update replaces them. */
   tags?: Array<string> | null | undefined;
   /** Per request (per step for a journey); at most 30000; default 10000. */
@@ -332,6 +336,8 @@ export type CreateStatusPageInput = {
 };
 
 export type CreateTcpMonitorInput = {
+  /** A passing run slower than this (ms) is DEGRADED. Default none; null turns it off. */
+  degradedResponseTimeMs?: number | null | undefined;
   /** The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them. */
   escalationPolicyId?: string | null | undefined;
   /** A substring the server must send back within the timeout; at most 1024 characters. An update clears it with "". */
@@ -349,6 +355,8 @@ export type CreateTcpMonitorInput = {
   name: string;
   paused?: boolean | null | undefined;
   port: number;
+  /** Retries of a failed attempt in the same slot. Default none; null turns them off. Every attempt and wait must fit the interval. */
+  retry?: RetryPolicyInput | null | undefined;
   /** A line sent once connected (CRLF appended); at most 1024 characters. An update clears it with "". */
   send?: string | null | undefined;
   /** Labels for selecting checks (`triggerChecks`, `tag:` filters): at most 20, each 1-40 lower-case letters, digits and `- _ . : /`. Default none; an update replaces them. */
@@ -598,6 +606,8 @@ export type TriggerChecksInput = {
 };
 
 export type UpdateDnsMonitorInput = {
+  /** A passing run slower than this (ms) is DEGRADED. Default none; null turns it off. */
+  degradedResponseTimeMs?: number | null | undefined;
   /** The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them. */
   escalationPolicyId?: string | null | undefined;
   /** Answers expected (at most 20), written as runs record them: `192.0.2.1`, `10 mail.example.com`, `0 issue letsencrypt.org`. Default none: any answer passes. */
@@ -618,6 +628,8 @@ export type UpdateDnsMonitorInput = {
   recordType?: DnsRecordType | null | undefined;
   /** An IP address with an optional port (`192.0.2.53:5353`, `[2001:db8::53]:53`); default the system's resolver. An update goes back to it with "". */
   resolver?: string | null | undefined;
+  /** Retries of a failed attempt in the same slot. Default none; null turns them off. Every attempt and wait must fit the interval. */
+  retry?: RetryPolicyInput | null | undefined;
   /** Labels for selecting checks (`triggerChecks`, `tag:` filters): at most 20, each 1-40 lower-case letters, digits and `- _ . : /`. Default none; an update replaces them. */
   tags?: Array<string> | null | undefined;
   /** Per request (per step for a journey); at most 30000; default 10000. */
@@ -748,6 +760,8 @@ export type UpdateStatusPageInput = {
 };
 
 export type UpdateTcpMonitorInput = {
+  /** A passing run slower than this (ms) is DEGRADED. Default none; null turns it off. */
+  degradedResponseTimeMs?: number | null | undefined;
   /** The escalation policy its alerts follow (`createEscalationPolicy`); on update `""` detaches it. Without one, alerts go to the channels subscribed to them. */
   escalationPolicyId?: string | null | undefined;
   /** A substring the server must send back within the timeout; at most 1024 characters. An update clears it with "". */
@@ -764,6 +778,8 @@ export type UpdateTcpMonitorInput = {
   name?: string | null | undefined;
   paused?: boolean | null | undefined;
   port?: number | null | undefined;
+  /** Retries of a failed attempt in the same slot. Default none; null turns them off. Every attempt and wait must fit the interval. */
+  retry?: RetryPolicyInput | null | undefined;
   /** A line sent once connected (CRLF appended); at most 1024 characters. An update clears it with "". */
   send?: string | null | undefined;
   /** Labels for selecting checks (`triggerChecks`, `tag:` filters): at most 20, each 1-40 lower-case letters, digits and `- _ . : /`. Default none; an update replaces them. */
