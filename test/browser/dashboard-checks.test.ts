@@ -328,9 +328,13 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     // Not HTTP: the server answers 400 at once, which is what the check expects
     await tcp.getByLabel('Send (optional)').fill('HELLO');
     await tcp.getByLabel('Expect (optional)').fill('400 Bad Request');
+    await tcp.getByLabel('Degraded above (ms)').fill('5000');
+    await tcp.getByLabel('Retries before failing').selectOption('FIXED');
     await tcp.getByRole('button', { name: 'Create TCP check' }).click();
     await page.getByRole('link', { name: 'Server port' }).click();
     await page.getByText(`${hostname}:${port}`).waitFor();
+    await page.getByText('1 × fixed, base wait 1000 ms').waitFor();
+    await page.getByText('5000 ms').waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
     await expect.poll(() => page.locator('.status.passed').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.getByText(/connect \d+ ms/).count()).toBeGreaterThan(0);
