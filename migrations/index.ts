@@ -35,6 +35,8 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206004534',
   'Migration20261206012008',
   'Migration20261206012440',
+  'Migration20261206014355',
+  'Migration20261206014611',
   'Migration20261206015325',
 ];
 

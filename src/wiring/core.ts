@@ -8,6 +8,7 @@ import { KIND_APIS } from '../modules/checks/kinds/apis';
 import { RunService } from '../modules/runs/run.service';
 import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
+import type { AlertOpened } from '../modules/alerts/alert-teller';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
@@ -156,7 +157,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
   const liveBus = new LiveBus();
   const live = database.kind === 'postgresql' ? new NotifyPublisher() : new LocalPublisher(liveBus, database.orm);
-  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS));
+  // Status pages' draft incidents hear an alert open (set below, once the incidents service exists).
+  const alertOpened: { hook: AlertOpened | null } = { hook: null };
+  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS), alertOpened);
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
     KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
@@ -191,6 +194,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     maxPerPage: config.MAX_SUBSCRIBERS_PER_STATUS_PAGE,
     publicUrl,
   });
+  const incidents = new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) });
+  alertOpened.hook = (em, alert, check) => incidents.draftFor(em, alert, check.id);
   const services = {
     organizations,
     checks,
@@ -201,7 +206,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     billing,
     locations: engine.locations,
     notifications,
-    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }),
+    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }, { hook: (tx, window) => subscribers.notifyMaintenance(tx, window) }),
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
@@ -209,7 +214,7 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     acks: new AckService(ackLinks, alerts),
     heartbeats,
     statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
-    incidents: new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) }),
+    incidents,
     subscribers,
     publicStatus,
     now,

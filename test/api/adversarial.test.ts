@@ -179,11 +179,12 @@ const VALID: Record<string, Record<string, unknown>> = {
   CreateEscalationPolicy: { input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }], repeatAfterMinutes: 5, maxRepeats: 1 } },
   UpdateEscalationPolicy: { id: 'esc_none', input: { name: 'p', steps: [{ afterMinutes: 0, channelIds: ['nch_none'] }], repeatAfterMinutes: 5, maxRepeats: 1 } },
   DeleteEscalationPolicy: { id: 'esc_none' },
-  CreateStatusPage: { input: { name: 'p', slug: 'p', components: [{ name: 'c', description: 'd', checkIds: [] }], customDomain: 'status.example.com', showUptime: true } },
+  CreateStatusPage: { input: { name: 'p', slug: 'p', components: [{ name: 'c', description: 'd', checkIds: [], autoDraftIncident: true }], customDomain: 'status.example.com', showUptime: true } },
   UpdateStatusPage: { id: 'stp_none', input: { name: 'p' } },
   DeleteStatusPage: { id: 'stp_none' },
   CreateIncident: { input: { statusPageId: 'stp_none', title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm', componentIds: [] } },
   AddIncidentUpdate: { input: { incidentId: 'inc_none', status: 'RESOLVED', message: 'm' } },
+  PublishIncident: { id: 'inc_none' },
   TriggerChecks: { input: { checkIds: ['mon_none'], tags: ['smoke'], location: 'local' } },
 };
 

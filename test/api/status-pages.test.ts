@@ -13,6 +13,7 @@ import {
   CreateStatusPageDocument,
   DeleteStatusPageDocument,
   IncidentsDocument,
+  PublishIncidentDocument,
   RunMonitorDocument,
   StatusPageDocument,
   StatusPagesDocument,
@@ -363,6 +364,103 @@ describe('subscribers', () => {
     expect(none.status).toBe(400);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
     expect((await post('/status/nope/subscribe', JSON.stringify({ email: 'a@example.com' }), 'application/json')).status).toBe(404);
+  });
+});
+
+describe('draft incidents and scheduled maintenance', () => {
+  const post = (path: string, body: string) => fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const sql = () => t.db.orm.em.fork().getConnection();
+  const sent = async (channelId: string, type: string) =>
+    (await sql().execute<{ n: string }[]>(`select count(*) as n from notification_deliveries where channel_id = ? and event = ?`, [channelId, type]))[0].n;
+  const publicTexts = async () => (await Promise.all(['/status/drafts', '/status/drafts/api/v2/incidents.json', '/status/drafts/api/v2/summary.json', '/status/drafts/history.atom'].map((p) => get(p)))).map((r) => r.body);
+
+  it('an alert opening opens one draft per component that asks; nothing public or sent until publishIncident', async () => {
+    ids.drafted = (
+      await admin.client.gql(CreateMonitorDocument, { input: { name: 'Drafted probe', url: `${target.url}/down?token=s3cr3t-url-token`, failureThreshold: 1, intervalSeconds: 3600 } })
+    ).data!.createMonitor.id;
+    const created = await admin.client.gql(CreateStatusPageDocument, {
+      input: { name: 'Drafts', slug: 'drafts', components: [{ name: 'Checkout', checkIds: [ids.drafted], autoDraftIncident: true }, { name: 'Search', checkIds: [ids.drafted] }] },
+    });
+    expect(created.errors).toBeUndefined();
+    const page = created.data!.createStatusPage;
+    ids.draftsPage = page.id;
+    expect(page.components.map((c) => c.autoDraftIncident)).toEqual([true, false]);
+    const sub = await post('/status/drafts/subscribe', JSON.stringify({ url: `${rx.url}/drafts-hook` }));
+    ids.draftsSecret = ((await sub.json()) as { data: { secret: string } }).data.secret;
+    const [{ channel_id: channel }] = await sql().execute<{ channel_id: string }[]>(`select channel_id from status_subscribers where page_id = ?`, [page.id]);
+    ids.draftsChannel = channel;
+
+    // Two failing runs: the alert opens once, so one draft (the second run only keeps it open).
+    await admin.client.gql(RunMonitorDocument, { id: ids.drafted });
+    await admin.client.gql(RunMonitorDocument, { id: ids.drafted });
+    let list = (await admin.client.gql(IncidentsDocument, { statusPageId: page.id })).data!.incidents.nodes;
+    expect(list).toHaveLength(1);
+    const draft = list[0];
+    expect(draft).toMatchObject({ title: 'Checkout: investigating a problem', status: 'INVESTIGATING', impact: 'MAJOR', published: false, componentIds: [page.components[0].id] });
+    const [alert] = await sql().execute<{ id: string; organization_id: string; opened_at: Date }[]>(`select id, organization_id, opened_at from alerts where check_id = ? and status = 'OPEN'`, [ids.drafted]);
+    expect(draft.alertId).toBe(alert.id);
+    // Told again of the same alert (a later location, k-of-n): still one draft.
+    await t.db.orm.em.fork().transactional((tx) => t.app.services.incidents.draftFor(tx, alert, ids.drafted));
+    expect((await admin.client.gql(IncidentsDocument, { statusPageId: page.id })).data!.incidents.nodes).toHaveLength(1);
+
+    // A draft, and its updates, are no visitor's and no subscriber's.
+    await admin.client.gql(AddIncidentUpdateDocument, { input: { incidentId: draft.id, status: 'IDENTIFIED', message: 'Found the broken cache.' } });
+    for (const body of await publicTexts()) {
+      expect(body).not.toContain('investigating a problem');
+      expect(body).not.toContain('Found the broken cache.');
+      expect(body).not.toContain('Drafted probe');
+    }
+    expect(JSON.parse((await get('/status/drafts/api/v2/incidents.json')).body).incidents).toEqual([]);
+    expect(await sent(channel, 'incident.created')).toBe('0');
+    expect(await sent(channel, 'incident.updated')).toBe('0');
+
+    // Another organization cannot publish it.
+    expect((await other.client.gql(PublishIncidentDocument, { id: draft.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const published = await admin.client.gql(PublishIncidentDocument, { id: draft.id });
+    expect(published.errors).toBeUndefined();
+    expect(published.data!.publishIncident).toMatchObject({ published: true, status: 'IDENTIFIED' });
+    const [hit] = await rx.waitFor((r) => r.path === '/drafts-hook' && r.body.includes('incident.created'));
+    const event = verify(ids.draftsSecret, hit);
+    expect(event.data).toMatchObject({ incident: { id: draft.id, title: 'Checkout: investigating a problem' }, update: { message: 'Found the broken cache.' } });
+    expect(JSON.stringify(event.data)).not.toContain('Drafted probe');
+    // Published: on the page at once (the cache is dropped); publishing again sends nothing more.
+    expect(JSON.parse((await get('/status/drafts/api/v2/incidents.json')).body).incidents.map((i: { id: string }) => i.id)).toEqual([draft.id]);
+    expect((await admin.client.gql(PublishIncidentDocument, { id: draft.id })).data!.publishIncident.published).toBe(true);
+    expect(await sent(channel, 'incident.created')).toBe('1');
+    list = (await admin.client.gql(IncidentsDocument, { statusPageId: ids.page })).data!.incidents.nodes;
+    expect(list.every((i) => i.published && i.alertId === null)).toBe(true);
+  });
+
+  it('a certificate alert opens no draft', async () => {
+    const at = new Date();
+    const [{ organization_id: org }] = await sql().execute<{ organization_id: string }[]>(`select organization_id from monitors where id = ?`, [ids.drafted]);
+    await t.db.orm.em
+      .fork()
+      .transactional((tx) =>
+        t.app.services.alerts.applyTls(tx, { kind: 'monitor', id: ids.drafted, organizationId: org, name: 'Drafted probe' }, { action: 'open', cause: 'The certificate expires in 3 days', daysRemaining: 3 }, 'local', at),
+      );
+    expect((await sql().execute(`select id from alerts where check_id = ? and cause_code = 'TLS_CERTIFICATE_EXPIRING'`, [ids.drafted])).length).toBe(1);
+    expect((await admin.client.gql(IncidentsDocument, { statusPageId: ids.draftsPage })).data!.incidents.nodes).toHaveLength(1);
+  });
+
+  it("sends a maintenance window to the subscribers of pages whose components it covers, as scheduled maintenance", async () => {
+    const now = Date.now();
+    const window = await admin.client.gql(CreateMaintenanceWindowDocument, {
+      input: { name: 'Payment provider switch', startsAt: new Date(now + 3_600_000).toISOString(), endsAt: new Date(now + 7_200_000).toISOString(), checkIds: [ids.drafted] },
+    });
+    expect(window.errors).toBeUndefined();
+    const [hit] = await rx.waitFor((r) => r.path === '/drafts-hook' && r.body.includes('maintenance.scheduled'));
+    const event = verify(ids.draftsSecret, hit);
+    expect(event.type).toBe('maintenance.scheduled');
+    expect(event.data).toMatchObject({ statusPage: { name: 'Drafts' }, maintenance: { name: 'Payment provider switch', components: ['Checkout', 'Search'] } });
+    expect(String(event.data.unsubscribe)).toMatch(/^https:\/\/tracer\.example\/status\/unsubscribe\//);
+    expect(JSON.stringify(event.data)).not.toContain('Drafted probe');
+    // The subs page (another subscriber) shows none of that check: it is sent nothing.
+    const maint = await sql().execute<{ channel_id: string }[]>(`select channel_id from notification_deliveries where event = 'maintenance.scheduled'`);
+    expect(maint.map((d) => d.channel_id)).toEqual([ids.draftsChannel]);
+    // A window on a check no page shows is sent to nobody.
+    await admin.client.gql(CreateMaintenanceWindowDocument, { input: { name: 'Quiet', startsAt: new Date(now + 3_600_000).toISOString(), endsAt: new Date(now + 7_200_000).toISOString(), checkIds: [ids.hidden] } });
+    expect(await sql().execute(`select id from notification_deliveries where event = 'maintenance.scheduled'`)).toHaveLength(1);
   });
 });
 

@@ -8,18 +8,20 @@ import {
   CreateMonitorDocument,
   CreateTcpMonitorDocument,
   DeleteTcpMonitorDocument,
+  DnsMonitorDocument,
   DnsMonitorRunsDocument,
   PauseTcpMonitorDocument,
   RunDnsMonitorDocument,
   RunTcpMonitorDocument,
   TcpMonitorDocument,
+  UpdateDnsMonitorDocument,
   UpdateTcpMonitorDocument,
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 import { checkTcp } from '../../src/modules/checks/kinds/tcp/tcp-probe';
-import { checkDns, hasNonPublicAddress } from '../../src/modules/checks/kinds/dns/dns-probe';
-import { checkHost } from '../../src/modules/checks/target-guard';
+import { checkDns, hasNonPublicAddress, privateAnswer } from '../../src/modules/checks/kinds/dns/dns-probe';
+import { checkHost, namesPrivateTarget } from '../../src/modules/checks/target-guard';
 
 let t: TestApp;
 let org: Organization;
@@ -43,7 +45,19 @@ const ZONE: Record<string, dnsPacket.Answer[]> = {
   'AAAA www.example.test': [{ type: 'AAAA', name: 'www.example.test', ttl: 60, data: '2606:2800:220:1:248:1893:25c8:1946' }],
   'CAA example.test': [{ type: 'CAA', name: 'example.test', ttl: 60, data: { flags: 0, tag: 'issue', value: 'letsencrypt.org' } }],
   'SRV _sip._tcp.example.test': [{ type: 'SRV', name: '_sip._tcp.example.test', ttl: 60, data: { priority: 10, weight: 5, port: 5060, target: 'sip.example.test' } }],
+  // Answers that name the private network, of every type but A/AAAA (the guard reads them all).
+  'CNAME alias.example.test': [{ type: 'CNAME', name: 'alias.example.test', ttl: 60, data: 'db.internal' }],
+  'NS example.test': [{ type: 'NS', name: 'example.test', ttl: 60, data: 'ns1.example.test' }],
+  'NS corp.example.test': [{ type: 'NS', name: 'corp.example.test', ttl: 60, data: '10.0.0.53' }],
+  'MX corp.example.test': [{ type: 'MX', name: 'corp.example.test', ttl: 60, data: { preference: 10, exchange: 'mail.corp' } }],
+  'SRV _ldap._tcp.example.test': [{ type: 'SRV', name: '_ldap._tcp.example.test', ttl: 60, data: { priority: 0, weight: 0, port: 389, target: 'dc1' } }],
+  'TXT spf.example.test': [{ type: 'TXT', name: 'spf.example.test', ttl: 60, data: ['v=spf1 ip4:10.0.0.0/8 -all'] }],
+  'CAA caa.example.test': [{ type: 'CAA', name: 'caa.example.test', ttl: 60, data: { flags: 0, tag: 'iodef', value: 'mailto:security@ops.internal' } }],
+  // Answered 30 ms late (a degraded run), and SERVFAIL to its first query only (a retried one).
+  'A slow.example.test': [{ type: 'A', name: 'slow.example.test', ttl: 60, data: '93.184.216.34' }],
+  'A flaky.example.test': [{ type: 'A', name: 'flaky.example.test', ttl: 60, data: '93.184.216.34' }],
 };
+let flakyAsked = 0;
 
 beforeAll(async () => {
   t = await startTestApp(); // ALLOW_PRIVATE_TARGETS=true: the servers are on 127.0.0.1
@@ -51,11 +65,12 @@ beforeAll(async () => {
   await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'BUSINESS' });
   admin = await t.key(org, ['all']);
 
-  // A line protocol: greets, and answers `PING` with `PONG`.
+  // A line protocol: greets, and answers `PING` with `PONG` (`SLOW` too, 30 ms later).
   tcp = net.createServer((s) => {
     s.write('HELLO tracer-test\r\n');
     s.on('data', (d) => {
       if (d.toString().startsWith('PING')) s.end('PONG\r\n');
+      if (d.toString().startsWith('SLOW')) setTimeout(() => s.end('PONG\r\n'), 30);
     });
     s.on('error', () => {});
   });
@@ -74,14 +89,16 @@ beforeAll(async () => {
     queries.push({ name: question.name, type: question.type });
     const answers = ZONE[`${question.type} ${question.name.toLowerCase()}`];
     const known = Object.keys(ZONE).some((k) => k.endsWith(` ${question.name.toLowerCase()}`));
+    const servfail = question.name === 'flaky.example.test' && flakyAsked++ === 0;
     const reply = dnsPacket.encode({
       type: 'response',
       id: q.id,
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3), // rcode 3: NXDOMAIN
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | (servfail ? 2 : known ? 0 : 3), // rcode 2: SERVFAIL, 3: NXDOMAIN
       questions: q.questions,
-      answers: answers ?? [],
+      answers: servfail ? [] : (answers ?? []),
     });
-    dns.send(reply, rinfo.port, rinfo.address);
+    if (question.name === 'slow.example.test') setTimeout(() => dns.send(reply, rinfo.port, rinfo.address), 30);
+    else dns.send(reply, rinfo.port, rinfo.address);
   });
   await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
   dnsPort = dns.address().port;
@@ -142,6 +159,66 @@ describe('TCP checks', () => {
     expect((await admin.client.gql(DeleteTcpMonitorDocument, { id: m.id })).data!.deleteTcpMonitor).toBe(m.id);
     const gone = await admin.client.gql(TcpMonitorDocument, { id: m.id });
     expect(gone.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('degradedResponseTimeMs and retry', () => {
+  it('a TCP check retries a failed attempt in its slot, and a passing run slower than degradedResponseTimeMs is DEGRADED', async () => {
+    const retry = { strategy: 'FIXED' as const, maxRetries: 2, baseBackoffMs: 10 };
+    const made = await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'Retried', port: refusedPort, retry }) });
+    expect(made.errors).toBeUndefined();
+    expect(made.data!.createTcpMonitor).toMatchObject({ retry, degradedResponseTimeMs: null });
+    const run = (await admin.client.gql(RunTcpMonitorDocument, { id: made.data!.createTcpMonitor.id })).data!.runTcpMonitor;
+    const refused = `Connection refused by 127.0.0.1:${refusedPort}`;
+    expect(run).toMatchObject({ status: 'FAILED', error: refused, attempts: 3, attemptErrors: [refused, refused, refused] });
+
+    const slow = (await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'Slow', send: 'SLOW', expect: 'PONG', degradedResponseTimeMs: 10 }) })).data!.createTcpMonitor;
+    expect(slow.degradedResponseTimeMs).toBe(10);
+    const late = (await admin.client.gql(RunTcpMonitorDocument, { id: slow.id })).data!.runTcpMonitor;
+    expect(late).toMatchObject({ status: 'PASSED', degraded: true, attempts: 1, attemptErrors: [] });
+    expect((await admin.client.gql(TcpMonitorDocument, { id: slow.id })).data!.tcpMonitor.status).toBe('DEGRADED');
+
+    // null turns them off (absent keeps them); REST takes and shows them the same way.
+    const off = (await admin.client.gql(UpdateTcpMonitorDocument, { id: slow.id, input: { degradedResponseTimeMs: null, retry } })).data!.updateTcpMonitor;
+    expect(off).toMatchObject({ degradedResponseTimeMs: null, retry });
+    const kept = (await admin.client.gql(UpdateTcpMonitorDocument, { id: slow.id, input: { name: 'Slow 2' } })).data!.updateTcpMonitor;
+    expect(kept.retry).toEqual(retry);
+    const cleared = (await admin.client.gql(UpdateTcpMonitorDocument, { id: slow.id, input: { retry: null } })).data!.updateTcpMonitor;
+    expect(cleared.retry).toBeNull();
+    const rest = await admin.client.rest('POST', '/v1/tcp-monitors', { name: 'REST retry', host: '127.0.0.1', port: tcpPort, degraded_response_time_ms: 500, retry: { strategy: 'LINEAR', max_retries: 1, base_backoff_ms: 100 } });
+    expect(rest.status).toBe(201);
+    expect((rest.body as { data: Record<string, unknown> }).data).toMatchObject({ degraded_response_time_ms: 500, retry: { strategy: 'LINEAR', max_retries: 1, base_backoff_ms: 100 } });
+  });
+
+  it('refuses retries that do not fit the interval, and out-of-range values, on both kinds', async () => {
+    const long = { intervalSeconds: 60, timeoutMs: 30000, retry: { strategy: 'EXPONENTIAL' as const, maxRetries: 3, baseBackoffMs: 1000 } };
+    for (const res of [
+      await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput(long) }),
+      await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput(long) }),
+    ]) {
+      expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions!.fields).toEqual([
+        { field: 'retry', message: '4 attempts of up to 30000 ms and their waits take up to 127000 ms, more than the interval (60000 ms)' },
+      ]);
+    }
+    const d = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'Fits', intervalSeconds: 60, timeoutMs: 20000 }) })).data!.createDnsMonitor;
+    const grown = await admin.client.gql(UpdateDnsMonitorDocument, { id: d.id, input: { retry: long.retry } });
+    expect((grown.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field)).toEqual(['retry']);
+    const bad = await admin.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ degradedResponseTimeMs: 0, retry: { strategy: 'FIXED', maxRetries: 4, baseBackoffMs: 0 } }) });
+    expect((bad.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['degradedResponseTimeMs', 'retry.maxRetries']);
+    expect((await admin.client.gql(DnsMonitorDocument, { id: d.id })).data!.dnsMonitor.retry).toBeNull(); // nothing half-written
+  });
+
+  it('a DNS check retries a failed query in its slot, and a slow answer is DEGRADED', async () => {
+    const flaky = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'Flaky', hostname: 'flaky.example.test', retry: { strategy: 'FIXED', maxRetries: 1, baseBackoffMs: 10 } }) })).data!.createDnsMonitor;
+    expect(flaky.retry).toEqual({ strategy: 'FIXED', maxRetries: 1, baseBackoffMs: 10 });
+    const run = (await admin.client.gql(RunDnsMonitorDocument, { id: flaky.id })).data!.runDnsMonitor;
+    expect(run).toMatchObject({ status: 'PASSED', attempts: 2, attemptErrors: ['The resolver failed to answer for flaky.example.test (SERVFAIL)'], dns: { answers: ['93.184.216.34'] } });
+
+    const slow = (await admin.client.gql(CreateDnsMonitorDocument, { input: dnsInput({ name: 'Slow DNS', hostname: 'slow.example.test', degradedResponseTimeMs: 10 }) })).data!.createDnsMonitor;
+    const late = (await admin.client.gql(RunDnsMonitorDocument, { id: slow.id })).data!.runDnsMonitor;
+    expect(late).toMatchObject({ status: 'PASSED', degraded: true });
+    expect((await admin.client.gql(DnsMonitorDocument, { id: slow.id })).data!.dnsMonitor.status).toBe('DEGRADED');
   });
 });
 
@@ -222,6 +299,52 @@ describe('the target guard without ALLOW_PRIVATE_TARGETS', () => {
     expect(hasNonPublicAddress('A', ['10.1.2.3'])).toBe(true);
     expect(hasNonPublicAddress('AAAA', ['2606:2800:220:1:248:1893:25c8:1946'])).toBe(false);
     expect(hasNonPublicAddress('TXT', ['10.1.2.3'])).toBe(false);
+  });
+
+  it('a DNS run on the system\'s resolver reads no private zone: no private-use name asked, no answer of any type naming one', async () => {
+    // The system's resolver as a host often has it: on loopback (systemd-resolved, dnsmasq), knowing the private zone.
+    const system = { systemResolvers: [`127.0.0.1:${dnsPort}`] };
+    const check = (hostname: string, recordType: 'A' | 'CNAME' | 'NS' | 'MX' | 'SRV' | 'TXT' | 'CAA') =>
+      checkDns({ hostname, recordType, resolver: null, expectedValues: [], match: 'ANY', timeoutMs: 1000 }, false, system);
+
+    const asked = queries.length;
+    expect(await check('db.internal', 'A')).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^db\.internal is in \.internal, a private-use domain/), detail: null });
+    expect(await check('printer.home.arpa', 'TXT')).toMatchObject({ status: 'FAILED', detail: null });
+    expect(queries.length).toBe(asked); // never asked
+
+    for (const [hostname, type] of [
+      ['alias.example.test', 'CNAME'],
+      ['corp.example.test', 'NS'],
+      ['corp.example.test', 'MX'],
+      ['_ldap._tcp.example.test', 'SRV'],
+      ['spf.example.test', 'TXT'],
+      ['caa.example.test', 'CAA'],
+    ] as const) {
+      const out = await check(hostname, type);
+      expect(out, `${type} ${hostname}`).toMatchObject({
+        status: 'FAILED',
+        error: `The ${type} answer for ${hostname} names a non-public address or a private-use name; tracer does not check those`,
+        detail: null,
+      });
+      expect(out.error).not.toMatch(/db\.internal|mail\.corp|10\.0|dc1|ops\.internal/); // the answer is not told
+    }
+    expect(await check('internal.example.test', 'A')).toMatchObject({ status: 'FAILED', error: 'internal.example.test resolves to a non-public address; tracer does not check those', detail: null });
+    expect(queries.length).toBe(asked + 7);
+
+    // Public answers still pass, guard on.
+    expect(await check('www.example.test', 'A')).toMatchObject({ status: 'PASSED', detail: { answers: ['93.184.216.34', '93.184.216.35'] } });
+    expect(await check('example.test', 'MX')).toMatchObject({ status: 'PASSED', detail: { answers: ['10 mail.example.test'] } });
+    expect(await check('example.test', 'NS')).toMatchObject({ status: 'PASSED', detail: { answers: ['ns1.example.test'] } });
+    expect(await check('example.test', 'TXT')).toMatchObject({ status: 'PASSED' });
+    expect(await check('example.test', 'CAA')).toMatchObject({ status: 'PASSED' });
+    expect(await check('_sip._tcp.example.test', 'SRV')).toMatchObject({ status: 'PASSED' });
+
+    // The words of free text, read as they are written in SPF, CAA iodef and URLs.
+    for (const text of ['v=spf1 ip6:fd00::/8 -all', 'include:_spf.corp ~all', 'https://[::1]:8443/report', 'see wiki.lan:8080', 'a=169.254.169.254'])
+      expect(namesPrivateTarget(text), text).toBe(true);
+    for (const text of ['v=spf1 ip4:93.184.216.0/24 include:_spf.google.com -all', 'google-site-verification=abc.def', 'localhost', 'mailto:security@example.com'])
+      expect(namesPrivateTarget(text), text).toBe(false);
+    expect(privateAnswer('MX', ['0 '])).toBe(false); // a null MX (RFC 7505) names nothing
   });
 });
 

@@ -11,7 +11,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { runCliInProcess, spawnServer, type ServerProcess } from '../helpers/process';
 import { addMember, describeBrowser, launchChromium, openPage, OUT, setPassword, signInPage } from '../helpers/browser';
 import { Client } from '../helpers/client';
-import { AlertsDocument, BillingDocument, MaintenanceWindowsDocument, CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
+import { AlertsDocument, BillingDocument, CreateHeartbeatDocument, MaintenanceWindowsDocument, CreateJourneyDocument, CreateMonitorDocument, JourneysDocument, MonitorDocument, MonitorsDocument, RunJourneyDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
 import { migratedDataDir } from '../helpers/database';
 import { startTarget } from '../helpers/target';
 
@@ -328,9 +328,13 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     // Not HTTP: the server answers 400 at once, which is what the check expects
     await tcp.getByLabel('Send (optional)').fill('HELLO');
     await tcp.getByLabel('Expect (optional)').fill('400 Bad Request');
+    await tcp.getByLabel('Degraded above (ms)').fill('5000');
+    await tcp.getByLabel('Retries before failing').selectOption('FIXED');
     await tcp.getByRole('button', { name: 'Create TCP check' }).click();
     await page.getByRole('link', { name: 'Server port' }).click();
     await page.getByText(`${hostname}:${port}`).waitFor();
+    await page.getByText('1 × fixed, base wait 1000 ms').waitFor();
+    await page.getByText('5000 ms').waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
     await expect.poll(() => page.locator('.status.passed').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.getByText(/connect \d+ ms/).count()).toBeGreaterThan(0);
@@ -425,6 +429,34 @@ describeBrowser('dashboard manages monitors and journeys', () => {
     await expect.poll(() => row.count()).toBe(0);
     expect((await api.gql(MaintenanceWindowsDocument, { first: 100 })).data!.maintenanceWindows.nodes.some((w) => w.name === 'Database upgrade')).toBe(false);
     await page.context().close();
+  });
+
+  it("a heartbeat's page shows its ping URL with curl and crontab lines to an owner, not to a VIEWER, and its pings as they arrive", async () => {
+    const hb = (await api.gql(CreateHeartbeatDocument, { input: { name: 'Nightly backup', periodSeconds: 3600 } })).data!.createHeartbeat;
+    // the server listens on a port of its own choosing (PORT=0) and has no PUBLIC_URL: ping it where it listens
+    const ping = `${server.baseUrl}/ping/${hb.pingUrl.split('/ping/')[1]}`;
+    expect((await fetch(`${ping}/0`, { method: 'POST', body: 'backup done' })).status).toBe(200);
+    const page = await open();
+    await signIn(page, OWNER);
+    await page.goto(`${server.baseUrl}/dashboard/#/heartbeats/${hb.id}`);
+    await expect.poll(() => page.getByTestId('copy-url').textContent()).toBe(hb.pingUrl);
+    expect(await page.getByTestId('copy-curl').textContent()).toBe(`curl -fsS -m 10 --retry 3 ${hb.pingUrl} > /dev/null`);
+    expect(await page.getByTestId('copy-crontab').textContent()).toContain(`&& curl -fsS -m 10 --retry 3 ${hb.pingUrl}`);
+    await expect.poll(() => page.locator('.runs > li').count()).toBe(1);
+    // a ping arriving while the page is open shows without a reload
+    expect((await fetch(`${ping}/fail`)).status).toBe(200);
+    await expect.poll(() => page.locator('.runs > li').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('heartbeat-status').textContent()).toBe('DOWN');
+    await page.context().close();
+
+    // the URL writes (a success hides a dead job): a VIEWER is told it is not shown, and it is not in the page
+    const viewer = await open();
+    await signIn(viewer, READER);
+    await viewer.goto(`${server.baseUrl}/dashboard/#/heartbeats/${hb.id}`);
+    await viewer.getByText('Your role lacks monitors:write: the ping URL is not shown').waitFor();
+    expect(await viewer.getByTestId('copy-url').count()).toBe(0);
+    expect(await viewer.content()).not.toContain(hb.pingUrl.split('/ping/')[1]);
+    await viewer.context().close();
   });
 
   it('a VIEWER sees every monitor and journey control disabled, each saying which scope it lacks', async () => {

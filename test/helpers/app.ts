@@ -66,7 +66,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     db,
     baseUrl,
     queries,
-    requestQueries: () => queries.filter((q) => !/update api_keys as k|request_counts|pgboss\.|workers|locations|from escalation_steps where status = 'PLANNED'/i.test(q)),
+    // The workers' timed background reads (queue, heartbeats of workers, escalation steps and heartbeat deadlines due)
+    // are not any request's.
+    requestQueries: () =>
+      queries.filter((q) => !/update api_keys as k|request_counts|pgboss\.|workers|locations|from escalation_steps where status = 'PLANNED'|from heartbeats where paused = false and next_deadline_at <=/i.test(q)),
     clock,
     client,
     async close() {

@@ -433,6 +433,14 @@ export const OPERATIONS: readonly Operation[] = [
     variables: (i) => ({ input: { incidentId: i.incident, status: 'MONITORING', message: 'm' } }),
     absent: { input: { incidentId: 'inc_none', status: 'MONITORING', message: 'm' } },
   },
+  {
+    name: 'publishIncident',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.PublishIncidentDocument,
+    variables: (i) => ({ id: i.incident }),
+    absent: { id: 'inc_none' },
+  },
   // The service decides their scopes from what they select (here a monitor): the same 403, the same NOT_FOUND.
   {
     name: 'triggerChecks',

@@ -2,7 +2,7 @@ import type { RetryStrategy } from '../../client/generated/graphql';
 import type { FieldErrors } from '../fieldErrors';
 import { FieldNote, describe } from './FieldNote';
 
-/** When a passing run is DEGRADED, and how a failed attempt is retried (monitors and journeys), as typed. */
+/** When a passing run is DEGRADED, and how a failed attempt is retried (monitors, journeys, TCP and DNS checks), as typed. */
 export interface Probe {
   /** Empty: never degraded. */
   degradedResponseTimeMs: string;

@@ -16,6 +16,7 @@ import type { FieldErrors } from '../fieldErrors';
 import { Dialog } from './Dialog';
 import { ErrorNote } from './ErrorNote';
 import { FieldNote, describe } from './FieldNote';
+import { DEFAULT_PROBE, PROBE_FIELDS, ProbeEditor, probeInput, probeOf, type Probe } from './ProbeEditor';
 import { DEFAULT_SCHEDULE, SCHEDULE_FIELDS, ScheduleEditor, scheduleInput, scheduleOf, type Schedule } from './ScheduleEditor';
 import { useCheckForm } from './useCheckForm';
 
@@ -57,25 +58,26 @@ interface TcpDraft {
   send: string;
   expect: string;
   schedule: Schedule;
+  probe: Probe;
 }
 
-const tcpDraft = (t: TcpMonitorFieldsFragment): TcpDraft => ({ name: t.name, host: t.host, port: String(t.port), send: t.send ?? '', expect: t.expect ?? '', schedule: scheduleOf(t) });
+const tcpDraft = (t: TcpMonitorFieldsFragment): TcpDraft => ({ name: t.name, host: t.host, port: String(t.port), send: t.send ?? '', expect: t.expect ?? '', schedule: scheduleOf(t), probe: probeOf(t) });
 
 function tcpInput(d: TcpDraft): { input: CreateTcpMonitorInput; errors: FieldErrors } {
   const errors: FieldErrors = {};
   if (!/^\d+$/.test(d.port.trim())) errors.port = 'must be a whole number';
   // "" clears `send` / `expect` on an update, and is left out of a create
-  return { input: { name: d.name, host: d.host.trim(), port: Number(d.port), send: d.send, expect: d.expect, ...scheduleInput(d.schedule, errors) }, errors };
+  return { input: { name: d.name, host: d.host.trim(), port: Number(d.port), send: d.send, expect: d.expect, ...scheduleInput(d.schedule, errors), ...probeInput(d.probe, errors) }, errors };
 }
 
 /** Create a TCP check, or edit one. */
 export function TcpMonitorForm({ s, check, onClose, onSaved }: { s: Session; check?: TcpMonitorFieldsFragment; onClose(): void; onSaved(c: TcpMonitorFieldsFragment): void }) {
   const { d, setD, errors: e, busy, locations, submit } = useCheckForm(
     s,
-    { blank: () => ({ name: '', host: '', port: '', send: '', expect: '', schedule: DEFAULT_SCHEDULE }), original: check && tcpDraft(check) },
+    { blank: () => ({ name: '', host: '', port: '', send: '', expect: '', schedule: DEFAULT_SCHEDULE, probe: DEFAULT_PROBE }), original: check && tcpDraft(check) },
     {
       toInput: tcpInput,
-      shownFields: () => ['name', 'host', 'port', 'send', 'expect', ...SCHEDULE_FIELDS],
+      shownFields: () => ['name', 'host', 'port', 'send', 'expect', ...SCHEDULE_FIELDS, ...PROBE_FIELDS],
       create: async (input) => (await gql(CreateTcpMonitorDocument, { input: { ...input, send: input.send || null, expect: input.expect || null } })).createTcpMonitor,
       update: async (input) => (await gql(UpdateTcpMonitorDocument, { id: check!.id, input })).updateTcpMonitor,
     },
@@ -93,6 +95,7 @@ export function TcpMonitorForm({ s, check, onClose, onSaved }: { s: Session; che
         <Text id="t-send" label="Send (optional)" field="send" hint="A line written once connected; CRLF is added." {...p} />
         <Text id="t-expect" label="Expect (optional)" field="expect" hint="Text the server must send back, e.g. 220." {...p} />
         <ScheduleEditor idPrefix="t" value={d.schedule} errors={e} locations={locations} onChange={(v) => set('schedule', v)} />
+        <ProbeEditor idPrefix="t" value={d.probe} errors={e} onChange={(v) => set('probe', v)} />
         <Actions editing={!!check} busy={busy} onClose={onClose} what="TCP check" />
       </form>
     </Dialog>
@@ -110,6 +113,7 @@ interface DnsDraft {
   expectedValues: string;
   match: DnsMatch;
   schedule: Schedule;
+  probe: Probe;
 }
 
 const dnsDraft = (c: DnsMonitorFieldsFragment): DnsDraft => ({
@@ -120,12 +124,13 @@ const dnsDraft = (c: DnsMonitorFieldsFragment): DnsDraft => ({
   expectedValues: c.expectedValues.join('\n'),
   match: c.match,
   schedule: scheduleOf(c),
+  probe: probeOf(c),
 });
 
 function dnsInput(d: DnsDraft): { input: CreateDnsMonitorInput; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const expectedValues = d.expectedValues.split('\n').map((v) => v.trim()).filter(Boolean);
-  return { input: { name: d.name, hostname: d.hostname.trim(), recordType: d.recordType, resolver: d.resolver.trim(), expectedValues, match: d.match, ...scheduleInput(d.schedule, errors) }, errors };
+  return { input: { name: d.name, hostname: d.hostname.trim(), recordType: d.recordType, resolver: d.resolver.trim(), expectedValues, match: d.match, ...scheduleInput(d.schedule, errors), ...probeInput(d.probe, errors) }, errors };
 }
 
 /** Create a DNS check, or edit one. */
@@ -133,12 +138,12 @@ export function DnsMonitorForm({ s, check, onClose, onSaved }: { s: Session; che
   const { d, setD, errors: e, busy, locations, submit } = useCheckForm(
     s,
     {
-      blank: () => ({ name: '', hostname: '', recordType: 'A' as DnsRecordType, resolver: '', expectedValues: '', match: 'ANY' as DnsMatch, schedule: DEFAULT_SCHEDULE }),
+      blank: () => ({ name: '', hostname: '', recordType: 'A' as DnsRecordType, resolver: '', expectedValues: '', match: 'ANY' as DnsMatch, schedule: DEFAULT_SCHEDULE, probe: DEFAULT_PROBE }),
       original: check && dnsDraft(check),
     },
     {
       toInput: dnsInput,
-      shownFields: (x) => ['name', 'hostname', 'recordType', 'resolver', 'match', 'expectedValues', ...x.expectedValues.split('\n').map((_, i) => `expectedValues[${i}]`), ...SCHEDULE_FIELDS],
+      shownFields: (x) => ['name', 'hostname', 'recordType', 'resolver', 'match', 'expectedValues', ...x.expectedValues.split('\n').map((_, i) => `expectedValues[${i}]`), ...SCHEDULE_FIELDS, ...PROBE_FIELDS],
       create: async (input) => (await gql(CreateDnsMonitorDocument, { input: { ...input, resolver: input.resolver || null } })).createDnsMonitor,
       update: async (input) => (await gql(UpdateDnsMonitorDocument, { id: check!.id, input })).updateDnsMonitor,
     },
@@ -169,6 +174,7 @@ export function DnsMonitorForm({ s, check, onClose, onSaved }: { s: Session; che
           <option value="ALL">Every expected value</option>
         </select>
         <ScheduleEditor idPrefix="d" value={d.schedule} errors={e} locations={locations} onChange={(v) => set('schedule', v)} />
+        <ProbeEditor idPrefix="d" value={d.probe} errors={e} onChange={(v) => set('probe', v)} />
         <Actions editing={!!check} busy={busy} onClose={onClose} what="DNS check" />
       </form>
     </Dialog>

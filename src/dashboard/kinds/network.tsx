@@ -31,10 +31,29 @@ type TcpRun = TcpMonitorRunsQuery['tcpMonitorRuns']['nodes'][number];
 type DnsRow = DnsMonitorsOverviewQuery['dnsMonitors']['nodes'][number];
 type DnsRun = DnsMonitorRunsQuery['dnsMonitorRuns']['nodes'][number];
 
-const runHead = (r: { status: string; startedAt: string; trigger: string; location: string; durationMs: number }, timing: string) => (
-  <div>
-    <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} · {timing}
-  </div>
+type RunHead = { status: string; startedAt: string; trigger: string; location: string; durationMs: number; degraded: boolean; attempts: number; attemptErrors: string[] };
+
+const runHead = (r: RunHead, timing: string) => (
+  <>
+    <div>
+      <span className={`status ${r.status.toLowerCase()}`}>{r.status}</span> {dateTime(r.startedAt)} · {r.trigger.toLowerCase()} · {r.location} · {timing}
+      {r.degraded && <> · <span className="status degraded">degraded</span></>}
+      {r.attempts > 1 && <> · {r.attempts} attempts</>}
+    </div>
+    {r.attemptErrors.length > (r.status === 'FAILED' ? 1 : 0) && (
+      <div className="hint">Earlier attempts: {r.attemptErrors.slice(0, r.status === 'FAILED' ? -1 : undefined).join('; ')}</div>
+    )}
+  </>
+);
+
+/** Degraded threshold and retries, as the settings list shows them. */
+const probeSettings = (c: { degradedResponseTimeMs?: number | null; retry?: { strategy: string; maxRetries: number; baseBackoffMs: number } | null }) => (
+  <>
+    <dt>Degraded above</dt>
+    <dd>{c.degradedResponseTimeMs != null ? `${c.degradedResponseTimeMs} ms` : 'never'}</dd>
+    <dt>Retries</dt>
+    <dd>{c.retry ? `${c.retry.maxRetries} × ${c.retry.strategy.toLowerCase()}, base wait ${c.retry.baseBackoffMs} ms` : 'none'}</dd>
+  </>
 );
 
 /** TCP checks: a connection to host:port, optionally a line sent and a text expected back. */
@@ -65,6 +84,7 @@ export const tcpMonitorKind: DashboardKind<TcpRow, TcpMonitorFieldsFragment, Tcp
           <dd>{c.send ?? 'nothing'}</dd>
           <dt>Expect</dt>
           <dd>{c.expect ?? 'a connection'}</dd>
+          {probeSettings(c)}
         </dl>
       </>
     ),
@@ -111,6 +131,7 @@ export const dnsMonitorKind: DashboardKind<DnsRow, DnsMonitorFieldsFragment, Dns
           <dd>{c.resolver ?? "the server's own"}</dd>
           <dt>Expected ({c.match === 'ALL' ? 'every one' : 'any one'})</dt>
           <dd>{c.expectedValues.length ? c.expectedValues.join(', ') : 'any answer'}</dd>
+          {probeSettings(c)}
         </dl>
       </>
     ),

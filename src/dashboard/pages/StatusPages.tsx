@@ -4,6 +4,7 @@ import {
   CreateIncidentDocument,
   CreateStatusPageDocument,
   IncidentsDocument,
+  PublishIncidentDocument,
   JourneysDocument,
   MonitorsDocument,
   StatusPagesDocument,
@@ -23,7 +24,7 @@ import { ScopedButton } from '../components/ScopedButton';
 
 type Page = StatusPagesQuery['statusPages']['nodes'][number];
 type Incident = IncidentsQuery['incidents']['nodes'][number];
-type Draft = { id?: string | null; name: string; description: string; checkIds: string[] };
+type Draft = { id?: string | null; name: string; description: string; checkIds: string[]; autoDraftIncident: boolean };
 
 const STATES: Record<string, string> = {
   OPERATIONAL: 'Operational',
@@ -123,7 +124,7 @@ function PageForm({ s, page, checks, onDone }: { s: Session; page: Page | null; 
   const [slug, setSlug] = useState(page?.slug ?? '');
   const [domain, setDomain] = useState(page?.customDomain ?? '');
   const [showUptime, setShowUptime] = useState(page?.showUptime ?? true);
-  const [components, setComponents] = useState<Draft[]>(page?.components.map((c) => ({ id: c.id, name: c.name, description: c.description ?? '', checkIds: c.checkIds })) ?? []);
+  const [components, setComponents] = useState<Draft[]>(page?.components.map((c) => ({ id: c.id, name: c.name, description: c.description ?? '', checkIds: c.checkIds, autoDraftIncident: c.autoDraftIncident })) ?? []);
   const { error, call } = useApi(s);
   const set = (i: number, patch: Partial<Draft>) => setComponents((cs) => cs.map((c, j) => (j === i ? { ...c, ...patch } : c)));
 
@@ -168,12 +169,16 @@ function PageForm({ s, page, checks, onDone }: { s: Session; page: Page | null; 
                 ))}
               </select>
             </label>
+            <label>
+              <input type="checkbox" checked={c.autoDraftIncident} onChange={(e) => set(i, { autoDraftIncident: e.target.checked })} /> Open a draft incident when an
+              alert opens on its checks
+            </label>
             <button type="button" onClick={() => setComponents((cs) => cs.filter((_, j) => j !== i))}>
               Remove component
             </button>
           </div>
         ))}
-        <button type="button" onClick={() => setComponents((cs) => [...cs, { name: '', description: '', checkIds: [] }])}>
+        <button type="button" onClick={() => setComponents((cs) => [...cs, { name: '', description: '', checkIds: [], autoDraftIncident: false }])}>
           Add component
         </button>
       </fieldset>
@@ -208,6 +213,10 @@ function Incidents({ s, page }: { s: Session; page: Page }) {
       setMessage('');
       await load();
     }
+  };
+
+  const publish = async (id: string) => {
+    if (await call(() => gql(PublishIncidentDocument, { id }))) await load();
   };
 
   return (
@@ -250,6 +259,15 @@ function Incidents({ s, page }: { s: Session; page: Page }) {
         {(incidents ?? []).map((i) => (
           <li key={i.id}>
             <strong>{i.title}</strong> · {i.status} · impact {i.impact} · {dateTime(i.createdAt)}
+            {!i.published && (
+              <>
+                {' '}
+                · <em>Draft (not public)</em>{' '}
+                <ScopedButton held={s.perms} scope="status_pages:write" onClick={() => void publish(i.id)}>
+                  Publish
+                </ScopedButton>
+              </>
+            )}
             <ol>
               {i.updates.map((u) => (
                 <li key={u.id}>

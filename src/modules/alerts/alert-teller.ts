@@ -46,3 +46,10 @@ export interface AlertTelling {
 export interface AlertTeller {
   tell(em: EntityManager, telling: AlertTelling): Promise<void>;
 }
+
+/**
+ * Told when a check's CHECK_FAILED alert opens (once per alert, not for each later failing location), in the
+ * transaction that opens it: status pages open their draft incidents (status-pages/incident.service.ts). Set once at
+ * wiring, after the services that listen exist.
+ */
+export type AlertOpened = (em: EntityManager, alert: AlertRow, check: CheckRef) => Promise<void>;

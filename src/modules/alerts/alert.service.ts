@@ -12,7 +12,7 @@ import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { LivePublisher } from '../common/live-events';
-import type { AlertRow, AlertTeller, CheckRef } from './alert-teller';
+import type { AlertOpened, AlertRow, AlertTeller, CheckRef } from './alert-teller';
 
 /** The check an alert is about. */
 export interface AlertSource {
@@ -40,6 +40,8 @@ export class AlertService {
     private readonly live?: LivePublisher,
     /** Escalation policies, reminders and the timeline (escalation/): when set, it tells the channels instead. */
     private readonly teller?: AlertTeller,
+    /** Told of a CHECK_FAILED alert opening, in its transaction (status pages' draft incidents). */
+    private readonly opened: { hook: AlertOpened | null } = { hook: null },
   ) {}
 
   /**
@@ -92,7 +94,10 @@ export class AlertService {
         [newId('alr'), source.organizationId, source.id, source.name, decision.cause, at, `{${decision.failing.join(',')}}`],
       );
       // The rule opened it outside any window.
-      if (row?.inserted) await this.notify(em, 'ALERT_OPENED', row, check, at, false, { policyId: await this.policyOf(em, source) });
+      if (row?.inserted) {
+        await this.notify(em, 'ALERT_OPENED', row, check, at, false, { policyId: await this.policyOf(em, source) });
+        if (row.cause_code === 'CHECK_FAILED') await this.opened.hook?.(em, row, check);
+      }
     } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(
         `update alerts set status = 'RESOLVED', resolved_at = ?, resolved_by = 'system', resolved_by_name = 'system'

@@ -75,6 +75,7 @@ export const AUDIT_ACTIONS = [
   'status_page.deleted',
   'incident.created',
   'incident.updated',
+  'incident.published',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

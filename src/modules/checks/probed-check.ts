@@ -6,7 +6,7 @@ import { ScheduledCheck, ScheduleFields, type ScheduleInput } from './scheduled-
 import { MAX_BASE_BACKOFF_MS, MAX_RETRIES, RETRY_STRATEGIES, retryBudgetMs, type RetryPolicy, type RetryStrategy } from './retry';
 
 /**
- * A check that probes a target (monitors, journeys, TCP checks): besides its schedule, when a passing run is
+ * A check that probes a target (monitors, journeys, TCP and DNS checks): besides its schedule, when a passing run is
  * DEGRADED and how a failed attempt is retried in its slot. A mapped superclass like ScheduledCheck: each kind's
  * table has these columns. Kinds opt in through CheckKind's `retryPolicy` and `degradedAfterMs` (retry.ts,
  * degraded.ts hold the rules; the runs module applies them).

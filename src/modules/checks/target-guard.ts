@@ -87,7 +87,52 @@ export function checkHost(host: string, field: string, allowPrivateTargets: bool
   if (isIP(bare)) return [];
   const name = bare.toLowerCase().replace(/\.$/, '');
   if (!name.includes('.')) return [{ field, message: `${bare} is a single-label name, which only a private network answers; ${unless}` }];
-  const suffix = PRIVATE_SUFFIXES.find((s) => name === s || name.endsWith(`.${s}`));
+  const suffix = privateSuffix(name);
   if (suffix) return [{ field, message: `${bare} is in .${suffix}, a private-use domain; ${unless}` }];
   return [];
+}
+
+/** The private-use suffix (PRIVATE_SUFFIXES) a DNS name is in, or undefined (any case, final dot or not). */
+export function privateSuffix(name: string): string | undefined {
+  const n = name.toLowerCase().replace(/\.+$/, '');
+  return PRIVATE_SUFFIXES.find((s) => n === s || n.endsWith(`.${s}`));
+}
+
+/**
+ * Whether a name a DNS answer gives (a CNAME, NS, MX exchange or SRV target) points into a private network: a
+ * non-public address written as a name, a private-use suffix, or a single label (which the asking host's search
+ * domains would complete). The root (`.`, e.g. a null MX) is no target.
+ */
+export function isPrivateTargetName(name: string): boolean {
+  const n = name.toLowerCase().replace(/\.+$/, '');
+  if (!n) return false;
+  if (isIP(n)) return addressRange(n) !== 'unicast';
+  return !n.includes('.') || privateSuffix(n) !== undefined;
+}
+
+/**
+ * Whether free text from a DNS answer (a TXT record, a CAA value) names a non-public address or a name in a
+ * private-use domain: `ip4:10.0.0.0/8`, `include:spf.corp`, `mailto:ops@db.internal`, `https://[fd00::1]/`. Words are
+ * split on blanks and punctuation, and each is read as it is, after a `scheme:` or `key=`, without a `/prefix`, a
+ * path or a `user@`. Single words are not refused here (free text is full of them).
+ */
+export function namesPrivateTarget(text: string): boolean {
+  for (const word of text.split(/[\s,;="'()<>]+/)) {
+    if (!word) continue;
+    const forms = new Set<string>([word]);
+    const afterScheme = /^[a-z][a-z0-9+.-]*:(?!:)(.+)$/i.exec(word);
+    if (afterScheme) forms.add(afterScheme[1].replace(/^\/\//, ''));
+    for (const form of [...forms]) {
+      const host = form.replace(/^[^@]*@/, '').replace(/\/.*$/, '');
+      forms.add(host);
+      const bracketed = /^\[([^\]]+)\]/.exec(host);
+      if (bracketed) forms.add(bracketed[1]);
+      else if (/^[^:]+:\d+$/.test(host)) forms.add(host.replace(/:\d+$/, '')); // host:port
+    }
+    for (const form of forms) {
+      const f = form.replace(/\.+$/, '');
+      if (isIP(f) ? addressRange(f) !== 'unicast' : f.includes('.') && privateSuffix(f) !== undefined) return true;
+    }
+  }
+  return false;
 }

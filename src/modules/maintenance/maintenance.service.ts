@@ -28,6 +28,8 @@ export class MaintenanceService {
     private readonly now: () => Date,
     /** MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: windows not yet ended an organization may have. */
     private readonly opts: { maxWindows: number },
+    /** Told in the creation's transaction: status pages send it to their subscribers as scheduled maintenance. */
+    private readonly created: { hook: ((tx: EntityManager, window: MaintenanceWindow) => Promise<void>) | null } = { hook: null },
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<MaintenanceWindow>> {
@@ -48,6 +50,8 @@ export class MaintenanceService {
         createdAt: this.now(),
       });
       audit(tx, actor, 'maintenance_window.created', window.id, this.now());
+      await tx.flush();
+      await this.created.hook?.(tx, window);
       return window;
     });
   }

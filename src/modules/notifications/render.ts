@@ -14,6 +14,8 @@ interface AlertData {
   statusPage?: { name: string; url: string };
   incident?: { title: string; status: string; impact: string };
   update?: { status: string; message: string; createdAt: string };
+  /** A status page's scheduled maintenance: its window's name and times, and the page's components it covers. */
+  maintenance?: { name: string; startsAt: string; endsAt: string; components: string[] };
   ackUrl?: string | null;
   run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
   /** An escalation policy's step (and repeat) that sent it. */
@@ -49,6 +51,12 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
     return {
       title: `${d.statusPage.name}: ${d.incident.title}`,
       lines: [`${d.update.status.charAt(0)}${d.update.status.slice(1).toLowerCase()} (${d.update.createdAt})`, d.update.message],
+      link: d.statusPage.url,
+    };
+  if (payload.type === 'maintenance.scheduled' && d.statusPage && d.maintenance)
+    return {
+      title: `${d.statusPage.name}: scheduled maintenance: ${d.maintenance.name}`,
+      lines: [`From ${d.maintenance.startsAt} to ${d.maintenance.endsAt}`, `Affects: ${d.maintenance.components.join(', ')}`],
       link: d.statusPage.url,
     };
   if (payload.type === 'test')

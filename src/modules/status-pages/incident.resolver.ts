@@ -35,4 +35,11 @@ export class IncidentResolver {
     const [view] = await viewsOf(em.fork(), services, [await services.incidents.addUpdate(em, actor, input)]);
     return view;
   }
+
+  @Mutation(() => IncidentView, { description: 'Publishes a draft incident: the public page shows it and its subscribers are sent it (once). A published one is answered unchanged.' })
+  @RequiresScope('status_pages:write')
+  async publishIncident(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    const [view] = await viewsOf(em.fork(), services, [await services.incidents.publish(em, actor, id)]);
+    return view;
+  }
 }

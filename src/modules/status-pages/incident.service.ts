@@ -4,7 +4,7 @@ import { badInput, conflict, notFound, type FieldError } from '../../errors';
 import { paginate, type Page, type PageArgs } from '../common/pagination';
 import { audit, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
-import { Incident, IncidentUpdate, StatusComponent, StatusPage, type IncidentImpact, type IncidentStatus } from './status-page.entity';
+import { Incident, IncidentUpdate, StatusComponent, StatusPage, statusId, type IncidentImpact, type IncidentStatus } from './status-page.entity';
 import { textErrors, type PageChanged } from './status-page.service';
 
 export interface IncidentInput {
@@ -81,6 +81,7 @@ export class IncidentService {
         createdAt: now,
         updatedAt: now,
         resolvedAt: input.status === 'RESOLVED' ? now : null,
+        published: true,
       });
       const update = tx.create(IncidentUpdate, { incident, organization: incident.organization, status: input.status, message: input.message.trim(), createdAt: now });
       audit(tx, actor, 'incident.created', incident.id, now);
@@ -108,11 +109,65 @@ export class IncidentService {
       i.resolvedAt = input.status === 'RESOLVED' ? (i.resolvedAt ?? now) : null;
       const update = tx.create(IncidentUpdate, { incident: i, organization: i.organization, status: input.status, message: input.message.trim(), createdAt: now });
       audit(tx, actor, 'incident.updated', i.id, now);
-      await this.posted.hook?.(tx, i, update, input.status === 'RESOLVED' && !wasResolved ? 'resolved' : 'updated');
+      // A draft's updates are nobody's news yet: publishing sends the incident as it then stands.
+      if (i.published) await this.posted.hook?.(tx, i, update, input.status === 'RESOLVED' && !wasResolved ? 'resolved' : 'updated');
       return { i, update };
     });
     this.changed(actor.organizationId);
     return updated;
+  }
+
+  /**
+   * Publishes a draft: from now on the public page shows it and its subscribers are sent it, this once as created
+   * (with its latest update). Publishing a published incident changes nothing and sends nothing.
+   */
+  async publish(em: EntityManager, actor: Actor, id: string): Promise<Incident> {
+    await this.get(em, actor.organizationId, id);
+    const now = this.now();
+    const { i: published, changed } = await em.transactional(async (tx) => {
+      // Locked: two publications at once send one notice.
+      const i = (await tx.findOne(Incident, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }))!;
+      if (i.published) return { i, changed: false };
+      i.published = true;
+      i.updatedAt = now;
+      const latest = (await tx.find(IncidentUpdate, { incident: i.id }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: 1 }))[0];
+      audit(tx, actor, 'incident.published', i.id, now);
+      await tx.flush();
+      await this.posted.hook?.(tx, i, latest, 'created');
+      return { i, changed: true };
+    });
+    if (changed) this.changed(actor.organizationId);
+    return published;
+  }
+
+  /**
+   * A CHECK_FAILED alert opened on `checkId` (in `em`'s transaction, the one opening it): every component naming the
+   * check with `autoDraftIncident` gets a draft incident, one per component and alert (a unique index: a second call
+   * for the same alert adds nothing). Its texts name the component only, never the check or its error.
+   */
+  async draftFor(em: EntityManager, alert: { id: string; organization_id: string; opened_at: Date }, checkId: string): Promise<void> {
+    const sql = <T extends object[] = object[]>(text: string, params: unknown[]) => em.execute<T>(text, params as never[]);
+    const components = await sql<{ id: string; page_id: string; name: string }[]>(
+      `select id, page_id, name from status_components where organization_id = ? and auto_draft_incident and ? = any(check_ids) order by page_id, position`,
+      [alert.organization_id, checkId],
+    );
+    const at = new Date(alert.opened_at);
+    for (const c of components) {
+      const [row] = await sql<{ id: string }[]>(
+        `insert into status_incidents (id, page_id, organization_id, title, impact, status, component_ids, created_at, updated_at, published, alert_id)
+         values (?, ?, ?, ?, 'MAJOR', 'INVESTIGATING', ?::text[], ?, ?, false, ?)
+         on conflict do nothing returning id`,
+        [statusId('inc'), c.page_id, alert.organization_id, `${c.name}: investigating a problem`.slice(0, 200), `{${c.id}}`, at, at, alert.id],
+      );
+      if (!row) continue;
+      await sql(`insert into status_incident_updates (id, incident_id, organization_id, status, message, created_at) values (?, ?, ?, 'INVESTIGATING', ?, ?)`, [
+        statusId('inu'),
+        row.id,
+        alert.organization_id,
+        `We are investigating a problem affecting ${c.name}.`,
+        at,
+      ]);
+    }
   }
 
   inputErrors(input: Pick<IncidentInput, 'title' | 'message'>): FieldError[] {

@@ -39,6 +39,8 @@ export class IncidentView {
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) resolvedAt!: Date | null;
+  @Field({ description: 'Shown on the public page and sent to subscribers; false: a draft an alert opened, until publishIncident.' }) published!: boolean;
+  @Field(() => ID, { nullable: true, description: 'The alert that opened this draft automatically; null: written by a person or key.' }) alertId!: string | null;
 
   static from(i: Incident, updates: IncidentUpdate[]): IncidentView {
     return Object.assign(new IncidentView(), {
@@ -52,6 +54,8 @@ export class IncidentView {
       createdAt: i.createdAt,
       updatedAt: i.updatedAt,
       resolvedAt: i.resolvedAt,
+      published: i.published,
+      alertId: i.alertId,
     });
   }
 }

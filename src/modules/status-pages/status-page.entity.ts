@@ -64,6 +64,10 @@ export class StatusComponent {
   @Property({ type: 'integer' })
   position!: number;
 
+  /** An alert (CHECK_FAILED) opening on one of its checks opens a draft incident for it (published by a person or key). */
+  @Property({ type: 'boolean', default: false })
+  autoDraftIncident: boolean = false;
+
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt!: Date;
 
@@ -76,10 +80,16 @@ export type IncidentImpact = (typeof INCIDENT_IMPACTS)[number];
 export const INCIDENT_STATUSES = ['INVESTIGATING', 'IDENTIFIED', 'MONITORING', 'RESOLVED'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-/** What a person (or key) told the page's visitors; its updates say how it went, the last one its current status. */
+/**
+ * What a person (or key) told the page's visitors; its updates say how it went, the last one its current status. A
+ * draft (`published` false: opened by an alert for a component with `autoDraftIncident`) is shown to no visitor
+ * and sent to no subscriber until it is published.
+ */
 @Entity({ tableName: 'status_incidents' })
 @Index({ properties: ['page', 'createdAt', 'id'] })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
+// One draft per component per alert: the alert's later locations (k-of-n) open no second one.
+@Unique({ name: 'status_incidents_one_draft_per_alert', properties: ['alertId', 'componentIds'] })
 export class Incident {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = statusId('inc');
@@ -111,6 +121,14 @@ export class Incident {
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   resolvedAt: Date | null = null;
+
+  /** Shown on the public page and sent to subscribers; false: a draft, until `publishIncident`. */
+  @Property({ type: 'boolean', default: true })
+  published: boolean = true;
+
+  /** The alert that opened this draft (an alert id, kept when the alert is deleted); null: written by a person or key. */
+  @Property({ type: 'string', length: 24, nullable: true })
+  alertId: string | null = null;
 }
 
 @Entity({ tableName: 'status_incident_updates' })

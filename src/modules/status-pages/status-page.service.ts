@@ -15,6 +15,8 @@ export interface ComponentInput {
   name: string;
   description?: string | null;
   checkIds?: string[] | null;
+  /** Open a draft incident when an alert opens on one of its checks (default false). */
+  autoDraftIncident?: boolean | null;
 }
 
 export interface PageInput {
@@ -137,7 +139,7 @@ export class StatusPageService {
     const byId = new Map(existing.map((c) => [c.id, c]));
     const kept = new Set<string>();
     wanted.forEach((w, position) => {
-      const fields = { name: w.name.trim(), description: w.description?.trim() || null, checkIds: [...new Set(w.checkIds ?? [])], position, updatedAt: now };
+      const fields = { name: w.name.trim(), description: w.description?.trim() || null, checkIds: [...new Set(w.checkIds ?? [])], autoDraftIncident: w.autoDraftIncident ?? false, position, updatedAt: now };
       const old = w.id ? byId.get(w.id) : undefined;
       if (old) {
         Object.assign(old, fields);

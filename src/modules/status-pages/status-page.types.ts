@@ -24,9 +24,10 @@ export class StatusComponentView {
   @Field(() => String, { nullable: true }) description!: string | null;
   @Field(() => [ID], { description: 'Monitors and journeys (ids of deleted checks count for nothing).' }) checkIds!: string[];
   @Field(() => ComponentStateEnum) state!: ComponentState;
+  @Field({ description: 'An alert opening on one of its checks opens a draft incident (published by publishIncident).' }) autoDraftIncident!: boolean;
 
   static from(c: StatusComponent, state: ComponentState): StatusComponentView {
-    return Object.assign(new StatusComponentView(), { id: c.id, name: c.name, description: c.description, checkIds: c.checkIds, state });
+    return Object.assign(new StatusComponentView(), { id: c.id, name: c.name, description: c.description, checkIds: c.checkIds, state, autoDraftIncident: c.autoDraftIncident });
   }
 }
 
@@ -82,6 +83,13 @@ export class StatusComponentInput {
   @IsOptional()
   @ArrayMaxSize(100, { message: 'at most 100 checks' })
   checkIds?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'A CHECK_FAILED alert opening on one of its checks opens a draft incident for it, shown to nobody until published (default false).',
+  })
+  @IsOptional()
+  autoDraftIncident?: boolean | null;
 }
 
 @InputType()

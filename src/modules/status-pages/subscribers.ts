@@ -7,7 +7,7 @@ import { NotificationChannel } from '../notifications/notification-channel.entit
 import type { NotificationService } from '../notifications/notification.service';
 import type { Notifier, StatusPageEvent } from '../notifications/notifier';
 import { Organization } from '../organization/organization.entity';
-import { StatusPage, type Incident, type IncidentUpdate } from './status-page.entity';
+import { StatusComponent, StatusPage, type Incident, type IncidentUpdate } from './status-page.entity';
 import { StatusSubscriber } from './subscriber.entity';
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -114,5 +114,38 @@ export class Subscribers {
           },
         });
     });
+  }
+
+  /**
+   * A maintenance window was created (in `em`'s transaction): every page with a component it covers (one of the
+   * component's checks, or every check when it names none) sends it to its subscribers as scheduled maintenance,
+   * naming the window and those components only.
+   */
+  async notifyMaintenance(em: EntityManager, window: { id: string; organization: { id: string }; name: string; startsAt: Date; endsAt: Date; checkIds: string[] }): Promise<void> {
+    const org = window.organization.id;
+    const all = window.checkIds.length === 0;
+    const covered = (await em.find(StatusComponent, { organization: org }, { orderBy: { position: 'asc' } })).filter((c) =>
+      c.checkIds.length && (all || c.checkIds.some((id) => window.checkIds.includes(id))),
+    );
+    const byPage = new Map<string, string[]>();
+    for (const c of covered) byPage.set(c.page.id, [...(byPage.get(c.page.id) ?? []), c.name]);
+    if (!byPage.size) return;
+    const subs = await em.find(StatusSubscriber, { page: { $in: [...byPage.keys()] } });
+    if (!subs.length) return;
+    const pages = new Map((await em.find(StatusPage, { id: { $in: [...new Set(subs.map((s) => s.page.id))] } })).map((p) => [p.id, p]));
+    for (const s of subs) {
+      const page = pages.get(s.page.id)!;
+      await this.notifier.emit(em, {
+        organizationId: org,
+        event: 'MAINTENANCE_SCHEDULED',
+        checkId: null,
+        channelId: s.channel.id,
+        data: {
+          statusPage: { id: page.id, name: page.name, url: `${this.opts.publicUrl.replace(/\/$/, '')}/status/${page.slug}` },
+          maintenance: { id: window.id, name: window.name, startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString(), components: byPage.get(page.id)! },
+          unsubscribe: { token: s.unsubscribeToken },
+        },
+      });
+    }
   }
 }

@@ -117,9 +117,10 @@ export async function buildSnapshot(em: EntityManager, page: StatusPage, at: Dat
   });
 
   const since = new Date(at.getTime() - HISTORY_DAYS * DAY);
+  // Drafts (not published yet) are no visitor's.
   const incidents = await em.find(
     Incident,
-    { page: page.id, $or: [{ status: { $ne: 'RESOLVED' } }, { createdAt: { $gte: since } }, { resolvedAt: { $gte: since } }] },
+    { page: page.id, published: true, $or: [{ status: { $ne: 'RESOLVED' } }, { createdAt: { $gte: since } }, { resolvedAt: { $gte: since } }] },
     { orderBy: { createdAt: 'desc', id: 'desc' }, limit: MAX_LISTED },
   );
   const updates = incidents.length

@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Organization } from '../../../organization/organization.entity';
 import { newId } from '../../../common/ids';
-import { ScheduledCheck } from '../../scheduled-check';
+import { ProbedCheck } from '../../probed-check';
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SRV', 'CAA'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
@@ -12,7 +12,7 @@ export type DnsMatch = 'ANY' | 'ALL';
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ name: 'dns_monitors_tags_index', expression: 'create index "dns_monitors_tags_index" on "dns_monitors" using gin ("tags")' })
 @Index({ name: 'dns_monitors_due_index', expression: 'create index "dns_monitors_due_index" on "dns_monitors" ("next_run_at") where "paused" = false' })
-export class DnsMonitor extends ScheduledCheck {
+export class DnsMonitor extends ProbedCheck {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('dns');
 

@@ -1,5 +1,7 @@
 import { CHECK_SCOPES } from '../../../../authorization/scopes';
 import type { CheckKind } from '../../check-kind';
+import { retryPolicyOf } from '../../probed-check';
+import { retryBudgetMs, retryBudgetSql } from '../../retry';
 import { DnsMonitor } from './dns-monitor.entity';
 import { checkDns, MAX_ANSWERS } from './dns-probe';
 import { DnsResultType } from './dns-run.types';
@@ -31,8 +33,11 @@ export const dnsMonitorKind = {
   scopes: CHECK_SCOPES.monitors,
   // No credentials: nothing is stored sealed.
   credentials: { column: 'expected_values', hasPlaintext: () => false, reseal: (d) => d.expectedValues },
-  totalTimeoutMs: (d) => d.timeoutMs,
-  totalTimeoutSql: () => 't.timeout_ms',
+  // Each attempt takes at most its timeout; the lease covers every attempt and wait (retry.ts).
+  totalTimeoutMs: (d) => retryBudgetMs(d.timeoutMs, retryPolicyOf(d)),
+  totalTimeoutSql: () => retryBudgetSql('t.timeout_ms'),
+  retryPolicy: (d) => retryPolicyOf(d),
+  degradedAfterMs: (d) => d.degradedResponseTimeMs,
   probe: (d, { options }) => checkDns(d, options.http.allowPrivateTargets),
   notificationPage: 'dns-monitors',
 } satisfies CheckKind<DnsMonitor>;

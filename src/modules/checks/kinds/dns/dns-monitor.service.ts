@@ -2,14 +2,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, type FieldError } from '../../../../errors';
 import { defined } from '../../../common/defined';
 import type { Actor } from '../../../audit/audit';
-import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { applyInterval, applyPaused } from '../../scheduled-check';
+import { applyProbeInput, probeErrors, type ProbeInput } from '../../probed-check';
 import { CheckServiceBase } from '../../check.service-base';
 import { addressRange, checkHost, rangeWords } from '../../target-guard';
 import { parseResolver, valueError } from './dns-answers';
 import type { DnsMatch, DnsMonitor, RecordType } from './dns-monitor.entity';
 import { dnsMonitorKind } from './dns-monitor.kind';
 
-export interface DnsMonitorInput extends ScheduleInput {
+export interface DnsMonitorInput extends ProbeInput {
   name?: string | null;
   hostname?: string | null;
   recordType?: RecordType | null;
@@ -23,18 +24,29 @@ export class DnsMonitorService extends CheckServiceBase<DnsMonitor> {
   protected readonly kind = dnsMonitorKind;
 
   create(em: EntityManager, actor: Actor, input: DnsMonitorInput & { name: string; hostname: string; recordType: RecordType }): Promise<DnsMonitor> {
-    return this.createChecked(em, actor, defined(input), (d) => this.validate(d));
+    const { degradedResponseTimeMs, retry, ...rest } = input;
+    return this.createChecked(em, actor, defined(rest), (d) => {
+      applyProbeInput(d, { degradedResponseTimeMs, retry });
+      this.validate(d);
+    });
   }
 
   async update(em: EntityManager, actor: Actor, id: string, input: DnsMonitorInput): Promise<DnsMonitor> {
     const d = await this.get(em, actor.organizationId, id);
     // `resolver` goes back to the system's with "" (null keeps it, as every field of an update).
-    const patch = defined(input) as DnsMonitorInput;
+    // Null turns these off rather than keeping them: applied apart from the patch (applyProbeInput).
+    const { degradedResponseTimeMs, retry, ...rest } = input;
+    const touched = [
+      ...(degradedResponseTimeMs !== undefined ? ['degradedResponseTimeMs'] : []),
+      ...(retry !== undefined ? ['retryStrategy', 'retryMaxRetries', 'retryBaseBackoffMs'] : []),
+    ];
+    const patch = defined(rest) as DnsMonitorInput;
     if (patch.resolver === '') patch.resolver = null;
     const { paused, ...given } = patch;
-    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, d[f as keyof DnsMonitor]])));
+    const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, d[f as keyof DnsMonitor]])));
     const wasPaused = d.paused;
     em.assign(d, patch);
+    applyProbeInput(d, { degradedResponseTimeMs, retry });
     if (patch.intervalSeconds !== undefined) applyInterval(d, this.now());
     if (paused !== undefined) applyPaused(d, d.paused, this.now());
     this.validate(d, { targetGiven: patch.hostname !== undefined || patch.resolver !== undefined });
@@ -66,7 +78,7 @@ export class DnsMonitorService extends CheckServiceBase<DnsMonitor> {
   }
 
   private validate(d: DnsMonitor, opts: { targetGiven?: boolean } = {}): void {
-    const errors = this.inputErrors(d, opts);
+    const errors = [...this.inputErrors(d, opts), ...probeErrors(d, d.timeoutMs)];
     if (errors.length) throw badInput(errors);
   }
 }

@@ -1,7 +1,7 @@
 import { ArrayMaxSize, IsOptional, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
-import { ScheduleFields } from '../../scheduled-check';
+import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { connectionOf } from '../../../common/pagination';
 import { CheckInterface } from '../../check-interface';
@@ -43,6 +43,8 @@ export class DnsMonitorView {
   @Field(() => Int) intervalSeconds!: number;
   @Field(() => Int, { description: 'For the query.' }) timeoutMs!: number;
   @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the query) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the query again) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
   @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
@@ -65,6 +67,7 @@ export class DnsMonitorView {
     v.expectedValues = d.expectedValues;
     v.match = d.match as DnsMatch;
     setScheduledFields(v, d);
+    setProbeFields(v, d);
     return v;
   }
 }
@@ -74,7 +77,7 @@ export const dnsMonitorColumns = checkColumns(DnsMonitor);
 export const DnsMonitorsArgs = checkListArgs('DnsMonitorsArgs', 'DNS checks');
 
 @InputType()
-abstract class DnsMonitorFields extends ScheduleFields implements ServiceRules {
+abstract class DnsMonitorFields extends ProbeFields implements ServiceRules {
   abstract name?: string | null;
   abstract hostname?: string | null;
   abstract recordType?: DnsRecordType | null;

@@ -1,5 +1,7 @@
 import { CHECK_SCOPES } from '../../../../authorization/scopes';
 import type { CheckKind } from '../../check-kind';
+import { retryPolicyOf } from '../../probed-check';
+import { retryBudgetMs, retryBudgetSql } from '../../retry';
 import { TcpMonitor } from './tcp-monitor.entity';
 import { checkTcp } from './tcp-probe';
 import { TcpResultType } from './tcp-run.types';
@@ -26,8 +28,11 @@ export const tcpMonitorKind = {
   scopes: CHECK_SCOPES.monitors,
   // No credentials: nothing is stored sealed.
   credentials: { column: 'send', hasPlaintext: () => false, reseal: (t) => t.send },
-  totalTimeoutMs: (t) => t.timeoutMs,
-  totalTimeoutSql: () => 't.timeout_ms',
+  // Each attempt takes at most its timeout; the lease covers every attempt and wait (retry.ts).
+  totalTimeoutMs: (t) => retryBudgetMs(t.timeoutMs, retryPolicyOf(t)),
+  totalTimeoutSql: () => retryBudgetSql('t.timeout_ms'),
+  retryPolicy: (t) => retryPolicyOf(t),
+  degradedAfterMs: (t) => t.degradedResponseTimeMs,
   probe: (t, { options }) => checkTcp(t, options.http.allowPrivateTargets),
   notificationPage: 'tcp-monitors',
 } satisfies CheckKind<TcpMonitor>;

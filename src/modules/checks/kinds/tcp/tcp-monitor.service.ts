@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, type FieldError } from '../../../../errors';
 import { defined } from '../../../common/defined';
 import type { Actor } from '../../../audit/audit';
-import { applyInterval, applyPaused, type ScheduleInput } from '../../scheduled-check';
+import { applyInterval, applyPaused } from '../../scheduled-check';
+import { applyProbeInput, probeErrors, type ProbeInput } from '../../probed-check';
 import { CheckServiceBase } from '../../check.service-base';
 import { checkHost } from '../../target-guard';
 import { TcpMonitor } from './tcp-monitor.entity';
 import { tcpMonitorKind } from './tcp-monitor.kind';
 
-export interface TcpMonitorInput extends ScheduleInput {
+export interface TcpMonitorInput extends ProbeInput {
   name?: string | null;
   host?: string | null;
   port?: number | null;
@@ -21,19 +22,30 @@ export class TcpMonitorService extends CheckServiceBase<TcpMonitor> {
   protected readonly kind = tcpMonitorKind;
 
   create(em: EntityManager, actor: Actor, input: TcpMonitorInput & { name: string; host: string; port: number }): Promise<TcpMonitor> {
-    return this.createChecked(em, actor, defined(input), (t) => this.validate(t));
+    const { degradedResponseTimeMs, retry, ...rest } = input;
+    return this.createChecked(em, actor, defined(rest), (t) => {
+      applyProbeInput(t, { degradedResponseTimeMs, retry });
+      this.validate(t);
+    });
   }
 
   async update(em: EntityManager, actor: Actor, id: string, input: TcpMonitorInput): Promise<TcpMonitor> {
     const t = await this.get(em, actor.organizationId, id);
     // `send` and `expect` are cleared by an empty string (null keeps them, as every field of an update).
-    const patch = defined(input) as TcpMonitorInput;
+    // Null turns these off rather than keeping them: applied apart from the patch (applyProbeInput).
+    const { degradedResponseTimeMs, retry, ...rest } = input;
+    const touched = [
+      ...(degradedResponseTimeMs !== undefined ? ['degradedResponseTimeMs'] : []),
+      ...(retry !== undefined ? ['retryStrategy', 'retryMaxRetries', 'retryBaseBackoffMs'] : []),
+    ];
+    const patch = defined(rest) as TcpMonitorInput;
     if (patch.send === '') patch.send = null;
     if (patch.expect === '') patch.expect = null;
     const { paused, ...given } = patch;
-    const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, t[f as keyof TcpMonitor]])));
+    const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, t[f as keyof TcpMonitor]])));
     const wasPaused = t.paused;
     em.assign(t, patch);
+    applyProbeInput(t, { degradedResponseTimeMs, retry });
     if (patch.intervalSeconds !== undefined) applyInterval(t, this.now());
     if (paused !== undefined) applyPaused(t, t.paused, this.now());
     this.validate(t, { targetGiven: patch.host !== undefined });
@@ -51,7 +63,7 @@ export class TcpMonitorService extends CheckServiceBase<TcpMonitor> {
   }
 
   private validate(t: TcpMonitor, opts: { targetGiven?: boolean } = {}): void {
-    const errors = this.inputErrors(t, opts);
+    const errors = [...this.inputErrors(t, opts), ...probeErrors(t, t.timeoutMs)];
     if (errors.length) throw badInput(errors);
   }
 }

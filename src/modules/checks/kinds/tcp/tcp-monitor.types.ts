@@ -1,7 +1,7 @@
 import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
-import { ScheduleFields } from '../../scheduled-check';
+import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
 import { connectionOf } from '../../../common/pagination';
 import { CheckInterface } from '../../check-interface';
@@ -23,6 +23,8 @@ export class TcpMonitorView {
   @Field(() => Int) intervalSeconds!: number;
   @Field(() => Int, { description: 'For the lookup, the connection and the expected answer together.' }) timeoutMs!: number;
   @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the connection and the expected answer) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (a new connection) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
   @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
   @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
   @Field() paused!: boolean;
@@ -44,6 +46,7 @@ export class TcpMonitorView {
     v.send = t.send;
     v.expect = t.expect;
     setScheduledFields(v, t);
+    setProbeFields(v, t);
     return v;
   }
 }
@@ -53,7 +56,7 @@ export const tcpMonitorColumns = checkColumns(TcpMonitor);
 export const TcpMonitorsArgs = checkListArgs('TcpMonitorsArgs', 'TCP checks');
 
 @InputType()
-abstract class TcpMonitorFields extends ScheduleFields implements ServiceRules {
+abstract class TcpMonitorFields extends ProbeFields implements ServiceRules {
   abstract name?: string | null;
   abstract host?: string | null;
   abstract port?: number | null;
