@@ -124,6 +124,19 @@ describeBrowser('Settings › Notifications in Chromium', () => {
     await page.getByRole('dialog', { name: 'Channel saved' }).getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => row.locator('.status').textContent()).toBe('active');
     expect(await row.textContent()).toContain('chat -1001234567890');
+
+    // and deleted, after a confirmation that Cancel has focus in
+    const id = await row.getAttribute('data-channel-id');
+    await row.getByRole('button', { name: 'Delete Telegram on-call' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete “Telegram on-call”?' });
+    await confirm.waitFor();
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Cancel'); // Enter does no harm
+    await confirm.getByRole('button', { name: 'Delete channel' }).click();
+    await expect.poll(() => page.locator(`tr[data-channel-id="${id}"]`).count()).toBe(0);
+    // gone on the server: a fresh read of the page lists the other channels, not this one
+    await page.reload();
+    await page.locator('tr[data-channel-id]').first().waitFor();
+    expect(await page.locator(`tr[data-channel-id="${id}"]`).count()).toBe(0);
     await page.context().close();
   });
 

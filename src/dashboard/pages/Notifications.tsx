@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
   CreateNotificationChannelDocument,
+  DeleteNotificationChannelDocument,
   NotificationChannelsDocument,
   NotificationDeliveriesDocument,
   TestNotificationChannelDocument,
@@ -16,6 +17,7 @@ import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
 import { Dialog } from '../components/Dialog';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 
@@ -36,6 +38,7 @@ export function Notifications({ s }: { s: Session }) {
   const [log, setLog] = useState<Delivery[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [fixing, setFixing] = useState<Channel | null>(null);
+  const [deleting, setDeleting] = useState<Channel | null>(null);
   const [sent, setSent] = useState<string | null>(null);
   const { error, call } = useApi(s);
 
@@ -121,6 +124,9 @@ export function Notifications({ s }: { s: Session }) {
                     </ScopedButton>{' '}
                     <ScopedButton held={held} scope="organization:write" onClick={() => setFixing(c)} aria-label={`Edit ${c.name}`}>
                       Edit
+                    </ScopedButton>{' '}
+                    <ScopedButton held={held} scope="organization:write" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+                      Delete
                     </ScopedButton>
                   </td>
                 </tr>
@@ -169,6 +175,21 @@ export function Notifications({ s }: { s: Session }) {
       )}
       {adding && <AddChannelDialog s={s} onClose={() => setAdding(false)} onAdded={() => void load()} />}
       {fixing && <AddChannelDialog s={s} channel={fixing} onClose={() => setFixing(null)} onAdded={() => void load()} />}
+      {deleting && (
+        <ConfirmDialog
+          s={s}
+          title={`Delete “${deleting.name}”?`}
+          action="Delete channel"
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            await gql(DeleteNotificationChannelDocument, { id: deleting.id });
+            setDeleting(null);
+            await load();
+          }}
+        >
+          <p>It hears nothing more, and its delivery log goes with it; escalation policies naming it send it nothing.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

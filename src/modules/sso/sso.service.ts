@@ -121,8 +121,11 @@ export class SsoService {
         throw badInput([{ field: 'domain', message: `no TXT record of ${CHALLENGE_PREFIX}${domain} is ${expected} (${records.length} record${records.length === 1 ? '' : 's'} found)` }]);
       const now = this.deps.now();
       await em.transactional(async (tx) => {
-        // Only a claim still pending turns VERIFIED; a claim verified by another organization in the meantime makes
-        // the partial unique index refuse this one.
+        // Owners verifying one domain at once are taken one after the other (a lock of the domain's name, held to the
+        // commit): without it each transaction waited on the other's row, and PostgreSQL ended one as a deadlock.
+        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`tracer:sso-domain:${domain}`], 'all', tx.getTransactionContext());
+        if (await tx.count(SsoDomain, { domain, status: 'VERIFIED' })) throw conflict(`${domain} was verified by another SSO connection first`);
+        // Only a claim still pending turns VERIFIED; the partial unique index refuses a second verified one anyway.
         const changed = await tx
           .nativeUpdate(SsoDomain, { connection: connection.id, domain, status: 'PENDING' }, { status: 'VERIFIED', verifiedAt: now })
           .catch((e: unknown) => {
