@@ -10,6 +10,7 @@ import {
   CheckStatusChangedDocument,
   CreateMonitorDocument,
   PauseMonitorDocument,
+  UpdateMonitorDocument,
   ResumeMonitorDocument,
   RevokeApiKeyDocument,
   RollApiKeyDocument,
@@ -210,6 +211,12 @@ describe('events', () => {
     expect((await admin.client.gql(ResumeMonitorDocument, { id })).errors).toBeUndefined();
     const resumed = (await statuses.nth(2)).data as { checkStatusChanged: Record<string, unknown> };
     expect(resumed.checkStatusChanged).toMatchObject({ status: 'PENDING', previousStatus: 'PAUSED', run: null });
+    // `paused` given to an update is a pause too, and said the same way; an update that leaves it says nothing
+    expect((await admin.client.gql(UpdateMonitorDocument, { id, input: { name: 'Renamed only' } })).errors).toBeUndefined();
+    expect((await admin.client.gql(UpdateMonitorDocument, { id, input: { paused: true } })).errors).toBeUndefined();
+    const updated = (await statuses.nth(3)).data as { checkStatusChanged: Record<string, unknown> };
+    expect(updated.checkStatusChanged).toMatchObject({ status: 'PAUSED', previousStatus: 'PENDING', run: null });
+    expect(statuses.results).toHaveLength(3);
   });
 
   it('checkSessionUpdated follows a session until it PASSED, then completes', async () => {

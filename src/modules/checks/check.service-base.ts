@@ -102,7 +102,7 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
     actor: Actor,
     check: E,
     patch: ScheduleInput,
-    { before, after, wasPaused }: { before: Record<string, unknown>; after: () => Record<string, unknown>; wasPaused: boolean },
+    { before, after, wasPaused, wasStatus }: { before: Record<string, unknown>; after: () => Record<string, unknown>; wasPaused: boolean; wasStatus?: string },
   ): Promise<E> {
     if (patch.intervalSeconds !== undefined) await this.billing.assertInterval(em, actor.organizationId, check.intervalSeconds);
     if (patch.locations !== undefined || patch.minFailedLocations !== undefined) {
@@ -115,6 +115,8 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
     if (changed.length) audit(em, actor, this.action('updated'), check.id, this.now(), changed);
     if (check.paused !== wasPaused) audit(em, actor, this.action(check.paused ? 'paused' : 'resumed'), check.id, this.now());
     await em.flush();
+    // `paused` given to an update moves the status as pause/resume do: told to checkStatusChanged the same way
+    await this.tellStatus(em, check, wasStatus);
     return check;
   }
 
@@ -143,7 +145,7 @@ export abstract class CheckServiceBase<E extends CheckEntity> {
   }
 
   /**
-   * Once written, a status changed by a person (`pause…`, `resume…`) goes to `checkStatusChanged` subscribers, with no
+   * Once written, a status changed by a person (`pause…`, `resume…`, an update's `paused`) goes to `checkStatusChanged` subscribers, with no
    * run. A lost live update never fails the change: it is committed already.
    */
   private async tellStatus(em: EntityManager, check: E, previous: unknown): Promise<void> {

@@ -45,12 +45,13 @@ export class DnsMonitorService extends CheckServiceBase<DnsMonitor> {
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, d[f as keyof DnsMonitor]])));
     const wasPaused = d.paused;
+    const wasStatus = d.status;
     em.assign(d, patch);
     applyProbeInput(d, { degradedResponseTimeMs, retry });
     if (patch.intervalSeconds !== undefined) applyInterval(d, this.now());
     if (paused !== undefined) applyPaused(d, d.paused, this.now());
     this.validate(d, { targetGiven: patch.hostname !== undefined || patch.resolver !== undefined });
-    return this.finishUpdate(em, actor, d, patch, { before, after: () => ({ ...d }), wasPaused });
+    return this.finishUpdate(em, actor, d, patch, { before, after: () => ({ ...d }), wasPaused, wasStatus });
   }
 
   /**

@@ -52,11 +52,12 @@ export class HeartbeatService extends CheckServiceBase<Heartbeat> {
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries(Object.keys(given).map((f) => [f, h[f as keyof Heartbeat]])));
     const wasPaused = h.paused;
+    const wasStatus = h.status;
     em.assign(h, patch);
     this.validate(h);
     if (paused !== undefined) h.status = h.paused ? 'PAUSED' : activeStatus(h);
     if (SCHEDULE_FIELDS.some((f) => patch[f] !== undefined) || (wasPaused && !h.paused)) h.nextDeadlineAt = deadlineAfter(h, this.now());
-    return this.finishUpdate(em, actor, h, { escalationPolicyId: patch.escalationPolicyId }, { before, after: () => ({ ...h }), wasPaused });
+    return this.finishUpdate(em, actor, h, { escalationPolicyId: patch.escalationPolicyId }, { before, after: () => ({ ...h }), wasPaused, wasStatus });
   }
 
   /** Resuming counts the deadline from now: the time spent paused is not late. */

@@ -59,6 +59,7 @@ export class JourneyService extends CheckServiceBase<Journey> {
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, f === 'steps' ? stored : journey[f as keyof Journey]])));
     const wasPaused = journey.paused;
+    const wasStatus = journey.status;
     em.assign(journey, rest);
     applyProbeInput(journey, { degradedResponseTimeMs, retry });
     if (plain) journey.steps = plain;
@@ -68,7 +69,7 @@ export class JourneyService extends CheckServiceBase<Journey> {
     if (plain) journey.steps = this.seal(plain);
     else if (journey.steps.some((s) => this.secrets.hasPlaintext(s.request.headers)))
       journey.steps = mapStepHeaders(journey.steps, (h) => this.secrets.reseal(h));
-    return this.finishUpdate(em, actor, journey, rest, { before, after: () => ({ ...journey, steps: plain ?? stored }), wasPaused });
+    return this.finishUpdate(em, actor, journey, rest, { before, after: () => ({ ...journey, steps: plain ?? stored }), wasPaused, wasStatus });
   }
 
   /**

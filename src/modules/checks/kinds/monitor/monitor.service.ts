@@ -72,6 +72,7 @@ export class MonitorService extends CheckServiceBase<Monitor> {
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, f === 'headers' ? storedHeaders : monitor[f as keyof Monitor]])));
     const wasPaused = monitor.paused;
+    const wasStatus = monitor.status;
     if (headers) patch.headers = this.secrets.sealHeaders(headers);
     else if (this.secrets.hasPlaintext(monitor.headers)) patch.headers = this.secrets.reseal(monitor.headers);
     em.assign(monitor, patch);
@@ -79,7 +80,7 @@ export class MonitorService extends CheckServiceBase<Monitor> {
     if (patch.intervalSeconds !== undefined) applyInterval(monitor, this.now());
     if (paused !== undefined) applyPaused(monitor, monitor.paused, this.now());
     this.validate(monitor, errors, { targetGiven: patch.url !== undefined });
-    return this.finishUpdate(em, actor, monitor, patch, { before, after: () => ({ ...monitor, headers: headers ?? storedHeaders }), wasPaused });
+    return this.finishUpdate(em, actor, monitor, patch, { before, after: () => ({ ...monitor, headers: headers ?? storedHeaders }), wasPaused, wasStatus });
   }
 
   /**

@@ -44,12 +44,13 @@ export class TcpMonitorService extends CheckServiceBase<TcpMonitor> {
     const { paused, ...given } = patch;
     const before = structuredClone(Object.fromEntries([...Object.keys(given), ...touched].map((f) => [f, t[f as keyof TcpMonitor]])));
     const wasPaused = t.paused;
+    const wasStatus = t.status;
     em.assign(t, patch);
     applyProbeInput(t, { degradedResponseTimeMs, retry });
     if (patch.intervalSeconds !== undefined) applyInterval(t, this.now());
     if (paused !== undefined) applyPaused(t, t.paused, this.now());
     this.validate(t, { targetGiven: patch.host !== undefined });
-    return this.finishUpdate(em, actor, t, patch, { before, after: () => ({ ...t }), wasPaused });
+    return this.finishUpdate(em, actor, t, patch, { before, after: () => ({ ...t }), wasPaused, wasStatus });
   }
 
   /** The rules a GraphQL type cannot state: a host tracer may reach (see target-guard.ts `checkHost`). */
