@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { cli, cpuMs, pct, readyz, rssMb, startProcess, type Proc } from './common';
 import { WORKER_BENCH_ENV } from './engine';
-import { seed, startTarget, type NotifyRow } from './notify';
+import { notifyTable, seed, startTarget, type NotifyRow } from './notify';
 
 /** Rows with a target, as the notifications' rows are. */
 export type LiveRow = NotifyRow;
@@ -148,6 +148,5 @@ export async function benchLive(databaseUrl: string, log: (s: string) => void): 
   return rows;
 }
 
-export function liveTable(rows: LiveRow[]): string {
-  return ['| live row | measured | target | met |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.ok ? 'yes' : '**no**'} |`)].join('\n');
-}
+/** The live rows in the notifications' table shape. */
+export const liveTable = (rows: LiveRow[]): string => notifyTable(rows, 'live row');

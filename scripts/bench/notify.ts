@@ -204,6 +204,7 @@ export async function benchNotify(databaseUrl: string, log: (s: string) => void)
   return rows;
 }
 
-export function notifyTable(rows: NotifyRow[]): string {
-  return ['| notifications row | measured | target | met |', '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.ok ? 'yes' : '**no**'} |`)].join('\n');
+/** Rows measured against a target, as a Markdown table (the notifications' rows; the live rows reuse it). */
+export function notifyTable(rows: NotifyRow[], title = 'notifications row'): string {
+  return [`| ${title} | measured | target | met |`, '| --- | --- | --- | --- |', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.ok ? 'yes' : '**no**'} |`)].join('\n');
 }
