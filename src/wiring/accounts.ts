@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import type { BcryptPool } from '../modules/auth/bcrypt-pool';
-import { publishKeyChange } from '../modules/auth/key-events';
+import { keyChangeAnnouncer } from '../modules/auth/key-events';
 import { ApiKeyService, type ApiKeyServiceDeps } from '../modules/api-keys/api-key.service';
 import { OrganizationService } from '../modules/organization/organization.service';
 import { BillingService } from '../modules/billing/billing.service';
@@ -25,7 +25,7 @@ export function apiKeyService(config: Config, database: Database, bcrypt: Bcrypt
     bcryptCost: config.BCRYPT_COST,
     bcrypt,
     maxActiveKeys: config.MAX_KEYS_PER_ORGANIZATION,
-    announce: database.kind === 'postgresql' ? publishKeyChange : async () => {},
+    announce: keyChangeAnnouncer(database.kind),
     now,
     ...memory,
   });

@@ -5,7 +5,7 @@ import type { Services } from '../context/services';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { accountServices, apiKeyService, NO_KEY_MEMORY } from './accounts';
 import { FailureLimiter } from '../modules/auth/failure-limiter';
-import { publishKeyChange } from '../modules/auth/key-events';
+import { keyChangeAnnouncer } from '../modules/auth/key-events';
 import { PasswordHasher } from '../modules/accounts/password-hash';
 import { AccountService } from '../modules/accounts/account.service';
 import { MemberService } from '../modules/members/member.service';
@@ -27,7 +27,7 @@ export async function openAdmin(config: Config, now: () => Date): Promise<AdminS
   // One thread, started only when a command hashes (creating a key): listing or revoking starts none.
   const bcrypt = new BcryptPool({ threads: 1, maxQueue: 1 });
   // A command verifies no session; what it ends, running instances hear of by NOTIFY on PostgreSQL.
-  const ends: SessionEnds = { announce: database.kind === 'postgresql' ? publishKeyChange : async () => {}, forget: () => {} };
+  const ends: SessionEnds = { announce: keyChangeAnnouncer(database.kind), forget: () => {} };
   return {
     database,
     services: {

@@ -12,7 +12,7 @@ import { KeyVerifier } from '../modules/auth/key-verifier';
 import { FailureLimiter } from '../modules/auth/failure-limiter';
 import { LastUsedTracker } from '../modules/auth/last-used';
 import { RequestRateLimiter } from '../modules/auth/rate-limit';
-import { KeyChangeListener, publishKeyChange } from '../modules/auth/key-events';
+import { KeyChangeListener, keyChangeAnnouncer } from '../modules/auth/key-events';
 import { BcryptPool } from '../modules/auth/bcrypt-pool';
 import { firstStart } from '../modules/invitations/first-start';
 import { InvitationService } from '../modules/invitations/invitation.service';
@@ -103,7 +103,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   const liveConnections = new LiveConnections(now, log, { pollMs: config.KEY_LISTENER_HEARTBEAT_MS, maxAgeMs: config.KEY_CACHE_MAX_AGE_MS });
   // Ended sessions travel like revoked keys: NOTIFY on PostgreSQL (heard by every instance), and this instance's cache.
   const ends: SessionEnds = {
-    announce: database.kind === 'postgresql' ? publishKeyChange : async () => {},
+    announce: keyChangeAnnouncer(database.kind),
     forget: (id) => {
       sessionVerifier.forget();
       void liveConnections.changed(id);

@@ -15,6 +15,14 @@ export async function publishKeyChange(em: EntityManager, id: string): Promise<v
   await em.execute('select pg_notify(?, ?)', [KEY_CHANNEL, id]);
 }
 
+/**
+ * How a process announces a key or session change: by NOTIFY on PostgreSQL (heard by every instance); the embedded
+ * database has one process at a time (it is locked), so there is no one else to tell.
+ */
+export function keyChangeAnnouncer(databaseKind: 'postgresql' | 'embedded'): (em: EntityManager, id: string) => Promise<void> {
+  return databaseKind === 'postgresql' ? publishKeyChange : async () => {};
+}
+
 export interface KeyListenerHandlers {
   forget(id: string): void;
   /** false: stop trusting the cache (every request reads the row); true: subscribed again, cache cleared. */
