@@ -195,7 +195,9 @@ describe('on-call channels', () => {
       webhookId: 'msg_1',
       url: 'https://example.com/teams',
       credential: pv.botToken,
+      secret: null,
       settings: { chatId: '42' },
+      at: new Date(),
       endpoints: { pagerdutyEventsUrl: '', opsgenieApiUrl: '', opsgenieEuApiUrl: '', telegramApiUrl: 'https://api.telegram.org' },
     };
     const card = (msteams.request(ctx).body as { attachments: Array<{ content: { actions: Array<{ title: string; url: string }> } }> }).attachments[0].content;

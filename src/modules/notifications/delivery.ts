@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Transporter } from 'nodemailer';
-import { Webhook } from 'standardwebhooks';
 import type { SecretBox } from '../checks/secret-box';
 import type { AttemptJob, Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
-import { UNCONFIRMED_EMAIL, UNSUBSCRIBE_PATH } from './notifier';
-import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
-import { CHANNEL_PROVIDERS } from './channels/registry';
+import { UNSUBSCRIBE_PATH } from './notifier';
+import { readable } from './render';
+import { CHANNEL_PROVIDERS, isMail } from './channels/registry';
 import type { ChannelProvider, ProviderEndpoints } from './channels/provider';
 import type { ChannelSettings, ChannelType } from './notification-channel.entity';
 
@@ -272,46 +271,26 @@ export class DeliveryAttempts {
     return true;
   }
 
+  /** One attempt through the channel type's file (channels/): an email, or an HTTP request read as its receiver means it. */
   private async attempt(row: Row): Promise<Attempt> {
-    if (row.type === 'EMAIL') {
-      if (row.payload.type === 'email.confirmation') {
-        if (!row.unconfirmed) return { outcome: 'skipped', error: 'Not sent: the address is confirmed already' };
-        const token = this.secrets.open(String((row.payload.data.confirmation as { token: string }).token));
-        return this.sendEmail(row.email!, confirmationMessage(`${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${token}`));
-      }
-      // Emitted before its address changed (and lost its confirmation): not sent to the new one.
-      if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
-      const unsubscribe = this.unsubscribeUrl(row.payload);
-      // RFC 8058: a one-click unsubscribe (a POST to the link) that mail clients can offer.
-      const headers = unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined;
-      return this.sendEmail(row.email!, emailMessage(this.readable(row), unsubscribe), headers);
-    }
-    const text = this.readable(row);
     const provider = CHANNEL_PROVIDERS[row.type];
-    if (provider) return this.attemptProvider(row, provider, text);
-    const url = this.secrets.open(row.url!);
-    const unsubscribe = this.unsubscribeUrl(row.payload);
-    // A subscriber's webhook gets its unsubscribe link, never the sealed token the log keeps.
-    const payload = unsubscribe ? { ...row.payload, data: { ...row.payload.data, unsubscribe } } : row.payload;
-    const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : payload);
-    const headers: Record<string, string> = {};
-    if (row.type === 'WEBHOOK') {
-      // Standard Webhooks: the same webhook-id on every attempt, a timestamp and signature of this attempt.
-      const at = this.now();
-      headers['webhook-id'] = row.webhook_id;
-      headers['webhook-timestamp'] = String(Math.floor(at.getTime() / 1000));
-      headers['webhook-signature'] = new Webhook(this.secrets.open(row.secret!)).sign(row.webhook_id, at, body);
+    if (isMail(provider)) {
+      const confirmation = row.payload.data.confirmation as { token?: string } | undefined;
+      const message = provider.mail({
+        payload: row.payload,
+        // A confirmation email is fixed words and its link: it reads nothing of the payload.
+        readable: row.payload.type === 'email.confirmation' ? { title: '', lines: [], link: '' } : this.readable(row),
+        unconfirmed: row.unconfirmed,
+        confirmationUrl: row.unconfirmed && confirmation?.token ? `${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${this.secrets.open(String(confirmation.token))}` : undefined,
+        unsubscribeUrl: this.unsubscribeUrl(row.payload),
+      });
+      if ('skip' in message) return { outcome: 'skipped', error: message.skip };
+      return this.sendEmail(row.email!, message, message.headers);
     }
-    const res = await postJson(url, headers, body, { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
-    if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
-    if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
-    if (res.status === 429 || res.status >= 500)
-      return { outcome: 'retry', status: res.status, error: `The receiver answered ${res.status}`, afterMs: retryAfterMs(res.retryAfter, this.now()) };
-    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
-    return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
+    return this.attemptProvider(row, provider, this.readable(row));
   }
 
-  /** A channel type speaking its provider's API (channels/): its request, and its answer read as the provider means it. */
+  /** A channel type sent by HTTP (channels/): its request, and its answer read as the receiver means it. */
   private async attemptProvider(row: Row, provider: ChannelProvider, text: ReturnType<typeof readable>): Promise<Attempt> {
     // A channel whose integration is gone is not sent to until it is updated; a test still goes (it shows the fix).
     if (row.broken_reason && row.payload.type !== 'test') return { outcome: 'skipped', error: `Not sent: the channel is BROKEN (${row.broken_reason}); update it once fixed` };
@@ -322,10 +301,13 @@ export class DeliveryAttempts {
       webhookId: row.webhook_id,
       url: row.url ? this.secrets.open(row.url) : null,
       credential,
+      secret: row.secret ? this.secrets.open(row.secret) : null,
       settings: row.settings ?? {},
       endpoints: this.opts.endpoints,
+      at: this.now(),
+      unsubscribeUrl: this.unsubscribeUrl(row.payload),
     });
-    const res = await postJson(req.url, req.headers, JSON.stringify(req.body), { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
+    const res = await postJson(req.url, req.headers, typeof req.body === 'string' ? req.body : JSON.stringify(req.body), { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
     if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
     if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
     // A reason names what the provider said, never the credential (some answers echo what they were sent).
@@ -339,7 +321,7 @@ export class DeliveryAttempts {
         error: `The receiver answered ${res.status}`,
         afterMs: retryAfterMs(res.retryAfter, this.now()) ?? (res.status === 429 ? provider.retryAfterMs?.(res.body) : undefined),
       };
-    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed` };
+    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
     return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
   }
 
