@@ -22,7 +22,9 @@ import {
   UpdateEscalationPolicyDocument,
   UpdateMonitorDocument,
 } from '../../src/client/generated/graphql';
+import { Client as PgClient } from 'pg';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { onPostgres } from '../helpers/database';
 import { startTarget, type Target } from '../helpers/target';
 import { eventually, startReceiver, type Receiver, type Received } from '../helpers/receiver';
 import { emailMessage, readable } from '../../src/modules/notifications/render';
@@ -249,6 +251,35 @@ describe('reminders without a policy', () => {
     const tl = await timeline(alertId);
     expect(tl.filter((e) => e.type === 'NOTIFIED' && e.channelId === remind.id).map((e) => e.repeat)).toEqual(expect.arrayContaining([null, 1, 2]));
     expect(tl.filter((e) => e.channelId === once.id)).toHaveLength(1);
+  });
+});
+
+describe('an acknowledgement racing a reminder', () => {
+  it.runIf(onPostgres())('a reminder whose alert is being acknowledged (its row locked) waits: it is not sent, and no reminder is left planned', async () => {
+    const a = await monitor('race-a', null);
+    const b = await monitor('race-b', null);
+    for (const m of [a, b])
+      await admin.client.gql(CreateNotificationChannelDocument, { input: { name: `remind ${m.id}`, type: 'WEBHOOK', url: `${rx.url}/race`, events: ['ALERT_OPENED'], checkIds: [m.id], remindEveryMinutes: 1 } });
+    const alertA = await a.openAlert();
+    const alertB = await b.openAlert();
+    // An acknowledgement of A under way: its transaction holds A's row (as acknowledgeIn's update does).
+    const ack = new PgClient({ connectionString: t.db.url });
+    await ack.connect();
+    try {
+      await ack.query('begin');
+      await ack.query(`select id from alerts where id = $1 for no key update`, [alertA]);
+      const [planned] = (await stepRows(alertA)).filter((r) => r.status === 'PLANNED');
+      // The scheduler takes due steps in due order: once it sent one of B's due after A's, it had A's in hand.
+      await eventually(async () => (await stepRows(alertB)).some((r) => r.status === 'SENT' && new Date(r.due_at) > new Date(planned.due_at)));
+      const now = (await stepRows(alertA)).find((r) => r.repeat === planned.repeat)!;
+      expect(now.status).toBe('PLANNED');
+      await ack.query(`update alerts set status = 'ACKNOWLEDGED', acknowledged_at = now() where id = $1`, [alertA]);
+      await ack.query(`update escalation_steps set status = 'CANCELLED' where alert_id = $1 and status = 'PLANNED'`, [alertA]);
+      await ack.query('commit');
+    } finally {
+      await ack.end();
+    }
+    expect((await stepRows(alertA)).filter((r) => r.status === 'PLANNED')).toEqual([]);
   });
 });
 

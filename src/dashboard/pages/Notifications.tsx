@@ -116,7 +116,10 @@ export function Notifications({ s }: { s: Session }) {
                     <span className={`status ${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
                     {c.brokenReason && <span className="hint"> {c.brokenReason}</span>}
                   </td>
-                  <td>{c.events.map((e) => e.toLowerCase().replace(/_/g, ' ')).join(', ')}</td>
+                  <td>
+                    {c.events.map((e) => e.toLowerCase().replace(/_/g, ' ')).join(', ')}
+                    {c.remindEveryMinutes && <span className="hint"> · reminds every {c.remindEveryMinutes} min</span>}
+                  </td>
                   <td>{c.checkIds.length ? c.checkIds.length : 'all'}</td>
                   <td>
                     <ScopedButton held={held} scope="organization:write" onClick={() => void test(c)} aria-label={`Send test to ${c.name}`}>
@@ -232,6 +235,7 @@ function AddChannelDialog({ s, channel, onClose, onAdded }: { s: Session; channe
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [region, setRegion] = useState<OpsgenieRegion>(channel?.region ?? 'US');
   const [chatId, setChatId] = useState(channel?.chatId ?? '');
+  const [remind, setRemind] = useState(channel?.remindEveryMinutes ? String(channel.remindEveryMinutes) : '');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
@@ -242,11 +246,14 @@ function AddChannelDialog({ s, channel, onClose, onAdded }: { s: Session; channe
     setBusy(true);
     setErrors({});
     try {
-      const fields: Record<string, string> = {};
+      const fields: Record<string, string | number> = {};
       if (target) fields[type === 'EMAIL' ? 'email' : 'url'] = target;
       for (const f of SECRET_FIELDS[type] ?? []) if (secrets[f.field]) fields[f.field] = secrets[f.field];
       if (type === 'OPSGENIE') fields.region = region;
       if (type === 'TELEGRAM' && chatId) fields.chatId = chatId;
+      // Empty: no reminders (0 on an edit stops them); a value that is not a whole number is the server's to refuse.
+      const minutes = remind.trim() === '' ? 0 : Number(remind);
+      if (channel ? minutes !== (channel.remindEveryMinutes ?? 0) : minutes !== 0) fields.remindEveryMinutes = Number.isFinite(minutes) ? minutes : -1;
       if (channel) {
         await gql(UpdateNotificationChannelDocument, { id: channel.id, input: { name, ...fields } });
         onAdded();
@@ -368,6 +375,24 @@ function AddChannelDialog({ s, channel, onClose, onAdded }: { s: Session; channe
             {fieldError('chatId', 'channel-chatId-error')}
           </>
         )}
+        <label htmlFor="channel-remind">Remind every (minutes)</label>
+        <input
+          id="channel-remind"
+          type="number"
+          min={1}
+          max={1440}
+          step={1}
+          inputMode="numeric"
+          value={remind}
+          placeholder="no reminders"
+          onChange={(e) => setRemind(e.target.value)}
+          aria-invalid={!!errors.remindEveryMinutes}
+          aria-describedby={errors.remindEveryMinutes ? 'channel-remind-error' : 'channel-remind-hint'}
+        />
+        <p id="channel-remind-hint" className="hint">
+          For checks without an escalation policy: tells this channel again until the alert is acknowledged or resolved (at most 100 times). Empty: once.
+        </p>
+        {fieldError('remindEveryMinutes', 'channel-remind-error')}
         <p className="hint">Every event, for every check; narrow it with the API (events, checkIds).</p>
         <ErrorNote error={errors.form} />
         <div className="actions">

@@ -29,7 +29,9 @@ interface DueStep extends AlertRow {
  * claims due PLANNED rows (`for update skip locked`: two workers never take the same row); each is marked SENT in the
  * transaction that writes its deliveries and their jobs, so a worker dying before the commit leaves the row
  * PLANNED for the next tick, and one dying after has sent it once. A step of an alert no longer open is CANCELLED;
- * one due while its check is under maintenance waits until the window ends.
+ * one due while its check is under maintenance waits until the window ends. The alert's row is claimed too (skipped
+ * while locked): a step taken while an acknowledgement is being written would read the alert still OPEN, send, and
+ * plan the next reminder after the acknowledgement's cancelling had looked.
  */
 export class EscalationScheduler implements Consumer {
   private timer: NodeJS.Timeout | undefined;
@@ -82,7 +84,8 @@ export class EscalationScheduler implements Consumer {
           where s.status = 'PLANNED' and s.due_at <= ?
           order by s.due_at
           limit ${BATCH}
-          for update of s skip locked`,
+          for update of s skip locked
+          for no key update of a skip locked`,
         [at, at, at],
       );
       let sent = 0;

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Transporter } from 'nodemailer';
-import { Webhook } from 'standardwebhooks';
 import type { SecretBox } from '../checks/secret-box';
 import type { AttemptJob, Notifier } from './notifier';
 import { postJson, retryAfterMs } from './http-post';
-import { UNCONFIRMED_EMAIL, UNSUBSCRIBE_PATH } from './notifier';
-import { confirmationMessage, emailMessage, readable, slackMessage } from './render';
-import { CHANNEL_PROVIDERS } from './channels/registry';
+import { UNSUBSCRIBE_PATH } from './notifier';
+import { readable } from './render';
+import { CHANNEL_PROVIDERS, isMail } from './channels/registry';
 import type { ChannelProvider, ProviderEndpoints } from './channels/provider';
 import type { ChannelSettings, ChannelType } from './notification-channel.entity';
 
@@ -28,10 +27,21 @@ export interface DeliveryOptions {
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
+/**
+ * An earlier delivery of the same channel and alert still unfinished (PENDING: due, in flight or retrying): `d`'s
+ * attempt waits for it (ADR 0070). Deliveries of no alert, or of other channels or alerts, never wait.
+ */
+const EARLIER_PENDING = `select 1 from notification_deliveries e
+   where d.alert_id is not null and e.channel_id = d.channel_id and e.alert_id = d.alert_id and e.status = 'PENDING' and e.seq < d.seq`;
+
+/** The error a parked delivery shows in the log while it waits. */
+const WAITING = 'Waiting: an earlier notification of this alert to this channel is not sent yet';
+
 interface Row {
   id: string;
   organization_id: string;
   channel_id: string;
+  alert_id: string | null;
   webhook_id: string;
   payload: { type: string; timestamp: string; data: Record<string, unknown> };
   status: string;
@@ -102,28 +112,49 @@ export class DeliveryAttempts {
          from notification_channels c
         where d.id = ? and d.status = 'PENDING' and c.id = d.channel_id
           and (case when ?::int is null then d.next_attempt_at <= now() + interval '1 second' else d.attempts between ?::int - 1 and ?::int end)
-        returning d.id, d.organization_id, d.channel_id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, c.credential, c.settings, c.broken_reason, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
+          and not exists (${EARLIER_PENDING})
+        returning d.id, d.organization_id, d.channel_id, d.alert_id, d.webhook_id, d.payload, d.status, d.attempts, c.type, c.url, c.email, c.secret, c.credential, c.settings, c.broken_reason, (c.type = 'EMAIL' and c.confirmed_at is null) as unconfirmed`,
       [deliveryId, attempt ?? null, attempt ?? null, attempt ?? null],
     );
     if (!row) {
-      // Delivered, failed, its channel deleted since, or a job of an attempt made already. A delivery still PENDING
-      // keeps a job for its next attempt (the same job id as the one its outcome enqueued: inserted once), so this
-      // completion can never leave it without one.
+      // Delivered, failed, its channel deleted since, a job of an attempt made already, or one waiting for an earlier
+      // delivery of its channel and alert. A delivery still PENDING keeps a job for its next attempt (the same job id
+      // as the one its outcome enqueued: inserted once), or is parked with none until the earlier one is done.
+      let enqueued = false;
       await em.transactional(async (tx) => {
-        const [pending] = await tx.getConnection().execute<{ attempts: number; next_attempt_at: Date | null; organization_id: string; channel_id: string }[]>(
-          `select d.attempts, d.next_attempt_at, d.organization_id, d.channel_id from notification_deliveries d join notification_channels c on c.id = d.channel_id
+        const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
+        const [pending] = await sql<{ attempts: number; next_attempt_at: Date | null; organization_id: string; channel_id: string; alert_id: string | null; seq: string }[]>(
+          `select d.attempts, d.next_attempt_at, d.organization_id, d.channel_id, d.alert_id, d.seq from notification_deliveries d join notification_channels c on c.id = d.channel_id
             where d.id = ? and d.status = 'PENDING'`,
           [deliveryId],
-          'all',
-          tx.getTransactionContext(),
         );
+        // This job's attempt is the one due (not one made already): the claim was refused for an earlier delivery.
+        const due = pending && attempt !== undefined && pending.attempts === attempt - 1;
+        if (due && pending.alert_id) {
+          // Locks the earlier ones: one finishing now either commits first (and this sees it done) or waits for
+          // this transaction, then finds this delivery parked and lets it go (wakeNext).
+          const earlier = await sql<{ id: string }[]>(
+            `select id from notification_deliveries where channel_id = ? and alert_id = ? and status = 'PENDING' and seq < ? order by seq for update`,
+            [pending.channel_id, pending.alert_id, pending.seq],
+          );
+          if (earlier.length) {
+            await sql(`update notification_deliveries set next_attempt_at = null, error = ? where id = ?`, [WAITING, deliveryId]);
+            await this.notifier.complete(tx, jobId);
+            return;
+          }
+        }
         if (pending) {
           const at = this.now();
-          const due = pending.next_attempt_at && new Date(pending.next_attempt_at) > at ? new Date(pending.next_attempt_at) : at;
-          await this.notifier.enqueue(tx, [{ deliveryId, attempt: pending.attempts + 1, startAfter: due, organizationId: pending.organization_id, channelId: pending.channel_id }]);
+          const when = pending.next_attempt_at && new Date(pending.next_attempt_at) > at ? new Date(pending.next_attempt_at) : at;
+          // The due attempt again (the earlier delivery finished meanwhile): a job of its own, this one's id is taken.
+          await this.notifier.enqueue(tx, [
+            { deliveryId, attempt: pending.attempts + 1, startAfter: when, organizationId: pending.organization_id, channelId: pending.channel_id, deferral: due ? randomUUID() : undefined },
+          ]);
+          enqueued = due;
         }
         await this.notifier.complete(tx, jobId);
       });
+      if (enqueued) this.notifier.enqueued();
       return undefined;
     }
     const result = await this.attempt(row).catch((e: Error): Attempt => {
@@ -132,6 +163,7 @@ export class DeliveryAttempts {
       return { outcome: 'failed', status: null, error: 'The notification could not be sent (see the server log)' };
     });
     const at = this.now();
+    let woke = false;
     await em.transactional(async (tx) => {
       const sql = (text: string, params: unknown[]) => tx.getConnection().execute(text, params as never[], 'run', tx.getTransactionContext());
       const step = this.opts.retryScheduleMs[row.attempts - 1];
@@ -161,8 +193,11 @@ export class DeliveryAttempts {
         const error = result.outcome === 'retry' ? `${result.error} (gave up after ${row.attempts} attempts)` : result.error;
         await sql(`update notification_deliveries set status = 'FAILED', last_response_status = ?, error = ?, next_attempt_at = null where id = ?`, [result.status, error, row.id]);
       }
+      // Done with (anything but a retry): the next delivery of its channel and alert goes, if it waits parked.
+      if (!(result.outcome === 'retry' && step !== undefined)) woke = await this.wakeNext(tx, row.channel_id, row.alert_id);
       await this.notifier.complete(tx, jobId);
     });
+    if (woke) this.notifier.enqueued();
     if (result.outcome === 'broken')
       this.log.warn({ deliveryId: row.id, channelId: row.channel_id, organizationId: row.organization_id, status: result.status }, 'notification channel marked BROKEN');
     if (result.outcome === 'failed' || (result.outcome === 'retry' && this.opts.retryScheduleMs[row.attempts - 1] === undefined))
@@ -184,10 +219,11 @@ export class DeliveryAttempts {
   async defer(em: EntityManager, items: Deferral[]): Promise<void> {
     const giveUpAfterMs = this.opts.retryScheduleMs.reduce((a, b) => a + b, 0) + this.opts.timeoutMs;
     const failed: Array<Deferral & { alertId: string | null }> = [];
+    let woke = false;
     await em.transactional(async (tx) => {
       const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
-      const rows = await sql<{ id: string; created_at: Date; payload: Row['payload'] }[]>(
-        `select id, created_at, payload from notification_deliveries where id in (${items.map(() => '?').join(', ')}) and status = 'PENDING' for update`,
+      const rows = await sql<{ id: string; created_at: Date; payload: Row['payload']; channel_id: string; alert_id: string | null }[]>(
+        `select id, created_at, payload, channel_id, alert_id from notification_deliveries where id in (${items.map(() => '?').join(', ')}) and status = 'PENDING' for update`,
         items.map((i) => i.job.deliveryId),
       );
       const pending = new Map(rows.map((r) => [r.id, r]));
@@ -201,6 +237,7 @@ export class DeliveryAttempts {
             row.id,
           ]);
           failed.push({ ...item, alertId: alertIdOf(row.payload) });
+          woke = (await this.wakeNext(tx, row.channel_id, row.alert_id)) || woke;
           continue;
         }
         if (item.note) await sql(`update notification_deliveries set next_attempt_at = ?, error = ? where id = ?`, [item.until, item.note, row.id]);
@@ -211,50 +248,49 @@ export class DeliveryAttempts {
       if (later.length) await this.notifier.enqueue(tx, later);
       await this.notifier.complete(tx, items.map((i) => i.job.id));
     });
+    if (woke) this.notifier.enqueued();
     for (const f of failed)
       this.log.warn({ deliveryId: f.job.deliveryId, channelId: f.job.channelId, organizationId: f.job.organizationId, alertId: f.alertId }, 'notification delivery failed for good');
   }
 
-  private async attempt(row: Row): Promise<Attempt> {
-    if (row.type === 'EMAIL') {
-      if (row.payload.type === 'email.confirmation') {
-        if (!row.unconfirmed) return { outcome: 'skipped', error: 'Not sent: the address is confirmed already' };
-        const token = this.secrets.open(String((row.payload.data.confirmation as { token: string }).token));
-        return this.sendEmail(row.email!, confirmationMessage(`${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${token}`));
-      }
-      // Emitted before its address changed (and lost its confirmation): not sent to the new one.
-      if (row.unconfirmed) return { outcome: 'skipped', error: UNCONFIRMED_EMAIL };
-      const unsubscribe = this.unsubscribeUrl(row.payload);
-      // RFC 8058: a one-click unsubscribe (a POST to the link) that mail clients can offer.
-      const headers = unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined;
-      return this.sendEmail(row.email!, emailMessage(this.readable(row), unsubscribe), headers);
-    }
-    const text = this.readable(row);
-    const provider = CHANNEL_PROVIDERS[row.type];
-    if (provider) return this.attemptProvider(row, provider, text);
-    const url = this.secrets.open(row.url!);
-    const unsubscribe = this.unsubscribeUrl(row.payload);
-    // A subscriber's webhook gets its unsubscribe link, never the sealed token the log keeps.
-    const payload = unsubscribe ? { ...row.payload, data: { ...row.payload.data, unsubscribe } } : row.payload;
-    const body = JSON.stringify(row.type === 'SLACK' ? slackMessage(text) : payload);
-    const headers: Record<string, string> = {};
-    if (row.type === 'WEBHOOK') {
-      // Standard Webhooks: the same webhook-id on every attempt, a timestamp and signature of this attempt.
-      const at = this.now();
-      headers['webhook-id'] = row.webhook_id;
-      headers['webhook-timestamp'] = String(Math.floor(at.getTime() / 1000));
-      headers['webhook-signature'] = new Webhook(this.secrets.open(row.secret!)).sign(row.webhook_id, at, body);
-    }
-    const res = await postJson(url, headers, body, { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
-    if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
-    if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
-    if (res.status === 429 || res.status >= 500)
-      return { outcome: 'retry', status: res.status, error: `The receiver answered ${res.status}`, afterMs: retryAfterMs(res.retryAfter, this.now()) };
-    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
-    return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
+  /**
+   * A delivery of (channel, alert) is done with, in `tx`: the earliest one still PENDING, if it is parked (it found
+   * this one unfinished), gets a job for its due attempt now. Locks them in `seq` order, as a parking one does.
+   */
+  private async wakeNext(tx: EntityManager, channelId: string, alertId: string | null): Promise<boolean> {
+    if (!alertId) return false;
+    const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
+    const [next] = await sql<{ id: string; organization_id: string; attempts: number; next_attempt_at: Date | null }[]>(
+      `select id, organization_id, attempts, next_attempt_at from notification_deliveries where channel_id = ? and alert_id = ? and status = 'PENDING' order by seq for update`,
+      [channelId, alertId],
+    );
+    if (!next || next.next_attempt_at !== null) return false;
+    const at = this.now();
+    await sql(`update notification_deliveries set next_attempt_at = ?, error = null where id = ?`, [at, next.id]);
+    await this.notifier.enqueue(tx, [{ deliveryId: next.id, attempt: next.attempts + 1, startAfter: at, organizationId: next.organization_id, channelId, deferral: randomUUID() }]);
+    return true;
   }
 
-  /** A channel type speaking its provider's API (channels/): its request, and its answer read as the provider means it. */
+  /** One attempt through the channel type's file (channels/): an email, or an HTTP request read as its receiver means it. */
+  private async attempt(row: Row): Promise<Attempt> {
+    const provider = CHANNEL_PROVIDERS[row.type];
+    if (isMail(provider)) {
+      const confirmation = row.payload.data.confirmation as { token?: string } | undefined;
+      const message = provider.mail({
+        payload: row.payload,
+        // A confirmation email is fixed words and its link: it reads nothing of the payload.
+        readable: row.payload.type === 'email.confirmation' ? { title: '', lines: [], link: '' } : this.readable(row),
+        unconfirmed: row.unconfirmed,
+        confirmationUrl: row.unconfirmed && confirmation?.token ? `${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${this.secrets.open(String(confirmation.token))}` : undefined,
+        unsubscribeUrl: this.unsubscribeUrl(row.payload),
+      });
+      if ('skip' in message) return { outcome: 'skipped', error: message.skip };
+      return this.sendEmail(row.email!, message, message.headers);
+    }
+    return this.attemptProvider(row, provider, this.readable(row));
+  }
+
+  /** A channel type sent by HTTP (channels/): its request, and its answer read as the receiver means it. */
   private async attemptProvider(row: Row, provider: ChannelProvider, text: ReturnType<typeof readable>): Promise<Attempt> {
     // A channel whose integration is gone is not sent to until it is updated; a test still goes (it shows the fix).
     if (row.broken_reason && row.payload.type !== 'test') return { outcome: 'skipped', error: `Not sent: the channel is BROKEN (${row.broken_reason}); update it once fixed` };
@@ -265,10 +301,13 @@ export class DeliveryAttempts {
       webhookId: row.webhook_id,
       url: row.url ? this.secrets.open(row.url) : null,
       credential,
+      secret: row.secret ? this.secrets.open(row.secret) : null,
       settings: row.settings ?? {},
       endpoints: this.opts.endpoints,
+      at: this.now(),
+      unsubscribeUrl: this.unsubscribeUrl(row.payload),
     });
-    const res = await postJson(req.url, req.headers, JSON.stringify(req.body), { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
+    const res = await postJson(req.url, req.headers, typeof req.body === 'string' ? req.body : JSON.stringify(req.body), { timeoutMs: this.opts.timeoutMs, allowPrivateTargets: this.opts.allowPrivateTargets });
     if (res.status === null) return res.retry ? { outcome: 'retry', status: null, error: res.error } : { outcome: 'failed', status: null, error: res.error };
     if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', status: res.status };
     // A reason names what the provider said, never the credential (some answers echo what they were sent).
@@ -282,7 +321,7 @@ export class DeliveryAttempts {
         error: `The receiver answered ${res.status}`,
         afterMs: retryAfterMs(res.retryAfter, this.now()) ?? (res.status === 429 ? provider.retryAfterMs?.(res.body) : undefined),
       };
-    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed` };
+    if (res.status >= 300 && res.status < 400) return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}: redirects are not followed; give the channel its final URL` };
     return { outcome: 'failed', status: res.status, error: `The receiver answered ${res.status}` };
   }
 

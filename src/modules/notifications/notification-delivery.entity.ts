@@ -15,6 +15,11 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Entity({ tableName: 'notification_deliveries' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
 @Index({ properties: ['channel', 'createdAt'] })
+// The unfinished deliveries of one (channel, alert), in the order they were made: a later one waits for them (ADR 0070).
+@Index({
+  name: 'notification_deliveries_order_index',
+  expression: `create index "notification_deliveries_order_index" on "notification_deliveries" ("channel_id", "alert_id", "seq") where "status" = 'PENDING' and "alert_id" is not null`,
+})
 export class NotificationDelivery {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('ndl');
@@ -32,6 +37,14 @@ export class NotificationDelivery {
   /** `msg_…`: the Standard Webhooks `webhook-id`, the same on every attempt. */
   @Property({ type: 'string', length: 40, unique: true })
   webhookId!: string;
+
+  /** The alert it tells of (its payload's `data.alert.id`), or null: deliveries of one (channel, alert) go in `seq` order. */
+  @Property({ type: 'string', length: 24, nullable: true })
+  alertId: string | null = null;
+
+  /** Creation order (one sequence for every delivery): of one channel and alert, a later one is not sent before an earlier one is done. */
+  @Property({ type: 'bigint', autoincrement: true })
+  seq!: string;
 
   /** The whole webhook body (`{ type, timestamp, data }`); never a secret. */
   @Property({ type: 'json' })

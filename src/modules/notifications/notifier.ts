@@ -104,6 +104,9 @@ export class Notifier {
     if (!channels.length) return [];
     const at = this.now();
     const type = EVENT_TYPES[notice.event];
+    // Of one channel and alert, deliveries go in the order they are made (their seq): see DeliveryAttempts.run.
+    const alert = notice.data.alert as { id?: unknown } | undefined;
+    const alertId = typeof alert?.id === 'string' ? alert.id : null;
     const rows = channels.map((c) => ({
       id: newId('ndl'),
       channel: c.id,
@@ -111,12 +114,13 @@ export class Notifier {
       skip: c.unconfirmed && notice.event !== 'EMAIL_CONFIRMATION',
     }));
     await sql(
-      `insert into notification_deliveries (id, organization_id, channel_id, event, webhook_id, payload, status, error, attempts, next_attempt_at, created_at)
-       values ${rows.map(() => `(?, ?, ?, ?, ?, ?::jsonb, ?, ?, 0, ?, ?)`).join(', ')}`,
+      `insert into notification_deliveries (id, organization_id, channel_id, alert_id, event, webhook_id, payload, status, error, attempts, next_attempt_at, created_at)
+       values ${rows.map(() => `(?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 0, ?, ?)`).join(', ')}`,
       rows.flatMap((r) => [
         r.id,
         notice.organizationId,
         r.channel,
+        alertId,
         type,
         r.webhookId,
         // The timestamp is the event's; each attempt signs its own webhook-timestamp.
@@ -133,6 +137,11 @@ export class Notifier {
       this.onEnqueued();
     }
     return rows.map((r) => r.id);
+  }
+
+  /** Says jobs were enqueued outside an emit (a delivery let go after the one before it): this process's worker looks. */
+  enqueued(): void {
+    this.onEnqueued();
   }
 
   /** Completes an attempt's job through `em`'s connection (and transaction). */

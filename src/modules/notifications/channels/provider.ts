@@ -21,25 +21,28 @@ export interface SendContext {
   readable: Readable;
   /** The delivery's `msg_…`: the same on every attempt. */
   webhookId: string;
-  /** Opened: the channel's URL (MSTEAMS, DISCORD) and credential (routing key, API key, bot token). */
+  /** Opened: the channel's URL (WEBHOOK, SLACK, MSTEAMS, DISCORD) and credential (routing key, API key, bot token). */
   url: string | null;
   credential: string | null;
+  /** Opened: a WEBHOOK's signing secret. */
+  secret: string | null;
   settings: ChannelSettings;
   endpoints: ProviderEndpoints;
+  /** This attempt's time (a signature's timestamp). */
+  at: Date;
+  /** A status page subscriber's one-click unsubscribe link. */
+  unsubscribeUrl?: string;
 }
 
-/** One HTTP POST of a JSON body. */
+/** One HTTP POST of a JSON body (a string: already serialised, sent as it is, e.g. because it is signed). */
 export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
 }
 
-/**
- * A channel type that speaks a provider's own API: how a notification becomes its request, and which of its
- * answers say the integration is gone (the channel is then BROKEN rather than retried). One file per type.
- */
-export interface ChannelProvider {
+/** What every channel type says of its fields. */
+export interface ChannelDefinition {
   type: ChannelType;
   /** Fields a channel of this type must have, and may have. */
   required: ChannelField[];
@@ -48,6 +51,29 @@ export interface ChannelProvider {
   credentialField?: 'routingKey' | 'apiKey' | 'botToken';
   /** Format rules of its fields beyond the GraphQL types (field, message). */
   validate?(input: Partial<Record<ChannelField, string | null>>): Array<{ field: ChannelField; message: string }>;
+}
+
+/** What an email notification is made of. */
+export interface MailContext {
+  payload: SendContext['payload'];
+  readable: Readable;
+  /** The address is not confirmed yet. */
+  unconfirmed: boolean;
+  /** Opened: a confirmation email's link. */
+  confirmationUrl?: string;
+  unsubscribeUrl?: string;
+}
+
+/** A channel type sent as email, through the one SMTP transport: its message, or why it is not sent. */
+export interface MailChannel extends ChannelDefinition {
+  mail(ctx: MailContext): { subject: string; text: string; headers?: Record<string, string> } | { skip: string };
+}
+
+/**
+ * A channel type sent by HTTP (tracer's webhook, Slack, or a provider's own API): how a notification becomes its request, and which of its
+ * answers say the integration is gone (the channel is then BROKEN rather than retried). One file per type.
+ */
+export interface ChannelProvider extends ChannelDefinition {
   request(ctx: SendContext): OutboundRequest;
   /** A 4xx answer that says the integration no longer exists or is no longer allowed: why, in words; else undefined. */
   gone(status: number, body: string): string | undefined;
