@@ -477,4 +477,12 @@ describe('the rate limit', () => {
     expect(res!.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(res!.body).error.code).toBe('RATE_LIMITED');
   });
+
+  it('refuses a limited address before looking up an unknown Host (no query)', async () => {
+    t.queries.length = 0;
+    const res = await get('/', { host: 'never-looked-up.example' });
+    expect(res.status).toBe(429);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(t.requestQueries().filter((q) => /status_pages/.test(q))).toEqual([]);
+  });
 });
