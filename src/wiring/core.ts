@@ -8,7 +8,7 @@ import { KIND_APIS } from '../modules/checks/kinds/apis';
 import { RunService } from '../modules/runs/run.service';
 import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
-import type { AlertOpened } from '../modules/alerts/alert-teller';
+import type { AlertHooks } from '../modules/alerts/alert-teller';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
@@ -157,9 +157,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
   const liveBus = new LiveBus();
   const live = database.kind === 'postgresql' ? new NotifyPublisher() : new LocalPublisher(liveBus, database.orm);
-  // Status pages' draft incidents hear an alert open (set below, once the incidents service exists).
-  const alertOpened: { hook: AlertOpened | null } = { hook: null };
-  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS), alertOpened);
+  // Status pages' draft incidents hear an alert open and resolve (set below, once the incidents service exists).
+  const alertHooks: AlertHooks = { opened: null, resolved: null };
+  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS), alertHooks);
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
     KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
@@ -195,7 +195,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     publicUrl,
   });
   const incidents = new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) });
-  alertOpened.hook = (em, alert, check) => incidents.draftFor(em, alert, check.id);
+  alertHooks.opened = (em, alert, check) => incidents.draftFor(em, alert, check.id);
+  alertHooks.resolved = async (em, alert) => void (await incidents.withdrawDrafts(em, alert.id));
   const services = {
     organizations,
     checks,

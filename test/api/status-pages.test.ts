@@ -14,6 +14,7 @@ import {
   DeleteStatusPageDocument,
   IncidentsDocument,
   PublishIncidentDocument,
+  ResolveAlertDocument,
   RunMonitorDocument,
   StatusPageDocument,
   StatusPagesDocument,
@@ -441,6 +442,44 @@ describe('draft incidents and scheduled maintenance', () => {
       );
     expect((await sql().execute(`select id from alerts where check_id = ? and cause_code = 'TLS_CERTIFICATE_EXPIRING'`, [ids.drafted])).length).toBe(1);
     expect((await admin.client.gql(IncidentsDocument, { statusPageId: ids.draftsPage })).data!.incidents.nodes).toHaveLength(1);
+  });
+
+  it('withdraws a draft nobody published when its alert resolves (by the rule or by a key); a published one stays', async () => {
+    let healthy = false;
+    target.route('/flaky', (_req, res) => res.writeHead(healthy ? 200 : 500).end('flaky'));
+    const id = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Flaky probe', url: `${target.url}/flaky`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    const page = (
+      await admin.client.gql(CreateStatusPageDocument, { input: { name: 'Withdrawn', slug: 'withdrawn', components: [{ name: 'Billing', checkIds: [id], autoDraftIncident: true }] } })
+    ).data!.createStatusPage;
+    const incidents = async () => (await admin.client.gql(IncidentsDocument, { statusPageId: page.id })).data!.incidents.nodes;
+    const run = async (up: boolean) => {
+      healthy = up;
+      expect((await admin.client.gql(RunMonitorDocument, { id })).errors).toBeUndefined();
+    };
+
+    // The rule resolves the alert: its unpublished draft goes, updates and all.
+    await run(false);
+    const [first] = await incidents();
+    expect(first).toMatchObject({ published: false, alertId: expect.any(String) });
+    await admin.client.gql(AddIncidentUpdateDocument, { input: { incidentId: first.id, status: 'IDENTIFIED', message: 'Looking at the billing queue.' } });
+    await run(true);
+    expect(await sql().execute(`select status from alerts where id = ?`, [first.alertId])).toEqual([{ status: 'RESOLVED' }]);
+    expect(await incidents()).toEqual([]);
+    expect(await sql().execute(`select id from status_incident_updates where incident_id = ?`, [first.id])).toEqual([]);
+
+    // Published before the alert resolved: an ordinary incident, it stays open.
+    await run(false);
+    const [second] = await incidents();
+    expect((await admin.client.gql(PublishIncidentDocument, { id: second.id })).errors).toBeUndefined();
+    await run(true);
+    expect((await incidents()).map((i) => [i.id, i.published, i.status])).toEqual([[second.id, true, 'INVESTIGATING']]);
+
+    // A key resolving the alert withdraws its draft too.
+    await run(false);
+    const third = (await incidents()).find((i) => !i.published)!;
+    expect((await admin.client.gql(ResolveAlertDocument, { id: third.alertId! })).errors).toBeUndefined();
+    expect((await incidents()).map((i) => i.id)).toEqual([second.id]);
+    await run(true);
   });
 
   it("sends a maintenance window to the subscribers of pages whose components it covers, as scheduled maintenance", async () => {
