@@ -207,7 +207,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     billing,
     locations: engine.locations,
     notifications,
-    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }, { hook: (tx, window) => subscribers.notifyMaintenance(tx, window) }),
+    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }, {
+      created: (tx, window) => subscribers.notifyMaintenance(tx, window, 'scheduled'),
+      cancelled: (tx, window) => subscribers.notifyMaintenance(tx, window, 'cancelled'),
+    }),
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),

@@ -11,6 +11,7 @@ import {
   CreateMaintenanceWindowDocument,
   CreateMonitorDocument,
   CreateStatusPageDocument,
+  DeleteMaintenanceWindowDocument,
   DeleteStatusPageDocument,
   IncidentsDocument,
   PublishIncidentDocument,
@@ -500,6 +501,62 @@ describe('draft incidents and scheduled maintenance', () => {
     // A window on a check no page shows is sent to nobody.
     await admin.client.gql(CreateMaintenanceWindowDocument, { input: { name: 'Quiet', startsAt: new Date(now + 3_600_000).toISOString(), endsAt: new Date(now + 7_200_000).toISOString(), checkIds: [ids.hidden] } });
     expect(await sql().execute(`select id from notification_deliveries where event = 'maintenance.scheduled'`)).toHaveLength(1);
+  });
+});
+
+describe('maintenance cancelled', () => {
+  it('a window deleted before its end sends its cancellation (or early end) through the same delivery path: email and webhook', async () => {
+    const post = (path: string, body: string) => fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const sql = () => t.db.orm.em.fork().getConnection();
+    const check = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Notice probe', url: `${target.url}/up`, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    await admin.client.gql(CreateStatusPageDocument, { input: { name: 'Notices', slug: 'notices', components: [{ name: 'API', checkIds: [check] }] } });
+    expect((await post('/status/notices/subscribe', JSON.stringify({ email: 'notice@example.com' }))).status).toBe(200);
+    const confirmation = await mailbox.next('notice@example.com');
+    const confirmPath = confirmation.data.match(/https:\/\/tracer\.example(\/notifications\/confirm\/[A-Za-z0-9_-]+)/)![1];
+    expect((await fetch(`${t.baseUrl}${confirmPath}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(200);
+    const hook = await post('/status/notices/subscribe', JSON.stringify({ url: `${rx.url}/notice-hook` }));
+    const { secret } = ((await hook.json()) as { data: { secret: string } }).data;
+    const window = async (name: string, startsAt: number, endsAt: number) =>
+      (await admin.client.gql(CreateMaintenanceWindowDocument, { input: { name, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), checkIds: [check] } }))
+        .data!.createMaintenanceWindow.id;
+    const now = Date.now();
+
+    // Announced, then deleted before it starts: cancelled.
+    let before = mailbox.mails.length;
+    const planned = await window('Network cutover', now + 3_600_000, now + 7_200_000);
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('scheduled maintenance: Network cutover');
+    before = mailbox.mails.length;
+    expect((await admin.client.gql(DeleteMaintenanceWindowDocument, { id: planned })).errors).toBeUndefined();
+    const mail = await mailbox.next('notice@example.com', before);
+    expect(mail.data).toContain('maintenance cancelled: Network cutover');
+    expect(mail.data).toContain('will not take place');
+    expect(mail.data).toMatch(/^List-Unsubscribe:\s*</m);
+    const [hit] = await rx.waitFor((r) => r.path === '/notice-hook' && r.body.includes('maintenance.cancelled'));
+    const event = verify(secret, hit);
+    expect(event.type).toBe('maintenance.cancelled');
+    expect(event.data).toMatchObject({ statusPage: { name: 'Notices' }, maintenance: { id: planned, name: 'Network cutover', components: ['API'], inProgress: false, cancelledAt: expect.any(String) } });
+    expect(JSON.stringify(event.data)).not.toContain('Notice probe');
+
+    // Deleted while it runs: ended early.
+    before = mailbox.mails.length;
+    const running = await window('Disk swap', now - 60_000, now + 3_600_000);
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('scheduled maintenance: Disk swap');
+    before = mailbox.mails.length;
+    await admin.client.gql(DeleteMaintenanceWindowDocument, { id: running });
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('maintenance ended early: Disk swap');
+    const [early] = await rx.waitFor((r) => r.path === '/notice-hook' && r.body.includes('Disk swap') && r.body.includes('maintenance.cancelled'));
+    expect(verify(secret, early).data).toMatchObject({ maintenance: { name: 'Disk swap', inProgress: true } });
+
+    // Deleted after it ended: history, sent to nobody.
+    const ended = await window('Old work', now, now + 60_000);
+    t.clock.now = new Date(now + 120_000);
+    try {
+      await admin.client.gql(DeleteMaintenanceWindowDocument, { id: ended });
+    } finally {
+      t.clock.now = null;
+    }
+    const cancellations = await sql().execute<{ n: string }[]>(`select count(*) as n from notification_deliveries where event = 'maintenance.cancelled'`);
+    expect(Number(cancellations[0].n)).toBe(4); // two windows × two subscribers
   });
 });
 
