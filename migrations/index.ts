@@ -38,6 +38,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206014355',
   'Migration20261206014611',
   'Migration20261206015325',
+  'Migration20261206033938',
 ];
 
 /**

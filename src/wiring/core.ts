@@ -9,6 +9,7 @@ import { RunService } from '../modules/runs/run.service';
 import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
 import type { AlertHooks } from '../modules/alerts/alert-teller';
+import { TxtLookup } from '../modules/domains/domain-proof';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
@@ -53,6 +54,8 @@ export interface Core {
   retention: RetentionService;
   /** This process's subscribers (GraphQL subscriptions), fed by what is published (live/live-events.ts). */
   liveBus: LiveBus;
+  /** Where domain proofs are looked up (DOMAIN_DNS_RESOLVER, else SSO_DNS_RESOLVER, else the system's). */
+  domainLookup: TxtLookup;
 }
 
 export interface CoreOptions {
@@ -181,6 +184,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   });
   workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
+  // Domain proofs (SSO domains, status pages' custom domains) and their re-check ask this DNS server.
+  const domainLookup = new TxtLookup(config.DOMAIN_DNS_RESOLVER ?? config.SSO_DNS_RESOLVER);
   const publicStatus = new PublicStatus(database.orm, liveBus, now, { ttlMs: config.STATUS_PAGE_CACHE_MS, publicUrl });
   const pageChanged = (organizationId: string) => publicStatus.invalidate(organizationId);
   const notifications = new NotificationService(notifier, secrets, now, {
@@ -217,11 +222,11 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
     heartbeats,
-    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }, domainLookup),
     incidents,
     subscribers,
     publicStatus,
     now,
   };
-  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus, domainLookup };
 }

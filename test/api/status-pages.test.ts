@@ -20,16 +20,19 @@ import {
   StatusPageDocument,
   StatusPagesDocument,
   UpdateStatusPageDocument,
+  VerifyStatusPageDomainDocument,
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
 
 let t: TestApp;
 let target: Target;
 let mailbox: Mailbox;
 let rx: Receiver;
+let dns: TestDnsServer;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 let other: Awaited<ReturnType<TestApp['key']>>;
 
@@ -66,7 +69,9 @@ async function pub(path: string, headers: Record<string, string> = {}): Promise<
 beforeAll(async () => {
   mailbox = await startMailbox();
   rx = await startReceiver();
+  dns = await startDnsServer();
   t = await startTestApp({
+    DOMAIN_DNS_RESOLVER: dns.address,
     WORKER_POLL_MS: '50',
     STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '400',
     SMTP_URL: mailbox.url,
@@ -105,6 +110,7 @@ afterAll(async () => {
   await t?.close();
   await rx?.close();
   await mailbox?.close();
+  await dns?.close();
 });
 
 describe('managing status pages', () => {
@@ -132,6 +138,11 @@ describe('managing status pages', () => {
     ]);
     ids.website = page.components[0].id;
     ids.api = page.components[1].id;
+    // The custom domain serves the page once proven by DNS (test/api/status-page-domains.test.ts has the rules).
+    const proof = page.customDomainVerification!;
+    expect(proof).toMatchObject({ domain: 'status.acme.test', status: 'PENDING', name: '_tracer-challenge.status.acme.test' });
+    dns.txt(proof.name, proof.record);
+    expect((await admin.client.gql(VerifyStatusPageDomainDocument, { id: page.id })).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
     expect((await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes.map((p) => p.id)).toEqual([page.id]);
 
     // A certificate about to expire is an alert of the check, not an outage: the component stays OPERATIONAL.

@@ -73,6 +73,7 @@ export const AUDIT_ACTIONS = [
   'status_page.created',
   'status_page.updated',
   'status_page.deleted',
+  'status_page.domain_verified',
   'incident.created',
   'incident.updated',
   'incident.published',

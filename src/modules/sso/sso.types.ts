@@ -2,7 +2,8 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { RequiresScope } from '../../authorization/directives';
 import { MemberRoleEnum } from '../members/member.types';
 import type { SsoDomain } from './sso.entity';
-import { CHALLENGE_PREFIX, RECORD_PREFIX, type ConnectionWithDomains } from './sso.service';
+import type { ConnectionWithDomains } from './sso.service';
+import { challengeName, challengeRecord } from '../domains/domain-proof';
 
 export enum SsoDomainStatusEnum {
   PENDING = 'PENDING',
@@ -26,8 +27,8 @@ export class SsoDomainView {
     return Object.assign(new SsoDomainView(), {
       domain: d.domain,
       status: d.status as SsoDomainStatusEnum,
-      verificationRecord: `${RECORD_PREFIX}${d.verificationToken}`,
-      verificationName: `${CHALLENGE_PREFIX}${d.domain}`,
+      verificationRecord: challengeRecord(d.verificationToken),
+      verificationName: challengeName(d.domain),
       verifiedAt: d.verifiedAt ?? null,
     });
   }

@@ -77,7 +77,8 @@ export class PublicStatus {
     const now = Date.now();
     const hit = this.cachedSlugOfHost(host);
     if (hit !== undefined) return hit;
-    const page = await this.orm.em.fork().findOne(StatusPage, { customDomain: host }, { fields: ['slug'] });
+    // Only a domain its page proved by DNS: a pending claim serves nothing.
+    const page = await this.orm.em.fork().findOne(StatusPage, { customDomain: host, domainStatus: 'VERIFIED' }, { fields: ['slug'] });
     this.hosts.set(host, { at: now, slug: page?.slug ?? null });
     return page?.slug ?? null;
   }
