@@ -136,13 +136,16 @@ export class SsoService {
     return id;
   }
 
-  /** Sets `Organization.enforceSso` (OWNER only); turning it on needs a connection first (CONFLICT). */
+  /** Sets `Organization.enforceSso` (OWNER only); turning it on needs a connection with a VERIFIED domain first (CONFLICT). */
   async setEnforced(em: EntityManager, principal: Principal, actor: Actor, enforced: boolean): Promise<Organization> {
     if (!principal.held.has(ALL)) throw ownerOnly('change whether single sign-on is enforced');
     return em.transactional(async (tx) => {
       await lockOrganization(tx, actor.organizationId);
       const org = await tx.findOneOrFail(Organization, { id: actor.organizationId });
       if (enforced && !(await tx.count(SsoConnection, { organization: org.id }))) throw conflict('Add an SSO connection before enforcing single sign-on');
+      // Pending domains bind nobody: enforcing with none verified would promise what nothing does.
+      if (enforced && !(await tx.count(SsoDomain, { status: 'VERIFIED', connection: { organization: org.id } })))
+        throw conflict('Verify at least one domain of an SSO connection (verifySsoDomain) before enforcing single sign-on');
       if (org.enforceSso !== enforced) {
         org.enforceSso = enforced;
         audit(tx, actor, 'organization.updated', org.id, this.deps.now(), ['enforceSso']);
