@@ -281,6 +281,11 @@ const schema = z.object({
     .refine(isResolverAddress, 'must be an IP address with an optional port, such as 192.0.2.53:53 or [2001:db8::53]:53')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  /**
+   * How often a worker looks for verified domains (SSO domains, status pages' custom domains) due for their daily
+   * re-check of the TXT record; a record missing for 7 days makes the domain PENDING again.
+   */
+  DOMAIN_RECHECK_TICK_MS: z.coerce.number().int().min(50).max(86_400_000).default(600_000),
   /** The older name of DOMAIN_DNS_RESOLVER (it was for SSO domains alone); read when DOMAIN_DNS_RESOLVER is unset. */
   SSO_DNS_RESOLVER: z
     .string()

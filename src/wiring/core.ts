@@ -10,6 +10,9 @@ import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
 import type { AlertHooks } from '../modules/alerts/alert-teller';
 import { TxtLookup } from '../modules/domains/domain-proof';
+import { DomainRecheck } from '../modules/domains/domain-recheck';
+import { ssoDomainClaims } from '../modules/sso/sso-domain-claims';
+import { pageDomainClaims } from '../modules/status-pages/page-domain-claims';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
@@ -200,6 +203,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     publicUrl,
   });
   const incidents = new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) });
+  // Verified domains are looked up again daily by any worker (domains/domain-recheck.ts).
+  workerRole.push(new DomainRecheck(database.orm, domainLookup, [ssoDomainClaims, pageDomainClaims(pageChanged)], now, log, config.DOMAIN_RECHECK_TICK_MS));
   alertHooks.opened = (em, alert, check) => incidents.draftFor(em, alert, check.id);
   alertHooks.resolved = async (em, alert) => void (await incidents.withdrawDrafts(em, alert.id));
   const services = {

@@ -2,11 +2,20 @@
  * Custom domains of status pages proven by DNS (verifyStatusPageDomain) against a DNS server on 127.0.0.1: a claim
  * serves nothing until its TXT record is found, the first organization to prove a domain holds it (other claims are
  * dropped, a race is settled by the unique index), and a changed domain starts over. The app is given only
- * SSO_DNS_RESOLVER, the older name of the resolver setting, which status pages read too.
+ * SSO_DNS_RESOLVER, the older name of the resolver setting, which status pages read too. Also here: the worker's
+ * daily re-check of verified domains (SSO's and status pages'), driven by the app clock.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateStatusPageDocument, StatusPageDocument, UpdateStatusPageDocument, VerifyStatusPageDomainDocument } from '../../src/client/generated/graphql';
+import {
+  CreateSsoConnectionDocument,
+  CreateStatusPageDocument,
+  SsoConnectionsDocument,
+  StatusPageDocument,
+  UpdateStatusPageDocument,
+  VerifySsoDomainDocument,
+  VerifyStatusPageDomainDocument,
+} from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
 
@@ -40,7 +49,7 @@ const proofOf = async (client: typeof a, id: string) => (await client.client.gql
 
 beforeAll(async () => {
   dns = await startDnsServer();
-  t = await startTestApp({ SSO_DNS_RESOLVER: dns.address, PUBLIC_URL: 'https://tracer.example', STATUS_PAGE_CACHE_MS: '50', STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '100000' });
+  t = await startTestApp({ SSO_DNS_RESOLVER: dns.address, DOMAIN_RECHECK_TICK_MS: '100', PUBLIC_URL: 'https://tracer.example', STATUS_PAGE_CACHE_MS: '50', STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '100000' });
   a = await t.key(await t.org('Alpha'), ['all']);
   b = await t.key(await t.org('Beta'), ['all']);
 });
@@ -135,5 +144,114 @@ describe('verifyStatusPageDomain', () => {
     expect(same.customDomainVerification!.record).toBe(moved.customDomainVerification!.record);
     const cleared = (await a.client.gql(UpdateStatusPageDocument, { id: page.id, input: { customDomain: '' } })).data!.updateStatusPage;
     expect([cleared.customDomain, cleared.customDomainVerification]).toEqual([null, null]);
+  });
+});
+
+describe('the daily re-check of verified domains', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  const sql = () => t.db.orm.em.fork().getConnection();
+  /** A timestamp as the driver answers it (a Date or a string), in milliseconds. */
+  const ms = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).getTime());
+  const pageRow = async (id: string) =>
+    (await sql().execute<{ domain_status: string; domain_checked_at: Date | null; domain_missing_since: Date | null }[]>(
+      `select domain_status, domain_checked_at, domain_missing_since from status_pages where id = ?`,
+      [id],
+    ))[0];
+  const ssoRow = async (domain: string) =>
+    (await sql().execute<{ status: string; checked_at: Date | null; missing_since: Date | null }[]>(`select status, checked_at, missing_since from sso_domains where domain = ?`, [domain]))[0];
+  /** Sets the app clock and waits until the worker has looked at `pageId`'s domain at that instant (or made it PENDING). */
+  const at = async (instant: number, pageId: string) => {
+    t.clock.now = new Date(instant);
+    await expect
+      .poll(async () => {
+        const r = await pageRow(pageId);
+        return r.domain_status === 'PENDING' || ms(r.domain_checked_at) === instant;
+      }, { timeout: 10_000, interval: 50 })
+      .toBe(true);
+  };
+
+  afterAll(() => {
+    t.clock.now = null;
+  });
+
+  it('keeps a domain whose record stays, makes one PENDING after its record has been missing for 7 days (audited), and forgives a record back in time', async () => {
+    const kept = await create(b, 'kept', 'status.kept.example');
+    const lost = await create(b, 'lost', 'status.lost.example');
+    const back = await create(b, 'back', 'status.back.example');
+    const sso = (
+      await b.client.gql(CreateSsoConnectionDocument, {
+        input: { issuer: 'https://idp.example.com', clientId: 'tracer', clientSecret: 'secret', emailDomains: ['lost.example'], defaultRole: 'VIEWER' as never },
+      })
+    ).data!.createSsoConnection;
+    const ssoClaim = sso.domains[0];
+    for (const p of [kept, lost, back]) dns.txt(p.customDomainVerification!.name, p.customDomainVerification!.record);
+    dns.txt(ssoClaim.verificationName, ssoClaim.verificationRecord);
+    const t0 = Date.now();
+    t.clock.now = new Date(t0);
+    for (const p of [kept, lost, back]) expect((await verifyPage(b, p.id)).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
+    expect((await b.client.gql(VerifySsoDomainDocument, { connectionId: sso.id, domain: 'lost.example' })).data!.verifySsoDomain.domains[0].status).toBe('VERIFIED');
+
+    // A day later every record is still there: looked at, nothing else.
+    await at(t0 + 25 * HOUR, lost.id);
+    expect(await pageRow(lost.id)).toMatchObject({ domain_status: 'VERIFIED', domain_missing_since: null });
+    await expect.poll(async () => ms((await ssoRow('lost.example')).checked_at), { timeout: 10_000, interval: 50 }).toBe(t0 + 25 * HOUR);
+
+    // Two records go away: the next day's look notes since when; the domains still serve.
+    dns.txt(lost.customDomainVerification!.name);
+    dns.txt(back.customDomainVerification!.name);
+    dns.txt(ssoClaim.verificationName);
+    const missing = t0 + 50 * HOUR;
+    await at(missing, lost.id);
+    await at(missing, back.id);
+    expect(ms((await pageRow(lost.id)).domain_missing_since)).toBe(missing);
+    await expect.poll(async () => ms((await ssoRow('lost.example')).missing_since), { timeout: 10_000, interval: 50 }).toBe(missing);
+    expect((await home('status.lost.example')).status).toBe(200);
+    const shown = (await b.client.gql(StatusPageDocument, { id: lost.id })).data!.statusPage.customDomainVerification!;
+    expect(shown).toMatchObject({ status: 'VERIFIED', missingSince: new Date(missing).toISOString() });
+
+    // One comes back within the 7 days: forgiven. Six days missing: still VERIFIED.
+    dns.txt(back.customDomainVerification!.name, back.customDomainVerification!.record);
+    await at(missing + 6 * DAY, lost.id);
+    await at(missing + 6 * DAY, back.id);
+    expect(await pageRow(lost.id)).toMatchObject({ domain_status: 'VERIFIED' });
+    expect(await pageRow(back.id)).toMatchObject({ domain_status: 'VERIFIED', domain_missing_since: null });
+
+    // Seven days missing: PENDING, no longer served, audited as the system's; its token (and record) stay the same.
+    await at(missing + 7 * DAY, lost.id);
+    expect(await pageRow(lost.id)).toMatchObject({ domain_status: 'PENDING', domain_checked_at: null, domain_missing_since: null });
+    await expect.poll(async () => (await ssoRow('lost.example')).status, { timeout: 10_000, interval: 50 }).toBe('PENDING');
+    expect((await home('status.lost.example')).status).toBe(302);
+    expect((await home('status.kept.example')).status).toBe(200);
+    expect((await home('status.back.example')).status).toBe(200);
+    const again = (await b.client.gql(StatusPageDocument, { id: lost.id })).data!.statusPage.customDomainVerification!;
+    expect([again.status, again.record]).toEqual(['PENDING', lost.customDomainVerification!.record]);
+    expect((await b.client.gql(SsoConnectionsDocument, {})).data!.ssoConnections[0].domains[0].status).toBe('PENDING');
+    const events = await sql().execute<{ action: string; target: string; actor_key_id: string; changed_fields: string[] }[]>(
+      `select action, target, actor_key_id, changed_fields from audit_events where action in ('status_page.domain_unverified', 'sso_domain.unverified') order by action`,
+    );
+    expect(events).toEqual([
+      { action: 'sso_domain.unverified', target: sso.id, actor_key_id: 'dns-recheck', changed_fields: ['lost.example'] },
+      { action: 'status_page.domain_unverified', target: lost.id, actor_key_id: 'dns-recheck', changed_fields: ['status.lost.example'] },
+    ]);
+    // Its owner publishes the record again and verifies: served again.
+    dns.txt(lost.customDomainVerification!.name, lost.customDomainVerification!.record);
+    expect((await verifyPage(b, lost.id)).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
+    expect((await home('status.lost.example')).status).toBe(200);
+  });
+
+  it('counts a DNS server that does not answer neither way', async () => {
+    const page = await create(a, 'flaky-dns', 'status.flaky.example');
+    const proof = page.customDomainVerification!;
+    dns.txt(proof.name, proof.record);
+    const t0 = (t.clock.now ?? new Date()).getTime();
+    await verifyPage(a, page.id);
+    dns.failing.add(proof.name);
+    try {
+      await at(t0 + 25 * HOUR, page.id);
+      expect(await pageRow(page.id)).toMatchObject({ domain_status: 'VERIFIED', domain_missing_since: null });
+    } finally {
+      dns.failing.delete(proof.name);
+    }
   });
 });

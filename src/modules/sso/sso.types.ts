@@ -22,6 +22,8 @@ export class SsoDomainView {
   @Field({ description: 'The TXT record value to publish at `verificationName`: `tracer-domain-verification=<token>`.' }) verificationRecord!: string;
   @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) verificationName!: string;
   @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The last daily re-check of a VERIFIED domain.' }) checkedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Since when the re-check has not found the record (7 days of it: back to PENDING).' }) missingSince!: Date | null;
 
   static from(d: SsoDomain): SsoDomainView {
     return Object.assign(new SsoDomainView(), {
@@ -30,6 +32,8 @@ export class SsoDomainView {
       verificationRecord: challengeRecord(d.verificationToken),
       verificationName: challengeName(d.domain),
       verifiedAt: d.verifiedAt ?? null,
+      checkedAt: d.checkedAt ?? null,
+      missingSince: d.missingSince ?? null,
     });
   }
 }
