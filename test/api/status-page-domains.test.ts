@@ -18,6 +18,8 @@ import {
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
+import { openTestDatabase } from '../helpers/database';
+import { migratorOf } from '../../src/db/database';
 
 let t: TestApp;
 let dns: TestDnsServer;
@@ -252,6 +254,32 @@ describe('the daily re-check of verified domains', () => {
       expect(await pageRow(page.id)).toMatchObject({ domain_status: 'VERIFIED', domain_missing_since: null });
     } finally {
       dns.failing.delete(proof.name);
+    }
+  });
+});
+
+describe('the migration', () => {
+  it('keeps custom domains set before verification existed VERIFIED (each with a token of its own, never looked at), and reverts', async () => {
+    const db = await openTestDatabase();
+    try {
+      const migrator = await migratorOf(db.orm);
+      await migrator.down(); // back to before this change: custom_domain unique, no claim columns
+      const sql = db.orm.em.getConnection();
+      await sql.execute(`insert into organizations (id, name, created_at) values ('org_migrated0000000001', 'Old', now())`);
+      for (const [id, slug, domain] of [['stp_migrated00000001', 'old-a', 'status.old-a.example'], ['stp_migrated00000002', 'old-b', null]])
+        await sql.execute(`insert into status_pages (id, organization_id, name, slug, custom_domain, created_at, updated_at) values (?, 'org_migrated0000000001', 'Old', ?, ?, now(), now())`, [id, slug, domain]);
+      await migrator.up();
+      const rows = await sql.execute<{ id: string; domain_status: string | null; domain_token: string | null; domain_verified_at: Date | null; domain_checked_at: Date | null }[]>(
+        `select id, domain_status, domain_token, domain_verified_at, domain_checked_at from status_pages order by id`,
+      );
+      expect(rows.map((r) => [r.id, r.domain_status, r.domain_token?.length ?? null, r.domain_verified_at !== null, r.domain_checked_at])).toEqual([
+        ['stp_migrated00000001', 'VERIFIED', 64, true, null],
+        ['stp_migrated00000002', null, null, false, null],
+      ]);
+      await migrator.down();
+      await migrator.up();
+    } finally {
+      await db.close();
     }
   });
 });
