@@ -122,9 +122,10 @@ describeBrowser('two-factor in the dashboard', () => {
     const name = await pending.getByTestId('domain-txt-name').textContent();
     const value = await pending.getByTestId('domain-txt-value').textContent();
     expect([name, value]).toEqual(['_tracer-challenge.status.acme.example', expect.stringMatching(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/)]);
-    // Not published yet: Verify answers an error and nothing changes.
+    // Not published yet: Verify says which record it did not find, and nothing changes.
     await pending.getByRole('button', { name: 'Verify status.acme.example' }).click();
     await pending.getByRole('alert').waitFor();
+    expect(await pending.getByRole('alert').textContent()).toContain('no TXT record of _tracer-challenge.status.acme.example');
     dns.txt(name!, value!);
     await pending.getByRole('button', { name: 'Verify status.acme.example' }).click();
     await ada.locator('[data-status-page="acme"] [data-domain-status="VERIFIED"]').waitFor();
