@@ -6,8 +6,9 @@ import type { TxtLookup } from './domain-proof';
 export const RECHECK_EVERY_MS = 24 * 3_600_000;
 /** A verified domain whose record has been missing at every look for this long goes back to PENDING. */
 export const MISSING_FOR_MS = 7 * 86_400_000;
-/** Claims of one kind looked at per tick (the rest wait for the next tick). */
+/** Claims of one kind read at a time; a tick reads batches until none is due (at most MAX_BATCHES, then the next tick). */
 const BATCH = 100;
+const MAX_BATCHES = 50;
 
 /** A VERIFIED claim due for a look. `key` identifies it to its own kind. */
 export interface VerifiedClaim {
@@ -33,7 +34,7 @@ export interface VerifiedClaims {
 
 /**
  * The worker's re-check of verified domains: every `tickMs`, each kind's claims not looked at for RECHECK_EVERY_MS
- * (a day) are looked up again. Found: the look is recorded. Missing: since when is kept, and a claim whose record
+ * (a day) are looked up again, in batches of 100 until none is due. Found: the look is recorded. Missing: since when is kept, and a claim whose record
  * has been missing for MISSING_FOR_MS (7 days) goes back to PENDING. A DNS server that does not answer counts
  * neither way (the claim waits for its next day). Any number of workers may run it: each change is conditional.
  */
@@ -72,27 +73,34 @@ export class DomainRecheck {
     for (const kind of this.kinds) {
       const em = this.orm.em.fork();
       const now = this.now();
-      for (const claim of await kind.due(em, new Date(now.getTime() - RECHECK_EVERY_MS), BATCH)) {
-        let found: boolean;
-        try {
-          found = (await this.lookup.published(claim.domain, claim.token)).found;
-        } catch {
-          await kind.checked(em, claim, now, claim.missingSince);
-          continue;
-        }
-        const since = found ? null : (claim.missingSince ?? now);
-        if (since && now.getTime() - since.getTime() >= MISSING_FOR_MS) {
-          if (await em.transactional((tx) => kind.unverify(tx, claim, now))) {
-            unverified++;
-            kind.unverified?.(claim);
-            this.log.info({ kind: kind.kind, domain: claim.domain, organizationId: claim.organizationId, missingSince: since }, 'domain record missing for 7 days: back to pending');
-          }
-        } else {
-          await kind.checked(em, claim, now, since);
-        }
+      // Every claim read is written (looked at, or made PENDING), so it is not due in the next batch.
+      for (let batch = 0, read = BATCH; batch < MAX_BATCHES && read === BATCH; batch++) {
+        const claims = await kind.due(em, new Date(now.getTime() - RECHECK_EVERY_MS), BATCH);
+        read = claims.length;
+        for (const claim of claims) if (await this.look(kind, em, claim, now)) unverified++;
       }
     }
     return unverified;
+  }
+
+  /** Looks one claim up and records what was seen; true when it went back to PENDING. */
+  private async look(kind: VerifiedClaims, em: EntityManager, claim: VerifiedClaim, now: Date): Promise<boolean> {
+    let found: boolean;
+    try {
+      found = (await this.lookup.published(claim.domain, claim.token)).found;
+    } catch {
+      await kind.checked(em, claim, now, claim.missingSince);
+      return false;
+    }
+    const since = found ? null : (claim.missingSince ?? now);
+    if (!since || now.getTime() - since.getTime() < MISSING_FOR_MS) {
+      await kind.checked(em, claim, now, since);
+      return false;
+    }
+    if (!(await em.transactional((tx) => kind.unverify(tx, claim, now)))) return false;
+    kind.unverified?.(claim);
+    this.log.info({ kind: kind.kind, domain: claim.domain, organizationId: claim.organizationId, missingSince: since }, 'domain record missing for 7 days: back to pending');
+    return true;
   }
 
   async stop(): Promise<void> {
