@@ -272,9 +272,21 @@ const schema = z.object({
   /** Pings one heartbeat's URL may make per minute (`/ping/:token…`); more answer 429. */
   HEARTBEAT_PINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /**
-   * The DNS server `verifySsoDomain` asks for `_tracer-challenge.<domain>` TXT records: an IP address with an
-   * optional port (`192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:53`); unset, the system's resolvers.
+   * The DNS server domain proofs ask for `_tracer-challenge.<domain>` TXT records (`verifySsoDomain`,
+   * `verifyStatusPageDomain` and the worker's daily re-check): an IP address with an optional port (`192.0.2.53`,
+   * `192.0.2.53:5353`, `[2001:db8::53]:53`); unset, SSO_DNS_RESOLVER, else the system's resolvers.
    */
+  DOMAIN_DNS_RESOLVER: z
+    .string()
+    .refine(isResolverAddress, 'must be an IP address with an optional port, such as 192.0.2.53:53 or [2001:db8::53]:53')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /**
+   * How often a worker looks for verified domains (SSO domains, status pages' custom domains) due for their daily
+   * re-check of the TXT record; a record missing for 7 days makes the domain PENDING again.
+   */
+  DOMAIN_RECHECK_TICK_MS: z.coerce.number().int().min(50).max(86_400_000).default(600_000),
+  /** The older name of DOMAIN_DNS_RESOLVER (it was for SSO domains alone); read when DOMAIN_DNS_RESOLVER is unset. */
   SSO_DNS_RESOLVER: z
     .string()
     .refine(isResolverAddress, 'must be an IP address with an optional port, such as 192.0.2.53:53 or [2001:db8::53]:53')
@@ -288,7 +300,7 @@ const schema = z.object({
     .or(z.literal('').transform(() => undefined)),
 });
 
-/** `address[:port]` of a DNS server: IPv4, or IPv6 in brackets, and a port from 1 to 65535 (SSO_DNS_RESOLVER). */
+/** `address[:port]` of a DNS server: IPv4, or IPv6 in brackets, and a port from 1 to 65535 (DOMAIN_DNS_RESOLVER). */
 function isResolverAddress(value: string): boolean {
   const m = /^(?:([0-9.]+)|\[([0-9a-fA-F:.]+)\])(?::(\d{1,5}))?$/.exec(value);
   if (!m) return false;

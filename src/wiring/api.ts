@@ -129,7 +129,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
   const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
-  const sso = new SsoService({ now, secrets: core.secrets, allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, dnsResolver: config.SSO_DNS_RESOLVER });
+  const sso = new SsoService({ now, secrets: core.secrets, allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, dns: core.domainLookup });
   const services: Services = {
     ...core.services,
     apiKeys: apiKeyService(config, database, bcrypt, now, {

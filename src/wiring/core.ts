@@ -8,7 +8,11 @@ import { KIND_APIS } from '../modules/checks/kinds/apis';
 import { RunService } from '../modules/runs/run.service';
 import { RunRecorder } from '../modules/runs/run-recorder';
 import { AlertService } from '../modules/alerts/alert.service';
-import type { AlertOpened } from '../modules/alerts/alert-teller';
+import type { AlertHooks } from '../modules/alerts/alert-teller';
+import { TxtLookup } from '../modules/domains/domain-proof';
+import { DomainRecheck } from '../modules/domains/domain-recheck';
+import { ssoDomainClaims } from '../modules/sso/sso-domain-claims';
+import { pageDomainClaims } from '../modules/status-pages/page-domain-claims';
 import { MemberService } from '../modules/members/member.service';
 import { SecretBox } from '../modules/checks/secret-box';
 import { loadSecretsKey } from '../modules/checks/secrets-key';
@@ -53,6 +57,8 @@ export interface Core {
   retention: RetentionService;
   /** This process's subscribers (GraphQL subscriptions), fed by what is published (live/live-events.ts). */
   liveBus: LiveBus;
+  /** Where domain proofs are looked up (DOMAIN_DNS_RESOLVER, else SSO_DNS_RESOLVER, else the system's). */
+  domainLookup: TxtLookup;
 }
 
 export interface CoreOptions {
@@ -157,9 +163,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   // heard by every API instance's listener (wiring/api.ts), whichever process recorded the run.
   const liveBus = new LiveBus();
   const live = database.kind === 'postgresql' ? new NotifyPublisher() : new LocalPublisher(liveBus, database.orm);
-  // Status pages' draft incidents hear an alert open (set below, once the incidents service exists).
-  const alertOpened: { hook: AlertOpened | null } = { hook: null };
-  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS), alertOpened);
+  // Status pages' draft incidents hear an alert open and resolve (set below, once the incidents service exists).
+  const alertHooks: AlertHooks = { opened: null, resolved: null };
+  const alerts = new AlertService(now, notifier, log, live, new AlertEscalation(notifier, config.ESCALATION_MINUTE_MS), alertHooks);
   const recorder = new RunRecorder({ alerts, rollups: new RollupWriter(), live });
   const checks = Object.fromEntries(
     KIND_APIS.map((api) => [api.kind.name, new api.service(billing, engine.locations, now, secrets, config.ALLOW_PRIVATE_TARGETS, live)]),
@@ -181,6 +187,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   });
   workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });
+  // Domain proofs (SSO domains, status pages' custom domains) and their re-check ask this DNS server.
+  const domainLookup = new TxtLookup(config.DOMAIN_DNS_RESOLVER ?? config.SSO_DNS_RESOLVER);
   const publicStatus = new PublicStatus(database.orm, liveBus, now, { ttlMs: config.STATUS_PAGE_CACHE_MS, publicUrl });
   const pageChanged = (organizationId: string) => publicStatus.invalidate(organizationId);
   const notifications = new NotificationService(notifier, secrets, now, {
@@ -195,7 +203,10 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     publicUrl,
   });
   const incidents = new IncidentService(now, pageChanged, { hook: (em, incident, update, kind) => subscribers.notify(em, incident, update, kind) });
-  alertOpened.hook = (em, alert, check) => incidents.draftFor(em, alert, check.id);
+  // Verified domains are looked up again daily by any worker (domains/domain-recheck.ts).
+  workerRole.push(new DomainRecheck(database.orm, domainLookup, [ssoDomainClaims, pageDomainClaims(pageChanged)], now, log, config.DOMAIN_RECHECK_TICK_MS));
+  alertHooks.opened = (em, alert, check) => incidents.draftFor(em, alert, check.id);
+  alertHooks.resolved = async (em, alert) => void (await incidents.withdrawDrafts(em, alert.id));
   const services = {
     organizations,
     checks,
@@ -206,18 +217,21 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     billing,
     locations: engine.locations,
     notifications,
-    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }, { hook: (tx, window) => subscribers.notifyMaintenance(tx, window) }),
+    maintenance: new MaintenanceService(now, { maxWindows: config.MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION }, {
+      created: (tx, window) => subscribers.notifyMaintenance(tx, window, 'scheduled'),
+      cancelled: (tx, window) => subscribers.notifyMaintenance(tx, window, 'cancelled'),
+    }),
     checkSessions,
     live: new LiveService({ bus: liveBus, runs, checkSessions, fork: () => database.orm.em.fork(), now }),
     stats: new StatsService(now),
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
     heartbeats,
-    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }),
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }, domainLookup),
     incidents,
     subscribers,
     publicStatus,
     now,
   };
-  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus, domainLookup };
 }

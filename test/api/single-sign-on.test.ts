@@ -329,6 +329,20 @@ describe('enforceSso', () => {
     const lone = await t.org('Lone');
     expect((await (await t.key(lone, ['all'])).client.gql(ops.SetEnforceSsoDocument, { enforceSso: true })).errors?.[0].extensions?.code).toBe('CONFLICT');
   });
+
+  it('cannot be turned on while no domain of any connection is VERIFIED (CONFLICT, saying so)', async () => {
+    const pending = (await t.key(await t.org('Pending only'), ['all'])).client;
+    const created = await pending.gql(ops.CreateSsoConnectionDocument, {
+      input: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomains: ['pending-only.example'], defaultRole: 'VIEWER' as never },
+    });
+    expect(created.data!.createSsoConnection.domains[0].status).toBe('PENDING');
+    const refused = await pending.gql(ops.SetEnforceSsoDocument, { enforceSso: true });
+    expect(refused.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(refused.errors?.[0].message).toBe('Verify at least one domain of an SSO connection (verifySsoDomain) before enforcing single sign-on');
+    expect((await prove(pending, created.data!.createSsoConnection.id, 'pending-only.example')).data!.verifySsoDomain.domains[0].status).toBe('VERIFIED');
+    expect((await pending.gql(ops.SetEnforceSsoDocument, { enforceSso: true })).data!.setEnforceSso.enforceSso).toBe(true);
+    expect((await pending.gql(ops.SetEnforceSsoDocument, { enforceSso: false })).data!.setEnforceSso.enforceSso).toBe(false);
+  });
 });
 
 describe('change password', () => {

@@ -11,23 +11,28 @@ import {
   CreateMaintenanceWindowDocument,
   CreateMonitorDocument,
   CreateStatusPageDocument,
+  DeleteMaintenanceWindowDocument,
   DeleteStatusPageDocument,
   IncidentsDocument,
   PublishIncidentDocument,
+  ResolveAlertDocument,
   RunMonitorDocument,
   StatusPageDocument,
   StatusPagesDocument,
   UpdateStatusPageDocument,
+  VerifyStatusPageDomainDocument,
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
 import { startReceiver, verify, type Receiver } from '../helpers/receiver';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server';
 
 let t: TestApp;
 let target: Target;
 let mailbox: Mailbox;
 let rx: Receiver;
+let dns: TestDnsServer;
 let admin: Awaited<ReturnType<TestApp['key']>>;
 let other: Awaited<ReturnType<TestApp['key']>>;
 
@@ -64,7 +69,9 @@ async function pub(path: string, headers: Record<string, string> = {}): Promise<
 beforeAll(async () => {
   mailbox = await startMailbox();
   rx = await startReceiver();
+  dns = await startDnsServer();
   t = await startTestApp({
+    DOMAIN_DNS_RESOLVER: dns.address,
     WORKER_POLL_MS: '50',
     STATUS_PAGE_RATE_LIMIT_PER_MINUTE: '400',
     SMTP_URL: mailbox.url,
@@ -103,6 +110,7 @@ afterAll(async () => {
   await t?.close();
   await rx?.close();
   await mailbox?.close();
+  await dns?.close();
 });
 
 describe('managing status pages', () => {
@@ -130,6 +138,11 @@ describe('managing status pages', () => {
     ]);
     ids.website = page.components[0].id;
     ids.api = page.components[1].id;
+    // The custom domain serves the page once proven by DNS (test/api/status-page-domains.test.ts has the rules).
+    const proof = page.customDomainVerification!;
+    expect(proof).toMatchObject({ domain: 'status.acme.test', status: 'PENDING', name: '_tracer-challenge.status.acme.test' });
+    dns.txt(proof.name, proof.record);
+    expect((await admin.client.gql(VerifyStatusPageDomainDocument, { id: page.id })).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
     expect((await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes.map((p) => p.id)).toEqual([page.id]);
 
     // A certificate about to expire is an alert of the check, not an outage: the component stays OPERATIONAL.
@@ -443,6 +456,44 @@ describe('draft incidents and scheduled maintenance', () => {
     expect((await admin.client.gql(IncidentsDocument, { statusPageId: ids.draftsPage })).data!.incidents.nodes).toHaveLength(1);
   });
 
+  it('withdraws a draft nobody published when its alert resolves (by the rule or by a key); a published one stays', async () => {
+    let healthy = false;
+    target.route('/flaky', (_req, res) => res.writeHead(healthy ? 200 : 500).end('flaky'));
+    const id = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Flaky probe', url: `${target.url}/flaky`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    const page = (
+      await admin.client.gql(CreateStatusPageDocument, { input: { name: 'Withdrawn', slug: 'withdrawn', components: [{ name: 'Billing', checkIds: [id], autoDraftIncident: true }] } })
+    ).data!.createStatusPage;
+    const incidents = async () => (await admin.client.gql(IncidentsDocument, { statusPageId: page.id })).data!.incidents.nodes;
+    const run = async (up: boolean) => {
+      healthy = up;
+      expect((await admin.client.gql(RunMonitorDocument, { id })).errors).toBeUndefined();
+    };
+
+    // The rule resolves the alert: its unpublished draft goes, updates and all.
+    await run(false);
+    const [first] = await incidents();
+    expect(first).toMatchObject({ published: false, alertId: expect.any(String) });
+    await admin.client.gql(AddIncidentUpdateDocument, { input: { incidentId: first.id, status: 'IDENTIFIED', message: 'Looking at the billing queue.' } });
+    await run(true);
+    expect(await sql().execute(`select status from alerts where id = ?`, [first.alertId])).toEqual([{ status: 'RESOLVED' }]);
+    expect(await incidents()).toEqual([]);
+    expect(await sql().execute(`select id from status_incident_updates where incident_id = ?`, [first.id])).toEqual([]);
+
+    // Published before the alert resolved: an ordinary incident, it stays open.
+    await run(false);
+    const [second] = await incidents();
+    expect((await admin.client.gql(PublishIncidentDocument, { id: second.id })).errors).toBeUndefined();
+    await run(true);
+    expect((await incidents()).map((i) => [i.id, i.published, i.status])).toEqual([[second.id, true, 'INVESTIGATING']]);
+
+    // A key resolving the alert withdraws its draft too.
+    await run(false);
+    const third = (await incidents()).find((i) => !i.published)!;
+    expect((await admin.client.gql(ResolveAlertDocument, { id: third.alertId! })).errors).toBeUndefined();
+    expect((await incidents()).map((i) => i.id)).toEqual([second.id]);
+    await run(true);
+  });
+
   it("sends a maintenance window to the subscribers of pages whose components it covers, as scheduled maintenance", async () => {
     const now = Date.now();
     const window = await admin.client.gql(CreateMaintenanceWindowDocument, {
@@ -464,6 +515,62 @@ describe('draft incidents and scheduled maintenance', () => {
   });
 });
 
+describe('maintenance cancelled', () => {
+  it('a window deleted before its end sends its cancellation (or early end) through the same delivery path: email and webhook', async () => {
+    const post = (path: string, body: string) => fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const sql = () => t.db.orm.em.fork().getConnection();
+    const check = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Notice probe', url: `${target.url}/up`, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    await admin.client.gql(CreateStatusPageDocument, { input: { name: 'Notices', slug: 'notices', components: [{ name: 'API', checkIds: [check] }] } });
+    expect((await post('/status/notices/subscribe', JSON.stringify({ email: 'notice@example.com' }))).status).toBe(200);
+    const confirmation = await mailbox.next('notice@example.com');
+    const confirmPath = confirmation.data.match(/https:\/\/tracer\.example(\/notifications\/confirm\/[A-Za-z0-9_-]+)/)![1];
+    expect((await fetch(`${t.baseUrl}${confirmPath}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(200);
+    const hook = await post('/status/notices/subscribe', JSON.stringify({ url: `${rx.url}/notice-hook` }));
+    const { secret } = ((await hook.json()) as { data: { secret: string } }).data;
+    const window = async (name: string, startsAt: number, endsAt: number) =>
+      (await admin.client.gql(CreateMaintenanceWindowDocument, { input: { name, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), checkIds: [check] } }))
+        .data!.createMaintenanceWindow.id;
+    const now = Date.now();
+
+    // Announced, then deleted before it starts: cancelled.
+    let before = mailbox.mails.length;
+    const planned = await window('Network cutover', now + 3_600_000, now + 7_200_000);
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('scheduled maintenance: Network cutover');
+    before = mailbox.mails.length;
+    expect((await admin.client.gql(DeleteMaintenanceWindowDocument, { id: planned })).errors).toBeUndefined();
+    const mail = await mailbox.next('notice@example.com', before);
+    expect(mail.data).toContain('maintenance cancelled: Network cutover');
+    expect(mail.data).toContain('will not take place');
+    expect(mail.data).toMatch(/^List-Unsubscribe:\s*</m);
+    const [hit] = await rx.waitFor((r) => r.path === '/notice-hook' && r.body.includes('maintenance.cancelled'));
+    const event = verify(secret, hit);
+    expect(event.type).toBe('maintenance.cancelled');
+    expect(event.data).toMatchObject({ statusPage: { name: 'Notices' }, maintenance: { id: planned, name: 'Network cutover', components: ['API'], inProgress: false, cancelledAt: expect.any(String) } });
+    expect(JSON.stringify(event.data)).not.toContain('Notice probe');
+
+    // Deleted while it runs: ended early.
+    before = mailbox.mails.length;
+    const running = await window('Disk swap', now - 60_000, now + 3_600_000);
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('scheduled maintenance: Disk swap');
+    before = mailbox.mails.length;
+    await admin.client.gql(DeleteMaintenanceWindowDocument, { id: running });
+    expect((await mailbox.next('notice@example.com', before)).data).toContain('maintenance ended early: Disk swap');
+    const [early] = await rx.waitFor((r) => r.path === '/notice-hook' && r.body.includes('Disk swap') && r.body.includes('maintenance.cancelled'));
+    expect(verify(secret, early).data).toMatchObject({ maintenance: { name: 'Disk swap', inProgress: true } });
+
+    // Deleted after it ended: history, sent to nobody.
+    const ended = await window('Old work', now, now + 60_000);
+    t.clock.now = new Date(now + 120_000);
+    try {
+      await admin.client.gql(DeleteMaintenanceWindowDocument, { id: ended });
+    } finally {
+      t.clock.now = null;
+    }
+    const cancellations = await sql().execute<{ n: string }[]>(`select count(*) as n from notification_deliveries where event = 'maintenance.cancelled'`);
+    expect(Number(cancellations[0].n)).toBe(4); // two windows × two subscribers
+  });
+});
+
 // Last: it spends this address's budget for the minute.
 describe('the rate limit', () => {
   it('limits each address (429 with Retry-After) and never caches the refusal', async () => {
@@ -476,5 +583,13 @@ describe('the rate limit', () => {
     expect(Number(res!.headers['retry-after'])).toBeGreaterThan(0);
     expect(res!.headers['cache-control']).toBe('no-store');
     expect(JSON.parse(res!.body).error.code).toBe('RATE_LIMITED');
+  });
+
+  it('refuses a limited address before looking up an unknown Host (no query)', async () => {
+    t.queries.length = 0;
+    const res = await get('/', { host: 'never-looked-up.example' });
+    expect(res.status).toBe(429);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(t.requestQueries().filter((q) => /status_pages/.test(q))).toEqual([]);
   });
 });

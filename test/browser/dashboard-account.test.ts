@@ -7,7 +7,8 @@
  * not by the server's library. First of all, single sign-on: an owner adds a connection on Settings › Single sign-on,
  * proves its domain (the TXT record the page shows, published on a DNS server on 127.0.0.1, then Verify), and a
  * person of its domain signs in through a real OpenID provider running in this process (its own login and consent
- * pages), then sets a password on the account page.
+ * pages), then sets a password on the account page. The same proof on the Status pages screen: a page's custom
+ * domain, its TXT record and Verify.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -107,6 +108,30 @@ describeBrowser('two-factor in the dashboard', () => {
     expect((await post(server.baseUrl, '/auth/sign-in', { email: 'dan@sso.example', password: GOOD_PASSWORD })).status).toBe(200);
   });
 
+
+  it("a status page's custom domain shows the TXT record to publish and a Verify button, then Verified", async () => {
+    const ada = await signIn(browser, server.baseUrl, ADA, { testId: 'who' });
+    await ada.getByRole('link', { name: 'Status pages' }).click();
+    await ada.getByRole('button', { name: 'New status page' }).click();
+    const form = ada.getByRole('form', { name: 'New status page' });
+    await form.getByLabel('Name', { exact: true }).fill('Acme status');
+    await form.getByLabel('Slug (the page is at /status/slug)').fill('acme');
+    await form.getByLabel('Custom domain (optional)').fill('status.acme.example');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const pending = ada.locator('[data-status-page="acme"] [data-domain-status="PENDING"]');
+    const name = await pending.getByTestId('domain-txt-name').textContent();
+    const value = await pending.getByTestId('domain-txt-value').textContent();
+    expect([name, value]).toEqual(['_tracer-challenge.status.acme.example', expect.stringMatching(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/)]);
+    // Not published yet: Verify says which record it did not find, and nothing changes.
+    await pending.getByRole('button', { name: 'Verify status.acme.example' }).click();
+    await pending.getByRole('alert').waitFor();
+    expect(await pending.getByRole('alert').textContent()).toContain('no TXT record of _tracer-challenge.status.acme.example');
+    dns.txt(name!, value!);
+    await pending.getByRole('button', { name: 'Verify status.acme.example' }).click();
+    await ada.locator('[data-status-page="acme"] [data-domain-status="VERIFIED"]').waitFor();
+    expect(await ada.getByTestId('domain-txt-value').count()).toBe(0);
+    await ada.context().close();
+  });
   it('the link members add prints opens the page that sets the password, and the token leaves the address bar', async () => {
     const page = await openPage(browser);
     await page.goto(`${server.baseUrl}/dashboard/reset-password?token=${calLink}`);

@@ -484,6 +484,15 @@ export const OPERATIONS: readonly Operation[] = [
     variables: (i) => ({ id: i.window }),
     absent: { id: 'mnt_none' },
   },
+  // The seeded page's domain is already VERIFIED (seedOrganization), so no DNS server is asked.
+  {
+    name: 'verifyStatusPageDomain',
+    scopes: ['status_pages:read', 'status_pages:write'],
+    byId: true,
+    document: ops.VerifyStatusPageDomainDocument,
+    variables: (i) => ({ id: i.statusPage }),
+    absent: { id: 'stp_none' },
+  },
   {
     name: 'deleteStatusPage',
     scopes: ['status_pages:write'],
@@ -619,10 +628,14 @@ export async function seedOrganization(t: TestApp, name: string, target: string)
     })
   ).data!.createSsoConnection.id;
   // Proven as if its TXT record had been found (test/api/sso-domains.test.ts asks a real DNS server).
-  await t.db.orm.em.fork().getConnection().execute(`update sso_domains set status = 'VERIFIED', verified_at = now() where connection_id = ?`, [ssoConnection]);
+  await t.db.orm.em.fork().getConnection().execute(`update sso_domains set status = 'VERIFIED', verified_at = now(), checked_at = now() where connection_id = ?`, [ssoConnection]);
   const statusPage = (
-    await client.gql(ops.CreateStatusPageDocument, { input: { name: 'Public', slug: `s-${Math.random().toString(36).slice(2, 10)}`, components: [{ name: 'API', checkIds: [monitor] }] } })
+    await client.gql(ops.CreateStatusPageDocument, {
+      input: { name: 'Public', slug: `s-${Math.random().toString(36).slice(2, 10)}`, customDomain: `status.${ssoDomain}`, components: [{ name: 'API', checkIds: [monitor] }] },
+    })
   ).data!.createStatusPage.id;
+  // Its custom domain proven as if its TXT record had been found (test/api/status-page-domains.test.ts asks a real DNS server).
+  await t.db.orm.em.fork().getConnection().execute(`update status_pages set domain_status = 'VERIFIED', domain_verified_at = now(), domain_checked_at = now() where id = ?`, [statusPage]);
   const incident = (
     await client.gql(ops.CreateIncidentDocument, { input: { statusPageId: statusPage, title: 'Slow', impact: 'MINOR', status: 'INVESTIGATING', message: 'Looking' } })
   ).data!.createIncident.id;

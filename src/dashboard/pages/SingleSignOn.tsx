@@ -122,6 +122,12 @@ export function SingleSignOn({ s }: { s: Session }) {
                           <span className={d.status === 'VERIFIED' ? 'badge' : 'badge warn'} data-testid="sso-domain-status">
                             {d.status === 'VERIFIED' ? 'Verified' : 'Pending'}
                           </span>
+                          {d.status === 'VERIFIED' && d.missingSince && (
+                            <p className="hint">
+                              Its TXT record <code>{d.verificationName}</code> has been missing since {dateTime(d.missingSince)}: publish{' '}
+                              <code>{d.verificationRecord}</code> again, or after 7 days without it the domain goes back to pending.
+                            </p>
+                          )}
                           {d.status === 'PENDING' && (
                             <>
                               <p className="hint">

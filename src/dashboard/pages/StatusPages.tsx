@@ -9,6 +9,7 @@ import {
   MonitorsDocument,
   StatusPagesDocument,
   UpdateStatusPageDocument,
+  VerifyStatusPageDomainDocument,
   type IncidentImpact,
   type IncidentStatus,
   type IncidentsQuery,
@@ -94,6 +95,7 @@ export function StatusPages({ s }: { s: Session }) {
               </a>
               {p.customDomain && <> · {p.customDomain}</>}
             </div>
+            {p.customDomainVerification && <DomainProof s={s} page={p} onVerified={load} />}
             <ul>
               {p.components.map((c) => (
                 <li key={c.id}>
@@ -116,6 +118,41 @@ export function StatusPages({ s }: { s: Session }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * A page's custom domain: serving once verified; while pending, the TXT record to publish and a Verify button. A
+ * verified domain whose record the daily re-check misses says since when (7 days of it: back to pending).
+ */
+function DomainProof({ s, page, onVerified }: { s: Session; page: Page; onVerified: () => Promise<void> }) {
+  const d = page.customDomainVerification!;
+  const [busy, setBusy] = useState(false);
+  const { error, call } = useApi(s);
+  const verify = async () => {
+    setBusy(true);
+    const done = await call(() => gql(VerifyStatusPageDomainDocument, { id: page.id }));
+    setBusy(false);
+    if (done) await onVerified();
+  };
+  if (d.status === 'VERIFIED')
+    return (
+      <p className="hint" data-domain-status="VERIFIED">
+        Custom domain {d.domain}: verified{d.verifiedAt ? ` on ${dateTime(d.verifiedAt)}` : ''}; <code>GET /</code> on it serves this page.
+        {d.missingSince && <> Its TXT record has been missing since {dateTime(d.missingSince)}: after 7 days without it the domain goes back to pending.</>}
+      </p>
+    );
+  return (
+    <div className="hint" data-domain-status="PENDING">
+      <p>
+        Custom domain {d.domain}: pending. It serves nothing until you prove it is yours: publish a TXT record named{' '}
+        <code data-testid="domain-txt-name">{d.name}</code> with the value <code data-testid="domain-txt-value">{d.record}</code>, then choose Verify.
+      </p>
+      <ScopedButton held={s.perms} scope="status_pages:write" disabled={busy} onClick={() => void verify()} aria-label={`Verify ${d.domain}`}>
+        {busy ? 'Looking up…' : 'Verify'}
+      </ScopedButton>
+      <ErrorNote error={error} />
+    </div>
   );
 }
 

@@ -53,3 +53,12 @@ export interface AlertTeller {
  * wiring, after the services that listen exist.
  */
 export type AlertOpened = (em: EntityManager, alert: AlertRow, check: CheckRef) => Promise<void>;
+
+/** An alert resolved (by the rule or by a principal), in the transaction that resolves it. */
+export type AlertResolved = (em: EntityManager, alert: AlertRow) => Promise<void>;
+
+/** Who else hears alerts open and resolve, in their transactions (status pages' draft incidents). */
+export interface AlertHooks {
+  opened: AlertOpened | null;
+  resolved: AlertResolved | null;
+}

@@ -12,7 +12,7 @@ import type { Notifier } from '../notifications/notifier';
 import { underMaintenance } from '../maintenance/under-maintenance';
 import { checkKind, type CheckKindName } from '../checks/kinds/registry';
 import type { LivePublisher } from '../common/live-events';
-import type { AlertOpened, AlertRow, AlertTeller, CheckRef } from './alert-teller';
+import type { AlertHooks, AlertRow, AlertTeller, CheckRef } from './alert-teller';
 
 /** The check an alert is about. */
 export interface AlertSource {
@@ -40,8 +40,8 @@ export class AlertService {
     private readonly live?: LivePublisher,
     /** Escalation policies, reminders and the timeline (escalation/): when set, it tells the channels instead. */
     private readonly teller?: AlertTeller,
-    /** Told of a CHECK_FAILED alert opening, in its transaction (status pages' draft incidents). */
-    private readonly opened: { hook: AlertOpened | null } = { hook: null },
+    /** Told of a CHECK_FAILED alert opening, and of any alert resolving, in its transaction (status pages' draft incidents). */
+    private readonly hooks: AlertHooks = { opened: null, resolved: null },
   ) {}
 
   /**
@@ -70,6 +70,8 @@ export class AlertService {
     extra: { policyId?: string | null } = {},
   ): Promise<void> {
     const change = event === 'ALERT_OPENED' ? 'OPENED' : event === 'ALERT_ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'RESOLVED';
+    // Every resolution passes here (the rule's, a principal's, a certificate's): drafts it opened are withdrawn.
+    if (event === 'ALERT_RESOLVED') await this.hooks.resolved?.(em, alert);
     await this.live?.publish(em, [{ type: 'alert', org: alert.organization_id, alert: alert.id, change, at: at.getTime() }]);
     if (event !== 'ALERT_ACKNOWLEDGED')
       this.log?.info({ alertId: alert.id, organizationId: alert.organization_id, checkId: check?.id, locations: alert.locations }, event === 'ALERT_OPENED' ? 'alert opened' : 'alert resolved');
@@ -96,7 +98,7 @@ export class AlertService {
       // The rule opened it outside any window.
       if (row?.inserted) {
         await this.notify(em, 'ALERT_OPENED', row, check, at, false, { policyId: await this.policyOf(em, source) });
-        if (row.cause_code === 'CHECK_FAILED') await this.opened.hook?.(em, row, check);
+        if (row.cause_code === 'CHECK_FAILED') await this.hooks.opened?.(em, row, check);
       }
     } else if (decision.action === 'resolve') {
       const resolved = await sql<AlertRow[]>(

@@ -16,9 +16,10 @@ export interface ActorRef {
 /**
  * The local administrator's actors (commands of the CLI, the key made at first start), `pagerduty`: a signed
  * PagerDuty webhook acknowledging or resolving an alert (its name says who in PagerDuty, and through which channel),
- * and `link`: an alert's one-click acknowledge link.
+ * `link`: an alert's one-click acknowledge link, and `dns-recheck`: the worker's daily re-check of verified domains
+ * (domains/domain-recheck.ts) making one PENDING again.
  */
-export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'pagerduty', 'link'] as const;
+export const SYSTEM_ACTORS = ['cli', 'bootstrap', 'pagerduty', 'link', 'dns-recheck'] as const;
 export type SystemActor = (typeof SYSTEM_ACTORS)[number];
 
 export const systemActor = (id: SystemActor): ActorRef => ({ type: 'SYSTEM', id, name: id });

@@ -7,6 +7,9 @@ import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
 import { MaintenanceWindow } from './maintenance-window.entity';
 
+/** Hears a window change in the transaction that makes it. */
+export type WindowHook = (tx: EntityManager, window: MaintenanceWindow) => Promise<void>;
+
 export interface WindowInput {
   name: string;
   startsAt: Date;
@@ -28,8 +31,11 @@ export class MaintenanceService {
     private readonly now: () => Date,
     /** MAX_MAINTENANCE_WINDOWS_PER_ORGANIZATION: windows not yet ended an organization may have. */
     private readonly opts: { maxWindows: number },
-    /** Told in the creation's transaction: status pages send it to their subscribers as scheduled maintenance. */
-    private readonly created: { hook: ((tx: EntityManager, window: MaintenanceWindow) => Promise<void>) | null } = { hook: null },
+    /**
+     * Told in the creation's transaction (`created`: status pages send it to their subscribers as scheduled
+     * maintenance) and in the deletion's of a window not ended yet (`cancelled`: they send its cancellation).
+     */
+    private readonly told: { created?: WindowHook; cancelled?: WindowHook } = {},
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<MaintenanceWindow>> {
@@ -51,7 +57,7 @@ export class MaintenanceService {
       });
       audit(tx, actor, 'maintenance_window.created', window.id, this.now());
       await tx.flush();
-      await this.created.hook?.(tx, window);
+      await this.told.created?.(tx, window);
       return window;
     });
   }
@@ -67,12 +73,20 @@ export class MaintenanceService {
       throw conflict(`The organization has ${count} current or future maintenance windows, the most it may have (${this.opts.maxWindows}); delete unused ones first`);
   }
 
+  /**
+   * Deletes a window. One not ended yet was announced to status-page subscribers when it was created: they are sent
+   * its cancellation in the same transaction (a window that has ended is history, and its deletion is sent to nobody).
+   */
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
     const window = await em.findOne(MaintenanceWindow, { id, organization: actor.organizationId });
     if (!window) throw notFound('Maintenance window');
-    em.remove(window);
-    audit(em, actor, 'maintenance_window.deleted', id, this.now());
-    await em.flush();
+    await em.transactional(async (tx) => {
+      const w = tx.merge(window);
+      tx.remove(w);
+      audit(tx, actor, 'maintenance_window.deleted', id, this.now());
+      await tx.flush();
+      if (w.endsAt > this.now()) await this.told.cancelled?.(tx, w);
+    });
     return id;
   }
 

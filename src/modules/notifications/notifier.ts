@@ -23,13 +23,14 @@ export const EVENT_TYPES: Record<NoticeEvent, string> = {
   INCIDENT_UPDATED: 'incident.updated',
   INCIDENT_RESOLVED: 'incident.resolved',
   MAINTENANCE_SCHEDULED: 'maintenance.scheduled',
+  MAINTENANCE_CANCELLED: 'maintenance.cancelled',
 };
 
 /** What a notice can be about: a subscribable event, a test, or an EMAIL channel's confirmation email. */
 export type NoticeEvent = NotificationEvent | 'TEST' | 'EMAIL_CONFIRMATION' | StatusPageEvent;
 
 /** What a status page sends its subscribers (status-pages/subscribers.ts); never heard by an organization's channels. */
-export type StatusPageEvent = 'INCIDENT_CREATED' | 'INCIDENT_UPDATED' | 'INCIDENT_RESOLVED' | 'MAINTENANCE_SCHEDULED';
+export type StatusPageEvent = 'INCIDENT_CREATED' | 'INCIDENT_UPDATED' | 'INCIDENT_RESOLVED' | 'MAINTENANCE_SCHEDULED' | 'MAINTENANCE_CANCELLED';
 
 /** The path of a subscriber's one-click unsubscribe link (`<PUBLIC_URL>/status/unsubscribe/<token>`, RFC 8058). */
 export const UNSUBSCRIBE_PATH = '/status/unsubscribe';

@@ -15,7 +15,7 @@ interface AlertData {
   incident?: { title: string; status: string; impact: string };
   update?: { status: string; message: string; createdAt: string };
   /** A status page's scheduled maintenance: its window's name and times, and the page's components it covers. */
-  maintenance?: { name: string; startsAt: string; endsAt: string; components: string[] };
+  maintenance?: { name: string; startsAt: string; endsAt: string; components: string[]; cancelledAt?: string; inProgress?: boolean };
   ackUrl?: string | null;
   run?: { id: string; location: string; responseTimeMs: number; degradedResponseTimeMs: number };
   /** An escalation policy's step (and repeat) that sent it. */
@@ -57,6 +57,17 @@ export function readable(payload: { type: string; data: AlertData }, publicUrl: 
     return {
       title: `${d.statusPage.name}: scheduled maintenance: ${d.maintenance.name}`,
       lines: [`From ${d.maintenance.startsAt} to ${d.maintenance.endsAt}`, `Affects: ${d.maintenance.components.join(', ')}`],
+      link: d.statusPage.url,
+    };
+  if (payload.type === 'maintenance.cancelled' && d.statusPage && d.maintenance)
+    return {
+      title: `${d.statusPage.name}: maintenance ${d.maintenance.inProgress ? 'ended early' : 'cancelled'}: ${d.maintenance.name}`,
+      lines: [
+        d.maintenance.inProgress
+          ? `The maintenance planned from ${d.maintenance.startsAt} to ${d.maintenance.endsAt} ended at ${d.maintenance.cancelledAt}.`
+          : `The maintenance planned from ${d.maintenance.startsAt} to ${d.maintenance.endsAt} will not take place.`,
+        `Affects: ${d.maintenance.components.join(', ')}`,
+      ],
       link: d.statusPage.url,
     };
   if (payload.type === 'test')

@@ -63,6 +63,14 @@ export class SsoDomain {
 
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   verifiedAt?: Date | null;
+
+  /** When the worker last looked for the record of this VERIFIED domain (domains/domain-recheck.ts); null: not yet. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  checkedAt?: Date | null;
+
+  /** Since when the record has been missing at every re-check; null: found at the last one. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  missingSince?: Date | null;
 }
 
 /**

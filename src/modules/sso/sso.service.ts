@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { Resolver } from 'node:dns/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, badInput, conflict, forbidden, notFound, type FieldError } from '../../errors';
+import { badInput, conflict, forbidden, notFound, type FieldError } from '../../errors';
 import { ALL } from '../../authorization/scopes';
 import type { Principal } from '../auth/principal';
 import type { SecretBox } from '../checks/secret-box';
@@ -10,7 +8,7 @@ import type { MemberRole } from '../members/member.entity';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization.service';
 import { audit, type Actor } from '../audit/audit';
-import { parseResolver } from '../checks/kinds/dns/dns-answers';
+import { newDomainToken, verifyClaim, type TxtLookup } from '../domains/domain-proof';
 import { MAX_SSO_CONNECTIONS, MAX_SSO_DOMAINS, SsoConnection, SsoDomain } from './sso.entity';
 
 export interface SsoServiceDeps {
@@ -19,16 +17,9 @@ export interface SsoServiceDeps {
   secrets: SecretBox;
   /** ALLOW_PRIVATE_TARGETS: an issuer on a private or loopback address, or over plain http, is accepted. */
   allowPrivateTargets: boolean;
-  /** SSO_DNS_RESOLVER: the DNS server asked for domain proofs (`address[:port]`); undefined, the system's. */
-  dnsResolver?: string;
+  /** Where domain proofs are looked up (DOMAIN_DNS_RESOLVER, or SSO_DNS_RESOLVER). */
+  dns: TxtLookup;
 }
-
-/** Where and what an owner publishes to prove a domain (`verifySsoDomain`). */
-export const CHALLENGE_PREFIX = '_tracer-challenge.';
-export const RECORD_PREFIX = 'tracer-domain-verification=';
-/** How long one DNS query may take, and how many times it is sent. */
-const DNS_TIMEOUT_MS = 5000;
-const DNS_TRIES = 2;
 
 export interface ConnectionWithDomains {
   connection: SsoConnection;
@@ -90,7 +81,7 @@ export class SsoService {
         createdAt: now,
       });
       tx.persist(connection);
-      const rows = domains.map((domain) => tx.create(SsoDomain, { domain, connection, status: 'PENDING', verificationToken: randomBytes(32).toString('base64url'), verifiedAt: null }));
+      const rows = domains.map((domain) => tx.create(SsoDomain, { domain, connection, status: 'PENDING', verificationToken: newDomainToken(), verifiedAt: null }));
       tx.persist(rows);
       audit(tx, actor, 'sso_connection.created', connection.id, now);
       await tx.flush();
@@ -114,49 +105,23 @@ export class SsoService {
     const claim = await em.findOne(SsoDomain, { connection: connection.id, domain });
     if (!claim) throw notFound('SSO domain');
     if (claim.status !== 'VERIFIED') {
-      if (await em.count(SsoDomain, { domain, status: 'VERIFIED' })) throw conflict(`${domain} was verified by another SSO connection first`);
-      const records = await this.txtRecords(`${CHALLENGE_PREFIX}${domain}`);
-      const expected = `${RECORD_PREFIX}${claim.verificationToken}`;
-      if (!records.some((r) => r.trim() === expected))
-        throw badInput([{ field: 'domain', message: `no TXT record of ${CHALLENGE_PREFIX}${domain} is ${expected} (${records.length} record${records.length === 1 ? '' : 's'} found)` }]);
-      const now = this.deps.now();
-      await em.transactional(async (tx) => {
-        // Owners verifying one domain at once are taken one after the other (a lock of the domain's name, held to the
-        // commit): without it each transaction waited on the other's row, and PostgreSQL ended one as a deadlock.
-        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`tracer:sso-domain:${domain}`], 'all', tx.getTransactionContext());
-        if (await tx.count(SsoDomain, { domain, status: 'VERIFIED' })) throw conflict(`${domain} was verified by another SSO connection first`);
-        // Only a claim still pending turns VERIFIED; the partial unique index refuses a second verified one anyway.
-        const changed = await tx
-          .nativeUpdate(SsoDomain, { connection: connection.id, domain, status: 'PENDING' }, { status: 'VERIFIED', verifiedAt: now })
-          .catch((e: unknown) => {
-            if ((e as { name?: string }).name === 'UniqueConstraintViolationException') throw conflict(`${domain} was verified by another SSO connection first`);
-            throw e;
-          });
-        if (!changed) throw notFound('SSO domain');
-        await tx.nativeDelete(SsoDomain, { domain, status: 'PENDING', connection: { $ne: connection.id } });
-        audit(tx, actor, 'sso_domain.verified', connection.id, now, [domain]);
-      });
+      const verified = await verifyClaim(em, this.deps.dns, {
+        domain,
+        token: claim.verificationToken,
+        field: 'domain',
+        takenMessage: `${domain} was verified by another SSO connection first`,
+        verifiedElsewhere: async (tx) => (await tx.count(SsoDomain, { domain, status: 'VERIFIED' })) > 0,
+        markVerified: (tx, at) =>
+          tx.nativeUpdate(SsoDomain, { connection: connection.id, domain, status: 'PENDING' }, { status: 'VERIFIED', verifiedAt: at, checkedAt: at, missingSince: null }),
+        settle: async (tx, at) => {
+          await tx.nativeDelete(SsoDomain, { domain, status: 'PENDING', connection: { $ne: connection.id } });
+          audit(tx, actor, 'sso_domain.verified', connection.id, at, [domain]);
+        },
+      }, this.deps.now);
+      if (!verified) throw notFound('SSO domain');
     }
     const [fresh] = (await this.list(em.fork(), actor.organizationId)).filter((c) => c.connection.id === connection.id);
     return fresh;
-  }
-
-  /** The TXT records of `name`, each one string; none is an empty list. Any other failure is SERVICE_UNAVAILABLE. */
-  private async txtRecords(name: string): Promise<string[]> {
-    const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
-    if (this.deps.dnsResolver) {
-      const server = parseResolver(this.deps.dnsResolver);
-      if (server) resolver.setServers([server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`]);
-    }
-    try {
-      return (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ENOTFOUND' || code === 'ENODATA') return [];
-      throw new AppError('SERVICE_UNAVAILABLE', `The DNS server did not answer for ${name} (${code ?? 'error'}); try again later`, {}, { 'retry-after': '5' });
-    } finally {
-      resolver.cancel();
-    }
   }
 
   /** Removes a connection of the caller's organization (OWNER only); another organization's is NOT_FOUND. */
@@ -171,13 +136,16 @@ export class SsoService {
     return id;
   }
 
-  /** Sets `Organization.enforceSso` (OWNER only); turning it on needs a connection first (CONFLICT). */
+  /** Sets `Organization.enforceSso` (OWNER only); turning it on needs a connection with a VERIFIED domain first (CONFLICT). */
   async setEnforced(em: EntityManager, principal: Principal, actor: Actor, enforced: boolean): Promise<Organization> {
     if (!principal.held.has(ALL)) throw ownerOnly('change whether single sign-on is enforced');
     return em.transactional(async (tx) => {
       await lockOrganization(tx, actor.organizationId);
       const org = await tx.findOneOrFail(Organization, { id: actor.organizationId });
       if (enforced && !(await tx.count(SsoConnection, { organization: org.id }))) throw conflict('Add an SSO connection before enforcing single sign-on');
+      // Pending domains bind nobody: enforcing with none verified would promise what nothing does.
+      if (enforced && !(await tx.count(SsoDomain, { status: 'VERIFIED', connection: { organization: org.id } })))
+        throw conflict('Verify at least one domain of an SSO connection (verifySsoDomain) before enforcing single sign-on');
       if (org.enforceSso !== enforced) {
         org.enforceSso = enforced;
         audit(tx, actor, 'organization.updated', org.id, this.deps.now(), ['enforceSso']);

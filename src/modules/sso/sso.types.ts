@@ -2,7 +2,8 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql
 import { RequiresScope } from '../../authorization/directives';
 import { MemberRoleEnum } from '../members/member.types';
 import type { SsoDomain } from './sso.entity';
-import { CHALLENGE_PREFIX, RECORD_PREFIX, type ConnectionWithDomains } from './sso.service';
+import type { ConnectionWithDomains } from './sso.service';
+import { challengeName, challengeRecord } from '../domains/domain-proof';
 
 export enum SsoDomainStatusEnum {
   PENDING = 'PENDING',
@@ -21,14 +22,18 @@ export class SsoDomainView {
   @Field({ description: 'The TXT record value to publish at `verificationName`: `tracer-domain-verification=<token>`.' }) verificationRecord!: string;
   @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) verificationName!: string;
   @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The last daily re-check of a VERIFIED domain.' }) checkedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Since when the re-check has not found the record (7 days of it: back to PENDING).' }) missingSince!: Date | null;
 
   static from(d: SsoDomain): SsoDomainView {
     return Object.assign(new SsoDomainView(), {
       domain: d.domain,
       status: d.status as SsoDomainStatusEnum,
-      verificationRecord: `${RECORD_PREFIX}${d.verificationToken}`,
-      verificationName: `${CHALLENGE_PREFIX}${d.domain}`,
+      verificationRecord: challengeRecord(d.verificationToken),
+      verificationName: challengeName(d.domain),
       verifiedAt: d.verifiedAt ?? null,
+      checkedAt: d.checkedAt ?? null,
+      missingSince: d.missingSince ?? null,
     });
   }
 }

@@ -170,6 +170,16 @@ export class IncidentService {
     }
   }
 
+  /**
+   * An alert resolved (in `em`'s transaction, the one resolving it): the drafts it opened that nobody published are
+   * withdrawn, i.e. deleted with their updates. No visitor or subscriber ever saw them, so nothing is sent; a
+   * published incident stays, for a person to resolve in words.
+   */
+  async withdrawDrafts(em: EntityManager, alertId: string): Promise<number> {
+    const gone = await em.execute<{ id: string }[]>(`delete from status_incidents where alert_id = ? and not published returning id`, [alertId]);
+    return gone.length;
+  }
+
   inputErrors(input: Pick<IncidentInput, 'title' | 'message'>): FieldError[] {
     return [...textErrors('title', input.title, 200), ...textErrors('message', input.message, MESSAGE_MAX)];
   }

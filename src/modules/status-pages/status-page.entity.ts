@@ -5,9 +5,17 @@ import { randomBase62 } from '../common/base62';
 /** Prefixed ids of this module (`stp_…`), the same length and alphabet as common/ids.ts's. */
 export const statusId = (prefix: 'stp' | 'spc' | 'inc' | 'inu' | 'sub') => `${prefix}_${randomBase62(16)}`;
 
+/** A custom domain is PENDING until its owner proves it by DNS (`verifyStatusPageDomain`); only a VERIFIED one serves the page. */
+export type CustomDomainStatus = 'PENDING' | 'VERIFIED';
+
 /** A public page: what it shows is only what it names (its components) and the incidents written for it. */
 @Entity({ tableName: 'status_pages' })
 @Index({ properties: ['organization', 'createdAt', 'id'] })
+// Several pages (of several organizations) may claim one domain while it is PENDING; one holds it VERIFIED.
+@Index({
+  name: 'status_pages_domain_verified_unique',
+  expression: 'create unique index "status_pages_domain_verified_unique" on "status_pages" ("custom_domain") where "domain_status" = \'VERIFIED\'',
+})
 export class StatusPage {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = statusId('stp');
@@ -23,10 +31,28 @@ export class StatusPage {
   @Unique()
   slug!: string;
 
-  /** A host name whose `GET /` answers this page (lower case); unique across every organization. */
+  /** A host name whose `GET /` answers this page once VERIFIED (lower case); verified by one page in all of tracer. */
   @Property({ type: 'string', length: 253, nullable: true })
-  @Unique()
   customDomain: string | null = null;
+
+  /** Null without a custom domain. */
+  @Property({ type: 'string', length: 8, nullable: true })
+  domainStatus: CustomDomainStatus | null = null;
+
+  /** Random, 256 bits in base64url: published as `tracer-domain-verification=<token>` at `_tracer-challenge.<domain>`. */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  domainToken: string | null = null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  domainVerifiedAt: Date | null = null;
+
+  /** When the worker last looked for the record of the VERIFIED domain (domains/domain-recheck.ts); null: not yet. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  domainCheckedAt: Date | null = null;
+
+  /** Since when the record has been missing at every re-check; null: found at the last one. */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  domainMissingSince: Date | null = null;
 
   @Property({ type: 'boolean', default: true })
   showUptime: boolean = true;

@@ -44,6 +44,16 @@ export class StatusPageResolver {
     return viewOf(em.fork(), services, page);
   }
 
+  @Mutation(() => StatusPageView, {
+    description:
+      'Proves the page\'s custom domain: looks up the TXT record `_tracer-challenge.<domain>` and marks the domain VERIFIED when it is `customDomainVerification.record`. The first page to prove a domain holds it; other pages\' pending claims on it are dropped.',
+  })
+  @RequiresScope('status_pages:write')
+  async verifyStatusPageDomain(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {
+    const page = await services.statusPages.verifyDomain(em, actor, id);
+    return viewOf(em.fork(), services, page);
+  }
+
   @Mutation(() => ID, { description: 'Deletes the page with its components, incidents and subscribers; answers its id.' })
   @RequiresScope('status_pages:write')
   async deleteStatusPage(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {

@@ -7,6 +7,7 @@ import { audit, type Actor } from '../audit/audit';
 import { Organization } from '../organization/organization.entity';
 import { lockOrganization } from '../organization/organization-lock';
 import { StatusComponent, StatusPage } from './status-page.entity';
+import { newDomainToken, verifyClaim, type TxtLookup } from '../domains/domain-proof';
 import { checkFacts, componentState, type ComponentState } from './component-state';
 
 export interface ComponentInput {
@@ -50,6 +51,8 @@ export class StatusPageService {
     private readonly changed: PageChanged,
     /** Told in the delete's transaction (subscribers' channels go with the page). */
     private readonly deleting: { hook: ((tx: EntityManager, pageId: string) => Promise<void>) | null } = { hook: null },
+    /** Where custom domains are proven (`verifyDomain`). */
+    private readonly dns?: TxtLookup,
   ) {}
 
   list(em: EntityManager, organizationId: string, args: PageArgs): Promise<Page<StatusPage>> {
@@ -79,13 +82,13 @@ export class StatusPageService {
       await lockOrganization(tx, actor.organizationId);
       const count = await tx.count(StatusPage, { organization: actor.organizationId });
       if (count >= this.opts.maxPages) throw conflict(`The organization has ${count} status pages, the most it may have (${this.opts.maxPages})`);
-      await this.assertFree(tx, input, null);
+      await this.assertFree(tx, actor.organizationId, input, null);
       const now = this.now();
       const page = tx.create(StatusPage, {
         organization: tx.getReference(Organization, actor.organizationId),
         name: input.name!.trim(),
         slug: input.slug!,
-        customDomain: input.customDomain ? input.customDomain.toLowerCase() : null,
+        ...domainClaim(input.customDomain),
         showUptime: input.showUptime ?? true,
         createdAt: now,
         updatedAt: now,
@@ -108,12 +111,13 @@ export class StatusPageService {
     });
     if (errors.length) throw badInput(errors);
     await em.transactional(async (tx) => {
-      await this.assertFree(tx, input, page.id);
+      await this.assertFree(tx, actor.organizationId, input, page.id);
       const now = this.now();
       const p = tx.merge(page);
       if (input.name != null) p.name = input.name.trim();
       if (input.slug != null) p.slug = input.slug;
-      if (input.customDomain !== undefined) p.customDomain = input.customDomain ? input.customDomain.toLowerCase() : null;
+      // A new domain (or none) is a new claim: pending with a new token, whatever the old one was.
+      if (input.customDomain !== undefined && (input.customDomain?.toLowerCase() || null) !== p.customDomain) Object.assign(p, domainClaim(input.customDomain));
       if (input.showUptime != null) p.showUptime = input.showUptime;
       if (input.components != null) this.writeComponents(tx, p, existing.map((c) => tx.merge(c)), input.components, now);
       p.updatedAt = now;
@@ -151,12 +155,54 @@ export class StatusPageService {
     for (const c of existing) if (!kept.has(c.id)) tx.remove(c);
   }
 
-  /** Slug and domain are unique across organizations: taken is CONFLICT (it says no more than that it is taken). */
-  private async assertFree(tx: EntityManager, input: PageInput, self: string | null): Promise<void> {
+  /**
+   * Slugs are unique across organizations; a custom domain is taken once a page holds it VERIFIED, or by another page
+   * of the same organization. Other organizations' pending claims do not stop a claim: the first to prove it wins.
+   * Taken is CONFLICT (it says no more than that it is taken).
+   */
+  private async assertFree(tx: EntityManager, organizationId: string, input: PageInput, self: string | null): Promise<void> {
     const notSelf = self ? { id: { $ne: self } } : {};
     if (input.slug && (await tx.count(StatusPage, { slug: input.slug, ...notSelf }))) throw conflict('This slug is taken; choose another');
-    if (input.customDomain && (await tx.count(StatusPage, { customDomain: input.customDomain.toLowerCase(), ...notSelf })))
+    const domain = input.customDomain?.toLowerCase();
+    if (domain && (await tx.count(StatusPage, { customDomain: domain, ...notSelf, $or: [{ domainStatus: 'VERIFIED' }, { organization: organizationId }] })))
       throw conflict('This custom domain is used by another status page');
+  }
+
+  /**
+   * Proves the page's custom domain by DNS (domains/domain-proof.ts): VERIFIED when the TXT record is found, then
+   * the only page `GET /` on that host serves; other pages' pending claims on it are dropped (their custom domain
+   * is cleared). No custom domain is BAD_USER_INPUT; verified by another page first, CONFLICT. Verified already:
+   * answered unchanged, no lookup.
+   */
+  async verifyDomain(em: EntityManager, actor: Actor, id: string): Promise<StatusPage> {
+    const page = await this.get(em, actor.organizationId, id);
+    const domain = page.customDomain;
+    if (!domain || !page.domainToken) throw badInput([{ field: 'customDomain', message: 'the page has no custom domain to verify' }]);
+    if (page.domainStatus === 'VERIFIED') return page;
+    if (!this.dns) throw new Error('StatusPageService: no DNS lookup configured');
+    const dropped: string[] = [];
+    const verified = await verifyClaim(em, this.dns, {
+      domain,
+      token: page.domainToken,
+      field: 'customDomain',
+      takenMessage: `${domain} was verified by another status page first`,
+      verifiedElsewhere: async (tx) => (await tx.count(StatusPage, { customDomain: domain, domainStatus: 'VERIFIED', id: { $ne: page.id } })) > 0,
+      markVerified: (tx, at) =>
+        tx.nativeUpdate(
+          StatusPage,
+          { id: page.id, customDomain: domain, domainToken: page.domainToken, domainStatus: 'PENDING' },
+          { domainStatus: 'VERIFIED', domainVerifiedAt: at, domainCheckedAt: at, domainMissingSince: null },
+        ),
+      settle: async (tx, at) => {
+        const others = await tx.find(StatusPage, { customDomain: domain, domainStatus: 'PENDING', id: { $ne: page.id } }, { fields: ['id', 'organization'] });
+        dropped.push(...others.map((o) => o.organization.id));
+        if (others.length) await tx.nativeUpdate(StatusPage, { id: { $in: others.map((o) => o.id) } }, { ...domainClaim(null), updatedAt: at });
+        audit(tx, actor, 'status_page.domain_verified', page.id, at, [domain]);
+      },
+    }, this.now);
+    if (!verified) throw notFound('Status page');
+    for (const org of new Set([actor.organizationId, ...dropped])) this.changed(org);
+    return em.fork().findOneOrFail(StatusPage, { id: page.id });
   }
 
   private async checkErrors(em: EntityManager, organizationId: string, input: PageInput): Promise<FieldError[]> {
@@ -188,6 +234,12 @@ export class StatusPageService {
     });
     return errors;
   }
+}
+
+/** The custom-domain columns of a new claim on `domain` (pending, a fresh token), or of none. */
+function domainClaim(domain: string | null | undefined): Pick<StatusPage, 'customDomain' | 'domainStatus' | 'domainToken' | 'domainVerifiedAt' | 'domainCheckedAt' | 'domainMissingSince'> {
+  const d = domain ? domain.toLowerCase() : null;
+  return { customDomain: d, domainStatus: d ? 'PENDING' : null, domainToken: d ? newDomainToken() : null, domainVerifiedAt: null, domainCheckedAt: null, domainMissingSince: null };
 }
 
 /** A name shown to the public: not blank, at most `max` characters, no control characters. */

@@ -8,6 +8,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { StatusPageService } from './status-page.service';
 import type { StatusComponent, StatusPage } from './status-page.entity';
 import { COMPONENT_STATES, worstState, type ComponentState } from './component-state';
+import { challengeName, challengeRecord } from '../domains/domain-proof';
 
 export const ComponentStateEnum = Object.freeze(Object.fromEntries(COMPONENT_STATES.map((s) => [s, s]))) as Record<ComponentState, ComponentState>;
 registerEnumType(ComponentStateEnum, {
@@ -31,6 +32,40 @@ export class StatusComponentView {
   }
 }
 
+export enum CustomDomainStatusEnum {
+  PENDING = 'PENDING',
+  VERIFIED = 'VERIFIED',
+}
+registerEnumType(CustomDomainStatusEnum, {
+  name: 'CustomDomainStatus',
+  description: 'PENDING until the TXT record is found (`verifyStatusPageDomain`); only a VERIFIED domain serves the page.',
+});
+
+@ObjectType('CustomDomainVerification', { description: "A status page's custom domain, and how its owner proves it by DNS." })
+@RequiresScope('status_pages:read')
+export class CustomDomainVerificationView {
+  @Field({ description: 'Lower-case: `status.example.com`.' }) domain!: string;
+  @Field(() => CustomDomainStatusEnum) status!: CustomDomainStatusEnum;
+  @Field({ description: 'The TXT record value to publish at `name`: `tracer-domain-verification=<token>`.' }) record!: string;
+  @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) name!: string;
+  @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The last daily re-check of a VERIFIED domain.' }) checkedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Since when the re-check has not found the record (7 days of it: back to PENDING).' }) missingSince!: Date | null;
+
+  static from(p: StatusPage): CustomDomainVerificationView | null {
+    if (!p.customDomain || !p.domainToken) return null;
+    return Object.assign(new CustomDomainVerificationView(), {
+      domain: p.customDomain,
+      status: (p.domainStatus ?? 'PENDING') as CustomDomainStatusEnum,
+      record: challengeRecord(p.domainToken),
+      name: challengeName(p.customDomain),
+      verifiedAt: p.domainVerifiedAt,
+      checkedAt: p.domainCheckedAt,
+      missingSince: p.domainMissingSince,
+    });
+  }
+}
+
 @ObjectType('StatusPage', { description: 'A public page (`/status/<slug>`) showing the state of its components and its incidents.' })
 @RequiresScope('status_pages:read')
 export class StatusPageView {
@@ -38,7 +73,9 @@ export class StatusPageView {
   @Field() name!: string;
   @Field() slug!: string;
   @Field({ description: 'Its public path: `/status/<slug>`.' }) path!: string;
-  @Field(() => String, { nullable: true, description: 'A host name whose `GET /` answers this page.' }) customDomain!: string | null;
+  @Field(() => String, { nullable: true, description: 'A host name whose `GET /` answers this page once verified (`customDomainVerification`).' }) customDomain!: string | null;
+  @Field(() => CustomDomainVerificationView, { nullable: true, description: 'The custom domain\'s proof: its status and the TXT record to publish. Null without a custom domain.' })
+  customDomainVerification!: CustomDomainVerificationView | null;
   @Field() showUptime!: boolean;
   @Field(() => [StatusComponentView]) components!: StatusComponentView[];
   @Field(() => ComponentStateEnum, { description: 'The worst state of its components.' }) state!: ComponentState;
@@ -54,6 +91,7 @@ export class StatusPageView {
       slug: p.slug,
       path: `/status/${p.slug}`,
       customDomain: p.customDomain,
+      customDomainVerification: CustomDomainVerificationView.from(p),
       showUptime: p.showUptime,
       components: views,
       state: worstState(views.map((v) => v.state)),

@@ -117,11 +117,16 @@ export class Subscribers {
   }
 
   /**
-   * A maintenance window was created (in `em`'s transaction): every page with a component it covers (one of the
-   * component's checks, or every check when it names none) sends it to its subscribers as scheduled maintenance,
+   * A maintenance window was created, or deleted before its end (in `em`'s transaction): every page with a
+   * component it covers (one of the component's checks, or every check when it names none) sends it to its
+   * subscribers, as scheduled maintenance or as its cancellation (`inProgress`: it had begun, so it ended early),
    * naming the window and those components only.
    */
-  async notifyMaintenance(em: EntityManager, window: { id: string; organization: { id: string }; name: string; startsAt: Date; endsAt: Date; checkIds: string[] }): Promise<void> {
+  async notifyMaintenance(
+    em: EntityManager,
+    window: { id: string; organization: { id: string }; name: string; startsAt: Date; endsAt: Date; checkIds: string[] },
+    change: 'scheduled' | 'cancelled' = 'scheduled',
+  ): Promise<void> {
     const org = window.organization.id;
     const all = window.checkIds.length === 0;
     const covered = (await em.find(StatusComponent, { organization: org }, { orderBy: { position: 'asc' } })).filter((c) =>
@@ -133,16 +138,18 @@ export class Subscribers {
     const subs = await em.find(StatusSubscriber, { page: { $in: [...byPage.keys()] } });
     if (!subs.length) return;
     const pages = new Map((await em.find(StatusPage, { id: { $in: [...new Set(subs.map((s) => s.page.id))] } })).map((p) => [p.id, p]));
+    const now = this.now();
+    const cancelled = change === 'cancelled' ? { cancelledAt: now.toISOString(), inProgress: window.startsAt <= now } : {};
     for (const s of subs) {
       const page = pages.get(s.page.id)!;
       await this.notifier.emit(em, {
         organizationId: org,
-        event: 'MAINTENANCE_SCHEDULED',
+        event: change === 'scheduled' ? 'MAINTENANCE_SCHEDULED' : 'MAINTENANCE_CANCELLED',
         checkId: null,
         channelId: s.channel.id,
         data: {
           statusPage: { id: page.id, name: page.name, url: `${this.opts.publicUrl.replace(/\/$/, '')}/status/${page.slug}` },
-          maintenance: { id: window.id, name: window.name, startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString(), components: byPage.get(page.id)! },
+          maintenance: { id: window.id, name: window.name, startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString(), components: byPage.get(page.id)!, ...cancelled },
           unsubscribe: { token: s.unsubscribeToken },
         },
       });

@@ -36,14 +36,19 @@ function matches(header: string | undefined, etag: string): boolean {
 export function registerPublicStatusRoutes(fastify: FastifyInstance, status: PublicStatus, opts: { perMinute: number }): void {
   const limiter = new RequestRateLimiter(opts.perMinute, Date.now);
 
-  const serve = async (req: FastifyRequest, reply: FastifyReply, slug: string, document: string, variant: Variant) => {
+  /** Takes one request from the address's budget; false: the 429 is sent. */
+  const admit = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const decision = limiter.take(`status:${clientGroup(req.ip)}`);
-    if (!decision.allowed) {
-      reply.headers(DATA_HEADERS).header('cache-control', 'no-store').code(429);
-      const e = rateLimited(decision.reset, 'Too many requests from this address; retry later');
-      reply.headers(e.headers);
-      return reply.send(restErrorBody(e, req.id));
-    }
+    if (decision.allowed) return true;
+    reply.headers(DATA_HEADERS).header('cache-control', 'no-store').code(429);
+    const e = rateLimited(decision.reset, 'Too many requests from this address; retry later');
+    reply.headers(e.headers);
+    void reply.send(restErrorBody(e, req.id));
+    return false;
+  };
+
+  const serve = async (req: FastifyRequest, reply: FastifyReply, slug: string, document: string, variant: Variant, admitted = false) => {
+    if (!admitted && !admit(req, reply)) return reply;
     const found = await status.body(slug, document, variant);
     if (!found) {
       reply.code(404).header('cache-control', 'no-store');
@@ -70,9 +75,18 @@ export function registerPublicStatusRoutes(fastify: FastifyInstance, status: Pub
     const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
     // tracer's own host stays tracer's (the dashboard's `/`) even if a page named it as its custom domain
     if (!host.includes('.') || isIP(host) || host === status.ownHost) return;
+    const known = status.cachedSlugOfHost(host);
+    if (known === null) return;
+    if (known !== undefined) {
+      await serve(req, reply, known, document, 'domain');
+      return reply;
+    }
+    // A host not looked up lately costs a query: the address pays for it from its budget first, so a flood of
+    // made-up Host names is refused before it reaches the database.
+    if (!admit(req, reply)) return reply;
     const slug = await status.slugOfHost(host);
     if (!slug) return;
-    await serve(req, reply, slug, document, 'domain');
+    await serve(req, reply, slug, document, 'domain', true);
     return reply;
   });
 }

@@ -61,17 +61,24 @@ export class PublicStatus {
     this.hosts.clear();
   }
 
-  /** The page of a custom domain (a Host header's name, lower case, no port), if any. */
   /** The host tracer itself is served on (PUBLIC_URL's): never a page's custom domain, whatever a page says. */
   get ownHost(): string {
     return hostOf(this.opts.publicUrl);
   }
 
+  /** The page of a custom domain as cached: a slug, null (no page), or undefined (not looked up lately: a query). */
+  cachedSlugOfHost(host: string): string | null | undefined {
+    const hit = this.hosts.get(host);
+    return hit && Date.now() - hit.at < this.opts.ttlMs ? hit.slug : undefined;
+  }
+
+  /** The page of a custom domain (a Host header's name, lower case, no port), if any. */
   async slugOfHost(host: string): Promise<string | null> {
     const now = Date.now();
-    const hit = this.hosts.get(host);
-    if (hit && now - hit.at < this.opts.ttlMs) return hit.slug;
-    const page = await this.orm.em.fork().findOne(StatusPage, { customDomain: host }, { fields: ['slug'] });
+    const hit = this.cachedSlugOfHost(host);
+    if (hit !== undefined) return hit;
+    // Only a domain its page proved by DNS: a pending claim serves nothing.
+    const page = await this.orm.em.fork().findOne(StatusPage, { customDomain: host, domainStatus: 'VERIFIED' }, { fields: ['slug'] });
     this.hosts.set(host, { at: now, slug: page?.slug ?? null });
     return page?.slug ?? null;
   }

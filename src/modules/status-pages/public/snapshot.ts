@@ -157,7 +157,7 @@ export async function buildSnapshot(em: EntityManager, page: StatusPage, at: Dat
   }
 
   return {
-    page: { id: page.id, name: page.name, slug: page.slug, customDomain: page.customDomain, showUptime: page.showUptime, updatedAt: page.updatedAt },
+    page: { id: page.id, name: page.name, slug: page.slug, customDomain: page.domainStatus === 'VERIFIED' ? page.customDomain : null, showUptime: page.showUptime, updatedAt: page.updatedAt },
     at,
     state: worstState(publicComponents.map((c) => c.state)),
     components: publicComponents,
