@@ -9,6 +9,7 @@ import { Heartbeat } from '../checks/kinds/heartbeat/heartbeat.entity';
 import { deadlineAfter } from '../checks/kinds/heartbeat/heartbeat-schedule';
 import { hashPingToken, PING_TOKEN, sameHash } from '../checks/kinds/heartbeat/heartbeat-token';
 import type { PingDetail } from '../checks/kinds/heartbeat/ping.types';
+import type { PublicUrl } from '../common/public-url';
 
 /** What a ping says: its route, and for `/ping/:token/:exitCode` the code; a POST's body is its log. */
 export type Ping = { route: 'success' | 'start' | 'fail' } | { route: 'exit'; exitCode: number };
@@ -26,8 +27,8 @@ export interface PingServiceDeps {
   secrets: SecretBox;
   now: () => Date;
   log: FastifyBaseLogger;
-  /** Where ping URLs point: PUBLIC_URL, or the server's own address. */
-  publicUrl: string;
+  /** Where ping URLs point: PUBLIC_URL, or the address the server listens at. */
+  publicUrl: PublicUrl;
 }
 
 /**
@@ -40,7 +41,7 @@ export class PingService {
 
   /** The URL a job pings (GET, POST or HEAD), from the stored sealed token. */
   pingUrl(tokenSealed: string): string {
-    return `${this.deps.publicUrl.replace(/\/+$/, '')}/ping/${this.deps.secrets.open(tokenSealed)}`;
+    return `${this.deps.publicUrl}/ping/${this.deps.secrets.open(tokenSealed)}`;
   }
 
   /**
