@@ -46,6 +46,8 @@ export interface RowOutput {
   alerts: number;
   /** Heartbeats with more than one missed run in the row's window (each has one deadline in it). */
   twice: number;
+  /** This process's CPU time (every thread: the embedded database's too) from the heartbeats' insertion to the end, ms. */
+  cpuMs: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +81,7 @@ async function main() {
     count = (await sql<{ n: number }[]>(`select count(*)::int as n from heartbeats where organization_id = ?`, [org]))[0].n;
   }
 
+  const cpu0 = process.cpuUsage();
   const runs = new Map<string, RowRun>();
   let first = true;
   const poll = async () => {
@@ -106,7 +109,8 @@ async function main() {
     `select count(*)::int as twice from (select check_id from runs where organization_id = ? and scheduled_at is not null group by check_id having count(*) > 1) t`,
     [org],
   );
-  const out: RowOutput = { org, readyAt, runs: [...runs.values()], alerts, twice };
+  const cpu = process.cpuUsage(cpu0);
+  const out: RowOutput = { org, readyAt, runs: [...runs.values()], alerts, twice, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
   say(out);
   await app.close();
 }

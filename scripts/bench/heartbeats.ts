@@ -35,6 +35,11 @@ export interface HeartbeatRow {
   /** Heartbeats with more than one missed run (must be 0), and alerts opened (one per heartbeat). */
   twice: number;
   alerts: number;
+  /**
+   * The row process's CPU time per recorded deadline (ms; every thread of it, the embedded database's included, and
+   * the 100 ms polling), from the heartbeats' insertion to the end. Steadier than lateness on a shared machine.
+   */
+  cpuMsPerDeadline?: number;
   note?: string;
 }
 
@@ -45,8 +50,10 @@ interface Child {
 }
 
 function start(args: string[], env: Record<string, string>): Child {
-  // `npm start`'s node flags: the row runs as the server does.
-  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js'), ROW, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // `npm start`'s node flags: the row runs as the server does. The bench's DATABASE_URL is for the PostgreSQL rows'
+  // databases only: an embedded row has none.
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js'), ROW, ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.on('data', (d) => {
@@ -67,7 +74,7 @@ async function line<T>(c: Child, n: number): Promise<T> {
   return JSON.parse(c.lines[n - 1]) as T;
 }
 
-function summarise(database: string, name: string, deadlines: number, runs: RowRun[], out: { alerts: number; twice: number }, note?: string): HeartbeatRow {
+function summarise(database: string, name: string, deadlines: number, runs: RowRun[], out: { alerts: number; twice: number; cpuMs?: number }, note?: string): HeartbeatRow {
   const late = runs.map((r) => (r.seenAt ?? r.recordedAt) - r.deadline).sort((a, b) => a - b);
   return {
     database,
@@ -80,6 +87,7 @@ function summarise(database: string, name: string, deadlines: number, runs: RowR
     over5s: late.filter((ms) => ms > 5000).length,
     twice: out.twice,
     alerts: out.alerts,
+    ...(out.cpuMs !== undefined && runs.length ? { cpuMsPerDeadline: Math.round((out.cpuMs / runs.length) * 10) / 10 } : {}),
     note,
   };
 }
@@ -153,8 +161,8 @@ export async function benchHeartbeats(databaseUrl: string | undefined, log: (s: 
 export function heartbeatsTable(rows: HeartbeatRow[]): string {
   const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '—');
   return [
-    '| database | row | deadlines | recorded | late p50 | p99 | max | > 5 s | recorded twice | alerts | note |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${r.database} | ${r.name} | ${r.deadlines} | ${r.recorded} | ${s(r.p50)} | ${s(r.p99)} | ${s(r.max)} | ${r.over5s} | ${r.twice} | ${r.alerts} | ${r.note ?? ''} |`),
+    '| database | row | deadlines | recorded | late p50 | p99 | max | > 5 s | recorded twice | alerts | CPU ms / deadline | note |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${r.database} | ${r.name} | ${r.deadlines} | ${r.recorded} | ${s(r.p50)} | ${s(r.p99)} | ${s(r.max)} | ${r.over5s} | ${r.twice} | ${r.alerts} | ${r.cpuMsPerDeadline ?? ''} | ${r.note ?? ''} |`),
   ].join('\n');
 }
