@@ -196,8 +196,13 @@ describe('heartbeats', () => {
       `update heartbeats as h set next_deadline_at = v.at::timestamptz from unnest(?::text[], ?::text[]) as v(id, at) where h.id = v.id`,
       [`{${ids.join(',')}}`, `{${deadlines.map((d) => d.toISOString()).join(',')}}`],
     );
-    await t.app.services.heartbeats.recordMissed(); // with the watcher's own ticks: each deadline once, whoever records it
+    // This call and the watcher's own ticks take batches side by side (skip locked): each deadline once, whoever records it.
+    await t.app.services.heartbeats.recordMissed();
+    const missedRuns = async () =>
+      (await t.db.orm.em.fork().getConnection().execute<{ n: number }[]>(`select count(*)::int as n from runs where organization_id = ? and ping->>'kind' = 'MISSED'`, [org.id]))[0].n;
+    await eventually(async () => ((await missedRuns()) >= ids.length ? true : undefined));
     expect(await t.app.services.heartbeats.recordMissed()).toBe(0);
+    expect(await missedRuns()).toBe(ids.length);
     for (const [i, id] of ids.entries()) {
       const missed = (await client.gql(HeartbeatRunsDocument, { heartbeatId: id, first: 50 })).data!.heartbeatRuns.nodes.filter((r) => r.ping?.kind === 'MISSED');
       expect([id, missed.map((r) => r.scheduledAt)]).toEqual([id, [deadlines[i].toISOString()]]);
