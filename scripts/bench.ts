@@ -27,6 +27,8 @@
  * BENCH_ONLY=stats (only the statistics rows, scripts/bench/stats.ts).
  * BENCH_ONLY=status (only the public status page against /healthz on the same server).
  * BENCH_ONLY=me (only the `me` CPU-per-request and fixed-rate p99 rows, scripts/bench/me.ts).
+ * BENCH_ONLY=heartbeats (only the heartbeat deadline accuracy rows, scripts/bench/heartbeats.ts; embedded, and
+ * PostgreSQL too with DATABASE_URL).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,6 +41,7 @@ import { benchNotify, notifyTable } from './bench/notify';
 import { benchLive, liveTable } from './bench/live';
 import { benchStatsOn, statsTable } from './bench/stats';
 import { benchMe, meTable } from './bench/me';
+import { benchHeartbeats, heartbeatsTable } from './bench/heartbeats';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -183,6 +186,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'stats') return statsOnly();
   if (process.env.BENCH_ONLY === 'status') return statusOnly();
   if (process.env.BENCH_ONLY === 'me') return meOnly();
+  if (process.env.BENCH_ONLY === 'heartbeats') return heartbeatsOnly();
   const rows: Row[] = [];
   const notes: string[] = [];
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -464,6 +468,15 @@ async function meOnly() {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ ...previous, me: { date: new Date().toISOString(), ...me } }, null, 2)}\n`);
   process.stdout.write(`\n${meTable(me)}\n`);
+}
+
+/** The heartbeat deadline rows (scripts/bench/heartbeats.ts); merged into latest.json as `heartbeats`. */
+async function heartbeatsOnly() {
+  const rows = await benchHeartbeats(process.env.DATABASE_URL, (s) => process.stderr.write(`${s}\n`));
+  const file = path.join(ROOT, 'bench/results/latest.json');
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(file, `${JSON.stringify({ ...previous, heartbeats: { date: new Date().toISOString(), rows } }, null, 2)}\n`);
+  process.stdout.write(`\n${heartbeatsTable(rows)}\n`);
 }
 
 /** The statistics rows (scripts/bench/stats.ts), on their own database; merged into latest.json as `stats`. */

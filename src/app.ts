@@ -28,6 +28,7 @@ import { LiveServer } from './modules/live/live-server';
 import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { registerRestRoutes } from './rest/plugin';
+import type { PublicUrl } from './modules/common/public-url';
 import { registerPingRoutes } from './modules/heartbeats/ping-route';
 import { registerPublicStatusRoutes } from './modules/status-pages/public/public-routes';
 import { registerSubscribeRoutes } from './modules/status-pages/public/subscribe-routes';
@@ -59,8 +60,13 @@ export interface App {
   live: LiveServer<RequestContext>;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
-  /** The link made on first start with an empty database that makes the first owner, shown once; undefined otherwise. */
-  setupLink?: string;
+  /**
+   * The link made on first start with an empty database that makes the first owner, shown once; undefined otherwise.
+   * It names the address the server listens at once it does (PORT=0: the port it was given).
+   */
+  readonly setupLink?: string;
+  /** Where links point: PUBLIC_URL, or the server's address; `server.ts` tells it the address it binds. */
+  publicUrl: PublicUrl;
   /** What `close()` is doing now (`http`, `database`, …): said when a shutdown passes its deadline. */
   readonly closingStep: string | undefined;
   close(): Promise<void>;
@@ -142,7 +148,10 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     keyListener: api.keyListener,
     live,
     bootstrapKey: api.bootstrapKey,
-    setupLink: api.setupLink,
+    get setupLink() {
+      return api.setupLink && api.publicUrl.current(api.setupLink);
+    },
+    publicUrl: api.publicUrl,
     get closingStep() {
       return closingStep;
     },

@@ -292,7 +292,10 @@ const schema = z.object({
     .refine(isResolverAddress, 'must be an IP address with an optional port, such as 192.0.2.53:53 or [2001:db8::53]:53')
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  /** The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default http://HOST:PORT. */
+  /**
+   * The address people open the dashboard at, for links in notifications and heartbeat ping URLs; default
+   * http://HOST:PORT, with PORT=0 the port the server is given (modules/common/public-url.ts).
+   */
   PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^/]+/, 'must be an http(s) URL')

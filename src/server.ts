@@ -1,6 +1,7 @@
 import './production';
 import 'reflect-metadata';
-import { createApp } from './app';
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from './app';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError } from './db/embedded';
 
@@ -8,35 +9,22 @@ import { DatabaseLockedError } from './db/embedded';
 async function main() {
   const config = loadConfig();
   const app = await createApp(config);
-  if (app.bootstrapKey) {
-    // Printed to the terminal once, deliberately not through the logger: logs never carry secrets.
-    process.stdout.write(
-      [
-        '',
-        '  WARNING: first start on an empty database. A full-access API key was created for "Default Organization".',
-        '  It is shown only this once; store it now (set BOOTSTRAP_KEY=false to skip this):',
-        '',
-        `    ${app.bootstrapKey}`,
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
-  if (app.setupLink) {
-    // Likewise: the link makes the first owner of the installation, so it goes to the terminal only.
-    process.stdout.write(
-      [
-        ...(app.bootstrapKey ? [] : ['']), // one blank line after the key, as the README shows them
-        '  First start: "Default Organization" has no owner yet. This single-use link (valid 24 hours) makes its',
-        '  first OWNER: open it in a browser (set SETUP_LINK=false to skip this):',
-        '',
-        `    ${app.setupLink}`,
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
-  await app.fastify.listen({ port: config.PORT, host: config.HOST });
+  let bound = false;
+  await app.fastify.listen({
+    port: config.PORT,
+    host: config.HOST,
+    // Called once the socket is bound, just before Fastify logs its address: with PORT=0 the links tracer makes
+    // (ping URLs, setup, acknowledge and invitation links) name the port the system gave, and the first start's key
+    // and link are printed before "Server listening at", where they always were.
+    listenTextResolver: (address) => {
+      if (!bound) {
+        bound = true;
+        app.publicUrl.listening((app.fastify.server.address() as AddressInfo).port);
+        printFirstStart(app);
+      }
+      return `Server listening at ${address}`;
+    },
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -60,6 +48,37 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The first start's key and setup link: to the terminal once, deliberately not through the logger (logs never carry secrets). */
+function printFirstStart(app: App): void {
+  if (app.bootstrapKey) {
+    process.stdout.write(
+      [
+        '',
+        '  WARNING: first start on an empty database. A full-access API key was created for "Default Organization".',
+        '  It is shown only this once; store it now (set BOOTSTRAP_KEY=false to skip this):',
+        '',
+        `    ${app.bootstrapKey}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+}
+if (app.setupLink) {
+  // Likewise: the link makes the first owner of the installation, so it goes to the terminal only.
+  process.stdout.write(
+    [
+      ...(app.bootstrapKey ? [] : ['']), // one blank line after the key, as the README shows them
+      '  First start: "Default Organization" has no owner yet. This single-use link (valid 24 hours) makes its',
+      '  first OWNER: open it in a browser (set SETUP_LINK=false to skip this):',
+      '',
+      `    ${app.setupLink}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}
 }
 
 main().catch((e) => {

@@ -28,6 +28,8 @@ import type { ScopeIndex } from './scope-index';
 export interface OperationRequirements {
   scopes: readonly Scope[];
   paths: ReadonlyArray<{ path: string; scopes: readonly Scope[] }>;
+  /** `@requiresAnyScope` fields: at each path, one of `scopes` is enough. */
+  anyOf: ReadonlyArray<{ path: string; scopes: readonly Scope[] }>;
   /** Deepest field nesting (a type reference's `ofType` adds none). */
   depth: number;
   aliases: number;
@@ -83,6 +85,15 @@ const cache = new WeakMap<OperationDefinitionNode, OperationRequirements>();
 type Level = { depth: number; lit: number; vars: string[]; enumerating: boolean; maxVars: number };
 
 /**
+ * Below a `@requiresAnyScope` field: its scopes, and whether the selection set is on the objects it answers (the
+ * items of an interface or union it returns, possibly through a connection). Those objects are only ever of types
+ * whose scopes the key holds (the field's service leaves the others out, checkObjects refuses any that would
+ * still come), so a selection on them does not need its object type's own scopes again: `... on Journey { steps }`
+ * under `checks` asks nothing of a key that reads only monitors, since no journey is there to select from.
+ */
+type Gate = { scopes: ReadonlySet<Scope>; items: boolean };
+
+/**
  * Walks an operation (named fragments, inline fragments, aliases, and every possible type of an abstract
  * selection) and collects what it requires. Apollo reuses the parsed document for repeated queries, so the
  * result is cached on the operation node: the per-request check is set lookups only.
@@ -111,20 +122,21 @@ function collect(
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
   const byPath = new Map<string, Set<Scope>>();
+  const anyOf = new Map<string, readonly Scope[]>();
   const all = new Set<Scope>();
   const size = { depth: 0, aliases: 0, rootFields: 0, schemaFields: 0 };
   const terms = new Map<string, { weight: number; vars: string[] }>();
   let bound = 0; // the cost with every page variable at its largest: bounds the walk's own work
   const root = schema.getRootType(operation.operation);
   const rootNames = new Set<string>();
-  if (!root) return { scopes: [], paths: [], ...size, rootNames: [], costTerms: [], variableDefaults: new Map() }; // validation refuses it first
+  if (!root) return { scopes: [], paths: [], anyOf: [], ...size, rootNames: [], costTerms: [], variableDefaults: new Map() }; // validation refuses it first
 
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, level: Level) => {
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, prefix: string, inFragments: ReadonlySet<string>, level: Level, gate?: Gate) => {
     for (const sel of set.selections) {
       if (bound > COST_CEILING) return; // fragments reused many times: stop, it is refused anyway
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const narrowed = sel.typeCondition ? typeFromAST(schema, sel.typeCondition) : parent;
-        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, level);
+        if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, level, gate);
         continue;
       }
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
@@ -132,7 +144,7 @@ function collect(
         if (!frag || inFragments.has(frag.name.value)) continue; // validation already rejected cycles
         const narrowed = typeFromAST(schema, frag.typeCondition);
         if (narrowed && isCompositeType(narrowed))
-          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), level);
+          walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), level, gate);
         continue;
       }
       // Introspection and __typename count like any field (a valid key, no scope). Only `ofType` adds no depth: it
@@ -161,13 +173,28 @@ function collect(
       // On an abstract parent the field resolves on one of its object types: require what any of them needs.
       const objects = isAbstractType(parent) ? schema.getPossibleTypes(parent) : isObjectType(parent) ? [parent] : [];
       const needed = byPath.get(path) ?? new Set<Scope>();
-      for (const obj of objects) for (const s of index.scopesFor(obj.name, name)) needed.add(s);
+      // Gated (see Gate): on an answered object, its own type's gate scopes are held whenever the field resolves;
+      // a field returning an interface or union needs its objects' gate scopes only through the gate.
+      const returnsAbstract = !!returned && isAbstractType(returned);
+      const gatedAway = new Set<Scope>();
+      if (gate && returnsAbstract) for (const t of schema.getPossibleTypes(returned)) for (const s of index.typeScopesOf(t.name)) if (gate.scopes.has(s)) gatedAway.add(s);
+      for (const obj of objects) {
+        const own = gate?.items ? index.typeScopesOf(obj.name).filter((s) => gate.scopes.has(s)) : [];
+        for (const s of index.scopesFor(obj.name, name)) if (!own.includes(s) && !gatedAway.has(s)) needed.add(s);
+      }
       if (needed.size) {
         byPath.set(path, needed);
         for (const s of needed) all.add(s);
       }
+      const any = objects.length === 1 ? index.anyScopesFor(objects[0].name, name) : [];
+      if (any.length) anyOf.set(path, any);
+      // The gate reaches the answered objects: through the field that has it, a wrapper type with no scopes of its
+      // own (a connection), and a field returning the interface (`nodes`); nothing below them.
+      const opens = any.length ? { scopes: new Set(any), items: false } : undefined;
+      const inner = opens ?? gate;
+      const childGate = !inner || !returned ? undefined : returnsAbstract ? { scopes: inner.scopes, items: true } : !inner.items && isObjectType(returned) && !index.typeScopesOf(returned.name).length ? inner : undefined;
       if (sel.selectionSet && returned && isCompositeType(returned))
-        walk(sel.selectionSet, returned, `${path}.`, inFragments, { ...childLevel(schema, parent, sel, level, list), depth });
+        walk(sel.selectionSet, returned, `${path}.`, inFragments, { ...childLevel(schema, parent, sel, level, list), depth }, childGate);
     }
   };
   walk(operation.selectionSet, root, '', new Set(), { depth: 0, lit: 1, vars: [], enumerating: false, maxVars: 1 });
@@ -180,6 +207,7 @@ function collect(
   return {
     scopes: SCOPES.filter((s) => all.has(s)),
     paths: [...byPath].map(([path, scopes]) => ({ path, scopes: SCOPES.filter((s) => scopes.has(s)) })),
+    anyOf: [...anyOf].map(([path, scopes]) => ({ path, scopes })),
     ...size,
     rootNames: [...rootNames],
     costTerms: bound > COST_CEILING ? [{ weight: COST_CEILING + 1, vars: [] }] : [...terms.values()],

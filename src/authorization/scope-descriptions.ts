@@ -17,6 +17,17 @@ export function scopeSentence(scopes: readonly string[]): string {
 /** Root fields marked `@authenticated`: any valid key; a field that checks more on what it selects says so itself. */
 export const AUTHENTICATED_SENTENCE = 'Requires a valid API key; no scope of its own.';
 
+/** A `@requiresAnyScope` field: one of its scopes (with `scopes`, every one of those too). */
+export function anyScopeSentence(any: readonly string[], scopes: readonly string[]): string {
+  const quoted = any.map((s) => `\`${s}\``);
+  const one = `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+  const also = scopes.length ? ` and ${scopes.map((s) => `\`${s}\``).join(', ')}` : '';
+  return `Requires ${one} (any one; it answers only the objects whose type the key may read)${also}.`;
+}
+
+/** A field returning an interface or union: what each of its objects needs is its own type's. */
+export const OBJECTS_SENTENCE = 'Each object requires the scope of its own type.';
+
 /** A field whose scopes depend on what it selects (src/authorization/selection-scopes.ts). */
 export const selectionSentence = (scopes: string) => `Requires ${scopes} (checked on what it selects; FORBIDDEN names what is missing).`;
 
@@ -39,6 +50,12 @@ export function describeScopes(schema: GraphQLSchema, index: ScopeIndex): GraphQ
     },
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const needed = index.scopesFor(typeName, fieldName);
+      const any = index.anyScopesFor(typeName, fieldName);
+      if (any.length) return { ...config, description: append(config.description, anyScopeSentence(any, needed)) };
+      // A field returning an interface or union checks each object for its own type (scope-guard.ts, checkObjects).
+      const own = index.guardScopesFor(typeName, fieldName);
+      if (!index.rootTypes.has(typeName) && own.length < needed.length)
+        return { ...config, description: append(config.description, `${own.length ? `${scopeSentence(own)} ` : ''}${OBJECTS_SENTENCE}`) };
       if (needed.length) return { ...config, description: append(config.description, scopeSentence(needed)) };
       const selection = SELECTION_SCOPES[`${typeName}.${fieldName}`];
       if (selection) return { ...config, description: append(config.description, selectionSentence(selection)) };

@@ -1,8 +1,8 @@
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, isAbstractType, type GraphQLAbstractType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError, forbidden, unauthorized, type ErrorCode } from '../errors';
-import { missingScopes, type Scope, type ScopeHolder } from './scopes';
+import { missingScopes, SCOPES, type Scope, type ScopeHolder } from './scopes';
 import type { ScopeIndex } from './scope-index';
 import { COST_CEILING, costOf, operationRequirements, type OperationRequirements } from './operation-scopes';
 import { toGraphQLError } from '../errors/graphql';
@@ -36,10 +36,18 @@ export function refusal(principal: ScopeHolder, needs: OperationRequirements, li
   }
   if (principal.mfaSetupRequired && needs.rootNames.some((n) => !MFA_SETUP_ALLOWS.has(n))) return mfaSetupRequired();
   const missing = missingScopes(principal.held, needs.scopes);
-  if (!missing.length) return undefined;
-  const paths = needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path);
-  return forbidden({ missingScopes: missing, paths });
+  // A `@requiresAnyScope` field with none of its scopes held: all of them are named (any one would do).
+  const noneOf = needs.anyOf.filter((a) => !holdsAny(principal, a.scopes));
+  if (!missing.length && !noneOf.length) return undefined;
+  const paths = [
+    ...needs.paths.filter((p) => p.scopes.some((s) => missing.includes(s))).map((p) => p.path),
+    ...noneOf.map((a) => a.path),
+  ];
+  const named = new Set<Scope>([...missing, ...noneOf.flatMap((a) => a.scopes)]);
+  return forbidden({ missingScopes: SCOPES.filter((s) => named.has(s)), paths: [...new Set(paths)] });
 }
+
+const holdsAny = (principal: ScopeHolder, scopes: readonly Scope[]) => scopes.some((s) => !missingScopes(principal.held, [s]).length);
 
 /**
  * What a member asked to set up two-factor first (`Organization.requireMfa`) may still ask GraphQL (and its REST
@@ -90,28 +98,35 @@ export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): Apo
  * its own type's scopes, they were checked when its object was returned, and the field is left unwrapped. The
  * fields of a `Monitor` are then plain property reads (a page of 50 monitors is 300 fields, and the compiled
  * executor inlines an unwrapped read); `Organization.overview`, which needs more than organization:read, and each
- * connection's `nodes` (a connection type has no scopes of its own) are still guarded.
+ * connection's `nodes` (a connection type has no scopes of its own) are still guarded. A field returning an interface
+ * or union checks each object it answers for its own type's scopes (checkObjects) rather than every possible type's,
+ * and a `@requiresAnyScope` field one of its scopes.
  */
 export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
-      const needed = index.scopesFor(typeName, fieldName);
+      const needed = index.guardScopesFor(typeName, fieldName);
+      const any = index.anyScopesFor(typeName, fieldName);
       const isRoot = index.rootTypes.has(typeName);
       const checkedOnEntry = index.typeScopesOf(typeName);
-      if (!isRoot && needed.every((s) => checkedOnEntry.includes(s))) return config;
+      // An interface or union some of whose types have scopes: each object it answers is checked (checkObjects).
+      const returned = getNamedType(config.type);
+      const objects = isAbstractType(returned) && schema.getPossibleTypes(returned).some((t) => index.typeScopesOf(t.name).length) ? returned.name : undefined;
+      if (!isRoot && !any.length && !objects && needed.every((s) => checkedOnEntry.includes(s))) return config;
       const resolve = config.resolve ?? defaultFieldResolver;
       const subscribe = config.subscribe;
       return {
         ...config,
         resolve(source, args, context: HasPrincipal, info) {
-          assertGranted(context?.principal, needed);
+          assertGranted(context?.principal, needed, any);
           if (isRoot && context.principal!.mfaSetupRequired && !MFA_SETUP_ALLOWS.has(fieldName)) throw mfaSetupRequired();
-          return resolve(source, args, context, info);
+          const value = resolve(source, args, context, info);
+          return objects ? checkObjects(value, objects, context, info, index) : value;
         },
         // A subscription's event stream is opened only for a caller holding what its events need.
         ...(subscribe && {
           subscribe(source: unknown, args: Record<string, unknown>, context: HasPrincipal, info: Parameters<typeof subscribe>[3]) {
-            assertGranted(context?.principal, needed);
+            assertGranted(context?.principal, needed, any);
             return subscribe(source, args, context, info);
           },
         }),
@@ -120,8 +135,29 @@ export function guardResolvers(schema: GraphQLSchema, index: ScopeIndex): GraphQ
   });
 }
 
-function assertGranted(principal: ScopeHolder | undefined, needed: readonly Scope[]): void {
+function assertGranted(principal: ScopeHolder | undefined, needed: readonly Scope[], any: readonly Scope[] = []): void {
   if (!principal) throw unauthorized();
-  const missing = missingScopes(principal.held, needed);
+  const missing = [...missingScopes(principal.held, needed)];
+  if (any.length && !holdsAny(principal, any)) missing.push(...any);
   if (missing.length) throw forbidden({ missingScopes: missing });
+}
+
+/**
+ * The objects a field returning an interface or union answers (one, or a list), each checked for its own type's
+ * scopes, with the type resolver the schema has when the field runs (src/graphql/schema.ts sets the real schema's
+ * after this wrapping). The field resolvers check only their own and their parent's scopes (ScopeIndex.guardScopesFor),
+ * which is what lets a `@requiresAnyScope` field answer the types a key may read; an object of another type makes the
+ * field FORBIDDEN, never read. Thrown from the field, so graphql-js and graphql-jit both answer it as the field's error.
+ */
+function checkObjects(value: unknown, typeName: string, context: HasPrincipal, info: GraphQLResolveInfo, index: ScopeIndex): unknown {
+  if (value instanceof Promise) return value.then((v: unknown) => checkObjects(v, typeName, context, info, index));
+  const abstract = info.schema.getType(typeName) as GraphQLAbstractType;
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (item === null || item === undefined) continue;
+    const name = abstract.resolveType?.(item, context, info, abstract);
+    if (typeof name !== 'string') throw forbidden(); // not told which type: not shown
+    const needed = index.typeScopesOf(name);
+    if (needed.length) assertGranted(context?.principal, needed);
+  }
+  return value;
 }

@@ -11,6 +11,8 @@ export interface ScopeRow {
   rest: string[];
   /** Empty: any valid key. */
   scopes: readonly string[];
+  /** `@requiresAnyScope`: one of these as well. */
+  anyScopes?: readonly string[];
   /** Scopes the service checks on what the operation selects (SELECTION_SCOPES). */
   selection?: string;
 }
@@ -42,6 +44,7 @@ export function scopeRows(schema: GraphQLSchema, index: ScopeIndex, routes: read
         operation: `${kind} ${name}`,
         rest: rest.get(`${kind} ${name}`) ?? [],
         scopes: index.scopesFor(type.name, name),
+        ...(index.anyScopesFor(type.name, name).length ? { anyScopes: index.anyScopesFor(type.name, name) } : {}),
         selection: SELECTION_SCOPES[`${type.name}.${name}`],
       });
   }
@@ -52,21 +55,36 @@ export function scopeTableMarkdown(rows: ScopeRow[]): string {
   const lines = [
     '| GraphQL | REST | Scopes needed |',
     '| --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| \`${r.operation}\` | ${r.rest.map((x) => `\`${x}\``).join(', ') || '—'} | ${r.scopes.map((s) => `\`${s}\``).join(', ') || (r.selection ? `any valid key, then ${r.selection}` : 'any valid key')} |`,
-    ),
+    ...rows.map((r) => {
+      const quoted = (scopes: readonly string[]) => scopes.map((s) => `\`${s}\``).join(', ');
+      const all = quoted(r.scopes);
+      const any = r.anyScopes?.length ? `any one of ${quoted(r.anyScopes)} (it answers what that one reads)` : '';
+      const needs = [all, any].filter(Boolean).join(', and ') || (r.selection ? `any valid key, then ${r.selection}` : 'any valid key');
+      return `| \`${r.operation}\` | ${r.rest.map((x) => `\`${x}\``).join(', ') || '—'} | ${needs} |`;
+    }),
   ];
   return `${TABLE_START}\n${lines.join('\n')}\n${TABLE_END}`;
 }
 
+/** What a row of the table says an operation needs: every one of `all`, and one of `anyOf` when it is not empty. */
+export interface TableNeeds {
+  all: string[];
+  anyOf: string[];
+}
+
 /** Reads the table back out of its page (the privilege test checks the API against what the page says). */
-export function parseScopeTable(readme: string): Map<string, string[]> {
+export function parseScopeTable(readme: string): Map<string, TableNeeds> {
   const [start, end] = tableBounds(readme);
-  const out = new Map<string, string[]>();
+  const out = new Map<string, TableNeeds>();
+  const named = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((x) => x[1]);
   for (const line of readme.slice(start + TABLE_START.length, end).split('\n')) {
     const m = /^\| `(query|mutation|subscription) (\w+)` \| .* \| (.*) \|$/.exec(line.trim());
-    if (m) out.set(`${m[1]} ${m[2]}`, m[3].startsWith('any valid key') ? [] : [...m[3].matchAll(/`([^`]+)`/g)].map((x) => x[1]));
+    if (!m) continue;
+    if (m[3].startsWith('any valid key')) out.set(`${m[1]} ${m[2]}`, { all: [], anyOf: [] });
+    else {
+      const [all, any = ''] = m[3].split('any one of ');
+      out.set(`${m[1]} ${m[2]}`, { all: named(all), anyOf: named(any) });
+    }
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * (bin/tracer.js) runs it through ./tracer-bin.ts; tests call `runTracer` in process.
  *
  *   tracer trigger --tag smoke --wait --timeout 120
- *   tracer trigger --monitor mon_… --journey jrn_… [--location eu] [--wait] [--timeout 300]
+ *   tracer trigger --monitor mon_… --journey jrn_… --tcp tcp_… --dns dns_… [--location eu] [--wait] [--timeout 300]
  *
  * IZLI_API_KEY (required) and TRACER_URL (default http://127.0.0.1:4000) come from the environment.
  * Exit codes: 0 every check passed (or, without --wait, the session started); 1 a check failed, errored or did not
@@ -15,9 +15,13 @@ import { printable } from '../modules/common/printable';
 import { waitForSession } from './live-wait';
 
 const USAGE = `Usage:
-  tracer trigger [--tag <tag>]... [--monitor <id>]... [--journey <id>]... [--location <name>] [--wait] [--timeout <seconds>]
+  tracer trigger [--tag <tag>]... [--monitor <id>]... [--journey <id>]... [--tcp <id>]... [--dns <id>]...
+                 [--location <name>] [--wait] [--timeout <seconds>]
 
-  --tag, --monitor, --journey   what to run (repeatable; at least one): every active check with any of the tags, and the given ids
+  --tag <tag>                   every active check with any of the tags (repeatable)
+  --monitor, --journey <id>     a monitor, a journey (repeatable; --monitor takes any kind's id)
+  --tcp, --dns <id>             a TCP check (tcp_…), a DNS check (dns_…) (repeatable)
+                                at least one of the above; they combine
   --location <name>             run every check there (default: each check's first location)
   --wait                        wait for the results, print them, and exit 0 only if every check passed
   --timeout <seconds>           how long --wait waits (default 300); then exit 1
@@ -71,6 +75,8 @@ async function main(argv: string[], io: TracerIo): Promise<number> {
         tag: { type: 'string', multiple: true },
         monitor: { type: 'string', multiple: true },
         journey: { type: 'string', multiple: true },
+        tcp: { type: 'string', multiple: true },
+        dns: { type: 'string', multiple: true },
         location: { type: 'string' },
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '300' },
@@ -85,8 +91,12 @@ async function main(argv: string[], io: TracerIo): Promise<number> {
     return EXIT.PASSED;
   }
   const tags = values.tag ?? [];
-  const checkIds = [...(values.monitor ?? []), ...(values.journey ?? [])];
-  if (!tags.length && !checkIds.length) throw new Stop(EXIT.ERROR, `Nothing to run: give --tag, --monitor or --journey.\n\n${USAGE}`);
+  // The kind's own flag names its prefix, so a swapped id is said here; --monitor takes any kind's id, as before.
+  for (const [flag, prefix, kind] of [['tcp', 'tcp_', 'TCP check'], ['dns', 'dns_', 'DNS check']] as const)
+    for (const id of values[flag] ?? [])
+      if (!id.startsWith(prefix)) throw new Stop(EXIT.ERROR, `--${flag} takes the id of a ${kind} (${prefix}…), not "${printable(id)}".`);
+  const checkIds = [...(values.monitor ?? []), ...(values.journey ?? []), ...(values.tcp ?? []), ...(values.dns ?? [])];
+  if (!tags.length && !checkIds.length) throw new Stop(EXIT.ERROR, `Nothing to run: give --tag, --monitor, --journey, --tcp or --dns.\n\n${USAGE}`);
   if (!/^\d+$/.test(values.timeout) || Number(values.timeout) < 1) throw new Stop(EXIT.ERROR, `--timeout must be a whole number of seconds (at least 1), not "${values.timeout}".`);
   const key = io.env.IZLI_API_KEY?.trim();
   if (!key) throw new Stop(EXIT.ERROR, 'IZLI_API_KEY is not set: export the API key to use (in GitHub Actions: env: IZLI_API_KEY: ${{ secrets.IZLI_API_KEY }}).');

@@ -4,7 +4,8 @@ import { printable } from '../modules/common/printable';
 export interface SessionRun {
   name: string;
   check_id: string;
-  check_type: 'MONITOR' | 'JOURNEY';
+  /** The check's kind as the API names it (`MONITOR`, `JOURNEY`, `TCP_MONITOR`, …). */
+  check_type: string;
   location: string;
   status: 'RUNNING' | 'PASSED' | 'FAILED' | 'ERROR' | 'TIMED_OUT';
   response_status: number | null;

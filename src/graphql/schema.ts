@@ -2,7 +2,7 @@ import { isAbstractType, isObjectType, specifiedDirectives, type GraphQLSchema, 
 import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { authenticatedDirective, requiresScopeDirective } from '../authorization/directives';
+import { authenticatedDirective, requiresAnyScopeDirective, requiresScopeDirective } from '../authorization/directives';
 import { ScopeIndex } from '../authorization/scope-index';
 import { guardResolvers } from '../authorization/scope-guard';
 import { describeScopes } from '../authorization/scope-descriptions';
@@ -98,7 +98,7 @@ export async function buildAppSchema(): Promise<AppSchema> {
     resolvers: RESOLVERS,
     // `directives` replaces the schema's list: graphql's own (@skip, @include, @deprecated, @specifiedBy) must be
     // named too, or every document using @skip/@include fails validation as an unknown directive.
-    directives: [...specifiedDirectives, requiresScopeDirective, authenticatedDirective],
+    directives: [...specifiedDirectives, requiresScopeDirective, requiresAnyScopeDirective, authenticatedDirective],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateInput,
     emitSchemaFile: false,

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/database';
 import type { Services } from '../context/services';
 import { openCore, type Core, type CoreOptions } from './core';
+import type { PublicUrl } from '../modules/common/public-url';
 import { apiKeyService } from './accounts';
 import type { Engine } from '../modules/engine/engine';
 import { ContextBuilder } from '../modules/auth/context';
@@ -70,6 +71,8 @@ export interface ApiServices {
   bootstrapKey?: string;
   /** The first start's link that makes the first owner, to be shown once; undefined otherwise. */
   setupLink?: string;
+  /** Where links point: PUBLIC_URL, or this server's address (told the port it binds by server.ts). */
+  publicUrl: PublicUrl;
   /** A later start step: if it fails, everything opened here is closed before the error goes on. */
   started<T>(step: Promise<T>): Promise<T>;
   /** Closes what was opened here after the engine, in order, naming each step. */
@@ -125,7 +128,6 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
   // Two argon2 computations at once: half of libuv's default pool of four, which file and DNS work share.
   // Account emails (invitations, reset links) go through the SMTP server of notifications; links point at PUBLIC_URL.
   const mailer = new AccountMailer({ smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs: config.NOTIFY_TIMEOUT_MS });
-  const linkBase = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   const passwords = new PasswordHasher({ concurrency: 2, maxQueue: config.PASSWORD_HASH_QUEUE_MAX });
   await started(passwords.ready());
   const mfa = new MfaService({ now, secrets: core.secrets, ends, limiter: failures, issuer: 'tracer' });
@@ -144,8 +146,8 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     mfa,
     sso,
     ssoSignIn: new SsoSignIn({ now, secrets: core.secrets, limiter: failures, sessionMaxDays: config.SESSION_MAX_DAYS, log }),
-    invitations: new InvitationService({ now, passwords, mailer, publicUrl: linkBase, sessionMaxDays: config.SESSION_MAX_DAYS }),
-    recovery: new PasswordRecovery({ now, limiter: failures, mailer, publicUrl: linkBase, log }),
+    invitations: new InvitationService({ now, passwords, mailer, publicUrl: core.publicUrl, sessionMaxDays: config.SESSION_MAX_DAYS }),
+    recovery: new PasswordRecovery({ now, limiter: failures, mailer, publicUrl: core.publicUrl, log }),
   };
   const { bootstrapKey, setupLink } = await started(firstStart(orm.em.fork(), services, { key: config.BOOTSTRAP_KEY, setupLink: config.SETUP_LINK }));
   if (!config.BOOTSTRAP_KEY && !config.SETUP_LINK && (await started(services.organizations.count(orm.em.fork()))) === 0)
@@ -207,6 +209,7 @@ export async function openApiServices(config: Config, opts: CoreOptions & { log:
     retention: core.retention,
     bootstrapKey,
     setupLink,
+    publicUrl: core.publicUrl,
     started,
     async close(step) {
       step('key listener');

@@ -45,6 +45,7 @@ import { StatusPageService } from '../modules/status-pages/status-page.service';
 import { IncidentService } from '../modules/status-pages/incident.service';
 import { PublicStatus, hostOf } from '../modules/status-pages/public/public-status';
 import { Subscribers } from '../modules/status-pages/subscribers';
+import { PublicUrl } from '../modules/common/public-url';
 
 /** What every role of the process needs (the API, a worker): the database, the engine, the services of checks. */
 export interface Core {
@@ -59,6 +60,8 @@ export interface Core {
   liveBus: LiveBus;
   /** Where domain proofs are looked up (DOMAIN_DNS_RESOLVER, else SSO_DNS_RESOLVER, else the system's). */
   domainLookup: TxtLookup;
+  /** Where links point (PUBLIC_URL, or this server's address once it listens). */
+  publicUrl: PublicUrl;
 }
 
 export interface CoreOptions {
@@ -86,7 +89,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
       onGenerated: (file) => log.warn({ file }, 'generated the key that encrypts credential headers at rest; back it up with the data'),
     });
   const secrets = new SecretBox(secretsKey);
-  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  // PUBLIC_URL, or this server's address: with PORT=0 the port it binds, once it listens (server.ts).
+  const publicUrl = new PublicUrl(config.PUBLIC_URL, config.HOST, config.PORT);
   // One-click acknowledge links are signed with a key derived from the secrets key (ack-link.ts).
   const ackLinks = new AckLinks(secretsKey, publicUrl, now);
   const database =
@@ -227,11 +231,11 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     escalation: new EscalationService(now),
     acks: new AckService(ackLinks, alerts),
     heartbeats,
-    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(publicUrl) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }, domainLookup),
+    statusPages: new StatusPageService(now, { maxPages: config.MAX_STATUS_PAGES_PER_ORGANIZATION, ownHost: hostOf(String(publicUrl)) }, pageChanged, { hook: (tx, pageId) => subscribers.removeAll(tx, pageId) }, domainLookup),
     incidents,
     subscribers,
     publicStatus,
     now,
   };
-  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus, domainLookup };
+  return { database, engine, secrets, services, retention: new RetentionService(now, config.RUN_RETENTION_DAYS), liveBus, domainLookup, publicUrl };
 }

@@ -184,6 +184,35 @@ describe('heartbeats', () => {
     await admin.client.gql(DeleteHeartbeatDocument, { id: h.id });
   }, 30_000);
 
+  it('a burst of missed deadlines, more than a batch, is recorded once each with its alert, and each next deadline is a period on', async () => {
+    const org = await t.org('Burst Inc');
+    await t.db.orm.em.fork().nativeUpdate('Organization', { id: org.id }, { plan: 'UNLIMITED' });
+    const { client } = await t.key(org, ['monitors:read', 'monitors:write', 'alerts:read']);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push((await client.gql(CreateHeartbeatDocument, { input: { name: `Burst ${i}`, periodSeconds: 3600, graceSeconds: 1 } })).data!.createHeartbeat.id);
+    // Every deadline passed at once (a burst), each its own instant.
+    const deadlines = ids.map((_, i) => new Date(Date.now() - 2000 - i * 10));
+    await t.db.orm.em.fork().getConnection().execute(
+      `update heartbeats as h set next_deadline_at = v.at::timestamptz from unnest(?::text[], ?::text[]) as v(id, at) where h.id = v.id`,
+      [`{${ids.join(',')}}`, `{${deadlines.map((d) => d.toISOString()).join(',')}}`],
+    );
+    // This call and the watcher's own ticks take batches side by side (skip locked): each deadline once, whoever records it.
+    await t.app.services.heartbeats.recordMissed();
+    const missedRuns = async () =>
+      (await t.db.orm.em.fork().getConnection().execute<{ n: number }[]>(`select count(*)::int as n from runs where organization_id = ? and ping->>'kind' = 'MISSED'`, [org.id]))[0].n;
+    await eventually(async () => ((await missedRuns()) >= ids.length ? true : undefined));
+    expect(await t.app.services.heartbeats.recordMissed()).toBe(0);
+    expect(await missedRuns()).toBe(ids.length);
+    for (const [i, id] of ids.entries()) {
+      const missed = (await client.gql(HeartbeatRunsDocument, { heartbeatId: id, first: 50 })).data!.heartbeatRuns.nodes.filter((r) => r.ping?.kind === 'MISSED');
+      expect([id, missed.map((r) => r.scheduledAt)]).toEqual([id, [deadlines[i].toISOString()]]);
+      expect([id, (await client.gql(AlertsDocument, { checkId: id })).data!.alerts.nodes.map((a) => a.status)]).toEqual([id, ['OPEN']]);
+      // A period on from the deadline, or from the recording when that was later (ping.service.ts).
+      const next = Date.parse((await client.gql(HeartbeatDocument, { id })).data!.heartbeat.nextDeadlineAt!);
+      expect([id, next - deadlines[i].getTime() >= 3600_000, next <= Date.now() + 3600_000]).toEqual([id, true, true]);
+    }
+  }, 60_000);
+
   it('reads a cron schedule in its time zone, and validates every input', async () => {
     const h = await create({ cron: '30 2 * * *', timezone: 'Europe/Paris', graceSeconds: 600 });
     expect(h).toMatchObject({ cron: '30 2 * * *', timezone: 'Europe/Paris', periodSeconds: null });

@@ -1,6 +1,7 @@
 /**
  * The shared security suite over the whole surface (every query, mutation and REST route): no key, wrong key,
- * revoked and expired keys get 401; a key missing any one required scope gets 403 naming it; another
+ * revoked and expired keys get 401; a key missing any one required scope gets 403 naming it (one that needs any of
+ * several scopes: each alone passes, none is 403 naming them all); another
  * organization's ids are NOT_FOUND; and the reference's presets can do exactly what their scopes allow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { SCOPES, type Permission } from '../../src/authorization/scopes';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import type { Client } from '../helpers/client';
-import { OPERATIONS, registryGaps, restRequest, routesOf, seedOrganization, type Ids, type Operation } from '../helpers/operations';
+import { allows, OPERATIONS, registryGaps, restRequest, routesOf, seedOrganization, type Ids, type Operation } from '../helpers/operations';
 
 let t: TestApp;
 let target: Target;
@@ -92,6 +93,26 @@ describe('every operation needs exactly its scopes', () => {
           else expect(res.body).toMatchObject({ success: false, error: { code: 'FORBIDDEN', message: 'Insufficient permissions for this action', missing_scopes: [scope] } });
         }
   });
+
+  it('an operation that needs any one of several scopes takes each alone, and without all of them is 403 naming them', async () => {
+    const anyOf = OPERATIONS.filter((o) => o.anyScopes?.length);
+    expect(anyOf.map((o) => o.name)).toContain('checks');
+    const orgA = await t.org('Org A');
+    const allBut = async (left: readonly string[]) => (await t.key(orgA, SCOPES.filter((x) => !left.includes(x)) as Permission[])).client;
+    for (const op of anyOf) {
+      const none = await allBut(op.anyScopes!);
+      for (const surface of surfaces(op)) {
+        for (const scope of op.anyScopes!) {
+          const res = await call(await allBut(op.anyScopes!.filter((s) => s !== scope)), op, orgs.a.ids, surface);
+          expect([op.name, surface, scope, res.status]).toEqual([op.name, surface, scope, 200]);
+        }
+        const res = await call(none, op, orgs.a.ids, surface);
+        expect([op.name, surface, res.status, res.code]).toEqual([op.name, surface, 403, 'FORBIDDEN']);
+        const named = surface === 'gql' ? res.errors?.[0].extensions?.missingScopes : (res.body as { error?: { missing_scopes?: string[] } }).error?.missing_scopes;
+        expect(named).toEqual(op.anyScopes);
+      }
+    }
+  });
 });
 
 describe("another organization's objects do not exist", () => {
@@ -129,7 +150,7 @@ describe("the reference's presets", () => {
   ] as const)('%s can do exactly what its scopes allow over the whole surface', async (preset, held) => {
     for (const op of OPERATIONS.filter((o) => !o.name.startsWith('delete')))
       for (const surface of surfaces(op)) {
-        const allowed = op.scopes.every((s) => (held as readonly string[]).includes(s));
+        const allowed = allows(held, op);
         const res = await call(keyFor[preset], op, orgs.a.ids, surface);
         if (allowed) expect([op.name, surface, res.status < 400 || res.code === 'CONFLICT' || (!!op.sessionOnly && res.code === 'NOT_FOUND')]).toEqual([op.name, surface, true]);
         else expect([op.name, surface, res.status]).toEqual([op.name, surface, 403]);
@@ -145,7 +166,8 @@ describe('and no more than its scopes', () => {
     for (const op of OPERATIONS)
       for (const surface of surfaces(op)) {
         // An operation on members also needs the scopes of the roles it touches (no escalation): those are added.
-        const scopes = [...new Set([...op.scopes, ...(op.roleScopes ?? [])])];
+        // One of `anyScopes` (the first) stands for the rest: checks.test.ts calls `checks` with each alone.
+        const scopes = [...new Set([...op.scopes, ...(op.anyScopes ?? []).slice(0, 1), ...(op.roleScopes ?? [])])];
         const set = scopes.join(',');
         if (!minimal.has(set)) minimal.set(set, (await t.key(org, scopes.length ? scopes : ['billing:read'])).client);
         const res = await call(minimal.get(set)!, op, orgs.a.ids, surface);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChecksDocument,
   CreateDnsMonitorDocument,
+  CreateJourneyDocument,
   CreateMonitorDocument,
   CreateTcpMonitorDocument,
   DeleteTcpMonitorDocument,
@@ -394,13 +395,42 @@ describe('checks(first, after, kinds, tags, status)', () => {
     for (const doc of [TcpMonitorDocument] as const) expect((await admin.client.gql(doc, { id: tc.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await admin.client.gql(RunDnsMonitorDocument, { id: dn.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
 
-    // Its nodes may be of any kind, so the list needs every kind's read scope (as `checkStatusChanged` does).
-    const monitorsOnly = await t.key(other, ['monitors:read']);
-    const refused = await monitorsOnly.client.gql('{ checks { nodes { __typename ... on TcpMonitor { host } } } }');
-    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['journeys:read'] });
     const readers = await t.key(other, ['monitors:read', 'journeys:read']);
     const listed = await readers.client.gql(ChecksDocument, { kinds: ['TCP_MONITOR'] });
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.checks.nodes.map((n) => ('id' in n ? n.id : null))).toEqual([tc.id]);
+  });
+
+  it("takes any kind's read scope and lists the kinds that scope reads; naming a kind it cannot read is FORBIDDEN", async () => {
+    const org = await t.org(`Scoped ${Date.now()}`);
+    const own = await t.key(org, ['all']);
+    const mon = (await own.client.gql(CreateMonitorDocument, { input: { name: 'HTTP', url: 'http://127.0.0.1:9/' } })).data!.createMonitor;
+    const tc = (await own.client.gql(CreateTcpMonitorDocument, { input: tcpInput({ name: 'TCP' }) })).data!.createTcpMonitor;
+    const jr = (await own.client.gql(CreateJourneyDocument, { input: { name: 'Flow', steps: [{ name: 's', request: { method: 'GET', url: 'http://127.0.0.1:9/' } }] } })).data!.createJourney;
+    const ids = (res: { data?: { checks: { nodes: object[] } } | null }) => res.data!.checks.nodes.map((n) => ('id' in n ? n.id : null));
+    const restIds = (res: { body: unknown }) => (res.body as { data: { nodes: { id: string }[] } }).data.nodes.map((n) => n.id);
+
+    // A CI key with monitors:read: monitors, TCP, DNS and heartbeats, through the whole document (its `... on Journey` included).
+    const monitors = await t.key(org, ['monitors:read']);
+    const m = await monitors.client.gql(ChecksDocument, {});
+    expect(m.errors).toBeUndefined();
+    expect(ids(m)).toEqual([tc.id, mon.id]);
+    const mRest = await monitors.client.rest('GET', '/v1/checks');
+    expect([mRest.status, restIds(mRest)]).toEqual([200, [tc.id, mon.id]]);
+    const journeys = await t.key(org, ['journeys:read']);
+    expect(ids(await journeys.client.gql(ChecksDocument, {}))).toEqual([jr.id]);
+    expect(ids(await own.client.gql(ChecksDocument, {}))).toEqual([jr.id, tc.id, mon.id]);
+
+    // Asking for a kind it cannot read: 403 naming the scope, like any other refusal; the kinds it can read, listed.
+    const named = await monitors.client.gql(ChecksDocument, { kinds: ['JOURNEY', 'MONITOR'] });
+    expect([named.status, named.errors?.[0].extensions]).toEqual([403, expect.objectContaining({ code: 'FORBIDDEN', missingScopes: ['journeys:read'], paths: ['checks'] })]);
+    expect(named.errors?.[0].message).toBe('Insufficient permissions for this action');
+    const namedRest = await monitors.client.rest('GET', '/v1/checks?kinds=JOURNEY');
+    expect([namedRest.status, namedRest.body]).toEqual([403, expect.objectContaining({ success: false, error: expect.objectContaining({ code: 'FORBIDDEN', missing_scopes: ['journeys:read'] }) })]);
+    expect(ids(await monitors.client.gql(ChecksDocument, { kinds: ['TCP_MONITOR'] }))).toEqual([tc.id]);
+
+    // Neither read scope: refused before anything runs, naming both (either would do).
+    const neither = await (await t.key(org, ['alerts:read'])).client.gql(ChecksDocument, {});
+    expect([neither.status, neither.errors?.[0].extensions]).toEqual([403, expect.objectContaining({ code: 'FORBIDDEN', missingScopes: ['monitors:read', 'journeys:read'], paths: ['checks'] })]);
   });
 });

@@ -55,6 +55,8 @@ export interface Operation {
   document: TypedDocumentNode<any, any>;
   /** What the schema must demand of a key. */
   scopes: Scope[];
+  /** `@requiresAnyScope`: one of these is enough too (`checks`: any kind's read scope). */
+  anyScopes?: Scope[];
   /**
    * Scopes the service demands beyond `scopes` for `variables` on the seeded organization: giving a role, or
    * changing or removing a member, needs every scope of the roles involved (no escalation, MemberService);
@@ -224,7 +226,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   ...monitorKindOperations('tcpMonitor', 'tcp', tcpInput, { name: 'x', host: 'not a host', port: 1 }),
   ...monitorKindOperations('dnsMonitor', 'dns', dnsInput, { name: 'x', hostname: 'not a host', recordType: 'A' }),
-  { name: 'checks', scopes: ['monitors:read', 'journeys:read'], document: ops.ChecksDocument, variables: () => ({}), absent: { tags: ['NOT A TAG'] } },
+  { name: 'checks', scopes: [], anyScopes: ['monitors:read', 'journeys:read'], document: ops.ChecksDocument, variables: () => ({}), absent: { tags: ['NOT A TAG'] } },
 
   {
     name: 'monitorStats',
@@ -504,6 +506,19 @@ export const OPERATIONS: readonly Operation[] = [
 ];
 
 /** `query monitors`, `mutation createMonitor`: the root field a document calls. */
+/** Whether a holder of `held` (`all` included) may call `op`, by its scopes. */
+export function allows(held: readonly string[], op: Pick<Operation, 'scopes' | 'anyScopes'>): boolean {
+  const has = (s: string) => held.includes('all') || held.includes(s);
+  return op.scopes.every(has) && (!op.anyScopes?.length || op.anyScopes.some(has));
+}
+
+/** The scopes a refusal of `op` to `held` names: those of `scopes` it lacks, and every one of `anyScopes` when it holds none. */
+export function missingFor(held: readonly string[], op: Pick<Operation, 'scopes' | 'anyScopes'>): string[] {
+  const has = (s: string) => held.includes('all') || held.includes(s);
+  const any = op.anyScopes?.length && !op.anyScopes.some(has) ? op.anyScopes : [];
+  return [...new Set([...op.scopes.filter((s) => !has(s)), ...any])].sort();
+}
+
 export function rootFieldOf(document: TypedDocumentNode<unknown, unknown>): string {
   const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const first = op.selectionSet.selections.find((s) => s.kind === Kind.FIELD);

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateJourneyDocument, CreateMonitorDocument } from '../../src/client/generated/graphql';
+import { CreateDnsMonitorDocument, CreateJourneyDocument, CreateMonitorDocument, CreateTcpMonitorDocument } from '../../src/client/generated/graphql';
 import { runTracer } from '../../src/cli/tracer';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { ROOT } from '../helpers/process';
@@ -17,7 +17,7 @@ import { json, startTarget, type Target } from '../helpers/target';
 let t: TestApp;
 let target: Target;
 let keys: Record<'ci' | 'readOnly' | 'monitorsOnly', string>;
-let ids: Record<'home' | 'checkout' | 'journey' | 'slow', string>;
+let ids: Record<'home' | 'checkout' | 'journey' | 'slow' | 'tcp' | 'dns', string>;
 const releases: Array<() => void> = [];
 
 beforeAll(async () => {
@@ -39,6 +39,9 @@ beforeAll(async () => {
     checkout: await monitor('Checkout API', '/fail', ['checkout']),
     journey: journey.data!.createJourney.id,
     slow: await monitor('Slow', '/held', ['slow']),
+    // The target's own port (it accepts the connection), and a resolver nothing answers on (the run FAILS at once).
+    tcp: (await admin.gql(CreateTcpMonitorDocument, { input: { name: 'Target port', host: '127.0.0.1', port: Number(new URL(target.url).port), timeoutMs: 1000 } })).data!.createTcpMonitor.id,
+    dns: (await admin.gql(CreateDnsMonitorDocument, { input: { name: 'Records', hostname: 'example.test', recordType: 'A', resolver: '127.0.0.1:9', timeoutMs: 300 } as never })).data!.createDnsMonitor.id,
   };
   keys = {
     ci: (await t.key(org, ['monitors:read', 'monitors:run', 'journeys:read', 'journeys:run'], { name: 'CI/CD Pipeline' })).key,
@@ -191,6 +194,19 @@ describe('tracer trigger', () => {
     expect(lines.slice(2)).toEqual(['', expect.stringMatching(/^Session cks_\w+: FAILED \(1 check: 0 passed, 1 failed\)$/), '']);
   });
 
+  it('--tcp and --dns run checks of those kinds (--monitor takes their ids too); an id of another kind is bad usage', async () => {
+    const r = await tracer(['trigger', '--tcp', ids.tcp, '--dns', ids.dns, '--wait', '--timeout', '120']);
+    expect(r, r.stderr).toMatchObject({ code: 1 }); // the DNS check failed
+    expect(r.stdout).toMatch(new RegExp(`^Target port\\s+tcp_monitor\\s+${ids.tcp}\\s+local\\s+PASSED`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^Records\\s+dns_monitor\\s+${ids.dns}\\s+local\\s+FAILED`, 'm'));
+    expect(await tracer(['trigger', '--monitor', ids.tcp, '--wait', '--timeout', '120'])).toMatchObject({ code: 0 });
+    for (const [flag, id] of [['--tcp', ids.dns], ['--dns', ids.home]]) {
+      const swapped = await tracer(['trigger', flag, id]);
+      expect(swapped).toMatchObject({ code: 2, stdout: '' });
+      expect(swapped.stderr).toContain(`${flag} takes the id of a ${flag === '--tcp' ? 'TCP check (tcp_…)' : 'DNS check (dns_…)'}, not "${id}"`);
+    }
+  });
+
   it('without --wait: starts the session, prints it RUNNING, exits 0', async () => {
     const r = await tracer(['trigger', '--journey', ids.journey]);
     expect(r.code).toBe(0);
@@ -220,7 +236,7 @@ describe('tracer trigger', () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /No command given/],
       [['deploy'], /Unknown command "deploy"/],
-      [['trigger'], /Nothing to run: give --tag, --monitor or --journey/],
+      [['trigger'], /Nothing to run: give --tag, --monitor, --journey, --tcp or --dns/],
       [['trigger', '--tag', 'smoke', '--colour'], /Unknown option '--colour'/],
       [['trigger', '--tag', 'smoke', '--wait', '--timeout', 'soon'], /--timeout must be a whole number of seconds/],
       [['trigger', '--tag', 'Not A Tag'], /^400 BAD_USER_INPUT: tags: each must be/],

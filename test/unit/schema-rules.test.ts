@@ -39,6 +39,17 @@ describe('the schema build enforces the authorization rules', () => {
   it('rejects root fields that carry neither directive (default deny)', () => {
     expect(() => new ScopeIndex(sdl(`type Query { a: Int @authenticated b: Int }`))).toThrow(/Query\.b: root fields need/);
     expect(() => new ScopeIndex(sdl(`type Query { a: Int @authenticated } type Mutation { m: Int }`))).toThrow(/Mutation\.m/);
+    expect(() => new ScopeIndex(sdl(`type Query { a: Int @requiresAnyScope(scopes: ["monitors:read", "journeys:read"]) }`))).not.toThrow();
+  });
+
+  it('reads @requiresAnyScope: known scopes only, never on an interface', () => {
+    expect(() => new ScopeIndex(sdl(`type Query { a: Int @requiresAnyScope(scopes: ["monitors:read", "monitors:peek"]) }`))).toThrow(/Query\.a: unknown scope "monitors:peek"/);
+    expect(() => new ScopeIndex(sdl(`type Query { n: Node @authenticated } interface Node { id: ID @requiresAnyScope(scopes: ["monitors:read"]) } type M implements Node { id: ID }`))).toThrow(
+      /interface field Node\.id/,
+    );
+    const index = new ScopeIndex(sdl(`type Query { a: Int @requiresAnyScope(scopes: ["journeys:read", "monitors:read"]) @requiresScope(scope: "alerts:read") }`));
+    expect(index.anyScopesFor('Query', 'a')).toEqual(['monitors:read', 'journeys:read']);
+    expect(index.scopesFor('Query', 'a')).toEqual(['alerts:read']);
   });
 
   it('composes field, parent type and returned type by AND; a field cannot lower its type', () => {
@@ -66,7 +77,7 @@ describe('the schema build enforces the authorization rules', () => {
     for (const root of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!])
       for (const name of Object.keys(root.getFields()))
         // me, locations and one's own sessions: any valid key or session; the selection-scoped fields are checked by their service.
-        expect(index.scopesFor(root.name, name).length > 0 || ['me', 'locations', 'sessions', 'revokeSession'].includes(name) || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
+        expect(index.scopesFor(root.name, name).length > 0 || index.anyScopesFor(root.name, name).length > 0 || ['me', 'locations', 'sessions', 'revokeSession'].includes(name) || `${root.name}.${name}` in SELECTION_SCOPES, `${root.name}.${name}`).toBe(true);
   });
 });
 
@@ -148,6 +159,70 @@ describe('one enforcement point refuses the whole operation before any resolver 
     expect(res.errors?.[0].message).toBe('Insufficient permissions for this action');
     const anonymous = await graphql({ schema, source: '{ node { id } }', contextValue: {} });
     expect(anonymous.errors?.[0].message).toBe('Invalid or missing API key');
+  });
+});
+
+describe('@requiresAnyScope: one of its scopes, and only the objects of the types the key may read', () => {
+  const raw = makeExecutableSchema({
+    typeDefs:
+      AUTH_DIRECTIVES_SDL +
+      `
+      type Query { checks(leak: Boolean): CheckConnection @requiresAnyScope(scopes: ["monitors:read", "journeys:read"]) }
+      type CheckConnection { nodes: [Node!]! total: Int }
+      interface Node { id: ID }
+      type Monitor implements Node @requiresScope(scope: "monitors:read") { id: ID name: String alerts: [Alert] }
+      type Journey implements Node @requiresScope(scope: "journeys:read") { id: ID name: String }
+      type Alert @requiresScope(scope: "alerts:read") { id: ID }
+    `,
+    resolvers: {
+      // What a list service does: the types the principal may read (\`leak\`: one that does not filter).
+      Query: {
+        checks: (_: unknown, args: { leak?: boolean }, ctx: { principal: Principal }) => ({
+          total: 2,
+          nodes: [
+            { __typename: 'Monitor', id: 'm', name: 'M', alerts: [] },
+            { __typename: 'Journey', id: 'j', name: 'J' },
+          ].filter((n) => args.leak || ctx.principal.held.has('all') || ctx.principal.held.has(n.__typename === 'Monitor' ? 'monitors:read' : 'journeys:read')),
+        }),
+      },
+      Node: { __resolveType: (o: { __typename: string }) => o.__typename },
+    },
+  });
+  const index = new ScopeIndex(raw);
+  const schema = guardResolvers(raw, index);
+  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
+  const principal = (permissions: Permission[]): Principal => ({
+    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
+  });
+  const run = async (query: string, permissions: Permission[]) => {
+    const res = await apollo.executeOperation({ query }, { contextValue: { principal: principal(permissions) } });
+    return { status: res.http.status, result: res.body.kind === 'single' ? res.body.singleResult : undefined };
+  };
+  const every = '{ checks { total nodes { id ... on Monitor { name } ... on Journey { name } } } }';
+
+  it("one of the scopes will do, and a selection on a kind's type asks nothing more of it", async () => {
+    expect((await run(every, ['monitors:read'])).result).toEqual({ data: { checks: { total: 2, nodes: [{ id: 'm', name: 'M' }] } } });
+    expect((await run(every, ['journeys:read'])).result).toEqual({ data: { checks: { total: 2, nodes: [{ id: 'j', name: 'J' }] } } });
+    expect((await run(every, ['all'])).result?.data).toEqual({ checks: { total: 2, nodes: [{ id: 'm', name: 'M' }, { id: 'j', name: 'J' }] } });
+  });
+
+  it('none of them is 403 naming them all; what a type needs beyond its own scope is still required', async () => {
+    const none = await run(every, ['alerts:read']);
+    expect(none.status).toBe(403);
+    expect(none.result?.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['monitors:read', 'journeys:read'], paths: ['checks'] });
+    const alerts = await run('{ checks { nodes { ... on Monitor { alerts { id } } } } }', ['monitors:read']);
+    expect(alerts.result?.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['alerts:read'], paths: ['checks.nodes.alerts', 'checks.nodes.alerts.id'] });
+  });
+
+  it('a list holding an object of a type the key may not read is refused, by graphql-js and graphql-jit alike', async () => {
+    const source = '{ checks(leak: true) { nodes { id } } }';
+    const jit = compileQuery(schema, parse(source)) as { query: (root: unknown, ctx: unknown, vars: unknown) => ExecutionResult };
+    for (const execute of [(ctx: object) => graphql({ schema, source, contextValue: ctx }), async (ctx: object) => jit.query(undefined, ctx, {})]) {
+      const res = await execute({ principal: principal(['monitors:read']) });
+      expect(res.data).toEqual({ checks: null });
+      expect(res.errors?.map((e) => [e.message, e.path])).toEqual([['Insufficient permissions for this action', ['checks', 'nodes']]]);
+      expect((await execute({ principal: principal(['alerts:read']) })).errors?.[0].path).toEqual(['checks']);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import type { FailureLimiter } from '../auth/failure-limiter';
 import type { AccountMail, AccountMailer } from './account-mailer';
 import { PasswordToken, SET_PASSWORD } from './password-token.entity';
 import { newToken, tokenHash } from './session-token';
+import type { PublicUrl } from '../common/public-url';
 
 /** A forgot-password link works for an hour. */
 export const RESET_LINK_MS = 3_600_000;
@@ -15,7 +16,7 @@ export interface PasswordRecoveryDeps {
   /** The sign-in limiter: every request counts, per email and per address, under names of its own. */
   limiter: FailureLimiter;
   mailer: AccountMailer;
-  publicUrl: string;
+  publicUrl: PublicUrl;
   log: FastifyBaseLogger;
 }
 
@@ -62,7 +63,7 @@ export class PasswordRecovery {
       await tx.nativeDelete(PasswordToken, { member: member.id, usedAt: null });
       tx.persist(tx.create(PasswordToken, { member: member.id, tokenHash: tokenHash(token), purpose: SET_PASSWORD, createdAt: now, expiresAt: new Date(now.getTime() + RESET_LINK_MS) }));
     });
-    const url = `${this.deps.publicUrl.replace(/\/+$/, '')}/dashboard/reset-password?token=${token}`;
+    const url = `${this.deps.publicUrl}/dashboard/reset-password?token=${token}`;
     if (!(await this.deps.mailer.send(email, resetMail(url)))) this.deps.log.warn({ memberId: member.id }, 'forgot-password: the mail server did not take the reset email');
   }
 }

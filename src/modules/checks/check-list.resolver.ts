@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayUnique, IsOptional, Matches } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
-import { RequiresScope } from '../../authorization/directives';
+import { RequiresAnyScope } from '../../authorization/directives';
 import type { RequestContext } from '../../context/request-context';
 import { connectionOf, PageArgs } from '../common/pagination';
 import { CheckInterface, CheckType } from './check-interface';
@@ -27,6 +27,9 @@ export class ChecksArgs extends PageArgs {
   status?: CheckStatusEnum | null;
 }
 
+/** Every kind's read scope, once each (registry order). */
+const READ_SCOPES = [...new Set(KIND_APIS.map((api) => api.kind.scopes.read))];
+
 const views = new Map(KIND_APIS.map((api) => [api.kind.entity, api.resolver.view]));
 
 @Resolver()
@@ -34,11 +37,11 @@ export class CheckListResolver {
   @Query(() => CheckConnection, {
     description:
       'Checks of every kind, newest first, through the `Check` interface (`... on TcpMonitor { host port }` for what a kind adds); ' +
-      '`kinds` (default every kind), `tags` (every one of them) and `status` narrow it. Its nodes may be of any kind, so it needs every kind\'s read scope.',
+      '`kinds` (default every kind whose read scope the key holds), `tags` (every one of them) and `status` narrow it. ' +
+      'Any kind\'s read scope will do: the list holds the kinds the key may read, and naming in `kinds` one it may not is FORBIDDEN.',
   })
-  // Every kind's read scope: its nodes may be of any kind (the interface's object types demand them anyway).
-  @RequiresScope('monitors:read')
-  @RequiresScope('journeys:read')
+  // Any kind's read scope; listChecks keeps to the kinds the principal may read.
+  @RequiresAnyScope(READ_SCOPES)
   async checks(@Args(() => ChecksArgs) args: ChecksArgs, @Ctx() { em, principal }: RequestContext) {
     const page = await listChecks(em, principal.organizationId, principal.held, args);
     return { nodes: page.nodes.map((c) => views.get(c.constructor as never)!.from(c as never)), pageInfo: page.pageInfo };

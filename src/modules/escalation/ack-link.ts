@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from '../common/base62';
+import type { PublicUrl } from '../common/public-url';
 
 /** How long a one-click acknowledge link works: 24 hours from the message that carries it. */
 export const ACK_LINK_TTL_MS = 24 * 3_600_000;
@@ -31,7 +32,7 @@ export class AckLinks {
 
   constructor(
     secretsKey: Buffer,
-    private readonly publicUrl: string,
+    private readonly publicUrl: PublicUrl,
     private readonly now: () => Date,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', secretsKey, Buffer.alloc(0), 'tracer one-click acknowledge links', 32));
@@ -44,7 +45,7 @@ export class AckLinks {
 
   /** The link a message carries (`<PUBLIC_URL>/alerts/ack?token=…`). */
   url(alertId: string, channelId: string): string {
-    return `${this.publicUrl.replace(/\/$/, '')}${ACK_PATH}?token=${this.token(alertId, channelId)}`;
+    return `${this.publicUrl}${ACK_PATH}?token=${this.token(alertId, channelId)}`;
   }
 
   check(token: string): AckCheck {

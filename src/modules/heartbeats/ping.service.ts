@@ -9,12 +9,16 @@ import { Heartbeat } from '../checks/kinds/heartbeat/heartbeat.entity';
 import { deadlineAfter } from '../checks/kinds/heartbeat/heartbeat-schedule';
 import { hashPingToken, PING_TOKEN, sameHash } from '../checks/kinds/heartbeat/heartbeat-token';
 import type { PingDetail } from '../checks/kinds/heartbeat/ping.types';
+import type { PublicUrl } from '../common/public-url';
 
 /** What a ping says: its route, and for `/ping/:token/:exitCode` the code; a POST's body is its log. */
 export type Ping = { route: 'success' | 'start' | 'fail' } | { route: 'exit'; exitCode: number };
 
 /** The most of a POST body kept as the ping's log. */
 export const PING_LOG_BYTES = 10_000;
+
+/** Missed deadlines recorded in one transaction (recordMissed). */
+const MISSED_BATCH = 50;
 
 export interface PingServiceDeps {
   orm: MikroORM;
@@ -23,8 +27,8 @@ export interface PingServiceDeps {
   secrets: SecretBox;
   now: () => Date;
   log: FastifyBaseLogger;
-  /** Where ping URLs point: PUBLIC_URL, or the server's own address. */
-  publicUrl: string;
+  /** Where ping URLs point: PUBLIC_URL, or the address the server listens at. */
+  publicUrl: PublicUrl;
 }
 
 /**
@@ -37,7 +41,7 @@ export class PingService {
 
   /** The URL a job pings (GET, POST or HEAD), from the stored sealed token. */
   pingUrl(tokenSealed: string): string {
-    return `${this.deps.publicUrl.replace(/\/+$/, '')}/ping/${this.deps.secrets.open(tokenSealed)}`;
+    return `${this.deps.publicUrl}/ping/${this.deps.secrets.open(tokenSealed)}`;
   }
 
   /**
@@ -71,24 +75,57 @@ export class PingService {
   }
 
   /**
-   * Records a missed deadline of each overdue heartbeat (at most `limit`): one indexed query finds them; each is then
-   * locked (`skip locked`: another worker has it) and judged again, recorded once as a FAILED run whose slot is the
-   * deadline (the runs' unique (check, location, slot) key), and given its next deadline, in one transaction. A
-   * worker that dies half way leaves the deadline passed, and the next tick (of any worker) records it.
+   * Records a missed deadline of each overdue heartbeat (at most `limit`): one indexed query finds them; then, BATCH at
+   * a time, one transaction locks them all (`skip locked`: another worker has those), keeps those whose deadline is
+   * still the one read (a ping may have moved it), and records each once as a FAILED run whose slot is the deadline
+   * (the runs' unique (check, location, slot) key) through the run recorder, then gives each its next deadline.
+   * One transaction a batch rather than one a heartbeat: a burst of deadlines costs one commit and one lock
+   * statement per batch (docs/adr/0068). A batch that fails is tried again one heartbeat a transaction, so one that
+   * cannot be recorded holds back no other. A worker that dies half way leaves the deadlines passed, and the next
+   * tick (of any worker) records them.
    */
   async recordMissed(limit = 500): Promise<number> {
-    const em = this.deps.orm.em.fork();
-    const due = await em.getConnection().execute<{ id: string; next_deadline_at: Date }[]>(
+    const due = await this.deps.orm.em.fork().getConnection().execute<{ id: string; next_deadline_at: Date }[]>(
       'select id, next_deadline_at from heartbeats where paused = false and next_deadline_at <= ? order by next_deadline_at limit ?',
       [this.deps.now(), limit],
     );
     let recorded = 0;
-    for (const { id, next_deadline_at } of due) {
-      const deadline = new Date(next_deadline_at);
-      const done = await this.deps.orm.em.fork().transactional(async (tx) => {
-        const [still] = await tx.execute('select id from heartbeats where id = ? and paused = false and next_deadline_at = ? for no key update skip locked', [id, deadline]);
-        if (!still) return false; // a ping moved the deadline, or another worker is recording it
-        const h = await tx.findOneOrFail(Heartbeat, id);
+    for (let from = 0; from < due.length; from += MISSED_BATCH) {
+      const batch = due.slice(from, from + MISSED_BATCH).map((d) => ({ id: d.id, deadline: new Date(d.next_deadline_at) }));
+      try {
+        recorded += await this.recordBatch(batch);
+      } catch (err) {
+        if (batch.length === 1) throw err;
+        this.deps.log.warn({ err: (err as Error).message, heartbeats: batch.length }, 'a batch of missed heartbeat deadlines failed; recording them one by one');
+        for (const one of batch) {
+          try {
+            recorded += await this.recordBatch([one]);
+          } catch (e) {
+            this.deps.log.warn({ err: (e as Error).message, heartbeatId: one.id }, 'could not record a missed heartbeat deadline; trying again on the next tick');
+          }
+        }
+      }
+    }
+    return recorded;
+  }
+
+  /** One transaction: the batch's heartbeats still due at the deadlines read, locked, each recorded once. */
+  private recordBatch(batch: { id: string; deadline: Date }[]): Promise<number> {
+    return this.deps.orm.em.fork().transactional(async (tx) => {
+      const locked = await tx.execute<{ id: string; next_deadline_at: Date }[]>(
+        'select id, next_deadline_at from heartbeats where id = any(?::text[]) and paused = false for no key update skip locked',
+        [`{${batch.map((b) => b.id).join(',')}}`],
+      );
+      const still = new Map(locked.map((r) => [r.id, new Date(r.next_deadline_at).getTime()]));
+      // Gone from `locked`: another worker is recording it. Another deadline: a ping moved it.
+      const mine = batch.filter((b) => still.get(b.id) === b.deadline.getTime());
+      if (!mine.length) return 0;
+      const rows = new Map((await tx.find(Heartbeat, { id: mine.map((b) => b.id) })).map((h) => [h.id, h]));
+      // By organization: two workers' batches take the organizations' usage counters in the same order (no deadlock).
+      mine.sort((a, b) => rows.get(a.id)!.organization.id.localeCompare(rows.get(b.id)!.organization.id) || a.deadline.getTime() - b.deadline.getTime());
+      const next: string[] = [];
+      for (const { id, deadline } of mine) {
+        const h = rows.get(id)!;
         const now = this.deps.now();
         const job: CheckJob = { kind: 'heartbeat', checkId: id, organizationId: h.organization.id, location: h.locations[0] ?? 'local', scheduledAt: deadline.toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
         const late = Math.round((now.getTime() - deadline.getTime()) / 1000);
@@ -100,13 +137,15 @@ export class PingService {
         if (late > 5) this.deps.log.warn({ heartbeatId: id, lateSeconds: late }, 'a heartbeat deadline was recorded late (were the workers down?)');
         // The next deadline: one period (or cron instant) on; after a long outage, counted from now.
         const grace = h.graceSeconds * 1000;
-        h.nextDeadlineAt = deadlineAfter(h, new Date(Math.max(deadline.getTime() - grace, now.getTime() - grace)));
-        await tx.flush();
-        return true;
-      });
-      if (done) recorded++;
-    }
-    return recorded;
+        next.push(deadlineAfter(h, new Date(Math.max(deadline.getTime() - grace, now.getTime() - grace)))?.toISOString() ?? 'NULL');
+      }
+      // Every next deadline in one statement (NULL: a cron schedule with no next instant).
+      await tx.execute(
+        `update heartbeats as h set next_deadline_at = v.at::timestamptz, updated_at = ? from unnest(?::text[], ?::text[]) as v(id, at) where h.id = v.id`,
+        [this.deps.now(), `{${mine.map((b) => b.id).join(',')}}`, `{${next.join(',')}}`],
+      );
+      return mine.length;
+    });
   }
 
   /** Admits the run against the month's quota (as every run is), then records it; an exhausted quota records nothing. */

@@ -17,6 +17,7 @@ import { nameErrors } from '../common/names';
 import { DAY_MS } from '../common/time';
 import { Invitation, MAX_PENDING_INVITATIONS } from './invitation.entity';
 import { inviteMail } from './invite-mail';
+import type { PublicUrl } from '../common/public-url';
 
 /** An invitation's link works for 7 days, the first start's setup link for 24 hours. */
 export const INVITE_LINK_MS = 7 * DAY_MS;
@@ -27,7 +28,7 @@ export interface InvitationServiceDeps {
   passwords: PasswordHasher;
   mailer: AccountMailer;
   /** PUBLIC_URL, or http://HOST:PORT: where the links in emails and on the console point. */
-  publicUrl: string;
+  publicUrl: PublicUrl;
   sessionMaxDays: number;
 }
 
@@ -155,7 +156,7 @@ export class InvitationService {
   }
 
   private link(page: 'accept-invite' | 'setup', token: string): string {
-    return `${this.deps.publicUrl.replace(/\/+$/, '')}/dashboard/${page}?token=${token}`;
+    return `${this.deps.publicUrl}/dashboard/${page}?token=${token}`;
   }
 
   private pending(em: EntityManager, token: string, kind: Invitation['kind']): Promise<Invitation | null> {

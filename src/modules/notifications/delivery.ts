@@ -10,6 +10,7 @@ import { readable } from './render';
 import { CHANNEL_PROVIDERS, isMail } from './channels/registry';
 import type { ChannelProvider, ProviderEndpoints } from './channels/provider';
 import type { ChannelSettings, ChannelType } from './notification-channel.entity';
+import type { PublicUrl } from '../common/public-url';
 
 export interface DeliveryOptions {
   /** NOTIFY_RETRY_SCHEDULE_MS: the wait before attempt 2, 3, …; after the last, FAILED. */
@@ -18,7 +19,7 @@ export interface DeliveryOptions {
   allowPrivateTargets: boolean;
   smtpUrl: string | undefined;
   smtpFrom: string;
-  publicUrl: string;
+  publicUrl: PublicUrl;
   /** The providers' API endpoints (PAGERDUTY_EVENTS_URL, OPSGENIE_API_URL, OPSGENIE_EU_API_URL, TELEGRAM_API_URL). */
   endpoints: ProviderEndpoints;
   /** The one-click acknowledge link of an open alert for a channel (email and Slack messages carry it). */
@@ -281,7 +282,7 @@ export class DeliveryAttempts {
         // A confirmation email is fixed words and its link: it reads nothing of the payload.
         readable: row.payload.type === 'email.confirmation' ? { title: '', lines: [], link: '' } : this.readable(row),
         unconfirmed: row.unconfirmed,
-        confirmationUrl: row.unconfirmed && confirmation?.token ? `${this.opts.publicUrl.replace(/\/$/, '')}/notifications/confirm/${this.secrets.open(String(confirmation.token))}` : undefined,
+        confirmationUrl: row.unconfirmed && confirmation?.token ? `${this.opts.publicUrl}/notifications/confirm/${this.secrets.open(String(confirmation.token))}` : undefined,
         unsubscribeUrl: this.unsubscribeUrl(row.payload),
       });
       if ('skip' in message) return { outcome: 'skipped', error: message.skip };
@@ -327,7 +328,7 @@ export class DeliveryAttempts {
 
   /** What a person reads; an open alert's opening (or escalation) carries its acknowledge link for this channel. */
   private readable(row: Row): ReturnType<typeof readable> {
-    const r = readable(row.payload as never, this.opts.publicUrl);
+    const r = readable(row.payload as never, String(this.opts.publicUrl));
     const alert = row.payload.data.alert as { id?: string; status?: string } | undefined;
     if (this.opts.ackUrl && row.payload.type === 'alert.opened' && alert?.id && alert.status === 'OPEN') r.ackUrl = this.opts.ackUrl(alert.id, row.channel_id);
     return r;
@@ -336,7 +337,7 @@ export class DeliveryAttempts {
   /** A status page subscriber's unsubscribe link, from the sealed token of its payload; undefined for any other delivery. */
   private unsubscribeUrl(payload: Row['payload']): string | undefined {
     const sealed = (payload.data.unsubscribe as { token?: string } | undefined)?.token;
-    return sealed ? `${this.opts.publicUrl.replace(/\/$/, '')}${UNSUBSCRIBE_PATH}/${this.secrets.open(sealed)}` : undefined;
+    return sealed ? `${this.opts.publicUrl}${UNSUBSCRIBE_PATH}/${this.secrets.open(sealed)}` : undefined;
   }
 
   private async sendEmail(to: string, message: { subject: string; text: string }, headers?: Record<string, string>): Promise<Attempt> {

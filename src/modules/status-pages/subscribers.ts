@@ -9,6 +9,7 @@ import type { Notifier, StatusPageEvent } from '../notifications/notifier';
 import { Organization } from '../organization/organization.entity';
 import { StatusComponent, StatusPage, type Incident, type IncidentUpdate } from './status-page.entity';
 import { StatusSubscriber } from './subscriber.entity';
+import type { PublicUrl } from '../common/public-url';
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 const HOUR = 3_600_000;
@@ -32,7 +33,7 @@ export class Subscribers {
     private readonly notifier: Notifier,
     private readonly secrets: SecretBox,
     private readonly now: () => Date,
-    private readonly opts: { perPagePerHour: number; maxPerPage: number; publicUrl: string },
+    private readonly opts: { perPagePerHour: number; maxPerPage: number; publicUrl: PublicUrl },
   ) {}
 
   /** Answers the webhook's signing secret (shown once), or null for an email (or an address already subscribed). */
@@ -98,7 +99,7 @@ export class Subscribers {
     const page = await em.findOneOrFail(StatusPage, { id: incident.page.id });
     const subs = await em.find(StatusSubscriber, { page: page.id });
     if (!subs.length) return;
-    const url = `${this.opts.publicUrl.replace(/\/$/, '')}/status/${page.slug}`;
+    const url = `${this.opts.publicUrl}/status/${page.slug}`;
     await em.transactional(async (tx) => {
       for (const s of subs)
         await this.notifier.emit(tx, {
@@ -148,7 +149,7 @@ export class Subscribers {
         checkId: null,
         channelId: s.channel.id,
         data: {
-          statusPage: { id: page.id, name: page.name, url: `${this.opts.publicUrl.replace(/\/$/, '')}/status/${page.slug}` },
+          statusPage: { id: page.id, name: page.name, url: `${this.opts.publicUrl}/status/${page.slug}` },
           maintenance: { id: window.id, name: window.name, startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString(), components: byPage.get(page.id)!, ...cancelled },
           unsubscribe: { token: s.unsubscribeToken },
         },

@@ -7,6 +7,7 @@ import { buildSnapshot, type Snapshot } from './snapshot';
 import { statusHtml } from './html';
 import { atomFeed } from './atom';
 import { statuspageJson } from './statuspage-json';
+import type { PublicUrl } from '../../common/public-url';
 
 /** One answer, ready to send. */
 export interface PublicBody {
@@ -48,7 +49,7 @@ export class PublicStatus {
     private readonly orm: MikroORM,
     private readonly bus: LiveBus,
     private readonly now: () => Date,
-    private readonly opts: { ttlMs: number; publicUrl: string },
+    private readonly opts: { ttlMs: number; publicUrl: PublicUrl },
   ) {}
 
   /** Drops every cached page of the organization (a state it shows may have changed). */
@@ -63,7 +64,7 @@ export class PublicStatus {
 
   /** The host tracer itself is served on (PUBLIC_URL's): never a page's custom domain, whatever a page says. */
   get ownHost(): string {
-    return hostOf(this.opts.publicUrl);
+    return hostOf(String(this.opts.publicUrl));
   }
 
   /** The page of a custom domain as cached: a slug, null (no page), or undefined (not looked up lately: a query). */
