@@ -16,13 +16,14 @@ import { scopeCheckHooks, type DocumentLimits } from '../authorization/scope-gua
 import { documentGuard } from './document-guard';
 import { jitGateway } from './executor';
 import { responseSizeHooks } from './response-size';
+import type { KnownQueries } from './known-queries';
 import { SANDBOX_VERSION } from './sandbox';
 
 /**
  * The Apollo Server of /graphql and the REST mirror: the schema, its guards (document size, scopes and limits,
  * before execution), error formatting and status, and the Sandbox landing page. Not started.
  */
-export function createApollo(config: Config, log: FastifyBaseLogger, { schema, index }: AppSchema): ApolloServer<RequestContext> {
+export function createApollo(config: Config, log: FastifyBaseLogger, { schema, index }: AppSchema, known?: KnownQueries): ApolloServer<RequestContext> {
   // Runs inside Apollo's pipeline, so after the context builder (an anonymous caller learns nothing). A document's
   // cost is at least its expanded size, so the guard never refuses what the cost limit would accept; 500,000 is
   // what it was with the former default cost limit (ten times 50,000), kept as the floor.
@@ -48,6 +49,8 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
         scopeCheckHooks(index, documentLimits(config)),
         graphqlErrorHooks(log),
         responseSizeHooks(config.MAX_RESPONSE_BYTES),
+        // Learns the query texts `/graphql` may answer without the pipeline (ADR 0076): only after all of the above.
+        known?.hooks ?? {},
       ),
       // Responses are per key and never cacheable: the cache-control plugin's per-field hook would be pure cost.
       ApolloServerPluginCacheControlDisabled(),
