@@ -20,7 +20,8 @@ const MAX_QUERY_CHARS = 4096;
 interface Known {
   document: DocumentNode;
   operation: OperationDefinitionNode;
-  run: CompiledOperation;
+  /** Compiled on the text's first answer here, not when learnt: a text asked once is compiled once (by Apollo's executor). */
+  run?: CompiledOperation;
 }
 
 /** A POST body as Fastify's JSON parser left it, when it is of the one plain shape the fast path takes. */
@@ -32,9 +33,10 @@ export interface PlainQueryBody {
 
 /**
  * Query texts Apollo has parsed, validated, resolved to a query operation and let through the scope check for some
- * caller, with that operation compiled once (ADR 0076). `/graphql` answers a later request of the same text itself
- * when it is a plain POST and its run ends cleanly, and hands everything else to Apollo with the context it built
- * (`answer` says which). It learns only from Apollo: a text Apollo never ran to execution is never answered here.
+ * caller, each operation compiled when first answered here (ADR 0076). `/graphql` answers a later request of the
+ * same text itself when it is a plain POST and its run ends cleanly, and hands everything else to Apollo with the
+ * context it built (`answer` says which). It learns only from Apollo: a text Apollo never ran to execution is never
+ * answered here.
  *
  * Only queries (never a mutation or a subscription), of a document with a single operation (and its fragments),
  * without introspection (`__schema`, `__type`) and without directives (`@include`/`@skip` and any other: their
@@ -64,8 +66,7 @@ export class KnownQueries {
       if (this.known.get(source)) return;
       if (!isPlainDocument(document, operation)) return;
       if (operation.directives?.length || operation.variableDefinitions?.some((v) => v.directives?.length)) return;
-      const run = (this.options.jit ? compileOperation : interpretOperation)(this.schema, document, operation);
-      this.known.set(source, { document, operation, run });
+      this.known.set(source, { document, operation });
     },
   };
 
@@ -89,6 +90,7 @@ export class KnownQueries {
   async answer(known: Known, principal: ScopeHolder | undefined, variables: Record<string, unknown> | undefined, context: unknown): Promise<string | undefined> {
     if (!principal) return undefined;
     if (refusal(principal, operationRequirements(this.schema, this.index, known.document, known.operation), this.limits, variables)) return undefined;
+    known.run ??= (this.options.jit ? compileOperation : interpretOperation)(this.schema, known.document, known.operation);
     const result: ExecutionResult = await known.run(context, variables);
     if (result.errors !== undefined || result.extensions !== undefined || result.data == null) return undefined;
     const answer = { data: result.data };
