@@ -27,6 +27,7 @@ import { createApollo, documentLimits } from './graphql/apollo';
 import { LiveServer } from './modules/live/live-server';
 import type { RequestContext } from './context/request-context';
 import { buildAppSchema } from './graphql/schema';
+import { KnownQueries } from './graphql/known-queries';
 import { registerRestRoutes } from './rest/plugin';
 import type { PublicUrl } from './modules/common/public-url';
 import { registerPingRoutes } from './modules/heartbeats/ping-route';
@@ -58,6 +59,8 @@ export interface App {
   keyListener?: KeyChangeListener;
   /** The WebSocket subscriptions server (tests read its connection count). */
   live: LiveServer<RequestContext>;
+  /** The query texts `/graphql` answers without Apollo's pipeline (ADR 0076; tests compare both paths). */
+  knownQueries: KnownQueries;
   /** The key made on first start with an empty database, to be shown once; undefined otherwise. */
   bootstrapKey?: string;
   /**
@@ -87,7 +90,8 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   const { database, engine, services, contexts } = api;
 
   const schema = await api.started(buildAppSchema());
-  const apollo = createApollo(config, log, schema);
+  const knownQueries = new KnownQueries(schema.schema, schema.index, documentLimits(config), { jit: config.GRAPHQL_JIT, maxResponseBytes: config.MAX_RESPONSE_BYTES });
+  const apollo = createApollo(config, log, schema, knownQueries);
   await api.started(apollo.start());
 
   // Subscriptions: WebSocket upgrades of /graphql, authenticated by the same context builder (modules/live/).
@@ -113,7 +117,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
   live.attach(fastify);
 
   registerErrorHandlers(fastify, contexts, log);
-  registerGraphQLRoute(fastify, apollo, contexts, live);
+  registerGraphQLRoute(fastify, apollo, contexts, live, knownQueries);
   registerRestRoutes(fastify, { schema, config, log }, contexts);
   // Before the dashboard: a custom domain's `GET /` is its status page, not the dashboard's redirect.
   registerPublicStatusRoutes(fastify, services.publicStatus, { perMinute: config.STATUS_PAGE_RATE_LIMIT_PER_MINUTE });
@@ -147,6 +151,7 @@ async function serveApi(config: Config, fastify: FastifyInstance, api: ApiServic
     engine,
     keyListener: api.keyListener,
     live,
+    knownQueries,
     bootstrapKey: api.bootstrapKey,
     get setupLink() {
       return api.setupLink && api.publicUrl.current(api.setupLink);

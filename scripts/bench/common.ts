@@ -82,10 +82,16 @@ export function nodeFlags(script: string): string[] {
   return [];
 }
 
-export async function startProcess(script: string, env: Record<string, string>, ready: (url: string) => Promise<boolean>): Promise<Proc & { startedMs: number }> {
+export async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  ready: (url: string) => Promise<boolean>,
+  /** Another build (`root`: a directory holding its own dist/) and node flags after package.json's (the last wins). */
+  variant: { root?: string; flags?: string[] } = {},
+): Promise<Proc & { startedMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags(script), script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags(script), ...(variant.flags ?? []), variant.root ? path.join(variant.root, script) : script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

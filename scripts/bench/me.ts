@@ -15,6 +15,13 @@
  *
  * Embedded database: the default `npm start` process (API and worker in one process, the database in its thread).
  * PostgreSQL (DATABASE_URL): the API role (`WORKER=false`), in a database of its own.
+ *
+ * Rows (BENCH_ME_ROWS, default `graphql,session,rest`): `me` over /graphql with a key; the same query with a member's
+ * session cookie (signed in through POST /auth/sign-in, as the dashboard is: issue 25's comparison); `GET /v1/me`.
+ * For A/B work in one run, BENCH_ME_VARIANTS (JSON: `[{"label":"semi 16","flags":["--max-semi-space-size=16"]},
+ * {"label":"before","root":"/tmp/base","rows":["graphql"]}]`) adds the rows again for other node flags (after
+ * package.json's, so they win) or another build (`root` holds its own dist/), in the same interleaved rounds.
+ * BENCH_ME_SECONDS=0 leaves p99 out.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -52,6 +59,22 @@ interface Target {
   body?: string;
 }
 
+type RowKey = 'graphql' | 'session' | 'rest';
+const ROW_NAMES: Record<RowKey, string> = {
+  graphql: '`me` over /graphql (key)',
+  session: '`me` over /graphql (session cookie)',
+  rest: '`GET /v1/me` (key)',
+};
+const ROWS = (process.env.BENCH_ME_ROWS ?? 'graphql,session,rest').split(',').map((r) => r.trim()) as RowKey[];
+interface Variant {
+  label: string;
+  root?: string;
+  flags?: string[];
+  rows?: RowKey[];
+}
+const VARIANTS = JSON.parse(process.env.BENCH_ME_VARIANTS ?? '[]') as Variant[];
+const PASSWORD = 'violet-harbor-tunnel-8142';
+
 /** CPU µs per request over a fixed count of requests (a warm-up first), and the RSS after it. */
 async function cpuPerRequest(url: string, t: Target, pid: number): Promise<{ cpuUsPerReq: number; rssMb: number | null }> {
   const base = { url: url + t.path, connections: 10, method: t.method as 'GET', headers: t.headers, body: t.body };
@@ -65,6 +88,7 @@ async function cpuPerRequest(url: string, t: Target, pid: number): Promise<{ cpu
 
 /** p99 (ms) of requests sent on a fixed schedule of `RATE` a second, each timed from when it was due. */
 async function openLoopP99(url: string, t: Target): Promise<number> {
+  if (RATE * SECONDS <= 0) return NaN;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const target = new URL(url + t.path);
   const total = RATE * SECONDS;
@@ -126,9 +150,33 @@ export async function benchMe(databaseUrl: string | undefined, log: (s: string) 
   };
   try {
     const made = JSON.parse(await cli(['dist/src/cli/keys.js', 'create', '--org', 'Bench Inc', '--name', 'bench', '--permissions', 'all', '--json'], env)) as { key: string };
-    const targets: { name: string; target: Target }[] = [
-      { name: '`me` over /graphql', target: { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${made.key}` }, body: ME_QUERY } },
-      { name: '`GET /v1/me`', target: { method: 'GET', path: '/v1/me', headers: { authorization: `Bearer ${made.key}` } } },
+    const wantsSession = ROWS.includes('session') || VARIANTS.some((v) => (v.rows ?? ROWS).includes('session'));
+    const invited = wantsSession
+      ? (JSON.parse(await cli(['dist/src/cli/members.js', 'add', '--org', 'Bench Inc', '--email', 'bench@example.com', '--role', 'OWNER', '--json'], env)) as { token: string })
+      : undefined;
+    // The member's password is set, and the member signed in, through the first server that needs the cookie; the
+    // session is a row of the database, so every later process accepts the same cookie.
+    let cookie: string | undefined;
+    const sessionCookie = async (url: string): Promise<string> => {
+      if (cookie) return cookie;
+      const post = (p: string, body: unknown) => fetch(url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const set = await post('/auth/reset-password', { token: invited!.token, password: PASSWORD });
+      if (set.status !== 204) throw new Error(`bench: reset-password answered ${set.status}`);
+      const signed = await post('/auth/sign-in', { email: 'bench@example.com', password: PASSWORD });
+      cookie = signed.headers.get('set-cookie')?.split(';')[0];
+      if (!cookie) throw new Error(`bench: sign-in answered ${signed.status}: ${await signed.text()}`);
+      return cookie;
+    };
+    const json = { 'content-type': 'application/json' };
+    const targetOf = async (row: RowKey, url: string): Promise<Target> => {
+      if (row === 'graphql') return { method: 'POST', path: '/graphql', headers: { ...json, authorization: `Bearer ${made.key}` }, body: ME_QUERY };
+      if (row === 'rest') return { method: 'GET', path: '/v1/me', headers: { authorization: `Bearer ${made.key}` } };
+      // A signed-in POST must name this server's origin, as the dashboard's requests do.
+      return { method: 'POST', path: '/graphql', headers: { ...json, cookie: await sessionCookie(url), origin: url }, body: ME_QUERY };
+    };
+    const targets: { name: string; row: RowKey; variant: Variant }[] = [
+      ...ROWS.map((row) => ({ name: ROW_NAMES[row], row, variant: { label: '' } })),
+      ...VARIANTS.flatMap((variant) => (variant.rows ?? ROWS).map((row) => ({ name: `${ROW_NAMES[row]}, ${variant.label}`, row, variant }))),
     ];
     const bareTarget: Target = { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: ME_QUERY };
     const answersMe = async (u: string) => (await fetch(u, { method: 'POST', headers: bareTarget.headers, body: ME_QUERY })).ok;
@@ -142,10 +190,10 @@ export async function benchMe(databaseUrl: string | undefined, log: (s: string) 
       } finally {
         await bare.stop();
       }
-      for (const [i, { target }] of targets.entries()) {
-        const s = await startProcess('dist/src/server.js', env, readyz);
+      for (const [i, { row, variant }] of targets.entries()) {
+        const s = await startProcess('dist/src/server.js', env, readyz, variant);
         try {
-          tracerRounds[i].push(await measure(s.url, target, s.child.pid!));
+          tracerRounds[i].push(await measure(s.url, await targetOf(row, s.url), s.child.pid!));
         } finally {
           await s.stop();
         }

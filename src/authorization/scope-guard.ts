@@ -1,6 +1,6 @@
 import { defaultFieldResolver, getNamedType, isAbstractType, type GraphQLAbstractType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { AppError, forbidden, unauthorized, type ErrorCode } from '../errors';
 import { missingScopes, SCOPES, type Scope, type ScopeHolder } from './scopes';
 import type { ScopeIndex } from './scope-index';
@@ -75,17 +75,22 @@ function assertWithinLimits(needs: OperationRequirements, limits: DocumentLimits
     refuse('QUERY_TOO_COMPLEX', `The query would resolve about ${cost} fields; the limit is ${limits.cost} (ask for smaller pages)`, cost, limits.cost);
 }
 
-export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): ApolloServerPlugin<HasPrincipal> {
-  // One listener object for every request: nothing allocated per request.
-  const listener: Awaited<ReturnType<NonNullable<ApolloServerPlugin<HasPrincipal>['requestDidStart']>>> = {
-        async didResolveOperation({ contextValue, document, operation, schema, request }) {
-          const principal = contextValue.principal;
-          if (!principal) throw toGraphQLError(unauthorized());
-          if (!operation) return; // Apollo refuses a document without a matching operation before executing
-          const appError = refusal(principal, operationRequirements(schema, index, document, operation), limits, request.variables);
-          if (appError) throw toGraphQLError(appError);
-        },
+export function scopeCheckHooks(index: ScopeIndex, limits: DocumentLimits): Pick<GraphQLRequestListener<HasPrincipal>, 'didResolveOperation'> {
+  return {
+    async didResolveOperation({ contextValue, document, operation, schema, request }) {
+      const principal = contextValue.principal;
+      if (!principal) throw toGraphQLError(unauthorized());
+      if (!operation) return; // Apollo refuses a document without a matching operation before executing
+      // The requirements and the limits' measures are cached on the operation node: per request, set lookups only.
+      const appError = refusal(principal, operationRequirements(schema, index, document, operation), limits, request.variables);
+      if (appError) throw toGraphQLError(appError);
+    },
   };
+}
+
+/** The check above as an Apollo plugin of its own (the server combines it with its other hooks in one listener). */
+export function scopeCheckPlugin(index: ScopeIndex, limits: DocumentLimits): ApolloServerPlugin<HasPrincipal> {
+  const listener = scopeCheckHooks(index, limits);
   return { requestDidStart: async () => listener };
 }
 

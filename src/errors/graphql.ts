@@ -1,6 +1,6 @@
 // The GraphQL renderer of the envelope: `errors[].extensions` carries the code, the details and the request's id.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, REQUEST_ID_HEADER, type ErrorEnvelope } from './index';
 import { envelopeOf, reportFault } from './envelope';
@@ -77,8 +77,8 @@ export function unwrapError(error: unknown): unknown {
  * Logs every fault of an operation with the request's id, and sets the HTTP status from the error codes when no
  * error set one itself (database down → 503, a bug → 500), so clients and load balancers see a failure as a failure.
  */
-export function graphqlErrorPlugin(log: FastifyBaseLogger): ApolloServerPlugin {
-  const listener: GraphQLRequestListener<object> = {
+export function graphqlErrorHooks(log: FastifyBaseLogger): Pick<GraphQLRequestListener<object>, 'didEncounterErrors'> {
+  return {
     async didEncounterErrors({ response, errors, request }) {
       const requestId = request.http?.headers.get(REQUEST_ID_HEADER);
       for (const error of errors) if (!isClientCode(error.extensions?.code)) reportFault(log, unwrapError(error), requestId);
@@ -88,5 +88,4 @@ export function graphqlErrorPlugin(log: FastifyBaseLogger): ApolloServerPlugin {
       response.http.status = envelopeOf(original).status;
     },
   };
-  return { requestDidStart: async () => listener };
 }

@@ -1,5 +1,5 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLError, type SelectionSetNode, type ValidationRule } from 'graphql';
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import type { BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { AppError } from '../errors';
 import { toGraphQLError } from '../errors/graphql';
 import { COST_CEILING } from '../authorization/operation-scopes';
@@ -20,9 +20,9 @@ import { COST_CEILING } from '../authorization/operation-scopes';
  * Apollo answers it as a failed validation, 400 with QUERY_TOO_COMPLEX, and never caches it. Documents that
  * pass are cached by Apollo after validation and are not parsed or measured again.
  */
-export function documentGuard(limit: number): { plugin: ApolloServerPlugin; refusalRule: ValidationRule } {
+export function documentGuard(limit: number): { hooks: Pick<GraphQLRequestListener<BaseContext>, 'parsingDidStart'>; refusalRule: ValidationRule } {
   const refusals = new WeakMap<DocumentNode, GraphQLError>();
-  const listener: GraphQLRequestListener<BaseContext> = {
+  const hooks: Pick<GraphQLRequestListener<BaseContext>, 'parsingDidStart'> = {
     async parsingDidStart(requestContext) {
       return async (parseError) => {
         if (parseError || !requestContext.document) return;
@@ -39,7 +39,7 @@ export function documentGuard(limit: number): { plugin: ApolloServerPlugin; refu
     },
   };
   return {
-    plugin: { requestDidStart: async () => listener },
+    hooks,
     refusalRule: (context) => ({
       Document(node) {
         const refusal = refusals.get(node);

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import type { BaseContext, GraphQLRequestListener } from '@apollo/server';
 import { AppError } from '../errors';
 import { graphqlExtensions } from '../errors/graphql';
 
@@ -101,8 +101,8 @@ export const responseTooLarge = (limit: number, actual: number) =>
  * is replaced by RESPONSE_TOO_LARGE (400). The cost limit refuses heavy documents before they run; this is the
  * bound on what one that passed may still send (long strings, full lists).
  */
-export function responseSizePlugin(limit: number): ApolloServerPlugin {
-  const listener: GraphQLRequestListener<BaseContext> = {
+export function responseSizeHooks(limit: number): Pick<GraphQLRequestListener<BaseContext>, 'willSendResponse'> {
+  return {
     async willSendResponse({ response }) {
       if (response.body.kind !== 'single' || !response.body.singleResult.data) return;
       const size = jsonSizeUpTo(response.body.singleResult, limit);
@@ -112,5 +112,4 @@ export function responseSizePlugin(limit: number): ApolloServerPlugin {
       response.http.status = e.status;
     },
   };
-  return { requestDidStart: async () => listener };
 }

@@ -8,6 +8,7 @@ import { sandboxPageHeaders } from '../graphql/sandbox';
 import type { ContextBuilder } from '../modules/auth/context';
 import type { RequestContext } from '../context/request-context';
 import { LiveServer } from '../modules/live/live-server';
+import { APOLLO_JSON, type KnownQueries } from '../graphql/known-queries';
 
 /**
  * `/graphql` (GET, POST, OPTIONS) handed straight to Apollo's `executeHTTPGraphQLRequest`, with the one context
@@ -20,6 +21,7 @@ export function registerGraphQLRoute(
   apollo: ApolloServer<RequestContext>,
   contexts: ContextBuilder<RequestContext>,
   live?: LiveServer<RequestContext>,
+  known?: KnownQueries,
 ): void {
   fastify.route({
     method: ['GET', 'POST', 'OPTIONS'],
@@ -27,6 +29,25 @@ export function registerGraphQLRoute(
     handler: async (req, reply) => {
       // A WebSocket upgrade (subscriptions, graphql-transport-ws) is the live server's.
       if (live && LiveServer.isUpgrade(req)) return live.upgrade(req, reply);
+      // A plain POST of a query Apollo has already run (ADR 0076) is answered here when its run ends cleanly, with
+      // exactly the bytes Apollo would send; otherwise Apollo gets the request with the context built for it.
+      const fast = known?.lookup(req.method, req.headers, req.body);
+      let built: { context: RequestContext } | { error: unknown } | undefined;
+      if (fast) {
+        try {
+          built = { context: await contexts.build(req, reply) };
+        } catch (error) {
+          built = { error };
+        }
+        if ('context' in built) {
+          const answer = await known!.answer(fast.known, built.context.principal, fast.body.variables ?? undefined, built.context).catch(() => undefined);
+          if (answer !== undefined) {
+            reply.header('content-type', APOLLO_JSON);
+            reply.code(200);
+            return answer;
+          }
+        }
+      }
       const headers = new HeaderMap();
       for (const name in req.headers) {
         const value = req.headers[name];
@@ -39,6 +60,8 @@ export function registerGraphQLRoute(
         httpGraphQLRequest: { method: req.method, headers, search: q < 0 ? '' : req.url.slice(q), body: req.body },
         context: async () => {
           try {
+            if (built && 'context' in built) return built.context;
+            if (built) throw built.error;
             return await contexts.build(req, reply);
           } catch (e) {
             // Apollo runs no plugin when the context fails: a fault is logged here, where the request is known.

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../helpers/app';
 import { Client } from '../helpers/client';
+import { print } from 'graphql';
 import { OPERATIONS, registryGaps, rootFieldOf, seedOrganization, type Ids } from '../helpers/operations';
 import { json, startTarget, type Target } from '../helpers/target';
 
@@ -130,4 +131,85 @@ describe('graphql-jit and graphql-js answer every operation alike', () => {
     // Two minutes: ~150 operations, each asked of both organizations one after the other (a loaded CI machine took
     // more than the default minute); an answer that keeps differing fails above, whatever the time.
   }, 120_000);
+});
+
+/**
+ * The fast path of `/graphql` (ADR 0076: a plain POST of a query Apollo already ran, answered without Apollo's
+ * pipeline) against Apollo itself, on the same app, organization and variables: the status, every header but the
+ * per-request ones (date, request id, the rate limit's countdown) and the body, byte for byte. Every query of the
+ * registry, with its seeded variables (answers) and its absent ids and invalid input (refusals, which the fast path
+ * leaves to Apollo), plus requests it must always leave to Apollo.
+ */
+describe('the fast path of /graphql answers exactly as Apollo does', () => {
+  const PER_REQUEST = new Set(['date', 'x-request-id', 'ratelimit-remaining', 'ratelimit-reset']);
+  const ask = async (query: string, variables: unknown, headers: Record<string, string> = {}, fast = true) => {
+    t.app.knownQueries.enabled = fast;
+    // One instant for both paths: the caller's key records when it was last used, and `me` and `apiKeys` show it.
+    t.clock.now = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    try {
+      const res = await fetch(`${t.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${side.jit.client.key}`, ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.text()).replace(/"requestId":"[^"]*"/g, '"requestId":"<id>"');
+      const kept = [...res.headers].filter(([name]) => !PER_REQUEST.has(name));
+      return JSON.stringify({ status: res.status, headers: kept, body });
+    } finally {
+      t.app.knownQueries.enabled = true;
+      t.clock.now = null;
+    }
+  };
+
+  it('every query of the registry, answered and refused', async () => {
+    const queries = OPERATIONS.filter((op) => rootFieldOf(op.document).startsWith('query '));
+    expect(queries.length).toBeGreaterThan(20);
+    const differ: unknown[] = [];
+    const before = t.app.knownQueries.served;
+    for (const op of queries) {
+      const query = print(op.document);
+      for (const variables of [op.variables(side.jit.ids, target.url), op.absent]) {
+        await ask(query, variables, {}, false); // Apollo has run the text: the fast path knows it from here on
+        let [apollo, fast] = [await ask(query, variables, {}, false), await ask(query, variables)];
+        // Background work (a check session, a delivery) may change an answer between two requests: asked again.
+        for (let i = 0; i < 3 && apollo !== fast; i++) {
+          await new Promise((r) => setTimeout(r, 300));
+          [apollo, fast] = [await ask(query, variables, {}, false), await ask(query, variables)];
+        }
+        if (apollo !== fast) differ.push({ op: op.name, apollo: JSON.parse(apollo), fast: JSON.parse(fast) });
+      }
+    }
+    expect(differ).toEqual([]);
+    // The comparison is of the fast path's own answers: most seeded queries succeed, and each was answered there.
+    expect(t.app.knownQueries.served - before).toBeGreaterThan(queries.length / 2);
+  }, 120_000);
+
+  it('leaves to Apollo what it does not take: other Accept and content types, extensions, batches, GET, mutations, introspection', async () => {
+    const me = '{ me { organization { id name } key { name } } }';
+    await ask(me, undefined, {}, false);
+    const served = t.app.knownQueries.served;
+    const cases: [string, unknown, Record<string, string>][] = [
+      [me, undefined, { accept: 'application/graphql-response+json' }],
+      [me, undefined, { accept: 'text/html' }],
+      [me, undefined, { 'content-type': 'application/json; charset=utf-8' }],
+      [me, undefined, { authorization: 'Bearer izli_sk_live_not_a_key' }],
+      ['{ __schema { queryType { name } } }', undefined, {}],
+      ['{ me { organization { id @include(if: true) } } }', undefined, {}],
+      ['query Q($n: Int!) { monitors(first: $n) { nodes { id } } }', { n: 'x' }, {}],
+    ];
+    for (const [query, variables, headers] of cases) {
+      await ask(query, variables, headers, false);
+      expect(await ask(query, variables, headers)).toBe(await ask(query, variables, headers, false));
+    }
+    expect(t.app.knownQueries.served).toBe(served);
+    // A POST body the fast path does not take (extensions), a batch and a GET of a known text: Apollo's.
+    const post = (body: unknown) =>
+      fetch(`${t.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${side.jit.client.key}` }, body: JSON.stringify(body) });
+    await post({ query: me, extensions: {} });
+    await post([{ query: me }]);
+    await fetch(`${t.baseUrl}/graphql?query=${encodeURIComponent(me)}`, { headers: { authorization: `Bearer ${side.jit.client.key}`, 'apollo-require-preflight': 'true' } });
+    expect(t.app.knownQueries.served).toBe(served);
+    expect(JSON.parse(await ask(me, undefined)).body).toContain('"organization"');
+    expect(t.app.knownQueries.served).toBe(served + 1);
+  });
 });
