@@ -105,6 +105,25 @@ export function takesInputDefaults(schema: GraphQLSchema, operation: OperationDe
   });
 }
 
+const STASHED = Symbol('a result the fast path already computed');
+
+/** The fast path (known-queries.ts) leaves a result it computed but may not answer itself for Apollo's executor (`takeStashedResult`). */
+export function stashResult(context: object, result: ExecutionResult): void {
+  (context as { [STASHED]?: ExecutionResult })[STASHED] = result;
+}
+
+/**
+ * The result the fast path computed for this request, once: Apollo's jit executor (executor.ts) answers it instead
+ * of running the same operation again. Apollo reaches the executor for the same text, operation and variables the
+ * fast path ran (it parses the text it was given, resolves the same operation name and checks the same scopes).
+ */
+export function takeStashedResult(context: unknown): ExecutionResult | undefined {
+  const c = context as { [STASHED]?: ExecutionResult } | null;
+  const r = c?.[STASHED];
+  if (r) delete c![STASHED];
+  return r;
+}
+
 /**
  * graphql-jit as Apollo Server's executor, through its gateway hook (`load()` answers the schema and the executor).
  * Apollo still parses, validates and caches documents and runs every plugin before execution (the document guard,
@@ -114,6 +133,9 @@ export function takesInputDefaults(schema: GraphQLSchema, operation: OperationDe
 export function jitGateway(schema: GraphQLSchema, maxCompiled = 1000): GatewayInterface {
   const cache = new Lru<string, CompiledOperation>(maxCompiled);
   const executor: GatewayExecutor = async (rc) => {
+    // A plain query the fast path already ran, not cleanly (an error): its result, not a second run (ADR 0076).
+    const stashed = takeStashedResult(rc.context);
+    if (stashed) return stashed as Awaited<ReturnType<GatewayExecutor>>;
     const operation = rc.operation!; // Apollo resolves the operation before it executes
     const key = `${rc.queryHash}\u0000${rc.operationName ?? ''}`;
     let run = cache.get(key);

@@ -5,7 +5,7 @@ import { operationRequirements } from '../authorization/operation-scopes';
 import { refusal, type DocumentLimits } from '../authorization/scope-guard';
 import type { ScopeHolder } from '../authorization/scopes';
 import { Lru } from '../modules/common/lru';
-import { compileOperation, interpretOperation, type CompiledOperation } from './executor';
+import { compileOperation, interpretOperation, stashResult, type CompiledOperation } from './executor';
 import { jsonSizeUpTo } from './response-size';
 
 /** What Apollo answers a single result with when the request's Accept leaves it the choice (its MEDIA_TYPES.APPLICATION_JSON). */
@@ -85,17 +85,21 @@ export class KnownQueries {
    * Runs the known operation for a caller, after the same scope and limit check Apollo's plugin makes. The serialised
    * answer, exactly as Apollo writes a clean result (`{"data":…}` and a newline); undefined when anything would make
    * Apollo's answer other than that (a refusal, any error, extensions, an answer over the size cap): the caller then
-   * hands the request to Apollo.
+   * hands the request to Apollo. A run that happened but did not end cleanly is left on the context
+   * (`stashResult`): with graphql-jit, Apollo's executor answers it instead of running the query a second time (a
+   * query failing on a slow or stalled database would otherwise pay for its failure twice).
    */
-  async answer(known: Known, principal: ScopeHolder | undefined, variables: Record<string, unknown> | undefined, context: unknown): Promise<string | undefined> {
+  async answer(known: Known, principal: ScopeHolder | undefined, variables: Record<string, unknown> | undefined, context: object): Promise<string | undefined> {
     if (!principal) return undefined;
     if (refusal(principal, operationRequirements(this.schema, this.index, known.document, known.operation), this.limits, variables)) return undefined;
     known.run ??= (this.options.jit ? compileOperation : interpretOperation)(this.schema, known.document, known.operation);
     const result: ExecutionResult = await known.run(context, variables);
-    if (result.errors !== undefined || result.extensions !== undefined || result.data == null) return undefined;
     const answer = { data: result.data };
     // The size plugin measures `{ errors: undefined, data, extensions: undefined }`: the same bytes.
-    if (jsonSizeUpTo(answer, this.options.maxResponseBytes) > this.options.maxResponseBytes) return undefined;
+    if (result.errors !== undefined || result.extensions !== undefined || result.data == null || jsonSizeUpTo(answer, this.options.maxResponseBytes) > this.options.maxResponseBytes) {
+      if (this.options.jit) stashResult(context, result);
+      return undefined;
+    }
     this.served++;
     return `${JSON.stringify(answer)}\n`;
   }

@@ -184,6 +184,23 @@ describe('the fast path of /graphql answers exactly as Apollo does', () => {
     expect(t.app.knownQueries.served - before).toBeGreaterThan(queries.length / 2);
   }, 120_000);
 
+  it('runs a known query that ends in an error once: Apollo answers the result the fast path computed', async () => {
+    const query = 'query Absent($id: ID!) { monitor(id: $id) { id name } }';
+    const variables = { id: 'mon_00000000000000000000' }; // no such monitor: NOT_FOUND from the resolver
+    await ask(query, variables, {}, false); // Apollo has run the text: the fast path knows it
+    const statementsOf = async (fast: boolean) => {
+      t.queries.length = 0;
+      const answer = await ask(query, variables, {}, fast);
+      return { answer, statements: t.requestQueries().filter((q) => /\bchecks?\b|monitors?\b/i.test(q)).length };
+    };
+    const apollo = await statementsOf(false);
+    const fast = await statementsOf(true);
+    expect(JSON.parse(apollo.answer).body).toContain('NOT_FOUND');
+    expect(fast.answer).toBe(apollo.answer);
+    expect(apollo.statements).toBeGreaterThan(0);
+    expect(fast.statements).toBe(apollo.statements);
+  });
+
   it('leaves to Apollo what it does not take: other Accept and content types, extensions, batches, GET, mutations, introspection', async () => {
     const me = '{ me { organization { id name } key { name } } }';
     await ask(me, undefined, {}, false);
