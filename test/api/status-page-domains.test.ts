@@ -64,24 +64,24 @@ describe('verifyStatusPageDomain', () => {
   it('serves a custom domain only once its TXT record is found; a missing record or a silent DNS server change nothing', async () => {
     const page = await create(a, 'alpha', 'Status.Alpha.example');
     const proof = page.customDomainVerification!;
-    expect(proof).toMatchObject({ domain: 'status.alpha.example', status: 'PENDING', name: '_tracer-challenge.status.alpha.example', verifiedAt: null });
-    expect(proof.record).toMatch(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/);
+    expect(proof).toMatchObject({ domain: 'status.alpha.example', status: 'PENDING', verificationName: '_tracer-challenge.status.alpha.example', verifiedAt: null });
+    expect(proof.verificationRecord).toMatch(/^tracer-domain-verification=[A-Za-z0-9_-]{43}$/);
     expect((await home('status.alpha.example')).status).toBe(302); // pending: the dashboard, not the page
 
     const missing = await verifyPage(a, page.id);
     expect(missing.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(missing.errors?.[0].extensions?.fields)).toContain('_tracer-challenge.status.alpha.example');
-    dns.txt(proof.name, 'v=spf1 -all', 'tracer-domain-verification=not-the-token');
+    dns.txt(proof.verificationName, 'v=spf1 -all', 'tracer-domain-verification=not-the-token');
     expect((await verifyPage(a, page.id)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    dns.failing.add(proof.name);
+    dns.failing.add(proof.verificationName);
     try {
       expect((await verifyPage(a, page.id)).errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
     } finally {
-      dns.failing.delete(proof.name);
+      dns.failing.delete(proof.verificationName);
     }
     expect((await proofOf(a, page.id))!.status).toBe('PENDING');
 
-    dns.txt(proof.name, 'v=spf1 -all', proof.record);
+    dns.txt(proof.verificationName, 'v=spf1 -all', proof.verificationRecord);
     const done = await verifyPage(a, page.id);
     expect(done.errors).toBeUndefined();
     expect(done.data!.verifyStatusPageDomain.customDomainVerification).toMatchObject({ status: 'VERIFIED', verifiedAt: expect.any(String) });
@@ -107,8 +107,8 @@ describe('verifyStatusPageDomain', () => {
     // One organization claims a domain once (a second page of its own is CONFLICT).
     expect((await b.client.gql(CreateStatusPageDocument, { input: { name: 'y', slug: 'owner-2', customDomain: 'status.shared.example' } })).errors?.[0].extensions?.code).toBe('CONFLICT');
     const theirs = owner.customDomainVerification!;
-    expect(theirs.record).not.toBe(squatter.customDomainVerification!.record);
-    dns.txt(theirs.name, theirs.record);
+    expect(theirs.verificationRecord).not.toBe(squatter.customDomainVerification!.verificationRecord);
+    dns.txt(theirs.verificationName, theirs.verificationRecord);
     // The squatter's record is not there: it cannot verify with the owner's.
     expect((await verifyPage(a, squatter.id)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await verifyPage(b, owner.id)).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
@@ -120,7 +120,7 @@ describe('verifyStatusPageDomain', () => {
   it('settles two organizations proving one domain at once: one holds it, the other is CONFLICT', async () => {
     const one = await create(a, 'race-a', 'status.race.example');
     const two = await create(b, 'race-b', 'status.race.example');
-    dns.txt('_tracer-challenge.status.race.example', one.customDomainVerification!.record, two.customDomainVerification!.record);
+    dns.txt('_tracer-challenge.status.race.example', one.customDomainVerification!.verificationRecord, two.customDomainVerification!.verificationRecord);
     const results = await Promise.all([verifyPage(a, one.id), verifyPage(b, two.id)]);
     const won = results.filter((r) => r.data?.verifyStatusPageDomain.customDomainVerification?.status === 'VERIFIED');
     expect(won).toHaveLength(1);
@@ -133,17 +133,17 @@ describe('verifyStatusPageDomain', () => {
   it('starts over when the domain changes: pending, a new token, not served; removing it frees it', async () => {
     const page = await create(a, 'moving', 'old.moving.example');
     const first = page.customDomainVerification!;
-    dns.txt(first.name, first.record);
+    dns.txt(first.verificationName, first.verificationRecord);
     await verifyPage(a, page.id);
     expect((await home('old.moving.example')).status).toBe(200);
     const moved = (await a.client.gql(UpdateStatusPageDocument, { id: page.id, input: { customDomain: 'new.moving.example' } })).data!.updateStatusPage;
     expect(moved.customDomainVerification).toMatchObject({ domain: 'new.moving.example', status: 'PENDING', verifiedAt: null });
-    expect(moved.customDomainVerification!.record).not.toBe(first.record);
+    expect(moved.customDomainVerification!.verificationRecord).not.toBe(first.verificationRecord);
     expect((await home('old.moving.example')).status).toBe(302);
     expect((await home('new.moving.example')).status).toBe(302);
     // The same domain again keeps its claim (and its token).
     const same = (await a.client.gql(UpdateStatusPageDocument, { id: page.id, input: { customDomain: 'NEW.moving.example', name: 'Moving' } })).data!.updateStatusPage;
-    expect(same.customDomainVerification!.record).toBe(moved.customDomainVerification!.record);
+    expect(same.customDomainVerification!.verificationRecord).toBe(moved.customDomainVerification!.verificationRecord);
     const cleared = (await a.client.gql(UpdateStatusPageDocument, { id: page.id, input: { customDomain: '' } })).data!.updateStatusPage;
     expect([cleared.customDomain, cleared.customDomainVerification]).toEqual([null, null]);
   });
@@ -187,7 +187,7 @@ describe('the daily re-check of verified domains', () => {
       })
     ).data!.createSsoConnection;
     const ssoClaim = sso.domains[0];
-    for (const p of [kept, lost, back]) dns.txt(p.customDomainVerification!.name, p.customDomainVerification!.record);
+    for (const p of [kept, lost, back]) dns.txt(p.customDomainVerification!.verificationName, p.customDomainVerification!.verificationRecord);
     dns.txt(ssoClaim.verificationName, ssoClaim.verificationRecord);
     const t0 = Date.now();
     t.clock.now = new Date(t0);
@@ -200,8 +200,8 @@ describe('the daily re-check of verified domains', () => {
     await expect.poll(async () => ms((await ssoRow('lost.example')).checked_at), { timeout: 10_000, interval: 50 }).toBe(t0 + 25 * HOUR);
 
     // Two records go away: the next day's look notes since when; the domains still serve.
-    dns.txt(lost.customDomainVerification!.name);
-    dns.txt(back.customDomainVerification!.name);
+    dns.txt(lost.customDomainVerification!.verificationName);
+    dns.txt(back.customDomainVerification!.verificationName);
     dns.txt(ssoClaim.verificationName);
     const missing = t0 + 50 * HOUR;
     await at(missing, lost.id);
@@ -213,7 +213,7 @@ describe('the daily re-check of verified domains', () => {
     expect(shown).toMatchObject({ status: 'VERIFIED', missingSince: new Date(missing).toISOString() });
 
     // One comes back within the 7 days: forgiven. Six days missing: still VERIFIED.
-    dns.txt(back.customDomainVerification!.name, back.customDomainVerification!.record);
+    dns.txt(back.customDomainVerification!.verificationName, back.customDomainVerification!.verificationRecord);
     await at(missing + 6 * DAY, lost.id);
     await at(missing + 6 * DAY, back.id);
     expect(await pageRow(lost.id)).toMatchObject({ domain_status: 'VERIFIED' });
@@ -227,7 +227,7 @@ describe('the daily re-check of verified domains', () => {
     expect((await home('status.kept.example')).status).toBe(200);
     expect((await home('status.back.example')).status).toBe(200);
     const again = (await b.client.gql(StatusPageDocument, { id: lost.id })).data!.statusPage.customDomainVerification!;
-    expect([again.status, again.record]).toEqual(['PENDING', lost.customDomainVerification!.record]);
+    expect([again.status, again.verificationRecord]).toEqual(['PENDING', lost.customDomainVerification!.verificationRecord]);
     expect((await b.client.gql(SsoConnectionsDocument, {})).data!.ssoConnections[0].domains[0].status).toBe('PENDING');
     const events = await sql().execute<{ action: string; target: string; actor_key_id: string; changed_fields: string[] }[]>(
       `select action, target, actor_key_id, changed_fields from audit_events where action in ('status_page.domain_unverified', 'sso_domain.unverified') order by action`,
@@ -237,7 +237,7 @@ describe('the daily re-check of verified domains', () => {
       { action: 'status_page.domain_unverified', target: lost.id, actor_key_id: 'dns-recheck', changed_fields: ['status.lost.example'] },
     ]);
     // Its owner publishes the record again and verifies: served again.
-    dns.txt(lost.customDomainVerification!.name, lost.customDomainVerification!.record);
+    dns.txt(lost.customDomainVerification!.verificationName, lost.customDomainVerification!.verificationRecord);
     expect((await verifyPage(b, lost.id)).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
     expect((await home('status.lost.example')).status).toBe(200);
   });
@@ -245,15 +245,15 @@ describe('the daily re-check of verified domains', () => {
   it('counts a DNS server that does not answer neither way', async () => {
     const page = await create(a, 'flaky-dns', 'status.flaky.example');
     const proof = page.customDomainVerification!;
-    dns.txt(proof.name, proof.record);
+    dns.txt(proof.verificationName, proof.verificationRecord);
     const t0 = (t.clock.now ?? new Date()).getTime();
     await verifyPage(a, page.id);
-    dns.failing.add(proof.name);
+    dns.failing.add(proof.verificationName);
     try {
       await at(t0 + 25 * HOUR, page.id);
       expect(await pageRow(page.id)).toMatchObject({ domain_status: 'VERIFIED', domain_missing_since: null });
     } finally {
-      dns.failing.delete(proof.name);
+      dns.failing.delete(proof.verificationName);
     }
   });
 });

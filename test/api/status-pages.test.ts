@@ -140,8 +140,8 @@ describe('managing status pages', () => {
     ids.api = page.components[1].id;
     // The custom domain serves the page once proven by DNS (test/api/status-page-domains.test.ts has the rules).
     const proof = page.customDomainVerification!;
-    expect(proof).toMatchObject({ domain: 'status.acme.test', status: 'PENDING', name: '_tracer-challenge.status.acme.test' });
-    dns.txt(proof.name, proof.record);
+    expect(proof).toMatchObject({ domain: 'status.acme.test', status: 'PENDING', verificationName: '_tracer-challenge.status.acme.test' });
+    dns.txt(proof.verificationName, proof.verificationRecord);
     expect((await admin.client.gql(VerifyStatusPageDomainDocument, { id: page.id })).data!.verifyStatusPageDomain.customDomainVerification!.status).toBe('VERIFIED');
     expect((await admin.client.gql(StatusPagesDocument, {})).data!.statusPages.nodes.map((p) => p.id)).toEqual([page.id]);
 

@@ -146,7 +146,7 @@ function DomainProof({ s, page, onVerified }: { s: Session; page: Page; onVerifi
     <div className="hint" data-domain-status="PENDING">
       <p>
         Custom domain {d.domain}: pending. It serves nothing until you prove it is yours: publish a TXT record named{' '}
-        <code data-testid="domain-txt-name">{d.name}</code> with the value <code data-testid="domain-txt-value">{d.record}</code>, then choose Verify.
+        <code data-testid="domain-txt-name">{d.verificationName}</code> with the value <code data-testid="domain-txt-value">{d.verificationRecord}</code>, then choose Verify.
       </p>
       <ScopedButton held={s.perms} scope="status_pages:write" disabled={busy} onClick={() => void verify()} aria-label={`Verify ${d.domain}`}>
         {busy ? 'Looking up…' : 'Verify'}

@@ -3,7 +3,7 @@ import { RequiresScope } from '../../authorization/directives';
 import { MemberRoleEnum } from '../members/member.types';
 import type { SsoDomain } from './sso.entity';
 import type { ConnectionWithDomains } from './sso.service';
-import { challengeName, challengeRecord } from '../domains/domain-proof';
+import { DomainProofView } from '../domains/domain-proof.types';
 
 export enum SsoDomainStatusEnum {
   PENDING = 'PENDING',
@@ -16,25 +16,13 @@ registerEnumType(SsoDomainStatusEnum, {
 
 @ObjectType('SsoDomain', { description: 'An email domain an SSO connection claims, and how its owner proves it by DNS.' })
 @RequiresScope('organization:read')
-export class SsoDomainView {
-  @Field({ description: 'Lower-case: `example.com`.' }) domain!: string;
+export class SsoDomainView extends DomainProofView {
   @Field(() => SsoDomainStatusEnum) status!: SsoDomainStatusEnum;
-  @Field({ description: 'The TXT record value to publish at `verificationName`: `tracer-domain-verification=<token>`.' }) verificationRecord!: string;
-  @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) verificationName!: string;
-  @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'The last daily re-check of a VERIFIED domain.' }) checkedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Since when the re-check has not found the record (7 days of it: back to PENDING).' }) missingSince!: Date | null;
 
   static from(d: SsoDomain): SsoDomainView {
-    return Object.assign(new SsoDomainView(), {
-      domain: d.domain,
-      status: d.status as SsoDomainStatusEnum,
-      verificationRecord: challengeRecord(d.verificationToken),
-      verificationName: challengeName(d.domain),
-      verifiedAt: d.verifiedAt ?? null,
-      checkedAt: d.checkedAt ?? null,
-      missingSince: d.missingSince ?? null,
-    });
+    const view = DomainProofView.fill(new SsoDomainView(), { domain: d.domain, token: d.verificationToken, verifiedAt: d.verifiedAt ?? null, checkedAt: d.checkedAt ?? null, missingSince: d.missingSince ?? null });
+    view.status = d.status as SsoDomainStatusEnum;
+    return view;
   }
 }
 

@@ -46,7 +46,7 @@ export class StatusPageResolver {
 
   @Mutation(() => StatusPageView, {
     description:
-      'Proves the page\'s custom domain: looks up the TXT record `_tracer-challenge.<domain>` and marks the domain VERIFIED when it is `customDomainVerification.record`. The first page to prove a domain holds it; other pages\' pending claims on it are dropped.',
+      'Proves the page\'s custom domain: looks up the TXT record `_tracer-challenge.<domain>` and marks the domain VERIFIED when it is `customDomainVerification.verificationRecord`. The first page to prove a domain holds it; other pages\' pending claims on it are dropped.',
   })
   @RequiresScope('status_pages:write')
   async verifyStatusPageDomain(@Arg('id', () => ID) id: string, @Ctx() { em, actor, services }: RequestContext) {

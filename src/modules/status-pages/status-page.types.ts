@@ -8,7 +8,7 @@ import type { ServiceRules } from '../../graphql/validation';
 import type { StatusPageService } from './status-page.service';
 import type { StatusComponent, StatusPage } from './status-page.entity';
 import { COMPONENT_STATES, worstState, type ComponentState } from './component-state';
-import { challengeName, challengeRecord } from '../domains/domain-proof';
+import { DomainProofView } from '../domains/domain-proof.types';
 
 export const ComponentStateEnum = Object.freeze(Object.fromEntries(COMPONENT_STATES.map((s) => [s, s]))) as Record<ComponentState, ComponentState>;
 registerEnumType(ComponentStateEnum, {
@@ -43,26 +43,14 @@ registerEnumType(CustomDomainStatusEnum, {
 
 @ObjectType('CustomDomainVerification', { description: "A status page's custom domain, and how its owner proves it by DNS." })
 @RequiresScope('status_pages:read')
-export class CustomDomainVerificationView {
-  @Field({ description: 'Lower-case: `status.example.com`.' }) domain!: string;
+export class CustomDomainVerificationView extends DomainProofView {
   @Field(() => CustomDomainStatusEnum) status!: CustomDomainStatusEnum;
-  @Field({ description: 'The TXT record value to publish at `name`: `tracer-domain-verification=<token>`.' }) record!: string;
-  @Field({ description: 'Where to publish it: `_tracer-challenge.<domain>`.' }) name!: string;
-  @Field(() => Date, { nullable: true }) verifiedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'The last daily re-check of a VERIFIED domain.' }) checkedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Since when the re-check has not found the record (7 days of it: back to PENDING).' }) missingSince!: Date | null;
 
   static from(p: StatusPage): CustomDomainVerificationView | null {
     if (!p.customDomain || !p.domainToken) return null;
-    return Object.assign(new CustomDomainVerificationView(), {
-      domain: p.customDomain,
-      status: (p.domainStatus ?? 'PENDING') as CustomDomainStatusEnum,
-      record: challengeRecord(p.domainToken),
-      name: challengeName(p.customDomain),
-      verifiedAt: p.domainVerifiedAt,
-      checkedAt: p.domainCheckedAt,
-      missingSince: p.domainMissingSince,
-    });
+    const view = DomainProofView.fill(new CustomDomainVerificationView(), { domain: p.customDomain, token: p.domainToken, verifiedAt: p.domainVerifiedAt, checkedAt: p.domainCheckedAt, missingSince: p.domainMissingSince });
+    view.status = (p.domainStatus ?? 'PENDING') as CustomDomainStatusEnum;
+    return view;
   }
 }
 
