@@ -26,6 +26,7 @@ import { DeliveryAttempts } from '../modules/notifications/delivery';
 import { NotificationWorker } from '../modules/notifications/notification-worker';
 import { DeliveryGate } from '../modules/notifications/delivery-gate';
 import { ExpirySweep } from '../modules/notifications/expiry-sweep';
+import { LostDeliverySweep, deliveryJobLifetimeMs } from '../modules/notifications/lost-delivery-sweep';
 import { MaintenanceService } from '../modules/maintenance/maintenance.service';
 import { CheckSessionService } from '../modules/check-sessions/check-session.service';
 import { RollupWriter } from '../modules/stats/rollup.writer';
@@ -112,7 +113,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     if (!opts.database) await database.close();
     throw e;
   }
-  const notifier = new Notifier(boss, now, Math.ceil(config.NOTIFY_TIMEOUT_MS / 1000) + config.LEASE_MARGIN_SECONDS, () => delivering.nudge());
+  const leaseSeconds = Math.ceil(config.NOTIFY_TIMEOUT_MS / 1000) + config.LEASE_MARGIN_SECONDS;
+  const notifier = new Notifier(boss, now, leaseSeconds, () => delivering.nudge());
   const attempts = new DeliveryAttempts(notifier, secrets, log, now, {
     retryScheduleMs: config.NOTIFY_RETRY_SCHEDULE_MS,
     timeoutMs: config.NOTIFY_TIMEOUT_MS,
@@ -139,7 +141,9 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     log,
   );
   // Started with the engine's worker role (Engine.startWorker), stopped with it.
-  const delivering = new NotificationWorker(boss, database.orm, attempts, gate, new ExpirySweep(notifier, now), log, {
+  // A delivery whose job is gone is ended once it is due longer ago than any job of its could still be running.
+  const lostDeliveries = new LostDeliverySweep(attempts, log, now, deliveryJobLifetimeMs(leaseSeconds, config.QUEUE_MAINTENANCE_SECONDS), () => notifier.enqueued());
+  const delivering = new NotificationWorker(boss, database.orm, attempts, gate, [new ExpirySweep(notifier, now), lostDeliveries], log, {
     concurrency: config.NOTIFY_CONCURRENCY,
     pollMs: config.WORKER_POLL_MS,
     sweepMs: config.NOTIFY_SWEEP_MS,

@@ -24,6 +24,7 @@ import { startTarget, type Target } from '../helpers/target';
 import { eventually, startReceiver, verify, type Receiver } from '../helpers/receiver';
 import { Notifier } from '../../src/modules/notifications/notifier';
 import { NotificationWorker } from '../../src/modules/notifications/notification-worker';
+import { ExpirySweep } from '../../src/modules/notifications/expiry-sweep';
 import { monthStart } from '../../src/modules/billing/plans';
 import type { Organization } from '../../src/modules/organization/organization.entity';
 
@@ -294,7 +295,7 @@ describe('organization events', () => {
     const k = await t.key(o, ['all']);
     const made = (await k.client.gql(CreateNotificationChannelDocument, { input: { name: 'k', type: 'WEBHOOK', url: `${rx.url}/hooks/keys`, events: ['API_KEY_EXPIRING'] } })).data!.createNotificationChannel;
     const expiring = await t.key(o, ['monitors:read'], { name: 'CI key', expiresAt: new Date(Date.now() + 3 * 86_400_000) });
-    const sweep = (t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker).sweep;
+    const sweep = (t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker).sweeps.find((s) => s instanceof ExpirySweep)!;
     await Promise.all([sweep.run(t.db.orm.em.fork()), sweep.run(t.db.orm.em.fork()), sweep.run(t.db.orm.em.fork())]);
     await sweep.run(t.db.orm.em.fork());
     // Two and a half days later (the key's expiry brought closer: the deliveries' own times stay real): half a day left.

@@ -3,8 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database';
 import { ensureNamedQueue, ormDb, QUEUE_SCHEMA } from '../queue/pg-boss-db';
 
-/** Counts a location's jobs in flight per organization (engine/fair-share.ts); pg-boss's job table has no such index. */
-const ACTIVE_BY_ORG_INDEX = `create index if not exists job_active_by_org on ${QUEUE_SCHEMA}.job (name, ((data->>'organizationId'))) where state = 'active'`;
+/** Indexes of tracer's own on pg-boss's job table (it has none by a job's data), by name. */
+const JOB_INDEXES = {
+  // Counts a location's jobs in flight per organization (engine/fair-share.ts).
+  job_active_by_org: `create index if not exists job_active_by_org on ${QUEUE_SCHEMA}.job (name, ((data->>'organizationId'))) where state = 'active'`,
+  // A delivery's live jobs (created, retry, active): the lost-delivery sweep looks for deliveries with none
+  // (notifications/lost-delivery-sweep.ts). Check jobs carry no deliveryId and are not in it.
+  job_live_by_delivery: `create index if not exists job_live_by_delivery on ${QUEUE_SCHEMA}.job (((data->>'deliveryId'))) where state < 'completed' and (data->>'deliveryId') is not null`,
+};
 
 /** One queue per location: a worker takes only its own location's jobs. */
 export const queueName = (location: string) => `checks-${location}`;
@@ -43,16 +49,16 @@ export async function openQueue(database: Database, log: FastifyBaseLogger, opts
         });
   boss.on('error', (err: Error) => log.warn({ err: err.message }, 'job queue error'));
   await boss.start();
-  // Counts a location's jobs in flight per organization (engine/fair-share.ts). On the partitioned job table, so
-  // every queue's partition has it, those pg-boss attaches later included. Processes starting together may race
-  // to create it: the loser finds it made.
-  await boss
-    .getDb()
-    .executeSql(ACTIVE_BY_ORG_INDEX, [])
-    .catch(async (e: Error) => {
-      const made = await boss.getDb().executeSql(`select 1 from pg_indexes where schemaname = '${QUEUE_SCHEMA}' and indexname = 'job_active_by_org'`, []);
-      if (!made.rows.length) throw e;
-    });
+  // On the partitioned job table, so every queue's partition has them, those pg-boss attaches later included.
+  // Processes starting together may race to create one: the loser finds it made.
+  for (const [name, ddl] of Object.entries(JOB_INDEXES))
+    await boss
+      .getDb()
+      .executeSql(ddl, [])
+      .catch(async (e: Error) => {
+        const made = await boss.getDb().executeSql(`select 1 from pg_indexes where schemaname = '${QUEUE_SCHEMA}' and indexname = '${name}'`, []);
+        if (!made.rows.length) throw e;
+      });
   return boss;
 }
 

@@ -36,7 +36,7 @@ const EARLIER_PENDING = `select 1 from notification_deliveries e
    where d.alert_id is not null and e.channel_id = d.channel_id and e.alert_id = d.alert_id and e.status = 'PENDING' and e.seq < d.seq`;
 
 /** The error a parked delivery shows in the log while it waits. */
-const WAITING = 'Waiting: an earlier notification of this alert to this channel is not sent yet';
+export const WAITING = 'Waiting: an earlier notification of this alert to this channel is not sent yet';
 
 interface Row {
   id: string;
@@ -257,8 +257,10 @@ export class DeliveryAttempts {
   /**
    * A delivery of (channel, alert) is done with, in `tx`: the earliest one still PENDING, if it is parked (it found
    * this one unfinished), gets a job for its due attempt now. Locks them in `seq` order, as a parking one does.
+   * The one release rule: every ending calls it (an attempt's outcome, a deferral given up, the lost-delivery sweep).
+   * The job starts by the database's clock: a worker whose clock runs ahead does not put the next one off.
    */
-  private async wakeNext(tx: EntityManager, channelId: string, alertId: string | null): Promise<boolean> {
+  async wakeNext(tx: EntityManager, channelId: string, alertId: string | null): Promise<boolean> {
     if (!alertId) return false;
     const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
     const [next] = await sql<{ id: string; organization_id: string; attempts: number; next_attempt_at: Date | null }[]>(
@@ -268,7 +270,7 @@ export class DeliveryAttempts {
     if (!next || next.next_attempt_at !== null) return false;
     const at = this.now();
     await sql(`update notification_deliveries set next_attempt_at = ?, error = null where id = ?`, [at, next.id]);
-    await this.notifier.enqueue(tx, [{ deliveryId: next.id, attempt: next.attempts + 1, startAfter: at, organizationId: next.organization_id, channelId, deferral: randomUUID() }]);
+    await this.notifier.enqueue(tx, [{ deliveryId: next.id, attempt: next.attempts + 1, organizationId: next.organization_id, channelId, deferral: randomUUID() }]);
     return true;
   }
 

@@ -8,6 +8,8 @@ import type { Notifier } from './notifier';
  * one-day notice; `daysLeft` is the whole days left, rounded up (a key first seen 3 days before says 3); revoked keys and keys replaced by a roll (their expiry is the grace period's end) get none.
  */
 export class ExpirySweep {
+  readonly name = 'API key expiry';
+
   constructor(
     private readonly notifier: Notifier,
     private readonly now: () => Date,

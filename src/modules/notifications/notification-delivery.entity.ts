@@ -20,6 +20,11 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
   name: 'notification_deliveries_order_index',
   expression: `create index "notification_deliveries_order_index" on "notification_deliveries" ("channel_id", "alert_id", "seq") where "status" = 'PENDING' and "alert_id" is not null`,
 })
+// The unfinished deliveries by due time: the lost-delivery sweep reads those due longer ago than a job can live.
+@Index({
+  name: 'notification_deliveries_pending_due_index',
+  expression: `create index "notification_deliveries_pending_due_index" on "notification_deliveries" ((coalesce("next_attempt_at", "created_at"))) where "status" = 'PENDING'`,
+})
 export class NotificationDelivery {
   @PrimaryKey({ type: 'string', length: 24 })
   id: string = newId('ndl');

@@ -1,11 +1,17 @@
 import type PgBoss from 'pg-boss';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueConsumer } from '../queue/consumer';
 import type { DeliveryAttempts, Deferral } from './delivery';
 import type { DeliveryGate } from './delivery-gate';
 import { NOTIFY_QUEUE, type DeliveryJob } from './notifier';
-import type { ExpirySweep } from './expiry-sweep';
+
+/** A periodic look of the worker (the API key expiry notices, the lost deliveries): any number may run at once. */
+export interface Sweep {
+  /** Named in the log when it fails. */
+  name: string;
+  run(em: EntityManager): Promise<number>;
+}
 
 /** Jobs held for room (see `held`) per slot of concurrency. */
 const MAX_HELD_PER_SLOT = 10;
@@ -32,8 +38,8 @@ interface Held {
 /**
  * Sends notifications from their queue, at most `concurrency` at a time, in every worker process whatever its
  * location. A job is completed in the transaction that writes its attempt's outcome; a worker that dies holds its jobs until their
- * lease runs out, then another worker makes the attempt again (with the same webhook-id). Also runs the API key
- * expiry sweep every `sweepMs`.
+ * lease runs out, then another worker makes the attempt again (with the same webhook-id). Also runs its sweeps (the
+ * API key expiry notices, the lost deliveries) every `sweepMs`, one after the other.
  */
 export class NotificationWorker extends QueueConsumer<DeliveryJob> {
   /**
@@ -51,7 +57,7 @@ export class NotificationWorker extends QueueConsumer<DeliveryJob> {
     private readonly orm: MikroORM,
     private readonly attempts: DeliveryAttempts,
     private readonly gate: DeliveryGate,
-    readonly sweep: ExpirySweep,
+    readonly sweeps: Sweep[],
     log: FastifyBaseLogger,
     private readonly settings: NotificationWorkerOptions,
   ) {
@@ -61,8 +67,10 @@ export class NotificationWorker extends QueueConsumer<DeliveryJob> {
   override start(): void {
     super.start();
     const tick = () => {
-      this.sweeping = this.sweep.run(this.orm.em.fork()).then(() => undefined, (err) => this.log.warn({ err: (err as Error).message }, 'API key expiry sweep failed; it runs again'),
-      );
+      this.sweeping = (async () => {
+        for (const sweep of this.sweeps)
+          await sweep.run(this.orm.em.fork()).catch((err) => this.log.warn({ err: (err as Error).message, sweep: sweep.name }, 'sweep failed; it runs again'));
+      })();
       void this.sweeping.finally(() => {
         if (!this.stopping) this.sweepTimer = setTimeout(tick, this.settings.sweepMs);
       });

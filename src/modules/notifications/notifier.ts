@@ -63,11 +63,20 @@ export interface DeliveryJob {
 export interface AttemptJob {
   deliveryId: string;
   attempt: number;
-  startAfter: Date;
+  /** When it is due; none: at once, by the database's clock (whatever this process's clock says). */
+  startAfter?: Date;
   organizationId?: string;
   channelId?: string;
   deferral?: string;
 }
+
+/**
+ * pg-boss's re-runs of one attempt's job (its lease ran out: a killed worker; or the worker's own failure), each
+ * after JOB_RETRY_DELAY_SECONDS. The delivery's own retries (the backoff schedule) are new jobs, one per attempt.
+ * Past them the job is `failed` and its delivery would stay PENDING: lost-delivery-sweep.ts ends it.
+ */
+export const JOB_RETRY_LIMIT = 10;
+export const JOB_RETRY_DELAY_SECONDS = 1;
 
 /** `msg_` + 24 base62 characters (≈143 bits): the Standard Webhooks message id. */
 const newWebhookId = () => `msg_${randomBase62(24)}`;
@@ -159,12 +168,10 @@ export class Notifier {
       id: jobId(a.deliveryId, NOTIFY_QUEUE, a.deferral ? `${a.attempt}/${a.deferral}` : String(a.attempt)),
       name: NOTIFY_QUEUE,
       data: { deliveryId: a.deliveryId, attempt: a.attempt, organizationId: a.organizationId, channelId: a.channelId },
-      startAfter: a.startAfter.toISOString(),
+      startAfter: a.startAfter?.toISOString(),
       expireInSeconds: this.leaseSeconds,
-      // Re-runs after a lease ran out (a killed worker) or the worker's own failure; the delivery's own retries
-      // (the backoff schedule) are new jobs, one per attempt.
-      retryLimit: 10,
-      retryDelay: 1,
+      retryLimit: JOB_RETRY_LIMIT,
+      retryDelay: JOB_RETRY_DELAY_SECONDS,
     }));
     await this.boss.insert(jobs, { db: ormDb(em) });
   }
