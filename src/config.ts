@@ -241,11 +241,14 @@ const schema = z.object({
   NOTIFY_CONFIRMATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(3),
   /** Confirmation emails one organization may send an hour, to any addresses; beyond, 429 RATE_LIMITED likewise. */
   NOTIFY_CONFIRMATIONS_PER_ORGANIZATION_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
-  /** How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once), in milliseconds. */
   /** A session unused this long ends (minutes); `lastSeenAt` is written at most once a minute. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(525_600).default(720),
   /** A session ends this many days after sign-in, however active. */
   SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * How often a worker looks for API keys expiring in 7 days or 1 day (each notice goes once) and for deliveries
+   * whose job was lost (notifications/lost-delivery-sweep.ts), in milliseconds.
+   */
   NOTIFY_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** SMTP server for EMAIL channels (`smtp://user:pass@host:587`, `smtps://…`); unset: EMAIL channels are refused. */
   SMTP_URL: z

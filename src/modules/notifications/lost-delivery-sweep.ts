@@ -73,7 +73,7 @@ export class LostDeliverySweep {
     });
     if (woke) this.notifyEnqueued();
     for (const r of ended)
-      this.log.warn({ deliveryId: r.id, channelId: r.channel_id, organizationId: r.organization_id, alertId: r.alert_id, attempts: r.attempts }, 'notification delivery failed for good: its job was lost');
+      this.log.warn({ deliveryId: r.id, channelId: r.channel_id, organizationId: r.organization_id, alertId: r.alert_id, attempts: r.attempts, reason: 'job lost' }, 'notification delivery failed for good');
     return ended.length;
   }
 }
