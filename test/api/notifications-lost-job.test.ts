@@ -3,11 +3,13 @@
  * retries, as workers killed mid-attempt again and again leave it) is ended by the workers' lost-delivery sweep once
  * its attempt was due longer ago than a job can live: FAILED, saying its job was lost, and the acknowledgement and
  * resolution waiting behind it on the same channel are then sent to the real receiver, in order. A delivery whose
- * job is still queued is left alone, however late. On the real app and real workers; the app's clock is advanced.
+ * job is still queued is left alone, however late, and several sweeps at once end a delivery once. On the real app
+ * and real workers; the app's clock is advanced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcknowledgeAlertDocument, AlertsDocument, CreateMonitorDocument, CreateNotificationChannelDocument, ResolveAlertDocument, RunMonitorDocument } from '../../src/client/generated/graphql';
-import { deliveryJobLifetimeMs } from '../../src/modules/notifications/lost-delivery-sweep';
+import { LostDeliverySweep, deliveryJobLifetimeMs } from '../../src/modules/notifications/lost-delivery-sweep';
+import { NotificationWorker } from '../../src/modules/notifications/notification-worker';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { startTarget, type Target } from '../helpers/target';
 import { eventually, startReceiver, type Received, type Receiver } from '../helpers/receiver';
@@ -95,6 +97,50 @@ describe('lost delivery jobs', () => {
       expect(stays.map((d) => d.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
       expect(await liveJobs(keptOpening.id)).toHaveLength(1);
       expect(rx.received.filter((r) => r.path === `/kept/${slug}`).map(type)).toEqual(['alert.opened']);
+    } finally {
+      t.clock.now = null;
+    }
+  });
+
+  it('several sweeps at once end a lost delivery once and release the next one once', async () => {
+    const org = await t.org('Lost together');
+    const admin = await t.key(org, ['all']);
+    const channel = (
+      await admin.client.gql(CreateNotificationChannelDocument, { input: { name: 'together', type: 'WEBHOOK', url: `${rx.url}/lost/together`, events: ['ALERT_OPENED', 'ALERT_ACKNOWLEDGED'] } })
+    ).data!.createNotificationChannel.channel.id;
+    const monitor = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Search API', url: `${target.url}/down`, failureThreshold: 1, intervalSeconds: 3600 } })).data!.createMonitor.id;
+    await admin.client.gql(RunMonitorDocument, { id: monitor });
+    const alert = await eventually(async () => (await admin.client.gql(AlertsDocument, { status: 'OPEN', checkId: monitor })).data!.alerts.nodes[0]);
+    const opening = await eventually(async () => {
+      const [d] = await deliveries(channel);
+      return d?.next_attempt_at && new Date(d.next_attempt_at).getTime() > Date.now() + 1_800_000 && d;
+    });
+    await sql(`delete from pgboss.job where name = 'notification-delivery' and data->>'deliveryId' = ?`, [opening.id]);
+    expect((await admin.client.gql(AcknowledgeAlertDocument, { id: alert.id })).errors).toBeUndefined();
+    const ack = await eventually(async () => {
+      const [, a] = await deliveries(channel);
+      return a?.error?.startsWith('Waiting') && a;
+    });
+
+    const worker = t.app.engine.consumers.find((c) => c instanceof NotificationWorker) as NotificationWorker;
+    const sweep = worker.sweeps.find((s) => s instanceof LostDeliverySweep)!;
+    t.clock.now = new Date(new Date(opening.next_attempt_at!).getTime() + LIFETIME_MS + 1000);
+    try {
+      // The worker's own timer sweeps too: between them all, the delivery is ended once.
+      const ended = await Promise.all([sweep.run(t.db.orm.em.fork()), sweep.run(t.db.orm.em.fork()), sweep.run(t.db.orm.em.fork())]);
+      expect(ended.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
+      await rx.waitFor((r) => r.path === '/lost/together' && type(r) === 'alert.acknowledged');
+      const list = await eventually(async () => {
+        const l = await deliveries(channel);
+        return l.every((d) => d.status !== 'PENDING') && l;
+      });
+      expect(list.map((d) => [d.event, d.status])).toEqual([
+        ['alert.opened', 'FAILED'],
+        ['alert.acknowledged', 'DELIVERED'],
+      ]);
+      // The acknowledgement's first job (it parked) and one release: not one per sweep.
+      expect(await sql(`select id from pgboss.job where name = 'notification-delivery' and data->>'deliveryId' = ?`, [ack.id])).toHaveLength(2);
+      expect(rx.received.filter((r) => r.path === '/lost/together').map(type)).toEqual(['alert.opened', 'alert.acknowledged']);
     } finally {
       t.clock.now = null;
     }
