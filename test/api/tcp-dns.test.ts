@@ -398,6 +398,14 @@ describe('checks(first, after, kinds, tags, status)', () => {
     const monitorsOnly = await t.key(other, ['monitors:read']);
     const refused = await monitorsOnly.client.gql('{ checks { nodes { __typename ... on TcpMonitor { host } } } }');
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['journeys:read'] });
+    const throughFragment = await monitorsOnly.client.gql('{ checks { nodes { ...C } } } fragment C on Check { status }');
+    expect(throughFragment.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['journeys:read'] });
+    // A fragment on the interface spread in one kind resolves on that kind: its scope only (TcpMonitorFields spreads CheckFields).
+    const one = await monitorsOnly.client.gql(TcpMonitorDocument, { id: tc.id });
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.tcpMonitor).toMatchObject({ id: tc.id, name: 'TCP', status: expect.any(String), tags: ['web', 'db'], paused: false });
+    const inline = await monitorsOnly.client.gql(`{ tcpMonitor(id: "${tc.id}") { ... on Check { name } } }`);
+    expect(inline.errors).toBeUndefined();
     const readers = await t.key(other, ['monitors:read', 'journeys:read']);
     const listed = await readers.client.gql(ChecksDocument, { kinds: ['TCP_MONITOR'] });
     expect(listed.errors).toBeUndefined();
