@@ -4,6 +4,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLNamedType,
+  type GraphQLType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -135,14 +136,14 @@ function collect(
     for (const sel of set.selections) {
       if (bound > COST_CEILING) return; // fragments reused many times: stop, it is refused anyway
       if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const narrowed = sel.typeCondition ? typeFromAST(schema, sel.typeCondition) : parent;
+        const narrowed = sel.typeCondition ? narrow(parent, typeFromAST(schema, sel.typeCondition)) : parent;
         if (narrowed && isCompositeType(narrowed)) walk(sel.selectionSet, narrowed, prefix, inFragments, level, gate);
         continue;
       }
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
         const frag = fragments.get(sel.name.value);
         if (!frag || inFragments.has(frag.name.value)) continue; // validation already rejected cycles
-        const narrowed = typeFromAST(schema, frag.typeCondition);
+        const narrowed = narrow(parent, typeFromAST(schema, frag.typeCondition));
         if (narrowed && isCompositeType(narrowed))
           walk(frag.selectionSet, narrowed, prefix, new Set([...inFragments, frag.name.value]), level, gate);
         continue;
@@ -213,6 +214,16 @@ function collect(
     costTerms: bound > COST_CEILING ? [{ weight: COST_CEILING + 1, vars: [] }] : [...terms.values()],
     variableDefaults: defaults,
   };
+}
+
+/**
+ * The type a fragment's fields resolve on. Under an object type it is that object, whatever the fragment's type
+ * condition (validation refuses a condition the object cannot be): `fragment F on Check { status }` spread in a
+ * `monitor` needs what Monitor.status needs, not every kind's scope. Under an abstract type it is the condition
+ * (every possible type of it: never less than the object the field will resolve on).
+ */
+function narrow(parent: GraphQLCompositeType, condition: GraphQLType | undefined): GraphQLType | undefined {
+  return isObjectType(parent) ? parent : condition;
 }
 
 /** The named type a field returns, meta fields (`__schema`, `__type`, `__typename`) included. */

@@ -101,6 +101,9 @@ export async function buildAppSchema(): Promise<AppSchema> {
     directives: [...specifiedDirectives, requiresScopeDirective, requiresAnyScopeDirective, authenticatedDirective],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateInput,
+    // Every kind's object type, where the Check interface used to add its implementations (check-interface.ts): first,
+    // as then, so the printed schema keeps its order.
+    orphanedTypes: KIND_APIS.map((a) => a.view),
     emitSchemaFile: false,
     // Every subscription brings its own event stream (`subscribe`, live/live.resolver.ts): type-graphql's topics
     // and this pub/sub are never used, but a schema with subscriptions must name one.
@@ -143,6 +146,8 @@ function argumentsInDecoratorOrder(): void {
  * compiled executor inlines the read (on a page of 50 monitors, hundreds of calls fewer per request). A field
  * with a field resolver, middlewares or a renamed property keeps what type-graphql made.
  */
+type FieldMetadata = NonNullable<ReturnType<typeof getMetadataStorage>['objectTypes'][number]['fields']>[number];
+
 function plainReads(schema: GraphQLSchema): void {
   const storage = getMetadataStorage();
   // Classes are matched to the schema's types by name: a name two classes share (one of them not in this schema)
@@ -154,10 +159,17 @@ function plainReads(schema: GraphQLSchema): void {
     const type = schema.getType(objectType.name);
     if (!isObjectType(type) || named.get(objectType.name) !== 1) continue;
     const fields = type.getFields();
-    // As type-graphql builds a type's fields: its interfaces' fields first, its own after (an own field wins).
-    const interfaces = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target));
-    const effective = new Map<string, NonNullable<(typeof storage.objectTypes)[number]['fields']>[number]>();
-    for (const field of [...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])]) effective.set(field.schemaName, field);
+    // As type-graphql builds a type's fields: its superclass's (an abstract base, check-view-base.ts) first, then
+    // its interfaces', then its own (a later one wins).
+    const effective = new Map<string, FieldMetadata>();
+    const collect = (target: unknown): void => {
+      const meta = storage.objectTypes.find((o) => o.target === target);
+      if (!meta) return;
+      collect(Object.getPrototypeOf(target));
+      const interfaces = storage.interfaceTypes.filter((i) => meta.interfaceClasses?.includes(i.target));
+      for (const field of [...interfaces.flatMap((i) => i.fields ?? []), ...(meta.fields ?? [])]) effective.set(field.schemaName, field);
+    };
+    collect(objectType.target);
     for (const field of effective.values()) {
       if (field.name !== field.schemaName || field.middlewares?.length || field.roles?.length || !fields[field.schemaName]) continue;
       if (storage.fieldResolvers.some((r) => r.methodName === field.name && r.getObjectType?.() === field.target)) continue;

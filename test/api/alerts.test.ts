@@ -35,24 +35,25 @@ describe('alerts', () => {
   it('open at failureThreshold, once, and resolve on the first passing run', async () => {
     const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Flappy', url: `${target.url}/flappy`, failureThreshold: 2 } })).data!.createMonitor;
     const run = () => admin.client.gql(RunMonitorDocument, { id: m.id });
+    const alertsOf = async () => (await oncall.client.gql(AlertsDocument, { checkId: m.id })).data!.alerts.nodes;
     healthy = false;
     await run();
-    expect((await oncall.client.gql(AlertsDocument, {})).data!.alerts.nodes).toEqual([]);
+    expect(await alertsOf()).toEqual([]);
     await run();
-    let alerts = (await oncall.client.gql(AlertsDocument, {})).data!.alerts.nodes;
+    let alerts = await alertsOf();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ status: 'OPEN', source: { kind: 'MONITOR', id: m.id, name: 'Flappy' } });
     expect(alerts[0].id).toMatch(/^alr_/);
     expect(alerts[0].cause).toContain('2 failed runs in a row');
     await Promise.all([run(), run(), run()]); // concurrent failures still open no second alert
-    alerts = (await oncall.client.gql(AlertsDocument, {})).data!.alerts.nodes;
+    alerts = await alertsOf();
     expect(alerts).toHaveLength(1);
 
     healthy = true;
     await run();
     const resolved = (await oncall.client.gql(AlertDocument, { id: alerts[0].id })).data!.alert;
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedBy: 'system' });
-    expect((await oncall.client.gql(AlertsDocument, { status: 'OPEN' })).data!.alerts.nodes).toEqual([]);
+    expect((await oncall.client.gql(AlertsDocument, { status: 'OPEN', checkId: m.id })).data!.alerts.nodes).toEqual([]);
   });
 
   it('records who acknowledged and resolved, and refuses what makes no sense with CONFLICT', async () => {
@@ -60,7 +61,7 @@ describe('alerts', () => {
     healthy = false;
     await admin.client.gql(RunMonitorDocument, { id: m.id });
     healthy = true;
-    const alert = (await oncall.client.gql(AlertsDocument, { status: 'OPEN' })).data!.alerts.nodes[0];
+    const alert = (await oncall.client.gql(AlertsDocument, { status: 'OPEN', checkId: m.id })).data!.alerts.nodes[0];
     const ack = (await oncall.client.gql(AcknowledgeAlertDocument, { id: alert.id })).data!.acknowledgeAlert;
     expect(ack).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: oncall.id, acknowledgedByName: 'On-call bot' });
     expect(ack.acknowledgedAt).not.toBeNull();
@@ -93,9 +94,14 @@ describe('alerts', () => {
   });
 
   it('a key without alerts:write can read but not act', async () => {
+    healthy = false;
+    const m = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Read only', url: `${target.url}/flappy`, failureThreshold: 1 } })).data!.createMonitor;
+    await admin.client.gql(RunMonitorDocument, { id: m.id });
+    healthy = true;
     const reader = await t.key((await t.org('Acme Inc')), ['alerts:read']);
-    const any = (await reader.client.gql(AlertsDocument, {})).data!.alerts.nodes[0];
-    const res = await reader.client.gql(AcknowledgeAlertDocument, { id: any.id });
+    const [open] = (await reader.client.gql(AlertsDocument, { checkId: m.id })).data!.alerts.nodes;
+    expect(open).toMatchObject({ status: 'OPEN' });
+    const res = await reader.client.gql(AcknowledgeAlertDocument, { id: open.id });
     expect(res.status).toBe(403);
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: ['alerts:write'] });
   });

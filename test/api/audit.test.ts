@@ -62,29 +62,40 @@ const events = async (vars: { action?: string; keyId?: string; first?: number; a
 };
 
 describe('audit log', () => {
-  it('records every security-relevant change with actor key, target, address and time', async () => {
-    const started = Date.now();
-    const created = (await admin.client.gql(CreateApiKeyDocument, { input: { name: 'ci', permissions: ['monitors:read'] } })).data!.createApiKey;
-    const rolled = (await admin.client.gql(RollApiKeyDocument, { id: created.apiKey.id, gracePeriod: 'NONE' })).data!.rollApiKey;
+  // One history of the admin key's changes, which the first two tests read (each alone, in any order).
+  let started: number;
+  let created: { apiKey: { id: string } };
+  let rolled: { apiKey: { id: string } };
+  let revoked: { id: string };
+  let invited: { invitation: { id: string }; inviteUrl?: string | null };
+  let member: { id: string };
+  let monitor: { id: string };
+  let alert: { id: string };
+  beforeAll(async () => {
+    started = Date.now();
+    created = (await admin.client.gql(CreateApiKeyDocument, { input: { name: 'ci', permissions: ['monitors:read'] } })).data!.createApiKey;
+    rolled = (await admin.client.gql(RollApiKeyDocument, { id: created.apiKey.id, gracePeriod: 'NONE' })).data!.rollApiKey;
     await admin.client.gql(RevokeApiKeyDocument, { id: rolled.apiKey.id });
 
-    const revoked = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ana@example.com', role: 'VIEWER' } })).data!.inviteMember.invitation;
+    revoked = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ana@example.com', role: 'VIEWER' } })).data!.inviteMember.invitation;
     await admin.client.gql(RevokeInvitationDocument, { id: revoked.id });
-    const invited = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ana@example.com', role: 'VIEWER' } })).data!.inviteMember;
+    invited = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ana@example.com', role: 'VIEWER' } })).data!.inviteMember;
     // Accepted by the person (the event is theirs, not the admin key's).
-    const member = (await acceptInvite(t, invited.inviteUrl!)).body.data!.member;
+    member = (await acceptInvite(t, invited.inviteUrl!)).body.data!.member;
     await admin.client.gql(UpdateMemberRoleDocument, { id: member.id, role: 'ADMIN' });
     await admin.client.gql(UpdateMemberRoleDocument, { id: member.id, role: 'ADMIN' }); // no change: no event
     await admin.client.gql(RemoveMemberDocument, { id: member.id });
 
-    const monitor = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Down', url: `${target.url}/down`, failureThreshold: 1 } })).data!
+    monitor = (await admin.client.gql(CreateMonitorDocument, { input: { name: 'Down', url: `${target.url}/down`, failureThreshold: 1 } })).data!
       .createMonitor;
     await admin.client.gql(RunMonitorDocument, { id: monitor.id });
-    const alert = (await admin.client.gql(AlertsDocument, { status: 'OPEN' })).data!.alerts.nodes[0];
+    alert = (await admin.client.gql(AlertsDocument, { status: 'OPEN', checkId: monitor.id })).data!.alerts.nodes[0];
     await admin.client.gql(AcknowledgeAlertDocument, { id: alert.id });
     await admin.client.gql(ResolveAlertDocument, { id: alert.id });
     await admin.client.gql(DeleteMonitorDocument, { id: monitor.id });
+  });
 
+  it('records every security-relevant change with actor key, target, address and time', async () => {
     const log = await events({ first: 100, keyId: admin.id });
     const seen = log.nodes.map((e) => [e.action, e.target]).reverse();
     expect(seen).toEqual([
@@ -116,8 +127,8 @@ describe('audit log', () => {
     await stranger.client.gql(InviteMemberDocument, { input: { email: 'eve@example.com', role: 'OWNER' } });
     const reader = await t.key(org, ['organization:read']);
 
-    const invited = await events({ action: 'member.invited' });
-    expect(invited.nodes.map((e) => e.action)).toEqual(['member.invited', 'member.invited']); // not the other organization's
+    const invitations = await events({ action: 'member.invited' });
+    expect(invitations.nodes.map((e) => e.action)).toEqual(['member.invited', 'member.invited']); // not the other organization's
     expect((await events({ keyId: stranger.id })).nodes).toEqual([]);
     expect((await events({ keyId: admin.id })).nodes.length).toBe(14);
     expect((await events({ action: 'invitation.accepted' })).nodes.map((e) => e.actorKeyId)).toEqual([expect.stringMatching(/^mem_/)]); // the person who accepted
@@ -152,16 +163,23 @@ describe('audit log', () => {
   });
 
   it('a refused change writes no event', async () => {
-    const byAdmin = async () => (await events({ first: 100, keyId: admin.id })).nodes.length;
-    const before = await byAdmin();
-    await t.app.services.members.invite(t.db.orm.em.fork(), null, { keyId: 'cli', organizationId: org.id, name: 'cli', ip: null }, { email: 'dup@example.com', role: 'VIEWER' });
-    const dup = await admin.client.gql(InviteMemberDocument, { input: { email: 'dup@example.com', role: 'VIEWER' } });
+    // Its own organization: the CLI's invitation below is not one the other tests count.
+    const o = await t.org('Refusals Inc');
+    const own = await t.key(o, ['all'], { name: 'refused' });
+    const byOwn = async () => {
+      const res = await own.client.gql(AuditEventsDocument, { first: 100, keyId: own.id });
+      expect(res.errors).toBeUndefined();
+      return res.data!.auditEvents.nodes.length;
+    };
+    const before = await byOwn();
+    await t.app.services.members.invite(t.db.orm.em.fork(), null, { keyId: 'cli', organizationId: o.id, name: 'cli', ip: null }, { email: 'dup@example.com', role: 'VIEWER' });
+    const dup = await own.client.gql(InviteMemberDocument, { input: { email: 'dup@example.com', role: 'VIEWER' } });
     expect(dup.errors![0].extensions!.code).toBe('CONFLICT');
-    const escalate = await admin.client.gql(CreateApiKeyDocument, {
+    const escalate = await own.client.gql(CreateApiKeyDocument, {
       input: { name: 'x', permissions: ['all'], expiresAt: new Date(Date.now() - 1000).toISOString() },
     });
     expect(escalate.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(await byAdmin()).toBe(before); // the member was added by the CLI; nothing refused wrote an event
+    expect(await byOwn()).toBe(before); // the member was added by the CLI; nothing refused wrote an event
   });
 });
 

@@ -33,7 +33,7 @@ function loose(root = dataDir): string[] {
   walk(root);
   return found;
 }
-const files = (sub: string) => fs.readdirSync(path.join(dataDir, sub)).map((f) => path.join(dataDir, sub, f));
+const files = (root: string, sub: string) => fs.readdirSync(path.join(root, sub)).map((f) => path.join(root, sub, f));
 
 describeDatabaseAgnostic('embedded database files', () => {
   let app: App | undefined;
@@ -60,14 +60,19 @@ describeDatabaseAgnostic('embedded database files', () => {
   });
 
   it('files someone loosened are put back at the next start', async () => {
-    const wal = files('pgdata/pg_wal').find((f) => fs.statSync(f).isFile())!;
-    const loosened = [path.join(dataDir, 'secrets.key'), path.join(dataDir, 'pgdata/PG_VERSION'), wal];
+    // A DATA_DIR of its own, made by a start and left by a stop.
+    const at = path.join(dir, 'loosened');
+    await (await start(at)).close();
+    const wal = files(at, 'pgdata/pg_wal').find((f) => fs.statSync(f).isFile())!;
+    const loosened = [path.join(at, 'secrets.key'), path.join(at, 'pgdata/PG_VERSION'), wal];
     for (const f of loosened) fs.chmodSync(f, 0o666);
-    fs.chmodSync(path.join(dataDir, 'pgdata/base'), 0o777);
-    fs.chmodSync(dataDir, 0o755);
-    expect(loose().length).toBe(5);
-    app = await start();
-    expect(loose()).toEqual([]);
+    fs.chmodSync(path.join(at, 'pgdata/base'), 0o777);
+    fs.chmodSync(at, 0o755);
+    expect(loose(at).length).toBe(5);
+    app = await start(at);
+    expect(loose(at)).toEqual([]);
+    await app.close();
+    app = undefined;
   });
   it('only tracer\'s own: other files in DATA_DIR keep their modes; a symlinked DATA_DIR is secured as its target', async () => {
     await app?.close();

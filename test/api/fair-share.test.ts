@@ -6,7 +6,7 @@
  * new monitor's first run by ~18 s. And a journey's whole duration is bounded (JOURNEY_MAX_DURATION_MS).
  */
 import type * as http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CreateJourneyDocument, CreateMonitorDocument, RunJourneyDocument, TriggerChecksDocument } from '../../src/client/generated/graphql';
 import { PLANS } from '../../src/modules/billing/plans';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -57,6 +57,14 @@ async function createMonitors(admin: Awaited<ReturnType<TestApp['key']>>, n: num
 const inFlight = async (orgId: string) =>
   (await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-local' and state = 'active' and data->>'organizationId' = ?`, [orgId]))[0].n;
 
+// Each test floods the location, and measures slots another flood would hold: the flood of a test before it (in
+// whatever order they run) is stopped first: its monitors paused, its waiting jobs gone, its hanging checks timed out.
+beforeEach(async () => {
+  await sql('update monitors set paused = true');
+  await sql(`delete from pgboss.job where name = 'checks-local' and state < 'active'`);
+  await waitFor('an earlier flood to drain', async () => (await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-local' and state = 'active'`))[0].n === 0, 20_000);
+});
+
 describe("one organization's flood", () => {
   it("holds at most its share of the location's slots, and another organization's scheduled runs start within 2 s of their slot", async () => {
     const flood = await orgWithKey('Flood Inc', 'UNLIMITED');
@@ -102,11 +110,6 @@ describe("one organization's flood", () => {
 
 describe('two organizations flooding at once', () => {
   it("leave the reserve free: a third organization's new monitor's first run starts within 2 s of its slot", async () => {
-    // The first flood, stopped: its monitors paused, its waiting jobs gone, its hanging checks timed out.
-    await sql('update monitors set paused = true');
-    await sql(`delete from pgboss.job where name = 'checks-local' and state < 'active'`);
-    await waitFor('the earlier flood to drain', async () => (await sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'checks-local' and state = 'active'`))[0].n === 0, 20_000);
-
     // Two organizations, each allowed 25 of the 50 slots (WORKER_ORG_SHARE 0.5): 60 hanging jobs each. Without a
     // reserve they held all 50 and a third organization waited for a hanging check to time out (~9 s).
     const floods = [await orgWithKey('Flood A Inc', 'UNLIMITED'), await orgWithKey('Flood B Inc', 'UNLIMITED')];

@@ -7,13 +7,14 @@
  * change nothing.
  */
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AcknowledgeAlertDocument,
   AlertDocument,
   AlertsDocument,
   CreateMonitorDocument,
   CreateNotificationChannelDocument,
+  DeleteNotificationChannelDocument,
   NotificationChannelDocument,
   NotificationChannelsDocument,
   NotificationDeliveriesDocument,
@@ -94,6 +95,15 @@ const incident = (type: string, alertId: string) =>
       data: { id: 'PGR0VU2', type: 'incident', number: 2, status: type.split('.')[1], incident_key: alertId, title: 'Alert opened: Checkout API' },
     },
   });
+
+// Every channel of the organization hears every alert of it: each test starts with none, and with an empty log of
+// what the providers were sent, so that what it reads is its own whichever tests ran before.
+beforeEach(async () => {
+  const channels = (await admin.client.gql(NotificationChannelsDocument, { first: 50 })).data!.notificationChannels.nodes;
+  for (const c of channels) expect((await admin.client.gql(DeleteNotificationChannelDocument, { id: c.id })).errors).toBeUndefined();
+  pv.calls.length = 0;
+  pv.violations.length = 0;
+});
 
 describe('on-call channels', () => {
   it('each type validates its fields: required ones, ones of another type, their formats', async () => {

@@ -17,21 +17,23 @@ import { json, startTarget, type Target } from '../helpers/target';
 
 let t: TestApp;
 let target: Target;
-let admin: Awaited<ReturnType<TestApp['key']>>;
 
 beforeAll(async () => {
   t = await startTestApp();
   target = await startTarget();
   target.route('/ok', json(200, {}));
-  admin = await t.key(await t.org('Acme Inc'), ['all']);
 });
 afterAll(async () => {
   await target?.close();
   await t?.close();
 });
 
+/** A key with every scope in an organization of the test's own (its name, its members). */
+const adminOf = async (name: string) => t.key(await t.org(name), ['all']);
+
 describe('organization and members', () => {
   it('reads and renames the organization', async () => {
+    const admin = await adminOf('Rename Inc');
     const res = await admin.client.gql(UpdateOrganizationDocument, { name: 'Acme Corporation' });
     expect(res.data?.updateOrganization.name).toBe('Acme Corporation');
     expect((await admin.client.gql(OrganizationDocument)).data?.organization).toMatchObject({ name: 'Acme Corporation', members: [] });
@@ -46,6 +48,7 @@ describe('organization and members', () => {
   });
 
   it('invites with validated, case-insensitively unique emails', async () => {
+    const admin = await adminOf('Invites Inc');
     const owner = await admin.client.gql(InviteMemberDocument, { input: { email: 'Ada@Example.com', role: 'OWNER', name: 'Ada' } });
     expect(owner.data?.inviteMember.invitation).toMatchObject({ email: 'ada@example.com', role: 'OWNER', name: 'Ada' });
     expect(owner.data?.inviteMember.invitation.id).toMatch(/^inv_/);
@@ -63,8 +66,13 @@ describe('organization and members', () => {
   });
 
   it('never lets the last OWNER go, by removal or demotion', async () => {
+    // An organization whose one member is its OWNER (keys are no members).
+    const admin = await adminOf('Last Owner Inc');
+    const adaInvited = (await admin.client.gql(InviteMemberDocument, { input: { email: 'ada@example.com', role: 'OWNER' } })).data!.inviteMember;
+    expect((await acceptInvite(t, adaInvited.inviteUrl!, 'Ada')).res.status).toBe(200);
     const members = (await admin.client.gql(MembersDocument)).data!.organization.members;
-    const ada = members.find((m) => m.role === 'OWNER')!;
+    expect(members.map((m) => m.role)).toEqual(['OWNER']);
+    const ada = members[0];
     const demote = await admin.client.gql(UpdateMemberRoleDocument, { id: ada.id, role: 'ADMIN' });
     expect(demote.status).toBe(409);
     const remove = await admin.client.rest('DELETE', `/v1/organization/members/${ada.id}`);

@@ -395,6 +395,13 @@ describe('checks(first, after, kinds, tags, status)', () => {
     for (const doc of [TcpMonitorDocument] as const) expect((await admin.client.gql(doc, { id: tc.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await admin.client.gql(RunDnsMonitorDocument, { id: dn.id })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
 
+    const monitorsOnly = await t.key(other, ['monitors:read']);
+    // A fragment on the interface spread in one kind resolves on that kind: its scope only (TcpMonitorFields spreads CheckFields).
+    const one = await monitorsOnly.client.gql(TcpMonitorDocument, { id: tc.id });
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.tcpMonitor).toMatchObject({ id: tc.id, name: 'TCP', status: expect.any(String), tags: ['web', 'db'], paused: false });
+    const inline = await monitorsOnly.client.gql(`{ tcpMonitor(id: "${tc.id}") { ... on Check { name } } }`);
+    expect(inline.errors).toBeUndefined();
     const readers = await t.key(other, ['monitors:read', 'journeys:read']);
     const listed = await readers.client.gql(ChecksDocument, { kinds: ['TCP_MONITOR'] });
     expect(listed.errors).toBeUndefined();

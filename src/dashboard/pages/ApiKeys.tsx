@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiKeysDocument, RevokeApiKeyDocument, type ApiKeysQuery } from '../../client/generated/graphql';
-import { ApiError, gql } from '../api';
+import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime, expiresSoon, expiryText } from '../format';
 import { CreateKeyDialog } from '../components/CreateKeyDialog';
-import { Dialog } from '../components/Dialog';
 import { ErrorNote } from '../components/ErrorNote';
 import { lacks, ScopedButton } from '../components/ScopedButton';
+import { ConfirmAction } from '../components/ConfirmAction';
 
 type Key = ApiKeysQuery['apiKeys']['nodes'][number];
 
@@ -25,7 +25,6 @@ export function ApiKeys({ s }: { s: Session }) {
   const { error, call } = useApi(s);
   const [hideRevoked, setHideRevoked] = useState(false);
   const [creating, setCreating] = useState(false);
-  const [revoking, setRevoking] = useState<Key | null>(null);
   const canWrite = holds(s.perms, 'organization:write');
 
   const load = useCallback(async () => {
@@ -112,9 +111,22 @@ export function ApiKeys({ s }: { s: Session }) {
                     </td>
                     <td>
                       {k.status === 'ACTIVE' && (
-                        <ScopedButton held={s.perms} scope="organization:write" className="danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
-                          Revoke
-                        </ScopedButton>
+                        <ConfirmAction
+                          s={s}
+                          held={s.perms}
+                          scope="organization:write"
+                          danger
+                          label="Revoke"
+                          ariaLabel={`Revoke ${k.name}`}
+                          title={`Revoke “${k.name}”?`}
+                          action="Revoke key"
+                          onConfirm={() => gql(RevokeApiKeyDocument, { id: k.id })}
+                          onDone={load}
+                        >
+                          <p>
+                            Requests made with <code>{k.prefix}</code> will fail with 401 at once. This cannot be undone.
+                          </p>
+                        </ConfirmAction>
                       )}
                     </td>
                   </tr>
@@ -131,48 +143,6 @@ export function ApiKeys({ s }: { s: Session }) {
         </div>
       )}
       {creating && <CreateKeyDialog s={s} onClose={() => setCreating(false)} onCreated={() => void load()} />}
-      {revoking && (
-        <RevokeDialog
-          s={s}
-          target={revoking}
-          onClose={() => setRevoking(null)}
-          onRevoked={() => {
-            setRevoking(null);
-            void load();
-          }}
-        />
-      )}
     </section>
-  );
-}
-
-function RevokeDialog({ target, onClose, onRevoked }: { s: Session; target: Key; onClose: () => void; onRevoked: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const revoke = async () => {
-    setBusy(true);
-    try {
-      await gql(RevokeApiKeyDocument, { id: target.id });
-      onRevoked();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.display : String(e));
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={`Revoke “${target.name}”?`} onClose={onClose}>
-      <p>
-        Requests made with <code>{target.prefix}</code> will fail with 401 at once. This cannot be undone.
-      </p>
-      <ErrorNote error={error} />
-      <div className="actions">
-        <button type="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={revoke} disabled={busy}>
-          Revoke key
-        </button>
-      </div>
-    </Dialog>
   );
 }

@@ -1,5 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { ApiError, auth } from '../api';
+import { usePasswordForm } from '../components/usePasswordForm';
 
 /** What each link asks and where it posts: the first owner's (with an email) or an invited person's. */
 const LINKS = {
@@ -17,25 +18,14 @@ export function Join({ kind, token, onDone }: { kind: keyof typeof LINKS; token:
   const link = LINKS[kind];
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (password !== repeat) return setError('The two passwords differ');
-    setBusy(true);
-    setError(null);
-    try {
+  const { submit, fields, ready } = usePasswordForm(
+    async (password) => {
       await auth(link.path, { token, name: name.trim(), password, ...(kind === 'setup' ? { email: email.trim() } : {}) });
       onDone();
-    } catch (err) {
-      // the envelope's message names every refused field ("password: …; email: …")
-      setError(err instanceof ApiError ? err.message : String(err));
-      setBusy(false);
-    }
-  };
+    },
+    // the envelope's message names every refused field ("password: …; email: …")
+    (err) => (err instanceof ApiError ? err.message : String(err)),
+  );
 
   return (
     <main className="signin">
@@ -50,19 +40,8 @@ export function Join({ kind, token, onDone }: { kind: keyof typeof LINKS; token:
             <input id="join-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
           </>
         )}
-        <label htmlFor="new-password">Password</label>
-        <input id="new-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby="new-password-help" required />
-        <p id="new-password-help" className="hint">
-          At least 12 characters; common or easily guessed passwords are refused.
-        </p>
-        <label htmlFor="repeat-password">Repeat it</label>
-        <input id="repeat-password" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" disabled={busy || !name.trim() || (kind === 'setup' && !email.trim()) || !password || !repeat}>
+        {fields('Password')}
+        <button type="submit" disabled={!ready || !name.trim() || (kind === 'setup' && !email.trim())}>
           {link.button}
         </button>
       </form>

@@ -7,7 +7,7 @@ import { dateTime } from '../format';
 import { KINDS } from '../kinds';
 import { holds } from '../scopes';
 import { Dialog } from '../components/Dialog';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { FieldNote, describe } from '../components/FieldNote';
 import { MissingScopes } from '../components/MissingScopes';
@@ -27,7 +27,6 @@ export function Maintenance({ s }: { s: Session }) {
   const [windows, setWindows] = useState<Window[] | null>(null);
   const [checks, setChecks] = useState<Map<string, string>>(new Map());
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Window | null>(null);
   const { error, call } = useApi(s);
   const held = s.perms;
 
@@ -79,9 +78,19 @@ export function Maintenance({ s }: { s: Session }) {
                   <td data-label="To">{dateTime(w.endsAt)}</td>
                   <td data-label="Checks">{w.checkIds.map((id) => checks.get(id) ?? id).join(', ')}</td>
                   <td>
-                    <ScopedButton held={held} scope="alerts:write" aria-label={`Delete ${w.name}`} onClick={() => setDeleting(w)}>
-                      Delete
-                    </ScopedButton>
+                    <ConfirmAction
+                      s={s}
+                      held={held}
+                      scope="alerts:write"
+                      label="Delete"
+                      ariaLabel={`Delete ${w.name}`}
+                      title={`Delete “${w.name}”?`}
+                      action="Delete window"
+                      onConfirm={() => gql(DeleteMaintenanceWindowDocument, { id: w.id })}
+                      onDone={load}
+                    >
+                      <p>Its checks alert again from now on if they fail.</p>
+                    </ConfirmAction>
                   </td>
                 </tr>
               ))}
@@ -99,21 +108,6 @@ export function Maintenance({ s }: { s: Session }) {
             void load();
           }}
         />
-      )}
-      {deleting && (
-        <ConfirmDialog
-          s={s}
-          title={`Delete “${deleting.name}”?`}
-          action="Delete window"
-          onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await gql(DeleteMaintenanceWindowDocument, { id: deleting.id });
-            setDeleting(null);
-            await load();
-          }}
-        >
-          <p>Its checks alert again from now on if they fail.</p>
-        </ConfirmDialog>
       )}
     </section>
   );

@@ -15,7 +15,7 @@ import { useApi } from '../useApi';
 import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { MissingScopes } from '../components/MissingScopes';
 import { lacks, ScopedButton } from '../components/ScopedButton';
@@ -34,7 +34,6 @@ const WRITE = 'organization:write';
  */
 export function Members({ s }: { s: Session }) {
   const [members, setMembers] = useState<Member[] | null>(null);
-  const [removing, setRemoving] = useState<Member | null>(null);
   const [invitations, setInvitations] = useState<Invitation[] | null>(null);
   const [inviteEmail, setInviteEmail] = useState('');
   const [inviteRole, setInviteRole] = useState<MemberRole>('MEMBER');
@@ -122,9 +121,20 @@ export function Members({ s }: { s: Session }) {
                   <td data-mfa={m.mfaEnabled}>{m.mfaEnabled ? 'on' : 'off'}</td>
                   <td>{dateTime(m.joinedAt)}</td>
                   <td>
-                    <ScopedButton held={s.perms} scope={WRITE} className="danger" onClick={() => setRemoving(m)} aria-label={`Remove ${m.email}`}>
-                      Remove
-                    </ScopedButton>
+                    <ConfirmAction
+                      s={s}
+                      held={s.perms}
+                      scope={WRITE}
+                      danger
+                      label="Remove"
+                      ariaLabel={`Remove ${m.email}`}
+                      title={`Remove ${m.email}?`}
+                      action="Remove member"
+                      onConfirm={() => gql(RemoveMemberDocument, { id: m.id })}
+                      onDone={() => (m.id === s.me.member.id ? s.lost('You left the organization') : load())}
+                    >
+                      <p>They are signed out at once and can no longer sign in. The keys they created keep working.</p>
+                    </ConfirmAction>
                   </td>
                 </tr>
               ))}
@@ -208,23 +218,6 @@ export function Members({ s }: { s: Session }) {
             </div>
           )}
         </>
-      )}
-      {removing && (
-        <ConfirmDialog
-          s={s}
-          title={`Remove ${removing.email}?`}
-          action="Remove member"
-          onClose={() => setRemoving(null)}
-          onConfirm={async () => {
-            await gql(RemoveMemberDocument, { id: removing.id });
-            const self = removing.id === s.me.member.id;
-            setRemoving(null);
-            if (self) s.lost('You left the organization');
-            else await load();
-          }}
-        >
-          <p>They are signed out at once and can no longer sign in. The keys they created keep working.</p>
-        </ConfirmDialog>
       )}
     </section>
   );

@@ -17,7 +17,7 @@ import type { Session } from '../session';
 import { holds } from '../scopes';
 import { dateTime } from '../format';
 import { Dialog } from '../components/Dialog';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { ScopedButton } from '../components/ScopedButton';
 
@@ -38,7 +38,6 @@ export function Notifications({ s }: { s: Session }) {
   const [log, setLog] = useState<Delivery[] | null>(null);
   const [adding, setAdding] = useState(false);
   const [fixing, setFixing] = useState<Channel | null>(null);
-  const [deleting, setDeleting] = useState<Channel | null>(null);
   const [sent, setSent] = useState<string | null>(null);
   const { error, call } = useApi(s);
 
@@ -128,9 +127,19 @@ export function Notifications({ s }: { s: Session }) {
                     <ScopedButton held={held} scope="organization:write" onClick={() => setFixing(c)} aria-label={`Edit ${c.name}`}>
                       Edit
                     </ScopedButton>{' '}
-                    <ScopedButton held={held} scope="organization:write" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
-                      Delete
-                    </ScopedButton>
+                    <ConfirmAction
+                      s={s}
+                      held={held}
+                      scope="organization:write"
+                      label="Delete"
+                      ariaLabel={`Delete ${c.name}`}
+                      title={`Delete “${c.name}”?`}
+                      action="Delete channel"
+                      onConfirm={() => gql(DeleteNotificationChannelDocument, { id: c.id })}
+                      onDone={load}
+                    >
+                      <p>It hears nothing more, and its delivery log goes with it; escalation policies naming it send it nothing.</p>
+                    </ConfirmAction>
                   </td>
                 </tr>
               ))}
@@ -178,21 +187,6 @@ export function Notifications({ s }: { s: Session }) {
       )}
       {adding && <AddChannelDialog s={s} onClose={() => setAdding(false)} onAdded={() => void load()} />}
       {fixing && <AddChannelDialog s={s} channel={fixing} onClose={() => setFixing(null)} onAdded={() => void load()} />}
-      {deleting && (
-        <ConfirmDialog
-          s={s}
-          title={`Delete “${deleting.name}”?`}
-          action="Delete channel"
-          onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await gql(DeleteNotificationChannelDocument, { id: deleting.id });
-            setDeleting(null);
-            await load();
-          }}
-        >
-          <p>It hears nothing more, and its delivery log goes with it; escalation policies naming it send it nothing.</p>
-        </ConfirmDialog>
-      )}
     </section>
   );
 }

@@ -12,7 +12,7 @@ import { gql } from '../api';
 import { useApi } from '../useApi';
 import type { Session } from '../session';
 import { dateTime } from '../format';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { MissingScopes } from '../components/MissingScopes';
 import { lacks, ScopedButton } from '../components/ScopedButton';
@@ -34,7 +34,6 @@ export function SingleSignOn({ s }: { s: Session }) {
   const [enforced, setEnforced] = useState(false);
   const [form, setForm] = useState(empty);
   const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<Connection | null>(null);
   const { error, call } = useApi(s);
   const isOwner = s.perms.includes(OWNER);
   const field = (name: keyof typeof empty) => ({
@@ -146,9 +145,20 @@ export function SingleSignOn({ s }: { s: Session }) {
                   <td>{c.defaultRole}</td>
                   <td>{dateTime(c.createdAt)}</td>
                   <td>
-                    <ScopedButton held={s.perms} scope={OWNER} className="danger" onClick={() => setRemoving(c)} aria-label={`Remove the connection of ${c.emailDomains.join(', ')}`}>
-                      Remove
-                    </ScopedButton>
+                    <ConfirmAction
+                      s={s}
+                      held={s.perms}
+                      scope={OWNER}
+                      danger
+                      label="Remove"
+                      ariaLabel={`Remove the connection of ${c.emailDomains.join(', ')}`}
+                      title="Remove this connection?"
+                      action="Remove connection"
+                      onConfirm={() => gql(DeleteSsoConnectionDocument, { id: c.id })}
+                      onDone={load}
+                    >
+                      People of {c.emailDomains.join(', ')} will no longer sign in through {c.issuer}. Their accounts stay.
+                    </ConfirmAction>
                   </td>
                 </tr>
               ))}
@@ -206,21 +216,6 @@ export function SingleSignOn({ s }: { s: Session }) {
           </button>
         </div>
       </form>
-      {removing && (
-        <ConfirmDialog
-          s={s}
-          title="Remove this connection?"
-          action="Remove connection"
-          onClose={() => setRemoving(null)}
-          onConfirm={async () => {
-            await gql(DeleteSsoConnectionDocument, { id: removing.id });
-            setRemoving(null);
-            await load();
-          }}
-        >
-          People of {removing.emailDomains.join(', ')} will no longer sign in through {removing.issuer}. Their accounts stay.
-        </ConfirmDialog>
-      )}
     </section>
   );
 }

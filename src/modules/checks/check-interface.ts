@@ -16,7 +16,9 @@ export const resolveCheckType = (check: { id: string }) => kindOfId(check.id)!.t
  * scope (docs/explanation/security-model.md): its object types do, so selecting these fields directly needs every
  * kind's read scope, and `... on Monitor { … }` only the monitors'.
  */
-@InterfaceType('Check', { description: 'A check of any kind.', resolveType: resolveCheckType })
+// Not autoRegisterImplementations: the views' abstract bases (check-view-base.ts) implement it and are no types of
+// the schema; the schema build names every kind's view instead (src/graphql/schema.ts).
+@InterfaceType('Check', { description: 'A check of any kind.', resolveType: resolveCheckType, autoRegisterImplementations: false })
 export abstract class CheckInterface {
   @Field(() => ID) id!: string;
   @Field() name!: string;

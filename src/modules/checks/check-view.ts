@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ArgsType, Field, registerEnumType } from 'type-graphql';
 import { PageArgs, pageColumns, type PageColumns } from '../common/pagination';
-import { TAG, type ScheduledCheck } from './scheduled-check';
+import { TAG } from './scheduled-check';
 
 export enum CheckStatusEnum {
   UP = 'UP',
@@ -18,40 +18,6 @@ registerEnumType(CheckStatusEnum, {
   description: 'Derived from runs: PENDING until the first run.',
   valuesConfig: { DEGRADED: { description: 'Passing, but a location\'s last run was slower than degradedResponseTimeMs: between UP and DOWN.' } },
 });
-
-/** What every kind's view has from its schedule and status (Monitor, Journey: the same fields). */
-export interface ScheduledView {
-  intervalSeconds: number;
-  timeoutMs: number;
-  failureThreshold: number;
-  locations: string[];
-  minFailedLocations: number;
-  paused: boolean;
-  tags: string[];
-  escalationPolicyId: string | null;
-  status: CheckStatusEnum;
-  lastRunAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  organizationId: string;
-}
-
-/** The fields of a kind's view that come from what every scheduled check has. */
-export function setScheduledFields(v: ScheduledView, c: ScheduledCheck & { organization: { id: string } }): void {
-  v.intervalSeconds = c.intervalSeconds;
-  v.timeoutMs = c.timeoutMs;
-  v.failureThreshold = c.failureThreshold;
-  v.locations = c.locations;
-  v.minFailedLocations = c.minFailedLocations;
-  v.paused = c.paused;
-  v.tags = c.tags;
-  v.escalationPolicyId = c.escalationPolicyId;
-  v.status = c.status as CheckStatusEnum;
-  v.lastRunAt = c.lastRunAt;
-  v.createdAt = c.createdAt;
-  v.updatedAt = c.updatedAt;
-  v.organizationId = c.organization.id;
-}
 
 /**
  * The columns a kind's list selection reads: every field of its view is the property of the same name (`from`),

@@ -1,10 +1,10 @@
 import { ArrayMaxSize, IsOptional, Length, MaxLength } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
-import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { checkColumns, checkListArgs } from '../../check-view';
+import { ProbedCheckView, setScheduledFields } from '../../check-view-base';
 import { connectionOf } from '../../../common/pagination';
-import { CheckInterface } from '../../check-interface';
 import { NoControlCharacters } from '../../../common/names';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
@@ -30,32 +30,17 @@ export enum DnsMatch {
 }
 registerEnumType(DnsMatch, { name: 'DnsMatch', description: 'ANY: one of the expected values is answered; ALL: every one is.' });
 
-@ObjectType('DnsMonitor', { implements: CheckInterface, description: 'A DNS check of one name and record type, run every intervalSeconds, asserted on the answers.' })
+@ObjectType('DnsMonitor', { description: 'A DNS check of one name and record type, run every intervalSeconds, asserted on the answers.' })
 @RequiresScope('monitors:read')
-export class DnsMonitorView {
-  @Field(() => ID) id!: string;
-  @Field() name!: string;
+export class DnsMonitorView extends ProbedCheckView {
   @Field() hostname!: string;
   @Field(() => DnsRecordType) recordType!: DnsRecordType;
   @Field(() => String, { nullable: true, description: '`address[:port]` of the resolver asked; null: the system\'s.' }) resolver!: string | null;
   @Field(() => [String], { description: 'Answers expected, written as runs record them; empty: any answer passes.' }) expectedValues!: string[];
   @Field(() => DnsMatch) match!: DnsMatch;
-  @Field(() => Int) intervalSeconds!: number;
-  @Field(() => Int, { description: 'For the query.' }) timeoutMs!: number;
-  @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
-  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the query) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
-  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the query again) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
-  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
-  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
-  @Field() paused!: boolean;
-  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
-  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
-  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
-  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
-  @Field() createdAt!: Date;
-  @Field() updatedAt!: Date;
-  /** Not a field: which organization's quota `quotaExhausted` reads. */
-  organizationId!: string;
+  @Field(() => Int, { description: 'For the query.' }) override timeoutMs!: number;
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the query) is DEGRADED; null: never.' }) override degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the query again) in the same slot; null: none.' }) override retry!: RetryPolicyType | null;
 
   static from(d: DnsMonitor): DnsMonitorView {
     const v = new DnsMonitorView();

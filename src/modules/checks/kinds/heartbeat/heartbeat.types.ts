@@ -3,61 +3,44 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
-import { CheckStatusEnum, checkListArgs } from '../../check-view';
+import { checkListArgs } from '../../check-view';
+import { CheckView, setCheckFields } from '../../check-view-base';
 import { MAX_TAGS, TAG, TAG_RULE } from '../../scheduled-check';
 import { connectionOf, pageColumns } from '../../../common/pagination';
 import { NoControlCharacters } from '../../../common/names';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
 import { Heartbeat } from './heartbeat.entity';
-import { CheckInterface } from '../../check-interface';
 import type { HeartbeatService } from './heartbeat.service';
 
-@ObjectType('Heartbeat', { implements: CheckInterface, description: 'A push check: a job pings its `pingUrl`; a ping missing past its deadline makes it DOWN.' })
+@ObjectType('Heartbeat', { description: 'A push check: a job pings its `pingUrl`; a ping missing past its deadline makes it DOWN.' })
 @RequiresScope('monitors:read')
-export class HeartbeatView {
-  @Field(() => ID) id!: string;
-  @Field() name!: string;
-  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
+export class HeartbeatView extends CheckView {
   @Field(() => Int, { nullable: true, description: 'A success is expected at least this often (seconds); null with `cron`.' }) periodSeconds!: number | null;
   @Field(() => Int, { description: 'How late a ping may be before the heartbeat is DOWN (seconds).' }) graceSeconds!: number;
   @Field(() => String, { nullable: true, description: 'When a success is expected, as a cron expression read in `timezone`; null with `periodSeconds`.' }) cron!: string | null;
   @Field({ description: 'IANA time zone of `cron`.' }) timezone!: string;
-  @Field(() => Int, { description: 'Missed deadlines or failure pings in a row that open an alert; default 1.' }) failureThreshold!: number;
-  @Field() paused!: boolean;
-  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `nightly`.' }) tags!: string[];
+  @Field(() => Int, { description: 'Missed deadlines or failure pings in a row that open an alert; default 1.' }) override failureThreshold!: number;
+  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `nightly`.' }) override tags!: string[];
   @Field(() => Date, { nullable: true, description: 'The last ping of any route.' }) lastPingAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When the next success is expected (the deadline is this plus `graceSeconds`); null while paused.' })
   nextExpectedAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When it goes DOWN without a success: `nextExpectedAt + graceSeconds`.' }) nextDeadlineAt!: Date | null;
-  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
-  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
-  @Field() createdAt!: Date;
-  @Field() updatedAt!: Date;
-  /** Not fields: the quota's organization, and the sealed token `pingUrl` is made from. */
-  organizationId!: string;
+  /** Not a field: the sealed token `pingUrl` is made from. */
   tokenSealed!: string;
 
   static from(h: Heartbeat): HeartbeatView {
     const v = new HeartbeatView();
     v.id = h.id;
     v.name = h.name;
-    v.status = h.status as CheckStatusEnum;
     v.periodSeconds = h.periodSeconds;
     v.graceSeconds = h.graceSeconds;
     v.cron = h.cron;
     v.timezone = h.timezone;
-    v.failureThreshold = h.failureThreshold;
-    v.paused = h.paused;
-    v.tags = h.tags;
-    v.escalationPolicyId = h.escalationPolicyId;
     v.lastPingAt = h.lastPingAt;
     v.nextDeadlineAt = h.paused ? null : h.nextDeadlineAt;
     v.nextExpectedAt = v.nextDeadlineAt && new Date(v.nextDeadlineAt.getTime() - h.graceSeconds * 1000);
-    v.lastRunAt = h.lastRunAt;
-    v.createdAt = h.createdAt;
-    v.updatedAt = h.updatedAt;
-    v.organizationId = h.organization?.id;
+    setCheckFields(v, h);
     v.tokenSealed = h.tokenSealed;
     return v;
   }

@@ -1,12 +1,12 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, ValidateNested } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, ExtractionType, RequestInput, RequestType, type HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
 import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
 import { connectionOf } from '../../../common/pagination';
-import { CheckInterface } from '../../check-interface';
-import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { checkColumns, checkListArgs } from '../../check-view';
+import { ProbedCheckView, setScheduledFields } from '../../check-view-base';
 import { Journey } from './journey.entity';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
@@ -21,28 +21,13 @@ export class JourneyStepType {
   @Field(() => [ExtractionType]) extractions!: ExtractionType[];
 }
 
-@ObjectType('Journey', { implements: CheckInterface, description: 'An ordered list of 1-20 HTTP steps; values extracted by a step feed later ones as {{name}}.' })
+@ObjectType('Journey', { description: 'An ordered list of 1-20 HTTP steps; values extracted by a step feed later ones as {{name}}.' })
 @RequiresScope('journeys:read')
-export class JourneyView {
-  @Field(() => ID) id!: string;
-  @Field() name!: string;
+export class JourneyView extends ProbedCheckView {
   @Field(() => [JourneyStepType]) steps!: JourneyStepType[];
-  @Field(() => Int) intervalSeconds!: number;
-  @Field(() => Int, { description: 'Per step.' }) timeoutMs!: number;
-  @Field(() => Int) failureThreshold!: number;
-  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
-  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
-  @Field() paused!: boolean;
-  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
-  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms, all steps together) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
-  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the whole journey again) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
-  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
-  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
-  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
-  @Field() createdAt!: Date;
-  @Field() updatedAt!: Date;
-  /** Not a field: which organization's quota `quotaExhausted` reads. */
-  organizationId!: string;
+  @Field(() => Int, { description: 'Per step.' }) override timeoutMs!: number;
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms, all steps together) is DEGRADED; null: never.' }) override degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (the whole journey again) in the same slot; null: none.' }) override retry!: RetryPolicyType | null;
 
   /**
    * The view of a journey, or of a list page's row, which carries only the properties its selection reads

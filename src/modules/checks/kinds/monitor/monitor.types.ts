@@ -1,23 +1,21 @@
 import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { AssertionType, HeaderType, HttpMethod } from '../../check.types';
 import { maskHeaders } from '../../secrets';
-import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
-import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { ProbeFields, setProbeFields } from '../../probed-check';
+import { checkColumns, checkListArgs } from '../../check-view';
+import { ProbedCheckView, setScheduledFields } from '../../check-view-base';
 import { connectionOf } from '../../../common/pagination';
-import { CheckInterface } from '../../check-interface';
 import { Monitor } from './monitor.entity';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
 import type { MonitorService } from './monitor.service';
 import { NoControlCharacters } from '../../../common/names';
 
-@ObjectType('Monitor', { implements: CheckInterface, description: 'An HTTP check of one URL, run every intervalSeconds.' })
+@ObjectType('Monitor', { description: 'An HTTP check of one URL, run every intervalSeconds.' })
 @RequiresScope('monitors:read')
-export class MonitorView {
-  @Field(() => ID) id!: string;
-  @Field() name!: string;
+export class MonitorView extends ProbedCheckView {
   @Field() url!: string;
   @Field(() => HttpMethod) method!: HttpMethod;
   @Field(() => [HeaderType], { description: 'Credential headers (Authorization, cookies, tokens) read back as `[masked]`.' })
@@ -25,25 +23,9 @@ export class MonitorView {
   @Field(() => String, { nullable: true }) body!: string | null;
   @Field(() => [String], { description: 'Codes or ranges, e.g. `200-299`, `301`.' }) expectedStatusCodes!: string[];
   @Field(() => [AssertionType]) assertions!: AssertionType[];
-  @Field(() => Int) intervalSeconds!: number;
-  @Field(() => Int) timeoutMs!: number;
-  @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
-  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
-  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
-  @Field() paused!: boolean;
-  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
-  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
-  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt in the same slot; null: none.' }) retry!: RetryPolicyType | null;
   @Field(() => Int, { nullable: true, description: 'An HTTPS run seeing fewer days left on the certificate opens a TLS_CERTIFICATE_EXPIRING alert; null: never.' })
   tlsExpiryWarningDays!: number | null;
   @Field({ description: 'The certificate is not verified (a self-signed endpoint runs); runs still record it.' }) skipTlsVerification!: boolean;
-  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
-  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
-  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
-  @Field() createdAt!: Date;
-  @Field() updatedAt!: Date;
-  /** Not a field: which organization's quota `quotaExhausted` reads. */
-  organizationId!: string;
 
   /**
    * The view of a monitor, or of a list page's row, which carries only the properties its selection reads

@@ -1,41 +1,26 @@
 import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { RequiresScope } from '../../../../authorization/directives';
 import { ProbeFields, RetryPolicyType, setProbeFields } from '../../probed-check';
-import { checkColumns, checkListArgs, CheckStatusEnum, setScheduledFields } from '../../check-view';
+import { checkColumns, checkListArgs } from '../../check-view';
+import { ProbedCheckView, setScheduledFields } from '../../check-view-base';
 import { connectionOf } from '../../../common/pagination';
-import { CheckInterface } from '../../check-interface';
 import { NoControlCharacters } from '../../../common/names';
 import type { FieldError } from '../../../../errors';
 import type { ServiceRules } from '../../../../graphql/validation';
 import { TcpMonitor } from './tcp-monitor.entity';
 import type { TcpMonitorService } from './tcp-monitor.service';
 
-@ObjectType('TcpMonitor', { implements: CheckInterface, description: 'A TCP check of host:port, run every intervalSeconds: connects, optionally sends a line and expects a substring back.' })
+@ObjectType('TcpMonitor', { description: 'A TCP check of host:port, run every intervalSeconds: connects, optionally sends a line and expects a substring back.' })
 @RequiresScope('monitors:read')
-export class TcpMonitorView {
-  @Field(() => ID) id!: string;
-  @Field() name!: string;
+export class TcpMonitorView extends ProbedCheckView {
   @Field({ description: 'A public host name or address (any address unless ALLOW_PRIVATE_TARGETS).' }) host!: string;
   @Field(() => Int) port!: number;
   @Field(() => String, { nullable: true, description: 'A line sent once connected (CRLF appended).' }) send!: string | null;
   @Field(() => String, { nullable: true, description: 'A substring the server must send back.' }) expect!: string | null;
-  @Field(() => Int) intervalSeconds!: number;
-  @Field(() => Int, { description: 'For the lookup, the connection and the expected answer together.' }) timeoutMs!: number;
-  @Field(() => Int, { description: 'Consecutive failed runs that open an alert.' }) failureThreshold!: number;
-  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the connection and the expected answer) is DEGRADED; null: never.' }) degradedResponseTimeMs!: number | null;
-  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (a new connection) in the same slot; null: none.' }) retry!: RetryPolicyType | null;
-  @Field(() => [String], { description: 'Where it runs: each slot once in every one of these locations.' }) locations!: string[];
-  @Field(() => Int, { description: 'Locations that must fail failureThreshold slots in a row to open an alert.' }) minFailedLocations!: number;
-  @Field() paused!: boolean;
-  @Field(() => [String], { description: 'Labels for selecting checks, e.g. `smoke`.' }) tags!: string[];
-  @Field(() => ID, { nullable: true, description: 'The escalation policy its alerts follow; null: the channels subscribed to them.' }) escalationPolicyId!: string | null;
-  @Field(() => CheckStatusEnum) status!: CheckStatusEnum;
-  @Field(() => Date, { nullable: true }) lastRunAt!: Date | null;
-  @Field() createdAt!: Date;
-  @Field() updatedAt!: Date;
-  /** Not a field: which organization's quota `quotaExhausted` reads. */
-  organizationId!: string;
+  @Field(() => Int, { description: 'For the lookup, the connection and the expected answer together.' }) override timeoutMs!: number;
+  @Field(() => Int, { nullable: true, description: 'A passing run slower than this (ms: the connection and the expected answer) is DEGRADED; null: never.' }) override degradedResponseTimeMs!: number | null;
+  @Field(() => RetryPolicyType, { nullable: true, description: 'Retries of a failed attempt (a new connection) in the same slot; null: none.' }) override retry!: RetryPolicyType | null;
 
   static from(t: TcpMonitor): TcpMonitorView {
     const v = new TcpMonitorView();
