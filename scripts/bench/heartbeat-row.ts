@@ -76,7 +76,7 @@ async function main() {
     const owners = ids.map((_, i) => orgs[i % orgs.length]);
     const deadlines = ids.map((_, i) => new Date(start + Math.floor((i * span) / Math.max(1, count - 1))).toISOString());
     // A period of an hour: each heartbeat has exactly one deadline in the row.
-    await sql(`insert into checks (id, organization_id, kind) select * from unnest(?::text[], ?::text[]), 'heartbeat'`, [`{${ids.join(',')}}`, `{${owners.join(',')}}`]);
+    await sql(`insert into checks (id, organization_id, kind) select r.id, r.org, 'heartbeat' from unnest(?::text[], ?::text[]) as r(id, org)`, [`{${ids.join(',')}}`, `{${owners.join(',')}}`]);
     await sql(
       `insert into heartbeats (id, organization_id, name, period_seconds, grace_seconds, token_hash, token_sealed, next_deadline_at, next_run_at, created_at, updated_at)
        select r.id, r.org, 'bench', 3600, 1, encode(sha256(r.id::bytea), 'hex'), 'x', r.deadline::timestamptz, now(), now(), now()

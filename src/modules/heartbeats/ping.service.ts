@@ -22,8 +22,12 @@ const MISSED_BATCH = 50;
 
 type Due = { id: string; deadline: Date };
 
-/** A batch's organization has fewer runs left this month than the batch holds: it is recorded one by one instead. */
-class QuotaShort extends Error {}
+/** An organization has fewer runs left this month than a batch holds of it: its heartbeats are recorded one by one. */
+class QuotaShort extends Error {
+  constructor(readonly heartbeats: ReadonlySet<string>) {
+    super('fewer runs left this month than the batch holds');
+  }
+}
 
 export interface PingServiceDeps {
   orm: MikroORM;
@@ -108,16 +112,28 @@ export class PingService {
     return recorded;
   }
 
-  /** A batch; if it fails (or the quota cannot take all of it), each of its heartbeats in a transaction of its own. */
+  /**
+   * A batch; if it fails, each of its heartbeats in a transaction of its own; if an organization's quota cannot take
+   * all its runs in it, that organization's heartbeats one by one and the rest as a batch again.
+   */
   private async recordOrSplit(batch: Due[]): Promise<number> {
     try {
       return await this.recordBatch(batch, batch.length > 1 ? 'after' : 'first');
     } catch (err) {
       if (batch.length === 1) throw err;
-      if (!(err instanceof QuotaShort))
-        this.deps.log.warn({ err: (err as Error).message, heartbeats: batch.length }, 'a batch of missed heartbeat deadlines failed; recording them one by one');
+      let alone = batch;
       let recorded = 0;
-      for (const one of batch) {
+      if (err instanceof QuotaShort) {
+        // That organization's heartbeats one by one (each admitted or refused as any run); the others still as a batch.
+        alone = batch.filter((b) => err.heartbeats.has(b.id));
+        const rest = batch.filter((b) => !err.heartbeats.has(b.id));
+        if (rest.length)
+          recorded += await this.recordOrSplit(rest).catch((e: Error) => {
+            this.deps.log.warn({ err: e.message, heartbeatId: rest[0].id }, 'could not record a missed heartbeat deadline; trying again on the next tick');
+            return 0;
+          });
+      } else this.deps.log.warn({ err: (err as Error).message, heartbeats: batch.length }, 'a batch of missed heartbeat deadlines failed; recording them one by one');
+      for (const one of alone) {
         try {
           recorded += await this.recordBatch([one], 'first');
         } catch (e) {
@@ -184,7 +200,7 @@ export class PingService {
         const perOrg = new Map<string, number>();
         for (const { job } of items) perOrg.set(job.organizationId, (perOrg.get(job.organizationId) ?? 0) + 1);
         for (const [org, runs] of [...perOrg].sort(([a], [b]) => a.localeCompare(b)))
-          if (!(await this.deps.billing.reserveRuns(tx, org, runs)).ok) throw new QuotaShort();
+          if (!(await this.deps.billing.reserveRuns(tx, org, runs)).ok) throw new QuotaShort(new Set(items.filter((i) => i.job.organizationId === org).map((i) => i.check.entity.id)));
       }
       return mine.length;
     });
