@@ -164,6 +164,7 @@ export class PingService {
       const mine = batch.filter((b) => still.get(b.id) === b.deadline.getTime());
       if (!mine.length) return 0;
       const rows = new Map((await tx.find(Heartbeat, { id: mine.map((b) => b.id) })).map((h) => [h.id, h]));
+      // By organization, then deadline: an organization's runs side by side (its reservation is one statement).
       mine.sort((a, b) => rows.get(a.id)!.organization.id.localeCompare(rows.get(b.id)!.organization.id) || a.deadline.getTime() - b.deadline.getTime());
       const now = this.deps.now();
       const items: RecordItem[] = [];
