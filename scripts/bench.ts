@@ -28,7 +28,8 @@
  * BENCH_ONLY=status (only the public status page against /healthz on the same server).
  * BENCH_ONLY=me (only the `me` CPU-per-request and fixed-rate p99 rows, scripts/bench/me.ts).
  * BENCH_ONLY=heartbeats (only the heartbeat deadline accuracy rows, scripts/bench/heartbeats.ts; embedded, and
- * PostgreSQL too with DATABASE_URL).
+ * PostgreSQL too with DATABASE_URL). With BENCH_HEARTBEATS_BASELINE=<another built checkout> instead: the bursts of
+ * 1,000 recorded by that build and by this one, alternated, BENCH_ROUNDS rounds (2 by default).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,7 +42,7 @@ import { benchNotify, notifyTable } from './bench/notify';
 import { benchLive, liveTable } from './bench/live';
 import { benchStatsOn, statsTable } from './bench/stats';
 import { benchMe, meTable } from './bench/me';
-import { benchHeartbeats, heartbeatsTable } from './bench/heartbeats';
+import { benchHeartbeats, benchHeartbeatsVersus, heartbeatsTable } from './bench/heartbeats';
 import { cli, cpuMs, median, pairedRatio, pct, readyz, ROOT, rssMb, startProcess, withPostgresDatabase, type Proc, type Row } from './bench/common';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -472,7 +473,14 @@ async function meOnly() {
 
 /** The heartbeat deadline rows (scripts/bench/heartbeats.ts); merged into latest.json as `heartbeats`. */
 async function heartbeatsOnly() {
-  const rows = await benchHeartbeats(process.env.DATABASE_URL, (s) => process.stderr.write(`${s}\n`));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const baseline = process.env.BENCH_HEARTBEATS_BASELINE;
+  if (baseline) {
+    const versus = await benchHeartbeatsVersus(baseline, process.env.DATABASE_URL, Number(process.env.BENCH_ROUNDS ?? 2), log);
+    process.stdout.write(`\n${heartbeatsTable(versus)}\n`);
+    return;
+  }
+  const rows = await benchHeartbeats(process.env.DATABASE_URL, log);
   const file = path.join(ROOT, 'bench/results/latest.json');
   const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   fs.writeFileSync(file, `${JSON.stringify({ ...previous, heartbeats: { date: new Date().toISOString(), rows } }, null, 2)}\n`);

@@ -2,9 +2,9 @@
  * One process of a heartbeat-deadline row (scripts/bench/heartbeats.ts starts it; `node dist/scripts/bench/heartbeat-row.js`):
  * the real app (API + worker role, so the deadline watcher at SCHEDULE_TICK_MS) on DATA_DIR or DATABASE_URL.
  *
- * `--count N --span-ms S --lead-ms L`: makes an organization and N heartbeats (inserted in SQL, like the cost script)
- * whose deadlines fall evenly over S ms, starting L ms from now; `--org ID` instead: no new heartbeats, the
- * organization of an earlier process (the second half of a restart row).
+ * `--count N --span-ms S --lead-ms L [--orgs K]`: makes K organizations (1 by default) and N heartbeats (inserted in SQL,
+ * like the cost script; dealt to the organizations in turn) whose deadlines fall evenly over S ms, starting L ms from
+ * now; `--org ID` instead: no new heartbeats, the organization of an earlier process (the second half of a restart row).
  *
  * While it runs, it polls the organization's missed runs every POLL_MS from the app's own connection, and keeps the
  * instant each was first SEEN (committed, readable by anyone): lateness = seen − deadline, which includes the
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'span-ms': { type: 'string', default: '10000' },
     'lead-ms': { type: 'string', default: '3000' },
     org: { type: 'string' },
+    orgs: { type: 'string', default: '1' },
     until: { type: 'string' },
   },
 });
@@ -60,34 +61,41 @@ async function main() {
   const readyAt = Date.now();
   const sql = <T extends object[]>(text: string, params: unknown[] = []) => app.database.orm.em.fork().getConnection().execute<T>(text, params as never[]);
   let org = values.org;
+  const orgs = org ? [org] : [];
   let count = Number(values.count);
   if (!org) {
-    org = (await app.services.organizations.findOrCreate(app.database.orm.em.fork(), `Heartbeats ${randomBase62(6)}`)).org.id;
-    await sql(`update organizations set plan = 'UNLIMITED' where id = ?`, [org]);
+    for (let k = 0; k < Number(values.orgs); k++) {
+      const id = (await app.services.organizations.findOrCreate(app.database.orm.em.fork(), `Heartbeats ${randomBase62(6)}`)).org.id;
+      await sql(`update organizations set plan = 'UNLIMITED' where id = ?`, [id]);
+      orgs.push(id);
+    }
+    org = orgs[0];
     const start = Date.now() + Number(values['lead-ms']);
     const span = Number(values['span-ms']);
     const ids = Array.from({ length: count }, () => `hbt_bench${randomBase62(12)}`);
+    const owners = ids.map((_, i) => orgs[i % orgs.length]);
     const deadlines = ids.map((_, i) => new Date(start + Math.floor((i * span) / Math.max(1, count - 1))).toISOString());
     // A period of an hour: each heartbeat has exactly one deadline in the row.
-    await sql(`insert into checks (id, organization_id, kind) select unnest(?::text[]), ?, 'heartbeat'`, [`{${ids.join(',')}}`, org]);
+    await sql(`insert into checks (id, organization_id, kind) select r.id, r.org, 'heartbeat' from unnest(?::text[], ?::text[]) as r(id, org)`, [`{${ids.join(',')}}`, `{${owners.join(',')}}`]);
     await sql(
       `insert into heartbeats (id, organization_id, name, period_seconds, grace_seconds, token_hash, token_sealed, next_deadline_at, next_run_at, created_at, updated_at)
-       select r.id, ?, 'bench', 3600, 1, encode(sha256(r.id::bytea), 'hex'), 'x', r.deadline::timestamptz, now(), now(), now()
-         from unnest(?::text[], ?::text[]) as r(id, deadline)`,
-      [org, `{${ids.join(',')}}`, `{${deadlines.join(',')}}`],
+       select r.id, r.org, 'bench', 3600, 1, encode(sha256(r.id::bytea), 'hex'), 'x', r.deadline::timestamptz, now(), now(), now()
+         from unnest(?::text[], ?::text[], ?::text[]) as r(id, org, deadline)`,
+      [`{${ids.join(',')}}`, `{${owners.join(',')}}`, `{${deadlines.join(',')}}`],
     );
     say({ org, firstDeadline: start, lastDeadline: start + span });
   } else {
     count = (await sql<{ n: number }[]>(`select count(*)::int as n from heartbeats where organization_id = ?`, [org]))[0].n;
   }
+  const inOrgs = `{${orgs.join(',')}}`;
 
   const cpu0 = process.cpuUsage();
   const runs = new Map<string, RowRun>();
   let first = true;
   const poll = async () => {
     const rows = await sql<{ check_id: string; scheduled_at: Date; finished_at: Date }[]>(
-      `select check_id, scheduled_at, finished_at from runs where organization_id = ? and scheduled_at is not null`,
-      [org],
+      `select check_id, scheduled_at, finished_at from runs where organization_id = any(?::text[]) and scheduled_at is not null`,
+      [inOrgs],
     );
     const now = Date.now();
     for (const r of rows)
@@ -104,10 +112,10 @@ async function main() {
     await sleep(Math.max(0, POLL_MS - (Date.now() - t0)));
   }
   await poll();
-  const [{ alerts }] = await sql<{ alerts: number }[]>(`select count(*)::int as alerts from alerts where organization_id = ?`, [org]);
+  const [{ alerts }] = await sql<{ alerts: number }[]>(`select count(*)::int as alerts from alerts where organization_id = any(?::text[])`, [inOrgs]);
   const [{ twice }] = await sql<{ twice: number }[]>(
-    `select count(*)::int as twice from (select check_id from runs where organization_id = ? and scheduled_at is not null group by check_id having count(*) > 1) t`,
-    [org],
+    `select count(*)::int as twice from (select check_id from runs where organization_id = any(?::text[]) and scheduled_at is not null group by check_id having count(*) > 1) t`,
+    [inOrgs],
   );
   const cpu = process.cpuUsage(cpu0);
   const out: RowOutput = { org, readyAt, runs: [...runs.values()], alerts, twice, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };

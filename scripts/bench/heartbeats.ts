@@ -49,11 +49,11 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function start(args: string[], env: Record<string, string>): Child {
+function start(args: string[], env: Record<string, string>, root = ROOT): Child {
   // `npm start`'s node flags: the row runs as the server does. The bench's DATABASE_URL is for the PostgreSQL rows'
   // databases only: an embedded row has none.
   const { DATABASE_URL: _admin, ...inherited } = process.env;
-  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js'), ROW, ...args], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js'), ROW, ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.on('data', (d) => {
@@ -92,8 +92,8 @@ function summarise(database: string, name: string, deadlines: number, runs: RowR
   };
 }
 
-async function steady(database: string, env: Record<string, string>, name: string, count: number, spanMs: number): Promise<HeartbeatRow> {
-  const c = start(['--count', String(count), '--span-ms', String(spanMs)], env);
+async function steady(database: string, env: Record<string, string>, name: string, count: number, spanMs: number, orgs = 1, root = ROOT): Promise<HeartbeatRow> {
+  const c = start(['--count', String(count), '--span-ms', String(spanMs), '--orgs', String(orgs)], env, root);
   await line(c, 1);
   const out = await line<RowOutput>(c, 2);
   await c.exited;
@@ -127,11 +127,45 @@ async function restart(database: string, env: Record<string, string>, count: num
   ];
 }
 
+/** The rows of one process each: name, deadlines, span (ms), organizations. */
+const STEADY = [
+  ['spread: 40 deadlines 0.5 s apart', 40, 19_500, 1],
+  ['burst: 200 deadlines within 10 s', 200, 10_000, 1],
+  ['burst: 1,000 deadlines within 10 s', 1000, 10_000, 1],
+  ['burst: 1,000 deadlines of 20 organizations within 10 s', 1000, 10_000, 20],
+] as const;
+
+/** The bursts compared with another build (BENCH_HEARTBEATS_BASELINE), alternated round by round. */
+const VERSUS = STEADY.slice(2);
+
+/**
+ * The bursts of 1,000 (one organization, twenty) recorded by another checkout's build (`baseline`: its root, built,
+ * with this script's heartbeat-row.ts) and by this one, alternated (the first of a round changes each round) so that
+ * the machine's load hits both alike; embedded, and PostgreSQL too with `databaseUrl`.
+ */
+export async function benchHeartbeatsVersus(baseline: string, databaseUrl: string | undefined, rounds: number, log: (s: string) => void): Promise<HeartbeatRow[]> {
+  const out: HeartbeatRow[] = [];
+  const builds = [['before', baseline], ['after', ROOT]] as const;
+  for (const database of databaseUrl ? ['embedded', 'postgresql'] : ['embedded'])
+    for (let round = 1; round <= rounds; round++)
+      for (const [name, count, span, orgs] of VERSUS)
+        for (const [which, root] of round % 2 ? builds : [...builds].reverse()) {
+          log(`heartbeats (${database}, ${which}, round ${round}): ${name}`);
+          const row = (env: Record<string, string>) => steady(`${database} ${which}`, env, `${name} (round ${round})`, count, span, orgs, root);
+          out.push(
+            database === 'embedded'
+              ? await row(await fresh({}))
+              : await withPostgresDatabase(databaseUrl!, (url) => row({ DATABASE_URL: url, SECRETS_KEY: randomBytes(32).toString('base64') })),
+          );
+        }
+  return out;
+}
+
 async function rows(database: string, env: Record<string, string>, log: (s: string) => void): Promise<HeartbeatRow[]> {
   const out: HeartbeatRow[] = [];
-  for (const [name, count, span] of [['spread: 40 deadlines 0.5 s apart', 40, 19_500], ['burst: 200 deadlines within 10 s', 200, 10_000], ['burst: 1,000 deadlines within 10 s', 1000, 10_000]] as const) {
+  for (const [name, count, span, orgs] of STEADY) {
     log(`heartbeats (${database}): ${name}`);
-    out.push(await steady(database, await fresh(env), name, count, span));
+    out.push(await steady(database, await fresh(env), name, count, span, orgs));
   }
   log(`heartbeats (${database}): restart`);
   out.push(...(await restart(database, await fresh(env), 200, 20_000)));
@@ -148,12 +182,10 @@ export async function benchHeartbeats(databaseUrl: string | undefined, log: (s: 
   if (!databaseUrl) return embedded;
   const pg: HeartbeatRow[] = [];
   // A database per row: each starts from an empty one, as the embedded rows do.
-  const one = (name: string, count: number, span: number) =>
-    withPostgresDatabase(databaseUrl, async (url) => steady('postgresql', { DATABASE_URL: url, SECRETS_KEY: randomBytes(32).toString('base64') }, name, count, span));
+  const one = (name: string, count: number, span: number, orgs: number) =>
+    withPostgresDatabase(databaseUrl, async (url) => steady('postgresql', { DATABASE_URL: url, SECRETS_KEY: randomBytes(32).toString('base64') }, name, count, span, orgs));
   log('heartbeats (postgresql): spread, bursts, restart');
-  pg.push(await one('spread: 40 deadlines 0.5 s apart', 40, 19_500));
-  pg.push(await one('burst: 200 deadlines within 10 s', 200, 10_000));
-  pg.push(await one('burst: 1,000 deadlines within 10 s', 1000, 10_000));
+  for (const [name, count, span, orgs] of STEADY) pg.push(await one(name, count, span, orgs));
   pg.push(...(await withPostgresDatabase(databaseUrl, (url) => restart('postgresql', { DATABASE_URL: url, SECRETS_KEY: randomBytes(32).toString('base64') }, 200, 20_000))));
   return [...embedded, ...pg];
 }

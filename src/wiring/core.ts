@@ -192,6 +192,8 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   });
   const heartbeats = new PingService({
     orm: database.orm, recorder, billing, secrets, now, log, publicUrl,
+    // Four of the pool's ten connections at most; the embedded database has one connection.
+    parallelBatches: database.kind === 'postgresql' ? 4 : 1,
   });
   workerRole.push(new DeadlineWatcher(heartbeats, log, config.SCHEDULE_TICK_MS));
   const checkSessions = new CheckSessionService({ billing, dispatcher: engine, now, leaseMarginSeconds: config.LEASE_MARGIN_SECONDS, journeyMaxDurationMs: config.JOURNEY_MAX_DURATION_MS });

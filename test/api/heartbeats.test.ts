@@ -18,6 +18,7 @@ import {
   UpdateHeartbeatDocument,
 } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { monthStart } from '../../src/modules/billing/plans';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp['key']>>;
@@ -211,6 +212,43 @@ describe('heartbeats', () => {
       const next = Date.parse((await client.gql(HeartbeatDocument, { id })).data!.heartbeat.nextDeadlineAt!);
       expect([id, next - deadlines[i].getTime() >= 3600_000, next <= Date.now() + 3600_000]).toEqual([id, true, true]);
     }
+  }, 60_000);
+
+  it("a burst of several organizations takes each one's usage counter once a batch, not once a deadline; one with fewer runs left records what its quota leaves and opens its quota alert", async () => {
+    const sql = <T extends object[] = object[]>(text: string, params: unknown[] = []) => t.db.orm.em.fork().getConnection().execute<T>(text, params as never[]);
+    const [a, b, full] = [await t.org('Burst A'), await t.org('Burst B'), await t.org('Burst Full')];
+    await sql(`update organizations set plan = 'UNLIMITED' where id = any(?::text[])`, [`{${a.id},${b.id}}`]);
+    // FREE: 120,000 runs a month; three left.
+    await sql(`insert into usage_counters (organization_id, period_start, runs) values (?, ?, 119997)`, [full.id, monthStart(new Date())]);
+    const owners = [...Array(30).fill(a.id), ...Array(30).fill(b.id), ...Array(6).fill(full.id)] as string[];
+    const ids = owners.map((_, i) => `hbt_burst${String(i).padStart(8, '0')}`);
+    // Inserted in SQL (as the bench does): FREE allows 10 monitors. Deadlines interleaved, so every batch holds all three.
+    const deadlines = ids.map((_, i) => new Date(Date.now() - 2000 - ((i * 7) % ids.length) * 10).toISOString());
+    await sql(`insert into checks (id, organization_id, kind) select r.id, r.org, 'heartbeat' from unnest(?::text[], ?::text[]) as r(id, org)`, [`{${ids.join(',')}}`, `{${owners.join(',')}}`]);
+    t.queries.length = 0;
+    await sql(
+      `insert into heartbeats (id, organization_id, name, period_seconds, grace_seconds, token_hash, token_sealed, next_deadline_at, next_run_at, created_at, updated_at)
+       select r.id, r.org, 'burst', 3600, 1, encode(sha256(r.id::bytea), 'hex'), 'x', r.at::timestamptz, now(), now(), now() from unnest(?::text[], ?::text[], ?::text[]) as r(id, org, at)`,
+      [`{${ids.join(',')}}`, `{${owners.join(',')}}`, `{${deadlines.join(',')}}`],
+    );
+    // This call and the watcher's own ticks share the burst (skip locked); wait until every deadline has moved.
+    await t.app.services.heartbeats.recordMissed();
+    const moved = async () => (await sql<{ n: number }[]>(`select count(*)::int as n from heartbeats where id = any(?::text[]) and next_deadline_at > now()`, [`{${ids.join(',')}}`]))[0].n;
+    await eventually(async () => ((await moved()) === ids.length ? true : undefined));
+    const perOrg = async (table: string, org: string, where = '') => (await sql<{ n: number }[]>(`select count(*)::int as n from ${table} where organization_id = ? ${where}`, [org]))[0].n;
+    for (const org of [a, b]) {
+      expect([org.name, await perOrg('runs', org.id, `and ping->>'kind' = 'MISSED'`), await perOrg('alerts', org.id)]).toEqual([org.name, 30, 30]);
+      expect([org.name, (await sql<{ runs: number }[]>(`select runs from usage_counters where organization_id = ?`, [org.id]))[0]?.runs]).toEqual([org.name, 30]);
+      const twice = await sql(`select check_id from runs where organization_id = ? group by check_id having count(*) > 1`, [org.id]);
+      expect(twice).toEqual([]);
+    }
+    // The last three runs of the month, then refusals: the quota alert, and every deadline moved on all the same.
+    expect(await perOrg('runs', full.id, `and ping->>'kind' = 'MISSED'`)).toBe(3);
+    expect((await sql<{ runs: number }[]>(`select runs from usage_counters where organization_id = ?`, [full.id]))[0].runs).toBe(120_000);
+    expect(await perOrg('alerts', full.id, `and subject = 'quota' and status = 'OPEN'`)).toBe(1);
+    // One reservation per organization per batch (plus the short organization's one by one), not one per deadline.
+    const reservations = t.queries.filter((q) => /insert into usage_counters/.test(q)).length;
+    expect(reservations).toBeLessThan(30);
   }, 60_000);
 
   it('reads a cron schedule in its time zone, and validates every input', async () => {

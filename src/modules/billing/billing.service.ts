@@ -183,15 +183,25 @@ export class BillingService {
    * second round trip, and it is right across processes without remembering which one saw the failure.
    */
   async reserveRun(em: EntityManager, organizationId: string): Promise<Reservation> {
+    return this.reserveRuns(em, organizationId, 1);
+  }
+
+  /**
+   * Reserves `count` runs at once, all or none (`reserveRun` is one): the same statement, so a batch of an
+   * organization's runs takes its counter once. Refused when fewer than `count` are left; a caller that wants the
+   * runs that still fit reserves them one by one.
+   */
+  async reserveRuns(em: EntityManager, organizationId: string, count: number): Promise<Reservation> {
     const now = this.now();
     const periodStart = monthStart(now);
+    // `u.runs <= limit - n`, not `u.runs + n <= limit`: the counter may sit at the int's maximum (UNLIMITED).
     const rows = await em.getConnection().execute<{ plan: string; runs: number | null; seen: number | null }[]>(
       `with p as (${PLAN_OF}),
        counted as (
          insert into usage_counters as u (organization_id, period_start, runs)
-         select p.id, ?::timestamptz, 1 from p
-         on conflict (organization_id, period_start) do update set runs = u.runs + 1
-          where u.runs < (select runs_limit from p)
+         select p.id, ?::timestamptz, ?::int from p
+         on conflict (organization_id, period_start) do update set runs = u.runs + excluded.runs
+          where u.runs <= (select runs_limit from p) - excluded.runs
          returning u.runs
        ),
        resolved as (${RESOLVE_QUOTA_ALERT} and exists (select 1 from counted))
@@ -199,7 +209,7 @@ export class BillingService {
               case when not exists (select 1 from counted)
                 then (select runs from usage_counters where organization_id = p.id and period_start = ?) end as seen
          from p`,
-      [organizationId, periodStart, now, organizationId, periodStart],
+      [organizationId, periodStart, count, now, organizationId, periodStart],
       'all',
       em.getTransactionContext(),
     );

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import { newId } from '../common/ids';
 import type { BillingService } from '../billing/billing.service';
-import type { RunRecorder, RunResult } from '../runs/run-recorder';
+import type { RecordItem, RunRecorder, RunResult } from '../runs/run-recorder';
 import type { CheckJob } from '../runs/check-job';
 import type { SecretBox } from '../checks/secret-box';
 import { Heartbeat } from '../checks/kinds/heartbeat/heartbeat.entity';
@@ -20,6 +20,15 @@ export const PING_LOG_BYTES = 10_000;
 /** Missed deadlines recorded in one transaction (recordMissed). */
 const MISSED_BATCH = 50;
 
+type Due = { id: string; deadline: Date };
+
+/** An organization has fewer runs left this month than a batch holds of it: its heartbeats are recorded one by one. */
+class QuotaShort extends Error {
+  constructor(readonly heartbeats: ReadonlySet<string>) {
+    super('fewer runs left this month than the batch holds');
+  }
+}
+
 export interface PingServiceDeps {
   orm: MikroORM;
   recorder: RunRecorder;
@@ -29,6 +38,8 @@ export interface PingServiceDeps {
   log: FastifyBaseLogger;
   /** Where ping URLs point: PUBLIC_URL, or the address the server listens at. */
   publicUrl: PublicUrl;
+  /** Batches of missed deadlines recorded at once (PostgreSQL: a few, within the pool; the embedded database: 1). */
+  parallelBatches?: number;
 }
 
 /**
@@ -78,39 +89,71 @@ export class PingService {
    * Records a missed deadline of each overdue heartbeat (at most `limit`): one indexed query finds them; then, BATCH at
    * a time, one transaction locks them all (`skip locked`: another worker has those), keeps those whose deadline is
    * still the one read (a ping may have moved it), and records each once as a FAILED run whose slot is the deadline
-   * (the runs' unique (check, location, slot) key) through the run recorder, then gives each its next deadline.
-   * One transaction a batch rather than one a heartbeat: a burst of deadlines costs one commit and one lock
-   * statement per batch (docs/adr/0068). A batch that fails is tried again one heartbeat a transaction, so one that
-   * cannot be recorded holds back no other. A worker that dies half way leaves the deadlines passed, and the next
-   * tick (of any worker) records them.
+   * (the runs' unique (check, location, slot) key) through the run recorder's batch form, then gives each its next
+   * deadline. One transaction a batch rather than one a heartbeat: a burst of deadlines costs one commit and one lock
+   * statement per batch (docs/adr/0068). On PostgreSQL `parallelBatches` batches run at once (their rows are
+   * disjoint); the embedded database has one connection, so one. A batch that fails is tried again one heartbeat a
+   * transaction, so one that cannot be recorded holds back no other. A worker that dies half way leaves the
+   * deadlines passed, and the next tick (of any worker) records them.
    */
   async recordMissed(limit = 500): Promise<number> {
     const due = await this.deps.orm.em.fork().getConnection().execute<{ id: string; next_deadline_at: Date }[]>(
       'select id, next_deadline_at from heartbeats where paused = false and next_deadline_at <= ? order by next_deadline_at limit ?',
       [this.deps.now(), limit],
     );
+    const batches: Due[][] = [];
+    for (let from = 0; from < due.length; from += MISSED_BATCH)
+      batches.push(due.slice(from, from + MISSED_BATCH).map((d) => ({ id: d.id, deadline: new Date(d.next_deadline_at) })));
     let recorded = 0;
-    for (let from = 0; from < due.length; from += MISSED_BATCH) {
-      const batch = due.slice(from, from + MISSED_BATCH).map((d) => ({ id: d.id, deadline: new Date(d.next_deadline_at) }));
-      try {
-        recorded += await this.recordBatch(batch);
-      } catch (err) {
-        if (batch.length === 1) throw err;
-        this.deps.log.warn({ err: (err as Error).message, heartbeats: batch.length }, 'a batch of missed heartbeat deadlines failed; recording them one by one');
-        for (const one of batch) {
-          try {
-            recorded += await this.recordBatch([one]);
-          } catch (e) {
-            this.deps.log.warn({ err: (e as Error).message, heartbeatId: one.id }, 'could not record a missed heartbeat deadline; trying again on the next tick');
-          }
-        }
-      }
-    }
+    const lanes = Array.from({ length: Math.min(batches.length, Math.max(1, this.deps.parallelBatches ?? 1)) }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) recorded += await this.recordOrSplit(batch);
+    });
+    await Promise.all(lanes);
     return recorded;
   }
 
-  /** One transaction: the batch's heartbeats still due at the deadlines read, locked, each recorded once. */
-  private recordBatch(batch: { id: string; deadline: Date }[]): Promise<number> {
+  /**
+   * A batch; if it fails, each of its heartbeats in a transaction of its own; if an organization's quota cannot take
+   * all its runs in it, that organization's heartbeats one by one and the rest as a batch again.
+   */
+  private async recordOrSplit(batch: Due[]): Promise<number> {
+    try {
+      return await this.recordBatch(batch, batch.length > 1 ? 'after' : 'first');
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      let alone = batch;
+      let recorded = 0;
+      if (err instanceof QuotaShort) {
+        // That organization's heartbeats one by one (each admitted or refused as any run); the others still as a batch.
+        alone = batch.filter((b) => err.heartbeats.has(b.id));
+        const rest = batch.filter((b) => !err.heartbeats.has(b.id));
+        if (rest.length)
+          recorded += await this.recordOrSplit(rest).catch((e: Error) => {
+            this.deps.log.warn({ err: e.message, heartbeatId: rest[0].id }, 'could not record a missed heartbeat deadline; trying again on the next tick');
+            return 0;
+          });
+      } else this.deps.log.warn({ err: (err as Error).message, heartbeats: batch.length }, 'a batch of missed heartbeat deadlines failed; recording them one by one');
+      for (const one of alone) {
+        try {
+          recorded += await this.recordBatch([one], 'first');
+        } catch (e) {
+          this.deps.log.warn({ err: (e as Error).message, heartbeatId: one.id }, 'could not record a missed heartbeat deadline; trying again on the next tick');
+        }
+      }
+      return recorded;
+    }
+  }
+
+  /**
+   * One transaction: the batch's heartbeats still due at the deadlines read, locked, each recorded once.
+   *
+   * `reserve: 'after'` (a batch) takes each organization's usage counter once, with one statement for all its runs,
+   * as the transaction's last statements (in organization order: two batches take counters in one order): the
+   * counter row is then held only until the commit, so batches of one organization overlap instead of queueing on
+   * it. When the quota cannot take them all it throws QuotaShort and the batch is rolled back (then recorded one by
+   * one). `'first'` (one heartbeat): admitted before it is recorded, as every run; refused → the quota alert.
+   */
+  private recordBatch(batch: Due[], reserve: 'first' | 'after'): Promise<number> {
     return this.deps.orm.em.fork().transactional(async (tx) => {
       const locked = await tx.execute<{ id: string; next_deadline_at: Date }[]>(
         'select id, next_deadline_at from heartbeats where id = any(?::text[]) and paused = false for no key update skip locked',
@@ -121,29 +164,45 @@ export class PingService {
       const mine = batch.filter((b) => still.get(b.id) === b.deadline.getTime());
       if (!mine.length) return 0;
       const rows = new Map((await tx.find(Heartbeat, { id: mine.map((b) => b.id) })).map((h) => [h.id, h]));
-      // By organization: two workers' batches take the organizations' usage counters in the same order (no deadlock).
+      // By organization, then deadline: an organization's runs side by side (its reservation is one statement).
       mine.sort((a, b) => rows.get(a.id)!.organization.id.localeCompare(rows.get(b.id)!.organization.id) || a.deadline.getTime() - b.deadline.getTime());
+      const now = this.deps.now();
+      const items: RecordItem[] = [];
       const next: string[] = [];
       for (const { id, deadline } of mine) {
         const h = rows.get(id)!;
-        const now = this.deps.now();
         const job: CheckJob = { kind: 'heartbeat', checkId: id, organizationId: h.organization.id, location: h.locations[0] ?? 'local', scheduledAt: deadline.toISOString(), runId: newId('run'), trigger: 'SCHEDULED' };
-        const late = Math.round((now.getTime() - deadline.getTime()) / 1000);
-        await this.recordRun(tx, h, job, {
-          status: 'FAILED', responseStatus: null, timings: null, assertions: [], steps: null,
-          error: `No ping before the deadline (${deadline.toISOString()})`, ping: { kind: 'MISSED', exitCode: null, log: null, deadline: deadline.toISOString() },
-          startedAt: now, finishedAt: now,
+        items.push({
+          check: { kind: 'heartbeat', entity: h },
+          job,
+          result: {
+            status: 'FAILED', responseStatus: null, timings: null, assertions: [], steps: null,
+            error: `No ping before the deadline (${deadline.toISOString()})`, ping: { kind: 'MISSED', exitCode: null, log: null, deadline: deadline.toISOString() },
+            startedAt: now, finishedAt: now,
+          },
         });
+        const late = Math.round((now.getTime() - deadline.getTime()) / 1000);
         if (late > 5) this.deps.log.warn({ heartbeatId: id, lateSeconds: late }, 'a heartbeat deadline was recorded late (were the workers down?)');
         // The next deadline: one period (or cron instant) on; after a long outage, counted from now.
         const grace = h.graceSeconds * 1000;
         next.push(deadlineAfter(h, new Date(Math.max(deadline.getTime() - grace, now.getTime() - grace)))?.toISOString() ?? 'NULL');
+      }
+      if (reserve === 'first') {
+        for (const item of items) await this.recordRun(tx, item.check.entity as Heartbeat, item.job, item.result);
+      } else {
+        await this.deps.recorder.recordBatch(tx, items);
       }
       // Every next deadline in one statement (NULL: a cron schedule with no next instant).
       await tx.execute(
         `update heartbeats as h set next_deadline_at = v.at::timestamptz, updated_at = ? from unnest(?::text[], ?::text[]) as v(id, at) where h.id = v.id`,
         [this.deps.now(), `{${mine.map((b) => b.id).join(',')}}`, `{${next.join(',')}}`],
       );
+      if (reserve === 'after') {
+        const perOrg = new Map<string, number>();
+        for (const { job } of items) perOrg.set(job.organizationId, (perOrg.get(job.organizationId) ?? 0) + 1);
+        for (const [org, runs] of [...perOrg].sort(([a], [b]) => a.localeCompare(b)))
+          if (!(await this.deps.billing.reserveRuns(tx, org, runs)).ok) throw new QuotaShort(new Set(items.filter((i) => i.job.organizationId === org).map((i) => i.check.entity.id)));
+      }
       return mine.length;
     });
   }

@@ -13,6 +13,9 @@ import { decideTlsExpiry } from '../alerts/tls-expiry-rule';
 /** A check as jobs name it: its kind's name (checks/kinds/registry.ts) and its row. */
 export type Check = { kind: CheckKindName; entity: CheckEntity };
 
+/** One run to record: its check, its job and what came of it. */
+export type RecordItem = { check: Check; job: CheckJob; result: RunResult };
+
 /** What became of one job. */
 export type Execution = 'recorded' | 'duplicate' | 'gone' | 'quota';
 
@@ -43,81 +46,109 @@ export class RunRecorder {
   constructor(private readonly deps: RunRecorderDeps) {}
 
   async record(em: EntityManager, check: Check, job: CheckJob, result: RunResult): Promise<Execution> {
-    const source: AlertSource = { kind: check.kind, id: check.entity.id, organizationId: job.organizationId, name: check.entity.name };
+    return (await this.recordBatch(em, [{ check, job, result }]))[0];
+  }
+
+  /**
+   * Records several runs in ONE transaction (`record` is a batch of one): one statement locks every check of the
+   * batch (in id order, so two batches never wait on each other crosswise), then each run goes through the same
+   * steps as alone, and the batch's live events go out in one statement. Answers each run's execution, in order.
+   * A check may appear twice: its second run sees the status the first left.
+   */
+  async recordBatch(em: EntityManager, items: readonly RecordItem[]): Promise<Execution[]> {
+    if (!items.length) return [];
     return em.transactional(async (tx) => {
-      // Lock the check first: runs of one check finishing together (two locations, a manual run and a slot) are
+      // Lock the checks first: runs of one check finishing together (two locations, a manual run and a slot) are
       // applied one after the other. Taken after the run insert, the lock would wait for the other transaction's
       // foreign-key share lock on the same row, and the other for ours: a deadlock.
-      // The status before this run comes with the lock: a change of it is told to subscribers.
-      const [locked] = await tx.execute<{ status: string }[]>(`select status from "${checkKind(check.kind).table}" where id = ? for no key update`, [check.entity.id]);
-      const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
-      const insert = tx
-        .createQueryBuilder(Run)
-        .insert({
-          id: job.runId,
-          slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
-          organization: job.organizationId,
-          check: check.entity.id,
-          trigger: job.trigger,
-          triggeredBy: job.triggeredBy ?? null,
+      // The status before this batch comes with the lock: a change of it is told to subscribers.
+      const statusOf = new Map<string, string>();
+      const byTable = new Map<string, Set<string>>();
+      for (const { check } of items) {
+        const { table } = checkKind(check.kind);
+        if (!byTable.has(table)) byTable.set(table, new Set());
+        byTable.get(table)!.add(check.entity.id);
+      }
+      for (const [table, ids] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
+        const locked = await tx.execute<{ id: string; status: string }[]>(`select id, status from "${table}" where id = any(?::text[]) order by id for no key update`, [`{${[...ids].sort().join(',')}}`]);
+        for (const r of locked) statusOf.set(r.id, r.status);
+      }
+      const events: LiveEvent[] = [];
+      const executions: Execution[] = [];
+      for (const item of items) executions.push(await this.recordOne(tx, item, statusOf, events));
+      if (events.length) await this.deps.live?.publish(tx, events);
+      return executions;
+    });
+  }
+
+  /** One run of a batch, its check locked: `statusOf` holds each check's status (updated here), `events` collects. */
+  private async recordOne(tx: EntityManager, { check, job, result }: RecordItem, statusOf: Map<string, string>, events: LiveEvent[]): Promise<Execution> {
+    const source: AlertSource = { kind: check.kind, id: check.entity.id, organizationId: job.organizationId, name: check.entity.name };
+    const durationMs = Math.max(0, result.finishedAt.getTime() - result.startedAt.getTime());
+    const insert = tx
+      .createQueryBuilder(Run)
+      .insert({
+        id: job.runId,
+        slotAt: new Date(job.scheduledAt ?? job.requestedAt ?? result.startedAt),
+        organization: job.organizationId,
+        check: check.entity.id,
+        trigger: job.trigger,
+        triggeredBy: job.triggeredBy ?? null,
+        location: job.location,
+        scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+        durationMs,
+        status: result.status,
+        responseStatus: result.responseStatus,
+        timings: result.timings,
+        assertions: result.assertions,
+        steps: result.steps,
+        error: result.error,
+        detail: result.detail ?? null,
+        degraded: result.degraded ?? false,
+        attempts: result.attempts ?? 1,
+        attemptErrors: result.attemptErrors ?? [],
+        tls: result.tls ?? null,
+        ping: result.ping ?? null,
+      })
+      .onConflict()
+      .ignore();
+    // The run and its rollups in one statement (RollupWriter.insertWithRun); without rollups (the benchmark's
+    // baseline), the insert alone.
+    const { sql, bindings } = insert.getKnexQuery().toSQL();
+    const { inserted, underMaintenance } = this.deps.rollups
+      ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
+          checkId: check.entity.id,
+          organizationId: job.organizationId,
           location: job.location,
-          scheduledAt: job.scheduledAt ? new Date(job.scheduledAt) : null,
           startedAt: result.startedAt,
           finishedAt: result.finishedAt,
-          durationMs,
-          status: result.status,
-          responseStatus: result.responseStatus,
-          timings: result.timings,
-          assertions: result.assertions,
-          steps: result.steps,
-          error: result.error,
-          detail: result.detail ?? null,
+          passed: result.status === 'PASSED',
           degraded: result.degraded ?? false,
-          attempts: result.attempts ?? 1,
-          attemptErrors: result.attemptErrors ?? [],
-          tls: result.tls ?? null,
-          ping: result.ping ?? null,
+          durationMs,
         })
-        .onConflict()
-        .ignore();
-      // The run and its rollups in one statement (RollupWriter.insertWithRun); without rollups (the benchmark's
-      // baseline), the insert alone.
-      const { sql, bindings } = insert.getKnexQuery().toSQL();
-      const { inserted, underMaintenance } = this.deps.rollups
-        ? await this.deps.rollups.insertWithRun(tx, { sql, params: bindings }, {
-            checkId: check.entity.id,
-            organizationId: job.organizationId,
-            location: job.location,
-            startedAt: result.startedAt,
-            finishedAt: result.finishedAt,
-            passed: result.status === 'PASSED',
-            degraded: result.degraded ?? false,
-            durationMs,
-          })
-        : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
-      if (!inserted) return 'duplicate';
-      const told: LiveEvent = { type: 'run', org: job.organizationId, check: check.entity.id, run: job.runId, at: result.finishedAt.getTime() };
-      // ERROR runs (a bug in tracer, not the target's fault) change neither status nor alerts.
-      if (result.status === 'ERROR') {
-        await this.deps.live?.publish(tx, [told]);
-        return 'recorded';
-      }
-      const { states, status } = await this.countLocation(tx, check, job.location, result);
-      const previous = locked?.status;
-      await this.deps.live?.publish(tx, [
-        told,
-        ...(previous !== undefined && status !== previous ? [{ ...told, type: 'status' as const, status, previous }] : []),
-      ]);
-      // Whether a window holds was asked in the rollups' statement, so statistics and alerts agree on it. Without
-      // rollups (the benchmark's baseline) it is asked only when it matters: when the rule would open an alert.
-      const input = { states, underMaintenance: underMaintenance ?? false, error: result.error };
-      let decision = decide(check.entity, input);
-      if (underMaintenance === undefined && decision.action === 'open')
-        decision = decide(check.entity, { ...input, underMaintenance: await this.deps.alerts.underMaintenance(tx, job.organizationId, check.entity.id, result.finishedAt) });
-      await this.deps.alerts.apply(tx, source, decision, result.finishedAt);
-      await this.applyOptIns(tx, check, job, result, source, { status, previous, underMaintenance });
+      : { inserted: (await insert.execute('run')).affectedRows > 0, underMaintenance: undefined };
+    if (!inserted) return 'duplicate';
+    const told: LiveEvent = { type: 'run', org: job.organizationId, check: check.entity.id, run: job.runId, at: result.finishedAt.getTime() };
+    // ERROR runs (a bug in tracer, not the target's fault) change neither status nor alerts.
+    if (result.status === 'ERROR') {
+      events.push(told);
       return 'recorded';
-    });
+    }
+    const { states, status } = await this.countLocation(tx, check, job.location, result);
+    const previous = statusOf.get(check.entity.id);
+    if (status !== undefined) statusOf.set(check.entity.id, status);
+    events.push(told, ...(previous !== undefined && status !== previous ? [{ ...told, type: 'status' as const, status, previous }] : []));
+    // Whether a window holds was asked in the rollups' statement, so statistics and alerts agree on it. Without
+    // rollups (the benchmark's baseline) it is asked only when it matters: when the rule would open an alert.
+    const input = { states, underMaintenance: underMaintenance ?? false, error: result.error };
+    let decision = decide(check.entity, input);
+    if (underMaintenance === undefined && decision.action === 'open')
+      decision = decide(check.entity, { ...input, underMaintenance: await this.deps.alerts.underMaintenance(tx, job.organizationId, check.entity.id, result.finishedAt) });
+    await this.deps.alerts.apply(tx, source, decision, result.finishedAt);
+    await this.applyOptIns(tx, check, job, result, source, { status, previous, underMaintenance });
+    return 'recorded';
   }
 
   /**
