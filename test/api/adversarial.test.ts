@@ -182,6 +182,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   CreateStatusPage: { input: { name: 'p', slug: 'p', components: [{ name: 'c', description: 'd', checkIds: [], autoDraftIncident: true }], customDomain: 'status.example.com', showUptime: true } },
   UpdateStatusPage: { id: 'stp_none', input: { name: 'p' } },
   DeleteStatusPage: { id: 'stp_none' },
+  VerifyStatusPageDomain: { id: 'stp_none' },
   CreateIncident: { input: { statusPageId: 'stp_none', title: 't', impact: 'MINOR', status: 'INVESTIGATING', message: 'm', componentIds: [] } },
   AddIncidentUpdate: { input: { incidentId: 'inc_none', status: 'RESOLVED', message: 'm' } },
   PublishIncident: { id: 'inc_none' },

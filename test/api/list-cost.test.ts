@@ -71,7 +71,7 @@ describe('list sizes', () => {
     const schema = buildSchema('type Query { monitors(first: Int): MonitorConnection! } type MonitorConnection { nodes: [Monitor!]! } type Monitor { id: ID! }');
     const doc = parse('{ monitors { nodes { id } } }');
     const op = doc.definitions[0] as OperationDefinitionNode;
-    const index = { scopesFor: () => [] } as unknown as AppSchema['index'];
+    const index = { scopesFor: () => [], anyScopesFor: () => [] } as unknown as AppSchema['index'];
     expect(costOf(operationRequirements(schema, index, doc, op), {})).toBe(1 + 100 + 100);
   });
 

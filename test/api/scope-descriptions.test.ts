@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientSchema, getIntrospectionQuery, isObjectType, type IntrospectionQuery } from 'graphql';
 import { getDirective } from '@graphql-tools/utils';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { AUTHENTICATED_SENTENCE, scopeSentence, selectionSentence } from '../../src/authorization/scope-descriptions';
+import { AUTHENTICATED_SENTENCE, OBJECTS_SENTENCE, anyScopeSentence, scopeSentence, selectionSentence } from '../../src/authorization/scope-descriptions';
 import { SELECTION_SCOPES } from '../../src/authorization/selection-scopes';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -34,7 +34,18 @@ describe('introspection shows every scope requirement', () => {
       for (const field of Object.values(type.getFields())) {
         const description = seen.getFields()[field.name].description ?? '';
         const needed = index.scopesFor(type.name, field.name);
-        if (needed.length) {
+        const any = index.anyScopesFor(type.name, field.name);
+        if (any.length) {
+          // Any one of several scopes (`@requiresAnyScope`: `checks`): the sentence names them all.
+          scoped++;
+          expect(getDirective(schema, field, 'requiresAnyScope')?.length, `${type.name}.${field.name}`).toBe(1);
+          expect(description.endsWith(anyScopeSentence(any, needed)), `${type.name}.${field.name}: ${description}`).toBe(true);
+        } else if (needed.length && !index.rootTypes.has(type.name) && index.guardScopesFor(type.name, field.name).length < needed.length) {
+          // A field answering objects of several types (CheckConnection.nodes) checks each against its own type.
+          scoped++;
+          const own = index.guardScopesFor(type.name, field.name);
+          expect(description.endsWith(`${own.length ? `${scopeSentence(own)} ` : ''}${OBJECTS_SENTENCE}`), `${type.name}.${field.name}: ${description}`).toBe(true);
+        } else if (needed.length) {
           scoped++;
           expect(description.endsWith(scopeSentence(needed)), `${type.name}.${field.name}: ${description}`).toBe(true);
           for (const s of needed) expect(description).toContain(`\`${s}\``);

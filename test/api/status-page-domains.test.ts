@@ -263,7 +263,9 @@ describe('the migration', () => {
     const db = await openTestDatabase();
     try {
       const migrator = await migratorOf(db.orm);
-      await migrator.down(); // back to before this change: custom_domain unique, no claim columns
+      // Back to before this change (and every later migration): custom_domain unique, no claim columns.
+      const THIS_CHANGE = 'Migration20261206033938';
+      await migrator.down({ to: THIS_CHANGE });
       const sql = db.orm.em.getConnection();
       await sql.execute(`insert into organizations (id, name, created_at) values ('org_migrated0000000001', 'Old', now())`);
       for (const [id, slug, domain] of [['stp_migrated00000001', 'old-a', 'status.old-a.example'], ['stp_migrated00000002', 'old-b', null]])
@@ -276,7 +278,7 @@ describe('the migration', () => {
         ['stp_migrated00000001', 'VERIFIED', 64, true, null],
         ['stp_migrated00000002', null, null, false, null],
       ]);
-      await migrator.down();
+      await migrator.down({ to: THIS_CHANGE });
       await migrator.up();
     } finally {
       await db.close();
