@@ -41,6 +41,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206032615',
   'Migration20261206033938',
   'Migration20261206041657',
+  'Migration20261206050630',
 ];
 
 /**

@@ -64,21 +64,21 @@ function printFirstStart(app: App): void {
         '',
       ].join('\n'),
     );
-}
-if (app.setupLink) {
-  // Likewise: the link makes the first owner of the installation, so it goes to the terminal only.
-  process.stdout.write(
-    [
-      ...(app.bootstrapKey ? [] : ['']), // one blank line after the key, as the README shows them
-      '  First start: "Default Organization" has no owner yet. This single-use link (valid 24 hours) makes its',
-      '  first OWNER: open it in a browser (set SETUP_LINK=false to skip this):',
-      '',
-      `    ${app.setupLink}`,
-      '',
-      '',
-    ].join('\n'),
-  );
-}
+  }
+  if (app.setupLink) {
+    // Likewise: the link makes the first owner of the installation, so it goes to the terminal only.
+    process.stdout.write(
+      [
+        ...(app.bootstrapKey ? [] : ['']), // one blank line after the key, as the README shows them
+        '  First start: "Default Organization" has no owner yet. This single-use link (valid 24 hours) makes its',
+        '  first OWNER: open it in a browser (set SETUP_LINK=false to skip this):',
+        '',
+        `    ${app.setupLink}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 main().catch((e) => {

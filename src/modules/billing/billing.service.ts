@@ -194,12 +194,13 @@ export class BillingService {
   async reserveRuns(em: EntityManager, organizationId: string, count: number): Promise<Reservation> {
     const now = this.now();
     const periodStart = monthStart(now);
-    // `u.runs <= limit - n`, not `u.runs + n <= limit`: the counter may sit at the int's maximum (UNLIMITED).
+    // `u.runs <= limit - n`, not `u.runs + n <= limit`: the counter may sit at the int's maximum (UNLIMITED). A month's
+    // first reservation is held to the limit too (`runs_limit >= n`): a batch never starts a month over its plan.
     const rows = await em.getConnection().execute<{ plan: string; runs: number | null; seen: number | null }[]>(
       `with p as (${PLAN_OF}),
        counted as (
          insert into usage_counters as u (organization_id, period_start, runs)
-         select p.id, ?::timestamptz, ?::int from p
+         select p.id, ?::timestamptz, ?::int from p where p.runs_limit >= ?::int
          on conflict (organization_id, period_start) do update set runs = u.runs + excluded.runs
           where u.runs <= (select runs_limit from p) - excluded.runs
          returning u.runs
@@ -209,7 +210,7 @@ export class BillingService {
               case when not exists (select 1 from counted)
                 then (select runs from usage_counters where organization_id = p.id and period_start = ?) end as seen
          from p`,
-      [organizationId, periodStart, count, now, organizationId, periodStart],
+      [organizationId, periodStart, count, count, now, organizationId, periodStart],
       'all',
       em.getTransactionContext(),
     );

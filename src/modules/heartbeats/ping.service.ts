@@ -106,7 +106,11 @@ export class PingService {
       batches.push(due.slice(from, from + MISSED_BATCH).map((d) => ({ id: d.id, deadline: new Date(d.next_deadline_at) })));
     let recorded = 0;
     const lanes = Array.from({ length: Math.min(batches.length, Math.max(1, this.deps.parallelBatches ?? 1)) }, async () => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) recorded += await this.recordOrSplit(batch);
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        // Not `recorded += await …`: that reads `recorded` before the await, and lanes in parallel overwrite each other.
+        const n = await this.recordOrSplit(batch);
+        recorded += n;
+      }
     });
     await Promise.all(lanes);
     return recorded;

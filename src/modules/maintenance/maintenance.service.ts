@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound, type FieldError } from '../../errors';
 import { unknownCheckErrors } from '../checks/check-ids';
@@ -78,10 +79,11 @@ export class MaintenanceService {
    * its cancellation in the same transaction (a window that has ended is history, and its deletion is sent to nobody).
    */
   async delete(em: EntityManager, actor: Actor, id: string): Promise<string> {
-    const window = await em.findOne(MaintenanceWindow, { id, organization: actor.organizationId });
-    if (!window) throw notFound('Maintenance window');
     await em.transactional(async (tx) => {
-      const w = tx.merge(window);
+      // Read and locked in the transaction: of two deletes at once (a double click, a retried request), the second
+      // waits, finds nothing and is NOT_FOUND; it sends no second cancellation and writes no second audit event.
+      const w = await tx.findOne(MaintenanceWindow, { id, organization: actor.organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!w) throw notFound('Maintenance window');
       tx.remove(w);
       audit(tx, actor, 'maintenance_window.deleted', id, this.now());
       await tx.flush();

@@ -223,8 +223,10 @@ export class DeliveryAttempts {
     let woke = false;
     await em.transactional(async (tx) => {
       const sql = <T extends object[]>(text: string, params: unknown[]) => tx.getConnection().execute<T>(text, params as never[], 'all', tx.getTransactionContext());
-      const rows = await sql<{ id: string; created_at: Date; payload: Row['payload']; channel_id: string; alert_id: string | null }[]>(
-        `select id, created_at, payload, channel_id, alert_id from notification_deliveries where id in (${items.map(() => '?').join(', ')}) and status = 'PENDING' for update`,
+      // The give-up clock runs from when the delivery could first be sent: its creation, or its release when it waited
+      // its turn behind an earlier delivery of its channel and alert (ADR 0070).
+      const rows = await sql<{ id: string; due_from: Date; payload: Row['payload']; channel_id: string; alert_id: string | null }[]>(
+        `select id, coalesce(due_since, created_at) as due_from, payload, channel_id, alert_id from notification_deliveries where id in (${items.map(() => '?').join(', ')}) and status = 'PENDING' for update`,
         items.map((i) => i.job.deliveryId),
       );
       const pending = new Map(rows.map((r) => [r.id, r]));
@@ -232,7 +234,7 @@ export class DeliveryAttempts {
       for (const item of items) {
         const row = pending.get(item.job.deliveryId);
         if (!row) continue;
-        if (item.note && Date.now() - new Date(row.created_at).getTime() > giveUpAfterMs) {
+        if (item.note && this.now().getTime() - new Date(row.due_from).getTime() > giveUpAfterMs) {
           await sql(`update notification_deliveries set status = 'FAILED', error = ?, next_attempt_at = null where id = ?`, [
             `${item.note} (gave up: the receiver did not come back within the retry schedule)`,
             row.id,
@@ -269,7 +271,7 @@ export class DeliveryAttempts {
     );
     if (!next || next.next_attempt_at !== null) return false;
     const at = this.now();
-    await sql(`update notification_deliveries set next_attempt_at = ?, error = null where id = ?`, [at, next.id]);
+    await sql(`update notification_deliveries set next_attempt_at = ?, due_since = ?, error = null where id = ?`, [at, at, next.id]);
     await this.notifier.enqueue(tx, [{ deliveryId: next.id, attempt: next.attempts + 1, organizationId: next.organization_id, channelId, deferral: randomUUID() }]);
     return true;
   }

@@ -75,6 +75,14 @@ export class NotificationDelivery {
   @Property({ type: 'Date', columnType: 'timestamptz(3)' })
   createdAt!: Date;
 
+  /**
+   * When a delivery that waited behind an earlier one of its channel and alert (ADR 0070) was released; null for one
+   * that never waited. The circuit breaker's give-up clock runs from here (else from `createdAt`): a delivery is not
+   * given up on for the hours it waited its turn.
+   */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  dueSince: Date | null = null;
+
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   deliveredAt: Date | null = null;
 }

@@ -19,17 +19,19 @@ export const ssoDomainClaims: VerifiedClaims = {
     return rows.map((r) => ({ key: `${r.connection_id}${SEP}${r.domain}`, organizationId: r.organization_id, domain: r.domain, token: r.verification_token, missingSince: r.missing_since ? new Date(r.missing_since) : null }));
   },
 
+  // Both writes name the token the lookup used: a domain removed and claimed again (a new token) while the re-check
+  // was looking is not marked by a look at the old claim.
   async checked(em, claim, at, missingSince) {
     const [connectionId, domain] = claim.key.split(SEP);
-    await em.execute(`update sso_domains set checked_at = ?, missing_since = ? where connection_id = ? and domain = ? and status = 'VERIFIED'`, [at, missingSince, connectionId, domain]);
+    await em.execute(`update sso_domains set checked_at = ?, missing_since = ? where connection_id = ? and domain = ? and status = 'VERIFIED' and verification_token = ?`, [at, missingSince, connectionId, domain, claim.token]);
   },
 
   async unverify(tx: EntityManager, claim: VerifiedClaim, at: Date) {
     const [connectionId, domain] = claim.key.split(SEP);
     const changed = await tx.execute<{ domain: string }[]>(
       `update sso_domains set status = 'PENDING', verified_at = null, checked_at = null, missing_since = null
-        where connection_id = ? and domain = ? and status = 'VERIFIED' returning domain`,
-      [connectionId, domain],
+        where connection_id = ? and domain = ? and status = 'VERIFIED' and verification_token = ? returning domain`,
+      [connectionId, domain, claim.token],
     );
     if (!changed.length) return false;
     audit(tx, systemActorOf(claim.organizationId, 'dns-recheck'), 'sso_domain.unverified', connectionId, at, [domain]);

@@ -101,7 +101,9 @@ export class IncidentService {
     const wasResolved = incident.status === 'RESOLVED';
     const { i: updated } = await em.transactional(async (tx) => {
       // Locked: concurrent updates are counted one after another.
-      const i = (await tx.findOne(Incident, { id: incident.id }, { lockMode: LockMode.PESSIMISTIC_WRITE }))!;
+      const i = await tx.findOne(Incident, { id: incident.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Gone since it was read: a draft withdrawn by its alert's resolution in between.
+      if (!i) throw notFound('Incident');
       if ((await tx.count(IncidentUpdate, { incident: i.id })) >= MAX_UPDATES) throw conflict(`The incident has ${MAX_UPDATES} updates, the most it may have; open a new incident`);
       i.status = input.status;
       if (input.impact) i.impact = input.impact;
@@ -126,7 +128,9 @@ export class IncidentService {
     const now = this.now();
     const { i: published, changed } = await em.transactional(async (tx) => {
       // Locked: two publications at once send one notice.
-      const i = (await tx.findOne(Incident, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }))!;
+      const i = await tx.findOne(Incident, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Gone since it was read: a draft withdrawn by its alert's resolution in between.
+      if (!i) throw notFound('Incident');
       if (i.published) return { i, changed: false };
       i.published = true;
       i.updatedAt = now;

@@ -22,20 +22,23 @@ export function pageDomainClaims(changed: PageChanged): VerifiedClaims {
       return rows.map((r) => ({ key: r.id, organizationId: r.organization_id, domain: r.custom_domain, token: r.domain_token, missingSince: r.domain_missing_since ? new Date(r.domain_missing_since) : null }));
     },
 
+    // Both writes name the token the lookup used: a domain changed away and back (a new token) while the re-check
+    // was looking is not marked by a look at the old claim.
     async checked(em, claim, at, missingSince) {
-      await em.execute(`update status_pages set domain_checked_at = ?, domain_missing_since = ? where id = ? and domain_status = 'VERIFIED' and custom_domain = ?`, [
+      await em.execute(`update status_pages set domain_checked_at = ?, domain_missing_since = ? where id = ? and domain_status = 'VERIFIED' and custom_domain = ? and domain_token = ?`, [
         at,
         missingSince,
         claim.key,
         claim.domain,
+        claim.token,
       ]);
     },
 
     async unverify(tx: EntityManager, claim: VerifiedClaim, at: Date) {
       const gone = await tx.execute<{ id: string }[]>(
         `update status_pages set domain_status = 'PENDING', domain_verified_at = null, domain_checked_at = null, domain_missing_since = null, updated_at = ?
-          where id = ? and domain_status = 'VERIFIED' and custom_domain = ? returning id`,
-        [at, claim.key, claim.domain],
+          where id = ? and domain_status = 'VERIFIED' and custom_domain = ? and domain_token = ? returning id`,
+        [at, claim.key, claim.domain, claim.token],
       );
       if (!gone.length) return false;
       audit(tx, systemActorOf(claim.organizationId, 'dns-recheck'), 'status_page.domain_unverified', claim.key, at, [claim.domain]);
