@@ -558,6 +558,17 @@ describe('maintenance cancelled', () => {
     const [early] = await rx.waitFor((r) => r.path === '/notice-hook' && r.body.includes('Disk swap') && r.body.includes('maintenance.cancelled'));
     expect(verify(secret, early).data).toMatchObject({ maintenance: { name: 'Disk swap', inProgress: true } });
 
+    // Deleted twice at once (a double click, a retried request): one deletion and one cancellation per subscriber;
+    // the other delete is NOT_FOUND.
+    const twice = await window('Double click', now + 3_600_000, now + 7_200_000);
+    const both = await Promise.all([1, 2].map(() => admin.client.gql(DeleteMaintenanceWindowDocument, { id: twice })));
+    expect(both.map((r) => r.errors?.[0]?.extensions?.code ?? 'DELETED').sort()).toEqual(['DELETED', 'NOT_FOUND']);
+    const [{ n }] = await sql().execute<{ n: number }[]>(
+      `select count(*)::int as n from notification_deliveries where event = 'maintenance.cancelled' and payload->'data'->'maintenance'->>'id' = ?`,
+      [twice],
+    );
+    expect(n).toBe(2); // the email subscriber's and the webhook subscriber's
+
     // Deleted after it ended: history, sent to nobody.
     const ended = await window('Old work', now, now + 60_000);
     t.clock.now = new Date(now + 120_000);
@@ -567,7 +578,7 @@ describe('maintenance cancelled', () => {
       t.clock.now = null;
     }
     const cancellations = await sql().execute<{ n: string }[]>(`select count(*) as n from notification_deliveries where event = 'maintenance.cancelled'`);
-    expect(Number(cancellations[0].n)).toBe(4); // two windows × two subscribers
+    expect(Number(cancellations[0].n)).toBe(6); // three windows × two subscribers
   });
 });
 
