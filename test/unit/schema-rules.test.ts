@@ -15,6 +15,26 @@ import { missingScopes, type Permission } from '../../src/authorization/scopes';
 // straight into the AST with no such check, so ScopeIndex must catch them on its own.
 const sdl = (body: string) => makeExecutableSchema({ typeDefs: AUTH_DIRECTIVES_SDL + body, assumeValidSDL: true });
 
+/** A key's principal holding `permissions`, as the context builder makes one. */
+const principal = (permissions: Permission[]): Principal => ({
+  keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
+});
+
+/**
+ * A schema's resolvers guarded and Apollo's scope check in front, as the app has them; `ask` runs a query as a key
+ * holding `permissions` and answers the status and the single result.
+ */
+function guardedServer(raw: ReturnType<typeof sdl>) {
+  const index = new ScopeIndex(raw);
+  const schema = guardResolvers(raw, index);
+  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
+  const ask = async (query: string, permissions: Permission[]) => {
+    const res = await apollo.executeOperation({ query }, { contextValue: { principal: principal(permissions) } });
+    return { status: res.http.status, result: res.body.kind === 'single' ? res.body.singleResult : undefined };
+  };
+  return { schema, ask };
+}
+
 describe('the schema build enforces the authorization rules', () => {
   it('rejects an unknown scope string', () => {
     expect(() => new ScopeIndex(sdl(`type Query { a: Int @requiresScope(scope: "monitors:launch") }`))).toThrow(
@@ -105,16 +125,10 @@ describe('one enforcement point refuses the whole operation before any resolver 
       Node: { __resolveType: (o: { __typename: string }) => o.__typename },
     },
   });
-  const index = new ScopeIndex(raw);
-  const schema = guardResolvers(raw, index);
-  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
-  const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
-  });
-  const run = async (query: string, permissions: Permission[]) => {
+  const { schema, ask } = guardedServer(raw);
+  const run = (query: string, permissions: Permission[]) => {
     calls.length = 0;
-    const res = await apollo.executeOperation({ query }, { contextValue: { principal: principal(permissions) } });
-    return { status: res.http.status, result: res.body.kind === 'single' ? res.body.singleResult : undefined };
+    return ask(query, permissions);
   };
 
   it('two mutations, one denied: neither runs', async () => {
@@ -188,16 +202,7 @@ describe('@requiresAnyScope: one of its scopes, and only the objects of the type
       Node: { __resolveType: (o: { __typename: string }) => o.__typename },
     },
   });
-  const index = new ScopeIndex(raw);
-  const schema = guardResolvers(raw, index);
-  const apollo = new ApolloServer<{ principal?: Principal }>({ schema, plugins: [scopeCheckPlugin(index, { depth: 100, aliases: 100, rootFields: 100, cost: 1e6 })] });
-  const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
-  });
-  const run = async (query: string, permissions: Permission[]) => {
-    const res = await apollo.executeOperation({ query }, { contextValue: { principal: principal(permissions) } });
-    return { status: res.http.status, result: res.body.kind === 'single' ? res.body.singleResult : undefined };
-  };
+  const { schema, ask: run } = guardedServer(raw);
   const every = '{ checks { total nodes { id ... on Monitor { name } ... on Journey { name } } } }';
 
   it("one of the scopes will do, and a selection on a kind's type asks nothing more of it", async () => {
@@ -238,9 +243,6 @@ describe('the resolver guard checks what an object was not already checked for',
     resolvers: { Query: { monitor: () => ({ id: 'm', name: 'M', alerts: [{ id: 'a' }] }) } },
   });
   const schema = guardResolvers(raw, new ScopeIndex(raw));
-  const principal = (permissions: Permission[]): Principal => ({
-    keyId: 'key_test', organizationId: 'org_test', name: 't', permissions, held: new Set(permissions), expiresAt: null, actor: { type: 'API_KEY', id: 'key_test', name: 't' },
-  });
   const source = '{ monitor { name alerts { id } } }';
 
   it("fields that need only their type's scopes are plain reads; a field that needs more is wrapped", () => {
