@@ -62,24 +62,17 @@ export interface Proc {
 }
 
 /**
- * The node flags package.json's scripts start `script` with (`npm start` → dist/src/server.js, `npm run worker` →
- * dist/src/worker.js): the bench runs tracer's processes exactly as users do, and the flags live in one place.
- * A script no package.json script starts (the baseline, the peer) runs with none.
+ * The node flags `npm start` (dist/src/server.js) and `npm run worker` (dist/src/worker.js) start `script` with in
+ * environment `env` (scripts/node-flags.js, by role: the embedded default's differ from a PostgreSQL process's), so
+ * the bench runs tracer's processes exactly as users do, and the flags live in one place. A script neither starts
+ * (the baseline, the peer) runs with none.
  */
-export function nodeFlags(script: string): string[] {
-  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  for (const command of Object.values(scripts))
-    for (const step of command.split('&&')) {
-      // `NODE_OPTIONS="<defaults> $NODE_OPTIONS" node <flags> <script>`: the defaults come first so that an
-      // operator's own NODE_OPTIONS wins (V8 takes the last value of a flag); here the bench passes them as flags.
-      const m = /^\s*(?:NODE_OPTIONS="([^"]*)"\s+)?node\s+(.*)$/.exec(step);
-      if (!m) continue;
-      const words = m[2].trim().split(/\s+/);
-      if (words.at(-1) !== script) continue;
-      const defaults = (m[1] ?? '').split(/\s+/).filter((w) => w && w !== '$NODE_OPTIONS');
-      return [...defaults, ...words.slice(0, -1)];
-    }
-  return [];
+export function nodeFlags(script: string, env: Record<string, string | undefined>): string[] {
+  const role = { 'dist/src/server.js': 'server', 'dist/src/worker.js': 'worker' }[script];
+  if (!role) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { nodeFlags: flagsFor } = require(path.join(ROOT, 'scripts', 'node-flags.js')) as { nodeFlags: (role: string, env: Record<string, string | undefined>) => string[] };
+  return flagsFor(role, env);
 }
 
 export async function startProcess(
@@ -91,7 +84,8 @@ export async function startProcess(
 ): Promise<Proc & { startedMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags(script), ...(variant.flags ?? []), variant.root ? path.join(variant.root, script) : script], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env };
+  const child = spawn(process.execPath, [...nodeFlags(script, childEnv), ...(variant.flags ?? []), variant.root ? path.join(variant.root, script) : script], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

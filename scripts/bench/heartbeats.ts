@@ -53,7 +53,8 @@ function start(args: string[], env: Record<string, string>, root = ROOT): Child 
   // `npm start`'s node flags: the row runs as the server does. The bench's DATABASE_URL is for the PostgreSQL rows'
   // databases only: an embedded row has none.
   const { DATABASE_URL: _admin, ...inherited } = process.env;
-  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js'), ROW, ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const childEnv = { ...inherited, ...env };
+  const child = spawn(process.execPath, [...nodeFlags('dist/src/server.js', childEnv), ROW, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.on('data', (d) => {
