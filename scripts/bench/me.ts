@@ -4,8 +4,13 @@
  * the same `me` selection from constants in its own process, and p99 latency at a fixed open-loop rate.
  *
  * - CPU µs/request: the server process's own CPU counters (utime + stime from /proc, every thread of it: the
- *   embedded database's thread included) over a fixed number of requests (BENCH_ME_REQUESTS, default 5,000, 10
- *   connections), after a warm-up of a fifth of that. Far steadier than req/s on a shared machine.
+ *   embedded database's thread included) over a fixed number of requests (BENCH_ME_REQUESTS, default 20,000, 10
+ *   connections), after a warm-up (BENCH_ME_WARMUP, default 10,000). Far steadier than req/s on a shared machine.
+ *   The warm-up is long because a fresh process's first thousands of requests pay V8's compilers, whose
+ *   background threads are in the same counters: measured in windows of 5,000 requests on this machine, the bare
+ *   server's first window cost 378 µs a request and every later one 112–130; tracer's REST route 312, 182, then
+ *   104–178. With a warm-up of a fifth of 5,000 the rows compared start-up compilation, not a request's cost (a
+ *   process pays it once; the cold-start row measures start-up).
  * - p99 at BENCH_ME_RATE req/s (default 300), open loop: requests are sent on a fixed schedule whatever the
  *   answers do, and each latency counts from the moment its request was due (a server that stalls is charged for
  *   the requests queued behind the stall, which a closed loop would not send). BENCH_ME_SECONDS (default 10) s.
@@ -32,7 +37,8 @@ import autocannon from 'autocannon';
 import { cli, cpuMs, median, readyz, rssMb, startProcess, type Proc } from './common';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const REQUESTS = Number(process.env.BENCH_ME_REQUESTS ?? 5000);
+const REQUESTS = Number(process.env.BENCH_ME_REQUESTS ?? 20_000);
+const WARMUP = Number(process.env.BENCH_ME_WARMUP ?? 10_000);
 const RATE = Number(process.env.BENCH_ME_RATE ?? 300);
 const SECONDS = Number(process.env.BENCH_ME_SECONDS ?? 10);
 const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });
@@ -78,7 +84,7 @@ const PASSWORD = 'violet-harbor-tunnel-8142';
 /** CPU µs per request over a fixed count of requests (a warm-up first), and the RSS after it. */
 async function cpuPerRequest(url: string, t: Target, pid: number): Promise<{ cpuUsPerReq: number; rssMb: number | null }> {
   const base = { url: url + t.path, connections: 10, method: t.method as 'GET', headers: t.headers, body: t.body };
-  await autocannon({ ...base, amount: Math.ceil(REQUESTS / 5) });
+  if (WARMUP > 0) await autocannon({ ...base, amount: WARMUP });
   const cpu0 = cpuMs(pid)!;
   const r = await autocannon({ ...base, amount: REQUESTS });
   const cpu1 = cpuMs(pid)!;
@@ -182,7 +188,7 @@ export async function benchMe(databaseUrl: string | undefined, log: (s: string) 
     const answersMe = async (u: string) => (await fetch(u, { method: 'POST', headers: bareTarget.headers, body: ME_QUERY })).ok;
     const bareRounds: MeRow['rounds'] = [];
     const tracerRounds = targets.map(() => [] as MeRow['rounds']);
-    log(`me rows (${role}): ${ROUNDS} interleaved rounds; CPU over ${REQUESTS} requests, p99 at ${RATE} req/s open loop for ${SECONDS} s`);
+    log(`me rows (${role}): ${ROUNDS} interleaved rounds; CPU over ${REQUESTS} requests after ${WARMUP}, p99 at ${RATE} req/s open loop for ${SECONDS} s`);
     for (let round = 0; round < ROUNDS; round++) {
       const bare: Proc = await startProcess('dist/scripts/bench/baseline-server.js', { NODE_ENV: 'production' }, answersMe);
       try {
@@ -223,7 +229,7 @@ export async function benchMe(databaseUrl: string | undefined, log: (s: string) 
 
 export function meTable({ rows, role }: { rows: MeRow[]; role: string }): string {
   return [
-    `\`me\` rows, ${role}: CPU over ${REQUESTS} requests, p99 at ${RATE} req/s open loop, ${ROUNDS} interleaved rounds (medians)`,
+    `\`me\` rows, ${role}: CPU over ${REQUESTS} requests after ${WARMUP} of warm-up, p99 at ${RATE} req/s open loop, ${ROUNDS} interleaved rounds (medians)`,
     '',
     '| row | CPU µs/req | bare ÷ tracer CPU | p99 ms | p99 × bare | RSS MB | CPU per round |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
