@@ -5,11 +5,12 @@
  *
  * - CPU µs/request: the server process's own CPU counters (utime + stime from /proc, every thread of it: the
  *   embedded database's thread included) over a fixed number of requests (BENCH_ME_REQUESTS, default 20,000, 10
- *   connections), after a warm-up (BENCH_ME_WARMUP, default 10,000). Far steadier than req/s on a shared machine.
+ *   connections), after a warm-up (BENCH_ME_WARMUP, default 20,000). Far steadier than req/s on a shared machine.
  *   The warm-up is long because a fresh process's first thousands of requests pay V8's compilers, whose
  *   background threads are in the same counters: measured in windows of 5,000 requests on this machine, the bare
- *   server's first window cost 378 µs a request and every later one 112–130; tracer's REST route 312, 182, then
- *   104–178. With a warm-up of a fifth of 5,000 the rows compared start-up compilation, not a request's cost (a
+ *   server's first window cost 378 µs a request and every later one 112–130; tracer's REST route (ADR 0078's
+ *   flags) 346, 140, 132, then 80–134: it has more code to compile than the bare server, which is steady from its
+ *   second window. With a warm-up of a fifth of 5,000 the rows compared start-up compilation, not a request's cost (a
  *   process pays it once; the cold-start row measures start-up).
  * - p99 at BENCH_ME_RATE req/s (default 300), open loop: requests are sent on a fixed schedule whatever the
  *   answers do, and each latency counts from the moment its request was due (a server that stalls is charged for
@@ -38,7 +39,7 @@ import { cli, cpuMs, median, readyz, rssMb, startProcess, type Proc } from './co
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_ME_REQUESTS ?? 20_000);
-const WARMUP = Number(process.env.BENCH_ME_WARMUP ?? 10_000);
+const WARMUP = Number(process.env.BENCH_ME_WARMUP ?? 20_000);
 const RATE = Number(process.env.BENCH_ME_RATE ?? 300);
 const SECONDS = Number(process.env.BENCH_ME_SECONDS ?? 10);
 const ME_QUERY = JSON.stringify({ query: '{ me { organization { id name } key { name permissions expiresAt } } }' });
