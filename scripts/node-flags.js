@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The node flags `npm start` and `npm run worker` start tracer with, for the process's role (ADR 0078), printed on
- * one line for package.json's scripts (`node $(node scripts/node-flags.js server) dist/src/server.js`). The bench
+ * one line for package.json's scripts (`flags=$(node scripts/node-flags.js server) && node $flags
+ * dist/src/server.js`: if it fails, nothing starts). The bench
  * starts its processes with the same function, so the flags live here only.
  *
  * - A process on PostgreSQL (`DATABASE_URL` set: the API role, a worker, or both) keeps its heap small,

@@ -15,7 +15,7 @@ const PROBE = `-e "console.log(JSON.stringify({ argv: process.execArgv.slice(0, 
 
 /** What the process `npm run <script>` starts would run with, in `env` (the build step left out). */
 function started(script: 'start' | 'worker', env: Record<string, string>): { argv: string[]; limitMb: number } {
-  const launch = scripts[script].split('&&').at(-1)!.trim();
+  const launch = scripts[script].split('&&').slice(1).join('&&').trim(); // all but the build step
   const entry = script === 'start' ? 'dist/src/server.js' : 'dist/src/worker.js';
   expect(launch.endsWith(` ${entry}`)).toBe(true);
   const { DATABASE_URL: _db, NODE_OPTIONS: _opts, ...inherited } = process.env;
@@ -36,6 +36,12 @@ describe('node flags by role', () => {
       expect(argv).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=8']);
       expect(limitMb).toBe(1024 + 3 * 8);
     }
+  });
+
+  it('starts nothing when the flags cannot be worked out', () => {
+    const launch = scripts.start.split('&&').slice(1).join('&&').replace('node-flags.js server', 'node-flags.js nonsense');
+    const run = () => execFileSync('sh', ['-c', launch.replace('dist/src/server.js', PROBE)], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+    expect(run).toThrow(/unknown role "nonsense"/);
   });
 
   it("lets an operator's NODE_OPTIONS win over a default of the same flag", () => {
