@@ -17,7 +17,8 @@
  *
  * Flags go on the command line (node refuses `--single-threaded-gc` in NODE_OPTIONS), where they would override an
  * operator's NODE_OPTIONS; so a default whose flag the operator's NODE_OPTIONS already names is left out, and the
- * operator's value wins as it did when the defaults were NODE_OPTIONS' first entries.
+ * operator's value wins as it did when the defaults were NODE_OPTIONS' first entries. `--single-threaded-gc` cannot
+ * be named there (node refuses it and its `--no-` form): `TRACER_NODE_FLAGS` replaces the whole list instead.
  *
  * Plain JavaScript: it runs before anything is compiled.
  */
@@ -26,11 +27,15 @@
 /** The flags for `role` ('server' or 'worker') in environment `env`. */
 function nodeFlags(role, env = process.env) {
   if (role !== 'server' && role !== 'worker') throw new Error(`node-flags: unknown role ${JSON.stringify(role)} (server or worker)`);
+  // The whole list, replaced: the only way to drop `--single-threaded-gc` through `npm start` (node refuses it and
+  // its `--no-` form in NODE_OPTIONS). Empty: node's own defaults.
+  if (env.TRACER_NODE_FLAGS !== undefined) return env.TRACER_NODE_FLAGS.split(/\s+/).filter(Boolean);
   const embedded = !env.DATABASE_URL;
   const defaults = embedded
     ? ['--max-old-space-size=1024', '--max-semi-space-size=32', '--single-threaded-gc']
     : ['--max-old-space-size=1024', '--max-semi-space-size=8'];
-  const operator = new Set((env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean).map(flagName));
+  // node strips double quotes from NODE_OPTIONS' words (`"--max-old-space-size=2048"`); so does this.
+  const operator = new Set((env.NODE_OPTIONS ?? '').replace(/"/g, '').split(/\s+/).filter(Boolean).map(flagName));
   return defaults.filter((flag) => !operator.has(flagName(flag)));
 }
 

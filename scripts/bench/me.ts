@@ -26,7 +26,8 @@
  * session cookie (signed in through POST /auth/sign-in, as the dashboard is: issue 25's comparison); `GET /v1/me`.
  * For A/B work in one run, BENCH_ME_VARIANTS (JSON: `[{"label":"semi 16","flags":["--max-semi-space-size=16"]},
  * {"label":"before","root":"/tmp/base","rows":["graphql"]}]`) adds the rows again for other node flags (after
- * package.json's, so they win) or another build (`root` holds its own dist/), in the same interleaved rounds.
+ * the role's own from scripts/node-flags.js, so they win: `--no-single-threaded-gc` turns that one off) or another
+ * build (`root` holds its own dist/; it still gets this checkout's flags), in the same interleaved rounds.
  * BENCH_ME_SECONDS=0 leaves p99 out.
  */
 import * as fs from 'node:fs';

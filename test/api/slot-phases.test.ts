@@ -4,7 +4,7 @@
  * was exactly one interval later, so 600 monitors resumed together fired together every interval for ever.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument, UpdateMonitorDocument } from '../../src/client/generated/graphql';
+import { CreateDnsMonitorDocument, CreateMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument, UpdateMonitorDocument } from '../../src/client/generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { json, startTarget, type Target } from '../helpers/target';
 import { phaseMs, phasedSlotAtOrAfter, phasedSlotSql } from '../../src/modules/checks/phase';
@@ -158,5 +158,26 @@ describe('checks created together', () => {
     }
     // Before phases every one of them was due again at the same instant, one interval later.
     expect(new Set(next.values()).size).toBeGreaterThan(55);
+  });
+});
+
+describe('a tick', () => {
+  it('claims a later kind whose slot is due, and an idle tick claims nothing', async () => {
+    const made = await admin.client.gql(CreateDnsMonitorDocument, { input: { name: 'dns due', hostname: 'www.example.test', recordType: 'A', resolver: '127.0.0.1:9', timeoutMs: 1000 } as never });
+    expect(made.errors).toBeUndefined();
+    const id = made.data!.createDnsMonitor.id;
+    // Nothing else due: every other slot-run check of the database is pushed an hour out (other tests' checks).
+    for (const table of ['monitors', 'journeys', 'tcp_monitors']) await sql(`update "${table}" set next_run_at = now() + interval '1 hour'`);
+    const nextRun = async () => new Date((await sql<{ next_run_at: Date }>('select next_run_at from dns_monitors where id = ?', [id]))[0].next_run_at).getTime();
+    const before = await nextRun();
+    expect(before).toBeLessThanOrEqual(Date.now()); // its first slot is its creation
+    const scheduler = new SlotScheduler(t.db.orm, t.app.engine.boss, t.app.fastify.log, { tickMs: 60_000, lookaheadMs: 1000, leaseMarginSeconds: 10, journeyMaxDurationMs: 120_000, batch: 500 });
+    try {
+      expect(await scheduler.tick()).toBe(1); // the DNS check's one location
+      expect(await nextRun()).toBeGreaterThan(Date.now());
+      expect(await scheduler.tick()).toBe(0);
+    } finally {
+      await scheduler.stop();
+    }
   });
 });

@@ -51,4 +51,9 @@ describe('node flags by role', () => {
     const api = started('start', { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused', NODE_OPTIONS: '--max-old-space-size=512' });
     expect(api.limitMb).toBe(512 + 3 * 8);
   });
+
+  it('takes TRACER_NODE_FLAGS instead of the defaults, the one way to drop --single-threaded-gc', () => {
+    expect(started('start', { TRACER_NODE_FLAGS: '--max-semi-space-size=16' })).toEqual({ argv: ['--max-semi-space-size=16'], limitMb: expect.any(Number) });
+    expect(started('start', { TRACER_NODE_FLAGS: '' }).argv).toEqual([]);
+  });
 });

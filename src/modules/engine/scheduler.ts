@@ -115,6 +115,7 @@ export class SlotScheduler {
    */
   private async dueKinds(): Promise<RegisteredKind[]> {
     const kinds = CHECK_KINDS.filter((kind) => !('pushed' in kind && kind.pushed));
+    if (!kinds.length) return [];
     const sql = kinds
       .map((kind) => `select ? as kind where exists (select 1 from "${kind.table}" where paused = false and next_run_at <= now() + make_interval(secs => ?))`)
       .join(' union all ');
