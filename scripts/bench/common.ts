@@ -79,12 +79,15 @@ export async function startProcess(
   script: string,
   env: Record<string, string>,
   ready: (url: string) => Promise<boolean>,
-  /** Another build (`root`: a directory holding its own dist/) and node flags after package.json's (the last wins). */
-  variant: { root?: string; flags?: string[] } = {},
+  /**
+   * Another build (`root`: a directory holding its own dist/), node flags after package.json's (the last wins), and
+   * environment variables over `env` (`WORKER=false` beside the default, in the same rounds).
+   */
+  variant: { root?: string; flags?: string[]; env?: Record<string, string> } = {},
 ): Promise<Proc & { startedMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const childEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env };
+  const childEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env, ...variant.env };
   const child = spawn(process.execPath, [...nodeFlags(script, childEnv), ...(variant.flags ?? []), variant.root ? path.join(variant.root, script) : script], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -25,9 +25,9 @@
  * Rows (BENCH_ME_ROWS, default `graphql,session,rest`): `me` over /graphql with a key; the same query with a member's
  * session cookie (signed in through POST /auth/sign-in, as the dashboard is: issue 25's comparison); `GET /v1/me`.
  * For A/B work in one run, BENCH_ME_VARIANTS (JSON: `[{"label":"semi 16","flags":["--max-semi-space-size=16"]},
- * {"label":"before","root":"/tmp/base","rows":["graphql"]}]`) adds the rows again for other node flags (after
+ * {"label":"before","root":"/tmp/base","rows":["graphql"]}, {"label":"no worker","env":{"WORKER":"false"}}]`) adds the rows again for other node flags (after
  * the role's own from scripts/node-flags.js, so they win: `--no-single-threaded-gc` turns that one off) or another
- * build (`root` holds its own dist/; it still gets this checkout's flags), in the same interleaved rounds.
+ * build (`root` holds its own dist/; it still gets this checkout's flags) or other environment variables, in the same interleaved rounds.
  * BENCH_ME_SECONDS=0 leaves p99 out.
  */
 import * as fs from 'node:fs';
@@ -78,6 +78,7 @@ interface Variant {
   label: string;
   root?: string;
   flags?: string[];
+  env?: Record<string, string>;
   rows?: RowKey[];
 }
 const VARIANTS = JSON.parse(process.env.BENCH_ME_VARIANTS ?? '[]') as Variant[];
