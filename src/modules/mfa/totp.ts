@@ -1,4 +1,8 @@
-import { generateSecret, generateURI, verify } from 'otplib';
+/**
+ * otplib (with its hashing and base32 plugins, ~0.7 MB of heap) is loaded by the first two-factor request, not by
+ * every API process: most never see one.
+ */
+const otplib = () => require('otplib') as typeof import('otplib');
 
 /** RFC 6238 as every authenticator app reads it by default: SHA-1, 6 digits, 30-second steps (docs/adr/0055). */
 export const TOTP_PERIOD_SECONDS = 30;
@@ -9,11 +13,11 @@ const TOLERANCE_SECONDS = TOTP_PERIOD_SECONDS;
 export const looksLikeTotp = (otp: string): boolean => /^\d{6}$/.test(otp);
 
 /** A new shared secret: 20 random bytes (160 bits, RFC 4226's recommendation), base32. */
-export const newTotpSecret = (): string => generateSecret({ length: 20 });
+export const newTotpSecret = (): string => otplib().generateSecret({ length: 20 });
 
 /** The `otpauth://totp/…` URI an app scans (as a QR code) or reads; `issuer` names tracer, `label` the member. */
 export const totpUri = (issuer: string, label: string, secret: string): string =>
-  generateURI({ issuer, label, secret, period: TOTP_PERIOD_SECONDS });
+  otplib().generateURI({ issuer, label, secret, period: TOTP_PERIOD_SECONDS });
 
 /**
  * The time step `otp` belongs to, when it is right for `secret` at `now` (± one step) and later than `afterStep`
@@ -25,7 +29,7 @@ export async function totpStep(secret: string, otp: string, now: Date, afterStep
   const newest = Math.floor((epoch + TOLERANCE_SECONDS) / TOTP_PERIOD_SECONDS);
   // otplib refuses (throws) an afterTimeStep past the window; every code in the window is spent then.
   if (afterStep !== null && afterStep >= newest) return undefined;
-  const result = await verify({
+  const result = await otplib().verify({
     secret,
     token: otp,
     epoch,
