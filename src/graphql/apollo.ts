@@ -31,7 +31,7 @@ export function createApollo(config: Config, log: FastifyBaseLogger, { schema, i
   return new ApolloServer<RequestContext>({
     // graphql-jit behind Apollo's gateway hook: Apollo keeps parsing, validating and running every plugin before
     // execution (document guard, scope check, limits); only the execution of the validated operation is compiled.
-    ...(config.GRAPHQL_JIT ? { gateway: jitGateway(schema) } : { schema }),
+    ...(config.GRAPHQL_JIT ? { gateway: jitGateway(schema, known?.compiled) } : { schema }),
     formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
     introspection: true, // still behind a valid key: the context builder runs first

@@ -125,21 +125,40 @@ export function takeStashedResult(context: unknown): ExecutionResult | undefined
 }
 
 /**
+ * Operations compiled by graphql-jit, each once, in a bounded LRU under Apollo's hash of the query text and the
+ * operation's name. Apollo's executor (`jitGateway`) and the fast path (known-queries.ts) share one: each used to
+ * compile and keep its own copy of the same operation (generated source and machine code, twice).
+ */
+export class CompiledOperations {
+  private readonly cache: Lru<string, CompiledOperation>;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    max = 1000,
+  ) {
+    this.cache = new Lru(max);
+  }
+
+  get(queryHash: string, document: DocumentNode, operation: OperationDefinitionNode): CompiledOperation {
+    const key = `${queryHash}\u0000${operation.name?.value ?? ''}`;
+    let run = this.cache.get(key);
+    if (!run) this.cache.set(key, (run = compileOperation(this.schema, document, operation)));
+    return run;
+  }
+}
+
+/**
  * graphql-jit as Apollo Server's executor, through its gateway hook (`load()` answers the schema and the executor).
  * Apollo still parses, validates and caches documents and runs every plugin before execution (the document guard,
- * the scope check and the limits), then calls the executor with the validated document and resolved operation.
- * Each (document, operation) is compiled once, kept in a bounded LRU under Apollo's hash of the query text.
+ * the scope check and the limits), then calls the executor with the validated document and resolved operation,
+ * which runs compiled (`compiled`, shared with the fast path).
  */
-export function jitGateway(schema: GraphQLSchema, maxCompiled = 1000): GatewayInterface {
-  const cache = new Lru<string, CompiledOperation>(maxCompiled);
+export function jitGateway(schema: GraphQLSchema, compiled = new CompiledOperations(schema)): GatewayInterface {
   const executor: GatewayExecutor = async (rc) => {
     // A plain query the fast path already ran, not cleanly (an error): its result, not a second run (ADR 0076).
     const stashed = takeStashedResult(rc.context);
     if (stashed) return stashed as Awaited<ReturnType<GatewayExecutor>>;
-    const operation = rc.operation!; // Apollo resolves the operation before it executes
-    const key = `${rc.queryHash}\u0000${rc.operationName ?? ''}`;
-    let run = cache.get(key);
-    if (!run) cache.set(key, (run = compileOperation(schema, rc.document, operation)));
+    const run = compiled.get(rc.queryHash, rc.document, rc.operation!); // Apollo resolves the operation before it executes
     return (await run(rc.context, rc.request.variables)) as Awaited<ReturnType<GatewayExecutor>>;
   };
   let listener: ((s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | undefined;

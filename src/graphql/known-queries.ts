@@ -5,7 +5,7 @@ import { operationRequirements } from '../authorization/operation-scopes';
 import { refusal, type DocumentLimits } from '../authorization/scope-guard';
 import type { ScopeHolder } from '../authorization/scopes';
 import { Lru } from '../modules/common/lru';
-import { compileOperation, interpretOperation, stashResult, type CompiledOperation } from './executor';
+import { CompiledOperations, interpretOperation, stashResult, type CompiledOperation } from './executor';
 import { jsonSizeUpTo } from './response-size';
 
 /** What Apollo answers a single result with when the request's Accept leaves it the choice (its MEDIA_TYPES.APPLICATION_JSON). */
@@ -20,7 +20,9 @@ const MAX_QUERY_CHARS = 4096;
 interface Known {
   document: DocumentNode;
   operation: OperationDefinitionNode;
-  /** Compiled on the text's first answer here, not when learnt: a text asked once is compiled once (by Apollo's executor). */
+  /** Apollo's hash of the text: the key of its compiled operation, shared with Apollo's executor. */
+  queryHash: string;
+  /** Taken on the text's first answer here, not when learnt: Apollo's executor has compiled it by then (`compiled`). */
   run?: CompiledOperation;
 }
 
@@ -33,10 +35,10 @@ export interface PlainQueryBody {
 
 /**
  * Query texts Apollo has parsed, validated, resolved to a query operation and let through the scope check for some
- * caller, each operation compiled when first answered here (ADR 0076). `/graphql` answers a later request of the
- * same text itself when it is a plain POST and its run ends cleanly, and hands everything else to Apollo with the
- * context it built (`answer` says which). It learns only from Apollo: a text Apollo never ran to execution is never
- * answered here.
+ * caller, each run by the operation Apollo's executor compiled (one copy for both, ADR 0076). `/graphql` answers a
+ * later request of the same text itself when it is a plain POST and its run ends cleanly, and hands everything else
+ * to Apollo with the context it built (`answer` says which). It learns only from Apollo: a text Apollo never ran to
+ * execution is never answered here.
  *
  * Only queries (never a mutation or a subscription), of a document with a single operation (and its fragments),
  * without introspection (`__schema`, `__type`) and without directives (`@include`/`@skip` and any other: their
@@ -48,6 +50,8 @@ export class KnownQueries {
   enabled = true;
   /** Answers given here (tests count them). */
   served = 0;
+  /** The operations compiled with graphql-jit, shared with Apollo's executor (apollo.ts gives it to `jitGateway`). */
+  readonly compiled: CompiledOperations;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -56,17 +60,18 @@ export class KnownQueries {
     private readonly options: { jit: boolean; maxResponseBytes: number; max?: number },
   ) {
     this.known = new Lru(options.max ?? 1000);
+    this.compiled = new CompiledOperations(schema);
   }
 
   /** Apollo's hook after the scope check passed and before execution: remembers a text that qualifies. */
   readonly hooks: Pick<GraphQLRequestListener<BaseContext>, 'executionDidStart'> = {
-    executionDidStart: async ({ source, document, operation, request }) => {
+    executionDidStart: async ({ source, document, operation, request, queryHash }) => {
       if (!source || source.length > MAX_QUERY_CHARS || !operation || operation.operation !== 'query') return;
       if (request.extensions && Object.keys(request.extensions).length) return;
       if (this.known.get(source)) return;
       if (!isPlainDocument(document, operation)) return;
       if (operation.directives?.length || operation.variableDefinitions?.some((v) => v.directives?.length)) return;
-      this.known.set(source, { document, operation });
+      this.known.set(source, { document, operation, queryHash });
     },
   };
 
@@ -92,7 +97,7 @@ export class KnownQueries {
   async answer(known: Known, principal: ScopeHolder | undefined, variables: Record<string, unknown> | undefined, context: object): Promise<string | undefined> {
     if (!principal) return undefined;
     if (refusal(principal, operationRequirements(this.schema, this.index, known.document, known.operation), this.limits, variables)) return undefined;
-    known.run ??= (this.options.jit ? compileOperation : interpretOperation)(this.schema, known.document, known.operation);
+    known.run ??= this.options.jit ? this.compiled.get(known.queryHash, known.document, known.operation) : interpretOperation(this.schema, known.document, known.operation);
     const result: ExecutionResult = await known.run(context, variables);
     const answer = { data: result.data };
     // The size plugin measures `{ errors: undefined, data, extensions: undefined }`: the same bytes.
