@@ -13,7 +13,10 @@
  *   directory. It trades ~30 MB of RSS for CPU: a 32 MB young generation, collected on the main thread
  *   (`--single-threaded-gc`: on two cores V8's parallel-scavenge helper threads cost more than they save).
  *   Measured steady-state on the 2-core machine, `GET /v1/me`: 119–154 µs a request with the small heap's flags,
- *   86–110 µs with these (bench/results/me.md).
+ *   86–110 µs with these (bench/results/me.md). And no allocation-site pretenuring (ADR 0079): V8's decision to
+ *   allocate a site's objects straight in the old space, taken or not by each process from what survived its first
+ *   scavenges, put some processes for their whole life in a mode ~50 % costlier a request (request objects held in
+ *   the old space): 12 processes of one interleaved run measured 122–180 µs a `me` without it, 127–221 with it.
  *
  * Flags go on the command line (node refuses `--single-threaded-gc` in NODE_OPTIONS), where they would override an
  * operator's NODE_OPTIONS; so a default whose flag the operator's NODE_OPTIONS already names is left out, and the
@@ -32,7 +35,7 @@ function nodeFlags(role, env = process.env) {
   if (env.TRACER_NODE_FLAGS !== undefined) return env.TRACER_NODE_FLAGS.split(/\s+/).filter(Boolean);
   const embedded = !env.DATABASE_URL;
   const defaults = embedded
-    ? ['--max-old-space-size=1024', '--max-semi-space-size=32', '--single-threaded-gc']
+    ? ['--max-old-space-size=1024', '--max-semi-space-size=32', '--single-threaded-gc', '--no-allocation-site-pretenuring']
     : ['--max-old-space-size=1024', '--max-semi-space-size=8'];
   // node strips double quotes from NODE_OPTIONS' words (`"--max-old-space-size=2048"`); so does this.
   const operator = new Set((env.NODE_OPTIONS ?? '').replace(/"/g, '').split(/\s+/).filter(Boolean).map(flagName));

@@ -24,9 +24,9 @@ function started(script: 'start' | 'worker', env: Record<string, string>): { arg
 }
 
 describe('node flags by role', () => {
-  it('gives the embedded default a 32 MB young generation collected on its main thread', () => {
+  it('gives the embedded default a 32 MB young generation collected on its main thread, without allocation-site pretenuring', () => {
     const { argv, limitMb } = started('start', {});
-    expect(argv).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=32', '--single-threaded-gc']);
+    expect(argv).toEqual(['--max-old-space-size=1024', '--max-semi-space-size=32', '--single-threaded-gc', '--no-allocation-site-pretenuring']);
     expect(limitMb).toBe(1024 + 3 * 32); // V8's limit: the old space and three semi-spaces
   });
 
@@ -46,7 +46,7 @@ describe('node flags by role', () => {
 
   it("lets an operator's NODE_OPTIONS win over a default of the same flag", () => {
     const embedded = started('start', { NODE_OPTIONS: '--max-old-space-size=2048 --max_semi_space_size=8' });
-    expect(embedded.argv).toEqual(['--single-threaded-gc']);
+    expect(embedded.argv).toEqual(['--single-threaded-gc', '--no-allocation-site-pretenuring']);
     expect(embedded.limitMb).toBe(2048 + 3 * 8);
     const api = started('start', { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused', NODE_OPTIONS: '--max-old-space-size=512' });
     expect(api.limitMb).toBe(512 + 3 * 8);
