@@ -20,8 +20,9 @@
  *
  * Flags go on the command line (node refuses `--single-threaded-gc` in NODE_OPTIONS), where they would override an
  * operator's NODE_OPTIONS; so a default whose flag the operator's NODE_OPTIONS already names is left out, and the
- * operator's value wins as it did when the defaults were NODE_OPTIONS' first entries. `--single-threaded-gc` cannot
- * be named there (node refuses it and its `--no-` form): `TRACER_NODE_FLAGS` replaces the whole list instead.
+ * operator's value wins as it did when the defaults were NODE_OPTIONS' first entries. `--single-threaded-gc` and
+ * `--no-allocation-site-pretenuring` cannot be named there (node refuses them and their other forms):
+ * `TRACER_NODE_FLAGS` replaces the whole list instead.
  *
  * Plain JavaScript: it runs before anything is compiled.
  */
@@ -30,8 +31,8 @@
 /** The flags for `role` ('server' or 'worker') in environment `env`. */
 function nodeFlags(role, env = process.env) {
   if (role !== 'server' && role !== 'worker') throw new Error(`node-flags: unknown role ${JSON.stringify(role)} (server or worker)`);
-  // The whole list, replaced: the only way to drop `--single-threaded-gc` through `npm start` (node refuses it and
-  // its `--no-` form in NODE_OPTIONS). Empty: node's own defaults.
+  // The whole list, replaced: the only way to drop `--single-threaded-gc` or `--no-allocation-site-pretenuring`
+  // through `npm start` (node refuses them in NODE_OPTIONS, either form). Empty: node's own defaults.
   if (env.TRACER_NODE_FLAGS !== undefined) return env.TRACER_NODE_FLAGS.split(/\s+/).filter(Boolean);
   const embedded = !env.DATABASE_URL;
   const defaults = embedded

@@ -145,6 +145,11 @@ export class CompiledOperations {
     if (!run) this.cache.set(key, (run = compileOperation(this.schema, document, operation)));
     return run;
   }
+
+  /** Operations compiled and kept (tests: one per operation, whichever path asked first). */
+  get size(): number {
+    return this.cache.size;
+  }
 }
 
 /**

@@ -201,6 +201,17 @@ describe('the fast path of /graphql answers exactly as Apollo does', () => {
     expect(fast.statements).toBe(apollo.statements);
   });
 
+  it('compiles an operation once for both paths: Apollo\'s executor and the fast path share the compiled copy', async () => {
+    const query = '{ me { organization { id } key { name expiresAt } } }'; // a text no other test asks
+    const compiled = t.app.knownQueries.compiled.size;
+    const served = t.app.knownQueries.served;
+    await ask(query, undefined, {}, false); // Apollo compiles and runs it; the fast path learns the text
+    expect(t.app.knownQueries.compiled.size).toBe(compiled + 1);
+    expect(JSON.parse(await ask(query, undefined)).body).toContain('"organization"');
+    expect(t.app.knownQueries.served).toBe(served + 1); // answered by the fast path, with Apollo's compiled copy
+    expect(t.app.knownQueries.compiled.size).toBe(compiled + 1);
+  });
+
   it('leaves to Apollo what it does not take: other Accept and content types, extensions, batches, GET, mutations, introspection', async () => {
     const me = '{ me { organization { id name } key { name } } }';
     await ask(me, undefined, {}, false);
